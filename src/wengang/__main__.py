@@ -1,0 +1,5 @@
+"""``python -m wengang``: same as the ``wengang`` command."""
+
+from wengang.cli.main import main
+
+raise SystemExit(main())

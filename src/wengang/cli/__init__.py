@@ -1,0 +1,1 @@
+"""Command line: ``wengang [--db PATH] COMMAND …``. Each command lives in ``commands/``."""

@@ -1,0 +1,18 @@
+"""``wengang gui`` (and ``wengang`` alone): open the main window."""
+
+from __future__ import annotations
+
+
+def register(sub) -> None:
+    parser = sub.add_command("gui", help="打开主窗口（默认）")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from wengang.cli.common import db_path  # noqa: PLC0415
+    try:
+        from wengang.gui.app import run_app  # noqa: PLC0415 - Qt is imported only for the window
+    except ImportError as exc:  # the window comes with its own issue
+        print(f"主窗口尚不可用：{exc}")
+        return 1
+    return run_app(db_path(args))

@@ -1,0 +1,52 @@
+"""Helpers shared by the commands: opening the database named by ``--db``, printing tables."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import sqlite_utils
+
+from wengang.paths import default_db_path
+from wengang.store.db import StoreError, open_database
+
+
+_DB_OPTION = argparse.ArgumentParser(add_help=False)
+_DB_OPTION.add_argument("--db", metavar="PATH", type=Path, default=argparse.SUPPRESS,
+                        help="数据库文件（默认：用户数据文件夹中的 wengang.db）")
+
+
+def add_command(sub, name: str, **kwargs) -> argparse.ArgumentParser:
+    """Add a subcommand that also accepts ``--db`` after its name (``wengang gui --db x.db``)."""
+    return sub.add_parser(name, parents=[_DB_OPTION], **kwargs)
+
+
+def db_path(args) -> Path:
+    return Path(args.db) if getattr(args, "db", None) else default_db_path()
+
+
+def open_db(args) -> sqlite_utils.Database:
+    """Open the database for a command, or exit 2 with the store's message."""
+    try:
+        return open_database(db_path(args))
+    except StoreError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+
+
+def print_table(headers: list[str], rows: list[list], file=None) -> None:
+    """A plain aligned text table (CJK characters count double width)."""
+    import unicodedata
+
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
+    widths = [max(width(r[i]) for r in cells) for i in range(len(headers))]
+    out = file or sys.stdout
+    for n, row in enumerate(cells):
+        line = "  ".join(c + " " * (widths[i] - width(c)) for i, c in enumerate(row))
+        print(line.rstrip(), file=out)
+        if n == 0:
+            print("  ".join("-" * w for w in widths), file=out)

@@ -1,0 +1,49 @@
+"""Entry point of the ``wengang`` command."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from pathlib import Path
+
+from wengang import APP_NAME, __version__
+from wengang.cli import commands
+from wengang.cli.common import add_command
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wengang",
+        description=f"{APP_NAME}：脱贫人口和监测对象稳岗就业台账（不带子命令时打开主窗口）",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--db", metavar="PATH", type=Path, default=None,
+                        help="数据库文件（默认：用户数据文件夹中的 wengang.db）")
+    parser.add_argument("--smoke-test", action="store_true",
+                        help="自检：临时数据库、示例县、导出一张报表，成功则退出码为0")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_command = lambda name, **kw: add_command(sub, name, **kw)  # type: ignore[attr-defined]
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.smoke_test:
+        from wengang.cli.smoke import run_smoke_test  # noqa: PLC0415 - optional, heavy
+
+        return run_smoke_test()
+    if args.command is None:
+        args = parser.parse_args(["gui", *(argv if argv is not None else sys.argv[1:])])
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        print("已中断", file=sys.stderr)
+        return 130

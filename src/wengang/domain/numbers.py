@@ -1,0 +1,21 @@
+"""Percentages as the seeds print them: rounded half-up (74.245 → 74.25), never banker's."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+
+def round_half_up(value: float | Decimal, decimals: int) -> Decimal:
+    quantum = Decimal(1).scaleb(-decimals)
+    return Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def percent(numerator: int | float, denominator: int | float, decimals: int = 2) -> Decimal | None:
+    """``numerator / denominator × 100`` rounded half-up; ``None`` when the denominator is 0.
+
+    Computed exactly with Decimal so that 51/68 → 75.0 and 146011/196660 → 74.25.
+    """
+    if not denominator:
+        return None
+    exact = Decimal(numerator) * 100 / Decimal(denominator)
+    return round_half_up(exact, decimals)

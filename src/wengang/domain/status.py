@@ -1,0 +1,85 @@
+"""Derived statuses at an as-of date — the one definition every report and ledger uses.
+
+DOMAIN.md, "Derived statuses at an as-of date D in year Y". Statuses are never stored: they
+follow from a person's employment spells. The definitions are written once, here, as SQL
+predicates over an ``employment_spells`` row aliased ``s`` (and a ``persons`` row ``p``), with
+named parameters from :meth:`AsOf.params`, so that reports aggregate in SQL instead of looping
+over people in Python. ``wengang.store.status`` assembles them into per-person columns.
+
+- employed in Y as of D: a spell overlapping [Y-01-01, D];
+- employed last year: a spell overlapping [Y-1-01-01, Y-1-12-31];
+- currently employed at D: start ≤ D and (no end or end > D);
+- returned this year: a spell whose end falls in [Y-01-01, D];
+- re-placed: returned, and a later spell started after the (latest) return, on or before D;
+- region/channel in a period: those of the latest-starting spell in the period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from wengang.domain.codes import labour_skills, not_student_values
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """An as-of date D and the periods that follow from it."""
+
+    date: dt.date
+
+    @classmethod
+    def parse(cls, text: str) -> "AsOf":
+        return cls(dt.date.fromisoformat(text))
+
+    @property
+    def year(self) -> int:
+        return self.date.year
+
+    @property
+    def year_start(self) -> dt.date:
+        return dt.date(self.year, 1, 1)
+
+    @property
+    def last_year_start(self) -> dt.date:
+        return dt.date(self.year - 1, 1, 1)
+
+    @property
+    def last_year_end(self) -> dt.date:
+        return dt.date(self.year - 1, 12, 31)
+
+    def params(self) -> dict[str, str]:
+        """Named SQL parameters used by the predicates below."""
+        return {
+            "as_of": self.date.isoformat(),
+            "year_start": self.year_start.isoformat(),
+            "ly_start": self.last_year_start.isoformat(),
+            "ly_end": self.last_year_end.isoformat(),
+        }
+
+
+# --- spell predicates (alias ``s`` = employment_spells) -------------------------------------
+SPELL_KNOWN = "s.start_date <= :as_of"
+"""A spell that has started by D (later spells do not exist yet as far as D is concerned)."""
+
+SPELL_IN_YEAR = "(s.start_date <= :as_of AND (s.end_date IS NULL OR s.end_date >= :year_start))"
+SPELL_LAST_YEAR = "(s.start_date <= :ly_end AND (s.end_date IS NULL OR s.end_date >= :ly_start))"
+SPELL_CURRENT = "(s.start_date <= :as_of AND (s.end_date IS NULL OR s.end_date > :as_of))"
+SPELL_RETURNED = "(s.end_date >= :year_start AND s.end_date <= :as_of)"
+
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def labour_sql(alias: str = "p") -> str:
+    """Labour force: 劳动技能 in the first three and not a student (code lists are data)."""
+    return (
+        f"({alias}.labour_skill IN ({_sql_list(labour_skills())}) "
+        f"AND coalesce({alias}.student_status, '') IN ({_sql_list(not_student_values())}))"
+    )
+
+
+def is_labour(labour_skill: str | None, student_status: str | None) -> bool:
+    """The same rule as :func:`labour_sql`, for a single record in Python (forms, dialogs)."""
+    return (labour_skill in labour_skills()) and ((student_status or "") in not_student_values())

@@ -1,0 +1,1 @@
+"""Store layer: the SQLite schema, its migrations and the queries everything else shares."""

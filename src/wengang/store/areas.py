@@ -1,0 +1,108 @@
+"""The area tree (省 → 市 → 县 → 乡镇 → 村 → 组) and the installation's own place.
+
+An installation knows its own 省/市/县 (settings ``province``, ``city``, ``county``): recent
+exports name only the county, and 就业地域 cannot be derived without it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from wengang.store.db import get_setting, set_setting
+
+LEVELS = ("province", "city", "county", "township", "village", "group")
+LEVEL_LABELS = {"province": "省", "city": "市", "county": "县（市、区）", "township": "乡镇（街道）",
+                "village": "行政村（社区）", "group": "组"}
+
+
+@dataclass(frozen=True)
+class Installation:
+    """Where this database lives: its 省/市/县 names and the 填报单位."""
+
+    province: str | None
+    city: str | None
+    county: str | None
+    unit_name: str | None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.province and self.county)
+
+
+def installation(db: sqlite_utils.Database) -> Installation:
+    return Installation(
+        get_setting(db, "province"), get_setting(db, "city"), get_setting(db, "county"),
+        get_setting(db, "unit_name"),
+    )
+
+
+def set_installation(db: sqlite_utils.Database, province: str, city: str | None, county: str,
+                     unit_name: str | None = None) -> int:
+    """Record the installation's place and make sure its county area exists; returns its id."""
+    with db.atomic():
+        set_setting(db, "province", province)
+        set_setting(db, "city", city)
+        set_setting(db, "county", county)
+        set_setting(db, "unit_name", unit_name or f"{county}乡村振兴局")
+        return ensure_path(db, [("county", county)])
+
+
+class AreaCache:
+    """Get-or-create areas by path, remembering ids (imports resolve thousands of rows)."""
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+        self._ids: dict[tuple[int | None, str], int] = {}
+        for row in db.execute("SELECT id, parent_id, name FROM areas"):
+            self._ids[(row[1], row[2])] = row[0]
+
+    def ensure(self, path: list[tuple[str, str]]) -> int:
+        """``[("county","测试县"),("township","城关镇"),("village","城关6村")]`` → village id."""
+        parent: int | None = None
+        for level, name in path:
+            key = (parent, name)
+            area_id = self._ids.get(key)
+            if area_id is None:
+                cursor = self.db.execute(
+                    "INSERT INTO areas(name, level, parent_id) VALUES (?, ?, ?)", [name, level, parent]
+                )
+                area_id = cursor.lastrowid
+                self._ids[key] = area_id
+            parent = area_id
+        assert parent is not None, "empty area path"
+        return parent
+
+    def find(self, path: list[tuple[str, str]]) -> int | None:
+        parent: int | None = None
+        for _level, name in path:
+            parent = self._ids.get((parent, name))
+            if parent is None:
+                return None
+        return parent
+
+
+def ensure_path(db: sqlite_utils.Database, path: list[tuple[str, str]]) -> int:
+    return AreaCache(db).ensure(path)
+
+
+def area_path(db: sqlite_utils.Database, area_id: int) -> list[dict]:
+    """From the root down to ``area_id``: ``[{id, name, level}, …]``."""
+    rows = db.execute(
+        """WITH RECURSIVE up(id, name, level, parent_id, depth) AS (
+               SELECT id, name, level, parent_id, 0 FROM areas WHERE id = ?
+               UNION ALL
+               SELECT a.id, a.name, a.level, a.parent_id, up.depth + 1
+               FROM areas a JOIN up ON a.id = up.parent_id)
+           SELECT id, name, level FROM up ORDER BY depth DESC""",
+        [area_id],
+    ).fetchall()
+    return [{"id": r[0], "name": r[1], "level": r[2]} for r in rows]
+
+
+def areas_at_level(db: sqlite_utils.Database, level: str) -> list[dict]:
+    rows = db.execute(
+        "SELECT id, name, parent_id FROM areas WHERE level = ? ORDER BY sort_order, id", [level]
+    ).fetchall()
+    return [{"id": r[0], "name": r[1], "parent_id": r[2]} for r in rows]

@@ -1,0 +1,67 @@
+"""Shared fixtures: an in-memory database and small factories for records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from wengang.domain.ids import make_id  # noqa: E402
+from wengang.store.areas import AreaCache, set_installation  # noqa: E402
+from wengang.store.db import open_database  # noqa: E402
+
+
+@pytest.fixture
+def db():
+    """A fresh, migrated in-memory database for a county 测试县 in 甘肃省张掖市."""
+    database = open_database(":memory:")
+    set_installation(database, "甘肃省", "张掖市", "测试县")
+    yield database
+    database.close()
+
+
+class Factory:
+    """Creates households, persons and spells with valid IDs; ids count up per factory."""
+
+    def __init__(self, db):
+        self.db = db
+        self.areas = AreaCache(db)
+        self._seq = itertools.count(1)
+
+    def village(self, township: str = "城关镇", village: str = "城关村") -> int:
+        return self.areas.ensure([("county", "测试县"), ("township", township), ("village", village)])
+
+    def household(self, township: str = "城关镇", village: str = "城关村", **cols) -> int:
+        n = next(self._seq)
+        row = {"hh_no": f"6207020000{n:04d}", "area_id": self.village(township, village),
+               "hh_type": "脱贫户", "head_name": f"户主{n}"}
+        row.update(cols)
+        return self.db["households"].insert(row).last_pk
+
+    def person(self, household_id: int | None = None, *, birth=dt.date(1985, 5, 1), male=True,
+               labour_skill="普通劳动力", student_status="非在校生", **cols) -> int:
+        n = next(self._seq)
+        if household_id is None:
+            household_id = self.household()
+        row = {"household_id": household_id, "name": f"人{n}", "labour_skill": labour_skill,
+               "student_status": student_status,
+               "id_number": make_id("620702", birth, n, male), "gender": "男" if male else "女",
+               "birth_date": birth.isoformat(), "phone": f"136{n:08d}"}
+        row.update(cols)
+        return self.db["persons"].insert(row).last_pk
+
+    def spell(self, person_id: int, start: str, end: str | None = None, region: str = "省外",
+              channel: str = "自主外出务工", **cols) -> int:
+        row = {"person_id": person_id, "start_date": start, "end_date": end, "region": region,
+               "channel": channel, "monthly_income": 4000}
+        row.update(cols)
+        return self.db["employment_spells"].insert(row).last_pk
+
+
+@pytest.fixture
+def factory(db):
+    return Factory(db)

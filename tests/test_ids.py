@@ -1,0 +1,79 @@
+"""Resident ID checks (GB 11643) and phone checks."""
+
+import datetime as dt
+
+from wengang.domain.ids import age_at, check_id, make_id
+from wengang.domain.phones import normalise_phone, phone_problem
+
+GOOD = "11010519491231002X"  # the standard's own example
+
+
+def test_good_id_gives_birth_date_and_gender():
+    result = check_id(GOOD)
+    assert result.ok, result.error
+    assert result.birth_date == dt.date(1949, 12, 31)
+    assert result.gender == "女"  # 17th digit 2 is even
+
+
+def test_lowercase_x_is_accepted_and_upper_cased():
+    result = check_id(GOOD.lower())
+    assert result.ok and result.number == GOOD
+
+
+def test_full_width_digits_and_spaces_are_folded():
+    assert check_id(" １１０１０５１９４９１２３１００２Ｘ ").number == GOOD
+
+
+def test_bad_check_digit_is_refused():
+    result = check_id(GOOD[:-1] + "3")
+    assert not result.ok and "校验位" in result.error
+
+
+def test_impossible_birth_date_is_refused():
+    body = "11010519490231002"  # 31 February
+    result = check_id(body + "0")
+    assert not result.ok and "出生日期" in result.error
+
+
+def test_fifteen_digit_old_number_is_refused_with_advice():
+    result = check_id("110105491231002")
+    assert not result.ok and "15位" in result.error
+
+
+def test_id_stored_as_number_is_refused_plainly():
+    result = check_id(1.10105194912310e17)
+    assert not result.ok and "被存为数字" in result.error
+    assert not check_id("1.1010519491231E+17").ok
+
+
+def test_wrong_length_and_letters():
+    assert "18位" in check_id("1234567").error
+    assert not check_id("11010519491231A02X").ok
+
+
+def test_unknown_birthplace_is_only_a_warning():
+    number = make_id("999999", dt.date(1990, 1, 1), 12, True)
+    result = check_id(number)
+    assert result.ok
+    assert any("行政区划" in w for w in result.warnings)
+
+
+def test_make_id_round_trips_gender():
+    number = make_id("620702", dt.date(2001, 2, 3), 5, male=False)
+    result = check_id(number)
+    assert result.ok and result.gender == "女" and result.birth_date == dt.date(2001, 2, 3)
+
+
+def test_age_at():
+    assert age_at(dt.date(2000, 6, 15), dt.date(2020, 6, 14)) == 19
+    assert age_at(dt.date(2000, 6, 15), dt.date(2020, 6, 15)) == 20
+
+
+def test_phones():
+    assert phone_problem("13619659571") is None
+    assert normalise_phone("+86 136-1965-9571") == "13619659571"
+    assert "11位" in phone_problem("1361965957")
+    assert "11位" in phone_problem("12619659571")
+    assert phone_problem("0931-1234567", landline_ok=True) is None
+    assert "固定电话" in phone_problem("0931-1234567")
+    assert phone_problem("") == "联系电话为空"
