@@ -7,7 +7,8 @@ import sys
 import pytest
 
 from wengang.store.db import NewerDatabaseError, StoreError, open_database, schema_version
-from wengang.store.migrations import SCHEMA_V1, _split_sql, known_migration_names
+from wengang.store.migrations import known_migration_names, split_sql
+from wengang.store.migrations.m0001_initial import SCHEMA_V1
 
 
 def test_fresh_database_has_all_migrations(tmp_path):
@@ -21,7 +22,7 @@ def test_database_from_first_schema_version_upgrades(tmp_path):
     """Build a v1 database by hand, as the first release wrote it, then open it."""
     path = tmp_path / "v1.db"
     conn = sqlite3.connect(path)
-    for statement in _split_sql(SCHEMA_V1):
+    for statement in split_sql(SCHEMA_V1):
         conn.execute(statement)
     conn.execute("CREATE TABLE _sqlite_migrations (id INTEGER PRIMARY KEY, migration_set TEXT, "
                  "name TEXT, applied_at TEXT)")

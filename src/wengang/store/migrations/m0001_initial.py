@@ -1,16 +1,10 @@
-"""Versioned schema migrations, applied on open (sqlite-utils ``Migrations``).
-
-Append new migrations at the end; never edit one that has shipped. A database that has
-applied a migration this program does not know came from a newer version and is refused.
-"""
+"""Migration 0001: the first schema (households, persons, employment spells, …)."""
 
 from __future__ import annotations
 
 import sqlite_utils
-from sqlite_utils import Migrations
 
-MIGRATION_SET = "wengang"
-migrations = Migrations(MIGRATION_SET)
+from wengang.store.migrations import migrations, run_script
 
 # Dates are ISO text (YYYY-MM-DD); booleans are 0/1; money is REAL yuan.
 # Every entity row carries a GUID (Epi Info's habit: merge transport packages by GUID)
@@ -246,29 +240,5 @@ CREATE INDEX idx_findings_rule ON quality_findings(rule);
 
 @migrations(name="0001_initial")
 def m0001_initial(db: sqlite_utils.Database) -> None:
-    _run_script(db, SCHEMA_V1)
+    run_script(db, SCHEMA_V1)
 
-
-def _run_script(db: sqlite_utils.Database, script: str) -> None:
-    """Run several statements inside the migration's transaction (executescript would commit)."""
-    for statement in _split_sql(script):
-        db.execute(statement)
-
-
-def _split_sql(script: str) -> list[str]:
-    import sqlite3
-
-    statements, buffer = [], ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            if buffer.strip():
-                statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():
-        statements.append(buffer.strip())
-    return statements
-
-
-def known_migration_names() -> list[str]:
-    return [m.name for m in migrations._migrations]  # noqa: SLF001 - sqlite-utils has no public list
