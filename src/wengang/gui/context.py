@@ -1,0 +1,129 @@
+"""The application context every tab shares: the database, the global as-of date and area
+filter, settings, and a runner for long work off the GUI thread.
+
+Anki's ``CollectionOp`` habit: database work runs on a worker thread with its own connection
+and reports back by signal; the GUI thread keeps repainting. Tabs take an :class:`AppContext`
+in their constructor and listen to its signals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from PySide6.QtCore import QObject, QRunnable, QSettings, QThreadPool, Signal
+
+from wengang import APP_ID
+from wengang.store.db import open_database
+
+
+class Progress:
+    """Handed to background work: report progress, ask whether the user cancelled."""
+
+    def __init__(self, signals: "_WorkerSignals"):
+        self._signals = signals
+        self.cancelled = False
+
+    def report(self, done: int, total: int, message: str = "") -> None:
+        self._signals.progress.emit(done, total, message)
+
+    def check(self) -> None:
+        """Raise :class:`Cancelled` if the user pressed 取消 (call between steps)."""
+        if self.cancelled:
+            raise Cancelled()
+
+
+class Cancelled(Exception):
+    """Background work stopped at the user's request (its transaction is rolled back)."""
+
+
+class _WorkerSignals(QObject):
+    progress = Signal(int, int, str)
+    succeeded = Signal(object)
+    failed = Signal(object)  # the exception, with .traceback_text
+
+
+class _Worker(QRunnable):
+    def __init__(self, db_path: Path, work: Callable[[sqlite_utils.Database, Progress], Any]):
+        super().__init__()
+        self.signals = _WorkerSignals()
+        self.progress = Progress(self.signals)
+        self._db_path = db_path
+        self._work = work
+
+    def run(self) -> None:  # runs on a pool thread, with its own connection
+        db = None
+        try:
+            db = open_database(self._db_path)
+            result = self._work(db, self.progress)
+        except BaseException as exc:  # noqa: BLE001 - everything goes back to the GUI thread
+            exc.traceback_text = traceback.format_exc()  # type: ignore[attr-defined]
+            self.signals.failed.emit(exc)
+        else:
+            self.signals.succeeded.emit(result)
+        finally:
+            if db is not None:
+                db.close()
+
+
+class AppContext(QObject):
+    """Shared state of one open database."""
+
+    as_of_changed = Signal(object)   # datetime.date
+    area_changed = Signal(object)    # area id or None for the whole installation
+    data_changed = Signal()          # something was written: tabs refresh what they show
+
+    def __init__(self, db_path: Path, parent: QObject | None = None):
+        super().__init__(parent)
+        self.db_path = Path(db_path)
+        self.db: sqlite_utils.Database = open_database(self.db_path)  # GUI-thread connection
+        self.settings = QSettings(APP_ID, APP_ID)
+        self.as_of: dt.date = _default_as_of()
+        self.area_id: int | None = None
+        self.pool = QThreadPool.globalInstance()
+        self._workers: set[_Worker] = set()
+
+    def set_as_of(self, value: dt.date) -> None:
+        if value != self.as_of:
+            self.as_of = value
+            self.as_of_changed.emit(value)
+
+    def set_area(self, area_id: int | None) -> None:
+        if area_id != self.area_id:
+            self.area_id = area_id
+            self.area_changed.emit(area_id)
+
+    def run_in_background(
+        self,
+        work: Callable[[sqlite_utils.Database, Progress], Any],
+        on_success: Callable[[Any], None] | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
+        on_progress: Callable[[int, int, str], None] | None = None,
+    ) -> Progress:
+        """Run ``work(db, progress)`` on a worker thread with its own connection.
+
+        Callbacks run on the GUI thread. Returns the :class:`Progress` (set ``.cancelled``).
+        """
+        worker = _Worker(self.db_path, work)
+        self._workers.add(worker)  # keep the signals object alive until it reports
+
+        def done() -> None:
+            self._workers.discard(worker)
+
+        if on_progress:
+            worker.signals.progress.connect(on_progress)
+        worker.signals.succeeded.connect(lambda r: (done(), on_success and on_success(r)))
+        worker.signals.failed.connect(lambda e: (done(), on_failure and on_failure(e)))
+        worker.setAutoDelete(False)
+        self.pool.start(worker)
+        return worker.progress
+
+
+def _default_as_of() -> dt.date:
+    """The end of last month: monthly dispatches report data to the previous month's end."""
+    first = dt.date.today().replace(day=1)
+    return first - dt.timedelta(days=1)
