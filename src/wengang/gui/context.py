@@ -76,6 +76,7 @@ class AppContext(QObject):
     as_of_changed = Signal(object)   # datetime.date
     area_changed = Signal(object)    # area id or None for the whole installation
     data_changed = Signal()          # something was written: tabs refresh what they show
+    open_person = Signal(int)        # any tab asks the main window to show a person's page
 
     def __init__(self, db_path: Path, parent: QObject | None = None):
         super().__init__(parent)
@@ -84,6 +85,7 @@ class AppContext(QObject):
         self.settings = QSettings(APP_ID, APP_ID)
         self.as_of: dt.date = _default_as_of()
         self.area_id: int | None = None
+        self.site_id: int | None = None  # a relocation site picked in the navigator
         self.pool = QThreadPool.globalInstance()
         self._workers: set[_Worker] = set()
 
@@ -95,6 +97,12 @@ class AppContext(QObject):
     def set_area(self, area_id: int | None) -> None:
         if area_id != self.area_id:
             self.area_id = area_id
+            self.area_changed.emit(area_id)
+
+    def set_place(self, area_id: int | None, site_id: int | None = None) -> None:
+        """The navigator's pick: an area, or a relocation site (area_id is then None)."""
+        if (area_id, site_id) != (self.area_id, self.site_id):
+            self.area_id, self.site_id = area_id, site_id
             self.area_changed.emit(area_id)
 
     def run_in_background(

@@ -1,0 +1,199 @@
+"""The person page: identity, household members, the spell timeline, and every list kept
+about the person (spells, surveys, services, subsidies, spot checks, quality findings)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from wengang.domain.ids import age_at
+from wengang.domain.status import AsOf
+from wengang.gui.context import AppContext
+from wengang.gui.registry import dialogs
+from wengang.gui.registry.timeline import SpellTimeline
+from wengang.store.status import person_statuses
+
+# (tab title, SQL with :pid, column titles) — one declaration per list on the page.
+LISTS = [
+    ("务工记录", "SELECT id, start_date, end_date, region, channel, "
+     "trim(coalesce(place_province,'') || coalesce(place_city,'') || coalesce(place_county,'')), "
+     "employer_name, industry, monthly_income, return_reason FROM employment_spells "
+     "WHERE person_id = :pid ORDER BY start_date DESC",
+     ["外出时间", "返乡时间", "就业地域", "就业渠道", "务工地点", "务工企业", "行业", "月收入", "返乡原因"]),
+    ("意愿摸排", "SELECT id, survey_date, CASE willing WHEN 1 THEN '是' ELSE '否' END, planned_month, "
+     "reason, measure FROM surveys WHERE person_id = :pid ORDER BY survey_date DESC",
+     ["摸排日期", "有外出意愿", "计划外出时间", "未外出原因", "增收措施"]),
+    ("就业服务", "SELECT id, service_date, kind, provider, note FROM services WHERE person_id = :pid "
+     "ORDER BY service_date DESC", ["服务日期", "服务类型", "提供方", "备注"]),
+    ("政策补贴", "SELECT id, paid_date, kind, amount, funding, note FROM subsidies WHERE person_id = :pid "
+     "ORDER BY paid_date DESC", ["发放日期", "补贴类型", "金额（元）", "资金渠道", "备注"]),
+    ("抽查核查", "SELECT id, check_date, checker, CASE phone_connected WHEN 1 THEN '是' ELSE '否' END, "
+     "CASE place_consistent WHEN 1 THEN '是' WHEN 0 THEN '否' END, "
+     "CASE time_consistent WHEN 1 THEN '是' WHEN 0 THEN '否' END, "
+     "CASE policy_aware WHEN 1 THEN '是' WHEN 0 THEN '否' END FROM spot_checks WHERE person_id = :pid "
+     "ORDER BY check_date DESC", ["核查日期", "核查人", "电话接通", "务工地一致", "务工时间一致", "政策知晓"]),
+    ("数据质量", "SELECT id, found_at, rule, message, coalesce(resolved_at, '未处理') FROM quality_findings "
+     "WHERE person_id = :pid ORDER BY found_at DESC", ["发现时间", "规则", "问题", "处理"]),
+]
+
+
+def _table(headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def _fill(table: QTableWidget, rows: list) -> None:
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row[1:]):
+            item = QTableWidgetItem("" if value is None else str(value))
+            item.setData(Qt.ItemDataRole.UserRole, row[0])
+            table.setItem(r, c, item)
+
+
+class PersonPage(QDialog):
+    """Everything about one person; its buttons run the same actions as the registry tab."""
+
+    person_requested = Signal(int)
+
+    def __init__(self, context: AppContext, person_id: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.person_id = person_id
+        self.resize(980, 680)
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.identity = QGroupBox(self.tr("基本信息"))
+        self.identity_form = QFormLayout(self.identity)
+        top.addWidget(self.identity, 3)
+        members_box = QGroupBox(self.tr("家庭成员"))
+        members_layout = QVBoxLayout(members_box)
+        self.members = _table(["姓名", "与户主关系", "年龄", "劳动技能", "当前状态"])
+        self.members.cellDoubleClicked.connect(self._open_member)
+        members_layout.addWidget(self.members)
+        top.addWidget(members_box, 4)
+        layout.addLayout(top, 3)
+
+        timeline_box = QGroupBox(self.tr("务工经历"))
+        timeline_layout = QVBoxLayout(timeline_box)
+        self.timeline = SpellTimeline()
+        timeline_layout.addWidget(self.timeline)
+        layout.addWidget(timeline_box, 2)
+
+        self.lists = QTabWidget()
+        self.tables: dict[str, QTableWidget] = {}
+        for title, _sql, headers in LISTS:
+            self.tables[title] = _table(headers)
+            self.lists.addTab(self.tables[title], title)
+        self.tables["务工记录"].cellDoubleClicked.connect(self._edit_spell)
+        layout.addWidget(self.lists, 4)
+
+        buttons = QHBoxLayout()
+        for label, slot in [("编辑人员", self._edit), ("登记外出", lambda: self._act(dialogs.departure_dialog)),
+                            ("登记返乡", lambda: self._act(dialogs.return_dialog)),
+                            ("登记再输出", lambda: self._act(dialogs.departure_dialog, after_return=True)),
+                            ("记录意愿摸排", lambda: self._act(dialogs.survey_dialog)),
+                            ("记录就业服务", lambda: self._act(dialogs.service_dialog)),
+                            ("新增务工记录", lambda: self._edit_spell(-1, 0))]:
+            button = QPushButton(self.tr(label))
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+        buttons.addStretch()
+        close = QPushButton(self.tr("关闭"))
+        close.clicked.connect(self.accept)
+        buttons.addWidget(close)
+        layout.addLayout(buttons)
+        context.data_changed.connect(self.reload)
+        self.reload()
+
+    def reload(self) -> None:
+        db, as_of = self.context.db, self.context.as_of
+        cur = db.execute(
+            "SELECT p.*, h.hh_no, h.hh_type, h.head_name, h.monitor_category, "
+            "coalesce(t.name, '') || coalesce(v.name, '') AS place FROM persons p "
+            "JOIN households h ON h.id = p.household_id LEFT JOIN areas v ON v.id = h.area_id "
+            "LEFT JOIN areas t ON t.id = v.parent_id WHERE p.id = ?", [self.person_id])
+        row = cur.fetchone()
+        if row is None:
+            self.reject()
+            return
+        person = dict(zip([c[0] for c in cur.description], row))
+        self.setWindowTitle(f"{person['name']} — 人员信息")
+        status = person_statuses(db, AsOf(as_of), [self.person_id]).get(self.person_id, {})
+        while self.identity_form.rowCount():
+            self.identity_form.removeRow(0)
+        import datetime as dt  # noqa: PLC0415
+        age = age_at(dt.date.fromisoformat(person["birth_date"]), as_of) if person["birth_date"] else ""
+        for label, value in [
+            ("姓名", person["name"]), ("证件号码", person["id_number"]),
+            ("性别 / 年龄", f"{person['gender'] or ''} / {age}"), ("户编号", person["hh_no"]),
+            ("户类型", person["hh_type"] + (f"（{person['monitor_category']}）" if person["monitor_category"] else "")),
+            ("所在地", person["place"]), ("与户主关系", person["relation"]),
+            ("劳动技能", person["labour_skill"]), ("在校生状况", person["student_status"]),
+            ("联系电话", person["phone"]),
+            (f"{as_of} 状态", _status_text(status)),
+        ]:
+            label_widget = QLabel("" if value is None else str(value))
+            label_widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.identity_form.addRow(label, label_widget)
+        members = db.execute(
+            "SELECT id, name, relation, birth_date, labour_skill FROM persons WHERE household_id = ? "
+            "ORDER BY relation != '户主', birth_date", [person["household_id"]]).fetchall()
+        statuses = person_statuses(db, AsOf(as_of), [m[0] for m in members])
+        _fill(self.members, [(m[0], m[1], m[2], age_at(dt.date.fromisoformat(m[3]), as_of) if m[3] else "",
+                              m[4], _status_text(statuses.get(m[0], {}))) for m in members])
+        for title, sql, _headers in LISTS:
+            _fill(self.tables[title], db.execute(sql, {"pid": self.person_id}).fetchall())
+        spells = db.execute("SELECT start_date, end_date, region, channel, employer_name FROM employment_spells "
+                            "WHERE person_id = ? ORDER BY start_date", [self.person_id]).fetchall()
+        self.timeline.set_spells([dict(zip(["start_date", "end_date", "region", "channel", "employer_name"], s))
+                                  for s in spells], as_of)
+
+    def _edit(self) -> None:
+        dialogs.person_dialog(self.context, self.person_id, parent=self).exec()
+
+    def _act(self, factory, **kwargs) -> None:
+        factory(self.context, [self.person_id], parent=self, **kwargs).exec()
+
+    def _edit_spell(self, row: int, _column: int) -> None:
+        spell_id = None
+        if row >= 0:
+            item = self.tables["务工记录"].item(row, 0)
+            spell_id = item.data(Qt.ItemDataRole.UserRole) if item else None
+        dialogs.spell_dialog(self.context, self.person_id, spell_id, parent=self).exec()
+
+    def _open_member(self, row: int, _column: int) -> None:
+        item = self.members.item(row, 0)
+        if item is not None:
+            self.person_id = item.data(Qt.ItemDataRole.UserRole)
+            self.reload()
+
+
+def _status_text(status: dict) -> str:
+    """The page's wording for the derived status (computed by wengang.store.status)."""
+    if not status:
+        return ""
+    if status.get("employed_now"):
+        return f"务工中（{status.get('now_region') or ''}，{status.get('now_channel') or ''}）"
+    if status.get("returned"):
+        return f"已返乡（{status.get('return_date')}，{status.get('return_reason') or ''}）"
+    return "未务工" + ("（非劳动力）" if not status.get("is_labour") else "")

@@ -1,0 +1,46 @@
+"""A cancellable progress dialog around ``AppContext.run_in_background``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
+
+from wengang.gui.context import AppContext, Cancelled
+
+
+def run_with_progress(context: AppContext, parent: QWidget, title: str,
+                      work: Callable, on_success: Callable[[Any], None] | None = None) -> QProgressDialog:
+    """Run ``work(db, progress)`` off the GUI thread behind a modal, cancellable dialog.
+
+    Failures are shown in a message box (a cancel is not a failure). Returns the dialog.
+    """
+    dialog = QProgressDialog(title, parent.tr("取消"), 0, 0, parent)
+    dialog.setWindowTitle(title)
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.setMinimumDuration(300)
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
+
+    def progress(done: int, total: int, message: str) -> None:
+        dialog.setMaximum(max(total, 0))
+        dialog.setValue(min(done, total) if total else 0)
+        if message:
+            dialog.setLabelText(message)
+
+    def succeeded(result: Any) -> None:
+        dialog.close()
+        if on_success:
+            on_success(result)
+
+    def failed(exc: BaseException) -> None:
+        dialog.close()
+        if not isinstance(exc, Cancelled):
+            QMessageBox.warning(parent, title, f"{title}失败：{exc}")
+
+    handle = context.run_in_background(work, succeeded, failed, progress)
+    dialog.canceled.connect(lambda: setattr(handle, "cancelled", True))
+    dialog.show()
+    return dialog
