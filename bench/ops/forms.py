@@ -1,0 +1,100 @@
+"""Bench: each statistics form F1–F9 computed (SQL GROUP BY over the status tables) and written
+to .xlsx, on the bench county.
+
+``OPERATIONS`` is read by ``bench/run.py``: ``(name, None, fn(ctx))`` with ``ctx.db``,
+``ctx.as_of`` and ``ctx.tmpdir``. The first operation pays for the per-person status tables
+(materialised once per as-of date and reused while the database is unchanged), so it is also
+timed on its own. Standalone: ``python bench/ops/forms.py --households 50000``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from wengang.domain.status import AsOf
+from wengang.services.reports import compute_form, list_forms, write_form_xlsx
+from wengang.services.reports.engine import prepare
+
+
+def _as_of(ctx) -> dt.date:
+    value = ctx.as_of
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def _period(ctx) -> dict:
+    as_of = _as_of(ctx)
+    return {"period_from": as_of.replace(month=1, day=1), "ref_date": dt.date(as_of.year - 1, 12, 31)}
+
+
+def _prepare(ctx) -> str:
+    ctx.db._wengang_report_prepared = None  # noqa: SLF001 - time a cold start
+    prepare(ctx.db, AsOf(_as_of(ctx)))
+    return "人员状态表"
+
+
+def _form(form_id: str, by: str | None = None):
+    def run(ctx) -> str:
+        kwargs = {"by": by} if by else {}
+        result = compute_form(ctx.db, form_id, _as_of(ctx), **kwargs, **_period(ctx))
+        return f"{len(result.rows)} 行"
+    return run
+
+
+def _form_xlsx(form_id: str):
+    def run(ctx) -> str:
+        result = compute_form(ctx.db, form_id, _as_of(ctx), **_period(ctx))
+        write_form_xlsx(result, ctx.tmpdir / f"form-{form_id}.xlsx")
+        return f"{len(result.rows)} 行"
+    return run
+
+
+def _all_forms(ctx) -> str:
+    ctx.db._wengang_report_prepared = None  # noqa: SLF001 - from cold, as a user's first click
+    for spec in list_forms():
+        compute_form(ctx.db, spec.id, _as_of(ctx), **_period(ctx))
+    return f"{len(list_forms())} 张表"
+
+
+OPERATIONS = (
+    [("报表 人员状态表（冷启动）", None, _prepare)]
+    + [(f"报表 {f.number} {f.id}", None, _form(f.id)) for f in list_forms()]
+    + [("报表 F1 按村", None, _form("employment", "village")),
+       ("报表 F6 按安置点", None, _form("relocation", "site"))]
+    + [(f"报表 {f.number} → xlsx", None, _form_xlsx(f.id)) for f in list_forms()]
+    + [("报表 F1–F9 全部（冷启动）", None, _all_forms)]
+)
+
+
+def main() -> None:  # pragma: no cover - a manual tool
+    import argparse
+    import tempfile
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from wengang.services.demo.builder import build_demo, default_as_of
+    from wengang.store.db import open_database
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--households", type=int, default=50000)
+    parser.add_argument("--db", type=Path, help="reuse an existing demo database")
+    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=default_as_of())
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        as_of = args.as_of
+        path = args.db or tmp / "bench.db"
+        db = open_database(path)
+        if not db.execute("SELECT count(*) FROM households").fetchone()[0]:
+            started = time.perf_counter()
+            build_demo(db, households=args.households, as_of=as_of)
+            print(f"示范县 {args.households} 户：{time.perf_counter() - started:.1f} 秒")
+        ctx = SimpleNamespace(db=db, as_of=as_of, tmpdir=tmp)
+        for name, _, fn in OPERATIONS:
+            started = time.perf_counter()
+            out = fn(ctx)
+            print(f"{name:28s} {time.perf_counter() - started:7.3f} 秒  {out}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
