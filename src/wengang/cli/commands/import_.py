@@ -1,0 +1,65 @@
+"""``wengang import KIND FILE [--dry-run] [--errors OUT.xlsx]``: all rows or none.
+
+Exit 0 when imported (or a dry run found no errors), 1 when the file was rejected: the errors
+are printed as "第N行 字段：问题" and written to the error workbook.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from wengang.cli.common import open_db
+from wengang.services.importing import KINDS, import_file
+from wengang.services.importing.reader import ReadError
+
+SHOWN_ERRORS = 50
+
+
+def register(sub) -> None:
+    parser = sub.add_command("import", help="导入人员、务工等数据（有错误则整份不导入）")
+    parser.add_argument("kind", choices=(*KINDS, "auto"), metavar="KIND",
+                        help="数据类型：" + "、".join(KINDS) + "，或auto自动判断")
+    parser.add_argument("file", type=Path, help="Excel（.xlsx/.xls）或CSV文件")
+    parser.add_argument("--dry-run", action="store_true", help="只检查并统计，不写入数据库")
+    parser.add_argument("--errors", type=Path, default=None, metavar="OUT.xlsx",
+                        help="错误说明表（默认：与原文件同目录的“<文件名>-错误说明.xlsx”）")
+    parser.set_defaults(run=run)
+
+
+def _progress(done: int, total: int, text: str) -> None:
+    if sys.stderr.isatty() and total:
+        print(f"\r{text} {done}/{total}", end="", file=sys.stderr, flush=True)
+
+
+def run(args) -> int:
+    db = open_db(args)
+    try:
+        result = import_file(db, None if args.kind == "auto" else args.kind, args.file,
+                             dry_run=args.dry_run, errors_path=args.errors, progress=_progress)
+    except ReadError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    if result.unknown_columns:
+        print("以下列未导入（不认识的列名）：" + "、".join(result.unknown_columns))
+    if not result.ok:
+        for issue in result.errors[:SHOWN_ERRORS]:
+            print(issue.text(), file=sys.stderr)
+        if len(result.errors) > SHOWN_ERRORS:
+            print(f"……共{len(result.errors)}处错误", file=sys.stderr)
+        print(result.summary(), file=sys.stderr)
+        if result.errors_path:
+            print(f"错误说明表：{result.errors_path}", file=sys.stderr)
+        return 1
+    print(result.summary())
+    for name, count in sorted(result.details.items()):
+        label = {"households_added": "新增户", "households_changed": "更新户", "households_unchanged": "未变户",
+                 "areas_added": "新增地区", "sites_added": "新增安置点"}.get(name, name)
+        print(f"  {label}：{count}")
+    for issue in result.warnings[:20]:
+        print("提醒 " + issue.text())
+    if len(result.warnings) > 20:
+        print(f"……共{len(result.warnings)}条提醒")
+    return 0

@@ -1,0 +1,24 @@
+"""Importing national-system exports and caseworkers' own spreadsheets (issue 3).
+
+One generic engine for every kind of file, driven by the declarations in
+``resources/import/kinds.json``: read (calamine/CSV, all text), map headers through aliases,
+parse cells, write in one transaction — all rows or none — with an error workbook for the
+caseworker and warnings kept for the quality panel. Templates, the ledger export in the same
+layout, and the 三一致 consistency check live here too.
+"""
+
+from __future__ import annotations
+
+from wengang.services.importing.consistency import ConsistencyReport, check_consistency, write_consistency
+from wengang.services.importing.engine import import_file, preview_file
+from wengang.services.importing.export import export_kind
+from wengang.services.importing.model import ImportResult, Issue, Preview
+from wengang.services.importing.reader import ReadError, Table, read_table
+from wengang.services.importing.spec import KINDS, detect_kind, kind_spec
+from wengang.services.importing.template import write_template
+
+__all__ = [
+    "KINDS", "ConsistencyReport", "ImportResult", "Issue", "Preview", "ReadError", "Table",
+    "check_consistency", "detect_kind", "export_kind", "import_file", "kind_spec", "preview_file",
+    "read_table", "write_consistency", "write_template",
+]

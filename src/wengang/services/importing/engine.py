@@ -1,0 +1,169 @@
+"""The import pipeline: read → map headers → parse → write in one transaction → report.
+
+All or nothing: the whole import runs inside one ``db.atomic()``; if any row has an error (or
+it is a dry run) the transaction is rolled back, so the database is exactly as before, and the
+error workbook tells the caseworker which row and field to fix. Warnings never block; they are
+kept in ``quality_findings`` for the quality panel.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from wengang.services.importing.errors_book import default_errors_path, write_errors_workbook
+from wengang.services.importing.model import Counts, ImportResult, Issue, Preview
+from wengang.services.importing.parse import Parsed, Progress, parse_table
+from wengang.services.importing.reader import ReadError, read_table
+from wengang.services.importing.spec import detect_kind, kind_spec, load_kinds
+from wengang.services.importing.upsert import now_stamp
+from wengang.services.importing.writers import WRITERS, WriteContext
+from wengang.store.areas import installation
+
+
+def _audit_batch(db: sqlite_utils.Database, batch_id: int):
+    """The audit trail's batch context when the store has one (written rows name the batch)."""
+    try:
+        from wengang.store.audit import audit_batch  # noqa: PLC0415 - optional until the audit ships
+    except ImportError:
+        return contextlib.nullcontext()
+    return audit_batch(db, batch_id)
+
+
+class _Rollback(Exception):
+    """Raised inside the transaction to undo a dry run or a rejected file."""
+
+
+@dataclass
+class _Run:
+    kind: str | None
+    parsed: Parsed | None
+    counts: Counts
+    details: dict[str, int]
+    file_errors: list[Issue]
+    batch_id: int | None = None
+
+
+def _detect(table_headers: list[str], kind: str | None, header_row: int) -> tuple[str | None, list[Issue]]:
+    if kind in (None, "", "auto"):
+        found = detect_kind(table_headers)
+        if found is None:
+            return None, [Issue(header_row, "表头", "无法判断这是哪类数据，请用导入模板的列名，或指定导入类型")]
+        return found, []
+    if kind not in load_kinds():
+        return None, [Issue(0, "导入类型", f"未知的导入类型“{kind}”，应为：{'、'.join(load_kinds())}")]
+    return kind, []
+
+
+def _save_findings(ctx: WriteContext) -> None:
+    """Keep the warnings (once: an identical open finding is not added again)."""
+    rule = f"import.{ctx.parsed.spec.name}"
+    open_findings = {
+        (r[0], r[1], r[2], r[3]) for r in ctx.db.execute(
+            "SELECT person_id, household_id, field, message FROM quality_findings "
+            "WHERE rule = ? AND resolved_at IS NULL", [rule])
+    }
+    rows = []
+    for i, issue in enumerate(ctx.parsed.warnings):
+        person_id, household_id = ctx.finding_refs.get(i, (None, None))
+        key = (person_id, household_id, issue.field, issue.message)
+        if key not in open_findings:
+            open_findings.add(key)
+            rows.append((rule, person_id, household_id, issue.field, issue.message, ctx.batch_id))
+    if rows:
+        ctx.db.conn.executemany(
+            "INSERT INTO quality_findings(rule, person_id, household_id, field, message, batch_id) "
+            "VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+
+def _run(db: sqlite_utils.Database, path: Path, kind: str | None, *, write: bool, file_name: str | None,
+         user: str | None, progress: Progress | None) -> _Run:
+    try:
+        table = read_table(path)
+    except ReadError as exc:
+        return _Run(kind, None, Counts(), {}, [Issue(0, "文件", str(exc))])
+    kind, problems = _detect(table.headers, kind, table.header_row)
+    if problems:
+        return _Run(kind, None, Counts(), {}, problems)
+    parsed = parse_table(kind_spec(kind), table, progress)
+    run = _Run(kind, parsed, Counts(), {}, [])
+    if any(i.row == table.header_row and "缺少必填列" in i.message for i in parsed.errors):
+        return run  # without the columns there is nothing to resolve
+    try:
+        with db.atomic():
+            batch_id = db.execute(
+                "INSERT INTO import_batches(kind, file_name, user, rows) VALUES (?, ?, ?, ?)",
+                [kind, file_name or path.name, user, len(parsed.records)]).lastrowid
+            ctx = WriteContext(db, parsed, batch_id, installation(db), progress)
+            with _audit_batch(db, batch_id):
+                WRITERS[kind](ctx)
+            run.counts, run.details = ctx.counts, ctx.details
+            if parsed.errors or not write:
+                raise _Rollback
+            _save_findings(ctx)
+            db.execute(
+                "UPDATE import_batches SET finished_at = ?, added = ?, changed = ?, unchanged = ?, "
+                "status = 'done' WHERE id = ?",
+                [now_stamp(), ctx.counts.added, ctx.counts.changed, ctx.counts.unchanged, batch_id])
+            run.batch_id = batch_id
+    except _Rollback:
+        pass
+    except sqlite3.IntegrityError as exc:
+        # A constraint the declarations did not foresee: still all-or-nothing, and said plainly.
+        run.file_errors.append(Issue(table.header_row, "数据库", f"数据与已有记录冲突，未导入：{exc}"))
+    return run
+
+
+def _mapped(parsed: Parsed | None) -> list[tuple[str, str]]:
+    if parsed is None:
+        return []
+    return [(parsed.table.headers[c], f.label) for c, f in parsed.columns]
+
+
+def preview_file(db: sqlite_utils.Database, path: str | Path, kind: str | None = None) -> Preview:
+    """What importing ``path`` would do — mapped columns, errors, warnings, counts — writing nothing."""
+    path = Path(path)
+    run = _run(db, path, kind, write=False, file_name=None, user=None, progress=None)
+    parsed = run.parsed
+    return Preview(
+        kind=run.kind, path=path, headers=_mapped(parsed), unknown_columns=parsed.unknown if parsed else [],
+        errors=run.file_errors + (_sorted(parsed.errors) if parsed else []),
+        warnings=_sorted(parsed.warnings) if parsed else [], rows=len(parsed.records) if parsed else 0,
+        to_add=run.counts.added, to_change=run.counts.changed, unchanged=run.counts.unchanged,
+        details=run.details)
+
+
+def _sorted(issues: list[Issue]) -> list[Issue]:
+    return sorted(issues, key=lambda i: i.row)
+
+
+def import_file(db: sqlite_utils.Database, kind: str | None, path: str | Path, *, dry_run: bool = False,
+                errors_path: str | Path | None = None, user: str | None = None,
+                progress: Progress | None = None) -> ImportResult:
+    """Import ``path`` as ``kind`` (``None``/``"auto"`` detects it): all rows or none.
+
+    With errors nothing is written and, when the file could be read, an error workbook is
+    written to ``errors_path`` (default: ``<name>-错误说明.xlsx`` next to the input).
+    ``progress(done, total, text)`` is called as rows are checked and written; an exception
+    raised from it cancels the import (nothing is written) and propagates.
+    """
+    path = Path(path)
+    run = _run(db, path, kind, write=not dry_run, file_name=path.name, user=user, progress=progress)
+    parsed = run.parsed
+    errors = run.file_errors + (_sorted(parsed.errors) if parsed else [])
+    result = ImportResult(
+        ok=not errors, kind=run.kind, batch_id=run.batch_id, rows=len(parsed.records) if parsed else 0,
+        added=run.counts.added, changed=run.counts.changed, unchanged=run.counts.unchanged,
+        errors=errors, warnings=_sorted(parsed.warnings) if parsed else [], dry_run=dry_run,
+        unknown_columns=parsed.unknown if parsed else [], details=run.details)
+    if errors and parsed is not None:
+        target = Path(errors_path) if errors_path else default_errors_path(path)
+        write_errors_workbook(parsed, target)
+        result.errors_path = target
+    if progress:
+        progress(result.rows, result.rows, "完成")
+    return result

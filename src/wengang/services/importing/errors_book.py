@@ -1,0 +1,78 @@
+"""The error workbook: the input rows as they were, a 错误说明 column, the bad cells in red.
+
+The caseworker fixes the cells in this workbook (or in the original) and imports again; a
+second sheet 错误清单 lists every problem with its row, for printing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from wengang.services.importing.parse import Parsed
+
+RED = PatternFill("solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
+ERROR_FONT = Font(color="FF9C0006")
+BOLD = Font(bold=True)
+ERROR_COLUMN = "错误说明"
+
+
+def _safe(text: object) -> object:
+    """Characters a worksheet cannot hold are dropped (the reader already drops most)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text) if isinstance(text, str) else text
+
+
+def default_errors_path(source: Path) -> Path:
+    return source.with_name(f"{source.stem}-错误说明.xlsx")
+
+
+def write_errors_workbook(parsed: Parsed, path: Path) -> Path:
+    """Write the workbook for ``parsed`` (rows with errors are marked, all rows kept)."""
+    table = parsed.table
+    by_row: dict[int, list[str]] = defaultdict(list)
+    for issue in parsed.errors:
+        by_row[issue.row].append(f"{issue.field}：{issue.message}")
+    bad = parsed.bad_cells
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("导入数据")
+    ws.freeze_panes = "A2"
+    header = []
+    for text in [*table.headers, ERROR_COLUMN]:
+        cell = WriteOnlyCell(ws, value=_safe(text))
+        cell.font = BOLD
+        header.append(cell)
+    header_problems = by_row.get(table.header_row)
+    if header_problems:
+        header[-1] = WriteOnlyCell(ws, value="；".join(header_problems))
+        header[-1].font = ERROR_FONT
+    ws.append(header)
+    width = len(table.headers)
+    for index, (row_no, row) in enumerate(zip(table.row_numbers, table.rows)):
+        problems = by_row.get(row_no)
+        if not problems:
+            ws.append([*map(_safe, row[:width]), None])
+            continue
+        cells = []
+        for col, text in enumerate(row[:width]):
+            cell = WriteOnlyCell(ws, value=_safe(text))
+            if (index, col) in bad:
+                cell.fill = RED
+            cells.append(cell)
+        cells.extend(WriteOnlyCell(ws, value="") for _ in range(width - len(cells)))
+        note = WriteOnlyCell(ws, value=_safe(f"第{row_no}行 " + "；".join(problems)))
+        note.font = ERROR_FONT
+        note.alignment = Alignment(wrap_text=False)
+        cells.append(note)
+        ws.append(cells)
+    listing = wb.create_sheet("错误清单")
+    listing.append([WriteOnlyCell(listing, value=t) for t in ("原表行号", "字段", "问题")])
+    for issue in sorted(parsed.errors, key=lambda i: i.row):
+        listing.append([issue.row, _safe(issue.field), _safe(issue.message)])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path

@@ -1,0 +1,130 @@
+"""The database's records in the canonical template layout (round trips, bench, seed data).
+
+Each kind names the SQL expression for each template column over one FROM clause; the same
+queries give the consistency check its database side.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlite_utils
+from openpyxl import Workbook
+
+from wengang.services.importing.spec import kind_spec
+
+_PERSON = "JOIN persons p ON p.id = x.person_id"
+_AREA3 = ("LEFT JOIN areas v ON v.id = {col} LEFT JOIN areas t ON t.id = v.parent_id "
+          "LEFT JOIN areas c ON c.id = t.parent_id")
+
+# kind → (FROM … ORDER BY, {field key: expression})
+EXPORTS: dict[str, tuple[str, dict[str, str]]] = {
+    "persons": (
+        "FROM persons p JOIN households h ON h.id = p.household_id " + _AREA3.format(col="h.area_id")
+        + " LEFT JOIN relocation_sites s ON s.id = h.site_id ORDER BY h.hh_no, p.id",
+        {"county": "c.name", "township": "t.name", "village": "v.name", "hh_no": "h.hh_no",
+         "head_name": "h.head_name", "hh_type": "h.hh_type", "monitor_category": "h.monitor_category",
+         "exit_year": "h.exit_year", "relocated": "h.relocated", "site_name": "s.name", "name": "p.name",
+         "id_number": "p.id_number", "relation": "p.relation", "labour_skill": "p.labour_skill",
+         "student_status": "p.student_status", "phone": "p.phone", "person_no": "p.person_no",
+         "education": "p.education", "health": "p.health", "hh_phone": "h.phone"}),
+    "employment": (
+        f"FROM employment_spells x {_PERSON} ORDER BY p.id_number, x.start_date",
+        {"id_number": "p.id_number", "name": "p.name", "region": "x.region", "channel": "x.channel",
+         "place_province": "x.place_province", "place_city": "x.place_city", "place_county": "x.place_county",
+         "employer_name": "x.employer_name", "industry": "x.industry", "start_date": "x.start_date",
+         "end_date": "x.end_date", "return_reason": "x.return_reason", "monthly_income": "x.monthly_income",
+         "point_to_point": "x.point_to_point", "transport_subsidy": "x.transport_subsidy"}),
+    "surveys": (
+        f"FROM surveys x {_PERSON} ORDER BY p.id_number, x.survey_date",
+        {"id_number": "p.id_number", "name": "p.name", "survey_date": "x.survey_date", "willing": "x.willing",
+         "planned_month": "x.planned_month", "reason": "x.reason", "measure": "x.measure"}),
+    "services": (
+        f"FROM services x {_PERSON} ORDER BY p.id_number, x.service_date, x.kind",
+        {"id_number": "p.id_number", "name": "p.name", "service_date": "x.service_date", "kind": "x.kind",
+         "provider": "x.provider", "note": "x.note"}),
+    "subsidies": (
+        "FROM subsidies x LEFT JOIN persons p ON p.id = x.person_id "
+        "LEFT JOIN organisations o ON o.id = x.org_id ORDER BY x.paid_date, x.id",
+        {"id_number": "p.id_number", "name": "p.name", "org_name": "o.name", "paid_date": "x.paid_date",
+         "kind": "x.kind", "amount": "x.amount", "funding": "x.funding", "persons_covered": "x.persons_covered",
+         "policy_text": "x.policy_text", "note": "x.note"}),
+    "checks": (
+        f"FROM spot_checks x {_PERSON} ORDER BY x.check_date, p.id_number",
+        {"id_number": "p.id_number", "name": "p.name", "check_date": "x.check_date",
+         "phone_connected": "x.phone_connected", "place_consistent": "x.place_consistent",
+         "time_consistent": "x.time_consistent", "policy_aware": "x.policy_aware", "checker": "x.checker"}),
+    "targets": (
+        "FROM targets x JOIN areas a ON a.id = x.area_id ORDER BY x.year, a.level, a.sort_order, a.id",
+        {"area_name": "a.name", "year": "x.year", "target": "x.target"}),
+    "sites": (
+        "FROM relocation_sites x ORDER BY x.county, x.township, x.name",
+        {"county": "x.county", "township": "x.township", "name": "x.name", "site_type": "x.site_type",
+         "over_800": "x.over_800"}),
+    "orgs": (
+        "FROM organisations x " + _AREA3.format(col="x.area_id") + " ORDER BY x.kind, x.name",
+        # An org's area may be a county, township or village: its path is re-read below.
+        {"name": "x.name", "kind": "x.kind", "county": "x.area_id", "township": "NULL", "village": "NULL",
+         "contact": "x.contact", "phone": "x.phone", "recognised_date": "x.recognised_date",
+         "closed_date": "x.closed_date"}),
+    "posts": (
+        "FROM welfare_posts w JOIN employment_spells x ON x.id = w.spell_id " + _PERSON
+        + " ORDER BY p.id_number, x.start_date",
+        {"id_number": "p.id_number", "name": "p.name", "post_name": "w.post_name", "post_type": "w.post_type",
+         "developer": "w.developer", "funding": "w.funding", "pay_standard": "w.pay_standard",
+         "start_date": "x.start_date", "end_date": "x.end_date"}),
+}
+
+
+def _area_names(db: sqlite_utils.Database) -> dict[int, tuple[str, str | None, str | None]]:
+    """area id → (county, township, village) names, for organisations placed at any level."""
+    rows = {r[0]: (r[1], r[2], r[3]) for r in db.execute("SELECT id, name, level, parent_id FROM areas")}
+    out = {}
+    for aid, (name, level, parent) in rows.items():
+        path = {level: name}
+        while parent is not None:
+            pname, plevel, parent = rows[parent]
+            path[plevel] = pname
+        out[aid] = (path.get("county"), path.get("township"), path.get("village"))
+    return out
+
+
+def export_rows(db: sqlite_utils.Database, kind: str) -> tuple[list[str], list[dict]]:
+    """(field keys in template order, one dict per record) — raw stored values."""
+    spec = kind_spec(kind)
+    source, exprs = EXPORTS[kind]
+    keys = [f.key for f in spec.fields if f.key in exprs]
+    cursor = db.execute(f"SELECT {', '.join(exprs[k] for k in keys)} {source}")
+    rows = [dict(zip(keys, r)) for r in cursor]
+    if kind == "orgs":
+        names = _area_names(db)
+        for row in rows:
+            row["county"], row["township"], row["village"] = names.get(row["county"], (None, None, None))
+    return keys, rows
+
+
+def display(value: object, parse: str) -> object:
+    """A stored value as the template expects it typed."""
+    if value is None:
+        return None
+    if parse == "yesno":
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def export_kind(db: sqlite_utils.Database, kind: str, path: str | Path) -> int:
+    """Write every ``kind`` record to ``path`` with the template's header row; returns the count."""
+    spec = kind_spec(kind)
+    fields = spec.template_fields
+    _, rows = export_rows(db, kind)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(spec.label)
+    ws.append([f.label for f in fields])
+    for row in rows:
+        ws.append([display(row.get(f.key), f.parse) for f in fields])
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return len(rows)

@@ -1,0 +1,79 @@
+"""Plain results of an import: issues, the preview and the outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+
+class Issue(NamedTuple):
+    """One problem: the sheet's row number, the column label, what is wrong."""
+
+    row: int
+    field: str
+    message: str
+
+    def text(self) -> str:
+        return f"第{self.row}行 {self.field}：{self.message}"
+
+
+@dataclass
+class Counts:
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+
+    def count(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+@dataclass
+class Preview:
+    """What importing the file would do, without writing."""
+
+    kind: str | None
+    path: Path
+    headers: list[tuple[str, str]] = field(default_factory=list)  # (file header, canonical label)
+    unknown_columns: list[str] = field(default_factory=list)
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    rows: int = 0
+    to_add: int = 0
+    to_change: int = 0
+    unchanged: int = 0
+    details: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class ImportResult:
+    """The outcome of :func:`import_file`; when ``ok`` is false nothing was written."""
+
+    ok: bool
+    kind: str | None
+    batch_id: int | None
+    rows: int
+    added: int
+    changed: int
+    unchanged: int
+    errors: list[Issue]
+    warnings: list[Issue]
+    errors_path: Path | None = None
+    dry_run: bool = False
+    unknown_columns: list[str] = field(default_factory=list)
+    details: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """One line for the caseworker."""
+        if not self.ok:
+            return f"发现{len(self.errors)}处错误，未导入任何数据。请按错误说明修改后重新导入。"
+        verb = "试导入（未写入）" if self.dry_run else "导入完成"
+        text = f"{verb}：共{self.rows}行，新增{self.added}，更新{self.changed}，未变{self.unchanged}"
+        if self.warnings:
+            kept = "" if self.dry_run else "，已记入数据质量问题"
+            text += f"；另有{len(self.warnings)}条提醒{kept}"
+        return text

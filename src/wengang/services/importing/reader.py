@@ -1,0 +1,146 @@
+"""Reading an import file into text cells: Excel via calamine, CSV in UTF-8/UTF-8-BOM/GBK.
+
+Every cell becomes text, because 18-digit IDs are destroyed by numeric reading: Excel
+floats that are whole (``6.0``) become ``"6"``, dates become ISO ``2023-05-01``, and a number
+too long to be exact (an ID Excel stored as a number) keeps its ``E+`` form so the ID check
+can say plainly what happened. National exports put title rows above the header: the header
+row is the one among the first rows that names the most known columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from python_calamine import CalamineWorkbook
+
+from wengang.domain.text import fold_header
+from wengang.services.importing.spec import all_header_names
+
+HEADER_SEARCH_ROWS = 10
+
+
+class ReadError(ValueError):
+    """A file that cannot be read at all; the message is for the caseworker."""
+
+
+@dataclass
+class Table:
+    """The header and data rows of one sheet, all text; row numbers are the sheet's (1-based)."""
+
+    headers: list[str]
+    rows: list[list[str]]
+    row_numbers: list[int]
+    header_row: int = 1
+    sheet: str = ""
+    title_rows: list[list[str]] = field(default_factory=list)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def cell_text(value: object) -> str:
+    """One cell as the text a caseworker sees (control characters, invisible junk, dropped)."""
+    if value is None:
+        return ""
+    if type(value) is str:
+        if _CONTROL.search(value):
+            value = _CONTROL.sub("", value)
+        return value.strip()
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value.is_integer():
+            if abs(value) >= 1e15:
+                # Past 15 significant digits a double is not exact: keep the E+ form so the
+                # ID check reports "stored as a number" instead of a wrong check digit.
+                return f"{value:.15G}"
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return str(value).strip()
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ReadError("无法识别CSV文件的编码，请另存为UTF-8或GBK编码")
+
+
+def _raw_rows(path: Path) -> tuple[str, list[list[object]]]:
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        text = _decode(path.read_bytes())
+        try:
+            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+        except csv.Error:
+            dialect = csv.excel
+        return path.stem, [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+    if suffix in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
+        try:
+            workbook = CalamineWorkbook.from_path(str(path))
+        except Exception as exc:  # calamine raises its own error types per format
+            raise ReadError(f"无法读取Excel文件{path.name}：{exc}") from exc
+        # The first sheet that has any rows (exports sometimes put a cover sheet first).
+        for name in workbook.sheet_names:
+            rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            if any(any(c not in (None, "") for c in r) for r in rows):
+                return name, rows
+        return workbook.sheet_names[0] if workbook.sheet_names else "", []
+    raise ReadError(f"不支持的文件类型“{path.suffix}”，请使用.xlsx、.xls或.csv文件")
+
+
+def _header_index(rows: list[list[str]]) -> int:
+    known = all_header_names()
+    best, best_score = 0, -1
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        score = sum(1 for c in row if c and fold_header(c) in known)
+        if score > best_score:
+            best, best_score = i, score
+    if best_score >= 2:
+        return best
+    # Nothing recognisable: the first row with at least two filled cells.
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if sum(1 for c in row if c) >= 2:
+            return i
+    return 0
+
+
+def read_table(path: str | Path) -> Table:
+    """Read the first non-empty sheet (or the CSV) into a :class:`Table` of text cells."""
+    path = Path(path)
+    if not path.exists():
+        raise ReadError(f"找不到文件：{path}")
+    sheet, raw = _raw_rows(path)
+    text_rows = [[cell_text(c) for c in r] for r in raw]
+    if not text_rows:
+        raise ReadError(f"文件{path.name}是空的")
+    h = _header_index(text_rows)
+    headers = text_rows[h]
+    while headers and not headers[-1]:
+        headers.pop()
+    width = len(headers)
+    rows, numbers = [], []
+    for i in range(h + 1, len(text_rows)):
+        row = text_rows[i]
+        if not any(row):
+            continue
+        row = (row + [""] * (width - len(row)))[:max(width, len(row))]
+        rows.append(row)
+        numbers.append(i + 1)
+    return Table(headers=headers, rows=rows, row_numbers=numbers, header_row=h + 1, sheet=sheet,
+                 title_rows=text_rows[:h])

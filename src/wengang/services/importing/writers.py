@@ -1,0 +1,431 @@
+"""Writing parsed records, one function per kind, all on :class:`Upserter`.
+
+The writers run inside the import's single ``db.atomic()``; they resolve people, households,
+areas and organisations, add row errors the parser could not see (an unknown 证件号码) and the
+data-quality warnings of DOMAIN.md, and count added/changed/unchanged per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+from wengang.domain.codes import labour_skills, not_student_values
+from wengang.domain.phones import LANDLINE, phone_problem
+from wengang.domain.pinyin import initials
+from wengang.services.importing.model import Counts
+from wengang.services.importing.parse import PROGRESS_EVERY, Parsed, Progress, Record
+from wengang.services.importing.places import Place, derive_region, split_place
+from wengang.services.importing.upsert import Upserter
+from wengang.store.areas import AreaCache, Installation
+
+# Parsed keys that identify or describe the person rather than being stored on the record.
+_PERSON_REF = ("id_number", "name", "gender", "birth_date")
+
+
+@dataclass
+class WriteContext:
+    db: sqlite_utils.Database
+    parsed: Parsed
+    batch_id: int | None
+    home: Installation
+    progress: Progress | None = None
+    counts: Counts = field(default_factory=Counts)
+    details: dict[str, int] = field(default_factory=dict)
+    # (warning index in parsed.warnings) → (person_id, household_id), for quality_findings
+    finding_refs: dict[int, tuple[int | None, int | None]] = field(default_factory=dict)
+
+    def warn(self, record: Record, key: str, message: str, person_id: int | None = None,
+             household_id: int | None = None) -> None:
+        self.parsed.warn(record, key, message)
+        self.finding_refs[len(self.parsed.warnings) - 1] = (person_id, household_id)
+
+    def good(self, records: list[Record]):
+        """Records without errors, ticking progress as they go."""
+        total = len(records)
+        for i, record in enumerate(records):
+            self.tick(i, total)
+            if not record.bad:
+                yield record
+
+    def tick(self, i: int, total: int) -> None:
+        if self.progress and i % PROGRESS_EVERY == 0:
+            self.progress(i, total, "正在写入")
+
+    def bump(self, name: str) -> None:
+        self.details[name] = self.details.get(name, 0) + 1
+
+    def present(self, record: Record, keys: tuple[str, ...] | list[str]) -> dict:
+        """The record's values for the columns the file has (absent columns stay untouched)."""
+        return {k: record.values.get(k) for k in keys if k in self.parsed.present}
+
+
+def _person_lookup(db: sqlite_utils.Database) -> dict[str, tuple]:
+    rows = db.execute("SELECT id_number, id, name, labour_skill, student_status, household_id FROM persons")
+    return {r[0]: r[1:] for r in rows}
+
+
+def _resolve_person(ctx: WriteContext, record: Record, people: dict[str, tuple],
+                    required: bool = True) -> int | None:
+    number = record.values.get("id_number")
+    if not number:
+        return None
+    hit = people.get(number)
+    if hit is None:
+        if required or number:
+            ctx.parsed.error(record, "id_number", f"证件号码{number}未登记，请先导入人员信息")
+        return None
+    name = record.values.get("name")
+    if name and name != hit[1]:
+        ctx.warn(record, "name", f"姓名“{name}”与登记的“{hit[1]}”不一致，按证件号码导入", hit[0])
+    return hit[0]
+
+
+def _area_path(ctx: WriteContext, record: Record, levels: tuple[str, ...]) -> list[tuple[str, str]] | None:
+    county = record.values.get("county") or ctx.home.county
+    if not county:
+        ctx.parsed.error(record, "county", "未填写县（市、区），本单位所在县也未设置")
+        return None
+    path = [("county", county)]
+    for level in levels:
+        name = record.values.get(level)
+        if not name:
+            break
+        path.append((level, name))
+    return path
+
+
+# --- persons ------------------------------------------------------------------------------
+HOUSEHOLD_COLUMNS = ("head_name", "hh_type", "monitor_category", "exit_year", "relocated", "site_id",
+                     "area_id", "phone")
+PERSON_COLUMNS = ("household_id", "name", "gender", "birth_date", "relation", "labour_skill",
+                  "student_status", "phone", "phone_is_landline", "pinyin_initials", "person_no",
+                  "education", "health")
+
+
+def _site_id(ctx: WriteContext, record: Record, sites: dict[str, int], township_id: int) -> int | None:
+    name = record.values.get("site_name")
+    if not name:
+        return None
+    if name not in sites:
+        sites[name] = ctx.db.execute(
+            "INSERT INTO relocation_sites(name, county, township, area_id, batch_id) VALUES (?, ?, ?, ?, ?)",
+            [name, record.values.get("county") or ctx.home.county, record.values.get("township"),
+             township_id, ctx.batch_id]).lastrowid
+        ctx.bump("sites_added")
+    return sites[name]
+
+
+def write_persons(ctx: WriteContext) -> None:
+    db, parsed = ctx.db, ctx.parsed
+    areas = AreaCache(db)
+    sites = {r[0]: r[1] for r in db.execute("SELECT name, id FROM relocation_sites")}
+    households = Upserter(db, "households", ("hh_no",), HOUSEHOLD_COLUMNS, ctx.batch_id)
+    persons = Upserter(db, "persons", ("id_number",), PERSON_COLUMNS, ctx.batch_id)
+    first_row: dict[str, int] = {}
+    groups: dict[str, list[Record]] = {}
+    for record in parsed.records:
+        number = record.values.get("id_number")
+        if number:
+            if number in first_row:
+                parsed.error(record, "id_number", f"证件号码{number}与第{first_row[number]}行重复")
+                continue
+            first_row[number] = record.row
+        if record.values.get("hh_no"):
+            groups.setdefault(record.values["hh_no"], []).append(record)
+    done, total = 0, len(parsed.records)
+    for hh_no, members in groups.items():
+        hh_id = _write_household(ctx, hh_no, members, areas, sites, households)
+        for record in members:
+            ctx.tick(done, total)
+            done += 1
+            if hh_id is None or record.bad or not record.values.get("id_number"):
+                continue
+            v = record.values
+            row = ctx.present(record, ("name", "relation", "labour_skill", "student_status", "person_no",
+                                       "education", "health"))
+            row.update(household_id=hh_id, gender=v["gender"], birth_date=v["birth_date"],
+                       pinyin_initials=initials(v.get("name")))
+            if "phone" in parsed.present:
+                phone = v.get("phone")
+                row["phone"] = phone
+                row["phone_is_landline"] = int(bool(phone and LANDLINE.match(phone)))
+            outcome, pid = persons.apply((v["id_number"],), row)
+            ctx.counts.count(outcome)
+            if "phone" in parsed.present and (problem := phone_problem(v.get("phone"), landline_ok=True)):
+                ctx.warn(record, "phone", problem, pid, hh_id)
+
+
+def _write_household(ctx: WriteContext, hh_no: str, members: list[Record], areas: AreaCache,
+                     sites: dict[str, int], households: Upserter) -> int | None:
+    first = members[0]
+    path = _area_path(ctx, first, ("township", "village"))
+    if path is None:
+        return None
+    if len(path) < 3:
+        return None  # township/village are required columns: the parser already named the blank
+    for other in members[1:]:
+        if (other.values.get("township"), other.values.get("village")) != (first.values.get("township"),
+                                                                           first.values.get("village")):
+            ctx.warn(other, "village", f"户编号{hh_no}在第{first.row}行的村不同，按第{first.row}行")
+    before = len(areas._ids)  # noqa: SLF001 - counting areas the import creates
+    village_id = areas.ensure(path)
+    township_id = areas.find(path[:2])
+    ctx.details["areas_added"] = ctx.details.get("areas_added", 0) + len(areas._ids) - before  # noqa: SLF001
+    row: dict = {"area_id": village_id}
+    for key in ("hh_type", "monitor_category", "exit_year", "relocated"):
+        if key in ctx.parsed.present:
+            row[key] = next((m.values[key] for m in members if m.values.get(key) is not None), None)
+    if "relocated" in row and row["relocated"] is None:
+        row["relocated"] = 0  # NOT NULL column: a blank 是否易地扶贫搬迁 means no
+    if "site_name" in ctx.parsed.present:
+        named = next((m for m in members if m.values.get("site_name")), None)
+        row["site_id"] = _site_id(ctx, named, sites, township_id) if named else None
+    if "hh_phone" in ctx.parsed.present:
+        row["phone"] = next((m.values["hh_phone"] for m in members if m.values.get("hh_phone")), None)
+    head = next((m.values["head_name"] for m in members if m.values.get("head_name")), None)
+    if head is None:
+        head = next((m.values.get("name") for m in members if m.values.get("relation") == "户主"), None)
+        if head is None and "relation" in ctx.parsed.present and households.find((hh_no,)) is None:
+            ctx.warn(first, "relation", f"户编号{hh_no}没有与户主关系为“户主”的成员")
+    if head is not None or "head_name" in ctx.parsed.present:
+        row["head_name"] = head
+    if households.find((hh_no,)) is None and not row.get("hh_type"):
+        return None  # required column; the parser already reported the blank cell
+    if row.get("hh_type") == "监测户" and "monitor_category" in row and not row["monitor_category"]:
+        ctx.warn(first, "monitor_category", "监测户未填写监测对象类别")
+    outcome, hh_id = households.apply((hh_no,), row)
+    ctx.bump(f"households_{outcome}")
+    return hh_id
+
+
+# --- employment ---------------------------------------------------------------------------
+SPELL_COLUMNS = ("end_date", "region", "channel", "place_province", "place_city", "place_county",
+                 "employer_name", "industry", "monthly_income", "return_reason", "point_to_point",
+                 "transport_subsidy")
+_AWAY = ("省外", "省内县外")
+_LOCAL_CHANNELS = ("公益性岗位", "帮扶车间")
+
+
+def _place_and_region(ctx: WriteContext, record: Record) -> None:
+    v = record.values
+    if v.get("place_path"):
+        place = split_place(v["place_path"])
+        v["place_province"] = v.get("place_province") or place.province
+        v["place_city"] = v.get("place_city") or place.city
+        v["place_county"] = v.get("place_county") or place.county
+    if v.get("region"):
+        return
+    place = Place(v.get("place_province"), v.get("place_city"), v.get("place_county"))
+    if not any((place.province, place.city, place.county)):
+        return
+    key = "place_path" if v.get("place_path") else "place_province"
+    if not ctx.home.configured:
+        ctx.parsed.error(record, key, "尚未设置本单位所在省、县，无法推算就业地域，请先在设置中填写")
+        return
+    region = derive_region(place, ctx.home)
+    if region is None:
+        shown = v.get("place_path") or "".join(p for p in (place.province, place.city, place.county) if p)
+        ctx.parsed.error(record, key, f"务工地点“{shown}”无法识别所在省份，无法判断就业地域，请写全省市县")
+    v["region"] = region
+
+
+def _spell_warnings(ctx: WriteContext, record: Record, pid: int, person: tuple) -> None:
+    v = record.values
+    income = v.get("monthly_income")
+    if "monthly_income" in ctx.parsed.present:
+        if income is None:
+            ctx.warn(record, "monthly_income", "月收入为空", pid)
+        elif income < 100:
+            ctx.warn(record, "monthly_income", f"月收入{income:g}元低于100元，请核实", pid)
+        elif income > 30000:
+            ctx.warn(record, "monthly_income", f"月收入{income:g}元高于30000元，请核实", pid)
+    missing = [ctx.parsed.spec.field(k).label for k in ("channel", "employer_name", "industry")
+               if k in ctx.parsed.present and not v.get(k)]
+    if missing:
+        ctx.warn(record, "channel", f"务工信息缺少{'、'.join(missing)}", pid)
+    if not v.get("region"):
+        ctx.warn(record, "region", "就业地域为空，也无法由务工地点推算", pid)
+    elif v["region"] in _AWAY and not v.get("place_county"):
+        key = "place_path" if "place_path" in ctx.parsed.present else "place_county"
+        ctx.warn(record, key, "务工地点未填到县级", pid)
+    if v.get("channel") in _LOCAL_CHANNELS and v.get("region") in _AWAY:
+        ctx.warn(record, "channel", f"就业渠道为{v['channel']}，但就业地域是{v['region']}", pid)
+    skill, student = person[2], person[3]
+    if skill and skill not in labour_skills():
+        ctx.warn(record, "id_number", f"登记为{skill}，却有务工记录", pid)
+    if student not in not_student_values() and student is not None:
+        ctx.warn(record, "id_number", f"在校生（{student}）却有务工记录", pid)
+
+
+def write_employment(ctx: WriteContext) -> None:
+    parsed = ctx.parsed
+    people = _person_lookup(ctx.db)
+    spells = Upserter(ctx.db, "employment_spells", ("person_id", "start_date"), SPELL_COLUMNS, ctx.batch_id)
+    seen: dict[tuple, int] = {}
+    last: dict[int, Record] = {}
+    ordered = sorted(parsed.records, key=lambda r: (r.values.get("id_number") or "", r.values.get("start_date") or ""))
+    for record in ctx.good(ordered):
+        v = record.values
+        _place_and_region(ctx, record)
+        pid = _resolve_person(ctx, record, people)
+        start, end = v.get("start_date"), v.get("end_date")
+        if pid is None or not start or record.bad:
+            continue
+        if end and end < start:
+            parsed.error(record, "end_date", f"结束时间{end}早于开始时间{start}")
+            continue
+        if (pid, start) in seen:
+            parsed.error(record, "start_date", f"与第{seen[(pid, start)]}行是同一人同一开始时间的重复记录")
+            continue
+        seen[(pid, start)] = record.row
+        previous = last.get(pid)
+        if previous is not None and (previous.values.get("end_date") is None or previous.values["end_date"] > start):
+            ctx.warn(record, "start_date", f"开始时间早于第{previous.row}行那段务工的结束时间（时间重叠）", pid)
+        last[pid] = record
+        _spell_warnings(ctx, record, pid, people[v["id_number"]])
+        row = ctx.present(record, SPELL_COLUMNS)
+        for derived in ("region", "place_province", "place_city", "place_county"):
+            if v.get(derived) is not None:
+                row[derived] = v[derived]
+        outcome, _ = spells.apply((pid, start), row)
+        ctx.counts.count(outcome)
+
+
+# --- records that belong to a person or organisation (surveys, services, checks, subsidies) --
+def write_linked(ctx: WriteContext) -> None:
+    parsed, spec = ctx.parsed, ctx.parsed.spec
+    people = _person_lookup(ctx.db) if spec.person_link else {}
+    columns = tuple(f.key for f in spec.fields if f.key not in (*_PERSON_REF, "org_name"))
+    store_cols = tuple(c for c in columns if c not in spec.key)
+    orgs: dict[str, list[int]] = {}
+    if "org_name" in parsed.present:
+        for name, oid in ctx.db.execute("SELECT name, id FROM organisations"):
+            orgs.setdefault(name, []).append(oid)
+    table = Upserter(ctx.db, spec.table, spec.key, store_cols, ctx.batch_id)
+    seen: dict[tuple, int] = {}
+    for record in ctx.good(parsed.records):
+        v = record.values
+        pid = _resolve_person(ctx, record, people, required=spec.person_link is True) if spec.person_link else None
+        if spec.person_link and v.get("id_number") and pid is None:
+            continue
+        if "org_id" in spec.key:
+            oid = None
+            if v.get("org_name"):
+                hits = orgs.get(v["org_name"], [])
+                if len(hits) != 1:
+                    problem = "未登记，请先导入机构信息" if not hits else "有多个同名机构，请在机构信息中区分"
+                    parsed.error(record, "org_name", f"机构“{v['org_name']}”{problem}")
+                    continue
+                oid = hits[0]
+            if pid is None and oid is None:
+                parsed.error(record, "id_number", "发给个人的请填证件号码，发给机构的请填机构名称")
+                continue
+            v["org_id"] = oid
+        if spec.person_link is True and pid is None:
+            continue  # blank required ID, already reported
+        v["person_id"] = pid
+        key = tuple(v.get(k) for k in spec.key)
+        if any(k is None for k, name in zip(key, spec.key) if name not in ("person_id", "org_id")):
+            continue
+        if key in seen:
+            parsed.error(record, spec.key[-1] if spec.key[-1] in parsed.present else spec.fields[0].key,
+                         f"与第{seen[key]}行重复")
+            continue
+        seen[key] = record.row
+        if spec.name == "surveys" and v.get("willing") == 0 and not v.get("reason"):
+            ctx.warn(record, "reason", "无外出意愿但未填写未外出原因", pid)
+        row = ctx.present(record, store_cols)
+        outcome, _ = table.apply(key, row)
+        ctx.counts.count(outcome)
+
+
+# --- areas and organisations (targets, sites, orgs) ---------------------------------------
+def write_targets(ctx: WriteContext) -> None:
+    by_name: dict[str, list[int]] = {}
+    for aid, name in ctx.db.execute(
+            "SELECT id, name FROM areas WHERE level IN ('county', 'township', 'village')"):
+        by_name.setdefault(name, []).append(aid)
+    table = Upserter(ctx.db, "targets", ("area_id", "year"), ("target",), ctx.batch_id)
+    for record in ctx.good(ctx.parsed.records):
+        v = record.values
+        if not v.get("area_name") or v.get("year") is None or v.get("target") is None:
+            continue
+        hits = by_name.get(v["area_name"], [])
+        if len(hits) != 1:
+            problem = "不存在，请核对名称（须是本县已登记的乡镇或村）" if not hits else "有重名，请写乡镇名称"
+            ctx.parsed.error(record, "area_name", f"地区“{v['area_name']}”{problem}")
+            continue
+        outcome, _ = table.apply((hits[0], v["year"]), {"target": v["target"]})
+        ctx.counts.count(outcome)
+
+
+def write_sites(ctx: WriteContext) -> None:
+    areas = AreaCache(ctx.db)
+    table = Upserter(ctx.db, "relocation_sites", ("name",), ("county", "township", "area_id", "site_type",
+                                                            "over_800"), ctx.batch_id)
+    for record in ctx.good(ctx.parsed.records):
+        v = record.values
+        path = _area_path(ctx, record, ("township",))
+        if path is None or not v.get("name") or len(path) < 2:
+            continue
+        row = ctx.present(record, ("township", "site_type", "over_800"))
+        row.update(county=path[0][1], area_id=areas.ensure(path))
+        if row.get("over_800") is None and "over_800" in row:
+            row["over_800"] = 0
+        outcome, _ = table.apply((v["name"],), row)
+        ctx.counts.count(outcome)
+
+
+def write_orgs(ctx: WriteContext) -> None:
+    areas = AreaCache(ctx.db)
+    table = Upserter(ctx.db, "organisations", ("name", "kind"),
+                     ("area_id", "contact", "phone", "recognised_date", "closed_date"), ctx.batch_id)
+    for record in ctx.good(ctx.parsed.records):
+        v = record.values
+        if not v.get("name") or not v.get("kind"):
+            continue
+        path = _area_path(ctx, record, ("township", "village"))
+        if path is None:
+            continue
+        row = ctx.present(record, ("contact", "phone", "recognised_date", "closed_date"))
+        row["area_id"] = areas.ensure(path)
+        outcome, _ = table.apply((v["name"], v["kind"]), row)
+        ctx.counts.count(outcome)
+
+
+# --- public-welfare posts: a 公益性岗位 spell plus the post's particulars -----------------------
+POST_COLUMNS = ("post_name", "post_type", "developer", "funding", "pay_standard")
+
+
+def write_posts(ctx: WriteContext) -> None:
+    parsed = ctx.parsed
+    people = _person_lookup(ctx.db)
+    spells = Upserter(ctx.db, "employment_spells", ("person_id", "start_date"), ("end_date", "channel"),
+                      ctx.batch_id)
+    posts = Upserter(ctx.db, "welfare_posts", ("spell_id",), POST_COLUMNS, ctx.batch_id, id_column="spell_id")
+    for record in ctx.good(parsed.records):
+        v = record.values
+        pid = _resolve_person(ctx, record, people)
+        if pid is None or not v.get("start_date"):
+            continue
+        if v.get("end_date") and v["end_date"] < v["start_date"]:
+            parsed.error(record, "end_date", "离岗时间早于上岗时间")
+            continue
+        spell = {"channel": "公益性岗位", **ctx.present(record, ("end_date",))}
+        if spells.find((pid, v["start_date"])) is None:
+            spell["region"] = "县内"  # village posts are in the county by definition
+        spell_outcome, spell_id = spells.apply((pid, v["start_date"]), spell)
+        outcome, _ = posts.apply((spell_id,), ctx.present(record, POST_COLUMNS))
+        if outcome == "unchanged" and spell_outcome != "unchanged":
+            outcome = "changed"
+        ctx.counts.count(outcome)
+
+
+WRITERS: dict[str, Callable[[WriteContext], None]] = {
+    "persons": write_persons, "employment": write_employment, "surveys": write_linked,
+    "services": write_linked, "subsidies": write_linked, "checks": write_linked,
+    "targets": write_targets, "sites": write_sites, "orgs": write_orgs, "posts": write_posts,
+}

@@ -1,0 +1,281 @@
+"""Import engine: reading, header aliases, all-or-nothing, idempotency, dry run, samples."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from importing_helpers import PERSON_HEADERS, WORK_HEADERS, person_rows, pid, write_xlsx
+from wengang.domain.ids import check_id
+from wengang.services.importing import (KINDS, detect_kind, import_file, kind_spec, preview_file,
+                                        read_table)
+from wengang.services.importing.parsers import CellError, parse_id
+from wengang.domain.text import fold_header
+
+SAMPLES = Path("/work/shared/samples")
+PERSON_SAMPLE = SAMPLES / "（自定义）脱贫人口和监测对象信息-样例.xlsx"
+WORK_SAMPLE = SAMPLES / "（务工月监测）已外出务工信息-样例.xlsx"
+NUMBER_MESSAGE = "证件号码被存为数字，末位已丢失，请把该列设为文本后重新导出"
+FULL_WIDTH = str.maketrans("0123456789xX", "０１２３４５６７８９ｘＸ")
+LEDGER_TABLES = ("areas", "households", "persons", "employment_spells", "import_batches", "quality_findings")
+
+
+def counts(db) -> dict[str, int]:
+    return {t: db[t].count for t in LEDGER_TABLES}
+
+
+def test_kinds_are_the_ten_of_the_issue():
+    assert set(KINDS) == {"persons", "employment", "surveys", "services", "subsidies", "checks", "sites",
+                          "orgs", "posts", "targets"}
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_alias_and_its_full_width_form_maps_to_its_field(kind):
+    spec = kind_spec(kind)
+    for f in spec.fields:
+        for name in f.names:
+            assert spec.field_for(name) is f, name
+            full_width = name.replace("(", "（").replace(")", "）")
+            assert spec.field_for(f" {full_width} ") is f
+            assert spec.field_for("*" + name) is f
+
+
+def test_canonical_headers_are_exactly_the_issues():
+    assert [f.label for f in kind_spec("persons").template_fields] == PERSON_HEADERS
+    assert [f.label for f in kind_spec("employment").template_fields] == WORK_HEADERS
+
+
+def test_detect_kind():
+    assert detect_kind(PERSON_HEADERS) == "persons"
+    assert detect_kind(WORK_HEADERS) == "employment"
+    assert detect_kind(["证件号码", "抽查日期", "电话是否接通"]) == "checks"
+    assert detect_kind(["地区", "年度", "目标任务（人）"]) == "targets"
+    assert detect_kind(["甲", "乙"]) is None
+
+
+def test_read_table_finds_header_under_title_rows_and_reads_text(tmp_path):
+    path = write_xlsx(tmp_path / "t.xlsx", ["序号", "证件号码", "开始时间", "月收入（元）"],
+                      [[1, pid(1), dt.date(2023, 5, 1), 6.0], [2, "x", dt.datetime(2023, 6, 2), 2500.5]],
+                      title_rows=[["（务工月监测）已外出务工信息"], ["导出单位：测试县"]])
+    table = read_table(path)
+    assert table.header_row == 3
+    assert table.headers == ["序号", "证件号码", "开始时间", "月收入（元）"]
+    assert table.rows[0] == ["1", pid(1), "2023-05-01", "6"]
+    assert table.rows[1][2:] == ["2023-06-02", "2500.5"]
+    assert table.row_numbers == [4, 5]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
+def test_read_csv_in_each_encoding(tmp_path, encoding):
+    path = tmp_path / "t.csv"
+    path.write_bytes(f"证件号码,姓名\n{pid(1)},张三\n".encode(encoding))
+    table = read_table(path)
+    assert table.headers == ["证件号码", "姓名"] and table.rows == [[pid(1), "张三"]]
+
+
+def test_fast_id_check_agrees_with_domain():
+    for n in range(1, 400):
+        number = pid(n, male=n % 2 == 0, birth=dt.date(1950, 1, 1) + dt.timedelta(days=47 * n))
+        got = parse_id(number.lower())
+        ref = check_id(number)
+        assert got[:3] == (ref.number, ref.gender, ref.birth_date.isoformat())
+        bad = number[:17] + ("0" if number[17] != "0" else "1")
+        with pytest.raises(CellError) as err:
+            parse_id(bad)
+        assert str(err.value) == check_id(bad).error
+
+
+def test_persons_import_creates_areas_households_and_persons(db, tmp_path):
+    path = write_xlsx(tmp_path / "p.xlsx", PERSON_HEADERS, person_rows(6))
+    result = import_file(db, "persons", path)
+    assert result.ok, result.errors
+    assert (result.added, result.changed, result.unchanged) == (6, 0, 0)
+    assert db["households"].count == 2 and db["persons"].count == 6
+    person = db.execute("SELECT p.gender, p.birth_date, p.pinyin_initials, p.batch_id, h.head_name, v.name, "
+                        "t.name FROM persons p JOIN households h ON h.id = p.household_id "
+                        "JOIN areas v ON v.id = h.area_id JOIN areas t ON t.id = v.parent_id "
+                        "WHERE p.id_number = ?", [pid(1)]).fetchone()
+    assert person == ("男", "1985-05-01", "r1", result.batch_id, "人1", "城关镇1村", "城关镇")
+    batch = db.execute("SELECT kind, rows, added, status FROM import_batches WHERE id = ?",
+                       [result.batch_id]).fetchone()
+    assert batch == ("persons", 6, 6, "done")
+
+
+def test_aliases_full_width_spaces_and_column_order(db, tmp_path):
+    headers = ["证 件 号 码", "姓名", "户编号", "县(市、区、旗)", "乡(镇)", "村", "户类型",
+               "易返贫致贫户(监测对象)类型", "成员联系电话", "备用列"]
+    rows = [[pid(1).lower().translate(FULL_WIDTH), " 张三 ", "ＡＢ１", "测试县", "城关镇", "新村",
+             "监测户", "边缘户", "１３６１９６５９５７１", "x"]]
+    path = write_xlsx(tmp_path / "p.xlsx", headers, rows)
+    result = import_file(db, "auto", path)
+    assert result.ok, result.errors
+    assert result.kind == "persons" and result.unknown_columns == ["备用列"]
+    row = db.execute("SELECT p.name, p.phone, h.hh_no, h.hh_type, h.monitor_category FROM persons p "
+                     "JOIN households h ON h.id = p.household_id").fetchone()
+    assert row == ("张三", "13619659571", "AB1", "监测户", "边缘易致贫户")
+    assert db.execute("SELECT id_number FROM persons").fetchone()[0] == pid(1)
+
+
+DATE_FORMS = [
+    (dt.date(2021, 3, 14), None, "2021-03-14"),
+    (44269, None, "2021-03-14"),  # Excel serial number
+    ("2021-03-14", None, "2021-03-14"),
+    ("2021/3/14", None, "2021-03-14"),
+    ("2021.3.14", None, "2021-03-14"),
+    ("2021年3月14日", None, "2021-03-14"),
+    ("2021年03月", "2021年03月", "2021-03-01"),
+    ("202103", "202103", "2021-03-01"),
+]
+
+
+@pytest.mark.parametrize("start, end, expected", DATE_FORMS)
+def test_every_date_form(db, tmp_path, start, end, expected):
+    import_file(db, "persons", write_xlsx(tmp_path / "p.xlsx", PERSON_HEADERS, person_rows(1)))
+    row = [pid(1), "人1", "省外", "自主外出务工", "浙江省", "宁波市", "鄞州区", "甲公司", "制造业", start, end,
+           "合同到期" if end else None, 4000]
+    result = import_file(db, "employment", write_xlsx(tmp_path / "w.xlsx", WORK_HEADERS, [row]))
+    assert result.ok, result.errors
+    stored = db.execute("SELECT start_date, end_date FROM employment_spells").fetchone()
+    assert stored[0] == expected
+    if end:
+        assert stored[1] == "2021-03-31"  # a month-precision end is the month's last day
+
+
+def test_id_stored_as_number_is_rejected_with_the_plain_message(db, tmp_path):
+    rows = person_rows(2)
+    rows[1][11] = float(rows[1][11][:17] + "0") if rows[1][11][17] == "X" else float(rows[1][11])
+    path = write_xlsx(tmp_path / "p.xlsx", PERSON_HEADERS, rows)
+    result = import_file(db, "persons", path)
+    assert not result.ok
+    assert [(e.row, e.field, e.message) for e in result.errors] == [(3, "证件号码", NUMBER_MESSAGE)]
+    assert db["persons"].count == 0
+
+
+def test_one_bad_row_in_1000_imports_nothing_and_the_workbook_says_where(db, tmp_path):
+    import_file(db, "persons", write_xlsx(tmp_path / "seed.xlsx", PERSON_HEADERS, person_rows(3, start=5000)))
+    before = counts(db)
+    rows = person_rows(1000)
+    rows[736][11] = rows[736][11][:17] + ("1" if rows[736][11][17] != "1" else "2")  # wrong check digit
+    path = write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, rows)
+    result = import_file(db, "persons", path)
+    assert not result.ok and result.batch_id is None
+    assert counts(db) == before
+    assert [(e.row, e.field) for e in result.errors] == [(738, "证件号码")]
+    assert result.errors_path == tmp_path / "人员-错误说明.xlsx"
+    wb = load_workbook(result.errors_path)
+    ws = wb["导入数据"]
+    header = [c.value for c in ws[1]]
+    assert header == PERSON_HEADERS + ["错误说明"]
+    bad = ws[738]
+    assert "第738行" in bad[-1].value and "证件号码" in bad[-1].value and "校验位" in bad[-1].value
+    id_cell = bad[PERSON_HEADERS.index("证件号码")]
+    assert id_cell.fill.fgColor.rgb == "FFFFC7CE"
+    assert bad[0].fill.fgColor.rgb != "FFFFC7CE"
+    assert ws.max_row == 1001
+    assert list(wb["错误清单"].iter_rows(min_row=2, values_only=True))[0][:2] == (738, "证件号码")
+
+
+def test_same_file_twice_changes_nothing_and_an_update_updates(db, tmp_path):
+    rows = person_rows(9)
+    path = write_xlsx(tmp_path / "p.xlsx", PERSON_HEADERS, rows)
+    first = import_file(db, "persons", path)
+    snapshot = db.execute("SELECT * FROM persons ORDER BY id").fetchall()
+    second = import_file(db, "persons", path)
+    assert (second.added, second.changed, second.unchanged) == (0, 0, 9)
+    assert db.execute("SELECT * FROM persons ORDER BY id").fetchall() == snapshot
+    rows[4][15] = "13900000000"
+    rows.append(person_rows(1, start=10)[0])
+    third = import_file(db, "persons", write_xlsx(tmp_path / "p2.xlsx", PERSON_HEADERS, rows))
+    assert (third.added, third.changed, third.unchanged) == (1, 1, 8)
+    changed = db.execute("SELECT phone, batch_id FROM persons WHERE id_number = ?", [pid(5)]).fetchone()
+    assert changed == ("13900000000", third.batch_id)
+    assert db.execute("SELECT batch_id FROM persons WHERE id_number = ?", [pid(1)]).fetchone()[0] == first.batch_id
+
+
+def test_dry_run_and_preview_write_nothing_but_count(db, tmp_path):
+    path = write_xlsx(tmp_path / "p.xlsx", PERSON_HEADERS, person_rows(4))
+    before = counts(db)
+    result = import_file(db, "persons", path, dry_run=True)
+    assert result.ok and result.dry_run and result.added == 4 and result.batch_id is None
+    assert counts(db) == before
+    preview = preview_file(db, path)
+    assert preview.kind == "persons" and preview.to_add == 4 and preview.ok
+    assert ("联系电话", "联系电话") in preview.headers
+    assert counts(db) == before
+
+
+def test_unknown_person_in_employment_is_an_error(db, tmp_path):
+    row = [pid(77), "无名", "省外", "自主外出务工", "浙江省", "宁波市", "鄞州区", "甲", "制造业", "2023-01-01", None,
+           None, 3000]
+    result = import_file(db, "employment", write_xlsx(tmp_path / "w.xlsx", WORK_HEADERS, [row]))
+    assert not result.ok
+    assert result.errors[0].text() == f"第2行 证件号码：证件号码{pid(77)}未登记，请先导入人员信息"
+
+
+def test_progress_reports_and_an_exception_cancels(db, tmp_path):
+    path = write_xlsx(tmp_path / "p.xlsx", PERSON_HEADERS, person_rows(30))
+    seen = []
+    import_file(db, "persons", path, dry_run=True, progress=lambda d, t, s: seen.append((d, t)))
+    assert seen[-1] == (30, 30)
+
+    def cancel(done, total, text):
+        if text == "正在写入":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        import_file(db, "persons", path, progress=cancel)
+    assert db["persons"].count == 0 and db["import_batches"].count == 0
+
+
+def test_both_samples_import_and_reimport_changes_nothing(db, tmp_path):
+    persons = import_file(db, "auto", PERSON_SAMPLE, errors_path=tmp_path / "e.xlsx")
+    assert persons.ok and persons.kind == "persons" and persons.added == 53
+    assert persons.details["households_added"] == 18
+    work = import_file(db, "auto", WORK_SAMPLE, errors_path=tmp_path / "e.xlsx")
+    assert work.ok and work.kind == "employment" and work.added == 20
+    regions = dict(db.execute(
+        "SELECT p.id_number, s.region FROM employment_spells s JOIN persons p ON p.id = s.person_id").fetchall())
+    assert regions["620702199704020032"] == "省外"       # 浙江省宁波市鄞州区
+    assert regions["620702199410150085"] == "省内县外"   # 甘肃省兰州市城关区
+    assert regions["620702196901240110"] == "县内"       # 甘肃省张掖市测试县
+    spell = db.execute("SELECT start_date, end_date, place_province, place_city, place_county, point_to_point, "
+                       "transport_subsidy, monthly_income FROM employment_spells s JOIN persons p "
+                       "ON p.id = s.person_id WHERE p.id_number = '620702197411090222'").fetchone()
+    assert spell == ("2023-09-01", "2023-11-30", "广东省", "东莞市", None, 1, 0.0, 5100.0)
+    assert any("月收入1元" in w.message for w in work.warnings)
+    kept = db.execute("SELECT COUNT(*) FROM quality_findings WHERE batch_id = ?", [work.batch_id]).fetchone()[0]
+    assert kept > 0
+    again = [import_file(db, "auto", f) for f in (PERSON_SAMPLE, WORK_SAMPLE)]
+    assert [(r.added, r.changed) for r in again] == [(0, 0), (0, 0)]
+    assert db.execute("SELECT COUNT(*) FROM quality_findings").fetchone()[0] == \
+        db.execute("SELECT COUNT(*) FROM quality_findings WHERE batch_id IN (?, ?)",
+                   [persons.batch_id, work.batch_id]).fetchone()[0]
+
+
+def test_place_that_cannot_be_placed_is_an_error(db, tmp_path):
+    import_file(db, "persons", PERSON_SAMPLE)
+    src = tmp_path / "w.xlsx"
+    shutil.copy(WORK_SAMPLE, src)
+    from openpyxl import load_workbook as lw
+    wb = lw(src)
+    wb.active["L6"] = "某个地方"
+    wb.save(src)
+    result = import_file(db, "employment", src)
+    assert not result.ok
+    assert [(e.row, e.field) for e in result.errors] == [(6, "务工所在县")]
+    assert db["employment_spells"].count == 0
+
+
+def test_ten_thousand_persons_import_time(db, tmp_path):
+    path = write_xlsx(tmp_path / "p.xlsx", PERSON_HEADERS, person_rows(10_000))
+    start = time.perf_counter()
+    result = import_file(db, "persons", path)
+    elapsed = time.perf_counter() - start
+    print(f"\n10,000-person import: {elapsed:.2f} s")
+    assert result.ok and result.added == 10_000
+    assert elapsed < 30

@@ -1,0 +1,100 @@
+"""The 三一致 check and the command line of import, template and check-consistency."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from importing_helpers import PERSON_HEADERS, person_rows, pid, write_xlsx
+from wengang.cli.main import main
+from wengang.services.importing import check_consistency, import_file, write_consistency
+from wengang.store.areas import set_installation
+from wengang.store.db import open_database
+
+SAMPLE = Path("/work/shared/samples/（自定义）脱贫人口和监测对象信息-样例.xlsx")
+WORK_SAMPLE = Path("/work/shared/samples/（务工月监测）已外出务工信息-样例.xlsx")
+
+
+def _planted(tmp_path) -> Path:
+    """The sample with row 5 deleted (missing), a new person appended (added), 冯军明's 劳动技能 changed."""
+    path = tmp_path / "fresh.xlsx"
+    shutil.copy(SAMPLE, path)
+    wb = load_workbook(path)
+    ws = wb.active
+    row = next(r for r in ws.iter_rows(min_row=4) if r[5].value == "冯军明")
+    row[13].value = "弱劳动力"  # 劳动技能; folded to 弱劳动力或半劳动力 before comparing
+    new = [c.value for c in ws[6]]
+    new[5], new[6] = "新来人", pid(5)
+    ws.append(new)
+    ws.delete_rows(5)
+    wb.save(path)
+    return path
+
+
+def test_consistency_finds_added_missing_and_changed(db, tmp_path):
+    assert import_file(db, "persons", SAMPLE).ok
+    same = check_consistency(db, SAMPLE)
+    assert same.consistent, same.summary()
+    report = check_consistency(db, _planted(tmp_path))
+    assert [d["id_number"] for d in report.only_in_file] == [pid(5)]
+    assert [d["id_number"] for d in report.only_in_db] == ["620702199704020032"]
+    assert len(report.differing) == 1
+    diff = report.differing[0]
+    assert (diff.id_number, diff.name, diff.fields) == ("620702197208020130", "冯军明",
+                                                       [("劳动技能", "弱劳动力或半劳动力", "普通劳动力")])
+    out = write_consistency(report, tmp_path / "report.xlsx")
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["汇总", "仅在文件中", "仅在数据库中", "信息不一致"]
+    assert list(wb["信息不一致"].iter_rows(min_row=2, values_only=True))[0][1:4] == \
+        ("620702197208020130", "冯军明", "劳动技能")
+
+
+def _cli_db(tmp_path) -> Path:
+    path = tmp_path / "county.db"
+    db = open_database(path)
+    set_installation(db, "甘肃省", "张掖市", "测试县")
+    db.close()
+    return path
+
+
+def test_cli_template_import_and_check(tmp_path, capsys):
+    dbp = _cli_db(tmp_path)
+    out = tmp_path / "模板.xlsx"
+    assert main(["--db", str(dbp), "template", "employment", "--out", str(out)]) == 0
+    assert [c.value for c in load_workbook(out).active[1]][:3] == ["证件号码", "姓名", "就业地域"]
+    src = tmp_path / "人员.xlsx"
+    shutil.copy(SAMPLE, src)
+    assert main(["--db", str(dbp), "import", "persons", str(src), "--dry-run"]) == 0
+    assert "试导入" in capsys.readouterr().out
+    assert main(["--db", str(dbp), "import", "auto", str(src)]) == 0
+    assert "新增53" in capsys.readouterr().out
+    assert main(["--db", str(dbp), "import", "employment", str(WORK_SAMPLE), "--errors",
+                 str(tmp_path / "e.xlsx")]) == 0
+    assert main(["--db", str(dbp), "check-consistency", str(src), "--out", str(tmp_path / "r.xlsx")]) == 0
+    assert "信息不一致0条" in capsys.readouterr().out
+
+
+def test_cli_rejects_a_bad_file_with_row_and_field(tmp_path, capsys):
+    dbp = _cli_db(tmp_path)
+    rows = person_rows(5)
+    rows[2][5] = "富裕户"
+    src = write_xlsx(tmp_path / "台账.xlsx", PERSON_HEADERS, rows)
+    assert main(["--db", str(dbp), "import", "persons", str(src)]) == 1
+    err = capsys.readouterr().err
+    assert "第4行 户类型：户类型“富裕户”不在代码表中" in err
+    assert str(tmp_path / "台账-错误说明.xlsx") in err
+    assert (tmp_path / "台账-错误说明.xlsx").exists()
+    db = open_database(dbp, lock=False) if "lock" in open_database.__code__.co_varnames else open_database(dbp)
+    assert db["persons"].count == 0
+
+
+def test_cli_runs_as_a_program(tmp_path):
+    dbp = _cli_db(tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "wengang", "--db", str(dbp), "import", "auto", str(SAMPLE),
+                           "--dry-run"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "新增53" in proc.stdout
