@@ -2,4 +2,20 @@
 
 Everything here returns plain data (:mod:`.model`); renderers turn it into Excel, CSV, PDF
 (the PDF/print renderer is Qt and lives in ``wengang.gui``) and the screen.
+
+Public API of the forms half::
+
+    list_forms() -> list[FormSpec]
+    compute_form(db, form_id, as_of, *, by="township", period_from=None, ref_date=None,
+                 area_id=None, unit_name=None, footer=None) -> FormResult
+    cell_persons(db, form_id, as_of, row_area_id_or_None, column_key, **same) -> list[int]
+    write_form_xlsx(result, path), write_form_csv(result, path), write_form(result, path)
 """
+
+from wengang.services.reports.engine import cell_persons, compute_form
+from wengang.services.reports.forms import FormError, FormSpec, get_form, list_forms
+from wengang.services.reports.output import write_form, write_form_csv
+from wengang.services.reports.xlsx import write_form_xlsx
+
+__all__ = ["FormError", "FormSpec", "cell_persons", "compute_form", "get_form", "list_forms",
+           "write_form", "write_form_csv", "write_form_xlsx"]

@@ -1,0 +1,100 @@
+"""``wengang report FORM --as-of D [--by township|village|site] [--from D] [--ref-date D]
+--out FILE.xlsx|.csv|.pdf [--cell ROW,COLUMN]``: compute a statistics form and write it.
+
+FORM is an id (``employment``) or a number (``F1``). ``--cell 孙吴县,ly`` lists the persons
+behind one number (ROW is an area name or 合计; COLUMN a column key or its header label).
+PDF goes through the GUI layer's renderer, imported only when asked for.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from wengang.cli.common import open_db, print_table
+from wengang.services.reports import FormError, cell_persons, compute_form, list_forms, write_form
+
+
+def register(sub) -> None:
+    forms = "；".join(f"{f.number}={f.id}" for f in list_forms())
+    parser = sub.add_command("report", help="生成统计报表 F1–F9（Excel、CSV、PDF）",
+                             description=f"可选报表：{forms}")
+    parser.add_argument("form", metavar="FORM", help="报表编号或名称，如 F1 或 employment")
+    parser.add_argument("--as-of", required=True, metavar="YYYY-MM-DD", help="数据截止日期")
+    parser.add_argument("--by", default="township", choices=["township", "village", "site"],
+                        help="分组：township 乡镇（默认）、village 行政村、site 安置点")
+    parser.add_argument("--from", dest="period_from", metavar="YYYY-MM-DD",
+                        help="统计期起始日（F4、F9；默认截止日所在月1日）")
+    parser.add_argument("--ref-date", metavar="YYYY-MM-DD", help="对比日期（F3：公益性岗位、帮扶车间与该日比较）")
+    parser.add_argument("--out", metavar="FILE", help="输出文件 .xlsx、.csv 或 .pdf")
+    parser.add_argument("--cell", metavar="ROW,COLUMN", help="列出某个数字背后的人员，如 “城关镇,ly” 或 “合计,2022年就业人数”")
+    parser.set_defaults(run=run)
+
+
+def write_any(result, path: str | Path) -> None:
+    """Excel/CSV through the services; PDF through the GUI layer's renderer (Qt, offscreen)."""
+    if Path(path).suffix.lower() != ".pdf":
+        write_form(result, path)
+        return
+    # A PDF needs no window: render offscreen even where a display exists (or none does).
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    try:
+        from wengang.gui.printing.form_pdf import write_form_pdf  # noqa: PLC0415 - Qt only when needed
+    except ImportError:
+        from wengang.gui.printing import write_form_pdf  # noqa: PLC0415
+    write_form_pdf(result, path)
+
+
+def _find_row(result, name: str):
+    rows = [r for r in result.rows if r.label == name or (r.kind == "area" and name in (r.label,))]
+    if name == "合计":
+        return result.total()
+    if not rows:
+        raise FormError(f"报表中没有“{name}”这一行。可选：合计、" + "、".join(r.label for r in result.rows if r.kind == "area"))
+    return rows[0]
+
+
+def _find_column(result, name: str):
+    for column in result.columns:
+        if name in (column.key, column.label):
+            return column
+    raise FormError(f"报表中没有“{name}”这一列。可选：" + "、".join(f"{c.key}（{c.label}）" for c in result.columns[1:]))
+
+
+def _print_cell(db, args, result, params: dict) -> None:
+    row_name, _, col_name = args.cell.partition(",")
+    row = _find_row(result, row_name.strip())
+    column = _find_column(result, col_name.strip())
+    ids = cell_persons(db, args.form, args.as_of, row.area_id, column.key, **params)
+    print(f"{result.title}　{row.label}　{column.label}：{row.values.get(column.key)}（{len(ids)}人）")
+    marks = ",".join("?" * len(ids)) or "NULL"
+    persons = db.execute(
+        f"""SELECT p.name, p.id_number, t.name, v.name, h.hh_no FROM persons p
+            JOIN households h ON h.id = p.household_id JOIN areas v ON v.id = h.area_id
+            LEFT JOIN areas t ON t.id = v.parent_id WHERE p.id IN ({marks}) ORDER BY t.name, v.name, p.id""",
+        ids).fetchall()
+    print_table(["序号", "姓名", "证件号码", "乡镇", "村", "户编号"],
+                [[n, *person] for n, person in enumerate(persons, start=1)])
+
+
+def run(args) -> int:
+    if not args.out and not args.cell:
+        print("错误：请用 --out 指定输出文件，或用 --cell 查看某个数字背后的人员", file=sys.stderr)
+        return 2
+    db = open_db(args)
+    params = {"by": args.by, "period_from": args.period_from, "ref_date": args.ref_date}
+    started = time.perf_counter()
+    try:
+        result = compute_form(db, args.form, args.as_of, **params)
+        if args.cell:
+            _print_cell(db, args, result, params)
+        if args.out:
+            write_any(result, args.out)
+            print(f"已生成{result.params.get('number', '')}《{result.title}》：{len(result.rows) - 1}行 → "
+                  f"{args.out}（{time.perf_counter() - started:.2f}秒）")
+    except (FormError, ValueError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    return 0

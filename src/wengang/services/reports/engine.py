@@ -1,0 +1,458 @@
+"""The form engine: any declaration in ``resources/forms`` → SQL ``GROUP BY`` queries → a
+:class:`~wengang.services.reports.model.FormResult`.
+
+Per-person statuses at D are computed once into temp tables (``person_status_at`` from
+``wengang.store.status``, the latest survey on or before D, and a per-household cohort table
+for F5) and reused while nothing in the database changes. Each source a form uses is then one
+aggregate query grouped by the row area (township, village or relocation site); ratios and
+differences are computed per row from those sums, never by looping over persons.
+
+:func:`cell_persons` answers "who is behind this number" with the same predicates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from wengang.domain.numbers import percent
+from wengang.domain.status import AsOf
+from wengang.services.reports.forms import FormError, FormSpec, get_form, predicate
+from wengang.services.reports.model import Column, FormResult, HeaderNode, Row
+from wengang.services.reports.sources import (
+    HOUSEHOLD_TABLE,
+    STATUS_TABLE,
+    SURVEY_TABLE,
+    Source,
+    household_sql,
+    source,
+)
+from wengang.store.areas import area_path, installation
+from wengang.store.db import get_setting
+from wengang.store.status import latest_survey_sql, materialize_status
+
+AREA_MAP = "report_area_map"
+GROUPINGS = {"township": ("乡镇", "乡镇（街道）"), "village": ("行政村", "行政村（社区）"),
+             "site": ("安置点", "安置点")}
+TOTAL_LABEL = "合计"
+
+
+# --- preparing the per-person tables -----------------------------------------------------
+
+def _fingerprint(db: sqlite_utils.Database) -> tuple[int, int]:
+    # total_changes: writes on this connection; data_version: commits by other connections.
+    return db.conn.total_changes, db.execute("PRAGMA data_version").fetchone()[0]
+
+
+TEMP_TABLES = ("status", "survey", "household")
+
+
+def _build(db: sqlite_utils.Database, table: str, as_of: AsOf) -> None:
+    if table == "status":
+        materialize_status(db, as_of, STATUS_TABLE)
+    elif table == "survey":
+        db.execute(f"DROP TABLE IF EXISTS temp.{SURVEY_TABLE}")
+        db.execute(f"CREATE TEMP TABLE {SURVEY_TABLE} AS WITH {latest_survey_sql()} SELECT * FROM latest_survey",
+                   as_of.params())
+        db.execute(f"CREATE UNIQUE INDEX temp.idx_{SURVEY_TABLE} ON {SURVEY_TABLE}(person_id)")
+    elif table == "household":
+        db.execute(f"DROP TABLE IF EXISTS temp.{HOUSEHOLD_TABLE}")
+        db.execute(household_sql())
+        db.execute(f"CREATE UNIQUE INDEX temp.idx_{HOUSEHOLD_TABLE} ON {HOUSEHOLD_TABLE}(household_id)")
+
+
+def prepare(db: sqlite_utils.Database, as_of: AsOf, needs=TEMP_TABLES) -> None:
+    """Materialise what forms at D read: person statuses, latest surveys, household cohorts.
+
+    Each is built once and reused until the database changes (this connection's writes or
+    another's commits) or D does; only the ``needs`` are built, so F4/F9 never pay for the
+    statuses. The GUI may call this ahead, in the background, when the as-of date changes.
+    """
+    state = getattr(db, "_wengang_report_prepared", None)
+    built = set(state[2]) if state and state[:2] == (as_of.date, _fingerprint(db)) else set()
+    wanted = set(needs) | ({"status"} if "household" in needs else set())
+    for table in TEMP_TABLES:
+        if table in wanted and table not in built:
+            _build(db, table, as_of)
+            built.add(table)
+    # Our own temp tables count as changes: remember the fingerprint after building them.
+    db._wengang_report_prepared = (as_of.date, _fingerprint(db), frozenset(built))  # noqa: SLF001
+
+
+def _map_areas(db: sqlite_utils.Database, level: str, scope: int | None) -> None:
+    """``report_area_map(area_id, row_id)``: every area under a row area (itself included)."""
+    db.execute(f"DROP TABLE IF EXISTS temp.{AREA_MAP}")
+    scope_sql = f"AND up.area_id IN (SELECT area_id FROM up WHERE anc_id = {int(scope)})" if scope else ""
+    db.execute(f"""CREATE TEMP TABLE {AREA_MAP} AS
+        WITH RECURSIVE up(area_id, anc_id) AS (
+            SELECT id, id FROM areas
+            UNION ALL
+            SELECT up.area_id, a.parent_id FROM up JOIN areas a ON a.id = up.anc_id
+            WHERE a.parent_id IS NOT NULL)
+        SELECT up.area_id, up.anc_id AS row_id FROM up JOIN areas r ON r.id = up.anc_id
+        WHERE r.level = :level {scope_sql}""", {"level": level})
+    db.execute(f"CREATE INDEX temp.idx_{AREA_MAP} ON {AREA_MAP}(area_id)")
+
+
+# --- the request ---------------------------------------------------------------------------
+
+@dataclass
+class Request:
+    spec: FormSpec
+    as_of: AsOf
+    by: str
+    period_from: dt.date
+    ref_date: dt.date | None
+    area_id: int | None
+
+    @property
+    def decl(self) -> dict:
+        return self.spec.decl
+
+    def params(self) -> dict:
+        out: dict = dict(self.as_of.params())
+        out.update(year=self.as_of.year, period_from=self.period_from.isoformat(),
+                   ref_date=(self.ref_date or self.as_of.date).isoformat())
+        return out
+
+
+def _as_date(value) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def _request(form_id: str, as_of, by: str, period_from, ref_date, area_id) -> Request:
+    spec = get_form(form_id)
+    if by == "township" and by not in spec.groupings:  # the default, for a form of sites only (F8)
+        by = spec.groupings[0]
+    if by not in spec.groupings:
+        allowed = "、".join(GROUPINGS[g][0] for g in spec.groupings)
+        raise FormError(f"{spec.number}《{spec.title}》不能按{GROUPINGS.get(by, (by,))[0]}分组，可选：{allowed}")
+    as_of_date = _as_date(as_of)
+    start = _as_date(period_from) or as_of_date.replace(day=1)
+    if start > as_of_date:
+        raise FormError(f"统计期起始日 {start} 晚于截止日 {as_of_date}")
+    return Request(spec, AsOf(as_of_date), by, start, _as_date(ref_date), area_id)
+
+
+# --- SQL per source ---------------------------------------------------------------------------
+
+def _measure_sql(measure: str, where: str | None) -> str:
+    cond = where or "1"
+    if measure == "count":
+        return f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)"
+    kind, _, expr = measure.partition(":")
+    if kind == "distinct":
+        return f"COUNT(DISTINCT CASE WHEN {cond} THEN {expr} END)"
+    if kind == "sum":
+        return f"SUM(CASE WHEN {cond} THEN {expr} ELSE 0 END)"
+    if kind == "concat":  # text cells such as F4's 政策内容
+        return f"GROUP_CONCAT(DISTINCT CASE WHEN {cond} THEN {expr} END)"
+    raise FormError(f"报表声明中的统计方式 {measure!r} 无法识别（应为 count、distinct:表达式、sum:表达式 或 concat:表达式）")
+
+
+def _row_key(src: Source, by: str) -> str | None:
+    return src.site if by == "site" else "am.row_id"
+
+
+def _from_where(req: Request, src: Source, from_sql: str, extra: list[str]) -> tuple[str, list[str]]:
+    """The FROM clause joined to the row areas, and the conditions every query of it shares."""
+    conds = [c for c in (src.base, predicate(req.decl.get("filters", {}).get(src.name))) if c]
+    if req.by == "site":
+        sql = from_sql
+        conds.append(f"{src.site} IS NOT NULL")
+        if req.area_id:
+            sql += f" JOIN temp.{AREA_MAP} am ON am.area_id = {src.area}"
+    else:
+        sql = f"{from_sql} JOIN temp.{AREA_MAP} am ON am.area_id = {src.area}"
+    return sql, conds + extra
+
+
+def _predicates(req: Request, src: Source, columns: list[dict]) -> list[str]:
+    """Every predicate a query over ``src`` will use (to know which joins and tables it needs)."""
+    texts = [predicate(req.decl.get("filters", {}).get(src.name))]
+    texts += [predicate(c.get(k)) for c in columns for k in ("where", "drill_where")]
+    texts += [c.get("measure", "") for c in columns]
+    return [t for t in texts if t]
+
+
+def _needs(req: Request, columns: list[dict]) -> set[str]:
+    needs: set[str] = set()
+    by_source: dict[str, list[dict]] = {}
+    for col in columns:
+        if "source" in col:
+            by_source.setdefault(col["source"], []).append(col)
+    for name, cols in by_source.items():
+        src = source(name)
+        needs |= src.tables(_predicates(req, src, cols))
+    return needs
+
+
+def _aggregate(db, req: Request, src_name: str, columns: list[dict]) -> dict:
+    """One ``GROUP BY`` query: ``{row key: {column key: value}}`` for the columns of a source."""
+    src = source(src_name)
+    key = _row_key(src, req.by)
+    if key is None:  # e.g. targets have no relocation site
+        return {}
+    measures = ", ".join(f"{_measure_sql(c.get('measure', 'count'), predicate(c.get('where')))} AS c{i}"
+                         for i, c in enumerate(columns))
+    from_sql, conds = _from_where(req, src, src.from_for(_predicates(req, src, columns)), [])
+    where = " AND ".join(f"({c})" for c in conds) or "1"
+    sql = f"SELECT {key} AS row_key, {measures} FROM {from_sql} WHERE {where} GROUP BY {key}"
+    out: dict = {}
+    for row in db.execute(sql, req.params()).fetchall():
+        out[row[0]] = {c["key"]: row[i + 1] for i, c in enumerate(columns)}
+    return out
+
+
+# --- rows ------------------------------------------------------------------------------------------
+
+def _row_areas(db, req: Request) -> list[dict]:
+    if req.by == "site":
+        sql = "SELECT rs.id, rs.name, rs.county, rs.township, rs.site_type, rs.over_800, rs.area_id FROM relocation_sites rs"
+        if req.area_id:
+            sql += f" WHERE rs.area_id IN (SELECT area_id FROM temp.{AREA_MAP})"
+        rows = db.execute(sql + " ORDER BY rs.id").fetchall()
+        return [{"id": r[0], "name": r[1], "county": r[2], "township": r[3], "site_type": r[4],
+                 "over_800": "是" if r[5] else "否", "area_id": r[6]} for r in rows]
+    rows = db.execute(
+        f"SELECT a.id, a.name, a.parent_id FROM areas a WHERE a.id IN (SELECT row_id FROM temp.{AREA_MAP}) "
+        "ORDER BY a.sort_order, a.id").fetchall()
+    return [{"id": r[0], "name": r[1], "parent_id": r[2], "area_id": r[0]} for r in rows]
+
+
+def _formula(col: dict, values: dict):
+    kind = col["formula"]
+    a, b = (values.get(k) or 0 for k in col["of"])
+    if kind == "percent":
+        return percent(a, b, col.get("decimals", 2))
+    if kind == "difference":
+        return a - b
+    if kind == "sum":
+        return a + b
+    if kind == "shortfall":  # how far from the target, never negative (seed 004: 还差862人)
+        return max(a - b, 0)
+    raise FormError(f"报表声明中的公式 {kind!r} 无法识别（percent、difference、sum、shortfall）")
+
+
+def _finish_values(columns: list[dict], values: dict) -> dict:
+    for col in columns:
+        if "formula" in col:
+            values[col["key"]] = _formula(col, values)
+        elif col.get("kind") == "money" and values.get(col["key"]) is not None:
+            values[col["key"]] = round(float(values[col["key"]]), 2)
+    return values
+
+
+def _sum_rows(columns: list[dict], rows: list[dict]) -> dict:
+    total: dict = {}
+    for col in columns:
+        if "source" not in col:
+            continue
+        if col.get("kind") == "text":
+            parts = [p for r in rows for p in (r.get(col["key"]) or "").split(",") if p]
+            total[col["key"]] = ",".join(dict.fromkeys(parts)) or None
+        else:
+            total[col["key"]] = sum((r.get(col["key"]) or 0) for r in rows)
+    return _finish_values(columns, total)
+
+
+# --- public API ------------------------------------------------------------------------------------
+
+def _cn(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _context(db, req: Request, unit_name: str | None) -> dict:
+    place = installation(db)
+    if req.area_id:
+        area = area_path(db, req.area_id)[-1]["name"]
+    else:
+        area = place.county or place.city or ""
+    level, level_label = GROUPINGS[req.by]
+    return {"year": req.as_of.year, "last_year": req.as_of.year - 1, "area": area, "level": level,
+            "level_label": level_label, "as_of": _cn(req.as_of.date),
+            "period_from": _cn(req.period_from), "ref_date": _cn(req.ref_date or req.as_of.date),
+            "unit_name": unit_name or place.unit_name or ""}
+
+
+def _header(nodes: list[dict], ctx: dict) -> list[HeaderNode]:
+    return [HeaderNode(n["label"].format(**ctx), n.get("key"), _header(n.get("children", []), ctx))
+            for n in nodes]
+
+
+def _columns(req: Request, header: list[HeaderNode]) -> list[Column]:
+    decls = {c["key"]: c for c in req.decl["columns"]}
+    columns = []
+    for leaf in (leaf for node in header for leaf in node.leaves()):
+        if leaf.key == "area":
+            columns.append(Column("area", leaf.label, "area", width=16))
+            continue
+        d = decls.get(leaf.key, {})
+        kind = d.get("kind", "percent" if d.get("formula") == "percent" else "int")
+        drillable = "source" in d and source(d["source"]).person is not None or (
+            d.get("formula") == "percent" and "source" in decls.get(d["of"][0], {}))
+        columns.append(Column(leaf.key, leaf.label, kind, d.get("decimals", 0), d.get("width"),
+                              drillable=bool(drillable) or bool(d.get("drill"))))
+    return columns
+
+
+def compute_form(db: sqlite_utils.Database, form_id: str, as_of, *, by: str = "township",
+                 period_from=None, ref_date=None, area_id: int | None = None,
+                 unit_name: str | None = None, footer: dict | None = None) -> FormResult:
+    """Compute form ``form_id`` (id or F-number) at ``as_of`` grouped ``by`` township|village|site.
+
+    ``period_from`` starts the period of F4/F9 (default: the as-of month's 1st day);
+    ``ref_date`` is F3's comparison date; ``area_id`` limits the form to one area's subtree.
+    """
+    req = _request(form_id, as_of, by, period_from, ref_date, area_id)
+    prepare(db, req.as_of, _needs(req, req.decl["columns"]))
+    _map_areas(db, "township" if by == "site" else by, area_id)
+    decl = req.decl
+    ctx = _context(db, req, unit_name)
+    header = _header(decl["header"], ctx)
+    columns = _columns(req, header)
+
+    counted = [c for c in decl["columns"] if "source" in c]
+    by_source: dict[str, list[dict]] = {}
+    for col in counted:
+        by_source.setdefault(col["source"], []).append(col)
+    found: dict = {}
+    for src_name, cols in by_source.items():
+        for key, vals in _aggregate(db, req, src_name, cols).items():
+            found.setdefault(key, {}).update(vals)
+
+    areas = _row_areas(db, req)
+    rows_values = []
+    for area in areas:
+        values = {c["key"]: (None if c.get("kind") == "text" else 0) for c in counted}
+        values.update(found.get(area["id"], {}))
+        for attr in (c for c in decl["columns"] if "attribute" in c):
+            values[attr["key"]] = area.get(attr["attribute"])
+        rows_values.append((area, _finish_values(decl["columns"], values)))
+
+    total_values = _sum_rows(decl["columns"], [v for _, v in rows_values])
+    notes = [n.format(**ctx) for n in decl.get("notes", [])]
+    drop = decl.get("drop_when_zero")
+    if drop:
+        dropped = [a["name"] for a, v in rows_values if not v.get(drop)]
+        rows_values = [(a, v) for a, v in rows_values if v.get(drop)]
+        if dropped and decl.get("drop_note"):
+            notes.insert(0, decl["drop_note"].format(count=len(rows_values), names="、".join(dropped),
+                                                     dropped=len(dropped), **ctx))
+    order = decl.get("order")
+    if order:
+        def sort_key(item):
+            value = item[1].get(order["column"])
+            return (value is None, -(value or 0) if order.get("desc") else (value or 0))
+        rows_values.sort(key=sort_key)  # stable: ties keep the areas' own order
+
+    rows = [Row(TOTAL_LABEL, {"area": TOTAL_LABEL, **total_values}, "total", None, 0)]
+    for n, (area, values) in enumerate(rows_values, start=1):
+        rows.append(Row(area["name"], {"area": area["name"], **values}, "area", area["id"], 1,
+                        number=n if decl.get("numbered") else None))
+    header, columns, rows = _subtotals(db, req, header, columns, rows, rows_values)
+
+    place = installation(db)
+    return FormResult(
+        form_id=req.spec.id,
+        title=decl["title"].format(**ctx),
+        header=header,
+        columns=columns,
+        rows=rows,
+        as_of=req.as_of.date,
+        period_from=req.period_from if req.spec.needs_period else None,
+        unit_name=ctx["unit_name"],
+        data_source=decl.get("data_source", "稳岗台账"),
+        unit=decl.get("unit", "人"),
+        notes=notes,
+        footer=footer if footer is not None else {
+            "填报人": get_setting(db, "reporter") or "", "审核人": get_setting(db, "reviewer") or "",
+            "填报日期": dt.date.today().isoformat()},
+        params={"by": by, "number": req.spec.number, "period_from": req.period_from.isoformat(),
+                "ref_date": (req.ref_date or req.as_of.date).isoformat(), "area": ctx["area"], "county": place.county or ""},
+    )
+
+
+def _subtotals(db, req: Request, header, columns, rows, rows_values):
+    """Two-level tables (seed 004: 县 → 乡镇): group rows by their parent area, add 合计 per group.
+
+    Only when the rows span more than one parent; a group of one row gets no subtotal, as in
+    the seed. The parent's name goes in an extra first column, labelled per row level
+    (``subtotal_labels`` in the declaration).
+    """
+    labels = req.decl.get("subtotal_labels")
+    if not labels or req.by not in labels or len(rows) < 2:
+        return header, columns, rows
+    parent = {}
+    for area, _ in rows_values:
+        path = area_path(db, area["id"])
+        parent[area["id"]] = path[-2]["name"] if len(path) > 1 else ""
+    groups: dict[str, list] = {}
+    for area, values in rows_values:
+        groups.setdefault(parent[area["id"]], []).append((area, values))
+    if len(groups) < 2:
+        return header, columns, rows
+    label = labels[req.by]
+    header = [HeaderNode(label, "group")] + header
+    columns = [Column("group", label, "text", width=14)] + columns
+    out = [rows[0]]
+    out[0].values["group"] = TOTAL_LABEL
+    by_id = {r.area_id: r for r in rows[1:]}
+    for name, members in groups.items():
+        for area, _ in members:
+            row = by_id[area["id"]]
+            row.group, row.level = name, 2
+            row.values["group"] = name
+            out.append(row)
+        if len(members) > 1:
+            sub = _sum_rows(req.decl["columns"], [v for _, v in members])
+            out.append(Row(TOTAL_LABEL, {"group": name, "area": TOTAL_LABEL, **sub}, "subtotal",
+                           None, 1, group=name))
+    return header, columns, out
+
+
+# --- drill-down ------------------------------------------------------------------------------------------
+
+def cell_persons(db: sqlite_utils.Database, form_id: str, as_of, row_area_id: int | None,
+                 column_key: str, *, by: str = "township", period_from=None, ref_date=None,
+                 area_id: int | None = None, **_ignored) -> list[int]:
+    """Person ids behind one cell (``row_area_id`` None = the 合计 row); sorted.
+
+    A ratio column gives its numerator's persons; a household column (F5) the cohort members
+    of the counted households (``drill_where`` in the declaration narrows it further).
+    """
+    req = _request(form_id, as_of, by, period_from, ref_date, area_id)
+    decls = {c["key"]: c for c in req.decl["columns"]}
+    col = decls.get(column_key)
+    if col is None:
+        raise FormError(f"{req.spec.number} 没有列“{column_key}”")
+    while "formula" in col:
+        col = decls[col["of"][0]]
+    if "source" not in col:
+        return []
+    src = source(col["source"])
+    prepare(db, req.as_of, _needs(req, [col]))
+    _map_areas(db, "township" if by == "site" else by, area_id)
+    extra = [c for c in (predicate(col.get("where")), predicate(col.get("drill_where"))) if c]
+    used = _predicates(req, src, [col])
+    if src.drill_from:
+        from_sql, person = src.from_for(used, src.drill_from), "p.id"
+    elif src.person:
+        from_sql, person = src.from_for(used), src.person
+    else:
+        return []
+    from_sql, conds = _from_where(req, src, from_sql, extra)
+    params = req.params()
+    if row_area_id is not None:
+        conds.append(f"{_row_key(src, req.by)} = :row_id")
+        params["row_id"] = row_area_id
+    where = " AND ".join(f"({c})" for c in conds) or "1"
+    sql = f"SELECT DISTINCT {person} FROM {from_sql} WHERE {where} AND {person} IS NOT NULL ORDER BY 1"
+    return [r[0] for r in db.execute(sql, params).fetchall()]
+
+
+

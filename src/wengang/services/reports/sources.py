@@ -1,0 +1,129 @@
+"""The fact tables a form's columns count over, as SQL ``FROM`` clauses with fixed aliases.
+
+Each source says which village-level area a fact belongs to (``area``), which relocation
+site (``site``, for rows by 安置点), which person stands behind it (``person``, for
+drill-down) and a base condition (e.g. "in the reporting period"). Predicates in
+``resources/forms/_populations.json`` are written against these aliases:
+
+=========  ===========================================================================
+source     aliases
+=========  ===========================================================================
+person     st (person_status_at), p (persons), h (households), sv (latest survey ≤ D)
+household  hh (cohort, cohort_this_year per household), h
+spell      spell (employment_spells), p, h
+service    svc (services in period), p, h
+subsidy    sub (subsidies in period), p, h (NULL for payments to organisations), o
+check      chk (spot_checks in period), p, h
+org        o (organisations)
+target     t (targets of the as-of year)
+=========  ===========================================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+STATUS_TABLE = "report_status_at"
+SURVEY_TABLE = "report_survey_at"
+HOUSEHOLD_TABLE = "report_household_at"
+
+_PERSON_JOIN = "JOIN households h ON h.id = p.household_id"
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    from_sql: str
+    area: str
+    site: str | None
+    person: str | None
+    base: str | None = None
+    # For household facts: how to reach the persons behind a household (drill-down).
+    drill_from: str | None = None
+    # Temp tables (see engine.prepare) this source reads: "status", "household".
+    needs: tuple[str, ...] = ()
+    # Joined only when a predicate uses the alias: (alias prefix, JOIN clause, temp table).
+    optional_join: tuple[str, str, str] | None = None
+
+    def from_for(self, predicates: list[str], base_from: str | None = None) -> str:
+        """The FROM clause, with the optional join when one of ``predicates`` needs it."""
+        sql = base_from or self.from_sql
+        if self.optional_join and any(self.optional_join[0] in p for p in predicates if p):
+            sql += " " + self.optional_join[1]
+        return sql
+
+    def tables(self, predicates: list[str]) -> set[str]:
+        """Temp tables needed to answer ``predicates`` over this source."""
+        out = set(self.needs)
+        if self.optional_join and any(self.optional_join[0] in p for p in predicates if p):
+            out.add(self.optional_join[2])
+        return out
+
+
+SOURCES: dict[str, Source] = {
+    "person": Source(
+        "person",
+        f"temp.{STATUS_TABLE} st JOIN persons p ON p.id = st.person_id {_PERSON_JOIN}",
+        area="h.area_id", site="h.site_id", person="p.id", needs=("status",),
+        optional_join=("sv.", f"LEFT JOIN temp.{SURVEY_TABLE} sv ON sv.person_id = p.id", "survey"),
+    ),
+    "household": Source(
+        "household",
+        f"temp.{HOUSEHOLD_TABLE} hh JOIN households h ON h.id = hh.household_id",
+        area="h.area_id", site="h.site_id", person=None,
+        drill_from=(f"temp.{HOUSEHOLD_TABLE} hh JOIN households h ON h.id = hh.household_id "
+                    f"JOIN persons p ON p.household_id = h.id "
+                    f"JOIN temp.{STATUS_TABLE} st ON st.person_id = p.id"),
+        needs=("status", "household"),
+    ),
+    "spell": Source(
+        "spell",
+        f"employment_spells spell JOIN persons p ON p.id = spell.person_id {_PERSON_JOIN}",
+        area="h.area_id", site="h.site_id", person="p.id",
+    ),
+    "service": Source(
+        "service",
+        # NOT INDEXED: a period covers most rows, and reading them through the date index
+        # (random access) measured 7x slower than one sequential scan at county scale.
+        f"services svc NOT INDEXED JOIN persons p ON p.id = svc.person_id {_PERSON_JOIN}",
+        area="h.area_id", site="h.site_id", person="p.id",
+        base="svc.service_date >= :period_from AND svc.service_date <= :as_of",
+    ),
+    "subsidy": Source(
+        "subsidy",
+        "subsidies sub NOT INDEXED LEFT JOIN persons p ON p.id = sub.person_id "
+        "LEFT JOIN households h ON h.id = p.household_id "
+        "LEFT JOIN organisations o ON o.id = sub.org_id",
+        area="coalesce(h.area_id, o.area_id)", site="h.site_id", person="p.id",
+        base="sub.paid_date >= :period_from AND sub.paid_date <= :as_of",
+    ),
+    "check": Source(
+        "check",
+        f"spot_checks chk JOIN persons p ON p.id = chk.person_id {_PERSON_JOIN}",
+        area="h.area_id", site="h.site_id", person="p.id",
+        base="chk.check_date >= :period_from AND chk.check_date <= :as_of",
+    ),
+    "org": Source("org", "organisations o", area="o.area_id", site=None, person=None),
+    "target": Source("target", "targets t", area="t.area_id", site=None, person=None,
+                     base="t.year = :year"),
+}
+
+
+def household_sql() -> str:
+    """Per household: its last-year employed (the F5 cohort) and how many of them work this year.
+
+    Built from the person status table, so the cohort follows the same status definitions.
+    """
+    return f"""CREATE TEMP TABLE {HOUSEHOLD_TABLE} AS
+        SELECT p.household_id,
+               SUM(st.employed_last_year) AS cohort,
+               SUM(st.employed_last_year AND st.employed_this_year) AS cohort_this_year
+        FROM temp.{STATUS_TABLE} st JOIN persons p ON p.id = st.person_id
+        GROUP BY p.household_id"""
+
+
+def source(name: str) -> Source:
+    try:
+        return SOURCES[name]
+    except KeyError:
+        raise ValueError(f"unknown report source {name!r}; known: {', '.join(SOURCES)}") from None

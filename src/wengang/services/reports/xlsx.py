@@ -1,0 +1,198 @@
+"""A computed form → an Excel workbook laid out like the seed tables (openpyxl).
+
+Title (merged, bold, large); one line with 填报单位 / 数据截止日期 / 数据来源 / 单位; the merged
+multi-row header from :func:`~wengang.services.reports.model.header_grid`; 合计 first; notes
+(注：) and the 填报人 / 审核人 / 填报日期 footer under the table. Numbers are numbers (percentages
+with the form's decimals), borders all round, header frozen, A4 landscape fitted to the page
+width with the header rows repeated on every printed page.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from wengang.services.reports.model import FormResult, HeaderCell, header_grid
+
+_THIN = Side(style="thin", color="000000")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+_HEADER_FILL = PatternFill("solid", fgColor="F2F2F2")
+_FONT = "宋体"
+
+
+def _date_text(day) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def info_line(result: FormResult) -> list[str]:
+    """填报单位 / 数据截止日期 (or 统计期) / 数据来源 / 单位, as the seeds print them."""
+    when = (f"统计期：{_date_text(result.period_from)}至{_date_text(result.as_of)}" if result.period_from
+            else f"数据截止日期：{_date_text(result.as_of)}")
+    return [f"填报单位：{result.unit_name}", when, f"数据来源：{result.data_source}", f"单位：{result.unit}"]
+
+
+def footer_line(result: FormResult) -> list[str]:
+    return [f"{k}：{v}" for k, v in (result.footer or {}).items()]
+
+
+def _numbered(result: FormResult) -> bool:
+    return any(r.number is not None for r in result.rows)
+
+
+def _layout(result: FormResult) -> tuple[int, list[HeaderCell], int]:
+    """Header cells, shifted one column right when rows carry a 序号 column under the area header."""
+    depth, cells = header_grid(result.header)
+    if not _numbered(result):
+        return depth, cells, 0
+    area_col = next(i for i, c in enumerate(result.columns) if c.key == "area")
+    shifted = []
+    for c in cells:
+        if c.col == area_col:
+            shifted.append(HeaderCell(c.row, c.col, c.rowspan, c.colspan + 1, c.label))
+        elif c.col > area_col:
+            shifted.append(HeaderCell(c.row, c.col + 1, c.rowspan, c.colspan, c.label))
+        else:
+            shifted.append(c)
+    return depth, shifted, 1
+
+
+def _value(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _spread(ws, row: int, texts: list[str], width: int, font: Font) -> None:
+    """Place ``texts`` across ``width`` columns in equal merged blocks (one block if too narrow)."""
+    if width < len(texts):
+        texts, parts = ["　　".join(texts)], 1
+    else:
+        parts = len(texts)
+    step = width // parts
+    for i, text in enumerate(texts):
+        first = 1 + i * step
+        last = width if i == parts - 1 else first + step - 1
+        cell = ws.cell(row, first, text)
+        cell.font, cell.alignment = font, _LEFT
+        if last > first:
+            ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+
+
+def write_form_xlsx(result: FormResult, path: str | Path) -> Path:
+    """Write the form to ``path`` (.xlsx) and return the path."""
+    path = Path(path)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = (result.params.get("number") or result.form_id)[:31]
+    depth, cells, extra = _layout(result)
+    width = len(result.columns) + extra
+    area_col = next((i for i, c in enumerate(result.columns) if c.key == "area"), 0)
+
+    ws.cell(1, 1, result.title).font = Font(name=_FONT, bold=True, size=16)
+    ws.cell(1, 1).alignment = _CENTER
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    ws.row_dimensions[1].height = 32
+    _spread(ws, 2, info_line(result), width, Font(name=_FONT, size=10))
+
+    top = 3
+    header_font = Font(name=_FONT, bold=True, size=10)
+    for r in range(top, top + depth):
+        for c in range(1, width + 1):
+            cell = ws.cell(r, c)
+            cell.border, cell.fill, cell.alignment, cell.font = _BORDER, _HEADER_FILL, _CENTER, header_font
+    for hc in cells:
+        ws.cell(top + hc.row, 1 + hc.col, hc.label)
+        if hc.rowspan > 1 or hc.colspan > 1:
+            ws.merge_cells(start_row=top + hc.row, start_column=1 + hc.col,
+                           end_row=top + hc.row + hc.rowspan - 1, end_column=hc.col + hc.colspan)
+    for r in range(top, top + depth):
+        ws.row_dimensions[r].height = 30 if depth > 1 else 45
+
+    first_data = top + depth
+    body_font, bold_font = Font(name=_FONT, size=10), Font(name=_FONT, size=10, bold=True)
+    for i, row in enumerate(result.rows):
+        r = first_data + i
+        font = bold_font if row.kind in ("total", "subtotal") else body_font
+        c = 1
+        for j, col in enumerate(result.columns):
+            if extra and j == area_col:
+                cell = ws.cell(r, c, row.number)
+                cell.border, cell.alignment, cell.font = _BORDER, _CENTER, font
+                c += 1
+            value = row.values.get(col.key)
+            cell = ws.cell(r, c, _value(value))
+            cell.border, cell.font = _BORDER, font
+            if col.kind in ("area", "text"):
+                cell.alignment = _CENTER if row.kind != "area" or col.kind == "text" else _LEFT
+            else:
+                cell.alignment = Alignment(horizontal="right", vertical="center")
+                if col.kind == "percent":
+                    cell.number_format = "0" if not col.decimals else "0." + "0" * col.decimals
+                elif col.kind == "money":
+                    cell.number_format = "#,##0.00"
+                elif col.kind == "int":
+                    cell.number_format = "0"
+            c += 1
+    _merge_groups(ws, result, first_data)
+    if extra:  # 合计 spans the 序号 column and the name, as in the seeds
+        ws.merge_cells(start_row=first_data, start_column=1 + area_col, end_row=first_data,
+                       end_column=2 + area_col)
+        ws.cell(first_data, 1 + area_col, result.rows[0].label)
+
+    r = first_data + len(result.rows) + 1
+    for note in result.notes:
+        ws.cell(r, 1, note).alignment = _LEFT
+        ws.cell(r, 1).font = body_font
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
+        ws.row_dimensions[r].height = 15 * max(1, len(note) // (width * 6) + 1)
+        r += 1
+    _spread(ws, r + 1, footer_line(result), width, body_font)
+
+    for j in range(1, width + 1):
+        ws.column_dimensions[get_column_letter(j)].width = _column_width(result, j - 1, extra, area_col)
+    ws.freeze_panes = ws.cell(first_data, 2 + area_col + extra)
+    ws.print_title_rows = f"{top}:{first_data - 1}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def _column_width(result: FormResult, j: int, extra: int, area_col: int) -> float:
+    if extra and j == area_col:
+        return 5
+    col = result.columns[j - (1 if extra and j > area_col else 0)]
+    if col.width:
+        return col.width
+    longest = max([len(col.label)] + [len(str(r.values.get(col.key) or "")) for r in result.rows[:50]])
+    return max(8.0, min(14.0, longest * 0.9 + 2)) if col.kind not in ("area", "text") else max(12.0, longest * 2.0)
+
+
+def _merge_groups(ws, result: FormResult, first_data: int) -> None:
+    """Two-level tables: the group name (县) merged down its rows, as seed 004 prints it."""
+    keys = [c.key for c in result.columns]
+    if "group" not in keys:
+        return
+    col = 1 + keys.index("group")
+    start = None
+    for i, row in enumerate(result.rows + [None]):
+        group = row.group if row is not None and row.kind != "total" else None
+        if start is not None and (group != result.rows[start].group):
+            if i - 1 > start:
+                ws.merge_cells(start_row=first_data + start, start_column=col,
+                               end_row=first_data + i - 1, end_column=col)
+            start = None
+        if start is None and group is not None:
+            start = i

@@ -1,0 +1,1 @@
+"""Seed reconstruction: published tables → person-level data → import → forms → same numbers."""

@@ -1,0 +1,142 @@
+"""Forms to Excel and CSV, and the ``wengang report`` command: read back what was written."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import itertools
+
+import pytest
+from openpyxl import load_workbook
+
+from wengang.cli.main import main
+from wengang.services.reports import FormError, compute_form, write_form, write_form_csv, write_form_xlsx
+from wengang.store.db import set_setting
+
+AS_OF = "2023-06-30"
+_DAYS = itertools.count()
+
+
+def _birth() -> dt.date:
+    """A new birth date per person: the factory's IDs repeat for neighbouring numbers of one sex."""
+    return dt.date(1980, 1, 1) + dt.timedelta(days=next(_DAYS))
+
+
+@pytest.fixture
+def county(db, factory):
+    set_setting(db, "reporter", "张三")
+    set_setting(db, "reviewer", "李四")
+    for township, n_ly, n_ty in [("甲镇", 4, 3), ("乙镇", 2, 3), ("丙镇", 0, 1)]:
+        for i in range(max(n_ly, n_ty)):
+            p = factory.person(factory.household(township, f"{township}村"), birth=_birth())
+            if i < n_ly and i < n_ty:
+                factory.spell(p, "2022-05-01", None, region="县内")
+            elif i < n_ly:
+                factory.spell(p, "2022-05-01", "2022-10-31", region="省外")
+            else:
+                factory.spell(p, "2023-03-01", None, region="省内县外")
+    return db
+
+
+def test_xlsx_has_the_seed_layout(county, tmp_path):
+    result = compute_form(county, "F1", AS_OF)
+    path = write_form_xlsx(result, tmp_path / "f1.xlsx")
+    ws = load_workbook(path).active
+    assert ws["A1"].value == "测试县脱贫人口和监测对象就业统计表" and ws["A1"].font.bold and ws["A1"].font.sz >= 14
+    assert "A1:K1" in {str(r) for r in ws.merged_cells.ranges}
+    line = [c.value for c in ws[2] if c.value]
+    assert line == ["填报单位：测试县乡村振兴局", "数据截止日期：2023年6月30日", "数据来源：稳岗台账", "单位：人"]
+    # two header rows: 乡镇 spans the 序号 column and both rows; 其中 spans six leaves
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    assert {"A3:B4", "F3:K3", "C3:C4"} <= merged
+    assert (ws["A3"].value, ws["F3"].value, ws["F4"].value) == ("乡镇（街道）", "其中", "2022年省外就业")
+    # 合计 first, then ranked rows with their numbers; numbers are numbers
+    assert (ws["A5"].value, ws["C5"].value, ws["E5"].value) == ("合计", 6, 116.67)
+    assert ws["E5"].number_format == "0.00"
+    assert [ws.cell(r, 2).value for r in (6, 7)] == ["乙镇", "甲镇"] and ws["A6"].value == 1
+    assert ws["A5"].border.left.style == "thin"
+    assert ws.freeze_panes == "C5" and ws.print_title_rows == "$3:$4"
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    texts = [c.value for row in ws.iter_rows(min_row=8) for c in row if c.value]
+    assert texts[0].startswith("注：本表中共统计 2 个乡镇，丙镇等 1 个乡镇")
+    assert texts[1:] == ["填报人：张三", "审核人：李四", texts[3]] and texts[3].startswith("填报日期：")
+
+
+def test_csv_is_utf8_bom_with_one_header_row_and_total_first(county, tmp_path):
+    path = write_form_csv(compute_form(county, "F1", AS_OF), tmp_path / "f1.csv")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(path.open(encoding="utf-8-sig")))
+    assert rows[0][0] == "乡镇（街道）" and rows[0][4] == "其中/2022年省外就业"
+    assert rows[1][:4] == ["合计", "6", "7", "116.67"]
+    assert [r[0] for r in rows[2:]] == ["乙镇", "甲镇"]
+
+
+def test_two_level_xlsx_merges_the_county_column(db, factory, tmp_path):
+    for county_name in ("东县", "西县"):
+        for township in ("一镇", "二镇"):
+            village = factory.areas.ensure([("county", county_name), ("township", county_name + township),
+                                            ("village", "村")])
+            hh = db["households"].insert(
+                {"hh_no": f"{county_name}{township}", "area_id": village, "hh_type": "脱贫户"}).last_pk
+            p = factory.person(hh, birth=_birth())
+            db["spot_checks"].insert({"person_id": p, "check_date": "2023-06-10", "phone_connected": 1,
+                                      "place_consistent": 1, "time_consistent": 0, "policy_aware": 1})
+    result = compute_form(db, "F9", AS_OF)
+    ws = load_workbook(write_form_xlsx(result, tmp_path / "f9.xlsx")).active
+    assert ws["A3"].value == "县(市、区)" and ws["A5"].value == "合计"
+    assert {"A6:A8", "A9:A11"} <= {str(r) for r in ws.merged_cells.ranges}
+    assert [ws.cell(r, 2).value for r in range(6, 12)] == ["东县一镇", "东县二镇", "合计", "西县一镇", "西县二镇", "合计"]
+
+
+def test_write_form_dispatches_on_suffix(county, tmp_path):
+    result = compute_form(county, "F5", AS_OF)
+    assert write_form(result, tmp_path / "a.csv").exists()
+    assert write_form(result, tmp_path / "a.xlsx").exists()
+    with pytest.raises(FormError, match="界面层"):
+        write_form(result, tmp_path / "a.pdf")
+    with pytest.raises(FormError, match="不支持"):
+        write_form(result, tmp_path / "a.doc")
+
+
+@pytest.fixture
+def db_file(tmp_path):
+    from wengang.store.areas import set_installation
+    from wengang.store.db import open_database
+
+    from conftest import Factory
+
+    path = tmp_path / "county.db"
+    database = open_database(path)
+    set_installation(database, "甘肃省", "张掖市", "测试县")
+    factory = Factory(database)
+    for i in range(3):
+        p = factory.person(factory.household("甲镇", "一村"), birth=_birth())
+        factory.spell(p, "2022-05-01", None if i else "2022-09-30")
+    database.close()
+    return path
+
+
+def test_cli_report_writes_xlsx_and_csv(db_file, tmp_path, capsys):
+    assert main(["--db", str(db_file), "report", "F1", "--as-of", AS_OF, "--out", str(tmp_path / "f1.xlsx")]) == 0
+    assert "已生成F1" in capsys.readouterr().out
+    assert load_workbook(tmp_path / "f1.xlsx").active["C5"].value == 3
+    assert main(["--db", str(db_file), "report", "employment", "--as-of", AS_OF, "--by", "village",
+                 "--out", str(tmp_path / "f1.csv")]) == 0
+    assert "一村" in (tmp_path / "f1.csv").read_text(encoding="utf-8-sig")
+
+
+def test_cli_cell_lists_the_persons_behind_a_number(db_file, capsys):
+    assert main(["--db", str(db_file), "report", "F1", "--as-of", AS_OF, "--cell", "甲镇,2023年目前就业人数"]) == 0
+    out = capsys.readouterr().out
+    assert "（2人）" in out and out.count("甲镇") >= 3
+    assert main(["--db", str(db_file), "report", "F1", "--as-of", AS_OF, "--cell", "合计,ly"]) == 0
+    assert "（3人）" in capsys.readouterr().out
+
+
+def test_cli_errors_are_chinese_and_exit_2(db_file, capsys):
+    assert main(["--db", str(db_file), "report", "F42", "--as-of", AS_OF, "--out", "x.xlsx"]) == 2
+    assert "没有报表“F42”" in capsys.readouterr().err
+    assert main(["--db", str(db_file), "report", "F1", "--as-of", AS_OF, "--cell", "火星,ly"]) == 2
+    assert "没有“火星”这一行" in capsys.readouterr().err
+    assert main(["--db", str(db_file), "report", "F1", "--as-of", AS_OF]) == 2
