@@ -1,0 +1,47 @@
+"""``wengang bulletin --as-of D [--out FILE.txt] [--by …] [--ref-date D]``: draft the 通报."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from wengang.cli.common import open_db
+
+
+def register(sub) -> None:
+    parser = sub.add_command("bulletin", help="根据就业统计表（F1）和目标任务完成情况（F3）起草通报")
+    parser.add_argument("--as-of", required=True, metavar="YYYY-MM-DD", help="数据截止日期")
+    parser.add_argument("--out", metavar="FILE.txt", help="保存为文本文件（默认：显示在屏幕上）")
+    parser.add_argument("--by", default="township", choices=["township", "village"],
+                        help="按乡镇（默认）或按村通报")
+    parser.add_argument("--ref-date", metavar="YYYY-MM-DD", help="公益性岗位、帮扶车间的对比日期（F3）")
+    parser.add_argument("--scope", default=None, help="通报中对全体的称呼，如“全县”（默认）")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    # The form engine and the bulletin load only when this command runs (a quick `--help`).
+    from wengang.services.bulletin import draft_bulletin  # noqa: PLC0415
+    from wengang.services.reports.engine import compute_form  # noqa: PLC0415
+    from wengang.services.reports.forms import FormError  # noqa: PLC0415
+
+    db = open_db(args)
+    try:
+        f1 = compute_form(db, "employment", args.as_of, by=args.by)
+    except (FormError, ValueError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    f3 = None
+    has_targets = db.execute("SELECT 1 FROM targets LIMIT 1").fetchone() is not None
+    if has_targets:
+        try:
+            f3 = compute_form(db, "targets", args.as_of, by=args.by, ref_date=args.ref_date)
+        except (FormError, ValueError) as exc:  # no F3 declared or not computable: F1 alone
+            print(f"提示：目标任务完成情况未写入通报（{exc}）", file=sys.stderr)
+    text = draft_bulletin(f1, f3, scope=args.scope)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"已保存通报草稿 → {args.out}")
+    else:
+        print(text, end="")
+    return 0

@@ -1,0 +1,16 @@
+"""Person-level ledgers (台账): the six lists of seed 002 and the post, workshop and
+relocation ledgers, declared in ``resources/ledgers/*.json`` and read with one SQL query each.
+
+- :func:`list_ledgers` — what can be exported;
+- :func:`ledger_query` — count, page or stream a ledger at a date (GUI tables, writers);
+- :func:`write_ledger` — .xlsx (write-only, streamed) or .csv.
+"""
+
+from wengang.services.ledgers.declarations import Ledger, LedgerColumn, LedgerError, get_ledger, list_ledgers
+from wengang.services.ledgers.export import write_ledger
+from wengang.services.ledgers.query import SEQ_LABEL, LedgerQuery, ledger_query
+
+__all__ = [
+    "Ledger", "LedgerColumn", "LedgerError", "LedgerQuery", "SEQ_LABEL", "get_ledger", "ledger_query",
+    "list_ledgers", "write_ledger",
+]

@@ -1,0 +1,155 @@
+"""What ledger declarations may name: row populations and fields, each a piece of SQL.
+
+A ledger JSON (``resources/ledgers/<id>.json``) says *which* people (``population``) and
+*which* columns (``fields``); this catalogue says how each is read from the database, once.
+Every expression runs in one query of this shape (see :mod:`.query`)::
+
+    WITH <area scope>, latest_survey AS (…)
+    SELECT … FROM persons p
+      JOIN households h ON h.id = p.household_id
+      JOIN ledger_area la ON la.area_id = h.area_id     -- 乡镇 / 村 names and sort keys
+      JOIN <person_status_at> ps ON ps.person_id = p.id  -- statuses materialised at D
+      [LEFT JOIN <source> …]                              -- only the sources the ledger uses
+
+Statuses come from ``store.status`` and spell predicates from ``domain.status``: the lists
+use the same definitions as the forms, so a list's row count equals the form's cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wengang.domain.status import SPELL_IN_YEAR, SPELL_LAST_YEAR
+
+
+def _latest_spell_join(alias: str, predicate: str) -> str:
+    # The person's latest-starting spell in the period, like store.status's _latest(); a
+    # correlated lookup on the (person_id, start_date) index costs one seek per person.
+    return (
+        f"LEFT JOIN employment_spells {alias} ON {alias}.id = ("
+        f"SELECT s.id FROM employment_spells s WHERE s.person_id = p.id AND {predicate} "
+        f"ORDER BY s.start_date DESC, s.id DESC LIMIT 1)"
+    )
+
+
+# Optional joins, by name; a field or population lists the ones it needs. Order matters
+# where one source builds on another (org and wp read the current spell).
+SOURCES: dict[str, str] = {
+    "ly": _latest_spell_join("ly", SPELL_LAST_YEAR),
+    "ty": _latest_spell_join("ty", SPELL_IN_YEAR),
+    "cur": "LEFT JOIN employment_spells cur ON cur.id = ps.now_spell_id",
+    "org": "LEFT JOIN organisations org ON org.id = cur.org_id",
+    "wp": "LEFT JOIN welfare_posts wp ON wp.spell_id = cur.id",
+    "ls": "LEFT JOIN latest_survey ls ON ls.person_id = p.id",
+    "site": "LEFT JOIN relocation_sites site ON site.id = h.site_id",
+}
+SOURCE_DEPENDS = {"org": ("cur",), "wp": ("cur",)}
+
+
+@dataclass(frozen=True)
+class Field:
+    """A column's SQL. ``kind`` tells the writers how to show it:
+    text, int, money, date, bool (是/否), id (证件号码), phone (masked with ``mask=True``)."""
+
+    sql: str
+    kind: str = "text"
+    sources: tuple[str, ...] = ()
+    width: float = 10
+
+
+def _place(alias: str) -> str:
+    return (f"nullif(coalesce({alias}.place_province, '') || coalesce({alias}.place_city, '') "
+            f"|| coalesce({alias}.place_county, ''), '')")
+
+
+def _yes_no(expr: str) -> str:
+    return f"CASE WHEN {expr} THEN '是' ELSE '否' END"
+
+
+_AGE = ("(CAST(strftime('%Y', :as_of) AS INTEGER) - CAST(strftime('%Y', p.birth_date) AS INTEGER)"
+        " - (strftime('%m-%d', :as_of) < strftime('%m-%d', p.birth_date)))")
+
+
+def _spell_fields(prefix: str, alias: str) -> dict[str, Field]:
+    """地域/渠道/地点/企业/行业/月收入/开始/结束 of the spell joined as ``alias``."""
+    src = (alias,)
+    return {
+        f"{prefix}_region": Field(f"{alias}.region", sources=src, width=9),
+        f"{prefix}_channel": Field(f"{alias}.channel", sources=src, width=13),
+        f"{prefix}_place": Field(_place(alias), sources=src, width=22),
+        f"{prefix}_employer": Field(f"{alias}.employer_name", sources=src, width=24),
+        f"{prefix}_industry": Field(f"{alias}.industry", sources=src, width=16),
+        f"{prefix}_income": Field(f"{alias}.monthly_income", "money", src, 10),
+        f"{prefix}_start": Field(f"{alias}.start_date", "date", src, 11),
+        f"{prefix}_end": Field(f"{alias}.end_date", "date", src, 11),
+    }
+
+
+FIELDS: dict[str, Field] = {
+    "township": Field("la.township", width=12),
+    "village": Field("la.village", width=12),
+    "hh_no": Field("h.hh_no", width=19),
+    "head_name": Field("h.head_name", width=8),
+    "hh_type": Field("h.hh_type", width=10),
+    "name": Field("p.name", width=8),
+    "gender": Field("p.gender", width=5),
+    "age": Field(_AGE, "int", width=5),
+    "id_number": Field("p.id_number", "id", width=21),
+    "phone": Field("p.phone", "phone", width=13),
+    "relation": Field("p.relation", width=8),
+    "labour_skill": Field("p.labour_skill", width=16),
+    "employed_now": Field(_yes_no("ps.employed_now"), width=7),
+    **_spell_fields("ly", "ly"),
+    **_spell_fields("ty", "ty"),
+    **_spell_fields("now", "cur"),
+    "survey_date": Field("ls.survey_date", "date", ("ls",), 11),
+    "survey_willing": Field("CASE ls.willing WHEN 1 THEN '是' WHEN 0 THEN '否' END", sources=("ls",), width=7),
+    "planned_month": Field("ls.planned_month", sources=("ls",), width=10),
+    "survey_reason": Field("ls.reason", sources=("ls",), width=18),
+    "survey_measure": Field("ls.measure", sources=("ls",), width=18),
+    "return_date": Field("ps.return_date", "date", width=11),
+    "return_reason": Field("ps.return_reason", width=14),
+    "replaced": Field(_yes_no("ps.replaced"), width=8),
+    "replaced_date": Field("ps.replaced_date", "date", width=11),
+    "post_name": Field("wp.post_name", sources=("wp",), width=14),
+    "post_type": Field("wp.post_type", sources=("wp",), width=10),
+    "post_developer": Field("wp.developer", sources=("wp",), width=16),
+    "post_funding": Field("wp.funding", sources=("wp",), width=14),
+    "post_pay": Field("wp.pay_standard", "money", ("wp",), 10),
+    "org_name": Field("org.name", sources=("org",), width=24),
+    "site_name": Field("site.name", sources=("site",), width=20),
+    "site_type": Field("site.site_type", sources=("site",), width=8),
+    "placement": Field("h.placement", width=8),
+}
+
+
+@dataclass(frozen=True)
+class Population:
+    """Who is in a list: a predicate over the joined row (aliases as in the module doc)."""
+
+    where: str
+    sources: tuple[str, ...] = ()
+
+
+# 脱贫人口 and 监测对象: the lists count the same people as the forms (F1–F5 filter on it);
+# 同步搬迁户 appear only in the relocation ledger, as F6 counts them.
+POOR = "h.hh_type IN ('脱贫户', '监测户')"
+
+POPULATIONS: dict[str, Population] = {
+    # DOMAIN.md "The six lists" (seed 002), in its words.
+    "labour": Population(f"{POOR} AND ps.is_labour"),
+    "employed_last_year": Population(f"{POOR} AND ps.employed_last_year"),
+    "employed_this_year": Population(f"{POOR} AND ps.employed_this_year"),
+    "last_year_not_this_year": Population(f"{POOR} AND ps.employed_last_year AND NOT ps.employed_this_year"),
+    "willing": Population(f"{POOR} AND ps.is_labour AND NOT ps.employed_now AND ls.willing = 1", ("ls",)),
+    "returned": Population(f"{POOR} AND ps.returned"),
+    # 公益性岗位台账: people on a post at D (在岗).
+    "on_welfare_post": Population(f"{POOR} AND cur.channel = '公益性岗位'", ("cur",)),
+    # 帮扶车间 workers at D: the spell names a workshop, or at least the 帮扶车间 channel.
+    "in_workshop": Population(f"{POOR} AND (org.kind = '帮扶车间' OR cur.channel = '帮扶车间')", ("cur", "org")),
+    # Relocated households' labour force, 同步搬迁户 included (seed 003 附件2 counts them).
+    "relocated_labour": Population("(h.relocated = 1 OR h.site_id IS NOT NULL) AND ps.is_labour"),
+}
+
+# ORDER BY keys a ledger may name besides its fields (the default: by area, household, 户主 first).
+AREA_ORDER = "la.township_order, la.village_order, h.hh_no, (coalesce(p.relation, '') <> '户主'), p.id"

@@ -1,0 +1,217 @@
+"""Ledgers: the six lists and the post/workshop/relocation ledgers, masking, Excel and CSV."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+
+import openpyxl
+import pytest
+
+from wengang.domain.masking import mask_id, mask_id_sql, mask_phone, mask_phone_sql
+from wengang.services.ledgers import LedgerError, ledger_query, list_ledgers, write_ledger
+
+AS_OF = "2023-06-30"
+
+
+@pytest.fixture
+def county(db, factory):
+    """Seven people whose lists are known by construction (as of 2023-06-30)."""
+    f = factory
+    people = {}
+    births = iter(dt.date(1985, 5, day) for day in range(1, 28))
+    make_person = f.person
+    # The factory's ID sequence can repeat for adjacent persons: distinct birth dates keep
+    # every 证件号码 unique (甲 keeps 1985-05-01 for the age check).
+    f.person = lambda hh=None, **kw: make_person(hh, **{"birth": next(births), **kw})
+    hh = f.household("城关镇", "城关村", head_name="甲户主")
+    people["last_only"] = f.person(hh, name="甲", relation="户主", phone="13812345678")
+    f.spell(people["last_only"], "2022-03-01", "2022-11-30", region="省外",
+            place_province="浙江省", place_city="宁波市", place_county="鄞州区", employer_name="宁波某厂")
+    db["surveys"].insert({"person_id": people["last_only"], "survey_date": "2023-02-01", "willing": 1,
+                          "planned_month": "2023-08"})
+    people["still_out"] = f.person(hh, name="乙", relation="之子")
+    f.spell(people["still_out"], "2022-05-01", None, region="省内县外", employer_name="兰州某公司")
+    people["student"] = f.person(hh, name="丙", student_status="本科一年级", birth=dt.date(2004, 9, 1))
+    hh2 = f.household("城关镇", "东关村")
+    people["returned"] = f.person(hh2, name="丁", relation="户主")
+    f.spell(people["returned"], "2023-01-10", "2023-04-30", region="省外", return_reason="合同到期")
+    f.spell(people["returned"], "2023-05-15", None, region="县内", channel="灵活就业")
+    hh3 = f.household("西河乡", "西河村")
+    people["post"] = f.person(hh3, name="戊", relation="户主", labour_skill="弱劳动力或半劳动力")
+    post_spell = f.spell(people["post"], "2023-01-01", None, region="县内", channel="公益性岗位")
+    db["welfare_posts"].insert({"spell_id": post_spell, "post_name": "村道保洁", "post_type": "保洁员",
+                                "developer": "西河乡人民政府", "funding": "衔接资金", "pay_standard": 500})
+    org = db["organisations"].insert({"name": "西河帮扶车间", "kind": "帮扶车间"}).last_pk
+    people["workshop"] = f.person(hh3, name="己")
+    f.spell(people["workshop"], "2023-03-01", None, region="县内", channel="帮扶车间", org_id=org)
+    site = db["relocation_sites"].insert({"name": "幸福家园安置点", "site_type": "城镇"}).last_pk
+    hh4 = f.household("西河乡", "西河村", relocated=1, site_id=site, placement="集中", hh_type="同步搬迁户")
+    people["relocated"] = f.person(hh4, name="庚", relation="户主")
+    return people
+
+
+def names(query) -> list[str]:
+    col = query.columns.index("姓名")
+    return [row[col] for row in query.rows(0, None)]
+
+
+def test_masking_rules():
+    assert mask_id("62070219850501123X") == "620702********123X"
+    assert mask_phone("13812345678") == "138****5678"
+    assert mask_id(None) is None and mask_phone("") == ""
+    assert mask_id("12345") == "*****"
+
+
+def test_sql_masking_matches_python(db):
+    for value in ("62070219850501123X", "13812345678", "0936812345", "123"):
+        (sql_id, sql_phone), = db.execute(
+            f"SELECT {mask_id_sql(':v')}, {mask_phone_sql(':v')}", {"v": value}).fetchall()
+        if len(value) > 10:
+            assert sql_id == mask_id(value)
+        if len(value) > 7:
+            assert sql_phone == mask_phone(value)
+        assert value not in (sql_id, sql_phone)
+
+
+def test_all_lists_declared():
+    ids = [ledger.id for ledger in list_ledgers()]
+    assert ids[:6] == ["labour", "last-year", "this-year", "not-yet", "willing", "returned"]
+    assert {"posts", "workshops", "relocated"} <= set(ids)
+
+
+def test_six_lists_population(db, county):
+    # 庚 is in a 同步搬迁户 household: in the relocation ledger only, as F6 counts him.
+    assert names(ledger_query(db, "labour", AS_OF)) == ["甲", "乙", "丁", "戊", "己"]
+    assert names(ledger_query(db, "last-year", AS_OF)) == ["甲", "乙"]
+    assert names(ledger_query(db, "this-year", AS_OF)) == ["乙", "丁", "戊", "己"]
+    assert names(ledger_query(db, "not-yet", AS_OF)) == ["甲"]
+    assert names(ledger_query(db, "willing", AS_OF)) == ["甲"]
+    assert names(ledger_query(db, "returned", AS_OF)) == ["丁"]
+    # Before the return, 丁 has not come back yet.
+    assert names(ledger_query(db, "returned", "2023-04-15")) == []
+
+
+def test_common_and_own_columns(db, county):
+    query = ledger_query(db, "not-yet", AS_OF)
+    assert query.columns[:11] == ["序号", "乡镇（街道）", "行政村（社区）", "户编号", "户主姓名", "姓名", "性别",
+                                  "年龄", "证件号码", "联系电话", "劳动技能"]
+    row = dict(zip(query.columns, query.rows(0, 10)[0]))
+    assert row["序号"] == 1 and row["乡镇（街道）"] == "城关镇" and row["户主姓名"] == "甲户主"
+    assert row["年龄"] == 38  # born 1985-05-01, as of 2023-06-30
+    assert row["上年务工地点"] == "浙江省宁波市鄞州区" and row["上年务工企业"] == "宁波某厂"
+    assert row["是否有外出意愿"] == "是" and row["计划外出时间"] == "2023-08"
+    returned = dict(zip(*[ledger_query(db, "returned", AS_OF).columns,
+                          ledger_query(db, "returned", AS_OF).rows(0, 1)[0]]))
+    assert (returned["返乡时间"], returned["返乡原因"], returned["是否再输出"], returned["再输出时间"]) == \
+        ("2023-04-30", "合同到期", "是", "2023-05-15")
+
+
+def test_posts_workshops_relocated(db, county):
+    posts = ledger_query(db, "posts", AS_OF)
+    row = dict(zip(posts.columns, posts.rows(0, 5)[0]))
+    assert (row["姓名"], row["岗位类型"], row["开发主体"], row["资金渠道"], row["待遇标准（元/月）"]) == \
+        ("戊", "保洁员", "西河乡人民政府", "衔接资金", 500)
+    workshops = ledger_query(db, "workshops", AS_OF)
+    assert [r[workshops.columns.index("帮扶车间名称")] for r in workshops.rows()] == ["西河帮扶车间"]
+    relocated = ledger_query(db, "relocated", AS_OF)
+    row = dict(zip(relocated.columns, relocated.rows()[0]))
+    assert (row["姓名"], row["安置点"], row["目前是否就业"]) == ("庚", "幸福家园安置点", "否")
+    site_id = db.execute("SELECT id FROM relocation_sites").fetchone()[0]
+    assert ledger_query(db, "relocated", AS_OF, site_id=site_id).count() == 1
+    assert ledger_query(db, "relocated", AS_OF, site_id=site_id + 1).count() == 0
+
+
+def test_area_filter_paging_and_order(db, county):
+    township = db.execute("SELECT id FROM areas WHERE name = '西河乡'").fetchone()[0]
+    assert names(ledger_query(db, "labour", AS_OF, area_id=township)) == ["戊", "己"]
+    query = ledger_query(db, "labour", AS_OF, order_by="-姓名")
+    page = query.rows(2, 2)
+    assert [r[0] for r in page] == [3, 4]  # 序号 continues across pages
+    assert [r[5] for r in page] == sorted(names(query), reverse=True)[2:4]
+    assert query.count() == 5 and len(list(query.iter_rows())) == 5
+    with pytest.raises(LedgerError):
+        ledger_query(db, "labour", AS_OF, order_by="不存在的列")
+    with pytest.raises(LedgerError):
+        ledger_query(db, "no-such-list", AS_OF)
+
+
+def test_masked_query(db, county):
+    query = ledger_query(db, "not-yet", AS_OF, mask=True)
+    row = dict(zip(query.columns, query.rows()[0]))
+    assert row["联系电话"] == "138****5678"
+    assert row["证件号码"].startswith("620702") and row["证件号码"][6:14] == "********"
+
+
+def test_write_xlsx(db, county, tmp_path):
+    path = tmp_path / "劳动力.xlsx"
+    calls = []
+    assert write_ledger(db, "labour", AS_OF, path, progress=lambda d, t: calls.append((d, t))) == 5
+    assert calls[-1] == (5, 5)
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    assert sheet["A1"].value == "劳动力底数清单"
+    assert "A1:" in str(sheet.merged_cells) and "2023年06月30日" in sheet["A2"].value
+    header = [c.value for c in sheet[3]]
+    assert header[:3] == ["序号", "乡镇（街道）", "行政村（社区）"]
+    id_col = header.index("证件号码") + 1
+    ids = [sheet.cell(r, id_col).value for r in range(4, 9)]
+    assert all(isinstance(v, str) and len(v) == 18 for v in ids)
+    assert sheet.cell(4, header.index("年龄") + 1).value == 38
+    assert sheet.freeze_panes == "A4"
+    assert sheet.auto_filter.ref == f"A3:{openpyxl.utils.get_column_letter(len(header))}8"
+    assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$3:$3"
+    assert sheet.column_dimensions["I"].width > 15  # 证件号码 wide enough to read
+
+
+def test_write_csv_masked(db, county, tmp_path):
+    path = tmp_path / "未务工.csv"
+    write_ledger(db, "not-yet", AS_OF, path, mask=True)
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    assert rows[0][0] == "序号" and len(rows) == 2
+    assert "138****5678" in rows[1]
+    with pytest.raises(LedgerError):
+        write_ledger(db, "labour", AS_OF, tmp_path / "x.pdf")
+
+
+def test_cli_ledger(tmp_path, capsys):
+    from conftest import Factory
+
+    from wengang.cli.main import main
+    from wengang.store.areas import set_installation
+    from wengang.store.db import open_database
+
+    db_file = tmp_path / "county.db"
+    database = open_database(db_file)
+    set_installation(database, "甘肃省", "张掖市", "测试县")
+    f = Factory(database)
+    f.person(f.household("城关镇", "城关村"), phone="13912345678")
+    f.person(f.household("西河乡", "西河村"), birth=dt.date(1990, 1, 2))
+    database.close()
+    out = tmp_path / "labour.csv"
+    assert main(["--db", str(db_file), "ledger", "labour", "--as-of", AS_OF, "--out", str(out),
+                 "--mask", "--area", "城关镇"]) == 0
+    assert "劳动力底数清单：1人" in capsys.readouterr().out
+    text = out.read_text(encoding="utf-8-sig")
+    assert "139****5678" in text and "西河乡" not in text
+    with pytest.raises(SystemExit):
+        main(["--db", str(db_file), "ledger", "labour", "--as-of", AS_OF, "--out", str(out),
+              "--area", "没有这个镇"])
+
+
+def test_statuses_reused_until_a_write(db, county, monkeypatch):
+    import wengang.services.ledgers.query as query_module
+
+    calls = []
+    real = query_module.materialize_status
+    monkeypatch.setattr(query_module, "materialize_status", lambda *a, **k: calls.append(1) or real(*a, **k))
+    assert names(ledger_query(db, "not-yet", AS_OF)) == ["甲"]
+    ledger_query(db, "labour", AS_OF).rows(0, 3)  # paging writes only our own temp table
+    assert len(calls) == 1
+    with db.atomic():
+        db.execute("INSERT INTO employment_spells(person_id, start_date, region) VALUES (?, '2023-06-01', '省外')",
+                   [county["last_only"]])
+    assert names(ledger_query(db, "not-yet", AS_OF)) == []  # 甲 went out again: statuses re-derived
+    assert len(calls) == 2
