@@ -8,6 +8,7 @@ a failed import or edit leaves nothing half-written.
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from pathlib import Path
 
 import sqlite_utils
@@ -49,18 +50,95 @@ def check_not_newer(db: sqlite_utils.Database) -> None:
         )
 
 
-def open_database(path: str | Path = ":memory:", *, migrate: bool = True) -> sqlite_utils.Database:
-    """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
-    if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+class Database(sqlite_utils.Database):
+    """``sqlite_utils.Database`` that gives back the program's lock file when closed (or
+    garbage-collected: the release runs at most once)."""
+
+    _wengang_release: weakref.finalize | None = None
+
+    def hold_lock(self, lock: Path) -> None:
+        from wengang.store import lock as locking  # noqa: PLC0415 - lock imports this module
+
+        self._wengang_release = weakref.finalize(self, locking.release, lock)
+
+    def close(self) -> None:
+        super().close()
+        if self._wengang_release is not None:
+            self._wengang_release()
+
+
+def _open_file(path: Path, password: str | None):
+    """A checked connection: header, key, ``quick_check`` — all before anything is written."""
+    from wengang.store import crypto, integrity  # noqa: PLC0415 - they import this module
+
+    integrity.preflight(path, password=password)
+    conn = crypto.connect_encrypted(path, password) if password else \
+        sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     try:
-        conn = _connect(path)
-        db = sqlite_utils.Database(conn)
-        check_not_newer(db)
-        if migrate:
-            migrations.apply(db)
-    except sqlite3.DatabaseError as exc:
+        integrity.check_connection(conn, path, password)
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL is durable across app crashes
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _pending_migrations(db: sqlite_utils.Database) -> bool:
+    return bool(set(known_migration_names()) - set(applied_migrations(db)))
+
+
+def open_database(path: str | Path = ":memory:", *, migrate: bool = True, password: str | None = None,
+                  lock: bool = True, auto_backup: bool = True) -> sqlite_utils.Database:
+    """Open (creating if needed) the database at ``path`` and bring its schema up to date.
+
+    A file database is protected on the way in (see ``store/integrity``, ``lock``, ``backup``,
+    ``crypto``): a second program gets ``DatabaseInUseError`` (``lock=False`` for read-only
+    commands); a damaged file raises ``DamagedDatabaseError`` and is not written; an encrypted
+    one needs ``password``; the first open of the day and any migration are preceded by an
+    automatic backup. Every connection gets the audit triggers.
+    """
+    from wengang.store import audit, backup, crypto  # noqa: PLC0415 - they import this module
+    from wengang.store import lock as locking  # noqa: PLC0415
+
+    if str(path) == ":memory:":
+        try:
+            db = Database(_connect(path))
+            check_not_newer(db)
+            if migrate:
+                migrations.apply(db)
+            audit.install_audit_triggers(db)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"无法打开数据库 {path}：{exc}。") from exc
+        return db
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    held = locking.acquire(path) if lock else None
+    try:
+        existed = path.exists() and path.stat().st_size > 0
+        db = Database(_open_file(path, password))
+        if held is not None:
+            db.hold_lock(held)
+            held = None
+        try:
+            check_not_newer(db)
+            if existed and lock and auto_backup and backup.daily_backup_due(path):
+                backup.backup_before(db, "每日")
+            if migrate and _pending_migrations(db):
+                if existed and lock and auto_backup:
+                    backup.backup_before(db, "升级前")
+                migrations.apply(db)
+            audit.install_audit_triggers(db)
+        except BaseException:
+            db.close()
+            raise
+    except crypto.database_errors() as exc:
         raise StoreError(f"无法打开数据库 {path}：{exc}。文件可能已损坏或不是稳岗台账数据库。") from exc
+    finally:
+        if held is not None:
+            locking.release(held)
     return db
 
 

@@ -1,0 +1,296 @@
+"""Audit trail: who changed which record, when, from what to what, and why.
+
+Every entity table (a table with a ``guid`` column, minus ``skip`` in ``resources/audit.json``)
+gets AFTER INSERT/UPDATE/DELETE triggers that write ``audit_log``. They are TEMP triggers,
+generated from the live schema each time :func:`install_audit_triggers` runs (on every
+:func:`wengang.store.db.open_database`), so GUI, CLI and importers are captured without their
+cooperation and columns added by later migrations are covered at once.
+
+Who/why/which batch come from a per-connection TEMP table: :func:`set_audit_context`, or the
+context managers :func:`audit_reason` and :func:`audit_batch`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import getpass
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+from wengang.paths import resource_path
+from wengang.store.db import StoreError
+
+CONTEXT_TABLE = "wengang_audit_context"
+# The trail's own tables carry a guid column too; auditing them would recurse forever.
+OWN_TABLES = {"audit_log", "trash", "report_archive", "locked_periods"}
+
+
+@functools.cache
+def audit_config() -> dict:
+    return json.loads(resource_path("audit.json").read_text(encoding="utf-8"))
+
+
+def table_label(table: str) -> str:
+    return audit_config()["tables"].get(table, table)
+
+
+def field_label(column: str) -> str:
+    return audit_config()["fields"].get(column, column)
+
+
+def audited_tables(db: sqlite_utils.Database) -> list[str]:
+    """Tables holding entities: those with a ``guid`` column (every entity row carries one)."""
+    skip = set(audit_config()["skip"]) | OWN_TABLES
+    return [t.name for t in db.tables
+            if "guid" in t.columns_dict and t.name not in skip and not t.name.startswith("sqlite_")]
+
+
+# --- who / why -------------------------------------------------------------------------------
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name on some Windows set-ups
+        return "未知"
+
+
+def default_user(db: sqlite_utils.Database) -> str:
+    """The configured caseworker (settings ``reporter``), else the OS account."""
+    row = db.execute("SELECT value FROM settings WHERE key = 'reporter'").fetchone() \
+        if db["settings"].exists() else None
+    return row[0] if row and row[0] else _os_user()
+
+
+def _ensure_context(db: sqlite_utils.Database) -> None:
+    db.execute(f"CREATE TEMP TABLE IF NOT EXISTS {CONTEXT_TABLE} "
+               "(user TEXT, reason TEXT, batch_id INTEGER)")
+
+
+def set_audit_context(db: sqlite_utils.Database, user: str | None = None, reason: str | None = None,
+                      *, batch_id: int | None = None) -> None:
+    """Who is writing, why, and for which import batch. ``user=None`` means the configured
+    caseworker at the moment of each write (settings ``reporter``, else the OS account)."""
+    _ensure_context(db)
+    db.execute(f"DELETE FROM temp.{CONTEXT_TABLE}")
+    db.execute(f"INSERT INTO temp.{CONTEXT_TABLE}(user, reason, batch_id) VALUES (?, ?, ?)",
+               [user, reason, batch_id])
+
+
+def _raw_context(db: sqlite_utils.Database) -> dict:
+    _ensure_context(db)
+    row = db.execute(f"SELECT user, reason, batch_id FROM temp.{CONTEXT_TABLE}").fetchone()
+    return {"user": row[0], "reason": row[1], "batch_id": row[2]} if row else \
+        {"user": None, "reason": None, "batch_id": None}
+
+
+def audit_context(db: sqlite_utils.Database) -> dict:
+    """The current ``user`` (resolved), ``reason`` and ``batch_id`` of this connection."""
+    context = _raw_context(db)
+    return {**context, "user": context["user"] or default_user(db)}
+
+
+@contextlib.contextmanager
+def _context(db: sqlite_utils.Database, **changes) -> Iterator[None]:
+    before = _raw_context(db)
+    set_audit_context(db, **{**before, **changes})
+    try:
+        yield
+    finally:
+        set_audit_context(db, **before)
+
+
+def audit_reason(db: sqlite_utils.Database, reason: str | None):
+    """``with audit_reason(db, "补录返乡时间"): ...`` — the reason recorded for these writes."""
+    return _context(db, reason=reason)
+
+
+def audit_batch(db: sqlite_utils.Database, batch_id: int):
+    """``with audit_batch(db, batch_id): ...`` — importers' writes belong to this batch."""
+    return _context(db, batch_id=batch_id)
+
+
+# --- triggers --------------------------------------------------------------------------------
+def _json(cols: list[str], ref: str) -> str:
+    return "json_object(" + ", ".join(f"'{c}', {ref}.\"{c}\"" for c in cols) + ")"
+
+
+def _trigger_sql(table: str, cols: list[str]) -> list[str]:
+    cfg = audit_config()
+    ctx = f"(SELECT {{}} FROM temp.{CONTEXT_TABLE})"
+    os_user = _os_user().replace("'", "''")
+    # Who: the context's user, else the caseworker configured now, else the OS account.
+    user = (f"coalesce({ctx.format('user')}, (SELECT value FROM main.settings WHERE key = 'reporter' "
+            f"AND value <> ''), '{os_user}')")
+    compared = [c for c in cols if c not in cfg["ignore_fields"]]
+    person = cfg["person_link"].get(table)
+    dates = cfg["lock_dates"].get(table, [])
+    has_batch = "batch_id" in cols
+    statements = []
+    for action, ref in (("insert", "NEW"), ("update", "NEW"), ("delete", "OLD")):
+        refs = ["NEW", "OLD"] if action == "update" else [ref]
+        if dates:
+            # min() needs two or more arguments to be the scalar min, hence the sentinel.
+            touched = ", ".join(f"coalesce({r}.\"{d}\", '9999-12-31')" for r in refs for d in dates)
+            flag = ("(SELECT '已报送月份' || group_concat(period, '、') FROM main.locked_periods "
+                    f"WHERE period_end >= min({touched}, '9999-12-31'))")
+        else:
+            flag = "NULL"
+        if action == "insert":
+            batch = f"coalesce({ctx.format('batch_id')}, NEW.batch_id)" if has_batch else ctx.format("batch_id")
+        elif action == "update":
+            batch = (f"coalesce({ctx.format('batch_id')}, CASE WHEN NEW.batch_id IS NOT OLD.batch_id "
+                     "THEN NEW.batch_id END)") if has_batch else ctx.format("batch_id")
+        else:
+            batch = ctx.format("batch_id")
+        old = _json(cols, "OLD") if action != "insert" else "NULL"
+        new = _json(cols, "NEW") if action != "delete" else "NULL"
+        guid = f"{ref}.guid"
+        pid = person.replace("NEW.", f"{ref}.") if person else "NULL"
+        when = (f" WHEN {_json(compared, 'OLD')} IS NOT {_json(compared, 'NEW')}"
+                if action == "update" else "")
+        statements.append(
+            f"CREATE TEMP TRIGGER IF NOT EXISTS audit_{table}_{action} AFTER {action.upper()} "
+            f"ON main.\"{table}\"{when} BEGIN INSERT INTO audit_log(user, table_name, row_id, "
+            f"guid, action, old_json, new_json, reason, batch_id, person_id, flag) VALUES ("
+            f"{user}, '{table}', {ref}.rowid, {guid}, '{action}', {old}, {new}, "
+            f"{ctx.format('reason')}, {batch}, {pid}, {flag}); END"
+        )
+    return statements
+
+
+def install_audit_triggers(db: sqlite_utils.Database) -> int:
+    """(Re)create the TEMP audit triggers for this connection; returns how many tables."""
+    if not db["audit_log"].exists():
+        return 0  # a database opened without migrating: nothing to write to
+    if not db.execute(f"SELECT 1 FROM sqlite_temp_master WHERE name = '{CONTEXT_TABLE}'").fetchone():
+        set_audit_context(db)
+    for (name,) in db.execute("SELECT name FROM sqlite_temp_master WHERE type = 'trigger' "
+                              "AND name LIKE 'audit\\_%' ESCAPE '\\'").fetchall():
+        db.execute(f'DROP TRIGGER temp."{name}"')
+    tables = audited_tables(db)
+    for table in tables:
+        cols = [c.name for c in db[table].columns]
+        for statement in _trigger_sql(table, cols):
+            db.execute(statement)
+    return len(tables)
+
+
+# --- reading the trail -----------------------------------------------------------------------
+@dataclass
+class AuditEntry:
+    """One audit row with its field-level changes in the caseworker's words."""
+
+    id: int
+    at: str
+    user: str | None
+    table_name: str
+    row_id: int | None
+    action: str
+    reason: str | None
+    batch_id: int | None
+    flag: str | None
+    old: dict | None
+    new: dict | None
+    changes: list[tuple[str, object, object]] = field(default_factory=list)
+
+    @property
+    def table_label(self) -> str:
+        return table_label(self.table_name)
+
+    @property
+    def action_label(self) -> str:
+        return audit_config()["actions"][self.action]
+
+
+def _entry(row: dict) -> AuditEntry:
+    old = json.loads(row["old_json"]) if row["old_json"] else None
+    new = json.loads(row["new_json"]) if row["new_json"] else None
+    ignore = set(audit_config()["ignore_fields"])
+    keys = [k for k in (new or old or {}) if k not in ignore and k != "id"]
+    changes = [(field_label(k), (old or {}).get(k), (new or {}).get(k)) for k in keys
+               if (old or {}).get(k) != (new or {}).get(k)]
+    return AuditEntry(row["id"], row["at"], row["user"], row["table_name"], row["row_id"],
+                      row["action"], row["reason"], row["batch_id"], row["flag"], old, new, changes)
+
+
+def audit_entries(db: sqlite_utils.Database, *, person_id: int | None = None,
+                  since: dt.date | str | None = None, batch_id: int | None = None,
+                  limit: int | None = None) -> list[AuditEntry]:
+    """The trail, newest first, optionally for one person, since a day, or for one batch."""
+    where, params = [], []
+    if person_id is not None:
+        where.append("person_id = ?")
+        params.append(person_id)
+    if since is not None:
+        where.append("at >= ?")
+        params.append(str(since))
+    if batch_id is not None:
+        where.append("batch_id = ?")
+        params.append(batch_id)
+    sql = "SELECT * FROM audit_log" + (" WHERE " + " AND ".join(where) if where else "")
+    sql += " ORDER BY id DESC" + (f" LIMIT {int(limit)}" if limit else "")
+    return [_entry(r) for r in db.query(sql, params)]
+
+
+def person_history(db: sqlite_utils.Database, person_id: int) -> list[AuditEntry]:
+    """修改记录 of one person: their own row and their spells, surveys, services … newest first."""
+    return audit_entries(db, person_id=person_id)
+
+
+# --- locked (submitted) months ---------------------------------------------------------------
+class LockedPeriodError(StoreError):
+    """A change to a submitted, locked month without a reason."""
+
+
+def _month_end(day: dt.date) -> dt.date:
+    nxt = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return nxt - dt.timedelta(days=1)
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def lock_period(db: sqlite_utils.Database, as_of: dt.date | str) -> str:
+    """Lock the month containing ``as_of`` (after it was submitted); returns ``YYYY-MM``."""
+    day = _as_date(as_of)
+    period = day.strftime("%Y-%m")
+    with db.atomic():
+        db.execute("INSERT OR IGNORE INTO locked_periods(period, period_end, user) VALUES (?, ?, ?)",
+                   [period, _month_end(day).isoformat(), audit_context(db)["user"]])
+    return period
+
+
+def unlock_period(db: sqlite_utils.Database, period: str) -> None:
+    with db.atomic():
+        db.execute("DELETE FROM locked_periods WHERE period = ?", [period[:7]])
+
+
+def locked_periods(db: sqlite_utils.Database) -> list[str]:
+    return [r[0] for r in db.execute("SELECT period FROM locked_periods ORDER BY period").fetchall()]
+
+
+def periods_touched(db: sqlite_utils.Database, *dates: dt.date | str | None) -> list[str]:
+    """Locked months whose numbers a record dated ``dates`` can change: every locked month
+    ending on or after the earliest date (a spell that starts in March counts in April too)."""
+    days = [_as_date(d).isoformat() for d in dates if d]
+    if not days:
+        return []
+    return [r[0] for r in db.execute("SELECT period FROM locked_periods WHERE period_end >= ? "
+                                     "ORDER BY period", [min(days)]).fetchall()]
+
+
+def check_period_lock(db: sqlite_utils.Database, *dates: dt.date | str | None) -> list[str]:
+    """For services before a write dated ``dates`` (old and new values): raise
+    :class:`LockedPeriodError` if it changes a locked month and no reason is set
+    (``with audit_reason(db, …)``). Returns the locked months touched; the audit trail flags
+    those writes by itself."""
+    touched = periods_touched(db, *dates)
+    if touched and not (audit_context(db)["reason"] or "").strip():
+        raise LockedPeriodError(
+            f"{'、'.join(touched)}的报表已报送并锁定，此修改会改变已报送的数字。请填写修改原因后再保存。")
+    return touched

@@ -1,0 +1,144 @@
+"""One program per database: ``<db>.lock`` holds the owner's pid and host.
+
+A second copy of the program on the same file gets :class:`DatabaseInUseError` instead of
+silently writing alongside the first. A lock left by a crashed program (same host, process
+gone) is stale and taken over. Connections of the same process share the lock (counted),
+so the GUI's worker connection does not lock out its own window.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import json
+import os
+import socket
+import sys
+import time
+from pathlib import Path
+
+from wengang.store.db import StoreError
+
+_held: dict[Path, int] = {}  # lock file → how many connections of this process hold it
+
+
+class DatabaseInUseError(StoreError):
+    """Another running program holds the database."""
+
+    def __init__(self, lock_path: Path, owner: dict):
+        self.lock_path, self.owner = lock_path, owner
+        super().__init__(
+            "数据库正被另一个稳岗台账程序使用"
+            f"（计算机 {owner.get('host', '?')}，进程 {owner.get('pid', '?')}，自 {owner.get('since', '?')}）。"
+            f"请先关闭那个程序。如果确定没有程序在使用，可删除锁文件 {lock_path} 后重试。"
+        )
+
+
+def lock_path_for(db_path: Path | str) -> Path:
+    return Path(str(Path(db_path).resolve()) + ".lock")
+
+
+def pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":
+        import ctypes  # noqa: PLC0415 - Windows only
+
+        handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, pid)  # QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        ctypes.windll.kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        ctypes.windll.kernel32.CloseHandle(handle)
+        return code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def boot_time() -> float | None:
+    """When this computer started (seconds since the epoch), or None if unknown. A lock from
+    before the last restart is stale even if its pid now belongs to another process."""
+    try:
+        if sys.platform == "win32":
+            import ctypes  # noqa: PLC0415 - Windows only
+
+            ctypes.windll.kernel32.GetTickCount64.restype = ctypes.c_ulonglong
+            return time.time() - ctypes.windll.kernel32.GetTickCount64() / 1000
+        with open("/proc/stat", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("btime "):
+                    return float(line.split()[1])
+    except (OSError, AttributeError, ValueError):
+        pass
+    return None
+
+
+def read_owner(lock: Path) -> dict:
+    try:
+        return json.loads(lock.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def is_stale(owner: dict) -> bool:
+    """A lock whose process is gone on this computer (or an unreadable, half-written one)."""
+    if not owner:
+        return True
+    if owner.get("host") != socket.gethostname():
+        return False  # another computer (a shared folder): we cannot tell, so respect it
+    booted, then = boot_time(), owner.get("boot")
+    if booted is not None and then is not None and abs(booted - float(then)) > 60:
+        return True
+    return not pid_alive(int(owner.get("pid", 0)))
+
+
+def acquire(db_path: Path | str) -> Path:
+    """Take (or share, within this process) the lock of ``db_path``; returns the lock file."""
+    lock = lock_path_for(db_path)
+    if lock in _held:
+        _held[lock] += 1
+        return lock
+    me = {"pid": os.getpid(), "host": socket.gethostname(), "boot": boot_time(),
+          "since": dt.datetime.now().isoformat(timespec="seconds")}
+    for _attempt in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            owner = read_owner(lock)
+            if owner.get("pid") == os.getpid() and owner.get("host") == me["host"]:
+                break  # ours, left over from a connection that was not closed
+            if not is_stale(owner):
+                raise DatabaseInUseError(lock, owner) from None
+            lock.unlink(missing_ok=True)
+            continue
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(me, fh)
+        break
+    else:
+        raise DatabaseInUseError(lock, read_owner(lock))
+    _held[lock] = 1
+    return lock
+
+
+def release(lock: Path) -> None:
+    """Give back one hold; the file goes when the last connection of this process closes."""
+    count = _held.get(lock, 0) - 1
+    if count > 0:
+        _held[lock] = count
+        return
+    _held.pop(lock, None)
+    owner = read_owner(lock)
+    if owner.get("pid") == os.getpid():
+        lock.unlink(missing_ok=True)
+
+
+@atexit.register
+def _release_all() -> None:
+    for lock in list(_held):
+        _held[lock] = 1
+        release(lock)

@@ -1,0 +1,116 @@
+"""Undo an import: roll a whole batch back from the audit trail, while nothing depends on it.
+
+Every row an importer wrote carries the batch in the audit trail (``audit_batch`` or the
+row's own ``batch_id``). :func:`undo_batch` replays that batch's audit entries backwards:
+inserted rows are deleted, changed rows get their old values, deleted rows come back. It
+refuses, changing nothing, when a later edit or import touched the same rows, or when
+undoing would take rows written later with it (a spell added by hand to an imported person).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from wengang.store import audit, crypto
+from wengang.store.db import StoreError
+
+
+class UndoError(StoreError):
+    """The batch cannot be undone; the message says why. Nothing was changed."""
+
+
+@dataclass
+class UndoResult:
+    batch_id: int
+    deleted: int = 0     # rows the import had added
+    restored: int = 0    # rows the import had changed, back to their old values
+    reinserted: int = 0  # rows the import had deleted
+
+
+def _undone_batches(db: sqlite_utils.Database) -> list[int]:
+    return [r[0] for r in db.execute("SELECT id FROM import_batches WHERE status = 'undone'").fetchall()]
+
+
+def _describe(db: sqlite_utils.Database, rows: list) -> str:
+    shown = []
+    for table, row_id, user, at, batch in rows[:3]:
+        name = None
+        if table == "persons":
+            hit = db.execute("SELECT name FROM persons WHERE id = ?", [row_id]).fetchone()
+            name = hit[0] if hit else None
+        who = f"导入批次{batch}" if batch and batch > 0 else (user or "")
+        shown.append(f"{audit.table_label(table)}{name or row_id}（{at[:16].replace('T', ' ')} {who}）")
+    return "、".join(shown) + (f"等{len(rows)}条" if len(rows) > 3 else "")
+
+
+def undo_batch(db: sqlite_utils.Database, batch_id: int) -> UndoResult:
+    """Undo import batch ``batch_id`` as a whole, or raise :class:`UndoError`."""
+    batch = db.execute("SELECT status, file_name FROM import_batches WHERE id = ?", [batch_id]).fetchone()
+    if batch is None:
+        raise UndoError(f"没有编号为{batch_id}的导入批次。")
+    if batch[0] == "undone":
+        raise UndoError(f"导入批次{batch_id}（{batch[1] or ''}）已经撤销过了。")
+    entries = list(db.query("SELECT * FROM audit_log WHERE batch_id = ? ORDER BY id", [batch_id]))
+    if not entries:
+        raise UndoError(f"导入批次{batch_id}没有留下可撤销的修改记录。")
+    first = entries[0]["id"]
+    # Later writes to the same rows — by hand or by another batch still in force — block the undo.
+    ignore = [b for u in _undone_batches(db) for b in (u, -u)]
+    later = db.execute(
+        f"""SELECT a.table_name, a.row_id, a.user, a.at, a.batch_id FROM audit_log a
+            WHERE a.id > ? AND a.batch_id IS NOT ?
+              AND (a.batch_id IS NULL OR a.batch_id NOT IN ({",".join("?" * len(ignore)) or "NULL"}))
+              AND EXISTS (SELECT 1 FROM audit_log b WHERE b.batch_id = ?
+                          AND b.table_name = a.table_name AND b.row_id = a.row_id)
+            ORDER BY a.id""", [first, batch_id, *ignore, batch_id]).fetchall()
+    if later:
+        raise UndoError(f"无法撤销导入批次{batch_id}：其中的记录后来又被修改过（{_describe(db, later)}）。"
+                        "请先撤销后来的导入或修改，数据未作任何改动。")
+    planned = {(e["table_name"], e["row_id"]) for e in entries}
+    result = UndoResult(batch_id)
+    before = db.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
+    try:
+        with db.atomic(), audit._context(db, reason=f"撤销导入批次{batch_id}", batch_id=-batch_id):  # noqa: SLF001
+            for e in reversed(entries):
+                _invert(db, e, result)
+            extra = db.execute("SELECT table_name, row_id, user, at, batch_id FROM audit_log WHERE id > ?",
+                               [before]).fetchall()
+            dragged = [r for r in extra if (r[0], r[1]) not in planned]
+            if dragged:
+                raise UndoError(f"无法撤销导入批次{batch_id}：后来登记的记录依赖本批次导入的数据"
+                                f"（{_describe(db, dragged)}）。数据未作任何改动。")
+            _drop_unaudited(db, batch_id)
+            db.execute("UPDATE import_batches SET status = 'undone' WHERE id = ?", [batch_id])
+    except crypto.database_errors() as exc:
+        raise UndoError(f"无法撤销导入批次{batch_id}：后来登记的记录依赖本批次导入的数据（{exc}）。"
+                        "数据未作任何改动。") from exc
+    return result
+
+
+def _drop_unaudited(db: sqlite_utils.Database, batch_id: int) -> None:
+    """Rows of the batch in tables the trail does not cover (the import's quality findings)."""
+    audited = set(audit.audited_tables(db)) | audit.OWN_TABLES | {"import_batches"}
+    for table in db.table_names():
+        if table not in audited and "batch_id" in db[table].columns_dict:
+            db.execute(f'DELETE FROM "{table}" WHERE batch_id = ?', [batch_id])
+
+
+def _invert(db: sqlite_utils.Database, entry: dict, result: UndoResult) -> None:
+    table, row_id = entry["table_name"], entry["row_id"]
+    if entry["action"] == "insert":
+        result.deleted += db.execute(f'DELETE FROM "{table}" WHERE rowid = ?', [row_id]).rowcount
+        return
+    old = json.loads(entry["old_json"])
+    columns = set(db[table].columns_dict)
+    old = {k: v for k, v in old.items() if k in columns}
+    if entry["action"] == "update":
+        sets = ", ".join(f'"{k}" = ?' for k in old)
+        db.execute(f'UPDATE "{table}" SET {sets} WHERE rowid = ?', [*old.values(), row_id])
+        result.restored += 1
+    else:
+        names = ", ".join(f'"{k}"' for k in old)
+        db.execute(f'INSERT INTO "{table}"({names}) VALUES ({",".join("?" * len(old))})', list(old.values()))
+        result.reinserted += 1

@@ -1,0 +1,126 @@
+"""SIGKILL in the middle of an import and of a backup: the database survives, all or none."""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from wengang.domain.ids import make_id
+from wengang.store.areas import set_installation
+from wengang.store.backup import backup, file_is_sound
+from wengang.store.db import open_database
+from wengang.store.integrity import quick_check
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")]
+
+HEADERS = ["乡镇（街道）", "行政村（社区）", "户编号", "户类型", "姓名", "证件号码", "与户主关系",
+           "劳动技能", "在校生状况"]
+
+
+def persons_workbook(path: Path, n: int) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(HEADERS)
+    for i in range(n):
+        ws.append(["城关镇", "城关村", f"620702{i // 4:08d}", "脱贫户", f"人{i}",
+                   make_id("620702", dt.date(1950, 1, 1) + dt.timedelta(days=i), i % 1000, True),
+                   "户主" if i % 4 == 0 else "之子", "普通劳动力", "非在校生"])
+    wb.save(path)
+    return path
+
+
+def _new_db(path: Path, persons: int = 0):
+    db = open_database(path)
+    set_installation(db, "甘肃省", "张掖市", "测试县")
+    return db
+
+
+def _run_until(script: str, marker: str, *args: str) -> None:
+    """Start ``script``, wait for it to print ``marker``, then SIGKILL it."""
+    proc = subprocess.Popen([sys.executable, "-c", script, *args], stdout=subprocess.PIPE, text=True)
+    try:
+        for line in proc.stdout:
+            if line.strip() == marker:
+                break
+        else:
+            pytest.fail(f"child ended without reaching {marker}: rc={proc.wait()}")
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+
+IMPORT_CHILD = """
+import sys, time
+from wengang.store.db import open_database
+from wengang.services.importing import import_file
+db = open_database(sys.argv[1])
+def progress(done, total, text):
+    if text == "正在写入" and done >= total // 2:
+        print("HALF", flush=True)
+        time.sleep(60)
+import_file(db, None, sys.argv[2], progress=progress)
+"""
+
+
+def test_kill_mid_import_leaves_all_or_none(tmp_path):
+    pytest.importorskip("wengang.services.importing")
+    path = tmp_path / "wengang.db"
+    db = _new_db(path)
+    db.close()
+    book = persons_workbook(tmp_path / "人员.xlsx", 3000)
+    _run_until(IMPORT_CHILD, "HALF", str(path), str(book))
+    db = open_database(path)  # the dead child's lock is stale; WAL recovery happens here
+    assert quick_check(db.conn) == []
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db["persons"].count == 0 and db["households"].count == 0  # none of the batch
+    # and the same import, not interrupted, brings all of it
+    from wengang.services.importing import import_file
+
+    result = import_file(db, None, book)
+    assert result.ok and db["persons"].count == 3000
+    db.close()
+
+
+BACKUP_CHILD = """
+import sys, time
+from wengang.store.db import open_database
+from wengang.store.backup import backup
+db = open_database(sys.argv[1])
+steps = []
+def progress(status, remaining, total):
+    steps.append(remaining)
+    if len(steps) == 3:
+        print("COPYING", flush=True)
+        time.sleep(60)
+backup(db, sys.argv[2], progress=progress)
+"""
+
+
+def test_kill_mid_backup_leaves_database_sound_and_no_half_backup(tmp_path):
+    path = tmp_path / "wengang.db"
+    db = _new_db(path)
+    area = db["areas"].insert({"name": "城关村", "level": "village"}).last_pk
+    with db.atomic():
+        hh = db["households"].insert({"hh_no": "1", "area_id": area, "hh_type": "脱贫户"}).last_pk
+        db["persons"].insert_all(
+            {"household_id": hh, "name": f"人{i}", "labour_skill": "普通劳动力",
+             "id_number": make_id("620702", dt.date(1950, 1, 1) + dt.timedelta(days=i), i % 1000, True)}
+            for i in range(5000))
+    db.close()
+    dest = tmp_path / "备份" / "wengang-备份.db"
+    _run_until(BACKUP_CHILD, "COPYING", str(path), str(dest))
+    assert not dest.exists()  # never a half file under the backup's name
+    db = open_database(path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db["persons"].count == 5000
+    backup(db, dest)  # the leftover .partial does not get in the way
+    db.close()
+    assert file_is_sound(dest)

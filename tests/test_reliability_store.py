@@ -1,0 +1,307 @@
+"""Backups, restore, integrity on open, the lock file, encryption at rest, masking setting."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from wengang.domain.ids import make_id
+from wengang.services.privacy import mask_preference, set_mask_preference
+from wengang.store import crypto
+from wengang.store.areas import set_installation
+from wengang.store.backup import (RestoreError, backup, backup_before, file_is_sound, list_backups,
+                                  restore, verify_file)
+from wengang.store.db import open_database
+from wengang.store.integrity import DamagedDatabaseError, PasswordRequiredError
+from wengang.store.lock import DatabaseInUseError, lock_path_for
+
+ID = make_id("620702", dt.date(1985, 5, 1), 7, True)
+
+
+def _populate(db, n=3):
+    set_installation(db, "甘肃省", "张掖市", "测试县")
+    with db.atomic():
+        area = db["areas"].insert({"name": "城关村", "level": "village"}).last_pk
+        hh = db["households"].insert({"hh_no": "620702000001", "area_id": area, "hh_type": "脱贫户"}).last_pk
+        for i in range(n):
+            number = ID if i == 0 else make_id("620702", dt.date(1980, 1, 1), 100 + i, True)
+            db["persons"].insert({"household_id": hh, "name": f"人{i}", "id_number": number,
+                                  "labour_skill": "普通劳动力"})
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def dbfile(tmp_path):
+    path = tmp_path / "wengang.db"
+    db = open_database(path)
+    _populate(db)
+    db.close()
+    return path
+
+
+# --- backups ---------------------------------------------------------------------------------
+def test_backup_of_open_database_is_complete_and_sound(dbfile, tmp_path):
+    db = open_database(dbfile)
+    dest = backup(db, tmp_path / "usb" / "copy.db")
+    db.close()
+    assert file_is_sound(dest) and verify_file(dest) == []
+    copy = open_database(dest, lock=False, auto_backup=False)
+    assert copy["persons"].count == 3
+    copy.close()
+    assert not list((tmp_path / "usb").glob("*.partial"))
+
+
+def test_first_open_of_the_day_makes_one_backup_and_rotation_keeps_ten(dbfile):
+    assert [p.name for p in list_backups(dbfile)] == []  # a new database has nothing to back up
+    db = open_database(dbfile)
+    db.close()
+    assert len(list_backups(dbfile)) == 1 and "每日" in list_backups(dbfile)[0].name
+    db = open_database(dbfile)
+    assert len(list_backups(dbfile)) == 1  # same day: no second daily backup
+    for _ in range(12):
+        backup_before(db, "导入前")
+    db.close()
+    kept = list_backups(dbfile)
+    assert len(kept) == 10 and all(file_is_sound(p) for p in kept[:2])
+
+
+def test_migration_is_preceded_by_a_backup(tmp_path):
+    path = tmp_path / "old.db"
+    db = open_database(path)
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = '0040_reliability'")
+    for table in ("audit_log", "trash", "report_archive", "locked_periods"):
+        db.execute(f"DROP TABLE {table}")
+    db.close()
+    db = open_database(path)
+    assert db["audit_log"].exists()
+    db.close()
+    assert any("升级前" in p.name for p in list_backups(path))
+
+
+def test_restore_verifies_then_replaces_and_keeps_the_current_db(dbfile, tmp_path):
+    good = backup(dbfile, tmp_path / "good.db")
+    db = open_database(dbfile)
+    db.execute("DELETE FROM persons WHERE name = '人1'")
+    db.close()
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"PK\x03\x04 not a database" * 100)
+    before = _sha(dbfile)
+    with pytest.raises(RestoreError, match="不能用于恢复"):
+        restore(junk, dbfile)
+    assert _sha(dbfile) == before
+    aside = restore(good, dbfile)
+    assert aside.name == "wengang.db.before-restore"
+    db = open_database(dbfile)
+    assert db["persons"].count == 3
+    db.close()
+    old = open_database(aside, lock=False, auto_backup=False)
+    assert old["persons"].count == 2
+    old.close()
+
+
+def test_restore_refuses_a_backup_from_a_newer_program(dbfile, tmp_path):
+    newer = backup(dbfile, tmp_path / "newer.db")
+    import sqlite3
+
+    conn = sqlite3.connect(newer)
+    conn.execute("INSERT INTO _sqlite_migrations(migration_set, name, applied_at) "
+                 "VALUES ('wengang', '9999_future', '2030-01-01')")
+    conn.commit()
+    conn.close()
+    with pytest.raises(RestoreError, match="更新版本"):
+        restore(newer, dbfile)
+
+
+# --- integrity -------------------------------------------------------------------------------
+def test_truncated_database_is_refused_untouched_and_a_backup_offered(dbfile):
+    db = open_database(dbfile)  # makes today's backup
+    db.close()
+    good = list_backups(dbfile)[0]
+    data = dbfile.read_bytes()
+    dbfile.write_bytes(data[: len(data) // 2])
+    before = _sha(dbfile)
+    with pytest.raises(DamagedDatabaseError) as err:
+        open_database(dbfile)
+    assert err.value.backup == good and str(good) in str(err.value)
+    assert "已损坏" in str(err.value)
+    assert _sha(dbfile) == before and not Path(str(dbfile) + "-wal").exists()
+    assert not lock_path_for(dbfile).exists()  # the refused open gave the lock back
+    restore(err.value.backup, dbfile)
+    db = open_database(dbfile)
+    assert db["persons"].count == 3
+    db.close()
+
+
+def test_overwritten_database_is_refused(dbfile):
+    db = open_database(dbfile)
+    db.close()
+    dbfile.write_text("姓名,证件号码\n张三,620702198505010011\n", encoding="utf-8")
+    before = _sha(dbfile)
+    with pytest.raises(DamagedDatabaseError, match="不是数据库文件") as err:
+        open_database(dbfile)
+    assert err.value.backup is not None
+    assert _sha(dbfile) == before
+
+
+def test_damaged_page_inside_is_found_by_quick_check(dbfile):
+    data = bytearray(dbfile.read_bytes())
+    page = 4096
+    # scribble over the middle of every page after the first (the header stays valid)
+    for start in range(page, len(data), page):
+        data[start + 8: start + 200] = b"\xff" * 192
+    dbfile.write_bytes(bytes(data))
+    with pytest.raises(DamagedDatabaseError):
+        open_database(dbfile)
+
+
+# --- the lock --------------------------------------------------------------------------------
+HOLDER = """
+import sys, time
+from wengang.store.db import open_database
+db = open_database(sys.argv[1])
+print("open", flush=True)
+time.sleep(60)
+"""
+
+
+def test_second_program_is_told_the_database_is_in_use(dbfile):
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(dbfile)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(DatabaseInUseError, match="数据库正被另一个稳岗台账程序使用"):
+            open_database(dbfile)
+        reader = open_database(dbfile, lock=False)  # read-only commands may proceed
+        assert reader["persons"].count == 3
+        reader.close()
+    finally:
+        holder.kill()
+        holder.wait()
+    db = open_database(dbfile)  # the killed holder's lock is stale now
+    owner = json.loads(lock_path_for(dbfile).read_text())
+    assert owner["pid"] == os.getpid()
+    db.close()
+    assert not lock_path_for(dbfile).exists()
+
+
+def test_stale_lock_of_a_dead_process_is_taken_over(dbfile):
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    lock_path_for(dbfile).write_text(json.dumps({"pid": gone.pid, "host": socket.gethostname()}))
+    db = open_database(dbfile)
+    assert db["persons"].count == 3
+    db.close()
+
+
+# --- encryption ------------------------------------------------------------------------------
+needs_crypto = pytest.mark.skipif(not crypto.available(), reason="sqlcipher3 (extra 'crypto') not installed")
+
+
+def _all_bytes(folder: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in folder.rglob("*") if p.is_file())
+
+
+@needs_crypto
+def test_encrypted_database_holds_no_readable_id_and_wrong_password_changes_nothing(tmp_path):
+    path = tmp_path / "secret.db"
+    db = open_database(path, password="春天")
+    _populate(db)
+    backup_before(db, "测试")
+    db.close()
+    raw = _all_bytes(tmp_path)
+    assert ID.encode() not in raw and "人0".encode() not in raw
+    before = _sha(path)
+    with pytest.raises(crypto.WrongPasswordError, match="密码错误"):
+        open_database(path, password="夏天")
+    with pytest.raises(PasswordRequiredError, match="已加密"):
+        open_database(path)
+    assert _sha(path) == before and not lock_path_for(path).exists()
+    [copy] = list_backups(path)
+    assert not file_is_sound(copy) and file_is_sound(copy, "春天")  # the backup stays encrypted
+    db = open_database(path, password="春天")
+    assert db["persons"].count == 3
+    crypto.change_password(db, "秋天")
+    db.close()
+    with pytest.raises(crypto.WrongPasswordError):
+        open_database(path, password="春天")
+    db = open_database(path, password="秋天")
+    assert db["persons"].get(1)["id_number"] == ID
+    db.close()
+
+
+@needs_crypto
+def test_encrypting_an_existing_plain_database(dbfile):
+    assert ID.encode() in dbfile.read_bytes()  # plain SQLite: the number is readable
+    crypto.encrypt_file(dbfile, "pw-1")
+    assert ID.encode() not in dbfile.read_bytes()
+    db = open_database(dbfile, password="pw-1")
+    assert db["persons"].count == 3
+    db.close()
+
+
+# --- masking remembered ----------------------------------------------------------------------
+def test_mask_preference_is_remembered_per_export_kind(db):
+    assert mask_preference(db, "ledger_outgoing") is True
+    set_mask_preference(db, "ledger_outgoing", False)
+    assert mask_preference(db, "ledger_outgoing") is False
+    assert mask_preference(db, "audit") is True
+
+
+def test_lock_is_given_back_when_a_connection_is_dropped_unclosed(dbfile):
+    import gc
+
+    db = open_database(dbfile)
+    assert lock_path_for(dbfile).exists()
+    del db
+    gc.collect()
+    assert not lock_path_for(dbfile).exists()
+
+
+@needs_crypto
+def test_setting_a_password_twice_is_refused_cleanly(dbfile):
+    crypto.encrypt_file(dbfile, "pw-1")
+    before = _sha(dbfile)
+    with pytest.raises(crypto.StoreError, match="已经加密"):
+        crypto.encrypt_file(dbfile, "pw-2")
+    assert _sha(dbfile) == before
+
+
+def test_unmasked_export_to_a_usb_stick_is_warned_about(monkeypatch):
+    from wengang.services import privacy
+
+    monkeypatch.setattr(privacy, "is_removable_drive", lambda path: True)
+    assert "移动存储" in privacy.unmasked_export_warning("/media/u/台账.xlsx", masked=False)
+    assert privacy.unmasked_export_warning("/media/u/台账.xlsx", masked=True) is None
+    monkeypatch.setattr(privacy, "is_removable_drive", lambda path: False)
+    assert privacy.unmasked_export_warning("/home/台账.xlsx", masked=False) is None
+
+
+def test_lock_from_before_a_restart_is_stale_even_if_its_pid_lives(dbfile):
+    from wengang.store.lock import boot_time
+
+    if boot_time() is None:
+        pytest.skip("boot time unknown on this system")
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        owner = {"pid": alive.pid, "host": socket.gethostname(), "boot": boot_time() - 86400}
+        lock_path_for(dbfile).write_text(json.dumps(owner))
+        db = open_database(dbfile)  # yesterday's lock: the pid was reused after a restart
+        db.close()
+        owner["boot"] = boot_time()
+        lock_path_for(dbfile).write_text(json.dumps(owner))
+        with pytest.raises(DatabaseInUseError):
+            open_database(dbfile)
+    finally:
+        alive.kill()
+        alive.wait()
+        lock_path_for(dbfile).unlink(missing_ok=True)
