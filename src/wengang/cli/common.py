@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 import sys
 from pathlib import Path
 
@@ -26,10 +28,22 @@ def db_path(args) -> Path:
     return Path(args.db) if getattr(args, "db", None) else default_db_path()
 
 
-def open_db(args) -> sqlite_utils.Database:
-    """Open the database for a command, or exit 2 with the store's message."""
+def open_db(args, *, lock: bool = True) -> sqlite_utils.Database:
+    """Open the database for a command, or exit 2 with the store's message.
+
+    ``lock=False`` for read-only commands, which may run while the program is open. An
+    encrypted database takes its password from ``WENGANG_PASSWORD`` or asks for it.
+    """
+    from wengang.store.integrity import PasswordRequiredError  # noqa: PLC0415
+
+    password = os.environ.get("WENGANG_PASSWORD") or None
     try:
-        return open_database(db_path(args))
+        try:
+            return open_database(db_path(args), password=password, lock=lock)
+        except PasswordRequiredError:
+            if password or not sys.stdin.isatty():
+                raise
+            return open_database(db_path(args), password=getpass.getpass("数据库密码："), lock=lock)
     except StoreError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         raise SystemExit(2) from exc

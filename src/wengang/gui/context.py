@@ -48,26 +48,22 @@ class _WorkerSignals(QObject):
 
 
 class _Worker(QRunnable):
-    def __init__(self, db_path: Path, work: Callable[[sqlite_utils.Database, Progress], Any]):
+    def __init__(self, connect: Callable[[], sqlite_utils.Database],
+                 work: Callable[[sqlite_utils.Database, Progress], Any]):
         super().__init__()
         self.signals = _WorkerSignals()
         self.progress = Progress(self.signals)
-        self._db_path = db_path
+        self._connect = connect
         self._work = work
 
-    def run(self) -> None:  # runs on a pool thread, with its own connection
-        db = None
+    def run(self) -> None:  # runs on the background thread, on the background connection
         try:
-            db = open_database(self._db_path)
-            result = self._work(db, self.progress)
+            result = self._work(self._connect(), self.progress)
         except BaseException as exc:  # noqa: BLE001 - everything goes back to the GUI thread
             exc.traceback_text = traceback.format_exc()  # type: ignore[attr-defined]
             self.signals.failed.emit(exc)
         else:
             self.signals.succeeded.emit(result)
-        finally:
-            if db is not None:
-                db.close()
 
 
 class AppContext(QObject):
@@ -86,7 +82,12 @@ class AppContext(QObject):
         self.as_of: dt.date = _default_as_of()
         self.area_id: int | None = None
         self.site_id: int | None = None  # a relocation site picked in the navigator
-        self.pool = QThreadPool.globalInstance()
+        # One background thread with one long-lived connection (Anki's habit): jobs run in
+        # order, SQLite has one writer anyway, and the connection's integrity check and TEMP
+        # status tables are paid for once rather than per job.
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self._background_db: sqlite_utils.Database | None = None
         self._workers: set[_Worker] = set()
 
     def set_as_of(self, value: dt.date) -> None:
@@ -105,6 +106,19 @@ class AppContext(QObject):
             self.area_id, self.site_id = area_id, site_id
             self.area_changed.emit(area_id)
 
+    def _background_connection(self) -> sqlite_utils.Database:
+        if self._background_db is None:  # opened on the background thread, on first use
+            self._background_db = open_database(self.db_path)
+        return self._background_db
+
+    def close(self) -> None:
+        """Wait for background work, then close both connections."""
+        self.pool.waitForDone()
+        if self._background_db is not None:
+            self._background_db.close()
+            self._background_db = None
+        self.db.close()
+
     def run_in_background(
         self,
         work: Callable[[sqlite_utils.Database, Progress], Any],
@@ -112,11 +126,11 @@ class AppContext(QObject):
         on_failure: Callable[[BaseException], None] | None = None,
         on_progress: Callable[[int, int, str], None] | None = None,
     ) -> Progress:
-        """Run ``work(db, progress)`` on a worker thread with its own connection.
+        """Run ``work(db, progress)`` on the background thread with the background connection.
 
         Callbacks run on the GUI thread. Returns the :class:`Progress` (set ``.cancelled``).
         """
-        worker = _Worker(self.db_path, work)
+        worker = _Worker(self._background_connection, work)
         self._workers.add(worker)  # keep the signals object alive until it reports
 
         def done() -> None:

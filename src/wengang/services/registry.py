@@ -18,6 +18,8 @@ from wengang.domain.dates import DateError, iso, parse_date
 from wengang.domain.ids import check_id
 from wengang.domain.phones import LANDLINE, normalise_phone, phone_problem
 from wengang.domain.pinyin import initials
+from wengang.store.audit import check_period_lock
+from wengang.store.trash import soft_delete
 
 
 class RegistryError(ValueError):
@@ -128,13 +130,10 @@ def save_household(db: sqlite_utils.Database, fields: dict, household_id: int | 
         return household_id
 
 
-def delete_household(db: sqlite_utils.Database, household_id: int) -> None:
-    """Delete a household and its members (their spells, surveys … go with them)."""
-    with db.atomic():
-        for (pid,) in db.execute("SELECT id FROM persons WHERE household_id = ?", [household_id]).fetchall():
-            _delete_person_rows(db, pid)
-        db.execute("DELETE FROM quality_findings WHERE household_id = ?", [household_id])
-        db.execute("DELETE FROM households WHERE id = ?", [household_id])
+def delete_household(db: sqlite_utils.Database, household_id: int, reason: str | None = None) -> int:
+    """Delete a household and its members (their spells, surveys … go with them) into the
+    回收站; returns the trash id (``store.trash.restore_deleted`` brings them back)."""
+    return soft_delete(db, "households", household_id, reason)
 
 
 # --- persons --------------------------------------------------------------------------------
@@ -188,19 +187,10 @@ def save_person(db: sqlite_utils.Database, fields: dict, person_id: int | None =
         return person_id
 
 
-def _delete_person_rows(db: sqlite_utils.Database, person_id: int) -> None:
-    # Explicit deletes: the cascade needs PRAGMA foreign_keys, which a copied file may lack.
-    for table in ("surveys", "services", "subsidies", "spot_checks", "quality_findings"):
-        db.execute(f"DELETE FROM {table} WHERE person_id = ?", [person_id])
-    db.execute("DELETE FROM welfare_posts WHERE spell_id IN "
-               "(SELECT id FROM employment_spells WHERE person_id = ?)", [person_id])
-    db.execute("DELETE FROM employment_spells WHERE person_id = ?", [person_id])
-    db.execute("DELETE FROM persons WHERE id = ?", [person_id])
-
-
-def delete_person(db: sqlite_utils.Database, person_id: int) -> None:
-    with db.atomic():
-        _delete_person_rows(db, person_id)
+def delete_person(db: sqlite_utils.Database, person_id: int, reason: str | None = None) -> int:
+    """Delete a person with their spells, surveys … into the 回收站; returns the trash id."""
+    # Dependants are found from the schema's foreign keys (store.trash), not listed here.
+    return soft_delete(db, "persons", person_id, reason)
 
 
 # --- employment spells ----------------------------------------------------------------------
@@ -251,6 +241,7 @@ def register_departure(db: sqlite_utils.Database, person_ids: Iterable[int], fie
             f"(SELECT person_id FROM employment_spells WHERE end_date IS NOT NULL)", ids).fetchall()
         if never:
             raise RegistryError({"person_ids": f"{_names(db, [r[0] for r in never])}没有返乡记录，应登记外出而非再输出"})
+    check_period_lock(db, start)
     created = []
     with db.atomic():
         for pid in ids:
@@ -273,6 +264,7 @@ def register_return(db: sqlite_utils.Database, person_ids: Iterable[int], end_da
     early = [pid for pid, s in spells.items() if s["start_date"] > end]
     if early:
         raise RegistryError({"end_date": f"返乡时间{end}早于{_names(db, early)}的外出时间"})
+    check_period_lock(db, end)
     with db.atomic():
         for s in spells.values():
             db.execute("UPDATE employment_spells SET end_date = ?, return_reason = ?, updated_at = ? "
@@ -293,6 +285,9 @@ def save_spell(db: sqlite_utils.Database, fields: dict, spell_id: int | None = N
     if end and not row["return_reason"]:
         c.errors["return_reason"] = "请填写返乡原因"
     c.raise_if_any()
+    old = db.execute("SELECT start_date, end_date FROM employment_spells WHERE id = ?",
+                     [spell_id]).fetchone() if spell_id is not None else None
+    check_period_lock(db, start, end, *(old or ()))
     with db.atomic():
         if spell_id is None:
             return db["employment_spells"].insert(row).last_pk
@@ -300,10 +295,11 @@ def save_spell(db: sqlite_utils.Database, fields: dict, spell_id: int | None = N
         return spell_id
 
 
-def delete_spell(db: sqlite_utils.Database, spell_id: int) -> None:
-    with db.atomic():
-        db.execute("DELETE FROM welfare_posts WHERE spell_id = ?", [spell_id])
-        db.execute("DELETE FROM employment_spells WHERE id = ?", [spell_id])
+def delete_spell(db: sqlite_utils.Database, spell_id: int, reason: str | None = None) -> int:
+    """Delete a spell (and its 公益性岗位 particulars) into the 回收站; returns the trash id."""
+    old = db.execute("SELECT start_date, end_date FROM employment_spells WHERE id = ?", [spell_id]).fetchone()
+    check_period_lock(db, *(old or ()))
+    return soft_delete(db, "employment_spells", spell_id, reason)
 
 
 # --- surveys and services -------------------------------------------------------------------

@@ -12,7 +12,18 @@ from PySide6.QtWidgets import QWidget
 
 from wengang.gui.context import AppContext
 from wengang.gui.registry.form import Field, RecordDialog
-from wengang.services import registry
+
+
+class _LazyRegistry:
+    """``wengang.services.registry`` imported on first use: it loads pypinyin's dictionary,
+    which would otherwise cost the first showing of the 登记 tab half a second."""
+
+    def __getattr__(self, name: str):
+        from wengang.services import registry as module  # noqa: PLC0415
+        return getattr(module, name)
+
+
+registry = _LazyRegistry()
 
 PERSON_FIELDS = [
     Field("name", "姓名", required=True),

@@ -27,7 +27,6 @@ from wengang.domain.codes import codes
 from wengang.domain.dates import DateError, parse_date
 from wengang.domain.ids import check_id
 from wengang.domain.phones import phone_problem
-from wengang.services.registry import RegistryError
 
 ERROR_STYLE = "border: 1px solid #c62828; background: #fff3f3;"
 
@@ -176,6 +175,7 @@ class RecordDialog(QDialog):
 
     # --- 保存 ---------------------------------------------------------------------------------
     def try_save(self) -> bool:
+        from wengang.services.registry import RegistryError  # noqa: PLC0415 - loads pypinyin (slow)
         for f in self.fields:
             if not isinstance(self.widgets[f.name], QLineEdit):
                 self.widgets[f.name].setStyleSheet("")

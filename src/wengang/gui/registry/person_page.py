@@ -79,7 +79,7 @@ class PersonPage(QDialog):
         super().__init__(parent)
         self.context = context
         self.person_id = person_id
-        self.resize(980, 680)
+        self.resize(1000, 760)
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         self.identity = QGroupBox(self.tr("基本信息"))

@@ -9,6 +9,7 @@ predicates of ``wengang.domain.status`` (the one definition); it is not re-deriv
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from wengang.domain.status import SPELL_CURRENT, SPELL_RETURNED, AsOf, labour_sql
@@ -25,8 +26,18 @@ def _exists(predicate: str) -> str:
     return f"EXISTS (SELECT 1 FROM employment_spells s WHERE s.person_id = p.id AND {predicate})"
 
 
+def _among(predicate: str) -> str:
+    """The same test as :func:`_exists` as one uncorrelated set: SQLite builds it once, which
+    is what sorting or filtering 150,000 persons wants (per-row EXISTS suits a page of 200).
+    NOT INDEXED: walking the start_date index and fetching spells one by one is 4x slower than
+    reading the table (1.5 s vs 0.4 s at 240,000 spells)."""
+    return f"p.id IN (SELECT s.person_id FROM employment_spells s NOT INDEXED WHERE {predicate})"
+
+
 STATUS_SQL = (f"CASE WHEN {_exists(SPELL_CURRENT)} THEN '务工中' "
               f"WHEN {_exists(SPELL_RETURNED)} THEN '已返乡' ELSE '未务工' END")
+STATUS_ORDER = (f"CASE WHEN {_among(SPELL_CURRENT)} THEN '务工中' "
+                f"WHEN {_among(SPELL_RETURNED)} THEN '已返乡' ELSE '未务工' END")
 AGE_SQL = ("(CAST(strftime('%Y', :as_of) AS INTEGER) - CAST(strftime('%Y', p.birth_date) AS INTEGER)"
            " - (strftime('%m-%d', :as_of) < strftime('%m-%d', p.birth_date)))")
 
@@ -41,7 +52,7 @@ PERSON_COLUMNS = [
     ColumnSpec("与户主关系", "p.relation", "p.relation"),
     ColumnSpec("劳动技能", "p.labour_skill", "p.labour_skill"),
     ColumnSpec("联系电话", "p.phone", "p.phone"),
-    ColumnSpec("当前状态", STATUS_SQL, STATUS_SQL),
+    ColumnSpec("当前状态", STATUS_SQL, STATUS_ORDER),
 ]
 
 HOUSEHOLD_COLUMNS = [
@@ -75,6 +86,7 @@ class RegistryFilter:
     labour_only: bool = False
     employed: bool | None = None      # True 当前务工, False 未务工, None all
     household_id: int | None = None
+    person_ids: list[int] | None = None   # a fixed set (the people behind a report cell)
 
     def where(self, *, persons: bool) -> tuple[str, dict]:
         """SQL conditions and parameters (the person table is ``p``, household ``h``)."""
@@ -93,10 +105,15 @@ class RegistryFilter:
         if self.household_id is not None:
             parts.append("h.id = :household_id")
             params["household_id"] = self.household_id
+        if self.person_ids is not None and persons:
+            # Inline integers: a cell can hold tens of thousands, beyond SQLite's parameter limit.
+            parts.append(f"p.id IN ({','.join(str(int(i)) for i in self.person_ids) or 'NULL'})")
         text = self.search.strip()
         if text:
             params["q_like"] = f"%{text}%"
-            params["q_prefix"] = f"{text.lower()}%"
+            # A prefix as a range, so the pinyin index is used (LIKE would scan: BINARY index).
+            params["q_lo"] = text.lower()
+            params["q_hi"] = text.lower() + "{"  # "{" sorts right after "z"
             if persons:
                 parts.append(_person_search(text))
             else:
@@ -106,14 +123,14 @@ class RegistryFilter:
             if self.labour_only:
                 parts.append(labour_sql("p"))
             if self.employed is not None:
-                parts.append(("" if self.employed else "NOT ") + _exists(SPELL_CURRENT))
+                parts.append(("" if self.employed else "NOT ") + _among(SPELL_CURRENT))
         return (" WHERE " + " AND ".join(parts)) if parts else "", params
 
 
 def _person_search(text: str) -> str:
     """Name contains, 证件号码/phone contain digits, or pinyin initials start with letters."""
     if text.isascii() and text.isalpha():
-        return "p.pinyin_initials LIKE :q_prefix"
+        return "(p.pinyin_initials >= :q_lo AND p.pinyin_initials < :q_hi)"
     if text.replace("x", "").replace("X", "").isdigit():
         return "(p.id_number LIKE :q_like OR p.phone LIKE :q_like)"
     return "p.name LIKE :q_like"
@@ -128,7 +145,34 @@ def id_query(columns: list[ColumnSpec], base_from: str, id_expr: str, flt: Regis
     order = (order + ", " if order else "") + id_expr
     if persons and spec and ":as_of" in spec.order:
         params.update(AsOf(flt.as_of).params())
-    return f"SELECT {id_expr} {base_from}{where} ORDER BY {order}", params
+    slim = slim_from(base_from, where + " " + order)
+    if persons and (flt.search.strip() or flt.person_ids is not None):
+        # Few persons match: make SQLite filter persons first and join their households after,
+        # instead of walking all households in 户编号 order (张: 232 ms → 45 ms at 165,000).
+        slim = slim.replace(" JOIN households h", " CROSS JOIN households h", 1)
+    return f"SELECT {id_expr} {slim}{where} ORDER BY {order}", params
+
+
+_JOIN = re.compile(r"(?<!LEFT)\s+(?=(?:LEFT\s+)?JOIN\b)")
+_ALIAS = re.compile(r"\b(\w+)\.")
+
+
+def slim_from(base_from: str, used_sql: str) -> str:
+    """``base_from`` without the joins nothing in ``used_sql`` refers to.
+
+    The id query sorts and filters 150,000 rows: sorting by 姓名 then walks the name index
+    alone instead of joining every household and area (1.6 s → a few ms). Only many-to-one
+    joins are declared, so dropping one never changes which rows match.
+    """
+    head, *joins = _JOIN.split(base_from)
+    needed = set(_ALIAS.findall(used_sql))
+    kept: list[str] = []
+    for join in reversed(joins):  # later joins hang off earlier ones (t ON v, v ON h)
+        match = re.match(r"(?:LEFT\s+)?JOIN\s+\w+\s+(\w+)\s+ON\s+(.*)", join.strip(), re.S)
+        if match is None or match.group(1) in needed:
+            kept.append(join)
+            needed |= set(_ALIAS.findall(match.group(2) if match else join))
+    return head + "".join(" " + j for j in reversed(kept))
 
 
 def rows_query(columns: list[ColumnSpec], base_from: str, id_expr: str, ids: list[int]) -> str:

@@ -68,11 +68,18 @@ class SpellTimeline(QWidget):
             if not s["end_date"]:
                 p.setPen(QPen(colour.darker(), 2, Qt.PenStyle.DashLine))
                 p.drawLine(rect.topRight(), rect.bottomRight())
-            p.setPen(QColor("white") if rect.width() > 120 else QColor("#222"))
             label = f"{s.get('region') or ''} {s.get('employer_name') or s.get('channel') or ''}"
-            text_rect = rect.adjusted(4, 0, 0, 0) if rect.width() > 120 else QRectF(
-                rect.right() + 4, rect.top(), 300, rect.height())
-            p.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, label)
+            inside = p.fontMetrics().horizontalAdvance(label) + 8 <= rect.width()
+            p.setPen(QColor("white") if inside else QColor("#222"))
+            # A label that does not fit its bar goes after it (or before it near the right edge).
+            if inside:
+                text_rect = rect.adjusted(4, 0, 0, 0)
+            elif rect.right() + 4 + p.fontMetrics().horizontalAdvance(label) < right:
+                text_rect = QRectF(rect.right() + 4, rect.top(), 400, rect.height())
+            else:
+                text_rect = QRectF(rect.left() - 404, rect.top(), 400, rect.height())
+            align = Qt.AlignmentFlag.AlignRight if text_rect.right() <= rect.left() else Qt.AlignmentFlag.AlignLeft
+            p.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | align, label)
         y = self.height() - 14
         xx = left
         for name, colour in [*REGION_COLOURS.items(), ("其他", OTHER_COLOUR)]:

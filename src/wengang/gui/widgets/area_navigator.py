@@ -54,7 +54,7 @@ class AreaNavigator(QTreeView):
                 item.setData(site_id, SITE_ROLE)
                 branch.appendRow(item)
             self.model_.appendRow(branch)
-        self.expandToDepth(2)
+        self.expandToDepth(1)  # county and townships open; villages on demand
 
     def _picked(self, current, _previous) -> None:
         area_id = current.data(AREA_ROLE)

@@ -12,10 +12,12 @@ from wengang.gui.context import AppContext, Cancelled
 
 
 def run_with_progress(context: AppContext, parent: QWidget, title: str,
-                      work: Callable, on_success: Callable[[Any], None] | None = None) -> QProgressDialog:
+                      work: Callable, on_success: Callable[[Any], None] | None = None,
+                      on_failure: Callable[[BaseException], None] | None = None) -> QProgressDialog:
     """Run ``work(db, progress)`` off the GUI thread behind a modal, cancellable dialog.
 
-    Failures are shown in a message box (a cancel is not a failure). Returns the dialog.
+    Failures go to ``on_failure`` or else a (non-blocking) message box; a cancel is not a
+    failure. Returns the dialog.
     """
     dialog = QProgressDialog(title, parent.tr("取消"), 0, 0, parent)
     dialog.setWindowTitle(title)
@@ -37,8 +39,14 @@ def run_with_progress(context: AppContext, parent: QWidget, title: str,
 
     def failed(exc: BaseException) -> None:
         dialog.close()
-        if not isinstance(exc, Cancelled):
-            QMessageBox.warning(parent, title, f"{title}失败：{exc}")
+        if isinstance(exc, Cancelled):
+            return
+        if on_failure is not None:
+            on_failure(exc)
+        else:
+            box = QMessageBox(QMessageBox.Icon.Warning, title, f"{title}失败：{exc}", parent=parent)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
 
     handle = context.run_in_background(work, succeeded, failed, progress)
     dialog.canceled.connect(lambda: setattr(handle, "cancelled", True))

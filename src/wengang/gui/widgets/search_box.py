@@ -14,6 +14,7 @@ class SearchBox(QLineEdit):
         self.setPlaceholderText(self.tr("搜索 姓名 / 证件号码 / 电话 / 拼音首字母（Ctrl+F）"))
         self.setClearButtonEnabled(True)
         self.setMinimumWidth(300)
+        self.setMaximumWidth(420)
         # Debounce: typing "zhang" should not run five queries.
         self._timer = QTimer(self, singleShot=True, interval=delay_ms)
         self._timer.timeout.connect(lambda: self.search_changed.emit(self.text().strip()))

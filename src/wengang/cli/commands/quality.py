@@ -1,0 +1,57 @@
+"""``wengang quality``: run the data-quality rules over the county; print or save the findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+from wengang.cli.common import open_db, print_table
+from wengang.services.rules.export import write_quality_workbook
+from wengang.services.rules.quality import findings, run_quality
+from wengang.services.rules.subsidies import current_rule_set, entitlement_details
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise SystemExit(f"错误：截止日期“{text}”应写成 2026-10-31 这样的格式") from exc
+
+
+def _last_month_end() -> dt.date:
+    return dt.date.today().replace(day=1) - dt.timedelta(days=1)
+
+
+def register(sub) -> None:
+    parser = sub.add_command("quality", help="数据质量检查：按规则查出有问题的记录")
+    parser.add_argument("--as-of", type=_date, default=None, metavar="D", help="数据截止日期 YYYY-MM-DD（默认上月末）")
+    parser.add_argument("--out", metavar="FILE.xlsx", default=None, help="把问题清单保存为 Excel 文件")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    db = open_db(args)
+    as_of = args.as_of or _last_month_end()
+    summary = run_quality(db, as_of)
+    print(f"数据质量检查（截止 {summary.as_of}）：共发现 {summary.total} 个问题，用时 {summary.seconds:.1f} 秒")
+    print_table(["规则", "级别", "问题数"],
+                [[r.title, r.severity_label, summary.by_rule[r.id]] for r in summary.rules])
+    if summary.by_township:
+        print()
+        print_table(["乡镇（街道）", "问题数"], [[k, v] for k, v in summary.by_township.items()])
+    rule_set = current_rule_set(db)
+    owed = entitlement_details(db, rule_set, as_of)
+    print(f"\n应享未享（{rule_set.title}，{as_of.year}年）：{len(owed)}人次")
+    by_kind: dict[str, list[float]] = {}
+    for row in owed:
+        by_kind.setdefault(row["kind"], []).append(row["amount"] - row["paid_amount"])
+    if by_kind:
+        print_table(["补贴类型", "人数", "未发金额（元）"], [[k, len(v), f"{sum(v):.0f}"] for k, v in by_kind.items()])
+    if args.out:
+        try:
+            path = write_quality_workbook(summary, findings(db), args.out, owed)
+        except OSError as exc:
+            print(f"错误：无法保存 {args.out}：{exc}（文件是否正在 Excel/WPS 中打开？）", file=sys.stderr)
+            return 2
+        print(f"\n问题清单已保存：{path}")
+    return 0

@@ -1,0 +1,73 @@
+"""设置: the business settings every form prints (填报单位, 填报人, 审核人), the installation's
+省/市/县 and the labour-age bounds — stored in the database's ``settings`` table, because they
+belong to the county's data, not to the laptop (window geometry goes to QSettings)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QVBoxLayout, QWidget
+
+from wengang.store.areas import installation, set_installation
+from wengang.store.db import get_setting, set_setting
+
+TEXT_SETTINGS = [("unit_name", "填报单位"), ("reporter", "填报人"), ("reviewer", "审核人")]
+AGE_SETTINGS = [("labour_age_min", "劳动年龄下限（岁）", 16), ("labour_age_max", "劳动年龄上限（岁）", 65)]
+
+
+def labour_age_bounds(db) -> tuple[int, int]:
+    """The labour-age bounds from the settings table (defaults 16 and 65)."""
+    return tuple(int(get_setting(db, key) or default) for key, _label, default in AGE_SETTINGS)  # type: ignore
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, db, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.db = db
+        self.setWindowTitle("设置")
+        self.setMinimumWidth(420)
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        layout.addLayout(form)
+        place = installation(db)
+        self.place = {key: QLineEdit(getattr(place, key) or "") for key in ("province", "city", "county")}
+        for key, label in [("province", "省"), ("city", "市"), ("county", "县（市、区）")]:
+            form.addRow(label, self.place[key])
+        self.texts = {key: QLineEdit(get_setting(db, key) or "") for key, _label in TEXT_SETTINGS}
+        for key, label in TEXT_SETTINGS:
+            form.addRow(label, self.texts[key])
+        self.ages: dict[str, QSpinBox] = {}
+        for key, label, default in AGE_SETTINGS:
+            spin = QSpinBox()
+            spin.setRange(10, 80)
+            spin.setValue(int(get_setting(db, key) or default))
+            self.ages[key] = spin
+            form.addRow(label, spin)
+        self.message = QLabel()
+        self.message.setStyleSheet("color: #c62828;")
+        layout.addWidget(self.message)
+        buttons = QDialogButtonBox()
+        buttons.addButton("保存", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def save(self) -> bool:
+        province, city, county = (self.place[k].text().strip() for k in ("province", "city", "county"))
+        low, high = self.ages["labour_age_min"].value(), self.ages["labour_age_max"].value()
+        if not (province and county):
+            self.message.setText("请填写省和县：就业地域（省外/省内县外/县内）要据此判断。")
+            return False
+        if low >= high:
+            self.message.setText("劳动年龄下限应小于上限。")
+            return False
+        with self.db.atomic():
+            old = installation(self.db)
+            if (old.province, old.city, old.county) != (province, city or None, county):
+                set_installation(self.db, province, city or None, county)
+            for key, edit in self.texts.items():
+                if edit.text().strip() or key != "unit_name":  # a blank unit keeps the county's default
+                    set_setting(self.db, key, edit.text().strip() or None)
+            for key, spin in self.ages.items():
+                set_setting(self.db, key, str(spin.value()))
+        self.accept()
+        return True

@@ -1,0 +1,268 @@
+"""导入: a wizard over the import service — file → detected kind → preview → confirm → result.
+
+Reading a 100,000-row export takes seconds, so the preview and the import both run off the GUI
+thread. Errors are listed row by row in red; a file with errors is not imported (nothing is
+written) but its error workbook can be saved for the caseworker to fix and re-import.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from wengang.gui.context import AppContext
+from wengang.gui.service_access import attr
+from wengang.gui.tab import Tab, not_installed
+from wengang.gui.widgets.progress import run_with_progress
+from wengang.gui.widgets.save_dialog import ask_open_path, ask_save_path
+from wengang.paths import resource_path
+
+
+
+@lru_cache(maxsize=1)
+def kind_labels() -> dict[str, str]:
+    """Import kind → its name for people, from the import declarations (resources/import)."""
+    try:
+        raw = json.loads(resource_path("import", "kinds.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: v["label"] for k, v in raw.items() if isinstance(v, dict) and v.get("label")}
+ERROR_BRUSH = QBrush(QColor("#fde8e8"))
+WARNING_BRUSH = QBrush(QColor("#fff6dc"))
+
+
+def _issues(items) -> list[tuple]:
+    """(row, field, message) triples, whatever shape the service uses."""
+    out = []
+    for item in items or []:
+        if isinstance(item, (tuple, list)):
+            out.append(tuple(item) + ("",) * (3 - len(item)))
+        else:
+            out.append((attr(item, "row"), attr(item, "field"), attr(item, "message", default=str(item))))
+    return out
+
+
+def _count(value) -> int:
+    return value if isinstance(value, int) else len(value or [])
+
+
+class ImportTab(Tab):
+    title = "导入"
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(context, parent)
+        self.path: Path | None = None
+        self.preview = None
+        self.result = None
+        layout = QVBoxLayout(self)
+        try:
+            from wengang.services import importing  # noqa: PLC0415 - lazily: another issue delivers it
+            self.importing = importing
+        except ImportError as exc:
+            self.importing = None
+            layout.addWidget(not_installed("导入国家系统导出文件", exc))
+            return
+        self.steps = QLabel()
+        self.steps.setStyleSheet("font-size: 14px; font-weight: bold;")
+        layout.addWidget(self.steps)
+        self.pages = QStackedWidget()
+        layout.addWidget(self.pages, 1)
+        self.pages.addWidget(self._choose_page())
+        self.pages.addWidget(self._preview_page())
+        self.pages.addWidget(self._result_page())
+        self.go(0)
+
+    # --- pages --------------------------------------------------------------------------------
+    def _choose_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        text = QLabel(self.tr(
+            "请选择从全国防止返贫监测信息系统导出的 Excel 文件（如“（务工月监测）已外出务工信息.xlsx”、"
+            "“（自定义）监测对象信息.xlsx”）。程序根据表头自动识别文件类型，先预览、核对错误，确认后才写入。\n"
+            "顺序：先导入人员信息（户、人），再导入务工监测、意愿摸排等文件；导入前请在“编辑 → 设置”中填好本县所在的省、市、县。"))
+        text.setWordWrap(True)
+        layout.addWidget(text)
+        choose = QPushButton(self.tr("选择文件…"))
+        choose.clicked.connect(self.choose_file)
+        row = QHBoxLayout()
+        row.addWidget(choose)
+        row.addStretch()
+        layout.addLayout(row)
+        self.choose_status = QLabel()
+        self.choose_status.setWordWrap(True)
+        layout.addWidget(self.choose_status)
+        layout.addWidget(QLabel(self.tr("最近的导入")))
+        self.history = QTableWidget(0, 6)
+        self.history.setHorizontalHeaderLabels(["时间", "文件", "类型", "新增", "修改", "结果"])
+        self.history.verticalHeader().setVisible(False)
+        self.history.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.history.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        layout.addWidget(self.history, 1)
+        return page
+
+    def refresh(self) -> None:
+        """The last imports (``import_batches``), newest first."""
+        rows = self.context.db.execute(
+            "SELECT started_at, file_name, kind, added, changed, status FROM import_batches "
+            "ORDER BY id DESC LIMIT 20").fetchall()
+        self.history.setRowCount(len(rows))
+        status_words = {"done": "完成", "running": "未完成", "failed": "失败", "rolled_back": "已撤销"}
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                text = status_words.get(value, value) if c == 5 else value
+                if c == 2:
+                    text = kind_labels().get(value, value)
+                self.history.setItem(r, c, QTableWidgetItem("" if text is None else str(text).replace("T", " ")
+                                                            if c == 0 else "" if text is None else str(text)))
+
+    def _preview_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+        self.issues = QTableWidget(0, 4)
+        self.issues.setHorizontalHeaderLabels(["行号", "栏目", "问题", "类别"])
+        self.issues.verticalHeader().setVisible(False)
+        self.issues.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.issues.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        layout.addWidget(self.issues, 1)
+        buttons = QHBoxLayout()
+        back = QPushButton(self.tr("重新选择文件"))
+        back.clicked.connect(lambda: self.go(0))
+        buttons.addWidget(back)
+        self.save_errors_button = QPushButton(self.tr("保存错误清单…"))
+        self.save_errors_button.clicked.connect(self.save_errors)
+        buttons.addWidget(self.save_errors_button)
+        buttons.addStretch()
+        self.confirm_button = QPushButton(self.tr("确认导入"))
+        self.confirm_button.clicked.connect(self.confirm)
+        buttons.addWidget(self.confirm_button)
+        layout.addLayout(buttons)
+        return page
+
+    def _result_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.result_label = QLabel()
+        self.result_label.setWordWrap(True)
+        self.result_label.setStyleSheet("font-size: 14px;")
+        layout.addWidget(self.result_label)
+        again = QPushButton(self.tr("导入另一个文件"))
+        again.clicked.connect(lambda: self.go(0))
+        row = QHBoxLayout()
+        row.addWidget(again)
+        row.addStretch()
+        layout.addLayout(row)
+        layout.addStretch()
+        return page
+
+    def go(self, step: int) -> None:
+        self.pages.setCurrentIndex(step)
+        names = ["① 选择文件", "② 预览核对", "③ 导入结果"]
+        self.steps.setText("　→　".join(f"<u>{n}</u>" if i == step else n for i, n in enumerate(names)))
+
+    # --- steps --------------------------------------------------------------------------------
+    def choose_file(self) -> None:
+        path = ask_open_path(self, self.tr("选择导出文件"), "Excel 文件 (*.xlsx *.xls);;所有文件 (*)",
+                             self.context.settings)
+        if path is not None:
+            self.load_preview(path)
+
+    def load_preview(self, path: Path) -> None:
+        """Read and check ``path`` in the background; the preview page shows the outcome."""
+        self.path = Path(path)
+        self.choose_status.setText(f"正在读取 {self.path.name}…")
+        importing = self.importing
+
+        def failed(exc: BaseException) -> None:
+            self.preview = None
+            self.choose_status.setText(f"无法导入 {self.path.name}：{exc}")
+            self.choose_status.setStyleSheet("color: #c62828;")
+
+        run_with_progress(self.context, self, self.tr("正在读取文件"),
+                          lambda db, _p: importing.preview_file(db, path), self.show_preview, failed)
+
+    def show_preview(self, preview) -> None:
+        self.preview = preview
+        kind = attr(preview, "kind")
+        errors = _issues(attr(preview, "errors"))
+        warnings = _issues(attr(preview, "warnings"))
+        self.issues.setRowCount(len(errors) + len(warnings))
+        for r, ((row, field, message), label, brush) in enumerate(
+                [(e, "错误", ERROR_BRUSH) for e in errors] + [(w, "提示", WARNING_BRUSH) for w in warnings]):
+            for c, value in enumerate([row, field, message, label]):
+                item = QTableWidgetItem("" if value is None else str(value))
+                item.setBackground(brush)
+                self.issues.setItem(r, c, item)
+        counts = (f"将新增 {_count(attr(preview, 'to_add')):,} 条，修改 {_count(attr(preview, 'to_change')):,} 条，"
+                  f"{_count(attr(preview, 'unchanged')):,} 条无变化。")
+        kind_text = kind_labels().get(kind, kind) if kind else "无法识别（表头不是国家系统导出的格式）"
+        if errors or not kind:
+            verdict = (f"<span style='color:#c62828'><b>有 {len(errors):,} 处错误，不能导入。</b></span>"
+                       "请按下表改正原文件后重新选择，或保存错误清单交给填报人。")
+        else:
+            verdict = "<span style='color:#1b7f3b'><b>没有错误，可以导入。</b></span>" + (
+                f" 另有 {len(warnings):,} 条提示，请留意。" if warnings else "")
+        self.summary.setText(f"文件：{self.path.name if self.path else ''}<br>类型：{kind_text}<br>"
+                             f"{counts}<br>{verdict}")
+        self.confirm_button.setEnabled(bool(kind) and not errors)
+        self.save_errors_button.setEnabled(bool(errors or warnings))
+        self.go(1)
+
+    def confirm(self) -> None:
+        if self.preview is None or self.path is None or not self.confirm_button.isEnabled():
+            return
+        importing, path, kind = self.importing, self.path, attr(self.preview, "kind")
+        user = self.context.settings.value("user_name", None)
+
+        def work(db, progress):
+            def report(done, total=0, message=""):
+                progress.check()
+                progress.report(done, total, message)
+            return importing.import_file(db, kind, path, user=user, progress=report)
+
+        run_with_progress(self.context, self, self.tr("正在导入"), work, self.show_result)
+
+    def show_result(self, result) -> None:
+        self.result = result
+        added, changed = _count(attr(result, "added")), _count(attr(result, "changed"))
+        unchanged, errors = _count(attr(result, "unchanged")), _count(attr(result, "errors"))
+        self.result_label.setText(f"已导入 {self.path.name if self.path else ''}：新增 {added:,} 条，修改 {changed:,} 条，"
+                                  f"{unchanged:,} 条无变化" + (f"，{errors:,} 行有错误未导入" if errors else "") + "。")
+        self.go(2)
+        self.context.data_changed.emit()
+
+    def save_errors(self) -> None:
+        if self.path is None:
+            return
+        target = ask_save_path(self, self.tr("保存错误清单"), f"{self.path.stem}_错误清单.xlsx",
+                               "Excel 工作簿 (*.xlsx)", self.context.settings)
+        if target is None:
+            return
+        importing, path, kind = self.importing, self.path, attr(self.preview, "kind")
+
+        def work(db, _progress):
+            return importing.import_file(db, kind, path, dry_run=True, errors_path=target)
+
+        def done(_result) -> None:
+            self.error_workbook = target
+            QMessageBox.information(self, self.tr("保存错误清单"), f"错误清单已保存到 {target}")
+
+        run_with_progress(self.context, self, self.tr("正在生成错误清单"), work, done)

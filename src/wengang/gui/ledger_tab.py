@@ -1,0 +1,225 @@
+"""台账: pick a list (the six lists and the other ledgers), see it, export it to Excel, print it."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from PySide6.QtCore import Qt
+
+from wengang.gui.context import AppContext
+from wengang.gui.ledger_model import LedgerModel
+from wengang.gui.service_access import attr, label_of
+from wengang.gui.tab import Tab, not_installed
+from wengang.gui.widgets.progress import run_with_progress
+from wengang.gui.widgets.save_dialog import ask_save_path
+from wengang.store.db import open_database
+
+PRINT_ROW_LIMIT = 5000  # printing more than this is a job for the Excel export
+
+
+class LedgerTab(Tab):
+    title = "台账"
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(context, parent)
+        layout = QVBoxLayout(self)
+        self.ledger_db = None
+        try:
+            from wengang.services import ledgers  # noqa: PLC0415 - lazily: another issue delivers it
+            self.ledgers = ledgers
+            self.available = list(ledgers.list_ledgers())
+        except ImportError as exc:
+            self.ledgers = None
+            self.available = []
+            layout.addWidget(not_installed("台账（六张清单）", exc))
+            return
+        self._building = False
+        self._again = False
+        split = QSplitter()
+        self.picker = QListWidget()
+        for item in self.available:
+            entry = QListWidgetItem(str(attr(item, "title", 1) or attr(item, "name", 1) or attr(item, "id", 0)))
+            entry.setData(Qt.ItemDataRole.UserRole, attr(item, "id", 0, item))
+            self.picker.addItem(entry)
+        self.picker.setMaximumWidth(260)
+        split.addWidget(self.picker)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        self.caption = QLabel()
+        self.caption.setStyleSheet("font-weight: bold;")
+        bar.addWidget(self.caption)
+        bar.addStretch()
+        self.mask = QCheckBox(self.tr("隐藏证件号码、电话中间几位（显示和导出）"))
+        self.mask.setChecked(True)
+        self.mask.toggled.connect(self.mark_stale)
+        bar.addWidget(self.mask)
+        export = QPushButton(self.tr("导出Excel…"))
+        export.clicked.connect(self.export)
+        bar.addWidget(export)
+        printer = QPushButton(self.tr("打印…"))
+        printer.clicked.connect(self.print_)
+        bar.addWidget(printer)
+        right_layout.addLayout(bar)
+        self.model = LedgerModel(self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setAlternatingRowColors(True)
+        self.view.verticalHeader().setDefaultSectionSize(22)
+        self.view.verticalHeader().setVisible(False)  # the ledger has its own 序号
+        self.order_by: str | None = None
+        header = self.view.horizontalHeader()
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        header.setSectionsClickable(True)
+        header.sortIndicatorChanged.connect(self._sort)
+        right_layout.addWidget(self.view, 1)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        layout.addWidget(split)
+        self.picker.currentRowChanged.connect(self._picked)
+        if self.available:
+            self.picker.setCurrentRow(0)
+
+    def _sort(self, column: int, order: Qt.SortOrder) -> None:
+        """A header click: the ledger query sorts in SQL by that column's label (序号: area order)."""
+        label = label_of(self.model.columns[column]) if 0 < column < len(self.model.columns) else None
+        self.order_by = None if label is None else ("-" if order == Qt.SortOrder.DescendingOrder else "") + label
+        self.mark_stale()
+
+    def current_id(self):
+        item = self.picker.currentItem() if self.ledgers else None
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
+
+    def _picked(self, _row: int) -> None:
+        self.order_by = None
+        self.view.horizontalHeader().blockSignals(True)
+        self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.view.horizontalHeader().blockSignals(False)
+        self.mark_stale()  # a hidden tab computes nothing until it is shown
+
+    def refresh(self) -> None:
+        """Build the ledger query off the GUI thread (it derives every status: seconds at county
+        scale), then show it; the table pages rows in as the view asks."""
+        ledger_id = self.current_id()
+        if ledger_id is None:
+            return
+        if self._building:
+            self._again = True  # one build at a time on the ledger connection; redo when it ends
+            return
+        self.model.set_query(None)  # the GUI thread leaves the ledger connection alone while building
+        title = self.picker.currentItem().text()
+        self.caption.setText(f"{title}（截至 {self.context.as_of}，计算中…）")
+        ledgers = self.ledgers
+        as_of, area_id, site_id = self.context.as_of, self.context.area_id, self.context.site_id
+        order_by, mask = self.order_by, self.mask.isChecked()
+        self._building = True
+
+        def work(_worker_db, _progress):
+            if self.ledger_db is None:
+                # The shown query keeps a TEMP status table and is paged from the GUI thread, so
+                # it lives on its own connection (opened here: the open checks the whole file).
+                self.ledger_db = open_database(self.context.db_path)
+            query = ledgers.ledger_query(self.ledger_db, ledger_id, as_of, area_id=area_id, site_id=site_id,
+                                         order_by=order_by, mask=mask)
+            return query, query.count()  # counted here: at county scale it takes a moment
+
+        def finished(built) -> None:
+            self._building = False
+            if self.ledger_db is None:
+                return  # the window closed meanwhile
+            if self._again:
+                self._again = False
+                self.refresh()
+                return
+            if built is not None:
+                self.model.set_query(*built)
+                self.caption.setText(f"{title}（截至 {as_of}，共 {self.model.rowCount():,} 人）")
+
+        def failed(exc: BaseException) -> None:
+            finished(None)
+            self.caption.setText(f"{title}：无法生成（{exc}）")
+
+        self.context.run_in_background(work, finished, failed)
+
+    def shutdown(self) -> None:
+        if self.ledger_db is not None:
+            self.ledger_db.close()
+            self.ledger_db = None
+
+    def is_ready(self) -> bool:
+        return not self._building and self.model.query is not None
+
+    def can_export(self) -> bool:
+        return self.current_id() is not None
+
+    can_print = can_export
+
+    def export(self) -> None:
+        ledger_id = self.current_id()
+        if ledger_id is None:
+            return
+        name = self.picker.currentItem().text()
+        path = ask_save_path(self, self.tr("导出台账"), f"{name}_{self.context.as_of}.xlsx",
+                             "Excel 工作簿 (*.xlsx)", self.context.settings)
+        if path is None:
+            return
+        as_of, area_id, site_id = self.context.as_of, self.context.area_id, self.context.site_id
+        mask, order_by = self.mask.isChecked(), self.order_by
+        ledgers = self.ledgers
+
+        def work(db, progress):
+            def report(done, total=0, message=""):
+                progress.check()
+                progress.report(done, total, message)
+            return ledgers.write_ledger(db, ledger_id, as_of, path, mask=mask, area_id=area_id,
+                                        site_id=site_id, order_by=order_by, progress=report)
+
+        self.last_export = path
+        run_with_progress(self.context, self, self.tr("正在导出台账"), work,
+                          lambda _r: self.window().statusBar().showMessage(f"已导出 {path}", 8000)
+                          if hasattr(self.window(), "statusBar") else None)
+
+    def ledger_html(self, limit: int = PRINT_ROW_LIMIT) -> str:
+        """The shown ledger as an HTML table for printing (first ``limit`` rows)."""
+        headers = "".join(f"<th>{html.escape(label_of(c))}</th>" for c in self.model.columns)
+        body = []
+        for r in range(min(self.model.rowCount(), limit)):
+            row = self.model.row(r) or []
+            body.append("<tr>" + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>"
+                                         for v in (row if isinstance(row, (list, tuple)) else row.values()))
+                        + "</tr>")
+        title = html.escape(self.caption.text())
+        return (f"<h3 style='text-align:center'>{title}</h3><table border='1' cellspacing='0' cellpadding='2' "
+                f"style='border-collapse:collapse;font-size:8pt'><tr>{headers}</tr>{''.join(body)}</table>")
+
+    def print_(self) -> None:
+        if self.current_id() is None:
+            return
+        if self.model.rowCount() > PRINT_ROW_LIMIT:
+            QMessageBox.information(self, self.tr("打印"), self.tr(
+                f"台账共 {self.model.rowCount():,} 行，只打印前 {PRINT_ROW_LIMIT:,} 行；完整台账请导出Excel后打印。"))
+        from wengang.gui.print_preview import preview, preview_html  # noqa: PLC0415 - on demand
+        try:
+            from wengang.gui.printing import print_ledger  # noqa: PLC0415
+        except ImportError:
+            preview_html(self, self.ledger_html())  # plain table until the form printer is installed
+            return
+        query = self.model.query
+        preview(self, lambda printer: print_ledger(query, printer, limit=PRINT_ROW_LIMIT))

@@ -1,0 +1,315 @@
+"""The main window: title, the global 数据截止日期, the area navigator, the search box, menus
+and the tabs (概览, 登记, 台账, 报表, 导入, 数据质量); a welcome page on an empty database.
+
+Tabs are built once and refresh lazily (only the visible one works). Every long job goes through
+``AppContext.run_in_background`` behind a cancellable progress dialog.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from wengang import APP_NAME, __version__
+from wengang.gui.context import AppContext
+from wengang.gui.tab import Tab
+from wengang.gui.welcome_page import WelcomePage
+from wengang.gui.widgets.area_navigator import AreaNavigator
+from wengang.gui.widgets.date_edit import DateEdit
+from wengang.gui.widgets.progress import run_with_progress
+from wengang.gui.widgets.search_box import SearchBox
+from wengang.store.areas import installation
+
+# Tabs are built the first time they are shown: opening the window then imports and builds only
+# 概览 (the report engine, openpyxl and pypinyin load when their tabs are first used).
+TABS = {"概览": "overview_tab:OverviewTab", "登记": "registry_tab:RegistryTab", "台账": "ledger_tab:LedgerTab",
+        "报表": "report_tab:ReportTab", "导入": "import_tab:ImportTab", "数据质量": "quality_tab:QualityTab"}
+DEMO_HOUSEHOLDS = 2000
+
+
+class TabHost(QWidget):
+    """A tab's place in the QTabWidget; the tab itself is imported and built on first use."""
+
+    def __init__(self, context: AppContext, spec: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.spec = spec
+        self.page: Tab | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+    def build(self) -> Tab:
+        if self.page is None:
+            module_name, class_name = self.spec.split(":")
+            module = importlib.import_module(f"wengang.gui.{module_name}")
+            self.page = getattr(module, class_name)(self.context)
+            self.layout().addWidget(self.page)
+            if self.isVisible():
+                self.page.show()  # now, not on the layout's queued show: callers use it at once
+        return self.page
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt
+        self.build()
+        super().showEvent(event)
+
+
+def _warm_imports(_db, _progress) -> None:
+    for name in ("wengang.services.registry", "wengang.services.reports", "wengang.services.ledgers",
+                 "wengang.services.importing"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+
+
+def is_empty(context: AppContext) -> bool:
+    return context.db.execute("SELECT NOT EXISTS (SELECT 1 FROM persons)").fetchone()[0] == 1
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.resize(1280, 800)
+        self._build_toolbar()
+        self._build_navigator()
+        self.tabs = QTabWidget()
+        self.hosts: dict[str, TabHost] = {}
+        for title, spec in TABS.items():
+            self.hosts[title] = TabHost(context, spec)
+            self.tabs.addTab(self.hosts[title], self.tr(title))
+        self.welcome = WelcomePage()
+        self.welcome.import_requested.connect(self.start_import)
+        self.welcome.demo_requested.connect(self.build_demo)
+        self.welcome.settings_requested.connect(self.edit_settings)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.tabs)
+        self.stack.addWidget(self.welcome)
+        self.setCentralWidget(self.stack)
+        self._build_menus()
+        self.status_label = QLabel()
+        self.statusBar().addPermanentWidget(self.status_label)
+        context.open_person.connect(self.open_person)
+        context.data_changed.connect(self._data_changed)
+        context.as_of_changed.connect(lambda _d: self._update_status())
+        context.area_changed.connect(lambda _a: self._update_status())
+        self._restore_geometry()
+        self.update_title()
+        self.show_welcome_if_empty()
+        self._update_status()
+        # Warm the slow imports (report engine + openpyxl, pypinyin) off the GUI thread once the
+        # window is up, so the first 报表 or 保存 does not pause.
+        QTimer.singleShot(500, lambda: context.run_in_background(_warm_imports))
+
+    # --- building -----------------------------------------------------------------------------
+    def _build_toolbar(self) -> None:
+        bar = QToolBar(self.tr("工具栏"))
+        bar.setObjectName("main_toolbar")
+        bar.setMovable(False)
+        bar.addWidget(QLabel(self.tr(" 数据截止日期 ")))
+        self.as_of_edit = DateEdit(self.context.as_of)
+        self.as_of_edit.setToolTip(self.tr("所有页面的统计、台账和状态都按这一天计算"))
+        self.as_of_edit.dateChanged.connect(lambda _q: self.context.set_as_of(self.as_of_edit.value()))
+        bar.addWidget(self.as_of_edit)
+        bar.addSeparator()
+        self.search = SearchBox()
+        self.search.search_changed.connect(self.run_search)
+        bar.addWidget(self.search)
+        self.addToolBar(bar)
+
+    def _build_navigator(self) -> None:
+        self.navigator = AreaNavigator(self.context)
+        dock = QDockWidget(self.tr("地区"), self)
+        dock.setObjectName("area_dock")
+        dock.setWidget(self.navigator)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        dock.setMinimumWidth(180)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self.navigator_dock = dock
+
+    def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
+        action = QAction(self.tr(text), self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu(self.tr("文件(&F)"))
+        self._action(file_menu, "导入国家系统导出文件…", self.start_import, "Ctrl+I")
+        self.export_action = self._action(file_menu, "导出…", self.export_current, "Ctrl+E")
+        self.print_action = self._action(file_menu, "打印…", self.print_current, QKeySequence.StandardKey.Print)
+        file_menu.addSeparator()
+        self._action(file_menu, "退出", self.close, QKeySequence.StandardKey.Quit)
+        edit_menu = bar.addMenu(self.tr("编辑(&E)"))
+        self._action(edit_menu, "查找…", self.focus_search, QKeySequence.StandardKey.Find)
+        self._action(edit_menu, "新增户…", lambda: self.show_tab("登记").add_household())
+        self._action(edit_menu, "新增人员…", lambda: self.show_tab("登记").add_person())
+        edit_menu.addSeparator()
+        self._action(edit_menu, "设置…", self.edit_settings)
+        view_menu = bar.addMenu(self.tr("视图(&V)"))
+        for i, title in enumerate(self.hosts):
+            self._action(view_menu, title, lambda _=False, t=title: self.show_tab(t), f"Ctrl+{i + 1}")
+        view_menu.addSeparator()
+        view_menu.addAction(self.navigator_dock.toggleViewAction())
+        self._action(view_menu, "刷新", self.refresh_all, QKeySequence.StandardKey.Refresh)
+        tools_menu = bar.addMenu(self.tr("工具(&T)"))
+        self._action(tools_menu, "运行数据质量检查", lambda: self.show_tab("数据质量").run_rules())
+        self._action(tools_menu, "生成示范县…", self.build_demo)
+        help_menu = bar.addMenu(self.tr("帮助(&H)"))
+        self._action(help_menu, "关于", self.about)
+        # F5 even where the platform's Refresh key differs.
+        if QKeySequence(QKeySequence.StandardKey.Refresh).toString() != "F5":
+            self._action(view_menu, "刷新（F5）", self.refresh_all, "F5")
+
+    # --- state --------------------------------------------------------------------------------
+    def update_title(self) -> None:
+        unit = installation(self.context.db).unit_name or ""
+        self.setWindowTitle(f"{unit + ' — ' if unit else ''}{self.context.db_path} — {APP_NAME}")
+
+    def _update_status(self) -> None:
+        place = self.navigator.currentIndex().data() if self.navigator.currentIndex().isValid() else "全部"
+        self.status_label.setText(f"数据截止 {self.context.as_of}　地区：{place or '全部'}")
+
+    def show_welcome_if_empty(self) -> None:
+        self.stack.setCurrentWidget(self.welcome if is_empty(self.context) else self.tabs)
+
+    def _data_changed(self) -> None:
+        if self.stack.currentWidget() is self.welcome and not is_empty(self.context):
+            self.navigator.reload()
+            self.stack.setCurrentWidget(self.tabs)
+        self.update_title()
+
+    def tab(self, title: str) -> Tab:
+        """The tab called ``title`` (built now if it has not been shown yet)."""
+        return self.hosts[title].build()
+
+    @property
+    def tab_pages(self) -> dict[str, Tab]:
+        """The tabs built so far."""
+        return {title: host.page for title, host in self.hosts.items() if host.page is not None}
+
+    def current_tab(self) -> Tab:
+        return self.tabs.currentWidget().build()  # type: ignore[union-attr]
+
+    def show_tab(self, title: str) -> Tab:
+        self.stack.setCurrentWidget(self.tabs)
+        self.tabs.setCurrentWidget(self.hosts[title])
+        return self.tab(title)
+
+    # --- actions ------------------------------------------------------------------------------
+    def run_search(self, text: str) -> None:
+        """The search box filters the registry (or the findings when on 数据质量)."""
+        if self.stack.currentWidget() is self.tabs and self.tabs.currentWidget() is self.hosts["数据质量"]:
+            self.current_tab().set_search(text)
+            return
+        if text and self.tabs.currentWidget() is not self.hosts["登记"]:
+            self.show_tab("登记")
+        self.tab("登记").set_search(text)
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def refresh_all(self) -> None:
+        self.navigator.reload()
+        self.update_title()
+        for tab in self.tab_pages.values():
+            tab.mark_stale()
+
+    def export_current(self) -> None:
+        tab = self.current_tab()
+        if tab.can_export():
+            tab.export()
+        else:
+            self.statusBar().showMessage(self.tr("本页没有可导出的内容：请到“台账”或“报表”页导出。"), 6000)
+
+    def print_current(self) -> None:
+        tab = self.current_tab()
+        if tab.can_print():
+            tab.print_()
+        else:
+            self.statusBar().showMessage(self.tr("本页没有可打印的内容：请到“台账”或“报表”页打印。"), 6000)
+
+    def open_person(self, person_id: int) -> None:
+        self.tab("登记").open_person(person_id)
+
+    def start_import(self) -> None:
+        tab = self.show_tab("导入")
+        if getattr(tab, "importing", None) is not None:
+            tab.go(0)
+            tab.choose_file()
+
+    def edit_settings(self):
+        from wengang.gui.dialogs.settings_dialog import SettingsDialog  # noqa: PLC0415
+        dialog = SettingsDialog(self.context.db, self)
+        if dialog.exec():
+            self.update_title()
+            self.context.data_changed.emit()
+        return dialog
+
+    def build_demo(self) -> None:
+        try:
+            from wengang.services.demo import build_demo  # noqa: PLC0415 - lazily: another issue delivers it
+        except ImportError as exc:
+            QMessageBox.information(self, self.tr("示范县"), f"此功能尚未安装：{exc}")
+            return
+        replace = not is_empty(self.context)
+        if replace:
+            answer = QMessageBox.question(self, self.tr("示范县"), self.tr(
+                "数据库中已有数据。生成示范县将删除当前数据库中的全部数据，换成虚构的示范县数据！\n"
+                "建议另建一个数据库（wengang --db 示范县.db）再生成。仍要删除并替换吗？"))
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        as_of = self.context.as_of
+
+        def work(db, progress):
+            def report(done, total=0, message=""):
+                progress.check()
+                progress.report(done, total, message)
+            return build_demo(db, households=DEMO_HOUSEHOLDS, seed=1, as_of=as_of, progress=report,
+                              replace=replace)
+
+        def done(_result) -> None:
+            self.navigator.reload()
+            self.context.data_changed.emit()
+            self.show_tab("概览")
+
+        self.demo_progress = run_with_progress(self.context, self, self.tr("正在生成示范县"), work, done)
+
+    def about(self) -> None:
+        QMessageBox.about(self, self.tr("关于"), f"{APP_NAME} {__version__}\n脱贫人口和监测对象稳岗就业台账\n"
+                                                 f"数据库：{self.context.db_path}")
+
+    # --- geometry in QSettings (a laptop's preference, not the county's data) -----------------
+    def _restore_geometry(self) -> None:
+        geometry = self.context.settings.value("main_window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.context.settings.value("main_window/state")
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt
+        self.context.settings.setValue("main_window/geometry", self.saveGeometry())
+        self.context.settings.setValue("main_window/state", self.saveState())
+        self.context.pool.waitForDone()
+        for tab in self.tab_pages.values():
+            tab.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,116 @@
+"""概览: the numbers a township head asks for, and pictures where looking beats reading.
+
+Figures come from ``wengang.services.overview`` computed off the GUI thread (150,000 people
+take a moment); the cards show 计算中… meanwhile, and the window keeps repainting.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from wengang.gui.charts import BarChart, LineChart, MixChart
+from wengang.gui.context import AppContext
+from wengang.gui.tab import Tab
+from wengang.services.overview import Overview, compute_overview
+
+
+class _Card(QFrame):
+    def __init__(self, title: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet("_Card { background: white; border: 1px solid #dddddd; border-radius: 4px; }")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        self.title = QLabel(title)
+        self.title.setStyleSheet("color: #555; font-size: 12px;")
+        self.value = QLabel("—")
+        self.value.setStyleSheet("color: #1f4e79; font-size: 24px; font-weight: bold;")
+        self.note = QLabel("")
+        self.note.setStyleSheet("color: #777; font-size: 11px;")
+        for w in (self.title, self.value, self.note):
+            layout.addWidget(w)
+
+    def set(self, value: str, note: str = "") -> None:
+        self.value.setText(value)
+        self.note.setText(note)
+
+
+def _n(value) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+class OverviewTab(Tab):
+    title = "概览"
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(context, parent)
+        self.overview: Overview | None = None
+        self._pending = None
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        outer.addWidget(scroll)
+        body = QWidget()
+        scroll.setWidget(body)
+        layout = QVBoxLayout(body)
+        self.heading = QLabel()
+        self.heading.setStyleSheet("font-size: 15px; font-weight: bold;")
+        layout.addWidget(self.heading)
+        cards = QGridLayout()
+        self.cards = {key: _Card(title) for key, title in [
+            ("labour", "劳动力"), ("this_year", "本年务工就业"), ("last_year", "上年务工就业"),
+            ("target", "目标任务完成"), ("returned", "本月返乡"), ("willing", "有意愿未外出"),
+            ("now", "目前在岗"), ("findings", "待处理数据问题")]}
+        for i, card in enumerate(self.cards.values()):
+            cards.addWidget(card, i // 4, i % 4)
+        layout.addLayout(cards)
+        charts = QGridLayout()
+        self.completion_chart = BarChart(self.tr("各乡镇目标任务完成率（%）"))
+        self.monthly_chart = LineChart(self.tr("逐月务工就业人数"))
+        self.channel_chart = MixChart(self.tr("本年务工就业渠道"))
+        self.region_chart = MixChart(self.tr("本年务工就业地域"))
+        charts.addWidget(self.completion_chart, 0, 0)
+        charts.addWidget(self.monthly_chart, 0, 1)
+        charts.addWidget(self.channel_chart, 1, 0)
+        charts.addWidget(self.region_chart, 1, 1)
+        layout.addLayout(charts, 1)
+
+    def refresh(self) -> None:
+        as_of, area_id, site_id = self.context.as_of, self.context.area_id, self.context.site_id
+        self.heading.setText(f"数据截止 {as_of}  ·  计算中…")
+        token = object()
+        self._pending = token
+
+        def done(result: Overview) -> None:
+            if self._pending is token:  # a newer request supersedes this one
+                self.show_overview(result)
+
+        self.context.run_in_background(lambda db, _progress: compute_overview(db, as_of, area_id, site_id),
+                                       done, lambda exc: self.heading.setText(f"概览计算失败：{exc}"))
+
+    def show_overview(self, o: Overview) -> None:
+        self.overview = o
+        y = o.as_of.year
+        self.heading.setText(f"数据截止 {o.as_of}  ·  共 {o.persons:,} 人")
+        self.cards["labour"].set(_n(o.labour), f"共 {o.persons:,} 人")
+        self.cards["this_year"].set(_n(o.employed_this_year),
+                                    f"占上年 {o.ratio}%" if o.ratio is not None else "上年无务工")
+        self.cards["last_year"].set(_n(o.employed_last_year), f"{y - 1}年")
+        self.cards["target"].set(f"{o.completion}%" if o.completion is not None else "未设目标",
+                                 f"目标 {o.target:,} 人" if o.target else "")
+        self.cards["returned"].set(_n(o.returned_this_month), f"{o.as_of.month}月1日至{o.as_of.day}日")
+        self.cards["willing"].set(_n(o.willing_not_out), "劳动力中最近一次摸排有意愿")
+        self.cards["now"].set(_n(o.employed_now), f"{o.as_of} 在岗")
+        self.cards["findings"].set(_n(o.open_findings), "见“数据质量”")
+        self.completion_chart.set_data([
+            (t.name, float(t.completion) if t.completion is not None else None,
+             f"{t.employed_this_year:,}/{t.target:,}" if t.target else f"{t.employed_this_year:,}/未设目标")
+            for t in o.townships])
+        self.monthly_chart.set_data({f"{y}年": o.monthly_this_year, f"{y - 1}年": o.monthly_last_year})
+        self.channel_chart.set_data(o.channel_mix)
+        self.region_chart.set_data(o.region_mix)
+        self.completion_chart.setToolTip("虚线为100%；绿色已完成，橙色未完成")
+        self.setProperty("ready", True)
+        self.heading.setAlignment(Qt.AlignmentFlag.AlignLeft)

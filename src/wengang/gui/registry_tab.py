@@ -1,0 +1,258 @@
+"""登记: households and persons in lazily loaded tables, with the everyday actions one click away.
+
+The tables keep only ids (``gui.registry.models``); sorting is a header click that re-runs the
+id query with another ``ORDER BY``; the filter bar, the global search box, the area navigator and
+the as-of date all become ``WHERE`` clauses. Actions work on every selected person at once.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from wengang.domain.codes import codes
+from wengang.gui.context import AppContext
+from wengang.gui.registry import dialogs
+from wengang.gui.registry.form import RecordDialog
+from wengang.gui.registry.models import HouseholdTableModel, PersonTableModel, SqlTableModel
+from wengang.gui.registry.person_page import PersonPage
+from wengang.gui.tab import Tab
+
+# The everyday actions: button label → dialog factory (and its keyword arguments).
+ACTIONS = {
+    "登记外出": (dialogs.departure_dialog, {}),
+    "登记返乡": (dialogs.return_dialog, {}),
+    "登记再输出": (dialogs.departure_dialog, {"after_return": True}),
+    "记录意愿摸排": (dialogs.survey_dialog, {}),
+    "记录就业服务": (dialogs.service_dialog, {}),
+}
+
+
+WIDE_COLUMNS = {"户编号": 150, "证件号码": 165, "问题": 420, "发现时间": 140, "监测对象类别": 110, "规则": 220,
+                "劳动技能": 120, "联系电话": 110}
+
+
+def make_table(model: SqlTableModel) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().setDefaultSectionSize(22)
+    view.verticalHeader().setVisible(False)
+    view.horizontalHeader().setSortIndicator(model.sort_column, Qt.SortOrder.AscendingOrder)
+    view.horizontalHeader().setSortIndicatorShown(True)
+    view.horizontalHeader().setSectionsClickable(True)
+    # Not setSortingEnabled: that sorts once more on every model reset; a click is enough.
+    view.horizontalHeader().sortIndicatorChanged.connect(model.sort)
+    view.horizontalHeader().setStretchLastSection(True)
+    # Fixed widths for the long codes (measuring 150,000 rows' contents is what lazy models avoid).
+    for column, spec in enumerate(model.columns):
+        width = WIDE_COLUMNS.get(spec.title)
+        if width:
+            view.setColumnWidth(column, width)
+    return view
+
+
+class RegistryTab(Tab):
+    title = "登记"
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(context, parent)
+        self.persons = PersonTableModel(context.db, self)
+        self.households = HouseholdTableModel(context.db, self)
+        self.confirm = self._ask  # replaced in tests: (question) -> bool
+        layout = QVBoxLayout(self)
+
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel(self.tr("户类型")))
+        self.hh_type = QComboBox()
+        self.hh_type.addItem(self.tr("全部"), None)
+        for value in codes("hh_type").values:
+            self.hh_type.addItem(value, value)
+        self.hh_type.currentIndexChanged.connect(self._filters_changed)
+        bar.addWidget(self.hh_type)
+        self.labour_only = QCheckBox(self.tr("仅劳动力"))
+        self.labour_only.toggled.connect(self._filters_changed)
+        bar.addWidget(self.labour_only)
+        bar.addWidget(QLabel(self.tr("务工状态")))
+        self.employed = QComboBox()
+        for label, value in [("全部", None), ("目前务工", True), ("目前未务工", False)]:
+            self.employed.addItem(self.tr(label), value)
+        self.employed.currentIndexChanged.connect(self._filters_changed)
+        bar.addWidget(self.employed)
+        bar.addStretch()
+        self.count_label = QLabel()
+        bar.addWidget(self.count_label)
+        layout.addLayout(bar)
+
+        buttons = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        for label, slot in [("新增户", self.add_household), ("新增人员", self.add_person),
+                            ("编辑", self.edit_current), ("删除", self.delete_selected)]:
+            self._button(buttons, label, slot)
+        buttons.addSpacing(16)
+        for label in ACTIONS:
+            self._button(buttons, label, lambda _=False, name=label: self._run_action(name))
+        buttons.addStretch()
+        layout.addLayout(buttons)
+
+        self.tables = QTabWidget()
+        self.person_view = make_table(self.persons)
+        self.household_view = make_table(self.households)
+        self.tables.addTab(self.person_view, self.tr("人员"))
+        self.tables.addTab(self.household_view, self.tr("户"))
+        self.person_view.doubleClicked.connect(lambda index: self.open_person(self.persons.id_at(index.row())))
+        self.household_view.doubleClicked.connect(self._household_members)
+        self._behind: SqlTableModel | None = None
+        self.tables.currentChanged.connect(self._table_switched)
+        layout.addWidget(self.tables, 1)
+
+    def _button(self, row: QHBoxLayout, label: str, slot) -> None:
+        button = QPushButton(self.tr(label))
+        button.clicked.connect(slot)
+        row.addWidget(button)
+        self.buttons[label] = button
+
+    # --- what is shown ----------------------------------------------------------------------
+    def refresh(self) -> None:
+        for model in (self.persons, self.households):
+            model.filter.as_of = self.context.as_of
+            model.filter.area_id = self.context.area_id
+            model.filter.site_id = self.context.site_id
+        front, back = (self.households, self.persons) if self._on_households() else (self.persons, self.households)
+        front.reload()
+        self._behind = back  # reloaded when its table is shown
+        self._update_count()
+
+    def set_search(self, text: str) -> None:
+        """The global search box: name, partial 证件号码, phone, pinyin initials.
+
+        Only the table in front is queried now; the other follows when it is shown.
+        """
+        self.persons.filter.household_id = None
+        front, back = (self.households, self.persons) if self._on_households() else (self.persons, self.households)
+        back.filter.search = text
+        self._behind = back
+        front.set_filter(search=text)
+        self._update_count()
+
+    def _table_switched(self, _index: int) -> None:
+        front = self.households if self._on_households() else self.persons
+        if self._behind is front:
+            self._behind = None
+            front.reload()
+        self._update_count()
+
+    def _filters_changed(self, *_args) -> None:
+        hh_type = self.hh_type.currentData()
+        self.persons.filter.household_id = None
+        self.persons.set_filter(hh_type=hh_type, labour_only=self.labour_only.isChecked(),
+                                employed=self.employed.currentData())
+        self.households.set_filter(hh_type=hh_type)
+        self._update_count()
+
+    def _update_count(self) -> None:
+        model = self.persons if self.tables.currentIndex() == 0 else self.households
+        unit = "人" if model is self.persons else "户"
+        self.count_label.setText(f"共 {model.rowCount():,} {unit}")
+
+    def _household_members(self, index) -> None:
+        """Double-clicking a household lists its members in the person table."""
+        self.persons.set_filter(household_id=self.households.id_at(index.row()))
+        self.tables.setCurrentIndex(0)
+        self._update_count()
+
+    # --- selection --------------------------------------------------------------------------
+    def selected_person_ids(self) -> list[int]:
+        rows = sorted({i.row() for i in self.person_view.selectionModel().selectedRows()})
+        return [self.persons.id_at(r) for r in rows]
+
+    def selected_household_ids(self) -> list[int]:
+        rows = sorted({i.row() for i in self.household_view.selectionModel().selectedRows()})
+        return [self.households.id_at(r) for r in rows]
+
+    def _on_households(self) -> bool:
+        return self.tables.currentIndex() == 1
+
+    # --- actions ----------------------------------------------------------------------------
+    def action_dialog(self, name: str) -> RecordDialog | None:
+        """The unshown dialog of an everyday action for the selected persons (None: nobody selected)."""
+        ids = self.selected_person_ids()
+        if not ids:
+            QMessageBox.information(self, name, self.tr("请先在人员表中选择一人或多人（可按住Ctrl或Shift多选）。"))
+            return None
+        factory, kwargs = ACTIONS[name]
+        return factory(self.context, ids, parent=self, **kwargs)
+
+    def _run_action(self, name: str) -> None:
+        if self._on_households():
+            self.tables.setCurrentIndex(0)
+        dialog = self.action_dialog(name)
+        if dialog is not None:
+            dialog.exec()
+
+    def add_household(self) -> None:
+        dialogs.household_dialog(self.context, parent=self).exec()
+
+    def add_person(self) -> None:
+        households = self.selected_household_ids() if self._on_households() else []
+        if not households:
+            persons = self.selected_person_ids()
+            if persons:
+                households = [self.context.db.execute("SELECT household_id FROM persons WHERE id = ?",
+                                                      [persons[0]]).fetchone()[0]]
+        if not households:
+            QMessageBox.information(self, self.tr("新增人员"),
+                                    self.tr("请先选择要添加人员的户（或该户的一名成员）。"))
+            return
+        dialogs.person_dialog(self.context, household_id=households[0], parent=self).exec()
+
+    def edit_current(self) -> None:
+        if self._on_households():
+            ids = self.selected_household_ids()
+            if ids:
+                dialogs.household_dialog(self.context, ids[0], parent=self).exec()
+        else:
+            ids = self.selected_person_ids()
+            if ids:
+                dialogs.person_dialog(self.context, ids[0], parent=self).exec()
+
+    def delete_selected(self) -> None:
+        from wengang.services import registry  # noqa: PLC0415 - see dialogs._LazyRegistry
+        if self._on_households():
+            ids = self.selected_household_ids()
+            what, delete = f"{len(ids)} 户（连同其成员和全部记录）", registry.delete_household
+        else:
+            ids = self.selected_person_ids()
+            what, delete = f"{len(ids)} 人（连同其务工、摸排、服务等记录）", registry.delete_person
+        if not ids or not self.confirm(f"确定删除所选 {what}？删除后无法恢复。"):
+            return
+        with self.context.db.atomic():
+            for record_id in ids:
+                delete(self.context.db, record_id)
+        self.context.data_changed.emit()
+
+    def _ask(self, question: str) -> bool:
+        answer = QMessageBox.question(self, self.tr("删除"), question)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def open_person(self, person_id: int | None) -> PersonPage | None:
+        if person_id is None:
+            return None
+        page = PersonPage(self.context, person_id, self)
+        page.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        page.show()
+        return page

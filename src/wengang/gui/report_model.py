@@ -1,0 +1,113 @@
+"""A computed form (``FormResult``) as a table model laid out like the seed table.
+
+The merged multi-row header is part of the table itself (rows 0 … depth-1), so the view can
+merge cells with ``QTableView.setSpan`` exactly as :func:`header_grid` places them; data rows
+follow, 合计 first and bold. Numbers are shown the way the seeds print them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from wengang.services.reports.model import Column, FormResult, HeaderCell, Row, header_grid
+
+_Index = QModelIndex | QPersistentModelIndex
+HEADER_BRUSH = QBrush(QColor("#eef2f7"))
+TOTAL_BRUSH = QBrush(QColor("#fff8e1"))
+
+
+def format_value(column: Column, value) -> str:
+    if value is None or value == "":
+        return ""
+    if column.kind in ("percent", "money", "number") and isinstance(value, (int, float, Decimal)):
+        return f"{Decimal(str(value)):.{column.decimals}f}"
+    return str(value)
+
+
+class FormResultModel(QAbstractTableModel):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.result: FormResult | None = None
+        self.depth = 0
+        self.cells: list[HeaderCell] = []
+        self._header_text: dict[tuple[int, int], str] = {}
+
+    def set_result(self, result: FormResult | None) -> None:
+        self.beginResetModel()
+        self.result = result
+        self.depth, self.cells = header_grid(result.header) if result else (0, [])
+        self._header_text = {(c.row, c.col): c.label for c in self.cells}
+        self.endResetModel()
+
+    # --- geometry -----------------------------------------------------------------------------
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() or self.result is None else self.depth + len(self.result.rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() or self.result is None else len(self.result.columns)
+
+    def form_row(self, table_row: int) -> Row | None:
+        if self.result is None or table_row < self.depth:
+            return None
+        i = table_row - self.depth
+        return self.result.rows[i] if i < len(self.result.rows) else None
+
+    def column(self, table_column: int) -> Column | None:
+        if self.result is None or not (0 <= table_column < len(self.result.columns)):
+            return None
+        return self.result.columns[table_column]
+
+    # --- contents -----------------------------------------------------------------------------
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or self.result is None:
+            return None
+        r, c = index.row(), index.column()
+        if not (0 <= r < self.rowCount() and 0 <= c < self.columnCount()):
+            return None
+        if r < self.depth:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return self._header_text.get((r, c), "")
+            if role == Qt.ItemDataRole.BackgroundRole:
+                return HEADER_BRUSH
+            if role == Qt.ItemDataRole.FontRole:
+                font = QFont()
+                font.setBold(True)
+                return font
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                return int(Qt.AlignmentFlag.AlignCenter)
+            return None
+        row, column = self.form_row(r), self.result.columns[c]
+        if row is None:
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            if column.kind == "area":
+                text = row.values.get(column.key) or row.label
+                return ("　" * max(row.level - 1, 0)) + str(text)
+            text = format_value(column, row.values.get(column.key))
+            if role == Qt.ItemDataRole.ToolTipRole and column.drillable and text:
+                return "双击查看这些人员"
+            return text
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if column.kind in ("area", "text"):
+                return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.FontRole and row.kind in ("total", "subtotal"):
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.BackgroundRole and row.kind == "total":
+            return TOTAL_BRUSH
+        if role == Qt.ItemDataRole.ForegroundRole and column.drillable:
+            return QBrush(QColor("#1f4e79"))
+        return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        return None

@@ -1,0 +1,338 @@
+"""报表: pick a form, period and grouping; see it like the seed table; drill into any number.
+
+The form is computed by ``wengang.services.reports`` off the GUI thread; the table merges its
+header cells with spans; a double-click on a number lists exactly the people counted in it.
+Export goes to Excel, CSV or PDF; print preview and printing use ``gui.printing``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from types import SimpleNamespace
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from wengang.gui.context import AppContext
+from wengang.gui.dialogs.persons_dialog import PersonsDialog
+from wengang.gui.report_model import FormResultModel
+from wengang.gui.service_access import attr
+from wengang.gui.tab import Tab, not_installed
+from wengang.gui.widgets.date_edit import DateEdit
+from wengang.gui.widgets.progress import run_with_progress
+from wengang.gui.widgets.save_dialog import ask_save_path
+from wengang.services.reports.model import FormResult
+
+GROUPINGS = {"township": "按乡镇", "village": "按村", "site": "按安置点", "county": "按县"}
+EXPORTS = {"xlsx": "Excel 工作簿 (*.xlsx)", "csv": "CSV 文件 (*.csv)", "pdf": "PDF 文件 (*.pdf)"}
+
+
+def reports_api():
+    """The report engine's functions: from the package when it exports them, else its modules."""
+    from wengang.services import reports  # noqa: PLC0415 - lazily: another issue delivers it
+    if all(hasattr(reports, name) for name in ("list_forms", "compute_form", "cell_persons")):
+        return reports
+    from wengang.services.reports import engine, forms  # noqa: PLC0415
+    api = SimpleNamespace(list_forms=forms.list_forms, compute_form=engine.compute_form,
+                          cell_persons=engine.cell_persons)
+    for name in ("write_form_xlsx", "write_form_csv"):
+        setattr(api, name, getattr(reports, name, None))
+    return api
+
+
+class ReportTab(Tab):
+    title = "报表"
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(context, parent)
+        self.result: FormResult | None = None
+        self._request: dict | None = None
+        layout = QVBoxLayout(self)
+        try:
+            self.reports = reports_api()
+            self.forms = list(self.reports.list_forms())
+        except (ImportError, AttributeError) as exc:
+            self.reports = None
+            self.forms = []
+            layout.addWidget(not_installed("统计报表", exc))
+            return
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel(self.tr("报表")))
+        self.form_box = QComboBox()
+        for form in self.forms:
+            number = attr(form, "number", 1) or ""
+            # Declared titles are templates ("{area}脱贫人口…"): the picker shows them without the blanks.
+            title = re.sub(r"\{[^}]*\}", "", str(attr(form, "title", 2) or ""))
+            self.form_box.addItem(f"{number} {title}".strip(), attr(form, "id", 0))
+        self.form_box.currentIndexChanged.connect(self._form_changed)
+        bar.addWidget(self.form_box, 1)
+        bar.addWidget(QLabel(self.tr("分组")))
+        self.grouping = QComboBox()
+        bar.addWidget(self.grouping)
+        self.period_label = QLabel(self.tr("统计期起"))
+        bar.addWidget(self.period_label)
+        self.period_from = DateEdit(dt.date(context.as_of.year, 1, 1))
+        bar.addWidget(self.period_from)
+        self.ref_label = QLabel(self.tr("对比日期"))
+        bar.addWidget(self.ref_label)
+        self.ref_date = DateEdit(dt.date(context.as_of.year - 1, 12, 31))
+        bar.addWidget(self.ref_date)
+        compute = QPushButton(self.tr("生成报表"))
+        compute.setDefault(True)
+        compute.clicked.connect(self.refresh)
+        bar.addWidget(compute)
+        layout.addLayout(bar)
+
+        actions = QHBoxLayout()
+        for label, slot in [("导出Excel…", lambda: self.export("xlsx")), ("导出CSV…", lambda: self.export("csv")),
+                            ("导出PDF…", lambda: self.export("pdf")), ("打印预览…", self.print_),
+                            ("通报草稿…", self.show_bulletin)]:
+            button = QPushButton(self.tr(label))
+            button.clicked.connect(slot)
+            actions.addWidget(button)
+        actions.addStretch()
+        self.status = QLabel()
+        self.status.setStyleSheet("color: #555;")
+        actions.addWidget(self.status)
+        layout.addLayout(actions)
+
+        self.title_label = QLabel()
+        self.title_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title_label.setStyleSheet("font-size: 16px; font-weight: bold;")
+        layout.addWidget(self.title_label)
+        self.meta_label = QLabel()
+        layout.addWidget(self.meta_label)
+        self.model = FormResultModel(self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.horizontalHeader().setVisible(False)
+        self.view.verticalHeader().setVisible(False)
+        self.view.verticalHeader().setDefaultSectionSize(24)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.doubleClicked.connect(lambda index: self.drill_down(index.row(), index.column()))
+        layout.addWidget(self.view, 1)
+        self.notes_label = QLabel()
+        self.notes_label.setWordWrap(True)
+        layout.addWidget(self.notes_label)
+        self._form_changed()
+
+    # --- choosing ---------------------------------------------------------------------------
+    def current_form(self):
+        i = self.form_box.currentIndex()
+        return self.forms[i] if 0 <= i < len(self.forms) else None
+
+    def _form_changed(self, *_args) -> None:
+        form = self.current_form()
+        self.grouping.clear()
+        for key in (attr(form, "groupings", 3) or ["township"]) if form is not None else []:
+            self.grouping.addItem(GROUPINGS.get(key, key), key)
+        self.needs_period = bool(attr(form, "needs_period", 4)) if form is not None else False
+        for w in (self.period_label, self.period_from):
+            w.setVisible(self.needs_period)
+        # F3 compares 公益性岗位/帮扶车间 now with a reference date (seed 004 §二).
+        self.needs_ref = bool(attr(form, "needs_ref_date")) or str(attr(form, "id", 0)).upper() == "F3"
+        for w in (self.ref_label, self.ref_date):
+            w.setVisible(self.needs_ref)
+        if self.isVisible():
+            self.refresh()
+        else:
+            self.stale = True
+
+    def request(self) -> dict:
+        """How the form is asked for (also what the drill-down passes back to the engine)."""
+        params: dict = {"by": self.grouping.currentData() or "township"}
+        if self.needs_period:
+            params["period_from"] = self.period_from.value()
+        if self.needs_ref:
+            params["ref_date"] = self.ref_date.value()
+        return params
+
+    # --- computing --------------------------------------------------------------------------
+    def refresh(self) -> None:
+        if self.reports is None or self.current_form() is None:
+            return
+        form_id = attr(self.current_form(), "id", 0)
+        as_of, area_id, params = self.context.as_of, self.context.area_id, self.request()
+        self._request = {"form_id": form_id, "as_of": as_of, "area_id": area_id, **params}
+        request = self._request
+        self.status.setText(self.tr("计算中…"))
+        reports = self.reports
+
+        def work(db, _progress):
+            return reports.compute_form(db, form_id, as_of, area_id=area_id, **params)
+
+        def done(result: FormResult) -> None:
+            if request is self._request:
+                self.show_result(result)
+
+        def failed(exc: BaseException) -> None:
+            self.status.setText(f"生成失败：{exc}")
+
+        self.context.run_in_background(work, done, failed)
+
+    def show_result(self, result: FormResult) -> None:
+        self.result = result
+        self.view.clearSpans()
+        self.model.set_result(result)
+        for cell in self.model.cells:
+            if cell.rowspan > 1 or cell.colspan > 1:
+                self.view.setSpan(cell.row, cell.col, cell.rowspan, cell.colspan)
+        self.view.resizeColumnsToContents()
+        for c, column in enumerate(result.columns):
+            width = max(self.view.columnWidth(c), int((column.width or 6) * 9))
+            self.view.setColumnWidth(c, min(width, 260))
+        for r in range(self.model.depth):
+            self.view.setRowHeight(r, 40)
+        self.title_label.setText(result.title)
+        period = f"{result.period_from} 至 " if result.period_from else "数据截止日期："
+        self.meta_label.setText(f"填报单位：{result.unit_name}　　{period}{result.as_of}　　"
+                                f"数据来源：{result.data_source}　　单位：{result.unit}")
+        footer = "　　".join(f"{k}：{v}" for k, v in result.footer.items())
+        self.notes_label.setText("\n".join([*(f"注：{n}" for n in result.notes), footer]).strip())
+        self.status.setText(self.tr("双击数字可查看对应人员"))
+
+    # --- drill-down -------------------------------------------------------------------------
+    def _cell_request(self, table_row: int, table_column: int) -> tuple | None:
+        """(form_id, as_of, row area, column key, params) for a number cell, else None."""
+        row, column = self.model.form_row(table_row), self.model.column(table_column)
+        if row is None or column is None or column.kind in ("area", "text") or self._request is None:
+            return None
+        req = dict(self._request)
+        form_id, as_of = req.pop("form_id"), req.pop("as_of")
+        row_area = None if row.kind == "total" else row.area_id  # 合计: the whole scope (area_id)
+        return form_id, as_of, row_area, column.key, req
+
+    def cell_person_ids(self, table_row: int, table_column: int, db=None) -> list[int] | None:
+        """The persons counted in a cell (None for labels and headers), on ``db`` or the GUI's."""
+        request = self._cell_request(table_row, table_column)
+        if request is None:
+            return None
+        form_id, as_of, row_area, key, params = request
+        return list(self.reports.cell_persons(db or self.context.db, form_id, as_of, row_area, key, **params))
+
+    def drill_down(self, table_row: int, table_column: int) -> bool:
+        """Double-click on a number: list its persons in a dialog (looked up off the GUI thread,
+        where the form's statuses are already derived). Returns whether a lookup started."""
+        if self._cell_request(table_row, table_column) is None:
+            return False
+        row, column = self.model.form_row(table_row), self.model.column(table_column)
+        title = f"{row.label} · {column.label}"
+        self.status.setText(f"正在查找“{title}”的人员…")
+
+        def show(ids) -> None:
+            self.status.setText(self.tr("双击数字可查看对应人员"))
+            dialog = PersonsDialog(self.context, title, ids, self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.show()
+            self.last_drill = dialog
+
+        def failed(exc: BaseException) -> None:
+            self.status.setText(f"这一栏不能列出人员：{exc}")
+
+        self.context.run_in_background(lambda db, _p: self.cell_person_ids(table_row, table_column, db),
+                                       show, failed)
+        return True
+
+    # --- output -----------------------------------------------------------------------------
+    def can_export(self) -> bool:
+        return self.result is not None
+
+    can_print = can_export
+
+    def export(self, kind: str = "xlsx") -> None:
+        if self.result is None:
+            return
+        path = ask_save_path(self, self.tr("导出报表"), f"{self.result.title}_{self.result.as_of}.{kind}",
+                             EXPORTS[kind], self.context.settings)
+        if path is None:
+            return
+        try:
+            if kind == "pdf":
+                from wengang.gui.printing import write_form_pdf  # noqa: PLC0415
+                write_form_pdf(self.result, path)
+            else:
+                writer = getattr(self.reports, f"write_form_{kind}", None)
+                if writer is None:
+                    raise ImportError(f"write_form_{kind}")
+                writer(self.result, path)
+        except ImportError as exc:
+            QMessageBox.warning(self, self.tr("导出"), f"此功能尚未安装：{exc}")
+            return
+        self.last_export = path
+        self.status.setText(f"已导出 {path}")
+
+    def print_(self) -> None:
+        if self.result is None:
+            return
+        try:
+            from wengang.gui.printing import print_form  # noqa: PLC0415
+        except ImportError as exc:
+            QMessageBox.warning(self, self.tr("打印"), f"此功能尚未安装：{exc}")
+            return
+        from wengang.gui.print_preview import preview  # noqa: PLC0415
+        result = self.result
+        preview(self, lambda printer: print_form(result, printer))
+
+    def bulletin_text(self, db=None) -> str:
+        """The 通报 draft from F1 (and F3 when the engine has it) at the current date and area."""
+        from wengang.services.bulletin import draft_bulletin  # noqa: PLC0415
+        db, as_of, area_id = db or self.context.db, self.context.as_of, self.context.area_id
+        f1 = self.reports.compute_form(db, "F1", as_of, area_id=area_id)
+        try:
+            f3 = self.reports.compute_form(db, "F3", as_of, area_id=area_id)
+        except Exception:  # noqa: BLE001 - F3 needs targets; the bulletin works from F1 alone
+            f3 = None
+        return draft_bulletin(f1, f3)
+
+    def show_bulletin(self) -> None:
+        if self.reports is None:
+            return
+        self.status.setText(self.tr("正在起草通报…"))
+
+        def show(text: str) -> None:
+            self.status.setText("")
+            self.bulletin = BulletinDialog(text, self)
+            self.bulletin.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self.bulletin.show()
+
+        def failed(exc: BaseException) -> None:
+            missing = isinstance(exc, ImportError)
+            self.status.setText(f"此功能尚未安装：{exc}" if missing else f"无法起草通报：{exc}")
+
+        self.context.run_in_background(lambda db, _p: self.bulletin_text(db), show, failed)
+
+
+class BulletinDialog(QDialog):
+    """The bulletin draft, editable, with a button that copies it for WPS/Word."""
+
+    def __init__(self, text: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("通报草稿")
+        self.resize(720, 520)
+        layout = QVBoxLayout(self)
+        self.text = QPlainTextEdit(text)
+        layout.addWidget(self.text)
+        buttons = QDialogButtonBox()
+        copy = buttons.addButton("复制全文", QDialogButtonBox.ButtonRole.ActionRole)
+        copy.clicked.connect(self.copy)
+        close = buttons.addButton("关闭", QDialogButtonBox.ButtonRole.RejectRole)
+        close.clicked.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def copy(self) -> None:
+        QApplication.clipboard().setText(self.text.toPlainText())

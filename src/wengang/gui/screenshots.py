@@ -1,0 +1,126 @@
+"""Render every tab of the main window to PNG (README pictures, visual checks).
+
+``python -m wengang.gui.screenshots --out docs/screenshots [--db PATH] [--households N]``
+builds a demo county in a temporary database unless ``--db`` is given, then saves one image
+per tab plus the welcome page, the person page, a record dialog and a report drill-down.
+Runs offscreen; waits for background work so the images show finished content.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+SAMPLE = Path("/work/shared/samples/（务工月监测）已外出务工信息-样例.xlsx")
+FILES = {"概览": "overview", "登记": "registry", "台账": "ledger", "报表": "report", "导入": "import",
+         "数据质量": "quality"}
+
+
+def settle(app, context=None, seconds: float = 0.3) -> None:
+    """Process events until background work is done and painting has caught up."""
+    deadline = time.monotonic() + seconds
+    while True:
+        app.processEvents()
+        busy = context is not None and context.pool.activeThreadCount() > 0
+        if not busy and time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    app.processEvents()
+
+
+def render(out: Path, db_path: Path | None = None, households: int = 2000) -> list[Path]:
+    from wengang.gui.app import make_application, open_window  # noqa: PLC0415
+
+    app = make_application()
+    out.mkdir(parents=True, exist_ok=True)
+    saved: list[Path] = []
+    tmp = None
+    if db_path is None:
+        tmp = tempfile.TemporaryDirectory()
+        empty_path = Path(tmp.name) / "empty.db"
+        context, window = open_window(empty_path)
+        window.resize(1280, 800)
+        window.show()
+        settle(app, context)
+        saved.append(_save(window, out / "welcome.png"))
+        window.close()
+        context.close()
+        db_path = Path(tmp.name) / "demo.db"
+        from wengang.services.demo import build_demo  # noqa: PLC0415
+        from wengang.store.db import open_database  # noqa: PLC0415
+        db = open_database(db_path)
+        as_of = build_demo(db, households=households, seed=1)["as_of"]
+        try:  # the quality tab shows the rules' findings
+            from wengang.services.rules import run_quality  # noqa: PLC0415
+            run_quality(db, __import__("datetime").date.fromisoformat(as_of))
+        except ImportError:
+            pass
+        db.close()
+    context, window = open_window(db_path)
+    window.resize(1280, 800)
+    window.show()
+    settle(app, context)
+    for title in window.hosts:
+        tab = window.show_tab(title)
+        settle(app, context, 0.5)
+        if title == "导入" and SAMPLE.exists() and getattr(tab, "importing", None) is not None:
+            tab.load_preview(SAMPLE)  # a work-monitoring file whose people are not registered
+            settle(app, context, 0.5)
+        saved.append(_save(window, out / f"{FILES[title]}.png"))
+    registry = window.show_tab("登记")
+    settle(app, context)
+    person_id = context.db.execute(
+        "SELECT person_id FROM employment_spells GROUP BY person_id HAVING count(*) >= 3 LIMIT 1").fetchone()
+    if person_id:
+        page = registry.open_person(person_id[0])
+        settle(app, context)
+        saved.append(_save(page, out / "person_page.png"))
+        page.close()
+    from wengang.gui.registry import dialogs  # noqa: PLC0415
+    dialog = dialogs.person_dialog(context, person_id[0] if person_id else None, parent=window)
+    dialog.set_text("id_number", "62070219850501003")
+    dialog.set_text("phone", "1361234")
+    dialog.try_save()
+    dialog.show()
+    settle(app, context)
+    saved.append(_save(dialog, out / "person_dialog_error.png"))
+    dialog.close()
+    report = window.show_tab("报表")
+    settle(app, context, 0.5)
+    if getattr(report, "result", None) is not None:
+        total = report.model.depth  # the 合计 row
+        if report.drill_down(total, 1):
+            settle(app, context)
+            drill = report.last_drill
+            saved.append(_save(drill, out / "report_drilldown.png"))
+            drill.close()
+    window.close()
+    context.close()
+    if tmp is not None:
+        tmp.cleanup()
+    return saved
+
+
+def _save(widget, path: Path) -> Path:
+    widget.grab().save(str(path))
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="把主窗口各页截图保存为PNG")
+    parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    parser.add_argument("--db", type=Path, default=None, help="已有数据库（默认：临时生成示范县）")
+    parser.add_argument("--households", type=int, default=2000)
+    args = parser.parse_args(argv)
+    for path in render(args.out, args.db, args.households):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,59 @@
+"""Long work off the GUI thread: a cancel rolls back, printing paints through the preview."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from gui_support import county_path, make_window, small_county, wait_idle  # noqa: F401
+
+pytestmark = pytest.mark.gui
+
+
+def test_cancel_rolls_back_and_is_not_an_error(qtbot, make_window, county_path):
+    small_county(county_path)
+    context, window = make_window(county_path)
+    from wengang.gui.widgets.progress import run_with_progress
+    started, failures, successes = [], [], []
+
+    def work(db, progress):
+        with db.atomic():
+            db.execute("INSERT INTO settings(key, value) VALUES ('half', 'written')")
+            started.append(True)
+            for i in range(500):
+                progress.report(i, 500, f"第{i}步")
+                progress.check()
+                time.sleep(0.01)
+
+    dialog = run_with_progress(context, window, "测试", work, successes.append, failures.append)
+    qtbot.waitUntil(lambda: bool(started))
+    assert dialog.isVisible()
+    dialog.canceled.emit()  # what its 取消 button does
+    wait_idle(qtbot, context)
+    assert not successes and not failures  # a cancel is neither
+    assert context.db.execute("SELECT count(*) FROM settings WHERE key = 'half'").fetchone()[0] == 0
+
+
+def test_report_print_paints_pages(qtbot, make_window, county_path, tmp_path, monkeypatch):
+    pytest.importorskip("wengang.gui.printing")
+    small_county(county_path)
+    context, window = make_window(county_path)
+    tab = window.show_tab("报表")
+    tab.refresh()
+    wait_idle(qtbot, context)
+    qtbot.waitUntil(lambda: tab.result is not None)
+    from PySide6.QtPrintSupport import QPrinter
+
+    import wengang.gui.print_preview as print_preview
+    target = tmp_path / "preview.pdf"
+
+    def fake_preview(_parent, paint, landscape=True):  # what the preview dialog would do
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(target))
+        paint(printer)
+
+    monkeypatch.setattr(print_preview, "preview", fake_preview)
+    window.print_current()  # Ctrl+P on the report tab
+    assert target.read_bytes()[:4] == b"%PDF"

@@ -1,0 +1,126 @@
+"""登记 tab: lazy models sorted in SQL, dialogs that refuse bad data, everyday actions."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from gui_support import AS_OF, county_path, make_window, small_county, wait_idle  # noqa: F401
+from wengang.domain.status import AsOf
+from wengang.gui.registry import dialogs
+from wengang.store.status import person_statuses
+
+pytestmark = pytest.mark.gui
+
+
+def _names(model):
+    return [model.index(r, 3).data() for r in range(model.rowCount())]
+
+
+def _select(tab, person_ids):
+    view, model = tab.person_view, tab.persons
+    view.clearSelection()
+    for pid in person_ids:
+        view.selectionModel().select(model.index(model.row_of(pid), 0),
+                                     view.selectionModel().SelectionFlag.Select
+                                     | view.selectionModel().SelectionFlag.Rows)
+
+
+def test_person_table_sorts_in_sql(qtbot, make_window, county_path, qtmodeltester):
+    small_county(county_path)
+    context, window = make_window(county_path)
+    tab = window.show_tab("登记")
+    tab.person_view.horizontalHeader().setSortIndicator(3, Qt.SortOrder.DescendingOrder)  # 姓名, a header click
+    expected = [r[0] for r in context.db.execute("SELECT name FROM persons ORDER BY name DESC, id")]
+    assert _names(tab.persons) == expected
+    tab.person_view.horizontalHeader().setSortIndicator(5, Qt.SortOrder.AscendingOrder)  # 年龄: youngest first
+    assert _names(tab.persons)[0] == "王五"
+    assert tab.persons.index(0, 10).data() == "未务工"
+    qtmodeltester.check(tab.persons)
+    qtmodeltester.check(tab.households)
+
+
+def test_departure_from_the_dialog_changes_the_status(qtbot, make_window, county_path):
+    ids = small_county(county_path)
+    context, window = make_window(county_path)
+    tab = window.show_tab("登记")
+    _select(tab, [ids["王五"]])
+    dialog = tab.action_dialog("登记外出")
+    dialog.set_text("start_date", "2024-05-03")
+    dialog.set_text("region", "省内县外")
+    dialog.set_text("channel", "有组织劳务输出")
+    assert dialog.try_save(), dialog.message.text()
+    status = person_statuses(context.db, AsOf(AS_OF), [ids["王五"]])[ids["王五"]]
+    assert status["employed_now"] and status["now_region"] == "省内县外"
+    assert tab.persons.index(tab.persons.row_of(ids["王五"]), 10).data() == "务工中"
+
+
+def test_return_for_many_people_changes_the_six_lists(qtbot, make_window, county_path):
+    ledgers = pytest.importorskip("wengang.services.ledgers")
+    ids = small_county(county_path)
+    context, window = make_window(county_path)
+    tab = window.show_tab("登记")
+    returned_before = ledgers.ledger_query(context.db, "returned", AS_OF).count()
+    # Two people: 张三 is out; 王五 goes out first, then both return together.
+    context_ids = [ids["张三"], ids["王五"]]
+    d = dialogs.departure_dialog(context, [ids["王五"]])
+    d.set_text("start_date", "2024-03-01"); d.set_text("region", "省外"); d.set_text("channel", "自主外出务工")
+    assert d.try_save()
+    _select(tab, context_ids)
+    dialog = tab.action_dialog("登记返乡")
+    assert "已选 2 人" in dialog.windowTitle()
+    dialog.set_text("end_date", "2024-06-20")
+    dialog.set_text("return_reason", "企业停工或裁员")
+    assert dialog.try_save(), dialog.message.text()
+    assert ledgers.ledger_query(context.db, "returned", AS_OF).count() == returned_before + 2
+    statuses = person_statuses(context.db, AsOf(AS_OF), context_ids)
+    assert not any(s["employed_now"] for s in statuses.values())
+
+
+def test_bad_id_is_refused_with_a_message_and_nothing_saved(qtbot, make_window, county_path):
+    ids = small_county(county_path)
+    context, window = make_window(county_path)
+    before = context.db.execute("SELECT id_number, name FROM persons WHERE id = ?", [ids["王五"]]).fetchone()
+    dialog = dialogs.person_dialog(context, ids["王五"], parent=window)
+    good = dialog.widgets["id_number"].text()
+    bad = good[:-1] + ("0" if good[-1] != "0" else "1")  # wrong check digit
+    dialog.set_text("id_number", bad)
+    assert "校验" in dialog.hints["id_number"].text()  # said as the caseworker types
+    assert "c62828" in dialog.widgets["id_number"].styleSheet()
+    dialog.set_text("name", "王五改")
+    assert not dialog.try_save()
+    assert "证件号码" in dialog.message.text() and "未保存" in dialog.message.text()
+    assert context.db.execute("SELECT id_number, name FROM persons WHERE id = ?", [ids["王五"]]).fetchone() == before
+    new = dialogs.person_dialog(context, household_id=ids["h2"], parent=window)
+    new.set_text("name", "赵六")
+    new.set_text("id_number", "123")
+    new.set_text("labour_skill", "普通劳动力")
+    count = context.db.execute("SELECT count(*) FROM persons").fetchone()[0]
+    assert not new.try_save()
+    assert context.db.execute("SELECT count(*) FROM persons").fetchone()[0] == count
+
+
+def test_delete_asks_first(qtbot, make_window, county_path):
+    ids = small_county(county_path)
+    context, window = make_window(county_path)
+    tab = window.show_tab("登记")
+    _select(tab, [ids["王五"]])
+    tab.confirm = lambda _q: False
+    tab.delete_selected()
+    assert tab.persons.rowCount() == 3
+    tab.confirm = lambda q: "1 人" in q
+    tab.delete_selected()
+    assert tab.persons.rowCount() == 2
+    assert context.db.execute("SELECT count(*) FROM persons WHERE id = ?", [ids["王五"]]).fetchone()[0] == 0
+
+
+def test_person_page_shows_history_and_members(qtbot, make_window, county_path):
+    ids = small_county(county_path)
+    context, window = make_window(county_path)
+    page = window.tab("登记").open_person(ids["李四"])
+    qtbot.addWidget(page)
+    assert page.members.rowCount() == 2
+    assert page.tables["务工记录"].rowCount() == 1
+    assert page.timeline.spells[0]["region"] == "县内"
+    assert "已返乡" in page.identity_form.itemAt(page.identity_form.rowCount() - 1,
+                                                 page.identity_form.ItemRole.FieldRole).widget().text()

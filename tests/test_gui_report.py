@@ -1,0 +1,107 @@
+"""报表 tab: a form laid out with merged headers and 合计, drill-down to exactly the people
+counted, export through a (patched) file dialog read back, bulletin with copy."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from PySide6.QtWidgets import QApplication, QFileDialog
+
+from gui_support import county_path, make_window, small_county, wait_idle  # noqa: F401
+
+pytestmark = pytest.mark.gui
+reports = pytest.importorskip("wengang.services.reports.engine")
+
+
+def _ready(qtbot, context, window):
+    tab = window.show_tab("报表")
+    i = tab.form_box.findData("employment")
+    tab.form_box.setCurrentIndex(i)
+    tab.refresh()
+    wait_idle(qtbot, context)
+    qtbot.waitUntil(lambda: tab.result is not None and tab.result.form_id == "employment")
+    return tab
+
+
+def test_form_shows_merged_header_and_total(qtbot, make_window, county_path, qtmodeltester):
+    small_county(county_path)
+    context, window = make_window(county_path)
+    tab = _ready(qtbot, context, window)
+    model = tab.model
+    assert model.depth == 2  # "其中" spans the region columns above them
+    spans = {(c.row, c.col): (c.rowspan, c.colspan) for c in model.cells}
+    first_leaf = next(c for c in model.cells if c.row == 0 and c.colspan == 1)
+    assert tab.view.rowSpan(first_leaf.row, first_leaf.col) == 2
+    wide = next(c for c in model.cells if c.colspan > 1)
+    assert tab.view.columnSpan(wide.row, wide.col) == wide.colspan == spans[(wide.row, wide.col)][1]
+    assert model.index(model.depth, 0).data() == "合计"
+    ly = next(i for i, c in enumerate(model.result.columns) if c.key == "ly")
+    assert model.index(model.depth, ly).data() == "2"  # 张三 and 李四 worked last year
+    qtmodeltester.check(model)
+
+
+def test_drill_down_lists_exactly_the_people_counted(qtbot, make_window, county_path):
+    ids = small_county(county_path)
+    context, window = make_window(county_path)
+    tab = _ready(qtbot, context, window)
+    columns = tab.model.result.columns
+    for key, expected in [("ly", {ids["张三"], ids["李四"]}), ("ty_cty", {ids["李四"]})]:
+        col = next(i for i, c in enumerate(columns) if c.key == key)
+        shown = int(tab.model.index(tab.model.depth, col).data())
+        people = tab.cell_person_ids(tab.model.depth, col)
+        assert len(people) == shown and set(people) == expected
+    assert tab.drill_down(tab.model.depth, next(i for i, c in enumerate(columns) if c.key == "ly"))
+    wait_idle(qtbot, context)
+    qtbot.waitUntil(lambda: getattr(tab, "last_drill", None) is not None)
+    dialog = tab.last_drill
+    assert dialog.isVisible() and "共 2 人" in dialog.findChild(type(tab.status)).text()
+    assert dialog.model.rowCount() == 2
+    assert {dialog.model.index(r, 3).data() for r in range(2)} == {"张三", "李四"}
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_export_through_the_file_dialog(qtbot, make_window, county_path, tmp_path, monkeypatch, kind):
+    small_county(county_path)
+    context, window = make_window(county_path)
+    tab = _ready(qtbot, context, window)
+    target = tmp_path / f"f1.{kind}"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    tab.export(kind)
+    assert target.exists()
+    if kind == "xlsx":
+        import openpyxl
+        ws = openpyxl.load_workbook(target).active
+        texts = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+        assert "合计" in texts and any("就业统计表" in t for t in texts)
+    else:
+        rows = list(csv.reader(target.open(encoding="utf-8-sig")))
+        assert any(r and r[0] == "合计" for r in rows)
+
+
+def test_pdf_export(qtbot, make_window, county_path, tmp_path, monkeypatch):
+    printing = pytest.importorskip("wengang.gui.printing")
+    if not hasattr(printing, "write_form_pdf"):
+        pytest.skip("gui.printing has no write_form_pdf yet")
+    small_county(county_path)
+    context, window = make_window(county_path)
+    tab = _ready(qtbot, context, window)
+    target = tmp_path / "f1.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    tab.export("pdf")
+    assert target.read_bytes()[:4] == b"%PDF"
+
+
+def test_bulletin_draft_can_be_copied(qtbot, make_window, county_path):
+    pytest.importorskip("wengang.services.bulletin")
+    small_county(county_path)
+    context, window = make_window(county_path)
+    tab = _ready(qtbot, context, window)
+    tab.show_bulletin()
+    wait_idle(qtbot, context)
+    qtbot.waitUntil(lambda: getattr(tab, "bulletin", None) is not None)
+    dialog = tab.bulletin
+    text = dialog.text.toPlainText()
+    assert "测试县" in text or "城关" in text
+    dialog.copy()
+    assert QApplication.clipboard().text() == text

@@ -1,0 +1,139 @@
+"""The main window: opens on empty and populated databases, every tab, search, navigator,
+shortcuts, settings, first-start demo."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QMenu
+
+from gui_support import AS_OF, county_path, make_window, small_county, wait_idle  # noqa: F401
+from wengang.store.db import get_setting, open_database
+
+pytestmark = pytest.mark.gui
+
+
+def test_empty_database_shows_the_welcome_page(make_window, county_path):
+    context, window = make_window(county_path)
+    assert window.stack.currentWidget() is window.welcome
+    assert str(county_path) in window.windowTitle()
+    assert window.welcome.import_button.text() == "导入国家系统导出文件"
+
+
+def test_populated_database_opens_every_tab(qtbot, make_window, county_path):
+    small_county(county_path)
+    context, window = make_window(county_path)
+    assert window.stack.currentWidget() is window.tabs
+    assert "测试县乡村振兴局" in window.windowTitle()
+    titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    assert titles == ["概览", "登记", "台账", "报表", "导入", "数据质量"]
+    for title in titles:
+        window.show_tab(title)
+        wait_idle(qtbot, context)
+        assert not window.tab_pages[title].stale
+    overview = window.tab_pages["概览"]
+    qtbot.waitUntil(lambda: overview.overview is not None)
+    assert overview.overview.employed_this_year == 2
+    assert overview.cards["this_year"].value.text() == "2"
+
+
+def test_search_zs_finds_zhang_san(qtbot, make_window, county_path):
+    small_county(county_path)
+    context, window = make_window(county_path)
+    window.search.setText("zs")
+    window.search.fire_now()
+    registry = window.tab("登记")
+    assert window.current_tab() is registry
+    names = [registry.persons.index(r, 3).data() for r in range(registry.persons.rowCount())]
+    assert names == ["张三"]
+    window.search.setText("620702")  # partial 证件号码: all three
+    window.search.fire_now()
+    assert registry.persons.rowCount() == 3
+    window.search.setText("李")
+    window.search.fire_now()
+    assert [registry.persons.index(0, 3).data()] == ["李四"] and registry.persons.rowCount() == 1
+
+
+def test_navigator_filters_the_registry(qtbot, make_window, county_path):
+    small_county(county_path)
+    context, window = make_window(county_path)
+    registry = window.show_tab("登记")
+    assert registry.persons.rowCount() == 3
+    model = window.navigator.model_
+    matches = model.match(model.index(0, 0), 0, "甘浚镇", 1, Qt.MatchFlag.MatchRecursive)
+    window.navigator.setCurrentIndex(matches[0])
+    assert context.area_id is not None
+    assert {registry.persons.index(r, 3).data() for r in range(registry.persons.rowCount())} == {"李四", "王五"}
+
+
+def test_shortcuts_a_windows_user_expects(make_window, county_path):
+    small_county(county_path)
+    _context, window = make_window(county_path)
+    shortcuts = {a.text(): a.shortcut().toString() for menu in window.menuBar().findChildren(QMenu)
+                 for a in menu.actions()}
+    assert shortcuts["导出…"] == "Ctrl+E"
+    assert shortcuts["打印…"] == QKeySequence(QKeySequence.StandardKey.Print).toString()
+    assert shortcuts["查找…"] == QKeySequence(QKeySequence.StandardKey.Find).toString()
+    assert "F5" in {shortcuts.get("刷新"), shortcuts.get("刷新（F5）")}
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert menus[:5] == ["文件(&F)", "编辑(&E)", "视图(&V)", "工具(&T)", "帮助(&H)"]
+
+
+def test_as_of_date_is_global(qtbot, make_window, county_path):
+    small_county(county_path)
+    context, window = make_window(county_path)
+    ledger = window.show_tab("台账")
+    registry = window.show_tab("登记")
+    window.as_of_edit.set_date(dt.date(2023, 12, 31))
+    assert context.as_of == dt.date(2023, 12, 31)
+    assert registry.persons.filter.as_of == dt.date(2023, 12, 31)
+    assert not ledger.isVisible() and ledger.stale  # refreshed when shown, not now
+    assert window.hosts["报表"].page is None  # never shown: never built
+
+
+def test_settings_go_to_the_database(qtbot, make_window, county_path):
+    small_county(county_path)
+    context, window = make_window(county_path)
+    from wengang.gui.dialogs.settings_dialog import SettingsDialog, labour_age_bounds
+    dialog = SettingsDialog(context.db, window)
+    dialog.texts["unit_name"].setText("测试县人社局")
+    dialog.texts["reporter"].setText("王干事")
+    dialog.ages["labour_age_max"].setValue(60)
+    assert dialog.save()
+    assert get_setting(context.db, "unit_name") == "测试县人社局"
+    assert get_setting(context.db, "reporter") == "王干事"
+    assert labour_age_bounds(context.db) == (16, 60)
+    dialog = SettingsDialog(context.db, window)
+    dialog.ages["labour_age_min"].setValue(70)
+    assert not dialog.save() and "下限" in dialog.message.text()
+
+
+def test_welcome_page_builds_the_demo_county(qtbot, make_window, county_path, monkeypatch):
+    pytest.importorskip("wengang.services.demo")
+    import wengang.gui.main_window as main_window
+    monkeypatch.setattr(main_window, "DEMO_HOUSEHOLDS", 30)
+    context, window = make_window(county_path)
+    window.welcome.demo_button.click()
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.tabs, timeout=20000)
+    wait_idle(qtbot, context)
+    db = open_database(county_path)
+    assert db.execute("SELECT count(*) FROM households").fetchone()[0] == 30
+    db.close()
+    assert window.navigator.model_.rowCount() >= 1
+
+
+def test_wengang_gui_command_runs_the_window(county_path, monkeypatch, qapp):
+    """`wengang --db PATH gui` opens the window on that database (the event loop is stubbed)."""
+    from PySide6.QtWidgets import QApplication
+
+    from wengang.cli.main import main
+    shown = []
+    monkeypatch.setattr(QApplication, "exec", lambda self: shown.append(
+        [w for w in QApplication.topLevelWidgets() if w.isVisible() and str(county_path) in w.windowTitle()]) or 0)
+    assert main(["--db", str(county_path), "gui"]) == 0
+    assert shown and shown[0]
+    for w in shown[0]:
+        w.close()
