@@ -67,9 +67,23 @@ def _steps(folder: Path) -> list[str]:
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
                               text=True, check=True).stdout
-        _check("合计" in text and "就业" in text, "PDF 中的中文无法正确提取")
+        compact = "".join(text.split())  # forms print 合　计 spaced out, as the seeds do
+        _check("合计" in compact and "就业统计表" in compact, "PDF 中的中文无法正确提取")
     done.append(f"PDF：{len(data)} 字节")
     db.close()
+
+    # The window opens on the same database and paints (offscreen in CI).
+    from wengang.gui.app import open_window
+
+    started = time.perf_counter()
+    context, window = open_window(folder / "smoke.db")
+    window.show()
+    app.processEvents()
+    image = window.grab()
+    _check(not image.isNull() and image.width() > 400, "主窗口无法绘制")
+    window.close()
+    context.close()
+    done.append(f"主窗口：{(time.perf_counter() - started) * 1000:.0f} 毫秒打开并绘制")
     return done
 
 
