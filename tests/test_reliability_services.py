@@ -155,7 +155,7 @@ def test_cli_undo_batch_and_trash(tmp_path, capsys):
     db.close()
 
 
-@pytest.mark.skipif(not crypto.available(), reason="sqlcipher3 (extra 'crypto') not installed")
+@pytest.mark.skipif(not crypto.available(), reason="sqlcipher3 not installed")
 def test_cli_password_set_and_change(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("WENGANG_PASSWORD", raising=False)
     path = tmp_path / "county.db"
@@ -215,3 +215,26 @@ def test_every_real_form_survives_the_archive_exactly():
         assert load_archived(db, archive_id) == result, spec.number
         assert diff_since_submitted(db, archive_id, result) == []
     db.close()
+
+
+def test_changes_since_submitted_recomputes_the_real_form(tmp_path, capsys):
+    reports = pytest.importorskip("wengang.services.reports")
+    demo = pytest.importorskip("wengang.services.demo.builder")
+    from wengang.services.archive import changes_since_submitted
+
+    path = tmp_path / "county.db"
+    db = open_database(path)
+    demo.build_demo(db, households=30)
+    result = reports.compute_form(db, "employment", dt.date(2026, 10, 31))
+    archive_id = archive_report(db, result, lock=True)
+    assert changes_since_submitted(db, archive_id) == []
+    with audit_reason(db, "核查后删除"):
+        db.execute("DELETE FROM welfare_posts")
+        db.execute("DELETE FROM employment_spells")
+    changes = changes_since_submitted(db, archive_id)
+    assert any(c.row == "合计" and c.submitted and not c.now for c in changes)
+    flagged = db.execute("SELECT count(*) FROM audit_log WHERE flag LIKE '已报送月份%2026-10%'").fetchone()[0]
+    assert flagged > 0  # the deletes touched the locked month and are flagged
+    db.close()
+    assert main(["--db", str(path), "archive", "--diff", str(archive_id)]) == 0
+    assert "处与报送时不同" in capsys.readouterr().out

@@ -204,7 +204,7 @@ def test_stale_lock_of_a_dead_process_is_taken_over(dbfile):
 
 
 # --- encryption ------------------------------------------------------------------------------
-needs_crypto = pytest.mark.skipif(not crypto.available(), reason="sqlcipher3 (extra 'crypto') not installed")
+needs_crypto = pytest.mark.skipif(not crypto.available(), reason="sqlcipher3 not installed")
 
 
 def _all_bytes(folder: Path) -> bytes:

@@ -170,3 +170,22 @@ def _num(value):
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         return Decimal(str(value)).normalize()
     return value
+
+
+def recompute(db: sqlite_utils.Database, archive_id: int) -> FormResult:
+    """The same form, same date and parameters as the submitted one, from today's data."""
+    from wengang.services.reports import compute_form  # noqa: PLC0415 - heavy, only when asked
+
+    row = db.execute("SELECT form_id, as_of, params_json FROM report_archive WHERE id = ?",
+                     [archive_id]).fetchone()
+    if row is None:
+        raise KeyError(f"没有编号为{archive_id}的报送存档")
+    params = json.loads(row[2] or "{}")
+    day = lambda key: dt.date.fromisoformat(params[key]) if params.get(key) else None  # noqa: E731
+    return compute_form(db, row[0], dt.date.fromisoformat(row[1]), by=params.get("by", "township"),
+                        period_from=day("period_from"), ref_date=day("ref_date"))
+
+
+def changes_since_submitted(db: sqlite_utils.Database, archive_id: int) -> list[CellChange]:
+    """三一致: which cells of a submitted form would now come out differently."""
+    return diff_since_submitted(db, archive_id, recompute(db, archive_id))

@@ -127,9 +127,15 @@ def open_database(path: str | Path = ":memory:", *, migrate: bool = True, passwo
             if existed and lock and auto_backup and backup.daily_backup_due(path):
                 backup.backup_before(db, "每日")
             if migrate and _pending_migrations(db):
-                if existed and lock and auto_backup:
-                    backup.backup_before(db, "升级前")
-                migrations.apply(db)
+                # Changing the schema is a write even for a read-only command: take the lock.
+                migrating = locking.acquire(path) if not lock else None
+                try:
+                    if existed and auto_backup:
+                        backup.backup_before(db, "升级前")
+                    migrations.apply(db)
+                finally:
+                    if migrating is not None:
+                        locking.release(migrating)
             audit.install_audit_triggers(db)
         except BaseException:
             db.close()
