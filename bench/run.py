@@ -9,7 +9,8 @@ short note (counts) for the table. ``ctx`` carries ``db_path``, ``db``, ``as_of`
 and is never filtered out by ``--only``. A module whose import fails is skipped with its reason,
 so operations for parts still being written never break the bench.
 
-Peak MiB is the process's resident memory at its highest during the operation (sampled every
+"cpu s" is the process's CPU time for the operation: on a shared or busy machine it shows the
+cost when wall-clock seconds are inflated by other programs. Peak MiB is the process's resident memory at its highest during the operation (sampled every
 10 ms from /proc; elsewhere the lifetime peak from getrusage), so it includes SQLite's cache.
 """
 
@@ -85,6 +86,7 @@ def discover(ops_dir: Path = HERE / "ops") -> list[tuple[str, list, bool]]:
         try:
             spec = importlib.util.spec_from_file_location(f"bench_ops_{path.stem}", path)
             module = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = module  # dataclasses in a plugin look their module up there
             spec.loader.exec_module(module)
             operations = list(module.OPERATIONS)
         except Exception as exc:  # noqa: BLE001 - a broken plugin must not stop the others
@@ -130,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     tmpdir = Path(tempfile.mkdtemp(prefix="wengang-bench-"))
     db_path = tmpdir / "bench.db"
     ctx = Context(db_path, open_database(db_path), args.as_of or default_as_of(), tmpdir, args.households, args.seed)
-    rows = [["operation", "scale", "seconds", "peak MiB", "note"]]
+    rows = [["operation", "scale", "seconds", "cpu s", "peak MiB", "note"]]
     failures = 0
     for _module, operations, always in discover():
         for name, setup, fn in operations:
@@ -140,17 +142,19 @@ def main(argv: list[str] | None = None) -> int:
                 if setup is not None:
                     setup(ctx)
                 with PeakMemory() as memory:
-                    started = time.perf_counter()
+                    started, cpu_started = time.perf_counter(), time.process_time()
                     note = fn(ctx)
                     seconds = time.perf_counter() - started
+                    cpu = time.process_time() - cpu_started
             except Exception as exc:  # noqa: BLE001 - report and go on
                 failures += 1
                 traceback.print_exc()
-                rows.append([name, "", "FAILED", "", f"{type(exc).__name__}: {exc}"[:80]])
+                rows.append([name, "", "FAILED", "", "", f"{type(exc).__name__}: {exc}"[:80]])
                 continue
             persons = ctx.extra.get("persons")
             scale = f"{ctx.households}户" + (f"/{persons}人" if persons else "")
-            rows.append([name, scale, f"{seconds:.2f}", f"{memory.peak:.0f}", "" if note is None else str(note)])
+            rows.append([name, scale, f"{seconds:.2f}", f"{cpu:.2f}", f"{memory.peak:.0f}",
+                         "" if note is None else str(note)])
             print(f"  {name}: {seconds:.2f} s", file=sys.stderr, flush=True)
     print(_table(rows))
     ctx.db.close()

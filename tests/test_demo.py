@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
 import pytest
 
@@ -166,6 +167,15 @@ def test_refuses_a_database_with_households_unless_replace(county):
     assert db["households"].count == 60
 
 
+def test_refuses_existing_organisations_and_replace_clears_them():
+    db = open_database(":memory:")
+    db["organisations"].insert({"name": "城关镇服装加工帮扶车间", "kind": "帮扶车间"})
+    with pytest.raises(DemoError, match="车间"):
+        build_demo(db, households=30, as_of=AS_OF)
+    build_demo(db, households=30, as_of=AS_OF, replace=True)
+    assert db["households"].count == 30
+
+
 def test_keeps_a_configured_installation(db):
     counts = build_demo(db, households=40, seed=1, as_of=AS_OF)
     assert installation(db).county == "测试县"
@@ -206,3 +216,34 @@ def test_nothing_is_dated_after_the_as_of_date(county, as_of):
         for column in columns:
             late = db.execute(f"SELECT count(*) FROM {table} WHERE {column} > ?", [as_of.isoformat()]).fetchone()[0]
             assert late == 0, (table, column)
+
+
+def _bench_runner():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "run.py"
+    spec = importlib.util.spec_from_file_location("bench_run", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_discovery_skips_broken_plugins(tmp_path, capsys):
+    bench = _bench_runner()
+    (tmp_path / "good.py").write_text("OPERATIONS = [('good.op', None, lambda ctx: 'ok')]\n", encoding="utf-8")
+    (tmp_path / "first.py").write_text("ALWAYS = True\nOPERATIONS = [('first.build', None, print)]\n",
+                                       encoding="utf-8")
+    (tmp_path / "broken.py").write_text("import no_such_module_here\nOPERATIONS = []\n", encoding="utf-8")
+    found = bench.discover(tmp_path)
+    assert [m[0] for m in found] == ["first", "good"]
+    assert "skipped: broken.py" in capsys.readouterr().err
+
+
+def test_bench_run_prints_the_table(capsys):
+    bench = _bench_runner()
+    assert bench.main(["--households", "30", "--only", "status"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split()[:5] == ["operation", "|", "scale", "|", "seconds"]
+    assert "demo.build" in out and "status.materialize" in out and "quality.run" not in out

@@ -208,3 +208,52 @@ def test_f9_by_village_groups_villages_under_their_township_with_subtotals(demo)
         assert sub.values["connected"] == sum(r.values["connected"] for r in members)
     areas = [r for r in result.rows if r.kind == "area"]
     assert result.total().values["connected"] == sum(r.values["connected"] for r in areas)
+
+
+def test_a_new_form_is_only_a_new_declaration(db, factory, tmp_path, monkeypatch):
+    """A province's own form: one JSON file next to the others, no code."""
+    import json
+    import shutil
+
+    from wengang.paths import resource_path
+    from wengang.services.reports import forms
+
+    folder = tmp_path / "forms"
+    shutil.copytree(resource_path("forms"), folder)
+    (folder / "returned.json").write_text(json.dumps({
+        "id": "returned", "number": "F10", "title": "{area}{year}年返乡回流人员统计表",
+        "filters": {"person": "poor"},
+        "header": [{"label": "{level_label}", "key": "area"},
+                   {"label": "返乡回流", "children": [{"label": "人数", "key": "returned"},
+                                                   {"label": "其中再输出", "key": "replaced"},
+                                                   {"label": "再输出率(%)", "key": "rate"}]}],
+        "columns": [{"key": "returned", "source": "person", "where": "returned"},
+                    {"key": "replaced", "source": "person", "where": "returned & replaced"},
+                    {"key": "rate", "formula": "percent", "of": ["replaced", "returned"], "decimals": 1}],
+    }, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setattr(forms, "resource_path", lambda *parts: tmp_path.joinpath(*parts))
+    forms._load_all.cache_clear()
+    forms.populations.cache_clear()
+    try:
+        a = factory.person(factory.household("甲镇", "一村"))
+        factory.spell(a, "2022-05-01", "2023-02-28")
+        factory.spell(a, "2023-04-01", None)
+        b = factory.person(factory.household("甲镇", "一村"), birth=dt.date(1990, 1, 1))
+        factory.spell(b, "2022-05-01", "2023-03-31")
+        assert [f.number for f in list_forms()][-1] == "F10"
+        result = compute_form(db, "F10", AS_OF)
+        assert result.title == "测试县2023年返乡回流人员统计表"
+        row = result.row("甲镇").values
+        assert (row["returned"], row["replaced"], row["rate"]) == (2, 1, Decimal("50.0"))
+        assert cell_persons(db, "F10", AS_OF, None, "replaced") == [a]
+    finally:
+        forms._load_all.cache_clear()
+        forms.populations.cache_clear()
+
+
+def test_dates_are_read_as_caseworkers_write_them_and_bad_ones_refused(db):
+    assert compute_form(db, "F1", "2023年6月30日").as_of == dt.date(2023, 6, 30)
+    with pytest.raises(FormError, match="不是可识别的日期"):
+        compute_form(db, "F1", "6/31")
+    with pytest.raises(FormError, match="晚于截止日"):
+        compute_form(db, "F4", AS_OF, period_from="2023-07-01")

@@ -140,3 +140,14 @@ def test_cli_errors_are_chinese_and_exit_2(db_file, capsys):
     assert main(["--db", str(db_file), "report", "F1", "--as-of", AS_OF, "--cell", "火星,ly"]) == 2
     assert "没有“火星”这一行" in capsys.readouterr().err
     assert main(["--db", str(db_file), "report", "F1", "--as-of", AS_OF]) == 2
+
+
+def test_csv_of_a_two_level_table_starts_with_the_area_name(db, factory, tmp_path):
+    for county_name in ("东县", "西县"):
+        village = factory.areas.ensure([("county", county_name), ("township", county_name + "镇"), ("village", "村")])
+        hh = db["households"].insert({"hh_no": county_name, "area_id": village, "hh_type": "脱贫户"}).last_pk
+        p = factory.person(hh, birth=_birth())
+        db["spot_checks"].insert({"person_id": p, "check_date": "2023-06-10", "phone_connected": 1})
+    rows = list(csv.reader(write_form_csv(compute_form(db, "F9", AS_OF), tmp_path / "f9.csv").open(encoding="utf-8-sig")))
+    assert rows[0][:3] == ["乡镇（街道）", "县(市、区)", "电话接通情况/人数(人)"]
+    assert [r[:3] for r in rows[1:]] == [["合计", "合计", "2"], ["东县镇", "东县", "1"], ["西县镇", "西县", "1"]]

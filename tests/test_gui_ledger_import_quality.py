@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from gui_support import AS_OF, county_path, make_window, small_county, wait_idle  # noqa: F401
+from gui_support import county_path, make_window, small_county, wait_idle  # noqa: F401
 
 pytestmark = pytest.mark.gui
 SAMPLES = Path("/work/shared/samples")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from gui_support import AS_OF, county_path, make_window, small_county, wait_idle  # noqa: F401
+from gui_support import AS_OF, county_path, make_window, small_county  # noqa: F401
 from wengang.domain.status import AsOf
 from wengang.gui.registry import dialogs
 from wengang.store.status import person_statuses
@@ -124,3 +124,23 @@ def test_person_page_shows_history_and_members(qtbot, make_window, county_path):
     assert page.timeline.spells[0]["region"] == "县内"
     assert "已返乡" in page.identity_form.itemAt(page.identity_form.rowCount() - 1,
                                                  page.identity_form.ItemRole.FieldRole).widget().text()
+
+
+def test_filter_bar_filters_in_sql(qtbot, make_window, county_path):
+    small_county(county_path)
+    context, window = make_window(county_path)
+    tab = window.show_tab("登记")
+    tab.employed.setCurrentIndex(tab.employed.findText("目前务工"))
+    assert _names(tab.persons) == ["张三"]  # 李四 came back on 06-10, 王五 never went
+    tab.employed.setCurrentIndex(tab.employed.findText("目前未务工"))
+    assert sorted(_names(tab.persons)) == ["李四", "王五"]
+    tab.employed.setCurrentIndex(0)
+    tab.hh_type.setCurrentIndex(tab.hh_type.findText("监测户"))
+    assert tab.persons.rowCount() == 0 and tab.count_label.text() == "共 0 人"
+    tab.hh_type.setCurrentIndex(0)
+    tab.tables.setCurrentIndex(1)  # households: search by 户主
+    window.search.setText("李四")
+    window.search.fire_now()
+    assert tab.households.rowCount() == 1 and tab.households.index(0, 3).data() == "李四"
+    tab.tables.setCurrentIndex(0)  # the person table catches up with the search when shown
+    assert _names(tab.persons) == ["李四"]

@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMenu
 
-from gui_support import AS_OF, county_path, make_window, small_county, wait_idle  # noqa: F401
-from wengang.store.db import get_setting, open_database
+from gui_support import county_path, make_window, small_county, wait_idle  # noqa: F401
+from wengang.store.db import get_setting
 
 pytestmark = pytest.mark.gui
 
@@ -88,7 +88,7 @@ def test_as_of_date_is_global(qtbot, make_window, county_path):
     ledger = window.show_tab("台账")
     registry = window.show_tab("登记")
     window.as_of_edit.set_date(dt.date(2023, 12, 31))
-    assert context.as_of == dt.date(2023, 12, 31)
+    qtbot.waitUntil(lambda: context.as_of == dt.date(2023, 12, 31))  # after the typing pause
     assert registry.persons.filter.as_of == dt.date(2023, 12, 31)
     assert not ledger.isVisible() and ledger.stale  # refreshed when shown, not now
     assert window.hosts["报表"].page is None  # never shown: never built
@@ -119,10 +119,23 @@ def test_welcome_page_builds_the_demo_county(qtbot, make_window, county_path, mo
     window.welcome.demo_button.click()
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.tabs, timeout=20000)
     wait_idle(qtbot, context)
-    db = open_database(county_path)
-    assert db.execute("SELECT count(*) FROM households").fetchone()[0] == 30
-    db.close()
-    assert window.navigator.model_.rowCount() >= 1
+    assert context.db.execute("SELECT count(*) FROM households").fetchone()[0] == 30
+    assert window.navigator.model_.rowCount() >= 1 and window.navigator_dock.isVisible()
+    # Every tab opens on the demo county, with content.
+    from wengang.gui.tab import Tab
+    for title in window.hosts:
+        tab = window.show_tab(title)
+        wait_idle(qtbot, context)
+        assert isinstance(tab, Tab) and "此功能尚未安装" not in " ".join(
+            label.text() for label in tab.findChildren(type(window.status_label)))
+    overview = window.tab("概览")
+    qtbot.waitUntil(lambda: overview.overview is not None and overview.overview.persons > 0)
+    assert window.tab("登记").persons.rowCount() > 30
+    qtbot.waitUntil(window.tab("台账").is_ready)
+    assert window.tab("台账").model.rowCount() > 0
+    report = window.tab("报表")
+    qtbot.waitUntil(lambda: report.result is not None)
+    assert report.model.index(report.model.depth, 0).data() == "合计"
 
 
 def test_wengang_gui_command_runs_the_window(county_path, monkeypatch, qapp):

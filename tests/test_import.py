@@ -279,3 +279,44 @@ def test_ten_thousand_persons_import_time(db, tmp_path):
     print(f"\n10,000-person import: {elapsed:.2f} s")
     assert result.ok and result.added == 10_000
     assert elapsed < 30
+
+
+def test_control_characters_and_warnings_reach_the_workbook(db, tmp_path):
+    rows = person_rows(3)
+    rows[0][10] = "张\x1b三"
+    rows[1][15] = "12345"      # phone: a warning only
+    rows[2][5] = "富裕户"      # 户类型: an error
+    path = tmp_path / "p.csv"  # a CSV can carry control characters a workbook cannot
+    path.write_text("\n".join(",".join("" if c is None else str(c) for c in r) for r in [PERSON_HEADERS, *rows]),
+                    encoding="utf-8")
+    result = import_file(db, "persons", path, errors_path=tmp_path / "out" / "e.xlsx")
+    assert not result.ok and result.errors_path == tmp_path / "out" / "e.xlsx"
+    ws = load_workbook(result.errors_path)["导入数据"]
+    assert ws.cell(row=2, column=11).value == "张三"
+    assert "提醒 联系电话" in ws.cell(row=3, column=17).value
+    assert "户类型" in ws.cell(row=4, column=17).value
+    listing = list(load_workbook(result.errors_path)["错误清单"].iter_rows(min_row=2, values_only=True))
+    assert listing[0] == (4, "户类型", result.errors[0].message, "错误")
+    assert any(r[3] == "提醒" and r[1] == "联系电话" for r in listing)
+
+
+def test_month_precision_start_matches_a_spell_typed_to_the_day(db, tmp_path):
+    import_file(db, "persons", write_xlsx(tmp_path / "p.xlsx", PERSON_HEADERS, person_rows(1)))
+    row = [pid(1), "人1", "省外", "自主外出务工", "浙江省", "宁波市", "鄞州区", "甲", "制造业", "2023-04-15", None, None, 4000]
+    assert import_file(db, "employment", write_xlsx(tmp_path / "a.xlsx", WORK_HEADERS, [row])).added == 1
+    row[9], row[10], row[11] = "2023年04月", "2023年10月", "合同到期"
+    result = import_file(db, "employment", write_xlsx(tmp_path / "b.xlsx", WORK_HEADERS, [row]))
+    assert (result.added, result.changed) == (0, 1)
+    assert db.execute("SELECT start_date, end_date FROM employment_spells").fetchall() == [("2023-04-15", "2023-10-31")]
+
+
+def test_an_unconfigured_installation_learns_its_place_from_the_export(tmp_path):
+    from wengang.store.areas import installation
+    from wengang.store.db import open_database
+
+    db = open_database(":memory:")
+    headers = ["省", "市", "县", "乡", "村", "户编号", "户类型", "姓名", "证件号码", "与户主关系"]
+    row = ["甘肃省", "张掖市", "测试县", "城关镇", "城关村", "62070200000001", "脱贫户", "张三", pid(1), "户主"]
+    assert import_file(db, "auto", write_xlsx(tmp_path / "p.xlsx", headers, [row])).ok
+    place = installation(db)
+    assert (place.province, place.city, place.county) == ("甘肃省", "张掖市", "测试县")

@@ -98,3 +98,17 @@ def test_cli_runs_as_a_program(tmp_path):
                            "--dry-run"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "新增53" in proc.stdout
+
+
+def test_cli_unreadable_and_unknown_files(tmp_path, capsys):
+    dbp = _cli_db(tmp_path)
+    junk = tmp_path / "坏.xlsx"
+    junk.write_bytes(b"not a workbook")
+    assert main(["--db", str(dbp), "import", "auto", str(junk)]) == 1
+    assert "文件：无法读取Excel文件" in capsys.readouterr().err
+    other = write_xlsx(tmp_path / "其他.xlsx", ["甲", "乙"], [["1", "2"]])
+    assert main(["--db", str(dbp), "import", "auto", str(other)]) == 1
+    assert "无法判断这是哪类数据" in capsys.readouterr().err
+    missing = write_xlsx(tmp_path / "缺列.xlsx", ["证件号码", "姓名"], [[pid(1), "张三"]])
+    assert main(["--db", str(dbp), "import", "employment", str(missing)]) == 1
+    assert "第1行 开始时间：缺少必填列“开始时间”" in capsys.readouterr().err

@@ -150,7 +150,7 @@ def test_write_xlsx(db, county, tmp_path):
     assert calls[-1] == (5, 5)
     book = openpyxl.load_workbook(path)
     sheet = book.active
-    assert sheet["A1"].value == "劳动力底数清单"
+    assert sheet["A1"].value == "劳动力底数清单" and sheet["A1"].font.b and sheet.row_dimensions[1].height == 30
     assert "A1:" in str(sheet.merged_cells) and "2023年06月30日" in sheet["A2"].value
     header = [c.value for c in sheet[3]]
     assert header[:3] == ["序号", "乡镇（街道）", "行政村（社区）"]
@@ -215,3 +215,26 @@ def test_statuses_reused_until_a_write(db, county, monkeypatch):
                    [county["last_only"]])
     assert names(ledger_query(db, "not-yet", AS_OF)) == []  # 甲 went out again: statuses re-derived
     assert len(calls) == 2
+
+
+def test_lists_agree_with_the_forms():
+    """A list's row count is the form's cell: same statuses, same population (demo county)."""
+    from wengang.services.demo.builder import build_demo
+    from wengang.services.reports.engine import compute_form
+    from wengang.store.db import open_database
+
+    database = open_database(":memory:")
+    as_of = dt.date(2023, 6, 30)
+    build_demo(database, 300, seed=7, as_of=as_of)
+    f1 = compute_form(database, "employment", as_of).total().values
+    f5 = compute_form(database, "not-yet-employed", as_of).total().values
+    f6 = compute_form(database, "relocation", as_of).total().values
+    f3 = compute_form(database, "targets", as_of).total().values
+    assert ledger_query(database, "last-year", as_of).count() == f1["ly"] > 0
+    assert ledger_query(database, "this-year", as_of).count() == f1["ty"] > 0
+    assert ledger_query(database, "not-yet", as_of).count() == f5["not_yet"] > 0
+    assert ledger_query(database, "relocated", as_of).count() == f6["labour"] > 0
+    # Someone on a post who also started another job is still on the post ledger.
+    assert ledger_query(database, "posts", as_of).count() == f3["posts_now"] > 0
+    assert ledger_query(database, "workshops", as_of).count() == f3["ws_persons_now"] > 0
+    database.close()

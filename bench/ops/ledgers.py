@@ -33,9 +33,45 @@ def _masked_csv(ctx) -> str:
     return f"{rows} 行"
 
 
+def _qt() -> None:
+    """Untimed: the QGuiApplication and the bundled font (the GUI has them already)."""
+    import os  # noqa: PLC0415
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from wengang.gui.printing import _ensure_app  # noqa: PLC0415
+
+    _ensure_app()
+
+
+def _ledger_pdf(ctx) -> str:
+    """The first 5 pages of the labour list (30 rows a page) as a PDF."""
+    from wengang.gui.printing import write_ledger_pdf  # noqa: PLC0415
+
+    query = ledger_query(ctx.db, "labour", ctx.as_of, mask=True)
+    pages = write_ledger_pdf(query, ctx.tmpdir / "labour.pdf", limit=150)
+    return f"{pages} 页"
+
+
+def _form_pdf(ctx) -> str:
+    """F1 by village (about 150 rows: a several-page form) as a PDF, form computed untimed."""
+    from wengang.gui.printing import write_form_pdf  # noqa: PLC0415
+
+    pages = write_form_pdf(ctx.extra["f1_village"], ctx.tmpdir / "f1-village.pdf")
+    return f"{pages} 页"
+
+
+def _setup_form_pdf(ctx) -> None:
+    from wengang.services.reports.engine import compute_form  # noqa: PLC0415
+
+    _qt()
+    ctx.extra["f1_village"] = compute_form(ctx.db, "employment", ctx.as_of, by="village")
+
+
 OPERATIONS = [(f"台账 {ledger.id} → xlsx", None, _export(ledger.id)) for ledger in list_ledgers()] + [
     ("台账 labour → csv（脱敏）", None, _masked_csv),
     ("台账 labour 翻到最后一页", None, _page_deep),
+    ("台账 labour 前150人 → PDF", lambda ctx: _qt(), _ledger_pdf),
+    ("F1 按村 → PDF", _setup_form_pdf, _form_pdf),
 ]
 
 
@@ -64,7 +100,10 @@ def main() -> None:  # pragma: no cover - a manual tool
         persons = db.execute("SELECT count(*) FROM persons").fetchone()[0]
         print(f"{persons} 人，截止日期 {as_of}")
         ctx = SimpleNamespace(db=db, as_of=as_of, tmpdir=Path(tmp))
-        for name, _setup, fn in OPERATIONS:
+        ctx.extra = {}
+        for name, setup, fn in OPERATIONS:
+            if setup:
+                setup(ctx)
             started = time.perf_counter()
             result = fn(ctx)
             print(f"{name:<28} {time.perf_counter() - started:7.2f} 秒  {result}")

@@ -122,7 +122,10 @@ class MainWindow(QMainWindow):
         bar.addWidget(QLabel(self.tr(" 数据截止日期 ")))
         self.as_of_edit = DateEdit(self.context.as_of)
         self.as_of_edit.setToolTip(self.tr("所有页面的统计、台账和状态都按这一天计算"))
-        self.as_of_edit.dateChanged.connect(lambda _q: self.context.set_as_of(self.as_of_edit.value()))
+        # Debounced: typing a year digit by digit should not recompute every tab four times.
+        self._as_of_timer = QTimer(self, singleShot=True, interval=350)
+        self._as_of_timer.timeout.connect(lambda: self.context.set_as_of(self.as_of_edit.value()))
+        self.as_of_edit.dateChanged.connect(lambda _q: self._as_of_timer.start())
         bar.addWidget(self.as_of_edit)
         bar.addSeparator()
         self.search = SearchBox()
@@ -188,12 +191,15 @@ class MainWindow(QMainWindow):
         self.status_label.setText(f"数据截止 {self.context.as_of}　地区：{place or '全部'}")
 
     def show_welcome_if_empty(self) -> None:
-        self.stack.setCurrentWidget(self.welcome if is_empty(self.context) else self.tabs)
+        empty = is_empty(self.context)
+        self.stack.setCurrentWidget(self.welcome if empty else self.tabs)
+        self.navigator_dock.setVisible(not empty)  # nothing to navigate yet
 
     def _data_changed(self) -> None:
         if self.stack.currentWidget() is self.welcome and not is_empty(self.context):
             self.navigator.reload()
             self.stack.setCurrentWidget(self.tabs)
+            self.navigator_dock.setVisible(True)
         self.update_title()
 
     def tab(self, title: str) -> Tab:
@@ -210,6 +216,7 @@ class MainWindow(QMainWindow):
 
     def show_tab(self, title: str) -> Tab:
         self.stack.setCurrentWidget(self.tabs)
+        self.navigator_dock.setVisible(True)
         self.tabs.setCurrentWidget(self.hosts[title])
         return self.tab(title)
 
@@ -305,6 +312,10 @@ class MainWindow(QMainWindow):
         state = self.context.settings.value("main_window/state")
         if state is not None:
             self.restoreState(state)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt
+        super().showEvent(event)
+        self.stack.currentWidget().setFocus()  # not the date field: a stray keystroke would change it
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt
         self.context.settings.setValue("main_window/geometry", self.saveGeometry())

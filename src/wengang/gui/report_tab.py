@@ -34,7 +34,6 @@ from wengang.gui.report_model import FormResultModel
 from wengang.gui.service_access import attr
 from wengang.gui.tab import Tab, not_installed
 from wengang.gui.widgets.date_edit import DateEdit
-from wengang.gui.widgets.progress import run_with_progress
 from wengang.gui.widgets.save_dialog import ask_save_path
 from wengang.services.reports.model import FormResult
 
@@ -148,10 +147,7 @@ class ReportTab(Tab):
         self.needs_ref = bool(attr(form, "needs_ref_date")) or str(attr(form, "id", 0)).upper() == "F3"
         for w in (self.ref_label, self.ref_date):
             w.setVisible(self.needs_ref)
-        if self.isVisible():
-            self.refresh()
-        else:
-            self.stale = True
+        self.mark_stale()
 
     def request(self) -> dict:
         """How the form is asked for (also what the drill-down passes back to the engine)."""

@@ -152,7 +152,8 @@ def _targets_paragraphs(f3: FormResult, text: _Text) -> list[str]:
         return _fmt(row.values.get(key), f3.column(key).decimals if key in available else 0)
 
     paragraphs: list[str] = []
-    if {keys["target"], keys["actual"], keys["completion"]} <= available:
+    # No targets set (the GUI computes F3 anyway): no completion paragraph, only posts/workshops.
+    if {keys["target"], keys["actual"], keys["completion"]} <= available and value(total, "target"):
         parts = "；".join(text("f3_part", area=r.label, actual=fmt(r, "actual"), completion=fmt(r, "completion"))
                          for r in rows)
         paragraphs.append(text("f3_total", date=_date_text(f3.as_of), actual=fmt(total, "actual"),

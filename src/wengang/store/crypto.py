@@ -1,7 +1,7 @@
 """Optional encryption at rest with SQLCipher (``sqlcipher3``) — no home-made cryptography.
 
-The package is an optional extra (``pip install wengang[crypto]``): without it everything
-else works and :func:`available` is false. An encrypted database is opened with
+``sqlcipher3`` is a dependency; should its wheel be missing on some platform, everything
+else still works and :func:`available` is false. An encrypted database is opened with
 ``open_database(path, password=...)``; a wrong password raises :class:`WrongPasswordError`
 before anything is written. Backups of an encrypted database are made with
 ``sqlcipher_export`` into a file keyed with the same key, so they stay encrypted.

@@ -8,7 +8,7 @@ import sys
 from wengang.cli.common import open_db, print_table
 from wengang.services.rules.export import write_quality_workbook
 from wengang.services.rules.quality import findings, run_quality
-from wengang.services.rules.subsidies import current_rule_set, entitlement_details
+from wengang.services.rules.subsidies import current_rule_set, entitlement_details, org_entitlements
 
 
 def _date(text: str) -> dt.date:
@@ -47,6 +47,13 @@ def run(args) -> int:
         by_kind.setdefault(row["kind"], []).append(row["amount"] - row["paid_amount"])
     if by_kind:
         print_table(["补贴类型", "人数", "未发金额（元）"], [[k, len(v), f"{sum(v):.0f}"] for k, v in by_kind.items()])
+    orgs = org_entitlements(db, rule_set, as_of, year=as_of.year - 1)
+    if orgs:
+        names = dict(db.execute("SELECT id, name FROM organisations").fetchall())
+        print(f"\n{as_of.year - 1}年吸纳就业奖补应享未享的单位：{len(orgs)}个")
+        print_table(["单位", "补贴类型", "吸纳人数", "应享（元）", "已享（元）"],
+                    [[names.get(o.org_id, o.org_id), o.kind, o.persons, f"{o.amount:.0f}", f"{o.paid_amount:.0f}"]
+                     for o in orgs])
     if args.out:
         try:
             path = write_quality_workbook(summary, findings(db), args.out, owed)

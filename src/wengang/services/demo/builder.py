@@ -149,13 +149,17 @@ def build_demo(db: sqlite_utils.Database, households: int = 2000, seed: int = 1,
     if households < 20:
         raise DemoError("示范县至少要20户")
     existing = db.execute("SELECT count(*) FROM households").fetchone()[0]
-    if existing and not replace:
-        raise DemoError(f"数据库中已有{existing}户数据，示范县只能建在空数据库中；"
+    # organisations and sites have unique names the demo would collide with
+    others = db.execute("SELECT (SELECT count(*) FROM organisations) + (SELECT count(*) FROM relocation_sites)"
+                        ).fetchone()[0]
+    if (existing or others) and not replace:
+        held = f"{existing}户数据" if existing else f"{others}个车间/企业/安置点"
+        raise DemoError(f"数据库中已有{held}，示范县只能建在空数据库中；"
                         "如确实要用示范县覆盖现有全部数据，请加 --replace")
     as_of = as_of or default_as_of()
     report = progress or (lambda _step, _total, _message: None)
     with _audit_suspended(db), _big_cache(db), db.atomic():
-        if existing:
+        if replace:
             report(0, STEPS, "清空现有数据")
             wipe_county(db)
         return _Builder(db, households, seed, as_of, report).run()
@@ -441,10 +445,12 @@ class _Builder:
         self.counts["households"] = _insert(db, self.stamps, "households", (
             "id", "hh_no", "area_id", "head_name", "hh_type", "monitor_category", "exit_year", "relocated",
             "site_id", "placement", "address", "phone"), hh_rows)
+        self.report(5, STEPS, "写入人")
         self.counts["persons"] = _insert(db, self.stamps, "persons", (
             "id", "household_id", "person_no", "name", "id_number", "gender", "birth_date", "relation",
             "education", "student_status", "health", "labour_skill", "phone", "phone_is_landline",
             "pinyin_initials", "verified_at"), person_rows)
+        self.report(5, STEPS, "写入务工就业记录")
         self.counts["employment_spells"] = _insert(db, self.stamps, "employment_spells", SPELL_COLUMNS,
                                                    [s.row() for s in self.spells])
         self.counts["welfare_posts"] = _insert(db, self.stamps, "welfare_posts", (
@@ -458,10 +464,12 @@ class _Builder:
         self.counts["surveys"] = _insert(db, self.stamps, "surveys", (
             "person_id", "survey_date", "willing", "planned_month", "reason", "measure"),
             extras.surveys(r, self.members, employed_now, as_of))
+        self.report(6, STEPS, "就业服务")
         service_rows = extras.services(r, self.members, self.townships, as_of)
         self.counts["services"] = _insert(db, self.stamps, "services", ("person_id", "service_date", "kind", "provider"),
                                           service_rows)
         trained = {row[0] for row in service_rows if row[2] == "免费培训"}
+        self.report(6, STEPS, "补贴")
         subsidy_rows = extras.person_subsidies(r, self.spells, trained, as_of)
         subsidy_rows += extras.org_subsidies(r, self.orgs, self.spells, as_of)
         self.counts["subsidies"] = _insert(db, self.stamps, "subsidies", (

@@ -34,6 +34,15 @@ def _audit_batch(db: sqlite_utils.Database, batch_id: int):
     return audit_batch(db, batch_id)
 
 
+def _backup_before_import(db: sqlite_utils.Database) -> None:
+    """A rotating backup of the file before a real import writes (nothing for :memory:)."""
+    try:
+        from wengang.store.backup import backup_before  # noqa: PLC0415 - optional until it ships
+    except ImportError:
+        return
+    backup_before(db, "导入前")
+
+
 class _Rollback(Exception):
     """Raised inside the transaction to undo a dry run or a rejected file."""
 
@@ -75,6 +84,7 @@ def _save_findings(ctx: WriteContext) -> None:
             open_findings.add(key)
             rows.append((rule, person_id, household_id, issue.field, issue.message, ctx.batch_id))
     if rows:
+        # executemany: one statement for thousands of warnings (still inside the import's atomic()).
         ctx.db.conn.executemany(
             "INSERT INTO quality_findings(rule, person_id, household_id, field, message, batch_id) "
             "VALUES (?, ?, ?, ?, ?, ?)", rows)
@@ -91,8 +101,10 @@ def _run(db: sqlite_utils.Database, path: Path, kind: str | None, *, write: bool
         return _Run(kind, None, Counts(), {}, problems)
     parsed = parse_table(kind_spec(kind), table, progress)
     run = _Run(kind, parsed, Counts(), {}, [])
-    if any(i.row == table.header_row and "缺少必填列" in i.message for i in parsed.errors):
+    if parsed.missing_columns:
         return run  # without the columns there is nothing to resolve
+    if write and not parsed.errors:
+        _backup_before_import(db)
     try:
         with db.atomic():
             batch_id = db.execute(
@@ -160,7 +172,9 @@ def import_file(db: sqlite_utils.Database, kind: str | None, path: str | Path, *
         added=run.counts.added, changed=run.counts.changed, unchanged=run.counts.unchanged,
         errors=errors, warnings=_sorted(parsed.warnings) if parsed else [], dry_run=dry_run,
         unknown_columns=parsed.unknown if parsed else [], details=run.details)
-    if errors and parsed is not None:
+    # The workbook is written for errors, or for warnings when the caller asked for one by path
+    # (the GUI's 保存错误清单 on a file that only has 提醒).
+    if parsed is not None and (errors or (errors_path and parsed.warnings)):
         target = Path(errors_path) if errors_path else default_errors_path(path)
         write_errors_workbook(parsed, target)
         result.errors_path = target

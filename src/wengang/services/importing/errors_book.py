@@ -32,11 +32,13 @@ def default_errors_path(source: Path) -> Path:
 
 
 def write_errors_workbook(parsed: Parsed, path: Path) -> Path:
-    """Write the workbook for ``parsed`` (rows with errors are marked, all rows kept)."""
+    """Write the workbook for ``parsed``: all rows kept, errors (then 提醒 warnings) per row."""
     table = parsed.table
     by_row: dict[int, list[str]] = defaultdict(list)
     for issue in parsed.errors:
         by_row[issue.row].append(f"{issue.field}：{issue.message}")
+    for issue in parsed.warnings:  # listed after the errors; they never block an import
+        by_row[issue.row].append(f"提醒 {issue.field}：{issue.message}")
     bad = parsed.bad_cells
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("导入数据")
@@ -65,14 +67,16 @@ def write_errors_workbook(parsed: Parsed, path: Path) -> Path:
             cells.append(cell)
         cells.extend(WriteOnlyCell(ws, value="") for _ in range(width - len(cells)))
         note = WriteOnlyCell(ws, value=_safe(f"第{row_no}行 " + "；".join(problems)))
-        note.font = ERROR_FONT
+        if any(not p.startswith("提醒") for p in problems):
+            note.font = ERROR_FONT
         note.alignment = Alignment(wrap_text=False)
         cells.append(note)
         ws.append(cells)
     listing = wb.create_sheet("错误清单")
-    listing.append([WriteOnlyCell(listing, value=t) for t in ("原表行号", "字段", "问题")])
-    for issue in sorted(parsed.errors, key=lambda i: i.row):
-        listing.append([issue.row, _safe(issue.field), _safe(issue.message)])
+    listing.append([WriteOnlyCell(listing, value=t) for t in ("原表行号", "字段", "问题", "类别")])
+    issues = [(i, "错误") for i in parsed.errors] + [(i, "提醒") for i in parsed.warnings]
+    for issue, label in sorted(issues, key=lambda p: (p[1] != "错误", p[0].row)):
+        listing.append([issue.row, _safe(issue.field), _safe(issue.message), label])
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path

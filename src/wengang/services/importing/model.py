@@ -15,6 +15,8 @@ class Issue(NamedTuple):
     message: str
 
     def text(self) -> str:
+        if self.row <= 0:  # about the whole file (unreadable, unknown kind)
+            return f"{self.field}：{self.message}"
         return f"第{self.row}行 {self.field}：{self.message}"
 
 

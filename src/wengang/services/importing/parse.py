@@ -38,6 +38,7 @@ class Parsed:
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
     bad_cells: set[tuple[int, int]] = field(default_factory=set)  # (table index, column)
+    missing_columns: bool = False
 
     def column_of(self, key: str) -> int | None:
         return next((c for c, f in self.columns if f.key == key), None)
@@ -76,6 +77,7 @@ def parse_table(spec: KindSpec, table: Table, progress: Progress | None = None) 
         if f.required and f.key not in present:
             parsed.errors.append(Issue(table.header_row, f.label, f"缺少必填列“{f.label}”，请检查表头"))
     if parsed.errors:
+        parsed.missing_columns = True
         return parsed
     parsers = [(col, f, parser_for(f)) for col, f in columns]
     total = len(table.rows)

@@ -81,7 +81,8 @@ def _decode(data: bytes) -> str:
     raise ReadError("无法识别CSV文件的编码，请另存为UTF-8或GBK编码")
 
 
-def _raw_rows(path: Path) -> tuple[str, list[list[object]]]:
+def _text_rows(path: Path) -> tuple[str, list[list[str]]]:
+    """The first non-empty sheet (or the CSV) as rows of text, converted row by row (memory)."""
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
         text = _decode(path.read_bytes())
@@ -89,18 +90,18 @@ def _raw_rows(path: Path) -> tuple[str, list[list[object]]]:
             dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
         except csv.Error:
             dialect = csv.excel
-        return path.stem, [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+        return path.stem, [[cell_text(c) for c in r] for r in csv.reader(io.StringIO(text), dialect)]
     if suffix in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
         try:
             workbook = CalamineWorkbook.from_path(str(path))
-        except Exception as exc:  # calamine raises its own error types per format
+            # The first sheet that has any rows (exports sometimes put a cover sheet first).
+            for name in workbook.sheet_names:
+                rows = [[cell_text(c) for c in r] for r in workbook.get_sheet_by_name(name).iter_rows()]
+                if any(any(r) for r in rows):
+                    return name, rows
+        except Exception as exc:  # calamine raises its own error types per format and cell
             raise ReadError(f"无法读取Excel文件{path.name}：{exc}") from exc
-        # The first sheet that has any rows (exports sometimes put a cover sheet first).
-        for name in workbook.sheet_names:
-            rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            if any(any(c not in (None, "") for c in r) for r in rows):
-                return name, rows
-        return workbook.sheet_names[0] if workbook.sheet_names else "", []
+        return (workbook.sheet_names[0] if workbook.sheet_names else ""), []
     raise ReadError(f"不支持的文件类型“{path.suffix}”，请使用.xlsx、.xls或.csv文件")
 
 
@@ -125,8 +126,7 @@ def read_table(path: str | Path) -> Table:
     path = Path(path)
     if not path.exists():
         raise ReadError(f"找不到文件：{path}")
-    sheet, raw = _raw_rows(path)
-    text_rows = [[cell_text(c) for c in r] for r in raw]
+    sheet, text_rows = _text_rows(path)
     if not text_rows:
         raise ReadError(f"文件{path.name}是空的")
     h = _header_index(text_rows)

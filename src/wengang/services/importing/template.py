@@ -31,7 +31,7 @@ def field_rule(f: FieldSpec) -> str:
     """What a caseworker may write in this column."""
     if f.parse == "code":
         code_list = codes(f.code or f.key)
-        allowed = "、".join(code_list.values)
+        allowed = "；".join(code_list.values)  # values may contain 、 (农、林、牧、渔业)
         rule = f"可填：{allowed}" + ("（也可填其他文字）" if code_list.free_text else "")
     else:
         rule = _RULES.get(f.parse, "")

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from wengang.domain.codes import labour_skills, not_student_values
+from wengang.domain.dates import DateError, parse_date
 from wengang.domain.phones import LANDLINE, phone_problem
 from wengang.domain.pinyin import initials
 from wengang.services.importing.model import Counts
 from wengang.services.importing.parse import PROGRESS_EVERY, Parsed, Progress, Record
 from wengang.services.importing.places import Place, derive_region, split_place
 from wengang.services.importing.upsert import Upserter
-from wengang.store.areas import AreaCache, Installation
+from wengang.store.areas import AreaCache, Installation, installation, set_installation
 
 # Parsed keys that identify or describe the person rather than being stored on the record.
 _PERSON_REF = ("id_number", "name", "gender", "birth_date")
@@ -118,8 +119,20 @@ def _site_id(ctx: WriteContext, record: Record, sites: dict[str, int], township_
     return sites[name]
 
 
+def _learn_installation(ctx: WriteContext) -> None:
+    """An installation without its 省/县 takes them from an export's 省/市/县 columns (DOMAIN.md)."""
+    if ctx.home.configured or "province" not in ctx.parsed.present:
+        return
+    first = next((r for r in ctx.parsed.records if r.values.get("province") and r.values.get("county")), None)
+    if first is not None:
+        v = first.values
+        set_installation(ctx.db, v["province"], v.get("city"), v["county"])
+        ctx.home = installation(ctx.db)
+
+
 def write_persons(ctx: WriteContext) -> None:
     db, parsed = ctx.db, ctx.parsed
+    _learn_installation(ctx)
     areas = AreaCache(db)
     sites = {r[0]: r[1] for r in db.execute("SELECT name, id FROM relocation_sites")}
     households = Upserter(db, "households", ("hh_no",), HOUSEHOLD_COLUMNS, ctx.batch_id)
@@ -260,10 +273,32 @@ def _spell_warnings(ctx: WriteContext, record: Record, pid: int, person: tuple) 
         ctx.warn(record, "id_number", f"在校生（{student}）却有务工记录", pid)
 
 
+def _month_only(ctx: WriteContext, record: Record, key: str) -> bool:
+    """Was this date written to the month only ("2023年05月")? Then its day is not a fact."""
+    col = ctx.parsed.column_of(key)
+    if col is None:
+        return False
+    text = ctx.parsed.table.rows[record.index][col]
+    try:
+        return parse_date(text, "start") != parse_date(text, "end")
+    except DateError:
+        return False
+
+
+def _same_month_start(spells: Upserter, months: dict, pid: int, start: str) -> str | None:
+    """An existing spell of ``pid`` starting in ``start``'s month (typed to the day elsewhere)."""
+    if not months:
+        for person_id, day in spells.rows:
+            months.setdefault((person_id, day[:7]), []).append(day)
+    hits = months.get((pid, start[:7]), [])
+    return hits[0] if len(hits) == 1 else None
+
+
 def write_employment(ctx: WriteContext) -> None:
     parsed = ctx.parsed
     people = _person_lookup(ctx.db)
     spells = Upserter(ctx.db, "employment_spells", ("person_id", "start_date"), SPELL_COLUMNS, ctx.batch_id)
+    months: dict[tuple[int, str], list[str]] = {}
     seen: dict[tuple, int] = {}
     last: dict[int, Record] = {}
     ordered = sorted(parsed.records, key=lambda r: (r.values.get("id_number") or "", r.values.get("start_date") or ""))
@@ -277,6 +312,9 @@ def write_employment(ctx: WriteContext) -> None:
         if end and end < start:
             parsed.error(record, "end_date", f"结束时间{end}早于开始时间{start}")
             continue
+        if spells.find((pid, start)) is None and _month_only(ctx, record, "start_date"):
+            # National exports give months; a caseworker may have typed the day: same spell.
+            start = _same_month_start(spells, months, pid, start) or start
         if (pid, start) in seen:
             parsed.error(record, "start_date", f"与第{seen[(pid, start)]}行是同一人同一开始时间的重复记录")
             continue

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wengang.domain.status import SPELL_IN_YEAR, SPELL_LAST_YEAR
+from wengang.domain.status import SPELL_CURRENT, SPELL_IN_YEAR, SPELL_LAST_YEAR
 
 
 def _latest_spell_join(alias: str, predicate: str) -> str:
@@ -34,16 +34,23 @@ def _latest_spell_join(alias: str, predicate: str) -> str:
 
 # Optional joins, by name; a field or population lists the ones it needs. Order matters
 # where one source builds on another (org and wp read the current spell).
+# The spell a post or workshop ledger lists: current at D on that channel, whatever else the
+# person does at the same time (F3 counts 公益性岗位/帮扶车间 persons the same way).
+_POST_SPELL = f"{SPELL_CURRENT} AND s.channel = '公益性岗位'"
+_WORKSHOP_SPELL = f"{SPELL_CURRENT} AND s.channel = '帮扶车间'"
+
 SOURCES: dict[str, str] = {
     "ly": _latest_spell_join("ly", SPELL_LAST_YEAR),
     "ty": _latest_spell_join("ty", SPELL_IN_YEAR),
     "cur": "LEFT JOIN employment_spells cur ON cur.id = ps.now_spell_id",
-    "org": "LEFT JOIN organisations org ON org.id = cur.org_id",
-    "wp": "LEFT JOIN welfare_posts wp ON wp.spell_id = cur.id",
+    "post": _latest_spell_join("post", _POST_SPELL),
+    "wk": _latest_spell_join("wk", _WORKSHOP_SPELL),
+    "org": "LEFT JOIN organisations org ON org.id = wk.org_id",
+    "wp": "LEFT JOIN welfare_posts wp ON wp.spell_id = post.id",
     "ls": "LEFT JOIN latest_survey ls ON ls.person_id = p.id",
     "site": "LEFT JOIN relocation_sites site ON site.id = h.site_id",
 }
-SOURCE_DEPENDS = {"org": ("cur",), "wp": ("cur",)}
+SOURCE_DEPENDS = {"org": ("wk",), "wp": ("post",)}
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,8 @@ FIELDS: dict[str, Field] = {
     **_spell_fields("ly", "ly"),
     **_spell_fields("ty", "ty"),
     **_spell_fields("now", "cur"),
+    **_spell_fields("post", "post"),
+    **_spell_fields("wk", "wk"),
     "survey_date": Field("ls.survey_date", "date", ("ls",), 11),
     "survey_willing": Field("CASE ls.willing WHEN 1 THEN '是' WHEN 0 THEN '否' END", sources=("ls",), width=7),
     "planned_month": Field("ls.planned_month", sources=("ls",), width=10),
@@ -144,11 +153,11 @@ POPULATIONS: dict[str, Population] = {
     "willing": Population(f"{POOR} AND ps.is_labour AND NOT ps.employed_now AND ls.willing = 1", ("ls",)),
     "returned": Population(f"{POOR} AND ps.returned"),
     # 公益性岗位台账: people on a post at D (在岗).
-    "on_welfare_post": Population(f"{POOR} AND cur.channel = '公益性岗位'", ("cur",)),
-    # 帮扶车间 workers at D: the spell names a workshop, or at least the 帮扶车间 channel.
-    "in_workshop": Population(f"{POOR} AND (org.kind = '帮扶车间' OR cur.channel = '帮扶车间')", ("cur", "org")),
+    "on_welfare_post": Population(f"{POOR} AND post.id IS NOT NULL", ("post",)),
+    # 帮扶车间 workers at D (channel 帮扶车间; the spell's employer record names the workshop).
+    "in_workshop": Population(f"{POOR} AND wk.id IS NOT NULL", ("wk",)),
     # Relocated households' labour force, 同步搬迁户 included (seed 003 附件2 counts them).
-    "relocated_labour": Population("(h.relocated = 1 OR h.site_id IS NOT NULL) AND ps.is_labour"),
+    "relocated_labour": Population("h.relocated = 1 AND ps.is_labour"),
 }
 
 # ORDER BY keys a ledger may name besides its fields (the default: by area, household, 户主 first).

@@ -57,6 +57,8 @@ def _write_xlsx(db, query: LedgerQuery, path: Path, progress: ProgressFn | None)
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
 
+    sheet.row_dimensions[1].height = 30  # must be set before the row is streamed out
+    sheet.row_dimensions[3].height = 30
     title = WriteOnlyCell(sheet, query.ledger.title)
     title.font = Font(bold=True, size=16)
     title.alignment = Alignment(horizontal="center", vertical="center")

@@ -12,7 +12,8 @@ Public API of the forms half::
     write_form_xlsx(result, path), write_form_csv(result, path), write_form(result, path)
 """
 
-from wengang.services.reports.engine import cell_persons, compute_form
+from wengang.services.reports.drill import cell_persons
+from wengang.services.reports.engine import compute_form
 from wengang.services.reports.forms import FormError, FormSpec, get_form, list_forms
 from wengang.services.reports.output import write_form, write_form_csv
 from wengang.services.reports.xlsx import write_form_xlsx

@@ -1,13 +1,13 @@
 """The form engine: any declaration in ``resources/forms`` → SQL ``GROUP BY`` queries → a
 :class:`~wengang.services.reports.model.FormResult`.
 
-Per-person statuses at D are computed once into temp tables (``person_status_at`` from
+Per-person statuses at D are computed once into temp tables (the statuses of
 ``wengang.store.status``, the latest survey on or before D, and a per-household cohort table
-for F5) and reused while nothing in the database changes. Each source a form uses is then one
+for F5 — each only when a form needs it) and reused while nothing in the database changes. Each source a form uses is then one
 aggregate query grouped by the row area (township, village or relocation site); ratios and
 differences are computed per row from those sums, never by looping over persons.
 
-:func:`cell_persons` answers "who is behind this number" with the same predicates.
+:mod:`.drill` answers "who is behind this number" with the same predicates.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from wengang.domain.dates import DateError, parse_date
 from wengang.domain.numbers import percent
 from wengang.domain.status import AsOf
 from wengang.services.reports.forms import FormError, FormSpec, get_form, predicate
@@ -119,9 +120,13 @@ class Request:
 
 
 def _as_date(value) -> dt.date | None:
+    """A date from a ``date``, ISO text or a caseworker's way of writing it (2023年6月30日)."""
     if value is None or isinstance(value, dt.date):
         return value
-    return dt.date.fromisoformat(str(value))
+    try:
+        return parse_date(value, "day")
+    except DateError as exc:
+        raise FormError(str(exc)) from exc
 
 
 def _request(form_id: str, as_of, by: str, period_from, ref_date, area_id) -> Request:
@@ -132,6 +137,8 @@ def _request(form_id: str, as_of, by: str, period_from, ref_date, area_id) -> Re
         allowed = "、".join(GROUPINGS[g][0] for g in spec.groupings)
         raise FormError(f"{spec.number}《{spec.title}》不能按{GROUPINGS.get(by, (by,))[0]}分组，可选：{allowed}")
     as_of_date = _as_date(as_of)
+    if as_of_date is None:
+        raise FormError("请填写数据截止日期")
     start = _as_date(period_from) or as_of_date.replace(day=1)
     if start > as_of_date:
         raise FormError(f"统计期起始日 {start} 晚于截止日 {as_of_date}")
@@ -413,46 +420,3 @@ def _subtotals(db, req: Request, header, columns, rows, rows_values):
             out.append(Row(TOTAL_LABEL, {"group": name, "area": TOTAL_LABEL, **sub}, "subtotal",
                            None, 1, group=name))
     return header, columns, out
-
-
-# --- drill-down ------------------------------------------------------------------------------------------
-
-def cell_persons(db: sqlite_utils.Database, form_id: str, as_of, row_area_id: int | None,
-                 column_key: str, *, by: str = "township", period_from=None, ref_date=None,
-                 area_id: int | None = None, **_ignored) -> list[int]:
-    """Person ids behind one cell (``row_area_id`` None = the 合计 row); sorted.
-
-    A ratio column gives its numerator's persons; a household column (F5) the cohort members
-    of the counted households (``drill_where`` in the declaration narrows it further).
-    """
-    req = _request(form_id, as_of, by, period_from, ref_date, area_id)
-    decls = {c["key"]: c for c in req.decl["columns"]}
-    col = decls.get(column_key)
-    if col is None:
-        raise FormError(f"{req.spec.number} 没有列“{column_key}”")
-    while "formula" in col:
-        col = decls[col["of"][0]]
-    if "source" not in col:
-        return []
-    src = source(col["source"])
-    prepare(db, req.as_of, _needs(req, [col]))
-    _map_areas(db, "township" if by == "site" else by, area_id)
-    extra = [c for c in (predicate(col.get("where")), predicate(col.get("drill_where"))) if c]
-    used = _predicates(req, src, [col])
-    if src.drill_from:
-        from_sql, person = src.from_for(used, src.drill_from), "p.id"
-    elif src.person:
-        from_sql, person = src.from_for(used), src.person
-    else:
-        return []
-    from_sql, conds = _from_where(req, src, from_sql, extra)
-    params = req.params()
-    if row_area_id is not None:
-        conds.append(f"{_row_key(src, req.by)} = :row_id")
-        params["row_id"] = row_area_id
-    where = " AND ".join(f"({c})" for c in conds) or "1"
-    sql = f"SELECT DISTINCT {person} FROM {from_sql} WHERE {where} AND {person} IS NOT NULL ORDER BY 1"
-    return [r[0] for r in db.execute(sql, params).fetchall()]
-
-
-

@@ -31,12 +31,15 @@ def write_form_csv(result: FormResult, path: str | Path) -> Path:
     """Write the form as CSV (UTF-8 with BOM); returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    labelled = list(zip(flat_header_labels(result.header), result.columns))
+    # The area name first, also in two-level tables whose parent (县) column leads on paper.
+    labelled.sort(key=lambda pair: pair[1].key != "area")
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(flat_header_labels(result.header))
+        writer.writerow([label for label, _ in labelled])
         for row in result.rows:
             writer.writerow([row.label if c.key == "area" else _text(row.values.get(c.key), c.decimals, c.kind)
-                             for c in result.columns])
+                             for _, c in labelled])
     return path
 
 
