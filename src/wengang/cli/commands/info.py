@@ -20,7 +20,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    db = open_db(args)
+    db = open_db(args, lock=False)  # read-only: may run while the window is open
     place = installation(db)
     print(f"数据库：{db_path(args)}")
     print(f"数据结构版本：{schema_version(db)}")
