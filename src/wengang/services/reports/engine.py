@@ -20,6 +20,7 @@ import sqlite_utils
 from wengang.domain.dates import DateError, parse_date
 from wengang.domain.numbers import percent
 from wengang.domain.status import AsOf
+from wengang.services.reports.cube import CUBE_SOURCE, CUBE_TABLE, answers, cube_sql, on_cube
 from wengang.services.reports.forms import FormError, FormSpec, get_form, predicate
 from wengang.services.reports.model import Column, FormResult, HeaderNode, Row
 from wengang.services.reports.sources import (
@@ -47,7 +48,7 @@ def _fingerprint(db: sqlite_utils.Database) -> tuple[int, int]:
     return db.conn.total_changes, db.execute("PRAGMA data_version").fetchone()[0]
 
 
-TEMP_TABLES = ("status", "survey", "household")
+TEMP_TABLES = ("status", "survey", "household", "cube")
 
 
 def _build(db: sqlite_utils.Database, table: str, as_of: AsOf) -> None:
@@ -62,6 +63,9 @@ def _build(db: sqlite_utils.Database, table: str, as_of: AsOf) -> None:
         db.execute(f"DROP TABLE IF EXISTS temp.{HOUSEHOLD_TABLE}")
         db.execute(household_sql())
         db.execute(f"CREATE UNIQUE INDEX temp.idx_{HOUSEHOLD_TABLE} ON {HOUSEHOLD_TABLE}(household_id)")
+    elif table == "cube":
+        db.execute(f"DROP TABLE IF EXISTS temp.{CUBE_TABLE}")
+        db.execute(cube_sql())
 
 
 def prepare(db: sqlite_utils.Database, as_of: AsOf, needs=TEMP_TABLES) -> None:
@@ -73,7 +77,8 @@ def prepare(db: sqlite_utils.Database, as_of: AsOf, needs=TEMP_TABLES) -> None:
     """
     state = getattr(db, "_wengang_report_prepared", None)
     built = set(state[2]) if state and state[:2] == (as_of.date, _fingerprint(db)) else set()
-    wanted = set(needs) | ({"status"} if "household" in needs else set())
+    wanted = set(needs) | ({"status"} if {"household", "cube"} & set(needs) else set())
+    wanted |= {"survey"} if "cube" in wanted else set()
     for table in TEMP_TABLES:
         if table in wanted and table not in built:
             _build(db, table, as_of)
@@ -165,9 +170,12 @@ def _row_key(src: Source, by: str) -> str | None:
     return src.site if by == "site" else "am.row_id"
 
 
-def _from_where(req: Request, src: Source, from_sql: str, extra: list[str]) -> tuple[str, list[str]]:
+def _from_where(req: Request, src: Source, from_sql: str, extra: list[str],
+                filter_sql: str | None = None) -> tuple[str, list[str]]:
     """The FROM clause joined to the row areas, and the conditions every query of it shares."""
-    conds = [c for c in (src.base, predicate(req.decl.get("filters", {}).get(src.name))) if c]
+    if filter_sql is None:
+        filter_sql = predicate(req.decl.get("filters", {}).get(src.name))
+    conds = [c for c in (src.base, filter_sql) if c]
     if req.by == "site":
         sql = from_sql
         conds.append(f"{src.site} IS NOT NULL")
@@ -193,20 +201,34 @@ def _needs(req: Request, columns: list[dict]) -> set[str]:
         if "source" in col:
             by_source.setdefault(col["source"], []).append(col)
     for name, cols in by_source.items():
-        src = source(name)
-        needs |= src.tables(_predicates(req, src, cols))
+        src = _counting_source(req, name, cols)
+        needs |= src.tables(_predicates(req, source(name), cols))
     return needs
+
+
+def _counting_source(req: Request, name: str, columns: list[dict]) -> Source:
+    """The person cube when it can answer these columns (plain person counts), else the source."""
+    if name == "person" and all(c.get("measure", "count") == "count" for c in columns) \
+            and answers(_predicates(req, source(name), columns)):
+        return CUBE_SOURCE
+    return source(name)
 
 
 def _aggregate(db, req: Request, src_name: str, columns: list[dict]) -> dict:
     """One ``GROUP BY`` query: ``{row key: {column key: value}}`` for the columns of a source."""
-    src = source(src_name)
+    src = _counting_source(req, src_name, columns)
     key = _row_key(src, req.by)
     if key is None:  # e.g. targets have no relocation site
         return {}
-    measures = ", ".join(f"{_measure_sql(c.get('measure', 'count'), predicate(c.get('where')))} AS c{i}"
-                         for i, c in enumerate(columns))
-    from_sql, conds = _from_where(req, src, src.from_for(_predicates(req, src, columns)), [])
+    if src is CUBE_SOURCE:
+        measures = ", ".join(f"SUM(CASE WHEN {on_cube(predicate(c.get('where'))) or '1'} THEN c.n ELSE 0 END) AS c{i}"
+                             for i, c in enumerate(columns))
+        filters = {src_name: on_cube(predicate(req.decl.get("filters", {}).get(src_name)))}
+        from_sql, conds = _from_where(req, src, src.from_sql, [], filters[src_name])
+    else:
+        measures = ", ".join(f"{_measure_sql(c.get('measure', 'count'), predicate(c.get('where')))} AS c{i}"
+                             for i, c in enumerate(columns))
+        from_sql, conds = _from_where(req, src, src.from_for(_predicates(req, src, columns)), [])
     where = " AND ".join(f"({c})" for c in conds) or "1"
     sql = f"SELECT {key} AS row_key, {measures} FROM {from_sql} WHERE {where} GROUP BY {key}"
     out: dict = {}
