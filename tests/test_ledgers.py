@@ -138,6 +138,7 @@ def test_area_filter_paging_and_order(db, county):
 
 def test_masked_query(db, county):
     query = ledger_query(db, "not-yet", AS_OF, mask=True)
+    assert query.person_ids(0, 5) == [county["last_only"]]  # a masked row still leads to its person
     row = dict(zip(query.columns, query.rows()[0]))
     assert row["联系电话"] == "138****5678"
     assert row["证件号码"].startswith("620702") and row["证件号码"][6:14] == "********"
@@ -174,6 +175,22 @@ def test_write_csv_masked(db, county, tmp_path):
     assert "138****5678" in rows[1]
     with pytest.raises(LedgerError):
         write_ledger(db, "labour", AS_OF, tmp_path / "x.pdf")
+
+
+def test_cancelled_export_leaves_no_file(db, county, tmp_path, monkeypatch):
+    import wengang.services.ledgers.export as export
+
+    class Cancelled(Exception):
+        pass
+
+    def cancel(done, total):
+        raise Cancelled
+
+    monkeypatch.setattr(export, "_PROGRESS_EVERY", 1)
+    for name in ("half.csv", "half.xlsx"):
+        with pytest.raises(Cancelled):
+            write_ledger(db, "labour", AS_OF, tmp_path / name, progress=cancel)
+        assert not (tmp_path / name).exists()
 
 
 def test_cli_ledger(tmp_path, capsys):

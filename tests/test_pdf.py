@@ -105,6 +105,16 @@ def test_ledger_pdf_repeats_header(qapp, db, factory, tmp_path):
     limited = write_ledger_pdf(query, tmp_path / "first10.pdf", limit=10)
     assert limited == 1 and "本表只列出前10人" in pdf_pages(tmp_path / "first10.pdf")[0]
 
+    from PySide6.QtPrintSupport import QPrinter
+
+    from wengang.gui.printing import print_ledger
+
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "printed-ledger.pdf"))
+    assert print_ledger(query, printer) == pages
+    assert "劳动力60" in "".join(pdf_pages(tmp_path / "printed-ledger.pdf"))
+
 
 def test_two_level_table_merges_group_cells(qapp, tmp_path):
     """Seed 004's 附件: 县 | 乡镇 with a 合计 per 县; each 县 is written once, merged down."""

@@ -14,6 +14,11 @@ from wengang.gui.fonts import ensure_fonts
 
 def make_application(argv: list[str] | None = None) -> QApplication:
     """The QApplication (reused when one exists, as under pytest-qt) with the bundled CJK font."""
+    # PySide6 6.12 on Python 3.11 drops a reference to None on every void Qt call; without
+    # this a long session aborts with "none_dealloc" (see gui/printing/refcount.py).
+    from wengang.gui.printing.refcount import immortalise_none  # noqa: PLC0415
+
+    immortalise_none()
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName(APP_ID)
     app.setApplicationDisplayName(APP_NAME)

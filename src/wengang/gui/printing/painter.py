@@ -89,17 +89,17 @@ class _Layout:
             widths[0] += fm.horizontalAdvance("000") + self.pad
         return [max(w, 2 * char) for w in widths]
 
-    def _wrapped_height(self, text: str, width: float, fm: QFontMetricsF) -> float:
+    def wrapped_height(self, text: str, width: float, fm: QFontMetricsF) -> float:
         flags = int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap)
         return fm.boundingRect(QRectF(0, 0, max(width - 2 * self.pad, 1), 1e6), flags, text).height() + 2 * self.pad
 
-    def _span_width(self, col: int, colspan: int) -> float:
+    def span_width(self, col: int, colspan: int) -> float:
         return self.lefts[col + colspan] - self.lefts[col]
 
     def _header_heights(self) -> list[float]:
         doc = self.doc
         heights = [self.fm.height() + 2 * self.pad] * doc.header_rows
-        needs = [(c, self._wrapped_height(c.label, self._span_width(c.col, c.colspan), self.fm_bold))
+        needs = [(c, self.wrapped_height(c.label, self.span_width(c.col, c.colspan), self.fm_bold))
                  for c in doc.header_cells]
         for cell, need in needs:
             if cell.rowspan == 1:
@@ -114,7 +114,7 @@ class _Layout:
         return list(self.doc.notes) + ([self.doc.footer] if self.doc.footer else [])
 
     def _tail_height(self) -> float:
-        return sum(self._wrapped_height(line, self.width, self.fm) for line in self.note_lines()) + self.pad
+        return sum(self.wrapped_height(line, self.width, self.fm) for line in self.note_lines()) + self.pad
 
     # --- pagination --------------------------------------------------------------------------
     def rows_per_page(self, first: bool) -> int:
@@ -194,7 +194,7 @@ class _PagePainter:
         tops = [top + sum(lay.header_heights[:r]) for r in range(self.doc.header_rows + 1)]
         flags = int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap)
         for cell in self.doc.header_cells:
-            rect = QRectF(lay.lefts[cell.col], tops[cell.row], lay._span_width(cell.col, cell.colspan),
+            rect = QRectF(lay.lefts[cell.col], tops[cell.row], lay.span_width(cell.col, cell.colspan),
                           tops[cell.row + cell.rowspan] - tops[cell.row])
             p.drawRect(rect)
             p.drawText(rect.adjusted(lay.pad, lay.pad, -lay.pad, -lay.pad), flags, cell.label)
@@ -253,7 +253,7 @@ class _PagePainter:
         p.setFont(lay.body)
         flags = int(Qt.AlignmentFlag.AlignLeft) | int(Qt.TextFlag.TextWordWrap)
         for line in lay.note_lines():
-            height = lay._wrapped_height(line, lay.width, lay.fm)
+            height = lay.wrapped_height(line, lay.width, lay.fm)
             p.drawText(QRectF(0, y, lay.width, height), flags, line)
             y += height
 

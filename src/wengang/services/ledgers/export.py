@@ -77,16 +77,20 @@ def _write_xlsx(db, query: LedgerQuery, path: Path, progress: ProgressFn | None)
     # Only text-like columns need converting; numbers pass through untouched (fast path).
     text_cols = [i for i, k in enumerate(kinds) if k in ("id", "phone", "date")]
     written = 0
-    for row in query.iter_rows():
-        if text_cols:
-            row = list(row)
-            for i in text_cols:
-                if row[i] is not None:
-                    row[i] = str(row[i])
-        sheet.append(row)
-        written += 1
-        if progress and written % _PROGRESS_EVERY == 0:
-            progress(written, total)
+    try:
+        for row in query.iter_rows():
+            if text_cols:
+                row = list(row)
+                for i in text_cols:
+                    if row[i] is not None:
+                        row[i] = str(row[i])
+            sheet.append(row)
+            written += 1
+            if progress and written % _PROGRESS_EVERY == 0:
+                progress(written, total)
+    except BaseException:
+        sheet.close()  # finish openpyxl's streaming writer cleanly before the file is removed
+        raise
     sheet.auto_filter.ref = f"A3:{last_col}{3 + max(written, 1)}"
     workbook.save(path)
     return written
@@ -122,7 +126,12 @@ def write_ledger(db: sqlite_utils.Database, ledger_id: str, as_of: AsOf | dt.dat
     query = ledger_query(db, ledger_id, _as_of(as_of), area_id=area_id, site_id=site_id,
                          order_by=order_by, mask=mask)
     path.parent.mkdir(parents=True, exist_ok=True)
-    written = _write_xlsx(db, query, path, progress) if suffix == ".xlsx" else _write_csv(query, path, progress)
+    try:
+        written = _write_xlsx(db, query, path, progress) if suffix == ".xlsx" else _write_csv(query, path, progress)
+    except BaseException:
+        # Cancelled (the GUI's progress raises) or failed: leave no half-written ledger behind.
+        path.unlink(missing_ok=True)
+        raise
     if progress:
         progress(written, written)
     return written

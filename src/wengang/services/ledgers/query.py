@@ -207,6 +207,14 @@ class LedgerQuery:
                         "o.pos > :_offset AND o.pos <= :_end") + "\nORDER BY o.pos"
         return [tuple(row.values()) for row in self.db.query(sql, params)]
 
+    def person_ids(self, offset: int = 0, limit: int | None = 200) -> list[int]:
+        """The persons behind rows ``offset+1 … offset+limit`` — to open a person from a row,
+        also when 证件号码 are masked."""
+        table = self._position_table()
+        end = offset + limit if limit is not None else 2**62
+        sql = f"SELECT person_id FROM temp.{table} WHERE pos > :_offset AND pos <= :_end ORDER BY pos"
+        return [row["person_id"] for row in self.db.query(sql, {"_offset": offset, "_end": end})]
+
     def iter_rows(self) -> Iterator[tuple]:
         """Every row, streamed from one cursor (序号 counted as rows come out)."""
         sql = self._sql(self._select) + f"\n{self._order}"
