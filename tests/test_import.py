@@ -320,3 +320,15 @@ def test_an_unconfigured_installation_learns_its_place_from_the_export(tmp_path)
     assert import_file(db, "auto", write_xlsx(tmp_path / "p.xlsx", headers, [row])).ok
     place = installation(db)
     assert (place.province, place.city, place.county) == ("甘肃省", "张掖市", "测试县")
+
+
+def test_household_warnings_are_kept_for_the_quality_panel(db, tmp_path):
+    rows = person_rows(2)
+    for row in rows:
+        row[5], row[12] = "监测户", "之子"  # no 户主, no 监测对象类别
+    result = import_file(db, "persons", write_xlsx(tmp_path / "p.xlsx", PERSON_HEADERS, rows))
+    assert result.ok
+    kept = db.execute("SELECT field, message FROM quality_findings WHERE household_id IS NOT NULL "
+                      "ORDER BY field").fetchall()
+    assert kept == [("与户主关系", f"户编号{rows[0][3]}没有与户主关系为“户主”的成员"),
+                    ("监测对象类别", "监测户未填写监测对象类别")]

@@ -112,3 +112,15 @@ def test_cli_unreadable_and_unknown_files(tmp_path, capsys):
     missing = write_xlsx(tmp_path / "缺列.xlsx", ["证件号码", "姓名"], [[pid(1), "张三"]])
     assert main(["--db", str(dbp), "import", "employment", str(missing)]) == 1
     assert "第1行 开始时间：缺少必填列“开始时间”" in capsys.readouterr().err
+
+
+def test_consistency_of_a_work_monitoring_export(db, tmp_path):
+    assert import_file(db, "persons", SAMPLE).ok and import_file(db, "employment", WORK_SAMPLE).ok
+    assert check_consistency(db, WORK_SAMPLE).consistent
+    path = tmp_path / "work.xlsx"
+    shutil.copy(WORK_SAMPLE, path)
+    wb = load_workbook(path)
+    wb.active["N5"] = 2999  # 务工月收入 of row 5
+    wb.save(path)
+    report = check_consistency(db, path)
+    assert [(d.row, d.fields) for d in report.differing] == [(5, [("月收入（元）", 2999, 1)])]

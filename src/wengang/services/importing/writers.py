@@ -199,18 +199,22 @@ def _write_household(ctx: WriteContext, hh_no: str, members: list[Record], areas
     if "hh_phone" in ctx.parsed.present:
         row["phone"] = next((m.values["hh_phone"] for m in members if m.values.get("hh_phone")), None)
     head = next((m.values["head_name"] for m in members if m.values.get("head_name")), None)
+    headless = False
     if head is None:
         head = next((m.values.get("name") for m in members if m.values.get("relation") == "户主"), None)
-        if head is None and "relation" in ctx.parsed.present and households.find((hh_no,)) is None:
-            ctx.warn(first, "relation", f"户编号{hh_no}没有与户主关系为“户主”的成员")
+        headless = head is None and "relation" in ctx.parsed.present and households.find((hh_no,)) is None
     if head is not None or "head_name" in ctx.parsed.present:
         row["head_name"] = head
-    if households.find((hh_no,)) is None and not row.get("hh_type"):
-        return None  # required column; the parser already reported the blank cell
-    if row.get("hh_type") == "监测户" and "monitor_category" in row and not row["monitor_category"]:
-        ctx.warn(first, "monitor_category", "监测户未填写监测对象类别")
+    if row.get("hh_type") is None:
+        row.pop("hh_type", None)  # a blank required cell: reported by the parser, stored value kept
+        if households.find((hh_no,)) is None:
+            return None
     outcome, hh_id = households.apply((hh_no,), row)
     ctx.bump(f"households_{outcome}")
+    if headless:
+        ctx.warn(first, "relation", f"户编号{hh_no}没有与户主关系为“户主”的成员", household_id=hh_id)
+    if row.get("hh_type") == "监测户" and "monitor_category" in row and not row["monitor_category"]:
+        ctx.warn(first, "monitor_category", "监测户未填写监测对象类别", household_id=hh_id)
     return hh_id
 
 
