@@ -42,7 +42,9 @@ def county_path(tmp_path, monkeypatch):
 @pytest.fixture
 def make_window(qtbot, monkeypatch, tmp_path):
     """``make_window(path)`` → (context, window), shown; background work is drained on teardown."""
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    from PySide6.QtCore import QSettings
+    # Window geometry and the last tab go to QSettings: each test gets its own, empty folder.
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "config"))
     made = []
 
     def make(path, as_of=AS_OF):

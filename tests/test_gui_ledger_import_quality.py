@@ -34,6 +34,12 @@ def test_ledger_tab_shows_and_exports_a_list(qtbot, make_window, county_path, tm
     assert tab.mask.isChecked()  # masked by default: the screen is often shared
     assert "*" in tab.model.index(0, id_col).data()
     qtmodeltester.check(tab.model)
+    opened = []
+    context.open_person.connect(opened.append)
+    assert tab.open_person_at(0) is None  # masked: the row cannot be matched to a person
+    tab.mask.setChecked(False)
+    qtbot.waitUntil(tab.is_ready)
+    assert tab.open_person_at(0) in ids.values() and opened
     target = tmp_path / "劳动力.xlsx"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
     tab.mask.setChecked(False)

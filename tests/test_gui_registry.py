@@ -144,3 +144,20 @@ def test_filter_bar_filters_in_sql(qtbot, make_window, county_path):
     assert tab.households.rowCount() == 1 and tab.households.index(0, 3).data() == "李四"
     tab.tables.setCurrentIndex(0)  # the person table catches up with the search when shown
     assert _names(tab.persons) == ["李四"]
+
+
+def test_person_page_deletes_a_spell_after_asking(qtbot, make_window, county_path):
+    ids = small_county(county_path)
+    context, window = make_window(county_path)
+    page = window.tab("登记").open_person(ids["张三"])
+    qtbot.addWidget(page)
+    spells = page.tables["务工记录"]
+    assert spells.rowCount() == 2
+    spells.setCurrentCell(0, 0)  # the open spell (newest first)
+    page.confirm = lambda _q: False
+    assert not page.delete_spell() and spells.rowCount() == 2
+    page.confirm = lambda q: "2024-02-01" in q
+    assert page.delete_spell()
+    assert spells.rowCount() == 1  # the page reloads from data_changed
+    status = person_statuses(context.db, AsOf(AS_OF), [ids["张三"]])[ids["张三"]]
+    assert not status["employed_now"]

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QLabel, QMenu
 
 from gui_support import county_path, make_window, small_county, wait_idle  # noqa: F401
 from wengang.store.db import get_setting
@@ -150,3 +150,44 @@ def test_wengang_gui_command_runs_the_window(county_path, monkeypatch, qapp):
     assert shown and shown[0]
     for w in shown[0]:
         w.close()
+
+
+def test_window_remembers_geometry_and_tab_in_qsettings(qtbot, make_window, county_path):
+    small_county(county_path)
+    context, window = make_window(county_path)
+    window.show_tab("报表")
+    window.resize(1111, 777)
+    window.close()
+    _context2, again = make_window(county_path)
+    assert again.tabs.tabText(again.tabs.currentIndex()) == "报表"
+    assert again.context.settings.value("main_window/geometry") is not None  # (offscreen clamps sizes)
+    assert get_setting(context.db, "main_window/tab") is None  # not business data: not in the database
+
+
+def test_overview_cards_open_their_lists(qtbot, make_window, county_path):
+    pytest.importorskip("wengang.services.ledgers")
+    small_county(county_path)
+    context, window = make_window(county_path)
+    overview = window.show_tab("概览")
+    qtbot.mouseClick(overview.cards["willing"], Qt.MouseButton.LeftButton)
+    ledger = window.current_tab()
+    assert ledger is window.tab("台账") and ledger.picker.currentItem().text() == "有意愿外出务工底数清单"
+    qtbot.waitUntil(ledger.is_ready)
+    window.show_tab("概览")
+    qtbot.mouseClick(overview.cards["findings"], Qt.MouseButton.LeftButton)
+    assert window.current_tab() is window.tab("数据质量")
+
+
+@pytest.mark.parametrize("title, module", [("台账", "wengang.services.ledgers"), ("导入", "wengang.services.importing"),
+                                           ("报表", "wengang.services.reports")])
+def test_a_missing_service_shows_a_placeholder_not_a_crash(make_window, county_path, monkeypatch, title, module):
+    import sys
+    small_county(county_path)
+    import wengang.services
+    monkeypatch.setitem(sys.modules, module, None)  # "import" now raises ImportError
+    monkeypatch.delattr(wengang.services, module.rsplit(".", 1)[1], raising=False)
+    _context, window = make_window(county_path)
+    tab = window.show_tab(title)
+    texts = " ".join(label.text() for label in tab.findChildren(QLabel))
+    assert "此功能尚未安装" in texts
+    assert not tab.can_export()

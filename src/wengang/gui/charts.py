@@ -74,7 +74,7 @@ class BarChart(_Chart):
             self._empty(p, area)
             return
         label_w = 90.0
-        caption_w = 120.0
+        caption_w = 150.0
         top = area.top()
         row = min(24.0, area.height() / len(self.bars))
         scale_max = max([self.reference * 1.2] + [v for _l, v, _c in self.bars if v is not None])

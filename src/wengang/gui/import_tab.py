@@ -117,6 +117,8 @@ class ImportTab(Tab):
 
     def refresh(self) -> None:
         """The last imports (``import_batches``), newest first."""
+        if self.importing is None:
+            return
         rows = self.context.db.execute(
             "SELECT started_at, file_name, kind, added, changed, status FROM import_batches "
             "ORDER BY id DESC LIMIT 20").fetchall()

@@ -83,6 +83,8 @@ class LedgerTab(Tab):
         self.view.setAlternatingRowColors(True)
         self.view.verticalHeader().setDefaultSectionSize(22)
         self.view.verticalHeader().setVisible(False)  # the ledger has its own 序号
+        self.view.doubleClicked.connect(lambda index: self.open_person_at(index.row()))
+        self.view.setToolTip(self.tr("双击一行打开该人员（需取消“隐藏证件号码”）"))
         self.order_by: str | None = None
         header = self.view.horizontalHeader()
         header.setSortIndicatorShown(True)
@@ -157,6 +159,26 @@ class LedgerTab(Tab):
             self.caption.setText(f"{title}：无法生成（{exc}）")
 
         self.context.run_in_background(work, finished, failed)
+
+    def show_ledger(self, ledger_id: str) -> bool:
+        """Pick the list ``ledger_id`` (``labour``, ``willing`` …); False when there is none."""
+        for i in range(self.picker.count() if self.ledgers else 0):
+            if self.picker.item(i).data(Qt.ItemDataRole.UserRole) == ledger_id:
+                self.picker.setCurrentRow(i)
+                return True
+        return False
+
+    def open_person_at(self, row: int) -> int | None:
+        """Open the person of a ledger row, found by its 证件号码 (not possible while masked)."""
+        if "证件号码" not in self.model.columns:
+            return None
+        number = self.model.index(row, self.model.columns.index("证件号码")).data()
+        hit = self.context.db.execute("SELECT id FROM persons WHERE id_number = ?", [number]).fetchone()
+        if hit is None:
+            self.caption.setToolTip(self.tr("证件号码已隐藏：取消勾选“隐藏证件号码”后可双击打开人员"))
+            return None
+        self.context.open_person.emit(hit[0])
+        return hit[0]
 
     def shutdown(self) -> None:
         if self.ledger_db is not None:

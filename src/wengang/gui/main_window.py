@@ -35,27 +35,58 @@ from wengang.store.areas import installation
 
 # Tabs are built the first time they are shown: opening the window then imports and builds only
 # 概览 (the report engine, openpyxl and pypinyin load when their tabs are first used).
-TABS = {"概览": "overview_tab:OverviewTab", "登记": "registry_tab:RegistryTab", "台账": "ledger_tab:LedgerTab",
-        "报表": "report_tab:ReportTab", "导入": "import_tab:ImportTab", "数据质量": "quality_tab:QualityTab"}
+# Plain import statements inside functions (not importlib strings) so PyInstaller finds them.
+
+
+def _overview_tab():
+    from wengang.gui.overview_tab import OverviewTab  # noqa: PLC0415
+    return OverviewTab
+
+
+def _registry_tab():
+    from wengang.gui.registry_tab import RegistryTab  # noqa: PLC0415
+    return RegistryTab
+
+
+def _ledger_tab():
+    from wengang.gui.ledger_tab import LedgerTab  # noqa: PLC0415
+    return LedgerTab
+
+
+def _report_tab():
+    from wengang.gui.report_tab import ReportTab  # noqa: PLC0415
+    return ReportTab
+
+
+def _import_tab():
+    from wengang.gui.import_tab import ImportTab  # noqa: PLC0415
+    return ImportTab
+
+
+def _quality_tab():
+    from wengang.gui.quality_tab import QualityTab  # noqa: PLC0415
+    return QualityTab
+
+
+TABS = {"概览": _overview_tab, "登记": _registry_tab, "台账": _ledger_tab, "报表": _report_tab,
+        "导入": _import_tab, "数据质量": _quality_tab}
 DEMO_HOUSEHOLDS = 2000
 
 
 class TabHost(QWidget):
     """A tab's place in the QTabWidget; the tab itself is imported and built on first use."""
 
-    def __init__(self, context: AppContext, spec: str, parent: QWidget | None = None):
+    def __init__(self, context: AppContext, tab_class, parent: QWidget | None = None):
         super().__init__(parent)
         self.context = context
-        self.spec = spec
+        self.tab_class = tab_class  # a function returning the class (imports it)
         self.page: Tab | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
 
     def build(self) -> Tab:
         if self.page is None:
-            module_name, class_name = self.spec.split(":")
-            module = importlib.import_module(f"wengang.gui.{module_name}")
-            self.page = getattr(module, class_name)(self.context)
+            self.page = self.tab_class()(self.context)
             self.layout().addWidget(self.page)
             if self.isVisible():
                 self.page.show()  # now, not on the layout's queued show: callers use it at once
@@ -312,6 +343,9 @@ class MainWindow(QMainWindow):
         state = self.context.settings.value("main_window/state")
         if state is not None:
             self.restoreState(state)
+        last_tab = self.context.settings.value("main_window/tab")
+        if last_tab in self.hosts:
+            self.tabs.setCurrentWidget(self.hosts[last_tab])
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt
         super().showEvent(event)
@@ -320,6 +354,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt
         self.context.settings.setValue("main_window/geometry", self.saveGeometry())
         self.context.settings.setValue("main_window/state", self.saveState())
+        self.context.settings.setValue("main_window/tab", self.tabs.tabText(self.tabs.currentIndex()))
         self.context.pool.waitForDone()
         for tab in self.tab_pages.values():
             tab.shutdown()

@@ -6,7 +6,7 @@ take a moment); the cards show 计算中… meanwhile, and the window keeps repa
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from wengang.gui.charts import BarChart, LineChart, MixChart
@@ -15,7 +15,14 @@ from wengang.gui.tab import Tab
 from wengang.services.overview import Overview, compute_overview
 
 
+# A card click opens the list behind its number: 台账 ids (the six lists) or a tab.
+CARD_LEDGERS = {"labour": "labour", "this_year": "this-year", "last_year": "last-year",
+                "returned": "returned", "willing": "willing"}
+
+
 class _Card(QFrame):
+    clicked = Signal()
+
     def __init__(self, title: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -30,6 +37,10 @@ class _Card(QFrame):
         self.note.setStyleSheet("color: #777; font-size: 11px;")
         for w in (self.title, self.value, self.note):
             layout.addWidget(w)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt
+        self.clicked.emit()
+        super().mousePressEvent(event)
 
     def set(self, value: str, note: str = "") -> None:
         self.value.setText(value)
@@ -63,8 +74,12 @@ class OverviewTab(Tab):
             ("labour", "劳动力"), ("this_year", "本年务工就业"), ("last_year", "上年务工就业"),
             ("target", "目标任务完成"), ("returned", "本月返乡"), ("willing", "有意愿未外出"),
             ("now", "目前在岗"), ("findings", "待处理数据问题")]}
-        for i, card in enumerate(self.cards.values()):
+        for i, (key, card) in enumerate(self.cards.items()):
             cards.addWidget(card, i // 4, i % 4)
+            if key in CARD_LEDGERS or key == "findings":
+                card.setCursor(Qt.CursorShape.PointingHandCursor)
+                card.setToolTip(self.tr("点击查看名单"))
+                card.clicked.connect(lambda key=key: self.open_list(key))
         layout.addLayout(cards)
         charts = QGridLayout()
         self.completion_chart = BarChart(self.tr("各乡镇目标任务完成率（%）"))
@@ -76,6 +91,18 @@ class OverviewTab(Tab):
         charts.addWidget(self.channel_chart, 1, 0)
         charts.addWidget(self.region_chart, 1, 1)
         layout.addLayout(charts, 1)
+
+    def open_list(self, key: str):
+        """The people behind a card: its list in 台账, or the 数据质量 tab; returns that tab."""
+        window = self.window()
+        if not hasattr(window, "show_tab"):
+            return None
+        if key == "findings":
+            return window.show_tab("数据质量")
+        ledger = window.show_tab("台账")
+        if key in CARD_LEDGERS and hasattr(ledger, "show_ledger"):
+            ledger.show_ledger(CARD_LEDGERS[key])
+        return ledger
 
     def refresh(self) -> None:
         as_of, area_id, site_id = self.context.as_of, self.context.area_id, self.context.site_id
@@ -106,7 +133,8 @@ class OverviewTab(Tab):
         self.cards["findings"].set(_n(o.open_findings), "见“数据质量”")
         self.completion_chart.set_data([
             (t.name, float(t.completion) if t.completion is not None else None,
-             f"{t.employed_this_year:,}/{t.target:,}" if t.target else f"{t.employed_this_year:,}/未设目标")
+             f"{t.completion}%（{t.employed_this_year:,}/{t.target:,}）" if t.target
+             else f"{t.employed_this_year:,}人，未设目标")
             for t in o.townships])
         self.monthly_chart.set_data({f"{y}年": o.monthly_this_year, f"{y - 1}年": o.monthly_last_year})
         self.channel_chart.set_data(o.channel_mix)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -113,7 +114,8 @@ class PersonPage(QDialog):
                             ("登记再输出", lambda: self._act(dialogs.departure_dialog, after_return=True)),
                             ("记录意愿摸排", lambda: self._act(dialogs.survey_dialog)),
                             ("记录就业服务", lambda: self._act(dialogs.service_dialog)),
-                            ("新增务工记录", lambda: self._edit_spell(-1, 0))]:
+                            ("新增务工记录", lambda: self._edit_spell(-1, 0)),
+                            ("删除务工记录", self.delete_spell)]:
             button = QPushButton(self.tr(label))
             button.clicked.connect(slot)
             buttons.addWidget(button)
@@ -180,6 +182,24 @@ class PersonPage(QDialog):
             item = self.tables["务工记录"].item(row, 0)
             spell_id = item.data(Qt.ItemDataRole.UserRole) if item else None
         dialogs.spell_dialog(self.context, self.person_id, spell_id, parent=self).exec()
+
+    def delete_spell(self) -> bool:
+        """Delete the spell selected under 务工记录, after asking (``self.confirm`` in tests)."""
+        table = self.tables["务工记录"]
+        item = table.item(table.currentRow(), 0) if table.currentRow() >= 0 else None
+        if item is None:
+            QMessageBox.information(self, self.tr("删除务工记录"), self.tr("请先在“务工记录”中选中一条。"))
+            return False
+        spell_id = item.data(Qt.ItemDataRole.UserRole)
+        if not self.confirm(f"确定删除 {item.text()} 开始的这条务工记录？删除后本人的务工状态随之改变。"):
+            return False
+        from wengang.services import registry  # noqa: PLC0415 - loads pypinyin; only when deleting
+        registry.delete_spell(self.context.db, spell_id)
+        self.context.data_changed.emit()
+        return True
+
+    def confirm(self, question: str) -> bool:
+        return QMessageBox.question(self, self.tr("删除"), question) == QMessageBox.StandardButton.Yes
 
     def _open_member(self, row: int, _column: int) -> None:
         item = self.members.item(row, 0)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from wengang.domain.status import SPELL_CURRENT, SPELL_RETURNED, AsOf, labour_sql
+from wengang.services.overview import place_filter
 
 
 @dataclass(frozen=True)
@@ -92,13 +93,10 @@ class RegistryFilter:
         """SQL conditions and parameters (the person table is ``p``, household ``h``)."""
         parts: list[str] = []
         params: dict = AsOf(self.as_of).params() if persons else {}
-        if self.area_id is not None:
-            parts.append("h.area_id IN (WITH RECURSIVE sub(id) AS (SELECT :area_id UNION ALL "
-                         "SELECT a.id FROM areas a JOIN sub ON a.parent_id = sub.id) SELECT id FROM sub)")
-            params["area_id"] = self.area_id
-        if self.site_id is not None:
-            parts.append("h.site_id = :site_id")
-            params["site_id"] = self.site_id
+        place, place_params = place_filter(self.area_id, self.site_id)  # the one subtree definition
+        if place:
+            parts.append(place.removeprefix(" AND "))
+            params.update(place_params)
         if self.hh_type:
             parts.append("h.hh_type = :hh_type")
             params["hh_type"] = self.hh_type
