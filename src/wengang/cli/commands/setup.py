@@ -1,0 +1,52 @@
+"""``wengang setup``: the installation's place and the names every form prints.
+
+Without options it shows the current settings. The same values are edited in the window
+(编辑 → 设置…); from the command line a county office can prepare a database before handing
+it out, and an import of work-monitoring files needs the 省/县 to derive 就业地域.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from wengang.cli.common import open_db, print_table
+from wengang.store.areas import installation, set_installation
+from wengang.store.db import get_setting, set_setting
+
+# The names printed on forms (keys shared with the settings dialog and the report engine).
+PEOPLE = [("reporter", "填报人"), ("reviewer", "审核人")]
+
+
+def register(sub) -> None:
+    parser = sub.add_command("setup", aliases=["settings"],
+                             help="本单位设置：所在省/市/县、填报单位、填报人、审核人（不带参数时显示当前设置）")
+    parser.add_argument("--province", metavar="省", help="本单位所在省，如 甘肃省")
+    parser.add_argument("--city", metavar="市", help="本单位所在市（州），如 张掖市")
+    parser.add_argument("--county", metavar="县", help="本单位所在县（市、区），如 临泽县")
+    parser.add_argument("--unit", metavar="名称", help="填报单位，如 临泽县人力资源和社会保障局")
+    parser.add_argument("--reporter", metavar="姓名", help="填报人")
+    parser.add_argument("--reviewer", metavar="姓名", help="审核人")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    db = open_db(args)
+    place = installation(db)
+    wants_place = any(getattr(args, k) for k in ("province", "city", "county"))
+    if wants_place or args.unit:
+        province = args.province or place.province
+        county = args.county or place.county
+        if not (province and county):
+            print("错误：请同时给出 --province 和 --county（就业地域要按本单位所在省、县推算）", file=sys.stderr)
+            return 2
+        set_installation(db, province, args.city or place.city, county, args.unit or place.unit_name)
+    for key, _label in PEOPLE:
+        value = getattr(args, key)
+        if value is not None:
+            set_setting(db, key, value.strip())
+    place = installation(db)
+    rows = [["省", place.province or "（未设置）"], ["市", place.city or ""],
+            ["县（市、区）", place.county or "（未设置）"], ["填报单位", place.unit_name or "（未设置）"]]
+    rows += [[label, get_setting(db, key) or ""] for key, label in PEOPLE]
+    print_table(["设置", "值"], rows)
+    return 0
