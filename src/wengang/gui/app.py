@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -23,6 +24,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName(APP_ID)
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName(APP_ID)
+    _install_chinese_qt_texts(app)
     family = ensure_fonts()
     font = QFont(family)
     font.setPointSizeF(max(app.font().pointSizeF(), 9.5))
@@ -30,26 +32,97 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app  # type: ignore[return-value]
 
 
-def open_window(db_path: Path):
+def _install_chinese_qt_texts(app: QApplication) -> None:
+    """Qt's own buttons (确定/取消/是/否 in message boxes and the password prompt) in Chinese:
+    the caseworker's program speaks one language. The frozen build keeps the zh_CN files."""
+    if getattr(app, "_wengang_translator", None) is not None:
+        return
+    translator = QTranslator(app)
+    if translator.load(QLocale(QLocale.Language.Chinese, QLocale.Country.China), "qtbase", "_",
+                       QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        app.installTranslator(translator)
+        app._wengang_translator = translator  # type: ignore[attr-defined]
+
+
+def open_window(db_path: Path, password: str | None = None):
     """Open the database and build the main window (not shown); returns (context, window)."""
     from wengang.gui.context import AppContext  # noqa: PLC0415 - after the QApplication exists
     from wengang.gui.main_window import MainWindow  # noqa: PLC0415
 
-    context = AppContext(Path(db_path))
-    return context, MainWindow(context)
+    context = AppContext(Path(db_path), password=password)
+    try:
+        return context, MainWindow(context)
+    except BaseException:
+        context.close()  # give the lock back: the user may retry (or restore) at once
+        raise
+
+
+def open_with_recovery(db_path: Path, password: str | None = None, parent=None):
+    """``open_window``, settling a refused open with the caseworker; None if they give up.
+
+    * encrypted file: ask for the password; a wrong one is said so and asked again (the
+      file is not touched by a failed key);
+    * damaged file: offer the newest good backup (restore, then open it);
+    * another program has it: say so plainly (no retry: the other window must close first).
+    """
+    from wengang.gui import reliability  # noqa: PLC0415
+    from wengang.store.crypto import WrongPasswordError  # noqa: PLC0415
+    from wengang.store.db import StoreError  # noqa: PLC0415
+    from wengang.store.integrity import DamagedDatabaseError, PasswordRequiredError  # noqa: PLC0415
+    from wengang.store.lock import DatabaseInUseError  # noqa: PLC0415
+
+    wrong = False
+    restored = False
+    while True:
+        try:
+            return open_window(db_path, password)
+        except DatabaseInUseError as exc:
+            QMessageBox.critical(parent, APP_NAME, str(exc))
+            return None
+        except (PasswordRequiredError, WrongPasswordError) as exc:
+            wrong = isinstance(exc, WrongPasswordError)
+            password = reliability.ask_password(parent, db_path, wrong=wrong)
+            if password is not None:
+                continue
+            # No password: a page-aligned file that is not SQLite may be damaged rather than
+            # encrypted; offer its backup as for any damaged file.
+            if isinstance(exc, PasswordRequiredError) and exc.backup is not None and not restored \
+                    and reliability.offer_backup(exc, db_path, None, parent):
+                restored = True
+                continue
+            return None
+        except DamagedDatabaseError as exc:
+            if restored or not reliability.offer_backup(exc, db_path, password, parent):
+                return None
+            restored = True
+        except StoreError as exc:
+            QMessageBox.critical(parent, APP_NAME, str(exc))
+            return None
+
+
+class Session:
+    """The window currently open: restoring a backup or setting a password replaces it."""
+
+    def __init__(self, context, window):
+        self.context, self.window = None, None
+        self.adopt(window)
+
+    def adopt(self, window) -> None:
+        self.context, self.window = window.context, window
+        window.replaced.connect(self.adopt)
+
+    def close(self) -> None:
+        self.window.close()
+        self.context.close()  # waits for background work, releases the database lock
 
 
 def run_app(db_path: Path) -> int:
     app = make_application()
-    from wengang.store.db import StoreError  # noqa: PLC0415
-
-    try:
-        context, window = open_window(db_path)
-    except StoreError as exc:
-        QMessageBox.critical(None, APP_NAME, str(exc))
+    opened = open_with_recovery(Path(db_path))
+    if opened is None:
         return 2
-    window.show()
+    session = Session(*opened)
+    session.window.show()
     code = app.exec()
-    window.close()
-    context.close()  # waits for background work, releases the database lock
+    session.close()
     return code

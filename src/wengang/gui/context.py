@@ -74,10 +74,13 @@ class AppContext(QObject):
     data_changed = Signal()          # something was written: tabs refresh what they show
     open_person = Signal(int)        # any tab asks the main window to show a person's page
 
-    def __init__(self, db_path: Path, parent: QObject | None = None):
+    def __init__(self, db_path: Path, parent: QObject | None = None, *, password: str | None = None):
         super().__init__(parent)
         self.db_path = Path(db_path)
-        self.db: sqlite_utils.Database = open_database(self.db_path)  # GUI-thread connection
+        # An encrypted database needs its password on every connection (GUI thread, background
+        # thread, the ledger tab's own): kept here for the session only, never written anywhere.
+        self.password = password or None
+        self.db: sqlite_utils.Database = self.connect()  # GUI-thread connection
         self.settings = QSettings(APP_ID, APP_ID)
         self.as_of: dt.date = _default_as_of()
         self.area_id: int | None = None
@@ -106,9 +109,18 @@ class AppContext(QObject):
             self.area_id, self.site_id = area_id, site_id
             self.area_changed.emit(area_id)
 
+    @property
+    def encrypted(self) -> bool:
+        return self.password is not None
+
+    def connect(self) -> sqlite_utils.Database:
+        """Another connection to this database (with its password, sharing this program's lock);
+        tabs that need a connection of their own open it here."""
+        return open_database(self.db_path, password=self.password)
+
     def _background_connection(self) -> sqlite_utils.Database:
         if self._background_db is None:  # opened on the background thread, on first use
-            self._background_db = open_database(self.db_path)
+            self._background_db = self.connect()
         return self._background_db
 
     def close(self) -> None:

@@ -2,7 +2,8 @@
 
 Reading a 100,000-row export takes seconds, so the preview and the import both run off the GUI
 thread. Errors are listed row by row in red; a file with errors is not imported (nothing is
-written) but its error workbook can be saved for the caseworker to fix and re-import.
+written) but its error workbook can be saved for the caseworker to fix and re-import. The list of recent
+imports can undo a whole batch (``store.undo``) while nothing entered later depends on it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -107,30 +109,88 @@ class ImportTab(Tab):
         self.choose_status.setWordWrap(True)
         layout.addWidget(self.choose_status)
         layout.addWidget(QLabel(self.tr("最近的导入")))
-        self.history = QTableWidget(0, 6)
-        self.history.setHorizontalHeaderLabels(["时间", "文件", "类型", "新增", "修改", "结果"])
+        self.history = QTableWidget(0, 7)
+        self.history.setHorizontalHeaderLabels(["批次", "时间", "文件", "类型", "新增", "修改", "结果"])
         self.history.verticalHeader().setVisible(False)
         self.history.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.history.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.history.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.history.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.history.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.history.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.history.itemSelectionChanged.connect(self._history_selected)
         layout.addWidget(self.history, 1)
+        row = QHBoxLayout()
+        self.undo_button = QPushButton(self.tr("撤销本次导入…"))
+        self.undo_button.setToolTip(self.tr("把所选的这次导入整批撤回（新增的删除、修改的改回原值）；"
+                                            "导入后又修改过的记录会阻止撤销，数据不会改动"))
+        self.undo_button.clicked.connect(self.undo_selected)
+        row.addWidget(self.undo_button)
+        row.addStretch()
+        layout.addLayout(row)
+        self._history_selected()
         return page
+
+    def _selected_batch(self) -> tuple[int, str] | None:
+        """(batch id, file name) of the selected import, if it can still be undone."""
+        row = self.history.currentRow()
+        item = self.history.item(row, 0) if row >= 0 and self.history.selectedItems() else None
+        if item is None or item.data(Qt.ItemDataRole.UserRole + 1) != "done":
+            return None
+        return item.data(Qt.ItemDataRole.UserRole), self.history.item(row, 2).text()
+
+    def _history_selected(self) -> None:
+        self.undo_button.setEnabled(self._selected_batch() is not None)
+
+    def undo_selected(self):
+        """撤销本次导入: ask, then undo the selected batch off the GUI thread (a big batch
+        takes a while); UndoError's message says why it could not be done. Returns the
+        progress dialog, or None when nothing was started."""
+        chosen = self._selected_batch()
+        if chosen is None:
+            return None
+        batch_id, file_name = chosen
+        if QMessageBox.question(self, self.tr("撤销本次导入"), (
+                f"撤销导入批次{batch_id}（{file_name}）？\n本次导入新增的记录将被删除，修改过的记录改回导入前的值。"
+                "\n如果导入后又修改或登记过这些人的记录，将不能撤销，数据不会改动。")) != QMessageBox.StandardButton.Yes:
+            return None
+        from wengang.store.undo import UndoError, undo_batch  # noqa: PLC0415
+
+        def done(result) -> None:
+            self.context.data_changed.emit()
+            QMessageBox.information(self, self.tr("撤销本次导入"), (
+                f"已撤销导入批次{batch_id}（{file_name}）：删除新增的 {result.deleted:,} 条，"
+                f"改回 {result.restored:,} 条，恢复 {result.reinserted:,} 条。"))
+
+        def failed(exc: BaseException) -> None:
+            self.refresh()
+            text = str(exc) if isinstance(exc, UndoError) else f"撤销失败：{exc}。数据未作任何改动。"
+            QMessageBox.warning(self, self.tr("撤销本次导入"), text)
+
+        return run_with_progress(self.context, self, self.tr("正在撤销导入"),
+                                 lambda db, _p: undo_batch(db, batch_id), done, failed)
 
     def refresh(self) -> None:
         """The last imports (``import_batches``), newest first."""
         if self.importing is None:
             return
         rows = self.context.db.execute(
-            "SELECT started_at, file_name, kind, added, changed, status FROM import_batches "
+            "SELECT id, started_at, file_name, kind, added, changed, status FROM import_batches "
             "ORDER BY id DESC LIMIT 20").fetchall()
         self.history.setRowCount(len(rows))
-        status_words = {"done": "完成", "running": "未完成", "failed": "失败", "rolled_back": "已撤销"}
+        status_words = {"done": "完成", "running": "未完成", "failed": "失败", "rolled_back": "已撤销",
+                        "undone": "已撤销"}
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
-                text = status_words.get(value, value) if c == 5 else value
-                if c == 2:
+                text = status_words.get(value, value) if c == 6 else value
+                if c == 3:
                     text = kind_labels().get(value, value)
-                self.history.setItem(r, c, QTableWidgetItem("" if text is None else str(text).replace("T", " ")
-                                                            if c == 0 else "" if text is None else str(text)))
+                text = "" if text is None else str(text)
+                item = QTableWidgetItem(text.replace("T", " ") if c == 1 else text)
+                if c == 0:
+                    item.setData(Qt.ItemDataRole.UserRole, row[0])
+                    item.setData(Qt.ItemDataRole.UserRole + 1, row[6])  # only a 'done' batch can be undone
+                self.history.setItem(r, c, item)
+        self._history_selected()
 
     def _preview_page(self) -> QWidget:
         page = QWidget()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from wengang import APP_NAME, __version__
+from wengang.gui import database_actions, reliability
 from wengang.gui.context import AppContext
 from wengang.gui.tab import Tab
 from wengang.gui.welcome_page import WelcomePage
@@ -106,11 +107,20 @@ def _warm_imports(_db, _progress) -> None:
             pass
 
 
+def _encryption_available() -> bool:
+    from wengang.store import crypto  # noqa: PLC0415
+    return crypto.available()
+
+
 def is_empty(context: AppContext) -> bool:
     return context.db.execute("SELECT NOT EXISTS (SELECT 1 FROM persons)").fetchone()[0] == 1
 
 
 class MainWindow(QMainWindow):
+    # Restoring a backup or setting a password reopens the database in a new window (every tab
+    # and connection starts afresh on the new file); ``app.Session`` follows this signal.
+    replaced = Signal(object)  # the new MainWindow
+
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.context = context
@@ -126,6 +136,8 @@ class MainWindow(QMainWindow):
         self.welcome.import_requested.connect(self.start_import)
         self.welcome.demo_requested.connect(self.build_demo)
         self.welcome.settings_requested.connect(self.edit_settings)
+        self.welcome.password_requested.connect(self.set_password)
+        self.welcome.offer_password(not context.encrypted and _encryption_available())
         self.stack = QStackedWidget()
         self.stack.addWidget(self.tabs)
         self.stack.addWidget(self.welcome)
@@ -190,6 +202,12 @@ class MainWindow(QMainWindow):
         self.export_action = self._action(file_menu, "导出…", self.export_current, "Ctrl+E")
         self.print_action = self._action(file_menu, "打印…", self.print_current, QKeySequence.StandardKey.Print)
         file_menu.addSeparator()
+        self._action(file_menu, "备份数据库…", self.backup_database)
+        self._action(file_menu, "从备份恢复…", self.restore_database)
+        self.password_action = self._action(
+            file_menu, "修改密码…" if self.context.encrypted else "设置密码…", self.set_password)
+        self.password_action.setEnabled(_encryption_available())
+        file_menu.addSeparator()
         self._action(file_menu, "退出", self.close, QKeySequence.StandardKey.Quit)
         edit_menu = bar.addMenu(self.tr("编辑(&E)"))
         self._action(edit_menu, "查找…", self.focus_search, QKeySequence.StandardKey.Find)
@@ -206,6 +224,9 @@ class MainWindow(QMainWindow):
         tools_menu = bar.addMenu(self.tr("工具(&T)"))
         self._action(tools_menu, "运行数据质量检查", lambda: self.show_tab("数据质量").run_rules())
         self._action(tools_menu, "生成示范县…", self.build_demo)
+        tools_menu.addSeparator()
+        self._action(tools_menu, "修改记录…", self.show_audit_export)
+        self._action(tools_menu, "回收站…", self.show_trash)
         help_menu = bar.addMenu(self.tr("帮助(&H)"))
         self._action(help_menu, "关于", self.about)
         # F5 even where the platform's Refresh key differs.
@@ -330,6 +351,33 @@ class MainWindow(QMainWindow):
             self.show_tab("概览")
 
         self.demo_progress = run_with_progress(self.context, self, self.tr("正在生成示范县"), work, done)
+
+    # --- reliability (issue 7) ----------------------------------------------------------------
+    def backup_database(self):
+        """文件 → 备份数据库…: returns the progress dialog (None when cancelled)."""
+        return reliability.backup_now(self, self.context)
+
+    def restore_database(self) -> MainWindow | None:
+        """文件 → 从备份恢复…: a checked backup replaces the file; the window reopens on it."""
+        return database_actions.restore_database(self)
+
+    def set_password(self) -> MainWindow | None:
+        """设置密码… (encrypt the file) or 修改密码…; the window reopens with the new password."""
+        return database_actions.set_password(self)
+
+    def show_audit_export(self):
+        """工具 → 修改记录…: the export dialog (shown, not blocking; returned for tests)."""
+        from wengang.gui.dialogs.audit_dialog import AuditExportDialog  # noqa: PLC0415
+        dialog = AuditExportDialog(self.context, self)
+        dialog.open()
+        return dialog
+
+    def show_trash(self):
+        """工具 → 回收站…: the deleted records (shown, not blocking; returned for tests)."""
+        from wengang.gui.dialogs.trash_dialog import TrashDialog  # noqa: PLC0415
+        dialog = TrashDialog(self.context, self)
+        dialog.open()
+        return dialog
 
     def about(self) -> None:
         QMessageBox.about(self, self.tr("关于"), f"{APP_NAME} {__version__}\n脱贫人口和监测对象稳岗就业台账\n"

@@ -4,8 +4,8 @@ Thin wrappers over ``store.audit``/``store.backup``/``store.crypto``; the main w
 person page hook them in:
 
 * ``PersonPage``: ``self.lists.addTab(HistoryTable(db, person_id), "修改记录")``
-* ``run_app``: on ``StoreError`` call :func:`recover_open` and retry with what it returns.
-* a 数据 menu: :func:`backup_now`, :func:`restore_from_file`.
+* ``app.open_with_recovery``: :func:`ask_password`, :func:`offer_backup` when an open is refused.
+* the 文件 menu: :func:`backup_now`, :func:`choose_backup`, :func:`ask_new_password`.
 
 Dialog factories return the unshown box so tests can drive them (qutebrowser's habit).
 """
@@ -19,11 +19,13 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHeaderView, QInp
                                QMessageBox, QTableWidget, QTableWidgetItem, QWidget)
 
 from wengang import APP_NAME
+from wengang.gui.context import AppContext
+from wengang.gui.widgets.progress import run_with_progress
 from wengang.services.audit_export import audit_rows
 from wengang.store.audit import person_history
-from wengang.store.backup import auto_backup, backup, restore
+from wengang.store.backup import backup, backups_dir, restore, verify_file
 from wengang.store.db import StoreError
-from wengang.store.integrity import DamagedDatabaseError, PasswordRequiredError
+from wengang.store.integrity import DamagedDatabaseError, looks_like_sqlite
 
 HISTORY_HEADERS = ["时间", "操作人", "类别", "记录", "操作", "字段", "原值", "新值", "原因", "导入批次", "已报送月份"]
 
@@ -50,25 +52,61 @@ class HistoryTable(QTableWidget):
                 self.setItem(r, c, QTableWidgetItem("" if value is None else str(value)))
 
 
-def backup_now(parent: QWidget | None, db: sqlite_utils.Database) -> Path | None:
-    """备份: to a chosen file (e.g. a USB stick); cancelling the file dialog makes a rotating one."""
-    name, _ = QFileDialog.getSaveFileName(parent, "备份数据库到", "稳岗台账备份.db", "数据库备份 (*.db)")
-    try:
-        dest = backup(db, name) if name else auto_backup(db, "手动")
-    except (StoreError, OSError) as exc:
-        QMessageBox.warning(parent, APP_NAME, f"备份失败：{exc}")
-        return None
-    QMessageBox.information(parent, APP_NAME, f"已备份到：{dest}")
-    return dest
-
-
-def restore_from_file(parent: QWidget | None, db_path: Path, password: str | None = None) -> bool:
-    """恢复: pick a backup, confirm, restore (the caller must have closed its connections)."""
-    name, _ = QFileDialog.getOpenFileName(parent, "选择备份文件", str(Path(db_path).parent / "backups"),
-                                          "数据库备份 (*.db)")
+def backup_now(parent: QWidget, context: AppContext):
+    """备份数据库…: to a chosen file (a USB stick, say), written off the GUI thread, then
+    checked (integrity and schema) before the caseworker is told it is safe. Returns the
+    progress dialog, or None when the file dialog was cancelled."""
+    suggested = Path(context.db_path).with_name(f"{Path(context.db_path).stem}-备份.db")
+    name, _ = QFileDialog.getSaveFileName(parent, "备份数据库到", str(suggested), "数据库备份 (*.db)")
     if not name:
-        return False
-    return _restore(parent, Path(name), db_path, password)
+        return None
+    dest = Path(name) if Path(name).suffix else Path(name).with_suffix(".db")
+    if dest.resolve() == Path(context.db_path).resolve():
+        QMessageBox.warning(parent, APP_NAME, "不能备份到正在使用的数据库文件本身，请另选一个文件名。")
+        return None
+    password = context.password
+
+    def work(db, _progress):
+        backup(db, dest)
+        return verify_file(dest, password)  # an encrypted database's backup keeps its password
+
+    def done(problems: list[str]) -> None:
+        if problems:
+            QMessageBox.warning(parent, APP_NAME, f"备份文件 {dest} 核对未通过：{'；'.join(problems)}。请换一个位置重新备份。")
+        else:
+            QMessageBox.information(parent, APP_NAME, f"已备份到：{dest}\n备份文件已核对完好。"
+                                    + ("\n备份文件同样有密码保护。" if password else ""))
+
+    def failed(exc: BaseException) -> None:
+        QMessageBox.warning(parent, APP_NAME, f"备份失败：{exc}")
+
+    return run_with_progress(context, parent, "正在备份数据库", work, done, failed)
+
+
+def choose_backup(parent: QWidget, context: AppContext) -> tuple[Path, str | None] | None:
+    """从备份恢复…: pick a backup and check it before anything is closed or replaced.
+
+    Returns (file, the password it opens with) or None. A backup made before the database was
+    encrypted is a plain file: it restores as such.
+    """
+    name, _ = QFileDialog.getOpenFileName(parent, "选择备份文件", str(backups_dir(context.db_path)),
+                                          "数据库备份 (*.db);;所有文件 (*)")
+    if not name:
+        return None
+    source = Path(name)
+    password = None if source.is_file() and looks_like_sqlite(source) else context.password
+    try:
+        problems = verify_file(source, password)
+    except StoreError as exc:
+        problems = [str(exc)]
+    if problems:
+        QMessageBox.warning(parent, APP_NAME, f"不能用 {source.name} 恢复：{'；'.join(problems)}。当前数据库未改动。")
+        return None
+    answer = QMessageBox.question(parent, "从备份恢复", f"用备份 {source.name} 替换当前数据库？\n"
+                                  "当前数据库会另存为 .before-restore 文件，需要时还能找回。")
+    if answer != QMessageBox.StandardButton.Yes:
+        return None
+    return source, password
 
 
 def _restore(parent, source: Path, db_path: Path, password: str | None) -> bool:
@@ -90,21 +128,44 @@ def damaged_box(exc: DamagedDatabaseError, parent: QWidget | None = None) -> QMe
     return box
 
 
-def recover_open(exc: StoreError, db_path: Path, parent: QWidget | None = None) -> dict | None:
-    """After ``open_database`` refused ``db_path``: ask for a password or offer the backup.
+def offer_backup(exc: DamagedDatabaseError, db_path: Path, password: str | None,
+                 parent: QWidget | None = None) -> bool:
+    """Tell the caseworker the file is damaged; True once the newest good backup replaced it."""
+    box = damaged_box(exc, parent)
+    box.exec()
+    clicked = box.clickedButton()
+    if exc.backup is None or clicked is None or box.buttonRole(clicked) != QMessageBox.ButtonRole.AcceptRole:
+        return False
+    backup_password = None if looks_like_sqlite(exc.backup) else password
+    return _restore(parent, exc.backup, db_path, backup_password)
 
-    Returns keyword arguments to retry ``open_database`` with (``{"password": …}`` or ``{}``
-    after a restore), or None when the user gives up.
-    """
-    if isinstance(exc, PasswordRequiredError) or "密码" in str(exc):
-        text, ok = QInputDialog.getText(parent, APP_NAME, "此数据库已加密，请输入密码：",
-                                        QLineEdit.EchoMode.Password)
-        return {"password": text} if ok and text else None
-    if isinstance(exc, DamagedDatabaseError):
-        box = damaged_box(exc, parent)
-        box.exec()
-        if exc.backup is not None and box.buttonRole(box.clickedButton()) == QMessageBox.ButtonRole.AcceptRole:
-            return {} if _restore(parent, exc.backup, db_path, None) else None
+
+def ask_password(parent: QWidget | None, db_path: Path, *, wrong: bool = False) -> str | None:
+    """The password of an encrypted database (None: the caseworker gave up)."""
+    question = (f"密码不正确，请重新输入（数据库未作任何改动）。\n{db_path}" if wrong
+                else f"此数据库有密码保护，请输入密码：\n{db_path}")
+    while True:
+        text, ok = QInputDialog.getText(parent, APP_NAME, question, QLineEdit.EchoMode.Password)
+        if not ok:
+            return None
+        if text:
+            return text
+        question = f"密码不能为空，请输入密码：\n{db_path}"
+
+
+def ask_new_password(parent: QWidget | None, title: str) -> str | None:
+    """A new password, typed twice; a mismatch is said plainly and nothing is changed."""
+    first, ok = QInputDialog.getText(parent, title, "新密码（请牢记：忘记密码将无法打开数据库）：",
+                                     QLineEdit.EchoMode.Password)
+    if not ok:
         return None
-    QMessageBox.critical(parent, APP_NAME, str(exc))
-    return None
+    if not first:
+        QMessageBox.warning(parent, title, "密码不能为空，未作改动。")
+        return None
+    second, ok = QInputDialog.getText(parent, title, "再输入一次新密码：", QLineEdit.EchoMode.Password)
+    if not ok:
+        return None
+    if first != second:
+        QMessageBox.warning(parent, title, "两次输入的密码不一致，未作改动。")
+        return None
+    return first

@@ -1,4 +1,5 @@
-"""First start on an empty database: import the national-system export, or open the demo county."""
+"""First start on an empty database: import the national-system export, or open the demo county;
+and, optionally, protect the file with a password before any personal data goes into it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ class WelcomePage(QWidget):
     import_requested = Signal()
     demo_requested = Signal()
     settings_requested = Signal()
+    password_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -41,4 +43,24 @@ class WelcomePage(QWidget):
                     button)
         row.addStretch()
         layout.addLayout(row)
+        layout.addSpacing(28)
+        # Offered, never forced: encrypting now (empty file) is instant; skipping it is one click
+        # less, and 文件 → 设置密码… stays available.
+        self.protect = QWidget()
+        protect = QVBoxLayout(self.protect)
+        note = QLabel(self.tr(
+            "数据库将存放证件号码、联系电话和收入。笔记本常带下乡，建议设置密码保护（可跳过，以后可在“文件 → 设置密码”中设置）。"))
+        note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        note.setWordWrap(True)
+        note.setStyleSheet("font-size: 13px; color: #555;")
+        protect.addWidget(note)
+        self.password_button = QPushButton(self.tr("设置密码保护…"))
+        self.password_button.setMinimumSize(200, 40)
+        self.password_button.clicked.connect(self.password_requested.emit)
+        protect.addWidget(self.password_button, 0, Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.protect)
         layout.addStretch(3)
+
+    def offer_password(self, offer: bool) -> None:
+        """Show the password offer (not when the file is already encrypted or SQLCipher is missing)."""
+        self.protect.setVisible(offer)

@@ -1,5 +1,6 @@
 """The person page: identity, household members, the spell timeline, and every list kept
-about the person (spells, surveys, services, subsidies, spot checks, quality findings)."""
+about the person (spells, surveys, services, subsidies, spot checks, quality findings), and
+the person's 修改记录 (the audit trail: who changed what, old and new value, why)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from wengang.domain.status import AsOf
 from wengang.gui.context import AppContext
 from wengang.gui.registry import dialogs
 from wengang.gui.registry.timeline import SpellTimeline
+from wengang.gui.reliability import HistoryTable
 from wengang.store.status import person_statuses
 
 # (tab title, SQL with :pid, column titles) — one declaration per list on the page.
@@ -106,6 +108,8 @@ class PersonPage(QDialog):
             self.tables[title] = _table(headers)
             self.lists.addTab(self.tables[title], title)
         self.tables["务工记录"].cellDoubleClicked.connect(self._edit_spell)
+        self.history = HistoryTable(context.db, person_id)
+        self.lists.addTab(self.history, "修改记录")
         layout.addWidget(self.lists, 4)
 
         buttons = QHBoxLayout()
@@ -167,6 +171,8 @@ class PersonPage(QDialog):
             _fill(self.tables[title], db.execute(sql, {"pid": self.person_id}).fetchall())
         spells = db.execute("SELECT start_date, end_date, region, channel, employer_name FROM employment_spells "
                             "WHERE person_id = ? ORDER BY start_date", [self.person_id]).fetchall()
+        self.history.person_id = self.person_id
+        self.history.reload()
         self.timeline.set_spells([dict(zip(["start_date", "end_date", "region", "channel", "employer_name"], s))
                                   for s in spells], as_of)
 

@@ -1,0 +1,99 @@
+"""文件 menu actions that replace the database file itself: 从备份恢复…, 设置密码…/修改密码….
+
+Both need the file to themselves (a restore swaps the file, encrypting rewrites it), so the
+window and every connection close first, the change runs under the program's lock, and a new
+window opens on the result (``MainWindow.replaced`` tells ``app.Session``). A change that fails
+leaves the file as it was and the window reopens on it with the old password.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from wengang import APP_NAME
+from wengang.gui import reliability
+
+
+def restore_database(window):
+    """A checked backup replaces the file; returns the new window (None: nothing done)."""
+    chosen = reliability.choose_backup(window, window.context)
+    if chosen is None:
+        return None
+    source, password = chosen
+    db_path = window.context.db_path
+
+    def change() -> str:
+        from wengang.store.backup import restore  # noqa: PLC0415
+        aside = restore(source, db_path, password=password)
+        return f"已从备份 {source.name} 恢复。恢复前的数据库另存为：{aside}"
+
+    return reopen(window, change, password)
+
+
+def set_password(window):
+    """Encrypt a plain database or change the password of an encrypted one."""
+    from wengang.store import crypto  # noqa: PLC0415
+    from wengang.store.db import open_database  # noqa: PLC0415
+
+    context = window.context
+    title = "修改密码" if context.encrypted else "设置密码"
+    if not context.encrypted and QMessageBox.question(window, title, (
+            "设置密码后，数据库文件将被加密：没有密码谁也打不开，笔记本丢了个人信息也不会泄露。\n"
+            "请务必牢记密码——忘记密码，数据将无法找回。此后的备份同样加密。\n现在设置密码吗？")
+    ) != QMessageBox.StandardButton.Yes:
+        return None
+    new = reliability.ask_new_password(window, title)
+    if new is None:
+        return None
+    path, old = context.db_path, context.password
+
+    def change() -> str:
+        if old is None:
+            crypto.encrypt_file(path, new)
+            return "数据库已加密，请牢记密码。此前的未加密自动备份仍在 backups 文件夹中，如需要请自行删除。"
+        db = open_database(path, password=old)
+        try:
+            crypto.change_password(db, new)
+        finally:
+            db.close()
+        return "密码已修改，下次打开请使用新密码。"
+
+    return reopen(window, change, new)
+
+
+def reopen(window, change: Callable[[], str], password: str | None):
+    """Close ``window`` and all its connections, run ``change()`` (its message is shown
+    afterwards), then open a new window on the database; returns it (None: the caseworker
+    gave up opening, and the program ends)."""
+    from wengang.gui.app import open_with_recovery  # noqa: PLC0415 - app builds windows
+    from wengang.store import lock  # noqa: PLC0415
+    from wengang.store.db import StoreError  # noqa: PLC0415
+
+    app = QApplication.instance()
+    quit_on_close = app.quitOnLastWindowClosed()
+    app.setQuitOnLastWindowClosed(False)  # between the two windows none is open
+    path, old_password = window.context.db_path, window.context.password
+    try:
+        window.close()
+        window.context.close()
+        held = lock.acquire(path)  # keep another program out while the file changes
+        try:
+            message, failed = change(), False
+        except (StoreError, OSError) as exc:
+            message, failed, password = f"未能完成：{exc}", True, old_password
+        finally:
+            lock.release(held)
+        opened = open_with_recovery(path, password)
+    finally:
+        app.setQuitOnLastWindowClosed(quit_on_close)
+    if opened is None:
+        app.quit()
+        return None
+    _context, new_window = opened
+    new_window.show()
+    window.replaced.emit(new_window)
+    window.deleteLater()
+    (QMessageBox.warning if failed else QMessageBox.information)(new_window, APP_NAME, message)
+    return new_window
