@@ -305,3 +305,16 @@ def test_lock_from_before_a_restart_is_stale_even_if_its_pid_lives(dbfile):
         alive.kill()
         alive.wait()
         lock_path_for(dbfile).unlink(missing_ok=True)
+
+
+def test_a_backup_is_one_file_that_leaves_nothing_beside_it_when_checked(tmp_path):
+    from wengang.store.backup import backup, verify_file
+    from wengang.store.db import open_database
+
+    live = open_database(tmp_path / "live.db", auto_backup=False)
+    live["settings"].insert({"key": "k", "value": "v"}, replace=True)
+    dest = tmp_path / "usb" / "copy.db"
+    backup(live, dest)
+    live.close()
+    assert verify_file(dest) == []
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["copy.db"]

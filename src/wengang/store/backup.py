@@ -76,6 +76,10 @@ def backup(db_or_path: sqlite_utils.Database | Path | str, dest: Path | str, *,
             target = sqlite3.connect(str(partial))
             try:
                 conn.backup(target, pages=1024 if progress is None else 16, progress=progress)
+                # The copy inherits WAL mode from the live file; a backup is a single file
+                # (often on a USB stick), so switch it to a rollback journal: opening it later
+                # leaves no -wal/-shm files beside it.
+                target.execute("PRAGMA journal_mode=DELETE")
             finally:
                 target.close()
         with open(partial, "rb+") as fh:
