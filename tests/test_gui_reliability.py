@@ -268,6 +268,12 @@ def test_encrypted_database_asks_for_the_password_and_a_wrong_one_changes_nothin
         wait_idle(qtbot, context)
         assert result == [3]
         assert not window.welcome.protect.isVisibleTo(window.welcome)  # no password offer: already set
+        # The ledger tab pages from a connection of its own: it needs the password as well.
+        tab = window.show_tab("台账")
+        assert tab.show_ledger("labour")
+        tab.refresh()
+        qtbot.waitUntil(lambda: tab.is_ready() or "无法生成" in tab.caption.text())
+        assert "共 3 人" in tab.caption.text()
     finally:
         window.close()
         context.close()

@@ -1,8 +1,11 @@
-"""台账: pick a list (the six lists and the other ledgers), see it, export it to Excel, print it."""
+"""台账: pick a list (the six lists and the other ledgers), see it, export it to Excel or PDF,
+print it (through ``gui.printing``, see :mod:`wengang.gui.ledger_output`).
+
+The 隐藏证件号码 choice is remembered per list in the database (``services.privacy``), and an
+unmasked export to a USB stick asks first (issue 7).
+"""
 
 from __future__ import annotations
-
-import html
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,15 +23,16 @@ from PySide6.QtWidgets import (
 )
 from PySide6.QtCore import Qt
 
+from wengang.gui import ledger_output
 from wengang.gui.context import AppContext
 from wengang.gui.ledger_model import LedgerModel
 from wengang.gui.service_access import attr, label_of
 from wengang.gui.tab import Tab, not_installed
 from wengang.gui.widgets.progress import run_with_progress
 from wengang.gui.widgets.save_dialog import ask_save_path
-from wengang.store.db import open_database
+from wengang.services.privacy import mask_preference, set_mask_preference
 
-PRINT_ROW_LIMIT = 5000  # printing more than this is a job for the Excel export
+PRINT_ROW_LIMIT = ledger_output.PRINT_ROW_LIMIT
 
 
 class LedgerTab(Tab):
@@ -67,11 +71,14 @@ class LedgerTab(Tab):
         bar.addStretch()
         self.mask = QCheckBox(self.tr("隐藏证件号码、电话中间几位（显示和导出）"))
         self.mask.setChecked(True)
-        self.mask.toggled.connect(self.mark_stale)
+        self.mask.toggled.connect(self._mask_toggled)
         bar.addWidget(self.mask)
         export = QPushButton(self.tr("导出Excel…"))
         export.clicked.connect(self.export)
         bar.addWidget(export)
+        pdf = QPushButton(self.tr("导出PDF…"))
+        pdf.clicked.connect(self.export_pdf)
+        bar.addWidget(pdf)
         printer = QPushButton(self.tr("打印…"))
         printer.clicked.connect(self.print_)
         bar.addWidget(printer)
@@ -109,7 +116,23 @@ class LedgerTab(Tab):
         item = self.picker.currentItem() if self.ledgers else None
         return item.data(Qt.ItemDataRole.UserRole) if item else None
 
+    def mask_kind(self) -> str | None:
+        """The export kind the masking choice is remembered under (``ledger_labour`` …)."""
+        ledger_id = self.current_id()
+        return None if ledger_id is None else f"ledger_{ledger_id}"
+
+    def _mask_toggled(self, checked: bool) -> None:
+        kind = self.mask_kind()
+        if kind is not None:
+            set_mask_preference(self.context.db, kind, checked)
+        self.mark_stale()
+
     def _picked(self, _row: int) -> None:
+        kind = self.mask_kind()
+        if kind is not None:  # this list's remembered choice (masked unless told otherwise)
+            self.mask.blockSignals(True)
+            self.mask.setChecked(mask_preference(self.context.db, kind))
+            self.mask.blockSignals(False)
         self.order_by = None
         self.view.horizontalHeader().blockSignals(True)
         self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
@@ -137,7 +160,7 @@ class LedgerTab(Tab):
             if self.ledger_db is None:
                 # The shown query keeps a TEMP status table and is paged from the GUI thread, so
                 # it lives on its own connection (opened here: the open checks the whole file).
-                self.ledger_db = open_database(self.context.db_path)
+                self.ledger_db = self.context.connect()  # with the password of an encrypted file
             query = ledgers.ledger_query(self.ledger_db, ledger_id, as_of, area_id=area_id, site_id=site_id,
                                          order_by=order_by, mask=mask)
             return query, query.count()  # counted here: at county scale it takes a moment
@@ -200,7 +223,7 @@ class LedgerTab(Tab):
         name = self.picker.currentItem().text()
         path = ask_save_path(self, self.tr("导出台账"), f"{name}_{self.context.as_of}.xlsx",
                              "Excel 工作簿 (*.xlsx)", self.context.settings)
-        if path is None:
+        if path is None or not ledger_output.confirm_unmasked(self, path, self.mask.isChecked()):
             return
         as_of, area_id, site_id = self.context.as_of, self.context.area_id, self.context.site_id
         mask, order_by = self.mask.isChecked(), self.order_by
@@ -215,33 +238,61 @@ class LedgerTab(Tab):
 
         self.last_export = path
         run_with_progress(self.context, self, self.tr("正在导出台账"), work,
-                          lambda _r: self.window().statusBar().showMessage(f"已导出 {path}", 8000)
-                          if hasattr(self.window(), "statusBar") else None)
+                          lambda _r: self._status(f"已导出 {path}"))
 
-    def ledger_html(self, limit: int = PRINT_ROW_LIMIT) -> str:
-        """The shown ledger as an HTML table for printing (first ``limit`` rows)."""
-        headers = "".join(f"<th>{html.escape(label_of(c))}</th>" for c in self.model.columns)
-        body = []
-        for r in range(min(self.model.rowCount(), limit)):
-            row = self.model.row(r) or []
-            body.append("<tr>" + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>"
-                                         for v in (row if isinstance(row, (list, tuple)) else row.values()))
-                        + "</tr>")
-        title = html.escape(self.caption.text())
-        return (f"<h3 style='text-align:center'>{title}</h3><table border='1' cellspacing='0' cellpadding='2' "
-                f"style='border-collapse:collapse;font-size:8pt'><tr>{headers}</tr>{''.join(body)}</table>")
+    def _query_maker(self):
+        """Builds the shown ledger (same list, date, area, order, masking) on another
+        connection — the worker's: the shown query belongs to the GUI thread."""
+        ledgers, ledger_id = self.ledgers, self.current_id()
+        as_of, area_id, site_id = self.context.as_of, self.context.area_id, self.context.site_id
+        mask, order_by = self.mask.isChecked(), self.order_by
+        return lambda db: ledgers.ledger_query(db, ledger_id, as_of, area_id=area_id, site_id=site_id,
+                                               order_by=order_by, mask=mask)
 
-    def print_(self) -> None:
+    def _status(self, text: str) -> None:
+        bar = getattr(self.window(), "statusBar", None)
+        if bar is not None:
+            bar().showMessage(text, 8000)
+
+    def export_pdf(self) -> None:
+        """The whole list to PDF (header on every page, page numbers), off the GUI thread."""
         if self.current_id() is None:
             return
-        if self.model.rowCount() > PRINT_ROW_LIMIT:
-            QMessageBox.information(self, self.tr("打印"), self.tr(
-                f"台账共 {self.model.rowCount():,} 行，只打印前 {PRINT_ROW_LIMIT:,} 行；完整台账请导出Excel后打印。"))
-        from wengang.gui.print_preview import preview, preview_html  # noqa: PLC0415 - on demand
-        try:
-            from wengang.gui.printing import print_ledger  # noqa: PLC0415
-        except ImportError:
-            preview_html(self, self.ledger_html())  # plain table until the form printer is installed
+        name = self.picker.currentItem().text()
+        path = ask_save_path(self, self.tr("导出台账PDF"), f"{name}_{self.context.as_of}.pdf",
+                             "PDF 文件 (*.pdf)", self.context.settings)
+        if path is None or not ledger_output.confirm_unmasked(self, path, self.mask.isChecked()):
             return
+        self.last_export = path
+        ledger_output.write_pdf_in_background(
+            self.context, self, self._query_maker(), path,
+            lambda pages: self._status(f"已导出 {path}（共 {pages} 页）"))
+
+    def print_(self) -> None:
+        """Print preview of the shown list; a long list can instead be printed directly, painted
+        off the GUI thread (the preview paints on it, so it shows the first rows only)."""
+        if self.current_id() is None or self.model.query is None:
+            return
+        rows = self.model.rowCount()
+        limit = None
+        if rows > ledger_output.PREVIEW_ROW_LIMIT:
+            box = QMessageBox(QMessageBox.Icon.Question, self.tr("打印台账"), self.tr(
+                f"台账共 {rows:,} 行（约 {ledger_output.pages_hint(rows):,} 页）。\n"
+                f"打印预览只显示前 {ledger_output.PREVIEW_ROW_LIMIT:,} 行；直接打印最多 {PRINT_ROW_LIMIT:,} 行，"
+                "在后台排版，不影响继续工作。完整台账请导出Excel或PDF。"), parent=self)
+            preview_button = box.addButton(self.tr("预览前 {0:,} 行").format(ledger_output.PREVIEW_ROW_LIMIT),
+                                           QMessageBox.ButtonRole.AcceptRole)
+            direct = box.addButton(self.tr("直接打印…"), QMessageBox.ButtonRole.ActionRole)
+            box.addButton(self.tr("取消"), QMessageBox.ButtonRole.RejectRole)
+            box.exec()
+            if box.clickedButton() is direct:
+                ledger_output.print_in_background(self.context, self, self._query_maker(), rows,
+                                                  lambda pages: self._status(f"已送打印机（{pages} 页）"))
+                return
+            if box.clickedButton() is not preview_button:
+                return
+            limit = ledger_output.PREVIEW_ROW_LIMIT
+        from wengang.gui.print_preview import preview  # noqa: PLC0415 - on demand
+        from wengang.gui.printing import print_ledger  # noqa: PLC0415
         query = self.model.query
-        preview(self, lambda printer: print_ledger(query, printer, limit=PRINT_ROW_LIMIT))
+        self.last_preview = preview(self, lambda printer: print_ledger(query, printer, limit=limit))

@@ -17,6 +17,7 @@ from wengang.services.reports.model import Column, FormResult, HeaderCell, Row, 
 _Index = QModelIndex | QPersistentModelIndex
 HEADER_BRUSH = QBrush(QColor("#eef2f7"))
 TOTAL_BRUSH = QBrush(QColor("#fff8e1"))
+CHANGED_BRUSH = QBrush(QColor("#ffd7d7"))  # a number that is not what was submitted (三一致)
 
 
 def format_value(column: Column, value) -> str:
@@ -34,10 +35,15 @@ class FormResultModel(QAbstractTableModel):
         self.depth = 0
         self.cells: list[HeaderCell] = []
         self._header_text: dict[tuple[int, int], str] = {}
+        # (row label, column key) -> (submitted, now): cells that changed since 报送
+        self.changes: dict[tuple[str, str], tuple] = {}
 
-    def set_result(self, result: FormResult | None) -> None:
+    def set_result(self, result: FormResult | None, changes: dict[tuple[str, str], tuple] | None = None) -> None:
+        """Show ``result``; ``changes`` marks cells whose number differs from another version
+        (shown as "报送时→现在", highlighted)."""
         self.beginResetModel()
         self.result = result
+        self.changes = dict(changes or {})
         self.depth, self.cells = header_grid(result.header) if result else (0, [])
         self._header_text = {(c.row, c.col): c.label for c in self.cells}
         self.endResetModel()
@@ -82,6 +88,15 @@ class FormResultModel(QAbstractTableModel):
         row, column = self.form_row(r), self.result.columns[c]
         if row is None:
             return None
+        changed = self.changes.get((row.label, column.key)) if self.changes else None
+        if changed is not None:
+            if role == Qt.ItemDataRole.BackgroundRole:
+                return CHANGED_BRUSH
+            before, now = (format_value(column, v) or "空" for v in changed)
+            if role == Qt.ItemDataRole.DisplayRole:
+                return f"{before}→{now}"
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"报送时：{before}，现在：{now}"
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             if column.kind == "area":
                 text = row.values.get(column.key) or row.label
@@ -111,3 +126,18 @@ class FormResultModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         return None
+
+
+def lay_out(view, model: FormResultModel) -> None:
+    """Merge the header cells of ``view`` as :func:`header_grid` places them and size the
+    columns (the tab and the 报送 comparison show a form the same way)."""
+    view.clearSpans()
+    for cell in model.cells:
+        if cell.rowspan > 1 or cell.colspan > 1:
+            view.setSpan(cell.row, cell.col, cell.rowspan, cell.colspan)
+    view.resizeColumnsToContents()
+    for c, column in enumerate(model.result.columns if model.result else []):
+        width = max(view.columnWidth(c), int((column.width or 6) * 9))
+        view.setColumnWidth(c, min(width, 260))
+    for r in range(model.depth):
+        view.setRowHeight(r, 40)

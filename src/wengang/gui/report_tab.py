@@ -3,12 +3,17 @@
 The form is computed by ``wengang.services.reports`` off the GUI thread; the table merges its
 header cells with spans; a double-click on a number lists exactly the people counted in it.
 Export goes to Excel, CSV or PDF; print preview and printing use ``gui.printing``.
+报送… exports or prints the form "as submitted" and archives it (``services.archive``);
+历史报送… reprints, exports or compares what was submitted (:mod:`wengang.gui.report_submit`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
+import tempfile
+from pathlib import Path
 from types import SimpleNamespace
 
 from PySide6.QtCore import Qt
@@ -30,15 +35,31 @@ from PySide6.QtWidgets import (
 
 from wengang.gui.context import AppContext
 from wengang.gui.dialogs.persons_dialog import PersonsDialog
-from wengang.gui.report_model import FormResultModel
+from wengang.gui.report_model import FormResultModel, lay_out
+from wengang.gui.report_submit import HistoryDialog, SubmitDialog, month_text, print_result, write_form_file
 from wengang.gui.service_access import attr
 from wengang.gui.tab import Tab, not_installed
 from wengang.gui.widgets.date_edit import DateEdit
+from wengang.gui.widgets.progress import run_with_progress
 from wengang.gui.widgets.save_dialog import ask_save_path
+from wengang.services import archive
 from wengang.services.reports.model import FormResult
+from wengang.store.audit import locked_periods
 
 GROUPINGS = {"township": "按乡镇", "village": "按村", "site": "按安置点", "county": "按县"}
 EXPORTS = {"xlsx": "Excel 工作簿 (*.xlsx)", "csv": "CSV 文件 (*.csv)", "pdf": "PDF 文件 (*.pdf)"}
+BACKGROUND_PDF_ROWS = 60  # a form by village runs to many pages: painted off the GUI thread
+
+
+def note_text(note: str) -> str:
+    """A form note as printed under the table: "注：" once, also when the declaration has it."""
+    note = note.strip()
+    return note if note.startswith(("注：", "注:")) else f"注：{note}"
+
+
+def targets_set(db, year: int) -> bool:
+    """Whether 目标任务 are entered for ``year`` (F3 and the bulletin's completion part need them)."""
+    return db.execute("SELECT 1 FROM targets WHERE year = ? LIMIT 1", [year]).fetchone() is not None
 
 
 def reports_api():
@@ -100,7 +121,8 @@ class ReportTab(Tab):
         actions = QHBoxLayout()
         for label, slot in [("导出Excel…", lambda: self.export("xlsx")), ("导出CSV…", lambda: self.export("csv")),
                             ("导出PDF…", lambda: self.export("pdf")), ("打印预览…", self.print_),
-                            ("通报草稿…", self.show_bulletin)]:
+                            ("通报草稿…", self.show_bulletin), ("报送…", self.submit),
+                            ("历史报送…", self.show_history)]:
             button = QPushButton(self.tr(label))
             button.clicked.connect(slot)
             actions.addWidget(button)
@@ -173,6 +195,8 @@ class ReportTab(Tab):
             return reports.compute_form(db, form_id, as_of, area_id=area_id, **params)
 
         def done(result: FormResult) -> None:
+            if area_id is not None:  # kept with the numbers when archived: 报送 compares the same area
+                result.params["area_id"] = area_id
             if request is self._request:
                 self.show_result(result)
 
@@ -183,23 +207,14 @@ class ReportTab(Tab):
 
     def show_result(self, result: FormResult) -> None:
         self.result = result
-        self.view.clearSpans()
         self.model.set_result(result)
-        for cell in self.model.cells:
-            if cell.rowspan > 1 or cell.colspan > 1:
-                self.view.setSpan(cell.row, cell.col, cell.rowspan, cell.colspan)
-        self.view.resizeColumnsToContents()
-        for c, column in enumerate(result.columns):
-            width = max(self.view.columnWidth(c), int((column.width or 6) * 9))
-            self.view.setColumnWidth(c, min(width, 260))
-        for r in range(self.model.depth):
-            self.view.setRowHeight(r, 40)
+        lay_out(self.view, self.model)
         self.title_label.setText(result.title)
         period = f"{result.period_from} 至 " if result.period_from else "数据截止日期："
         self.meta_label.setText(f"填报单位：{result.unit_name}　　{period}{result.as_of}　　"
                                 f"数据来源：{result.data_source}　　单位：{result.unit}")
         footer = "　　".join(f"{k}：{v}" for k, v in result.footer.items())
-        self.notes_label.setText("\n".join([*(f"注：{n}" for n in result.notes), footer]).strip())
+        self.notes_label.setText("\n".join([*(note_text(n) for n in result.notes), footer]).strip())
         self.status.setText(self.tr("双击数字可查看对应人员"))
 
     # --- drill-down -------------------------------------------------------------------------
@@ -257,48 +272,106 @@ class ReportTab(Tab):
                              EXPORTS[kind], self.context.settings)
         if path is None:
             return
-        try:
-            if kind == "pdf":
-                from wengang.gui.printing import write_form_pdf  # noqa: PLC0415
-                write_form_pdf(self.result, path)
-            else:
-                writer = getattr(self.reports, f"write_form_{kind}", None)
-                if writer is None:
-                    raise ImportError(f"write_form_{kind}")
-                writer(self.result, path)
-        except ImportError as exc:
-            QMessageBox.warning(self, self.tr("导出"), f"此功能尚未安装：{exc}")
+        self.write_file(self.result, path, lambda: self.status.setText(f"已导出 {path}"))
+
+    def write_file(self, result: FormResult, path: Path, done) -> None:
+        """``result`` to ``path``; a long PDF (a form by village) is painted off the GUI thread
+        behind a progress dialog, everything else here and now. ``done()`` after it is written."""
+        reports = self.reports
+
+        def written(_result=None) -> None:
+            self.last_export = path
+            done()
+
+        def failed(exc: BaseException) -> None:
+            QMessageBox.warning(self, self.tr("导出"), f"导出失败：{exc}")
+
+        if Path(path).suffix.lower() == ".pdf" and len(result.rows) > BACKGROUND_PDF_ROWS:
+            run_with_progress(self.context, self, self.tr("正在导出PDF"),
+                              lambda _db, _p: write_form_file(reports, result, path), written, failed)
             return
-        self.last_export = path
-        self.status.setText(f"已导出 {path}")
+        try:
+            write_form_file(reports, result, path)
+        except (ImportError, ValueError, OSError) as exc:
+            failed(exc)
+            return
+        written()
 
     def print_(self) -> None:
         if self.result is None:
             return
-        try:
-            from wengang.gui.printing import print_form  # noqa: PLC0415
-        except ImportError as exc:
-            QMessageBox.warning(self, self.tr("打印"), f"此功能尚未安装：{exc}")
-            return
-        from wengang.gui.print_preview import preview  # noqa: PLC0415
-        result = self.result
-        preview(self, lambda printer: print_form(result, printer))
+        self.last_preview = print_result(self, self.result)
 
-    def bulletin_text(self, db=None) -> str:
-        """The 通报 draft from F1 (and F3 when the engine has it) at the current date and area."""
+    # --- 报送 -------------------------------------------------------------------------------
+    def submit(self) -> None:
+        """报送: export or print the shown form, archive its numbers and file, maybe lock the month."""
+        if self.result is None:
+            QMessageBox.information(self, self.tr("报送"), self.tr("请先点“生成报表”，核对无误后再报送。"))
+            return
+        result = self.result
+        locked = result.as_of.strftime("%Y-%m") in locked_periods(self.context.db)
+        dialog = SubmitDialog(result, self, already_locked=locked)
+        self.last_submit_dialog = dialog
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        kind, lock = dialog.kind(), dialog.lock.isChecked() and not locked
+        if kind == "print":
+            # What is printed is kept as a PDF from the same painter, to reprint it exactly.
+            folder = Path(tempfile.mkdtemp(prefix="wengang-submit-"))
+            path = folder / f"{result.title}_{result.as_of}.pdf"
+            try:
+                write_form_file(self.reports, result, path)
+                self._archive(result, path, lock)
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+            self.last_preview = print_result(self, result)
+            return
+        path = ask_save_path(self, self.tr("报送：导出报表"), f"{result.title}_{result.as_of}.{kind}",
+                             EXPORTS[kind], self.context.settings)
+        if path is not None:
+            self.write_file(result, path, lambda: self._archive(result, path, lock))
+
+    def _archive(self, result: FormResult, path: Path, lock: bool) -> int:
+        archive_id = archive.archive_report(self.context.db, result, path, lock=lock)
+        self.last_archive_id = archive_id
+        locked = f"，{month_text(result)}已锁定" if lock else ""
+        self.status.setText(f"已报送并存档（第 {archive_id} 号）{locked}")
+        return archive_id
+
+    def show_history(self) -> None:
+        """历史报送 of the chosen form."""
+        form = self.current_form()
+        if self.reports is None or form is None:
+            return
+        form_id = self.result.form_id if self.result is not None else attr(form, "id", 0)
+        self.history = HistoryDialog(self.context, self.reports, form_id, self.form_box.currentText(), self)
+        self.history.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.history.show()
+
+    def bulletin_text(self, db=None, as_of: dt.date | None = None, area_id: int | None = None,
+                      ref_date: dt.date | None = None) -> str:
+        """The 通报 draft from F1, and F3 only when targets are set for the year (without them
+        F3 has no completion to report and the draft would lose its completion paragraph)."""
         from wengang.services.bulletin import draft_bulletin  # noqa: PLC0415
-        db, as_of, area_id = db or self.context.db, self.context.as_of, self.context.area_id
+        db = db or self.context.db
+        as_of = as_of or self.context.as_of
+        area_id = self.context.area_id if area_id is None else area_id
         f1 = self.reports.compute_form(db, "F1", as_of, area_id=area_id)
-        try:
-            f3 = self.reports.compute_form(db, "F3", as_of, area_id=area_id)
-        except Exception:  # noqa: BLE001 - F3 needs targets; the bulletin works from F1 alone
-            f3 = None
+        f3 = None
+        if targets_set(db, as_of.year):
+            try:
+                f3 = self.reports.compute_form(db, "F3", as_of, area_id=area_id, ref_date=ref_date)
+            except (ValueError, LookupError):  # F3 not declared or not computable: F1 alone
+                f3 = None
         return draft_bulletin(f1, f3)
 
     def show_bulletin(self) -> None:
         if self.reports is None:
             return
         self.status.setText(self.tr("正在起草通报…"))
+        # read on the GUI thread; the draft is computed on the worker's connection
+        as_of, area_id = self.context.as_of, self.context.area_id
+        ref_date = self.ref_date.value() if self.needs_ref else None  # the 对比日期 the user sees on F3
 
         def show(text: str) -> None:
             self.status.setText("")
@@ -310,7 +383,8 @@ class ReportTab(Tab):
             missing = isinstance(exc, ImportError)
             self.status.setText(f"此功能尚未安装：{exc}" if missing else f"无法起草通报：{exc}")
 
-        self.context.run_in_background(lambda db, _p: self.bulletin_text(db), show, failed)
+        self.context.run_in_background(lambda db, _p: self.bulletin_text(db, as_of, area_id, ref_date),
+                                       show, failed)
 
 
 class BulletinDialog(QDialog):

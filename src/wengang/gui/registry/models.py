@@ -7,8 +7,10 @@ Header clicks re-run the id query with a different ``ORDER BY``; filters change 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sqlite_utils
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 
 from wengang.gui.registry.queries import (
     HOUSEHOLD_COLUMNS,
@@ -17,7 +19,10 @@ from wengang.gui.registry.queries import (
     PERSON_FROM,
     ColumnSpec,
     RegistryFilter,
+    count_query,
     id_query,
+    match_query,
+    misses_query,
     rows_query,
 )
 from wengang.domain.status import AsOf
@@ -25,9 +30,14 @@ from wengang.domain.status import AsOf
 PAGE = 200            # rows fetched per query
 CACHE_LIMIT = 4000    # rows kept; beyond this the cache is dropped and refilled on demand
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
+FIRST_IDS = 5000      # a broad search fetches this many ids first (and counts all); scrolling on fetches the rest
 IDS_KEPT = 400_000    # ids kept in recent lists per model (≈ 3 full lists at 150,000: some 15 MB)
 
 _Index = QModelIndex | QPersistentModelIndex
+
+
+def _key(sql: str, params: dict) -> tuple:
+    return (sql, tuple(sorted(params.items())))
 
 
 class SqlTableModel(QAbstractTableModel):
@@ -49,10 +59,13 @@ class SqlTableModel(QAbstractTableModel):
         self._cache: dict[int, tuple] = {}
         self._id_cache: dict[tuple, list[int]] = {}
         self._id_cache_version: tuple | None = None
+        self._total = 0                 # matching rows; len(_ids) is less while a search shows its first ids
+        self._query: tuple[str, dict] | None = None
+        self._positions: tuple[list[int], dict[int, int]] | None = None  # row of each id, unsearched
 
     # --- what the views ask -----------------------------------------------------------------
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self._ids)
+        return 0 if parent.isValid() else self._total
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.columns)
@@ -66,10 +79,10 @@ class SqlTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self._ids)):
+        if not index.isValid() or not (0 <= index.row() < self._total):
             return None
         if role == ID_ROLE:
-            return self._ids[index.row()]
+            return self.id_at(index.row())
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
                         Qt.ItemDataRole.ForegroundRole):
             return None
@@ -99,27 +112,113 @@ class SqlTableModel(QAbstractTableModel):
         self.reload()
 
     def reload(self) -> None:
-        """Re-run the id query (filters, order) and drop cached rows."""
+        """Re-run the id query (filters, order) and drop cached rows.
+
+        A search keystroke must answer within 50 ms at 165,000 persons; sorting every
+        matching id in SQL took 110–260 ms for broad searches ("z", "6207"), so a search goes
+        the cheapest way :meth:`_search_ids` knows. ``rowCount`` is always the full number of
+        matches, also while only the first ids of a search are loaded.
+        """
         sql, params = id_query(self.columns, self.base_from, self.id_expr, self.filter,
                                self.sort_column, self.descending, persons=self.persons)
-        ids = self._ids_for(sql, params)
+        if self.filter.search.strip():
+            ids, total = self._search_ids(sql, params)
+        else:
+            ids = self._ids_for(sql, params)
+            total = len(ids)
+            # where each id stands, for the first search keystroke (built when the GUI is idle)
+            QTimer.singleShot(0, lambda: self._positions_of(ids))
         self.beginResetModel()
         self._ids = ids
+        self._total = total
+        self._query = (sql, params)
         self._pos = None
         self._cache.clear()
         self.endResetModel()
 
+    def _search_ids(self, sql: str, params: dict) -> tuple[list[int], int]:
+        """(the first ids, the number of matches) of a search query, the cheapest way known:
+
+        1. the same search again: the remembered list;
+        2. nobody fails the search ("6207", the county's ID prefix): the list without it
+           (persons only);
+        3. the list without the search is remembered (the table showed it before the user
+           typed): keep its order, drop the non-matches — the matches come from one unsorted
+           query over the person table ("z": 13,000 matches, 50 ms sorted in SQL → 15 ms);
+        4. else the first :data:`FIRST_IDS` in display order, and a count of the rest.
+        """
+        key = _key(sql, params)
+        fresh = self._id_cache_version == self._db_version()
+        if fresh and key in self._id_cache:
+            ids = self._ids_for(sql, params)
+            return ids, len(ids)
+        unsearched = replace(self.filter, search="")
+        base_sql, base_params = id_query(self.columns, self.base_from, self.id_expr, unsearched,
+                                         self.sort_column, self.descending, persons=self.persons)
+        # (not for households: their search looks through all persons first, so the check
+        # would cost as much as the search)
+        if self.persons and not self.db.execute(*misses_query(self.base_from, self.filter, persons=True)).fetchone()[0]:
+            ids = self._ids_for(base_sql, base_params)
+            return ids, len(ids)
+        base_key = _key(base_sql, base_params)
+        base = self._id_cache.get(base_key) if fresh else None
+        if base is not None:
+            self._remember(base_key, base)  # in use: the last to be evicted
+            position = self._positions_of(base)
+            condition, condition_params = self.filter.search_condition(persons=self.persons)
+            matches = [r[0] for r in self.db.execute(match_query(self.base_from, self.id_expr, condition),
+                                                     condition_params)]
+            # the unsearched list's order; ids the other filters leave out are not in it
+            ids = sorted((i for i in matches if i in position), key=position.__getitem__)
+            return self._remember(key, ids), len(ids)
+        first = [r[0] for r in self.db.execute(f"{sql} LIMIT {FIRST_IDS + 1}", params).fetchall()]
+        if len(first) <= FIRST_IDS:
+            return self._remember(key, first), len(first)
+        where, where_params = self.filter.where(persons=self.persons)
+        total = self.db.execute(count_query(self.base_from, where), where_params).fetchone()[0]
+        return first[:FIRST_IDS], total
+
+    def _positions_of(self, ids: list[int]) -> dict[int, int]:
+        """Row of each id in ``ids`` (an unsearched list), kept for the list last asked about."""
+        if self._positions is None or self._positions[0] is not ids:
+            self._positions = (ids, {record_id: i for i, record_id in enumerate(ids)})
+        return self._positions[1]
+
+    def _fetch_rest(self) -> None:
+        """The ids after a search's first ones (same order: the ORDER BY ends with the id)."""
+        if len(self._ids) < self._total and self._query is not None:
+            ids = self._ids_for(*self._query)
+            if len(ids) != self._total:
+                # The data changed since the search was counted: the row count must not change
+                # under the view inside data(); show the new list once control returns.
+                QTimer.singleShot(0, self.reload)
+            self._ids = ids
+            self._pos = None
+
+    def is_complete(self) -> bool:
+        """Whether every matching id is loaded (False while a search shows its first ids)."""
+        return len(self._ids) >= self._total
+
+    def _db_version(self) -> tuple:
+        return (self.db.conn.total_changes, self.db.execute("PRAGMA data_version").fetchone()[0])
+
     def _ids_for(self, sql: str, params: dict) -> list[int]:
         """The ids of a query, remembered while the database is unchanged: clearing the search
         box or sorting back returns to a list already fetched (150,000 ids took 150 ms)."""
-        version = (self.db.conn.total_changes, self.db.execute("PRAGMA data_version").fetchone()[0])
-        key = (sql, tuple(sorted(params.items())))
-        if self._id_cache_version != version:
+        key = _key(sql, params)
+        if self._id_cache_version != self._db_version():
             self._id_cache.clear()
-            self._id_cache_version = version
+            self._id_cache_version = self._db_version()
         ids = self._id_cache.pop(key, None)
         if ids is None:
             ids = [r[0] for r in self.db.execute(sql, params).fetchall()]
+        return self._remember(key, ids)
+
+    def _remember(self, key: tuple, ids: list[int]) -> list[int]:
+        version = self._db_version()
+        if self._id_cache_version != version:
+            self._id_cache.clear()
+            self._id_cache_version = version
         self._id_cache[key] = ids  # most recent last
         while len(self._id_cache) > 1 and sum(map(len, self._id_cache.values())) > IDS_KEPT:
             self._id_cache.pop(next(iter(self._id_cache)))
@@ -128,22 +227,29 @@ class SqlTableModel(QAbstractTableModel):
     def invalidate(self) -> None:
         """Cells changed (an edit) but not the ids: refetch visible rows."""
         self._cache.clear()
-        if self._ids:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(self.columns) - 1))
+        if self._total:
+            self.dataChanged.emit(self.index(0, 0), self.index(self._total - 1, len(self.columns) - 1))
 
     def id_at(self, row: int) -> int | None:
+        if len(self._ids) <= row < self._total:
+            self._fetch_rest()
         return self._ids[row] if 0 <= row < len(self._ids) else None
 
     def row_of(self, record_id: int) -> int | None:
+        self._fetch_rest()
         if self._pos is None:
             self._pos = {rid: i for i, rid in enumerate(self._ids)}
         return self._pos.get(record_id)
 
     def ids(self) -> list[int]:
+        """Every matching id (fetching the rest of a search first)."""
+        self._fetch_rest()
         return list(self._ids)
 
     def _row(self, row: int) -> tuple | None:
-        record_id = self._ids[row]
+        record_id = self.id_at(row)
+        if record_id is None:
+            return None
         hit = self._cache.get(record_id)
         if hit is not None:
             return hit

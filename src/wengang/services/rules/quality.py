@@ -26,6 +26,7 @@ from wengang.domain.codes import labour_skills, not_student_values
 from wengang.domain.ids import check_id
 from wengang.domain.status import SPELL_CURRENT, SPELL_IN_YEAR, AsOf, labour_sql
 from wengang.paths import resource_path
+from wengang.store.db import get_setting
 
 Progress = Callable[[int, int, str], None]
 
@@ -110,6 +111,19 @@ def _rule_file() -> dict:
 
 def severity_labels() -> dict[str, str]:
     return dict(_rule_file().get("severity_labels", {}))
+
+
+def settings_parameters(db: sqlite_utils.Database) -> dict[str, int]:
+    """Rule parameters the caseworker sets (settings table), e.g. the labour-age bounds the
+    settings dialog stores; the rule file gives the defaults (16 and 65)."""
+    params = {}
+    for key, default in _rule_file().get("settings_parameters", {}).items():
+        value = get_setting(db, key)
+        try:
+            params[key] = int(value) if value not in (None, "") else int(default)
+        except ValueError:  # a hand-edited setting that is not a number: the default
+            params[key] = int(default)
+    return params
 
 
 def quality_rules() -> list[QualityRule]:
@@ -209,7 +223,7 @@ def run_quality(db: sqlite_utils.Database, as_of, progress: Progress | None = No
     as_of = as_of if isinstance(as_of, AsOf) else AsOf(as_of)
     rules = rules if rules is not None else quality_rules()
     started = time.perf_counter()
-    params = as_of.params()
+    params = {**as_of.params(), **settings_parameters(db)}
     with db.atomic():
         ids = [r.id for r in rules]
         db.execute(f"DELETE FROM quality_findings WHERE rule IN ({', '.join('?' for _ in ids)})", ids)
