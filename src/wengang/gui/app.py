@@ -123,6 +123,7 @@ def run_app(db_path: Path) -> int:
         return 2
     session = Session(*opened)
     session.window.show()
+    session.context.daily_backup_later()  # after the window shows: it must not delay the start
     code = app.exec()
     session.close()
     return code

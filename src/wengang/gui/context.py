@@ -116,7 +116,20 @@ class AppContext(QObject):
     def connect(self) -> sqlite_utils.Database:
         """Another connection to this database (with its password, sharing this program's lock);
         tabs that need a connection of their own open it here."""
-        return open_database(self.db_path, password=self.password)
+        # The day's first backup is not made here: it would delay the window (0.5 s at county
+        # scale); the window asks for it in the background once it shows (daily_backup_later).
+        return open_database(self.db_path, password=self.password, daily_backup=False)
+
+    def daily_backup_later(self) -> None:
+        """Make the day's automatic backup on the background thread, if none exists yet."""
+        from wengang.store import backup  # noqa: PLC0415
+
+        def work(db, _progress):
+            if backup.daily_backup_due(self.db_path):
+                return backup.backup_before(db, "每日")
+            return None
+
+        self.run_in_background(work, lambda _path: None, lambda _exc: None)
 
     def _background_connection(self) -> sqlite_utils.Database:
         if self._background_db is None:  # opened on the background thread, on first use

@@ -91,7 +91,8 @@ def _pending_migrations(db: sqlite_utils.Database) -> bool:
 
 
 def open_database(path: str | Path = ":memory:", *, migrate: bool = True, password: str | None = None,
-                  lock: bool = True, auto_backup: bool = True) -> sqlite_utils.Database:
+                  lock: bool = True, auto_backup: bool = True,
+                  daily_backup: bool = True) -> sqlite_utils.Database:
     """Open (creating if needed) the database at ``path`` and bring its schema up to date.
 
     A file database is protected on the way in (see ``store/integrity``, ``lock``, ``backup``,
@@ -124,7 +125,8 @@ def open_database(path: str | Path = ":memory:", *, migrate: bool = True, passwo
             held = None
         try:
             check_not_newer(db)
-            if existed and lock and auto_backup and backup.daily_backup_due(path):
+            # The window passes daily_backup=False and runs it in the background once shown.
+            if existed and lock and auto_backup and daily_backup and backup.daily_backup_due(path):
                 backup.backup_before(db, "每日")
             if migrate and _pending_migrations(db):
                 # Changing the schema is a write even for a read-only command: take the lock.
