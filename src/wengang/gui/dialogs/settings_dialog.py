@@ -10,12 +10,16 @@ from wengang.store.areas import installation, set_installation
 from wengang.store.db import get_setting, set_setting
 
 TEXT_SETTINGS = [("unit_name", "填报单位"), ("reporter", "填报人"), ("reviewer", "审核人")]
-AGE_SETTINGS = [("labour_age_min", "劳动年龄下限（岁）", 16), ("labour_age_max", "劳动年龄上限（岁）", 65)]
+# The defaults live with the rule that uses them (resources/rules/quality.json).
+AGE_SETTINGS = [("labour_age_min", "劳动年龄下限（岁）"), ("labour_age_max", "劳动年龄上限（岁）")]
 
 
 def labour_age_bounds(db) -> tuple[int, int]:
-    """The labour-age bounds from the settings table (defaults 16 and 65)."""
-    return tuple(int(get_setting(db, key) or default) for key, _label, default in AGE_SETTINGS)  # type: ignore
+    """The labour-age bounds: the settings table, else the quality rules' defaults."""
+    from wengang.services.rules.quality import settings_parameters  # noqa: PLC0415
+
+    params = settings_parameters(db)
+    return params["labour_age_min"], params["labour_age_max"]
 
 
 class SettingsDialog(QDialog):
@@ -35,10 +39,11 @@ class SettingsDialog(QDialog):
         for key, label in TEXT_SETTINGS:
             form.addRow(label, self.texts[key])
         self.ages: dict[str, QSpinBox] = {}
-        for key, label, default in AGE_SETTINGS:
+        bounds = dict(zip((key for key, _label in AGE_SETTINGS), labour_age_bounds(db)))
+        for key, label in AGE_SETTINGS:
             spin = QSpinBox()
             spin.setRange(10, 80)
-            spin.setValue(int(get_setting(db, key) or default))
+            spin.setValue(bounds[key])
             self.ages[key] = spin
             form.addRow(label, spin)
         self.message = QLabel()
