@@ -238,3 +238,20 @@ def test_changes_since_submitted_recomputes_the_real_form(tmp_path, capsys):
     db.close()
     assert main(["--db", str(path), "archive", "--diff", str(archive_id)]) == 0
     assert "处与报送时不同" in capsys.readouterr().out
+
+
+def test_a_township_submission_is_compared_with_the_same_township(tmp_path):
+    reports = pytest.importorskip("wengang.services.reports")
+    demo = pytest.importorskip("wengang.services.demo.builder")
+    from wengang.services.archive import changes_since_submitted, recompute
+
+    db = open_database(tmp_path / "county.db")
+    demo.build_demo(db, households=60)
+    township = db.execute("SELECT id FROM areas WHERE level = 'township' ORDER BY id LIMIT 1").fetchone()[0]
+    result = reports.compute_form(db, "employment", dt.date(2026, 10, 31), by="village", area_id=township)
+    archive_id = archive_report(db, result)
+    again = recompute(db, archive_id)
+    assert [r.label for r in again.rows] == [r.label for r in result.rows]  # villages of that township
+    assert again.total().values == result.total().values
+    assert changes_since_submitted(db, archive_id) == []
+    db.close()

@@ -183,7 +183,8 @@ def recompute(db: sqlite_utils.Database, archive_id: int) -> FormResult:
     params = json.loads(row[2] or "{}")
     day = lambda key: dt.date.fromisoformat(params[key]) if params.get(key) else None  # noqa: E731
     return compute_form(db, row[0], dt.date.fromisoformat(row[1]), by=params.get("by", "township"),
-                        period_from=day("period_from"), ref_date=day("ref_date"))
+                        period_from=day("period_from"), ref_date=day("ref_date"),
+                        area_id=params.get("area_id"))
 
 
 def changes_since_submitted(db: sqlite_utils.Database, archive_id: int) -> list[CellChange]:

@@ -402,7 +402,8 @@ def compute_form(db: sqlite_utils.Database, form_id: str, as_of, *, by: str = "t
             "填报人": get_setting(db, "reporter") or "", "审核人": get_setting(db, "reviewer") or "",
             "填报日期": dt.date.today().isoformat()},
         params={"by": by, "number": req.spec.number, "period_from": req.period_from.isoformat(),
-                "ref_date": (req.ref_date or req.as_of.date).isoformat(), "area": ctx["area"], "county": place.county or ""},
+                "ref_date": (req.ref_date or req.as_of.date).isoformat(), "area": ctx["area"], "county": place.county or "",
+                **({"area_id": req.area_id} if req.area_id else {})},  # so an archive recomputes the same scope
     )
 
 
