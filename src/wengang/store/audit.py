@@ -162,6 +162,10 @@ def _trigger_sql(table: str, cols: list[str]) -> list[str]:
     return statements
 
 
+def _trigger(table: str, cols: list[str], action: str) -> str:
+    return next(s for s in _trigger_sql(table, cols) if f"audit_{table}_{action} " in s)
+
+
 def install_audit_triggers(db: sqlite_utils.Database) -> int:
     """(Re)create the TEMP audit triggers for this connection; returns how many tables."""
     if not db["audit_log"].exists():
@@ -177,6 +181,97 @@ def install_audit_triggers(db: sqlite_utils.Database) -> int:
         for statement in _trigger_sql(table, cols):
             db.execute(statement)
     return len(tables)
+
+
+# --- imports: one entry per batch and table for the rows a batch adds ------------------------
+# A 150,000-person import fired 150,000 insert triggers (json_object of every column plus the
+# context subqueries), ten times the cost of the inserts themselves. Rows an import adds carry
+# its batch_id and the batch row says who and when, so the trail keeps one entry per table
+# naming the added rows' id ranges; undo deletes those ranges. Updates and deletes stay
+# trigger-audited row by row (undo restores old values from them).
+BULK_KEY = "bulk_rows"
+
+
+def _batch_tables(db: sqlite_utils.Database) -> list[str]:
+    """Audited tables with a batch_id, parents before children (undo deletes children first)."""
+    tables = [t for t in audited_tables(db) if "batch_id" in db[t].columns_dict]
+    ordered: list[str] = []
+
+    def visit(table: str, path: tuple[str, ...]) -> None:
+        if table in ordered or table in path:
+            return
+        for fk in db[table].foreign_keys:
+            if fk.other_table in tables and fk.other_table != table:
+                visit(fk.other_table, (*path, table))
+        ordered.append(table)
+
+    for table in tables:
+        visit(table, ())
+    return ordered
+
+
+def _ranges(ids: list[int]) -> list[list[int]]:
+    """[3, 4, 5, 9] → [[3, 5], [9, 9]]: new ids are consecutive, so usually one range."""
+    out: list[list[int]] = []
+    for i in sorted(ids):
+        if out and i == out[-1][1] + 1:
+            out[-1][1] = i
+        else:
+            out.append([i, i])
+    return out
+
+
+def _locked_flag(db: sqlite_utils.Database, table: str, ids_sql: str, params: list) -> str | None:
+    """The flag the per-row triggers would have set: locked months the added rows' dates touch."""
+    dates = audit_config()["lock_dates"].get(table, [])
+    if not dates or not db.execute("SELECT 1 FROM locked_periods LIMIT 1").fetchone():
+        return None
+    parts = " UNION ALL ".join(f'SELECT min("{d}") AS m FROM "{table}" WHERE rowid IN ({ids_sql})'
+                               for d in dates)
+    earliest = db.execute(f"SELECT min(m) FROM ({parts})", params * len(dates)).fetchone()[0]
+    periods = periods_touched(db, earliest) if earliest else []
+    return "已报送月份" + "、".join(periods) if periods else None
+
+
+def _write_bulk_entries(db: sqlite_utils.Database, batch_id: int, tables: list[str]) -> None:
+    context = audit_context(db)
+    for table in tables:
+        # The batch's rows that no update entry of this batch names: the ones it added.
+        ids_sql = (f'SELECT rowid FROM "{table}" WHERE batch_id = ? AND rowid NOT IN ('
+                   "SELECT row_id FROM audit_log WHERE batch_id = ? AND table_name = ? AND action = 'update')")
+        params = [batch_id, batch_id, table]
+        ids = [r[0] for r in db.execute(ids_sql, params)]
+        if not ids:
+            continue
+        ranges = _ranges(ids)
+        db.execute("INSERT INTO audit_log(user, table_name, action, new_json, reason, batch_id, flag) "
+                   "VALUES (?, ?, 'insert', ?, ?, ?, ?)",
+                   [context["user"], table, json.dumps({BULK_KEY: len(ids), "ranges": ranges}),
+                    context["reason"], batch_id, _locked_flag(db, table, ids_sql, params)])
+
+
+@contextlib.contextmanager
+def bulk_import_audit(db: sqlite_utils.Database, batch_id: int) -> Iterator[None]:
+    """``with bulk_import_audit(db, batch_id): ...`` — an import's writes belong to the batch, and
+    the rows it adds are recorded as one entry per table (written when the block ends without
+    an exception). Call it inside the import's ``db.atomic()``."""
+    tables = _batch_tables(db) if db["audit_log"].exists() else []
+    with audit_batch(db, batch_id):
+        for table in tables:
+            db.execute(f'DROP TRIGGER IF EXISTS temp."audit_{table}_insert"')
+        try:
+            yield
+            _write_bulk_entries(db, batch_id, tables)
+        finally:
+            for table in tables:
+                db.execute(_trigger(table, [c.name for c in db[table].columns], "insert"))
+
+
+def bulk_ranges(entry: dict) -> list[list[int]] | None:
+    """The id ranges of a batch-level insert entry (an ``audit_log`` row), else ``None``."""
+    if entry["action"] != "insert" or entry["row_id"] is not None or not entry["new_json"]:
+        return None
+    return json.loads(entry["new_json"]).get("ranges")
 
 
 # --- reading the trail -----------------------------------------------------------------------
@@ -210,6 +305,10 @@ def _entry(row: dict) -> AuditEntry:
     old = json.loads(row["old_json"]) if row["old_json"] else None
     new = json.loads(row["new_json"]) if row["new_json"] else None
     ignore = set(audit_config()["ignore_fields"])
+    if row["row_id"] is None and new and BULK_KEY in new:  # an import's added rows, as one entry
+        changes = [(field_label(BULK_KEY), None, new[BULK_KEY])]
+        return AuditEntry(row["id"], row["at"], row["user"], row["table_name"], None, row["action"],
+                          row["reason"], row["batch_id"], row["flag"], None, new, changes)
     keys = [k for k in (new or old or {}) if k not in ignore and k != "id"]
     changes = [(field_label(k), (old or {}).get(k), (new or {}).get(k)) for k in keys
                if (old or {}).get(k) != (new or {}).get(k)]

@@ -1,10 +1,11 @@
 """Undo an import: roll a whole batch back from the audit trail, while nothing depends on it.
 
 Every row an importer wrote carries the batch in the audit trail (``audit_batch`` or the
-row's own ``batch_id``). :func:`undo_batch` replays that batch's audit entries backwards:
-inserted rows are deleted, changed rows get their old values, deleted rows come back. It
-refuses, changing nothing, when a later edit or import touched the same rows, or when
-undoing would take rows written later with it (a spell added by hand to an imported person).
+row's own ``batch_id``; rows an import added in bulk are one entry per table naming their id
+ranges, see ``audit.bulk_import_audit``). :func:`undo_batch` replays that batch's audit
+entries backwards: inserted rows are deleted, changed rows get their old values, deleted rows
+come back. It refuses, changing nothing, when a later edit or import touched the same rows, or
+when undoing would take rows written later with it (a spell added by hand to an imported person).
 """
 
 from __future__ import annotations
@@ -59,13 +60,17 @@ def undo_batch(db: sqlite_utils.Database, batch_id: int) -> UndoResult:
     first = entries[0]["id"]
     # Later writes to the same rows — by hand or by another batch still in force — block the undo.
     ignore = [b for u in _undone_batches(db) for b in (u, -u)]
-    later = db.execute(
-        f"""SELECT a.table_name, a.row_id, a.user, a.at, a.batch_id FROM audit_log a
+    later_sql = f"""SELECT a.table_name, a.row_id, a.user, a.at, a.batch_id FROM audit_log a
             WHERE a.id > ? AND a.batch_id IS NOT ?
-              AND (a.batch_id IS NULL OR a.batch_id NOT IN ({",".join("?" * len(ignore)) or "NULL"}))
-              AND EXISTS (SELECT 1 FROM audit_log b WHERE b.batch_id = ?
-                          AND b.table_name = a.table_name AND b.row_id = a.row_id)
-            ORDER BY a.id""", [first, batch_id, *ignore, batch_id]).fetchall()
+              AND (a.batch_id IS NULL OR a.batch_id NOT IN ({",".join("?" * len(ignore)) or "NULL"}))"""
+    later = db.execute(
+        later_sql + """ AND EXISTS (SELECT 1 FROM audit_log b WHERE b.batch_id = ?
+                          AND b.table_name = a.table_name AND b.row_id = a.row_id) ORDER BY a.id""",
+        [first, batch_id, *ignore, batch_id]).fetchall()
+    bulk = _bulk(entries)
+    for table, lo, hi in bulk:  # rows the batch added, named by id range (store.audit)
+        later += db.execute(later_sql + " AND a.table_name = ? AND a.row_id BETWEEN ? AND ? ORDER BY a.id",
+                            [first, batch_id, *ignore, table, lo, hi]).fetchall()
     if later:
         raise UndoError(f"无法撤销导入批次{batch_id}：其中的记录后来又被修改过（{_describe(db, later)}）。"
                         "请先撤销后来的导入或修改，数据未作任何改动。")
@@ -78,7 +83,8 @@ def undo_batch(db: sqlite_utils.Database, batch_id: int) -> UndoResult:
                 _invert(db, e, result)
             extra = db.execute("SELECT table_name, row_id, user, at, batch_id FROM audit_log WHERE id > ?",
                                [before]).fetchall()
-            dragged = [r for r in extra if (r[0], r[1]) not in planned]
+            dragged = [r for r in extra if (r[0], r[1]) not in planned
+                       and not any(t == r[0] and lo <= r[1] <= hi for t, lo, hi in bulk)]
             if dragged:
                 raise UndoError(f"无法撤销导入批次{batch_id}：后来登记的记录依赖本批次导入的数据"
                                 f"（{_describe(db, dragged)}）。数据未作任何改动。")
@@ -88,6 +94,11 @@ def undo_batch(db: sqlite_utils.Database, batch_id: int) -> UndoResult:
         raise UndoError(f"无法撤销导入批次{batch_id}：后来登记的记录依赖本批次导入的数据（{exc}）。"
                         "数据未作任何改动。") from exc
     return result
+
+
+def _bulk(entries: list[dict]) -> list[tuple[str, int, int]]:
+    """(table, first id, last id) of the rows the batch added, from its batch-level entries."""
+    return [(e["table_name"], lo, hi) for e in entries for lo, hi in (audit.bulk_ranges(e) or [])]
 
 
 def _drop_unaudited(db: sqlite_utils.Database, batch_id: int) -> None:
@@ -100,6 +111,12 @@ def _drop_unaudited(db: sqlite_utils.Database, batch_id: int) -> None:
 
 def _invert(db: sqlite_utils.Database, entry: dict, result: UndoResult) -> None:
     table, row_id = entry["table_name"], entry["row_id"]
+    ranges = audit.bulk_ranges(entry)
+    if ranges is not None:
+        for lo, hi in ranges:
+            result.deleted += db.execute(f'DELETE FROM "{table}" WHERE rowid BETWEEN ? AND ? AND batch_id = ?',
+                                         [lo, hi, entry["batch_id"]]).rowcount
+        return
     if entry["action"] == "insert":
         result.deleted += db.execute(f'DELETE FROM "{table}" WHERE rowid = ?', [row_id]).rowcount
         return

@@ -1,15 +1,17 @@
 """The import pipeline: read → map headers → parse → write in one transaction → report.
 
 All or nothing: the whole import runs inside one ``db.atomic()``; if any row has an error (or
-it is a dry run) the transaction is rolled back, so the database is exactly as before, and the
-error workbook tells the caseworker which row and field to fix. Warnings never block; they are
-kept in ``quality_findings`` for the quality panel.
+it is a dry run) the collected rows are never written and the transaction (the batch row, new
+areas) is rolled back, so the database is exactly as before, and the error workbook tells the
+caseworker which row and field to fix. Warnings never block; they are kept in
+``quality_findings`` for the quality panel.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,15 +25,7 @@ from wengang.services.importing.spec import detect_kind, kind_spec, load_kinds
 from wengang.services.importing.upsert import now_stamp
 from wengang.services.importing.writers import WRITERS, WriteContext
 from wengang.store.areas import installation
-
-
-def _audit_batch(db: sqlite_utils.Database, batch_id: int):
-    """The audit trail's batch context when the store has one (written rows name the batch)."""
-    try:
-        from wengang.store.audit import audit_batch  # noqa: PLC0415 - optional until the audit ships
-    except ImportError:
-        return contextlib.nullcontext()
-    return audit_batch(db, batch_id)
+from wengang.store.audit import bulk_import_audit
 
 
 def _backup_before_import(db: sqlite_utils.Database) -> None:
@@ -41,6 +35,21 @@ def _backup_before_import(db: sqlite_utils.Database) -> None:
     except ImportError:
         return
     backup_before(db, "导入前")
+
+
+# Page cache while an import writes: a 240,000-spell insert updates six b-trees; with SQLite's
+# default 2 MB cache it took 7.9 s, with 128 MB 3.1 s (given back when the import ends).
+IMPORT_CACHE_KIB = 131072
+
+
+@contextlib.contextmanager
+def _import_cache(db: sqlite_utils.Database) -> Iterator[None]:
+    before = db.execute("PRAGMA cache_size").fetchone()[0]
+    db.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        db.execute(f"PRAGMA cache_size = {before}")  # the pages go back when the cache shrinks
 
 
 class _Rollback(Exception):
@@ -106,16 +115,20 @@ def _run(db: sqlite_utils.Database, path: Path, kind: str | None, *, write: bool
     if write and not parsed.errors:
         _backup_before_import(db)
     try:
-        with db.atomic():
+        with _import_cache(db), db.atomic():
             batch_id = db.execute(
                 "INSERT INTO import_batches(kind, file_name, user, rows) VALUES (?, ?, ?, ?)",
                 [kind, file_name or path.name, user, len(parsed.records)]).lastrowid
             ctx = WriteContext(db, parsed, batch_id, installation(db), progress)
-            with _audit_batch(db, batch_id):
+            # The rows this batch adds go into the trail as one entry per table (store.audit).
+            with bulk_import_audit(db, batch_id):
                 WRITERS[kind](ctx)
-            run.counts, run.details = ctx.counts, ctx.details
-            if parsed.errors or not write:
-                raise _Rollback
+                run.counts, run.details = ctx.counts, ctx.details
+                if parsed.errors or not write:
+                    # Preview and rejected files: the writers only classified the rows; what
+                    # they collected is never sent (areas and sites they made are rolled back).
+                    raise _Rollback
+                ctx.flush()
             _save_findings(ctx)
             db.execute(
                 "UPDATE import_batches SET finished_at = ?, added = ?, changed = ?, unchanged = ?, "

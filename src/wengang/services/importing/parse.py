@@ -5,8 +5,10 @@ Nothing here touches the database; the writers resolve people, areas and keys af
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from wengang.services.importing.model import Issue
 from wengang.services.importing.parsers import CellError, parse_id, parser_for
@@ -17,7 +19,7 @@ Progress = Callable[[int, int, str], object]
 PROGRESS_EVERY = 2000
 
 
-@dataclass
+@dataclass(slots=True)  # one per row: slots make 240,000 of them faster to build and smaller
 class Record:
     """One data row: its sheet row number, its position in the table and the parsed values."""
 
@@ -69,6 +71,9 @@ def map_headers(spec: KindSpec, headers: list[str]) -> tuple[list[tuple[int, Fie
     return columns, unknown
 
 
+_BAD = object()
+
+
 def parse_table(spec: KindSpec, table: Table, progress: Progress | None = None) -> Parsed:
     columns, unknown = map_headers(spec, table.headers)
     present = {f.key for _, f in columns}
@@ -79,36 +84,76 @@ def parse_table(spec: KindSpec, table: Table, progress: Progress | None = None) 
     if parsed.errors:
         parsed.missing_columns = True
         return parsed
-    # Plain tuples: this loop runs once per cell of 150,000-row files.
-    parsers = [(col, f.key, f.required, f.parse == "id", parser_for(f)) for col, f in columns]
-    total = len(table.rows)
-    said: set[str] = set()
-    for index, (row_no, row) in enumerate(zip(table.row_numbers, table.rows)):
-        values: dict[str, object] = {}
-        record = Record(row_no, index, values)
-        width = len(row)
-        for col, key, required, is_id, parse in parsers:
-            text = row[col] if col < width else ""
-            if not text:
-                values[key] = None
-                if required:
-                    parsed.error(record, key, f"{spec.field(key).label}不能为空")
-                continue
-            try:
-                if is_id:
-                    number, gender, birth, id_warnings = parse_id(text)
-                    values.update(id_number=number, gender=gender, birth_date=birth)
-                    for w in id_warnings:
-                        # An unknown birthplace code repeats for a whole county: say it once.
-                        if w not in said:
-                            said.add(w)
-                            parsed.warn(record, key, w)
-                else:
-                    values[key] = parse(text)
-            except CellError as exc:
-                values[key] = None
-                parsed.error(record, key, str(exc))
-        parsed.records.append(record)
-        if progress and index % PROGRESS_EVERY == 0:
-            progress(index, total, "正在检查")
+    parsed.records = [Record(row_no, index, {}) for index, row_no in enumerate(table.row_numbers)]
+    # Column by column, not cell by cell: each distinct text of a column is parsed once and
+    # the column's values are looked up in one comprehension (150,000-row rosters: 2.2 s → 1 s).
+    # Errors come out column-grouped; the engine sorts them by row (stably: column order).
+    keys: list[str] = []
+    values: list[list] = []
+    for done, (col, f) in enumerate(columns):
+        texts = list(map(itemgetter(col), table.rows))  # read_table pads rows to the header
+        if f.parse == "id":
+            keys.extend(("id_number", "gender", "birth_date"))
+            values.extend(_parse_ids(parsed, texts, f))
+        else:
+            keys.append(f.key)
+            values.append(_parse_column(parsed, texts, f))
+        if progress:
+            progress(len(texts) * done // len(columns), len(texts), "正在检查")
+    for record, row_values in zip(parsed.records, zip(*values)):
+        record.values = dict(zip(keys, row_values))
     return parsed
+
+
+def _blank_errors(parsed: Parsed, texts: list[str], f: FieldSpec) -> None:
+    if f.required:
+        for i in [i for i, text in enumerate(texts) if not text]:
+            parsed.error(parsed.records[i], f.key, f"{f.label}不能为空")
+
+
+def _parse_column(parsed: Parsed, texts: list[str], f: FieldSpec) -> list:
+    parse = parser_for(f)
+    cache: dict[str, object] = {}
+    messages: dict[str, str] = {}
+    for text in set(texts):
+        if text:
+            try:
+                cache[text] = parse(text)
+            except CellError as exc:
+                messages[text] = str(exc)
+                cache[text] = _BAD
+    cache[""] = None
+    out = [cache[text] for text in texts]
+    _blank_errors(parsed, texts, f)
+    if messages:
+        for i in [i for i, value in enumerate(out) if value is _BAD]:
+            out[i] = None
+            parsed.error(parsed.records[i], f.key, messages[texts[i]])
+    return out
+
+
+def _parse_ids(parsed: Parsed, texts: list[str], f: FieldSpec) -> tuple[list, list, list]:
+    """证件号码 → (numbers, genders, birth dates); unique per row, so no cache."""
+    numbers: list[str | None] = []
+    genders: list[str | None] = []
+    births: list[str | None] = []
+    said: set[str] = set()
+    today = dt.date.today().isoformat()
+    _blank_errors(parsed, texts, f)
+    for record, text in zip(parsed.records, texts):
+        number = gender = birth = None
+        if text:
+            try:
+                number, gender, birth, id_warnings = parse_id(text, today)
+            except CellError as exc:
+                parsed.error(record, f.key, str(exc))
+            else:
+                for w in id_warnings:
+                    # An unknown birthplace code repeats for a whole county: say it once.
+                    if w not in said:
+                        said.add(w)
+                        parsed.warn(record, f.key, w)
+        numbers.append(number)
+        genders.append(gender)
+        births.append(birth)
+    return numbers, genders, births

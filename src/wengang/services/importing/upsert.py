@@ -1,15 +1,27 @@
-"""Keyed insert-or-update with change detection, for one table, in memory.
+"""Keyed insert-or-update with change detection, for one table, written in bulk.
 
 The writers preload a table's rows keyed by the natural key (one query), compare each
 incoming row with what is stored, and write only what differs — that is what makes a second
 import of the same file change nothing, and what lets a dry run count added/changed/unchanged.
+
+Writes are collected and sent with ``executemany`` in :meth:`Upserter.flush` (one statement
+per column layout and chunk, not one ``execute`` per row: 215,000 single executes with their
+audit triggers took 17.5 s of a 165,000-person import).
+New rows get their ids here (after the table's largest), so a household's id is known to its
+members before anything is written. The engine flushes every upserter, in creation order
+(parents first, for the foreign keys), before the transaction ends.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import secrets
 
 import sqlite_utils
+
+CHUNK = 5000  # rows per executemany call: bounded parameter lists, same speed as one call
+BULK_INDEX_ROWS = 10_000  # from this many rows into an empty table, indexes are built afterwards
 
 
 def _same(old: object, new: object) -> bool:
@@ -33,11 +45,36 @@ class Upserter:
         self.id_column = id_column
         self.columns = tuple(c for c in columns if c not in key)
         cols = ", ".join((id_column, *key, *self.columns))
-        self.rows: dict[tuple, tuple[int, dict]] = {}
+        # key → (row id, stored values as a tuple in self.columns order): tuples, not dicts,
+        # because 240,000 spells are held at once.
+        self.rows: dict[tuple, tuple[int, tuple]] = {}
+        width = len(key)
+        # Stored texts repeat (dates, places, firms): one object per distinct value keeps a
+        # county's 240,000 spells in memory at half the size.
+        shared: dict = {}
+        share = shared.setdefault
         for row in db.execute(f"SELECT {cols} FROM {table} {where}"):
-            k = tuple(row[1:1 + len(key)])
-            self.rows[k] = (row[0], dict(zip(self.columns, row[1 + len(key):])))
+            self.rows[tuple(row[1:1 + width])] = (row[0], tuple([share(v, v) for v in row[1 + width:]]))
+        shared.clear()
+        self._position = {c: i for i, c in enumerate(self.columns)}
+        self._empty = not self.rows and not where and \
+            db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None
+        self._next_id = None if id_column in key else \
+            db.execute(f"SELECT coalesce(max({id_column}), 0) FROM {table}").fetchone()[0] + 1
         self._stamp = now_stamp()
+        # The stamps are given, not left to the column defaults: SQLite's 'localtime' conversion
+        # per row cost 0.7 s of a 240,000-spell insert.
+        self._stamps = tuple(c for c in ("created_at", "updated_at") if c in db[table].columns_dict)
+        # guids as the demo builder makes them: a random prefix per batch and table plus a counter
+        # (32 hex digits like the column default). Consecutive values append to the guid index
+        # instead of landing at random pages: 0.3 s of a 240,000-spell insert.
+        self._guid_column = ("guid",) if "guid" in db[table].columns_dict else ()
+        self._guid_prefix, self._guids = secrets.token_hex(8), itertools.count()
+        self._extra = (batch_id, *(self._stamp,) * len(self._stamps))  # batch_id and stamps, per insert
+        self._layouts: dict[tuple[str, ...], tuple[str, ...]] = {}  # values' columns → INSERT columns
+        # column layout → parameter rows still to be written
+        self._inserts: dict[tuple[str, ...], list[tuple]] = {}
+        self._updates: dict[tuple[str, ...], list[tuple]] = {}
 
     def find(self, key: tuple) -> int | None:
         hit = self.rows.get(key)
@@ -46,20 +83,60 @@ class Upserter:
     def apply(self, key: tuple, values: dict) -> tuple[str, int]:
         """Write ``values`` (only the columns given) for ``key``; returns (outcome, row id)."""
         hit = self.rows.get(key)
+        position = self._position
         if hit is None:
-            cols = (*self.key, *values, "batch_id")
-            params = (*key, *values.values(), self.batch_id)
-            cursor = self.db.execute(
-                f"INSERT INTO {self.table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", params)
-            row_id = key[0] if self.id_column in self.key else cursor.lastrowid
-            self.rows[key] = (row_id, {c: values.get(c) for c in self.columns})
+            layout = tuple(values)
+            cols = self._layouts.get(layout)
+            if cols is None:
+                generated = () if self._next_id is None else (self.id_column,)
+                cols = self._layouts[layout] = (*generated, *self._guid_column, *self.key, *layout, "batch_id",
+                                                *self._stamps)
+            guid = (f"{self._guid_prefix}{next(self._guids):016x}",) if self._guid_column else ()
+            if self._next_id is None:
+                row_id = key[self.key.index(self.id_column)]
+                params = (*guid, *key, *values.values(), *self._extra)
+            else:
+                row_id = self._next_id
+                self._next_id += 1
+                params = (row_id, *guid, *key, *values.values(), *self._extra)
+            self._inserts.setdefault(cols, []).append(params)
+            self.rows[key] = (row_id, tuple(map(values.get, self.columns)))
             return "added", row_id
         row_id, stored = hit
-        diff = {c: v for c, v in values.items() if not _same(stored.get(c), v)}
+        diff = {c: v for c, v in values.items()
+                if not _same(stored[position[c]] if c in position else None, v)}
         if not diff:
             return "unchanged", row_id
-        sets = ", ".join(f"{c} = ?" for c in diff)
-        self.db.execute(f"UPDATE {self.table} SET {sets}, updated_at = ?, batch_id = ? WHERE {self.id_column} = ?",
-                        (*diff.values(), self._stamp, self.batch_id, row_id))
-        stored.update(diff)
+        self._updates.setdefault(tuple(diff), []).append((*diff.values(), self._stamp, self.batch_id, row_id))
+        fresh = list(stored)
+        for c, v in diff.items():
+            if c in position:
+                fresh[position[c]] = v
+        self.rows[key] = (row_id, tuple(fresh))
         return "changed", row_id
+
+    def flush(self) -> None:
+        """Send the collected inserts, then the updates (inside the caller's transaction)."""
+        conn = self.db.conn
+        added = sum(len(params) for params in self._inserts.values())
+        # Filling an empty table (the first import of a county): build its secondary indexes
+        # once afterwards, sorted, instead of row by row — the same indexes; 165,000 persons
+        # and 240,000 spells were written 15–25 % faster.
+        rebuild = self._empty and added >= BULK_INDEX_ROWS
+        indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                               "AND sql IS NOT NULL", [self.table]).fetchall() if rebuild else []
+        for name, _ in indexes:
+            conn.execute(f'DROP INDEX "{name}"')  # inside the import's transaction: all or nothing
+        for cols, params in self._inserts.items():
+            sql = f"INSERT INTO {self.table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+            for i in range(0, len(params), CHUNK):
+                conn.executemany(sql, params[i:i + CHUNK])
+        for _, sql in indexes:
+            conn.execute(sql)
+        for cols, params in self._updates.items():
+            sets = ", ".join(f"{c} = ?" for c in cols)
+            sql = f"UPDATE {self.table} SET {sets}, updated_at = ?, batch_id = ? WHERE {self.id_column} = ?"
+            for i in range(0, len(params), CHUNK):
+                conn.executemany(sql, params[i:i + CHUNK])
+        self._inserts.clear()
+        self._updates.clear()

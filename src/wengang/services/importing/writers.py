@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import sqlite_utils
 
 from wengang.domain.codes import labour_skills, not_student_values
 from wengang.domain.dates import DateError, parse_date
-from wengang.domain.phones import LANDLINE, phone_problem
+from wengang.domain.phones import LANDLINE, MOBILE, phone_problem
 from wengang.domain.pinyin import initials
 from wengang.services.importing.model import Counts
 from wengang.services.importing.parse import PROGRESS_EVERY, Parsed, Progress, Record
@@ -37,6 +38,20 @@ class WriteContext:
     details: dict[str, int] = field(default_factory=dict)
     # (warning index in parsed.warnings) → (person_id, household_id), for quality_findings
     finding_refs: dict[int, tuple[int | None, int | None]] = field(default_factory=dict)
+    # Every table writer of this import, in creation order: parents before children.
+    upserters: list[Upserter] = field(default_factory=list)
+    _present: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+
+    def upserter(self, table: str, key: tuple[str, ...], columns: tuple[str, ...], **options) -> Upserter:
+        """An :class:`Upserter` for this batch; its writes are sent by :meth:`flush`."""
+        upserter = Upserter(self.db, table, key, columns, self.batch_id, **options)
+        self.upserters.append(upserter)
+        return upserter
+
+    def flush(self) -> None:
+        """Write what the upserters collected, parents first (the foreign keys are checked)."""
+        for upserter in self.upserters:
+            upserter.flush()
 
     def warn(self, record: Record, key: str, message: str, person_id: int | None = None,
              household_id: int | None = None) -> None:
@@ -58,9 +73,12 @@ class WriteContext:
     def bump(self, name: str) -> None:
         self.details[name] = self.details.get(name, 0) + 1
 
-    def present(self, record: Record, keys: tuple[str, ...] | list[str]) -> dict:
+    def present(self, record: Record, keys: tuple[str, ...]) -> dict:
         """The record's values for the columns the file has (absent columns stay untouched)."""
-        return {k: record.values.get(k) for k in keys if k in self.parsed.present}
+        have = self._present.get(keys)
+        if have is None:  # once per writer and key list, not once per row
+            have = self._present[keys] = tuple(k for k in keys if k in self.parsed.present)
+        return dict(zip(have, map(record.values.get, have)))
 
 
 def _person_lookup(db: sqlite_utils.Database) -> dict[str, tuple]:
@@ -135,8 +153,8 @@ def write_persons(ctx: WriteContext) -> None:
     _learn_installation(ctx)
     areas = AreaCache(db)
     sites = {r[0]: r[1] for r in db.execute("SELECT name, id FROM relocation_sites")}
-    households = Upserter(db, "households", ("hh_no",), HOUSEHOLD_COLUMNS, ctx.batch_id)
-    persons = Upserter(db, "persons", ("id_number",), PERSON_COLUMNS, ctx.batch_id)
+    households = ctx.upserter("households", ("hh_no",), HOUSEHOLD_COLUMNS)
+    persons = ctx.upserter("persons", ("id_number",), PERSON_COLUMNS)
     first_row: dict[str, int] = {}
     groups: dict[str, list[Record]] = {}
     for record in parsed.records:
@@ -149,6 +167,7 @@ def write_persons(ctx: WriteContext) -> None:
         if record.values.get("hh_no"):
             groups.setdefault(record.values["hh_no"], []).append(record)
     done, total = 0, len(parsed.records)
+    has_phone = "phone" in parsed.present
     for hh_no, members in groups.items():
         hh_id = _write_household(ctx, hh_no, members, areas, sites, households)
         for record in members:
@@ -161,13 +180,16 @@ def write_persons(ctx: WriteContext) -> None:
                                        "education", "health"))
             row.update(household_id=hh_id, gender=v["gender"], birth_date=v["birth_date"],
                        pinyin_initials=initials(v.get("name")))
-            if "phone" in parsed.present:
-                phone = v.get("phone")
+            phone = v.get("phone")
+            landline = bool(phone and LANDLINE.match(phone))
+            if has_phone:
                 row["phone"] = phone
-                row["phone_is_landline"] = int(bool(phone and LANDLINE.match(phone)))
+                row["phone_is_landline"] = int(landline)
             outcome, pid = persons.apply((v["id_number"],), row)
             ctx.counts.count(outcome)
-            if "phone" in parsed.present and (problem := phone_problem(v.get("phone"), landline_ok=True)):
+            # A parsed phone is already normalised: a mobile or landline needs no second look.
+            if has_phone and not (landline or (phone and MOBILE.match(phone))) and \
+                    (problem := phone_problem(phone, landline_ok=True)):
                 ctx.warn(record, "phone", problem, pid, hh_id)
 
 
@@ -277,12 +299,17 @@ def _spell_warnings(ctx: WriteContext, record: Record, pid: int, person: tuple) 
         ctx.warn(record, "id_number", f"在校生（{student}）却有务工记录", pid)
 
 
-def _month_only(ctx: WriteContext, record: Record, key: str) -> bool:
-    """Was this date written to the month only ("2023年05月")? Then its day is not a fact."""
-    col = ctx.parsed.column_of(key)
+def _month_only(ctx: WriteContext, record: Record, col: int | None) -> bool:
+    """Was this date (in column ``col``) written to the month only ("2023年05月")? Then its
+    day is not a fact."""
     if col is None:
         return False
-    text = ctx.parsed.table.rows[record.index][col]
+    return _month_precision(ctx.parsed.table.rows[record.index][col])
+
+
+@lru_cache(maxsize=4096)
+def _month_precision(text: str) -> bool:
+    # A file repeats a few thousand dates over 240,000 rows: parse each text once.
     try:
         return parse_date(text, "start") != parse_date(text, "end")
     except DateError:
@@ -301,8 +328,9 @@ def _same_month_start(spells: Upserter, months: dict, pid: int, start: str) -> s
 def write_employment(ctx: WriteContext) -> None:
     parsed = ctx.parsed
     people = _person_lookup(ctx.db)
-    spells = Upserter(ctx.db, "employment_spells", ("person_id", "start_date"), SPELL_COLUMNS, ctx.batch_id)
+    spells = ctx.upserter("employment_spells", ("person_id", "start_date"), SPELL_COLUMNS)
     months: dict[tuple[int, str], list[str]] = {}
+    start_col = parsed.column_of("start_date")
     seen: dict[tuple, int] = {}
     last: dict[int, Record] = {}
     ordered = sorted(parsed.records, key=lambda r: (r.values.get("id_number") or "", r.values.get("start_date") or ""))
@@ -316,7 +344,7 @@ def write_employment(ctx: WriteContext) -> None:
         if end and end < start:
             parsed.error(record, "end_date", f"结束时间{end}早于开始时间{start}")
             continue
-        if spells.find((pid, start)) is None and _month_only(ctx, record, "start_date"):
+        if spells.find((pid, start)) is None and _month_only(ctx, record, start_col):
             # National exports give months; a caseworker may have typed the day: same spell.
             start = _same_month_start(spells, months, pid, start) or start
         if (pid, start) in seen:
@@ -346,7 +374,7 @@ def write_linked(ctx: WriteContext) -> None:
     if "org_name" in parsed.present:
         for name, oid in ctx.db.execute("SELECT name, id FROM organisations"):
             orgs.setdefault(name, []).append(oid)
-    table = Upserter(ctx.db, spec.table, spec.key, store_cols, ctx.batch_id)
+    table = ctx.upserter(spec.table, spec.key, store_cols)
     seen: dict[tuple, int] = {}
     for record in ctx.good(parsed.records):
         v = record.values
@@ -390,7 +418,7 @@ def write_targets(ctx: WriteContext) -> None:
     for aid, name in ctx.db.execute(
             "SELECT id, name FROM areas WHERE level IN ('county', 'township', 'village')"):
         by_name.setdefault(name, []).append(aid)
-    table = Upserter(ctx.db, "targets", ("area_id", "year"), ("target",), ctx.batch_id)
+    table = ctx.upserter("targets", ("area_id", "year"), ("target",))
     for record in ctx.good(ctx.parsed.records):
         v = record.values
         if not v.get("area_name") or v.get("year") is None or v.get("target") is None:
@@ -406,8 +434,8 @@ def write_targets(ctx: WriteContext) -> None:
 
 def write_sites(ctx: WriteContext) -> None:
     areas = AreaCache(ctx.db)
-    table = Upserter(ctx.db, "relocation_sites", ("name",), ("county", "township", "area_id", "site_type",
-                                                            "over_800"), ctx.batch_id)
+    table = ctx.upserter("relocation_sites", ("name",), ("county", "township", "area_id", "site_type",
+                                                          "over_800"))
     for record in ctx.good(ctx.parsed.records):
         v = record.values
         path = _area_path(ctx, record, ("township",))
@@ -423,8 +451,8 @@ def write_sites(ctx: WriteContext) -> None:
 
 def write_orgs(ctx: WriteContext) -> None:
     areas = AreaCache(ctx.db)
-    table = Upserter(ctx.db, "organisations", ("name", "kind"),
-                     ("area_id", "contact", "phone", "recognised_date", "closed_date"), ctx.batch_id)
+    table = ctx.upserter("organisations", ("name", "kind"),
+                         ("area_id", "contact", "phone", "recognised_date", "closed_date"))
     for record in ctx.good(ctx.parsed.records):
         v = record.values
         if not v.get("name") or not v.get("kind"):
@@ -445,9 +473,8 @@ POST_COLUMNS = ("post_name", "post_type", "developer", "funding", "pay_standard"
 def write_posts(ctx: WriteContext) -> None:
     parsed = ctx.parsed
     people = _person_lookup(ctx.db)
-    spells = Upserter(ctx.db, "employment_spells", ("person_id", "start_date"), ("end_date", "channel"),
-                      ctx.batch_id)
-    posts = Upserter(ctx.db, "welfare_posts", ("spell_id",), POST_COLUMNS, ctx.batch_id, id_column="spell_id")
+    spells = ctx.upserter("employment_spells", ("person_id", "start_date"), ("end_date", "channel"))
+    posts = ctx.upserter("welfare_posts", ("spell_id",), POST_COLUMNS, id_column="spell_id")
     for record in ctx.good(parsed.records):
         v = record.values
         pid = _resolve_person(ctx, record, people)
