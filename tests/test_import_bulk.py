@@ -53,11 +53,15 @@ def test_single_edits_are_still_audited_row_by_row_after_an_import(db, tmp_path)
         db.execute("INSERT INTO households(hh_no, area_id, hh_type) SELECT 'X1', area_id, hh_type "
                    "FROM households LIMIT 1")
     history = person_history(db, person_id)
-    assert [(e.action, e.batch_id) for e in history] == [("update", None)]
+    # Newest first: the hand edit, then the import that added the person (its batch entry).
+    assert [(e.action, e.batch_id) for e in history] == [("update", None), ("insert", result.batch_id)]
     assert ("姓名", "人1", "改过") in history[0].changes
+    assert history[1].row_id == person_id and "第" in str(history[1].changes[0][2])
     assert db.execute("SELECT count(*) FROM audit_log WHERE action = 'insert' AND row_id IS NOT NULL "
                       "AND table_name = 'households'").fetchone()[0] == 1
-    assert result.batch_id not in [e.batch_id for e in history]
+    # A person the batch did not add does not get its entry.
+    other = db.execute("SELECT max(id) FROM persons").fetchone()[0] + 1000
+    assert person_history(db, other) == []
 
 
 def test_an_updating_import_records_old_and_new_values_and_undo_restores_everything(db, tmp_path):
@@ -216,3 +220,15 @@ def test_new_rows_get_distinct_guids_in_the_columns_format(db, tmp_path):
     guids = [r[0] for r in db.execute("SELECT guid FROM persons UNION ALL SELECT guid FROM households")]
     assert len(set(guids)) == len(guids) == 40
     assert all(len(g) == 32 and int(g, 16) >= 0 and g == g.lower() for g in guids)
+
+
+def test_the_audit_workbook_names_an_imports_added_rows_by_batch(db, tmp_path):
+    from openpyxl import load_workbook
+
+    from wengang.services.audit_export import export_audit
+
+    result = import_file(db, "persons", _persons_file(tmp_path, 5))
+    out = tmp_path / "修改记录.xlsx"
+    export_audit(db, out)
+    cells = {str(c) for row in load_workbook(out).active.iter_rows(values_only=True) for c in row if c is not None}
+    assert f"第{result.batch_id}批导入" in cells and "None" not in cells

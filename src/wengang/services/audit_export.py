@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from wengang.domain.masking import mask_id, mask_phone
 from wengang.services.privacy import mask_preference
-from wengang.store.audit import AuditEntry, audit_entries, field_label
+from wengang.store.audit import BULK_KEY, AuditEntry, audit_entries, field_label, person_history
 
 HEADERS = ["时间", "操作人", "类别", "记录", "操作", "字段", "原值", "新值", "原因", "导入批次", "已报送月份"]
 WIDTHS = [20, 10, 14, 22, 6, 14, 24, 24, 20, 9, 16]
@@ -28,6 +28,8 @@ _SUMMARY = ("name", "id_number", "hh_no", "head_name", "start_date", "end_date",
 
 def _record_label(db: sqlite_utils.Database, entry: AuditEntry, names: dict[int, str]) -> str:
     data = entry.new or entry.old or {}
+    if entry.row_id is None and entry.batch_id is not None and BULK_KEY in data:
+        return f"第{entry.batch_id}批导入"  # the rows an import added, recorded as one entry
     pid = data.get("person_id") if entry.table_name != "persons" else entry.row_id
     if pid is not None:
         if pid not in names:
@@ -67,7 +69,11 @@ def export_audit(db: sqlite_utils.Database, out: Path | str, *, person_id: int |
     """Write the trail (optionally of one person / since a day) to ``out``; returns line count."""
     if masked is None:
         masked = mask_preference(db, "audit")
-    lines = audit_rows(db, audit_entries(db, person_id=person_id, since=since), masked=masked)
+    if person_id is not None:  # with the imports that added the person's records
+        entries = [e for e in person_history(db, person_id) if since is None or e.at >= str(since)]
+    else:
+        entries = audit_entries(db, since=since)
+    lines = audit_rows(db, entries, masked=masked)
     wb = Workbook(write_only=True)  # streams: 50,000 lines in seconds, not tens of seconds
     ws = wb.create_sheet("修改记录")
     for i, width in enumerate(WIDTHS, start=1):

@@ -335,9 +335,35 @@ def audit_entries(db: sqlite_utils.Database, *, person_id: int | None = None,
     return [_entry(r) for r in db.query(sql, params)]
 
 
+# Tables whose rows belong to one person through a ``person_id`` column (the person's own row
+# is matched by id); an import records its added rows per table and batch, not per person.
+_PERSON_ROWS = ("employment_spells", "surveys", "services", "subsidies", "spot_checks")
+
+
+def _imports_adding(db: sqlite_utils.Database, person_id: int) -> list[AuditEntry]:
+    """The batch-level insert entries whose id ranges hold this person's row or records."""
+    owned = {"persons": {person_id}}
+    for table in _PERSON_ROWS:
+        if db[table].exists():
+            owned[table] = {r[0] for r in db.execute(f"SELECT id FROM {table} WHERE person_id = ?", [person_id])}
+    found = []
+    for row in db.query("SELECT * FROM audit_log WHERE row_id IS NULL AND action = 'insert' "
+                        "AND batch_id IS NOT NULL ORDER BY id DESC"):
+        ids, ranges = owned.get(row["table_name"]), bulk_ranges(row)
+        hits = sorted(i for i in ids or () if any(lo <= i <= hi for lo, hi in ranges or ()))
+        if hits:
+            entry = _entry(row)
+            entry.row_id = hits[0]
+            entry.changes = [(field_label(BULK_KEY), None, f"{len(hits)}条（第{row['batch_id']}批导入）")]
+            found.append(entry)
+    return found
+
+
 def person_history(db: sqlite_utils.Database, person_id: int) -> list[AuditEntry]:
-    """修改记录 of one person: their own row and their spells, surveys, services … newest first."""
-    return audit_entries(db, person_id=person_id)
+    """修改记录 of one person: their own row and their spells, surveys, services … newest first,
+    including the imports that added them (recorded per batch, see :func:`bulk_import_audit`)."""
+    entries = audit_entries(db, person_id=person_id) + _imports_adding(db, person_id)
+    return sorted(entries, key=lambda e: e.id, reverse=True)
 
 
 # --- locked (submitted) months ---------------------------------------------------------------
