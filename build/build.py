@@ -40,6 +40,11 @@ def main() -> int:
     args = parser.parse_args()
     app_dir = DIST / "wengang"
     if not args.smoke_only:
+        try:
+            import PyInstaller  # noqa: F401, PLC0415 - only to give a clear message
+        except ImportError:
+            print('需要 PyInstaller：python3 -m pip install -e ".[build]"', file=sys.stderr)
+            return 2
         shutil.rmtree(app_dir, ignore_errors=True)
         started = time.perf_counter()
         subprocess.check_call([
