@@ -64,11 +64,20 @@ def _table(headers: list[str]) -> QTableWidget:
     return table
 
 
+def _cell_text(value) -> str:
+    """Money and counts are REAL in SQLite: 2900.0 shows as 2900, 2900.5 as it is."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _fill(table: QTableWidget, rows: list) -> None:
     table.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, value in enumerate(row[1:]):
-            item = QTableWidgetItem("" if value is None else str(value))
+            item = QTableWidgetItem(_cell_text(value))
             item.setData(Qt.ItemDataRole.UserRole, row[0])
             table.setItem(r, c, item)
 
