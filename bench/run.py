@@ -124,14 +124,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", metavar="NAME",
                         help="run only operations with this name or prefix (repeatable); the build always runs")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (prints its path)")
+    parser.add_argument("--db", type=Path, metavar="PATH",
+                        help="reuse this county database (built there when empty) instead of a new one")
     args = parser.parse_args(argv)
 
     from wengang.services.demo import default_as_of  # noqa: PLC0415 - after sys.path is set
     from wengang.store.db import open_database  # noqa: PLC0415
 
     tmpdir = Path(tempfile.mkdtemp(prefix="wengang-bench-"))
-    db_path = tmpdir / "bench.db"
-    ctx = Context(db_path, open_database(db_path), args.as_of or default_as_of(), tmpdir, args.households, args.seed)
+    db_path = args.db or tmpdir / "bench.db"
+    db = open_database(db_path, auto_backup=False)
+    if args.db and db["households"].count:  # an existing county: its size is what is measured
+        args.households = db["households"].count
+    ctx = Context(db_path, db, args.as_of or default_as_of(), tmpdir, args.households, args.seed)
     rows = [["operation", "scale", "seconds", "cpu s", "peak MiB", "note"]]
     failures = 0
     for _module, operations, always in discover():

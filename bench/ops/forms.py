@@ -4,13 +4,12 @@ to .xlsx, on the bench county.
 ``OPERATIONS`` is read by ``bench/run.py``: ``(name, None, fn(ctx))`` with ``ctx.db``,
 ``ctx.as_of`` and ``ctx.tmpdir``. The first operation pays for the per-person status tables
 (materialised once per as-of date and reused while the database is unchanged), so it is also
-timed on its own. Standalone: ``python bench/ops/forms.py --households 50000``.
+timed on its own. On an existing county: ``python bench/run.py --db PATH --only NAME``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 from wengang.domain.status import AsOf
 from wengang.services.reports import compute_form, list_forms, write_form_xlsx
@@ -64,37 +63,3 @@ OPERATIONS = (
     + [(f"报表 {f.number} → xlsx", None, _form_xlsx(f.id)) for f in list_forms()]
     + [("报表 F1–F9 全部（冷启动）", None, _all_forms)]
 )
-
-
-def main() -> None:  # pragma: no cover - a manual tool
-    import argparse
-    import tempfile
-    from pathlib import Path
-    from types import SimpleNamespace
-
-    from wengang.services.demo.builder import build_demo, default_as_of
-    from wengang.store.db import open_database
-
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--households", type=int, default=50000)
-    parser.add_argument("--db", type=Path, help="reuse an existing demo database")
-    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=default_as_of())
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        tmp = Path(folder)
-        as_of = args.as_of
-        path = args.db or tmp / "bench.db"
-        db = open_database(path)
-        if not db.execute("SELECT count(*) FROM households").fetchone()[0]:
-            started = time.perf_counter()
-            build_demo(db, households=args.households, as_of=as_of)
-            print(f"示范县 {args.households} 户：{time.perf_counter() - started:.1f} 秒")
-        ctx = SimpleNamespace(db=db, as_of=as_of, tmpdir=tmp)
-        for name, _, fn in OPERATIONS:
-            started = time.perf_counter()
-            out = fn(ctx)
-            print(f"{name:28s} {time.perf_counter() - started:7.3f} 秒  {out}")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -4,7 +4,7 @@
 ``ctx.db`` and ``ctx.as_of``; each fn returns a short result text. Runs offscreen. Targets
 (issue 5, 50,000-household demo): window usable ≤ 1 s, search keystroke ≤ 50 ms, tab switch
 ≤ 200 ms, sorting the 150,000-person table by any column ≤ 300 ms.
-Standalone: ``python bench/ops/gui.py --households 50000 [--db PATH]``.
+On an existing county: ``python bench/run.py --db PATH --only NAME``.
 """
 
 from __future__ import annotations
@@ -186,39 +186,3 @@ OPERATIONS = [
     ("后台内容就绪", None, _background_content),
     ("内存", None, _memory),
 ]
-
-
-def main() -> None:  # pragma: no cover - a manual tool
-    import argparse
-    import tempfile
-    from pathlib import Path
-    from types import SimpleNamespace
-
-    from wengang.services.demo.builder import build_demo, default_as_of
-    from wengang.store.db import open_database
-
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--households", type=int, default=50000)
-    parser.add_argument("--db", type=Path, help="reuse this demo database (built when missing)")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = args.db or Path(tmp) / "bench.db"
-        fresh = not path.exists()
-        db = open_database(path)
-        as_of = default_as_of()
-        if fresh:
-            build_demo(db, args.households, as_of=as_of)
-        persons = db.execute("SELECT count(*) FROM persons").fetchone()[0]
-        print(f"{persons} 人，截止日期 {as_of}")
-        ctx = SimpleNamespace(db=db, db_path=path, as_of=as_of, tmpdir=Path(tmp))
-        for name, _setup, fn in OPERATIONS:
-            started = time.perf_counter()
-            result = fn(ctx)
-            print(f"{name:<16} {time.perf_counter() - started:7.2f} 秒  {result}")
-        for context, window in _windows.values():
-            window.close()
-            context.pool.waitForDone(60000)
-
-
-if __name__ == "__main__":
-    main()

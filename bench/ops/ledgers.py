@@ -2,13 +2,11 @@
 
 ``OPERATIONS`` is read by ``bench/run.py``: ``(name, None, fn(ctx))`` with ``ctx.db``,
 ``ctx.as_of`` and ``ctx.tmpdir``. Each fn returns a short result text (rows written).
-Standalone: ``python bench/ops/ledgers.py --households 50000`` builds a demo county in a
-temporary folder and prints the timings.
+On an existing county: ``python bench/run.py --db PATH --only NAME``.
 """
 
 from __future__ import annotations
 
-import time
 
 from wengang.services.ledgers import ledger_query, list_ledgers, write_ledger
 
@@ -73,41 +71,3 @@ OPERATIONS = [(f"台账 {ledger.id} → xlsx", None, _export(ledger.id)) for led
     ("台账 labour 前150人 → PDF", lambda ctx: _qt(), _ledger_pdf),
     ("F1 按村 → PDF", _setup_form_pdf, _form_pdf),
 ]
-
-
-def main() -> None:  # pragma: no cover - a manual tool
-    import argparse
-    import tempfile
-    from pathlib import Path
-    from types import SimpleNamespace
-
-    from wengang.services.demo.builder import build_demo, default_as_of
-    from wengang.store.db import open_database
-
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--households", type=int, default=50000)
-    parser.add_argument("--db", type=Path, help="reuse this demo database (built when missing)")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = args.db or Path(tmp) / "bench.db"
-        fresh = not path.exists()
-        db = open_database(path)
-        as_of = default_as_of()
-        if fresh:
-            started = time.perf_counter()
-            build_demo(db, args.households, as_of=as_of)
-            print(f"示范县 {args.households} 户：{time.perf_counter() - started:.1f} 秒")
-        persons = db.execute("SELECT count(*) FROM persons").fetchone()[0]
-        print(f"{persons} 人，截止日期 {as_of}")
-        ctx = SimpleNamespace(db=db, as_of=as_of, tmpdir=Path(tmp))
-        ctx.extra = {}
-        for name, setup, fn in OPERATIONS:
-            if setup:
-                setup(ctx)
-            started = time.perf_counter()
-            result = fn(ctx)
-            print(f"{name:<28} {time.perf_counter() - started:7.2f} 秒  {result}")
-
-
-if __name__ == "__main__":
-    main()
