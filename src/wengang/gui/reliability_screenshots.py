@@ -56,7 +56,7 @@ def render(out: Path, households: int = 300) -> list[Path]:
 
     from wengang.gui import reliability  # noqa: PLC0415
     from wengang.gui.app import make_application, open_window  # noqa: PLC0415
-    from wengang.gui.screenshots import settle  # noqa: PLC0415
+    from wengang.gui.screenshots import save_png as _save, settle  # noqa: PLC0415
     from wengang.store.integrity import DamagedDatabaseError  # noqa: PLC0415
 
     app = make_application()
@@ -121,11 +121,6 @@ def render(out: Path, households: int = 300) -> list[Path]:
         saved.append(_save(prompt, out / "password_prompt.png"))
         prompt.close()
     return saved
-
-
-def _save(widget, path: Path) -> Path:
-    widget.grab().save(str(path))
-    return path
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -106,9 +106,13 @@ def render(out: Path, db_path: Path | None = None, households: int = 2000) -> li
     return saved
 
 
-def _save(widget, path: Path) -> Path:
+def save_png(widget, path: Path) -> Path:
+    """A widget as it is painted now, to ``path``."""
     widget.grab().save(str(path))
     return path
+
+
+_save = save_png
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,6 +122,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--households", type=int, default=2000)
     args = parser.parse_args(argv)
     for path in render(args.out, args.db, args.households):
+        print(path)
+    # The reliability dialogs (backup, restore, password, history) need a county of their own.
+    from wengang.gui import reliability_screenshots  # noqa: PLC0415
+
+    for path in reliability_screenshots.render(args.out):
         print(path)
     return 0
 
