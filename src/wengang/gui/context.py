@@ -36,6 +36,12 @@ class Progress:
         if self.cancelled:
             raise Cancelled()
 
+    def callback(self, done: int, total: int = 0, message: str = "") -> None:
+        """The ``progress(done, total, message)`` the services take: reports, and stops the
+        work (its transaction rolls back) once the user pressed 取消."""
+        self.check()
+        self.report(done, total, message)
+
 
 class Cancelled(Exception):
     """Background work stopped at the user's request (its transaction is rolled back)."""

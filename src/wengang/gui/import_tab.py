@@ -294,10 +294,7 @@ class ImportTab(Tab):
         user = self.context.settings.value("user_name", None)
 
         def work(db, progress):
-            def report(done, total=0, message=""):
-                progress.check()
-                progress.report(done, total, message)
-            return importing.import_file(db, kind, path, user=user, progress=report)
+            return importing.import_file(db, kind, path, user=user, progress=progress.callback)
 
         run_with_progress(self.context, self, self.tr("正在导入"), work, self.show_result)
 

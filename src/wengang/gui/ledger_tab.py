@@ -230,11 +230,8 @@ class LedgerTab(Tab):
         ledgers = self.ledgers
 
         def work(db, progress):
-            def report(done, total=0, message=""):
-                progress.check()
-                progress.report(done, total, message)
             return ledgers.write_ledger(db, ledger_id, as_of, path, mask=mask, area_id=area_id,
-                                        site_id=site_id, order_by=order_by, progress=report)
+                                        site_id=site_id, order_by=order_by, progress=progress.callback)
 
         self.last_export = path
         run_with_progress(self.context, self, self.tr("正在导出台账"), work,

@@ -339,10 +339,7 @@ class MainWindow(QMainWindow):
         as_of = self.context.as_of
 
         def work(db, progress):
-            def report(done, total=0, message=""):
-                progress.check()
-                progress.report(done, total, message)
-            return build_demo(db, households=DEMO_HOUSEHOLDS, seed=1, as_of=as_of, progress=report,
+            return build_demo(db, households=DEMO_HOUSEHOLDS, seed=1, as_of=as_of, progress=progress.callback,
                               replace=replace)
 
         def done(_result) -> None:

@@ -114,10 +114,7 @@ class QualityTab(Tab):
         as_of = self.context.as_of
 
         def work(db, progress):
-            def report(done, total=0, message=""):
-                progress.check()
-                progress.report(done, total, message)
-            return run_quality(db, as_of, progress=report)
+            return run_quality(db, as_of, progress=progress.callback)
 
         run_with_progress(self.context, self, self.tr("正在检查数据质量"), work,
                           lambda _r: self.context.data_changed.emit())
