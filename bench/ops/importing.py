@@ -8,7 +8,12 @@ Measured 2026-11-25 on the 2-core dev machine, files exported from the 50,000-ho
 persons 9.3 s / 9.2 s / 529 MB (was 36.8 s / 35.5 s / 681 MB), employment 11.9 s / 11.7 s /
 748 MB (was 45.8 s / 42.0 s / 962 MB); again into the same county (all unchanged) 8.8–9.2 s and
 9.9–11.5 s. python-calamine alone spends 3.1 s and 4.3 s on these sheets (166 MB and 233 MB
-of XML)."""
+of XML).
+Then (same machine and files, fresh file database): with the garbage collector paused during an
+import, each distinct ID checked once and per-row look-ups hoisted, persons 7.9–8.2 s / 7.9–8.1 s
+CPU / 538 MB, employment 9.4–11.0 s for 241,487 rows (≈ 7.8–9.1 s for 200,000) / 745 MB; again
+into the same county 7.9 s and 8.6 s. Calamine's sheet load (2.3–3.3 s per file) is now the
+largest single step."""
 
 from __future__ import annotations
 

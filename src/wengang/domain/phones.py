@@ -12,6 +12,10 @@ LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 
 def normalise_phone(raw: object) -> str:
     """Digits (and one dash for a landline) only; ``"+86 136-1965-9571"`` → ``"13619659571"``."""
+    if type(raw) is str and raw.isdigit() and raw.isascii():
+        # Plain ASCII digits, nearly every cell of a roster, come out as they are: folding
+        # leaves them alone and there is nothing to strip (165,000 phones: 0.3 s).
+        return raw
     text = fold(raw)
     if text.endswith(".0") and text[:-2].isdigit():  # Excel stored it as a number
         text = text[:-2]

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from operator import itemgetter
 
 from wengang.services.importing.model import Issue
 from wengang.services.importing.parsers import CellError, parse_id, parser_for
@@ -91,7 +90,7 @@ def parse_table(spec: KindSpec, table: Table, progress: Progress | None = None) 
     keys: list[str] = []
     values: list[list] = []
     for done, (col, f) in enumerate(columns):
-        texts = list(map(itemgetter(col), table.rows))  # read_table pads rows to the header
+        texts = table.column(col)  # read_table pads rows to the header
         if f.parse == "id":
             keys.extend(("id_number", "gender", "birth_date"))
             values.extend(_parse_ids(parsed, texts, f))
@@ -133,21 +132,30 @@ def _parse_column(parsed: Parsed, texts: list[str], f: FieldSpec) -> list:
 
 
 def _parse_ids(parsed: Parsed, texts: list[str], f: FieldSpec) -> tuple[list, list, list]:
-    """证件号码 → (numbers, genders, birth dates); unique per row, so no cache."""
+    """证件号码 → (numbers, genders, birth dates), one entry per row."""
     numbers: list[str | None] = []
     genders: list[str | None] = []
     births: list[str | None] = []
     said: set[str] = set()
     today = dt.date.today().isoformat()
     _blank_errors(parsed, texts, f)
+    # Employment files repeat a person's ID once per spell (240,000 rows, 96,000 IDs): each
+    # distinct text is checked once.
+    checked: dict[str, tuple | CellError] = {}
     for record, text in zip(parsed.records, texts):
         number = gender = birth = None
         if text:
-            try:
-                number, gender, birth, id_warnings = parse_id(text, today)
-            except CellError as exc:
-                parsed.error(record, f.key, str(exc))
+            hit = checked.get(text)
+            if hit is None:
+                try:
+                    hit = parse_id(text, today)
+                except CellError as exc:
+                    hit = exc
+                checked[text] = hit
+            if type(hit) is not tuple:
+                parsed.error(record, f.key, str(hit))
             else:
+                number, gender, birth, id_warnings = hit
                 for w in id_warnings:
                     # An unknown birthplace code repeats for a whole county: say it once.
                     if w not in said:

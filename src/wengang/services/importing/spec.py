@@ -48,6 +48,8 @@ class KindSpec:
     fields: tuple[FieldSpec, ...]
     ignored: tuple[str, ...] = ()
     _lookup: dict = field(default_factory=dict, compare=False, repr=False)
+    # key → field (first wins): every warning and error names its column's label, 60,000 a file.
+    _by_key: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         lookup = {}
@@ -55,6 +57,10 @@ class KindSpec:
             for name in f.names:
                 lookup.setdefault(fold_header(name), f)
         object.__setattr__(self, "_lookup", lookup)
+        by_key: dict = {}
+        for f in self.fields:
+            by_key.setdefault(f.key, f)
+        object.__setattr__(self, "_by_key", by_key)
 
     @property
     def template_fields(self) -> list[FieldSpec]:
@@ -68,7 +74,8 @@ class KindSpec:
         return not folded or folded in {fold_header(h) for h in self.ignored}
 
     def field(self, key: str) -> FieldSpec:
-        return next(f for f in self.fields if f.key == key)
+        hit = self._by_key.get(key)
+        return hit if hit is not None else next(f for f in self.fields if f.key == key)
 
 
 @lru_cache(maxsize=1)

@@ -271,18 +271,33 @@ def _place_and_region(ctx: WriteContext, record: Record) -> None:
     v["region"] = region
 
 
-def _spell_warnings(ctx: WriteContext, record: Record, pid: int, person: tuple) -> None:
+@dataclass(frozen=True)
+class _SpellChecks:
+    """What every spell's warnings compare with, looked up once per file, not per row."""
+
+    has_income: bool
+    described: tuple[tuple[str, str], ...]  # (key, label) of the columns the file has
+    labour: tuple[str, ...]
+    not_student: tuple[str, ...]
+
+    @classmethod
+    def of(cls, parsed: Parsed) -> _SpellChecks:
+        described = tuple((k, parsed.spec.field(k).label) for k in ("channel", "employer_name", "industry")
+                          if k in parsed.present)
+        return cls("monthly_income" in parsed.present, described, labour_skills(), not_student_values())
+
+
+def _spell_warnings(ctx: WriteContext, record: Record, pid: int, person: tuple, checks: _SpellChecks) -> None:
     v = record.values
     income = v.get("monthly_income")
-    if "monthly_income" in ctx.parsed.present:
+    if checks.has_income:
         if income is None:
             ctx.warn(record, "monthly_income", "月收入为空", pid)
         elif income < 100:
             ctx.warn(record, "monthly_income", f"月收入{income:g}元低于100元，请核实", pid)
         elif income > 30000:
             ctx.warn(record, "monthly_income", f"月收入{income:g}元高于30000元，请核实", pid)
-    missing = [ctx.parsed.spec.field(k).label for k in ("channel", "employer_name", "industry")
-               if k in ctx.parsed.present and not v.get(k)]
+    missing = [label for k, label in checks.described if not v.get(k)]
     if missing:
         ctx.warn(record, "channel", f"务工信息缺少{'、'.join(missing)}", pid)
     if not v.get("region"):
@@ -293,18 +308,18 @@ def _spell_warnings(ctx: WriteContext, record: Record, pid: int, person: tuple) 
     if v.get("channel") in _LOCAL_CHANNELS and v.get("region") in _AWAY:
         ctx.warn(record, "channel", f"就业渠道为{v['channel']}，但就业地域是{v['region']}", pid)
     skill, student = person[2], person[3]
-    if skill and skill not in labour_skills():
+    if skill and skill not in checks.labour:
         ctx.warn(record, "id_number", f"登记为{skill}，却有务工记录", pid)
-    if student not in not_student_values() and student is not None:
+    if student not in checks.not_student and student is not None:
         ctx.warn(record, "id_number", f"在校生（{student}）却有务工记录", pid)
 
 
-def _month_only(ctx: WriteContext, record: Record, col: int | None) -> bool:
-    """Was this date (in column ``col``) written to the month only ("2023年05月")? Then its
-    day is not a fact."""
+def _month_texts(parsed: Parsed, col: int | None) -> frozenset[str]:
+    """The texts of column ``col`` that give a month only ("2023年05月"): their day is not a
+    fact. Asked once per distinct text, so a file typed to the day never looks again per row."""
     if col is None:
-        return False
-    return _month_precision(ctx.parsed.table.rows[record.index][col])
+        return frozenset()
+    return frozenset(t for t in set(parsed.table.column(col)) if _month_precision(t))
 
 
 @lru_cache(maxsize=4096)
@@ -331,8 +346,10 @@ def write_employment(ctx: WriteContext) -> None:
     spells = ctx.upserter("employment_spells", ("person_id", "start_date"), SPELL_COLUMNS)
     months: dict[tuple[int, str], list[str]] = {}
     start_col = parsed.column_of("start_date")
+    month_texts = _month_texts(parsed, start_col)
     seen: dict[tuple, int] = {}
     last: dict[int, Record] = {}
+    checks = _SpellChecks.of(parsed)
     ordered = sorted(parsed.records, key=lambda r: (r.values.get("id_number") or "", r.values.get("start_date") or ""))
     for record in ctx.good(ordered):
         v = record.values
@@ -344,7 +361,8 @@ def write_employment(ctx: WriteContext) -> None:
         if end and end < start:
             parsed.error(record, "end_date", f"结束时间{end}早于开始时间{start}")
             continue
-        if spells.find((pid, start)) is None and _month_only(ctx, record, start_col):
+        if month_texts and spells.find((pid, start)) is None and \
+                parsed.table.rows[record.index][start_col] in month_texts:
             # National exports give months; a caseworker may have typed the day: same spell.
             start = _same_month_start(spells, months, pid, start) or start
         if (pid, start) in seen:
@@ -355,7 +373,7 @@ def write_employment(ctx: WriteContext) -> None:
         if previous is not None and (previous.values.get("end_date") is None or previous.values["end_date"] > start):
             ctx.warn(record, "start_date", f"开始时间早于第{previous.row}行那段务工的结束时间（时间重叠）", pid)
         last[pid] = record
-        _spell_warnings(ctx, record, pid, people[v["id_number"]])
+        _spell_warnings(ctx, record, pid, people[v["id_number"]], checks)
         row = ctx.present(record, SPELL_COLUMNS)
         for derived in ("region", "place_province", "place_city", "place_county"):
             if v.get(derived) is not None:
