@@ -141,3 +141,17 @@ def test_relocated_household_gets_its_site(county, tmp_path):
     landline = county.execute("SELECT phone_is_landline FROM persons WHERE id_number = ?",
                               [pid(302, male=False)]).fetchone()
     assert landline == (1,)
+
+
+def test_a_roster_from_another_county_is_warned_about_once(db, tmp_path):
+    from importing_helpers import PERSON_HEADERS, person_rows, write_xlsx
+    from wengang.services.importing import import_file
+
+    rows = person_rows(4, 1)
+    county_col = PERSON_HEADERS.index("县（市、区）")
+    for row in rows:
+        row[county_col] = "邻县"
+    result = import_file(db, "persons", write_xlsx(tmp_path / "邻县.xlsx", PERSON_HEADERS, rows))
+    assert result.ok  # a warning, not an error: a city office may import several counties
+    foreign = [w for w in result.warnings if "不是本单位所在的" in str(w)]
+    assert len(foreign) == 1 and "邻县" in str(foreign[0]) and "测试县" in str(foreign[0])

@@ -41,6 +41,8 @@ class WriteContext:
     # Every table writer of this import, in creation order: parents before children.
     upserters: list[Upserter] = field(default_factory=list)
     _present: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    # Counties in the file other than the installation's, each warned about once.
+    foreign_counties: set[str] = field(default_factory=set)
 
     def upserter(self, table: str, key: tuple[str, ...], columns: tuple[str, ...], **options) -> Upserter:
         """An :class:`Upserter` for this batch; its writes are sent by :meth:`flush`."""
@@ -107,6 +109,12 @@ def _area_path(ctx: WriteContext, record: Record, levels: tuple[str, ...]) -> li
     if not county:
         ctx.parsed.error(record, "county", "未填写县（市、区），本单位所在县也未设置")
         return None
+    home = ctx.home.county
+    if home and county != home and county not in ctx.foreign_counties:
+        # Usually a file meant for another office; a city-level installation may want it anyway.
+        ctx.foreign_counties.add(county)
+        ctx.warn(record, "county", f"县（市、区）“{county}”不是本单位所在的“{home}”，"
+                                   f"这些人将登记在{county}之下；如果文件选错了，请撤销本次导入")
     path = [("county", county)]
     for level in levels:
         name = record.values.get(level)
