@@ -117,3 +117,18 @@ def test_materialized_status_matches(db, factory):
     rows = {r["person_id"]: r for r in db.query(f"SELECT * FROM {table}")}
     direct = person_statuses(db, D)
     assert rows == direct
+
+
+def test_latest_survey_is_the_last_on_or_before_the_date(db, factory):
+    from wengang.store.status import latest_survey_sql
+
+    person = factory.person()
+    other = factory.person(birth=dt.date(1990, 2, 2))
+    rows = [(person, "2026-05-01", 1), (person, "2026-03-01", 0),  # inserted out of order
+            (person, "2026-12-01", 0), (other, "2025-01-01", 0)]
+    for pid, day, willing in rows:
+        db.execute("INSERT INTO surveys(person_id, survey_date, willing) VALUES (?, ?, ?)", [pid, day, willing])
+    got = {r[0]: r[1:3] for r in db.execute(
+        "WITH " + latest_survey_sql() + " SELECT person_id, survey_date, willing FROM latest_survey",
+        {"as_of": "2026-10-31"})}
+    assert got == {person: ("2026-05-01", 1), other: ("2025-01-01", 0)}

@@ -109,12 +109,16 @@ def latest_survey_sql() -> str:
     """A CTE fragment ``latest_survey(person_id, survey_date, willing, planned_month, reason,
     measure)``: each person's latest survey on or before D. Append to :func:`status_sql` with
     a comma: ``status_sql() + ", " + latest_survey_sql()``."""
+    # One GROUP BY pass instead of a window over every survey (0.27 s vs 0.48 s for 178k
+    # surveys): with a single MAX(), SQLite takes the bare columns from the row holding the
+    # maximum (documented); surveys are unique per person and day, the id only makes the key total.
     return """latest_survey AS (
     SELECT person_id, survey_date, willing, planned_month, reason, measure FROM (
-        SELECT v.*, ROW_NUMBER() OVER (PARTITION BY v.person_id
-                                       ORDER BY v.survey_date DESC, v.id DESC) AS rn
+        SELECT v.person_id, v.survey_date, v.willing, v.planned_month, v.reason, v.measure,
+               MAX(v.survey_date || printf('%012d', v.id)) AS latest_key
         FROM surveys v WHERE v.survey_date <= :as_of
-    ) WHERE rn = 1
+        GROUP BY v.person_id
+    )
 )
 """
 
