@@ -80,6 +80,12 @@ def labour_sql(alias: str = "p") -> str:
     )
 
 
+def age_sql(alias: str = "p") -> str:
+    """Full years of age at ``:as_of`` from the stored birth date (ledgers, rules, registry)."""
+    return (f"(CAST(strftime('%Y', :as_of) AS INTEGER) - CAST(strftime('%Y', {alias}.birth_date) AS INTEGER)"
+            f" - (strftime('%m-%d', :as_of) < strftime('%m-%d', {alias}.birth_date)))")
+
+
 def is_labour(labour_skill: str | None, student_status: str | None) -> bool:
     """The same rule as :func:`labour_sql`, for a single record in Python (forms, dialogs)."""
     return (labour_skill in labour_skills()) and ((student_status or "") in not_student_values())

@@ -2,9 +2,8 @@
 
 ``python -m wengang.gui.reliability_screenshots --out docs/screenshots [--households N]``
 builds a small demo county in a temporary folder, makes an edit with a reason, deletes a
-person and imports the sample persons file, then saves: the welcome page with its password
-offer, a person's 修改记录, the 导入 tab's recent imports with 撤销本次导入, the 回收站, the
-修改记录 export dialog, the damaged-file message and the password prompt.
+person and imports the sample persons file, then saves: a person's 修改记录, the 导入 tab's
+recent imports with 撤销本次导入, the 回收站, the 修改记录 export dialog, the damaged-file message and the password prompt.
 """
 
 from __future__ import annotations
@@ -56,22 +55,13 @@ def render(out: Path, households: int = 300) -> list[Path]:
 
     from wengang.gui import reliability  # noqa: PLC0415
     from wengang.gui.app import make_application, open_window  # noqa: PLC0415
-    from wengang.gui.screenshots import save_png as _save, settle  # noqa: PLC0415
+    from wengang.gui.screenshots import save_png, settle  # noqa: PLC0415
     from wengang.store.integrity import DamagedDatabaseError  # noqa: PLC0415
 
     app = make_application()
     out.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        empty = Path(tmp) / "空白.db"
-        context, window = open_window(empty)
-        window.resize(1280, 800)
-        window.show()
-        settle(app, context)
-        saved.append(_save(window, out / "welcome.png"))
-        window.close()
-        context.close()
-
+    with tempfile.TemporaryDirectory() as tmp:  # the welcome page (with its password offer) is screenshots.py's
         db_path = Path(tmp) / "示范县.db"
         pid = _prepare(db_path, households)
         context, window = open_window(db_path)
@@ -81,26 +71,26 @@ def render(out: Path, households: int = 300) -> list[Path]:
         page = window.show_tab("登记").open_person(pid)
         page.lists.setCurrentWidget(page.history)
         settle(app, context)
-        saved.append(_save(page, out / "person_history.png"))
+        saved.append(save_png(page, out / "person_history.png"))
         page.close()
         tab = window.show_tab("导入")
         settle(app, context, 0.5)
         tab.history.selectRow(0)
         settle(app, context)
-        saved.append(_save(window, out / "import_undo.png"))
+        saved.append(save_png(window, out / "import_undo.png"))
         trash = window.show_trash()
         trash.table.selectRow(0)
         settle(app, context)
-        saved.append(_save(trash, out / "trash.png"))
+        saved.append(save_png(trash, out / "trash.png"))
         trash.close()
         export = window.show_audit_export()
         settle(app, context)
-        saved.append(_save(export, out / "audit_export.png"))
+        saved.append(save_png(export, out / "audit_export.png"))
         export.close()
         menu = window.menuBar().actions()[0].menu()
         menu.popup(window.mapToGlobal(window.menuBar().pos()))
         settle(app, context)
-        saved.append(_save(menu, out / "file_menu.png"))
+        saved.append(save_png(menu, out / "file_menu.png"))
         menu.close()
         window.close()
         context.close()
@@ -109,7 +99,7 @@ def render(out: Path, households: int = 300) -> list[Path]:
         box = reliability.damaged_box(DamagedDatabaseError(db_path, "文件被截断", backup))
         box.show()
         settle(app)
-        saved.append(_save(box, out / "damaged_file.png"))
+        saved.append(save_png(box, out / "damaged_file.png"))
         box.close()
         prompt = QInputDialog()
         prompt.setWindowTitle("稳岗台账")
@@ -118,7 +108,7 @@ def render(out: Path, households: int = 300) -> list[Path]:
         prompt.setTextValue("••••")
         prompt.show()
         settle(app)
-        saved.append(_save(prompt, out / "password_prompt.png"))
+        saved.append(save_png(prompt, out / "password_prompt.png"))
         prompt.close()
     return saved
 

@@ -47,7 +47,7 @@ def render(out: Path, db_path: Path | None = None, households: int = 2000) -> li
         window.resize(1280, 800)
         window.show()
         settle(app, context)
-        saved.append(_save(window, out / "welcome.png"))
+        saved.append(save_png(window, out / "welcome.png"))
         window.close()
         context.close()
         db_path = Path(tmp.name) / "demo.db"
@@ -71,7 +71,7 @@ def render(out: Path, db_path: Path | None = None, households: int = 2000) -> li
         if title == "导入" and SAMPLE.exists() and getattr(tab, "importing", None) is not None:
             tab.load_preview(SAMPLE)  # a work-monitoring file whose people are not registered
             settle(app, context, 0.5)
-        saved.append(_save(window, out / f"{FILES[title]}.png"))
+        saved.append(save_png(window, out / f"{FILES[title]}.png"))
     registry = window.show_tab("登记")
     settle(app, context)
     person_id = context.db.execute(
@@ -79,7 +79,7 @@ def render(out: Path, db_path: Path | None = None, households: int = 2000) -> li
     if person_id:
         page = registry.open_person(person_id[0])
         settle(app, context)
-        saved.append(_save(page, out / "person_page.png"))
+        saved.append(save_png(page, out / "person_page.png"))
         page.close()
     from wengang.gui.registry import dialogs  # noqa: PLC0415
     dialog = dialogs.person_dialog(context, person_id[0] if person_id else None, parent=window)
@@ -88,7 +88,7 @@ def render(out: Path, db_path: Path | None = None, households: int = 2000) -> li
     dialog.try_save()
     dialog.show()
     settle(app, context)
-    saved.append(_save(dialog, out / "person_dialog_error.png"))
+    saved.append(save_png(dialog, out / "person_dialog_error.png"))
     dialog.close()
     report = window.show_tab("报表")
     settle(app, context, 0.5)
@@ -97,7 +97,7 @@ def render(out: Path, db_path: Path | None = None, households: int = 2000) -> li
         if report.drill_down(total, 1):
             settle(app, context)
             drill = report.last_drill
-            saved.append(_save(drill, out / "report_drilldown.png"))
+            saved.append(save_png(drill, out / "report_drilldown.png"))
             drill.close()
     window.close()
     context.close()
@@ -111,8 +111,6 @@ def save_png(widget, path: Path) -> Path:
     widget.grab().save(str(path))
     return path
 
-
-_save = save_png
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from wengang.domain.status import SPELL_CURRENT, SPELL_RETURNED, AsOf, labour_sql
+from wengang.domain.status import SPELL_CURRENT, SPELL_RETURNED, AsOf, age_sql, labour_sql
 from wengang.services.overview import place_filter
 
 
@@ -39,8 +39,7 @@ STATUS_SQL = (f"CASE WHEN {_exists(SPELL_CURRENT)} THEN '务工中' "
               f"WHEN {_exists(SPELL_RETURNED)} THEN '已返乡' ELSE '未务工' END")
 STATUS_ORDER = (f"CASE WHEN {_among(SPELL_CURRENT)} THEN '务工中' "
                 f"WHEN {_among(SPELL_RETURNED)} THEN '已返乡' ELSE '未务工' END")
-AGE_SQL = ("(CAST(strftime('%Y', :as_of) AS INTEGER) - CAST(strftime('%Y', p.birth_date) AS INTEGER)"
-           " - (strftime('%m-%d', :as_of) < strftime('%m-%d', p.birth_date)))")
+AGE_SQL = age_sql("p")
 
 PERSON_COLUMNS = [
     ColumnSpec("乡镇", "t.name", "t.sort_order, t.name"),

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wengang.domain.status import SPELL_CURRENT, SPELL_IN_YEAR, SPELL_LAST_YEAR
+from wengang.domain.status import SPELL_CURRENT, SPELL_IN_YEAR, SPELL_LAST_YEAR, age_sql
 
 
 def _latest_spell_join(alias: str, predicate: str) -> str:
@@ -73,8 +73,7 @@ def _yes_no(expr: str) -> str:
     return f"CASE WHEN {expr} THEN '是' ELSE '否' END"
 
 
-_AGE = ("(CAST(strftime('%Y', :as_of) AS INTEGER) - CAST(strftime('%Y', p.birth_date) AS INTEGER)"
-        " - (strftime('%m-%d', :as_of) < strftime('%m-%d', p.birth_date)))")
+_AGE = age_sql("p")
 
 
 def _spell_fields(prefix: str, alias: str) -> dict[str, Field]:

@@ -24,7 +24,7 @@ import sqlite_utils
 
 from wengang.domain.codes import labour_skills, not_student_values
 from wengang.domain.ids import check_id
-from wengang.domain.status import SPELL_CURRENT, SPELL_IN_YEAR, AsOf, labour_sql
+from wengang.domain.status import SPELL_CURRENT, SPELL_IN_YEAR, AsOf, age_sql, labour_sql
 from wengang.paths import resource_path
 from wengang.store.db import get_setting
 
@@ -51,10 +51,6 @@ def _quoted(values) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
-def _age(alias: str = "p") -> str:
-    """Full years of age at :as_of, from the stored birth date."""
-    return (f"(CAST(strftime('%Y', :as_of) AS INTEGER) - CAST(strftime('%Y', {alias}.birth_date) AS INTEGER)"
-            f" - (strftime('%m-%d', :as_of) < strftime('%m-%d', {alias}.birth_date)))")
 
 
 def fragments() -> dict[str, str]:
@@ -67,7 +63,7 @@ def fragments() -> dict[str, str]:
         "spell_recent": "(s.start_date <= :as_of AND (s.end_date IS NULL OR s.end_date >= :ly_start))",
         "not_student": _quoted(not_student_values()),
         "labour_skills": _quoted(labour_skills()),
-        "age": _age("p"),
+        "age": age_sql("p"),
         # the installation's own place (settings), for 就业地域 against 务工地点; "甘肃" = "甘肃省"
         "same_province": ("(replace(s.place_province, '省', '') = "
                           "replace((SELECT value FROM settings WHERE key = 'province'), '省', ''))"),
