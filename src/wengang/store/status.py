@@ -140,6 +140,13 @@ def person_statuses(
     return {row[0]: dict(zip(columns, row)) for row in cursor.fetchall()}
 
 
+def data_fingerprint(db: sqlite_utils.Database) -> tuple[int, int]:
+    """Changes when the data may have: ``total_changes`` counts this connection's writes,
+    ``PRAGMA data_version`` other connections' commits. Caches of derived TEMP tables
+    (report engine, ledgers) compare it to know whether to rebuild."""
+    return db.conn.total_changes, db.execute("PRAGMA data_version").fetchone()[0]
+
+
 def materialize_status(db: sqlite_utils.Database, as_of: AsOf, table: str = "person_status_at") -> str:
     """Compute ``person_status`` once into a TEMP table (keyed by person_id); returns its name.
 

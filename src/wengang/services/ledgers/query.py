@@ -18,7 +18,7 @@ from wengang.domain.masking import mask_id_sql, mask_phone_sql
 from wengang.domain.status import AsOf
 from wengang.services.ledgers.catalogue import AREA_ORDER, FIELDS, POPULATIONS, SOURCE_DEPENDS, SOURCES
 from wengang.services.ledgers.declarations import Ledger, LedgerError, get_ledger
-from wengang.store.status import latest_survey_sql, materialize_status
+from wengang.store.status import data_fingerprint, latest_survey_sql, materialize_status
 
 SEQ_LABEL = "序号"
 _TABLE_NUMBERS = itertools.count(1)
@@ -27,9 +27,6 @@ _TABLE_NUMBERS = itertools.count(1)
 _KEEP_STATUS_DATES = 3
 
 
-def _fingerprint(db: sqlite_utils.Database) -> tuple[int, int]:
-    # total_changes: writes on this connection; data_version: commits by other connections.
-    return db.conn.total_changes, db.execute("PRAGMA data_version").fetchone()[0]
 
 
 def _status_cache(db: sqlite_utils.Database) -> dict[str, tuple[int, int]]:
@@ -45,23 +42,23 @@ def status_table(db: sqlite_utils.Database, as_of: AsOf) -> str:
     between lists at one date then costs a query, not a re-derivation (2 s at 150k persons)."""
     name = f"ledger_status_{as_of.date:%Y%m%d}"
     cache = _status_cache(db)
-    if cache.get(name) != _fingerprint(db):
+    if cache.get(name) != data_fingerprint(db):
         for old in list(cache)[: max(0, len(cache) - _KEEP_STATUS_DATES + 1)]:
             if old != name:
                 _drop_table(db, old)
                 del cache[old]
         materialize_status(db, as_of, name)
         cache.pop(name, None)
-        cache[name] = _fingerprint(db)
+        cache[name] = data_fingerprint(db)
     return name
 
 
 def _own_temp_write(db: sqlite_utils.Database, sql: str, params: dict) -> None:
     """A write to our own TEMP table: cached statuses stay valid (the data did not change)."""
     cache = _status_cache(db)
-    before = _fingerprint(db)
+    before = data_fingerprint(db)
     db.execute(sql, params)
-    after = _fingerprint(db)
+    after = data_fingerprint(db)
     for name, fingerprint in cache.items():
         if fingerprint == before:
             cache[name] = after

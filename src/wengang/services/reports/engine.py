@@ -33,7 +33,7 @@ from wengang.services.reports.sources import (
 )
 from wengang.store.areas import area_path, installation
 from wengang.store.db import get_setting
-from wengang.store.status import latest_survey_sql, materialize_status
+from wengang.store.status import data_fingerprint, latest_survey_sql, materialize_status
 
 AREA_MAP = "report_area_map"
 GROUPINGS = {"township": ("乡镇", "乡镇（街道）"), "village": ("行政村", "行政村（社区）"),
@@ -43,9 +43,6 @@ TOTAL_LABEL = "合计"
 
 # --- preparing the per-person tables -----------------------------------------------------
 
-def _fingerprint(db: sqlite_utils.Database) -> tuple[int, int]:
-    # total_changes: writes on this connection; data_version: commits by other connections.
-    return db.conn.total_changes, db.execute("PRAGMA data_version").fetchone()[0]
 
 
 TEMP_TABLES = ("status", "survey", "household", "cube")
@@ -76,7 +73,7 @@ def prepare(db: sqlite_utils.Database, as_of: AsOf, needs=TEMP_TABLES) -> None:
     statuses. The GUI may call this ahead, in the background, when the as-of date changes.
     """
     state = getattr(db, "_wengang_report_prepared", None)
-    built = set(state[2]) if state and state[:2] == (as_of.date, _fingerprint(db)) else set()
+    built = set(state[2]) if state and state[:2] == (as_of.date, data_fingerprint(db)) else set()
     wanted = set(needs) | ({"status"} if {"household", "cube"} & set(needs) else set())
     wanted |= {"survey"} if "cube" in wanted else set()
     for table in TEMP_TABLES:
@@ -84,7 +81,7 @@ def prepare(db: sqlite_utils.Database, as_of: AsOf, needs=TEMP_TABLES) -> None:
             _build(db, table, as_of)
             built.add(table)
     # Our own temp tables count as changes: remember the fingerprint after building them.
-    db._wengang_report_prepared = (as_of.date, _fingerprint(db), frozenset(built))  # noqa: SLF001
+    db._wengang_report_prepared = (as_of.date, data_fingerprint(db), frozenset(built))  # noqa: SLF001
 
 
 def _map_areas(db: sqlite_utils.Database, level: str, scope: int | None) -> None:
