@@ -3,7 +3,8 @@
 The Excel sheet: a merged title row, a line with 填报单位 / 数据截止日期 / 人数, the header,
 then the rows; IDs and phones as text (an 18-digit number would lose its last digits), column
 widths, frozen header, autofilter, A4 landscape fitted to width with the header repeated on
-every printed page. Write-only mode keeps memory flat at 150k rows.
+every printed page. Write-only mode keeps memory flat at 150k rows; the person rows go through
+``xlsx_stream``'s fast path (74,303 rows: 10.5 s → see bench/README.md).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from wengang.domain.status import AsOf
 from wengang.services.ledgers.declarations import LedgerError
 from wengang.services.ledgers.query import LedgerQuery, _as_of, ledger_query
+from wengang.services.xlsx_stream import fast_sheet
 from wengang.store.areas import installation
 
 ProgressFn = Callable[[int, int], None]
@@ -44,7 +46,7 @@ def ledger_caption(db: sqlite_utils.Database, query: LedgerQuery, total: int) ->
 def _write_xlsx(db, query: LedgerQuery, path: Path, progress: ProgressFn | None) -> int:
     total = query.count()
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(query.ledger.title[:31])
+    sheet = fast_sheet(workbook, query.ledger.title[:31])
     ncols = len(query.columns)
     last_col = get_column_letter(ncols)
     for i, width in enumerate(query.widths, start=1):
@@ -84,7 +86,7 @@ def _write_xlsx(db, query: LedgerQuery, path: Path, progress: ProgressFn | None)
                 for i in text_cols:
                     if row[i] is not None:
                         row[i] = str(row[i])
-            sheet.append(row)
+            sheet.append_values(row)
             written += 1
             if progress and written % _PROGRESS_EVERY == 0:
                 progress(written, total)

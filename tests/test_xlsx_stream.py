@@ -1,0 +1,88 @@
+"""The fast row path of ``services.xlsx_stream`` writes the same cells as openpyxl's own."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+
+import openpyxl
+import pytest
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from python_calamine import CalamineWorkbook
+
+from wengang.services.xlsx_stream import MAX_TEXT, fast_sheet
+
+ROWS = [
+    [1, "张三", "620702199001011234", 3500.5, None, "", True, False],
+    [2, "  前后有空格 ", "a & b < c > d", 0, -7, 1e-7, None, "换\n行"],
+    [3, "控制\x01字符\x1f", "x" * (MAX_TEXT + 10), 12345678901234567890, 2.5, "'引号\"", "中文" * 3, 0.1 + 0.2],
+    [4, float("nan"), float("inf"), "末尾空格 ", "\t制表", "𠀀扩展汉字", None, None],
+]
+
+
+def _styled_header(sheet) -> None:
+    title = openpyxl.cell.WriteOnlyCell(sheet, "标题")
+    title.font = Font(bold=True, size=16)
+    sheet.append([title])
+    sheet.append(["填报单位：某县", None, "共4人"])
+
+
+def _write(path, fast: bool) -> None:
+    wb = Workbook(write_only=True)
+    sheet = fast_sheet(wb, "台账") if fast else wb.create_sheet("台账")
+    sheet.column_dimensions["B"].width = 20
+    sheet.freeze_panes = "A3"
+    _styled_header(sheet)
+    sheet.merged_cells.add("A1:H1")
+    for row in ROWS:
+        if fast:
+            sheet.append_values(row)
+        else:  # what openpyxl itself writes (it refuses control characters and NaN-free)
+            clean = [v.replace("\x01", "").replace("\x1f", "") if isinstance(v, str) else v for v in row]
+            clean = [None if isinstance(v, float) and (v != v or v in (float("inf"),)) else v for v in clean]
+            sheet.append(clean)
+    sheet.auto_filter.ref = "A3:H6"
+    wb.save(path)
+
+
+def _openpyxl_cells(path) -> list[tuple]:
+    wb = openpyxl.load_workbook(path)
+    return [tuple(r) for r in wb["台账"].iter_rows(values_only=True)]
+
+
+def test_fast_rows_read_back_as_openpyxl_writes_them(tmp_path):
+    fast, plain = tmp_path / "fast.xlsx", tmp_path / "plain.xlsx"
+    _write(fast, True)
+    _write(plain, False)
+    assert _openpyxl_cells(fast) == _openpyxl_cells(plain)
+    calamine = [CalamineWorkbook.from_path(str(p)).get_sheet_by_name("台账").to_python() for p in (fast, plain)]
+    assert calamine[0] == calamine[1]
+    rows = _openpyxl_cells(fast)
+    assert rows[0][0] == "标题" and rows[2][:4] == (1, "张三", "620702199001011234", 3500.5)
+    assert rows[3][1] == "  前后有空格 " and rows[3][2] == "a & b < c > d"  # kept exactly
+    assert rows[4][1] == "控制字符" and len(rows[4][2]) == MAX_TEXT  # illegal XML dropped, truncated
+    assert rows[5][1] is None and rows[5][5] == "𠀀扩展汉字"  # NaN left empty, astral plane kept
+
+
+def test_workbook_settings_survive_and_the_sheet_is_utf8(tmp_path):
+    path = tmp_path / "fast.xlsx"
+    _write(path, True)
+    wb = openpyxl.load_workbook(path)
+    sheet = wb["台账"]
+    assert sheet.freeze_panes == "A3"
+    assert [str(r) for r in sheet.merged_cells.ranges] == ["A1:H1"]
+    assert sheet.auto_filter.ref == "A3:H6"
+    assert sheet.column_dimensions["B"].width == 20
+    assert sheet["A1"].font.bold and sheet["A1"].font.size == 16
+    xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+    assert "张三".encode("utf-8") in xml and b"&#" not in xml  # UTF-8, no character references
+
+
+def test_unsupported_values_are_refused_plainly(tmp_path):
+    wb = Workbook(write_only=True)
+    sheet = fast_sheet(wb, "x")
+    with pytest.raises(TypeError, match="date"):
+        sheet.append_values([dt.date(2024, 1, 1)])
+    with pytest.raises(ValueError):
+        fast_sheet(Workbook(), "x")
