@@ -219,11 +219,11 @@ def test_cli_ledger(tmp_path, capsys):
 
 
 def test_statuses_reused_until_a_write(db, county, monkeypatch):
-    import wengang.services.ledgers.query as query_module
+    import wengang.store.status as status_module
 
     calls = []
-    real = query_module.materialize_status
-    monkeypatch.setattr(query_module, "materialize_status", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = status_module.materialize_status
+    monkeypatch.setattr(status_module, "materialize_status", lambda *a, **k: calls.append(1) or real(*a, **k))
     assert names(ledger_query(db, "not-yet", AS_OF)) == ["甲"]
     ledger_query(db, "labour", AS_OF).rows(0, 3)  # paging writes only our own temp table
     assert len(calls) == 1
@@ -232,6 +232,24 @@ def test_statuses_reused_until_a_write(db, county, monkeypatch):
                    [county["last_only"]])
     assert names(ledger_query(db, "not-yet", AS_OF)) == []  # 甲 went out again: statuses re-derived
     assert len(calls) == 2
+
+
+def test_forms_lists_and_overview_at_one_date_derive_statuses_once(db, county, monkeypatch):
+    """One connection, one date: the report engine, the lists and the overview share one table."""
+    import wengang.store.status as status_module
+    from wengang.services.overview import compute_overview
+    from wengang.services.reports.engine import compute_form
+
+    calls = []
+    real = status_module.materialize_status
+    monkeypatch.setattr(status_module, "materialize_status", lambda *a, **k: calls.append(1) or real(*a, **k))
+    form = compute_form(db, "F1", AS_OF)
+    query = ledger_query(db, "last-year", AS_OF)
+    assert query.count() == form.total().values["ly"]
+    query.rows(0, 10)  # the page order is our own TEMP write: statuses stay valid
+    compute_form(db, "F5", AS_OF)
+    compute_overview(db, dt.date.fromisoformat(AS_OF))
+    assert len(calls) == 1
 
 
 def test_lists_agree_with_the_forms():

@@ -110,13 +110,35 @@ def test_labour_force(db, factory, skill, student, expected):
 
 
 def test_materialized_status_matches(db, factory):
+    from wengang.store.status import STATUS_COLUMNS
+
     ids = [factory.person() for _ in range(5)]
     factory.spell(ids[0], "2024-01-01")
     factory.spell(ids[1], "2023-01-01", "2023-05-31")
     table = materialize_status(db, D)
     rows = {r["person_id"]: r for r in db.query(f"SELECT * FROM {table}")}
     direct = person_statuses(db, D)
-    assert rows == direct
+    assert {pid: {k: r[k] for k in STATUS_COLUMNS} for pid, r in rows.items()} == direct
+
+
+def test_status_table_carries_place_and_latest_survey(db, factory):
+    """The shared table adds each person's household place and latest survey on or before D."""
+    from wengang.store.status import status_table
+
+    hh = factory.household("甲镇", "一村")
+    person = factory.person(hh)
+    other = factory.person(hh, birth=dt.date(1990, 2, 2))
+    for day, willing, reason in ((D.date.replace(day=1), 1, None), (D.date.replace(year=D.year + 1), 0, "照顾家庭")):
+        db.execute("INSERT INTO surveys(person_id, survey_date, willing, reason) VALUES (?, ?, ?, ?)",
+                   [person, day.isoformat(), willing, reason])
+    rows = {r["person_id"]: r for r in db.query(f"SELECT * FROM temp.{status_table(db, D)}")}
+    household = db.execute("SELECT id, area_id, site_id, hh_type, relocated FROM households WHERE id = ?",
+                           [rows[person]["household_id"]]).fetchone()
+    assert (rows[person]["household_id"], rows[person]["area_id"], rows[person]["site_id"],
+            rows[person]["hh_type"], rows[person]["relocated"]) == tuple(household)
+    assert (rows[person]["survey_date"], rows[person]["willing"], rows[person]["survey_reason"]) == (
+        D.date.replace(day=1).isoformat(), 1, None)  # the later survey is after D
+    assert rows[other]["survey_date"] is None and rows[other]["willing"] is None
 
 
 def test_latest_survey_is_the_last_on_or_before_the_date(db, factory):

@@ -21,7 +21,7 @@ from wengang.domain.status import (
     AsOf,
     labour_sql,
 )
-from wengang.store.status import materialize_status, person_statuses, status_sql
+from wengang.store.status import STATUS_COLUMNS, materialize_status, person_statuses, status_sql
 
 
 def _latest(name: str, predicate: str) -> str:
@@ -137,8 +137,16 @@ def test_one_pass_status_equals_windowed_version(db, factory, seed):
         some = sorted(expected)[::7]  # the person page asks for a few: only their spells are read
         assert person_statuses(db, as_of, some) == {pid: expected[pid] for pid in some}, day
         table = materialize_status(db, as_of)
-        rows = {r["person_id"]: r for r in db.query(f"SELECT * FROM {table}")}
-        assert rows == expected, day
+        wide = {r["person_id"]: r for r in db.query(f"SELECT * FROM {table}")}
+        assert {pid: {k: r[k] for k in STATUS_COLUMNS} for pid, r in wide.items()} == expected, day
+        # the spells the lists show are the ones the statuses took their 地域/渠道 from
+        spells = {r["id"]: r for r in db.query("SELECT id, region, channel FROM employment_spells")}
+        for r in wide.values():
+            for period, spell_id in (("last_year", r["last_year_spell_id"]), ("this_year", r["this_year_spell_id"])):
+                assert (spell_id is not None) == bool(r[f"employed_{period}"]), (day, r)
+                if spell_id is not None:
+                    assert spells[spell_id]["region"] == r[f"{period}_region"], (day, r)
+                    assert spells[spell_id]["channel"] == r[f"{period}_channel"], (day, r)
         returned += sum(r["returned"] for r in expected.values())
         replaced += sum(r["replaced"] for r in expected.values())
     # the random county does reach the tricky cases, or the comparison proves little

@@ -14,6 +14,7 @@ import datetime as dt
 from wengang.domain.status import AsOf
 from wengang.services.reports import compute_form, list_forms, write_form_xlsx
 from wengang.services.reports.engine import prepare
+from wengang.store.derived import forget
 
 
 def _as_of(ctx) -> dt.date:
@@ -27,7 +28,7 @@ def _period(ctx) -> dict:
 
 
 def _prepare(ctx) -> str:
-    ctx.db._wengang_report_prepared = None  # noqa: SLF001 - time a cold start
+    forget(ctx.db)  # time a cold start
     prepare(ctx.db, AsOf(_as_of(ctx)))
     return "人员状态表"
 
@@ -49,10 +50,29 @@ def _form_xlsx(form_id: str):
 
 
 def _all_forms(ctx) -> str:
-    ctx.db._wengang_report_prepared = None  # noqa: SLF001 - from cold, as a user's first click
+    forget(ctx.db)  # from cold, as a user's first click
     for spec in list_forms():
         compute_form(ctx.db, spec.id, _as_of(ctx), **_period(ctx))
     return f"{len(list_forms())} 张表"
+
+
+SIX_LISTS = ("labour", "last-year", "this-year", "not-yet", "willing", "returned")
+
+
+def _forms_and_lists(ctx) -> str:
+    """Issue 4's budget: every form and the six lists (count and first page, as the 台账 tab
+    shows them) at one date, from cold, on one connection."""
+    from wengang.services.ledgers import ledger_query  # noqa: PLC0415
+
+    forget(ctx.db)
+    for spec in list_forms():
+        compute_form(ctx.db, spec.id, _as_of(ctx), **_period(ctx))
+    counts = []
+    for ledger_id in SIX_LISTS:
+        query = ledger_query(ctx.db, ledger_id, _as_of(ctx))
+        counts.append(query.count())
+        query.rows(0, 200)
+    return f"9 张表 + 六张清单 {'/'.join(map(str, counts))} 人"
 
 
 OPERATIONS = (
@@ -61,5 +81,6 @@ OPERATIONS = (
     + [("报表 F1 按村", None, _form("employment", "village")),
        ("报表 F6 按安置点", None, _form("relocation", "site"))]
     + [(f"报表 {f.number} → xlsx", None, _form_xlsx(f.id)) for f in list_forms()]
-    + [("报表 F1–F9 全部（冷启动）", None, _all_forms)]
+    + [("报表 F1–F9 全部（冷启动）", None, _all_forms),
+       ("报表 F1–F9 + 六张清单（冷启动）", None, _forms_and_lists)]
 )

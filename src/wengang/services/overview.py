@@ -16,7 +16,7 @@ import sqlite_utils
 
 from wengang.domain.numbers import percent
 from wengang.domain.status import AsOf
-from wengang.store.status import latest_survey_sql, materialize_status
+from wengang.store.status import status_table
 
 # Each household's township: villages (and groups) walk up to the township above them.
 TOWNSHIP_OF_AREA = """area_township(area_id, township_id) AS (
@@ -102,17 +102,16 @@ def compute_overview(db: sqlite_utils.Database, as_of: dt.date, area_id: int | N
     where = place + f" AND {counted_population()}"
     params.update(when.params())
     out = Overview(as_of)
-    status, survey = _status_tables(db, when)
+    status = status_table(db, when)  # shared with the forms and lists at the same date
     sql = ("WITH RECURSIVE " + TOWNSHIP_OF_AREA + f"""
         SELECT tw.township_id, coalesce(t.name, '（未分乡镇）'), count(*), sum(ps.is_labour),
                sum(ps.employed_last_year), sum(ps.employed_this_year), sum(ps.employed_now),
-               sum(ps.is_labour AND NOT ps.employed_now AND coalesce(ls.willing, 0) = 1)
+               sum(ps.is_labour AND NOT ps.employed_now AND coalesce(ps.willing, 0) = 1)
         FROM {status} ps
         JOIN persons p ON p.id = ps.person_id
         JOIN households h ON h.id = p.household_id
         LEFT JOIN area_township tw ON tw.area_id = h.area_id
         LEFT JOIN areas t ON t.id = tw.township_id
-        LEFT JOIN {survey} ls ON ls.person_id = ps.person_id
         WHERE 1 = 1""" + where + """
         GROUP BY tw.township_id ORDER BY t.sort_order, t.name""")
     targets = _township_targets(db, as_of.year)
@@ -139,22 +138,6 @@ def compute_overview(db: sqlite_utils.Database, as_of: dt.date, area_id: int | N
         "LEFT JOIN households h ON h.id = coalesce(f.household_id, p.household_id) "
         "WHERE f.resolved_at IS NULL" + place, params).fetchone()[0]
     return out
-
-
-def _status_tables(db: sqlite_utils.Database, when: AsOf) -> tuple[str, str]:
-    """(statuses, latest surveys) at D as TEMP tables. The report engine keeps them per
-    connection and date (rebuilt only when the data changed): the overview and the forms
-    derive them once between them."""
-    try:
-        from wengang.services.reports.engine import STATUS_TABLE, SURVEY_TABLE, prepare  # noqa: PLC0415
-    except ImportError:
-        status = materialize_status(db, when, "overview_status")
-        db.execute("DROP TABLE IF EXISTS temp.overview_survey")
-        db.execute("CREATE TEMP TABLE overview_survey AS WITH " + latest_survey_sql()
-                   + " SELECT * FROM latest_survey", when.params())
-        return status, "overview_survey"
-    prepare(db, when, needs=("status", "survey"))
-    return STATUS_TABLE, SURVEY_TABLE
 
 
 def _township_targets(db: sqlite_utils.Database, year: int) -> dict[int, int]:

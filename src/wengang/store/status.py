@@ -9,9 +9,11 @@ per person::
     employed_now, now_region, now_channel, now_org_id, now_spell_id,
     returned, return_date, return_reason, replaced, replaced_date
 
-Reports put their own ``SELECT … FROM person_status JOIN …`` after it and pass
-``AsOf.params()``. :func:`materialize_status` stores it in a temporary table once, for a
-batch of forms at the same date.
+:func:`person_statuses` reads it for a few persons (the person page). Forms, lists and the
+overview read :func:`status_table` instead: the same statuses for everyone, plus each
+person's household place and latest survey, materialised once per connection and date (one
+GROUP BY pass over the spells, one over the surveys, one over the persons) and shared by all
+of them while the data is unchanged (``store.derived``).
 """
 
 from __future__ import annotations
@@ -27,17 +29,37 @@ from wengang.domain.status import (
     AsOf,
     labour_sql,
 )
+from wengang.store.derived import cached, data_fingerprint
+
+__all__ = ["PLACE_COLUMNS", "SPELL_ID_COLUMNS", "STATUS_COLUMNS", "SURVEY_COLUMNS", "data_fingerprint",
+           "latest_survey_sql", "materialize_status", "person_statuses", "status_sql", "status_table"]
 
 
-# Spell keys order a person's spells by (date, id) in one string, so a plain MAX finds the
-# latest spell of a kind and its id together; ids are zero-padded to sort as text.
+# Spell keys order a person's spells by (date, id) in one integer (YYYYMMDD × 10¹⁰ + id), so a
+# plain MAX finds the latest spell of a kind and its id together (cheaper than text keys).
 def _latest_id(predicate: str, date: str) -> str:
     """Id of the spell with the latest ``date`` (then highest id) among those matching."""
-    key = f"s.{date} || printf('%020d', s.id)"
-    return f"CAST(substr(MAX(CASE WHEN {predicate} THEN {key} END), -20) AS INTEGER)"
+    key = f"CAST(replace(s.{date}, '-', '') AS INTEGER) * 10000000000 + s.id"
+    return f"MAX(CASE WHEN {predicate} THEN {key} END) % 10000000000"
 
 
 SPELL_LATEST_COLUMNS = "person_id, ly_id, ty_id, cur_id, return_id"
+
+STATUS_COLUMNS = (
+    "person_id", "is_labour",
+    "employed_last_year", "last_year_region", "last_year_channel", "last_year_org_id",
+    "employed_this_year", "this_year_region", "this_year_channel", "this_year_org_id",
+    "employed_now", "now_region", "now_channel", "now_org_id", "now_spell_id",
+    "returned", "return_date", "return_reason", "replaced", "replaced_date",
+)
+"""The columns of ``person_status`` (:func:`status_sql`, :func:`person_statuses`)."""
+
+PLACE_COLUMNS = ("household_id", "area_id", "site_id", "hh_type", "relocated")
+SURVEY_COLUMNS = ("survey_date", "willing", "planned_month", "survey_reason", "survey_measure")
+SPELL_ID_COLUMNS = ("last_year_spell_id", "this_year_spell_id")
+"""What :func:`status_table` adds to each person's statuses: their household's place and
+type, their latest intention survey on or before D, and the ids of the spells that gave
+last year's and this year's 地域/渠道 (the lists show those spells)."""
 
 
 def _spell_latest_select(spell_filter: str = "") -> str:
@@ -57,9 +79,9 @@ def _spell_latest_select(spell_filter: str = "") -> str:
     GROUP BY s.person_id"""
 
 
-def _person_status_select(latest: str) -> str:
+def _person_status_select(latest: str, extra_columns: str = "", extra_joins: str = "") -> str:
     """One row per person from the latest-spell ids in table ``latest`` (rowid look-ups)."""
-    return f"""SELECT p.id AS person_id,
+    return f"""SELECT p.id AS person_id,{extra_columns}
         {labour_sql("p")} AS is_labour,
         ly.id IS NOT NULL AS employed_last_year,
         ly.region AS last_year_region, ly.channel AS last_year_channel, ly.org_id AS last_year_org_id,
@@ -72,7 +94,7 @@ def _person_status_select(latest: str) -> str:
         lr.end_date AS return_date, lr.return_reason,
         rp.replaced_date IS NOT NULL AS replaced,
         rp.replaced_date
-    FROM persons p
+    FROM persons p{extra_joins}
     LEFT JOIN {latest} a ON a.person_id = p.id
     LEFT JOIN employment_spells ly ON ly.id = a.ly_id
     LEFT JOIN employment_spells ty ON ty.id = a.ty_id
@@ -105,19 +127,23 @@ person_status AS (
 """
 
 
+def _latest_survey_select() -> str:
+    # One GROUP BY pass (a window over every survey took twice as long): with a single MAX(),
+    # SQLite takes the bare columns from the row holding the maximum (documented), and
+    # (person_id, survey_date) is UNIQUE, so that row is the person's latest survey.
+    return """SELECT v.person_id, MAX(v.survey_date) AS survey_date, v.willing, v.planned_month,
+               v.reason, v.measure
+        FROM surveys v WHERE v.survey_date <= :as_of
+        GROUP BY v.person_id"""
+
+
 def latest_survey_sql() -> str:
     """A CTE fragment ``latest_survey(person_id, survey_date, willing, planned_month, reason,
     measure)``: each person's latest survey on or before D. Append to :func:`status_sql` with
     a comma: ``status_sql() + ", " + latest_survey_sql()``."""
-    # One GROUP BY pass instead of a window over every survey (0.27 s vs 0.48 s for 178k
-    # surveys): with a single MAX(), SQLite takes the bare columns from the row holding the
-    # maximum (documented); surveys are unique per person and day, the id only makes the key total.
-    return """latest_survey AS (
+    return f"""latest_survey AS (
     SELECT person_id, survey_date, willing, planned_month, reason, measure FROM (
-        SELECT v.person_id, v.survey_date, v.willing, v.planned_month, v.reason, v.measure,
-               MAX(v.survey_date || printf('%012d', v.id)) AS latest_key
-        FROM surveys v WHERE v.survey_date <= :as_of
-        GROUP BY v.person_id
+        {_latest_survey_select()}
     )
 )
 """
@@ -140,31 +166,47 @@ def person_statuses(
     return {row[0]: dict(zip(columns, row)) for row in cursor.fetchall()}
 
 
-def data_fingerprint(db: sqlite_utils.Database) -> tuple[int, int]:
-    """Changes when the data may have: ``total_changes`` counts this connection's writes,
-    ``PRAGMA data_version`` other connections' commits. Caches of derived TEMP tables
-    (report engine, ledgers) compare it to know whether to rebuild."""
-    return db.conn.total_changes, db.execute("PRAGMA data_version").fetchone()[0]
-
-
 def materialize_status(db: sqlite_utils.Database, as_of: AsOf, table: str = "person_status_at") -> str:
-    """Compute ``person_status`` once into a TEMP table (keyed by person_id); returns its name.
+    """Build the statuses at D into the TEMP table ``table`` (keyed by person_id); returns it.
 
-    Several forms at the same date then read a plain table instead of re-deriving.
+    Columns: :data:`STATUS_COLUMNS`, then :data:`PLACE_COLUMNS`, :data:`SURVEY_COLUMNS` and
+    :data:`SPELL_ID_COLUMNS`, so
+    forms and lists read one table instead of joining households and surveys again. Uncached:
+    :func:`status_table` is the cached way in.
     """
     params = as_of.params()
-    latest = f"{table}_latest"
-    db.execute(f"DROP TABLE IF EXISTS temp.{table}")
-    db.execute(f"DROP TABLE IF EXISTS temp.{latest}")
-    # The latest spells first, keyed by person: joining persons to them is then a rowid look-up
-    # (a CTE gets an automatic index built on every run). 1.3 s → see tests/test_status_speed.py.
+    latest, surveys = f"{table}_latest", f"{table}_survey"
+    for name in (table, latest, surveys):
+        db.execute(f"DROP TABLE IF EXISTS temp.{name}")
+    # The latest spells and surveys first, keyed by person (rows arrive in person order, so
+    # the keys cost nothing): joining persons to them is then a rowid look-up, where a CTE
+    # would get an automatic index built on every run.
     db.execute(f"CREATE TEMP TABLE {latest} (person_id INTEGER PRIMARY KEY, ly_id, ty_id, cur_id, return_id)")
     db.execute(f"INSERT INTO temp.{latest} ({SPELL_LATEST_COLUMNS}) " + _spell_latest_select(), params)
-    select = _person_status_select(f"temp.{latest}")
-    columns = [c[0] for c in db.execute(select + " LIMIT 0", params).description]
+    db.execute(f"CREATE TEMP TABLE {surveys} (person_id INTEGER PRIMARY KEY, survey_date, willing, "
+               "planned_month, reason, measure)")
+    db.execute(f"INSERT INTO temp.{surveys} " + _latest_survey_select(), params)
+    select = _person_status_select(
+        f"temp.{latest}",
+        extra_columns=("\n        p.household_id, h.area_id, h.site_id, h.hh_type, h.relocated, "
+                       "sv.survey_date, sv.willing, sv.planned_month, sv.reason AS survey_reason, "
+                       "sv.measure AS survey_measure, a.ly_id AS last_year_spell_id, "
+                       "a.ty_id AS this_year_spell_id,"),
+        extra_joins=(f"\n    JOIN households h ON h.id = p.household_id"
+                     f"\n    LEFT JOIN temp.{surveys} sv ON sv.person_id = p.id"))
+    columns = STATUS_COLUMNS + PLACE_COLUMNS + SURVEY_COLUMNS + SPELL_ID_COLUMNS
     # person_id as the rowid: rows arrive in person order (no index to build afterwards) and
-    # the forms' joins on person_id become rowid look-ups.
+    # the joins on person_id become rowid look-ups.
     db.execute(f"CREATE TEMP TABLE {table} (person_id INTEGER PRIMARY KEY, {', '.join(columns[1:])})")
-    db.execute(f"INSERT INTO temp.{table} " + select, params)
+    db.execute(f"INSERT INTO temp.{table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM ({select})",
+               params)
     db.execute(f"DROP TABLE temp.{latest}")
+    db.execute(f"DROP TABLE temp.{surveys}")
     return table
+
+
+def status_table(db: sqlite_utils.Database, as_of: AsOf) -> str:
+    """The statuses at D (:func:`materialize_status`) as a TEMP table of this connection,
+    built once and shared by the forms, the lists and the overview while the data is unchanged.
+    Its rows are every person; columns as :func:`materialize_status` says."""
+    return cached(db, "status_at", as_of.date, lambda name: materialize_status(db, as_of, name))

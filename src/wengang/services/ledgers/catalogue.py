@@ -4,11 +4,11 @@ A ledger JSON (``resources/ledgers/<id>.json``) says *which* people (``populatio
 *which* columns (``fields``); this catalogue says how each is read from the database, once.
 Every expression runs in one query of this shape (see :mod:`.query`)::
 
-    WITH <area scope>, latest_survey AS (…)
-    SELECT … FROM persons p
-      JOIN households h ON h.id = p.household_id
-      JOIN ledger_area la ON la.area_id = h.area_id     -- 乡镇 / 村 names and sort keys
-      JOIN <person_status_at> ps ON ps.person_id = p.id  -- statuses materialised at D
+    WITH <area scope>, ledger_area AS (…)
+    SELECT … FROM <status_at> ps                         -- statuses at D (store.status.status_table),
+      JOIN persons p ON p.id = ps.person_id               --   with place and latest survey
+      JOIN households h ON h.id = ps.household_id
+      LEFT JOIN ledger_area la ON la.area_id = ps.area_id -- 乡镇 / 村 names and sort keys
       [LEFT JOIN <source> …]                              -- only the sources the ledger uses
 
 Statuses come from ``store.status`` and spell predicates from ``domain.status``: the lists
@@ -19,15 +19,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wengang.domain.status import SPELL_CURRENT, SPELL_IN_YEAR, SPELL_LAST_YEAR, age_sql
+from wengang.domain.status import SPELL_CURRENT, age_sql
 
 
 def _latest_spell_join(alias: str, predicate: str) -> str:
-    # The person's latest-starting spell in the period, like store.status's _latest(); a
+    # The person's latest-starting spell on a channel at D, chosen as store.status chooses; a
     # correlated lookup on the (person_id, start_date) index costs one seek per person.
     return (
         f"LEFT JOIN employment_spells {alias} ON {alias}.id = ("
-        f"SELECT s.id FROM employment_spells s WHERE s.person_id = p.id AND {predicate} "
+        f"SELECT s.id FROM employment_spells s WHERE s.person_id = ps.person_id AND {predicate} "
         f"ORDER BY s.start_date DESC, s.id DESC LIMIT 1)"
     )
 
@@ -40,14 +40,14 @@ _POST_SPELL = f"{SPELL_CURRENT} AND s.channel = '公益性岗位'"
 _WORKSHOP_SPELL = f"{SPELL_CURRENT} AND s.channel = '帮扶车间'"
 
 SOURCES: dict[str, str] = {
-    "ly": _latest_spell_join("ly", SPELL_LAST_YEAR),
-    "ty": _latest_spell_join("ty", SPELL_IN_YEAR),
+    # The spells that gave the statuses their 地域/渠道 (ids kept in the status table).
+    "ly": "LEFT JOIN employment_spells ly ON ly.id = ps.last_year_spell_id",
+    "ty": "LEFT JOIN employment_spells ty ON ty.id = ps.this_year_spell_id",
     "cur": "LEFT JOIN employment_spells cur ON cur.id = ps.now_spell_id",
     "post": _latest_spell_join("post", _POST_SPELL),
     "wk": _latest_spell_join("wk", _WORKSHOP_SPELL),
     "org": "LEFT JOIN organisations org ON org.id = wk.org_id",
     "wp": "LEFT JOIN welfare_posts wp ON wp.spell_id = post.id",
-    "ls": "LEFT JOIN latest_survey ls ON ls.person_id = p.id",
     "site": "LEFT JOIN relocation_sites site ON site.id = h.site_id",
 }
 SOURCE_DEPENDS = {"org": ("wk",), "wp": ("post",)}
@@ -110,11 +110,11 @@ FIELDS: dict[str, Field] = {
     **_spell_fields("now", "cur"),
     **_spell_fields("post", "post"),
     **_spell_fields("wk", "wk"),
-    "survey_date": Field("ls.survey_date", "date", ("ls",), 11),
-    "survey_willing": Field("CASE ls.willing WHEN 1 THEN '是' WHEN 0 THEN '否' END", sources=("ls",), width=7),
-    "planned_month": Field("ls.planned_month", sources=("ls",), width=10),
-    "survey_reason": Field("ls.reason", sources=("ls",), width=18),
-    "survey_measure": Field("ls.measure", sources=("ls",), width=18),
+    "survey_date": Field("ps.survey_date", "date", width=11),
+    "survey_willing": Field("CASE ps.willing WHEN 1 THEN '是' WHEN 0 THEN '否' END", width=7),
+    "planned_month": Field("ps.planned_month", width=10),
+    "survey_reason": Field("ps.survey_reason", width=18),
+    "survey_measure": Field("ps.survey_measure", width=18),
     "return_date": Field("ps.return_date", "date", width=11),
     "return_reason": Field("ps.return_reason", width=14),
     "replaced": Field(_yes_no("ps.replaced"), width=8),
@@ -133,7 +133,8 @@ FIELDS: dict[str, Field] = {
 
 @dataclass(frozen=True)
 class Population:
-    """Who is in a list: a predicate over the joined row (aliases as in the module doc)."""
+    """Who is in a list: a predicate over the status table ``ps`` and the ``sources`` it names
+    (so a list is counted without joining persons and households)."""
 
     where: str
     sources: tuple[str, ...] = ()
@@ -141,7 +142,7 @@ class Population:
 
 # 脱贫人口 and 监测对象: the lists count the same people as the forms (F1–F5 filter on it);
 # 同步搬迁户 appear only in the relocation ledger, as F6 counts them.
-POOR = "h.hh_type IN ('脱贫户', '监测户')"
+POOR = "ps.hh_type IN ('脱贫户', '监测户')"
 
 POPULATIONS: dict[str, Population] = {
     # DOMAIN.md "The six lists" (seed 002), in its words.
@@ -149,15 +150,12 @@ POPULATIONS: dict[str, Population] = {
     "employed_last_year": Population(f"{POOR} AND ps.employed_last_year"),
     "employed_this_year": Population(f"{POOR} AND ps.employed_this_year"),
     "last_year_not_this_year": Population(f"{POOR} AND ps.employed_last_year AND NOT ps.employed_this_year"),
-    "willing": Population(f"{POOR} AND ps.is_labour AND NOT ps.employed_now AND ls.willing = 1", ("ls",)),
+    "willing": Population(f"{POOR} AND ps.is_labour AND NOT ps.employed_now AND ps.willing = 1"),
     "returned": Population(f"{POOR} AND ps.returned"),
     # 公益性岗位台账: people on a post at D (在岗).
     "on_welfare_post": Population(f"{POOR} AND post.id IS NOT NULL", ("post",)),
     # 帮扶车间 workers at D (channel 帮扶车间; the spell's employer record names the workshop).
     "in_workshop": Population(f"{POOR} AND wk.id IS NOT NULL", ("wk",)),
     # Relocated households' labour force, 同步搬迁户 included (seed 003 附件2 counts them).
-    "relocated_labour": Population("h.relocated = 1 AND ps.is_labour"),
+    "relocated_labour": Population("ps.relocated = 1 AND ps.is_labour"),
 }
-
-# ORDER BY keys a ledger may name besides its fields (the default: by area, household, 户主 first).
-AREA_ORDER = "la.township_order, la.village_order, h.hh_no, (coalesce(p.relation, '') <> '户主'), p.id"

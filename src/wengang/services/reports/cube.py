@@ -1,53 +1,48 @@
-"""Person counts from a pre-grouped table: the "cube" of everything person predicates test.
+"""Person counts per village and relocation site, for every count column of every form at once.
 
-Most form columns count persons under a predicate over their statuses and household
-(``st.*``, ``h.*``, ``sv.willing``). Those columns take only a few values each, so the
-persons of a county fall into a few thousand groups. :func:`cube_sql` stores those groups
-with their head count once per as-of date; a count column is then
-``SUM(CASE WHEN predicate THEN n END)`` over the groups instead of a scan of every person
-joined to their household — the same numbers (the predicate sees the same values) in a
-fraction of the time. Columns whose predicates use anything else stay on the person rows.
+Most form columns count persons under a predicate over their statuses and household place
+(``st.*``, ``h.area_id``/``site_id``/``hh_type``/``relocated``) — all columns of the status
+table. :func:`cube_sql` evaluates each distinct predicate of all declared forms in one pass
+over that table, grouped by (village, site): a few hundred rows. A count column is then
+``SUM(c.m<k>)`` over those rows by township, village or site. One pass for every form
+(0.4 s at 165,000 persons) costs less than one scan per form (0.15–0.2 s each), and the
+numbers are the same: the predicates see the same values. Columns whose predicates read
+anything else (``p.*``, other sources, other measures) stay on the person rows.
 """
 
 from __future__ import annotations
 
 import re
 
-from wengang.services.reports.sources import STATUS_TABLE, SURVEY_TABLE, Source
+from wengang.services.reports.sources import Source
+from wengang.store.status import PLACE_COLUMNS, STATUS_COLUMNS, SURVEY_COLUMNS
 
-CUBE_TABLE = "report_person_cube"
-CUBE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "st": ("is_labour", "employed_last_year", "last_year_region", "last_year_channel",
-           "employed_this_year", "this_year_region", "this_year_channel", "employed_now",
-           "now_region", "now_channel", "returned", "replaced"),
-    "h": ("area_id", "site_id", "hh_type", "relocated"),
-    "sv": ("willing",),
-}
+_ST_COLUMNS = frozenset(STATUS_COLUMNS + PLACE_COLUMNS + SURVEY_COLUMNS)
+_H_COLUMNS = frozenset(("area_id", "site_id", "hh_type", "relocated"))  # also in the status table
 _REFERENCE = re.compile(r"\b([A-Za-z_]+)\.([A-Za-z_]+)\b")
-_ALIAS = re.compile(r"\b(st|h|sv)\.")
+_H_ALIAS = re.compile(r"\bh\.")
 
-CUBE_SOURCE = Source("person", f"temp.{CUBE_TABLE} c", area="c.area_id", site="c.site_id",
-                     person=None, needs=("status", "survey", "cube"))
-
-
-def cube_sql() -> str:
-    """``CREATE TEMP TABLE report_person_cube``: one row per distinct combination, with ``n``."""
-    columns = [f"{alias}.{name}" for alias, names in CUBE_COLUMNS.items() for name in names]
-    listed = ", ".join(columns)
-    return f"""CREATE TEMP TABLE {CUBE_TABLE} AS
-        SELECT {listed}, COUNT(*) AS n
-        FROM temp.{STATUS_TABLE} st JOIN persons p ON p.id = st.person_id
-        JOIN households h ON h.id = p.household_id
-        LEFT JOIN temp.{SURVEY_TABLE} sv ON sv.person_id = p.id
-        GROUP BY {listed}"""
+CUBE_SOURCE = Source("person", "temp.{cube} c", area="c.area_id", site="c.site_id",
+                     person=None, needs=("status", "cube"))
 
 
-def answers(texts: list[str]) -> bool:
-    """Whether every column these predicates read is in the cube."""
-    return all(name in CUBE_COLUMNS.get(alias, ()) for text in texts
+def answers(text: str | None) -> bool:
+    """Whether the status table alone answers this person predicate."""
+    return all((alias == "st" and name in _ST_COLUMNS) or (alias == "h" and name in _H_COLUMNS)
                for alias, name in _REFERENCE.findall(text or ""))
 
 
-def on_cube(text: str | None) -> str | None:
-    """A person predicate rewritten to read the cube's columns (``st.x`` → ``c.x``)."""
-    return _ALIAS.sub("c.", text) if text else text
+def on_status(text: str) -> str:
+    """A person predicate over the status table alone (``h.hh_type`` → ``st.hh_type``)."""
+    return _H_ALIAS.sub("st.", text)
+
+
+def cube_sql(name: str, status: str, predicates: list[str]) -> str:
+    """``CREATE TEMP TABLE name``: per (area_id, site_id), ``m<k>`` = persons meeting
+    ``predicates[k]`` (each answerable by the status table)."""
+    measures = "".join(f",\n            SUM(CASE WHEN {on_status(p)} THEN 1 ELSE 0 END) AS m{k}"
+                       for k, p in enumerate(predicates))
+    return f"""CREATE TEMP TABLE {name} AS
+        SELECT st.area_id, st.site_id{measures}
+        FROM temp.{status} st
+        GROUP BY st.area_id, st.site_id"""

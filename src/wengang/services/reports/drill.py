@@ -13,7 +13,6 @@ from wengang.services.reports.engine import (
     _from_where,
     _map_areas,
     _needs,
-    _predicates,
     _request,
     _row_key,
     prepare,
@@ -40,14 +39,13 @@ def cell_persons(db: sqlite_utils.Database, form_id: str, as_of, row_area_id: in
     if "source" not in col:
         return []
     src = source(col["source"])
-    prepare(db, req.as_of, _needs(req, [col]))
+    tables = prepare(db, req.as_of, _needs(req, [col], cube=False))  # persons, not the cube's sums
     _map_areas(db, "township" if by == "site" else by, area_id)
     extra = [c for c in (predicate(col.get("where")), predicate(col.get("drill_where"))) if c]
-    used = _predicates(req, src, [col])
     if src.drill_from:
-        from_sql, person = src.from_for(used, src.drill_from), "p.id"
+        from_sql, person = src.sql(tables, drill=True), "p.id"
     elif src.person:
-        from_sql, person = src.from_for(used), src.person
+        from_sql, person = src.sql(tables), src.person
     else:
         return []
     from_sql, conds = _from_where(req, src, from_sql, extra)

@@ -1,11 +1,13 @@
 """The form engine: any declaration in ``resources/forms`` → SQL ``GROUP BY`` queries → a
 :class:`~wengang.services.reports.model.FormResult`.
 
-Per-person statuses at D are computed once into temp tables (the statuses of
-``wengang.store.status``, the latest survey on or before D, and a per-household cohort table
-for F5 — each only when a form needs it) and reused while nothing in the database changes. Each source a form uses is then one
-aggregate query grouped by the row area (township, village or relocation site); ratios and
-differences are computed per row from those sums, never by looping over persons.
+Per-person statuses at D come from ``store.status.status_table`` (shared with the lists and
+the overview: derived once per connection and date, reused while nothing changes). From it
+the engine derives, when a form needs them, a per-household cohort table (F5) and the person
+cube of :mod:`.cube`: every plain person count of every declared form, per village and site,
+in one pass. Each other source a form uses is one aggregate query grouped by the row area
+(township, village or relocation site); ratios and differences are computed per row from
+those sums, never by looping over persons.
 
 :mod:`.drill` answers "who is behind this number" with the same predicates.
 """
@@ -20,20 +22,14 @@ import sqlite_utils
 from wengang.domain.dates import DateError, parse_date
 from wengang.domain.numbers import percent
 from wengang.domain.status import AsOf
-from wengang.services.reports.cube import CUBE_SOURCE, CUBE_TABLE, answers, cube_sql, on_cube
-from wengang.services.reports.forms import FormError, FormSpec, get_form, predicate
+from wengang.services.reports.cube import CUBE_SOURCE, answers, cube_sql
+from wengang.services.reports.forms import FormError, FormSpec, get_form, list_forms, predicate
 from wengang.services.reports.model import Column, FormResult, HeaderNode, Row
-from wengang.services.reports.sources import (
-    HOUSEHOLD_TABLE,
-    STATUS_TABLE,
-    SURVEY_TABLE,
-    Source,
-    household_sql,
-    source,
-)
+from wengang.services.reports.sources import Source, household_sql, source
 from wengang.store.areas import area_path, installation
 from wengang.store.db import get_setting
-from wengang.store.status import data_fingerprint, latest_survey_sql, materialize_status
+from wengang.store.derived import cached
+from wengang.store.status import status_table
 
 AREA_MAP = "report_area_map"
 GROUPINGS = {"township": ("乡镇", "乡镇（街道）"), "village": ("行政村", "行政村（社区）"),
@@ -43,45 +39,48 @@ TOTAL_LABEL = "合计"
 
 # --- preparing the per-person tables -----------------------------------------------------
 
+TEMP_TABLES = ("status", "household", "cube")
 
 
-TEMP_TABLES = ("status", "survey", "household", "cube")
+def _cube_predicate(decl: dict, col: dict) -> str | None:
+    """The whole predicate (the source's filter and the column's) of a plain person count the
+    cube can answer, else None."""
+    if col.get("source") != "person" or col.get("measure", "count") != "count":
+        return None
+    parts = [predicate(decl.get("filters", {}).get("person")), predicate(col.get("where"))]
+    whole = " AND ".join(p for p in parts if p) or "1"
+    return whole if answers(whole) else None
 
 
-def _build(db: sqlite_utils.Database, table: str, as_of: AsOf) -> None:
-    if table == "status":
-        materialize_status(db, as_of, STATUS_TABLE)
-    elif table == "survey":
-        db.execute(f"DROP TABLE IF EXISTS temp.{SURVEY_TABLE}")
-        db.execute(f"CREATE TEMP TABLE {SURVEY_TABLE} AS WITH {latest_survey_sql()} SELECT * FROM latest_survey",
-                   as_of.params())
-        db.execute(f"CREATE UNIQUE INDEX temp.idx_{SURVEY_TABLE} ON {SURVEY_TABLE}(person_id)")
-    elif table == "household":
-        db.execute(f"DROP TABLE IF EXISTS temp.{HOUSEHOLD_TABLE}")
-        db.execute(household_sql())
-        db.execute(f"CREATE UNIQUE INDEX temp.idx_{HOUSEHOLD_TABLE} ON {HOUSEHOLD_TABLE}(household_id)")
-    elif table == "cube":
-        db.execute(f"DROP TABLE IF EXISTS temp.{CUBE_TABLE}")
-        db.execute(cube_sql())
+def cube_predicates(extra: tuple[dict, ...] = ()) -> tuple[str, ...]:
+    """Every distinct cube predicate of the declared forms (and of ``extra`` declarations)."""
+    out: dict[str, None] = {}
+    for decl in [spec.decl for spec in list_forms()] + list(extra):
+        for col in decl["columns"]:
+            whole = _cube_predicate(decl, col)
+            if whole is not None:
+                out.setdefault(whole)
+    return tuple(out)
 
 
-def prepare(db: sqlite_utils.Database, as_of: AsOf, needs=TEMP_TABLES) -> None:
-    """Materialise what forms at D read: person statuses, latest surveys, household cohorts.
-
-    Each is built once and reused until the database changes (this connection's writes or
-    another's commits) or D does; only the ``needs`` are built, so F4/F9 never pay for the
-    statuses. The GUI may call this ahead, in the background, when the as-of date changes.
-    """
-    state = getattr(db, "_wengang_report_prepared", None)
-    built = set(state[2]) if state and state[:2] == (as_of.date, data_fingerprint(db)) else set()
-    wanted = set(needs) | ({"status"} if {"household", "cube"} & set(needs) else set())
-    wanted |= {"survey"} if "cube" in wanted else set()
-    for table in TEMP_TABLES:
-        if table in wanted and table not in built:
-            _build(db, table, as_of)
-            built.add(table)
-    # Our own temp tables count as changes: remember the fingerprint after building them.
-    db._wengang_report_prepared = (as_of.date, data_fingerprint(db), frozenset(built))  # noqa: SLF001
+def prepare(db: sqlite_utils.Database, as_of: AsOf, needs=TEMP_TABLES, *,
+            decl: dict | None = None) -> dict[str, str]:
+    """The TEMP tables forms at D read, by kind (``status``, ``household``, ``cube``): built
+    once and reused until the data changes (``store.derived``); only the ``needs`` are built,
+    so F4/F9 never pay for the statuses. ``decl`` is the form being computed, in case it is
+    not among the declared ones. The GUI may call this ahead, in the background."""
+    needs = set(needs)
+    tables: dict[str, str] = {}
+    if needs & set(TEMP_TABLES):
+        tables["status"] = status_table(db, as_of)
+    if "household" in needs:
+        tables["household"] = cached(db, "report_household", as_of.date,
+                                     lambda name: db.execute(household_sql(name, tables["status"])))
+    if "cube" in needs:
+        predicates = cube_predicates((decl,) if decl else ())
+        tables["cube"] = cached(db, "report_cube", (as_of.date, predicates),
+                                lambda name: db.execute(cube_sql(name, tables["status"], list(predicates))))
+    return tables
 
 
 def _map_areas(db: sqlite_utils.Database, level: str, scope: int | None) -> None:
@@ -183,49 +182,38 @@ def _from_where(req: Request, src: Source, from_sql: str, extra: list[str],
     return sql, conds + extra
 
 
-def _predicates(req: Request, src: Source, columns: list[dict]) -> list[str]:
-    """Every predicate a query over ``src`` will use (to know which joins and tables it needs)."""
-    texts = [predicate(req.decl.get("filters", {}).get(src.name))]
-    texts += [predicate(c.get(k)) for c in columns for k in ("where", "drill_where")]
-    texts += [c.get("measure", "") for c in columns]
-    return [t for t in texts if t]
-
-
-def _needs(req: Request, columns: list[dict]) -> set[str]:
+def _needs(req: Request, columns: list[dict], *, cube: bool = True) -> set[str]:
+    """The TEMP tables these columns read (the cube's for plain person counts when ``cube``)."""
     needs: set[str] = set()
-    by_source: dict[str, list[dict]] = {}
     for col in columns:
-        if "source" in col:
-            by_source.setdefault(col["source"], []).append(col)
-    for name, cols in by_source.items():
-        src = _counting_source(req, name, cols)
-        needs |= src.tables(_predicates(req, source(name), cols))
+        if "source" not in col:
+            continue
+        on_cube = cube and _cube_predicate(req.decl, col) is not None
+        needs |= set(CUBE_SOURCE.needs if on_cube else source(col["source"]).needs)
     return needs
 
 
-def _counting_source(req: Request, name: str, columns: list[dict]) -> Source:
-    """The person cube when it can answer these columns (plain person counts), else the source."""
-    if name == "person" and all(c.get("measure", "count") == "count" for c in columns) \
-            and answers(_predicates(req, source(name), columns)):
-        return CUBE_SOURCE
-    return source(name)
+def _cube_aggregate(db, req: Request, tables: dict, columns: list[dict]) -> dict:
+    """Plain person counts from the cube: ``{row key: {column key: value}}``."""
+    key = _row_key(CUBE_SOURCE, req.by)
+    index = {p: k for k, p in enumerate(cube_predicates((req.decl,)))}
+    measures = ", ".join(f"SUM(c.m{index[_cube_predicate(req.decl, c)]}) AS c{i}" for i, c in enumerate(columns))
+    from_sql, conds = _from_where(req, CUBE_SOURCE, CUBE_SOURCE.sql(tables), [], "")
+    where = " AND ".join(f"({c})" for c in conds) or "1"
+    sql = f"SELECT {key} AS row_key, {measures} FROM {from_sql} WHERE {where} GROUP BY {key}"
+    return {row[0]: {c["key"]: row[i + 1] or 0 for i, c in enumerate(columns)}
+            for row in db.execute(sql, req.params()).fetchall()}
 
 
-def _aggregate(db, req: Request, src_name: str, columns: list[dict]) -> dict:
+def _aggregate(db, req: Request, tables: dict, src_name: str, columns: list[dict]) -> dict:
     """One ``GROUP BY`` query: ``{row key: {column key: value}}`` for the columns of a source."""
-    src = _counting_source(req, src_name, columns)
+    src = source(src_name)
     key = _row_key(src, req.by)
     if key is None:  # e.g. targets have no relocation site
         return {}
-    if src is CUBE_SOURCE:
-        measures = ", ".join(f"SUM(CASE WHEN {on_cube(predicate(c.get('where'))) or '1'} THEN c.n ELSE 0 END) AS c{i}"
-                             for i, c in enumerate(columns))
-        filters = {src_name: on_cube(predicate(req.decl.get("filters", {}).get(src_name)))}
-        from_sql, conds = _from_where(req, src, src.from_sql, [], filters[src_name])
-    else:
-        measures = ", ".join(f"{_measure_sql(c.get('measure', 'count'), predicate(c.get('where')))} AS c{i}"
-                             for i, c in enumerate(columns))
-        from_sql, conds = _from_where(req, src, src.from_for(_predicates(req, src, columns)), [])
+    measures = ", ".join(f"{_measure_sql(c.get('measure', 'count'), predicate(c.get('where')))} AS c{i}"
+                         for i, c in enumerate(columns))
+    from_sql, conds = _from_where(req, src, src.sql(tables), [])
     where = " AND ".join(f"({c})" for c in conds) or "1"
     sql = f"SELECT {key} AS row_key, {measures} FROM {from_sql} WHERE {where} GROUP BY {key}"
     out: dict = {}
@@ -335,7 +323,7 @@ def compute_form(db: sqlite_utils.Database, form_id: str, as_of, *, by: str = "t
     ``ref_date`` is F3's comparison date; ``area_id`` limits the form to one area's subtree.
     """
     req = _request(form_id, as_of, by, period_from, ref_date, area_id)
-    prepare(db, req.as_of, _needs(req, req.decl["columns"]))
+    tables = prepare(db, req.as_of, _needs(req, req.decl["columns"]), decl=req.decl)
     _map_areas(db, "township" if by == "site" else by, area_id)
     decl = req.decl
     ctx = _context(db, req, unit_name)
@@ -343,12 +331,16 @@ def compute_form(db: sqlite_utils.Database, form_id: str, as_of, *, by: str = "t
     columns = _columns(req, header)
 
     counted = [c for c in decl["columns"] if "source" in c]
+    on_cube = [c for c in counted if _cube_predicate(decl, c) is not None]
     by_source: dict[str, list[dict]] = {}
     for col in counted:
-        by_source.setdefault(col["source"], []).append(col)
+        if col not in on_cube:
+            by_source.setdefault(col["source"], []).append(col)
     found: dict = {}
-    for src_name, cols in by_source.items():
-        for key, vals in _aggregate(db, req, src_name, cols).items():
+    parts = [_cube_aggregate(db, req, tables, on_cube)] if on_cube else []
+    parts += [_aggregate(db, req, tables, name, cols) for name, cols in by_source.items()]
+    for part in parts:
+        for key, vals in part.items():
             found.setdefault(key, {}).update(vals)
 
     areas = _row_areas(db, req)

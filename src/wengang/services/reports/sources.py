@@ -8,7 +8,8 @@ drill-down) and a base condition (e.g. "in the reporting period"). Predicates in
 =========  ===========================================================================
 source     aliases
 =========  ===========================================================================
-person     st (person_status_at), p (persons), h (households), sv (latest survey ≤ D)
+person     st (statuses at D, with the latest survey ≤ D: ``store.status.status_table``),
+           p (persons), h (households)
 household  hh (cohort, cohort_this_year per household), h
 spell      spell (employment_spells), p, h
 service    svc (services in period), p, h
@@ -23,10 +24,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-STATUS_TABLE = "report_status_at"
-SURVEY_TABLE = "report_survey_at"
-HOUSEHOLD_TABLE = "report_household_at"
-
+# FROM clauses name the per-date TEMP tables by placeholder, filled in by :meth:`Source.sql`
+# with the names ``engine.prepare`` returns: {status} (statuses at D), {household} (F5 cohorts).
 _PERSON_JOIN = "JOIN households h ON h.id = p.household_id"
 
 
@@ -40,40 +39,28 @@ class Source:
     base: str | None = None
     # For household facts: how to reach the persons behind a household (drill-down).
     drill_from: str | None = None
-    # Temp tables (see engine.prepare) this source reads: "status", "household".
+    # Temp tables (see engine.prepare) this source reads: "status", "household", "cube".
     needs: tuple[str, ...] = ()
-    # Joined only when a predicate uses the alias: (alias prefix, JOIN clause, temp table).
-    optional_join: tuple[str, str, str] | None = None
 
-    def from_for(self, predicates: list[str], base_from: str | None = None) -> str:
-        """The FROM clause, with the optional join when one of ``predicates`` needs it."""
-        sql = base_from or self.from_sql
-        if self.optional_join and any(self.optional_join[0] in p for p in predicates if p):
-            sql += " " + self.optional_join[1]
-        return sql
-
-    def tables(self, predicates: list[str]) -> set[str]:
-        """Temp tables needed to answer ``predicates`` over this source."""
-        out = set(self.needs)
-        if self.optional_join and any(self.optional_join[0] in p for p in predicates if p):
-            out.add(self.optional_join[2])
-        return out
+    def sql(self, tables: dict[str, str], *, drill: bool = False) -> str:
+        """The FROM clause (the drill-down's for ``drill``) with the TEMP tables' names."""
+        text = self.drill_from if drill and self.drill_from else self.from_sql
+        return text.format(**tables)
 
 
 SOURCES: dict[str, Source] = {
     "person": Source(
         "person",
-        f"temp.{STATUS_TABLE} st JOIN persons p ON p.id = st.person_id {_PERSON_JOIN}",
+        f"temp.{{status}} st JOIN persons p ON p.id = st.person_id {_PERSON_JOIN}",
         area="h.area_id", site="h.site_id", person="p.id", needs=("status",),
-        optional_join=("sv.", f"LEFT JOIN temp.{SURVEY_TABLE} sv ON sv.person_id = p.id", "survey"),
     ),
     "household": Source(
         "household",
-        f"temp.{HOUSEHOLD_TABLE} hh JOIN households h ON h.id = hh.household_id",
+        "temp.{household} hh JOIN households h ON h.id = hh.household_id",
         area="h.area_id", site="h.site_id", person=None,
-        drill_from=(f"temp.{HOUSEHOLD_TABLE} hh JOIN households h ON h.id = hh.household_id "
-                    f"JOIN persons p ON p.household_id = h.id "
-                    f"JOIN temp.{STATUS_TABLE} st ON st.person_id = p.id"),
+        drill_from=("temp.{household} hh JOIN households h ON h.id = hh.household_id "
+                    "JOIN persons p ON p.household_id = h.id "
+                    "JOIN temp.{status} st ON st.person_id = p.id"),
         needs=("status", "household"),
     ),
     "spell": Source(
@@ -109,16 +96,17 @@ SOURCES: dict[str, Source] = {
 }
 
 
-def household_sql() -> str:
+def household_sql(name: str, status: str) -> str:
     """Per household: its last-year employed (the F5 cohort) and how many of them work this year.
 
     Built from the person status table, so the cohort follows the same status definitions.
     """
-    return f"""CREATE TEMP TABLE {HOUSEHOLD_TABLE} AS
+    # Persons read through their household index arrive grouped: no sort (0.09 → 0.065 s).
+    return f"""CREATE TEMP TABLE {name} AS
         SELECT p.household_id,
                SUM(st.employed_last_year) AS cohort,
                SUM(st.employed_last_year AND st.employed_this_year) AS cohort_this_year
-        FROM temp.{STATUS_TABLE} st JOIN persons p ON p.id = st.person_id
+        FROM persons p JOIN temp.{status} st ON st.person_id = p.id
         GROUP BY p.household_id"""
 
 

@@ -1,0 +1,98 @@
+"""Derived TEMP tables (statuses at a date, report cubes, ledger orderings), cached per connection.
+
+Deriving the statuses of 150,000 persons at a date takes most of a second; forms, ledgers and
+the overview at that date all read the same table. A derived table stays valid while the data
+it came from is unchanged, which :func:`data_fingerprint` tells: this connection's
+``total_changes`` and ``PRAGMA data_version`` (other connections' commits). Filling our own
+TEMP tables moves ``total_changes`` too, so :func:`cached` and :func:`temp_write` carry the
+fingerprint across those writes: building one derived table never invalidates another, while
+any write to the data (an edit, an import, another program's commit) invalidates them all.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+import sqlite_utils
+
+KEEP_PER_KIND = 3  # dates kept per kind of table: switching between a few dates stays instant
+
+
+def data_fingerprint(db: sqlite_utils.Database) -> tuple[int, int]:
+    """Changes when the data may have: this connection's writes or another's commits."""
+    return db.conn.total_changes, db.execute("PRAGMA data_version").fetchone()[0]
+
+
+class _Registry:
+    def __init__(self) -> None:
+        self.fingerprint: tuple[int, int] | None = None
+        self.tables: OrderedDict[tuple, str] = OrderedDict()  # (kind, key) → table name
+        self.fresh: set[tuple] = set()  # built since the data last changed
+        self.numbers = itertools.count(1)
+
+
+def _registry(db: sqlite_utils.Database) -> _Registry:
+    registry = getattr(db, "_wengang_derived", None)
+    if registry is None:
+        registry = _Registry()
+        db._wengang_derived = registry  # noqa: SLF001 - one per connection, dies with it
+    return registry
+
+
+def drop_table(db: sqlite_utils.Database, name: str) -> None:
+    try:
+        db.execute(f"DROP TABLE IF EXISTS temp.{name}")
+    except Exception:  # noqa: BLE001 - the connection may be closed; temp tables die with it
+        pass
+
+
+def cached(db: sqlite_utils.Database, kind: str, key: Hashable, build: Callable[[str], None]) -> str:
+    """The TEMP table ``kind`` for ``key`` (e.g. an as-of date): ``build(name)`` creates it
+    when it is missing or the data changed since; returns its name.
+
+    A table keeps its name when rebuilt, so a query that holds the name reads the new rows;
+    a stale table stays readable until then. The newest :data:`KEEP_PER_KIND` keys of each
+    kind are kept, older ones dropped.
+    """
+    registry = _registry(db)
+    if registry.fingerprint != data_fingerprint(db):
+        registry.fresh.clear()
+    entry = (kind, key)
+    name = registry.tables.get(entry)
+    if name is not None and entry in registry.fresh:
+        registry.tables.move_to_end(entry)
+        return name
+    if name is None:
+        name = f"{kind}_{next(registry.numbers)}"
+    drop_table(db, name)
+    build(name)
+    registry.tables[entry] = name
+    registry.tables.move_to_end(entry)
+    registry.fresh.add(entry)
+    same_kind = [e for e in registry.tables if e[0] == kind]
+    for old in same_kind[: max(0, len(same_kind) - KEEP_PER_KIND)]:
+        drop_table(db, registry.tables.pop(old))
+        registry.fresh.discard(old)
+    registry.fingerprint = data_fingerprint(db)  # our own TEMP writes are not data changes
+    return name
+
+
+def temp_write(db: sqlite_utils.Database, sql: str, params: dict | None = None) -> None:
+    """Execute a write into one of our TEMP tables without invalidating the cached ones."""
+    registry = _registry(db)
+    valid = registry.fingerprint == data_fingerprint(db)
+    db.execute(sql, params or {})
+    if valid:
+        registry.fingerprint = data_fingerprint(db)
+
+
+def forget(db: sqlite_utils.Database) -> None:
+    """Drop every cached table of this connection (benchmarks time a cold start with it)."""
+    registry = _registry(db)
+    for name in registry.tables.values():
+        drop_table(db, name)
+    registry.tables.clear()
+    registry.fresh.clear()
+    registry.fingerprint = None
