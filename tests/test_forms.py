@@ -267,6 +267,7 @@ def test_the_person_cube_gives_the_same_numbers_as_counting_person_rows(demo, mo
     params = {"period_from": dt.date(as_of.year, 1, 1), "ref_date": dt.date(as_of.year - 1, 12, 31)}
     fast = {(f.id, by): [r.values for r in compute_form(db, f.id, as_of, by=by, **params).rows]
             for f in list_forms() for by in f.groupings}
-    monkeypatch.setattr(engine, "answers", lambda _texts: False)
+    assert len(engine.cube_predicates()) > 20  # the fast path does count most columns on the cube
+    monkeypatch.setattr(engine, "_on_cube", lambda _decl, _col: None)
     for (form, by), rows in fast.items():
         assert [r.values for r in compute_form(db, form, as_of, by=by, **params).rows] == rows, (form, by)

@@ -22,8 +22,8 @@ import sqlite_utils
 from wengang.domain.dates import DateError, parse_date
 from wengang.domain.numbers import percent
 from wengang.domain.status import AsOf
-from wengang.services.reports.cube import CUBE_SOURCE, answers, cube_sql
-from wengang.services.reports.forms import FormError, FormSpec, get_form, list_forms, predicate
+from wengang.services.reports.cube import CUBE_SOURCE, cube_sql, split
+from wengang.services.reports.forms import FormError, FormSpec, get_form, list_forms, predicate, predicate_parts
 from wengang.services.reports.model import Column, FormResult, HeaderNode, Row
 from wengang.services.reports.sources import Source, household_sql, source
 from wengang.store.areas import area_path, installation
@@ -42,24 +42,22 @@ TOTAL_LABEL = "合计"
 TEMP_TABLES = ("status", "household", "cube")
 
 
-def _cube_predicate(decl: dict, col: dict) -> str | None:
-    """The whole predicate (the source's filter and the column's) of a plain person count the
-    cube can answer, else None."""
+def _on_cube(decl: dict, col: dict) -> tuple[str | None, str] | None:
+    """A plain person count the cube answers, as (condition on its groups, counted status
+    predicate) from the source's filter and the column's ``where``; else None."""
     if col.get("source") != "person" or col.get("measure", "count") != "count":
         return None
-    parts = [predicate(decl.get("filters", {}).get("person")), predicate(col.get("where"))]
-    whole = " AND ".join(p for p in parts if p) or "1"
-    return whole if answers(whole) else None
+    return split(predicate_parts(decl.get("filters", {}).get("person")) + predicate_parts(col.get("where")))
 
 
 def cube_predicates(extra: tuple[dict, ...] = ()) -> tuple[str, ...]:
-    """Every distinct cube predicate of the declared forms (and of ``extra`` declarations)."""
+    """Every distinct counted predicate of the declared forms (and of ``extra`` declarations)."""
     out: dict[str, None] = {}
     for decl in [spec.decl for spec in list_forms()] + list(extra):
         for col in decl["columns"]:
-            whole = _cube_predicate(decl, col)
-            if whole is not None:
-                out.setdefault(whole)
+            cube = _on_cube(decl, col)
+            if cube is not None:
+                out.setdefault(cube[1])
     return tuple(out)
 
 
@@ -188,7 +186,7 @@ def _needs(req: Request, columns: list[dict], *, cube: bool = True) -> set[str]:
     for col in columns:
         if "source" not in col:
             continue
-        on_cube = cube and _cube_predicate(req.decl, col) is not None
+        on_cube = cube and _on_cube(req.decl, col) is not None
         needs |= set(CUBE_SOURCE.needs if on_cube else source(col["source"]).needs)
     return needs
 
@@ -197,7 +195,12 @@ def _cube_aggregate(db, req: Request, tables: dict, columns: list[dict]) -> dict
     """Plain person counts from the cube: ``{row key: {column key: value}}``."""
     key = _row_key(CUBE_SOURCE, req.by)
     index = {p: k for k, p in enumerate(cube_predicates((req.decl,)))}
-    measures = ", ".join(f"SUM(c.m{index[_cube_predicate(req.decl, c)]}) AS c{i}" for i, c in enumerate(columns))
+    sums = []
+    for i, col in enumerate(columns):
+        on_groups, counted = _on_cube(req.decl, col)
+        m = f"c.m{index[counted]}"
+        sums.append(f"SUM(CASE WHEN {on_groups} THEN {m} ELSE 0 END) AS c{i}" if on_groups else f"SUM({m}) AS c{i}")
+    measures = ", ".join(sums)
     from_sql, conds = _from_where(req, CUBE_SOURCE, CUBE_SOURCE.sql(tables), [], "")
     where = " AND ".join(f"({c})" for c in conds) or "1"
     sql = f"SELECT {key} AS row_key, {measures} FROM {from_sql} WHERE {where} GROUP BY {key}"
@@ -331,7 +334,7 @@ def compute_form(db: sqlite_utils.Database, form_id: str, as_of, *, by: str = "t
     columns = _columns(req, header)
 
     counted = [c for c in decl["columns"] if "source" in c]
-    on_cube = [c for c in counted if _cube_predicate(decl, c) is not None]
+    on_cube = [c for c in counted if _on_cube(decl, c) is not None]
     by_source: dict[str, list[dict]] = {}
     for col in counted:
         if col not in on_cube:

@@ -47,13 +47,15 @@ def populations() -> dict[str, str]:
     return {k: v for k, v in raw.items() if not k.startswith("_")}
 
 
+def predicate_parts(expr: str | None) -> list[str]:
+    """``"poor & employed_now"`` → the SQL of each named predicate (raw SQL passes through)."""
+    named = populations()
+    return [named.get(part, part) for part in (p.strip() for p in (expr or "").split("&")) if part]
+
+
 def predicate(expr: str | None) -> str | None:
     """``"poor & employed_now"`` → the AND of the named predicates (raw SQL passes through)."""
-    if not expr:
-        return None
-    named = populations()
-    parts = [part.strip() for part in expr.split("&")]
-    return " AND ".join(f"({named.get(part, part)})" for part in parts if part)
+    return " AND ".join(f"({part})" for part in predicate_parts(expr)) or None
 
 
 def _spec(decl: dict) -> FormSpec:
