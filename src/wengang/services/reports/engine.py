@@ -4,8 +4,8 @@
 Per-person statuses at D come from ``store.status.status_table`` (shared with the lists and
 the overview: derived once per connection and date, reused while nothing changes). From it
 the engine derives, when a form needs them, a per-household cohort table (F5) and the person
-cube of :mod:`.cube`: every plain person count of every declared form, per village and site,
-in one pass. Each other source a form uses is one aggregate query grouped by the row area
+cube of :mod:`.cube`: every plain person count of every declared form, per village, site,
+户类型 and 搬迁, in one pass. Each other source a form uses is one aggregate query grouped by the row area
 (township, village or relocation site); ratios and differences are computed per row from
 those sums, never by looping over persons.
 
