@@ -273,3 +273,37 @@ def test_lists_agree_with_the_forms():
     assert ledger_query(database, "posts", as_of).count() == f3["posts_now"] > 0
     assert ledger_query(database, "workshops", as_of).count() == f3["ws_persons_now"] > 0
     database.close()
+
+
+def test_default_order_and_first_page(db, factory):
+    """乡镇 and 村 in their sort order, then 户编号 (groups 组 of a village mixed by 户编号), 户主
+    first; the first page (sorted top-N) equals the same rows read from the numbered positions."""
+    from wengang.store.areas import ensure_path
+
+    villages = {name: factory.village(township, name) for township, name in
+                (("乙镇", "甲村"), ("甲镇", "乙村"), ("甲镇", "丙村"))}
+    db.execute("UPDATE areas SET sort_order = 2 WHERE name = '乙镇'")
+    db.execute("UPDATE areas SET sort_order = 1 WHERE name = '甲镇'")
+    db.execute("UPDATE areas SET sort_order = 5 WHERE name = '乙村'")
+    group_one = ensure_path(db, [("county", "测试县"), ("township", "甲镇"), ("village", "丙村"), ("group", "一组")])
+    group_two = ensure_path(db, [("county", "测试县"), ("township", "甲镇"), ("village", "丙村"), ("group", "二组")])
+    plan = [  # (户编号, area, members as (name, relation)) — inserted out of order on purpose
+        ("H09", villages["甲村"], [("甲村户", "户主")]),
+        ("H03", group_two, [("二组户之子", "之子"), ("二组户", "户主")]),
+        ("H02", group_one, [("一组户", "户主")]),
+        ("H01", villages["乙村"], [("乙村户", "户主")]),
+        ("H04", group_one, [("一组户二", "户主")]),
+        ("H00", villages["丙村"], [("丙村户", "户主")]),
+    ]
+    births = (dt.date(1980, 1, 1) + dt.timedelta(days=k) for k in range(100))  # distinct IDs
+    for hh_no, area_id, members in plan:
+        hh = db["households"].insert({"hh_no": hh_no, "area_id": area_id, "hh_type": "脱贫户"}).last_pk
+        for name, relation in members:
+            factory.person(hh, name=name, relation=relation, birth=next(births))
+    expected = ["丙村户", "一组户", "二组户", "二组户之子", "一组户二", "乙村户", "甲村户"]
+    query = ledger_query(db, "labour", AS_OF)
+    assert [r[5] for r in query.rows(0, 3)] == expected[:3]  # the first page, before any positions
+    first_ids = query.person_ids(0, 3)
+    assert [r[5] for r in query.rows(3, 10)] == expected[3:]  # a deeper page numbers everyone
+    assert [r[5] for r in query.rows(0, 3)] == expected[:3] and query.person_ids(0, 3) == first_ids
+    assert [r[0] for r in query.rows(0, 10)] == list(range(1, 8))

@@ -23,6 +23,7 @@ from wengang.store.derived import cached, drop_table, temp_write
 from wengang.store.status import status_table
 
 SEQ_LABEL = "序号"
+_FIRST_PAGE_MAX = 1000  # a first page up to this size is sorted top-N, without numbering everyone
 _TABLE_NUMBERS = itertools.count(1)
 
 
@@ -49,24 +50,33 @@ _AREA_SCOPE = """area_scope(id) AS (
 )"""
 
 
+DEFAULT_ORDER = "lo.rank, ps.person_id"
+
+
 def _order_table(db: sqlite_utils.Database) -> str:
     """Every person's place in the lists' default order — by 乡镇 and 村 (their sort order),
-    户编号, 户主 first, then id — as an integer ``rank``, once until the data changes: each
-    list then sorts integers instead of joining areas and households to compare 户编号 text."""
+    户编号, 户主 first (then id: :data:`DEFAULT_ORDER`) — as an integer ``rank``, once until
+    the data changes: each list then sorts integers instead of joining areas and households
+    to compare 户编号 text."""
     def build(name: str) -> None:
-        households = f"{name}_households"
-        db.execute(f"DROP TABLE IF EXISTS temp.{households}")
-        db.execute(f"CREATE TEMP TABLE {households} (household_id INTEGER PRIMARY KEY, rank INTEGER NOT NULL)")
-        db.execute(f"""INSERT INTO temp.{households} (household_id, rank)
-            WITH RECURSIVE {_LEDGER_AREA}
-            SELECT h.id, ROW_NUMBER() OVER (ORDER BY la.township_order, la.village_order, h.hh_no)
-            FROM households h LEFT JOIN ledger_area la ON la.area_id = h.area_id""")
-        # (household rank, 户主 first, person id) packed in one integer: sorting 50,000
-        # households and not 165,000 persons halves the cost (ids stay below 2³²).
+        areas, households = f"{name}_areas", f"{name}_households"
+        for table in (areas, households):
+            db.execute(f"DROP TABLE IF EXISTS temp.{table}")
+            db.execute(f"CREATE TEMP TABLE {table} (id INTEGER PRIMARY KEY, rank INTEGER NOT NULL)")
+        db.execute(f"""INSERT INTO temp.{areas} (id, rank) WITH RECURSIVE {_LEDGER_AREA}
+            SELECT area_id, DENSE_RANK() OVER (ORDER BY township_order, village_order) FROM ledger_area""")
+        # 户编号 order read off its UNIQUE index: no sort, no table look-ups.
+        db.execute(f"INSERT INTO temp.{households} (id, rank) "
+                   "SELECT id, ROW_NUMBER() OVER (ORDER BY hh_no) FROM households")
         db.execute(f"CREATE TEMP TABLE {name} (person_id INTEGER PRIMARY KEY, rank INTEGER NOT NULL)")
+        # (area, 户编号, 户主 first) packed in one integer (2²² households is plenty for a county);
+        # the groups (组) of a village share its rank, as they share its sort keys.
         db.execute(f"""INSERT INTO temp.{name} (person_id, rank)
-            SELECT p.id, ((hr.rank * 2 + (coalesce(p.relation, '') <> '户主')) << 32) + p.id
-            FROM persons p JOIN temp.{households} hr ON hr.household_id = p.household_id""")
+            SELECT p.id, (((a.rank << 22) + hr.rank) << 1) + (coalesce(p.relation, '') <> '户主')
+            FROM persons p JOIN households h ON h.id = p.household_id
+            JOIN temp.{households} hr ON hr.id = p.household_id
+            JOIN temp.{areas} a ON a.id = h.area_id""")
+        db.execute(f"DROP TABLE temp.{areas}")
         db.execute(f"DROP TABLE temp.{households}")
     return cached(db, "ledger_order", "area", build)
 
@@ -128,7 +138,7 @@ class LedgerQuery:
         # numbering the rows in the default order (the precomputed rank).
         self._count_joins = "\n".join(sql for name, sql in SOURCES.items() if name in counted)
         self._position_joins = (f"JOIN temp.{order_table} lo ON lo.person_id = ps.person_id\n{self._count_joins}"
-                                if order_sql == "lo.rank" else None)
+                                if order_sql == DEFAULT_ORDER else None)
         self._where = " AND ".join(where)
         self._positions: str | None = None
         selects = [f"{self._field_sql(c.field)} AS c{i}" for i, c in enumerate(ledger.columns)]
@@ -146,14 +156,14 @@ class LedgerQuery:
     def _order_sql(self, order_by: str | None) -> str:
         """``"姓名"``, ``"name"`` or ``"-年龄"`` (descending) → ORDER BY, area order as tie-break."""
         if not order_by:
-            return "lo.rank"  # the area order, precomputed
+            return DEFAULT_ORDER
         descending = order_by.startswith("-")
         key = order_by.lstrip("-")
         by_label = {c.label: c.field for c in self.ledger.columns}
         field = by_label.get(key, key)
         if field not in FIELDS:
             raise LedgerError(f"无法按“{key}”排序：{self.ledger.title}没有这一列")
-        return f"{FIELDS[field].sql} {'DESC' if descending else 'ASC'}, lo.rank"
+        return f"{FIELDS[field].sql} {'DESC' if descending else 'ASC'}, {DEFAULT_ORDER}"
 
     def _sql(self, head: str, source: str | None = None, extra_where: str = "",
              joins: str | None = None) -> str:
@@ -183,9 +193,25 @@ class LedgerQuery:
             sql = self._sql("SELECT count(*) AS n", joins=self._count_joins)
         return int(next(iter(self.db.query(sql, self._params)))["n"])
 
+    def _first(self, limit: int) -> list[int] | None:
+        """The first ``limit`` persons in order, before any deeper page asked for the numbered
+        positions (a top-N sort instead of numbering everyone); None once they exist."""
+        if self._positions is not None or limit > _FIRST_PAGE_MAX:
+            return None
+        sql = self._sql("SELECT ps.person_id", joins=self._position_joins) + f"\n{self._order}\nLIMIT {int(limit)}"
+        return [row[0] for row in self.db.execute(sql, self._params).fetchall()]
+
     def rows(self, offset: int = 0, limit: int | None = 200) -> list[tuple]:
         """Rows ``offset+1 … offset+limit`` (序号 first) in order — SQL LIMIT/OFFSET over the
         ordered positions; ``limit=None`` for all the rest."""
+        first = self._first(limit) if offset == 0 and limit is not None else None
+        if first is not None:  # the page a list opens on: no positions to number yet
+            marks = ", ".join(f":_p{i}" for i in range(len(first))) or "NULL"
+            params = dict(self._params, **{f"_p{i}": pid for i, pid in enumerate(first)})
+            sql = self._sql(f"SELECT ps.person_id AS _pid, {self._select.removeprefix('SELECT ')}",
+                            extra_where=f"ps.person_id IN ({marks})")
+            found = {row[0]: row[1:] for row in self.db.execute(sql, params).fetchall()}
+            return [(n, *found[pid]) for n, pid in enumerate(first, start=1)]
         table = self._position_table()
         params = dict(self._params, _offset=offset, _end=offset + limit if limit is not None else 2**62)
         sql = self._sql(f"SELECT o.pos AS _pos, {self._select.removeprefix('SELECT ')}",
@@ -196,6 +222,9 @@ class LedgerQuery:
     def person_ids(self, offset: int = 0, limit: int | None = 200) -> list[int]:
         """The persons behind rows ``offset+1 … offset+limit`` — to open a person from a row,
         also when 证件号码 are masked."""
+        first = self._first(limit) if offset == 0 and limit is not None else None
+        if first is not None:
+            return first
         table = self._position_table()
         end = offset + limit if limit is not None else 2**62
         sql = f"SELECT person_id FROM temp.{table} WHERE pos > :_offset AND pos <= :_end ORDER BY pos"
