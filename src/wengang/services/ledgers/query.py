@@ -81,6 +81,11 @@ def _order_table(db: sqlite_utils.Database) -> str:
     return cached(db, "ledger_order", "area", build)
 
 
+def _with_dependencies(sources: set[str]) -> set[str]:
+    """Optional joins and the ones they build on (org reads the workshop spell …)."""
+    return sources.union(*(SOURCE_DEPENDS.get(name, ()) for name in sources))
+
+
 def _as_of(value: AsOf | dt.date | str) -> AsOf:
     if isinstance(value, AsOf):
         return value
@@ -104,12 +109,9 @@ class LedgerQuery:
         self.widths: list[float] = [6] + [FIELDS[c.field].width for c in ledger.columns]
         self._params: dict = dict(as_of.params())
         population = POPULATIONS[ledger.population]
-        wanted = set(population.sources)
-        for column in ledger.columns:
-            wanted.update(FIELDS[column.field].sources)
+        wanted = _with_dependencies(set(population.sources).union(
+            *(FIELDS[column.field].sources for column in ledger.columns)))
         order_sql = self._order_sql(order_by or ledger.order_by)
-        for name in list(wanted):
-            wanted.update(SOURCE_DEPENDS.get(name, ()))
 
         self._status = status_table(db, as_of)
         order_table = _order_table(db)
@@ -131,9 +133,7 @@ class LedgerQuery:
             f"JOIN temp.{order_table} lo ON lo.person_id = ps.person_id\n"
             f"{joins}"
         )
-        counted = set(population.sources)
-        for name in list(counted):
-            counted.update(SOURCE_DEPENDS.get(name, ()))
+        counted = _with_dependencies(set(population.sources))
         # Counting needs only the statuses and the sources the population names; so does
         # numbering the rows in the default order (the precomputed rank).
         self._count_joins = "\n".join(sql for name, sql in SOURCES.items() if name in counted)
@@ -173,9 +173,9 @@ class LedgerQuery:
         return f"{self._with}\n{head}\n{source}\n{self._joins if joins is None else joins}\nWHERE {where}"
 
     def _position_table(self) -> str:
-        """The ledger's persons in display order, numbered 1…n, in a TEMP table built on the
-        first page request (Anki's browser keeps an ordered id list the same way): every later
-        page is a range of positions instead of re-sorting 150k rows to skip an OFFSET."""
+        """The ledger's persons in display order, numbered 1…n, in a TEMP table built when a
+        page past the first is asked for (Anki's browser keeps an ordered id list the same way):
+        every later page is a range of positions instead of re-sorting 150k rows to skip an OFFSET."""
         if self._positions is None:
             name = f"ledger_rows_{next(_TABLE_NUMBERS)}"
             self.db.execute(f"CREATE TEMP TABLE {name} (pos INTEGER PRIMARY KEY, person_id INTEGER NOT NULL)")
