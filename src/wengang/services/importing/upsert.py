@@ -36,26 +36,36 @@ def now_stamp() -> str:
     return dt.datetime.now().strftime("%Y-%m-%dT%H:%M:%S")
 
 
+def load_stored(db: sqlite_utils.Database, table: str, key: tuple[str, ...], columns: tuple[str, ...],
+                where: str = "", id_column: str = "id") -> dict[tuple, tuple[int, tuple]]:
+    """The rows an :class:`Upserter` with these arguments compares with: key → (row id,
+    stored values in column order). Tuples, not dicts, because 240,000 spells are held at once."""
+    columns = tuple(c for c in columns if c not in key)
+    cols = ", ".join((id_column, *key, *columns))
+    rows: dict[tuple, tuple[int, tuple]] = {}
+    width = len(key)
+    # Stored texts repeat (dates, places, firms): one object per distinct value keeps a
+    # county's 240,000 spells in memory at half the size.
+    shared: dict = {}
+    share = shared.setdefault
+    for row in db.execute(f"SELECT {cols} FROM {table} {where}"):
+        rows[tuple(row[1:1 + width])] = (row[0], tuple([share(v, v) for v in row[1 + width:]]))
+    return rows
+
+
 class Upserter:
     """Insert-or-update rows of ``table`` identified by ``key`` columns."""
 
     def __init__(self, db: sqlite_utils.Database, table: str, key: tuple[str, ...],
-                 columns: tuple[str, ...], batch_id: int | None, where: str = "", id_column: str = "id"):
+                 columns: tuple[str, ...], batch_id: int | None, where: str = "", id_column: str = "id",
+                 stored: dict[tuple, tuple[int, tuple]] | None = None):
         self.db, self.table, self.key, self.batch_id = db, table, key, batch_id
         self.id_column = id_column
         self.columns = tuple(c for c in columns if c not in key)
-        cols = ", ".join((id_column, *key, *self.columns))
-        # key → (row id, stored values as a tuple in self.columns order): tuples, not dicts,
-        # because 240,000 spells are held at once.
-        self.rows: dict[tuple, tuple[int, tuple]] = {}
-        width = len(key)
-        # Stored texts repeat (dates, places, firms): one object per distinct value keeps a
-        # county's 240,000 spells in memory at half the size.
-        shared: dict = {}
-        share = shared.setdefault
-        for row in db.execute(f"SELECT {cols} FROM {table} {where}"):
-            self.rows[tuple(row[1:1 + width])] = (row[0], tuple([share(v, v) for v in row[1 + width:]]))
-        shared.clear()
+        # key → (row id, stored values as a tuple in self.columns order); ``stored`` is what
+        # :func:`load_stored` read with the same arguments (while the file was being read).
+        self.rows: dict[tuple, tuple[int, tuple]] = \
+            load_stored(db, table, key, columns, where, id_column) if stored is None else stored
         self._position = {c: i for i, c in enumerate(self.columns)}
         self._empty = not self.rows and not where and \
             db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None
@@ -71,10 +81,23 @@ class Upserter:
         self._guid_column = ("guid",) if "guid" in db[table].columns_dict else ()
         self._guid_prefix, self._guids = secrets.token_hex(8), itertools.count()
         self._extra = (batch_id, *(self._stamp,) * len(self._stamps))  # batch_id and stamps, per insert
-        self._layouts: dict[tuple[str, ...], tuple[str, ...]] = {}  # values' columns → INSERT columns
-        # column layout → parameter rows still to be written
-        self._inserts: dict[tuple[str, ...], list[tuple]] = {}
+        # values' columns → the parameter rows still to be inserted with that layout (the INSERT's
+        # columns are in _insert_columns)
+        self._pending: dict[tuple[str, ...], list[tuple]] = {}
+        self._insert_columns: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._updates: dict[tuple[str, ...], list[tuple]] = {}
+
+    def _layout(self, layout: tuple[str, ...]) -> list[tuple]:
+        generated = () if self._next_id is None else (self.id_column,)
+        self._insert_columns[layout] = (*generated, *self._guid_column, *self.key, *layout, "batch_id",
+                                        *self._stamps)
+        return self._pending.setdefault(layout, [])
+
+    def _added_values(self, row_id: int, params: tuple, layout: tuple[str, ...]) -> tuple[int, tuple]:
+        """(row id, stored values) of a row this batch added, from its parameter row."""
+        start = len(params) - len(self._extra) - len(layout)
+        given = dict(zip(layout, params[start:]))
+        return row_id, tuple(map(given.get, self.columns))
 
     def find(self, key: tuple) -> int | None:
         hit = self.rows.get(key)
@@ -83,26 +106,40 @@ class Upserter:
     def apply(self, key: tuple, values: dict) -> tuple[str, int]:
         """Write ``values`` (only the columns given) for ``key``; returns (outcome, row id)."""
         hit = self.rows.get(key)
-        position = self._position
         if hit is None:
-            layout = tuple(values)
-            cols = self._layouts.get(layout)
-            if cols is None:
-                generated = () if self._next_id is None else (self.id_column,)
-                cols = self._layouts[layout] = (*generated, *self._guid_column, *self.key, *layout, "batch_id",
-                                                *self._stamps)
-            guid = (f"{self._guid_prefix}{next(self._guids):016x}",) if self._guid_column else ()
-            if self._next_id is None:
-                row_id = key[self.key.index(self.id_column)]
-                params = (*guid, *key, *values.values(), *self._extra)
-            else:
-                row_id = self._next_id
-                self._next_id += 1
-                params = (row_id, *guid, *key, *values.values(), *self._extra)
-            self._inserts.setdefault(cols, []).append(params)
-            self.rows[key] = (row_id, tuple(map(values.get, self.columns)))
-            return "added", row_id
+            return "added", self._add(key, tuple(values), tuple(values.values()))
+        return self._update(key, hit, values)
+
+    def apply_values(self, key: tuple, layout: tuple[str, ...], values: tuple) -> tuple[str, int]:
+        """``apply(key, dict(zip(layout, values)))``, without the dict for a new row."""
+        hit = self.rows.get(key)
+        if hit is None:
+            return "added", self._add(key, layout, values)
+        return self._update(key, hit, dict(zip(layout, values)))
+
+    def _add(self, key: tuple, layout: tuple[str, ...], values: tuple) -> int:
+        pending = self._pending.get(layout)
+        if pending is None:
+            pending = self._layout(layout)
+        guid = (f"{self._guid_prefix}{next(self._guids):016x}",) if self._guid_column else ()
+        if self._next_id is None:
+            row_id = key[self.key.index(self.id_column)]
+            params = (*guid, *key, *values, *self._extra)
+        else:
+            row_id = self._next_id
+            self._next_id = row_id + 1
+            params = (row_id, *guid, *key, *values, *self._extra)
+        pending.append(params)
+        # Its values stay in the parameter row (no second tuple per added row: 200,000 spells
+        # are 30 MB fewer); a later apply() of the same key reads them back from there.
+        self.rows[key] = (row_id, params, layout)
+        return row_id
+
+    def _update(self, key: tuple, hit: tuple, values: dict) -> tuple[str, int]:
+        if len(hit) == 3:
+            hit = self._added_values(*hit)
         row_id, stored = hit
+        position = self._position
         diff = {c: v for c, v in values.items()
                 if not _same(stored[position[c]] if c in position else None, v)}
         if not diff:
@@ -118,7 +155,7 @@ class Upserter:
     def flush(self) -> None:
         """Send the collected inserts, then the updates (inside the caller's transaction)."""
         conn = self.db.conn
-        added = sum(len(params) for params in self._inserts.values())
+        added = sum(map(len, self._pending.values()))
         # Filling an empty table (the first import of a county): build its secondary indexes
         # once afterwards, sorted, instead of row by row — the same indexes; 165,000 persons
         # and 240,000 spells were written 15–25 % faster.
@@ -127,7 +164,8 @@ class Upserter:
                                "AND sql IS NOT NULL", [self.table]).fetchall() if rebuild else []
         for name, _ in indexes:
             conn.execute(f'DROP INDEX "{name}"')  # inside the import's transaction: all or nothing
-        for cols, params in self._inserts.items():
+        for layout, params in self._pending.items():
+            cols = self._insert_columns[layout]
             sql = f"INSERT INTO {self.table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
             for i in range(0, len(params), CHUNK):
                 conn.executemany(sql, params[i:i + CHUNK])
@@ -138,5 +176,5 @@ class Upserter:
             sql = f"UPDATE {self.table} SET {sets}, updated_at = ?, batch_id = ? WHERE {self.id_column} = ?"
             for i in range(0, len(params), CHUNK):
                 conn.executemany(sql, params[i:i + CHUNK])
-        self._inserts.clear()
+        self._pending.clear()
         self._updates.clear()

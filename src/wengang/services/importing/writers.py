@@ -20,7 +20,8 @@ from wengang.domain.pinyin import initials
 from wengang.services.importing.model import Counts
 from wengang.services.importing.parse import PROGRESS_EVERY, Parsed, Progress, Record
 from wengang.services.importing.places import Place, derive_region, split_place
-from wengang.services.importing.upsert import Upserter
+from wengang.services.importing.spec import KindSpec
+from wengang.services.importing.upsert import Upserter, load_stored
 from wengang.store.areas import AreaCache, Installation, installation, set_installation
 
 # Parsed keys that identify or describe the person rather than being stored on the record.
@@ -43,12 +44,20 @@ class WriteContext:
     _present: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
     # Counties in the file other than the installation's, each warned about once.
     foreign_counties: set[str] = field(default_factory=set)
+    # What the kind's preload read while the file was being read (see PRELOADS), used once.
+    preloaded: dict = field(default_factory=dict)
 
     def upserter(self, table: str, key: tuple[str, ...], columns: tuple[str, ...], **options) -> Upserter:
         """An :class:`Upserter` for this batch; its writes are sent by :meth:`flush`."""
-        upserter = Upserter(self.db, table, key, columns, self.batch_id, **options)
+        stored = self.preloaded.pop(_stored_key(table, key, columns, options), None)
+        upserter = Upserter(self.db, table, key, columns, self.batch_id, stored=stored, **options)
         self.upserters.append(upserter)
         return upserter
+
+    def people(self) -> dict[str, tuple]:
+        """证件号码 → (id, name, labour_skill, student_status) of every person."""
+        people = self.preloaded.pop("people", None)
+        return _person_lookup(self.db) if people is None else people
 
     def flush(self) -> None:
         """Write what the upserters collected, parents first (the foreign keys are checked)."""
@@ -84,8 +93,22 @@ class WriteContext:
 
 
 def _person_lookup(db: sqlite_utils.Database) -> dict[str, tuple]:
-    rows = db.execute("SELECT id_number, id, name, labour_skill, student_status, household_id FROM persons")
-    return {r[0]: r[1:] for r in rows}
+    """证件号码 → (id, name, labour_skill, student_status); the two codes are one object per
+    value (165,000 persons: 88 MB → 60 MB, and it is held while a sheet is read)."""
+    shared: dict = {}
+    share = shared.setdefault
+    rows = db.execute("SELECT id_number, id, name, labour_skill, student_status FROM persons")
+    return {r[0]: (r[1], r[2], share(r[3], r[3]), share(r[4], r[4])) for r in rows}
+
+
+def _stored_key(table: str, key: tuple[str, ...], columns: tuple[str, ...], options: dict) -> tuple:
+    return ("stored", table, key, columns, tuple(sorted(options.items())))
+
+
+def _preload_stored(db: sqlite_utils.Database, out: dict, table: str, key: tuple[str, ...],
+                    columns: tuple[str, ...], **options) -> None:
+    """Read what ``ctx.upserter(table, key, columns, **options)`` will compare with."""
+    out[_stored_key(table, key, columns, options)] = load_stored(db, table, key, columns, **options)
 
 
 def _resolve_person(ctx: WriteContext, record: Record, people: dict[str, tuple],
@@ -130,6 +153,8 @@ HOUSEHOLD_COLUMNS = ("head_name", "hh_type", "monitor_category", "exit_year", "r
 PERSON_COLUMNS = ("household_id", "name", "gender", "birth_date", "relation", "labour_skill",
                   "student_status", "phone", "phone_is_landline", "pinyin_initials", "person_no",
                   "education", "health")
+HOUSEHOLDS = ("households", ("hh_no",), HOUSEHOLD_COLUMNS)
+PERSONS = ("persons", ("id_number",), PERSON_COLUMNS)
 
 
 def _site_id(ctx: WriteContext, record: Record, sites: dict[str, int], township_id: int) -> int | None:
@@ -161,8 +186,8 @@ def write_persons(ctx: WriteContext) -> None:
     _learn_installation(ctx)
     areas = AreaCache(db)
     sites = {r[0]: r[1] for r in db.execute("SELECT name, id FROM relocation_sites")}
-    households = ctx.upserter("households", ("hh_no",), HOUSEHOLD_COLUMNS)
-    persons = ctx.upserter("persons", ("id_number",), PERSON_COLUMNS)
+    households = ctx.upserter(*HOUSEHOLDS)
+    persons = ctx.upserter(*PERSONS)
     first_row: dict[str, int] = {}
     groups: dict[str, list[Record]] = {}
     for record in parsed.records:
@@ -252,6 +277,7 @@ def _write_household(ctx: WriteContext, hh_no: str, members: list[Record], areas
 SPELL_COLUMNS = ("end_date", "region", "channel", "place_province", "place_city", "place_county",
                  "employer_name", "industry", "monthly_income", "return_reason", "point_to_point",
                  "transport_subsidy")
+SPELLS = ("employment_spells", ("person_id", "start_date"), SPELL_COLUMNS)
 _AWAY = ("省外", "省内县外")
 _LOCAL_CHANNELS = ("公益性岗位", "帮扶车间")
 
@@ -296,25 +322,27 @@ class _SpellChecks:
 
 
 def _spell_warnings(ctx: WriteContext, record: Record, pid: int, person: tuple, checks: _SpellChecks) -> None:
-    v = record.values
-    income = v.get("monthly_income")
+    get = record.values.get
     if checks.has_income:
+        income = get("monthly_income")
         if income is None:
             ctx.warn(record, "monthly_income", "月收入为空", pid)
         elif income < 100:
             ctx.warn(record, "monthly_income", f"月收入{income:g}元低于100元，请核实", pid)
         elif income > 30000:
             ctx.warn(record, "monthly_income", f"月收入{income:g}元高于30000元，请核实", pid)
-    missing = [label for k, label in checks.described if not v.get(k)]
+    missing = [label for k, label in checks.described if not get(k)]
     if missing:
         ctx.warn(record, "channel", f"务工信息缺少{'、'.join(missing)}", pid)
-    if not v.get("region"):
+    region = get("region")
+    if not region:
         ctx.warn(record, "region", "就业地域为空，也无法由务工地点推算", pid)
-    elif v["region"] in _AWAY and not v.get("place_county"):
+    elif region in _AWAY and not get("place_county"):
         key = "place_path" if "place_path" in ctx.parsed.present else "place_county"
         ctx.warn(record, key, "务工地点未填到县级", pid)
-    if v.get("channel") in _LOCAL_CHANNELS and v.get("region") in _AWAY:
-        ctx.warn(record, "channel", f"就业渠道为{v['channel']}，但就业地域是{v['region']}", pid)
+    channel = get("channel")
+    if channel in _LOCAL_CHANNELS and region in _AWAY:
+        ctx.warn(record, "channel", f"就业渠道为{channel}，但就业地域是{region}", pid)
     skill, student = person[2], person[3]
     if skill and skill not in checks.labour:
         ctx.warn(record, "id_number", f"登记为{skill}，却有务工记录", pid)
@@ -348,59 +376,98 @@ def _same_month_start(spells: Upserter, months: dict, pid: int, start: str) -> s
     return hits[0] if len(hits) == 1 else None
 
 
+_DERIVED = ("region", "place_province", "place_city", "place_county")  # filled from 务工所在县
+
+
 def write_employment(ctx: WriteContext) -> None:
     parsed = ctx.parsed
-    people = _person_lookup(ctx.db)
-    spells = ctx.upserter("employment_spells", ("person_id", "start_date"), SPELL_COLUMNS)
+    people = ctx.people()
+    spells = ctx.upserter(*SPELLS)
     months: dict[tuple[int, str], list[str]] = {}
     start_col = parsed.column_of("start_date")
     month_texts = _month_texts(parsed, start_col)
     seen: dict[tuple, int] = {}
     last: dict[int, Record] = {}
     checks = _SpellChecks.of(parsed)
+    # The row's stored columns: those the file has, then the derived ones it lacks (when set).
+    have = tuple(k for k in SPELL_COLUMNS if k in parsed.present)
+    derived = tuple(k for k in _DERIVED if k not in have)
+    outcomes = {"added": 0, "changed": 0, "unchanged": 0}
+    apply, apply_values, error = spells.apply, spells.apply_values, parsed.error
     ordered = sorted(parsed.records, key=lambda r: (r.values.get("id_number") or "", r.values.get("start_date") or ""))
-    for record in ctx.good(ordered):
+    total = len(ordered)
+    # One pass of 200,000 rows, the per-row steps written out (person look-up, progress, counts)
+    # and no dict per row when the file has every stored column: 1.6 s → 1.2 s for 200,000 spells.
+    progress = ctx.progress
+    for i, record in enumerate(ordered):
+        if progress and i % PROGRESS_EVERY == 0:
+            progress(i, total, "正在写入")
+        if record.bad:
+            continue
         v = record.values
-        _place_and_region(ctx, record)
-        pid = _resolve_person(ctx, record, people)
-        start, end = v.get("start_date"), v.get("end_date")
-        if pid is None or not start or record.bad:
+        get = v.get
+        if get("place_path") or not get("region"):
+            _place_and_region(ctx, record)
+        number = get("id_number")
+        if not number:
+            continue  # a blank ID: the parser named it
+        person = people.get(number)
+        if person is None:
+            error(record, "id_number", f"证件号码{number}未登记，请先导入人员信息")
+            continue
+        pid = person[0]
+        name = get("name")
+        if name and name != person[1]:
+            ctx.warn(record, "name", f"姓名“{name}”与登记的“{person[1]}”不一致，按证件号码导入", pid)
+        start, end = get("start_date"), get("end_date")
+        if not start or record.bad:
             continue
         if end and end < start:
-            parsed.error(record, "end_date", f"结束时间{end}早于开始时间{start}")
+            error(record, "end_date", f"结束时间{end}早于开始时间{start}")
             continue
         if month_texts and spells.find((pid, start)) is None and \
                 parsed.table.rows[record.index][start_col] in month_texts:
             # National exports give months; a caseworker may have typed the day: same spell.
             start = _same_month_start(spells, months, pid, start) or start
-        if (pid, start) in seen:
-            parsed.error(record, "start_date", f"与第{seen[(pid, start)]}行是同一人同一开始时间的重复记录")
+        key = (pid, start)
+        if key in seen:
+            error(record, "start_date", f"与第{seen[key]}行是同一人同一开始时间的重复记录")
             continue
-        seen[(pid, start)] = record.row
+        seen[key] = record.row
         previous = last.get(pid)
         if previous is not None and (previous.values.get("end_date") is None or previous.values["end_date"] > start):
             ctx.warn(record, "start_date", f"开始时间早于第{previous.row}行那段务工的结束时间（时间重叠）", pid)
         last[pid] = record
-        _spell_warnings(ctx, record, pid, people[v["id_number"]], checks)
-        row = ctx.present(record, SPELL_COLUMNS)
-        for derived in ("region", "place_province", "place_city", "place_county"):
-            if v.get(derived) is not None:
-                row[derived] = v[derived]
-        outcome, _ = spells.apply((pid, start), row)
-        ctx.counts.count(outcome)
+        _spell_warnings(ctx, record, pid, person, checks)
+        if derived:
+            row = dict(zip(have, map(get, have)))
+            for k in derived:
+                if (value := get(k)) is not None:
+                    row[k] = value
+            outcomes[apply(key, row)[0]] += 1
+        else:  # the file has every stored column: no dict per row
+            outcomes[apply_values(key, have, tuple(map(get, have)))[0]] += 1
+    for outcome, n in outcomes.items():
+        setattr(ctx.counts, outcome, getattr(ctx.counts, outcome) + n)
 
 
 # --- records that belong to a person or organisation (surveys, services, checks, subsidies) --
+def _linked_table(spec) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """(table, key, stored columns) of a kind written by :func:`write_linked`."""
+    columns = tuple(f.key for f in spec.fields if f.key not in (*_PERSON_REF, "org_name"))
+    return spec.table, tuple(spec.key), tuple(c for c in columns if c not in spec.key)
+
+
 def write_linked(ctx: WriteContext) -> None:
     parsed, spec = ctx.parsed, ctx.parsed.spec
-    people = _person_lookup(ctx.db) if spec.person_link else {}
+    people = ctx.people() if spec.person_link else {}
     columns = tuple(f.key for f in spec.fields if f.key not in (*_PERSON_REF, "org_name"))
     store_cols = tuple(c for c in columns if c not in spec.key)
     orgs: dict[str, list[int]] = {}
     if "org_name" in parsed.present:
         for name, oid in ctx.db.execute("SELECT name, id FROM organisations"):
             orgs.setdefault(name, []).append(oid)
-    table = ctx.upserter(spec.table, spec.key, store_cols)
+    table = ctx.upserter(*_linked_table(spec))
     seen: dict[tuple, int] = {}
     for record in ctx.good(parsed.records):
         v = record.values
@@ -494,13 +561,15 @@ def write_orgs(ctx: WriteContext) -> None:
 
 # --- public-welfare posts: a 公益性岗位 spell plus the post's particulars -----------------------
 POST_COLUMNS = ("post_name", "post_type", "developer", "funding", "pay_standard")
+POST_SPELLS = ("employment_spells", ("person_id", "start_date"), ("end_date", "channel"))
+POSTS = ("welfare_posts", ("spell_id",), POST_COLUMNS)
 
 
 def write_posts(ctx: WriteContext) -> None:
     parsed = ctx.parsed
-    people = _person_lookup(ctx.db)
-    spells = ctx.upserter("employment_spells", ("person_id", "start_date"), ("end_date", "channel"))
-    posts = ctx.upserter("welfare_posts", ("spell_id",), POST_COLUMNS, id_column="spell_id")
+    people = ctx.people()
+    spells = ctx.upserter(*POST_SPELLS)
+    posts = ctx.upserter(*POSTS, id_column="spell_id")
     for record in ctx.good(parsed.records):
         v = record.values
         pid = _resolve_person(ctx, record, people)
@@ -518,6 +587,45 @@ def write_posts(ctx: WriteContext) -> None:
             outcome = "changed"
         ctx.counts.count(outcome)
 
+
+# --- what each kind's writer reads first, read while the file is being read -----------------
+def _preload_employment(db: sqlite_utils.Database, spec: KindSpec) -> dict:
+    out = {"people": _person_lookup(db)}
+    _preload_stored(db, out, *SPELLS)
+    return out
+
+
+def _preload_posts(db: sqlite_utils.Database, spec: KindSpec) -> dict:
+    out = {"people": _person_lookup(db)}
+    _preload_stored(db, out, *POST_SPELLS)
+    _preload_stored(db, out, *POSTS, id_column="spell_id")
+    return out
+
+
+def _preload_persons(db: sqlite_utils.Database, spec: KindSpec) -> dict:
+    out: dict = {}
+    _preload_stored(db, out, *HOUSEHOLDS)
+    _preload_stored(db, out, *PERSONS)
+    return out
+
+
+def _preload_linked(db: sqlite_utils.Database, spec: KindSpec) -> dict:
+    out = {"people": _person_lookup(db)} if spec.person_link else {}
+    _preload_stored(db, out, *_linked_table(spec))
+    return out
+
+
+# kind → the look-ups its writer starts with (people by 证件号码, the rows it compares with),
+# handed to the writer as ``WriteContext.preloaded``. The engine runs them while the reader
+# thread parses the sheet (python-calamine lets go of the GIL), before the import's
+# transaction: nothing else writes meanwhile (the program holds the database's lock and runs
+# its database work on one thread), and the writers change none of these tables before using
+# them. Kinds without an entry read their look-ups inside the writer, as before.
+PRELOADS: dict[str, Callable[[sqlite_utils.Database, KindSpec], dict]] = {
+    "persons": _preload_persons, "employment": _preload_employment, "posts": _preload_posts,
+    "surveys": _preload_linked, "services": _preload_linked, "subsidies": _preload_linked,
+    "checks": _preload_linked,
+}
 
 WRITERS: dict[str, Callable[[WriteContext], None]] = {
     "persons": write_persons, "employment": write_employment, "surveys": write_linked,
