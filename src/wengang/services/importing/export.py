@@ -14,15 +14,17 @@ from openpyxl import Workbook
 from wengang.services.importing.spec import kind_spec
 
 _PERSON = "JOIN persons p ON p.id = x.person_id"
-_AREA3 = ("LEFT JOIN areas v ON v.id = {col} LEFT JOIN areas t ON t.id = v.parent_id "
-          "LEFT JOIN areas c ON c.id = t.parent_id")
+# Kinds whose 县/乡镇/行政村 columns come from an area id (selected as "county"): the id is
+# replaced by the names of its county, township and village, found by each ancestor's level —
+# a household may hang on a 组 below its village, an organisation on a township or the county.
+AREA_PATH_KINDS = ("persons", "orgs")
 
 # kind → (FROM … ORDER BY, {field key: expression})
 EXPORTS: dict[str, tuple[str, dict[str, str]]] = {
     "persons": (
-        "FROM persons p JOIN households h ON h.id = p.household_id " + _AREA3.format(col="h.area_id")
-        + " LEFT JOIN relocation_sites s ON s.id = h.site_id ORDER BY h.hh_no, p.id",
-        {"county": "c.name", "township": "t.name", "village": "v.name", "hh_no": "h.hh_no",
+        "FROM persons p JOIN households h ON h.id = p.household_id "
+        "LEFT JOIN relocation_sites s ON s.id = h.site_id ORDER BY h.hh_no, p.id",
+        {"county": "h.area_id", "township": "NULL", "village": "NULL", "hh_no": "h.hh_no",
          "head_name": "h.head_name", "hh_type": "h.hh_type", "monitor_category": "h.monitor_category",
          "exit_year": "h.exit_year", "relocated": "h.relocated", "site_name": "s.name", "name": "p.name",
          "id_number": "p.id_number", "relation": "p.relation", "labour_skill": "p.labour_skill",
@@ -62,8 +64,7 @@ EXPORTS: dict[str, tuple[str, dict[str, str]]] = {
         {"county": "x.county", "township": "x.township", "name": "x.name", "site_type": "x.site_type",
          "over_800": "x.over_800"}),
     "orgs": (
-        "FROM organisations x " + _AREA3.format(col="x.area_id") + " ORDER BY x.kind, x.name",
-        # An org's area may be a county, township or village: its path is re-read below.
+        "FROM organisations x ORDER BY x.kind, x.name",
         {"name": "x.name", "kind": "x.kind", "county": "x.area_id", "township": "NULL", "village": "NULL",
          "contact": "x.contact", "phone": "x.phone", "recognised_date": "x.recognised_date",
          "closed_date": "x.closed_date"}),
@@ -76,8 +77,9 @@ EXPORTS: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
-def _area_names(db: sqlite_utils.Database) -> dict[int, tuple[str, str | None, str | None]]:
-    """area id → (county, township, village) names, for organisations placed at any level."""
+def area_names(db: sqlite_utils.Database) -> dict[int, tuple[str | None, str | None, str | None]]:
+    """area id → (county, township, village) names of the area and its ancestors, by level:
+    a 组's village is its parent, a township's village is None."""
     rows = {r[0]: (r[1], r[2], r[3]) for r in db.execute("SELECT id, name, level, parent_id FROM areas")}
     out = {}
     for aid, (name, level, parent) in rows.items():
@@ -96,8 +98,8 @@ def export_rows(db: sqlite_utils.Database, kind: str) -> tuple[list[str], list[d
     keys = [f.key for f in spec.fields if f.key in exprs]
     cursor = db.execute(f"SELECT {', '.join(exprs[k] for k in keys)} {source}")
     rows = [dict(zip(keys, r)) for r in cursor]
-    if kind == "orgs":
-        names = _area_names(db)
+    if kind in AREA_PATH_KINDS:
+        names = area_names(db)
         for row in rows:
             row["county"], row["township"], row["village"] = names.get(row["county"], (None, None, None))
     return keys, rows

@@ -99,6 +99,15 @@ class Upserter:
         given = dict(zip(layout, params[start:]))
         return row_id, tuple(map(given.get, self.columns))
 
+    def stored_value(self, key: tuple, column: str) -> object:
+        """``column`` of the row for ``key`` as stored (or as this batch set it); None without a row."""
+        hit = self.rows.get(key)
+        if hit is None:
+            return None
+        if len(hit) == 3:
+            hit = self._added_values(*hit)
+        return hit[1][self._position[column]]
+
     def find(self, key: tuple) -> int | None:
         hit = self.rows.get(key)
         return hit[0] if hit else None

@@ -186,6 +186,9 @@ def write_persons(ctx: WriteContext) -> None:
     _learn_installation(ctx)
     areas = AreaCache(db)
     sites = {r[0]: r[1] for r in db.execute("SELECT name, id FROM relocation_sites")}
+    # 组 (groups) → their village: a roster names villages only, so a household filed under a
+    # 组 of the village its row names stays on that 组.
+    group_village = {r[0]: r[1] for r in db.execute("SELECT id, parent_id FROM areas WHERE level = 'group'")}
     households = ctx.upserter(*HOUSEHOLDS)
     persons = ctx.upserter(*PERSONS)
     first_row: dict[str, int] = {}
@@ -202,7 +205,7 @@ def write_persons(ctx: WriteContext) -> None:
     done, total = 0, len(parsed.records)
     has_phone = "phone" in parsed.present
     for hh_no, members in groups.items():
-        hh_id = _write_household(ctx, hh_no, members, areas, sites, households)
+        hh_id = _write_household(ctx, hh_no, members, areas, sites, households, group_village)
         for record in members:
             ctx.tick(done, total)
             done += 1
@@ -227,7 +230,7 @@ def write_persons(ctx: WriteContext) -> None:
 
 
 def _write_household(ctx: WriteContext, hh_no: str, members: list[Record], areas: AreaCache,
-                     sites: dict[str, int], households: Upserter) -> int | None:
+                     sites: dict[str, int], households: Upserter, group_village: dict[int, int]) -> int | None:
     first = members[0]
     path = _area_path(ctx, first, ("township", "village"))
     if path is None:
@@ -242,7 +245,12 @@ def _write_household(ctx: WriteContext, hh_no: str, members: list[Record], areas
     village_id = areas.ensure(path)
     township_id = areas.find(path[:2])
     ctx.details["areas_added"] = ctx.details.get("areas_added", 0) + len(areas._ids) - before  # noqa: SLF001
-    row: dict = {"area_id": village_id}
+    area_id = village_id
+    if group_village:
+        current = households.stored_value((hh_no,), "area_id")
+        if current in group_village and group_village[current] == village_id:
+            area_id = current  # on a 组 of this village: kept (the file has no 组 column)
+    row: dict = {"area_id": area_id}
     for key in ("hh_type", "monitor_category", "exit_year", "relocated"):
         if key in ctx.parsed.present:
             row[key] = next((m.values[key] for m in members if m.values.get(key) is not None), None)

@@ -1,0 +1,67 @@
+"""Households filed under a 组 (a group below a village): the ledger export names their county,
+township and village, imports back unchanged and leaves them on their 组."""
+
+from __future__ import annotations
+
+from importing_helpers import PERSON_HEADERS, person_rows, write_xlsx
+from wengang.services.importing import check_consistency, export_kind, import_file, read_table
+from wengang.services.importing.export import area_names, export_rows
+
+AREA_HEADERS = ("县（市、区）", "乡镇（街道）", "行政村（社区）", "户编号")
+
+
+def _move_to_a_group(db, hh_no: str, name: str = "三组") -> int:
+    hh_id, village_id = db.execute("SELECT id, area_id FROM households WHERE hh_no = ?", [hh_no]).fetchone()
+    group_id = db.execute("INSERT INTO areas(name, level, parent_id) VALUES (?, 'group', ?)",
+                          [name, village_id]).lastrowid
+    db.execute("UPDATE households SET area_id = ? WHERE id = ?", [group_id, hh_id])
+    return group_id
+
+
+def _area_columns(path) -> set[tuple[str, ...]]:
+    table = read_table(path)
+    cols = [table.headers.index(h) for h in AREA_HEADERS]
+    return {tuple(row[c] for c in cols) for row in table.rows}
+
+
+def test_a_household_on_a_group_exports_its_county_township_and_village(db, tmp_path):
+    roster = write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, person_rows(6))
+    assert import_file(db, "persons", roster).ok
+    group_id = _move_to_a_group(db, "62070200000001")
+    out = tmp_path / "导出.xlsx"
+    assert export_kind(db, "persons", out) == 6
+    # Before: 县 = 城关镇, 乡镇 = 城关镇1村, 行政村 = 三组 (the path was read one level too low).
+    assert _area_columns(out) == {("测试县", "城关镇", "城关镇1村", "62070200000001"),
+                                  ("测试县", "城关镇", "城关镇2村", "62070200000002")}
+    assert area_names(db)[group_id] == ("测试县", "城关镇", "城关镇1村")
+    # The export is what the database holds: the 三一致 check finds nothing, a re-import
+    # changes nothing and the household keeps its 组.
+    assert check_consistency(db, out).consistent
+    again = import_file(db, "persons", out)
+    assert again.ok and (again.added, again.changed, again.unchanged) == (0, 0, 6)
+    assert db.execute("SELECT area_id FROM households WHERE hh_no = '62070200000001'").fetchone()[0] == group_id
+
+
+def test_a_roster_naming_another_village_moves_a_household_off_its_group(db, tmp_path):
+    rows = person_rows(6)
+    assert import_file(db, "persons", write_xlsx(tmp_path / "a.xlsx", PERSON_HEADERS, rows)).ok
+    _move_to_a_group(db, "62070200000001")
+    for row in rows[:3]:
+        row[2] = "城关镇3村"
+    assert import_file(db, "persons", write_xlsx(tmp_path / "b.xlsx", PERSON_HEADERS, rows)).ok
+    area = db.execute("SELECT a.name, a.level FROM households h JOIN areas a ON a.id = h.area_id "
+                      "WHERE h.hh_no = '62070200000001'").fetchone()
+    assert tuple(area) == ("城关镇3村", "village")
+
+
+def test_organisations_keep_their_paths_at_every_level(db, tmp_path):
+    roster = write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, person_rows(3))
+    assert import_file(db, "persons", roster).ok
+    ids = {level: db.execute("SELECT id FROM areas WHERE level = ?", [level]).fetchone()[0]
+           for level in ("county", "township", "village")}
+    for n, (level, area_id) in enumerate(ids.items()):
+        db.execute("INSERT INTO organisations(name, kind, area_id) VALUES (?, '帮扶车间', ?)", [f"车间{n}", area_id])
+    _, rows = export_rows(db, "orgs")
+    paths = {r["name"]: (r["county"], r["township"], r["village"]) for r in rows}
+    assert paths == {"车间0": ("测试县", None, None), "车间1": ("测试县", "城关镇", None),
+                     "车间2": ("测试县", "城关镇", "城关镇1村")}
