@@ -9,7 +9,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from importing_helpers import PERSON_HEADERS, person_rows, pid, write_xlsx
+from importing_helpers import PERSON_HEADERS, WORK_HEADERS, person_rows, pid, write_xlsx
 from wengang.cli.main import main
 from wengang.services.importing import check_consistency, import_file, write_consistency
 from wengang.store.areas import set_installation
@@ -124,3 +124,58 @@ def test_consistency_of_a_work_monitoring_export(db, tmp_path):
     wb.save(path)
     report = check_consistency(db, path)
     assert [(d.row, d.fields) for d in report.differing] == [(5, [("月收入（元）", 2999, 1)])]
+
+
+NATIONAL_WORK = ["序号", "县", "乡", "行政村", "户编号", "证件号码", "户类型", "是否已务工", "开始时间", "结束时间",
+                 "务工所在县", "就业渠道", "务工月收入", "务工企业名称", "所属行业"]
+
+
+def _spell(n, start, end=None):
+    return [pid(n), f"人{n}", "省外", "有组织劳务输出", "浙江省", "宁波市", "鄞州区", "某厂", "制造业", start, end, None, 4500]
+
+
+def _national(n, number, start, end=None):
+    return [n, "测试县", "城关镇", "城关镇1村", "62070200000001", number, "脱贫户", "是", start, end, "浙江省宁波市鄞州区",
+            "有组织劳务输出", 4500, "某厂", "制造业"]
+
+
+def _county_with_history(db, tmp_path):
+    """城关镇 pid(1)–pid(9) and 新华乡 pid(10)–pid(15), with spells from 2019 to 2024."""
+    people = person_rows(9) + person_rows(6, start=10, township="新华乡")
+    assert import_file(db, "persons", write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, people)).ok
+    spells = [_spell(1, "2019-03-01", "2019-10-31"),  # over before the file's period
+              _spell(1, "2023-04-12"),                # the file gives it by month
+              _spell(2, "2023-05-01", "2023-11-30"),
+              _spell(2, "2024-06-01"),                # begun after the file's last date
+              _spell(3, "2023-03-01"),                # under way in the period: missing
+              _spell(4, "2022-01-01", "2022-12-31"),  # over before the file's period
+              _spell(10, "2023-03-01")]               # 新华乡: another township
+    assert import_file(db, "employment", write_xlsx(tmp_path / "务工.xlsx", WORK_HEADERS, spells)).ok
+
+
+def test_a_work_file_is_compared_with_the_spells_it_covers_only(db, tmp_path):
+    _county_with_history(db, tmp_path)
+    national = write_xlsx(tmp_path / "（务工月监测）已外出务工信息.xlsx", NATIONAL_WORK,
+                          [_national(1, pid(1), "2023年04月"), _national(2, pid(2), "2023年05月", "2023年11月")],
+                          title_rows=[["（务工月监测）已外出务工信息"], ["导出时间：2023-12-18"]])
+    report = check_consistency(db, national)
+    # Only pid(3)'s spell: 城关镇 (the 乡 column), under way between 2023-04-01 and 2023-11-30.
+    assert [d["key"] for d in report.only_in_db] == [(pid(3), "2023-03-01")]
+    assert report.only_in_file == [] and report.differing == []
+    assert (report.file_rows, report.db_rows) == (2, 3)
+
+
+def test_a_work_file_without_areas_covers_the_townships_of_its_people(db, tmp_path):
+    _county_with_history(db, tmp_path)
+    mine = write_xlsx(tmp_path / "我的务工.xlsx", WORK_HEADERS,
+                      [_spell(1, "2023-04-12"), _spell(2, "2023-05-01", "2023-11-30")])
+    report = check_consistency(db, mine)
+    assert [d["key"] for d in report.only_in_db] == [(pid(3), "2023-03-01")]
+    assert report.consistent is False and not report.only_in_file and not report.differing
+    # A file naming someone in 新华乡 covers that township as well.
+    both = write_xlsx(tmp_path / "两乡.xlsx", WORK_HEADERS,
+                      [_spell(1, "2023-04-12"), _spell(2, "2023-05-01", "2023-11-30"),
+                       _spell(3, "2023-03-01"), _spell(11, "2023-06-01")])
+    report = check_consistency(db, both)
+    assert [d["key"] for d in report.only_in_db] == [(pid(10), "2023-03-01")]
+    assert [d["key"] for d in report.only_in_file] == [(pid(11), "2023-06-01")]

@@ -1,9 +1,22 @@
 """The 三一致 check (seed 004): a fresh national-system export against the database.
 
 Person by person (keyed by 证件号码; for a work file by 证件号码 and 开始时间): who is only in
-the file, who only in the database (within the townships the file covers), and which fields
-differ. Only columns the file has are compared; values are compared after the same parsing
-and code-list folding an import applies, so 全角/半角 or alias spellings do not count.
+the file, who only in the database, and which fields differ. Only columns the file has are
+compared; values are compared after the same parsing and code-list folding an import
+applies, so 全角/半角 or alias spellings do not count.
+
+"Only in the database" lists only what the file could have held — an export covers part of
+a county and, for work, part of the time:
+
+- a roster covers the townships (乡镇) it names: persons living elsewhere are not listed;
+- a work-monitoring file covers the townships its 乡 column names (national exports have
+  one; a file without it covers the townships of the people it names) and the period from
+  its earliest 开始时间 to its latest 开始时间 or 结束时间: a spell is expected in it when its
+  person lives there and the spell was under way at some time in that period (a spell that
+  ended before the file's first stint began, or began after its last date, is not).
+
+As on import, a start given by month only ("2023年04月") is the person's spell starting in that
+month when the database has exactly one, though it was typed to the day.
 """
 
 from __future__ import annotations
@@ -15,11 +28,13 @@ import sqlite_utils
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from wengang.services.importing.export import EXPORTS, display, export_rows
+from wengang.services.importing.export import EXPORTS, area_names, display, export_rows
 from wengang.services.importing.model import Issue
-from wengang.services.importing.parse import parse_table
+from wengang.services.importing.parse import Parsed, parse_table
+from wengang.services.importing.parsers import parser_for
 from wengang.services.importing.reader import read_table
 from wengang.services.importing.spec import detect_kind, kind_spec
+from wengang.services.importing.writers import month_texts
 
 KEYS = {"persons": ("id_number",), "employment": ("id_number", "start_date")}
 # Household-level columns some exports repeat per member with per-member values: not a
@@ -39,7 +54,7 @@ class Difference:
 class ConsistencyReport:
     kind: str
     file_rows: int
-    db_rows: int
+    db_rows: int  # the database's records the file covers (see the module docstring)
     only_in_file: list[dict] = field(default_factory=list)   # {row, id_number, name, key}
     only_in_db: list[dict] = field(default_factory=list)     # {id_number, name, key}
     differing: list[Difference] = field(default_factory=list)
@@ -50,7 +65,7 @@ class ConsistencyReport:
         return not (self.only_in_file or self.only_in_db or self.differing)
 
     def summary(self) -> str:
-        return (f"文件{self.file_rows}条，数据库{self.db_rows}条：仅在文件中{len(self.only_in_file)}条，"
+        return (f"文件{self.file_rows}条，数据库中文件所涉范围{self.db_rows}条：仅在文件中{len(self.only_in_file)}条，"
                 f"仅在数据库中{len(self.only_in_db)}条，信息不一致{len(self.differing)}条")
 
 
@@ -71,12 +86,16 @@ def check_consistency(db: sqlite_utils.Database, path: str | Path) -> Consistenc
         townships = {r.values.get("township") for r in parsed.records}
         db_rows = [r for r in db_rows if r.get("township") in townships]
     stored = {tuple(r[k] for k in key_fields): r for r in db_rows}
-    report = ConsistencyReport(kind, len(parsed.records), len(db_rows), errors=list(parsed.errors))
+    expected = stored if kind == "persons" else _covered_spells(db, parsed, stored)
+    report = ConsistencyReport(kind, len(parsed.records), len(expected), errors=list(parsed.errors))
+    same_month = _month_matcher(parsed, stored) if kind == "employment" else None
     seen = set()
     for record in parsed.records:
         key = tuple(record.values.get(k) for k in key_fields)
         if any(k is None for k in key):
             continue
+        if same_month is not None and key not in stored:
+            key = same_month(record, key)
         seen.add(key)
         mine = stored.get(key)
         name = record.values.get("name")
@@ -92,10 +111,58 @@ def check_consistency(db: sqlite_utils.Database, path: str | Path) -> Consistenc
                 diffs.append((f.label, display(ours, f.parse), display(theirs, f.parse)))
         if diffs:
             report.differing.append(Difference(key[0], name or mine.get("name"), record.row, diffs))
-    for key, row in stored.items():
+    for key, row in expected.items():
         if key not in seen:
             report.only_in_db.append({"id_number": key[0], "name": row.get("name"), "key": key})
     return report
+
+
+def _file_townships(parsed: Parsed) -> set[str] | None:
+    """The townships a file's 乡/乡镇 column names (folded as a roster's are), None without one."""
+    roster = kind_spec("persons")
+    township = roster.field("township")
+    col = next((i for i, h in enumerate(parsed.table.headers) if roster.field_for(h) is township), None)
+    if col is None:
+        return None
+    parse = parser_for(township)
+    return {parse(text) for text in set(parsed.table.column(col)) if text}
+
+
+def _covered_spells(db: sqlite_utils.Database, parsed: Parsed, stored: dict[tuple, dict]) -> dict[tuple, dict]:
+    """The database's spells a work file covers (see the module docstring): its people's
+    townships and the period of its stints."""
+    records = [r for r in parsed.records if r.values.get("start_date")]
+    if not records:
+        return {}
+    first = min(r.values["start_date"] for r in records)
+    last = max(max(r.values["start_date"], r.values.get("end_date") or "") for r in records)
+    names = area_names(db)
+    township_of = {number: names.get(area_id, (None, None, None))[1] for number, area_id in db.execute(
+        "SELECT p.id_number, h.area_id FROM persons p JOIN households h ON h.id = p.household_id")}
+    townships = _file_townships(parsed)
+    if townships is None:  # no area column: the townships of the people it names
+        townships = {township_of.get(r.values.get("id_number")) for r in records} - {None}
+    return {key: row for key, row in stored.items()
+            if township_of.get(row["id_number"]) in townships
+            and row["start_date"] <= last and (row.get("end_date") is None or row["end_date"] >= first)}
+
+
+def _month_matcher(parsed: Parsed, stored: dict[tuple, dict]):
+    """For a start given by month only: the person's one spell starting in that month."""
+    col = parsed.column_of("start_date")
+    months = month_texts(parsed, col)
+    by_month: dict[tuple[str, str], list[tuple]] = {}
+    if months:
+        for key in stored:
+            by_month.setdefault((key[0], key[1][:7]), []).append(key)
+
+    def match(record, key: tuple) -> tuple:
+        if parsed.table.rows[record.index][col] not in months:
+            return key
+        hits = by_month.get((key[0], key[1][:7]), [])
+        return hits[0] if len(hits) == 1 else key
+
+    return match
 
 
 def _numbers_equal(a: object, b: object) -> bool:

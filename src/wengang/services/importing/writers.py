@@ -358,7 +358,7 @@ def _spell_warnings(ctx: WriteContext, record: Record, pid: int, person: tuple, 
         ctx.warn(record, "id_number", f"在校生（{student}）却有务工记录", pid)
 
 
-def _month_texts(parsed: Parsed, col: int | None) -> frozenset[str]:
+def month_texts(parsed: Parsed, col: int | None) -> frozenset[str]:
     """The texts of column ``col`` that give a month only ("2023年05月"): their day is not a
     fact. Asked once per distinct text, so a file typed to the day never looks again per row."""
     if col is None:
@@ -393,7 +393,7 @@ def write_employment(ctx: WriteContext) -> None:
     spells = ctx.upserter(*SPELLS)
     months: dict[tuple[int, str], list[str]] = {}
     start_col = parsed.column_of("start_date")
-    month_texts = _month_texts(parsed, start_col)
+    months_only = month_texts(parsed, start_col)
     seen: dict[tuple, int] = {}
     last: dict[int, Record] = {}
     checks = _SpellChecks.of(parsed)
@@ -433,8 +433,8 @@ def write_employment(ctx: WriteContext) -> None:
         if end and end < start:
             error(record, "end_date", f"结束时间{end}早于开始时间{start}")
             continue
-        if month_texts and spells.find((pid, start)) is None and \
-                parsed.table.rows[record.index][start_col] in month_texts:
+        if months_only and spells.find((pid, start)) is None and \
+                parsed.table.rows[record.index][start_col] in months_only:
             # National exports give months; a caseworker may have typed the day: same spell.
             start = _same_month_start(spells, months, pid, start) or start
         key = (pid, start)
