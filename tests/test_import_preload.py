@@ -1,0 +1,149 @@
+"""Issue 3 "Fast", the look-ups read while the sheet is parsed and the leaner employment
+writer: the same results as the plain path, whatever the kind, file or outcome."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from importing_helpers import PERSON_HEADERS, WORK_HEADERS, person_rows, pid, write_xlsx
+from wengang.services.importing import engine, import_file, preview_file
+from wengang.services.importing.upsert import Upserter
+from wengang.services.importing.writers import PRELOADS, SPELLS
+from wengang.store.areas import set_installation
+from wengang.store.db import open_database
+
+SURVEY_HEADERS = ["证件号码", "姓名", "摸排日期", "是否有外出意愿", "计划外出时间", "未外出原因", "增收措施"]
+
+
+def _work(n, start, end=None, income=4500, name=None):
+    return [pid(n), name or f"人{n}", "省外", "有组织劳务输出", "浙江省", "宁波市", "北仑区", "某厂", "制造业", start,
+            end, None, income]
+
+
+def _national(n, start, end=None, place="浙江省宁波市鄞州区"):
+    """A work-monitoring row without 就业地域 (derived from 务工所在县) and without 返乡原因."""
+    return [pid(n), start, end, place, "有组织劳务输出", 4500, "某厂", "制造业"]
+
+
+NATIONAL_HEADERS = ["证件号码", "开始时间", "结束时间", "务工所在县", "就业渠道", "务工月收入", "务工企业名称", "所属行业"]
+
+
+def _county() -> object:
+    db = open_database(":memory:")
+    set_installation(db, "甘肃省", "张掖市", "测试县")
+    return db
+
+
+def _snapshot(db) -> dict:
+    tables = ("households", "persons", "employment_spells", "surveys", "quality_findings")
+    skip = {"guid", "created_at", "updated_at", "found_at", "batch_id"}
+    out = {}
+    for table in tables:
+        cols = [c.name for c in db[table].columns if c.name not in skip]
+        out[table] = db.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY id").fetchall()
+    return out
+
+
+def _outcome(result) -> tuple:
+    return (result.ok, result.rows, result.added, result.changed, result.unchanged, result.errors,
+            result.warnings, result.details)
+
+
+def _files(tmp_path):
+    people = write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, person_rows(12))
+    first = write_xlsx(tmp_path / "务工1.xlsx", WORK_HEADERS, [
+        _work(1, "2023-04-12"), _work(2, "2023-03-01", "2023-10-31", income=50), _work(2, "2023-10-01"),
+        _work(3, "2023-05-01", name="别名"), _work(4, "2024-02-01", income=None)])
+    # national style: month starts, places to derive 就业地域 from, an update and new rows
+    second = write_xlsx(tmp_path / "务工2.xlsx", NATIONAL_HEADERS, [
+        _national(1, "2023年04月", "2023年12月"), _national(5, "2023年06月", place="甘肃省张掖市测试县"),
+        _national(6, "2023年07月", place="广东省东莞市")])
+    # rejected: an unknown person, an end before its start and a duplicate
+    bad = write_xlsx(tmp_path / "务工3.xlsx", WORK_HEADERS, [
+        _work(7, "2023-04-01"), [pid(399)] + _work(8, "2023-04-01")[1:], _work(8, "2023-05-01", "2023-01-01"),
+        _work(9, "2023-06-01"), _work(9, "2023-06-01")])
+    surveys = write_xlsx(tmp_path / "摸排.xlsx", SURVEY_HEADERS, [
+        [pid(10), "人10", "2024-01-05", "是", "2024年03月", None, None], [pid(11), "人11", "2024-01-05", "否", None,
+                                                                          None, None]])
+    return people, [("persons", people), ("employment", first), ("employment", second), ("employment", bad),
+                    ("surveys", surveys), ("persons", people), ("employment", first)]
+
+
+def test_a_named_kind_imports_exactly_as_a_detected_one(tmp_path):
+    """With the kind named the look-ups are preloaded; "auto" reads them in the writer."""
+    _, steps = _files(tmp_path)
+    named, detected = _county(), _county()
+    seen = []
+    for kind, path in steps:
+        a = import_file(named, kind, path, errors_path=tmp_path / "a-错误.xlsx")
+        b = import_file(detected, "auto", path, errors_path=tmp_path / "b-错误.xlsx")
+        assert a.kind == b.kind == kind
+        assert _outcome(a) == _outcome(b)
+        assert _snapshot(named) == _snapshot(detected)
+        seen.append((a.ok, a.added, a.changed, a.unchanged))
+    # The national file updates pid(1)'s spell found by month, the third file is rejected, and
+    # the first file again puts pid(1)'s open end back.
+    assert seen == [(True, 12, 0, 0), (True, 5, 0, 0), (True, 2, 1, 0), (False, 2, 0, 0), (True, 2, 0, 0),
+                    (True, 0, 0, 12), (True, 0, 1, 4)]
+    regions = dict(named.execute("SELECT p.id_number, s.region FROM employment_spells s "
+                                 "JOIN persons p ON p.id = s.person_id WHERE p.id_number IN (?, ?)", [pid(5), pid(6)]))
+    assert regions == {pid(5): "县内", pid(6): "省外"}
+
+
+def test_preview_with_a_named_kind_matches_the_import(db, tmp_path):
+    people, steps = _files(tmp_path)
+    assert import_file(db, "persons", people).ok
+    preview = preview_file(db, steps[1][1], "employment")
+    result = import_file(db, "employment", steps[1][1])
+    assert (preview.to_add, preview.to_change, preview.unchanged) == (result.added, result.changed, result.unchanged)
+    assert preview.warnings == result.warnings
+
+
+def test_the_preload_thread_is_joined_when_the_file_cannot_be_read(db, tmp_path):
+    junk = tmp_path / "坏.xlsx"
+    junk.write_bytes(b"not a workbook")
+    before = threading.active_count()
+    result = import_file(db, "employment", junk)
+    assert not result.ok and result.errors[0].field == "文件"
+    assert threading.active_count() == before
+
+
+def test_a_failing_preload_propagates_after_the_reader_finished(db, tmp_path, monkeypatch):
+    path = write_xlsx(tmp_path / "务工.xlsx", WORK_HEADERS, [_work(1, "2023-04-01")])
+
+    def broken(db, spec):
+        raise RuntimeError("数据库读取失败")
+
+    monkeypatch.setitem(engine.PRELOADS, "employment", broken)
+    with pytest.raises(RuntimeError, match="数据库读取失败"):
+        import_file(db, "employment", path)
+    assert db.execute("SELECT count(*) FROM import_batches").fetchone()[0] == 0
+
+
+def test_every_kind_with_a_writer_that_reads_look_ups_has_a_preload():
+    assert set(PRELOADS) == {"persons", "employment", "posts", "surveys", "services", "subsidies", "checks"}
+
+
+def test_apply_values_is_apply_without_the_dict(db, tmp_path):
+    assert import_file(db, "persons", write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, person_rows(3))).ok
+    pids = [r[0] for r in db.execute("SELECT id FROM persons ORDER BY id")]
+    layout = ("end_date", "region", "monthly_income")
+    by_dict, by_tuple = Upserter(db, *SPELLS, batch_id=None), Upserter(db, *SPELLS, batch_id=None)
+    steps = [((pids[0], "2023-01-01"), (None, "省外", 4000.0)),
+             ((pids[1], "2023-02-01"), ("2023-05-31", "县内", None)),
+             ((pids[0], "2023-01-01"), (None, "省外", 4000.0)),     # the same again: unchanged
+             ((pids[0], "2023-01-01"), ("2023-06-30", "省外", 4000))]  # an update of an added row
+    for key, values in steps:
+        assert by_dict.apply(key, dict(zip(layout, values))) == by_tuple.apply_values(key, layout, values)
+    assert by_dict.rows.keys() == by_tuple.rows.keys()
+    assert by_tuple.stored_value((pids[0], "2023-01-01"), "end_date") == "2023-06-30"
+    assert by_tuple.stored_value((pids[1], "2023-02-01"), "region") == "县内"
+    assert by_tuple.stored_value((pids[1], "2023-02-01"), "channel") is None
+    assert by_tuple.stored_value((pids[2], "2023-02-01"), "region") is None
+    def sent(upserter):  # the rows it will send, less the guids (random per upserter)
+        pending = {k: [p[:1] + p[2:] for p in v] for k, v in upserter._pending.items()}  # noqa: SLF001
+        return pending, {k: [p[:-3] + p[-2:] for p in v] for k, v in upserter._updates.items()}  # noqa: SLF001
+
+    assert sent(by_dict) == sent(by_tuple)
