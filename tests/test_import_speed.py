@@ -124,3 +124,10 @@ def test_plain_digit_phones_come_out_as_the_full_path_gives_them():
     assert normalise_phone("+86 136-1965-9571") == "13619659571"
     assert normalise_phone("１３６１９６５９５７１") == "13619659571"
     assert normalise_phone("13619659571.0") == "13619659571"
+
+
+def test_a_birthplace_code_known_without_a_county_is_a_warning_not_a_crash():
+    # python-stdnum's data has 110702 without a county: check_id raised KeyError, so one such
+    # ID stopped a whole import.
+    number = "11" + pid(1)[2:]
+    assert parse_id(number)[3] == ("证件号码前6位行政区划代码110702未知",)

@@ -59,7 +59,7 @@ def check_id(raw: object) -> IdCheck:
     warnings: list[str] = []
     try:
         ric.get_birth_place(number)
-    except stdnum_exc.ValidationError:
+    except (stdnum_exc.ValidationError, KeyError):  # KeyError: codes its data knows without a county (110702)
         warnings.append(f"证件号码前6位行政区划代码{number[:6]}未知")
     gender = "男" if int(number[16]) % 2 == 1 else "女"
     return IdCheck(number, None, tuple(warnings), birth, gender)
