@@ -11,7 +11,7 @@ from importing_helpers import PERSON_HEADERS, WORK_HEADERS, person_rows, pid, wr
 from wengang.domain.phones import normalise_phone
 from wengang.services.importing import engine, import_file, preview_file
 from wengang.services.importing.parse import parse_table
-from wengang.services.importing.parsers import CellError, parse_id
+from wengang.services.importing.parsers import CellError, parse_id, parse_ids
 from wengang.services.importing.reader import SHARE_BELOW, cell_text, read_table, row_text
 from wengang.services.importing.spec import kind_spec, load_kinds
 
@@ -124,6 +124,22 @@ def test_plain_digit_phones_come_out_as_the_full_path_gives_them():
     assert normalise_phone("+86 136-1965-9571") == "13619659571"
     assert normalise_phone("１３６１９６５９５７１") == "13619659571"
     assert normalise_phone("13619659571.0") == "13619659571"
+
+
+def test_a_column_of_ids_checked_at_once_agrees_with_each_id_checked_alone():
+    good = pid(1)
+    texts = [good, good.lower(), pid(2, male=False), good[:-1] + ("1" if good[-1] != "1" else "2"),
+             "６" + good[1:], good + " ", "6.20702198505010E+17", "abc", good[:6] + "19851301" + good[14:],
+             good[:6] + "20991231" + good[14:], good[:17], good[:17] + "x", "11" + good[2:]]
+    today = dt.date.today().isoformat()
+    checked = parse_ids(texts, today)
+    for text in texts:
+        try:
+            expected = parse_id(text, today)
+        except CellError as exc:
+            assert isinstance(checked[text], CellError) and str(checked[text]) == str(exc), text
+        else:
+            assert checked[text] == expected, text
 
 
 def test_a_birthplace_code_known_without_a_county_is_a_warning_not_a_crash():

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from wengang.services.importing.model import Issue
-from wengang.services.importing.parsers import CellError, parse_id, parser_for
+from wengang.services.importing.parsers import CellError, parse_ids, parser_for
 from wengang.services.importing.reader import Table
 from wengang.services.importing.spec import FieldSpec, KindSpec
 
@@ -141,17 +141,11 @@ def _parse_ids(parsed: Parsed, texts: list[str], f: FieldSpec) -> tuple[list, li
     _blank_errors(parsed, texts, f)
     # Employment files repeat a person's ID once per spell (240,000 rows, 96,000 IDs): each
     # distinct text is checked once.
-    checked: dict[str, tuple | CellError] = {}
+    checked = parse_ids(set(texts) - {""}, today)
     for record, text in zip(parsed.records, texts):
         number = gender = birth = None
         if text:
-            hit = checked.get(text)
-            if hit is None:
-                try:
-                    hit = parse_id(text, today)
-                except CellError as exc:
-                    hit = exc
-                checked[text] = hit
+            hit = checked[text]
             if type(hit) is not tuple:
                 parsed.error(record, f.key, str(hit))
             else:
