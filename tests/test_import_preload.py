@@ -8,7 +8,9 @@ import threading
 import pytest
 
 from importing_helpers import PERSON_HEADERS, WORK_HEADERS, person_rows, pid, write_xlsx
-from wengang.services.importing import engine, import_file, preview_file
+from wengang.services.importing import engine, import_file, preview_file, read_table
+from wengang.services.importing.parse import parse_table
+from wengang.services.importing.spec import kind_spec
 from wengang.services.importing.upsert import Upserter
 from wengang.services.importing.writers import PRELOADS, SPELLS
 from wengang.store.areas import set_installation
@@ -147,3 +149,37 @@ def test_apply_values_is_apply_without_the_dict(db, tmp_path):
         return pending, {k: [p[:-3] + p[-2:] for p in v] for k, v in upserter._updates.items()}  # noqa: SLF001
 
     assert sent(by_dict) == sent(by_tuple)
+
+
+def test_places_that_give_no_region_are_named_row_by_row(tmp_path):
+    """就业地域 from 务工所在县: a county not set up yet, and a place no province can be read from."""
+    unset = open_database(":memory:")
+    assert import_file(unset, "persons", write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, person_rows(6))).ok
+    rows = [_national(1, "2023-04-01"), _national(2, "2023-04-01", place="某某地方"),
+            [pid(3), "2023-04-01", None, None, "有组织劳务输出", 4500, "某厂", "制造业"]]
+    path = write_xlsx(tmp_path / "务工.xlsx", NATIONAL_HEADERS, rows)
+    result = import_file(unset, "employment", path)
+    assert [(e.row, e.field, e.message) for e in result.errors] == [
+        (2, "务工所在县", "尚未设置本单位所在省、县，无法推算就业地域，请先在设置中填写"),
+        (3, "务工所在县", "尚未设置本单位所在省、县，无法推算就业地域，请先在设置中填写")]
+    set_installation(unset, "甘肃省", "张掖市", "测试县")
+    result = import_file(unset, "employment", path)
+    assert [(e.row, e.field, e.message) for e in result.errors] == [
+        (3, "务工所在县", "务工地点“某某地方”无法识别所在省份，无法判断就业地域，请写全省市县")]
+    # Without a place the spell is kept, with the warning that 就业地域 could not be derived.
+    ok = import_file(unset, "employment", write_xlsx(tmp_path / "好.xlsx", NATIONAL_HEADERS, [rows[0], rows[2]]))
+    assert ok.ok and ok.added == 2
+    assert ("就业地域", "就业地域为空，也无法由务工地点推算") in [(w.field, w.message) for w in ok.warnings]
+
+
+def test_a_lazily_parsed_table_gives_the_same_records(tmp_path):
+    rows = [_work(1, "2023-04-12"), _work(2, "2023年03月", "2023-10-31", income="五千"), [None] + _work(3, "x")[1:],
+            _work(4, "2024-02-01", income=None)]
+    table = read_table(write_xlsx(tmp_path / "务工.xlsx", WORK_HEADERS, rows))
+    eager = parse_table(kind_spec("employment"), table)
+    lazy = parse_table(kind_spec("employment"), table, lazy=True)
+    assert [(r.row, r.index, r.bad) for r in lazy.records] == [(r.row, r.index, r.bad) for r in eager.records]
+    assert lazy.errors == eager.errors and lazy.bad_cells == eager.bad_cells
+    assert all(r._values is None for r in lazy.records)  # noqa: SLF001 - nothing made yet
+    assert [r.values for r in lazy.records] == [r.values for r in eager.records]
+    assert lazy.column_values["id_number"] == [r.values["id_number"] for r in eager.records]

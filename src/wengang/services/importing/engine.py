@@ -25,7 +25,7 @@ from wengang.services.importing.parse import Parsed, Progress, parse_table
 from wengang.services.importing.reader import ReadError, Table, read_table
 from wengang.services.importing.spec import detect_kind, kind_spec, load_kinds
 from wengang.services.importing.upsert import now_stamp
-from wengang.services.importing.writers import PRELOADS, WRITERS, WriteContext
+from wengang.services.importing.writers import COLUMN_WRITERS, PRELOADS, WRITERS, WriteContext
 from wengang.store.areas import installation
 from wengang.store.audit import bulk_import_audit
 
@@ -155,7 +155,7 @@ def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write
     kind, problems = _detect(table.headers, kind, table.header_row)
     if problems:
         return _Run(kind, None, Counts(), {}, problems)
-    parsed = parse_table(kind_spec(kind), table, progress)
+    parsed = parse_table(kind_spec(kind), table, progress, lazy=kind in COLUMN_WRITERS)
     run = _Run(kind, parsed, Counts(), {}, [])
     if parsed.missing_columns:
         return run  # without the columns there is nothing to resolve

@@ -91,12 +91,14 @@ def area_names(db: sqlite_utils.Database) -> dict[int, tuple[str | None, str | N
     return out
 
 
-def export_rows(db: sqlite_utils.Database, kind: str) -> tuple[list[str], list[dict]]:
-    """(field keys in template order, one dict per record) — raw stored values."""
+def export_rows(db: sqlite_utils.Database, kind: str, limit: int | None = None) -> tuple[list[str], list[dict]]:
+    """(field keys in template order, one dict per record) — raw stored values; the first
+    ``limit`` records in the export's order when given."""
     spec = kind_spec(kind)
     source, exprs = EXPORTS[kind]
     keys = [f.key for f in spec.fields if f.key in exprs]
-    cursor = db.execute(f"SELECT {', '.join(exprs[k] for k in keys)} {source}")
+    cursor = db.execute(f"SELECT {', '.join(exprs[k] for k in keys)} {source}"
+                        + ("" if limit is None else f" LIMIT {int(limit)}"))
     rows = [dict(zip(keys, r)) for r in cursor]
     if kind in AREA_PATH_KINDS:
         names = area_names(db)
@@ -116,11 +118,12 @@ def display(value: object, parse: str) -> object:
     return value
 
 
-def export_kind(db: sqlite_utils.Database, kind: str, path: str | Path) -> int:
-    """Write every ``kind`` record to ``path`` with the template's header row; returns the count."""
+def export_kind(db: sqlite_utils.Database, kind: str, path: str | Path, *, limit: int | None = None) -> int:
+    """Write every ``kind`` record (or the first ``limit``) to ``path`` with the template's
+    header row; returns the count."""
     spec = kind_spec(kind)
     fields = spec.template_fields
-    _, rows = export_rows(db, kind)
+    _, rows = export_rows(db, kind, limit)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(spec.label)
     ws.append([f.label for f in fields])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import repeat
 
 from wengang.services.importing.model import Issue
 from wengang.services.importing.parsers import CellError, parse_ids, parser_for
@@ -18,14 +19,39 @@ Progress = Callable[[int, int, str], object]
 PROGRESS_EVERY = 2000
 
 
+class _Columns:
+    """The parsed values column by column (key → one value per row), for records made lazily."""
+
+    __slots__ = ("keys", "lists")
+
+    def __init__(self, keys: list[str], lists: list[list]):
+        self.keys, self.lists = keys, lists
+
+    def row(self, index: int) -> dict[str, object]:
+        return dict(zip(self.keys, [values[index] for values in self.lists]))
+
+
 @dataclass(slots=True)  # one per row: slots make 240,000 of them faster to build and smaller
 class Record:
     """One data row: its sheet row number, its position in the table and the parsed values."""
 
     row: int
     index: int
-    values: dict[str, object]
+    _values: dict[str, object] | None
     bad: bool = False  # has an error: never written (the whole import is rolled back anyway)
+    _columns: _Columns | None = None  # where ``values`` comes from when it was not made eagerly
+
+    @property
+    def values(self) -> dict[str, object]:
+        """The parsed values by field key (made on first use for a lazily parsed table)."""
+        values = self._values
+        if values is None:
+            values = self._values = self._columns.row(self.index)
+        return values
+
+    @values.setter
+    def values(self, values: dict[str, object]) -> None:
+        self._values = values
 
 
 @dataclass
@@ -40,6 +66,9 @@ class Parsed:
     warnings: list[Issue] = field(default_factory=list)
     bad_cells: set[tuple[int, int]] = field(default_factory=set)  # (table index, column)
     missing_columns: bool = False
+    # A lazily parsed table's values by field key, one per row (证件号码 gives id_number,
+    # gender and birth_date); empty when the records got their dicts at once.
+    column_values: dict[str, list] = field(default_factory=dict)
 
     def column_of(self, key: str) -> int | None:
         return next((c for c, f in self.columns if f.key == key), None)
@@ -73,7 +102,10 @@ def map_headers(spec: KindSpec, headers: list[str]) -> tuple[list[tuple[int, Fie
 _BAD = object()
 
 
-def parse_table(spec: KindSpec, table: Table, progress: Progress | None = None) -> Parsed:
+def parse_table(spec: KindSpec, table: Table, progress: Progress | None = None, *, lazy: bool = False) -> Parsed:
+    """Map the headers and parse every cell. With ``lazy`` a record's ``values`` dict is made
+    only when something asks for it: a writer that reads ``column_values`` (employment) saves
+    200,000 dicts (0.26 s, 130 MB)."""
     columns, unknown = map_headers(spec, table.headers)
     present = {f.key for _, f in columns}
     parsed = Parsed(spec, table, columns, present, [], unknown)
@@ -83,7 +115,7 @@ def parse_table(spec: KindSpec, table: Table, progress: Progress | None = None) 
     if parsed.errors:
         parsed.missing_columns = True
         return parsed
-    parsed.records = [Record(row_no, index, {}) for index, row_no in enumerate(table.row_numbers)]
+    parsed.records = [Record(row_no, index, None) for index, row_no in enumerate(table.row_numbers)]
     # Column by column, not cell by cell: each distinct text of a column is parsed once and
     # the column's values are looked up in one comprehension (150,000-row rosters: 2.2 s → 1 s).
     # Errors come out column-grouped; the engine sorts them by row (stably: column order).
@@ -99,8 +131,14 @@ def parse_table(spec: KindSpec, table: Table, progress: Progress | None = None) 
             values.append(_parse_column(parsed, texts, f))
         if progress:
             progress(len(texts) * done // len(columns), len(texts), "正在检查")
-    for record, row_values in zip(parsed.records, zip(*values)):
-        record.values = dict(zip(keys, row_values))
+    if lazy:
+        parsed.column_values = dict(zip(keys, values))
+        source = _Columns(keys, values)
+        for record in parsed.records:
+            record._columns = source  # noqa: SLF001 - the records' own lazy source
+    else:
+        for record, row_values in zip(parsed.records, zip(*values) if values else repeat(())):
+            record.values = dict(zip(keys, row_values))
     return parsed
 
 
