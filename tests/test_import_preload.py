@@ -183,3 +183,14 @@ def test_a_lazily_parsed_table_gives_the_same_records(tmp_path):
     assert all(r._values is None for r in lazy.records)  # noqa: SLF001 - nothing made yet
     assert [r.values for r in lazy.records] == [r.values for r in eager.records]
     assert lazy.column_values["id_number"] == [r.values["id_number"] for r in eager.records]
+
+
+def test_the_employment_writer_reads_an_eagerly_parsed_table_the_same(db, tmp_path, monkeypatch):
+    people, steps = _files(tmp_path)
+    assert import_file(db, "persons", people).ok
+    lazy = preview_file(db, steps[1][1], "employment")
+    monkeypatch.setattr(engine, "COLUMN_WRITERS", frozenset())
+    eager = preview_file(db, steps[1][1], "employment")
+    assert (eager.to_add, eager.warnings, eager.errors) == (lazy.to_add, lazy.warnings, lazy.errors)
+    assert eager.to_add == 5 and not eager.errors
+    assert [w.row for w in eager.warnings] == [2, 3, 4, 5, 6]  # birthplace, low income, overlap, name, blank income

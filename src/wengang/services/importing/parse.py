@@ -70,6 +70,14 @@ class Parsed:
     # gender and birth_date); empty when the records got their dicts at once.
     column_values: dict[str, list] = field(default_factory=dict)
 
+    def values_by_key(self) -> dict[str, list]:
+        """Every field's parsed values, one per row: ``column_values``, or made from the
+        records of an eagerly parsed table."""
+        if not self.column_values and self.records:
+            keys = list(self.records[0].values)
+            self.column_values = {k: [r.values.get(k) for r in self.records] for k in keys}
+        return self.column_values
+
     def column_of(self, key: str) -> int | None:
         return next((c for c, f in self.columns if f.key == key), None)
 

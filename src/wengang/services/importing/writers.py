@@ -417,17 +417,18 @@ def write_employment(ctx: WriteContext) -> None:
     checks = _SpellChecks.of(parsed)
     rejected = [r.bad for r in records]  # by the parser: skipped (rows placed badly still meet the checks)
     blank = [None] * n
-    columns = {k: parsed.column_values.get(k, blank) for k in
+    by_key = parsed.values_by_key()
+    columns = {k: by_key.get(k, blank) for k in
                ("id_number", "name", "start_date", "end_date", "channel", "monthly_income", "place_path")}
-    columns |= {k: list(parsed.column_values.get(k, blank)) for k in _DERIVED}  # the writer fills these
+    columns |= {k: list(by_key.get(k, blank)) for k in _DERIVED}  # the writer fills these
     _derive_places(ctx, columns)
     ids, names, starts, ends = columns["id_number"], columns["name"], columns["start_date"], columns["end_date"]
     regions, counties, channels = columns["region"], columns["place_county"], columns["channel"]
     incomes = columns["monthly_income"]
-    described = [(parsed.column_values[k], label) for k, label in checks.described]
+    described = [(by_key[k], label) for k, label in checks.described]
     # The row written: the file's stored columns, then the derived ones it lacks, when set.
     have = tuple(k for k in SPELL_COLUMNS if k in parsed.present)
-    stored = list(zip(*[columns[k] if k in columns else parsed.column_values[k] for k in have])) if have \
+    stored = list(zip(*[columns[k] if k in columns else by_key[k] for k in have])) if have \
         else [()] * n
     extra = tuple((k, columns[k]) for k in _ROW_ORDER if k not in have)
     layouts: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -489,7 +490,8 @@ def write_employment(ctx: WriteContext) -> None:
         setattr(ctx.counts, outcome, getattr(ctx.counts, outcome) + count)
 
 
-# Writers that read ``parsed.column_values`` only: the engine parses their files lazily.
+# Writers that read the columns (Parsed.values_by_key), not the records' dicts: the engine
+# parses their files lazily.
 COLUMN_WRITERS = frozenset({"employment"})
 
 
