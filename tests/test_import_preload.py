@@ -3,6 +3,7 @@ writer: the same results as the plain path, whatever the kind, file or outcome."
 
 from __future__ import annotations
 
+import shutil
 import threading
 
 import pytest
@@ -14,6 +15,7 @@ from wengang.services.importing.spec import kind_spec
 from wengang.services.importing.upsert import Upserter
 from wengang.services.importing.writers import PRELOADS, SPELLS
 from wengang.store.areas import set_installation
+from wengang.store.backup import list_backups
 from wengang.store.db import open_database
 
 SURVEY_HEADERS = ["证件号码", "姓名", "摸排日期", "是否有外出意愿", "计划外出时间", "未外出原因", "增收措施"]
@@ -194,3 +196,50 @@ def test_the_employment_writer_reads_an_eagerly_parsed_table_the_same(db, tmp_pa
     assert (eager.to_add, eager.warnings, eager.errors) == (lazy.to_add, lazy.warnings, lazy.errors)
     assert eager.to_add == 5 and not eager.errors
     assert [w.row for w in eager.warnings] == [2, 3, 4, 5, 6]  # birthplace, low income, overlap, name, blank income
+
+
+def _file_county(tmp_path):
+    path = tmp_path / "county.db"
+    db = open_database(path, auto_backup=False)
+    set_installation(db, "甘肃省", "张掖市", "测试县")
+    return db, path
+
+
+def test_a_real_import_keeps_one_backup_taken_while_the_file_was_read(tmp_path):
+    db, path = _file_county(tmp_path)
+    people = write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, person_rows(6))
+    assert import_file(db, "persons", people).ok
+    backups = list_backups(path)
+    assert len(backups) == 1 and backups[0].name.endswith("-导入前.db")
+    copy = open_database(backups[0], lock=False, auto_backup=False)
+    assert copy["persons"].count == 0  # taken before the import wrote
+    copy.close()
+    db.close()
+
+
+def test_previews_and_rejected_files_leave_the_backups_as_they_were(tmp_path):
+    db, path = _file_county(tmp_path)
+    folder = path.parent / "backups"
+    folder.mkdir()
+    older = [folder / f"county-2026010{d}-080000-每日.db" for d in range(1, 10)] + \
+        [folder / "county-20260110-080000-每日.db"]
+    for n, old in enumerate(older):
+        shutil.copy(path, old)
+    people = write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, person_rows(6))
+    bad_rows = person_rows(6)
+    bad_rows[2][11] = "123"  # a bad 证件号码: rejected while parsing
+    bad = write_xlsx(tmp_path / "坏.xlsx", PERSON_HEADERS, bad_rows)
+    junk = tmp_path / "乱.xlsx"
+    junk.write_bytes(b"not a workbook")
+    missing = write_xlsx(tmp_path / "缺列.xlsx", ["证件号码", "姓名"], [[pid(1), "张三"]])
+    assert preview_file(db, people, "persons").ok
+    assert import_file(db, "persons", people, dry_run=True).ok
+    assert not import_file(db, "persons", bad).ok
+    assert not import_file(db, "auto", bad).ok
+    assert not import_file(db, "persons", junk).ok
+    assert not import_file(db, "employment", missing).ok
+    assert sorted(list_backups(path)) == sorted(older)  # none added, none of the ten removed
+    assert import_file(db, "persons", people).ok
+    kept = list_backups(path)
+    assert len(kept) == 10 and kept[0].name.endswith("-导入前.db") and older[0] not in kept  # the oldest went
+    db.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 import sqlite3
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,21 +23,41 @@ import sqlite_utils
 from wengang.services.importing.errors_book import default_errors_path, write_errors_workbook
 from wengang.services.importing.model import Counts, ImportResult, Issue, Preview
 from wengang.services.importing.parse import Parsed, Progress, parse_table
-from wengang.services.importing.reader import ReadError, Table, read_table
+from wengang.services.importing.reader import ReadError, read_table
 from wengang.services.importing.spec import detect_kind, kind_spec, load_kinds
 from wengang.services.importing.upsert import now_stamp
 from wengang.services.importing.writers import COLUMN_WRITERS, PRELOADS, WRITERS, WriteContext
 from wengang.store.areas import installation
 from wengang.store.audit import bulk_import_audit
+from wengang.store.backup import KEEP, auto_backup, list_backups
+from wengang.store.crypto import database_errors
+
+log = logging.getLogger(__name__)
 
 
-def _backup_before_import(db: sqlite_utils.Database) -> None:
-    """A rotating backup of the file before a real import writes (nothing for :memory:)."""
+def _backup_started(db: sqlite_utils.Database) -> Path | None:
+    """The rotating 导入前 backup, taken while the file is read, before it is known whether the
+    import will write (nothing for :memory:). One backup more than usual is kept until
+    :func:`_backup_settled` decides, so a file that turns out to be rejected costs no older
+    backup. Never raises on a full disk (the import may proceed; the failure is logged)."""
     try:
-        from wengang.store.backup import backup_before  # noqa: PLC0415 - optional until it ships
-    except ImportError:
+        return auto_backup(db, "导入前", keep=KEEP + 1)
+    except (OSError, *database_errors()) as exc:
+        log.warning("自动备份失败：%s", exc)
+        return None
+
+
+def _backup_settled(db: sqlite_utils.Database, backup: Path | None, keep: bool) -> None:
+    """Keep the backup (the import goes on to write: the oldest beyond KEEP go, as always) or
+    remove it (a preview's, a rejected or unreadable file's): as if taken only when needed."""
+    if backup is None:
         return
-    backup_before(db, "导入前")
+    if not keep:
+        backup.unlink(missing_ok=True)
+        return
+    source = db.execute("PRAGMA database_list").fetchone()[2]
+    for old in list_backups(source)[KEEP:]:
+        old.unlink(missing_ok=True)
 
 
 # Page cache while an import writes: a 240,000-spell insert updates six b-trees; with SQLite's
@@ -125,42 +146,42 @@ def _run(db: sqlite_utils.Database, path: Path, kind: str | None, *, write: bool
         return _run_steps(db, path, kind, write=write, file_name=file_name, user=user, progress=progress)
 
 
-def _read_and_preload(db: sqlite_utils.Database, path: Path, kind: str | None) -> tuple[Table, dict]:
-    """The file's table and, for a kind named in advance, its writer's look-ups (PRELOADS).
-
-    python-calamine parses a sheet without holding the GIL (3 s of a 200,000-row file), so a
-    second thread reads the look-ups from the database meanwhile (persons by 证件号码, the
-    rows the file may update): on two cores they cost no time. The sheet is read on this
-    thread (a reader thread's allocations kept 70 MB more resident on Linux, in its own malloc
-    arena), and the database is used by the other one only until it is joined, before this
-    one touches the database again. ReadError comes out as from :func:`read_table`."""
-    preload = PRELOADS.get(kind) if kind in load_kinds() else None
-    if preload is None:
-        return read_table(path), {}
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wengang-preload") as pool:
-        loading = pool.submit(preload, db, kind_spec(kind))
-        try:
-            table = read_table(path)
-        finally:
-            preloaded = loading.result()  # joined even when the file cannot be read
-    return table, preloaded
-
-
 def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write: bool, file_name: str | None,
                user: str | None, progress: Progress | None) -> _Run:
-    try:
-        table, preloaded = _read_and_preload(db, path, kind)
-    except ReadError as exc:
-        return _Run(kind, None, Counts(), {}, [Issue(0, "文件", str(exc))])
-    kind, problems = _detect(table.headers, kind, table.header_row)
-    if problems:
-        return _Run(kind, None, Counts(), {}, problems)
-    parsed = parse_table(kind_spec(kind), table, progress, lazy=kind in COLUMN_WRITERS)
-    run = _Run(kind, parsed, Counts(), {}, [])
-    if parsed.missing_columns:
-        return run  # without the columns there is nothing to resolve
-    if write and not parsed.errors:
-        _backup_before_import(db)
+    """Read and parse the file, then write (or only classify) in one transaction.
+
+    python-calamine parses a sheet without holding the GIL (3 s of a 200,000-row file), so a
+    second thread uses the database meanwhile: it reads the writer's look-ups for a kind named
+    in advance (PRELOADS: persons by 证件号码, the rows the file may update) and then takes the
+    导入前 backup of a real import, which goes on while the rows are parsed; on two cores both
+    cost no time. The sheet is read on this thread (a reader thread's allocations kept 70 MB
+    more resident on Linux, in its own malloc arena). This thread uses the database again only
+    after the other one is done: the look-ups are waited for after reading, the backup before
+    the transaction. The backup stays only where the old order took one (a real import whose
+    rows parsed without error)."""
+    preload = PRELOADS.get(kind) if kind in load_kinds() else None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wengang-import") as helper:
+        loading = helper.submit(preload, db, kind_spec(kind)) if preload else None
+        backing = helper.submit(_backup_started, db) if write else None
+        keep_backup = False
+        try:
+            try:
+                table = read_table(path)
+            except ReadError as exc:
+                return _Run(kind, None, Counts(), {}, [Issue(0, "文件", str(exc))])
+            preloaded = loading.result() if loading else {}
+            kind, problems = _detect(table.headers, kind, table.header_row)
+            if problems:
+                return _Run(kind, None, Counts(), {}, problems)
+            parsed = parse_table(kind_spec(kind), table, progress, lazy=kind in COLUMN_WRITERS)
+            run = _Run(kind, parsed, Counts(), {}, [])
+            if parsed.missing_columns:
+                return run  # without the columns there is nothing to resolve
+            keep_backup = write and not parsed.errors
+        finally:
+            # A backup not begun yet is not needed (an unreadable file); one begun is waited for.
+            if backing is not None and not (not keep_backup and backing.cancel()):
+                _backup_settled(db, backing.result(), keep_backup)
     try:
         with _import_cache(db), db.atomic():
             batch_id = db.execute(
