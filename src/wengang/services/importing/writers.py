@@ -405,7 +405,7 @@ def _derive_places(ctx: WriteContext, columns: dict[str, list]) -> None:
 def write_employment(ctx: WriteContext) -> None:
     """Spells by (person, start), read column by column (the parser made no dict per row):
     the derived places first, then the rows in 证件号码 and 开始时间 order, each checked and
-    classified as before; rows with the same layout are sent as one tuple each."""
+    classified, and handed to the upserter as a tuple (Upserter.apply_values)."""
     parsed = ctx.parsed
     records = parsed.records
     n = len(records)
