@@ -86,3 +86,21 @@ def test_unsupported_values_are_refused_plainly(tmp_path):
         sheet.append_values([dt.date(2024, 1, 1)])
     with pytest.raises(ValueError):
         fast_sheet(Workbook(), "x")
+
+
+def test_styled_cells_among_plain_values(tmp_path):
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import PatternFill
+
+    wb = Workbook(write_only=True)
+    sheet = fast_sheet(wb, "x")
+    red = WriteOnlyCell(sheet, "坏值")
+    red.fill = PatternFill("solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
+    bold_empty = WriteOnlyCell(sheet, None)
+    bold_empty.font = Font(bold=True)
+    sheet.append_values(["好", red, None, bold_empty, WriteOnlyCell(sheet, 7)])
+    wb.save(tmp_path / "s.xlsx")
+    cells = openpyxl.load_workbook(tmp_path / "s.xlsx")["x"]
+    assert [c.value for c in cells[1]] == ["好", "坏值", None, None, 7]
+    assert cells["B1"].fill.start_color.rgb == "FFFFC7CE" and not cells["A1"].fill.fill_type
+    assert cells["D1"].font.bold and not cells["C1"].font.bold

@@ -1,10 +1,12 @@
-"""openpyxl's write-only worksheet with a fast path for plain rows (ledgers, audit trails).
+"""openpyxl's write-only worksheet with a fast path for plain rows (ledgers, exports, audit
+trails, error workbooks).
 
 In write-only mode openpyxl still makes a ``Cell`` and an lxml element for every cell: about
 7 µs a cell here, 9 s for a 60,000-row ledger of 18 columns. A row of plain values (text,
-numbers, ``None``) needs neither; :meth:`FastSheet.append_values` writes it as the same
-SpreadsheetML (``<c r="B7" t="inlineStr"><is><t>…</t></is></c>``, ``<c t="n"><v>…</v></c>``)
-straight into the sheet's stream, about 10× faster. Everything else — title and header
+numbers, ``None``; the odd styled cell) needs neither; :meth:`FastSheet.append_values` writes
+it as the same
+SpreadsheetML (``<c r="B7" t="inlineStr"><is><t>…</t></is></c>``, ``<c t="n"><v>…</v></c>``,
+``s="…"`` for a styled cell's registered style) straight into the sheet's stream, about 10× faster. Everything else — title and header
 rows with styles, merged cells, column widths, frozen panes, print set-up, autofilter — stays
 openpyxl's, through the ordinary :meth:`~FastSheet.append` and attributes, so the workbook is
 openpyxl's own. The sheet is also written as UTF-8: openpyxl's default ASCII stream turns
@@ -23,6 +25,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet._writer import WorksheetWriter
@@ -42,14 +45,36 @@ def _letters(n: int) -> list[str]:
     return _LETTERS
 
 
-def _text_cell(ref: str, text: str) -> str:
+def _text_cell(ref: str, text: str, style: str = "") -> str:
     if len(text) > MAX_TEXT:
         text = text[:MAX_TEXT]
     if _NEEDS_CARE.search(text):
         text = _ILLEGAL.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         if text != text.strip():
-            return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
-    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+            return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    return f'<c r="{ref}"{style} t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def _cell_xml(ref: str, value, style: str = "") -> str | None:
+    kind = type(value)
+    if kind is str:
+        return _text_cell(ref, value, style) if value or style else None
+    if kind is int:  # as openpyxl formats numbers: Excel holds 16 significant digits
+        return f'<c r="{ref}"{style} t="n"><v>{value:.16g}</v></c>'
+    if value is None:
+        return f'<c r="{ref}"{style}/>' if style else None
+    if kind is float:
+        if math.isfinite(value):
+            return f'<c r="{ref}"{style} t="n"><v>{value:.16g}</v></c>'
+        return f'<c r="{ref}"{style}/>' if style else None
+    if kind is bool:
+        return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, str):  # str subclasses
+        return _text_cell(ref, str(value), style)
+    if isinstance(value, Cell):  # a styled cell (a highlighted error, a bold total)
+        return _cell_xml(ref, value.value, f' s="{value.style_id}"' if value.has_style else "")
+    raise TypeError(f"append_values takes text, numbers, None and cells, not {kind.__name__} "
+                    f"({value!r}); use append() for other cells")
 
 
 def _row_xml(values: Sequence, row: int) -> str:
@@ -57,23 +82,13 @@ def _row_xml(values: Sequence, row: int) -> str:
     parts = [f'<row r="{r}">']
     for letter, value in zip(_letters(len(values)), values):
         kind = type(value)
-        if kind is str:
+        if kind is str:  # the common case first, without a call
             if value:
                 parts.append(_text_cell(letter + r, value))
-        elif kind is int:  # as openpyxl formats numbers: Excel holds 16 significant digits
-            parts.append(f'<c r="{letter}{r}" t="n"><v>{value:.16g}</v></c>')
-        elif value is None:
-            continue
-        elif kind is float:
-            if math.isfinite(value):
-                parts.append(f'<c r="{letter}{r}" t="n"><v>{value:.16g}</v></c>')
-        elif kind is bool:
-            parts.append(f'<c r="{letter}{r}" t="b"><v>{int(value)}</v></c>')
-        elif isinstance(value, str):  # str subclasses
-            parts.append(_text_cell(letter + r, str(value)))
-        else:
-            raise TypeError(f"append_values takes text, numbers and None, not {kind.__name__} "
-                            f"({value!r}); use append() for other cells")
+        elif value is not None:
+            xml = _cell_xml(letter + r, value)
+            if xml is not None:
+                parts.append(xml)
     parts.append("</row>")
     return "".join(parts)
 
@@ -129,8 +144,9 @@ class FastSheet(WriteOnlyWorksheet):
         return super()._values_to_row(values, row_idx)
 
     def append_values(self, values: Iterable) -> None:
-        """Append a row of ``str``/``int``/``float``/``bool``/``None``, written without styles
-        (empty text and ``None`` leave the cell empty, as openpyxl would read them back)."""
+        """Append a row of ``str``/``int``/``float``/``bool``/``None`` (empty text and ``None``
+        leave the cell empty, as openpyxl would read them back); a few ``WriteOnlyCell``s with
+        a style and such a value may stand among them (a red error cell)."""
         self.append(_PlainRow(values))
 
 

@@ -12,6 +12,7 @@ import sqlite_utils
 from openpyxl import Workbook
 
 from wengang.services.importing.spec import kind_spec
+from wengang.services.xlsx_stream import fast_sheet
 
 _PERSON = "JOIN persons p ON p.id = x.person_id"
 # Kinds whose 县/乡镇/行政村 columns come from an area id (selected as "county"): the id is
@@ -125,10 +126,10 @@ def export_kind(db: sqlite_utils.Database, kind: str, path: str | Path, *, limit
     fields = spec.template_fields
     _, rows = export_rows(db, kind, limit)
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(spec.label)
-    ws.append([f.label for f in fields])
+    ws = fast_sheet(wb, spec.label)
+    ws.append_values([f.label for f in fields])
     for row in rows:
-        ws.append([display(row.get(f.key), f.parse) for f in fields])
+        ws.append_values([display(row.get(f.key), f.parse) for f in fields])
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
