@@ -27,7 +27,13 @@ process) employment_200k_fresh took 6.7–8.8 s in 8 runs, employment_fresh (244
 again into the county 6.6–6.9 s (was 8.3–9.3). The sheet load is 3.0 s of it: this export's
 XML writes every Chinese character as a numeric reference (openpyxl with lxml writes ASCII),
 193 MB for 200,000 rows; the same rows as Excel or WPS save them (shared strings) import in
-5.8–6.0 s, as UTF-8 inline strings (the national system's streaming exports) 6.4–6.6 s."""
+5.8–6.0 s, as UTF-8 inline strings (the national system's streaming exports) 6.4–6.6 s.
+Since then export_kind writes UTF-8 inline strings itself (services/xlsx_stream), the shape of
+the national-system samples in shared/samples. Same day, later (a slower hour: `python -c
+"sum(range(10**8))"` took 1.4–2.1 s), standalone runs, fresh copies of the database:
+employment, exact 200,000 rows: 7.2–8.9 s (old code interleaved 8.1–10.4 s); persons, exact
+150,000 rows into an empty database: 7.5–10.1 s (old code 8.2–10.1 s, unchanged by this work);
+a rejected 200,000-row file (one bad cell, 32,396 warnings) with its error workbook 38.9 → 10.6 s."""
 
 from __future__ import annotations
 
