@@ -17,7 +17,12 @@ import sqlite_utils
 
 from wengang.domain.masking import mask_id_sql, mask_phone_sql
 from wengang.domain.status import AsOf
-from wengang.services.ledgers.catalogue import FIELDS, POPULATIONS, SOURCE_DEPENDS, SOURCES
+from wengang.services.ledgers.catalogue import (
+    FIELDS,
+    POPULATIONS,
+    SOURCE_DEPENDS,
+    SOURCES,
+)
 from wengang.services.ledgers.declarations import Ledger, LedgerError, get_ledger
 from wengang.store.derived import cached, drop_table, temp_write
 from wengang.store.status import status_table

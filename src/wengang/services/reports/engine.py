@@ -23,7 +23,14 @@ from wengang.domain.dates import DateError, parse_date
 from wengang.domain.numbers import percent
 from wengang.domain.status import AsOf
 from wengang.services.reports.cube import CUBE_SOURCE, cube_sql, split
-from wengang.services.reports.forms import FormError, FormSpec, get_form, list_forms, predicate, predicate_parts
+from wengang.services.reports.forms import (
+    FormError,
+    FormSpec,
+    get_form,
+    list_forms,
+    predicate,
+    predicate_parts,
+)
 from wengang.services.reports.model import Column, FormResult, HeaderNode, Row
 from wengang.services.reports.sources import Source, household_sql, source
 from wengang.store.areas import area_path, installation
