@@ -79,6 +79,14 @@ def _spell_latest_select(spell_filter: str = "") -> str:
     GROUP BY s.person_id"""
 
 
+# Re-placed: the first spell started after the latest return, by D. Looked up for the returned
+# only, on the (person_id, start_date) index; a grouped sub-select over all returns cost an
+# automatic index on every run (twice the time).
+_REPLACED = f"""(CASE WHEN lr.id IS NOT NULL THEN (
+            SELECT MIN(s.start_date) FROM employment_spells s
+            WHERE s.person_id = p.id AND s.start_date > lr.end_date AND {SPELL_KNOWN}) END)"""
+
+
 def _person_status_select(latest: str, extra_columns: str = "", extra_joins: str = "") -> str:
     """One row per person from the latest-spell ids in table ``latest`` (rowid look-ups)."""
     return f"""SELECT p.id AS person_id,{extra_columns}
@@ -92,21 +100,14 @@ def _person_status_select(latest: str, extra_columns: str = "", extra_joins: str
         cur.id AS now_spell_id,
         lr.id IS NOT NULL AS returned,
         lr.end_date AS return_date, lr.return_reason,
-        rp.replaced_date IS NOT NULL AS replaced,
-        rp.replaced_date
+        {_REPLACED} IS NOT NULL AS replaced,
+        {_REPLACED} AS replaced_date
     FROM persons p{extra_joins}
     LEFT JOIN {latest} a ON a.person_id = p.id
     LEFT JOIN employment_spells ly ON ly.id = a.ly_id
     LEFT JOIN employment_spells ty ON ty.id = a.ty_id
     LEFT JOIN employment_spells cur ON cur.id = a.cur_id
-    LEFT JOIN employment_spells lr ON lr.id = a.return_id
-    -- re-placed: the first spell started after the latest return, by D
-    LEFT JOIN (SELECT r.person_id, MIN(s.start_date) AS replaced_date
-               FROM {latest} r
-               JOIN employment_spells lr2 ON lr2.id = r.return_id
-               JOIN employment_spells s ON s.person_id = r.person_id
-               WHERE s.start_date > lr2.end_date AND {SPELL_KNOWN}
-               GROUP BY r.person_id) rp ON rp.person_id = p.id"""
+    LEFT JOIN employment_spells lr ON lr.id = a.return_id"""
 
 
 def status_sql(spell_filter: str = "") -> str:
