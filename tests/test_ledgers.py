@@ -177,6 +177,16 @@ def test_write_csv_masked(db, county, tmp_path):
         write_ledger(db, "labour", AS_OF, tmp_path / "x.pdf")
 
 
+def test_csv_amounts_read_as_written(db, county, tmp_path):
+    """SQLite hands REAL amounts back as floats: 4000 in the CSV, not 4000.0; cents kept."""
+    db.execute("UPDATE employment_spells SET monthly_income = 3250.5 WHERE employer_name = '兰州某公司'")
+    path = tmp_path / "今年.csv"
+    write_ledger(db, "this-year", AS_OF, path)
+    rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+    income = [r[rows[0].index("月收入（元）")] for r in rows[1:]]
+    assert "4000" in income and "3250.5" in income and not any(v.endswith(".0") for v in income)
+
+
 def test_cancelled_export_leaves_no_file(db, county, tmp_path, monkeypatch):
     import wengang.services.ledgers.export as export
 

@@ -105,7 +105,14 @@ def _write_csv(query: LedgerQuery, path: Path, progress: ProgressFn | None) -> i
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(query.columns)
+        # Amounts as a caseworker writes them: 3500, not 3500.0 (SQLite's REAL comes back a float).
+        money = [i for i, k in enumerate(query.kinds) if k == "money"]
         for row in query.iter_rows():
+            if money:
+                row = list(row)
+                for i in money:
+                    if isinstance(row[i], float) and row[i].is_integer():
+                        row[i] = int(row[i])
             writer.writerow(row)
             written += 1
             if progress and written % _PROGRESS_EVERY == 0:
