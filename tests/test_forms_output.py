@@ -126,6 +126,27 @@ def test_cli_report_writes_xlsx_and_csv(db_file, tmp_path, capsys):
     assert "一村" in (tmp_path / "f1.csv").read_text(encoding="utf-8-sig")
 
 
+def test_cli_f3_compares_with_the_end_of_last_year_by_default(db_file, tmp_path):
+    """Seed 004 compares 公益性岗位 with 去年年底; the 报表 tab defaults to it, so does the CLI."""
+    from wengang.store.db import open_database
+
+    database = open_database(db_file)
+    post = database.execute("SELECT id FROM persons LIMIT 1").fetchone()[0]
+    database["employment_spells"].insert({"person_id": post, "start_date": "2022-01-01",
+                                          "end_date": "2023-01-31", "region": "县内", "channel": "公益性岗位"})
+    database.close()
+    out = tmp_path / "f3.csv"
+    assert main(["--db", str(db_file), "report", "F3", "--as-of", AS_OF, "--out", str(out)]) == 0
+    header, total = [r.split(",") for r in out.read_text(encoding="utf-8-sig").splitlines()[:2]]
+    year = int(AS_OF[:4])
+    assert f"公益性岗位人数/{year - 1}年12月31日" in header
+    assert total[header.index(f"公益性岗位人数/{year - 1}年12月31日")] == "1"  # the post still held then, ended in January
+    explicit = tmp_path / "f3-same-day.csv"
+    assert main(["--db", str(db_file), "report", "targets", "--as-of", AS_OF, "--ref-date", AS_OF,
+                 "--out", str(explicit)]) == 0
+    assert f"公益性岗位人数/{year - 1}年12月31日" not in explicit.read_text(encoding="utf-8-sig")
+
+
 def test_cli_cell_lists_the_persons_behind_a_number(db_file, capsys):
     assert main(["--db", str(db_file), "report", "F1", "--as-of", AS_OF, "--cell", "甲镇,2023年目前就业人数"]) == 0
     out = capsys.readouterr().out

@@ -8,12 +8,14 @@ PDF goes through the GUI layer's renderer, imported only when asked for.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 import time
 from pathlib import Path
 
 from wengang.cli.common import open_db, print_table
+from wengang.domain.dates import DateError, parse_date
 from wengang.services.reports import FormError, cell_persons, compute_form, list_forms, write_form
 
 
@@ -27,10 +29,24 @@ def register(sub) -> None:
                         help="分组：township 乡镇（默认）、village 行政村、site 安置点")
     parser.add_argument("--from", dest="period_from", metavar="YYYY-MM-DD",
                         help="统计期起始日（F4、F9；默认截止日所在月1日）")
-    parser.add_argument("--ref-date", metavar="YYYY-MM-DD", help="对比日期（F3：公益性岗位、帮扶车间与该日比较）")
+    parser.add_argument("--ref-date", metavar="YYYY-MM-DD",
+                        help="对比日期（F3：公益性岗位、帮扶车间与该日比较；默认上年12月31日，与“报表”页相同）")
     parser.add_argument("--out", metavar="FILE", help="输出文件 .xlsx、.csv 或 .pdf")
     parser.add_argument("--cell", metavar="ROW,COLUMN", help="列出某个数字背后的人员，如 “城关镇,ly” 或 “合计,2022年就业人数”")
     parser.set_defaults(run=run)
+
+
+def default_ref_date(form: str, as_of: str) -> dt.date | None:
+    """F3 compares 公益性岗位 and 帮扶车间 with the end of last year (seed 004: 与去年年底相比),
+    as the 报表 tab does; against the as-of date itself both columns would be the same."""
+    spec = next((f for f in list_forms() if form in (f.id, f.number) or form.upper() == f.number), None)
+    if spec is None or not spec.needs_ref_date:
+        return None
+    try:
+        day = parse_date(as_of, "day")
+    except DateError:
+        return None  # compute_form reports the unreadable date
+    return dt.date(day.year - 1, 12, 31) if day else None
 
 
 def write_any(result, path: str | Path) -> None:
@@ -87,6 +103,8 @@ def run(args) -> int:
     params = {"by": args.by, "period_from": args.period_from, "ref_date": args.ref_date}
     started = time.perf_counter()
     try:
+        if params["ref_date"] is None:
+            params["ref_date"] = default_ref_date(args.form, args.as_of)
         result = compute_form(db, args.form, args.as_of, **params)
         if args.cell:
             _print_cell(db, args, result, params)
