@@ -16,7 +16,13 @@ from pathlib import Path
 
 from wengang.cli.common import open_db, print_table
 from wengang.domain.dates import DateError, parse_date
-from wengang.services.reports import FormError, cell_persons, compute_form, list_forms, write_form
+from wengang.services.reports import (
+    FormError,
+    cell_persons,
+    compute_form,
+    list_forms,
+    write_form,
+)
 
 
 def register(sub) -> None:
