@@ -31,6 +31,14 @@ def test_ledger_tab_shows_and_exports_a_list(qtbot, make_window, county_path, tm
     names = [tab.model.index(r, name_col).data() for r in range(3)]
     assert names == sorted(names, reverse=True)
     id_col = tab.model.columns.index("证件号码")
+    metrics, header = tab.view.fontMetrics(), tab.view.horizontalHeader()
+    for column in (tab.model.columns.index("户编号"), id_col):  # read whole, not elided
+        text = tab.model.index(0, column).data()
+        assert header.sectionSize(column) > metrics.horizontalAdvance(text) + 6, (text, header.sectionSize(column))
+    header.resizeSection(id_col, 40)  # the user's width survives a re-sort of the same list
+    header.setSortIndicator(name_col, Qt.SortOrder.AscendingOrder)
+    qtbot.waitUntil(tab.is_ready)
+    assert header.sectionSize(id_col) == 40
     assert tab.mask.isChecked()  # masked by default: the screen is often shared
     assert "*" in tab.model.index(0, id_col).data()
     qtmodeltester.check(tab.model)

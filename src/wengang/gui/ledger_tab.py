@@ -53,6 +53,7 @@ class LedgerTab(Tab):
             return
         self._building = False
         self._again = False
+        self._sized_for = None  # the list whose column widths were last set
         split = QSplitter()
         self.picker = QListWidget()
         for item in self.available:
@@ -106,6 +107,18 @@ class LedgerTab(Tab):
         if self.available:
             self.picker.setCurrentRow(0)
 
+    def size_columns(self, widths: list[float] | None) -> None:
+        """Columns as wide as the list declares them for Excel (character widths), and never
+        narrower than their header: a 户编号 or 证件号码 is read whole, not as 6207220010…."""
+        if not widths:
+            return
+        metrics = self.view.fontMetrics()
+        digit = metrics.horizontalAdvance("0")
+        header = self.view.horizontalHeader()
+        for section, width in enumerate(widths[: self.model.columnCount()]):
+            label = label_of(self.model.columns[section])
+            header.resizeSection(section, max(round(width * digit) + 12, metrics.horizontalAdvance(label) + 18))
+
     def _sort(self, column: int, order: Qt.SortOrder) -> None:
         """A header click: the ledger query sorts in SQL by that column's label (序号: area order)."""
         label = label_of(self.model.columns[column]) if 0 < column < len(self.model.columns) else None
@@ -148,6 +161,12 @@ class LedgerTab(Tab):
         if self._building:
             self._again = True  # one build at a time on the ledger connection; redo when it ends
             return
+        # A model reset gives every column the default width again: the same list (re-sorted,
+        # unmasked, at another date) keeps what the user dragged; a new list starts from its
+        # declared widths.
+        header = self.view.horizontalHeader()
+        kept = [header.sectionSize(i) for i in range(header.count())] \
+            if self._sized_for == ledger_id and self.model.query is not None else None
         self.model.set_query(None)  # the GUI thread leaves the ledger connection alone while building
         title = self.picker.currentItem().text()
         self.caption.setText(f"{title}（截至 {self.context.as_of}，计算中…）")
@@ -174,7 +193,14 @@ class LedgerTab(Tab):
                 self.refresh()
                 return
             if built is not None:
+                header = self.view.horizontalHeader()
                 self.model.set_query(*built)
+                self._sized_for = ledger_id
+                if kept and len(kept) == header.count():
+                    for section, size in enumerate(kept):
+                        header.resizeSection(section, size)
+                else:
+                    self.size_columns(getattr(built[0], "widths", None))
                 self.caption.setText(f"{title}（截至 {as_of}，共 {self.model.rowCount():,} 人）")
 
         def failed(exc: BaseException) -> None:
