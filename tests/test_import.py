@@ -178,6 +178,9 @@ def test_one_bad_row_in_1000_imports_nothing_and_the_workbook_says_where(db, tmp
     assert bad[0].fill.fgColor.rgb != "FFFFC7CE"
     assert ws.max_row == 1001
     assert list(wb["错误清单"].iter_rows(min_row=2, values_only=True))[0][:2] == (738, "证件号码")
+    letter = ws.cell(1, PERSON_HEADERS.index("证件号码") + 1).column_letter
+    assert ws.column_dimensions[letter].width >= 20  # the 18-digit number read whole
+    assert ws.column_dimensions[ws.cell(1, len(header)).column_letter].width >= 60  # 错误说明
 
 
 def test_same_file_twice_changes_nothing_and_an_update_updates(db, tmp_path):
