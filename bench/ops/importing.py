@@ -75,16 +75,26 @@ def _ensure_exports(ctx) -> None:
         export_employment(ctx)
 
 
-def _fresh_db(ctx):
-    _ensure_exports(ctx)
-    target = ctx.tmpdir / "import-fresh.db"
+def _clear(ctx, name: str):
+    """``ctx.tmpdir / name`` with no database (nor its WAL) left there from an earlier run."""
     for suffix in ("", "-wal", "-shm"):
-        (ctx.tmpdir / f"import-fresh.db{suffix}").unlink(missing_ok=True)
-    shutil.rmtree(ctx.tmpdir / "backups", ignore_errors=True)
-    db = open_database(target)
+        (ctx.tmpdir / f"{name}{suffix}").unlink(missing_ok=True)
+    return ctx.tmpdir / name
+
+
+def _empty_db(ctx, name: str):
+    """A new database at ``name`` with the county's installation (as a new office starts)."""
+    db = open_database(_clear(ctx, name))
     place = installation(ctx.db)
     set_installation(db, place.province or "甘肃省", place.city, place.county or "测试县")
-    _files(ctx)["fresh"] = db
+    return db
+
+
+def _fresh_db(ctx):
+    _ensure_exports(ctx)
+    _clear(ctx, "import-fresh.db")
+    shutil.rmtree(ctx.tmpdir / "backups", ignore_errors=True)
+    _files(ctx)["fresh"] = _empty_db(ctx, "import-fresh.db")
 
 
 def _result(result) -> str:
@@ -113,11 +123,24 @@ def import_employment_fresh(ctx):
         _files(ctx).pop("fresh").close()
 
 
+def _export_first(ctx, kind: str, key: str, name: str, limit: int) -> int:
+    """The first ``limit`` rows of the ``kind`` export (its own order) as ``files[key]``."""
+    files = _files(ctx)
+    files[key] = ctx.tmpdir / name
+    return export_kind(ctx.db, kind, files[key], limit=limit)
+
+
+def _import_into(ctx, db_key: str, kind: str, file_key: str) -> str:
+    """Import ``files[file_key]`` into the database set up as ``files[db_key]``, then close it."""
+    try:
+        return _result(import_file(_files(ctx)[db_key], kind, _files(ctx)[file_key]))
+    finally:
+        _files(ctx).pop(db_key).close()
+
+
 def export_employment_200k(ctx):
     """The first 200,000 spells in the export's order (证件号码, 开始时间): issue 3's file size."""
-    files = _files(ctx)
-    files["employment_200k"] = ctx.tmpdir / f"务工就业信息-{EXACT_ROWS}.xlsx"
-    count = export_kind(ctx.db, "employment", files["employment_200k"], limit=EXACT_ROWS)
+    count = _export_first(ctx, "employment", "employment_200k", f"务工就业信息-{EXACT_ROWS}.xlsx", EXACT_ROWS)
     return f"{count}段务工"
 
 
@@ -130,25 +153,18 @@ def _persons_db(ctx) -> None:
         _result(import_file(files["fresh"], "persons", files["persons"]))
         _keep_persons_only(ctx)
         files.pop("fresh").close()
-    target = ctx.tmpdir / "import-200k.db"
-    for suffix in ("", "-wal", "-shm"):
-        (ctx.tmpdir / f"import-200k.db{suffix}").unlink(missing_ok=True)
+    target = _clear(ctx, "import-200k.db")
     shutil.copy(files["persons_db"], target)
     files["db_200k"] = open_database(target)
 
 
 def import_employment_200k(ctx):
-    try:
-        return _result(import_file(_files(ctx)["db_200k"], "employment", _files(ctx)["employment_200k"]))
-    finally:
-        _files(ctx).pop("db_200k").close()
+    return _import_into(ctx, "db_200k", "employment", "employment_200k")
 
 
 def export_persons_150k(ctx):
     """The first 150,000 persons in the export's order (户编号): issue 3's roster size."""
-    files = _files(ctx)
-    files["persons_150k"] = ctx.tmpdir / f"人员信息-{EXACT_PERSONS}.xlsx"
-    count = export_kind(ctx.db, "persons", files["persons_150k"], limit=EXACT_PERSONS)
+    count = _export_first(ctx, "persons", "persons_150k", f"人员信息-{EXACT_PERSONS}.xlsx", EXACT_PERSONS)
     return f"{count}人"
 
 
@@ -156,20 +172,11 @@ def _empty_db_150k(ctx) -> None:
     files = _files(ctx)
     if "persons_150k" not in files:
         export_persons_150k(ctx)
-    target = ctx.tmpdir / "import-150k.db"
-    for suffix in ("", "-wal", "-shm"):
-        (ctx.tmpdir / f"import-150k.db{suffix}").unlink(missing_ok=True)
-    db = open_database(target)
-    place = installation(ctx.db)
-    set_installation(db, place.province or "甘肃省", place.city, place.county or "测试县")
-    files["db_150k"] = db
+    files["db_150k"] = _empty_db(ctx, "import-150k.db")
 
 
 def import_persons_150k(ctx):
-    try:
-        return _result(import_file(_files(ctx)["db_150k"], "persons", _files(ctx)["persons_150k"]))
-    finally:
-        _files(ctx).pop("db_150k").close()
+    return _import_into(ctx, "db_150k", "persons", "persons_150k")
 
 
 def reimport_persons(ctx):
