@@ -147,6 +147,34 @@ def test_cli_f3_compares_with_the_end_of_last_year_by_default(db_file, tmp_path)
     assert f"公益性岗位人数/{year - 1}年12月31日" not in explicit.read_text(encoding="utf-8-sig")
 
 
+def test_cli_writes_all_forms_into_a_folder_in_one_run(db_file, tmp_path, capsys):
+    """County staff script the monthly dispatch: every form, one process, statuses derived once."""
+    out = tmp_path / "十一月"
+    assert main(["--db", str(db_file), "report", "all", "--as-of", AS_OF, "--by", "village", "--out", str(out)]) == 0
+    files = sorted(p.name for p in out.iterdir())
+    assert len(files) == 9 and files[0].startswith("F1") and files[-1].startswith("F9")
+    assert all(name.endswith(".xlsx") for name in files)
+    assert "测试县脱贫人口和监测对象就业统计表" in files[0]
+    f1 = load_workbook(out / files[0]).active
+    assert f1["A3"].value == "行政村（社区）" and any("一村" in row[:2] for row in f1.iter_rows(values_only=True))
+    f8 = next(name for name in files if name.startswith("F8"))  # sites only: its own grouping
+    assert load_workbook(out / f8).active["A1"].value
+    capsys.readouterr()
+    assert main(["--db", str(db_file), "report", "F1，F5", "--as-of", AS_OF, "--out", str(tmp_path / "csv"),
+                 "--format", "csv"]) == 0
+    assert sorted(p.suffix for p in (tmp_path / "csv").iterdir()) == [".csv", ".csv"]
+    assert capsys.readouterr().out.count("已生成") == 2
+
+
+def test_cli_several_forms_need_a_folder_and_no_cell(db_file, tmp_path, capsys):
+    assert main(["--db", str(db_file), "report", "F1,F5", "--as-of", AS_OF, "--out", str(tmp_path / "a.xlsx")]) == 2
+    assert "文件夹" in capsys.readouterr().err and not (tmp_path / "a.xlsx").exists()
+    assert main(["--db", str(db_file), "report", "all", "--as-of", AS_OF, "--cell", "甲镇,ly"]) == 2
+    assert "一张报表" in capsys.readouterr().err
+    assert main(["--db", str(db_file), "report", "F1,F42", "--as-of", AS_OF, "--out", str(tmp_path / "x")]) == 2
+    assert "没有报表“F42”" in capsys.readouterr().err and not (tmp_path / "x").exists()
+
+
 def test_cli_cell_lists_the_persons_behind_a_number(db_file, capsys):
     assert main(["--db", str(db_file), "report", "F1", "--as-of", AS_OF, "--cell", "甲镇,2023年目前就业人数"]) == 0
     out = capsys.readouterr().out
