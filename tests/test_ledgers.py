@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from wengang.domain.masking import mask_id, mask_id_sql, mask_phone, mask_phone_sql
-from wengang.services.ledgers import LedgerError, ledger_query, list_ledgers, write_ledger
+from wengang.services.ledgers import LedgerError, get_ledger, ledger_query, list_ledgers, write_ledger
 
 AS_OF = "2023-06-30"
 
@@ -226,6 +226,42 @@ def test_cli_ledger(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["--db", str(db_file), "ledger", "labour", "--as-of", AS_OF, "--out", str(out),
               "--area", "没有这个镇"])
+
+
+def test_cli_six_lists_into_a_folder_in_one_run(tmp_path, capsys, monkeypatch):
+    """The monthly upload: the six lists in one command, the statuses derived once for all six."""
+    from conftest import Factory
+
+    import wengang.store.status as status_module
+    from wengang.cli.main import main
+    from wengang.store.areas import set_installation
+    from wengang.store.db import open_database
+
+    db_file = tmp_path / "county.db"
+    database = open_database(db_file)
+    set_installation(database, "甘肃省", "张掖市", "测试县")
+    f = Factory(database)
+    worker = f.person(f.household("城关镇", "城关村"), phone="13912345678")
+    f.spell(worker, "2023-03-01", None)
+    database.close()
+    calls = []
+    real = status_module.materialize_status
+    monkeypatch.setattr(status_module, "materialize_status", lambda *a, **k: calls.append(1) or real(*a, **k))
+    out = tmp_path / "六月"
+    assert main(["--db", str(db_file), "ledger", "six-lists", "--as-of", AS_OF, "--out", str(out), "--mask"]) == 0
+    assert len(calls) == 1
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        f"{get_ledger(i).title}.xlsx" for i in ("labour", "last-year", "this-year", "not-yet", "willing", "returned"))
+    this_year = openpyxl.load_workbook(out / f"{get_ledger('this-year').title}.xlsx").active
+    assert this_year.max_row == 4 and "139****5678" in [c.value for c in this_year[4]]
+    assert capsys.readouterr().out.count("已导出") == 6
+    assert main(["--db", str(db_file), "ledger", "labour，willing", "--as-of", AS_OF, "--out", str(tmp_path / "csv"),
+                 "--format", "csv"]) == 0
+    assert sorted(p.suffix for p in (tmp_path / "csv").iterdir()) == [".csv", ".csv"]
+    assert main(["--db", str(db_file), "ledger", "all", "--as-of", AS_OF, "--out", str(tmp_path / "a.xlsx")]) == 2
+    assert "文件夹" in capsys.readouterr().err
+    assert main(["--db", str(db_file), "ledger", "labour,nothing", "--as-of", AS_OF, "--out", str(tmp_path / "b")]) == 2
+    assert "nothing" in capsys.readouterr().err and not (tmp_path / "b").exists()
 
 
 def test_statuses_reused_until_a_write(db, county, monkeypatch):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -12,7 +13,6 @@ import sqlite_utils
 
 from wengang.paths import default_db_path
 from wengang.store.db import StoreError, open_database
-
 
 _DB_OPTION = argparse.ArgumentParser(add_help=False)
 _DB_OPTION.add_argument("--db", metavar="PATH", type=Path, default=argparse.SUPPRESS,
@@ -22,6 +22,29 @@ _DB_OPTION.add_argument("--db", metavar="PATH", type=Path, default=argparse.SUPP
 def add_command(sub, name: str, **kwargs) -> argparse.ArgumentParser:
     """Add a subcommand that also accepts ``--db`` after its name (``wengang gui --db x.db``)."""
     return sub.add_parser(name, parents=[_DB_OPTION], **kwargs)
+
+
+def split_names(text: str) -> list[str]:
+    """``F1,F5``, ``F1，F5`` or ``F1、F5`` → ``["F1", "F5"]`` (how a caseworker types a list)."""
+    return [n.strip() for n in re.split(r"[,，、]", text) if n.strip()]
+
+
+OUTPUT_SUFFIXES = (".xlsx", ".csv", ".pdf")
+
+
+def several_outputs_folder(out: str | None, what: str) -> Path:
+    """``--out`` for several files: a folder (created), never a file name (ValueError)."""
+    if out is None or Path(out).suffix.lower() in OUTPUT_SUFFIXES:
+        raise ValueError(f"多张{what}要写入一个文件夹：--out 请给文件夹，格式用 --format 指定"
+                         + (f"（而不是 {out}）" if out else ""))
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def safe_file_name(name: str) -> str:
+    """A title as a file name Windows accepts (no \\ / : * ? " < > |)."""
+    return re.sub(r'[\\/:*?"<>|]', "_", name)
 
 
 def db_path(args) -> Path:

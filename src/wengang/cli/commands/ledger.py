@@ -1,4 +1,9 @@
-"""``wengang ledger LIST --as-of D --out FILE.xlsx|.csv|.pdf [--mask] [--area NAME]``: export a ledger."""
+"""``wengang ledger LIST --as-of D --out FILE.xlsx|.csv|.pdf [--mask] [--area NAME]``: export a ledger.
+
+LIST may also name several (``labour,willing``), ``six-lists`` (六张清单) or ``all``: each goes
+into the folder ``--out`` names as ``--format`` says, in one run that derives the statuses
+once — the monthly upload of the six lists in one command.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,23 @@ import sys
 import time
 from pathlib import Path
 
-from wengang.cli.common import open_db
-from wengang.services.ledgers import LedgerError, ledger_query, list_ledgers, write_ledger
+from wengang.cli.common import (
+    open_db,
+    safe_file_name,
+    several_outputs_folder,
+    split_names,
+)
+from wengang.services.ledgers import (
+    SIX_LISTS,
+    LedgerError,
+    get_ledger,
+    ledger_query,
+    list_ledgers,
+    write_ledger,
+)
+
+ALL_LEDGERS = ("all", "全部")
+SIX_LIST_NAMES = ("six-lists", "六张清单")
 
 
 def register(sub) -> None:
@@ -16,10 +36,14 @@ def register(sub) -> None:
     choices = "；".join(f"{ledger.id}={ledger.title}" for ledger in ledgers)
     parser = sub.add_command("ledger", help="导出台账（六张清单、公益性岗位、帮扶车间、易地搬迁）",
                              description=f"可选台账：{choices}")
-    parser.add_argument("list", metavar="LIST", choices=[ledger.id for ledger in ledgers],
-                        help="台账名称：" + "、".join(ledger.id for ledger in ledgers))
+    parser.add_argument("list", metavar="LIST",
+                        help="台账名称：" + "、".join(ledger.id for ledger in ledgers)
+                        + "；多个用逗号分隔，six-lists 为六张清单，all 为全部")
     parser.add_argument("--as-of", required=True, metavar="YYYY-MM-DD", help="数据截止日期")
-    parser.add_argument("--out", required=True, metavar="FILE", help="输出文件 .xlsx、.csv 或 .pdf（PDF 供打印，A4 横向）")
+    parser.add_argument("--out", required=True, metavar="FILE",
+                        help="输出文件 .xlsx、.csv 或 .pdf（PDF 供打印，A4 横向）；多个台账时为文件夹")
+    parser.add_argument("--format", choices=["xlsx", "csv", "pdf"], default="xlsx",
+                        help="多个台账写入文件夹时的格式（默认 xlsx）")
     parser.add_argument("--mask", action="store_true", help="证件号码、联系电话脱敏（保留前6后4位、手机号中间隐藏）")
     parser.add_argument("--area", metavar="NAME", help="只导出某个乡镇或村（名称）")
     parser.set_defaults(run=run)
@@ -35,28 +59,49 @@ def find_area(db, name: str) -> int:
     return rows[0][0]
 
 
-def _write_pdf(db, args, area_id: int | None) -> int:
+def _write_pdf(db, ledger_id: str, args, area_id: int | None, path: Path) -> int:
     """The printable ledger: rendered by the GUI layer's painter, offscreen."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from wengang.gui.printing import write_ledger_pdf  # noqa: PLC0415 - Qt only when needed
 
-    query = ledger_query(db, args.list, args.as_of, area_id=area_id, mask=args.mask)
-    write_ledger_pdf(query, args.out)
+    query = ledger_query(db, ledger_id, args.as_of, area_id=area_id, mask=args.mask)
+    write_ledger_pdf(query, path)
     return query.count()
 
 
+def ledgers_named(text: str) -> list:
+    """The ledgers LIST names: one id, several comma-separated, the six lists, or all."""
+    wanted = text.strip().lower()
+    if wanted in ALL_LEDGERS:
+        return list_ledgers()
+    if wanted in SIX_LIST_NAMES:
+        return [get_ledger(ledger_id) for ledger_id in SIX_LISTS]
+    names = split_names(text)
+    if not names:
+        raise LedgerError("请指定台账，如 labour、labour,willing、six-lists 或 all")
+    return [get_ledger(name) for name in names]
+
+
 def run(args) -> int:
-    db = open_db(args)
-    area_id = find_area(db, args.area) if args.area else None
-    started = time.perf_counter()
     try:
-        if Path(args.out).suffix.lower() == ".pdf":
-            written = _write_pdf(db, args, area_id)
-        else:
-            written = write_ledger(db, args.list, args.as_of, args.out, mask=args.mask, area_id=area_id)
+        ledgers = ledgers_named(args.list)
+        several = len(ledgers) > 1 or args.list.strip().lower() in ALL_LEDGERS + SIX_LIST_NAMES
+        folder = several_outputs_folder(args.out, "台账") if several else None
     except (LedgerError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
-    title = next(ledger.title for ledger in list_ledgers() if ledger.id == args.list)
-    print(f"已导出{title}：{written}人 → {args.out}（{time.perf_counter() - started:.1f}秒）")
+    db = open_db(args)
+    area_id = find_area(db, args.area) if args.area else None
+    started = time.perf_counter()
+    for ledger in ledgers:
+        path = folder / safe_file_name(f"{ledger.title}.{args.format}") if folder else Path(args.out)
+        try:
+            if path.suffix.lower() == ".pdf":
+                written = _write_pdf(db, ledger.id, args, area_id, path)
+            else:
+                written = write_ledger(db, ledger.id, args.as_of, path, mask=args.mask, area_id=area_id)
+        except (LedgerError, ValueError) as exc:
+            print(f"错误：{exc}", file=sys.stderr)
+            return 2
+        print(f"已导出{ledger.title}：{written}人 → {path}（{time.perf_counter() - started:.1f}秒）")
     return 0

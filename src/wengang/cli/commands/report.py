@@ -17,7 +17,13 @@ import sys
 import time
 from pathlib import Path
 
-from wengang.cli.common import open_db, print_table
+from wengang.cli.common import (
+    open_db,
+    print_table,
+    safe_file_name,
+    several_outputs_folder,
+    split_names,
+)
 from wengang.domain.dates import DateError, parse_date
 from wengang.services.reports import (
     FormError,
@@ -108,14 +114,13 @@ def _print_cell(db, args, result, params: dict) -> None:
 
 
 ALL_FORMS = ("all", "全部")
-_UNSAFE_IN_NAMES = str.maketrans({c: "_" for c in '\\/:*?"<>|'})
 
 
 def forms_named(text: str) -> list:
     """The forms FORM names: one, several comma-separated (、，too), or all of them."""
     if text.strip().lower() in ALL_FORMS:
         return list_forms()
-    names = [n.strip() for n in text.replace("，", ",").replace("、", ",").split(",") if n.strip()]
+    names = split_names(text)
     if not names:
         raise FormError("请指定报表，如 F1、F1,F5 或 all")
     return [get_form(name) for name in names]
@@ -131,7 +136,7 @@ def _params(args, spec, several: bool) -> dict:
 
 def _file_name(result, suffix: str) -> str:
     """``F1示范县脱贫人口和监测对象就业统计表.xlsx``: what the caseworker files it as."""
-    return f"{result.params.get('number', '')}{result.title}".translate(_UNSAFE_IN_NAMES) + f".{suffix}"
+    return safe_file_name(f"{result.params.get('number', '')}{result.title}") + f".{suffix}"
 
 
 def run(args) -> int:
@@ -143,8 +148,7 @@ def run(args) -> int:
         several = len(specs) > 1 or args.form.strip().lower() in ALL_FORMS
         if several and args.cell:
             raise FormError("--cell 只能用于一张报表")
-        if several and Path(args.out).suffix.lower() in (".xlsx", ".csv", ".pdf"):
-            raise FormError(f"多张报表要写入一个文件夹：--out 请给文件夹，格式用 --format 指定（而不是 {args.out}）")
+        folder = several_outputs_folder(args.out, "报表") if several and args.out else None
         db = open_db(args)
         started = time.perf_counter()
         for spec in specs:
@@ -153,8 +157,7 @@ def run(args) -> int:
             if args.cell:
                 _print_cell(db, args, result, params)
             if args.out:
-                path = Path(args.out) / _file_name(result, args.format) if several else Path(args.out)
-                path.parent.mkdir(parents=True, exist_ok=True)
+                path = folder / _file_name(result, args.format) if folder else Path(args.out)
                 write_any(result, path)
                 print(f"已生成{result.params.get('number', '')}《{result.title}》：{len(result.rows) - 1}行 → "
                       f"{path}（{time.perf_counter() - started:.2f}秒）")

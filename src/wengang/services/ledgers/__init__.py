@@ -6,11 +6,18 @@ relocation ledgers, declared in ``resources/ledgers/*.json`` and read with one S
 - :func:`write_ledger` — .xlsx (write-only, streamed) or .csv.
 """
 
-from wengang.services.ledgers.declarations import Ledger, LedgerColumn, LedgerError, get_ledger, list_ledgers
+from wengang.services.ledgers.declarations import (
+    SIX_LISTS,
+    Ledger,
+    LedgerColumn,
+    LedgerError,
+    get_ledger,
+    list_ledgers,
+)
 from wengang.services.ledgers.export import write_ledger
 from wengang.services.ledgers.query import SEQ_LABEL, LedgerQuery, ledger_query
 
 __all__ = [
-    "Ledger", "LedgerColumn", "LedgerError", "LedgerQuery", "SEQ_LABEL", "get_ledger", "ledger_query",
+    "SIX_LISTS", "Ledger", "LedgerColumn", "LedgerError", "LedgerQuery", "SEQ_LABEL", "get_ledger", "ledger_query",
     "list_ledgers", "write_ledger",
 ]

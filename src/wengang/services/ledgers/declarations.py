@@ -67,6 +67,10 @@ def _load() -> dict[str, Ledger]:
     return dict(sorted(ledgers.items(), key=lambda item: (item[1].order, item[0])))
 
 
+SIX_LISTS = ("labour", "last-year", "this-year", "not-yet", "willing", "returned")
+"""The six lists (六张清单) of DOMAIN.md, in its order; the other ledgers follow them."""
+
+
 def list_ledgers() -> list[Ledger]:
     """All declared ledgers, the six lists first, in their order."""
     return list(_load().values())
