@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from wengang.domain.status import AsOf
+from wengang.services.ledgers import SIX_LISTS
 from wengang.services.reports import compute_form, list_forms, write_form_xlsx
 from wengang.services.reports.engine import prepare
 from wengang.store.derived import forget
@@ -56,7 +57,6 @@ def _all_forms(ctx) -> str:
     return f"{len(list_forms())} 张表"
 
 
-SIX_LISTS = ("labour", "last-year", "this-year", "not-yet", "willing", "returned")
 
 
 def _forms_and_lists(ctx) -> str:
