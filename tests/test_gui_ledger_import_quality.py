@@ -60,6 +60,29 @@ def test_ledger_tab_shows_and_exports_a_list(qtbot, make_window, county_path, tm
     assert "张三" in values and full_id in values
 
 
+def test_six_lists_go_into_one_folder_from_the_ledger_tab(qtbot, make_window, county_path, tmp_path, monkeypatch):
+    pytest.importorskip("wengang.services.ledgers")
+    small_county(county_path)
+    context, window = make_window(county_path)
+    tab = window.show_tab("台账")
+    qtbot.waitUntil(tab.is_ready)
+    folder = tmp_path / "十一月上报"
+    folder.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(folder)))
+    assert tab.mask.isChecked()
+    tab.export_six.click()
+    wait_idle(qtbot, context)
+    qtbot.waitUntil(lambda: tab.last_export == folder)
+    names = sorted(p.name for p in folder.iterdir())
+    assert len(names) == 6 and all(n.endswith(f"_{context.as_of}.xlsx") for n in names)
+    assert any(n.startswith("劳动力底数清单") for n in names)
+    import openpyxl
+    labour = next(folder / n for n in names if n.startswith("劳动力底数清单"))
+    cells = [c.value for row in openpyxl.load_workbook(labour).active.iter_rows(min_row=4) for c in row]
+    assert any(isinstance(v, str) and "*" in v and len(v) == 18 for v in cells)  # masked, as the tab shows
+    assert context.settings.value("last_folder") == str(folder)
+
+
 def test_import_wizard_rejects_a_bad_file_without_writing(qtbot, make_window, county_path, tmp_path):
     pytest.importorskip("wengang.services.importing")
     small_county(county_path)

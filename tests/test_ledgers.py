@@ -251,8 +251,8 @@ def test_cli_six_lists_into_a_folder_in_one_run(tmp_path, capsys, monkeypatch):
     assert main(["--db", str(db_file), "ledger", "six-lists", "--as-of", AS_OF, "--out", str(out), "--mask"]) == 0
     assert len(calls) == 1
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        f"{get_ledger(i).title}.xlsx" for i in ("labour", "last-year", "this-year", "not-yet", "willing", "returned"))
-    this_year = openpyxl.load_workbook(out / f"{get_ledger('this-year').title}.xlsx").active
+        f"{get_ledger(i).title}_{AS_OF}.xlsx" for i in ("labour", "last-year", "this-year", "not-yet", "willing", "returned"))
+    this_year = openpyxl.load_workbook(out / f"{get_ledger('this-year').title}_{AS_OF}.xlsx").active
     assert this_year.max_row == 4 and "139****5678" in [c.value for c in this_year[4]]
     assert capsys.readouterr().out.count("已导出") == 6
     assert main(["--db", str(db_file), "ledger", "labour，willing", "--as-of", AS_OF, "--out", str(tmp_path / "csv"),
@@ -262,6 +262,32 @@ def test_cli_six_lists_into_a_folder_in_one_run(tmp_path, capsys, monkeypatch):
     assert "文件夹" in capsys.readouterr().err
     assert main(["--db", str(db_file), "ledger", "labour,nothing", "--as-of", AS_OF, "--out", str(tmp_path / "b")]) == 2
     assert "nothing" in capsys.readouterr().err and not (tmp_path / "b").exists()
+
+
+def test_write_ledgers_counts_progress_over_all_files_and_a_cancel_keeps_only_whole_ones(db, county, tmp_path,
+                                                                                       monkeypatch):
+    import wengang.services.ledgers.export as export
+    from wengang.services.ledgers import SIX_LISTS, write_ledgers
+
+    calls = []
+    done = write_ledgers(db, SIX_LISTS, AS_OF, tmp_path / "out", progress=lambda d, t, m: calls.append((d, t, m)))
+    assert [ledger_id for ledger_id, _, _ in done] == list(SIX_LISTS)
+    assert all(path.exists() and path.name.endswith(f"_{AS_OF}.xlsx") for _, path, _ in done)
+    total = sum(n for _, _, n in done)
+    assert calls[-1][:2] == (total, total) and [d for d, _, _ in calls] == sorted(d for d, _, _ in calls)
+    assert "今年返乡" in calls[-1][2]
+
+    class Cancelled(Exception):
+        pass
+
+    def cancel_in_the_third(done_rows, _total, message):
+        if "今年已务工" in message:
+            raise Cancelled
+
+    monkeypatch.setattr(export, "_PROGRESS_EVERY", 1)
+    with pytest.raises(Cancelled):
+        write_ledgers(db, SIX_LISTS, AS_OF, tmp_path / "cancelled", progress=cancel_in_the_third)
+    assert len(list((tmp_path / "cancelled").iterdir())) == 2  # the two finished, nothing half-written
 
 
 def test_statuses_reused_until_a_write(db, county, monkeypatch):

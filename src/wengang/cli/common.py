@@ -42,11 +42,6 @@ def several_outputs_folder(out: str | None, what: str) -> Path:
     return folder
 
 
-def safe_file_name(name: str) -> str:
-    """A title as a file name Windows accepts (no \\ / : * ? " < > |)."""
-    return re.sub(r'[\\/:*?"<>|]', "_", name)
-
-
 def db_path(args) -> Path:
     return Path(args.db) if getattr(args, "db", None) else default_db_path()
 

@@ -22,3 +22,11 @@ def fold(value: object) -> str:
 def fold_header(value: object) -> str:
     """A header folded for alias lookup: also unify brackets (（）→()), drop ``*`` marks."""
     return fold(value).replace("*", "").replace("＊", "")
+
+
+_NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def file_name(text: str) -> str:
+    """A title as a file name Windows accepts: ``\\ / : * ? " < > |`` become ``_``."""
+    return _NOT_IN_FILE_NAMES.sub("_", text).strip()

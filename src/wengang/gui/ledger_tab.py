@@ -29,7 +29,7 @@ from wengang.gui.ledger_model import LedgerModel
 from wengang.gui.service_access import attr, label_of
 from wengang.gui.tab import Tab, not_installed
 from wengang.gui.widgets.progress import run_with_progress
-from wengang.gui.widgets.save_dialog import ask_save_path
+from wengang.gui.widgets.save_dialog import ask_folder, ask_save_path
 from wengang.services.privacy import mask_preference, set_mask_preference
 
 PRINT_ROW_LIMIT = ledger_output.PRINT_ROW_LIMIT
@@ -61,7 +61,17 @@ class LedgerTab(Tab):
             entry.setData(Qt.ItemDataRole.UserRole, attr(item, "id", 0, item))
             self.picker.addItem(entry)
         self.picker.setMaximumWidth(260)
-        split.addWidget(self.picker)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.picker, 1)
+        # The monthly upload: all six lists at the date, one file each, in one go.
+        self.export_six = QPushButton(self.tr("六张清单全部导出…"))
+        self.export_six.setToolTip(self.tr("把六张清单按当前日期、地区和脱敏选择各导出为一个Excel文件，放到所选文件夹"))
+        self.export_six.clicked.connect(self.export_six_lists)
+        self.export_six.setMaximumWidth(260)
+        left_layout.addWidget(self.export_six)
+        split.addWidget(left)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -262,6 +272,25 @@ class LedgerTab(Tab):
         self.last_export = path
         run_with_progress(self.context, self, self.tr("正在导出台账"), work,
                           lambda _r: self._status(f"已导出 {path}"))
+
+    def export_six_lists(self) -> None:
+        """The six lists into one folder (``services.ledgers.write_ledgers``), off the GUI thread."""
+        folder = ask_folder(self, self.tr("六张清单导出到文件夹"), self.context.settings)
+        if folder is None or not ledger_output.confirm_unmasked(self, folder / "六张清单.xlsx", self.mask.isChecked()):
+            return
+        as_of, area_id, site_id = self.context.as_of, self.context.area_id, self.context.site_id
+        mask, ledgers = self.mask.isChecked(), self.ledgers
+
+        def work(db, progress):
+            return ledgers.write_ledgers(db, ledgers.SIX_LISTS, as_of, folder, mask=mask, area_id=area_id,
+                                         site_id=site_id, progress=progress.callback)
+
+        def done(files) -> None:
+            self.last_export = folder
+            self._status(self.tr("已导出六张清单（{n}个文件，共{persons:,}人次）到 {folder}").format(
+                n=len(files), persons=sum(n for _, _, n in files), folder=folder))
+
+        run_with_progress(self.context, self, self.tr("正在导出六张清单"), work, done)
 
     def _query_maker(self):
         """Builds the shown ledger (same list, date, area, order, masking) on another

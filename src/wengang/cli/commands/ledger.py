@@ -12,19 +12,16 @@ import sys
 import time
 from pathlib import Path
 
-from wengang.cli.common import (
-    open_db,
-    safe_file_name,
-    several_outputs_folder,
-    split_names,
-)
+from wengang.cli.common import open_db, several_outputs_folder, split_names
 from wengang.services.ledgers import (
     SIX_LISTS,
     LedgerError,
     get_ledger,
+    ledger_file_name,
     ledger_query,
     list_ledgers,
     write_ledger,
+    write_ledgers,
 )
 
 ALL_LEDGERS = ("all", "全部")
@@ -93,15 +90,22 @@ def run(args) -> int:
     db = open_db(args)
     area_id = find_area(db, args.area) if args.area else None
     started = time.perf_counter()
-    for ledger in ledgers:
-        path = folder / safe_file_name(f"{ledger.title}.{args.format}") if folder else Path(args.out)
-        try:
-            if path.suffix.lower() == ".pdf":
-                written = _write_pdf(db, ledger.id, args, area_id, path)
-            else:
-                written = write_ledger(db, ledger.id, args.as_of, path, mask=args.mask, area_id=area_id)
-        except (LedgerError, ValueError) as exc:
-            print(f"错误：{exc}", file=sys.stderr)
-            return 2
-        print(f"已导出{ledger.title}：{written}人 → {path}（{time.perf_counter() - started:.1f}秒）")
+    try:
+        if folder is not None and args.format != "pdf":
+            done = write_ledgers(db, [ledger.id for ledger in ledgers], args.as_of, folder, suffix=args.format,
+                                 mask=args.mask, area_id=area_id)
+        else:
+            done = []
+            for ledger in ledgers:  # PDF goes through the GUI layer's painter, one ledger at a time
+                path = folder / ledger_file_name(ledger.id, args.as_of, "pdf") if folder else Path(args.out)
+                written = _write_pdf(db, ledger.id, args, area_id, path) if path.suffix.lower() == ".pdf" \
+                    else write_ledger(db, ledger.id, args.as_of, path, mask=args.mask, area_id=area_id)
+                done.append((ledger.id, path, written))
+    except (LedgerError, ValueError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    for ledger_id, path, written in done:
+        print(f"已导出{get_ledger(ledger_id).title}：{written}人 → {path}")
+    print(f"共{len(done)}个文件（{time.perf_counter() - started:.1f}秒）" if several
+          else f"用时{time.perf_counter() - started:.1f}秒")
     return 0

@@ -8,7 +8,11 @@ import sys
 from wengang.cli.common import open_db, print_table
 from wengang.services.rules.export import write_quality_workbook
 from wengang.services.rules.quality import findings, run_quality
-from wengang.services.rules.subsidies import current_rule_set, entitlement_details, org_entitlements
+from wengang.services.rules.subsidies import (
+    current_rule_set,
+    entitlement_details,
+    org_entitlements,
+)
 
 
 def _date(text: str) -> dt.date:

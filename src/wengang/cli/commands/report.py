@@ -20,11 +20,11 @@ from pathlib import Path
 from wengang.cli.common import (
     open_db,
     print_table,
-    safe_file_name,
     several_outputs_folder,
     split_names,
 )
 from wengang.domain.dates import DateError, parse_date
+from wengang.domain.text import file_name
 from wengang.services.reports import (
     FormError,
     cell_persons,
@@ -135,8 +135,9 @@ def _params(args, spec, several: bool) -> dict:
 
 
 def _file_name(result, suffix: str) -> str:
-    """``F1示范县脱贫人口和监测对象就业统计表.xlsx``: what the caseworker files it as."""
-    return safe_file_name(f"{result.params.get('number', '')}{result.title}") + f".{suffix}"
+    """``F1示范县脱贫人口和监测对象就业统计表_2026-11-30.xlsx``: number, title and date (the
+    window suggests title and date too; the number keeps a folder in form order)."""
+    return file_name(f"{result.params.get('number', '')}{result.title}_{result.as_of.isoformat()}") + f".{suffix}"
 
 
 def run(args) -> int:

@@ -31,3 +31,14 @@ def ask_open_path(parent: QWidget, title: str, file_filter: str, settings=None) 
     if settings is not None:
         settings.setValue("last_folder", str(Path(path).parent))
     return Path(path)
+
+
+def ask_folder(parent: QWidget, title: str, settings=None) -> Path | None:
+    """A folder to write several files into (the six lists), remembered like the others."""
+    folder = settings.value("last_folder", "") if settings is not None else ""
+    path = QFileDialog.getExistingDirectory(parent, title, folder or "")
+    if not path:
+        return None
+    if settings is not None:
+        settings.setValue("last_folder", path)
+    return Path(path)

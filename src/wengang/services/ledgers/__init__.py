@@ -14,10 +14,14 @@ from wengang.services.ledgers.declarations import (
     get_ledger,
     list_ledgers,
 )
-from wengang.services.ledgers.export import write_ledger
+from wengang.services.ledgers.export import (
+    ledger_file_name,
+    write_ledger,
+    write_ledgers,
+)
 from wengang.services.ledgers.query import SEQ_LABEL, LedgerQuery, ledger_query
 
 __all__ = [
     "SIX_LISTS", "Ledger", "LedgerColumn", "LedgerError", "LedgerQuery", "SEQ_LABEL", "get_ledger", "ledger_query",
-    "list_ledgers", "write_ledger",
+    "ledger_file_name", "list_ledgers", "write_ledger", "write_ledgers",
 ]

@@ -21,7 +21,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from wengang.domain.status import AsOf
-from wengang.services.ledgers.declarations import LedgerError
+from wengang.domain.text import file_name
+from wengang.services.ledgers.declarations import LedgerError, get_ledger
 from wengang.services.ledgers.query import LedgerQuery, _as_of, ledger_query
 from wengang.services.xlsx_stream import fast_sheet
 from wengang.store.areas import installation
@@ -144,3 +145,35 @@ def write_ledger(db: sqlite_utils.Database, ledger_id: str, as_of: AsOf | dt.dat
     if progress:
         progress(written, written)
     return written
+
+
+def ledger_file_name(ledger_id: str, as_of: AsOf | dt.date | str, suffix: str = "xlsx") -> str:
+    """``劳动力底数清单_2026-11-30.xlsx``: the title and date, as the window suggests them too."""
+    return file_name(f"{get_ledger(ledger_id).title}_{_as_of(as_of).date.isoformat()}") + f".{suffix}"
+
+
+def write_ledgers(db: sqlite_utils.Database, ledger_ids: list[str] | tuple[str, ...],
+                  as_of: AsOf | dt.date | str, folder: str | Path, *, suffix: str = "xlsx",
+                  mask: bool = False, area_id: int | None = None, site_id: int | None = None,
+                  progress: Callable[[int, int, str], None] | None = None) -> list[tuple[str, Path, int]]:
+    """Write several ledgers (the six lists for the monthly upload) into ``folder``, one file
+    each (:func:`ledger_file_name`); the statuses at D are derived once for all of them.
+
+    ``progress(done, total, message)`` counts persons over all the files. Returns
+    ``(ledger id, path, persons)`` per file. A cancel (the progress raising) leaves the files
+    already finished and none half-written.
+    """
+    folder = Path(folder)
+    when = _as_of(as_of)
+    totals = [ledger_query(db, i, when, area_id=area_id, site_id=site_id, mask=mask).count() for i in ledger_ids]
+    grand, before, out = sum(totals), 0, []
+    for ledger_id, total in zip(ledger_ids, totals):
+        title = get_ledger(ledger_id).title
+        step = (lambda done, _total, base=before, title=title: progress(base + done, grand, f"正在导出{title}…")) \
+            if progress else None
+        path = folder / ledger_file_name(ledger_id, when, suffix)
+        written = write_ledger(db, ledger_id, when, path, mask=mask, area_id=area_id, site_id=site_id,
+                               progress=step)
+        out.append((ledger_id, path, written))
+        before += total
+    return out
