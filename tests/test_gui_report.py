@@ -79,6 +79,26 @@ def test_export_through_the_file_dialog(qtbot, make_window, county_path, tmp_pat
         assert any(r and r[0] == "合计" for r in rows)
 
 
+def test_all_forms_go_into_one_folder(qtbot, make_window, county_path, tmp_path, monkeypatch):
+    small_county(county_path)
+    context, window = make_window(county_path)
+    tab = _ready(qtbot, context, window)
+    folder = tmp_path / "月报"
+    folder.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(folder)))
+    tab.export_all()
+    wait_idle(qtbot, context)
+    qtbot.waitUntil(lambda: getattr(tab, "last_export", None) == folder)
+    names = sorted(p.name for p in folder.iterdir())
+    assert len(names) == len(tab.forms) == 9
+    assert names[0].startswith("F1") and all(n.endswith(f"_{context.as_of}.xlsx") for n in names)
+    import openpyxl
+    f3 = openpyxl.load_workbook(folder / next(n for n in names if n.startswith("F3"))).active
+    texts = [str(c.value) for row in f3.iter_rows() for c in row if c.value is not None]
+    assert f"{context.as_of.year - 1}年12月31日" in texts  # the tab's 对比日期, as on screen
+    assert "已导出9张报表" in tab.status.text()
+
+
 def test_pdf_export(qtbot, make_window, county_path, tmp_path, monkeypatch):
     printing = pytest.importorskip("wengang.gui.printing")
     if not hasattr(printing, "write_form_pdf"):

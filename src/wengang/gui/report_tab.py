@@ -41,7 +41,7 @@ from wengang.gui.service_access import attr
 from wengang.gui.tab import Tab, not_installed
 from wengang.gui.widgets.date_edit import DateEdit
 from wengang.gui.widgets.progress import run_with_progress
-from wengang.gui.widgets.save_dialog import ask_save_path
+from wengang.gui.widgets.save_dialog import ask_folder, ask_save_path
 from wengang.services import archive
 from wengang.services.reports.model import FormResult
 from wengang.store.audit import locked_periods
@@ -120,7 +120,8 @@ class ReportTab(Tab):
 
         actions = QHBoxLayout()
         for label, slot in [("导出Excel…", lambda: self.export("xlsx")), ("导出CSV…", lambda: self.export("csv")),
-                            ("导出PDF…", lambda: self.export("pdf")), ("打印预览…", self.print_),
+                            ("导出PDF…", lambda: self.export("pdf")), ("全部报表导出…", self.export_all),
+                            ("打印预览…", self.print_),
                             ("通报草稿…", self.show_bulletin), ("报送…", self.submit),
                             ("历史报送…", self.show_history)]:
             button = QPushButton(self.tr(label))
@@ -273,6 +274,29 @@ class ReportTab(Tab):
         if path is None:
             return
         self.write_file(self.result, path, lambda: self.status.setText(f"已导出 {path}"))
+
+    def export_all(self) -> None:
+        """F1–F9 at this date, area and grouping (the dates set here for F3/F4/F9) into one
+        folder as Excel, one file each (``services.reports.write_forms``), off the GUI thread."""
+        if self.reports is None:
+            return
+        folder = ask_folder(self, self.tr("全部报表导出到文件夹"), self.context.settings)
+        if folder is None:
+            return
+        reports, as_of, area_id = self.reports, self.context.as_of, self.context.area_id
+        by = self.grouping.currentData() or "township"
+        period_from, ref_date = self.period_from.value(), self.ref_date.value()
+        form_ids = [attr(form, "id", 0) for form in self.forms]
+
+        def work(db, progress):
+            return reports.write_forms(db, form_ids, as_of, folder, by=by, period_from=period_from,
+                                       ref_date=ref_date, area_id=area_id, progress=progress.callback)
+
+        def done(files) -> None:
+            self.last_export = folder
+            self.status.setText(self.tr("已导出{n}张报表到 {folder}").format(n=len(files), folder=folder))
+
+        run_with_progress(self.context, self, self.tr("正在导出全部报表"), work, done)
 
     def write_file(self, result: FormResult, path: Path, done) -> None:
         """``result`` to ``path``; a long PDF (a form by village) is painted off the GUI thread

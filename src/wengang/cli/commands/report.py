@@ -11,7 +11,6 @@ when asked for.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 import time
@@ -23,15 +22,15 @@ from wengang.cli.common import (
     several_outputs_folder,
     split_names,
 )
-from wengang.domain.dates import DateError, parse_date
-from wengang.domain.text import file_name
 from wengang.services.reports import (
     FormError,
     cell_persons,
     compute_form,
+    default_ref_date,
     get_form,
     list_forms,
     write_form,
+    write_forms,
 )
 
 
@@ -53,18 +52,6 @@ def register(sub) -> None:
                         help="多张报表写入文件夹时的格式（默认 xlsx）")
     parser.add_argument("--cell", metavar="ROW,COLUMN", help="列出某个数字背后的人员，如 “城关镇,ly” 或 “合计,2022年就业人数”")
     parser.set_defaults(run=run)
-
-
-def default_ref_date(spec, as_of: str) -> dt.date | None:
-    """F3 compares 公益性岗位 and 帮扶车间 with the end of last year (seed 004: 与去年年底相比),
-    as the 报表 tab does; against the as-of date itself both columns would be the same."""
-    if not spec.needs_ref_date:
-        return None
-    try:
-        day = parse_date(as_of, "day")
-    except DateError:
-        return None  # compute_form reports the unreadable date
-    return dt.date(day.year - 1, 12, 31) if day else None
 
 
 def write_any(result, path: str | Path) -> None:
@@ -126,18 +113,9 @@ def forms_named(text: str) -> list:
     return [get_form(name) for name in names]
 
 
-def _params(args, spec, several: bool) -> dict:
-    by = args.by
-    if several and by not in spec.groupings:
-        by = spec.groupings[0]  # F8 lists sites only: each form in its own grouping
-    ref_date = args.ref_date or default_ref_date(spec, args.as_of)
-    return {"by": by, "period_from": args.period_from, "ref_date": ref_date}
-
-
-def _file_name(result, suffix: str) -> str:
-    """``F1示范县脱贫人口和监测对象就业统计表_2026-11-30.xlsx``: number, title and date (the
-    window suggests title and date too; the number keeps a folder in form order)."""
-    return file_name(f"{result.params.get('number', '')}{result.title}_{result.as_of.isoformat()}") + f".{suffix}"
+def _written(result, path, started: float) -> None:
+    print(f"已生成{result.params.get('number', '')}《{result.title}》：{len(result.rows) - 1}行 → "
+          f"{path}（{time.perf_counter() - started:.2f}秒）")
 
 
 def run(args) -> int:
@@ -149,19 +127,24 @@ def run(args) -> int:
         several = len(specs) > 1 or args.form.strip().lower() in ALL_FORMS
         if several and args.cell:
             raise FormError("--cell 只能用于一张报表")
-        folder = several_outputs_folder(args.out, "报表") if several and args.out else None
+        folder = several_outputs_folder(args.out, "报表") if several else None
         db = open_db(args)
         started = time.perf_counter()
-        for spec in specs:
-            params = _params(args, spec, several)
-            result = compute_form(db, spec.id, args.as_of, **params)
-            if args.cell:
-                _print_cell(db, args, result, params)
-            if args.out:
-                path = folder / _file_name(result, args.format) if folder else Path(args.out)
-                write_any(result, path)
-                print(f"已生成{result.params.get('number', '')}《{result.title}》：{len(result.rows) - 1}行 → "
-                      f"{path}（{time.perf_counter() - started:.2f}秒）")
+        if folder is not None:
+            for result, path in write_forms(db, [s.id for s in specs], args.as_of, folder, suffix=args.format,
+                                            by=args.by, period_from=args.period_from, ref_date=args.ref_date,
+                                            write=write_any):
+                _written(result, path, started)
+            return 0
+        spec = specs[0]
+        params = {"by": args.by, "period_from": args.period_from,
+                  "ref_date": args.ref_date or default_ref_date(spec, args.as_of)}
+        result = compute_form(db, spec.id, args.as_of, **params)
+        if args.cell:
+            _print_cell(db, args, result, params)
+        if args.out:
+            write_any(result, args.out)
+            _written(result, args.out, started)
     except (FormError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
