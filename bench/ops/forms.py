@@ -75,6 +75,16 @@ def _forms_and_lists(ctx) -> str:
     return f"9 张表 + 六张清单 {'/'.join(map(str, counts))} 人"
 
 
+def _all_forms_folder(ctx) -> str:
+    """全部报表导出 from cold: F1–F9 computed and written into one folder."""
+    from wengang.services.reports import write_forms  # noqa: PLC0415
+
+    forget(ctx.db)
+    files = write_forms(ctx.db, [f.id for f in list_forms()], _as_of(ctx), ctx.tmpdir / "全部报表",
+                        period_from=_as_of(ctx).replace(month=1, day=1))
+    return f"{len(files)} 个文件"
+
+
 OPERATIONS = (
     [("报表 人员状态表（冷启动）", None, _prepare)]
     + [(f"报表 {f.number} {f.id}", None, _form(f.id)) for f in list_forms()]
@@ -82,5 +92,6 @@ OPERATIONS = (
        ("报表 F6 按安置点", None, _form("relocation", "site"))]
     + [(f"报表 {f.number} → xlsx", None, _form_xlsx(f.id)) for f in list_forms()]
     + [("报表 F1–F9 全部（冷启动）", None, _all_forms),
-       ("报表 F1–F9 + 六张清单（冷启动）", None, _forms_and_lists)]
+       ("报表 F1–F9 + 六张清单（冷启动）", None, _forms_and_lists),
+       ("报表 F1–F9 → 文件夹（冷启动）", None, _all_forms_folder)]
 )

@@ -7,8 +7,14 @@ On an existing county: ``python bench/run.py --db PATH --only NAME``.
 
 from __future__ import annotations
 
-
-from wengang.services.ledgers import ledger_query, list_ledgers, write_ledger
+from wengang.services.ledgers import (
+    SIX_LISTS,
+    ledger_query,
+    list_ledgers,
+    write_ledger,
+    write_ledgers,
+)
+from wengang.store.derived import forget
 
 
 def _export(ledger_id: str, suffix: str = "xlsx"):
@@ -16,6 +22,13 @@ def _export(ledger_id: str, suffix: str = "xlsx"):
         rows = write_ledger(ctx.db, ledger_id, ctx.as_of, ctx.tmpdir / f"ledger-{ledger_id}.{suffix}")
         return f"{rows} 行"
     return run
+
+
+def _six_lists_folder(ctx) -> str:
+    """The monthly upload (六张清单全部导出), from cold: statuses derived once for all six."""
+    forget(ctx.db)
+    files = write_ledgers(ctx.db, SIX_LISTS, ctx.as_of, ctx.tmpdir / "六张清单")
+    return f"{len(files)} 个文件 {sum(n for _, _, n in files)} 行"
 
 
 def _page_deep(ctx) -> str:
@@ -66,6 +79,7 @@ def _setup_form_pdf(ctx) -> None:
 
 
 OPERATIONS = [(f"台账 {ledger.id} → xlsx", None, _export(ledger.id)) for ledger in list_ledgers()] + [
+    ("台账 六张清单 → 文件夹（冷启动）", None, _six_lists_folder),
     ("台账 labour → csv（脱敏）", None, _masked_csv),
     ("台账 labour 翻到最后一页", None, _page_deep),
     ("台账 labour 前150人 → PDF", lambda ctx: _qt(), _ledger_pdf),
