@@ -175,6 +175,31 @@ def test_cli_several_forms_need_a_folder_and_no_cell(db_file, tmp_path, capsys):
     assert "没有报表“F42”" in capsys.readouterr().err and not (tmp_path / "x").exists()
 
 
+def test_cli_report_for_one_township_by_village(db_file, tmp_path, capsys):
+    """A township cadre reports their own township: --area limits every number to it."""
+    from conftest import Factory
+
+    from wengang.store.db import open_database
+
+    database = open_database(db_file)
+    factory = Factory(database)
+    other = factory.person(factory.household("乙镇", "二村", hh_no="62070200009999"), birth=_birth(),
+                           id_number="620702199001011234")
+    factory.spell(other, "2022-05-01", None)
+    database.close()
+    out = tmp_path / "甲镇.csv"
+    assert main(["--db", str(db_file), "report", "F1", "--as-of", AS_OF, "--area", "甲镇", "--by", "village",
+                 "--out", str(out)]) == 0
+    rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert [r[0] for r in rows[1:]] == ["合计", "一村"] and rows[1][1] == "3"  # 乙镇's worker left out
+    assert main(["--db", str(db_file), "report", "F1", "--as-of", AS_OF, "--out", str(out)]) == 0
+    assert list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))[1][1] == "4"
+    assert main(["--db", str(db_file), "report", "F1", "--as-of", AS_OF, "--area", "甲镇", "--cell", "合计,ly"]) == 0
+    assert "（3人）" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["--db", str(db_file), "report", "F1", "--as-of", AS_OF, "--area", "火星镇", "--out", str(out)])
+
+
 def test_cli_cell_lists_the_persons_behind_a_number(db_file, capsys):
     assert main(["--db", str(db_file), "report", "F1", "--as-of", AS_OF, "--cell", "甲镇,2023年目前就业人数"]) == 0
     out = capsys.readouterr().out

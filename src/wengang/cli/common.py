@@ -42,6 +42,16 @@ def several_outputs_folder(out: str | None, what: str) -> Path:
     return folder
 
 
+def find_area(db, name: str) -> int:
+    """The id of the area called ``name``; exit 2 when there is none or several."""
+    rows = db.execute("SELECT id FROM areas WHERE name = ?", [name]).fetchall()
+    if len(rows) != 1:
+        problem = "找不到" if not rows else f"有{len(rows)}个同名的"
+        print(f"错误：{problem}地区“{name}”", file=sys.stderr)
+        raise SystemExit(2)
+    return rows[0][0]
+
+
 def db_path(args) -> Path:
     return Path(args.db) if getattr(args, "db", None) else default_db_path()
 

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from wengang.cli.common import open_db, several_outputs_folder, split_names
+from wengang.cli.common import find_area, open_db, several_outputs_folder, split_names
 from wengang.services.ledgers import (
     SIX_LISTS,
     LedgerError,
@@ -44,16 +44,6 @@ def register(sub) -> None:
     parser.add_argument("--mask", action="store_true", help="证件号码、联系电话脱敏（保留前6后4位、手机号中间隐藏）")
     parser.add_argument("--area", metavar="NAME", help="只导出某个乡镇或村（名称）")
     parser.set_defaults(run=run)
-
-
-def find_area(db, name: str) -> int:
-    """The id of the area called ``name``; exit 2 when there is none or several."""
-    rows = db.execute("SELECT id FROM areas WHERE name = ?", [name]).fetchall()
-    if len(rows) != 1:
-        problem = "找不到" if not rows else f"有{len(rows)}个同名的"
-        print(f"错误：{problem}地区“{name}”", file=sys.stderr)
-        raise SystemExit(2)
-    return rows[0][0]
 
 
 def _write_pdf(db, ledger_id: str, args, area_id: int | None, path: Path) -> int:

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from wengang.cli.common import (
+    find_area,
     open_db,
     print_table,
     several_outputs_folder,
@@ -50,6 +51,7 @@ def register(sub) -> None:
     parser.add_argument("--out", metavar="FILE", help="输出文件 .xlsx、.csv 或 .pdf；多张报表时为文件夹")
     parser.add_argument("--format", choices=["xlsx", "csv", "pdf"], default="xlsx",
                         help="多张报表写入文件夹时的格式（默认 xlsx）")
+    parser.add_argument("--area", metavar="NAME", help="只统计某个乡镇或村（名称），如乡镇干部报本乡镇：--area 城关镇 --by village")
     parser.add_argument("--cell", metavar="ROW,COLUMN", help="列出某个数字背后的人员，如 “城关镇,ly” 或 “合计,2022年就业人数”")
     parser.set_defaults(run=run)
 
@@ -129,16 +131,17 @@ def run(args) -> int:
             raise FormError("--cell 只能用于一张报表")
         folder = several_outputs_folder(args.out, "报表") if several else None
         db = open_db(args)
+        area_id = find_area(db, args.area) if args.area else None
         started = time.perf_counter()
         if folder is not None:
             for result, path in write_forms(db, [s.id for s in specs], args.as_of, folder, suffix=args.format,
                                             by=args.by, period_from=args.period_from, ref_date=args.ref_date,
-                                            write=write_any):
+                                            area_id=area_id, write=write_any):
                 _written(result, path, started)
             return 0
         spec = specs[0]
         params = {"by": args.by, "period_from": args.period_from,
-                  "ref_date": args.ref_date or default_ref_date(spec, args.as_of)}
+                  "ref_date": args.ref_date or default_ref_date(spec, args.as_of), "area_id": area_id}
         result = compute_form(db, spec.id, args.as_of, **params)
         if args.cell:
             _print_cell(db, args, result, params)
