@@ -35,7 +35,7 @@ from openpyxl.xml.functions import xmlfile
 MAX_TEXT = 32767  # Excel's limit for one cell; openpyxl truncates the same way
 # XML 1.0 forbids these control characters; openpyxl refuses them, a ledger drops them.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_NEEDS_CARE = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]|^\s|\s$")
+_NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")  # a character class: a fast search
 _LETTERS: list[str] = []
 
 
@@ -48,7 +48,7 @@ def _letters(n: int) -> list[str]:
 def _text_cell(ref: str, text: str, style: str = "") -> str:
     if len(text) > MAX_TEXT:
         text = text[:MAX_TEXT]
-    if _NEEDS_CARE.search(text):
+    if _NEEDS_ESCAPE.search(text) or (text and (text[0].isspace() or text[-1].isspace())):
         text = _ILLEGAL.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         if text != text.strip():
             return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'

@@ -241,8 +241,9 @@ class LedgerQuery:
     def iter_rows(self) -> Iterator[tuple]:
         """Every row, streamed from one cursor (序号 counted as rows come out)."""
         sql = self._sql(self._select) + f"\n{self._order}"
-        for n, row in enumerate(self.db.query(sql, self._params), start=1):
-            yield (n, *row.values())
+        # A plain cursor: ``db.query`` builds a dict per row (1 s of a 74,000-row export).
+        for n, row in enumerate(self.db.execute(sql, self._params), start=1):
+            yield (n, *row)
 
 
 def ledger_query(db: sqlite_utils.Database, ledger_id: str, as_of: AsOf | dt.date | str, *,
