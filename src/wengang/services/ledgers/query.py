@@ -151,7 +151,12 @@ class LedgerQuery:
         self._positions: str | None = None
         selects = [f"{self._field_sql(c.field)} AS c{i}" for i, c in enumerate(ledger.columns)]
         self._select = "SELECT " + ", ".join(selects)
-        self._order = f"ORDER BY {order_sql}"
+        # Two spellings of one order. The first page walks the rank index and stops after its
+        # rows (LIMIT); a whole pass (an export, the numbered positions) reads every member,
+        # where scanning the statuses and sorting is 1.5–2.5× faster than looking each one up
+        # in rank order: "+lo.rank" keeps SQLite off the index there.
+        self._top_order = f"ORDER BY {order_sql}"
+        self._order = f"ORDER BY {order_sql.replace('lo.rank', '+lo.rank')}"
 
     def _field_sql(self, field: str) -> str:
         spec = FIELDS[field]
@@ -206,7 +211,7 @@ class LedgerQuery:
         positions (a top-N sort instead of numbering everyone); None once they exist."""
         if self._positions is not None or limit > _FIRST_PAGE_MAX:
             return None
-        sql = self._sql("SELECT ps.person_id", joins=self._position_joins) + f"\n{self._order}\nLIMIT {int(limit)}"
+        sql = self._sql("SELECT ps.person_id", joins=self._position_joins) + f"\n{self._top_order}\nLIMIT {int(limit)}"
         return [row[0] for row in self.db.execute(sql, self._params).fetchall()]
 
     def rows(self, offset: int = 0, limit: int | None = 200) -> list[tuple]:
