@@ -173,6 +173,9 @@ def test_cli_several_forms_need_a_folder_and_no_cell(db_file, tmp_path, capsys):
     assert "一张报表" in capsys.readouterr().err
     assert main(["--db", str(db_file), "report", "F1,F42", "--as-of", AS_OF, "--out", str(tmp_path / "x")]) == 2
     assert "没有报表“F42”" in capsys.readouterr().err and not (tmp_path / "x").exists()
+    (tmp_path / "a-file").write_text("not a folder")
+    assert main(["--db", str(db_file), "report", "all", "--as-of", AS_OF, "--out", str(tmp_path / "a-file")]) == 2
+    assert "无法写入" in capsys.readouterr().err  # said plainly, no traceback
 
 
 def test_cli_report_for_one_township_by_village(db_file, tmp_path, capsys):

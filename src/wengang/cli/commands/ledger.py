@@ -77,6 +77,10 @@ def run(args) -> int:
     except (LedgerError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a file open in Excel/WPS, a full or read-only drive
+        print(f"错误：无法写入 {exc.filename or args.out}：{exc.strerror or exc}（文件是否正在 Excel/WPS 中打开？）",
+              file=sys.stderr)
+        return 2
     db = open_db(args)
     area_id = find_area(db, args.area) if args.area else None
     started = time.perf_counter()
@@ -93,6 +97,10 @@ def run(args) -> int:
                 done.append((ledger.id, path, written))
     except (LedgerError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file open in Excel/WPS, a full or read-only drive
+        print(f"错误：无法写入 {exc.filename or args.out}：{exc.strerror or exc}（文件是否正在 Excel/WPS 中打开？）",
+              file=sys.stderr)
         return 2
     for ledger_id, path, written in done:
         print(f"已导出{get_ledger(ledger_id).title}：{written}人 → {path}")

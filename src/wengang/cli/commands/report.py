@@ -151,4 +151,8 @@ def run(args) -> int:
     except (FormError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a file open in Excel/WPS, a full or read-only drive
+        print(f"错误：无法写入 {exc.filename or args.out}：{exc.strerror or exc}（文件是否正在 Excel/WPS 中打开？）",
+              file=sys.stderr)
+        return 2
     return 0
