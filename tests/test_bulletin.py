@@ -188,6 +188,11 @@ def test_seed_004_targets():
     assert "阳新县1150人，与2022年10月份2921人相比还差1771人" in text
     assert "新港园区181人，与2022年10月份315人相比还差134人" in text
     assert "全市帮扶车间26个，带动脱贫人口就业209人。" in text
+    # Three or more short: 顿号 between the names, 和 before the last (not 阳新县和大冶市和…).
+    for row in f3.rows[1:3]:
+        row.values.update(actual=row.values["target"] - 1, shortfall=1)
+    text = draft_bulletin(f1, f3, scope="全市")
+    assert "阳新县、大冶市和新港园区未完成年度目标" in text
     # Without targets (F3 computed anyway) the draft says nothing about completion.
     for row in f3.rows:
         row.values.update(target=0, ratio=None, shortfall=0)

@@ -122,6 +122,11 @@ def _employment_paragraphs(f1: FormResult, text: _Text) -> list[str]:
     return paragraphs
 
 
+def _and(names: list[str]) -> str:
+    """阳新县和新港园区; 城关镇、沙河镇和新天镇 (顿号 between, 和 before the last)."""
+    return names[0] if len(names) == 1 else "、".join(names[:-1]) + "和" + names[-1]
+
+
 def _ref_date(f3: FormResult) -> dt.date | None:
     """F3's comparison date (ISO or 2022年10月31日); None when absent or the as-of date itself."""
     match = re.match(r"(\d{4})[-年](\d{1,2})[-月](\d{1,2})", str(f3.params.get("ref_date") or ""))
@@ -165,7 +170,7 @@ def _targets_paragraphs(f3: FormResult, text: _Text) -> list[str]:
                                   shortfall=_fmt(value(r, "shortfall", (value(r, "target") or 0)
                                                        - (value(r, "actual") or 0))))
                              for r in short)
-            paragraphs.append(text("f3_unfinished", names="和".join(r.label for r in short), parts=parts))
+            paragraphs.append(text("f3_unfinished", names=_and([r.label for r in short]), parts=parts))
     if keys["posts_now"] in available and (ref_day is None or keys["posts_ref"] not in available):
         parts = "、".join(text("f3_posts_noref_part", area=r.label, now=fmt(r, "posts_now")) for r in rows)
         paragraphs.append(text("f3_posts_noref", now=fmt(total, "posts_now"), parts=parts))
