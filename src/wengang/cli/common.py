@@ -42,6 +42,14 @@ def several_outputs_folder(out: str | None, what: str) -> Path:
     return folder
 
 
+def cannot_write(exc: OSError, target) -> int:
+    """Say plainly that a file could not be written (open in Excel/WPS, a full or read-only
+    drive, a file where a folder should be); the command's exit code 2."""
+    print(f"错误：无法写入 {exc.filename or target}：{exc.strerror or exc}（文件是否正在 Excel/WPS 中打开？）",
+          file=sys.stderr)
+    return 2
+
+
 def find_area(db, name: str) -> int:
     """The id of the area called ``name``; exit 2 when there is none or several."""
     rows = db.execute("SELECT id FROM areas WHERE name = ?", [name]).fetchall()

@@ -12,7 +12,13 @@ import sys
 import time
 from pathlib import Path
 
-from wengang.cli.common import find_area, open_db, several_outputs_folder, split_names
+from wengang.cli.common import (
+    cannot_write,
+    find_area,
+    open_db,
+    several_outputs_folder,
+    split_names,
+)
 from wengang.services.ledgers import (
     SIX_LISTS,
     LedgerError,
@@ -77,10 +83,8 @@ def run(args) -> int:
     except (LedgerError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
-    except OSError as exc:  # a file open in Excel/WPS, a full or read-only drive
-        print(f"错误：无法写入 {exc.filename or args.out}：{exc.strerror or exc}（文件是否正在 Excel/WPS 中打开？）",
-              file=sys.stderr)
-        return 2
+    except OSError as exc:
+        return cannot_write(exc, args.out)
     db = open_db(args)
     area_id = find_area(db, args.area) if args.area else None
     started = time.perf_counter()
@@ -98,12 +102,11 @@ def run(args) -> int:
     except (LedgerError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
-    except OSError as exc:  # a file open in Excel/WPS, a full or read-only drive
-        print(f"错误：无法写入 {exc.filename or args.out}：{exc.strerror or exc}（文件是否正在 Excel/WPS 中打开？）",
-              file=sys.stderr)
-        return 2
+    except OSError as exc:
+        return cannot_write(exc, args.out)
+    took = f"{time.perf_counter() - started:.1f}秒"
     for ledger_id, path, written in done:
-        print(f"已导出{get_ledger(ledger_id).title}：{written}人 → {path}")
-    print(f"共{len(done)}个文件（{time.perf_counter() - started:.1f}秒）" if several
-          else f"用时{time.perf_counter() - started:.1f}秒")
+        print(f"已导出{get_ledger(ledger_id).title}：{written}人 → {path}" + ("" if several else f"（{took}）"))
+    if several:
+        print(f"共{len(done)}个文件（{took}）")
     return 0

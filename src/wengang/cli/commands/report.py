@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from wengang.cli.common import (
+    cannot_write,
     find_area,
     open_db,
     print_table,
@@ -151,8 +152,6 @@ def run(args) -> int:
     except (FormError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
-    except OSError as exc:  # a file open in Excel/WPS, a full or read-only drive
-        print(f"错误：无法写入 {exc.filename or args.out}：{exc.strerror or exc}（文件是否正在 Excel/WPS 中打开？）",
-              file=sys.stderr)
-        return 2
+    except OSError as exc:
+        return cannot_write(exc, args.out)
     return 0
