@@ -3,7 +3,8 @@ relocation ledgers, declared in ``resources/ledgers/*.json`` and read with one S
 
 - :func:`list_ledgers` — what can be exported;
 - :func:`ledger_query` — count, page or stream a ledger at a date (GUI tables, writers);
-- :func:`write_ledger` — .xlsx (write-only, streamed) or .csv.
+- :func:`write_ledger` — .xlsx (write-only, streamed) or .csv;
+- :func:`write_ledgers` — several (the six lists, :data:`SIX_LISTS`) into a folder, statuses once.
 """
 
 from wengang.services.ledgers.declarations import (
