@@ -28,6 +28,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))  # run from a checkout without installing
@@ -65,7 +66,7 @@ class PeakMemory:
         while not self._stop.wait(0.01):
             self.peak = max(self.peak, self._rss())
 
-    def __enter__(self) -> "PeakMemory":
+    def __enter__(self) -> Self:
         self.peak = self._rss()
         self._thread = threading.Thread(target=self._watch, daemon=True)
         self._thread.start()

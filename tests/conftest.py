@@ -10,9 +10,13 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from wengang.domain.ids import make_id  # noqa: E402
-from wengang.store.areas import AreaCache, set_installation  # noqa: E402
-from wengang.store.db import open_database  # noqa: E402
+from wengang.domain.ids import make_id
+from wengang.store.areas import AreaCache, set_installation
+from wengang.store.db import open_database
+
+# The GUI tests' fixtures (county_path, make_window) for every test module, instead of each
+# importing them by name (which linters read as unused imports shadowed by arguments).
+pytest_plugins = ["gui_support"]
 
 
 @pytest.fixture
@@ -70,6 +74,6 @@ def factory(db):
 # PySide6 6.12 on Python 3.11 drops a reference to None on every void Qt call (measured:
 # 1,000 drawRect calls, 999 references); a long test session would abort with
 # "none_dealloc". See wengang/gui/printing/refcount.py; the application start needs it too.
-from wengang.gui.printing.refcount import immortalise_none  # noqa: E402
+from wengang.gui.printing.refcount import immortalise_none
 
 immortalise_none()

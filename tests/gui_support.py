@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from conftest import Factory
+
 from wengang.store.areas import set_installation
 from wengang.store.db import open_database
 

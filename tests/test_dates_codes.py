@@ -74,5 +74,5 @@ def test_percent_rounds_half_up_exactly():
     assert percent(51, 68, 1) == Decimal("75.0")
     assert percent(1, 8, 2) == Decimal("12.50")
     assert percent(74245, 100000 * 100, 4) == Decimal("0.7425")
-    assert percent(2.5, 100, 0) == Decimal("3")  # banker's rounding would give 2
+    assert percent(2.5, 100, 0) == Decimal(3)  # banker's rounding would give 2
     assert percent(5, 0) is None

@@ -29,7 +29,7 @@ def test_every_declared_form_is_listed_with_its_parameters():
 def test_every_form_computes_on_an_empty_county_with_total_first(db, form):
     result = compute_form(db, form, AS_OF)
     assert result.rows[0].kind == "total" and result.rows[0].label == "合计"
-    depth, cells = header_grid(result.header)
+    depth, _cells = header_grid(result.header)
     assert depth >= 1 and len(result.columns) == len({c.key for c in result.columns})
 
 

@@ -101,10 +101,10 @@ def test_write_form_dispatches_on_suffix(county, tmp_path):
 
 @pytest.fixture
 def db_file(tmp_path):
+    from conftest import Factory
+
     from wengang.store.areas import set_installation
     from wengang.store.db import open_database
-
-    from conftest import Factory
 
     path = tmp_path / "county.db"
     database = open_database(path)

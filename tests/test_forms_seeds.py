@@ -10,8 +10,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-
 from seeds import seed000, seed002, seed004
+
 from wengang.services.reports import cell_persons, compute_form
 from wengang.store.areas import set_installation
 from wengang.store.db import open_database

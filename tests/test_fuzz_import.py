@@ -16,9 +16,9 @@ from openpyxl import Workbook
 
 importing = pytest.importorskip("wengang.services.importing", reason="importer (helper B) not available yet")
 
-from wengang.domain.ids import check_id, make_id  # noqa: E402
-from wengang.store.areas import set_installation  # noqa: E402
-from wengang.store.db import open_database  # noqa: E402
+from wengang.domain.ids import check_id, make_id
+from wengang.store.areas import set_installation
+from wengang.store.db import open_database
 
 HEADERS = ["乡镇（街道）", "行政村（社区）", "户编号", "户类型", "姓名", "证件号码", "与户主关系",
            "劳动技能", "在校生状况", "联系电话"]
@@ -134,9 +134,7 @@ def test_gbk_csv_imports_cleanly(tmp_path):
     db = open_database(":memory:")
     set_installation(db, "甘肃省", "张掖市", "测试县")
     number = make_id("620702", dt.date(1985, 5, 1), 3, True)
-    text = ",".join(HEADERS) + "\n" + ",".join(
-        ["城关镇", "城关村", "620702000001", "脱贫户", "张三", number, "户主", "普通劳动力", "非在校生",
-         "13600000000"]) + "\n"
+    text = ",".join(HEADERS) + "\n" + f"城关镇,城关村,620702000001,脱贫户,张三,{number},户主,普通劳动力,非在校生,13600000000" + "\n"
     path = tmp_path / "国家系统导出.csv"
     path.write_bytes(text.encode("gbk"))
     _check(db, path)

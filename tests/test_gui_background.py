@@ -5,8 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-
-from gui_support import county_path, make_window, small_county, wait_idle  # noqa: F401
+from gui_support import small_county, wait_idle
 
 pytestmark = pytest.mark.gui
 
@@ -45,7 +44,7 @@ def test_report_print_paints_pages(qtbot, make_window, county_path, tmp_path, mo
     qtbot.waitUntil(lambda: tab.result is not None)
     from PySide6.QtPrintSupport import QPrinter
 
-    import wengang.gui.print_preview as print_preview
+    from wengang.gui import print_preview
     target = tmp_path / "preview.pdf"
 
     def fake_preview(_parent, paint, landscape=True):  # what the preview dialog would do

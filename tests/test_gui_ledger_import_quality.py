@@ -6,10 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from gui_support import small_county, wait_idle
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
-
-from gui_support import county_path, make_window, small_county, wait_idle  # noqa: F401
 
 pytestmark = pytest.mark.gui
 SAMPLES = Path("/work/shared/samples")

@@ -49,8 +49,8 @@ def test_overview_follows_the_area(db, county):
 
 
 def test_charts_draw(qtbot):
-    from wengang.gui.charts import BarChart, LineChart, MixChart
     from wengang.gui.app import make_application
+    from wengang.gui.charts import BarChart, LineChart, MixChart
     make_application()
     for chart, data in [(BarChart("完成率"), [("城关镇", 104.0, "104/100"), ("甘浚镇", None, "未设目标")]),
                         (LineChart("逐月"), {"2024年": [1, 2, 3], "2023年": [3] * 12}),

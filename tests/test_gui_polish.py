@@ -10,11 +10,11 @@ import subprocess
 import threading
 
 import pytest
+from conftest import Factory
+from gui_support import AS_OF, small_county, wait_idle
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
-from conftest import Factory
-from gui_support import AS_OF, county_path, make_window, small_county, wait_idle  # noqa: F401
 from wengang.store.db import open_database
 
 pytestmark = pytest.mark.gui
@@ -47,15 +47,15 @@ def _ledger_tab(qtbot, window, ledger_id="labour"):
 
 def _fake_preview(monkeypatch, target):
     """What the preview dialog does with its paint callback, into a PDF file."""
-    import wengang.gui.print_preview as print_preview
     from PySide6.QtPrintSupport import QPrinter
+
+    from wengang.gui import print_preview
 
     def fake(_parent, paint, landscape=True):
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
         printer.setOutputFileName(str(target))
         paint(printer)
-        return None
 
     monkeypatch.setattr(print_preview, "preview", fake)
 
@@ -63,7 +63,7 @@ def _fake_preview(monkeypatch, target):
 # --- 1. printing through the shared painter ------------------------------------------------------
 def test_ledger_print_goes_through_the_shared_painter(qtbot, make_window, county_path, tmp_path, monkeypatch):
     _bigger_county(county_path)
-    context, window = make_window(county_path)
+    _context, window = make_window(county_path)
     tab = _ledger_tab(qtbot, window)
     assert not hasattr(tab, "ledger_html")  # the home-made HTML table is gone
     target = tmp_path / "preview.pdf"
@@ -99,8 +99,9 @@ def test_long_ledger_preview_shows_first_rows_and_direct_print_paints_off_the_gu
     text = "".join(_pdf_pages(target))
     assert "只列出前10人" in text.replace(" ", "")
     # "直接打印…": the print dialog accepted, the pages are painted on the worker thread
-    import wengang.gui.printing as printing
     from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+    from wengang.gui import printing
     painted = []
 
     def accept(dialog):
@@ -123,7 +124,7 @@ def test_ledger_pdf_export_is_painted_off_the_gui_thread(qtbot, make_window, cou
     _bigger_county(county_path)
     context, window = make_window(county_path)
     tab = _ledger_tab(qtbot, window)
-    import wengang.gui.printing as printing
+    from wengang.gui import printing
     threads = []
     real = printing.write_ledger_pdf
     monkeypatch.setattr(printing, "write_ledger_pdf", lambda *a, **k: (
@@ -143,9 +144,9 @@ def test_report_pdf_of_a_long_form_is_written_in_the_background(qtbot, make_wind
     small_county(county_path)
     context, window = make_window(county_path)
     tab = _report(qtbot, context, window)
-    import wengang.gui.report_tab as report_tab
+    from wengang.gui import report_tab
     monkeypatch.setattr(report_tab, "BACKGROUND_PDF_ROWS", 0)
-    import wengang.gui.printing as printing
+    from wengang.gui import printing
     threads = []
     real = printing.write_form_pdf
     monkeypatch.setattr(printing, "write_form_pdf", lambda *a, **k: (
@@ -177,7 +178,7 @@ def test_mask_choice_is_remembered_per_ledger_in_the_database(qtbot, make_window
 @pytest.mark.parametrize("answer", [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes])
 def test_unmasked_export_to_a_usb_stick_asks_first(qtbot, make_window, county_path, tmp_path, monkeypatch,
                                                    answer):
-    import wengang.services.privacy as privacy
+    from wengang.services import privacy
     small_county(county_path)
     context, window = make_window(county_path)
     tab = _ledger_tab(qtbot, window)
@@ -227,7 +228,7 @@ def test_notes_say_zhu_once(qtbot, make_window, county_path):
 
 
 def test_bulletin_gets_f3_only_when_targets_exist_for_the_year(qtbot, make_window, county_path, monkeypatch):
-    import wengang.services.bulletin as bulletin
+    from wengang.services import bulletin
     ids = small_county(county_path)
     context, window = make_window(county_path)
     tab = _report(qtbot, context, window)
@@ -332,7 +333,7 @@ def test_history_reprints_exports_and_compares_the_submitted_numbers(qtbot, make
 
 # --- 5. search: ≤ 50 ms a keystroke, and the count stays the count -----------------------------
 def _search_model(context, monkeypatch, first_ids=5):
-    import wengang.gui.registry.models as models
+    from wengang.gui.registry import models
     monkeypatch.setattr(models, "FIRST_IDS", first_ids)
     model = models.PersonTableModel(context.db)
     model.filter.as_of = AS_OF
@@ -352,7 +353,7 @@ def _statements(context, action):
 def test_broad_search_before_the_table_was_listed_fetches_the_first_ids_then_the_rest(
         qtbot, make_window, county_path, monkeypatch, qtmodeltester):
     _bigger_county(county_path, persons=30)
-    context, window = make_window(county_path)
+    context, _window = make_window(county_path)
     model = _search_model(context, monkeypatch)
     seen = _statements(context, lambda: model.set_filter(search="人"))  # the 30 factory persons
     assert any("LIMIT 6" in s for s in seen)  # the database sorted out only the first ones
@@ -369,7 +370,7 @@ def test_broad_search_before_the_table_was_listed_fetches_the_first_ids_then_the
 def test_search_after_the_full_list_keeps_its_order_without_sorting_again(qtbot, make_window, county_path,
                                                                          monkeypatch):
     _bigger_county(county_path, persons=30)
-    context, window = make_window(county_path)
+    context, _window = make_window(county_path)
     model = _search_model(context, monkeypatch)
     model.reload()  # the registry shows everyone first
     everyone = model.ids()
@@ -386,7 +387,7 @@ def test_search_after_the_full_list_keeps_its_order_without_sorting_again(qtbot,
 
 def test_search_everyone_matches_is_the_unsearched_list(qtbot, make_window, county_path, monkeypatch):
     _bigger_county(county_path, persons=30)
-    context, window = make_window(county_path)
+    context, _window = make_window(county_path)
     model = _search_model(context, monkeypatch)
     seen = _statements(context, lambda: model.set_filter(search="62"))  # part of every 证件号码
     assert model.rowCount() == 33 and model.is_complete()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from gui_support import AS_OF, small_county
 from PySide6.QtCore import Qt
 
-from gui_support import AS_OF, county_path, make_window, small_county  # noqa: F401
 from wengang.domain.status import AsOf
 from wengang.gui.registry import dialogs
 from wengang.store.status import person_statuses
@@ -116,7 +116,7 @@ def test_delete_asks_first(qtbot, make_window, county_path):
 
 def test_person_page_shows_history_and_members(qtbot, make_window, county_path):
     ids = small_county(county_path)
-    context, window = make_window(county_path)
+    _context, window = make_window(county_path)
     page = window.tab("登记").open_person(ids["李四"])
     qtbot.addWidget(page)
     assert page.members.rowCount() == 2
@@ -128,7 +128,7 @@ def test_person_page_shows_history_and_members(qtbot, make_window, county_path):
 
 def test_filter_bar_filters_in_sql(qtbot, make_window, county_path):
     small_county(county_path)
-    context, window = make_window(county_path)
+    _context, window = make_window(county_path)
     tab = window.show_tab("登记")
     tab.employed.setCurrentIndex(tab.employed.findText("目前务工"))
     assert _names(tab.persons) == ["张三"]  # 李四 came back on 06-10, 王五 never went

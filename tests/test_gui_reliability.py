@@ -11,10 +11,10 @@ import socket
 from pathlib import Path
 
 import pytest
+from gui_support import small_county, wait_idle
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
-from gui_support import county_path, make_window, small_county, wait_idle  # noqa: F401
 from wengang.gui.registry import dialogs
 from wengang.store.backup import backup, verify_file
 from wengang.store.integrity import looks_like_sqlite
@@ -331,7 +331,7 @@ def test_welcome_page_offers_a_password(qtbot, make_window, county_path, monkeyp
     from wengang.store import crypto
     from wengang.store.db import open_database
     open_database(county_path).close()
-    context, window = make_window(county_path)
+    _context, window = make_window(county_path)
     assert window.stack.currentWidget() is window.welcome
     assert window.welcome.protect.isVisible() == crypto.available()
     assert window.welcome.password_button.text() == "设置密码保护…"
@@ -446,7 +446,7 @@ def test_a_failed_password_change_reopens_the_database_as_it_was(qtbot, make_win
     if not crypto.available():
         pytest.skip("sqlcipher3 not installed")
     small_county(county_path)
-    context, window = make_window(county_path)
+    _context, window = make_window(county_path)
 
     def disk_full(_path, _password):
         raise StoreError("磁盘已满")

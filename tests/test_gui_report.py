@@ -6,9 +6,8 @@ from __future__ import annotations
 import csv
 
 import pytest
+from gui_support import small_county, wait_idle
 from PySide6.QtWidgets import QApplication, QFileDialog
-
-from gui_support import county_path, make_window, small_county, wait_idle  # noqa: F401
 
 pytestmark = pytest.mark.gui
 reports = pytest.importorskip("wengang.services.reports.engine")

@@ -6,18 +6,18 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from gui_support import small_county, wait_idle
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QLabel, QMenu
 
-from gui_support import county_path, make_window, small_county, wait_idle  # noqa: F401
 from wengang.store.db import get_setting
 
 pytestmark = pytest.mark.gui
 
 
 def test_empty_database_shows_the_welcome_page(make_window, county_path):
-    context, window = make_window(county_path)
+    _context, window = make_window(county_path)
     assert window.stack.currentWidget() is window.welcome
     assert str(county_path) in window.windowTitle()
     assert window.welcome.import_button.text() == "导入国家系统导出文件"
@@ -42,7 +42,7 @@ def test_populated_database_opens_every_tab(qtbot, make_window, county_path):
 
 def test_search_zs_finds_zhang_san(qtbot, make_window, county_path):
     small_county(county_path)
-    context, window = make_window(county_path)
+    _context, window = make_window(county_path)
     window.search.setText("zs")
     window.search.fire_now()
     registry = window.tab("登记")
@@ -113,7 +113,7 @@ def test_settings_go_to_the_database(qtbot, make_window, county_path):
 
 def test_welcome_page_builds_the_demo_county(qtbot, make_window, county_path, monkeypatch):
     pytest.importorskip("wengang.services.demo")
-    import wengang.gui.main_window as main_window
+    from wengang.gui import main_window
     monkeypatch.setattr(main_window, "DEMO_HOUSEHOLDS", 30)
     context, window = make_window(county_path)
     window.welcome.demo_button.click()
@@ -167,7 +167,7 @@ def test_window_remembers_geometry_and_tab_in_qsettings(qtbot, make_window, coun
 def test_overview_cards_open_their_lists(qtbot, make_window, county_path):
     pytest.importorskip("wengang.services.ledgers")
     small_county(county_path)
-    context, window = make_window(county_path)
+    _context, window = make_window(county_path)
     overview = window.show_tab("概览")
     qtbot.mouseClick(overview.cards["willing"], Qt.MouseButton.LeftButton)
     ledger = window.current_tab()

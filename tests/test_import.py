@@ -8,14 +8,12 @@ import time
 from pathlib import Path
 
 import pytest
+from importing_helpers import PERSON_HEADERS, WORK_HEADERS, person_rows, pid, write_xlsx
 from openpyxl import load_workbook
 
-from importing_helpers import PERSON_HEADERS, WORK_HEADERS, person_rows, pid, write_xlsx
 from wengang.domain.ids import check_id
-from wengang.services.importing import (KINDS, detect_kind, import_file, kind_spec, preview_file,
-                                        read_table)
+from wengang.services.importing import KINDS, detect_kind, import_file, kind_spec, preview_file, read_table
 from wengang.services.importing.parsers import CellError, parse_id
-from wengang.domain.text import fold_header
 
 SAMPLES = Path("/work/shared/samples")
 PERSON_SAMPLE = SAMPLES / "（自定义）脱贫人口和监测对象信息-样例.xlsx"
@@ -177,7 +175,7 @@ def test_one_bad_row_in_1000_imports_nothing_and_the_workbook_says_where(db, tmp
     assert id_cell.fill.fgColor.rgb == "FFFFC7CE"
     assert bad[0].fill.fgColor.rgb != "FFFFC7CE"
     assert ws.max_row == 1001
-    assert list(wb["错误清单"].iter_rows(min_row=2, values_only=True))[0][:2] == (738, "证件号码")
+    assert next(iter(wb["错误清单"].iter_rows(min_row=2, values_only=True)))[:2] == (738, "证件号码")
     letter = ws.cell(1, PERSON_HEADERS.index("证件号码") + 1).column_letter
     assert ws.column_dimensions[letter].width >= 20  # the 18-digit number read whole
     assert ws.column_dimensions[ws.cell(1, len(header)).column_letter].width >= 60  # 错误说明

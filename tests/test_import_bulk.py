@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from importing_helpers import PERSON_HEADERS, WORK_HEADERS, person_rows, pid, write_xlsx
+
 from wengang.domain.pinyin import initials
-from wengang.services.importing import import_file, preview_file
-from wengang.services.importing import upsert
+from wengang.services.importing import import_file, preview_file, upsert
 from wengang.services.importing.reader import read_table
 from wengang.store.audit import audit_entries, person_history
 from wengang.store.undo import UndoError, undo_batch

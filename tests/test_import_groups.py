@@ -4,6 +4,7 @@ township and village, imports back unchanged and leaves them on their 组."""
 from __future__ import annotations
 
 from importing_helpers import PERSON_HEADERS, person_rows, write_xlsx
+
 from wengang.services.importing import check_consistency, export_kind, import_file, read_table
 from wengang.services.importing.export import area_names, export_rows
 

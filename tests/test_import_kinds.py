@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from importing_helpers import PERSON_HEADERS, person_rows, pid, write_xlsx
 from openpyxl import load_workbook
 
-from importing_helpers import PERSON_HEADERS, person_rows, pid, write_xlsx
 from wengang.services.importing import KINDS, export_kind, import_file, kind_spec, read_table, write_template
 
 # One or two filled rows per kind, by canonical column label; blanks are omitted.
@@ -145,6 +145,7 @@ def test_relocated_household_gets_its_site(county, tmp_path):
 
 def test_a_roster_from_another_county_is_warned_about_once(db, tmp_path):
     from importing_helpers import PERSON_HEADERS, person_rows, write_xlsx
+
     from wengang.services.importing import import_file
 
     rows = person_rows(4, 1)

@@ -7,8 +7,8 @@ import shutil
 import threading
 
 import pytest
-
 from importing_helpers import PERSON_HEADERS, WORK_HEADERS, person_rows, pid, write_xlsx
+
 from wengang.services.importing import engine, import_file, preview_file, read_table
 from wengang.services.importing.parse import Record, parse_table
 from wengang.services.importing.spec import kind_spec

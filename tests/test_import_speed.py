@@ -8,6 +8,7 @@ import datetime as dt
 import gc
 
 from importing_helpers import PERSON_HEADERS, WORK_HEADERS, person_rows, pid, write_xlsx
+
 from wengang.domain.phones import normalise_phone
 from wengang.services.importing import engine, import_file, preview_file
 from wengang.services.importing.parse import parse_table

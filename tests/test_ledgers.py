@@ -188,7 +188,7 @@ def test_csv_amounts_read_as_written(db, county, tmp_path):
 
 
 def test_cancelled_export_leaves_no_file(db, county, tmp_path, monkeypatch):
-    import wengang.services.ledgers.export as export
+    from wengang.services.ledgers import export
 
     class Cancelled(Exception):
         pass
@@ -266,8 +266,7 @@ def test_cli_six_lists_into_a_folder_in_one_run(tmp_path, capsys, monkeypatch):
 
 def test_write_ledgers_counts_progress_over_all_files_and_a_cancel_keeps_only_whole_ones(db, county, tmp_path,
                                                                                        monkeypatch):
-    import wengang.services.ledgers.export as export
-    from wengang.services.ledgers import SIX_LISTS, write_ledgers
+    from wengang.services.ledgers import SIX_LISTS, export, write_ledgers
 
     calls = []
     done = write_ledgers(db, SIX_LISTS, AS_OF, tmp_path / "out", progress=lambda d, t, m: calls.append((d, t, m)))

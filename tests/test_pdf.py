@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_bulletin import COUNTIES, f1_result  # noqa: E402 - the seed 000 table, built once
+from test_bulletin import COUNTIES, f1_result
 
-from wengang.services.ledgers import ledger_query  # noqa: E402
-from wengang.services.reports.model import Column  # noqa: E402
-from wengang.services.reports.model import HeaderNode as H  # noqa: E402
+from wengang.services.ledgers import ledger_query
+from wengang.services.reports.model import Column
+from wengang.services.reports.model import HeaderNode as H
 
 pytestmark = [pytest.mark.gui,
               pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")]
@@ -167,7 +167,7 @@ doc = TableDocument("压力测试", ["填报单位：测试"], 1, [HeaderCell(0,
                     columns, set(), [PrintRow([str(r)] * columns) for r in range(rows)], rows, widths=[4] * columns)
 print(write_document_pdf(doc, {str(tmp_path / 'big.pdf')!r}), rows)
 """
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     pages, rows = map(int, done.stdout.split())
     assert pages > 1 and rows > 500

@@ -5,8 +5,16 @@ from __future__ import annotations
 import pytest
 
 from wengang.services import registry
-from wengang.store.audit import (LockedPeriodError, audit_batch, audit_entries, audit_reason,
-                                 check_period_lock, lock_period, person_history, set_audit_context)
+from wengang.store.audit import (
+    LockedPeriodError,
+    audit_batch,
+    audit_entries,
+    audit_reason,
+    check_period_lock,
+    lock_period,
+    person_history,
+    set_audit_context,
+)
 from wengang.store.trash import TrashError, list_trash, purge, restore_deleted, soft_delete
 from wengang.store.undo import UndoError, undo_batch
 

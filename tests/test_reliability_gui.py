@@ -6,12 +6,12 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
+from PySide6.QtWidgets import QMessageBox
 
-from wengang.gui.reliability import HistoryTable, damaged_box  # noqa: E402
-from wengang.services import registry  # noqa: E402
-from wengang.store.audit import audit_reason  # noqa: E402
-from wengang.store.integrity import DamagedDatabaseError  # noqa: E402
+from wengang.gui.reliability import HistoryTable, damaged_box
+from wengang.services import registry
+from wengang.store.audit import audit_reason
+from wengang.store.integrity import DamagedDatabaseError
 
 pytestmark = pytest.mark.gui
 

@@ -12,8 +12,7 @@ from openpyxl import load_workbook
 from wengang.cli.main import main
 from wengang.domain.ids import make_id
 from wengang.services import registry
-from wengang.services.archive import (archive_report, archived, archived_file, diff_since_submitted,
-                                      load_archived)
+from wengang.services.archive import archive_report, archived, archived_file, diff_since_submitted, load_archived
 from wengang.services.audit_export import export_audit
 from wengang.services.privacy import set_mask_preference
 from wengang.services.reports.model import Column, FormResult, HeaderNode, Row

@@ -17,8 +17,7 @@ from wengang.domain.ids import make_id
 from wengang.services.privacy import mask_preference, set_mask_preference
 from wengang.store import crypto
 from wengang.store.areas import set_installation
-from wengang.store.backup import (RestoreError, backup, backup_before, file_is_sound, list_backups,
-                                  restore, verify_file)
+from wengang.store.backup import RestoreError, backup, backup_before, file_is_sound, list_backups, restore, verify_file
 from wengang.store.db import open_database
 from wengang.store.integrity import DamagedDatabaseError, PasswordRequiredError
 from wengang.store.lock import DatabaseInUseError, lock_path_for

@@ -191,10 +191,14 @@ def test_quality_cli_writes_workbook(tmp_path, capsys):
 
 
 # --- subsidy entitlements (应享未享) ----------------------------------------------------------------
-from wengang.services.rules.subsidies import (  # noqa: E402
-    Entitlement, current_rule_set, entitlement_details, entitlements, rule_sets,
+from wengang.services.rules.subsidies import (
+    Entitlement,
+    current_rule_set,
+    entitlement_details,
+    entitlements,
+    rule_sets,
 )
-from wengang.store.db import set_setting  # noqa: E402
+from wengang.store.db import set_setting
 
 
 def _pay(db, person_id, kind, amount, day="2026-08-15", funding="衔接资金"):

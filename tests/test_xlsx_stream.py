@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import zipfile
 
 import openpyxl
@@ -40,7 +41,7 @@ def _write(path, fast: bool) -> None:
             sheet.append_values(row)
         else:  # what openpyxl itself writes (it refuses control characters and NaN-free)
             clean = [v.replace("\x01", "").replace("\x1f", "") if isinstance(v, str) else v for v in row]
-            clean = [None if isinstance(v, float) and (v != v or v in (float("inf"),)) else v for v in clean]
+            clean = [None if isinstance(v, float) and (math.isnan(v) or math.isinf(v)) else v for v in clean]
             sheet.append(clean)
     sheet.auto_filter.ref = "A3:H6"
     wb.save(path)
@@ -76,7 +77,7 @@ def test_workbook_settings_survive_and_the_sheet_is_utf8(tmp_path):
     assert sheet.column_dimensions["B"].width == 20
     assert sheet["A1"].font.bold and sheet["A1"].font.size == 16
     xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
-    assert "张三".encode("utf-8") in xml and b"&#" not in xml  # UTF-8, no character references
+    assert "张三".encode() in xml and b"&#" not in xml  # UTF-8, no character references
 
 
 def test_unsupported_values_are_refused_plainly(tmp_path):

@@ -77,7 +77,8 @@ def _cold_start(ctx) -> str:
         runs = []
         for _run in range(2):  # the first open of the day also makes the daily backup
             out = subprocess.run([sys.executable, "-c", COLD_START, str(copy), str(time.time())],
-                                 capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+                                 capture_output=True, text=True, check=False,
+                                 env={**os.environ, "PYTHONWARNINGS": "ignore"})
             if out.returncode:
                 return f"失败：{out.stderr.strip().splitlines()[-1] if out.stderr.strip() else out.returncode}"
             runs.append(out.stdout.strip().splitlines()[-1])
@@ -87,7 +88,7 @@ def _cold_start(ctx) -> str:
 
 def _search(ctx) -> str:
     """One keystroke's query each: "z", then "zs", then a name, then part of an ID."""
-    context, window = _window(ctx)
+    _context, window = _window(ctx)
     registry = window.show_tab("登记")
     _events()
     times = []
@@ -151,7 +152,7 @@ def _background_content(ctx) -> str:
 def _sort_all(ctx) -> str:
     """Sort the person table by every column, ascending and descending (SQL ORDER BY)."""
     from PySide6.QtCore import Qt
-    context, window = _window(ctx)
+    _context, window = _window(ctx)
     registry = window.show_tab("登记")
     registry.set_search("")
     model = registry.persons

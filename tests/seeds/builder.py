@@ -16,8 +16,9 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from .loader import load
 from wengang.domain.ids import make_id
+
+from .loader import load
 
 PERSON_HEADERS = ["县（市、区）", "乡镇（街道）", "行政村（社区）", "户编号", "户主姓名", "户类型", "姓名",
                   "证件号码", "与户主关系", "劳动技能", "在校生状况", "联系电话"]

@@ -56,7 +56,7 @@ def _steps(folder: Path) -> list[str]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication([])  # noqa: F841 - QPdfWriter needs it
+    app = QApplication.instance() or QApplication([])
     from wengang.gui.printing import write_form_pdf
 
     pdf = folder / "f1.pdf"

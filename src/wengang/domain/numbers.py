@@ -10,7 +10,7 @@ def round_half_up(value: float | Decimal, decimals: int) -> Decimal:
     return Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
 
 
-def percent(numerator: int | float, denominator: int | float, decimals: int = 2) -> Decimal | None:
+def percent(numerator: float, denominator: float, decimals: int = 2) -> Decimal | None:
     """``numerator / denominator × 100`` rounded half-up; ``None`` when the denominator is 0.
 
     Computed exactly with Decimal so that 51/68 → 75.0 and 146011/196660 → 74.25.

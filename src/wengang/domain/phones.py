@@ -19,8 +19,7 @@ def normalise_phone(raw: object) -> str:
     text = fold(raw)
     if text.endswith(".0") and text[:-2].isdigit():  # Excel stored it as a number
         text = text[:-2]
-    if text.startswith("+86"):
-        text = text[3:]
+    text = text.removeprefix("+86")
     if LANDLINE.match(text):
         return text
     return re.sub(r"[^0-9]", "", text)

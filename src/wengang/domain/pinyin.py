@@ -4,16 +4,15 @@ ENGINEERING.md measured FTS5 trigram useless for 2-character Chinese names)."""
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 from pypinyin import Style, lazy_pinyin
-
 
 # Names written in Chinese characters only (almost all of them) take the per-character path.
 _HAN_ONLY = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _initial(char: str) -> str:
     """One character's initial. Names reuse a few thousand characters, so a 150,000-person
     roster asks pypinyin a few thousand times instead of once per name (84,000 distinct names

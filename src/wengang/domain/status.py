@@ -29,7 +29,7 @@ class AsOf:
     date: dt.date
 
     @classmethod
-    def parse(cls, text: str) -> "AsOf":
+    def parse(cls, text: str) -> AsOf:
         return cls(dt.date.fromisoformat(text))
 
     @property

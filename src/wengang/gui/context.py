@@ -24,7 +24,7 @@ from wengang.store.db import open_database
 class Progress:
     """Handed to background work: report progress, ask whether the user cancelled."""
 
-    def __init__(self, signals: "_WorkerSignals"):
+    def __init__(self, signals: _WorkerSignals):
         self._signals = signals
         self.cancelled = False
 

@@ -35,7 +35,6 @@ from wengang.gui.widgets.save_dialog import ask_open_path, ask_save_path
 from wengang.paths import resource_path
 
 
-
 @lru_cache(maxsize=1)
 def kind_labels() -> dict[str, str]:
     """Import kind → its name for people, from the import declarations (resources/import)."""

@@ -7,6 +7,7 @@ unmasked export to a USB stick asks first (issue 7).
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -21,7 +22,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from PySide6.QtCore import Qt
 
 from wengang.gui import ledger_output
 from wengang.gui.context import AppContext

@@ -14,7 +14,6 @@ from wengang.gui.context import AppContext
 from wengang.gui.tab import Tab
 from wengang.services.overview import Overview, compute_overview
 
-
 # A card click opens the list behind its number: 台账 ids (the six lists) or a tab.
 CARD_LEDGERS = {"labour": "labour", "this_year": "this-year", "last_year": "last-year",
                 "returned": "returned", "willing": "willing"}

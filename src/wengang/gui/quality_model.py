@@ -63,8 +63,7 @@ class FindingTableModel(SqlTableModel):
         super().__init__(db, parent)
         self.filter = FindingFilter()
         self.sort_column = 0
-
-    rule_titles: dict[str, str] = {}
+        self.rule_titles: dict[str, str] = {}  # the tab sets them: rule id → its 中文 title
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         value = super().data(index, role)

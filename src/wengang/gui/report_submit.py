@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import ClassVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -128,7 +129,7 @@ class SubmitDialog(QDialog):
 class HistoryDialog(QDialog):
     """历史报送: the archived submissions of one form, newest first."""
 
-    COLUMNS = ["编号", "报送时间", "数据截止日期", "报送人", "报送文件", "锁定"]
+    COLUMNS: ClassVar[list[str]] = ["编号", "报送时间", "数据截止日期", "报送人", "报送文件", "锁定"]
 
     def __init__(self, context, reports, form_id: str, title: str, parent: QWidget | None = None):
         super().__init__(parent)

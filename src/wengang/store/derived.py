@@ -11,6 +11,7 @@ any write to the data (an edit, an import, another program's commit) invalidates
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -42,10 +43,9 @@ def _registry(db: sqlite_utils.Database) -> _Registry:
 
 
 def drop_table(db: sqlite_utils.Database, name: str) -> None:
-    try:
+    # The connection may be closed already: its TEMP tables died with it.
+    with contextlib.suppress(Exception):
         db.execute(f"DROP TABLE IF EXISTS temp.{name}")
-    except Exception:  # noqa: BLE001 - the connection may be closed; temp tables die with it
-        pass
 
 
 def cached(db: sqlite_utils.Database, kind: str, key: Hashable, build: Callable[[str], None]) -> str:

@@ -74,5 +74,13 @@ def print_ledger(query, printer: QPrinter, *, limit: int | None = None) -> int:
     return print_document(ledger_document(query, limit), printer)
 
 
-__all__ = ["print_form", "print_ledger", "write_form_pdf", "write_ledger_pdf", "write_document_pdf",
-           "print_document", "form_document", "ledger_document"]
+__all__ = [
+    "form_document",
+    "ledger_document",
+    "print_document",
+    "print_form",
+    "print_ledger",
+    "write_document_pdf",
+    "write_form_pdf",
+    "write_ledger_pdf",
+]

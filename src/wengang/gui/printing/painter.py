@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QMarginsF, QRectF, Qt
-from PySide6.QtGui import QFontMetricsF, QPageLayout, QPageSize, QPagedPaintDevice, QPainter, QPen
+from PySide6.QtGui import QFontMetricsF, QPagedPaintDevice, QPageLayout, QPageSize, QPainter, QPen
 
 from wengang.gui.fonts import form_font
 from wengang.gui.printing.document import PrintRow, TableDocument

@@ -8,10 +8,12 @@ Header clicks re-run the id query with a different ``ORDER BY``; filters change 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import ClassVar
 
 import sqlite_utils
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 
+from wengang.domain.status import AsOf
 from wengang.gui.registry.queries import (
     HOUSEHOLD_COLUMNS,
     HOUSEHOLD_FROM,
@@ -25,7 +27,6 @@ from wengang.gui.registry.queries import (
     misses_query,
     rows_query,
 )
-from wengang.domain.status import AsOf
 
 PAGE = 200            # rows fetched per query
 CACHE_LIMIT = 4000    # rows kept; beyond this the cache is dropped and refilled on demand
@@ -43,7 +44,7 @@ def _key(sql: str, params: dict) -> tuple:
 class SqlTableModel(QAbstractTableModel):
     """Rows = ordered ids from SQL; cells fetched by page on demand."""
 
-    columns: list[ColumnSpec] = []
+    columns: ClassVar[list[ColumnSpec]] = []
     base_from = ""
     id_expr = ""
     persons = False

@@ -31,25 +31,25 @@ from wengang.store.status import person_statuses
 
 # (tab title, SQL with :pid, column titles) — one declaration per list on the page.
 LISTS = [
-    ("务工记录", "SELECT id, start_date, end_date, region, channel, "
-     "trim(coalesce(place_province,'') || coalesce(place_city,'') || coalesce(place_county,'')), "
-     "employer_name, industry, monthly_income, return_reason FROM employment_spells "
-     "WHERE person_id = :pid ORDER BY start_date DESC",
+    ("务工记录", ("SELECT id, start_date, end_date, region, channel, "
+                 "trim(coalesce(place_province,'') || coalesce(place_city,'') || coalesce(place_county,'')), "
+                 "employer_name, industry, monthly_income, return_reason FROM employment_spells "
+                 "WHERE person_id = :pid ORDER BY start_date DESC"),
      ["外出时间", "返乡时间", "就业地域", "就业渠道", "务工地点", "务工企业", "行业", "月收入", "返乡原因"]),
-    ("意愿摸排", "SELECT id, survey_date, CASE willing WHEN 1 THEN '是' ELSE '否' END, planned_month, "
-     "reason, measure FROM surveys WHERE person_id = :pid ORDER BY survey_date DESC",
+    ("意愿摸排", ("SELECT id, survey_date, CASE willing WHEN 1 THEN '是' ELSE '否' END, planned_month, "
+                 "reason, measure FROM surveys WHERE person_id = :pid ORDER BY survey_date DESC"),
      ["摸排日期", "有外出意愿", "计划外出时间", "未外出原因", "增收措施"]),
-    ("就业服务", "SELECT id, service_date, kind, provider, note FROM services WHERE person_id = :pid "
-     "ORDER BY service_date DESC", ["服务日期", "服务类型", "提供方", "备注"]),
-    ("政策补贴", "SELECT id, paid_date, kind, amount, funding, note FROM subsidies WHERE person_id = :pid "
-     "ORDER BY paid_date DESC", ["发放日期", "补贴类型", "金额（元）", "资金渠道", "备注"]),
-    ("抽查核查", "SELECT id, check_date, checker, CASE phone_connected WHEN 1 THEN '是' ELSE '否' END, "
-     "CASE place_consistent WHEN 1 THEN '是' WHEN 0 THEN '否' END, "
-     "CASE time_consistent WHEN 1 THEN '是' WHEN 0 THEN '否' END, "
-     "CASE policy_aware WHEN 1 THEN '是' WHEN 0 THEN '否' END FROM spot_checks WHERE person_id = :pid "
-     "ORDER BY check_date DESC", ["核查日期", "核查人", "电话接通", "务工地一致", "务工时间一致", "政策知晓"]),
-    ("数据质量", "SELECT id, found_at, rule, message, coalesce(resolved_at, '未处理') FROM quality_findings "
-     "WHERE person_id = :pid ORDER BY found_at DESC", ["发现时间", "规则", "问题", "处理"]),
+    ("就业服务", ("SELECT id, service_date, kind, provider, note FROM services WHERE person_id = :pid "
+                 "ORDER BY service_date DESC"), ["服务日期", "服务类型", "提供方", "备注"]),
+    ("政策补贴", ("SELECT id, paid_date, kind, amount, funding, note FROM subsidies WHERE person_id = :pid "
+                 "ORDER BY paid_date DESC"), ["发放日期", "补贴类型", "金额（元）", "资金渠道", "备注"]),
+    ("抽查核查", ("SELECT id, check_date, checker, CASE phone_connected WHEN 1 THEN '是' ELSE '否' END, "
+                 "CASE place_consistent WHEN 1 THEN '是' WHEN 0 THEN '否' END, "
+                 "CASE time_consistent WHEN 1 THEN '是' WHEN 0 THEN '否' END, "
+                 "CASE policy_aware WHEN 1 THEN '是' WHEN 0 THEN '否' END FROM spot_checks WHERE person_id = :pid "
+                 "ORDER BY check_date DESC"), ["核查日期", "核查人", "电话接通", "务工地一致", "务工时间一致", "政策知晓"]),
+    ("数据质量", ("SELECT id, found_at, rule, message, coalesce(resolved_at, '未处理') FROM quality_findings "
+                 "WHERE person_id = :pid ORDER BY found_at DESC"), ["发现时间", "规则", "问题", "处理"]),
 ]
 
 

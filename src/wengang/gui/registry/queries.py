@@ -195,7 +195,7 @@ def slim_from(base_from: str, used_sql: str) -> str:
     needed = set(_ALIAS.findall(used_sql))
     kept: list[str] = []
     for join in reversed(joins):  # later joins hang off earlier ones (t ON v, v ON h)
-        match = re.match(r"(?:LEFT\s+)?JOIN\s+\w+\s+(\w+)\s+ON\s+(.*)", join.strip(), re.S)
+        match = re.match(r"(?:LEFT\s+)?JOIN\s+\w+\s+(\w+)\s+ON\s+(.*)", join.strip(), re.DOTALL)
         if match is None or match.group(1) in needed:
             kept.append(join)
             needed |= set(_ALIAS.findall(match.group(2) if match else join))

@@ -96,7 +96,7 @@ def _audit_suspended(db: sqlite_utils.Database) -> Iterator[None]:
     finally:
         for _name, sql in saved:
             # sqlite_temp_master keeps the statement without its TEMP keyword
-            db.execute(re.sub(r"^CREATE\s+(TEMP\s+|TEMPORARY\s+)?TRIGGER", "CREATE TEMP TRIGGER", sql, flags=re.I))
+            db.execute(re.sub(r"^CREATE\s+(TEMP\s+|TEMPORARY\s+)?TRIGGER", "CREATE TEMP TRIGGER", sql, flags=re.IGNORECASE))
 
 
 @contextlib.contextmanager

@@ -98,10 +98,10 @@ def person_subsidies(rng: random.Random, spells: list[Spell], trained: set[int],
                     if (pid, kind, year) not in paid and rng.random() < 0.8:
                         paid.add((pid, kind, year))
                         rows.append((pid, None, pay_day.isoformat(), kind, amount, "衔接资金", None, None))
-            elif s.region in ("省内县外", "县内") and _months_at_least(*part, 2):
-                if (pid, "生产奖补", year) not in paid and rng.random() < 0.75:
-                    paid.add((pid, "生产奖补", year))
-                    rows.append((pid, None, pay_day.isoformat(), "生产奖补", 500.0, "衔接资金", None, None))
+            elif s.region in ("省内县外", "县内") and _months_at_least(*part, 2) \
+                    and (pid, "生产奖补", year) not in paid and rng.random() < 0.75:
+                paid.add((pid, "生产奖补", year))
+                rows.append((pid, None, pay_day.isoformat(), "生产奖补", 500.0, "衔接资金", None, None))
     for pid in sorted(trained):
         if rng.random() < 0.5:
             day = _day_between(rng, dt.date(as_of.year - 1, 3, 1), as_of)

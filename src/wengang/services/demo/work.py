@@ -121,7 +121,7 @@ class WorkMaker:
         place = r.choice(self.places[region])
         low, high = INCOME[region]
         income = float(r.randrange(low, high, 100))
-        org_id = post = None
+        post = None
         if channel == "公益性岗位":
             pay = float(r.choice((500, 600, 700, 800)))
             post = (r.choice(pools.POST_TYPES), f"{self.townships[m.township]}人民政府"

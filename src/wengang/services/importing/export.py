@@ -23,8 +23,8 @@ AREA_PATH_KINDS = ("persons", "orgs")
 # kind → (FROM … ORDER BY, {field key: expression})
 EXPORTS: dict[str, tuple[str, dict[str, str]]] = {
     "persons": (
-        "FROM persons p JOIN households h ON h.id = p.household_id "
-        "LEFT JOIN relocation_sites s ON s.id = h.site_id ORDER BY h.hh_no, p.id",
+        ("FROM persons p JOIN households h ON h.id = p.household_id "
+         "LEFT JOIN relocation_sites s ON s.id = h.site_id ORDER BY h.hh_no, p.id"),
         {"county": "h.area_id", "township": "NULL", "village": "NULL", "hh_no": "h.hh_no",
          "head_name": "h.head_name", "hh_type": "h.hh_type", "monitor_category": "h.monitor_category",
          "exit_year": "h.exit_year", "relocated": "h.relocated", "site_name": "s.name", "name": "p.name",
@@ -47,8 +47,8 @@ EXPORTS: dict[str, tuple[str, dict[str, str]]] = {
         {"id_number": "p.id_number", "name": "p.name", "service_date": "x.service_date", "kind": "x.kind",
          "provider": "x.provider", "note": "x.note"}),
     "subsidies": (
-        "FROM subsidies x LEFT JOIN persons p ON p.id = x.person_id "
-        "LEFT JOIN organisations o ON o.id = x.org_id ORDER BY x.paid_date, x.id",
+        ("FROM subsidies x LEFT JOIN persons p ON p.id = x.person_id "
+         "LEFT JOIN organisations o ON o.id = x.org_id ORDER BY x.paid_date, x.id"),
         {"id_number": "p.id_number", "name": "p.name", "org_name": "o.name", "paid_date": "x.paid_date",
          "kind": "x.kind", "amount": "x.amount", "funding": "x.funding", "persons_covered": "x.persons_covered",
          "policy_text": "x.policy_text", "note": "x.note"}),

@@ -38,7 +38,7 @@ class Record:
     it is left unset and made from the columns on first use (``__getattr__`` runs only then).
     ``bad``: the row has an error and is never written (the import is rolled back anyway)."""
 
-    __slots__ = ("row", "index", "values", "bad", "_columns")  # 240,000 of them: small and quick
+    __slots__ = ("_columns", "bad", "index", "row", "values")  # 240,000 of them: small and quick
 
     def __init__(self, row: int, index: int, values: dict[str, object] | None = None, bad: bool = False,
                  columns: _Columns | None = None):

@@ -62,8 +62,8 @@ def write_template(kind: str, path: str | Path) -> Path:
     for f in fields:
         guide.append([f.label, "必填" if f.required else "选填", field_rule(f), f.example])
     guide.append([])
-    guide.append(["说明", "", f"第一行是列名，请勿修改；从第二行起每行一条{spec.label}。"
-                  "必填列的列名以黄色标出。同一文件可反复导入：已有的记录按关键信息更新，不会重复。", ""])
+    guide.append(["说明", "", (f"第一行是列名，请勿修改；从第二行起每行一条{spec.label}。"
+                               "必填列的列名以黄色标出。同一文件可反复导入：已有的记录按关键信息更新，不会重复。"), ""])
     for cell in guide[1]:
         cell.font = Font(bold=True)
     for letter, width in zip("ABCD", (18, 10, 70, 22)):

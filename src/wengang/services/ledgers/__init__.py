@@ -23,6 +23,16 @@ from wengang.services.ledgers.export import (
 from wengang.services.ledgers.query import SEQ_LABEL, LedgerQuery, ledger_query
 
 __all__ = [
-    "SIX_LISTS", "Ledger", "LedgerColumn", "LedgerError", "LedgerQuery", "SEQ_LABEL", "get_ledger", "ledger_query",
-    "ledger_file_name", "list_ledgers", "write_ledger", "write_ledgers",
+    "SEQ_LABEL",
+    "SIX_LISTS",
+    "Ledger",
+    "LedgerColumn",
+    "LedgerError",
+    "LedgerQuery",
+    "get_ledger",
+    "ledger_file_name",
+    "ledger_query",
+    "list_ledgers",
+    "write_ledger",
+    "write_ledgers",
 ]

@@ -40,9 +40,9 @@ class HeaderNode:
 
     label: str
     key: str | None = None
-    children: list["HeaderNode"] = field(default_factory=list)
+    children: list[HeaderNode] = field(default_factory=list)
 
-    def leaves(self) -> list["HeaderNode"]:
+    def leaves(self) -> list[HeaderNode]:
         if not self.children:
             return [self]
         return [leaf for child in self.children for leaf in child.leaves()]

@@ -35,8 +35,8 @@ ENTITY_FROM = {
     "household": ("NULL", "FROM households h"),
     # NOT INDEXED: the rules read every spell; SQLite would otherwise walk the start_date index
     # for the date conditions and fetch rows one by one (measured 8x slower at 245k spells).
-    "spell": ("p.id", "FROM employment_spells s NOT INDEXED JOIN persons p ON p.id = s.person_id "
-                      "JOIN households h ON h.id = p.household_id"),
+    "spell": ("p.id", ("FROM employment_spells s NOT INDEXED JOIN persons p ON p.id = s.person_id "
+                       "JOIN households h ON h.id = p.household_id")),
 }
 
 # The township of every area at or below township level (findings are counted per township).
