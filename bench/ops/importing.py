@@ -116,20 +116,6 @@ def _keep_persons_only(ctx) -> None:
         files["persons_db"] = ctx.tmpdir / "import-persons.db"
 
 
-def import_employment_fresh(ctx):
-    try:
-        return _result(import_file(_files(ctx)["fresh"], "employment", _files(ctx)["employment"]))
-    finally:
-        _files(ctx).pop("fresh").close()
-
-
-def _export_first(ctx, kind: str, key: str, name: str, limit: int) -> int:
-    """The first ``limit`` rows of the ``kind`` export (its own order) as ``files[key]``."""
-    files = _files(ctx)
-    files[key] = ctx.tmpdir / name
-    return export_kind(ctx.db, kind, files[key], limit=limit)
-
-
 def _import_into(ctx, db_key: str, kind: str, file_key: str) -> str:
     """Import ``files[file_key]`` into the database set up as ``files[db_key]``, then close it."""
     try:
@@ -138,16 +124,39 @@ def _import_into(ctx, db_key: str, kind: str, file_key: str) -> str:
         _files(ctx).pop(db_key).close()
 
 
-def export_employment_200k(ctx):
-    """The first 200,000 spells in the export's order (证件号码, 开始时间): issue 3's file size."""
-    count = _export_first(ctx, "employment", "employment_200k", f"务工就业信息-{EXACT_ROWS}.xlsx", EXACT_ROWS)
-    return f"{count}段务工"
+def import_employment_fresh(ctx):
+    return _import_into(ctx, "fresh", "employment", "employment")
+
+
+# Issue 3's file sizes: the first rows of an export in its own order (spells by 证件号码 and
+# 开始时间, persons by 户编号) — files[key] → (kind, file name, rows, unit).
+EXACT_FILES = {
+    "employment_200k": ("employment", f"务工就业信息-{EXACT_ROWS}.xlsx", EXACT_ROWS, "段务工"),
+    "persons_150k": ("persons", f"人员信息-{EXACT_PERSONS}.xlsx", EXACT_PERSONS, "人"),
+}
+
+
+def _export_exact(key: str):
+    def export(ctx) -> str:
+        kind, name, rows, unit = EXACT_FILES[key]
+        _files(ctx)[key] = ctx.tmpdir / name
+        return f"{export_kind(ctx.db, kind, _files(ctx)[key], limit=rows)}{unit}"
+    export.__doc__ = f"The export's first rows as issue 3 sizes them ({key})."
+    return export
+
+
+export_employment_200k = _export_exact("employment_200k")
+export_persons_150k = _export_exact("persons_150k")
+
+
+def _ensure_exact(ctx, key: str) -> None:
+    if key not in _files(ctx):
+        _export_exact(key)(ctx)
 
 
 def _persons_db(ctx) -> None:
     files = _files(ctx)
-    if "employment_200k" not in files:
-        export_employment_200k(ctx)
+    _ensure_exact(ctx, "employment_200k")
     if "persons_db" not in files:  # persons_fresh did not run: import the roster untimed
         _fresh_db(ctx)
         _result(import_file(files["fresh"], "persons", files["persons"]))
@@ -162,17 +171,9 @@ def import_employment_200k(ctx):
     return _import_into(ctx, "db_200k", "employment", "employment_200k")
 
 
-def export_persons_150k(ctx):
-    """The first 150,000 persons in the export's order (户编号): issue 3's roster size."""
-    count = _export_first(ctx, "persons", "persons_150k", f"人员信息-{EXACT_PERSONS}.xlsx", EXACT_PERSONS)
-    return f"{count}人"
-
-
 def _empty_db_150k(ctx) -> None:
-    files = _files(ctx)
-    if "persons_150k" not in files:
-        export_persons_150k(ctx)
-    files["db_150k"] = _empty_db(ctx, "import-150k.db")
+    _ensure_exact(ctx, "persons_150k")
+    _files(ctx)["db_150k"] = _empty_db(ctx, "import-150k.db")
 
 
 def import_persons_150k(ctx):

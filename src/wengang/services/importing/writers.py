@@ -505,13 +505,13 @@ def _linked_table(spec) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
 def write_linked(ctx: WriteContext) -> None:
     parsed, spec = ctx.parsed, ctx.parsed.spec
     people = ctx.people() if spec.person_link else {}
-    columns = tuple(f.key for f in spec.fields if f.key not in (*_PERSON_REF, "org_name"))
-    store_cols = tuple(c for c in columns if c not in spec.key)
+    linked = _linked_table(spec)
+    store_cols = linked[2]
     orgs: dict[str, list[int]] = {}
     if "org_name" in parsed.present:
         for name, oid in ctx.db.execute("SELECT name, id FROM organisations"):
             orgs.setdefault(name, []).append(oid)
-    table = ctx.upserter(*_linked_table(spec))
+    table = ctx.upserter(*linked)
     seen: dict[tuple, int] = {}
     for record in ctx.good(parsed.records):
         v = record.values

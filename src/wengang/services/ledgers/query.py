@@ -156,7 +156,7 @@ class LedgerQuery:
         # where scanning the statuses and sorting is 1.5–2.5× faster than looking each one up
         # in rank order: "+lo.rank" keeps SQLite off the index there.
         self._top_order = f"ORDER BY {order_sql}"
-        self._order = f"ORDER BY {order_sql.replace('lo.rank', '+lo.rank')}"
+        self._order = f"ORDER BY {self._order_sql(order_by or ledger.order_by, rank='+lo.rank')}"
 
     def _field_sql(self, field: str) -> str:
         spec = FIELDS[field]
@@ -166,17 +166,19 @@ class LedgerQuery:
             return mask_phone_sql(spec.sql)
         return spec.sql
 
-    def _order_sql(self, order_by: str | None) -> str:
-        """``"姓名"``, ``"name"`` or ``"-年龄"`` (descending) → ORDER BY, area order as tie-break."""
+    def _order_sql(self, order_by: str | None, rank: str = "lo.rank") -> str:
+        """``"姓名"``, ``"name"`` or ``"-年龄"`` (descending) → ORDER BY, area order as tie-break
+        (``rank``: the rank as written, ``+lo.rank`` to keep SQLite off its index)."""
+        default = f"{rank}, ps.person_id"
         if not order_by:
-            return DEFAULT_ORDER
+            return default
         descending = order_by.startswith("-")
         key = order_by.lstrip("-")
         by_label = {c.label: c.field for c in self.ledger.columns}
         field = by_label.get(key, key)
         if field not in FIELDS:
             raise LedgerError(f"无法按“{key}”排序：{self.ledger.title}没有这一列")
-        return f"{FIELDS[field].sql} {'DESC' if descending else 'ASC'}, {DEFAULT_ORDER}"
+        return f"{FIELDS[field].sql} {'DESC' if descending else 'ASC'}, {default}"
 
     def _sql(self, head: str, source: str | None = None, extra_where: str = "",
              joins: str | None = None) -> str:
