@@ -7,9 +7,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from wengang import APP_ID, APP_NAME
+from wengang.gui import opening
 from wengang.gui.fonts import ensure_fonts
 
 
@@ -46,58 +47,16 @@ def _install_chinese_qt_texts(app: QApplication) -> None:
 
 def open_window(db_path: Path, password: str | None = None):
     """Open the database and build the main window (not shown); returns (context, window)."""
-    from wengang.gui.context import AppContext  # noqa: PLC0415 - after the QApplication exists
-    from wengang.gui.main_window import MainWindow  # noqa: PLC0415
+    from wengang.gui.main_window import MainWindow  # noqa: PLC0415 - after the QApplication exists
 
-    context = AppContext(Path(db_path), password=password)
-    try:
-        return context, MainWindow(context)
-    except BaseException:
-        context.close()  # give the lock back: the user may retry (or restore) at once
-        raise
+    return opening.open_window(db_path, password, MainWindow)
 
 
 def open_with_recovery(db_path: Path, password: str | None = None, parent=None):
-    """``open_window``, settling a refused open with the caseworker; None if they give up.
+    """``opening.open_with_recovery`` for the main window (see there); None if they give up."""
+    from wengang.gui.main_window import MainWindow  # noqa: PLC0415 - after the QApplication exists
 
-    * encrypted file: ask for the password; a wrong one is said so and asked again (the
-      file is not touched by a failed key);
-    * damaged file: offer the newest good backup (restore, then open it);
-    * another program has it: say so plainly (no retry: the other window must close first).
-    """
-    from wengang.gui import reliability  # noqa: PLC0415
-    from wengang.store.crypto import WrongPasswordError  # noqa: PLC0415
-    from wengang.store.db import StoreError  # noqa: PLC0415
-    from wengang.store.integrity import DamagedDatabaseError, PasswordRequiredError  # noqa: PLC0415
-    from wengang.store.lock import DatabaseInUseError  # noqa: PLC0415
-
-    wrong = False
-    restored = False
-    while True:
-        try:
-            return open_window(db_path, password)
-        except DatabaseInUseError as exc:
-            QMessageBox.critical(parent, APP_NAME, str(exc))
-            return None
-        except (PasswordRequiredError, WrongPasswordError) as exc:
-            wrong = isinstance(exc, WrongPasswordError)
-            password = reliability.ask_password(parent, db_path, wrong=wrong)
-            if password is not None:
-                continue
-            # No password: a page-aligned file that is not SQLite may be damaged rather than
-            # encrypted; offer its backup as for any damaged file.
-            if isinstance(exc, PasswordRequiredError) and exc.backup is not None and not restored \
-                    and reliability.offer_backup(exc, db_path, None, parent):
-                restored = True
-                continue
-            return None
-        except DamagedDatabaseError as exc:
-            if restored or not reliability.offer_backup(exc, db_path, password, parent):
-                return None
-            restored = True
-        except StoreError as exc:
-            QMessageBox.critical(parent, APP_NAME, str(exc))
-            return None
+    return opening.open_with_recovery(db_path, password, parent, MainWindow)
 
 
 class Session:

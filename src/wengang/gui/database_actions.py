@@ -2,7 +2,7 @@
 
 Both need the file to themselves (a restore swaps the file, encrypting rewrites it), so the
 window and every connection close first, the change runs under the program's lock, and a new
-window opens on the result (``MainWindow.replaced`` tells ``app.Session``). A change that fails
+window opens on the result (``opening.open_with_recovery``; ``MainWindow.replaced`` tells ``app.Session``). A change that fails
 leaves the file as it was and the window reopens on it with the old password.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from wengang import APP_NAME
-from wengang.gui import reliability
+from wengang.gui import opening, reliability
 
 
 def restore_database(window):
@@ -67,7 +67,6 @@ def reopen(window, change: Callable[[], str], password: str | None):
     """Close ``window`` and all its connections, run ``change()`` (its message is shown
     afterwards), then open a new window on the database; returns it (None: the caseworker
     gave up opening, and the program ends)."""
-    from wengang.gui.app import open_with_recovery  # noqa: PLC0415 - app builds windows
     from wengang.store import lock  # noqa: PLC0415
     from wengang.store.db import StoreError  # noqa: PLC0415
 
@@ -85,7 +84,7 @@ def reopen(window, change: Callable[[], str], password: str | None):
             message, failed, password = f"未能完成：{exc}", True, old_password
         finally:
             lock.release(held)
-        opened = open_with_recovery(path, password)
+        opened = opening.open_with_recovery(path, password, None, type(window))
     finally:
         app.setQuitOnLastWindowClosed(quit_on_close)
     if opened is None:

@@ -55,7 +55,7 @@ def render(out: Path, households: int = 300) -> list[Path]:
 
     from wengang.gui import reliability  # noqa: PLC0415
     from wengang.gui.app import make_application, open_window  # noqa: PLC0415
-    from wengang.gui.screenshots import save_png, settle  # noqa: PLC0415
+    from wengang.gui.screenshot_tools import save_png, settle  # noqa: PLC0415
     from wengang.store.integrity import DamagedDatabaseError  # noqa: PLC0415
 
     app = make_application()

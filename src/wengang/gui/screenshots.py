@@ -11,26 +11,15 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from wengang.gui.screenshot_tools import save_png, settle
+
 SAMPLE = Path("/work/shared/samples/（务工月监测）已外出务工信息-样例.xlsx")
 FILES = {"概览": "overview", "登记": "registry", "台账": "ledger", "报表": "report", "导入": "import",
          "数据质量": "quality"}
-
-
-def settle(app, context=None, seconds: float = 0.3) -> None:
-    """Process events until background work is done and painting has caught up."""
-    deadline = time.monotonic() + seconds
-    while True:
-        app.processEvents()
-        busy = context is not None and context.pool.activeThreadCount() > 0
-        if not busy and time.monotonic() > deadline:
-            break
-        time.sleep(0.02)
-    app.processEvents()
 
 
 def render(out: Path, db_path: Path | None = None, households: int = 2000) -> list[Path]:
@@ -104,13 +93,6 @@ def render(out: Path, db_path: Path | None = None, households: int = 2000) -> li
     if tmp is not None:
         tmp.cleanup()
     return saved
-
-
-def save_png(widget, path: Path) -> Path:
-    """A widget as it is painted now, to ``path``."""
-    widget.grab().save(str(path))
-    return path
-
 
 
 def main(argv: list[str] | None = None) -> int:

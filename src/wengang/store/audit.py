@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from wengang.paths import resource_path
-from wengang.store.db import StoreError
+from wengang.store.errors import LockedPeriodError, StoreError  # noqa: F401 - re-exported
 
 CONTEXT_TABLE = "wengang_audit_context"
 # The trail's own tables carry a guid column too; auditing them would recurse forever.
@@ -367,10 +367,6 @@ def person_history(db: sqlite_utils.Database, person_id: int) -> list[AuditEntry
 
 
 # --- locked (submitted) months ---------------------------------------------------------------
-class LockedPeriodError(StoreError):
-    """A change to a submitted, locked month without a reason."""
-
-
 def _month_end(day: dt.date) -> dt.date:
     nxt = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return nxt - dt.timedelta(days=1)

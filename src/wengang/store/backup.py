@@ -19,17 +19,14 @@ from pathlib import Path
 
 import sqlite_utils
 
-from wengang.store import crypto
-from wengang.store.db import StoreError
+from wengang.store import crypto, lock
+from wengang.store.errors import RestoreError, StoreError
+from wengang.store.sqlite_file import looks_like_sqlite, quick_check
 
 log = logging.getLogger(__name__)
 
 KEEP = 10
 _STAMP = "%Y%m%d-%H%M%S"
-
-
-class RestoreError(StoreError):
-    """A file that must not replace the database; nothing was replaced."""
 
 
 def backups_dir(db_path: Path | str) -> Path:
@@ -135,7 +132,6 @@ def file_is_sound(path: Path | str, password: str | None = None) -> bool:
 
 def verify_file(path: Path | str, password: str | None = None) -> list[str]:
     """Problems that make ``path`` unfit to restore: integrity, schema, newer version."""
-    from wengang.store.integrity import looks_like_sqlite, quick_check  # noqa: PLC0415 - cycle
     from wengang.store.migrations import known_migration_names  # noqa: PLC0415
 
     path = Path(path)
@@ -173,8 +169,6 @@ def restore(source: Path | str, db_path: Path | str, *, password: str | None = N
     readable, else the raw files). Returns that path. The caller must hold no connection to
     ``db_path``; the lock file keeps other programs out meanwhile.
     """
-    from wengang.store import lock  # noqa: PLC0415 - cycle
-
     source, db_path = Path(source), Path(db_path)
     problems = verify_file(source, password)
     if problems:

@@ -13,23 +13,12 @@ import os
 import sqlite3
 from pathlib import Path
 
-from wengang.store.db import StoreError
+from wengang.store.errors import EncryptionUnavailableError, StoreError, WrongPasswordError
 
 try:  # optional dependency
     import sqlcipher3
 except ImportError:  # pragma: no cover - exercised when the extra is not installed
     sqlcipher3 = None
-
-
-class WrongPasswordError(StoreError):
-    """The password does not open the database; nothing was changed."""
-
-
-class EncryptionUnavailableError(StoreError):
-    """The SQLCipher engine is not installed."""
-
-    def __init__(self) -> None:
-        super().__init__("本程序未安装加密组件（sqlcipher3），无法打开或创建加密数据库。")
 
 
 def available() -> bool:

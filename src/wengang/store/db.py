@@ -13,15 +13,10 @@ from pathlib import Path
 
 import sqlite_utils
 
+from wengang.store import audit, backup, crypto, integrity
+from wengang.store import lock as locking
+from wengang.store.errors import NewerDatabaseError, StoreError
 from wengang.store.migrations import known_migration_names, migrations
-
-
-class StoreError(RuntimeError):
-    """A database the program cannot or must not use; the message is for the user."""
-
-
-class NewerDatabaseError(StoreError):
-    """The database was written by a newer version of the program."""
 
 
 def _connect(path: str | Path) -> sqlite3.Connection:
@@ -57,8 +52,6 @@ class Database(sqlite_utils.Database):
     _wengang_release: weakref.finalize | None = None
 
     def hold_lock(self, lock: Path) -> None:
-        from wengang.store import lock as locking  # noqa: PLC0415 - lock imports this module
-
         self._wengang_release = weakref.finalize(self, locking.release, lock)
 
     def close(self) -> None:
@@ -69,8 +62,6 @@ class Database(sqlite_utils.Database):
 
 def _open_file(path: Path, password: str | None):
     """A checked connection: header, key, ``quick_check`` — all before anything is written."""
-    from wengang.store import crypto, integrity  # noqa: PLC0415 - they import this module
-
     integrity.preflight(path, password=password)
     conn = crypto.connect_encrypted(path, password) if password else \
         sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
@@ -101,9 +92,6 @@ def open_database(path: str | Path = ":memory:", *, migrate: bool = True, passwo
     one needs ``password``; the first open of the day and any migration are preceded by an
     automatic backup. Every connection gets the audit triggers.
     """
-    from wengang.store import audit, backup, crypto  # noqa: PLC0415 - they import this module
-    from wengang.store import lock as locking  # noqa: PLC0415
-
     if str(path) == ":memory:":
         try:
             db = Database(_connect(path))

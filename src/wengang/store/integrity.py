@@ -10,36 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wengang.store.db import StoreError
+from wengang.store.backup import file_is_sound, list_backups
+from wengang.store.errors import DamagedDatabaseError, PasswordRequiredError, StoreError  # noqa: F401 - re-exported
+from wengang.store.sqlite_file import SQLITE_HEADER, looks_like_sqlite, quick_check  # noqa: F401 - re-exported
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 # Files already checked by this process, keyed with size and mtime so a file changed behind our
 # back is checked again: the GUI's second connection should not pay 0.8 s again (235 MB file).
 _verified: set[tuple[str, int, int]] = set()
-
-
-class DamagedDatabaseError(StoreError):
-    """The file is not a usable database; ``backup`` is the newest good backup, if any."""
-
-    def __init__(self, path: Path | str, problem: str, backup: Path | None = None):
-        self.path, self.problem, self.backup = Path(path), problem, backup
-        offer = (f"最近的完好备份：{backup}。可在“恢复”中选择它，或运行 wengang restore \"{backup}\"。"
-                 if backup else "没有找到可用的自动备份，请从您保存的备份文件恢复。")
-        super().__init__(f"无法打开数据库文件 {self.path}：文件已损坏（{problem}），程序不会写入它。{offer}")
-
-
-class PasswordRequiredError(DamagedDatabaseError):
-    """The file does not start like SQLite but has whole pages: most likely encrypted."""
-
-    def __init__(self, path: Path | str, backup: Path | None = None):
-        StoreError.__init__(self, f"无法打开数据库文件 {path}：文件已加密，请输入密码后打开"
-                            "（如果从未设置过密码，则文件已损坏，请从备份恢复）。")
-        self.path, self.problem, self.backup = Path(path), "已加密或已损坏", backup
-
-
-def looks_like_sqlite(path: Path | str) -> bool:
-    with open(path, "rb") as fh:
-        return fh.read(16) == SQLITE_HEADER
 
 
 def preflight(path: Path | str, *, password: str | None = None) -> None:
@@ -59,16 +36,6 @@ def preflight(path: Path | str, *, password: str | None = None) -> None:
     if size % 1024 == 0 and size >= 4096:
         raise PasswordRequiredError(path, latest_good_backup(path))
     raise DamagedDatabaseError(path, "不是数据库文件，可能被其他文件覆盖", latest_good_backup(path))
-
-
-def quick_check(conn) -> list[str]:
-    """Problems found by ``PRAGMA quick_check`` (empty when the file is sound)."""
-    try:
-        rows = conn.execute("PRAGMA quick_check").fetchall()
-    except Exception as exc:  # noqa: BLE001 - sqlite3 and sqlcipher3 raise different classes
-        return [str(exc)]
-    problems = [r[0] for r in rows if r[0] != "ok"]
-    return problems
 
 
 def _fingerprint(path: Path | str) -> tuple[str, int, int] | None:
@@ -95,8 +62,6 @@ def check_connection(conn, path: Path | str, password: str | None = None) -> Non
 def latest_good_backup(db_path: Path | str, password: str | None = None) -> Path | None:
     """The newest automatic backup of ``db_path`` that passes the integrity check (an
     encrypted database's backups are checked with its password)."""
-    from wengang.store.backup import file_is_sound, list_backups  # noqa: PLC0415 - cycle
-
     for candidate in list_backups(db_path):
         if file_is_sound(candidate, password):
             return candidate

@@ -17,21 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-from wengang.store.db import StoreError
+from wengang.store.errors import DatabaseInUseError, StoreError  # noqa: F401 - re-exported
 
 _held: dict[Path, int] = {}  # lock file → how many connections of this process hold it
-
-
-class DatabaseInUseError(StoreError):
-    """Another running program holds the database."""
-
-    def __init__(self, lock_path: Path, owner: dict):
-        self.lock_path, self.owner = lock_path, owner
-        super().__init__(
-            "数据库正被另一个稳岗台账程序使用"
-            f"（计算机 {owner.get('host', '?')}，进程 {owner.get('pid', '?')}，自 {owner.get('since', '?')}）。"
-            f"请先关闭那个程序。如果确定没有程序在使用，可删除锁文件 {lock_path} 后重试。"
-        )
 
 
 def lock_path_for(db_path: Path | str) -> Path:

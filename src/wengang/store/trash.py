@@ -15,15 +15,11 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from wengang.store import audit, crypto
-from wengang.store.db import StoreError
+from wengang.store.errors import StoreError, TrashError  # noqa: F401 - re-exported
 
 _NOT_MOVED = audit.OWN_TABLES | {"import_batches", "settings", "areas"}
 _LABEL_COLUMNS = ("name", "head_name", "hh_no", "post_name", "start_date", "survey_date",
                   "service_date", "paid_date", "check_date")
-
-
-class TrashError(StoreError):
-    """A delete or restore that cannot be done; nothing was changed."""
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from wengang.store import audit, crypto
-from wengang.store.db import StoreError
-
-
-class UndoError(StoreError):
-    """The batch cannot be undone; the message says why. Nothing was changed."""
+from wengang.store.errors import StoreError, UndoError  # noqa: F401 - re-exported
 
 
 @dataclass
