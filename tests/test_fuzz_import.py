@@ -14,9 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-importing = pytest.importorskip("wengang.services.importing", reason="importer (helper B) not available yet")
-
 from wengang.domain.ids import check_id, make_id
+from wengang.services import importing
 from wengang.store.areas import set_installation
 from wengang.store.db import open_database
 

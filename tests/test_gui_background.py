@@ -35,7 +35,6 @@ def test_cancel_rolls_back_and_is_not_an_error(qtbot, make_window, county_path):
 
 
 def test_report_print_paints_pages(qtbot, make_window, county_path, tmp_path, monkeypatch):
-    pytest.importorskip("wengang.gui.printing")
     small_county(county_path)
     context, window = make_window(county_path)
     tab = window.show_tab("报表")

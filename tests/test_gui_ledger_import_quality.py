@@ -16,7 +16,6 @@ SAMPLES = Path("/work/shared/samples")
 
 def test_ledger_tab_shows_and_exports_a_list(qtbot, make_window, county_path, tmp_path, monkeypatch,
                                              qtmodeltester):
-    pytest.importorskip("wengang.services.ledgers")
     ids = small_county(county_path)
     context, window = make_window(county_path)
     tab = window.show_tab("台账")
@@ -60,7 +59,6 @@ def test_ledger_tab_shows_and_exports_a_list(qtbot, make_window, county_path, tm
 
 
 def test_six_lists_go_into_one_folder_from_the_ledger_tab(qtbot, make_window, county_path, tmp_path, monkeypatch):
-    pytest.importorskip("wengang.services.ledgers")
     small_county(county_path)
     context, window = make_window(county_path)
     tab = window.show_tab("台账")
@@ -83,7 +81,6 @@ def test_six_lists_go_into_one_folder_from_the_ledger_tab(qtbot, make_window, co
 
 
 def test_import_wizard_rejects_a_bad_file_without_writing(qtbot, make_window, county_path, tmp_path):
-    pytest.importorskip("wengang.services.importing")
     small_county(county_path)
     context, window = make_window(county_path)
     tab = window.show_tab("导入")
@@ -116,7 +113,6 @@ def test_import_wizard_rejects_a_bad_file_without_writing(qtbot, make_window, co
 
 def test_import_wizard_imports_a_file_and_shows_its_warnings(qtbot, make_window, county_path, tmp_path,
                                                             monkeypatch):
-    pytest.importorskip("wengang.services.importing")
     small_county(county_path)
     context, window = make_window(county_path)
     tab = window.show_tab("导入")

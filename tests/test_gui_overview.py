@@ -64,8 +64,7 @@ def test_charts_draw(qtbot):
 
 
 def test_overview_agrees_with_form_f1_on_the_demo_county(db):
-    demo = pytest.importorskip("wengang.services.demo")
-    reports = pytest.importorskip("wengang.services.reports")
+    from wengang.services import demo, reports
     as_of = dt.date.fromisoformat(demo.build_demo(db, households=200, seed=3, replace=True)["as_of"])
     o = compute_overview(db, as_of)
     total = reports.compute_form(db, "F1", as_of).total()

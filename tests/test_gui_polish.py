@@ -18,7 +18,6 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 from wengang.store.db import open_database
 
 pytestmark = pytest.mark.gui
-pytest.importorskip("wengang.services.ledgers")
 
 
 def _pdf_pages(path) -> list[str]:

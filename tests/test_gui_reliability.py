@@ -390,7 +390,6 @@ def _import_sample(qtbot, context, tab, tmp_path, monkeypatch):
 
 
 def test_undo_import_from_the_import_tab_removes_the_batch(qtbot, make_window, county_path, tmp_path, monkeypatch):
-    pytest.importorskip("wengang.services.importing")
     if not PERSONS_SAMPLE.exists():
         pytest.skip("samples missing")
     small_county(county_path)
@@ -418,7 +417,6 @@ def test_undo_import_from_the_import_tab_removes_the_batch(qtbot, make_window, c
 
 def test_undo_import_refused_after_a_later_edit_says_why_and_changes_nothing(qtbot, make_window, county_path,
                                                                              tmp_path, monkeypatch):
-    pytest.importorskip("wengang.services.importing")
     if not PERSONS_SAMPLE.exists():
         pytest.skip("samples missing")
     small_county(county_path)

@@ -10,7 +10,6 @@ from gui_support import small_county, wait_idle
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 pytestmark = pytest.mark.gui
-reports = pytest.importorskip("wengang.services.reports.engine")
 
 
 def _ready(qtbot, context, window):
@@ -99,9 +98,6 @@ def test_all_forms_go_into_one_folder(qtbot, make_window, county_path, tmp_path,
 
 
 def test_pdf_export(qtbot, make_window, county_path, tmp_path, monkeypatch):
-    printing = pytest.importorskip("wengang.gui.printing")
-    if not hasattr(printing, "write_form_pdf"):
-        pytest.skip("gui.printing has no write_form_pdf yet")
     small_county(county_path)
     context, window = make_window(county_path)
     tab = _ready(qtbot, context, window)
@@ -112,7 +108,6 @@ def test_pdf_export(qtbot, make_window, county_path, tmp_path, monkeypatch):
 
 
 def test_bulletin_draft_can_be_copied(qtbot, make_window, county_path):
-    pytest.importorskip("wengang.services.bulletin")
     small_county(county_path)
     context, window = make_window(county_path)
     tab = _ready(qtbot, context, window)

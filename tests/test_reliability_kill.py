@@ -71,7 +71,6 @@ import_file(db, None, sys.argv[2], progress=progress)
 
 
 def test_kill_mid_import_leaves_all_or_none(tmp_path):
-    pytest.importorskip("wengang.services.importing")
     path = tmp_path / "wengang.db"
     db = _new_db(path)
     db.close()

@@ -76,8 +76,9 @@ def test_audit_export_shows_old_and_new_and_masks_ids(db, factory, tmp_path):
 
 
 def test_import_audit_shows_old_and_new_values(db, factory, tmp_path):
-    importing = pytest.importorskip("wengang.services.importing")
     from openpyxl import Workbook
+
+    from wengang.services import importing
 
     pid = factory.person(name="李四")
     person = db["persons"].get(pid)
@@ -174,8 +175,9 @@ def test_cli_password_set_and_change(tmp_path, capsys, monkeypatch):
 
 
 def test_undo_of_a_real_import_restores_the_database(db, factory, tmp_path):
-    importing = pytest.importorskip("wengang.services.importing")
     from openpyxl import Workbook
+
+    from wengang.services import importing
 
     pid = factory.person(name="王五")
     before = {r["id"]: dict(r) for r in db.query("SELECT * FROM persons")}
@@ -201,8 +203,8 @@ def test_undo_of_a_real_import_restores_the_database(db, factory, tmp_path):
 
 
 def test_every_real_form_survives_the_archive_exactly():
-    reports = pytest.importorskip("wengang.services.reports")
-    demo = pytest.importorskip("wengang.services.demo.builder")
+    from wengang.services import reports
+    from wengang.services.demo import builder as demo
     db = open_database(":memory:")
     demo.build_demo(db, households=30)
     as_of = dt.date(2026, 10, 31)
@@ -217,9 +219,9 @@ def test_every_real_form_survives_the_archive_exactly():
 
 
 def test_changes_since_submitted_recomputes_the_real_form(tmp_path, capsys):
-    reports = pytest.importorskip("wengang.services.reports")
-    demo = pytest.importorskip("wengang.services.demo.builder")
+    from wengang.services import reports
     from wengang.services.archive import changes_since_submitted
+    from wengang.services.demo import builder as demo
 
     path = tmp_path / "county.db"
     db = open_database(path)
@@ -240,9 +242,9 @@ def test_changes_since_submitted_recomputes_the_real_form(tmp_path, capsys):
 
 
 def test_a_township_submission_is_compared_with_the_same_township(tmp_path):
-    reports = pytest.importorskip("wengang.services.reports")
-    demo = pytest.importorskip("wengang.services.demo.builder")
+    from wengang.services import reports
     from wengang.services.archive import changes_since_submitted, recompute
+    from wengang.services.demo import builder as demo
 
     db = open_database(tmp_path / "county.db")
     demo.build_demo(db, households=60)

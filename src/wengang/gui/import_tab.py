@@ -28,11 +28,11 @@ from PySide6.QtWidgets import (
 )
 
 from wengang.gui.context import AppContext
-from wengang.gui.service_access import attr
-from wengang.gui.tab import Tab, not_installed
+from wengang.gui.tab import Tab
 from wengang.gui.widgets.progress import run_with_progress
 from wengang.gui.widgets.save_dialog import ask_open_path, ask_save_path
 from wengang.paths import resource_path
+from wengang.services import importing
 
 
 @lru_cache(maxsize=1)
@@ -47,21 +47,6 @@ ERROR_BRUSH = QBrush(QColor("#fde8e8"))
 WARNING_BRUSH = QBrush(QColor("#fff6dc"))
 
 
-def _issues(items) -> list[tuple]:
-    """(row, field, message) triples, whatever shape the service uses."""
-    out = []
-    for item in items or []:
-        if isinstance(item, (tuple, list)):
-            out.append(tuple(item) + ("",) * (3 - len(item)))
-        else:
-            out.append((attr(item, "row"), attr(item, "field"), attr(item, "message", default=str(item))))
-    return out
-
-
-def _count(value) -> int:
-    return value if isinstance(value, int) else len(value or [])
-
-
 class ImportTab(Tab):
     title = "导入"
 
@@ -71,13 +56,7 @@ class ImportTab(Tab):
         self.preview = None
         self.result = None
         layout = QVBoxLayout(self)
-        try:
-            from wengang.services import importing  # noqa: PLC0415 - lazily: another issue delivers it
-            self.importing = importing
-        except ImportError as exc:
-            self.importing = None
-            layout.addWidget(not_installed("导入国家系统导出文件", exc))
-            return
+        self.importing = importing
         self.steps = QLabel()
         self.steps.setStyleSheet("font-size: 14px; font-weight: bold;")
         layout.addWidget(self.steps)
@@ -170,8 +149,6 @@ class ImportTab(Tab):
 
     def refresh(self) -> None:
         """The last imports (``import_batches``), newest first."""
-        if self.importing is None:
-            return
         rows = self.context.db.execute(
             "SELECT id, started_at, file_name, kind, added, changed, status FROM import_batches "
             "ORDER BY id DESC LIMIT 20").fetchall()
@@ -261,9 +238,7 @@ class ImportTab(Tab):
 
     def show_preview(self, preview) -> None:
         self.preview = preview
-        kind = attr(preview, "kind")
-        errors = _issues(attr(preview, "errors"))
-        warnings = _issues(attr(preview, "warnings"))
+        kind, errors, warnings = preview.kind, preview.errors, preview.warnings
         self.issues.setRowCount(len(errors) + len(warnings))
         for r, ((row, field, message), label, brush) in enumerate(
                 [(e, "错误", ERROR_BRUSH) for e in errors] + [(w, "提示", WARNING_BRUSH) for w in warnings]):
@@ -271,8 +246,8 @@ class ImportTab(Tab):
                 item = QTableWidgetItem("" if value is None else str(value))
                 item.setBackground(brush)
                 self.issues.setItem(r, c, item)
-        counts = (f"将新增 {_count(attr(preview, 'to_add')):,} 条，修改 {_count(attr(preview, 'to_change')):,} 条，"
-                  f"{_count(attr(preview, 'unchanged')):,} 条无变化。")
+        counts = (f"将新增 {preview.to_add:,} 条，修改 {preview.to_change:,} 条，"
+                  f"{preview.unchanged:,} 条无变化。")
         kind_text = kind_labels().get(kind, kind) if kind else "无法识别（表头不是国家系统导出的格式）"
         if errors or not kind:
             verdict = (f"<span style='color:#c62828'><b>有 {len(errors):,} 处错误，不能导入。</b></span>"
@@ -289,7 +264,7 @@ class ImportTab(Tab):
     def confirm(self) -> None:
         if self.preview is None or self.path is None or not self.confirm_button.isEnabled():
             return
-        importing, path, kind = self.importing, self.path, attr(self.preview, "kind")
+        importing, path, kind = self.importing, self.path, self.preview.kind
         user = self.context.settings.value("user_name", None)
 
         def work(db, progress):
@@ -299,8 +274,7 @@ class ImportTab(Tab):
 
     def show_result(self, result) -> None:
         self.result = result
-        added, changed = _count(attr(result, "added")), _count(attr(result, "changed"))
-        unchanged, errors = _count(attr(result, "unchanged")), _count(attr(result, "errors"))
+        added, changed, unchanged, errors = result.added, result.changed, result.unchanged, len(result.errors)
         self.result_label.setText(f"已导入 {self.path.name if self.path else ''}：新增 {added:,} 条，修改 {changed:,} 条，"
                                   f"{unchanged:,} 条无变化" + (f"，{errors:,} 行有错误未导入" if errors else "") + "。")
         self.go(2)
@@ -313,7 +287,7 @@ class ImportTab(Tab):
                                "Excel 工作簿 (*.xlsx)", self.context.settings)
         if target is None:
             return
-        importing, path, kind = self.importing, self.path, attr(self.preview, "kind")
+        importing, path, kind = self.importing, self.path, self.preview.kind
 
         def work(db, _progress):
             return importing.import_file(db, kind, path, dry_run=True, errors_path=target)

@@ -11,8 +11,6 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from wengang.gui.service_access import label_of
-
 PAGE = 200
 CACHE_PAGES = 20
 
@@ -49,7 +47,7 @@ class LedgerModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal:
-            return label_of(self.columns[section]) if 0 <= section < len(self.columns) else None
+            return self.columns[section] if 0 <= section < len(self.columns) else None
         return str(section + 1)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
@@ -60,8 +58,7 @@ class LedgerModel(QAbstractTableModel):
         row = self.row(index.row())
         if row is None:
             return None
-        value = row[index.column()] if isinstance(row, (list, tuple)) else \
-            row.get(getattr(self.columns[index.column()], "key", label_of(self.columns[index.column()])))
+        value = row[index.column()]
         return "" if value is None else str(value)
 
     def row(self, number: int):

@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
 from wengang.gui import ledger_output
 from wengang.gui.context import AppContext
 from wengang.gui.ledger_model import LedgerModel
-from wengang.gui.service_access import attr, label_of
-from wengang.gui.tab import Tab, not_installed
+from wengang.gui.tab import Tab
 from wengang.gui.widgets.progress import run_with_progress
 from wengang.gui.widgets.save_dialog import ask_folder, ask_save_path
+from wengang.services import ledgers
 from wengang.services.privacy import mask_preference, set_mask_preference
 
 PRINT_ROW_LIMIT = ledger_output.PRINT_ROW_LIMIT
@@ -42,23 +42,16 @@ class LedgerTab(Tab):
         super().__init__(context, parent)
         layout = QVBoxLayout(self)
         self.ledger_db = None
-        try:
-            from wengang.services import ledgers  # noqa: PLC0415 - lazily: another issue delivers it
-            self.ledgers = ledgers
-            self.available = list(ledgers.list_ledgers())
-        except ImportError as exc:
-            self.ledgers = None
-            self.available = []
-            layout.addWidget(not_installed("台账（六张清单）", exc))
-            return
+        self.ledgers = ledgers
+        self.available = list(ledgers.list_ledgers())
         self._building = False
         self._again = False
         self._sized_for = None  # the list whose column widths were last set
         split = QSplitter()
         self.picker = QListWidget()
         for item in self.available:
-            entry = QListWidgetItem(str(attr(item, "title", 1) or attr(item, "name", 1) or attr(item, "id", 0)))
-            entry.setData(Qt.ItemDataRole.UserRole, attr(item, "id", 0, item))
+            entry = QListWidgetItem(item.title)
+            entry.setData(Qt.ItemDataRole.UserRole, item.id)
             self.picker.addItem(entry)
         self.picker.setMaximumWidth(260)
         left = QWidget()
@@ -126,17 +119,17 @@ class LedgerTab(Tab):
         digit = metrics.horizontalAdvance("0")
         header = self.view.horizontalHeader()
         for section, width in enumerate(widths[: self.model.columnCount()]):
-            label = label_of(self.model.columns[section])
+            label = self.model.columns[section]
             header.resizeSection(section, max(round(width * digit) + 12, metrics.horizontalAdvance(label) + 18))
 
     def _sort(self, column: int, order: Qt.SortOrder) -> None:
         """A header click: the ledger query sorts in SQL by that column's label (序号: area order)."""
-        label = label_of(self.model.columns[column]) if 0 < column < len(self.model.columns) else None
+        label = self.model.columns[column] if 0 < column < len(self.model.columns) else None
         self.order_by = None if label is None else ("-" if order == Qt.SortOrder.DescendingOrder else "") + label
         self.mark_stale()
 
     def current_id(self):
-        item = self.picker.currentItem() if self.ledgers else None
+        item = self.picker.currentItem()
         return item.data(Qt.ItemDataRole.UserRole) if item else None
 
     def mask_kind(self) -> str | None:
@@ -210,7 +203,7 @@ class LedgerTab(Tab):
                     for section, size in enumerate(kept):
                         header.resizeSection(section, size)
                 else:
-                    self.size_columns(getattr(built[0], "widths", None))
+                    self.size_columns(built[0].widths)
                 self.caption.setText(f"{title}（截至 {as_of}，共 {self.model.rowCount():,} 人）")
 
         def failed(exc: BaseException) -> None:
@@ -221,7 +214,7 @@ class LedgerTab(Tab):
 
     def show_ledger(self, ledger_id: str) -> bool:
         """Pick the list ``ledger_id`` (``labour``, ``willing`` …); False when there is none."""
-        for i in range(self.picker.count() if self.ledgers else 0):
+        for i in range(self.picker.count()):
             if self.picker.item(i).data(Qt.ItemDataRole.UserRole) == ledger_id:
                 self.picker.setCurrentRow(i)
                 return True

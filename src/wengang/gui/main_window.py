@@ -101,10 +101,7 @@ class TabHost(QWidget):
 def _warm_imports(_db, _progress) -> None:
     for name in ("wengang.services.registry", "wengang.services.reports", "wengang.services.ledgers",
                  "wengang.services.importing"):
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            pass
+        importlib.import_module(name)
 
 
 def _encryption_available() -> bool:
@@ -324,11 +321,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def build_demo(self) -> None:
-        try:
-            from wengang.services.demo import build_demo  # noqa: PLC0415 - lazily: another issue delivers it
-        except ImportError as exc:
-            QMessageBox.information(self, self.tr("示范县"), f"此功能尚未安装：{exc}")
-            return
+        from wengang.services.demo import build_demo  # noqa: PLC0415 - loaded when first asked
         replace = not is_empty(self.context)
         if replace:
             answer = QMessageBox.question(self, self.tr("示范县"), self.tr(

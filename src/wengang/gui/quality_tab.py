@@ -106,11 +106,7 @@ class QualityTab(Tab):
             self.context.open_person.emit(person_id)
 
     def run_rules(self) -> None:
-        try:
-            from wengang.services.rules import run_quality  # noqa: PLC0415
-        except ImportError as exc:
-            self.count_label.setText(f"此功能尚未安装：{exc}")
-            return
+        from wengang.services.rules import run_quality  # noqa: PLC0415 - loaded when first asked
         as_of = self.context.as_of
 
         def work(db, progress):

@@ -14,7 +14,6 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-from types import SimpleNamespace
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -37,12 +36,11 @@ from wengang.gui.context import AppContext
 from wengang.gui.dialogs.persons_dialog import PersonsDialog
 from wengang.gui.report_model import FormResultModel, lay_out
 from wengang.gui.report_submit import HistoryDialog, SubmitDialog, month_text, print_result, write_form_file
-from wengang.gui.service_access import attr
-from wengang.gui.tab import Tab, not_installed
+from wengang.gui.tab import Tab
 from wengang.gui.widgets.date_edit import DateEdit
 from wengang.gui.widgets.progress import run_with_progress
 from wengang.gui.widgets.save_dialog import ask_folder, ask_save_path
-from wengang.services import archive
+from wengang.services import archive, reports
 from wengang.services.reports.model import FormResult
 from wengang.store.audit import locked_periods
 
@@ -62,19 +60,6 @@ def targets_set(db, year: int) -> bool:
     return db.execute("SELECT 1 FROM targets WHERE year = ? LIMIT 1", [year]).fetchone() is not None
 
 
-def reports_api():
-    """The report engine's functions: from the package when it exports them, else its modules."""
-    from wengang.services import reports  # noqa: PLC0415 - lazily: another issue delivers it
-    if all(hasattr(reports, name) for name in ("list_forms", "compute_form", "cell_persons")):
-        return reports
-    from wengang.services.reports import engine, forms  # noqa: PLC0415
-    api = SimpleNamespace(list_forms=forms.list_forms, compute_form=engine.compute_form,
-                          cell_persons=engine.cell_persons)
-    for name in ("write_form_xlsx", "write_form_csv"):
-        setattr(api, name, getattr(reports, name, None))
-    return api
-
-
 class ReportTab(Tab):
     title = "报表"
 
@@ -83,22 +68,16 @@ class ReportTab(Tab):
         self.result: FormResult | None = None
         self._request: dict | None = None
         layout = QVBoxLayout(self)
-        try:
-            self.reports = reports_api()
-            self.forms = list(self.reports.list_forms())
-        except (ImportError, AttributeError) as exc:
-            self.reports = None
-            self.forms = []
-            layout.addWidget(not_installed("统计报表", exc))
-            return
+        self.reports = reports
+        self.forms = list(reports.list_forms())
         bar = QHBoxLayout()
         bar.addWidget(QLabel(self.tr("报表")))
         self.form_box = QComboBox()
         for form in self.forms:
-            number = attr(form, "number", 1) or ""
+            number = form.number
             # Declared titles are templates ("{area}脱贫人口…"): the picker shows them without the blanks.
-            title = re.sub(r"\{[^}]*\}", "", str(attr(form, "title", 2) or ""))
-            self.form_box.addItem(f"{number} {title}".strip(), attr(form, "id", 0))
+            title = re.sub(r"\{[^}]*\}", "", form.title)
+            self.form_box.addItem(f"{number} {title}".strip(), form.id)
         self.form_box.currentIndexChanged.connect(self._form_changed)
         bar.addWidget(self.form_box, 1)
         bar.addWidget(QLabel(self.tr("分组")))
@@ -161,13 +140,13 @@ class ReportTab(Tab):
     def _form_changed(self, *_args) -> None:
         form = self.current_form()
         self.grouping.clear()
-        for key in (attr(form, "groupings", 3) or ["township"]) if form is not None else []:
+        for key in (form.groupings or ("township",)) if form is not None else ():
             self.grouping.addItem(GROUPINGS.get(key, key), key)
-        self.needs_period = bool(attr(form, "needs_period", 4)) if form is not None else False
+        self.needs_period = form is not None and form.needs_period
         for w in (self.period_label, self.period_from):
             w.setVisible(self.needs_period)
         # F3 compares 公益性岗位/帮扶车间 now with a reference date (seed 004 §二).
-        self.needs_ref = bool(attr(form, "needs_ref_date")) or str(attr(form, "id", 0)).upper() == "F3"
+        self.needs_ref = form is not None and form.needs_ref_date
         for w in (self.ref_label, self.ref_date):
             w.setVisible(self.needs_ref)
         self.mark_stale()
@@ -183,9 +162,9 @@ class ReportTab(Tab):
 
     # --- computing --------------------------------------------------------------------------
     def refresh(self) -> None:
-        if self.reports is None or self.current_form() is None:
+        if self.current_form() is None:
             return
-        form_id = attr(self.current_form(), "id", 0)
+        form_id = self.current_form().id
         as_of, area_id, params = self.context.as_of, self.context.area_id, self.request()
         self._request = {"form_id": form_id, "as_of": as_of, "area_id": area_id, **params}
         request = self._request
@@ -278,15 +257,13 @@ class ReportTab(Tab):
     def export_all(self) -> None:
         """F1–F9 at this date, area and grouping (the dates set here for F3/F4/F9) into one
         folder as Excel, one file each (``services.reports.write_forms``), off the GUI thread."""
-        if self.reports is None:
-            return
         folder = ask_folder(self, self.tr("全部报表导出到文件夹"), self.context.settings)
         if folder is None:
             return
         reports, as_of, area_id = self.reports, self.context.as_of, self.context.area_id
         by = self.grouping.currentData() or "township"
         period_from, ref_date = self.period_from.value(), self.ref_date.value()
-        form_ids = [attr(form, "id", 0) for form in self.forms]
+        form_ids = [form.id for form in self.forms]
 
         def work(db, progress):
             return reports.write_forms(db, form_ids, as_of, folder, by=by, period_from=period_from,
@@ -365,9 +342,9 @@ class ReportTab(Tab):
     def show_history(self) -> None:
         """历史报送 of the chosen form."""
         form = self.current_form()
-        if self.reports is None or form is None:
+        if form is None:
             return
-        form_id = self.result.form_id if self.result is not None else attr(form, "id", 0)
+        form_id = self.result.form_id if self.result is not None else form.id
         self.history = HistoryDialog(self.context, self.reports, form_id, self.form_box.currentText(), self)
         self.history.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.history.show()
@@ -390,8 +367,6 @@ class ReportTab(Tab):
         return draft_bulletin(f1, f3)
 
     def show_bulletin(self) -> None:
-        if self.reports is None:
-            return
         self.status.setText(self.tr("正在起草通报…"))
         # read on the GUI thread; the draft is computed on the worker's connection
         as_of, area_id = self.context.as_of, self.context.area_id
@@ -404,8 +379,7 @@ class ReportTab(Tab):
             self.bulletin.show()
 
         def failed(exc: BaseException) -> None:
-            missing = isinstance(exc, ImportError)
-            self.status.setText(f"此功能尚未安装：{exc}" if missing else f"无法起草通报：{exc}")
+            self.status.setText(f"无法起草通报：{exc}")
 
         self.context.run_in_background(lambda db, _p: self.bulletin_text(db, as_of, area_id, ref_date),
                                        show, failed)

@@ -7,7 +7,7 @@ The main window's menu actions (打印, 导出, 刷新) call the current tab's m
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from wengang.gui.context import AppContext
 
@@ -55,16 +55,3 @@ class Tab(QWidget):
 
     def can_print(self) -> bool:
         return False
-
-
-def not_installed(what: str, exc: BaseException | None = None) -> QWidget:
-    """The placeholder a tab shows while the service it calls has not been installed."""
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    label = QLabel(f"此功能尚未安装：{what}" + (f"\n（{exc}）" if exc else ""))
-    label.setStyleSheet("color: #666; font-size: 14px;")
-    label.setWordWrap(True)
-    layout.addStretch()
-    layout.addWidget(label)
-    layout.addStretch()
-    return box

@@ -10,9 +10,5 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from wengang.cli.common import db_path  # noqa: PLC0415
-    try:
-        from wengang.gui.app import run_app  # noqa: PLC0415 - Qt is imported only for the window
-    except ImportError as exc:  # the window comes with its own issue
-        print(f"主窗口尚不可用：{exc}")
-        return 1
+    from wengang.gui.app import run_app  # noqa: PLC0415 - Qt is imported only for the window
     return run_app(db_path(args))

@@ -64,10 +64,7 @@ def write_any(result, path: str | Path) -> None:
         return
     # A PDF needs no window: render offscreen even where a display exists (or none does).
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    try:
-        from wengang.gui.printing.form_pdf import write_form_pdf  # noqa: PLC0415 - Qt only when needed
-    except ImportError:
-        from wengang.gui.printing import write_form_pdf  # noqa: PLC0415
+    from wengang.gui.printing import write_form_pdf  # noqa: PLC0415 - Qt only when needed
     write_form_pdf(result, path)
 
 

@@ -3,7 +3,7 @@
 CSV is for other programs: UTF-8 with BOM (Excel and WPS then read the Chinese), one header
 row with the header levels joined by "/", 合计 first, numbers without thousands separators
 and percentages with the form's decimals. PDF needs Qt and lives in the GUI layer
-(``wengang.gui.printing.form_pdf``); :func:`write_form` refuses it so callers route it there.
+(``wengang.gui.printing.write_form_pdf``); :func:`write_form` refuses it so callers route it there.
 """
 
 from __future__ import annotations
@@ -51,5 +51,5 @@ def write_form(result: FormResult, path: str | Path) -> Path:
     if suffix == ".csv":
         return write_form_csv(result, path)
     if suffix == ".pdf":
-        raise FormError("PDF 由界面层生成（wengang.gui.printing.form_pdf.write_form_pdf），请通过 wengang report 命令或打印预览导出")
+        raise FormError("PDF 由界面层生成（wengang.gui.printing.write_form_pdf），请通过 wengang report 命令或打印预览导出")
     raise FormError(f"不支持的文件类型“{suffix or Path(path).name}”：请用 .xlsx、.csv 或 .pdf")
