@@ -12,6 +12,7 @@ from pathlib import Path
 import sqlite_utils
 
 from wengang.paths import default_db_path
+from wengang.services.read import lookups
 from wengang.store.db import StoreError, open_database
 
 _DB_OPTION = argparse.ArgumentParser(add_help=False)
@@ -52,12 +53,12 @@ def cannot_write(exc: OSError, target) -> int:
 
 def find_area(db, name: str) -> int:
     """The id of the area called ``name``; exit 2 when there is none or several."""
-    rows = db.execute("SELECT id FROM areas WHERE name = ?", [name]).fetchall()
-    if len(rows) != 1:
-        problem = "找不到" if not rows else f"有{len(rows)}个同名的"
+    ids = lookups.area_ids_named(db, name)
+    if len(ids) != 1:
+        problem = "找不到" if not ids else f"有{len(ids)}个同名的"
         print(f"错误：{problem}地区“{name}”", file=sys.stderr)
         raise SystemExit(2)
-    return rows[0][0]
+    return ids[0]
 
 
 def db_path(args) -> Path:

@@ -33,6 +33,7 @@ from wengang.gui.widgets.progress import run_with_progress
 from wengang.gui.widgets.save_dialog import ask_open_path, ask_save_path
 from wengang.paths import resource_path
 from wengang.services import importing
+from wengang.services.read import lookups
 
 
 @lru_cache(maxsize=1)
@@ -149,9 +150,7 @@ class ImportTab(Tab):
 
     def refresh(self) -> None:
         """The last imports (``import_batches``), newest first."""
-        rows = self.context.db.execute(
-            "SELECT id, started_at, file_name, kind, added, changed, status FROM import_batches "
-            "ORDER BY id DESC LIMIT 20").fetchall()
+        rows = lookups.import_history(self.context.db, limit=20)
         self.history.setRowCount(len(rows))
         status_words = {"done": "完成", "running": "未完成", "failed": "失败", "rolled_back": "已撤销",
                         "undone": "已撤销"}

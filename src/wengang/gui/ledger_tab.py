@@ -31,6 +31,7 @@ from wengang.gui.widgets.progress import run_with_progress
 from wengang.gui.widgets.save_dialog import ask_folder, ask_save_path
 from wengang.services import ledgers
 from wengang.services.privacy import mask_preference, set_mask_preference
+from wengang.services.read.lookups import person_id_by_id_number
 
 PRINT_ROW_LIMIT = ledger_output.PRINT_ROW_LIMIT
 
@@ -225,12 +226,12 @@ class LedgerTab(Tab):
         if "证件号码" not in self.model.columns:
             return None
         number = self.model.index(row, self.model.columns.index("证件号码")).data()
-        hit = self.context.db.execute("SELECT id FROM persons WHERE id_number = ?", [number]).fetchone()
-        if hit is None:
+        person_id = person_id_by_id_number(self.context.db, number)
+        if person_id is None:
             self.caption.setToolTip(self.tr("证件号码已隐藏：取消勾选“隐藏证件号码”后可双击打开人员"))
             return None
-        self.context.open_person.emit(hit[0])
-        return hit[0]
+        self.context.open_person.emit(person_id)
+        return person_id
 
     def shutdown(self) -> None:
         if self.ledger_db is not None:

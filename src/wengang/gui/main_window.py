@@ -32,6 +32,7 @@ from wengang.gui.widgets.area_navigator import AreaNavigator
 from wengang.gui.widgets.date_edit import DateEdit
 from wengang.gui.widgets.progress import run_with_progress
 from wengang.gui.widgets.search_box import SearchBox
+from wengang.services.read import lookups
 from wengang.store.areas import installation
 
 # Tabs are built the first time they are shown: opening the window then imports and builds only
@@ -110,7 +111,7 @@ def _encryption_available() -> bool:
 
 
 def is_empty(context: AppContext) -> bool:
-    return context.db.execute("SELECT NOT EXISTS (SELECT 1 FROM persons)").fetchone()[0] == 1
+    return not lookups.has_persons(context.db)
 
 
 class MainWindow(QMainWindow):

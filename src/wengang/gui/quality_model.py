@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from PySide6.QtCore import Qt
 
 from wengang.gui.registry.models import SqlTableModel
-from wengang.gui.registry.queries import ColumnSpec, RegistryFilter
+from wengang.services.read.tables import FINDING_TABLE, FindingFilter, finding_counts_by_rule, finding_person
 
-FINDING_COLUMNS = [
-    ColumnSpec("规则", "f.rule", "f.rule"),
-    ColumnSpec("乡镇", "t.name", "t.sort_order, t.name"),
-    ColumnSpec("村", "v.name", "t.name, v.name"),
-    ColumnSpec("姓名", "coalesce(p.name, h.head_name)", "p.name"),
-    ColumnSpec("证件号码", "p.id_number", "p.id_number"),
-    ColumnSpec("栏目", "f.field", "f.field"),
-    ColumnSpec("问题", "f.message", "f.message"),
-    ColumnSpec("发现时间", "f.found_at", "f.found_at"),
-]
-FINDING_FROM = ("FROM quality_findings f LEFT JOIN persons p ON p.id = f.person_id "
-                "LEFT JOIN households h ON h.id = coalesce(f.household_id, p.household_id) "
-                "LEFT JOIN areas v ON v.id = h.area_id LEFT JOIN areas t ON t.id = v.parent_id")
-PERSON_ID_SQL = "SELECT person_id FROM quality_findings WHERE id = ?"
 RULE_COLUMN, FIELD_COLUMN = 0, 5
 
 # The columns findings name, in the caseworker's words (the rules name them by column).
@@ -35,29 +19,8 @@ FIELD_LABELS = {
 }
 
 
-@dataclass
-class FindingFilter(RegistryFilter):
-    """The registry's area/site/search filter plus the rule picked and open-only."""
-
-    rule: str | None = None
-    open_only: bool = True
-
-    def where(self, *, persons: bool) -> tuple[str, dict]:
-        sql, params = super().where(persons=False)
-        parts = [sql[len(" WHERE "):]] if sql else []
-        if self.rule:
-            parts.append("f.rule = :rule")
-            params["rule"] = self.rule
-        if self.open_only:
-            parts.append("f.resolved_at IS NULL")
-        return (" WHERE " + " AND ".join(parts)) if parts else "", params
-
-
 class FindingTableModel(SqlTableModel):
-    columns = FINDING_COLUMNS
-    base_from = FINDING_FROM
-    id_expr = "f.id"
-    persons = False
+    table = FINDING_TABLE
 
     def __init__(self, db, parent=None):
         super().__init__(db, parent)
@@ -76,14 +39,10 @@ class FindingTableModel(SqlTableModel):
 
     def person_of(self, row: int) -> int | None:
         finding_id = self.id_at(row)
-        hit = self.db.execute(PERSON_ID_SQL, [finding_id]).fetchone() if finding_id is not None else None
-        return hit[0] if hit else None
+        return finding_person(self.db, finding_id) if finding_id is not None else None
 
     def counts_by_rule(self) -> list[tuple[str, int]]:
         """Open findings per rule within the current area (the rule list on the left)."""
         flt = FindingFilter(area_id=self.filter.area_id, site_id=self.filter.site_id,
                             open_only=self.filter.open_only)
-        where, params = flt.where(persons=False)
-        return [(r[0], r[1]) for r in self.db.execute(
-            f"SELECT f.rule, count(*) {FINDING_FROM}{where} GROUP BY f.rule ORDER BY count(*) DESC",
-            params).fetchall()]
+        return finding_counts_by_rule(self.db, flt)

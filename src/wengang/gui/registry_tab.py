@@ -29,6 +29,7 @@ from wengang.gui.registry.form import RecordDialog
 from wengang.gui.registry.models import HouseholdTableModel, PersonTableModel, SqlTableModel
 from wengang.gui.registry.person_page import PersonPage
 from wengang.gui.tab import Tab
+from wengang.services.read import lookups
 
 # The everyday actions: button label → dialog factory (and its keyword arguments).
 ACTIONS = {
@@ -212,8 +213,7 @@ class RegistryTab(Tab):
         if not households:
             persons = self.selected_person_ids()
             if persons:
-                households = [self.context.db.execute("SELECT household_id FROM persons WHERE id = ?",
-                                                      [persons[0]]).fetchone()[0]]
+                households = [lookups.household_of(self.context.db, persons[0])]
         if not households:
             QMessageBox.information(self, self.tr("新增人员"),
                                     self.tr("请先选择要添加人员的户（或该户的一名成员）。"))

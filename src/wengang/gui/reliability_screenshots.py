@@ -23,14 +23,14 @@ def _prepare(db_path: Path, households: int) -> int:
     edited person's id."""
     from wengang.services import registry  # noqa: PLC0415
     from wengang.services.demo import build_demo  # noqa: PLC0415
+    from wengang.services.read import lookups  # noqa: PLC0415
     from wengang.store.audit import audit_reason  # noqa: PLC0415
     from wengang.store.db import open_database, set_setting  # noqa: PLC0415
 
     db = open_database(db_path)
     build_demo(db, households=households, seed=1)
     set_setting(db, "reporter", "李芳")
-    pid = db.execute("SELECT person_id FROM employment_spells GROUP BY person_id "
-                     "HAVING count(*) >= 2 LIMIT 1").fetchone()[0]
+    pid = lookups.person_with_spells(db, 2)
     person = db["persons"].get(pid)
     fields = {k: person[k] for k in ("household_id", "name", "id_number", "relation", "education",
                                      "student_status", "health", "labour_skill", "phone")}
@@ -38,7 +38,7 @@ def _prepare(db_path: Path, households: int) -> int:
         registry.save_person(db, {**fields, "phone": "13993612345"}, pid)
     with audit_reason(db, "身份证核对"):
         registry.save_person(db, {**fields, "phone": "13993612345", "labour_skill": "技能劳动力"}, pid)
-    other = db.execute("SELECT id FROM persons WHERE id != ? ORDER BY id DESC LIMIT 1", [pid]).fetchone()[0]
+    other = lookups.last_person_except(db, pid)
     registry.delete_person(db, other, "重复登记")
     if PERSONS_SAMPLE.exists():
         try:

@@ -41,6 +41,7 @@ from wengang.gui.widgets.date_edit import DateEdit
 from wengang.gui.widgets.progress import run_with_progress
 from wengang.gui.widgets.save_dialog import ask_folder, ask_save_path
 from wengang.services import archive, reports
+from wengang.services.read.lookups import targets_set
 from wengang.services.reports.model import FormResult
 from wengang.store.audit import locked_periods
 
@@ -53,11 +54,6 @@ def note_text(note: str) -> str:
     """A form note as printed under the table: "注：" once, also when the declaration has it."""
     note = note.strip()
     return note if note.startswith(("注：", "注:")) else f"注：{note}"
-
-
-def targets_set(db, year: int) -> bool:
-    """Whether 目标任务 are entered for ``year`` (F3 and the bulletin's completion part need them)."""
-    return db.execute("SELECT 1 FROM targets WHERE year = ? LIMIT 1", [year]).fetchone() is not None
 
 
 class ReportTab(Tab):

@@ -16,6 +16,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from wengang.gui.screenshot_tools import save_png, settle
+from wengang.services.read import lookups
 
 SAMPLE = Path("/work/shared/samples/（务工月监测）已外出务工信息-样例.xlsx")
 FILES = {"概览": "overview", "登记": "registry", "台账": "ledger", "报表": "report", "导入": "import",
@@ -60,10 +61,9 @@ def render(out: Path, db_path: Path | None = None, households: int = 2000) -> li
         saved.append(save_png(window, out / f"{FILES[title]}.png"))
     registry = window.show_tab("登记")
     settle(app, context)
-    person_id = context.db.execute(
-        "SELECT person_id FROM employment_spells GROUP BY person_id HAVING count(*) >= 3 LIMIT 1").fetchone()
+    person_id = lookups.person_with_spells(context.db, 3)
     if person_id:
-        page = registry.open_person(person_id[0])
+        page = registry.open_person(person_id)
         settle(app, context)
         saved.append(save_png(page, out / "person_page.png"))
         page.close()

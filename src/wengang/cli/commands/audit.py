@@ -8,6 +8,7 @@ from pathlib import Path
 from wengang.cli.common import open_db, print_table
 from wengang.domain.dates import DateError, iso, parse_date
 from wengang.services.audit_export import audit_rows, export_audit
+from wengang.services.read import lookups
 from wengang.store.audit import audit_entries
 from wengang.store.db import StoreError
 
@@ -26,10 +27,9 @@ def register(sub) -> None:
 
 
 def _person_id(db, text: str) -> int | None:
-    row = db.execute("SELECT id FROM persons WHERE id_number = ? OR person_no = ?",
-                     [text.strip().upper(), text.strip()]).fetchone()
-    if row:
-        return row[0]
+    found = lookups.person_id_by_number(db, text)
+    if found is not None:
+        return found
     return int(text) if text.isdigit() and len(text) < 10 else None
 
 

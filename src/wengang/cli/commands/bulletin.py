@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from wengang.cli.common import open_db
+from wengang.services.read import lookups
 
 
 def register(sub) -> None:
@@ -32,7 +33,7 @@ def run(args) -> int:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     f3 = None
-    has_targets = db.execute("SELECT 1 FROM targets LIMIT 1").fetchone() is not None
+    has_targets = lookups.targets_set(db)
     if has_targets:
         try:
             f3 = compute_form(db, "targets", args.as_of, by=args.by, ref_date=args.ref_date)

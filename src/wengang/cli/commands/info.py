@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wengang.cli.common import db_path, open_db, print_table
+from wengang.services.read import lookups
 from wengang.store.areas import installation
 from wengang.store.db import schema_version
 
@@ -28,14 +29,6 @@ def run(args) -> int:
     print()
     print_table(["表", "记录数"], [[label, db[name].count] for name, label in TABLES])
     print()
-    rows = db.execute(
-        """SELECT t.name, COUNT(DISTINCT h.id), COUNT(p.id)
-           FROM areas t
-           JOIN areas v ON v.parent_id = t.id
-           JOIN households h ON h.area_id = v.id
-           LEFT JOIN persons p ON p.household_id = h.id
-           WHERE t.level = 'township'
-           GROUP BY t.id ORDER BY t.sort_order, t.id"""
-    ).fetchall()
+    rows = lookups.township_counts(db)
     print_table(["乡镇（街道）", "户数", "人数"], [list(r) for r in rows])
     return 0

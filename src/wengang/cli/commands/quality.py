@@ -6,6 +6,7 @@ import datetime as dt
 import sys
 
 from wengang.cli.common import open_db, print_table
+from wengang.services.read import lookups
 from wengang.services.rules.export import write_quality_workbook
 from wengang.services.rules.quality import findings, run_quality
 from wengang.services.rules.subsidies import (
@@ -53,7 +54,7 @@ def run(args) -> int:
         print_table(["补贴类型", "人数", "未发金额（元）"], [[k, len(v), f"{sum(v):.0f}"] for k, v in by_kind.items()])
     orgs = org_entitlements(db, rule_set, as_of, year=as_of.year - 1)
     if orgs:
-        names = dict(db.execute("SELECT id, name FROM organisations").fetchall())
+        names = lookups.organisation_names(db)
         print(f"\n{as_of.year - 1}年吸纳就业奖补应享未享的单位：{len(orgs)}个")
         print_table(["单位", "补贴类型", "吸纳人数", "应享（元）", "已享（元）"],
                     [[names.get(o.org_id, o.org_id), o.kind, o.persons, f"{o.amount:.0f}", f"{o.paid_amount:.0f}"]

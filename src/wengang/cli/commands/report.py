@@ -24,6 +24,7 @@ from wengang.cli.common import (
     several_outputs_folder,
     split_names,
 )
+from wengang.services.read import lookups
 from wengang.services.reports import (
     FormError,
     cell_persons,
@@ -90,12 +91,7 @@ def _print_cell(db, args, result, params: dict) -> None:
     column = _find_column(result, col_name.strip())
     ids = cell_persons(db, args.form, args.as_of, row.area_id, column.key, **params)
     print(f"{result.title}　{row.label}　{column.label}：{row.values.get(column.key)}（{len(ids)}人）")
-    marks = ",".join("?" * len(ids)) or "NULL"
-    persons = db.execute(
-        f"""SELECT p.name, p.id_number, t.name, v.name, h.hh_no FROM persons p
-            JOIN households h ON h.id = p.household_id JOIN areas v ON v.id = h.area_id
-            LEFT JOIN areas t ON t.id = v.parent_id WHERE p.id IN ({marks}) ORDER BY t.name, v.name, p.id""",
-        ids).fetchall()
+    persons = lookups.persons_listing(db, list(ids))
     print_table(["序号", "姓名", "证件号码", "乡镇", "村", "户编号"],
                 [[n, *person] for n, person in enumerate(persons, start=1)])
 

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QWidget
 
 from wengang.gui.context import AppContext
 from wengang.gui.registry.form import Field, RecordDialog
+from wengang.services.read import lookups
 
 
 class _LazyRegistry:
@@ -59,9 +60,7 @@ def _saver(context: AppContext, write):
 def _row(context: AppContext, table: str, record_id: int | None) -> dict:
     if record_id is None:
         return {}
-    cur = context.db.execute(f"SELECT * FROM {table} WHERE id = ?", [record_id])
-    row = cur.fetchone()
-    return dict(zip([c[0] for c in cur.description], row)) if row else {}
+    return lookups.record(context.db, table, record_id)
 
 
 def _count(ids: list[int]) -> str:
@@ -73,10 +72,7 @@ def _today() -> str:
 
 
 def village_choices(context: AppContext) -> tuple:
-    rows = context.db.execute(
-        "SELECT v.id, coalesce(t.name || ' / ', '') || v.name FROM areas v "
-        "LEFT JOIN areas t ON t.id = v.parent_id WHERE v.level IN ('village', 'group') "
-        "ORDER BY t.name, v.name").fetchall()
+    rows = lookups.village_choices(context.db)
     return (("", None),) + tuple((label, vid) for vid, label in rows)
 
 
@@ -101,8 +97,7 @@ def person_dialog(context: AppContext, person_id: int | None = None, household_i
                   parent: QWidget | None = None) -> RecordDialog:
     values = _row(context, "persons", person_id)
     target_household = values.get("household_id", household_id)
-    head = context.db.execute("SELECT hh_no, head_name FROM households WHERE id = ?",
-                              [target_household]).fetchone()
+    head = lookups.household_heading(context.db, target_household)
     intro = f"户编号 {head[0]}（户主 {head[1] or '—'}）" if head else ""
     return RecordDialog(
         "编辑人员" if person_id else "新增人员", PERSON_FIELDS,

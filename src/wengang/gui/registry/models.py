@@ -13,19 +13,14 @@ from typing import ClassVar
 import sqlite_utils
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 
-from wengang.domain.status import AsOf
-from wengang.gui.registry.queries import (
-    HOUSEHOLD_COLUMNS,
-    HOUSEHOLD_FROM,
-    PERSON_COLUMNS,
-    PERSON_FROM,
+from wengang.services.read.tables import (
+    HOUSEHOLD_TABLE,
+    PERSON_TABLE,
     ColumnSpec,
+    IdQuery,
     RegistryFilter,
-    count_query,
-    id_query,
-    match_query,
-    misses_query,
-    rows_query,
+    TableReader,
+    TableSpec,
 )
 
 PAGE = 200            # rows fetched per query
@@ -37,21 +32,22 @@ IDS_KEPT = 400_000    # ids kept in recent lists per model (≈ 3 full lists at 
 _Index = QModelIndex | QPersistentModelIndex
 
 
-def _key(sql: str, params: dict) -> tuple:
+def _key(query: IdQuery) -> tuple:
+    sql, params = query
     return (sql, tuple(sorted(params.items())))
 
 
 class SqlTableModel(QAbstractTableModel):
-    """Rows = ordered ids from SQL; cells fetched by page on demand."""
+    """Rows = ordered ids from SQL (``services.read.tables``); cells fetched by page on demand."""
 
-    columns: ClassVar[list[ColumnSpec]] = []
-    base_from = ""
-    id_expr = ""
-    persons = False
+    table: ClassVar[TableSpec]
 
     def __init__(self, db: sqlite_utils.Database, parent=None):
         super().__init__(parent)
         self.db = db
+        self.reader = TableReader(db, self.table)
+        self.columns: tuple[ColumnSpec, ...] = self.table.columns
+        self.persons = self.table.persons
         self.filter = RegistryFilter()
         self.sort_column = 2
         self.descending = False
@@ -61,7 +57,7 @@ class SqlTableModel(QAbstractTableModel):
         self._id_cache: dict[tuple, list[int]] = {}
         self._id_cache_version: tuple | None = None
         self._total = 0                 # matching rows; len(_ids) is less while a search shows its first ids
-        self._query: tuple[str, dict] | None = None
+        self._query: IdQuery | None = None
         self._positions: tuple[list[int], dict[int, int]] | None = None  # row of each id, unsearched
 
     # --- what the views ask -----------------------------------------------------------------
@@ -120,24 +116,23 @@ class SqlTableModel(QAbstractTableModel):
         the cheapest way :meth:`_search_ids` knows. ``rowCount`` is always the full number of
         matches, also while only the first ids of a search are loaded.
         """
-        sql, params = id_query(self.columns, self.base_from, self.id_expr, self.filter,
-                               self.sort_column, self.descending, persons=self.persons)
+        query = self.reader.id_query(self.filter, self.sort_column, self.descending)
         if self.filter.search.strip():
-            ids, total = self._search_ids(sql, params)
+            ids, total = self._search_ids(query)
         else:
-            ids = self._ids_for(sql, params)
+            ids = self._ids_for(query)
             total = len(ids)
             # where each id stands, for the first search keystroke (built when the GUI is idle)
             QTimer.singleShot(0, lambda: self._positions_of(ids))
         self.beginResetModel()
         self._ids = ids
         self._total = total
-        self._query = (sql, params)
+        self._query = query
         self._pos = None
         self._cache.clear()
         self.endResetModel()
 
-    def _search_ids(self, sql: str, params: dict) -> tuple[list[int], int]:
+    def _search_ids(self, query: IdQuery) -> tuple[list[int], int]:
         """(the first ids, the number of matches) of a search query, the cheapest way known:
 
         1. the same search again: the remembered list;
@@ -148,36 +143,31 @@ class SqlTableModel(QAbstractTableModel):
            query over the person table ("z": 13,000 matches, 50 ms sorted in SQL → 15 ms);
         4. else the first :data:`FIRST_IDS` in display order, and a count of the rest.
         """
-        key = _key(sql, params)
+        key = _key(query)
         fresh = self._id_cache_version == self._db_version()
         if fresh and key in self._id_cache:
-            ids = self._ids_for(sql, params)
+            ids = self._ids_for(query)
             return ids, len(ids)
         unsearched = replace(self.filter, search="")
-        base_sql, base_params = id_query(self.columns, self.base_from, self.id_expr, unsearched,
-                                         self.sort_column, self.descending, persons=self.persons)
+        base_query = self.reader.id_query(unsearched, self.sort_column, self.descending)
         # (not for households: their search looks through all persons first, so the check
         # would cost as much as the search)
-        if self.persons and not self.db.execute(*misses_query(self.base_from, self.filter, persons=True)).fetchone()[0]:
-            ids = self._ids_for(base_sql, base_params)
+        if self.persons and self.reader.everyone_matches_search(self.filter):
+            ids = self._ids_for(base_query)
             return ids, len(ids)
-        base_key = _key(base_sql, base_params)
+        base_key = _key(base_query)
         base = self._id_cache.get(base_key) if fresh else None
         if base is not None:
             self._remember(base_key, base)  # in use: the last to be evicted
             position = self._positions_of(base)
-            condition, condition_params = self.filter.search_condition(persons=self.persons)
-            matches = [r[0] for r in self.db.execute(match_query(self.base_from, self.id_expr, condition),
-                                                     condition_params)]
+            matches = self.reader.search_matches(self.filter)
             # the unsearched list's order; ids the other filters leave out are not in it
             ids = sorted((i for i in matches if i in position), key=position.__getitem__)
             return self._remember(key, ids), len(ids)
-        first = [r[0] for r in self.db.execute(f"{sql} LIMIT {FIRST_IDS + 1}", params).fetchall()]
+        first = self.reader.ids(query, limit=FIRST_IDS + 1)
         if len(first) <= FIRST_IDS:
             return self._remember(key, first), len(first)
-        where, where_params = self.filter.where(persons=self.persons)
-        total = self.db.execute(count_query(self.base_from, where), where_params).fetchone()[0]
-        return first[:FIRST_IDS], total
+        return first[:FIRST_IDS], self.reader.count(self.filter)
 
     def _positions_of(self, ids: list[int]) -> dict[int, int]:
         """Row of each id in ``ids`` (an unsearched list), kept for the list last asked about."""
@@ -188,7 +178,7 @@ class SqlTableModel(QAbstractTableModel):
     def _fetch_rest(self) -> None:
         """The ids after a search's first ones (same order: the ORDER BY ends with the id)."""
         if len(self._ids) < self._total and self._query is not None:
-            ids = self._ids_for(*self._query)
+            ids = self._ids_for(self._query)
             if len(ids) != self._total:
                 # The data changed since the search was counted: the row count must not change
                 # under the view inside data(); show the new list once control returns.
@@ -201,18 +191,18 @@ class SqlTableModel(QAbstractTableModel):
         return len(self._ids) >= self._total
 
     def _db_version(self) -> tuple:
-        return (self.db.conn.total_changes, self.db.execute("PRAGMA data_version").fetchone()[0])
+        return self.reader.data_version()
 
-    def _ids_for(self, sql: str, params: dict) -> list[int]:
+    def _ids_for(self, query: IdQuery) -> list[int]:
         """The ids of a query, remembered while the database is unchanged: clearing the search
         box or sorting back returns to a list already fetched (150,000 ids took 150 ms)."""
-        key = _key(sql, params)
+        key = _key(query)
         if self._id_cache_version != self._db_version():
             self._id_cache.clear()
             self._id_cache_version = self._db_version()
         ids = self._id_cache.pop(key, None)
         if ids is None:
-            ids = [r[0] for r in self.db.execute(sql, params).fetchall()]
+            ids = self.reader.ids(query)
         return self._remember(key, ids)
 
     def _remember(self, key: tuple, ids: list[int]) -> list[int]:
@@ -258,19 +248,14 @@ class SqlTableModel(QAbstractTableModel):
             self._cache.clear()
         start = (row // PAGE) * PAGE
         page = self._ids[start:start + PAGE]
-        params = AsOf(self.filter.as_of).params() if self.persons else {}
-        for fetched in self.db.execute(rows_query(self.columns, self.base_from, self.id_expr, page),
-                                       params).fetchall():
+        for fetched in self.reader.rows(page, self.filter.as_of):
             self._cache[fetched[0]] = fetched[1:]
         return self._cache.get(record_id)
 
 
 class PersonTableModel(SqlTableModel):
-    columns = PERSON_COLUMNS
-    base_from = PERSON_FROM
-    id_expr = "p.id"
-    persons = True
-    STATUS_COLUMN = len(PERSON_COLUMNS) - 1
+    table = PERSON_TABLE
+    STATUS_COLUMN = len(PERSON_TABLE.columns) - 1
 
     def foreground(self, column: int, value):
         if column == self.STATUS_COLUMN:
@@ -280,7 +265,4 @@ class PersonTableModel(SqlTableModel):
 
 
 class HouseholdTableModel(SqlTableModel):
-    columns = HOUSEHOLD_COLUMNS
-    base_from = HOUSEHOLD_FROM
-    id_expr = "h.id"
-    persons = False
+    table = HOUSEHOLD_TABLE

@@ -27,30 +27,14 @@ from wengang.gui.context import AppContext
 from wengang.gui.registry import dialogs
 from wengang.gui.registry.timeline import SpellTimeline
 from wengang.gui.reliability import HistoryTable
+from wengang.services.read.person_card import (
+    PERSON_LISTS,
+    household_members,
+    person_card,
+    person_list_rows,
+    person_spells,
+)
 from wengang.store.status import person_statuses
-
-# (tab title, SQL with :pid, column titles) — one declaration per list on the page.
-LISTS = [
-    ("务工记录", ("SELECT id, start_date, end_date, region, channel, "
-                 "trim(coalesce(place_province,'') || coalesce(place_city,'') || coalesce(place_county,'')), "
-                 "employer_name, industry, monthly_income, return_reason FROM employment_spells "
-                 "WHERE person_id = :pid ORDER BY start_date DESC"),
-     ["外出时间", "返乡时间", "就业地域", "就业渠道", "务工地点", "务工企业", "行业", "月收入", "返乡原因"]),
-    ("意愿摸排", ("SELECT id, survey_date, CASE willing WHEN 1 THEN '是' ELSE '否' END, planned_month, "
-                 "reason, measure FROM surveys WHERE person_id = :pid ORDER BY survey_date DESC"),
-     ["摸排日期", "有外出意愿", "计划外出时间", "未外出原因", "增收措施"]),
-    ("就业服务", ("SELECT id, service_date, kind, provider, note FROM services WHERE person_id = :pid "
-                 "ORDER BY service_date DESC"), ["服务日期", "服务类型", "提供方", "备注"]),
-    ("政策补贴", ("SELECT id, paid_date, kind, amount, funding, note FROM subsidies WHERE person_id = :pid "
-                 "ORDER BY paid_date DESC"), ["发放日期", "补贴类型", "金额（元）", "资金渠道", "备注"]),
-    ("抽查核查", ("SELECT id, check_date, checker, CASE phone_connected WHEN 1 THEN '是' ELSE '否' END, "
-                 "CASE place_consistent WHEN 1 THEN '是' WHEN 0 THEN '否' END, "
-                 "CASE time_consistent WHEN 1 THEN '是' WHEN 0 THEN '否' END, "
-                 "CASE policy_aware WHEN 1 THEN '是' WHEN 0 THEN '否' END FROM spot_checks WHERE person_id = :pid "
-                 "ORDER BY check_date DESC"), ["核查日期", "核查人", "电话接通", "务工地一致", "务工时间一致", "政策知晓"]),
-    ("数据质量", ("SELECT id, found_at, rule, message, coalesce(resolved_at, '未处理') FROM quality_findings "
-                 "WHERE person_id = :pid ORDER BY found_at DESC"), ["发现时间", "规则", "问题", "处理"]),
-]
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -113,9 +97,9 @@ class PersonPage(QDialog):
 
         self.lists = QTabWidget()
         self.tables: dict[str, QTableWidget] = {}
-        for title, _sql, headers in LISTS:
-            self.tables[title] = _table(headers)
-            self.lists.addTab(self.tables[title], title)
+        for lst in PERSON_LISTS:
+            self.tables[lst.title] = _table(list(lst.headers))
+            self.lists.addTab(self.tables[lst.title], lst.title)
         self.tables["务工记录"].cellDoubleClicked.connect(self._edit_spell)
         self.history = HistoryTable(context.db, person_id)
         self.lists.addTab(self.history, "修改记录")
@@ -142,16 +126,10 @@ class PersonPage(QDialog):
 
     def reload(self) -> None:
         db, as_of = self.context.db, self.context.as_of
-        cur = db.execute(
-            "SELECT p.*, h.hh_no, h.hh_type, h.head_name, h.monitor_category, "
-            "coalesce(t.name, '') || coalesce(v.name, '') AS place FROM persons p "
-            "JOIN households h ON h.id = p.household_id LEFT JOIN areas v ON v.id = h.area_id "
-            "LEFT JOIN areas t ON t.id = v.parent_id WHERE p.id = ?", [self.person_id])
-        row = cur.fetchone()
-        if row is None:
+        person = person_card(db, self.person_id)
+        if person is None:
             self.reject()
             return
-        person = dict(zip([c[0] for c in cur.description], row))
         self.setWindowTitle(f"{person['name']} — 人员信息")
         status = person_statuses(db, AsOf(as_of), [self.person_id]).get(self.person_id, {})
         while self.identity_form.rowCount():
@@ -170,20 +148,15 @@ class PersonPage(QDialog):
             label_widget = QLabel("" if value is None else str(value))
             label_widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.identity_form.addRow(label, label_widget)
-        members = db.execute(
-            "SELECT id, name, relation, birth_date, labour_skill FROM persons WHERE household_id = ? "
-            "ORDER BY relation != '户主', birth_date", [person["household_id"]]).fetchall()
+        members = household_members(db, person["household_id"])
         statuses = person_statuses(db, AsOf(as_of), [m[0] for m in members])
         _fill(self.members, [(m[0], m[1], m[2], age_at(dt.date.fromisoformat(m[3]), as_of) if m[3] else "",
                               m[4], _status_text(statuses.get(m[0], {}))) for m in members])
-        for title, sql, _headers in LISTS:
-            _fill(self.tables[title], db.execute(sql, {"pid": self.person_id}).fetchall())
-        spells = db.execute("SELECT start_date, end_date, region, channel, employer_name FROM employment_spells "
-                            "WHERE person_id = ? ORDER BY start_date", [self.person_id]).fetchall()
+        for title, rows in person_list_rows(db, self.person_id).items():
+            _fill(self.tables[title], rows)
         self.history.person_id = self.person_id
         self.history.reload()
-        self.timeline.set_spells([dict(zip(["start_date", "end_date", "region", "channel", "employer_name"], s))
-                                  for s in spells], as_of)
+        self.timeline.set_spells(person_spells(db, self.person_id), as_of)
 
     def _edit(self) -> None:
         dialogs.person_dialog(self.context, self.person_id, parent=self).exec()

@@ -11,6 +11,7 @@ from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QTreeView, QWidget
 
 from wengang.gui.context import AppContext
+from wengang.services.read import lookups
 
 AREA_ROLE = Qt.ItemDataRole.UserRole + 1
 SITE_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -30,9 +31,7 @@ class AreaNavigator(QTreeView):
 
     def reload(self) -> None:
         self.model_.clear()
-        rows = self.context.db.execute(
-            "SELECT id, name, level, parent_id FROM areas WHERE level IN "
-            f"({','.join(repr(x) for x in SHOWN_LEVELS)}) ORDER BY sort_order, name").fetchall()
+        rows = lookups.areas_at_levels(self.context.db, SHOWN_LEVELS)
         items: dict[int, QStandardItem] = {}
         for area_id, name, _level, _parent in rows:
             item = QStandardItem(name)
@@ -44,7 +43,7 @@ class AreaNavigator(QTreeView):
         self.model_.appendRow(top)
         for area_id, _name, _level, parent in rows:
             (items.get(parent) or top).appendRow(items[area_id])
-        sites = self.context.db.execute("SELECT id, name FROM relocation_sites ORDER BY name").fetchall()
+        sites = lookups.relocation_sites(self.context.db)
         if sites:
             branch = QStandardItem(self.tr("安置点"))
             branch.setEditable(False)

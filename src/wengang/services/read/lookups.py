@@ -1,0 +1,130 @@
+"""Small answers the window and the command line ask for: an area by name, a person by
+证件号码, the import history, the navigator's tree, whether targets are entered, ….
+
+Each is one short query; keeping them here keeps SQL out of ``gui/`` and ``cli/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlite_utils
+
+
+# --- areas and sites ------------------------------------------------------------------------------
+def area_ids_named(db: sqlite_utils.Database, name: str) -> list[int]:
+    """Every area called ``name`` (a name can repeat: two villages in two townships)."""
+    return [r[0] for r in db.execute("SELECT id FROM areas WHERE name = ?", [name]).fetchall()]
+
+
+def areas_at_levels(db: sqlite_utils.Database, levels: Iterable[str]) -> list[tuple[int, str, str, int | None]]:
+    """(id, name, level, parent_id) of the areas at ``levels``, in their sort order."""
+    levels = list(levels)
+    marks = ",".join("?" * len(levels)) or "NULL"
+    return db.execute(f"SELECT id, name, level, parent_id FROM areas WHERE level IN ({marks}) "
+                      "ORDER BY sort_order, name", levels).fetchall()
+
+
+def village_choices(db: sqlite_utils.Database) -> list[tuple[int, str]]:
+    """(id, "乡镇 / 村") of every village and group, by township then name (a household's place)."""
+    return db.execute(
+        "SELECT v.id, coalesce(t.name || ' / ', '') || v.name FROM areas v "
+        "LEFT JOIN areas t ON t.id = v.parent_id WHERE v.level IN ('village', 'group') "
+        "ORDER BY t.name, v.name").fetchall()
+
+
+def relocation_sites(db: sqlite_utils.Database) -> list[tuple[int, str]]:
+    """(id, name) of every 安置点, by name."""
+    return db.execute("SELECT id, name FROM relocation_sites ORDER BY name").fetchall()
+
+
+def township_counts(db: sqlite_utils.Database) -> list[tuple[str, int, int]]:
+    """(乡镇, households, persons) per township, in the townships' order."""
+    return db.execute(
+        """SELECT t.name, COUNT(DISTINCT h.id), COUNT(p.id)
+           FROM areas t
+           JOIN areas v ON v.parent_id = t.id
+           JOIN households h ON h.area_id = v.id
+           LEFT JOIN persons p ON p.household_id = h.id
+           WHERE t.level = 'township'
+           GROUP BY t.id ORDER BY t.sort_order, t.id""").fetchall()
+
+
+# --- persons and households -----------------------------------------------------------------------
+def has_persons(db: sqlite_utils.Database) -> bool:
+    return db.execute("SELECT EXISTS (SELECT 1 FROM persons)").fetchone()[0] == 1
+
+
+def person_id_by_number(db: sqlite_utils.Database, number: str) -> int | None:
+    """The person with 证件号码 ``number`` or with the national system's 人员编号 ``number``."""
+    row = db.execute("SELECT id FROM persons WHERE id_number = ? OR person_no = ?",
+                     [number.strip().upper(), number.strip()]).fetchone()
+    return row[0] if row else None
+
+
+def person_id_by_id_number(db: sqlite_utils.Database, id_number: str) -> int | None:
+    """The person with exactly this 证件号码 (a masked one matches nobody)."""
+    row = db.execute("SELECT id FROM persons WHERE id_number = ?", [id_number]).fetchone()
+    return row[0] if row else None
+
+
+def household_of(db: sqlite_utils.Database, person_id: int) -> int | None:
+    row = db.execute("SELECT household_id FROM persons WHERE id = ?", [person_id]).fetchone()
+    return row[0] if row else None
+
+
+def household_heading(db: sqlite_utils.Database, household_id: int | None) -> tuple[str, str | None] | None:
+    """(户编号, 户主) of the household, None when there is none."""
+    row = db.execute("SELECT hh_no, head_name FROM households WHERE id = ?", [household_id]).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def record(db: sqlite_utils.Database, table: str, record_id: int) -> dict:
+    """One row of ``table`` (a registry table: persons, households, employment_spells …) as a
+    dict; empty when it is gone."""
+    if table not in db.table_names():
+        raise ValueError(f"unknown table {table!r}")
+    cur = db.execute(f"SELECT * FROM [{table}] WHERE id = ?", [record_id])
+    row = cur.fetchone()
+    return dict(zip([c[0] for c in cur.description], row)) if row else {}
+
+
+def persons_listing(db: sqlite_utils.Database, person_ids: list[int]) -> list[tuple]:
+    """(姓名, 证件号码, 乡镇, 村, 户编号) of ``person_ids`` by township, village and entry order."""
+    marks = ",".join("?" * len(person_ids)) or "NULL"
+    return db.execute(
+        f"""SELECT p.name, p.id_number, t.name, v.name, h.hh_no FROM persons p
+            JOIN households h ON h.id = p.household_id JOIN areas v ON v.id = h.area_id
+            LEFT JOIN areas t ON t.id = v.parent_id WHERE p.id IN ({marks}) ORDER BY t.name, v.name, p.id""",
+        person_ids).fetchall()
+
+
+def person_with_spells(db: sqlite_utils.Database, at_least: int) -> int | None:
+    """Some person with ``at_least`` spells (the screenshots show a rich person page)."""
+    row = db.execute("SELECT person_id FROM employment_spells GROUP BY person_id "
+                     "HAVING count(*) >= ? LIMIT 1", [at_least]).fetchone()
+    return row[0] if row else None
+
+
+def last_person_except(db: sqlite_utils.Database, person_id: int) -> int | None:
+    row = db.execute("SELECT id FROM persons WHERE id != ? ORDER BY id DESC LIMIT 1", [person_id]).fetchone()
+    return row[0] if row else None
+
+
+# --- the rest -------------------------------------------------------------------------------------
+def targets_set(db: sqlite_utils.Database, year: int | None = None) -> bool:
+    """Whether 目标任务 are entered (for ``year``; any year when None): F3 and the bulletin's
+    completion part need them."""
+    if year is None:
+        return db.execute("SELECT 1 FROM targets LIMIT 1").fetchone() is not None
+    return db.execute("SELECT 1 FROM targets WHERE year = ? LIMIT 1", [year]).fetchone() is not None
+
+
+def organisation_names(db: sqlite_utils.Database) -> dict[int, str]:
+    return dict(db.execute("SELECT id, name FROM organisations").fetchall())
+
+
+def import_history(db: sqlite_utils.Database, limit: int = 20) -> list[tuple]:
+    """(id, started_at, file_name, kind, added, changed, status) of the last imports, newest first."""
+    return db.execute("SELECT id, started_at, file_name, kind, added, changed, status FROM import_batches "
+                      "ORDER BY id DESC LIMIT ?", [limit]).fetchall()

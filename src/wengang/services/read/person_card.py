@@ -1,0 +1,75 @@
+"""One person's page, read in one place: identity with household and place, the household's
+members, the spells for the timeline, and every list kept about the person (spells, surveys,
+services, subsidies, spot checks, quality findings). The window's person page shows these rows;
+the column titles come with the SQL so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlite_utils
+
+
+@dataclass(frozen=True)
+class PersonList:
+    """A list on the person page: its tab title, its query (``:pid``; the row id first), column titles."""
+
+    title: str
+    sql: str
+    headers: Sequence[str]
+
+
+PERSON_LISTS: tuple[PersonList, ...] = (
+    PersonList("务工记录", ("SELECT id, start_date, end_date, region, channel, "
+                 "trim(coalesce(place_province,'') || coalesce(place_city,'') || coalesce(place_county,'')), "
+                 "employer_name, industry, monthly_income, return_reason FROM employment_spells "
+                 "WHERE person_id = :pid ORDER BY start_date DESC"),
+     ["外出时间", "返乡时间", "就业地域", "就业渠道", "务工地点", "务工企业", "行业", "月收入", "返乡原因"]),
+    PersonList("意愿摸排", ("SELECT id, survey_date, CASE willing WHEN 1 THEN '是' ELSE '否' END, planned_month, "
+                 "reason, measure FROM surveys WHERE person_id = :pid ORDER BY survey_date DESC"),
+     ["摸排日期", "有外出意愿", "计划外出时间", "未外出原因", "增收措施"]),
+    PersonList("就业服务", ("SELECT id, service_date, kind, provider, note FROM services WHERE person_id = :pid "
+                 "ORDER BY service_date DESC"), ["服务日期", "服务类型", "提供方", "备注"]),
+    PersonList("政策补贴", ("SELECT id, paid_date, kind, amount, funding, note FROM subsidies WHERE person_id = :pid "
+                 "ORDER BY paid_date DESC"), ["发放日期", "补贴类型", "金额（元）", "资金渠道", "备注"]),
+    PersonList("抽查核查", ("SELECT id, check_date, checker, CASE phone_connected WHEN 1 THEN '是' ELSE '否' END, "
+                 "CASE place_consistent WHEN 1 THEN '是' WHEN 0 THEN '否' END, "
+                 "CASE time_consistent WHEN 1 THEN '是' WHEN 0 THEN '否' END, "
+                 "CASE policy_aware WHEN 1 THEN '是' WHEN 0 THEN '否' END FROM spot_checks WHERE person_id = :pid "
+                 "ORDER BY check_date DESC"), ["核查日期", "核查人", "电话接通", "务工地一致", "务工时间一致", "政策知晓"]),
+    PersonList("数据质量", ("SELECT id, found_at, rule, message, coalesce(resolved_at, '未处理') FROM quality_findings "
+                 "WHERE person_id = :pid ORDER BY found_at DESC"), ["发现时间", "规则", "问题", "处理"]),
+)
+
+
+def person_card(db: sqlite_utils.Database, person_id: int) -> dict | None:
+    """The person's row with 户编号, 户类型, 户主, 监测对象类别 and ``place`` (乡镇+村); None if gone."""
+    cur = db.execute(
+        "SELECT p.*, h.hh_no, h.hh_type, h.head_name, h.monitor_category, "
+        "coalesce(t.name, '') || coalesce(v.name, '') AS place FROM persons p "
+        "JOIN households h ON h.id = p.household_id LEFT JOIN areas v ON v.id = h.area_id "
+        "LEFT JOIN areas t ON t.id = v.parent_id WHERE p.id = ?", [person_id])
+    row = cur.fetchone()
+    return dict(zip([c[0] for c in cur.description], row)) if row else None
+
+
+def household_members(db: sqlite_utils.Database, household_id: int) -> list[tuple]:
+    """(id, 姓名, 与户主关系, 出生日期, 劳动技能) of every member, 户主 first, then oldest first."""
+    return db.execute(
+        "SELECT id, name, relation, birth_date, labour_skill FROM persons WHERE household_id = ? "
+        "ORDER BY relation != '户主', birth_date", [household_id]).fetchall()
+
+
+def person_list_rows(db: sqlite_utils.Database, person_id: int) -> dict[str, list[tuple]]:
+    """Each of :data:`PERSON_LISTS`' rows for the person, by tab title."""
+    return {lst.title: db.execute(lst.sql, {"pid": person_id}).fetchall() for lst in PERSON_LISTS}
+
+
+def person_spells(db: sqlite_utils.Database, person_id: int) -> list[dict]:
+    """The person's spells in start order, as the timeline draws them."""
+    keys = ["start_date", "end_date", "region", "channel", "employer_name"]
+    rows = db.execute("SELECT start_date, end_date, region, channel, employer_name FROM employment_spells "
+                      "WHERE person_id = ? ORDER BY start_date", [person_id]).fetchall()
+    return [dict(zip(keys, r)) for r in rows]
