@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
+from wengang.domain.fields import labels_by_column
 from wengang.gui.registry.models import SqlTableModel
 from wengang.services.read.tables import FINDING_TABLE, FindingFilter, finding_counts_by_rule, finding_person
 
 RULE_COLUMN, FIELD_COLUMN = 0, 5
 
-# The columns findings name, in the caseworker's words (the rules name them by column).
-FIELD_LABELS = {
-    "name": "姓名", "id_number": "证件号码", "birth_date": "出生日期", "phone": "联系电话",
-    "relation": "与户主关系", "labour_skill": "劳动技能", "student_status": "在校生状况",
-    "verified_at": "核实日期", "start_date": "外出时间", "end_date": "返乡时间", "region": "就业地域",
-    "channel": "就业渠道", "employer_name": "务工企业名称", "industry": "务工所属行业",
-    "monthly_income": "月收入", "place_county": "务工地点", "hh_type": "户类型",
-}
+# The columns findings name, in the caseworker's words (the rules name them by column; a
+# person's column first, then the spell's, the household's: resources/model/fields.json).
+FIELD_LABELS = labels_by_column(("persons", "employment_spells", "households"))
 
 
 class FindingTableModel(SqlTableModel):

@@ -15,6 +15,8 @@ import sqlite_utils
 
 from wengang.domain.codes import CodeError, codes
 from wengang.domain.dates import DateError, iso, parse_date
+from wengang.domain.fields import end_before_start
+from wengang.domain.fields import label as field_label
 from wengang.domain.ids import check_id
 from wengang.domain.phones import LANDLINE, normalise_phone, phone_problem
 from wengang.domain.pinyin import initials
@@ -224,7 +226,7 @@ def register_departure(db: sqlite_utils.Database, person_ids: Iterable[int], fie
     """登记外出 (or 登记再输出 with ``after_return``): a new open spell per person."""
     ids = _ids(person_ids)
     c = _Checker()
-    start = c.date("start_date", fields.get("start_date"), "外出时间", required=True)
+    start = c.date("start_date", fields.get("start_date"), field_label("employment_spells", "start_date"), required=True)
     spell = _spell_fields(c, fields)
     c.raise_if_any()
     still_out = [pid for pid, s in open_spells(db, ids).items()]
@@ -254,16 +256,17 @@ def register_return(db: sqlite_utils.Database, person_ids: Iterable[int], end_da
     """登记返乡: close each person's open spell at ``end_date`` with 返乡原因; returns count."""
     ids = _ids(person_ids)
     c = _Checker()
-    end = c.date("end_date", end_date, "返乡时间", required=True)
+    end = c.date("end_date", end_date, field_label("employment_spells", "end_date"), required=True)
     reason_value = c.code("return_reason", "return_reason", reason, required=True)
     c.raise_if_any()
     spells = open_spells(db, ids)
     missing = [pid for pid in ids if pid not in spells]
     if missing:
         raise RegistryError({"person_ids": f"{_names(db, missing)}没有在外务工记录，无法登记返乡"})
-    early = [pid for pid, s in spells.items() if s["start_date"] > end]
+    early = [pid for pid, s in spells.items() if end_before_start(s["start_date"], end)]
     if early:
-        raise RegistryError({"end_date": f"返乡时间{end}早于{_names(db, early)}的外出时间"})
+        wrong = end_before_start(spells[early[0]]["start_date"], end)
+        raise RegistryError({"end_date": f"{_names(db, early)}：{wrong}"})
     check_period_lock(db, end)
     with db.atomic():
         for s in spells.values():
@@ -275,13 +278,14 @@ def register_return(db: sqlite_utils.Database, person_ids: Iterable[int], end_da
 def save_spell(db: sqlite_utils.Database, fields: dict, spell_id: int | None = None) -> int:
     """Insert or edit one spell of one person (the person page's edit dialog)."""
     c = _Checker()
-    start = c.date("start_date", fields.get("start_date"), "外出时间", required=True)
-    end = c.date("end_date", fields.get("end_date"), "返乡时间")
+    start = c.date("start_date", fields.get("start_date"), field_label("employment_spells", "start_date"), required=True)
+    end = c.date("end_date", fields.get("end_date"), field_label("employment_spells", "end_date"))
     row = {"person_id": fields.get("person_id"), "start_date": start, "end_date": end,
            **_spell_fields(c, fields),
            "return_reason": c.code("return_reason", "return_reason", fields.get("return_reason"))}
-    if start and end and end < start:
-        c.errors["end_date"] = "返乡时间不能早于外出时间"
+    wrong = end_before_start(start, end)
+    if wrong:
+        c.errors["end_date"] = wrong
     if end and not row["return_reason"]:
         c.errors["return_reason"] = "请填写返乡原因"
     c.raise_if_any()

@@ -10,6 +10,8 @@ import datetime as dt
 
 from PySide6.QtWidgets import QWidget
 
+from wengang.domain.fields import field as declared_field
+from wengang.domain.fields import label as field_label
 from wengang.gui.context import AppContext
 from wengang.gui.registry.form import Field, RecordDialog
 from wengang.services.read import lookups
@@ -26,26 +28,35 @@ class _LazyRegistry:
 
 registry = _LazyRegistry()
 
+_FORM_KINDS = {"code", "date", "month", "id", "phone", "money", "bool"}  # the rest are typed as text
+
+
+def _f(table: str, column: str, **options) -> Field:
+    """A dialog field as the registry declares it (label, kind, code list: ``resources/model/fields.json``)."""
+    fd = declared_field(table, column)
+    kind = fd.kind if fd.kind in _FORM_KINDS else "text"
+    return Field(column, fd.label, kind, fd.codes, **options)
+
 PERSON_FIELDS = [
-    Field("name", "姓名", required=True),
-    Field("id_number", "证件号码", "id", required=True),
-    Field("relation", "与户主关系", "code", "relation"),
-    Field("education", "文化程度", "code", "education"),
-    Field("student_status", "在校生状况", "code", "student_status"),
-    Field("health", "健康状况", "code", "health"),
-    Field("labour_skill", "劳动技能", "code", "labour_skill", required=True),
-    Field("phone", "联系电话", "phone"),
+    _f("persons", "name", required=True),
+    _f("persons", "id_number", required=True),
+    _f("persons", "relation"),
+    _f("persons", "education"),
+    _f("persons", "student_status"),
+    _f("persons", "health"),
+    _f("persons", "labour_skill", required=True),
+    _f("persons", "phone"),
 ]
 
 SPELL_FIELDS = [
-    Field("region", "就业地域", "code", "region", required=True),
-    Field("channel", "就业渠道", "code", "channel", required=True),
-    Field("place_province", "务工地点（省）"),
-    Field("place_city", "务工地点（市）"),
-    Field("place_county", "务工地点（县）"),
-    Field("employer_name", "务工企业名称"),
-    Field("industry", "务工所属行业", "code", "industry"),
-    Field("monthly_income", "月收入（元）", "money"),
+    _f("employment_spells", "region", required=True),
+    _f("employment_spells", "channel", required=True),
+    _f("employment_spells", "place_province"),
+    _f("employment_spells", "place_city"),
+    _f("employment_spells", "place_county"),
+    _f("employment_spells", "employer_name"),
+    _f("employment_spells", "industry"),
+    _f("employment_spells", "monthly_income"),
 ]
 
 
@@ -79,13 +90,13 @@ def village_choices(context: AppContext) -> tuple:
 def household_dialog(context: AppContext, household_id: int | None = None,
                      parent: QWidget | None = None) -> RecordDialog:
     fields = [
-        Field("hh_no", "户编号", required=True),
-        Field("area_id", "所在村", "choice", required=True, choices=village_choices(context)),
-        Field("head_name", "户主姓名"),
-        Field("hh_type", "户类型", "code", "hh_type", required=True),
-        Field("monitor_category", "监测对象类别", "code", "monitor_category"),
-        Field("address", "住址"),
-        Field("phone", "联系电话", "phone"),
+        _f("households", "hh_no", required=True),
+        Field("area_id", field_label("households", "area_id"), "choice", required=True, choices=village_choices(context)),
+        _f("households", "head_name"),
+        _f("households", "hh_type", required=True),
+        _f("households", "monitor_category"),
+        _f("households", "address"),
+        _f("households", "phone"),
     ]
     return RecordDialog(
         "编辑户" if household_id else "新增户", fields,
@@ -108,9 +119,9 @@ def person_dialog(context: AppContext, person_id: int | None = None, household_i
 
 def spell_dialog(context: AppContext, person_id: int, spell_id: int | None = None,
                  parent: QWidget | None = None) -> RecordDialog:
-    fields = [Field("start_date", "外出时间", "date", required=True),
-              Field("end_date", "返乡时间", "date"), *SPELL_FIELDS,
-              Field("return_reason", "返乡原因", "code", "return_reason")]
+    fields = [_f("employment_spells", "start_date", required=True),
+              _f("employment_spells", "end_date"), *SPELL_FIELDS,
+              _f("employment_spells", "return_reason")]
     values = _row(context, "employment_spells", spell_id)
     return RecordDialog(
         "编辑务工记录" if spell_id else "新增务工记录", fields,
@@ -121,7 +132,7 @@ def spell_dialog(context: AppContext, person_id: int, spell_id: int | None = Non
 def departure_dialog(context: AppContext, person_ids: list[int], *, after_return: bool = False,
                      parent: QWidget | None = None) -> RecordDialog:
     title = "登记再输出" if after_return else "登记外出"
-    fields = [Field("start_date", "外出时间", "date", required=True), *SPELL_FIELDS]
+    fields = [_f("employment_spells", "start_date", required=True), *SPELL_FIELDS]
     return RecordDialog(
         title + _count(person_ids), fields,
         _saver(context, lambda v: registry.register_departure(context.db, person_ids, v,
@@ -130,8 +141,8 @@ def departure_dialog(context: AppContext, person_ids: list[int], *, after_return
 
 
 def return_dialog(context: AppContext, person_ids: list[int], parent: QWidget | None = None) -> RecordDialog:
-    fields = [Field("end_date", "返乡时间", "date", required=True),
-              Field("return_reason", "返乡原因", "code", "return_reason", required=True)]
+    fields = [_f("employment_spells", "end_date", required=True),
+              _f("employment_spells", "return_reason", required=True)]
     return RecordDialog(
         "登记返乡" + _count(person_ids), fields,
         _saver(context, lambda v: registry.register_return(context.db, person_ids, v["end_date"],
@@ -140,11 +151,11 @@ def return_dialog(context: AppContext, person_ids: list[int], parent: QWidget | 
 
 
 def survey_dialog(context: AppContext, person_ids: list[int], parent: QWidget | None = None) -> RecordDialog:
-    fields = [Field("survey_date", "摸排日期", "date", required=True),
-              Field("willing", "有外出务工意愿", "bool"),
-              Field("planned_month", "计划外出时间", "month"),
-              Field("reason", "未外出原因"),
-              Field("measure", "增收措施")]
+    fields = [_f("surveys", "survey_date", required=True),
+              _f("surveys", "willing"),
+              _f("surveys", "planned_month"),
+              _f("surveys", "reason"),
+              _f("surveys", "measure")]
     return RecordDialog(
         "记录意愿摸排" + _count(person_ids), fields,
         _saver(context, lambda v: registry.record_survey(
@@ -154,10 +165,10 @@ def survey_dialog(context: AppContext, person_ids: list[int], parent: QWidget | 
 
 
 def service_dialog(context: AppContext, person_ids: list[int], parent: QWidget | None = None) -> RecordDialog:
-    fields = [Field("service_date", "服务日期", "date", required=True),
-              Field("kind", "服务类型", "code", "service_kind", required=True),
-              Field("provider", "服务提供方"),
-              Field("note", "备注")]
+    fields = [_f("services", "service_date", required=True),
+              _f("services", "kind", required=True),
+              _f("services", "provider"),
+              _f("services", "note")]
     return RecordDialog(
         "记录就业服务" + _count(person_ids), fields,
         _saver(context, lambda v: registry.record_service(context.db, person_ids, v["service_date"],

@@ -1,7 +1,7 @@
 """One person's page, read in one place: identity with household and place, the household's
 members, the spells for the timeline, and every list kept about the person (spells, surveys,
 services, subsidies, spot checks, quality findings). The window's person page shows these rows;
-the column titles come with the SQL so the two cannot drift apart.
+the column titles come with the SQL, in the registry's words (``resources/model/fields.json``).
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlite_utils
+
+from wengang.domain.fields import label
 
 
 @dataclass(frozen=True)
@@ -21,24 +23,31 @@ class PersonList:
     headers: Sequence[str]
 
 
+def _labels(table: str, *columns: str) -> list[str]:
+    return [label(table, column) for column in columns]
+
+
 PERSON_LISTS: tuple[PersonList, ...] = (
     PersonList("务工记录", ("SELECT id, start_date, end_date, region, channel, "
                  "trim(coalesce(place_province,'') || coalesce(place_city,'') || coalesce(place_county,'')), "
                  "employer_name, industry, monthly_income, return_reason FROM employment_spells "
                  "WHERE person_id = :pid ORDER BY start_date DESC"),
-     ["外出时间", "返乡时间", "就业地域", "就业渠道", "务工地点", "务工企业", "行业", "月收入", "返乡原因"]),
+     [*_labels("employment_spells", "start_date", "end_date", "region", "channel"), "务工地点",
+      *_labels("employment_spells", "employer_name", "industry", "monthly_income", "return_reason")]),
     PersonList("意愿摸排", ("SELECT id, survey_date, CASE willing WHEN 1 THEN '是' ELSE '否' END, planned_month, "
                  "reason, measure FROM surveys WHERE person_id = :pid ORDER BY survey_date DESC"),
-     ["摸排日期", "有外出意愿", "计划外出时间", "未外出原因", "增收措施"]),
+     _labels("surveys", "survey_date", "willing", "planned_month", "reason", "measure")),
     PersonList("就业服务", ("SELECT id, service_date, kind, provider, note FROM services WHERE person_id = :pid "
-                 "ORDER BY service_date DESC"), ["服务日期", "服务类型", "提供方", "备注"]),
+                 "ORDER BY service_date DESC"), _labels("services", "service_date", "kind", "provider", "note")),
     PersonList("政策补贴", ("SELECT id, paid_date, kind, amount, funding, note FROM subsidies WHERE person_id = :pid "
-                 "ORDER BY paid_date DESC"), ["发放日期", "补贴类型", "金额（元）", "资金渠道", "备注"]),
+                 "ORDER BY paid_date DESC"), _labels("subsidies", "paid_date", "kind", "amount", "funding", "note")),
     PersonList("抽查核查", ("SELECT id, check_date, checker, CASE phone_connected WHEN 1 THEN '是' ELSE '否' END, "
                  "CASE place_consistent WHEN 1 THEN '是' WHEN 0 THEN '否' END, "
                  "CASE time_consistent WHEN 1 THEN '是' WHEN 0 THEN '否' END, "
                  "CASE policy_aware WHEN 1 THEN '是' WHEN 0 THEN '否' END FROM spot_checks WHERE person_id = :pid "
-                 "ORDER BY check_date DESC"), ["核查日期", "核查人", "电话接通", "务工地一致", "务工时间一致", "政策知晓"]),
+                 "ORDER BY check_date DESC"),
+     _labels("spot_checks", "check_date", "checker", "phone_connected", "place_consistent", "time_consistent",
+             "policy_aware")),
     PersonList("数据质量", ("SELECT id, found_at, rule, message, coalesce(resolved_at, '未处理') FROM quality_findings "
                  "WHERE person_id = :pid ORDER BY found_at DESC"), ["发现时间", "规则", "问题", "处理"]),
 )

@@ -23,6 +23,7 @@ from functools import lru_cache
 import sqlite_utils
 
 from wengang.domain.codes import labour_skills, not_student_values
+from wengang.domain.fields import require_in_any
 from wengang.domain.ids import check_id
 from wengang.domain.status import SPELL_CURRENT, SPELL_IN_YEAR, AsOf, age_sql, labour_sql
 from wengang.paths import resource_path
@@ -100,6 +101,10 @@ class QualityRule:
         return severity_labels().get(self.severity, self.severity)
 
 
+# A rule about a person, household or spell may point at a column of any of the three.
+RULE_FIELD_TABLES = ("persons", "employment_spells", "households")
+
+
 @lru_cache(maxsize=1)
 def _rule_file() -> dict:
     return json.loads(resource_path("rules", "quality.json").read_text(encoding="utf-8"))
@@ -131,6 +136,8 @@ def quality_rules() -> list[QualityRule]:
             raise ValueError(f"规则{rule.id}的对象类型{rule.entity}未知")
         if not rule.check and not (rule.where and rule.message):
             raise ValueError(f"规则{rule.id}缺少 where/message 或 check")
+        if rule.field is not None:  # the column a finding points at: a declared field (fields.json)
+            require_in_any(f"rules/quality.json 规则{rule.id}", RULE_FIELD_TABLES, rule.field)
         rules.append(rule)
     return rules
 
