@@ -66,7 +66,7 @@ def test_xlsx_has_the_seed_layout(county, tmp_path):
 def test_csv_is_utf8_bom_with_one_header_row_and_total_first(county, tmp_path):
     path = write_form_csv(compute_form(county, "F1", AS_OF), tmp_path / "f1.csv")
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(path.open(encoding="utf-8-sig")))
+    rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
     assert rows[0][0] == "乡镇（街道）" and rows[0][4] == "其中/2022年省外就业"
     assert rows[1][:4] == ["合计", "6", "7", "116.67"]
     assert [r[0] for r in rows[2:]] == ["乙镇", "甲镇"]
@@ -225,6 +225,7 @@ def test_csv_of_a_two_level_table_starts_with_the_area_name(db, factory, tmp_pat
         hh = db["households"].insert({"hh_no": county_name, "area_id": village, "hh_type": "脱贫户"}).last_pk
         p = factory.person(hh, birth=_birth())
         db["spot_checks"].insert({"person_id": p, "check_date": "2023-06-10", "phone_connected": 1})
-    rows = list(csv.reader(write_form_csv(compute_form(db, "F9", AS_OF), tmp_path / "f9.csv").open(encoding="utf-8-sig")))
+    path = write_form_csv(compute_form(db, "F9", AS_OF), tmp_path / "f9.csv")
+    rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
     assert rows[0][:3] == ["乡镇（街道）", "县(市、区)", "电话接通情况/人数(人)"]
     assert [r[:3] for r in rows[1:]] == [["合计", "合计", "2"], ["东县镇", "东县", "1"], ["西县镇", "西县", "1"]]

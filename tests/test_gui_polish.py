@@ -308,7 +308,8 @@ def test_history_reprints_exports_and_compares_the_submitted_numbers(qtbot, make
     ty = next(c for c in submitted.columns if c.key == "ty")
     total = next(r for r in submitted.rows if r.kind == "total")
     import csv
-    rows = list(csv.reader(target.open(encoding="utf-8-sig")))
+    with target.open(encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
     total_row = next(r for r in rows if r and r[0] == "合计")
     assert str(total.values["ty"]) in total_row
     printed = tmp_path / "reprint.pdf"

@@ -73,7 +73,8 @@ def test_export_through_the_file_dialog(qtbot, make_window, county_path, tmp_pat
         texts = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
         assert "合计" in texts and any("就业统计表" in t for t in texts)
     else:
-        rows = list(csv.reader(target.open(encoding="utf-8-sig")))
+        with target.open(encoding="utf-8-sig") as fh:
+            rows = list(csv.reader(fh))
         assert any(r and r[0] == "合计" for r in rows)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -272,14 +271,12 @@ def test_place_that_cannot_be_placed_is_an_error(db, tmp_path):
     assert db["employment_spells"].count == 0
 
 
-def test_ten_thousand_persons_import_time(db, tmp_path):
+def test_ten_thousand_persons_import(db, tmp_path):
+    """At a township's scale every row arrives (its time is measured in bench/ops/importing.py)."""
     path = write_xlsx(tmp_path / "p.xlsx", PERSON_HEADERS, person_rows(10_000))
-    start = time.perf_counter()
     result = import_file(db, "persons", path)
-    elapsed = time.perf_counter() - start
-    print(f"\n10,000-person import: {elapsed:.2f} s")
     assert result.ok and result.added == 10_000
-    assert elapsed < 30
+    assert db["persons"].count == 10_000
 
 
 def test_control_characters_and_warnings_reach_the_workbook(db, tmp_path):

@@ -26,10 +26,6 @@ def _work_file(tmp_path, ids, name="务工.xlsx"):
     return write_xlsx(tmp_path / name, WORK_HEADERS, rows)
 
 
-def _audit_count(db) -> int:
-    return db.execute("SELECT count(*) FROM audit_log").fetchone()[0]
-
-
 def test_added_rows_are_one_audit_entry_per_table_not_one_per_row(db, tmp_path):
     result = import_file(db, "persons", _persons_file(tmp_path, 30))
     assert result.ok and result.added == 30, result.summary()

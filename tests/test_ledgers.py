@@ -279,7 +279,7 @@ def test_write_ledgers_counts_progress_over_all_files_and_a_cancel_keeps_only_wh
     class Cancelled(Exception):
         pass
 
-    def cancel_in_the_third(done_rows, _total, message):
+    def cancel_in_the_third(_done, _total, message):
         if "今年已务工" in message:
             raise Cancelled
 

@@ -7,7 +7,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -52,10 +51,7 @@ def test_form_pdf(qapp, tmp_path):
     from wengang.gui.printing import write_form_pdf
 
     path = tmp_path / "f1.pdf"
-    started = time.perf_counter()
-    pages = write_form_pdf(seed_000_form(), path)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 1.0, f"{pages}-page PDF took {elapsed:.2f}s"
+    pages = write_form_pdf(seed_000_form(), path)  # its time: bench/ops/ledgers.py ("F1 按村 → PDF")
     text = pdf_pages(path)
     assert pages == len(text) >= 2
     first = text[0]

@@ -54,6 +54,7 @@ def _run_until(script: str, marker: str, *args: str) -> None:
         proc.send_signal(signal.SIGKILL)
     finally:
         proc.wait(timeout=30)
+        proc.stdout.close()
     assert proc.returncode == -signal.SIGKILL
 
 

@@ -186,6 +186,7 @@ def test_second_program_is_told_the_database_is_in_use(dbfile):
     finally:
         holder.kill()
         holder.wait()
+        holder.stdout.close()
     db = open_database(dbfile)  # the killed holder's lock is stale now
     owner = json.loads(lock_path_for(dbfile).read_text())
     assert owner["pid"] == os.getpid()

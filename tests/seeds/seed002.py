@@ -31,7 +31,7 @@ def _spread(total: int, bins: int, base: int) -> list[int]:
     return sizes
 
 
-def _row(county: SeedCounty, township: str, row: tuple, willing_left: list[int]) -> None:
+def _row(county: SeedCounty, township: str, row: tuple) -> None:
     _, n, not_yet, h0, p0, h1, l1, t1, planned = row
     not_yet_people = []
     # 户内务工人员减少为0: no 2019 worker of the household works in 2020. A non-cohort member
@@ -81,5 +81,5 @@ def _row(county: SeedCounty, township: str, row: tuple, willing_left: list[int])
 def build() -> SeedCounty:
     county = SeedCounty("测试县", "620702")
     for row in ROWS:
-        _row(county, row[0], row, [])
+        _row(county, row[0], row)
     return county

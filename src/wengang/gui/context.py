@@ -104,11 +104,6 @@ class AppContext(QObject):
             self.as_of = value
             self.as_of_changed.emit(value)
 
-    def set_area(self, area_id: int | None) -> None:
-        if area_id != self.area_id:
-            self.area_id = area_id
-            self.area_changed.emit(area_id)
-
     def set_place(self, area_id: int | None, site_id: int | None = None) -> None:
         """The navigator's pick: an area, or a relocation site (area_id is then None)."""
         if (area_id, site_id) != (self.area_id, self.site_id):

@@ -215,12 +215,6 @@ class SqlTableModel(QAbstractTableModel):
             self._id_cache.pop(next(iter(self._id_cache)))
         return ids
 
-    def invalidate(self) -> None:
-        """Cells changed (an edit) but not the ids: refetch visible rows."""
-        self._cache.clear()
-        if self._total:
-            self.dataChanged.emit(self.index(0, 0), self.index(self._total - 1, len(self.columns) - 1))
-
     def id_at(self, row: int) -> int | None:
         if len(self._ids) <= row < self._total:
             self._fetch_rest()

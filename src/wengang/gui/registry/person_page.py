@@ -4,7 +4,7 @@ the person's 修改记录 (the audit trail: who changed what, old and new value,
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -68,8 +68,6 @@ def _fill(table: QTableWidget, rows: list) -> None:
 
 class PersonPage(QDialog):
     """Everything about one person; its buttons run the same actions as the registry tab."""
-
-    person_requested = Signal(int)
 
     def __init__(self, context: AppContext, person_id: int, parent: QWidget | None = None):
         super().__init__(parent)

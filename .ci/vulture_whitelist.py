@@ -1,0 +1,57 @@
+"""Names vulture cannot see used (``vulture src/wengang tests bench .ci/vulture_whitelist.py``).
+
+Each line says who uses the name. Qt calls its virtual methods by name; openpyxl reads
+attributes set on its objects; a few attributes only keep a Qt object alive.
+"""
+# ruff: noqa
+_ = object()
+
+# Qt virtual methods, called by Qt
+_.paintEvent
+_.sizeHint
+_.headerData
+
+# openpyxl and XlsxWriter read these attributes when they write the workbook
+_.freeze_panes
+_.fill
+_.alignment
+_.number_format
+_.paperSize
+_.print_title_rows
+_.fitToWidth
+_.fitToHeight
+_.fitToPage
+_.horizontalCentered
+_.get_stream  # xlsx_stream's workbook override: called by openpyxl's writer
+_._get_writer
+
+# keep a Qt object alive as long as its owner (a dialog shown non-modally, a printer, a worker)
+_.demo_progress
+_.printer_ref
+_.last_submit_dialog
+_.export_action
+_.print_action
+_.save_button
+_.traceback_text  # read by the failure dialog from the worker's exception
+_.result_value    # what a dialog's save returned: for its caller
+_.last_preview    # the last print preview: kept open, and for the tests
+_.last_archive_id
+_.exchanged       # domain.fields: whether a field moves township ⇄ county (issue 14 reads it)
+
+# registered elsewhere: migrations by decorator, the lock release at exit
+_.m0001_initial
+_.m0040_reliability
+_._release_all
+
+# store.areas: the area levels and their words, kept as the one declaration of the tree
+_.LEVELS
+_.LEVEL_LABELS
+_.areas_at_level
+
+# bench: an operation's description, read by bench/run.py
+_.__doc__
+
+# pytest: module markers, plugin lists, fixtures requested for their side effect
+_.pytestmark
+_.pytest_plugins
+_.qapp
