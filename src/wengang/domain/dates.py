@@ -56,35 +56,48 @@ def parse_date(raw: object, role: Role = "day") -> dt.date | None:
     if isinstance(raw, dt.date):
         return raw
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        number = float(raw)
-        if number.is_integer() and 190001 <= number <= 210012 and 1 <= int(number) % 100 <= 12:
-            return _month(int(number) // 100, int(number) % 100, role)
-        if number.is_integer() and 19000101 <= number <= 21001231:
-            return _from_compact(str(int(number)))
-        if 1 <= number < 2958466:
-            return _EXCEL_EPOCH + dt.timedelta(days=int(number))
-        raise DateError(f"“{raw}”不是日期")
+        return _from_number(raw, role)
     text = fold(raw)
     if not text:
         return None
     if m := _ISO_DATETIME.match(text):
         text = m.group(1)
     try:
-        if m := _YMD.match(text):
-            return dt.date(int(m[1]), int(m[2]), int(m[3]))
-        if m := _YM.match(text):
-            return _month(int(m[1]), int(m[2]), role)
-        if m := _YMD_COMPACT.match(text):
-            return _from_compact(text)
-        if m := _YM_COMPACT.match(text):
-            return _month(int(m[1]), int(m[2]), role)
-        if text.replace(".", "", 1).isdigit():
-            return parse_date(float(text), role)
+        found = _from_text(text, role)
     except ValueError as exc:
         if isinstance(exc, DateError):
             raise
         raise DateError(f"“{raw}”不是有效日期") from exc
-    raise DateError(f"“{raw}”不是可识别的日期（可写作2021-03-14、2021年3月14日或2021年03月）")
+    if found is None:
+        raise DateError(f"“{raw}”不是可识别的日期（可写作2021-03-14、2021年3月14日或2021年03月）")
+    return found
+
+
+def _from_number(raw: float, role: Role) -> dt.date:
+    """A number: a month (202103), a compact day (20210314) or an Excel serial day."""
+    number = float(raw)
+    if number.is_integer() and 190001 <= number <= 210012 and 1 <= int(number) % 100 <= 12:
+        return _month(int(number) // 100, int(number) % 100, role)
+    if number.is_integer() and 19000101 <= number <= 21001231:
+        return _from_compact(str(int(number)))
+    if 1 <= number < 2958466:
+        return _EXCEL_EPOCH + dt.timedelta(days=int(number))
+    raise DateError(f"“{raw}”不是日期")
+
+
+def _from_text(text: str, role: Role) -> dt.date | None:
+    """A folded text in one of the written forms; None when it is in none of them."""
+    if m := _YMD.match(text):
+        return dt.date(int(m[1]), int(m[2]), int(m[3]))
+    if m := _YM.match(text):
+        return _month(int(m[1]), int(m[2]), role)
+    if _YMD_COMPACT.match(text):
+        return _from_compact(text)
+    if m := _YM_COMPACT.match(text):
+        return _month(int(m[1]), int(m[2]), role)
+    if text.replace(".", "", 1).isdigit():
+        return _from_number(float(text), role)
+    return None
 
 
 def _from_compact(text: str) -> dt.date:

@@ -28,6 +28,12 @@ def format_value(column: Column, value) -> str:
     return str(value)
 
 
+def _bold() -> QFont:
+    font = QFont()
+    font.setBold(True)
+    return font
+
+
 class FormResultModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -74,45 +80,61 @@ class FormResultModel(QAbstractTableModel):
         if not (0 <= r < self.rowCount() and 0 <= c < self.columnCount()):
             return None
         if r < self.depth:
-            if role == Qt.ItemDataRole.DisplayRole:
-                return self._header_text.get((r, c), "")
-            if role == Qt.ItemDataRole.BackgroundRole:
-                return HEADER_BRUSH
-            if role == Qt.ItemDataRole.FontRole:
-                font = QFont()
-                font.setBold(True)
-                return font
-            if role == Qt.ItemDataRole.TextAlignmentRole:
-                return int(Qt.AlignmentFlag.AlignCenter)
-            return None
+            return self._header_data(r, c, role)
         row, column = self.form_row(r), self.result.columns[c]
         if row is None:
             return None
         changed = self.changes.get((row.label, column.key)) if self.changes else None
         if changed is not None:
-            if role == Qt.ItemDataRole.BackgroundRole:
-                return CHANGED_BRUSH
-            before, now = (format_value(column, v) or "空" for v in changed)
-            if role == Qt.ItemDataRole.DisplayRole:
-                return f"{before}→{now}"
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return f"报送时：{before}，现在：{now}"
+            shown = self._changed_data(column, changed, role)
+            if shown is not None:
+                return shown
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            if column.kind == "area":
-                text = row.values.get(column.key) or row.label
-                return ("　" * max(row.level - 1, 0)) + str(text)
-            text = format_value(column, row.values.get(column.key))
-            if role == Qt.ItemDataRole.ToolTipRole and column.drillable and text:
-                return "双击查看这些人员"
-            return text
+            return self._cell_text(row, column, role)
+        return self._cell_style(row, column, role)
+
+    def _header_data(self, r: int, c: int, role: int):
+        """The merged header rows: bold, centred, shaded."""
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._header_text.get((r, c), "")
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return HEADER_BRUSH
+        if role == Qt.ItemDataRole.FontRole:
+            return _bold()
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignCenter)
+        return None
+
+    @staticmethod
+    def _changed_data(column: Column, changed: tuple, role: int):
+        """A number that differs from the submitted one (三一致): "before→now", shaded."""
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return CHANGED_BRUSH
+        before, now = (format_value(column, v) or "空" for v in changed)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{before}→{now}"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"报送时：{before}，现在：{now}"
+        return None
+
+    @staticmethod
+    def _cell_text(row: Row, column: Column, role: int) -> str:
+        if column.kind == "area":
+            text = row.values.get(column.key) or row.label
+            return ("　" * max(row.level - 1, 0)) + str(text)
+        text = format_value(column, row.values.get(column.key))
+        if role == Qt.ItemDataRole.ToolTipRole and column.drillable and text:
+            return "双击查看这些人员"
+        return text
+
+    @staticmethod
+    def _cell_style(row: Row, column: Column, role: int):
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if column.kind in ("area", "text"):
                 return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.FontRole and row.kind in ("total", "subtotal"):
-            font = QFont()
-            font.setBold(True)
-            return font
+            return _bold()
         if role == Qt.ItemDataRole.BackgroundRole and row.kind == "total":
             return TOTAL_BRUSH
         if role == Qt.ItemDataRole.ForegroundRole and column.drillable:

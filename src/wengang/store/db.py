@@ -93,15 +93,7 @@ def open_database(path: str | Path = ":memory:", *, migrate: bool = True, passwo
     automatic backup. Every connection gets the audit triggers.
     """
     if str(path) == ":memory:":
-        try:
-            db = Database(_connect(path))
-            check_not_newer(db)
-            if migrate:
-                migrations.apply(db)
-            audit.install_audit_triggers(db)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"无法打开数据库 {path}：{exc}。") from exc
-        return db
+        return _open_memory(migrate=migrate)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     held = locking.acquire(path) if lock else None
@@ -117,15 +109,7 @@ def open_database(path: str | Path = ":memory:", *, migrate: bool = True, passwo
             if existed and lock and auto_backup and daily_backup and backup.daily_backup_due(path):
                 backup.backup_before(db, "每日")
             if migrate and _pending_migrations(db):
-                # Changing the schema is a write even for a read-only command: take the lock.
-                migrating = locking.acquire(path) if not lock else None
-                try:
-                    if existed and auto_backup:
-                        backup.backup_before(db, "升级前")
-                    migrations.apply(db)
-                finally:
-                    if migrating is not None:
-                        locking.release(migrating)
+                _migrate(db, path, locked=lock, backup_first=existed and auto_backup)
             audit.install_audit_triggers(db)
         except BaseException:
             db.close()
@@ -136,6 +120,31 @@ def open_database(path: str | Path = ":memory:", *, migrate: bool = True, passwo
         if held is not None:
             locking.release(held)
     return db
+
+
+def _open_memory(*, migrate: bool) -> sqlite_utils.Database:
+    try:
+        db = Database(_connect(":memory:"))
+        check_not_newer(db)
+        if migrate:
+            migrations.apply(db)
+        audit.install_audit_triggers(db)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"无法打开数据库 :memory:：{exc}。") from exc
+    return db
+
+
+def _migrate(db: sqlite_utils.Database, path: Path, *, locked: bool, backup_first: bool) -> None:
+    """Bring the schema up to date, after a backup of an existing file. Changing the schema is
+    a write even for a read-only command (``locked=False``): it takes the lock meanwhile."""
+    migrating = locking.acquire(path) if not locked else None
+    try:
+        if backup_first:
+            backup.backup_before(db, "升级前")
+        migrations.apply(db)
+    finally:
+        if migrating is not None:
+            locking.release(migrating)
 
 
 def schema_version(db: sqlite_utils.Database) -> str:

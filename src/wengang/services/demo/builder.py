@@ -320,8 +320,14 @@ class _Builder:
                 self.report(3, STEPS, f"户和人：{n + 1}/{self.size}")
 
     def _person_dirt(self) -> None:
-        r = self.rng
         members = [m for hh in self.households for m in hh.members]
+        self._phone_and_check_dirt(members)
+        self._headless_dirt(members)
+        self.members = [m for hh in self.households for m in hh.members]
+
+    def _phone_and_check_dirt(self, members: list[Member]) -> None:
+        """Dead or short phone numbers, a few marked landlines, records not verified for long."""
+        r = self.rng
         with_phone = [m for m in members if m.phone]
         for m in r.sample(with_phone, max(2, len(with_phone) * 3 // 100)):  # dead or short numbers
             m.phone = m.phone[:-1] if r.random() < 0.6 else m.phone[3:]
@@ -332,6 +338,9 @@ class _Builder:
         for m in r.sample(members, max(2, len(members) * 3 // 100)):  # not verified for a long time
             m.verified_at = (self.as_of - dt.timedelta(days=r.randint(400, 900))).isoformat()
         self.dirt["长期未核实"] = max(2, len(members) * 3 // 100)
+
+    def _headless_dirt(self, members: list[Member]) -> None:
+        r = self.rng
         # a household whose 户主 died and whose members were never re-registered
         candidates = [hh for hh in self.households if len(hh.members) >= 3 and hh.members[0].age >= 60]
         headless = r.choice(candidates or [hh for hh in self.households if len(hh.members) >= 2])
@@ -345,7 +354,6 @@ class _Builder:
         if old:
             r.choice(old).labour_skill = "普通劳动力"
             self.dirt["超龄劳动力"] = 1
-        self.members = [m for hh in self.households for m in hh.members]
 
     # --- spells ---------------------------------------------------------------------------------
     def _spells(self) -> None:
@@ -367,8 +375,13 @@ class _Builder:
         return spell
 
     def _spell_dirt(self) -> None:
+        self._income_dirt()
+        self._spell_field_dirt()
+        self._spell_people_dirt()
+
+    def _income_dirt(self) -> None:
+        """月收入 of 1 yuan, 0 yuan, blank, and one implausibly high."""
         r, spells, dirt = self.rng, self.spells, self.dirt
-        year_start = dt.date(self.as_of.year, 1, 1)
         few = max(3, len(spells) // 500)
         picks = r.sample(spells, min(len(spells), 5 * few + few // 2 + 2))
         for s in picks[:few]:
@@ -380,6 +393,10 @@ class _Builder:
         dirt["月收入为1元"] = dirt["月收入为0元"] = dirt["月收入未填"] = few
         picks[3 * few].income = 45000.0
         dirt["月收入过高"] = 1
+
+    def _spell_field_dirt(self) -> None:
+        """Blank 行业 and 企业名称, places not down to the county, 地域 contradicting the place."""
+        r, spells, dirt = self.rng, self.spells, self.dirt
         no_industry = r.sample(spells, max(2, len(spells) * 15 // 1000))
         for s in no_industry:
             s.industry = None
@@ -402,6 +419,11 @@ class _Builder:
             s = r.choice(posts)
             s.region, s.place = "省外", self.work.places["省外"][0]
             dirt["公益性岗位在县外"] = 1
+
+    def _spell_people_dirt(self) -> None:
+        """A working student, a 公益性岗位 holder past 70, two open spells at once."""
+        r, spells, dirt = self.rng, self.spells, self.dirt
+        year_start = dt.date(self.as_of.year, 1, 1)
         # a student who is recorded as working this year
         students = [m for m in self.members if 16 <= m.age <= 18 and m.student_status != "非在校生"]
         if students:

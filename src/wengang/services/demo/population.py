@@ -205,27 +205,40 @@ class PeopleMaker:
                 members.append(self.member(hh, surname if male else r.choice(pools.SURNAMES),
                                            relation, head_age + r.randint(23, 32), male))
                 slots -= 1
+        children, adult_son = self._children(hh, surname, head_age, slots)
+        members += children
+        slots -= len(children)
+        if slots and adult_son is not None:
+            members += self._son_family(hh, surname, adult_son, slots)
+        return members
+
+    def _children(self, hh: Household, surname: str, head_age: int, slots: int) -> tuple[list[Member], Member | None]:
+        """The head's children (up to three, fewer when the household is full) and the first
+        grown son among them, whose wife and children may live with them."""
+        r = self.rng
+        children: list[Member] = []
         adult_son: Member | None = None
-        children = min(slots, r.randint(1, 3)) if slots else 0
-        for _ in range(children):
+        for _ in range(min(slots, r.randint(1, 3)) if slots else 0):
             male = r.random() < 0.52
             age = head_age - r.randint(21, 36)
             if age < 0:
                 continue
             child = self.member(hh, surname, "之子" if male else "之女", age, male)
-            members.append(child)
-            slots -= 1
+            children.append(child)
             if male and child.age >= 22 and adult_son is None:
                 adult_son = child
-        if slots and adult_son is not None:
-            members.append(self.member(hh, r.choice(pools.SURNAMES), "之儿媳",
-                                       adult_son.age + r.randint(-4, 2), False))
+        return children, adult_son
+
+    def _son_family(self, hh: Household, surname: str, son: Member, slots: int) -> list[Member]:
+        """A grown son's wife, then grandchildren while there is room."""
+        r = self.rng
+        members = [self.member(hh, r.choice(pools.SURNAMES), "之儿媳", son.age + r.randint(-4, 2), False)]
+        slots -= 1
+        while slots and son.age >= 21:
+            male = r.random() < 0.52
+            age = son.age - r.randint(20, 32)
+            if age < 0:
+                break
+            members.append(self.member(hh, surname, "之孙子" if male else "之孙女", age, male))
             slots -= 1
-            while slots and adult_son.age >= 21:
-                male = r.random() < 0.52
-                age = adult_son.age - r.randint(20, 32)
-                if age < 0:
-                    break
-                members.append(self.member(hh, surname, "之孙子" if male else "之孙女", age, male))
-                slots -= 1
         return members

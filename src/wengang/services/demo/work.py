@@ -159,27 +159,13 @@ class WorkMaker:
             return []
         if r.random() < (0.32 if weak else 0.14):
             return []
-        region = _weighted(r, (("省外", 40), ("省内县外", 22), ("县内", 38))) if not weak else \
-            _weighted(r, (("省外", 12), ("省内县外", 18), ("县内", 70)))
-        start = self.window_start + dt.timedelta(days=r.randint(-420, 300))
-        if region == "省外":
-            start = dt.date(start.year, r.randint(2, 4), r.randint(1, 28))
+        region, start = self._first_departure(weak)
         spells: list[Spell] = []
         while start <= self.as_of and len(spells) < 10:
             if spells and r.random() < 0.2:
                 region = _weighted(r, (("省外", 40), ("省内县外", 25), ("县内", 35)))
             channel, place, employer, industry, org_id, income, post = self._job(m, region, weak)
-            if channel == "公益性岗位":
-                days = None if r.random() < 0.75 else r.randint(330, 720)
-            elif region == "省外":
-                days = r.randint(150, 320)
-            else:
-                days = r.randint(90, 700)
-            end = start + dt.timedelta(days=days) if days is not None else None
-            if end is not None and end >= self.as_of:
-                end = None if r.random() < 0.9 else self.as_of - dt.timedelta(days=r.randint(1, 20))
-                if end is not None and end < start:
-                    end = None
+            end = self._end(start, channel, region)
             p2p = 1 if (channel == "有组织劳务输出" and region == "省外" and r.random() < 0.7) else 0
             transport = 500.0 if (region == "省外" and r.random() < 0.35) else None
             spell = Spell(self.next_id, m, start, end, region, channel, place, employer, industry, income,
@@ -188,8 +174,39 @@ class WorkMaker:
             spells.append(spell)
             if end is None or r.random() < 0.13:  # still working, or stays home from now on
                 break
-            if region == "省外" and end.month >= 9:
-                start = dt.date(end.year + 1, r.randint(2, 4), r.randint(1, 28))
-            else:
-                start = end + dt.timedelta(days=r.randint(15, 150))
+            start = self._next_departure(end, region)
         return spells
+
+    def _first_departure(self, weak: bool) -> tuple[str, dt.date]:
+        """Where and when a career starts (a weak worker mostly stays in the county)."""
+        r = self.rng
+        region = _weighted(r, (("省外", 40), ("省内县外", 22), ("县内", 38))) if not weak else \
+            _weighted(r, (("省外", 12), ("省内县外", 18), ("县内", 70)))
+        start = self.window_start + dt.timedelta(days=r.randint(-420, 300))
+        if region == "省外":
+            start = dt.date(start.year, r.randint(2, 4), r.randint(1, 28))
+        return region, start
+
+    def _end(self, start: dt.date, channel: str, region: str) -> dt.date | None:
+        """A spell's end: most 公益性岗位 stay open; one that would end after the as-of date is
+        still running (now and then it ended a few days before)."""
+        r = self.rng
+        if channel == "公益性岗位":
+            days = None if r.random() < 0.75 else r.randint(330, 720)
+        elif region == "省外":
+            days = r.randint(150, 320)
+        else:
+            days = r.randint(90, 700)
+        end = start + dt.timedelta(days=days) if days is not None else None
+        if end is not None and end >= self.as_of:
+            end = None if r.random() < 0.9 else self.as_of - dt.timedelta(days=r.randint(1, 20))
+            if end is not None and end < start:
+                end = None
+        return end
+
+    def _next_departure(self, end: dt.date, region: str) -> dt.date:
+        """After a return: 省外 workers back in autumn leave again after the Spring Festival."""
+        r = self.rng
+        if region == "省外" and end.month >= 9:
+            return dt.date(end.year + 1, r.randint(2, 4), r.randint(1, 28))
+        return end + dt.timedelta(days=r.randint(15, 150))
