@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
+from wengang.domain.fields import label
 from wengang.domain.status import SPELL_CURRENT, SPELL_RETURNED, AsOf, age_sql, labour_sql
 from wengang.services.overview import place_filter
 
@@ -100,28 +101,28 @@ AGE_SQL = age_sql("p")
 PERSON_COLUMNS = [
     ColumnSpec("乡镇", "t.name", "t.sort_order, t.name"),
     ColumnSpec("村", "v.name", "t.name, v.name"),
-    ColumnSpec("户编号", "h.hh_no", "h.hh_no"),
-    ColumnSpec("姓名", "p.name", "p.name"),
-    ColumnSpec("性别", "p.gender", "p.gender"),
+    ColumnSpec(label("households", "hh_no"), "h.hh_no", "h.hh_no"),
+    ColumnSpec(label("persons", "name"), "p.name", "p.name"),
+    ColumnSpec(label("persons", "gender"), "p.gender", "p.gender"),
     ColumnSpec("年龄", AGE_SQL, "0 - julianday(p.birth_date)"),
-    ColumnSpec("证件号码", "p.id_number", "p.id_number"),
-    ColumnSpec("与户主关系", "p.relation", "p.relation"),
-    ColumnSpec("劳动技能", "p.labour_skill", "p.labour_skill"),
-    ColumnSpec("联系电话", "p.phone", "p.phone"),
+    ColumnSpec(label("persons", "id_number"), "p.id_number", "p.id_number"),
+    ColumnSpec(label("persons", "relation"), "p.relation", "p.relation"),
+    ColumnSpec(label("persons", "labour_skill"), "p.labour_skill", "p.labour_skill"),
+    ColumnSpec(label("persons", "phone"), "p.phone", "p.phone"),
     ColumnSpec("当前状态", STATUS_SQL, STATUS_ORDER),
 ]
 
 HOUSEHOLD_COLUMNS = [
     ColumnSpec("乡镇", "t.name", "t.sort_order, t.name"),
     ColumnSpec("村", "v.name", "t.name, v.name"),
-    ColumnSpec("户编号", "h.hh_no", "h.hh_no"),
+    ColumnSpec(label("households", "hh_no"), "h.hh_no", "h.hh_no"),
     ColumnSpec("户主", "h.head_name", "h.head_name"),
-    ColumnSpec("户类型", "h.hh_type", "h.hh_type"),
-    ColumnSpec("监测对象类别", "h.monitor_category", "h.monitor_category"),
+    ColumnSpec(label("households", "hh_type"), "h.hh_type", "h.hh_type"),
+    ColumnSpec(label("households", "monitor_category"), "h.monitor_category", "h.monitor_category"),
     ColumnSpec("人数", "(SELECT count(*) FROM persons p WHERE p.household_id = h.id)",
                "(SELECT count(*) FROM persons p WHERE p.household_id = h.id)"),
-    ColumnSpec("易地搬迁", "CASE h.relocated WHEN 1 THEN '是' ELSE '否' END", "h.relocated"),
-    ColumnSpec("联系电话", "h.phone", "h.phone"),
+    ColumnSpec(label("households", "relocated"), "CASE h.relocated WHEN 1 THEN '是' ELSE '否' END", "h.relocated"),
+    ColumnSpec(label("households", "phone"), "h.phone", "h.phone"),
 ]
 
 _VILLAGE = Join("v", "areas", "v.id = h.area_id")
