@@ -48,8 +48,11 @@ def _steps(folder: Path) -> list[str]:
     write_form_xlsx(result, xlsx)
     from openpyxl import load_workbook
 
-    sheet = load_workbook(xlsx, read_only=True).active
-    texts = {str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None}
+    book = load_workbook(xlsx, read_only=True)
+    try:
+        texts = {str(c) for row in book.active.iter_rows(values_only=True) for c in row if c is not None}
+    finally:
+        book.close()  # a read-only workbook keeps its file open until closed
     _check("合计" in texts, "Excel 中没有合计行")
     done.append(f"Excel：{xlsx.stat().st_size} 字节")
 
