@@ -55,3 +55,31 @@ def test_end_before_start_has_one_wording():
     assert fields.end_before_start("2023-03-01", "2023-01-05") == "返乡时间2023-01-05早于外出时间2023-03-01"
     assert fields.end_before_start("2023-03-01", None) is None
     assert fields.end_before_start("2023-03-01", "2023-03-01") is None
+
+
+# Import keys that name no stored field: the place a row is filed under (resolved to an area,
+# a site or an organisation) and the household phone the persons file carries per row.
+FILE_ONLY_KEYS = {"province", "city", "county", "township", "village", "place_path", "area_name", "site_name",
+                  "org_name", "hh_phone"}
+
+
+def test_every_import_key_is_a_declared_field_or_a_place():
+    """resources/import/kinds.json names fields of its table, of the person (and household) a
+    row is linked to, or a place to resolve; a typo in a key is named with its kind."""
+    import json
+
+    from wengang.paths import resource_path
+    kinds = json.loads(resource_path("import", "kinds.json").read_text(encoding="utf-8"))
+    unknown = []
+    for kind, spec in kinds.items():
+        if kind.startswith("_"):
+            continue
+        tables = (spec["table"], "persons", "households", "employment_spells")
+        for f in spec["fields"]:
+            if f["key"] in FILE_ONLY_KEYS:
+                continue
+            try:
+                fields.require_in_any(f"import/kinds.json {kind}", tables, f["key"])
+            except fields.UnknownFieldError as exc:
+                unknown.append(str(exc))
+    assert not unknown, "\n".join(unknown)
