@@ -379,3 +379,39 @@ def test_huangshi_f9_by_township_is_seed_004_table_with_county_subtotals(tmp_pat
     by_county = consolidate(city, "F9", seed004.AS_OF, by="county")
     assert [r.label for r in by_county.rows] == ["合计", *names]
     assert by_county.row("大冶市").values["place_rate"] == Decimal("67.7")
+
+
+# --- chasing ----------------------------------------------------------------------------------------
+def test_deadlines_count_official_working_days_with_make_up_days():
+    import datetime as dt
+
+    from wengang.services.city.calendar import WorkingDays, periods, schedule_for
+
+    days = WorkingDays()
+    # 2021 Q1: 4-1, 4-2, then 清明 (4-3 … 4-5): the 3rd working day is 4-6
+    assert days.nth_after(dt.date(2021, 3, 31), 3) == dt.date(2021, 4, 6)
+    # 2023 Q3: 国庆 9-29 … 10-6, make-up working days Saturday 10-7 and Sunday 10-8
+    assert days.nth_after(dt.date(2023, 9, 30), 3) == dt.date(2023, 10, 9)
+    assert not days.unknown_years
+    days.nth_after(dt.date(2099, 3, 31), 3)
+    assert days.unknown_years == {2099}
+    gansu = schedule_for("甘肃省")
+    assert (gansu.period, gansu.working_days) == ("month", 2)
+    assert periods(gansu, dt.date(2021, 1, 5))[-1] == (dt.date(2020, 12, 1), dt.date(2020, 12, 31))
+    assert schedule_for("西藏自治区").province == "default"
+
+
+def test_submissions_lists_who_is_late_and_by_how_many_working_days(heihe, capsys, tmp_path):
+    import datetime as dt
+
+    from wengang.services.city.calendar import chase
+
+    city, _, _ = heihe
+    result = chase(city, dt.date(2021, 4, 12))
+    late = {(d.county, d.number) for d in result.late()}
+    assert ("北安市", "F3") in late and ("北安市", "F4") in late
+    assert not any(number in ("F1", "F2") for _, number in late)  # submitted as of 3-14, within Q1
+    item = next(d for d in result.late() if d.county == "孙吴县" and d.number == "F3")
+    assert (item.due, item.late_days, item.period_text) == (dt.date(2021, 4, 6), 4, "2021年第1季度")
+    inside = chase(city, dt.date(2021, 4, 2))
+    assert not inside.late() and inside.open()[0].days_left == 2
