@@ -415,3 +415,41 @@ def test_submissions_lists_who_is_late_and_by_how_many_working_days(heihe, capsy
     assert (item.due, item.late_days, item.period_text) == (dt.date(2021, 4, 6), 4, "2021年第1季度")
     inside = chase(city, dt.date(2021, 4, 2))
     assert not inside.late() and inside.open()[0].days_left == 2
+
+
+# --- the city's bulletin ------------------------------------------------------------------------------
+def test_city_bulletin_reads_like_seed_000(heihe):
+    from wengang.services.city.bulletin import draft_city_bulletin
+
+    city, _, _ = heihe
+    text = draft_city_bulletin(city, seed000.AS_OF, signed="2021-03-16")
+    assert text.startswith("关于全市脱贫人口和监测对象稳岗就业工作进展情况的通报（草稿）")
+    assert "截至3月14日，全市脱贫人口和监测对象实现就业5876人，占全年任务（上年就业人数）的94.33%。" in text
+    # the groups, names in the table's order, short names as seed 000 writes them
+    assert ("7个县（市、区）中，五大连池景区、北安、逊克、爱辉区、嫩江5个县（市、区）全面完成任务（100%以上）；"
+            "五大连池1个县（市、区）完成比例高于全市平均水平（94.33%以上）；"
+            "孙吴1个县（市、区）完成比例低于全市平均水平（94.33%以下）。") in text
+    assert "向阳区上年无就业数据" in text
+    assert "实现县内就业4893人，占全年任务（上年县内就业人数）的94.53%" in text  # from F2
+    assert "对完成脱贫人口和监测对象年度就业任务的五大连池景区、北安、逊克、爱辉区、嫩江等5个县（市、区）给予通报表扬" in text
+    assert "低于全市平均水平的（孙吴）" in text
+    assert text.rstrip().endswith("2021年3月16日")
+    assert "爱辉区、嫩江市、向阳区、逊克县、孙吴县、北安市、五大连池市、五大连池景区：" in text
+
+
+def test_city_bulletin_spot_check_paragraph_from_f9(tmp_path):
+    from wengang.services.city.bulletin import draft_city_bulletin
+
+    names = list(dict.fromkeys(r[0] for r in seed004.ROWS))
+    packages = _submit_all(tmp_path, "湖北省", "黄石市", {n: _seed004_county(n) for n in names[:3]},
+                           seed004.AS_OF, "F9", period_from=seed004.PERIOD_FROM)
+    city = _city_db("湖北省", "黄石市", names)
+    for path in packages.values():
+        receive_file(city, path)
+    text = draft_city_bulletin(city, seed004.AS_OF)
+    assert "对500名脱贫人口和监测对象外出务工数据信息开展了电话抽查" in text
+    assert "电话接通率为：大冶市66.5%、阳新县59.5%、开发区·铁山区48.0%" in text
+    assert "政策知晓率为：大冶市51.1%、阳新县20.2%" in text
+    # the lowest townships against the city's average (computed from counts: 114/300 = 38.0 %)
+    assert "政策知晓率平均只有38.0%，其中，木港镇只有13.1%、陶港镇只有27.6%" in text
+    assert "新港园区尚未报送F9" in text

@@ -57,3 +57,21 @@ def run_city_report(args) -> int:
     except OSError as exc:
         return cannot_write(exc, args.out)
     return 0
+
+
+def run_city_bulletin(db, args) -> int:
+    """``wengang bulletin`` at a city: the 通报 drafted from the counties' submissions."""
+    from wengang.services.city.bulletin import draft_city_bulletin  # noqa: PLC0415
+    from wengang.services.reports import FormError  # noqa: PLC0415
+
+    try:
+        text = draft_city_bulletin(db, args.as_of)
+    except (FormError, ValueError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"已保存通报草稿 → {args.out}")
+    else:
+        print(text, end="")
+    return 0
