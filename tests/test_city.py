@@ -453,3 +453,34 @@ def test_city_bulletin_spot_check_paragraph_from_f9(tmp_path):
     # the lowest townships against the city's average (computed from counts: 114/300 = 38.0 %)
     assert "政策知晓率平均只有38.0%，其中，木港镇只有13.1%、陶港镇只有27.6%" in text
     assert "新港园区尚未报送F9" in text
+
+
+# --- the window at a city -------------------------------------------------------------------------------
+def test_city_window_shows_city_tabs_and_receives(heihe, county_path, make_window, qtbot):
+    import datetime as dt
+
+    _, packages, _ = heihe
+    path = county_path.parent / "city.db"
+    db = open_database(path)
+    with db.atomic():
+        set_installation_level(db, "city")
+        set_setting(db, "province", "黑龙江省")
+        set_setting(db, "city", "黑河市")
+    add_counties(db, seed000.CREATE_ORDER)
+    db.close()
+    context, window = make_window(path, as_of=dt.date(2021, 4, 12))
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["概览", "报表", "报送情况"]
+    assert window.stack.currentWidget() is window.tabs          # no welcome page: a city has no persons
+    submissions = window.show_tab("报送情况")
+    lines = submissions.receive_files([str(p) for p in packages.values()])
+    assert sum(line.startswith("已收下") for line in lines) == 24
+    submissions.refresh_now()
+    assert "逾期未报" in submissions.heading.text() and submissions.table.rowCount() == 8 * 4
+    report = window.show_tab("报表")
+    report.refresh_now()
+    assert report.result is not None and report.result.rows[1].label == "五大连池景区"
+    assert report.model.rowCount() == report.model.depth + 8       # 合计 + 7 ranked counties
+    overview = window.show_tab("概览")
+    overview.refresh_now()
+    assert "登记 8 个县" in overview.summary.text()
+    assert overview.counties.rowCount() == 8

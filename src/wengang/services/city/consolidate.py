@@ -108,7 +108,7 @@ def consolidate(db: sqlite_utils.Database, form_id: str, as_of=None, *, by: str 
     return FormResult(
         form_id=spec.id, title=decl["title"].format(**ctx), header=header, columns=columns,
         rows=[total_row, *rows], as_of=day, period_from=period_from if spec.needs_period else None,
-        unit_name=ctx["unit_name"], data_source="各县（市、区）报送", unit=decl.get("unit", "人"), notes=notes,
+        unit_name=ctx["unit_name"], data_source="各县报送", unit=decl.get("unit", "人"), notes=notes,
         footer=footer if footer is not None else {
             "填报人": get_setting(db, "reporter") or "", "审核人": get_setting(db, "reviewer") or "",
             "填报日期": dt.date.today().isoformat()},
