@@ -468,7 +468,7 @@ def test_city_window_shows_city_tabs_and_receives(heihe, county_path, make_windo
         set_setting(db, "city", "黑河市")
     add_counties(db, seed000.CREATE_ORDER)
     db.close()
-    context, window = make_window(path, as_of=dt.date(2021, 4, 12))
+    _context, window = make_window(path, as_of=dt.date(2021, 4, 12))
     assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["概览", "报表", "报送情况"]
     assert window.stack.currentWidget() is window.tabs          # no welcome page: a city has no persons
     submissions = window.show_tab("报送情况")
@@ -484,3 +484,20 @@ def test_city_window_shows_city_tabs_and_receives(heihe, county_path, make_windo
     overview.refresh_now()
     assert "登记 8 个县" in overview.summary.text()
     assert overview.counties.rowCount() == 8
+
+
+def test_a_package_carrying_person_level_data_is_not_written(db):
+    from conftest import Factory
+
+    from wengang.services.city.submission import SubmissionError, check_aggregates_only
+
+    f = Factory(db)
+    f.person(f.household("城关镇", "城关村", head_name="张三"), name="张三", relation="户主")
+    with pytest.raises(SubmissionError, match="人员姓名"):
+        check_aggregates_only(db, json.dumps({"label": "张三"}, ensure_ascii=False))
+    with pytest.raises(SubmissionError, match="证件号码或手机号码"):
+        check_aggregates_only(db, '{"x": "62070219800101123X"}')
+    with pytest.raises(SubmissionError, match="证件号码或手机号码"):
+        check_aggregates_only(db, '{"x": "13812345678"}')
+    set_setting(db, "reporter", "张三")  # a caseworker sharing a name with someone in the ledger
+    check_aggregates_only(db, json.dumps({"填报人": "张三", "area": "城关镇", "n": 1234}, ensure_ascii=False))

@@ -24,6 +24,7 @@ from wengang.services.reports.model import FormResult, Row
 from wengang.store.areas import installation
 from wengang.store.city import counties
 
+
 @lru_cache(maxsize=1)
 def words() -> dict:
     return json.loads(resource_path("city", "bulletin.json").read_text(encoding="utf-8"))

@@ -22,10 +22,10 @@ from types import SimpleNamespace
 
 import sqlite_utils
 
+from wengang.services.city.submission import form_result
 from wengang.services.reports.engine import _columns, _finish_values, _header, _sum_rows
 from wengang.services.reports.forms import FormError, get_form
 from wengang.services.reports.model import Column, FormResult, HeaderNode, Row
-from wengang.services.city.submission import form_result
 from wengang.store.areas import installation
 from wengang.store.city import counties, latest_as_of, stored_submission
 from wengang.store.db import get_setting
