@@ -501,3 +501,20 @@ def test_a_package_carrying_person_level_data_is_not_written(db):
         check_aggregates_only(db, '{"x": "13812345678"}')
     set_setting(db, "reporter", "张三")  # a caseworker sharing a name with someone in the ledger
     check_aggregates_only(db, json.dumps({"填报人": "张三", "area": "城关镇", "n": 1234}, ensure_ascii=False))
+
+
+def test_setup_level_is_stored_and_county_is_the_default(tmp_path, capsys):
+    from wengang.store.city import installation_level
+
+    path = str(tmp_path / "t.db")
+    assert main(["--db", path, "setup", "--province", "甘肃省", "--county", "临泽县"]) == 0
+    assert "县（市、区）（county）" in capsys.readouterr().out
+    assert main(["--db", path, "setup", "--level", "township", "--province", "甘肃省", "--county", "临泽县"]) == 0
+    db = open_database(path, lock=False, auto_backup=False)
+    assert installation_level(db) == "township" and get_setting(db, "level") == "township"
+    db.close()
+    assert main(["--db", path, "setup", "--level", "city", "--province", "甘肃省"]) == 2
+    assert "--city" in capsys.readouterr().err
+    assert main(["--db", path, "report", "F1", "--as-of", "2026-10-31", "--by", "county", "--out",
+                 str(tmp_path / "x.xlsx")]) == 2
+    assert "市级安装" in capsys.readouterr().err

@@ -137,6 +137,10 @@ def run(args) -> int:
         from wengang.cli.city_report import run_city_report  # noqa: PLC0415
 
         return run_city_report(args)
+    if args.by == "county":
+        print("错误：按县汇总（--by county）用于市级安装（wengang setup --level city），县里请按乡镇、村或安置点",
+              file=sys.stderr)
+        return 2
     args.by = args.by or "township"
     if not args.out and not args.cell:
         print("错误：请用 --out 指定输出文件，或用 --cell 查看某个数字背后的人员", file=sys.stderr)
