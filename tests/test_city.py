@@ -518,3 +518,25 @@ def test_setup_level_is_stored_and_county_is_the_default(tmp_path, capsys):
     assert main(["--db", path, "report", "F1", "--as-of", "2026-10-31", "--by", "county", "--out",
                  str(tmp_path / "x.xlsx")]) == 2
     assert "市级安装" in capsys.readouterr().err
+
+
+def test_county_window_writes_the_package_for_the_city(county_path, make_window, qtbot, tmp_path):
+    from gui_support import small_county, wait_idle
+
+    from wengang.gui.city_submit import SubmitToCityDialog
+    from wengang.services.archive import archived
+
+    small_county(county_path)
+    context, window = make_window(county_path)
+    assert "向市里报送…" in [a.text() for a in window.menuBar().actions()[0].menu().actions() if a.isVisible()]
+    dialog = SubmitToCityDialog(context, window)
+    dialog.forms["F2"].setChecked(False)
+    assert dialog.chosen_forms().startswith("F1,F3")
+    out = tmp_path / "测试县.wgsb"
+    dialog.write(out)
+    wait_idle(qtbot, context)
+    qtbot.waitUntil(lambda: hasattr(dialog, "written"), timeout=20000)
+    payload = json.loads(json.loads(out.read_text(encoding="utf-8"))["payload"])
+    assert payload["county"]["county"] == "测试县" and "F2" not in {f["number"] for f in payload["forms"]}
+    assert "张三" not in out.read_text(encoding="utf-8")
+    assert len(archived(context.db, "employment")) == 1

@@ -119,7 +119,7 @@ class CityReportTab(Tab):
         row = QHBoxLayout()
         self.form = QComboBox()
         for spec in reports.list_forms():
-            self.form.addItem(f"{spec.number} {spec.title.format(area='', year='', last_year='')}", spec.id)
+            self.form.addItem(f"{spec.number} {spec.title.format(area='', year='本', last_year='上')}", spec.id)
         self.date = QComboBox()
         self.date.setToolTip("各县报送的数据截止日期")
         self.by = QComboBox()

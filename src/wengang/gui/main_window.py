@@ -216,6 +216,7 @@ class MainWindow(QMainWindow):
         person_level = [self._action(file_menu, "导入国家系统导出文件…", self.start_import, "Ctrl+I")]
         self.export_action = self._action(file_menu, "导出…", self.export_current, "Ctrl+E")
         self.print_action = self._action(file_menu, "打印…", self.print_current, QKeySequence.StandardKey.Print)
+        person_level.append(self._action(file_menu, "向市里报送…", self.submit_to_city))
         file_menu.addSeparator()
         self._action(file_menu, "备份数据库…", self.backup_database)
         self._action(file_menu, "从备份恢复…", self.restore_database)
@@ -380,6 +381,12 @@ class MainWindow(QMainWindow):
     def set_password(self) -> MainWindow | None:
         """设置密码… (encrypt the file) or 修改密码…; the window reopens with the new password."""
         return database_actions.set_password(self)
+
+    def submit_to_city(self):
+        """文件 → 向市里报送…: the county's signed package of forms (``gui.city_submit``)."""
+        from wengang.gui.city_submit import submit_to_city  # noqa: PLC0415
+
+        return submit_to_city(self)
 
     def show_audit_export(self):
         """工具 → 修改记录…: the export dialog (shown, not blocking; returned for tests)."""
