@@ -577,3 +577,13 @@ def test_county_window_writes_the_package_for_the_city(county_path, make_window,
     assert payload["county"]["county"] == "测试县" and "F2" not in {f["number"] for f in payload["forms"]}
     assert "张三" not in out.read_text(encoding="utf-8")
     assert len(archived(context.db, "employment")) == 1
+
+
+def test_a_form_no_county_submitted_is_said_not_printed_as_zeros(heihe):
+    from wengang.services.reports import FormError
+
+    city, _, _ = heihe
+    with pytest.raises(FormError, match="截至 2021-03-14 还没有县（市、区）报送F9"):
+        consolidate(city, "F9", seed000.AS_OF)
+    with pytest.raises(FormError, match="还没有县（市、区）报送F1"):
+        consolidate(city, "F1", "2021-06-30")

@@ -50,7 +50,7 @@ def run_city_report(args) -> int:
             write_any(result, path)
             missing = result.params.get("missing")
             print(f"已生成{spec.number}《{result.title}》：{len(result.rows) - 1}行 → {path}"
-                  f"（{time.perf_counter() - started:.2f}秒）" + (f"　未报送：{missing}" if missing else ""))
+                  f"（{time.perf_counter() - started:.2f}秒）" + (f"　未报送：{missing.replace(',', '、')}" if missing else ""))
     except (FormError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2

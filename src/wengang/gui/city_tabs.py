@@ -122,6 +122,8 @@ class CityReportTab(Tab):
             self.form.addItem(f"{spec.number} {spec.title.format(area='', year='本', last_year='上')}", spec.id)
         self.date = QComboBox()
         self.date.setToolTip("各县报送的数据截止日期")
+        self.date.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.date.setMinimumContentsLength(10)
         self.by = QComboBox()
         self.by.addItem("按县（市、区）", "county")
         self.by.addItem("按乡镇（各县分块、县小计）", "township")
@@ -131,6 +133,9 @@ class CityReportTab(Tab):
         self.make = QPushButton("生成报表")
         self.make.clicked.connect(self.compute)
         row.addWidget(self.make)
+        row.addStretch()
+        layout.addLayout(row)
+        row = QHBoxLayout()  # the actions on a second row: the tab fits a 1024-pixel screen
         for text, slot in (("导出Excel…", lambda: self.export("xlsx")), ("导出PDF…", lambda: self.export("pdf")),
                            ("打印…", self.print_), ("通报草稿…", self.show_bulletin)):
             button = QPushButton(text)
@@ -172,7 +177,7 @@ class CityReportTab(Tab):
         lay_out(self.view, self.model)
         missing = self.result.params.get("missing")
         self.status.setText(f"{self.result.title}（截至 {self.result.as_of}）"
-                            + (f"　未报送：{missing}" if missing else "　各县均已报送"))
+                            + (f"　未报送：{missing.replace(',', '、')}" if missing else "　各县均已报送"))
         self.notes.setText("\n".join(self.result.notes))
 
     def can_export(self) -> bool:

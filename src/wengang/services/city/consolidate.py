@@ -90,6 +90,9 @@ def consolidate(db: sqlite_utils.Database, form_id: str, as_of=None, *, by: str 
     for col in columns:
         col.drillable = False  # the persons stay with the counties
     missing = [n for n in names if n not in results]
+    if not results:
+        raise FormError(f"截至 {day} 还没有县（市、区）报送{spec.number}"
+                        + (f"（本市登记的县：{'、'.join(names)}）" if names else "：本市还没有登记县"))
     notes: list[str] = []
     if by == "county":
         rows, total_values, notes = _by_county(decl, names, results, missing, ctx)
