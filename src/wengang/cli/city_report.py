@@ -42,7 +42,13 @@ def run_city_report(args) -> int:
         db = open_db(args)
         for spec in specs:
             started = time.perf_counter()
-            result = consolidate(db, spec.id, args.as_of, by=by)
+            try:
+                result = consolidate(db, spec.id, args.as_of, by=by)
+            except FormError as exc:
+                if not several:
+                    raise
+                print(f"跳过{spec.number}：{exc}")  # the other forms still come out
+                continue
             if not args.out:
                 show(result)
                 continue

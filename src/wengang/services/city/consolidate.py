@@ -48,7 +48,7 @@ def _values(decl: dict, row: Row) -> dict:
     """A submitted row's counts, with every ratio and difference recomputed from them."""
     values = {c["key"]: row.values.get(c["key"]) for c in _counted(decl)}
     for col in decl["columns"]:
-        if "attribute" in col or col.get("kind") == "text" and "source" not in col:
+        if "attribute" in col or (col.get("kind") == "text" and "source" not in col):
             values[col["key"]] = row.values.get(col["key"])
     return _finish_values(decl["columns"], values)
 
@@ -92,7 +92,7 @@ def consolidate(db: sqlite_utils.Database, form_id: str, as_of=None, *, by: str 
     missing = [n for n in names if n not in results]
     if not results:
         raise FormError(f"截至 {day} 还没有县（市、区）报送{spec.number}"
-                        + (f"（本市登记的县：{'、'.join(names)}）" if names else "：本市还没有登记县"))
+                        + ("" if names else "：本市还没有登记县（wengang counties add 县名）"))
     notes: list[str] = []
     if by == "county":
         rows, total_values, notes = _by_county(decl, names, results, missing, ctx)
