@@ -29,6 +29,7 @@ from wengang.services.reports import compute_form, form_request, get_form, list_
 from wengang.services.reports.forms import FormError, FormSpec
 from wengang.services.reports.model import FormResult
 from wengang.store.areas import installation
+from wengang.store.city import is_city
 from wengang.store.migrations import known_migration_names
 
 FORMAT = "wengang-submission"
@@ -83,6 +84,8 @@ def _dropped(db: sqlite_utils.Database, result: FormResult) -> list[str]:
 def build_payload(db: sqlite_utils.Database, as_of, specs: list[FormSpec], *, period_from=None) -> tuple[dict, list]:
     """The payload dict and the computed forms (for the archive)."""
     place = installation(db)
+    if is_city(db):
+        raise SubmissionError("本数据库是市级安装，汇总的是各县的报送，不能再作为县报送（市级报表用 wengang report --by county）")
     if not place.county:
         raise SubmissionError("本单位还没有设置所在县：请先运行 wengang setup --province 省 --county 县")
     forms, results = [], []
