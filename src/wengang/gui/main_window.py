@@ -34,6 +34,7 @@ from wengang.gui.widgets.progress import run_with_progress
 from wengang.gui.widgets.search_box import SearchBox
 from wengang.services.read import lookups
 from wengang.store.areas import installation
+from wengang.store.city import is_city
 
 # Tabs are built the first time they are shown: opening the window then imports and builds only
 # 概览 (the report engine, openpyxl and pypinyin load when their tabs are first used).
@@ -110,7 +111,18 @@ def _encryption_available() -> bool:
     return crypto.available()
 
 
+def tabs_for(context: AppContext) -> dict:
+    """A city installation shows its own tabs (概览 by county, 报表, 报送情况): no person-level data."""
+    if is_city(context.db):
+        from wengang.gui.city_tabs import CITY_TABS  # noqa: PLC0415
+
+        return CITY_TABS
+    return TABS
+
+
 def is_empty(context: AppContext) -> bool:
+    if is_city(context.db):  # a city has no persons; its tabs say what to do first
+        return False
     return not lookups.has_persons(context.db)
 
 
@@ -127,9 +139,12 @@ class MainWindow(QMainWindow):
         self._build_navigator()
         self.tabs = QTabWidget()
         self.hosts: dict[str, TabHost] = {}
-        for title, spec in TABS.items():
+        for title, spec in tabs_for(context).items():
             self.hosts[title] = TabHost(context, spec)
             self.tabs.addTab(self.hosts[title], self.tr(title))
+        if "登记" not in self.hosts:  # a city: persons stay with the counties
+            self.search.setEnabled(False)
+            self.search.setPlaceholderText(self.tr("市级安装：人员信息在各县，这里只有各县报送的汇总数字"))
         self.welcome = WelcomePage()
         self.welcome.import_requested.connect(self.start_import)
         self.welcome.demo_requested.connect(self.build_demo)
@@ -196,9 +211,10 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu(self.tr("文件(&F)"))
-        self._action(file_menu, "导入国家系统导出文件…", self.start_import, "Ctrl+I")
+        person_level = [self._action(file_menu, "导入国家系统导出文件…", self.start_import, "Ctrl+I")]
         self.export_action = self._action(file_menu, "导出…", self.export_current, "Ctrl+E")
         self.print_action = self._action(file_menu, "打印…", self.print_current, QKeySequence.StandardKey.Print)
+        person_level.append(self._action(file_menu, "向市里报送…", self.submit_to_city))
         file_menu.addSeparator()
         self._action(file_menu, "备份数据库…", self.backup_database)
         self._action(file_menu, "从备份恢复…", self.restore_database)
@@ -209,8 +225,8 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "退出", self.close, QKeySequence.StandardKey.Quit)
         edit_menu = bar.addMenu(self.tr("编辑(&E)"))
         self._action(edit_menu, "查找…", self.focus_search, QKeySequence.StandardKey.Find)
-        self._action(edit_menu, "新增户…", lambda: self.show_tab("登记").add_household())
-        self._action(edit_menu, "新增人员…", lambda: self.show_tab("登记").add_person())
+        person_level.append(self._action(edit_menu, "新增户…", lambda: self.show_tab("登记").add_household()))
+        person_level.append(self._action(edit_menu, "新增人员…", lambda: self.show_tab("登记").add_person()))
         edit_menu.addSeparator()
         self._action(edit_menu, "设置…", self.edit_settings)
         view_menu = bar.addMenu(self.tr("视图(&V)"))
@@ -220,8 +236,10 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.navigator_dock.toggleViewAction())
         self._action(view_menu, "刷新", self.refresh_all, QKeySequence.StandardKey.Refresh)
         tools_menu = bar.addMenu(self.tr("工具(&T)"))
-        self._action(tools_menu, "运行数据质量检查", lambda: self.show_tab("数据质量").run_rules())
-        self._action(tools_menu, "生成示范县…", self.build_demo)
+        person_level.append(self._action(tools_menu, "运行数据质量检查", lambda: self.show_tab("数据质量").run_rules()))
+        person_level.append(self._action(tools_menu, "生成示范县…", self.build_demo))
+        for action in person_level:  # a city installation keeps no person-level data
+            action.setVisible("登记" in self.hosts)
         tools_menu.addSeparator()
         self._action(tools_menu, "修改记录…", self.show_audit_export)
         self._action(tools_menu, "回收站…", self.show_trash)
@@ -273,6 +291,8 @@ class MainWindow(QMainWindow):
     # --- actions ------------------------------------------------------------------------------
     def run_search(self, text: str) -> None:
         """The search box filters the registry (or the findings when on 数据质量)."""
+        if "登记" not in self.hosts:  # a city: no registry to search
+            return
         if self.stack.currentWidget() is self.tabs and self.tabs.currentWidget() is self.hosts["数据质量"]:
             self.current_tab().set_search(text)
             return
@@ -355,6 +375,12 @@ class MainWindow(QMainWindow):
     def set_password(self) -> MainWindow | None:
         """设置密码… (encrypt the file) or 修改密码…; the window reopens with the new password."""
         return database_actions.set_password(self)
+
+    def submit_to_city(self):
+        """文件 → 向市里报送…: the county's signed package of forms (``gui.city_submit``)."""
+        from wengang.gui.city_submit import submit_to_city  # noqa: PLC0415
+
+        return submit_to_city(self)
 
     def show_audit_export(self):
         """工具 → 修改记录…: the export dialog (shown, not blocking; returned for tests)."""

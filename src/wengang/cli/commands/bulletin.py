@@ -27,6 +27,12 @@ def run(args) -> int:
     from wengang.services.reports.forms import FormError  # noqa: PLC0415
 
     db = open_db(args)
+    from wengang.store.city import is_city  # noqa: PLC0415
+
+    if is_city(db):  # a city drafts from its counties' submissions (services.city.bulletin)
+        from wengang.cli.city_report import run_city_bulletin  # noqa: PLC0415
+
+        return run_city_bulletin(db, args)
     try:
         f1 = compute_form(db, "employment", args.as_of, by=args.by)
     except (FormError, ValueError) as exc:

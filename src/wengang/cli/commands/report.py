@@ -44,8 +44,9 @@ def register(sub) -> None:
     parser.add_argument("form", metavar="FORM",
                         help="报表编号或名称，如 F1 或 employment；多张用逗号分隔（F1,F5,F9），all 为全部")
     parser.add_argument("--as-of", required=True, metavar="YYYY-MM-DD", help="数据截止日期")
-    parser.add_argument("--by", default="township", choices=["township", "village", "site"],
-                        help="分组：township 乡镇（默认）、village 行政村、site 安置点")
+    parser.add_argument("--by", default=None, choices=["township", "village", "site", "county"],
+                        help="分组：township 乡镇（县级默认）、village 行政村、site 安置点；"
+                             "市级：county 按县（默认）、township 按乡镇（各县分块、县小计）")
     parser.add_argument("--from", dest="period_from", metavar="YYYY-MM-DD",
                         help="统计期起始日（F4、F9；默认截止日所在月1日）")
     parser.add_argument("--ref-date", metavar="YYYY-MM-DD",
@@ -99,6 +100,16 @@ def _print_cell(db, args, result, params: dict) -> None:
 ALL_FORMS = ("all", "全部")
 
 
+def _is_city(args) -> bool:
+    from wengang.store.city import is_city  # noqa: PLC0415
+
+    db = open_db(args, lock=False)
+    try:
+        return is_city(db)
+    finally:
+        db.close()
+
+
 def forms_named(text: str) -> list:
     """The forms FORM names: one, several comma-separated (、，too), or all of them."""
     if text.strip().lower() in ALL_FORMS:
@@ -115,6 +126,15 @@ def _written(result, path, started: float) -> None:
 
 
 def run(args) -> int:
+    if _is_city(args):
+        from wengang.cli.city_report import run_city_report  # noqa: PLC0415
+
+        return run_city_report(args)
+    if args.by == "county":
+        print("错误：按县汇总（--by county）用于市级安装（wengang setup --level city），县里请按乡镇、村或安置点",
+              file=sys.stderr)
+        return 2
+    args.by = args.by or "township"
     if not args.out and not args.cell:
         print("错误：请用 --out 指定输出文件，或用 --cell 查看某个数字背后的人员", file=sys.stderr)
         return 2

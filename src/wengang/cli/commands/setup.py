@@ -10,7 +10,8 @@ from __future__ import annotations
 import sys
 
 from wengang.cli.common import open_db, print_table
-from wengang.store.areas import installation, set_installation
+from wengang.store.areas import ensure_path, installation, set_installation
+from wengang.store.city import INSTALLATION_LEVELS, LEVEL_NAMES, installation_level, set_installation_level
 from wengang.store.db import get_setting, set_setting
 
 # The names printed on forms (keys shared with the settings dialog and the report engine).
@@ -20,6 +21,8 @@ PEOPLE = [("reporter", "填报人"), ("reviewer", "审核人")]
 def register(sub) -> None:
     parser = sub.add_command("setup", aliases=["settings"],
                              help="本单位设置：所在省/市/县、填报单位、填报人、审核人（不带参数时显示当前设置）")
+    parser.add_argument("--level", choices=INSTALLATION_LEVELS,
+                        help="安装级别：city 市（汇总各县报送的报表）、county 县（默认）、township 乡镇")
     parser.add_argument("--province", metavar="省", help="本单位所在省，如 甘肃省")
     parser.add_argument("--city", metavar="市", help="本单位所在市（州），如 张掖市")
     parser.add_argument("--county", metavar="县", help="本单位所在县（市、区），如 临泽县")
@@ -33,20 +36,36 @@ def run(args) -> int:
     db = open_db(args)
     place = installation(db)
     wants_place = any(getattr(args, k) for k in ("province", "city", "county"))
-    if wants_place or args.unit:
+    level = args.level or installation_level(db)
+    if level == "city" and (args.level or wants_place or args.unit):
+        province, city = args.province or place.province, args.city or place.city
+        if not (province and city):
+            print("错误：市级安装请同时给出 --province 和 --city", file=sys.stderr)
+            return 2
+        with db.atomic():
+            set_installation_level(db, "city")
+            for key, value in (("province", province), ("city", city),
+                               ("unit_name", args.unit or place.unit_name or f"{city}乡村振兴局")):
+                set_setting(db, key, value)
+            ensure_path(db, [("city", city)])
+    elif wants_place or args.unit or args.level:
         province = args.province or place.province
         county = args.county or place.county
         if not (province and county):
             print("错误：请同时给出 --province 和 --county（就业地域要按本单位所在省、县推算）", file=sys.stderr)
             return 2
-        set_installation(db, province, args.city or place.city, county, args.unit or place.unit_name)
+        with db.atomic():
+            set_installation(db, province, args.city or place.city, county, args.unit or place.unit_name)
+            if args.level:
+                set_installation_level(db, args.level)
     for key, _label in PEOPLE:
         value = getattr(args, key)
         if value is not None:
             set_setting(db, key, value.strip())
     place = installation(db)
-    rows = [["省", place.province or "（未设置）"], ["市", place.city or ""],
-            ["县（市、区）", place.county or "（未设置）"], ["填报单位", place.unit_name or "（未设置）"]]
+    level = installation_level(db)
+    rows = [["安装级别", f"{LEVEL_NAMES[level]}（{level}）"], ["省", place.province or "（未设置）"], ["市", place.city or ""],
+            ["县（市、区）", place.county or ("" if level == "city" else "（未设置）")], ["填报单位", place.unit_name or "（未设置）"]]
     rows += [[label, get_setting(db, key) or ""] for key, label in PEOPLE]
     print_table(["设置", "值"], rows)
     return 0
