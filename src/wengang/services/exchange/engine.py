@@ -767,3 +767,25 @@ def _show(value) -> str:
     return str(value)
 
 
+
+
+# --- inbox ----------------------------------------------------------------------------------------
+def pending_inbox(db: sqlite_utils.Database, folder: Path) -> list[Path]:
+    """Packages in ``folder`` (a shared network folder or a USB stick) addressed to this
+    installation and not imported yet, in the order they must be imported (per sender, by number)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    me = my_area(db)
+    done = {r[0] for r in db.execute("SELECT sha256 FROM exchange_packages WHERE direction = 'in'")}
+    found = []
+    for path in sorted(folder.glob("*.wgx")):
+        try:
+            package = pkgfile.parse(path.read_bytes())
+        except (OSError, pkgfile.PackageError):
+            continue
+        header = package.header
+        mine = header.get("to") == me or (header.get("role") == "county" and header.get("township") == me)
+        if mine and package.sha256 not in done:
+            found.append((header.get("sender", ""), int(header.get("seq", 0)), path))
+    return [p for _s, _n, p in sorted(found)]
