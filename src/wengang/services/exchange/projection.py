@@ -14,6 +14,7 @@ libraries never hold the same file.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import apsw
@@ -153,36 +154,46 @@ class Projection:
                                       tree.path.get(parent) if parent is not None else None, code, order))
             self.conn.executemany("INSERT INTO areas VALUES (?, ?, ?, ?, ?, ?, ?)", area_rows)
             for spec in self.specs:
-                cols = ["rowid", "guid", *spec.columns]
-                mine_guids: dict[int, str] = {}
-                mine_owners: dict[int, str] = {}
-                rows = []
-                owner_cols = [c for c in OWNER_FROM if c in spec.refs]
-                for row in db.execute(f'SELECT rowid, {", ".join(chr(34) + c + chr(34) for c in cols[1:])} '
-                                      f'FROM "{spec.name}"'):
-                    values = dict(zip(cols, row, strict=True))
-                    owner = ""
-                    for col in owner_cols:
-                        ref = values[col]
-                        if ref is not None:
-                            owner = owners.get(spec.refs[col], {}).get(ref, "")
-                            break
-                    mine_guids[values["rowid"]] = values["guid"]
-                    mine_owners[values["rowid"]] = owner
-                    if not self.in_slice(owner) and spec.name not in SHARED:
-                        continue
-                    out = [values["guid"], owner]
-                    for col in spec.columns:
-                        value = values[col]
-                        if value is not None and col in spec.refs:
-                            target = spec.refs[col]
-                            value = tree.path.get(value) if target == AREAS else guids.get(target, {}).get(value)
-                        out.append(value)
-                    rows.append(out)
-                guids[spec.name] = mine_guids
-                owners[spec.name] = mine_owners
+                rows, guids[spec.name], owners[spec.name] = self._table_rows(db, spec, tree, guids, owners)
                 marks = ", ".join("?" * (len(spec.columns) + 2))
                 self.conn.executemany(f'INSERT INTO "{spec.name}" VALUES ({marks})', rows)
+
+    def _table_rows(self, db, spec: TableSpec, tree: AreaTree, guids: dict, owners: dict):
+        """The projection rows of one table, and its rows' guids and owners by rowid.
+
+        Owners come from a narrow first pass over every row (rowid and the owner reference);
+        full rows are read only for the slice, so a township's slice costs its own size."""
+        owner_cols = [c for c in OWNER_FROM if c in spec.refs]
+        owner_maps = [owners.get(spec.refs[c], {}) for c in owner_cols]
+        mine_owners: dict[int, str] = {}
+        wanted = None
+        quoted = ", ".join(f'"{c}"' for c in owner_cols)
+        for row in db.execute(f'SELECT rowid{", " + quoted if quoted else ""} FROM "{spec.name}"'):
+            owner = ""
+            for ref, owner_map in zip(row[1:], owner_maps, strict=True):
+                if ref is not None:
+                    owner = owner_map.get(ref, "")
+                    break
+            mine_owners[row[0]] = owner
+        select = f'SELECT rowid, guid, {", ".join(chr(34) + c + chr(34) for c in spec.columns)} FROM "{spec.name}"'
+        params: list = []
+        if self.township is not None and spec.name not in SHARED:
+            wanted = [i for i, o in mine_owners.items() if o in (self.township, "")]
+            select += " WHERE rowid IN (SELECT value FROM json_each(?))"
+            params = [json.dumps(wanted)]
+        converters = []
+        for col in spec.columns:
+            target = spec.refs.get(col)
+            converters.append(None if target is None else (tree.path if target == AREAS else guids.get(target, {})))
+        mine_guids: dict[int, str] = {}
+        rows = []
+        for row in db.execute(select, params):
+            mine_guids[row[0]] = row[1]
+            out = [row[1], mine_owners[row[0]]]
+            for value, convert in zip(row[2:], converters, strict=True):
+                out.append(value if convert is None or value is None else convert.get(value))
+            rows.append(out)
+        return rows, mine_guids, mine_owners
 
     # --- images -------------------------------------------------------------------------------
     def image(self) -> bytes:
