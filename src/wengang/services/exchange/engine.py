@@ -492,7 +492,7 @@ def _apply(db, package: pkgfile.Package, township: str, started: bool, file_name
     row = _partner(db, sender)
     label = f"{sender}第{seq}号交换包"
     with db.atomic():
-        batch_id = db.execute("INSERT INTO import_batches(kind, file_name, user) VALUES ('exchange', ?, ?)",
+        batch_id = db.execute("INSERT INTO import_batches(kind, file_name, user) VALUES ('数据交换', ?, ?)",
                               [file_name, audit.audit_context(db)["user"]]).lastrowid
         writer = _Writer(db, proj, merger)
         with audit.audit_batch(db, batch_id), audit.audit_reason(db, f"数据交换：导入{label}"):
