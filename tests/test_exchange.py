@@ -306,3 +306,22 @@ def test_cli_round_trip_and_exit_codes(tmp_path, capsys):
     assert main(["--db", str(county), "exchange", "conflicts", "--out", str(tmp_path / "c.xlsx")]) == 0
     assert (tmp_path / "c.xlsx").exists()
     assert json.loads("1") == 1
+
+
+def test_fresh_slice_brings_a_township_back_in_line(islands):
+    county, towns, folder = islands
+    town = towns["城关镇"]
+    p = person_of(county, "城关镇")
+    send(town, county, folder)
+    set_field(county, "persons", p, "phone", "13788888888")  # the county's correction
+    set_field(town, "persons", p, "phone", "13988888888")    # and the township's own, not yet sent
+    with town.atomic():  # the township lost a household's records (a wrong delete)
+        town.execute("DELETE FROM surveys")
+    ex.export_base(county, "城关镇", folder / "fresh.wgx")
+    result = ex.import_package(town, folder / "fresh.wgx")
+    assert result.kind == "base" and not result.started
+    assert slice_rows(town, "城关镇") == slice_rows(county, "城关镇")
+    # the township's own value was not lost without a trace: recorded, and sent to the county for review
+    send(town, county, folder)
+    clash = [x for x in ex.conflicts(county) if x.guid == p and x.field == "phone"]
+    assert [(x.local, x.remote) for x in clash] == [("13788888888", "13988888888")]
