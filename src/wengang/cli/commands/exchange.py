@@ -29,6 +29,7 @@ def register(sub) -> None:
     exp = add_command(actions, "export", help="导出上次交换以来的修改（乡镇发给县；县用 --township 发回乡镇）")
     exp.add_argument("--out", required=True, type=Path, metavar="FILE")
     exp.add_argument("--township", metavar="NAME", help="（县）发给哪个乡镇")
+    exp.add_argument("--resend", type=int, metavar="N", help="重新写出以前发过的第N号包（对方没收到时）")
     exp.set_defaults(run=run_export)
     st = add_command(actions, "status", help="收发的交换包、序号和待处理的冲突")
     st.set_defaults(run=run_status)
@@ -71,7 +72,10 @@ def run_base(args) -> int:
 def run_export(args) -> int:
     db = open_db(args)
     try:
-        _exported(engine.export_changes(db, args.out, township=args.township))
+        if args.resend:
+            _exported(engine.resend(db, args.resend, args.out, township=args.township))
+        else:
+            _exported(engine.export_changes(db, args.out, township=args.township))
     except engine.ExchangeRefused as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1

@@ -173,6 +173,17 @@ def _export(db, partner: str, role: str, township: str, kind: str, out: Path) ->
     return ExportResult(partner, kind, seq, changes, len(data), Path(out))
 
 
+def resend(db: sqlite_utils.Database, seq: int, out: Path, township: str | None = None) -> ExportResult:
+    """Write package number ``seq`` sent earlier (lost on the way) to ``out`` again, unchanged."""
+    partner = township if level(db) == "county" else get_setting(db, COUNTY_SETTING)
+    row = db.execute("SELECT kind, changes, package FROM exchange_packages WHERE direction = 'out' AND partner = ? "
+                     "AND seq = ? ORDER BY id DESC LIMIT 1", [partner, seq]).fetchone()
+    if row is None or row[2] is None:
+        raise ExchangeRefused(f"没有发给“{partner}”的第{seq}号包")
+    _write_file(out, row[2])
+    return ExportResult(partner, row[0], seq, row[1], len(row[2]), Path(out))
+
+
 # --- import ---------------------------------------------------------------------------------------
 @dataclass
 class ImportResult:
