@@ -389,7 +389,10 @@ class _Writer:
 
     def _run(self, table: str, guid: str, what: str, sql: str, params: list, values) -> None:
         try:
-            self.written += self.db.execute(sql, params).rowcount
+            cursor = self.db.execute(sql, params)
+            self.written += cursor.rowcount
+            if what == "insert":  # its children look it up next
+                self.ids.setdefault(table, {})[guid] = cursor.lastrowid
         except crypto.database_errors() as exc:  # a clash with a row outside the slice, a missing parent
             self.merger.skip.add((table, guid))
             self.merger._record("insert" if what == "insert" else "update", table, guid, None, None, str(exc),  # noqa: SLF001
