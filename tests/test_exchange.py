@@ -336,3 +336,40 @@ def test_fresh_slice_brings_a_township_back_in_line(islands):
     send(town, county, folder)
     clash = [x for x in ex.conflicts(county) if x.guid == p and x.field == "phone"]
     assert [(x.local, x.remote) for x in clash] == [("13788888888", "13988888888")]
+
+
+def test_township_that_typed_its_own_data_first_merges_without_clashes(tmp_path):
+    """A township that imported the same national export on its own laptop (other guids), then
+    starts exchanging: its rows are re-keyed once to the county's and merge field by field."""
+    county = open_database(tmp_path / "county.db")
+    build_demo(county, households=100)
+    county.close()
+    import shutil
+
+    shutil.copy(tmp_path / "county.db", tmp_path / "town.db")
+    county = open_database(tmp_path / "county.db")
+    town = open_database(tmp_path / "town.db")
+    with town.atomic():  # typed independently: every record has its own guid there
+        for table in ("households", "persons", "employment_spells", "welfare_posts", "surveys", "services",
+                      "subsidies", "spot_checks", "organisations", "relocation_sites", "targets"):
+            town.execute(f"UPDATE {table} SET guid = lower(hex(randomblob(16)))")
+    p = person_of(county, "城关镇")
+    id_number = county.execute("SELECT id_number FROM persons WHERE guid = ?", [p]).fetchone()[0]
+    with town.atomic():
+        town.execute("UPDATE persons SET phone = '13977777777' WHERE id_number = ?", [id_number])
+    from wengang.store.db import set_setting
+
+    set_setting(town, "level", "township")
+    ex.export_base(county, "城关镇", tmp_path / "base.wgx")
+    result = ex.import_package(town, tmp_path / "base.wgx")
+    assert result.started
+    found = ex.conflicts(town, status=None)
+    assert not [x for x in found if x.kind == "insert"]  # no clashes: re-keyed
+    assert [(x.field, x.local, x.remote) for x in found] == [("phone", "13977777777", county.execute(
+        "SELECT phone FROM persons WHERE guid = ?", [p]).fetchone()[0])]
+    assert town.execute("SELECT guid FROM persons WHERE id_number = ?", [id_number]).fetchone()[0] == p
+    assert slice_rows(town, "城关镇") == slice_rows(county, "城关镇")
+    send(town, county, tmp_path)  # the township's phone goes to the county for review
+    assert [x.remote for x in ex.conflicts(county)] == ["13977777777"]
+    county.close()
+    town.close()

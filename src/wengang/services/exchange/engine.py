@@ -445,15 +445,18 @@ def import_package(db: sqlite_utils.Database, path: Path) -> ImportResult:
     kind, seq, sender, role = header["kind"], int(header["seq"]), header["sender"], header["role"]
     started = False
     if role == "county":
-        if level(db) == "county" and not _is_empty(db):
-            raise ExchangeRefused(f"这是“{sender}”发给乡镇的包，本机是县级台账，不能导入")
-        if _is_empty(db):
+        mine = get_setting(db, TOWNSHIP_SETTING)
+        if not mine:
+            # A new township: an empty database, or one set up as a township (wengang setup
+            # --level township) whose caseworker typed data before the first exchange.
+            fresh = _is_empty(db) or get_setting(db, LEVEL_SETTING) == "township"
+            if not fresh:
+                raise ExchangeRefused(f"这是“{sender}”发给乡镇的包，本机是县级台账，不能导入")
             if kind != "base":
-                raise ExchangeRefused("空台账只能导入县里生成的起始包（wengang exchange base）")
+                raise ExchangeRefused("本机还不是乡镇台账：只能先导入县里生成的起始包（wengang exchange base）")
             started = True
-        elif header["township"] != get_setting(db, TOWNSHIP_SETTING):
-            raise ExchangeRefused(f"此包是发给“{header['township']}”的，本机是“{get_setting(db, TOWNSHIP_SETTING)}”，"
-                                  "不能导入")
+        elif header["township"] != mine:
+            raise ExchangeRefused(f"此包是发给“{header['township']}”的，本机是“{mine}”，不能导入")
         elif sender != get_setting(db, COUNTY_SETTING):
             raise ExchangeRefused(f"此包来自“{sender}”，本乡镇交换的县是“{get_setting(db, COUNTY_SETTING)}”")
         township = header["township"]
@@ -490,11 +493,24 @@ def _apply(db, package: pkgfile.Package, township: str, started: bool, file_name
     header = package.header
     sender, kind, seq = header["sender"], header["kind"], int(header["seq"])
     changeset = package.changeset
-    from_county = header["role"] == "county"
     result = ImportResult(sender, kind, seq, changes=_count(changeset), started=started)
+    # One transaction from here to the end: the projection is read inside it (the same
+    # connection sees its own re-keyed rows), and a kill anywhere leaves the database as it was.
+    with db.atomic():
+        return _apply_in_transaction(db, package, township, started, file_name, result)
+
+
+def _apply_in_transaction(db, package, township: str, started: bool, file_name: str,
+                          result: ImportResult) -> ImportResult:
+    header = package.header
+    sender, kind, seq = header["sender"], header["kind"], int(header["seq"])
+    changeset = package.changeset
+    from_county = header["role"] == "county"
     if started:
-        with db.atomic():
-            _start_township(db, header)
+        _start_township(db, header)
+    if kind == "base":
+        with audit.audit_reason(db, f"数据交换：按“{sender}”的起始包统一记录编号"):
+            _rekey(db, changeset)
     proj = Projection(db, township)
     before = proj.image()
     merger = _Merger(db, proj, remote_wins=from_county, township=None if from_county else township)
@@ -537,6 +553,38 @@ def _apply(db, package: pkgfile.Package, township: str, started: bool, file_name
     result.applied, result.refused, result.conflicts = writer.written, merger.refused, open_conflicts
     result.batch_id, result.package_id = batch_id, package_id
     return result
+
+
+def _rekey(db, changeset: bytes) -> int:
+    """Before a starting package: rows typed here that are the same records as the package's
+    (same 户编号, 证件号码, person and date …) take the package's guid, once, so they merge
+    instead of clashing. Their dependants stay attached (they refer by row id)."""
+    specs = {s.name: s for s in Projection.specs_of(db)}
+    inserts: dict[str, list[tuple]] = {}
+    for change in apsw.Changeset.iter(changeset):
+        if change.op == "INSERT" and change.name in specs:
+            inserts.setdefault(change.name, []).append(tuple(change.new))
+    areas = {p: i for i, p in AreaTree.load(db).path.items()}
+    count = 0
+    for table in EXCHANGED:
+        spec = specs.get(table)
+        for new in inserts.get(table, []):
+            row = dict(zip(spec.all_columns, new, strict=True))
+            if db.execute(f'SELECT 1 FROM "{table}" WHERE guid = ?', [row["guid"]]).fetchone():
+                continue
+            # A table without a natural key (subsidies) matches on every column.
+            for unique in spec.uniques or [tuple(spec.columns)]:
+                values = [areas.get(row[c]) if spec.refs.get(c) == AREAS else _to_local(db, spec.refs, c, row[c])
+                          for c in unique]
+                if spec.uniques and any(v is None for v in values):
+                    continue
+                where = " AND ".join(f'"{c}" IS ?' for c in unique)
+                hit = db.execute(f'SELECT guid FROM "{table}" WHERE {where}', values).fetchone()
+                if hit:
+                    db.execute(f'UPDATE "{table}" SET guid = ? WHERE guid = ?', [row["guid"], hit[0]])
+                    count += 1
+                    break
+    return count
 
 
 def _start_township(db, header: dict) -> None:

@@ -61,6 +61,7 @@ def _specs(db: sqlite_utils.Database) -> list[TableSpec]:
                 names = tuple(r[2] for r in db.execute(f'PRAGMA index_info("{index[1]}")').fetchall())
                 if names and not set(names) & (SKIPPED_COLUMNS | {"guid"}):
                     uniques.append(names)
+        uniques += [(c.name,) for c in cols if c.is_pk and c.name in refs]  # welfare_posts.spell_id
         specs.append(TableSpec(name, [c.name for c in cols],
                                {c.name: ("TEXT" if c.name in refs else c.type) for c in cols}, refs, uniques))
     return specs
