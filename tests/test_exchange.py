@@ -373,3 +373,51 @@ def test_township_that_typed_its_own_data_first_merges_without_clashes(tmp_path)
     assert [x.remote for x in ex.conflicts(county)] == ["13977777777"]
     county.close()
     town.close()
+
+
+def _random_month(db, township: str, rnd) -> None:
+    people = [r[0] for r in db.execute(
+        "SELECT p.id FROM persons p JOIN households h ON h.id = p.household_id JOIN areas v ON v.id = h.area_id "
+        "JOIN areas t ON t.id = v.parent_id WHERE t.name = ? ORDER BY p.id", [township])]
+    with db.atomic():
+        for _ in range(6):
+            k, pid = rnd.random(), rnd.choice(people)
+            spell = db.execute("SELECT id FROM employment_spells WHERE person_id = ? ORDER BY id LIMIT 1",
+                               [pid]).fetchone()
+            if k < 0.35:
+                db.execute("UPDATE persons SET phone = ? WHERE id = ?", [f"139{rnd.randint(0, 99):08d}", pid])
+            elif k < 0.55:
+                db.execute("UPDATE persons SET education = ? WHERE id = ?", [rnd.choice(["小学", "初中", "高中"]), pid])
+            elif k < 0.65 and spell:
+                db.execute("DELETE FROM employment_spells WHERE id = ?", [spell[0]])
+            elif k < 0.85 and spell:
+                db.execute("UPDATE employment_spells SET monthly_income = ? WHERE id = ?", [rnd.randint(1000, 9000),
+                                                                                            spell[0]])
+            else:
+                db.execute("INSERT OR IGNORE INTO services(person_id, service_date, kind) VALUES (?, ?, '职业指导')",
+                           [pid, f"2026-0{rnd.randint(1, 9)}-1{rnd.randint(0, 9)}"])
+
+
+def test_random_edits_on_every_side_in_random_orders_converge(islands):
+    import random
+
+    county, towns, folder = islands
+    rnd = random.Random(7)
+    for _month in range(3):
+        for name in TOWNSHIPS:
+            _random_month(towns[name], name, rnd)
+            _random_month(county, name, rnd)
+        moves = [(name, way) for name in TOWNSHIPS for way in ("up", "down", rnd.choice(("up", "down")))]
+        rnd.shuffle(moves)
+        for name, way in moves:
+            if way == "up":
+                send(towns[name], county, folder)
+            else:
+                send(county, towns[name], folder, name)
+    for _ in range(2):  # the month's close: every township sends, the county answers
+        for name in TOWNSHIPS:
+            send(towns[name], county, folder)
+            send(county, towns[name], folder, name)
+    for name in TOWNSHIPS:
+        assert slice_rows(towns[name], name) == slice_rows(county, name), name
+    assert ex.conflicts(county)  # the same fields were changed on both sides, and that is on record
