@@ -808,8 +808,14 @@ def write_conflicts_xlsx(db: sqlite_utils.Database, out: Path, items: list[Confl
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center")
-    for col, width in zip("ABCDEFGHIJK", (6, 12, 22, 26, 14, 14, 20, 20, 20, 10, 8), strict=True):
+    for col, width in zip("ABCDEFGHIJK", (6, 10, 18, 26, 12, 10, 16, 16, 16, 10, 8), strict=True):
         sheet.column_dimensions[col].width = width
+    sheet.freeze_panes = "A2"
+    sheet.print_title_rows = "1:1"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     book.save(out)
