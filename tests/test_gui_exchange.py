@@ -56,5 +56,9 @@ def test_county_imports_from_inbox_and_decides_a_conflict(make_window, county_pa
         dialog.grab().save(str(Path(SHOTS) / "exchange_conflicts.png"))
     assert dialog.decide_selected()
     assert dialog.conflicts.rowCount() == 0
+    dialog.show_all.setChecked(True)  # decided ones stay on record, with the reason
+    assert dialog.conflicts.rowCount() == 1 and dialog.conflicts.item(0, 9).text() == "已裁决：电话核实"
+    dialog.conflicts.selectRow(0)
+    assert not dialog.decide_button.isEnabled()
     assert context.db.execute("SELECT phone FROM persons WHERE guid = ?", [guid]).fetchone()[0] == "13900001111"
     dialog.close()

@@ -15,6 +15,7 @@ from PySide6.QtCore import QFileSystemWatcher, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
+    QCheckBox,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -36,7 +37,8 @@ from wengang.services.exchange import engine as ex
 from wengang.store.db import get_setting, set_setting
 
 PARTNER_HEADERS = ["单位", "已发到第几号", "最近发出", "已收到第几号", "最近收到", "待裁决冲突", "提醒"]
-CONFLICT_HEADERS = ["编号", "来自", "类型", "记录", "项目", "上次交换时", "本机的值", "对方的值", "现保留"]
+CONFLICT_HEADERS = ["编号", "来自", "类型", "记录", "项目", "上次交换时", "本机的值", "对方的值", "现保留", "状态"]
+STATUS_WORDS = {"open": "待裁决", "decided": "已裁决", "refused": "已拒收"}
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -252,6 +254,9 @@ class ExchangeDialog(QDialog):
         pick.addWidget(self.decide_button)
         layout.addLayout(pick)
         row = QHBoxLayout()
+        self.show_all = QCheckBox("也显示已裁决和已拒收的")
+        self.show_all.toggled.connect(lambda _on: self._reload_conflicts())
+        row.addWidget(self.show_all)
         excel = QPushButton("导出冲突清单（Excel）…")
         excel.clicked.connect(self._export_conflicts)
         row.addWidget(excel)
@@ -260,21 +265,26 @@ class ExchangeDialog(QDialog):
         return page
 
     def _reload_conflicts(self) -> None:
-        items = ex.conflicts(self.db)
+        pending = len(ex.conflicts(self.db))
+        items = ex.conflicts(self.db, status=None if self.show_all.isChecked() else "open")
         self.conflicts.setRowCount(len(items))
         for r, c in enumerate(items):
             values = [c.id, c.partner, c.kind_label, c.label, c.field_label, ex._show(c.base),  # noqa: SLF001
-                      ex._show(c.local), ex._show(c.remote), "对方的值" if c.kept == "remote" else "本机的值"]  # noqa: SLF001
+                      ex._show(c.local), ex._show(c.remote), "对方的值" if c.kept == "remote" else "本机的值",  # noqa: SLF001
+                      STATUS_WORDS[c.status] + (f"：{c.reason}" if c.reason else "")]
             for col, value in enumerate(values):
                 item = QTableWidgetItem(str(value))
                 item.setData(Qt.ItemDataRole.UserRole, c.id)
+                item.setData(Qt.ItemDataRole.UserRole + 1, c.status)
                 self.conflicts.setItem(r, col, item)
         self.empty.setVisible(not items)
-        self.tabs.setTabText(1, f"冲突裁决（{len(items)}）" if items else "冲突裁决")
+        self.tabs.setTabText(1, f"冲突裁决（{pending}）" if pending else "冲突裁决")
         self._conflict_selected()
 
     def _conflict_selected(self) -> None:
-        self.decide_button.setEnabled(self.conflicts.currentRow() >= 0 and bool(self.conflicts.selectedItems()))
+        row = self.conflicts.currentRow()
+        item = self.conflicts.item(row, 0) if row >= 0 and self.conflicts.selectedItems() else None
+        self.decide_button.setEnabled(item is not None and item.data(Qt.ItemDataRole.UserRole + 1) == "open")
 
     def decide_selected(self) -> bool:
         row = self.conflicts.currentRow()
