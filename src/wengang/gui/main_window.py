@@ -215,6 +215,7 @@ class MainWindow(QMainWindow):
         self.export_action = self._action(file_menu, "导出…", self.export_current, "Ctrl+E")
         self.print_action = self._action(file_menu, "打印…", self.print_current, QKeySequence.StandardKey.Print)
         person_level.append(self._action(file_menu, "向市里报送…", self.submit_to_city))
+        person_level.append(self._action(file_menu, "数据交换…", self.show_exchange))
         file_menu.addSeparator()
         self._action(file_menu, "备份数据库…", self.backup_database)
         self._action(file_menu, "从备份恢复…", self.restore_database)
@@ -386,6 +387,13 @@ class MainWindow(QMainWindow):
         """工具 → 修改记录…: the export dialog (shown, not blocking; returned for tests)."""
         from wengang.gui.dialogs.audit_dialog import AuditExportDialog  # noqa: PLC0415
         dialog = AuditExportDialog(self.context, self)
+        dialog.open()
+        return dialog
+
+    def show_exchange(self):
+        """文件 → 数据交换…: packages with the townships / the county, and conflict review."""
+        from wengang.gui.dialogs.exchange_dialog import ExchangeDialog  # noqa: PLC0415
+        dialog = ExchangeDialog(self.context, self)
         dialog.open()
         return dialog
 
