@@ -63,7 +63,7 @@ def test_people_checked_recently_are_left_out(db, county):
     checked = [r[2] for r in _picked(db, sample.id) if r[0] == "沙河镇"][:3]
     for pid in checked:
         db["spot_checks"].insert({"person_id": pid, "check_date": "2026-07-15", "phone_connected": 1})
-    db["spot_checks"].insert({"person_id": [r[2] for r in _picked(db, sample.id)][0], "check_date": "2025-01-15",
+    db["spot_checks"].insert({"person_id": next(r[2] for r in _picked(db, sample.id)), "check_date": "2025-01-15",
                               "phone_connected": 1})  # long ago: may be drawn again
     later = draw_sample(db, D(2026, 10, 31), per_township=40, seed=1, exclude_months=6)
     assert later.by_township["沙河镇"] == 5

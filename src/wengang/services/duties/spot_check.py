@@ -208,8 +208,8 @@ def write_call_sheet(db: sqlite_utils.Database, sample_id: int, path: str | Path
     ncols = len(SHEET_COLUMNS)
     unit = installation(db).unit_name or ""
     ws.append([f"脱贫人口务工信息电话抽查登记表（抽查批次{sample_id}）"])
-    ws.append([f"填报单位：{unit}　　核查单位：{checker_unit or '见各行'}　　共{len(rows)}人　　"
-               "接通后逐项核对务工地点和外出时间，并询问是否知晓就业帮扶政策；未接通的只填“电话接通”为否"])
+    ws.append([(f"填报单位：{unit}　　核查单位：{checker_unit or '见各行'}　　共{len(rows)}人　　"
+               "接通后逐项核对务工地点和外出时间，并询问是否知晓就业帮扶政策；未接通的只填“电话接通”为否")])
     ws.append(list(SHEET_COLUMNS))
     thin = Side(style="thin")
     for r in rows:
