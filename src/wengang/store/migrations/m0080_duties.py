@@ -6,7 +6,8 @@ job supply, 培训需求.
   them (交叉核查) and each row's number on the call sheet, so a filled sheet imports back.
 - ``site_jobs``: the job-supply list of a relocation site (seed 003 §三: posts offered to the
   people of a site).
-- ``persons.training_need``: 培训需求 (seed 003 §二: 对有培训意愿的搬迁群众 …), the trade wanted.
+- ``persons.training_need``: 培训需求 (seed 003 §二: 对有培训意愿的搬迁群众 …), the trade wanted;
+  ``services.days``: a training course's days (the training subsidy is per day).
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ CREATE TABLE site_jobs (
 CREATE INDEX idx_site_jobs_site ON site_jobs(site_id);
 
 ALTER TABLE persons ADD COLUMN training_need TEXT;
+
+-- 培训天数 of a 免费培训 (seed 003: training subsidy 150 元 a day, at most 1,000 元 a course)
+ALTER TABLE services ADD COLUMN days INTEGER;
 """
 
 
