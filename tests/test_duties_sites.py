@@ -47,4 +47,6 @@ def test_cli_add_job_and_check(tmp_path, capsys):
                  "--openings", "5", "--date", "2026-05-01"]) == 0
     assert main([*base, "jobs"]) == 0
     assert "分拣员" in capsys.readouterr().out
-    assert main([*base, "add-job", "--site", "不存在", "--employer", "x", "--post", "y"]) == 2
+    with pytest.raises(SystemExit) as stop:
+        main([*base, "add-job", "--site", "不存在", "--employer", "x", "--post", "y"])
+    assert stop.value.code == 2 and "找不到安置点" in capsys.readouterr().err
