@@ -19,7 +19,7 @@ def _duties(qtbot, make_window, county_path):
 
 
 def test_131_page_lists_villages_and_records_for_selected_people(qtbot, make_window, county_path):
-    ids, context, _window, tab = _duties(qtbot, make_window, county_path)
+    _ids, context, _window, tab = _duties(qtbot, make_window, county_path)
     page = tab.show_page("1-3-1服务")
     wait_idle(qtbot, context)
     assert "需要就业 2 人" in page.status.text()          # 李四 returned, 王五 never out
@@ -36,7 +36,7 @@ def test_131_page_lists_villages_and_records_for_selected_people(qtbot, make_win
 
 
 def test_calls_are_entered_with_the_keyboard_one_row_each(qtbot, make_window, county_path):
-    ids, context, _window, tab = _duties(qtbot, make_window, county_path)
+    _ids, context, _window, tab = _duties(qtbot, make_window, county_path)
     draw_sample(context.db, dt.date(2024, 6, 30), per_township=5, seed=1)
     page = tab.show_page("电话抽查")
     page.refresh()
