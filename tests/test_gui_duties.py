@@ -69,3 +69,18 @@ def test_every_page_opens(qtbot, make_window, county_path):
     tab.show_page("返乡跟踪")
     wait_idle(qtbot, context)
     assert "2024年返乡 1 人" in followup.status.text()
+
+
+def test_settings_choose_the_subsidy_rules_and_follow_up_period(qtbot, make_window, county_path):
+    from wengang.gui.dialogs.settings_dialog import SettingsDialog
+    from wengang.services.duties.followup import followup_days
+    from wengang.services.rules.subsidies import current_rule_set
+
+    small_county(county_path)
+    context, window = make_window(county_path)
+    dialog = SettingsDialog(context.db, window)
+    assert dialog.subsidy_rules.currentData() is None
+    dialog.subsidy_rules.setCurrentIndex(dialog.subsidy_rules.findData("shanxi_2020"))
+    dialog.followup.setValue(7)
+    assert dialog.save()
+    assert current_rule_set(context.db).id == "shanxi_2020" and followup_days(context.db) == 7
