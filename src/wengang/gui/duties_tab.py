@@ -733,7 +733,7 @@ class DeadlinesPage(Page):
 
     def refresh(self) -> None:
         from wengang.services.duties.deadlines import CalendarUnknown, calendar_for, due_dates  # noqa: PLC0415
-        from wengang.services.duties.schedule import schedule  # noqa: PLC0415
+        from wengang.services.duties.schedule import missing_forms, schedule  # noqa: PLC0415
         from wengang.store.areas import installation  # noqa: PLC0415
 
         today = dt.date.today()
@@ -742,8 +742,8 @@ class DeadlinesPage(Page):
             self.status.setText(found.problem)
             fill_table(self.table, [], [])
             return
-        late = "；".join(f"{s.deadline.item.title}（{s.deadline.period_label}，{s.deadline.due}截止）"
-                        for s in found.late) or "没有"
+        late = "、".join(f"{s.deadline.period_label}{'、'.join(s.missing)}" for s in found.late[-3:])
+        late = (f"{len(found.late)} 期（{late}{'等' if len(found.late) > 3 else ''}）") if found.late else "没有"
         nxt = "；".join(f"{s.deadline.item.title}（{s.deadline.period_label}）{s.deadline.due}"
                        for s in found.upcoming) or "见下表"
         self.status.setText(f"今天 {today}。下次报送：{nxt}。已逾期未报送：{late}。"
@@ -755,11 +755,13 @@ class DeadlinesPage(Page):
         except (LookupError, CalendarUnknown) as exc:
             self.status.setText(str(exc))
             return
-        late_keys = {(s.deadline.item.id, s.deadline.period_end) for s in found.late}
+        def state(d) -> str:
+            if not missing_forms(self.context.db, d):
+                return "已报送"
+            return "未到" if d.due >= today else "逾期未报送"
+
         fill_table(self.table, ["报送事项", "报表", "数据期间", "数据截止", "报送截止", "状态"],
-                   [[d.item.title, "、".join(d.forms), d.period_label, d.period_end, d.due,
-                     "逾期未报送" if (d.item.id, d.period_end) in late_keys
-                     else ("未到" if d.due >= today else "已报送")] for d in rows])
+                   [[d.item.title, "、".join(d.forms), d.period_label, d.period_end, d.due, state(d)] for d in rows])
 
 
 PAGES = (ServicesPage, SpotCheckPage, SurveyPage, FollowUpPage, EntitlementsPage, SitesPage, DeadlinesPage)

@@ -45,7 +45,8 @@ def _form_id(number: str) -> str:
         return number
 
 
-def _missing(db: sqlite_utils.Database, deadline: Deadline) -> tuple[str, ...]:
+def missing_forms(db: sqlite_utils.Database, deadline: Deadline) -> tuple[str, ...]:
+    """The deadline's forms with no archived report for its period."""
     out = []
     for number in deadline.forms:
         found = db.execute("SELECT 1 FROM report_archive WHERE form_id IN (?, ?) AND as_of = ? LIMIT 1",
@@ -68,12 +69,12 @@ def schedule(db: sqlite_utils.Database, today: dt.date, *, ahead: int = 2, back_
         return result
     for deadline in past:
         if deadline.due < today:
-            missing = _missing(db, deadline)
+            missing = missing_forms(db, deadline)
             if missing:
                 result.late.append(DeadlineState(deadline, missing))
     for deadline in coming:
         if deadline.due >= today and len(result.upcoming) < ahead:
-            result.upcoming.append(DeadlineState(deadline, _missing(db, deadline)))
+            result.upcoming.append(DeadlineState(deadline, missing_forms(db, deadline)))
     if len(result.upcoming) < ahead:
         # the next due date lies in a year the holiday calendar does not know: say so
         unknown: list[str] = []
