@@ -139,6 +139,7 @@ class ServicesPage(Page):
         self.record_button = self.button(bar, "登记服务", self.record)
         self.button(bar, "全选", lambda: self.people.selectAll())
         bar.addStretch()
+        self.button(bar, "打印本村服务单…", self.print_sheet)
         self.button(bar, "导出本村服务单…", self.export_sheet)
         box.addLayout(bar)
         self.people = make_table(multi=True)
@@ -204,6 +205,17 @@ class ServicesPage(Page):
         self.context.data_changed.emit()
         self.status.setText(f"已为 {done.added} 人登记“{self.kind.currentText()}”（{self.day.value()}）"
                             + (f"，{done.already} 人当天已登记过" if done.already else ""))
+
+    def print_sheet(self) -> None:
+        """The village's service sheet through the ledgers' painter (A4 landscape preview)."""
+        from wengang.gui.print_preview import preview  # noqa: PLC0415
+        from wengang.gui.printing import print_ledger  # noqa: PLC0415
+        from wengang.services.ledgers import ledger_query  # noqa: PLC0415
+
+        area = self.village_id()
+        if area is not None:
+            query = ledger_query(self.context.db, "service-gaps", self.context.as_of, area_id=area)
+            preview(self, lambda printer: print_ledger(query, printer))
 
     def export_sheet(self) -> None:
         from wengang.services.ledgers import write_ledger  # noqa: PLC0415

@@ -24,9 +24,11 @@ class CalendarUnknown(ValueError):
     """The holiday calendar of a year is not known to the installed ``chinese-calendar``."""
 
 
+@lru_cache(maxsize=4096)
 def is_working_day(day: dt.date) -> bool:
     """A working day by the State Council's holiday notice: weekdays that are not holidays,
-    and the weekend days made working days (调休)."""
+    and the weekend days made working days (调休). Cached: the library scans its whole table
+    on every call (43,611 follow-ups took 85 s of it, 0.1 s cached)."""
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError as exc:

@@ -76,7 +76,9 @@ def followups(db: sqlite_utils.Database, as_of: dt.date | AsOf, *, working_days:
                ps.return_date, ps.return_reason,
                (SELECT coalesce(s.region, '') || ' ' || coalesce(s.place_province, '') || coalesce(s.place_city, '')
                        || coalesce(s.place_county, '') FROM employment_spells s
-                 WHERE s.person_id = ps.person_id AND s.end_date = ps.return_date ORDER BY s.id DESC LIMIT 1),
+                 -- on the (person_id, start_date) index: by end_date or id, SQLite scanned (38 s at 46k)
+                 WHERE s.person_id = ps.person_id AND +s.end_date = ps.return_date
+                 ORDER BY s.person_id DESC, s.start_date DESC LIMIT 1),
                (SELECT min(survey_date) FROM surveys sv WHERE sv.person_id = ps.person_id
                  AND sv.survey_date >= ps.return_date AND sv.survey_date <= :as_of),
                (SELECT min(service_date) || '|' || kind FROM services se WHERE se.person_id = ps.person_id
