@@ -61,8 +61,9 @@ def test_services_count_from_the_first_of_january(db, village):
 
 def test_record_one_service_for_many_people(db, village):
     many = [village["idle"], village["returned"], village["idle"]]
-    done = record_services(db, many, "免费培训", D(2026, 10, 8), provider="县职业技能培训中心")
+    done = record_services(db, many, "免费培训", D(2026, 10, 8), provider="县职业技能培训中心", days=5)
     assert (done.added, done.already) == (2, 0)
+    assert db.execute("SELECT DISTINCT days FROM services WHERE service_date = '2026-10-08'").fetchall() == [(5,)]
     again = record_services(db, many, "免费培训", D(2026, 10, 8))
     assert (again.added, again.already) == (0, 2)
     assert person_services(db, village["returned"], 2026)["免费培训"] == 1

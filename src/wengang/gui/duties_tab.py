@@ -136,6 +136,12 @@ class ServicesPage(Page):
         self.provider = QLineEdit()
         self.provider.setPlaceholderText(self.tr("服务提供者（可不填）"))
         bar.addWidget(self.provider)
+        self.days = QSpinBox()
+        self.days.setRange(0, 90)
+        self.days.setSpecialValueText(self.tr("培训天数"))
+        self.days.setSuffix(self.tr(" 天"))
+        self.days.setToolTip(self.tr("免费培训的天数（培训补贴按天计算，可不填）"))
+        bar.addWidget(self.days)
         self.record_button = self.button(bar, "登记服务", self.record)
         self.button(bar, "全选", lambda: self.people.selectAll())
         bar.addStretch()
@@ -201,7 +207,8 @@ class ServicesPage(Page):
             self.status.setText("请先在下方选中要登记的人（可按住 Ctrl 或 Shift 多选，或点“全选”）")
             return
         done = record_services(self.context.db, ids, self.kind.currentText(), self.day.value(),
-                               provider=self.provider.text().strip() or None)
+                               provider=self.provider.text().strip() or None,
+                               days=self.days.value() or None if self.kind.currentText() == "免费培训" else None)
         self.context.data_changed.emit()
         self.status.setText(f"已为 {done.added} 人登记“{self.kind.currentText()}”（{self.day.value()}）"
                             + (f"，{done.already} 人当天已登记过" if done.already else ""))

@@ -56,6 +56,7 @@ def register(sub) -> None:
     record.add_argument("--short-in", metavar="NAME", help="或：某乡镇或村中今年还缺这项服务的全部人员")
     record.add_argument("--provider", help="服务提供者（如 县人社局、某培训学校）")
     record.add_argument("--note", help="备注（如 培训工种、推送的岗位）")
+    record.add_argument("--days", type=int, metavar="N", help="免费培训的天数（培训补贴按天计算）")
     record.set_defaults(run=run_record)
     sheet = verbs.add_parser("sheet", help="打印某村的1-3-1服务单（未达标人员及还缺的服务）")
     sheet.add_argument("--village", required=True, metavar="NAME", help="村（或乡镇）名称；重名的村写成 乡镇/村")
@@ -114,7 +115,8 @@ def run_record(args) -> int:
     if not person_ids:
         print("错误：没有要登记的人员（--ids、--ids-file 或 --short-in）", file=sys.stderr)
         return 2
-    done = record_services(db, person_ids, args.kind, args.date, provider=args.provider, note=args.note)
+    done = record_services(db, person_ids, args.kind, args.date, provider=args.provider, note=args.note,
+                           days=args.days)
     print(f"已为{done.added}人登记“{args.kind}”（{args.date}）"
           + (f"，{done.already}人这一天已登记过，未重复" if done.already else ""))
     return 0

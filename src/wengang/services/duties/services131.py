@@ -86,9 +86,10 @@ class Recorded:
 
 
 def record_services(db: sqlite_utils.Database, person_ids: list[int], kind: str, day: dt.date, *,
-                    provider: str | None = None, note: str | None = None) -> Recorded:
+                    provider: str | None = None, note: str | None = None, days: int | None = None) -> Recorded:
     """One service for many people in one transaction; a person already recorded for that
-    date and kind is left as is (counted in ``already``)."""
+    date and kind is left as is (counted in ``already``). ``days``: a training course's
+    length (the training subsidy is per day)."""
     if kind not in ALL_KINDS:
         raise ValueError(f"服务类型“{kind}”不认识，应为：{'、'.join(ALL_KINDS)}")
     if not person_ids:
@@ -96,8 +97,8 @@ def record_services(db: sqlite_utils.Database, person_ids: list[int], kind: str,
     added = 0
     with db.atomic():
         for pid in dict.fromkeys(person_ids):
-            cur = db.execute("INSERT OR IGNORE INTO services (person_id, service_date, kind, provider, note) "
-                             "VALUES (?, ?, ?, ?, ?)", [pid, day.isoformat(), kind, provider, note])
+            cur = db.execute("INSERT OR IGNORE INTO services (person_id, service_date, kind, provider, note, days) "
+                             "VALUES (?, ?, ?, ?, ?, ?)", [pid, day.isoformat(), kind, provider, note, days])
             added += cur.rowcount
     return Recorded(added, len(dict.fromkeys(person_ids)) - added)
 
