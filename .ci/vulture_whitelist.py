@@ -36,11 +36,16 @@ _.traceback_text  # read by the failure dialog from the worker's exception
 _.result_value    # what a dialog's save returned: for its caller
 _.last_preview    # the last print preview: kept open, and for the tests
 _.last_archive_id
+_.last_city_submit  # the 向市里报送 dialog, kept alive and for the tests
+_.last_bulletin    # the city 通报 box, kept alive and for the tests
+_.decision        # exchange conflicts: filled from the row, shown in the review and the workbook
 _.exchanged       # domain.fields: whether a field moves township ⇄ county (issue 14 reads it)
 
 # registered elsewhere: migrations by decorator, the lock release at exit
 _.m0001_initial
 _.m0040_reliability
+_.m0060_exchange
+_.m0070_city
 _._release_all
 
 # store.areas: the area levels and their words, kept as the one declaration of the tree

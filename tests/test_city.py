@@ -193,10 +193,6 @@ def _row_values(payload, number, label):
     return next(r for r in form["result"]["rows"] if r["label"] == label)["values"]
 
 
-def _counts(city):
-    return city.execute("SELECT COUNT(*), MAX(received_at) FROM city_submissions").fetchone()[0]
-
-
 def test_a_broken_identity_is_refused_naming_county_form_row_and_rule(heihe, tmp_path):
     city, packages, _ = heihe
 
@@ -304,7 +300,7 @@ def test_city_commands_end_to_end(heihe, tmp_path, capsys):
 def _seed002_county(row):
     def build():
         county = SeedCounty(row[0], "620702")
-        seed002._row(county, "城关镇", row, [])  # noqa: SLF001 - the seed's own layout
+        seed002._row(county, "城关镇", row)  # noqa: SLF001 - the seed's own layout
         return county
     return build
 

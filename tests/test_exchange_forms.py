@@ -139,6 +139,7 @@ def test_sigkill_during_apply_leaves_the_database_as_before(tmp_path):
         proc.send_signal(signal.SIGKILL)
     finally:
         proc.wait(timeout=30)
+        proc.stdout.close()
     assert proc.returncode == -signal.SIGKILL
     county = open_database(tmp_path / "county.db")
     assert county.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

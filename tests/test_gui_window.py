@@ -29,7 +29,7 @@ def test_populated_database_opens_every_tab(qtbot, make_window, county_path):
     assert window.stack.currentWidget() is window.tabs
     assert "测试县乡村振兴局" in window.windowTitle()
     titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    assert titles == ["概览", "登记", "台账", "报表", "导入", "数据质量"]
+    assert titles == ["概览", "登记", "台账", "报表", "导入", "数据质量", "日常工作"]
     for title in titles:
         window.show_tab(title)
         wait_idle(qtbot, context)

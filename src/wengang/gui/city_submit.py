@@ -24,10 +24,11 @@ from PySide6.QtWidgets import (
 from wengang.gui.widgets.date_edit import DateEdit
 from wengang.gui.widgets.progress import run_with_progress
 from wengang.gui.widgets.save_dialog import ask_save_path
+from wengang.services.city.submission import SUFFIX
 from wengang.services.reports import list_forms
 from wengang.store.areas import installation
 
-FILE_FILTER = "报送文件 (*.wgsb)"
+FILE_FILTER = f"报送文件 (*{SUFFIX})"
 
 
 class SubmitToCityDialog(QDialog):
@@ -95,7 +96,7 @@ def submit_to_city(window) -> SubmitToCityDialog | None:
         QMessageBox.information(window, "向市里报送", "请至少选择一张报表。")
         return dialog
     place = installation(context.db)
-    suggested = f"{place.county or '本县'}_{dialog.as_of.value().isoformat()}.wgsb"
+    suggested = f"{place.county or '本县'}_{dialog.as_of.value().isoformat()}{SUFFIX}"
     path = ask_save_path(window, "保存报送文件", suggested, FILE_FILTER, context.settings)
     if path is None:
         return dialog

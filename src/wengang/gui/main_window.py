@@ -71,8 +71,13 @@ def _quality_tab():
     return QualityTab
 
 
+def _duties_tab():
+    from wengang.gui.duties_tab import DutiesTab  # noqa: PLC0415
+    return DutiesTab
+
+
 TABS = {"概览": _overview_tab, "登记": _registry_tab, "台账": _ledger_tab, "报表": _report_tab,
-        "导入": _import_tab, "数据质量": _quality_tab}
+        "导入": _import_tab, "数据质量": _quality_tab, "日常工作": _duties_tab}
 DEMO_HOUSEHOLDS = 2000
 
 

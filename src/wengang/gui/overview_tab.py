@@ -6,6 +6,8 @@ take a moment); the cards show 计算中… meanwhile, and the window keeps repa
 
 from __future__ import annotations
 
+import datetime as dt
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
@@ -68,6 +70,9 @@ class OverviewTab(Tab):
         self.heading = QLabel()
         self.heading.setStyleSheet("font-size: 15px; font-weight: bold;")
         layout.addWidget(self.heading)
+        self.deadlines = QLabel()  # 报送时间: what is due next and what is late (日常工作 → 报送时间)
+        self.deadlines.setWordWrap(True)
+        layout.addWidget(self.deadlines)
         cards = QGridLayout()
         self.cards = {key: _Card(title) for key, title in [
             ("labour", "劳动力"), ("this_year", "本年务工就业"), ("last_year", "上年务工就业"),
@@ -103,7 +108,24 @@ class OverviewTab(Tab):
             ledger.show_ledger(CARD_LEDGERS[key])
         return ledger
 
+    def show_deadlines(self) -> None:
+        from wengang.services.duties.schedule import schedule  # noqa: PLC0415 - a small addition
+
+        found = schedule(self.context.db, dt.date.today())
+        if found.problem:
+            self.deadlines.setText(f"报送时间：{found.problem}")
+            return
+        parts = [f"下次报送：{s.deadline.item.title}（{s.deadline.period_label}）{s.deadline.due}"
+                 + ("，已报送" if s.submitted else "") for s in found.upcoming[:1]]
+        if found.late:
+            parts.append(f"<span style='color:#c00000'>已逾期未报送 {len(found.late)} 期："
+                         + "、".join(f"{s.deadline.period_label}{'、'.join(s.missing)}" for s in found.late[-3:])
+                         + ("等" if len(found.late) > 3 else "") + "</span>")
+        parts += [f"注意：{u}" for u in found.unknown[:1]]
+        self.deadlines.setText("　".join(parts) or "报送时间：近期没有要报送的报表")
+
     def refresh(self) -> None:
+        self.show_deadlines()
         as_of, area_id, site_id = self.context.as_of, self.context.area_id, self.context.site_id
         self.heading.setText(f"数据截止 {as_of}  ·  计算中…")
         token = object()

@@ -20,7 +20,7 @@ from wengang.services.read import lookups
 
 SAMPLE = Path("/work/shared/samples/（务工月监测）已外出务工信息-样例.xlsx")
 FILES = {"概览": "overview", "登记": "registry", "台账": "ledger", "报表": "report", "导入": "import",
-         "数据质量": "quality"}
+         "数据质量": "quality", "日常工作": "duties"}
 
 
 def render(out: Path, db_path: Path | None = None, households: int = 2000) -> list[Path]:
@@ -101,9 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     for path in render(args.out, args.db, args.households):
         print(path)
     # The reliability dialogs (backup, restore, password, history) need a county of their own.
-    from wengang.gui import reliability_screenshots  # noqa: PLC0415
+    from wengang.gui import duties_screenshots, reliability_screenshots  # noqa: PLC0415
 
     for path in reliability_screenshots.render(args.out):
+        print(path)
+    for path in duties_screenshots.render(args.out, args.db):
         print(path)
     return 0
 

@@ -10,6 +10,7 @@ from wengang.services.read import lookups
 from wengang.services.rules.export import write_quality_workbook
 from wengang.services.rules.quality import findings, run_quality
 from wengang.services.rules.subsidies import (
+    RuleSetNotChosen,
     current_rule_set,
     entitlement_details,
     org_entitlements,
@@ -44,8 +45,14 @@ def run(args) -> int:
     if summary.by_township:
         print()
         print_table(["乡镇（街道）", "问题数"], [[k, v] for k, v in summary.by_township.items()])
-    rule_set = current_rule_set(db)
-    owed = entitlement_details(db, rule_set, as_of)
+    try:
+        rule_set = current_rule_set(db)
+    except RuleSetNotChosen as exc:
+        print(f"\n应享未享：{exc}")
+        rule_set = None
+    owed = entitlement_details(db, rule_set, as_of) if rule_set else []
+    if rule_set is None:
+        return _save(args, summary, db, owed)
     print(f"\n应享未享（{rule_set.title}，{as_of.year}年）：{len(owed)}人次")
     by_kind: dict[str, list[float]] = {}
     for row in owed:
@@ -59,6 +66,10 @@ def run(args) -> int:
         print_table(["单位", "补贴类型", "吸纳人数", "应享（元）", "已享（元）"],
                     [[names.get(o.org_id, o.org_id), o.kind, o.persons, f"{o.amount:.0f}", f"{o.paid_amount:.0f}"]
                      for o in orgs])
+    return _save(args, summary, db, owed)
+
+
+def _save(args, summary, db, owed) -> int:
     if args.out:
         try:
             path = write_quality_workbook(summary, findings(db), args.out, owed)

@@ -4,7 +4,17 @@ belong to the county's data, not to the laptop (window geometry goes to QSetting
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from wengang.store.areas import installation, set_installation
 from wengang.store.db import get_setting, set_setting
@@ -46,6 +56,22 @@ class SettingsDialog(QDialog):
             spin.setValue(bounds[key])
             self.ages[key] = spin
             form.addRow(label, spin)
+        # 日常工作: the subsidy rules of 应享未享 (never guessed from another province) and the
+        # returnee follow-up period (issue 16).
+        from wengang.services.duties.followup import followup_days  # noqa: PLC0415
+        from wengang.services.rules.subsidies import chosen_rule_set_id, rule_sets  # noqa: PLC0415
+
+        self.subsidy_rules = QComboBox()
+        self.subsidy_rules.addItem("（未选择：应享未享不判断）", None)
+        for rule_set in rule_sets().values():
+            self.subsidy_rules.addItem(rule_set.title, rule_set.id)
+        self.subsidy_rules.setCurrentIndex(max(self.subsidy_rules.findData(chosen_rule_set_id(db)), 0))
+        form.addRow("补贴政策规则", self.subsidy_rules)
+        self.followup = QSpinBox()
+        self.followup.setRange(1, 60)
+        self.followup.setValue(followup_days(db))
+        self.followup.setSuffix(" 个工作日")
+        form.addRow("返乡后跟踪期限", self.followup)
         self.message = QLabel()
         self.message.setStyleSheet("color: #c62828;")
         layout.addWidget(self.message)
@@ -74,5 +100,11 @@ class SettingsDialog(QDialog):
                     set_setting(self.db, key, edit.text().strip() or None)
             for key, spin in self.ages.items():
                 set_setting(self.db, key, str(spin.value()))
+            from wengang.services.duties.followup import SETTING_KEY as FOLLOWUP_KEY  # noqa: PLC0415
+            from wengang.services.rules.subsidies import LEGACY_SETTING_KEY, SETTING_KEY  # noqa: PLC0415
+
+            set_setting(self.db, SETTING_KEY, self.subsidy_rules.currentData())
+            set_setting(self.db, LEGACY_SETTING_KEY, None)
+            set_setting(self.db, FOLLOWUP_KEY, str(self.followup.value()))
         self.accept()
         return True

@@ -23,6 +23,7 @@ from wengang.services.demo import extras, pools
 from wengang.services.demo.population import Household, Member, PeopleMaker
 from wengang.services.demo.work import SPELL_COLUMNS, Org, Spell, WorkMaker
 from wengang.store.areas import AreaCache, installation, set_installation
+from wengang.store.db import set_setting
 
 Progress = Callable[[int, int, str], None]
 
@@ -206,6 +207,10 @@ class _Builder:
         place = installation(self.db)
         if not place.configured:
             set_installation(self.db, *pools.DEFAULT_PLACE, unit_name=pools.DEFAULT_UNIT)
+            # The demo's subsidies follow Heilongjiang 2022's kinds: chosen openly, as a
+            # caseworker would in 本单位设置 (unset, 应享未享 says so instead of guessing).
+            from wengang.services.rules.subsidies import SETTING_KEY  # noqa: PLC0415 - demo only
+            set_setting(self.db, SETTING_KEY, "heilongjiang_2022")
             place = installation(self.db)
         self.home = (place.province, place.city or "", place.county)
 

@@ -129,9 +129,6 @@ class Projection:
     def specs_of(db: sqlite_utils.Database) -> list[TableSpec]:
         return _specs(db)
 
-    def in_slice(self, owner: str) -> bool:
-        return self.township is None or owner in (self.township, "")
-
     def _fill(self, db: sqlite_utils.Database) -> None:
         tree = AreaTree.load(db)
         guids: dict[str, dict[int, str]] = {}

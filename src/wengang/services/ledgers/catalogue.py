@@ -49,6 +49,11 @@ SOURCES: dict[str, str] = {
     "org": "LEFT JOIN organisations org ON org.id = wk.org_id",
     "wp": "LEFT JOIN welfare_posts wp ON wp.spell_id = post.id",
     "site": "LEFT JOIN relocation_sites site ON site.id = h.site_id",
+    # 1-3-1 (seed 001 §十二): each person's services this year, 1 Jan to D (services.duties.services131).
+    "svc": """LEFT JOIN (SELECT person_id, sum(kind = '职业指导') AS guidance, sum(kind = '岗位信息推送') AS jobs,
+            sum(kind = '免费培训') AS training FROM services
+            WHERE service_date >= :year_start AND service_date <= :as_of GROUP BY person_id) svc
+        ON svc.person_id = ps.person_id""",
 }
 SOURCE_DEPENDS = {"org": ("wk",), "wp": ("post",)}
 
@@ -128,6 +133,16 @@ FIELDS: dict[str, Field] = {
     "site_name": Field("site.name", sources=("site",), width=20),
     "site_type": Field("site.site_type", sources=("site",), width=8),
     "placement": Field("h.placement", width=8),
+    # 1-3-1 services this year and what is still short of 1 职业指导, 3 岗位信息, 1 免费培训.
+    "svc_guidance": Field("coalesce(svc.guidance, 0)", "int", ("svc",), 8),
+    "svc_jobs": Field("coalesce(svc.jobs, 0)", "int", ("svc",), 8),
+    "svc_training": Field("coalesce(svc.training, 0)", "int", ("svc",), 8),
+    "svc_short": Field("""rtrim(
+        CASE WHEN coalesce(svc.guidance, 0) < 1 THEN '职业指导1次、' ELSE '' END ||
+        CASE WHEN coalesce(svc.jobs, 0) < 3 THEN '岗位信息' || (3 - coalesce(svc.jobs, 0)) || '次、' ELSE '' END ||
+        CASE WHEN coalesce(svc.training, 0) < 1 THEN '免费培训1次、' ELSE '' END, '、')""", sources=("svc",), width=26),
+    "needs_work_reason": Field("""CASE WHEN ps.returned AND NOT ps.replaced THEN '今年返乡未再输出'
+        WHEN ps.willing = 1 THEN '未就业，有外出意愿' ELSE '未就业' END""", width=16),
 }
 
 
@@ -139,6 +154,13 @@ class Population:
     where: str
     sources: tuple[str, ...] = ()
 
+
+# Who needs work (1-3-1, seed 001 §十二), in DOMAIN.md's terms: the labour force not employed
+# at D, or returned this year and not re-placed (who may still hold an older job at home). The
+# willing (六张清单 5: not employed, latest survey willing) are among the not employed; a person
+# at work whose survey says willing is not counted (1,784 such in the demo county).
+NEEDS_WORK = "ps.is_labour AND (NOT ps.employed_now OR (ps.returned AND NOT ps.replaced))"
+SERVICE_SHORT = "(coalesce(svc.guidance, 0) < 1 OR coalesce(svc.jobs, 0) < 3 OR coalesce(svc.training, 0) < 1)"
 
 # 脱贫人口 and 监测对象: the lists count the same people as the forms (F1–F5 filter on it);
 # 同步搬迁户 appear only in the relocation ledger, as F6 counts them.
@@ -158,4 +180,7 @@ POPULATIONS: dict[str, Population] = {
     "in_workshop": Population(f"{POOR} AND wk.id IS NOT NULL", ("wk",)),
     # Relocated households' labour force, 同步搬迁户 included (seed 003 附件2 counts them).
     "relocated_labour": Population("ps.relocated = 1 AND ps.is_labour"),
+    # 1-3-1: who needs work, and of them who is short of a service this year.
+    "needs_work": Population(f"{POOR} AND {NEEDS_WORK}"),
+    "service_gaps": Population(f"{POOR} AND {NEEDS_WORK} AND {SERVICE_SHORT}", ("svc",)),
 }

@@ -23,7 +23,7 @@ LIST_COLUMNS = (("乡镇", "township", 10), ("行政村", "village", 10), ("户�
 OWED_COLUMNS = (("乡镇", "township", 10), ("行政村", "village", 10), ("户编号", "hh_no", 20),
                 ("姓名", "name", 10), ("证件号码", "id_number", 21), ("年度", "year", 6),
                 ("补贴类型", "kind", 18), ("应享金额（元）", "amount", 12), ("已享金额（元）", "paid_amount", 12),
-                ("资金渠道", "funding", 12), ("政策依据", "title", 44))
+                ("资金渠道", "funding", 12), ("政策依据", "title", 44), ("为什么", "why", 60))
 _BOLD = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _CENTER = Alignment(horizontal="center")

@@ -8,8 +8,17 @@ when one spell, clipped to the year (and to the as-of date), lasts the required 
 A subsidy "matches" when the person received a subsidy of that kind paid from the start of the
 year up to the as-of date; rules marked ``partial_ok`` (据实补助, "up to …") count any payment.
 
-The settings key ``subsidy_rule_set`` picks the set; without it, the set of the installation's
-province, else the first set.
+The settings key ``subsidy_rules`` (本单位设置; the older ``subsidy_rule_set`` is still read)
+picks the set. Unset, nothing is guessed: :class:`RuleSetNotChosen` says so plainly — a Gansu
+installation must not silently apply Heilongjiang's amounts.
+
+Vocabulary beyond months/regions/channels (issue 16), all data:
+``amount_by_region`` (职业介绍补贴 县内/省内/省外), ``whole_spell`` (months counted over the
+whole spell, not clipped to the year: a contract of a year or more), ``per_job`` (创业补贴 per
+person working at the business, with a cap), ``training`` (per day of each 免费培训 with a cap
+per course); organisation rules ``per_month`` with ``max_months`` (以工代训) and ``tiers`` (吸纳
+1,000/1,200/1,500 by household type and hiring date). Every finding carries ``why``: the rule
+and the facts that meet it.
 """
 
 from __future__ import annotations
@@ -27,7 +36,12 @@ from wengang.paths import resource_path
 from wengang.store.areas import installation
 from wengang.store.db import get_setting
 
-SETTING_KEY = "subsidy_rule_set"
+SETTING_KEY = "subsidy_rules"
+LEGACY_SETTING_KEY = "subsidy_rule_set"
+
+
+class RuleSetNotChosen(LookupError):
+    """No subsidy rule set chosen for this installation; the message says what to do."""
 DEFAULT_HH_TYPES = ("脱贫户", "监测户")  # 脱贫劳动力（含监测帮扶对象）: not the non-poor 同步搬迁户
 
 
@@ -55,6 +69,13 @@ class SubsidyRule:
     min_income: float | None = None
     hh_types: tuple[str, ...] = DEFAULT_HH_TYPES
     match_kinds: tuple[str, ...] = ()
+    amount_by_region: tuple[tuple[str, float], ...] = ()
+    whole_spell: bool = False
+    per_job: float | None = None       # amount per person working at the business (创业补贴)
+    max_amount: float | None = None    # cap of per_job or of a training course
+    training_per_day: float | None = None
+    paid_to: str | None = None         # 机构: paid to the organisation that placed the person
+    amount_known: bool = True          # false: the seed names the subsidy, not its amount
 
 
 class OrgEntitlement(NamedTuple):
@@ -80,6 +101,9 @@ class OrgRule:
     min_year_income: float = 0.0
     min_persons: int = 1
     hh_types: tuple[str, ...] = DEFAULT_HH_TYPES
+    per_month: bool = False            # amount_per_person is per month worked (以工代训)
+    max_months: int | None = None
+    tiers: tuple[dict, ...] = ()       # [{"hh_types": [...], "hired_until": "2020-12-31", "amount": 1500}, …]
 
 
 @dataclass(frozen=True)
@@ -99,18 +123,24 @@ def _org_rule(spec: dict) -> OrgRule:
         amount_per_person=float(spec["amount_per_person"]), funding=spec.get("funding"),
         org_kinds=tuple(when.get("org_kinds", ("帮扶车间",))), min_year_income=float(when.get("min_year_income", 0)),
         min_persons=int(when.get("min_persons", 1)), hh_types=tuple(when.get("hh_types", DEFAULT_HH_TYPES)),
+        per_month=bool(spec.get("per_month", False)), max_months=spec.get("max_months"),
+        tiers=tuple(spec.get("tiers", ())),
     )
 
 
 def _rule(spec: dict) -> SubsidyRule:
     when = spec.get("when", {})
     return SubsidyRule(
-        id=spec["id"], kind=spec["kind"], title=spec.get("title", spec["kind"]), amount=float(spec["amount"]),
+        id=spec["id"], kind=spec["kind"], title=spec.get("title", spec["kind"]), amount=float(spec["amount"] or 0),
         funding=spec.get("funding"), partial_ok=bool(spec.get("partial_ok", False)),
         regions=tuple(when.get("regions", ())), channels=tuple(when.get("channels", ())),
         exclude_channels=tuple(when.get("exclude_channels", ())), min_months=int(when.get("min_months", 0)),
         min_income=when.get("min_income"), hh_types=tuple(when.get("hh_types", DEFAULT_HH_TYPES)),
         match_kinds=tuple(spec.get("match_kinds", ())),
+        amount_by_region=tuple((k, float(v)) for k, v in spec.get("amount_by_region", {}).items()),
+        whole_spell=bool(when.get("whole_spell", False)), per_job=spec.get("per_job"),
+        max_amount=spec.get("max_amount"), training_per_day=spec.get("training_per_day"),
+        paid_to=spec.get("paid_to"), amount_known=spec["amount"] is not None,
     )
 
 
@@ -126,19 +156,26 @@ def rule_sets() -> dict[str, RuleSet]:
     return found
 
 
+def chosen_rule_set_id(db: sqlite_utils.Database) -> str | None:
+    """The rule set named in 本单位设置 (``subsidy_rules``, or the older key), or None."""
+    return get_setting(db, SETTING_KEY) or get_setting(db, LEGACY_SETTING_KEY) or None
+
+
 def current_rule_set(db: sqlite_utils.Database) -> RuleSet:
-    """The set named by the ``subsidy_rule_set`` setting, else the installation province's."""
+    """The set chosen in 本单位设置; none chosen raises :class:`RuleSetNotChosen` (never
+    another province's set in silence)."""
     sets = rule_sets()
-    chosen = get_setting(db, SETTING_KEY)
+    chosen = chosen_rule_set_id(db)
     if chosen:
         if chosen not in sets:
             raise ValueError(f"补贴政策规则“{chosen}”不存在，可选：{'、'.join(sets)}")
         return sets[chosen]
-    province = installation(db).province
-    for rule_set in sets.values():
-        if rule_set.province and rule_set.province == province:
-            return rule_set
-    return next(iter(sets.values()))
+    province = installation(db).province or "本省"
+    own = [f"{r.id}（{r.title}）" for r in sets.values() if r.province == province]
+    hint = (f"本省可选：{'、'.join(own)}" if own
+            else f"程序中还没有{province}的补贴政策规则，现有：{'、'.join(r.title for r in sets.values())}")
+    raise RuleSetNotChosen(f"还没有选择补贴政策规则（本单位设置 → 补贴政策规则，或 wengang entitlements --choose ID），"
+                           f"应享未享无法判断。{hint}")
 
 
 def _resolve(db: sqlite_utils.Database, rule_set: str | RuleSet | None) -> RuleSet:
@@ -159,7 +196,8 @@ def _marks(prefix: str, values: tuple[str, ...], params: dict) -> str:
 
 
 def _rule_sql(rule: SubsidyRule, params: dict) -> str:
-    """person_id, paid for everyone meeting ``rule`` in the window [:ws, :we]."""
+    """Every spell meeting ``rule`` in the window [:ws, :we]: person, the spell's facts (clipped
+    to the window), and what the person was paid of the rule's kinds up to :pay_until."""
     conditions = ["s.start_date <= :we", "(s.end_date IS NULL OR s.end_date >= :ws)",
                   f"h.hh_type IN ({_marks('hh', rule.hh_types, params)})"]
     if rule.regions:
@@ -173,31 +211,95 @@ def _rule_sql(rule: SubsidyRule, params: dict) -> str:
         conditions.append("s.monthly_income >= :min_income")
     months = ""
     if rule.min_months:
-        # continuous within one spell: the clipped spell reaches N months after its first day
-        months = f"WHERE date(first_day, '+{int(rule.min_months)} months', '-1 day') <= last_day"
+        # continuous within one spell: the spell (clipped to the year, or whole with
+        # whole_spell) reaches N months after its first day
+        first = "start_date" if rule.whole_spell else "first_day"
+        months = f"WHERE date({first}, '+{int(rule.min_months)} months', '-1 day') <= last_day"
     kinds = (rule.kind, *rule.match_kinds)
     return f"""WITH clipped AS (
-            SELECT s.person_id, max(s.start_date, :ws) AS first_day,
-                   min(coalesce(s.end_date, :we), :we) AS last_day
+            SELECT s.person_id, h.hh_type, s.region, s.channel, s.employer_name, s.start_date,
+                   max(s.start_date, :ws) AS first_day, min(coalesce(s.end_date, :we), :we) AS last_day
             FROM employment_spells s
             JOIN persons p ON p.id = s.person_id JOIN households h ON h.id = p.household_id
             WHERE {' AND '.join(conditions)}
         ),
-        qualified AS (SELECT DISTINCT person_id FROM clipped {months}),
         paid AS (
             SELECT person_id, sum(amount) AS paid FROM subsidies
             WHERE person_id IS NOT NULL AND kind IN ({_marks('kd', kinds, params)})
               AND paid_date >= :ws AND paid_date <= :pay_until
             GROUP BY person_id
         )
-        SELECT q.person_id, coalesce(paid.paid, 0) FROM qualified q
-        LEFT JOIN paid ON paid.person_id = q.person_id
-        ORDER BY q.person_id"""
+        SELECT c.person_id, coalesce(paid.paid, 0), c.hh_type, c.region, c.channel, c.employer_name,
+               c.start_date, c.first_day, c.last_day
+        FROM clipped c LEFT JOIN paid ON paid.person_id = c.person_id
+        {months}
+        ORDER BY c.person_id, julianday(c.last_day) - julianday(c.first_day) DESC, c.first_day"""
+
+
+def _training_sql(rule: SubsidyRule, params: dict) -> str:
+    """Each person's 免费培训 courses in the window (days where recorded) and what was paid."""
+    kinds = (rule.kind, *rule.match_kinds)
+    return f"""SELECT v.person_id, coalesce((SELECT sum(amount) FROM subsidies b WHERE b.person_id = v.person_id
+                   AND b.kind IN ({_marks('kd', kinds, params)}) AND b.paid_date >= :ws AND b.paid_date <= :pay_until), 0),
+               h.hh_type, group_concat(v.service_date || ':' || coalesce(v.days, ''), ',')
+        FROM services v JOIN persons p ON p.id = v.person_id JOIN households h ON h.id = p.household_id
+        WHERE v.kind = '免费培训' AND v.service_date >= :ws AND v.service_date <= :we
+          AND h.hh_type IN ({_marks('hh', rule.hh_types, params)})
+        GROUP BY v.person_id ORDER BY v.person_id"""
+
+
+def _cn_day(text: str) -> str:
+    return f"{int(text[:4])}年{int(text[5:7])}月{int(text[8:10])}日"
+
+
+def _months_between(first: str, last: str) -> int:
+    a, b = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+    months = (b.year - a.year) * 12 + b.month - a.month + (1 if b.day >= a.day - 1 else 0)
+    return max(months, 0)
+
+
+def _spell_finding(rule: SubsidyRule, row: tuple) -> tuple[float, str]:
+    """The amount ``rule`` gives for one qualifying spell, and why."""
+    _pid, _paid, hh_type, region, channel, employer, start, first, last = row
+    amount = rule.amount
+    if not rule.amount_known:
+        amount = 0.0
+    whole_first = start if rule.whole_spell else first
+    facts = (f"{_cn_day(whole_first)}至{_cn_day(last)}在{region or '（未填地域）'}"
+             f"{'以' + channel if channel else ''}务工约{_months_between(whole_first, last)}个月")
+    if rule.min_months:
+        facts += f"（≥{rule.min_months}个月）"
+    if rule.amount_by_region:
+        amount = dict(rule.amount_by_region).get(region or "", rule.amount)
+        facts += f"，{region}标准{amount:.0f}元"
+    if rule.per_job:
+        # the ledger does not record how many jobs a business created: the founder's own
+        # counts; each further job adds per_job up to max_amount (say so in the finding)
+        amount = rule.per_job
+        facts += (f"，创办“{employer or '（未填企业名称）'}”；台账没有带动就业人数，按本人1人计{rule.per_job:.0f}元"
+                  f"（每多带动1人加{rule.per_job:.0f}元" + (f"、最高{rule.max_amount:.0f}元）" if rule.max_amount else "）"))
+    return amount, f"{hh_type}；{facts}"
+
+
+def _training_finding(rule: SubsidyRule, courses: str) -> tuple[float, str]:
+    total, parts = 0.0, []
+    cap = rule.max_amount or rule.amount
+    for item in sorted((courses or "").split(",")):
+        day, _, days = item.partition(":")
+        if days:
+            course = min(rule.training_per_day * int(days), cap)
+            parts.append(f"{_cn_day(day)}培训{days}天（每天{rule.training_per_day:.0f}元，最高{cap:.0f}元）{course:.0f}元")
+        else:
+            course = cap
+            parts.append(f"{_cn_day(day)}培训（天数未登记，按一次最高{cap:.0f}元）")
+        total += course
+    return total, "；".join(parts)
 
 
 def entitlement_details(db: sqlite_utils.Database, rule_set: str | RuleSet | None, as_of,
                         *, years: int = 1) -> list[dict]:
-    """Who qualifies and is unpaid, with the rule, the year and the person's particulars.
+    """Who qualifies and is unpaid, with the rule, the year, the person's particulars and
+    ``why`` (the rule's facts this person meets).
 
     ``years=2`` also looks at last year (paid up to the as-of date counts).
     """
@@ -209,16 +311,30 @@ def entitlement_details(db: sqlite_utils.Database, rule_set: str | RuleSet | Non
         seen: set[tuple[int, str]] = set()
         for rule in chosen.rules:
             params = {"ws": f"{year}-01-01", "we": window_end.isoformat(), "pay_until": as_of.date.isoformat()}
-            for person_id, paid in db.execute(_rule_sql(rule, params), params).fetchall():
+            if rule.training_per_day:
+                found = [(pid, paid, *_training_finding(rule, courses), hh_type)
+                         for pid, paid, hh_type, courses in db.execute(_training_sql(rule, params), params)]
+                found = [(pid, paid, amount, f"{hh_type}；{why}") for pid, paid, amount, why, hh_type in found]
+            else:
+                found, persons = [], set()
+                for row in db.execute(_rule_sql(rule, params), params).fetchall():
+                    if row[0] in persons:
+                        continue  # the person's longest qualifying spell speaks for them
+                    persons.add(row[0])
+                    found.append((row[0], row[1], *_spell_finding(rule, row)))
+            for person_id, paid, amount, why in found:
                 key = (person_id, rule.kind)
                 if key in seen:
                     continue  # an earlier (richer) rule of the same kind already covers this person
                 seen.add(key)
-                if paid >= rule.amount or (rule.partial_ok and paid > 0):
+                if (rule.amount_known and paid >= amount) or (rule.partial_ok and paid > 0):
                     continue
-                out.append({"person_id": person_id, "kind": rule.kind, "amount": rule.amount,
+                unpaid = f"，{year}年已领取{paid:.0f}元" if paid else f"，{year}年未领取{rule.kind}"
+                out.append({"person_id": person_id, "kind": rule.kind, "amount": float(amount),
                             "paid_amount": float(paid), "year": year, "rule_id": rule.id,
-                            "title": rule.title, "funding": rule.funding, "rule_set": chosen.id})
+                            "title": rule.title, "funding": rule.funding, "rule_set": chosen.id,
+                            "paid_to": rule.paid_to, "amount_known": rule.amount_known,
+                            "why": f"{why}{unpaid}"})
     if out:
         _add_people(db, out)
         out.sort(key=lambda r: (r["year"], r.get("township") or "", r.get("village") or "", r.get("hh_no") or "",
@@ -250,11 +366,13 @@ def entitlements(db: sqlite_utils.Database, rule_set: str | RuleSet | None, as_o
 
 
 def _org_rule_sql(rule: OrgRule, params: dict) -> str:
-    """org_id, persons absorbed (earning at least the yearly minimum there), amount paid."""
-    params.update({"min_pay": rule.min_year_income, "min_persons": rule.min_persons})
+    """Per organisation and absorbed person (earning at least the yearly minimum there): the
+    person's household type, months worked there in the year, first day hired; and what the
+    organisation was paid of the rule's kind."""
+    params.update({"min_pay": rule.min_year_income})
     return f"""WITH clipped AS (
-            SELECT s.org_id, s.person_id, s.monthly_income, max(s.start_date, :ws) AS first_day,
-                   min(coalesce(s.end_date, :we), :we) AS last_day
+            SELECT s.org_id, s.person_id, h.hh_type, s.start_date, s.monthly_income,
+                   max(s.start_date, :ws) AS first_day, min(coalesce(s.end_date, :we), :we) AS last_day
             FROM employment_spells s
             JOIN organisations o ON o.id = s.org_id
             JOIN persons p ON p.id = s.person_id JOIN households h ON h.id = p.household_id
@@ -263,27 +381,45 @@ def _org_rule_sql(rule: OrgRule, params: dict) -> str:
               AND s.start_date <= :we AND (s.end_date IS NULL OR s.end_date >= :ws)
         ),
         earned AS (  -- pay received there in the year: monthly income × months worked
-            SELECT org_id, person_id,
-                   sum(coalesce(monthly_income, 0) * (julianday(last_day) - julianday(first_day) + 1) / 30.0) AS pay
+            SELECT org_id, person_id, hh_type, min(start_date) AS hired,
+                   sum(coalesce(monthly_income, 0) * (julianday(last_day) - julianday(first_day) + 1) / 30.0) AS pay,
+                   sum((julianday(last_day) - julianday(first_day) + 1) / 30.4375) AS months
             FROM clipped GROUP BY org_id, person_id
-        ),
-        absorbed AS (
-            SELECT org_id, count(*) AS persons FROM earned WHERE pay >= :min_pay
-            GROUP BY org_id HAVING count(*) >= :min_persons
         ),
         paid AS (
             SELECT org_id, sum(amount) AS paid FROM subsidies
             WHERE org_id IS NOT NULL AND kind = :kind AND paid_date >= :ws AND paid_date <= :pay_until
             GROUP BY org_id
         )
-        SELECT a.org_id, a.persons, coalesce(paid.paid, 0) FROM absorbed a
-        LEFT JOIN paid ON paid.org_id = a.org_id ORDER BY a.org_id"""
+        SELECT e.org_id, e.person_id, e.hh_type, e.hired, e.months, coalesce(paid.paid, 0) FROM earned e
+        LEFT JOIN paid ON paid.org_id = e.org_id
+        WHERE e.pay >= :min_pay ORDER BY e.org_id, e.person_id"""
+
+
+def _org_amount(rule: OrgRule, hh_type: str, hired: str, months: float) -> float:
+    """What one absorbed person brings the organisation under ``rule``."""
+    amount = rule.amount_per_person
+    for tier in rule.tiers:  # the first tier the person meets
+        if tier.get("hh_types") and hh_type not in tier["hh_types"]:
+            continue
+        if tier.get("hired_until") and hired > tier["hired_until"]:
+            continue
+        amount = float(tier["amount"])
+        break
+    if rule.per_month:
+        whole = int(months + 0.5)  # months worked, to the nearest whole month
+        amount *= min(whole, rule.max_months or whole)
+    return amount
 
 
 def org_entitlements(db: sqlite_utils.Database, rule_set: str | RuleSet | None, as_of,
                      *, year: int | None = None) -> list[OrgEntitlement]:
     """Organisations owed an award for ``year`` (default: the as-of year, counted up to D; for
-    a yearly award judged on the full year pass ``as_of.year - 1``) and paid less than owed."""
+    a yearly award judged on the full year pass ``as_of.year - 1``) and paid less than owed.
+
+    Per person absorbed: ``amount_per_person``, or the first of ``tiers`` the person meets
+    (household type, hired by a date: 吸纳 1,000/1,200/1,500), times months worked up to
+    ``max_months`` for a ``per_month`` rule (以工代训 100 元/月, ≤6 months)."""
     as_of = as_of if isinstance(as_of, AsOf) else AsOf(as_of)
     chosen = _resolve(db, rule_set)
     year = year or as_of.year
@@ -292,8 +428,12 @@ def org_entitlements(db: sqlite_utils.Database, rule_set: str | RuleSet | None, 
     for rule in chosen.org_rules:
         params = {"ws": f"{year}-01-01", "we": window_end.isoformat(), "pay_until": as_of.date.isoformat(),
                   "kind": rule.kind}
-        for org_id, persons, paid in db.execute(_org_rule_sql(rule, params), params).fetchall():
-            owed = persons * rule.amount_per_person
-            if paid < owed:
-                out.append(OrgEntitlement(org_id, rule.kind, persons, owed, float(paid)))
+        by_org: dict[int, list] = {}
+        for org_id, _pid, hh_type, hired, months, paid in db.execute(_org_rule_sql(rule, params), params).fetchall():
+            entry = by_org.setdefault(org_id, [0, 0.0, float(paid)])
+            entry[0] += 1
+            entry[1] += _org_amount(rule, hh_type, hired, months)
+        for org_id, (persons, owed, paid) in by_org.items():
+            if persons >= rule.min_persons and paid < owed:
+                out.append(OrgEntitlement(org_id, rule.kind, persons, owed, paid))
     return out

@@ -1,0 +1,67 @@
+"""``wengang deadlines``: the reports this province's calendar asks for, what is next and late."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+from wengang.cli.common import open_db, print_table
+from wengang.services.duties.deadlines import CalendarUnknown, calendar_for, due_dates
+from wengang.services.duties.schedule import schedule
+from wengang.store.areas import installation
+
+_WEEK = "一二三四五六日"
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise SystemExit(f"错误：日期“{text}”应写成 2026-10-08 这样的格式") from exc
+
+
+def register(sub) -> None:
+    parser = sub.add_command("deadlines", help="报送时间表：按工作日（含调休）算出的下次报送和已逾期的报表")
+    parser.add_argument("--today", type=_date, default=None, metavar="D", help="按哪一天看（默认今天）")
+    parser.add_argument("--year", type=int, default=None, metavar="YYYY", help="列出这一年全部的报送截止日")
+    parser.set_defaults(run=run)
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.isoformat()}（星期{_WEEK[day.weekday()]}）"
+
+
+def run(args) -> int:
+    db = open_db(args, lock=False)
+    today = args.today or dt.date.today()
+    if args.year:
+        try:
+            calendar = calendar_for(installation(db).province)
+            rows = due_dates(calendar, dt.date(args.year, 1, 1), dt.date(args.year, 12, 31))
+        except (LookupError, CalendarUnknown, ValueError) as exc:
+            print(f"错误：{exc}", file=sys.stderr)
+            return 2
+        print(f"{calendar.province}报送时间表（{args.year}年）　依据：{calendar.source}")
+        print_table(["报送事项", "报表", "数据期间", "数据截止", "报送截止"],
+                    [[d.item.title, "、".join(d.forms), d.period_label, d.period_end.isoformat(), _day(d.due)]
+                     for d in rows])
+        return 0
+    found = schedule(db, today)
+    if found.problem:
+        print(f"错误：{found.problem}", file=sys.stderr)
+        return 2
+    print(f"{found.province}报送时间表，今天 {_day(today)}")
+    print("\n下次报送：")
+    print_table(["报送事项", "报表", "数据期间", "报送截止", "还有（天）", "已报送"],
+                [[s.deadline.item.title, "、".join(s.deadline.forms), s.deadline.period_label, _day(s.deadline.due),
+                  (s.deadline.due - today).days, "是" if s.submitted else "否"] for s in found.upcoming])
+    for note in found.unknown:
+        print(f"注意：{note}")
+    if found.late:
+        print("\n已逾期未报送（已报送报表中没有这一期）：")
+        print_table(["报送事项", "未报送的报表", "数据期间", "报送截止", "逾期（天）"],
+                    [[s.deadline.item.title, "、".join(s.missing), s.deadline.period_label, _day(s.deadline.due),
+                      (today - s.deadline.due).days] for s in found.late])
+    else:
+        print("\n没有逾期未报送的报表。")
+    return 0

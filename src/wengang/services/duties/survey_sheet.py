@@ -1,0 +1,340 @@
+"""Door-to-door sheets (入户摸排/核实, seed 002): per village or household, every member with
+the current record filled in (labour skill, current work, last survey) and blank columns for
+the new answers; the filled sheet imports back all or nothing, with the importers' error
+workbook when a cell is wrong.
+
+Flags on each person (also :func:`flag_counts`): 从未摸排, 摸排已超过N个月, 计划外出月份已过
+(latest survey willing, its planned month before D's, still not at work). :func:`reasons_by_village`
+gives the 未外出原因 and 增收措施 counts of the not-yet list (去年务工今年未务工) by village.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlite_utils
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from wengang.domain.dates import DateError, parse_date
+from wengang.domain.phones import normalise_phone, phone_problem
+from wengang.domain.status import AsOf
+from wengang.domain.yesno import YesNoError, parse_yes_no
+from wengang.services.duties.spot_check import SheetCheck
+from wengang.services.importing.errors_book import default_errors_path, write_errors_workbook
+from wengang.services.importing.model import Issue
+from wengang.services.importing.reader import ReadError, read_table
+from wengang.services.overview import TOWNSHIP_OF_AREA
+from wengang.store.areas import installation
+from wengang.store.status import status_table
+
+FILLED = ("乡镇（街道）", "行政村（社区）", "户编号", "户主姓名", "姓名", "证件号码", "与户主关系", "劳动技能",
+          "目前务工情况", "上次摸排", "提醒")
+ANSWERS = ("摸排日期", "是否有外出意愿", "计划外出时间", "未外出原因", "增收措施", "培训需求", "联系电话（核实）")
+SHEET_COLUMNS = FILLED + ANSWERS
+_WIDTHS = (10, 10, 19, 8, 8, 21, 8, 14, 28, 24, 20, 11, 9, 10, 16, 16, 12, 13)
+DEFAULT_STALE_MONTHS = 6
+
+
+class SurveySheetError(ValueError):
+    """A sheet that cannot be written or read; the message is for the caseworker."""
+
+
+def _flags(row: dict, as_of: dt.date, stale_months: int) -> list[str]:
+    flags = []
+    if not row["survey_date"]:
+        flags.append("从未摸排")
+    else:
+        surveyed = dt.date.fromisoformat(row["survey_date"])
+        months = (as_of.year - surveyed.year) * 12 + as_of.month - surveyed.month - (as_of.day < surveyed.day)
+        if months >= stale_months:
+            flags.append(f"摸排已超过{stale_months}个月")
+        planned = row["planned_month"]
+        if row["willing"] == 1 and planned and planned[:7] < as_of.isoformat()[:7] and not row["employed_now"]:
+            flags.append("计划外出月份已过")
+    return flags
+
+
+def sheet_rows(db: sqlite_utils.Database, as_of: dt.date | AsOf, *, area_id: int | None = None,
+               hh_no: str | None = None, stale_months: int = DEFAULT_STALE_MONTHS,
+               labour_only: bool = False) -> list[dict]:
+    """The people a sheet lists (households of 脱贫户/监测户 in the area, or one household), in
+    the lists' order, with their current record and flags."""
+    as_of = as_of if isinstance(as_of, AsOf) else AsOf(as_of)
+    table = status_table(db, as_of)
+    params: dict = dict(as_of.params())
+    where = ["ps.hh_type IN ('脱贫户', '监测户')"]
+    if area_id is not None:
+        where.append("ps.area_id IN (WITH RECURSIVE sub(id) AS (SELECT :area_id UNION ALL "
+                     "SELECT a.id FROM areas a JOIN sub ON a.parent_id = sub.id) SELECT id FROM sub)")
+        params["area_id"] = area_id
+    if hh_no:
+        where.append("h.hh_no = :hh_no")
+        params["hh_no"] = hh_no
+    if labour_only:
+        where.append("ps.is_labour")
+    sql = f"""WITH RECURSIVE {TOWNSHIP_OF_AREA}
+        SELECT ps.person_id, coalesce(t.name, '') AS township, coalesce(v.name, '') AS village, h.hh_no,
+               h.head_name, p.name, p.id_number, p.relation, p.labour_skill, p.phone, ps.employed_now,
+               cur.region, cur.channel, cur.employer_name,
+               nullif(coalesce(cur.place_province, '') || coalesce(cur.place_city, '') || coalesce(cur.place_county, ''), '')
+                 AS place, ps.survey_date, ps.willing, ps.planned_month, ps.survey_reason, ps.survey_measure
+        FROM temp.{table} ps
+        JOIN persons p ON p.id = ps.person_id JOIN households h ON h.id = ps.household_id
+        LEFT JOIN employment_spells cur ON cur.id = ps.now_spell_id
+        LEFT JOIN areas v ON v.id = ps.area_id
+        LEFT JOIN area_township tw ON tw.area_id = ps.area_id LEFT JOIN areas t ON t.id = tw.township_id
+        WHERE {' AND '.join(where)}
+        ORDER BY t.sort_order, t.id, v.sort_order, v.id, h.hh_no, p.relation <> '户主', p.id"""
+    cursor = db.execute(sql, params)
+    names = [c[0] for c in cursor.description]
+    rows = []
+    for values in cursor.fetchall():
+        row = dict(zip(names, values))
+        if row["employed_now"]:
+            row["work"] = "、".join(x for x in (row["region"], row["place"], row["channel"], row["employer_name"]) if x)
+        else:
+            row["work"] = "未务工"
+        if row["survey_date"]:
+            said = "有意愿" if row["willing"] == 1 else "无意愿"
+            extra = f"，计划{row['planned_month']}" if row["willing"] == 1 and row["planned_month"] else ""
+            extra += f"，{row['survey_reason']}" if row["willing"] != 1 and row["survey_reason"] else ""
+            row["last_survey"] = f"{row['survey_date']} {said}{extra}"
+        else:
+            row["last_survey"] = ""
+        row["flags"] = _flags(row, as_of.date, stale_months)
+        rows.append(row)
+    return rows
+
+
+def flag_counts(rows: list[dict]) -> Counter:
+    """How many people carry each flag."""
+    return Counter(flag for r in rows for flag in r["flags"])
+
+
+def write_survey_sheet(db: sqlite_utils.Database, as_of: dt.date | AsOf, path: str | Path, *,
+                       area_id: int | None = None, hh_no: str | None = None, stale_months: int = DEFAULT_STALE_MONTHS,
+                       labour_only: bool = False, title: str | None = None) -> int:
+    """The door-to-door sheet as .xlsx (A4 landscape, header on every page); returns the rows."""
+    as_of = as_of if isinstance(as_of, AsOf) else AsOf(as_of)
+    rows = sheet_rows(db, as_of, area_id=area_id, hh_no=hh_no, stale_months=stale_months, labour_only=labour_only)
+    if not rows:
+        raise SurveySheetError("所选范围内没有脱贫户、监测户的人员")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "入户摸排核实表"
+    ncols = len(SHEET_COLUMNS)
+    unit = installation(db).unit_name or ""
+    ws.append([title or "脱贫人口入户摸排核实表"])
+    ws.append([(f"填报单位：{unit}　　信息截止：{as_of.date:%Y年%m月%d日}　　共{len(rows)}人　　"
+               "左侧为台账现有信息，请入户核实后填写右侧黄色各列；计划外出时间写年月（如2027-03）")])
+    ws.append(list(SHEET_COLUMNS))
+    for r in rows:
+        ws.append([r["township"], r["village"], r["hh_no"], r["head_name"], r["name"], r["id_number"], r["relation"],
+                   r["labour_skill"], r["work"], r["last_survey"], "、".join(r["flags"]), "", "", "", "", "", "", ""])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncols)
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A1"].alignment = Alignment(horizontal="center")
+    thin = Side(style="thin")
+    head_fill = PatternFill("solid", fgColor="DDEBF7")
+    common = {"border": Border(left=thin, right=thin, top=thin, bottom=thin), "number_format": "@",
+              "alignment": Alignment(wrap_text=True, vertical="center")}
+    wb.add_named_style(NamedStyle("survey_plain", **common))
+    wb.add_named_style(NamedStyle("survey_answer", fill=PatternFill("solid", fgColor="FFF2CC"), **common))
+    wb.add_named_style(NamedStyle("survey_flag", font=Font(color="FF9C0006"), **common))
+    for col, width in enumerate(_WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+        head = ws.cell(row=3, column=col)
+        head.font, head.fill = Font(bold=True), head_fill
+        head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        label = SHEET_COLUMNS[col - 1]
+        style = "survey_answer" if label in ANSWERS else "survey_flag" if label == "提醒" else "survey_plain"
+        for row in range(4, len(rows) + 4):
+            ws.cell(row=row, column=col).style = style   # named styles: per-cell objects are slow
+    for row in range(4, len(rows) + 4):
+        ws.row_dimensions[row].height = 30   # two lines: long work places and flags wrap
+    yes_no = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
+    ws.add_data_validation(yes_no)
+    col = get_column_letter(SHEET_COLUMNS.index("是否有外出意愿") + 1)
+    yes_no.add(f"{col}4:{col}{len(rows) + 3}")
+    ws.freeze_panes = "F4"
+    ws.print_title_rows = "3:3"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return len(rows)
+
+
+@dataclass
+class SurveyImport:
+    surveys: int = 0
+    phones: int = 0
+    training: int = 0
+    untouched: int = 0
+    errors: list[Issue] = field(default_factory=list)
+    errors_path: Path | None = None
+
+
+_MONTH = re.compile(r"^(\d{4})\D{0,2}(\d{1,2})")
+
+
+def _month(text: str) -> str:
+    """``2027-03``, ``2027年3月``, ``2027.3``, ``202703`` → ``2027-03``."""
+    compact = text.strip().replace("年", "-").replace("月", "").replace(".", "-").replace("/", "-")
+    match = _MONTH.match(compact if "-" in compact else compact[:4] + "-" + compact[4:])
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise ValueError(f"“{text}”应写成年月，如 2027-03")
+    return f"{int(match.group(1)):04d}-{int(match.group(2)):02d}"
+
+
+def import_survey_sheet(db: sqlite_utils.Database, path: str | Path, *,
+                        errors_path: str | Path | None = None) -> SurveyImport:
+    """Read a filled door-to-door sheet back: surveys, verified phones and 培训需求 for every row
+    with an answer — or nothing at all, with the error workbook, if any cell is wrong."""
+    path = Path(path)
+    try:
+        table = read_table(path)
+    except ReadError as exc:
+        raise SurveySheetError(str(exc)) from exc
+    check, result = SheetCheck(table), SurveyImport()
+    cols = {}
+    for label in ("证件号码", *ANSWERS):
+        if label in table.headers:
+            cols[label] = table.headers.index(label)
+        else:
+            check.errors.append(Issue(table.header_row, label, "缺少这一列（请用本程序导出的入户摸排核实表填写）"))
+    writes: list[tuple] = []
+    if not check.errors:
+        today = dt.date.today()
+        for index, (row_no, row) in enumerate(zip(table.row_numbers, table.rows)):
+            def bad(label: str, message: str, index=index, row_no=row_no) -> None:
+                check.errors.append(Issue(row_no, label, message))
+                check.bad_cells.add((index, cols[label]))
+            answers = {label: row[cols[label]].strip() for label in ANSWERS}
+            if not any(answers.values()):
+                result.untouched += 1
+                continue
+            number = row[cols["证件号码"]].strip().upper()
+            found = db.execute("SELECT id FROM persons WHERE id_number = ?", [number]).fetchone()
+            if found is None:
+                bad("证件号码", f"“{number}”不在台账中（请勿改动左侧已填信息）")
+                continue
+            person_id, ok = found[0], True
+            survey = None
+            if any(answers[k] for k in ("摸排日期", "是否有外出意愿", "计划外出时间", "未外出原因", "增收措施")):
+                try:
+                    day = parse_date(answers["摸排日期"]) if answers["摸排日期"] else None
+                except DateError as exc:
+                    bad("摸排日期", str(exc))
+                    day, ok = None, False
+                if ok and day is None:
+                    bad("摸排日期", "填了摸排结果的行要填摸排日期")
+                    ok = False
+                elif ok and day > today:
+                    bad("摸排日期", f"{day} 还没到")
+                    ok = False
+                try:
+                    willing = parse_yes_no(answers["是否有外出意愿"])
+                except YesNoError as exc:
+                    bad("是否有外出意愿", str(exc))
+                    willing, ok = None, False
+                if ok and willing is None:
+                    bad("是否有外出意愿", "填了摸排结果的行要填是或否")
+                    ok = False
+                planned = None
+                if answers["计划外出时间"]:
+                    try:
+                        planned = _month(answers["计划外出时间"])
+                    except ValueError as exc:
+                        bad("计划外出时间", str(exc))
+                        ok = False
+                if ok and willing is False and not answers["未外出原因"]:
+                    bad("未外出原因", "没有外出意愿的要写未外出原因（种子文件002要求按村统计）")
+                    ok = False
+                if ok:
+                    survey = (person_id, day.isoformat(), int(willing), planned if willing else None,
+                              None if willing else answers["未外出原因"], answers["增收措施"] or None)
+            phone = None
+            if answers["联系电话（核实）"]:
+                problem = phone_problem(answers["联系电话（核实）"], landline_ok=True)
+                if problem:
+                    bad("联系电话（核实）", problem)
+                    ok = False
+                else:
+                    phone = normalise_phone(answers["联系电话（核实）"])
+            if ok:
+                writes.append((person_id, survey, phone, answers["培训需求"] or None))
+    if check.errors:
+        result.errors = check.errors
+        result.errors_path = write_errors_workbook(check, Path(errors_path) if errors_path  # type: ignore[arg-type]
+                                                   else default_errors_path(path))
+        return result
+    with db.atomic():
+        for person_id, survey, phone, training in writes:
+            if survey:
+                db.execute("INSERT INTO surveys (person_id, survey_date, willing, planned_month, reason, measure) "
+                           "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (person_id, survey_date) DO UPDATE SET "
+                           "willing = excluded.willing, planned_month = excluded.planned_month, "
+                           "reason = excluded.reason, measure = excluded.measure", list(survey))
+                result.surveys += 1
+            if phone:
+                db.execute("UPDATE persons SET phone = ?, verified_at = ? WHERE id = ? AND coalesce(phone, '') <> ?",
+                           [phone, dt.date.today().isoformat(), person_id, phone])
+                result.phones += 1
+            if training:
+                db.execute("UPDATE persons SET training_need = ? WHERE id = ?", [training, person_id])
+                result.training += 1
+    return result
+
+
+@dataclass
+class VillageReasons:
+    township: str
+    village: str
+    not_yet: int
+    surveyed: int
+    reasons: Counter
+    measures: Counter
+
+
+def reasons_by_village(db: sqlite_utils.Database, as_of: dt.date | AsOf,
+                       area_id: int | None = None) -> list[VillageReasons]:
+    """The not-yet list (去年务工而今年未务工) by village: how many, how many surveyed, and the
+    counts of their latest survey's 未外出原因 and 增收措施 (seed 002)."""
+    as_of = as_of if isinstance(as_of, AsOf) else AsOf(as_of)
+    table = status_table(db, as_of)
+    params: dict = dict(as_of.params())
+    scope = ""
+    if area_id is not None:
+        scope = (" AND ps.area_id IN (WITH RECURSIVE sub(id) AS (SELECT :area_id UNION ALL "
+                 "SELECT a.id FROM areas a JOIN sub ON a.parent_id = sub.id) SELECT id FROM sub)")
+        params["area_id"] = area_id
+    sql = f"""WITH RECURSIVE {TOWNSHIP_OF_AREA}
+        SELECT coalesce(t.name, ''), coalesce(v.name, ''), ps.survey_date, ps.survey_reason, ps.survey_measure
+        FROM temp.{table} ps LEFT JOIN areas v ON v.id = ps.area_id
+        LEFT JOIN area_township tw ON tw.area_id = ps.area_id LEFT JOIN areas t ON t.id = tw.township_id
+        WHERE ps.hh_type IN ('脱贫户', '监测户') AND ps.employed_last_year AND NOT ps.employed_this_year{scope}
+        ORDER BY t.sort_order, t.id, v.sort_order, v.id"""
+    out: dict[tuple[str, str], VillageReasons] = {}
+    for township, village, surveyed, reason, measure in db.execute(sql, params).fetchall():
+        item = out.setdefault((township, village), VillageReasons(township, village, 0, 0, Counter(), Counter()))
+        item.not_yet += 1
+        if surveyed:
+            item.surveyed += 1
+            if reason:
+                item.reasons[reason] += 1
+            if measure:
+                item.measures[measure] += 1
+    return list(out.values())

@@ -1,0 +1,86 @@
+"""日常工作 tab: each page shows its duty on a small county; calls entered by keyboard (issue 16)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from gui_support import small_county, wait_idle
+from PySide6.QtCore import Qt
+
+from wengang.services.duties.spot_check import draw_sample
+
+
+def _duties(qtbot, make_window, county_path):
+    ids = small_county(county_path)
+    context, window = make_window(county_path)
+    tab = window.show_tab("日常工作")
+    wait_idle(qtbot, context)
+    return ids, context, window, tab
+
+
+def test_131_page_lists_villages_and_records_for_selected_people(qtbot, make_window, county_path):
+    _ids, context, _window, tab = _duties(qtbot, make_window, county_path)
+    page = tab.show_page("1-3-1服务")
+    wait_idle(qtbot, context)
+    assert "需要就业 2 人" in page.status.text()          # 李四 returned, 王五 never out
+    villages = {page.villages.item(r, 1).text() for r in range(page.villages.rowCount())}
+    assert villages == {"甘浚村"}
+    page.villages.selectRow(0)
+    assert page.people.rowCount() == 2
+    page.people.selectAll()
+    page.kind.setCurrentText("职业指导")
+    page.day.set_date(dt.date(2024, 6, 20))
+    page.record()
+    assert "已为 2 人登记" in page.status.text()
+    assert context.db.execute("SELECT count(*) FROM services WHERE kind = '职业指导'").fetchone()[0] == 2
+
+
+def test_calls_are_entered_with_the_keyboard_one_row_each(qtbot, make_window, county_path):
+    _ids, context, _window, tab = _duties(qtbot, make_window, county_path)
+    draw_sample(context.db, dt.date(2024, 6, 30), per_township=5, seed=1)
+    page = tab.show_page("电话抽查")
+    page.refresh()
+    assert page.calls.rowCount() == 2                        # 张三 and 李四 worked this year
+    page.day.set_date(dt.date(2024, 7, 2))
+    page.calls.setFocus()
+    page.calls.setCurrentCell(0, 0)
+    for key in (Qt.Key.Key_Y, Qt.Key.Key_Y, Qt.Key.Key_N, Qt.Key.Key_1):   # row 1: 是 是 否 是
+        qtbot.keyClick(page.calls, key)
+    assert page.calls.currentRow() == 1
+    qtbot.keyClick(page.calls, Qt.Key.Key_0)                                 # row 2: not connected
+    rows = context.db.execute("SELECT phone_connected, place_consistent, time_consistent, policy_aware "
+                              "FROM spot_checks ORDER BY id").fetchall()
+    assert rows == [(1, 1, 0, 1), (0, None, None, None)]
+
+
+def test_every_page_opens(qtbot, make_window, county_path):
+    _ids, context, _window, tab = _duties(qtbot, make_window, county_path)
+    for title in tab.by_title:
+        page = tab.show_page(title)
+        wait_idle(qtbot, context)
+        assert page.status.text() and "出错了" not in page.status.text(), title
+    entitlements = tab.by_title["应享未享"]
+    assert "还没有选择补贴政策规则" in entitlements.status.text()   # 甘肃: none chosen, said plainly
+    entitlements.rules.setCurrentIndex(entitlements.rules.findData("heilongjiang_2022"))
+    entitlements.choose()
+    wait_idle(qtbot, context)
+    assert "黑龙江省2022年" in entitlements.status.text()
+    followup = tab.by_title["返乡跟踪"]
+    tab.show_page("返乡跟踪")
+    wait_idle(qtbot, context)
+    assert "2024年返乡 1 人" in followup.status.text()
+
+
+def test_settings_choose_the_subsidy_rules_and_follow_up_period(qtbot, make_window, county_path):
+    from wengang.gui.dialogs.settings_dialog import SettingsDialog
+    from wengang.services.duties.followup import followup_days
+    from wengang.services.rules.subsidies import current_rule_set
+
+    small_county(county_path)
+    context, window = make_window(county_path)
+    dialog = SettingsDialog(context.db, window)
+    assert dialog.subsidy_rules.currentData() is None
+    dialog.subsidy_rules.setCurrentIndex(dialog.subsidy_rules.findData("shanxi_2020"))
+    dialog.followup.setValue(7)
+    assert dialog.save()
+    assert current_rule_set(context.db).id == "shanxi_2020" and followup_days(context.db) == 7
