@@ -36,6 +36,7 @@ _.traceback_text  # read by the failure dialog from the worker's exception
 _.result_value    # what a dialog's save returned: for its caller
 _.last_preview    # the last print preview: kept open, and for the tests
 _.last_archive_id
+_.record_button     # 登记服务: kept for the tests that press it
 _.last_city_submit  # the 向市里报送 dialog, kept alive and for the tests
 _.last_bulletin    # the city 通报 box, kept alive and for the tests
 _.decision        # exchange conflicts: filled from the row, shown in the review and the workbook
@@ -46,6 +47,7 @@ _.m0001_initial
 _.m0040_reliability
 _.m0060_exchange
 _.m0070_city
+_.m0080_duties
 _._release_all
 
 # store.areas: the area levels and their words, kept as the one declaration of the tree

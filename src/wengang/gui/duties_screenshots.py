@@ -26,7 +26,7 @@ def render(out: Path, db_path: Path | None = None, households: int = 2000) -> li
     from PySide6.QtGui import QKeyEvent  # noqa: PLC0415
 
     from wengang.gui.app import make_application, open_window  # noqa: PLC0415
-    from wengang.gui.screenshots import save_png, settle  # noqa: PLC0415
+    from wengang.gui.screenshot_tools import save_png, settle  # noqa: PLC0415
 
     app = make_application()
     out.mkdir(parents=True, exist_ok=True)
@@ -39,8 +39,14 @@ def render(out: Path, db_path: Path | None = None, households: int = 2000) -> li
 
         db = open_database(db_path)
         build_demo(db, households=households, seed=1)
-        db.execute("INSERT INTO site_jobs (site_id, employer, post, openings, pay, offered_date) "
-                   "SELECT id, '园区服装厂', '缝纫工', 20, '3000-4000元/月', '2026-09-01' FROM relocation_sites LIMIT 2")
+        import datetime as dt  # noqa: PLC0415
+
+        from wengang.services.duties.sites import add_site_job  # noqa: PLC0415
+        from wengang.services.read import lookups  # noqa: PLC0415
+
+        for site_id, _name in lookups.relocation_sites(db)[:2]:
+            add_site_job(db, site_id, "园区服装厂", "缝纫工", openings=20, pay="3000-4000元/月",
+                         offered=dt.date(2026, 9, 1))
         db.close()
     context, window = open_window(db_path)
     window.resize(1280, 800)

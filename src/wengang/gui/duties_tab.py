@@ -34,6 +34,7 @@ from wengang.gui.context import AppContext
 from wengang.gui.tab import Tab
 from wengang.gui.widgets.date_edit import DateEdit
 from wengang.gui.widgets.save_dialog import ask_open_path, ask_save_path
+from wengang.services.read import lookups
 
 SHOWN = 2000   # rows a page shows; the export has them all
 XLSX = "Excel 文件 (*.xlsx)"
@@ -153,7 +154,6 @@ class ServicesPage(Page):
         split.addWidget(lower)
         split.setStretchFactor(1, 2)
         self.layout_.addWidget(split, 1)
-        self.village_ids: list[int] = []
 
     def refresh(self) -> None:
         from wengang.services.duties.services131 import gaps_by_village  # noqa: PLC0415
@@ -162,13 +162,10 @@ class ServicesPage(Page):
 
         def work(db):
             rows = gaps_by_village(db, as_of, area)
-            ids = [db.execute("SELECT v.id FROM areas v JOIN areas t ON t.id = v.parent_id WHERE t.name = ? "
-                              "AND v.name = ?", [r.township, r.village]).fetchone() for r in rows]
-            return rows, [i[0] if i else None for i in ids]
+            return rows, [lookups.village_id(db, r.township, r.village) for r in rows]
 
         def done(result) -> None:
             rows, ids = result
-            self.village_ids = ids
             need = sum(r.needing for r in rows)
             complete = sum(r.complete for r in rows)
             self.status.setText(f"截止 {as_of}：需要就业 {need:,} 人，已达标 {complete:,} 人，未达标 {need - complete:,} 人")
@@ -493,8 +490,7 @@ class SurveyPage(Page):
                 counter = by_village.setdefault((row["township"], row["village"]), Counter())
                 counter["劳动力"] += 1
                 counter.update(row["flags"])
-            ids = {(t, v): db.execute("SELECT v.id FROM areas v JOIN areas t ON t.id = v.parent_id WHERE t.name = ? "
-                                      "AND v.name = ?", [t, v]).fetchone() for t, v in by_village}
+            ids = {(t, v): lookups.village_id(db, t, v) for t, v in by_village}
             return by_village, ids, reasons_by_village(db, as_of, area)
 
         def done(result) -> None:
@@ -504,7 +500,7 @@ class SurveyPage(Page):
             for counter in by_village.values():
                 totals.update(counter)
             self.status.setText(f"劳动力 {totals['劳动力']:,} 人：" + "，".join(f"{k} {totals[k]:,} 人" for k in labels))
-            keys = [ids[k][0] if ids[k] else None for k in by_village]
+            keys = [ids[k] for k in by_village]
             fill_table(self.flags, ["乡镇（街道）", "行政村（社区）", "劳动力", *labels],
                        [[t, v, c["劳动力"], *[c[k] for k in labels]] for (t, v), c in by_village.items()], keys=keys)
             kinds = sorted({k for r in reasons for k in r.reasons})

@@ -18,6 +18,7 @@ from wengang.cli.common import cannot_write, find_area, open_db, print_table
 from wengang.domain.status import AsOf
 from wengang.services.duties.services131 import ALL_KINDS, gaps_by_village, persons_by_ids, record_services
 from wengang.services.ledgers import ledger_query, write_ledger
+from wengang.services.read import lookups
 
 
 def _date(text: str) -> dt.date:
@@ -32,12 +33,11 @@ def area_named(db, name: str) -> int:
     if "/" not in name.replace("／", "/"):
         return find_area(db, name)
     township, village = (part.strip() for part in name.replace("／", "/").split("/", 1))
-    row = db.execute("SELECT v.id FROM areas v JOIN areas t ON t.id = v.parent_id WHERE t.name = ? AND v.name = ?",
-                     [township, village]).fetchone()
-    if row is None:
+    village_id = lookups.village_id(db, township, village)
+    if village_id is None:
         print(f"错误：找不到地区“{name}”", file=sys.stderr)
         raise SystemExit(2)
-    return row[0]
+    return village_id
 
 
 def register(sub) -> None:

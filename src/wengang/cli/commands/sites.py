@@ -8,6 +8,7 @@ import sys
 
 from wengang.cli.common import open_db, print_table
 from wengang.services.duties.sites import add_site_job, site_checks, site_jobs
+from wengang.services.read import lookups
 
 
 def _date(text: str) -> dt.date:
@@ -39,11 +40,11 @@ def register(sub) -> None:
 
 
 def _site_id(db, name: str) -> int:
-    row = db.execute("SELECT id FROM relocation_sites WHERE name = ?", [name]).fetchone()
-    if row is None:
+    site_id = lookups.site_id_named(db, name)
+    if site_id is None:
         print(f"错误：找不到安置点“{name}”", file=sys.stderr)
         raise SystemExit(2)
-    return row[0]
+    return site_id
 
 
 def run_jobs(args) -> int:

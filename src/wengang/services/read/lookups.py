@@ -17,6 +17,13 @@ def area_ids_named(db: sqlite_utils.Database, name: str) -> list[int]:
     return [r[0] for r in db.execute("SELECT id FROM areas WHERE name = ?", [name]).fetchall()]
 
 
+def village_id(db: sqlite_utils.Database, township: str, village: str) -> int | None:
+    """The id of ``village`` in ``township`` (village names repeat across townships)."""
+    row = db.execute("SELECT v.id FROM areas v JOIN areas t ON t.id = v.parent_id WHERE t.name = ? AND v.name = ?",
+                     [township, village]).fetchone()
+    return row[0] if row else None
+
+
 def areas_at_levels(db: sqlite_utils.Database, levels: Iterable[str]) -> list[tuple[int, str, str, int | None]]:
     """(id, name, level, parent_id) of the areas at ``levels``, in their sort order."""
     levels = list(levels)
@@ -36,6 +43,12 @@ def village_choices(db: sqlite_utils.Database) -> list[tuple[int, str]]:
 def relocation_sites(db: sqlite_utils.Database) -> list[tuple[int, str]]:
     """(id, name) of every 安置点, by name."""
     return db.execute("SELECT id, name FROM relocation_sites ORDER BY name").fetchall()
+
+
+def site_id_named(db: sqlite_utils.Database, name: str) -> int | None:
+    """The id of the 安置点 called ``name``."""
+    row = db.execute("SELECT id FROM relocation_sites WHERE name = ?", [name]).fetchone()
+    return row[0] if row else None
 
 
 def township_counts(db: sqlite_utils.Database) -> list[tuple[str, int, int]]:
