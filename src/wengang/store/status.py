@@ -56,10 +56,10 @@ STATUS_COLUMNS = (
 
 PLACE_COLUMNS = ("household_id", "area_id", "site_id", "hh_type", "relocated")
 SURVEY_COLUMNS = ("survey_date", "willing", "planned_month", "survey_reason", "survey_measure")
-SPELL_ID_COLUMNS = ("last_year_spell_id", "this_year_spell_id")
+SPELL_ID_COLUMNS = ("last_year_spell_id", "this_year_spell_id", "return_spell_id")
 """What :func:`status_table` adds to each person's statuses: their household's place and
 type, their latest intention survey on or before D, and the ids of the spells that gave
-last year's and this year's 地域/渠道 (the lists show those spells)."""
+last year's and this year's 地域/渠道 and of the return (the lists show those spells)."""
 
 
 def _spell_latest_select(spell_filter: str = "") -> str:
@@ -192,7 +192,7 @@ def materialize_status(db: sqlite_utils.Database, as_of: AsOf, table: str = "per
         extra_columns=("\n        p.household_id, h.area_id, h.site_id, h.hh_type, h.relocated, "
                        "sv.survey_date, sv.willing, sv.planned_month, sv.reason AS survey_reason, "
                        "sv.measure AS survey_measure, a.ly_id AS last_year_spell_id, "
-                       "a.ty_id AS this_year_spell_id,"),
+                       "a.ty_id AS this_year_spell_id, a.return_id AS return_spell_id,"),
         extra_joins=(f"\n    JOIN households h ON h.id = p.household_id"
                      f"\n    LEFT JOIN temp.{surveys} sv ON sv.person_id = p.id"))
     columns = STATUS_COLUMNS + PLACE_COLUMNS + SURVEY_COLUMNS + SPELL_ID_COLUMNS

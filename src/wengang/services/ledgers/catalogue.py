@@ -44,6 +44,8 @@ SOURCES: dict[str, str] = {
     "ly": "LEFT JOIN employment_spells ly ON ly.id = ps.last_year_spell_id",
     "ty": "LEFT JOIN employment_spells ty ON ty.id = ps.this_year_spell_id",
     "cur": "LEFT JOIN employment_spells cur ON cur.id = ps.now_spell_id",
+    # The spell outside the county whose end was the return (返乡前务工地).
+    "ret": "LEFT JOIN employment_spells ret ON ret.id = ps.return_spell_id",
     "post": _latest_spell_join("post", _POST_SPELL),
     "wk": _latest_spell_join("wk", _WORKSHOP_SPELL),
     "org": "LEFT JOIN organisations org ON org.id = wk.org_id",
@@ -108,6 +110,7 @@ FIELDS: dict[str, Field] = {
     **_spell_fields("ly", "ly"),
     **_spell_fields("ty", "ty"),
     **_spell_fields("now", "cur"),
+    **_spell_fields("ret", "ret"),
     **_spell_fields("post", "post"),
     **_spell_fields("wk", "wk"),
     "survey_date": Field("ps.survey_date", "date", width=11),
