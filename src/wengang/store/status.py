@@ -30,6 +30,7 @@ from wengang.domain.status import (
     labour_sql,
 )
 from wengang.store.derived import cached, data_fingerprint
+from wengang.store.household_type import households_at
 
 __all__ = ["PLACE_COLUMNS", "SPELL_ID_COLUMNS", "STATUS_COLUMNS", "SURVEY_COLUMNS", "data_fingerprint",
            "latest_survey_sql", "materialize_status", "person_statuses", "status_sql", "status_table"]
@@ -176,6 +177,8 @@ def materialize_status(db: sqlite_utils.Database, as_of: AsOf, table: str = "per
     :func:`status_table` is the cached way in.
     """
     params = as_of.params()
+    # The household's 户类型 as it was at D (DOMAIN.md "Household type at D").
+    hh_at = households_at(db, as_of.date)
     latest, surveys = f"{table}_latest", f"{table}_survey"
     for name in (table, latest, surveys):
         db.execute(f"DROP TABLE IF EXISTS temp.{name}")
@@ -193,7 +196,7 @@ def materialize_status(db: sqlite_utils.Database, as_of: AsOf, table: str = "per
                        "sv.survey_date, sv.willing, sv.planned_month, sv.reason AS survey_reason, "
                        "sv.measure AS survey_measure, a.ly_id AS last_year_spell_id, "
                        "a.ty_id AS this_year_spell_id, a.return_id AS return_spell_id,"),
-        extra_joins=(f"\n    JOIN households h ON h.id = p.household_id"
+        extra_joins=(f"\n    JOIN temp.{hh_at} h ON h.id = p.household_id"
                      f"\n    LEFT JOIN temp.{surveys} sv ON sv.person_id = p.id"))
     columns = STATUS_COLUMNS + PLACE_COLUMNS + SURVEY_COLUMNS + SPELL_ID_COLUMNS
     # person_id as the rowid: rows arrive in person order (no index to build afterwards) and

@@ -36,6 +36,7 @@ from wengang.services.reports.sources import Source, household_sql, source
 from wengang.store.areas import area_path, installation
 from wengang.store.db import get_setting
 from wengang.store.derived import cached
+from wengang.store.household_type import households_at
 from wengang.store.status import status_table
 
 AREA_MAP = "report_area_map"
@@ -47,6 +48,8 @@ TOTAL_LABEL = "合计"
 # --- preparing the per-person tables -----------------------------------------------------
 
 TEMP_TABLES = ("status", "household", "cube")
+# Not derived from the statuses: the households with their 户类型 at D (every fact source joins it).
+HH_AT = "hh_at"
 
 
 def _on_cube(decl: dict, col: dict) -> tuple[str | None, str] | None:
@@ -76,6 +79,8 @@ def prepare(db: sqlite_utils.Database, as_of: AsOf, needs=TEMP_TABLES, *,
     not among the declared ones. The GUI may call this ahead, in the background."""
     needs = set(needs)
     tables: dict[str, str] = {}
+    if HH_AT in needs or needs & set(TEMP_TABLES):
+        tables[HH_AT] = households_at(db, as_of.date)
     if needs & set(TEMP_TABLES):
         tables["status"] = status_table(db, as_of)
     if "household" in needs:
