@@ -44,6 +44,7 @@ from wengang.gui.widgets.progress import run_with_progress
 from wengang.gui.widgets.save_dialog import ask_folder, ask_save_path
 from wengang.services import archive
 from wengang.services.reports.model import FormResult
+from wengang.services.reports.periods import PERIODS, form_period, period_start
 from wengang.store.audit import locked_periods
 
 GROUPINGS = {"township": "按乡镇", "village": "按村", "site": "按安置点", "county": "按县"}
@@ -106,7 +107,14 @@ class ReportTab(Tab):
         bar.addWidget(self.grouping)
         self.period_label = QLabel(self.tr("统计期起"))
         bar.addWidget(self.period_label)
-        self.period_from = DateEdit(dt.date(context.as_of.year, 1, 1))
+        # Presets as the command line's --period (services.reports.periods): same defaults.
+        self.period_preset = QComboBox()
+        for key, label in PERIODS.items():
+            self.period_preset.addItem(self.tr(label), key)
+        self.period_preset.addItem(self.tr("自定义"), None)
+        self.period_preset.currentIndexChanged.connect(self._preset_changed)
+        bar.addWidget(self.period_preset)
+        self.period_from = DateEdit(period_start(context.as_of, "month"))
         bar.addWidget(self.period_from)
         self.ref_label = QLabel(self.tr("对比日期"))
         bar.addWidget(self.ref_label)
@@ -164,18 +172,30 @@ class ReportTab(Tab):
         for key in (attr(form, "groupings", 3) or ["township"]) if form is not None else []:
             self.grouping.addItem(GROUPINGS.get(key, key), key)
         self.needs_period = bool(attr(form, "needs_period", 4)) if form is not None else False
-        for w in (self.period_label, self.period_from):
+        for w in (self.period_label, self.period_preset, self.period_from):
             w.setVisible(self.needs_period)
+        if self.needs_period:
+            decl = getattr(form, "decl", None) or {}
+            self.period_preset.setCurrentIndex(max(0, self.period_preset.findData(form_period(decl))))
+            self._preset_changed()
         # F3 compares 公益性岗位/帮扶车间 now with a reference date (seed 004 §二).
         self.needs_ref = bool(attr(form, "needs_ref_date")) or str(attr(form, "id", 0)).upper() == "F3"
         for w in (self.ref_label, self.ref_date):
             w.setVisible(self.needs_ref)
         self.mark_stale()
 
+    def _preset_changed(self, *_args) -> None:
+        preset = self.period_preset.currentData()
+        if preset:
+            self.period_from.set_date(period_start(self.context.as_of, preset))
+        self.period_from.setEnabled(preset is None)
+        self.mark_stale()
+
     def request(self) -> dict:
         """How the form is asked for (also what the drill-down passes back to the engine)."""
         params: dict = {"by": self.grouping.currentData() or "township"}
         if self.needs_period:
+            self._preset_changed()  # a preset follows the as-of date
             params["period_from"] = self.period_from.value()
         if self.needs_ref:
             params["ref_date"] = self.ref_date.value()

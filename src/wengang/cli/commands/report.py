@@ -24,6 +24,7 @@ from wengang.cli.common import (
     several_outputs_folder,
     split_names,
 )
+from wengang.domain.dates import DateError, parse_date
 from wengang.services.reports import (
     FormError,
     cell_persons,
@@ -34,6 +35,7 @@ from wengang.services.reports import (
     write_form,
     write_forms,
 )
+from wengang.services.reports.periods import PERIODS, period_start
 
 
 def register(sub) -> None:
@@ -46,7 +48,10 @@ def register(sub) -> None:
     parser.add_argument("--by", default="township", choices=["township", "village", "site"],
                         help="分组：township 乡镇（默认）、village 行政村、site 安置点")
     parser.add_argument("--from", dest="period_from", metavar="YYYY-MM-DD",
-                        help="统计期起始日（F4、F9；默认截止日所在月1日）")
+                        help="统计期起始日（F4、F9）；给出时优先于 --period")
+    parser.add_argument("--period", choices=list(PERIODS),
+                        help="统计期（F4、F9）：month 本月、quarter 本季度、year 本年累计，截至 --as-of；"
+                             "默认按报表：F4 本季度（黑龙江按季调度），F9 本月；与“报表”页相同")
     parser.add_argument("--ref-date", metavar="YYYY-MM-DD",
                         help="对比日期（F3：公益性岗位、帮扶车间与该日比较；默认上年12月31日，与“报表”页相同）")
     parser.add_argument("--out", metavar="FILE", help="输出文件 .xlsx、.csv 或 .pdf；多张报表时为文件夹")
@@ -133,6 +138,8 @@ def run(args) -> int:
         folder = several_outputs_folder(args.out, "报表") if several else None
         db = open_db(args)
         area_id = find_area(db, args.area) if args.area else None
+        if args.period and not args.period_from:
+            args.period_from = period_start(parse_date(args.as_of, "day"), args.period)
         started = time.perf_counter()
         if folder is not None:
             for result, path in write_forms(db, [s.id for s in specs], args.as_of, folder, suffix=args.format,
@@ -149,7 +156,7 @@ def run(args) -> int:
         if args.out:
             write_any(result, args.out)
             _written(result, args.out, started)
-    except (FormError, ValueError) as exc:
+    except (FormError, ValueError, DateError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     except OSError as exc:
