@@ -117,3 +117,37 @@ def test_f1_note_says_the_total_counts_a_dropped_areas_this_year(db, factory):
     result = compute_form(db, "F1", AS_OF)
     assert result.total().values["ty"] == 2
     assert "乙镇" in result.notes[0] and "合计含其2026年就业1人" in result.notes[0]
+
+
+def test_excel_layout_as_printed(db, county, tmp_path):
+    from openpyxl import load_workbook  # noqa: PLC0415
+    from openpyxl.utils import get_column_letter  # noqa: PLC0415
+
+    from wengang.services.reports import write_form_xlsx  # noqa: PLC0415
+    from wengang.services.reports.xlsx import _shown  # noqa: PLC0415
+
+    db["subsidies"].insert({"org_id": 1, "paid_date": "2026-11-10", "funding": "就业补助资金",
+                            "kind": "就业帮扶基地一次性奖补", "amount": 15372400})
+    result = compute_form(db, "F4", AS_OF)
+    ws = load_workbook(write_form_xlsx(result, tmp_path / "f4.xlsx")).active
+    assert not ws.cell(2, 1).alignment.wrap_text  # 填报单位 … stays on its line
+    assert "数据来源" in "".join(str(c.value or "") for c in ws[2])
+    assert "&P" in ws.oddFooter.center.text
+    for j, col in enumerate(result.columns, start=1):  # no "###": every number fits its column
+        width = ws.column_dimensions[get_column_letter(j)].width
+        assert all(len(_shown(r.values.get(col.key), col)) * 1.1 < width for r in result.rows), col.key
+
+
+def test_f7_order_and_f8_city_and_800_list(db, factory):
+    f7 = compute_form(db, "F7", AS_OF)
+    keys = [c.key for c in f7.columns]
+    assert keys.index("in_province") < keys.index("out_province")  # 县外省内, then 省外 (seed 003)
+    assert any("第4个工作日" in n for n in f7.notes) and any("第4个工作日" in n for n in compute_form(db, "F6", AS_OF).notes)
+    for name, big in (("幸福家园", 1), ("小安置点", 0)):
+        db["relocation_sites"].insert({"name": name, "county": "测试县", "over_800": big,
+                                       "area_id": factory.village("城关镇", "城关村")})
+    f8 = compute_form(db, "F8", AS_OF)
+    assert [r.label for r in f8.rows[1:]] == ["幸福家园", "小安置点"] and f8.rows[1].values["city"] == "张掖市"
+    listed = compute_form(db, "F8", AS_OF, row_filter=True)
+    assert [r.label for r in listed.rows[1:]] == ["幸福家园"] and listed.title.endswith("（800人以上）")
+    assert any("小安置点" in n for n in listed.notes)

@@ -52,6 +52,8 @@ def register(sub) -> None:
     parser.add_argument("--period", choices=list(PERIODS),
                         help="统计期（F4、F9）：month 本月、quarter 本季度、year 本年累计，截至 --as-of；"
                              "默认按报表：F4 本季度（黑龙江按季调度），F9 本月；与“报表”页相同")
+    parser.add_argument("--over-800", dest="row_filter", action="store_true",
+                        help="F8 只列800人以上的安置点（原表名单口径）")
     parser.add_argument("--ref-date", metavar="YYYY-MM-DD",
                         help="对比日期（F3：公益性岗位、帮扶车间与该日比较；默认上年12月31日，与“报表”页相同）")
     parser.add_argument("--out", metavar="FILE", help="输出文件 .xlsx、.csv 或 .pdf；多张报表时为文件夹")
@@ -148,7 +150,7 @@ def run(args) -> int:
                 _written(result, path, started)
             return 0
         spec = specs[0]
-        params = {"by": args.by, "period_from": args.period_from,
+        params = {"by": args.by, "period_from": args.period_from, "row_filter": args.row_filter,
                   "ref_date": args.ref_date or default_ref_date(spec, args.as_of), "area_id": area_id}
         result = compute_form(db, spec.id, args.as_of, **params)
         if args.cell:

@@ -281,7 +281,8 @@ def _row_areas(db, req: Request) -> list[dict]:
         if req.area_id:
             sql += f" WHERE rs.area_id IN (SELECT area_id FROM temp.{AREA_MAP})"
         rows = db.execute(sql + " ORDER BY rs.id").fetchall()
-        return [{"id": r[0], "name": r[1], "county": r[2], "township": r[3], "site_type": r[4],
+        city = installation(db).city or ""
+        return [{"id": r[0], "name": r[1], "city": city, "county": r[2], "township": r[3], "site_type": r[4],
                  "over_800": "是" if r[5] else "否", "area_id": r[6]} for r in rows]
     rows = db.execute(
         f"SELECT a.id, a.name, a.parent_id FROM areas a WHERE a.id IN (SELECT row_id FROM temp.{AREA_MAP}) "
@@ -375,12 +376,15 @@ def _columns(req: Request, header: list[HeaderNode]) -> list[Column]:
 
 def compute_form(db: sqlite_utils.Database, form_id: str, as_of, *, by: str = "township",
                  period_from=None, ref_date=None, area_id: int | None = None,
-                 unit_name: str | None = None, footer: dict | None = None) -> FormResult:
+                 unit_name: str | None = None, footer: dict | None = None,
+                 row_filter: bool = False) -> FormResult:
     """Compute form ``form_id`` (id or F-number) at ``as_of`` grouped ``by`` township|village|site.
 
     ``period_from`` starts the period of F4/F9 (default: the form's declared period,
     :mod:`.periods`: F4 the quarter, seed 001; else the as-of month);
     ``ref_date`` is F3's comparison date; ``area_id`` limits the form to one area's subtree.
+    ``row_filter`` keeps only the rows the declaration's ``row_filter`` names (F8: the seed's
+    list of sites of 800 or more; 合计 then counts those), the rest named in a note.
     """
     req = _request(form_id, as_of, by, period_from, ref_date, area_id)
     tables = prepare(db, req.as_of, _needs(req, req.decl["columns"]), decl=req.decl)
@@ -404,6 +408,11 @@ def compute_form(db: sqlite_utils.Database, form_id: str, as_of, *, by: str = "t
             found.setdefault(key, {}).update(vals)
 
     areas = _row_areas(db, req)
+    kept_out: list[str] = []
+    keep = decl.get("row_filter") if row_filter else None
+    if keep:
+        kept_out = [a["name"] for a in areas if a.get(keep["attribute"]) != keep["equals"]]
+        areas = [a for a in areas if a.get(keep["attribute"]) == keep["equals"]]
     rows_values = []
     for area in areas:
         values = {c["key"]: (None if c.get("kind") == "text" else 0) for c in counted}
@@ -415,6 +424,8 @@ def compute_form(db: sqlite_utils.Database, form_id: str, as_of, *, by: str = "t
     own_rows, total_extra, own_notes = _own_rows(db, req, found, counted, rows_values, ctx)
     total_values = _sum_rows(decl["columns"], [v for _, v in rows_values + own_rows], total_extra)
     notes = [n.format(**ctx) for n in decl.get("notes", [])] + own_notes
+    if keep and kept_out and keep.get("note"):
+        notes.append(keep["note"].format(count=len(kept_out), names="、".join(kept_out), **ctx))
     drop = decl.get("drop_when_zero")
     if drop:
         dropped_rows = [(a, v) for a, v in rows_values if not v.get(drop)]
@@ -447,7 +458,7 @@ def compute_form(db: sqlite_utils.Database, form_id: str, as_of, *, by: str = "t
     place = installation(db)
     return FormResult(
         form_id=req.spec.id,
-        title=decl["title"].format(**ctx),
+        title=decl["title"].format(**ctx) + (keep.get("title_suffix", "") if keep else ""),
         header=header,
         columns=columns,
         rows=rows,
@@ -460,7 +471,7 @@ def compute_form(db: sqlite_utils.Database, form_id: str, as_of, *, by: str = "t
         footer=footer if footer is not None else {
             "填报人": get_setting(db, "reporter") or "", "审核人": get_setting(db, "reviewer") or "",
             "填报日期": dt.date.today().isoformat()},
-        params={"by": by, "number": req.spec.number, "period_from": req.period_from.isoformat(),
+        params={"by": by, "number": req.spec.number, **({"row_filter": True} if keep else {}), "period_from": req.period_from.isoformat(),
                 "ref_date": (req.ref_date or req.as_of.date).isoformat(), "area": ctx["area"], "county": place.county or "",
                 **({"area_id": req.area_id} if req.area_id else {})},  # so an archive recomputes the same scope
     )
