@@ -424,6 +424,8 @@ def compute_form(db: sqlite_utils.Database, form_id: str, as_of, *, by: str = "t
     own_rows, total_extra, own_notes = _own_rows(db, req, found, counted, rows_values, ctx)
     total_values = _sum_rows(decl["columns"], [v for _, v in rows_values + own_rows], total_extra)
     notes = [n.format(**ctx) for n in decl.get("notes", [])] + own_notes
+    if not total_extra and decl.get("total_sum_note"):  # the 合计 of a "total": "sum" column
+        notes.append(decl["total_sum_note"].format(**ctx))
     if keep and kept_out and keep.get("note"):
         notes.append(keep["note"].format(count=len(kept_out), names="、".join(kept_out), **ctx))
     drop = decl.get("drop_when_zero")
