@@ -151,3 +151,22 @@ def test_f7_order_and_f8_city_and_800_list(db, factory):
     listed = compute_form(db, "F8", AS_OF, row_filter=True)
     assert [r.label for r in listed.rows[1:]] == ["幸福家园"] and listed.title.endswith("（800人以上）")
     assert any("小安置点" in n for n in listed.notes)
+
+
+def test_a_townships_bulletin_by_village_in_the_seeds_voice(db, county, factory):
+    from wengang.services.bulletin import draft_bulletin  # noqa: PLC0415
+
+    for township in ("城关镇", "西河乡"):  # two villages called 大庄村
+        factory.spell(factory.person(factory.household(township, "大庄村")), "2025-03-01", None, region="县内")
+    db["spot_checks"].insert({"person_id": 1, "check_date": "2026-11-05", "phone_connected": 1,
+                              "place_consistent": 1, "time_consistent": 0, "policy_aware": 1})
+    args = {"by": "village"}
+    f1, f2, f3, f9 = (compute_form(db, f, AS_OF, **args) for f in ("F1", "F2", "F3", "F9"))
+    text = draft_bulletin(f1, f3, f2=f2, f9=f9)
+    assert "城关镇大庄村" in text and "西河乡大庄村" in text
+    assert "各行政村（社区）：" in text and "根据11月30日从稳岗台账提取的数据，现将" in text
+    assert "一、" in text and "二、" in text and "三、" in text
+    assert "从县内就业情况分析" in text and "电话接通率为：" in text
+    assert "帮扶车间2个" in text  # the township's own workshop counts
+    town = compute_form(db, "F1", AS_OF, by="village", area_id=county["town"])
+    assert "全镇" in draft_bulletin(town)

@@ -9,6 +9,7 @@ Export goes to Excel, CSV or PDF; print preview and printing use ``gui.printing`
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import shutil
@@ -407,7 +408,11 @@ class ReportTab(Tab):
                 f3 = self.reports.compute_form(db, "F3", as_of, area_id=area_id, ref_date=ref_date)
             except (ValueError, LookupError):  # F3 not declared or not computable: F1 alone
                 f3 = None
-        return draft_bulletin(f1, f3)
+        extra = {}
+        for key, form in (("f2", "F2"), ("f9", "F9")):  # 县内就业 (seed 000), spot checks (seed 004)
+            with contextlib.suppress(ValueError, LookupError):
+                extra[key] = self.reports.compute_form(db, form, as_of, area_id=area_id)
+        return draft_bulletin(f1, f3, **extra)
 
     def show_bulletin(self) -> None:
         if self.reports is None:

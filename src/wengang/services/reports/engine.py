@@ -458,6 +458,11 @@ def compute_form(db: sqlite_utils.Database, form_id: str, as_of, *, by: str = "t
     header, columns, rows = _subtotals(db, req, header, columns, rows, rows_values)
 
     place = installation(db)
+    parents = {}
+    if by == "village":  # the bulletin names a repeated village with its township
+        names = {r[0]: r[1] for r in db.execute(
+            "SELECT id, name FROM areas WHERE id IN (SELECT parent_id FROM areas WHERE level = 'village')")}
+        parents = {a["id"]: names.get(a.get("parent_id"), "") for a in areas}
     return FormResult(
         form_id=req.spec.id,
         title=decl["title"].format(**ctx) + (keep.get("title_suffix", "") if keep else ""),
@@ -475,7 +480,8 @@ def compute_form(db: sqlite_utils.Database, form_id: str, as_of, *, by: str = "t
             "填报日期": dt.date.today().isoformat()},
         params={"by": by, "number": req.spec.number, **({"row_filter": True} if keep else {}), "period_from": req.period_from.isoformat(),
                 "ref_date": (req.ref_date or req.as_of.date).isoformat(), "area": ctx["area"], "county": place.county or "",
-                **({"area_id": req.area_id} if req.area_id else {})},  # so an archive recomputes the same scope
+                **({"area_id": req.area_id} if req.area_id else {}),
+                **({"parents": parents} if parents else {})},  # so an archive recomputes the same scope
     )
 
 
