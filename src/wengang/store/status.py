@@ -168,7 +168,8 @@ def person_statuses(
     return {row[0]: dict(zip(columns, row)) for row in cursor.fetchall()}
 
 
-def materialize_status(db: sqlite_utils.Database, as_of: AsOf, table: str = "person_status_at") -> str:
+def materialize_status(db: sqlite_utils.Database, as_of: AsOf, table: str = "person_status_at",
+                       hh_at: str | None = None) -> str:
     """Build the statuses at D into the TEMP table ``table`` (keyed by person_id); returns it.
 
     Columns: :data:`STATUS_COLUMNS`, then :data:`PLACE_COLUMNS`, :data:`SURVEY_COLUMNS` and
@@ -177,8 +178,10 @@ def materialize_status(db: sqlite_utils.Database, as_of: AsOf, table: str = "per
     :func:`status_table` is the cached way in.
     """
     params = as_of.params()
-    # The household's 户类型 as it was at D (DOMAIN.md "Household type at D").
-    hh_at = households_at(db, as_of.date)
+    # The household's 户类型 as it was at D (DOMAIN.md "Household type at D"); status_table
+    # passes it in, built before its own table (a cached table built inside another's build
+    # would take the other tables' freshness with it).
+    hh_at = hh_at or households_at(db, as_of.date)
     latest, surveys = f"{table}_latest", f"{table}_survey"
     for name in (table, latest, surveys):
         db.execute(f"DROP TABLE IF EXISTS temp.{name}")
@@ -213,4 +216,5 @@ def status_table(db: sqlite_utils.Database, as_of: AsOf) -> str:
     """The statuses at D (:func:`materialize_status`) as a TEMP table of this connection,
     built once and shared by the forms, the lists and the overview while the data is unchanged.
     Its rows are every person; columns as :func:`materialize_status` says."""
-    return cached(db, "status_at", as_of.date, lambda name: materialize_status(db, as_of, name))
+    hh_at = households_at(db, as_of.date)
+    return cached(db, "status_at", as_of.date, lambda name: materialize_status(db, as_of, name, hh_at))

@@ -87,7 +87,7 @@ def _spell_fields(prefix: str, alias: str) -> dict[str, Field]:
         f"{prefix}_place": Field(_place(alias), sources=src, width=22),
         f"{prefix}_employer": Field(f"{alias}.employer_name", sources=src, width=24),
         f"{prefix}_industry": Field(f"{alias}.industry", sources=src, width=16),
-        f"{prefix}_income": Field(f"{alias}.monthly_income", "money", src, 10),
+        f"{prefix}_income": Field(f"{alias}.monthly_income", "money", src, 12),  # 123,456.00 without ###
         f"{prefix}_start": Field(f"{alias}.start_date", "date", src, 11),
         f"{prefix}_end": Field(f"{alias}.end_date", "date", src, 11),
     }
@@ -126,7 +126,7 @@ FIELDS: dict[str, Field] = {
     "post_type": Field("wp.post_type", sources=("wp",), width=10),
     "post_developer": Field("wp.developer", sources=("wp",), width=16),
     "post_funding": Field("wp.funding", sources=("wp",), width=14),
-    "post_pay": Field("wp.pay_standard", "money", ("wp",), 10),
+    "post_pay": Field("wp.pay_standard", "money", ("wp",), 12),
     "org_name": Field("org.name", sources=("org",), width=24),
     "site_name": Field("site.name", sources=("site",), width=20),
     "site_type": Field("site.site_type", sources=("site",), width=8),

@@ -36,7 +36,7 @@ from wengang.services.reports.periods import default_period_from
 from wengang.services.reports.sources import Source, household_sql, source
 from wengang.store.areas import area_path, installation
 from wengang.store.db import get_setting
-from wengang.store.derived import cached
+from wengang.store.derived import cached, temp_write
 from wengang.store.household_type import households_at
 from wengang.store.status import status_table
 
@@ -111,7 +111,8 @@ def _map_areas(db: sqlite_utils.Database, level: str, scope: int | None) -> None
     # (本级), on a row keyed by minus its id, so no fact in scope falls outside the table.
     scope_above = f"AND (a.id = {int(scope)} OR a.id IN (SELECT area_id FROM up WHERE anc_id = {int(scope)}))" \
         if scope else ""
-    db.execute(f"""INSERT INTO temp.{AREA_MAP} (area_id, row_id)
+    # temp_write: filling our own TEMP table is not a data change (the cached tables stay valid)
+    temp_write(db, f"""INSERT INTO temp.{AREA_MAP} (area_id, row_id)
         WITH RECURSIVE up(area_id, anc_id) AS (
             SELECT id, id FROM areas
             UNION ALL

@@ -79,10 +79,15 @@ def _spread(ws, row: int, texts: list[str], width: int, font: Font) -> None:
         texts, parts = ["　　".join(texts)], 1
     else:
         parts = len(texts)
-    step = width // parts
+    # Blocks as wide as their texts (填报单位 is the longest): fewer shrink to a tiny font.
+    weights = [max(1, len(t)) for t in texts]
+    spans = [max(1, round(width * w / sum(weights))) for w in weights]
+    while sum(spans) > width:
+        spans[spans.index(max(spans))] -= 1
+    starts = [1 + sum(spans[:i]) for i in range(parts)]
     for i, text in enumerate(texts):
-        first = 1 + i * step
-        last = width if i == parts - 1 else first + step - 1
+        first = starts[i]
+        last = width if i == parts - 1 else first + spans[i] - 1
         cell = ws.cell(row, first, text)
         cell.font, cell.alignment = font, _ONE_LINE
         if last > first:
