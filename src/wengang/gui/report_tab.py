@@ -177,26 +177,32 @@ class ReportTab(Tab):
             w.setVisible(self.needs_period)
         if self.needs_period:
             decl = getattr(form, "decl", None) or {}
+            self.period_preset.blockSignals(True)
             self.period_preset.setCurrentIndex(max(0, self.period_preset.findData(form_period(decl))))
-            self._preset_changed()
+            self.period_preset.blockSignals(False)
+            self._apply_preset()
         # F3 compares 公益性岗位/帮扶车间 now with a reference date (seed 004 §二).
         self.needs_ref = bool(attr(form, "needs_ref_date")) or str(attr(form, "id", 0)).upper() == "F3"
         for w in (self.ref_label, self.ref_date):
             w.setVisible(self.needs_ref)
         self.mark_stale()
 
-    def _preset_changed(self, *_args) -> None:
+    def _apply_preset(self) -> None:
+        """The period's first day from the preset (本月/本季度/本年累计) and the as-of date."""
         preset = self.period_preset.currentData()
         if preset:
             self.period_from.set_date(period_start(self.context.as_of, preset))
         self.period_from.setEnabled(preset is None)
+
+    def _preset_changed(self, *_args) -> None:
+        self._apply_preset()
         self.mark_stale()
 
     def request(self) -> dict:
         """How the form is asked for (also what the drill-down passes back to the engine)."""
         params: dict = {"by": self.grouping.currentData() or "township"}
         if self.needs_period:
-            self._preset_changed()  # a preset follows the as-of date
+            self._apply_preset()  # a preset follows the as-of date
             params["period_from"] = self.period_from.value()
         if self.needs_ref:
             params["ref_date"] = self.ref_date.value()
