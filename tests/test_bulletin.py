@@ -153,7 +153,9 @@ def test_seed_000_cities_named_in_order():
 def test_nobody_finished_and_default_scope():
     rows = [("城关镇", 100, 50, "50.00"), ("西河乡", 10, 8, "80.00")]
     text = draft_bulletin(f1_result(rows, "乡镇（街道）"))
-    assert "全县" in text and "目前尚无乡镇（街道）全面完成年度就业任务" in text
+    # 上年就业人数 basis in its own words, never "年度…任务" that F3's 目标任务 also uses (issue 17)
+    assert "全县" in text and "目前尚无乡镇（街道）本年就业人数达到上年就业人数" in text
+    assert "年度就业任务" not in text
     assert "西河乡1个乡镇（街道）完成比例高于全县平均水平（52.73%以上）" in text
     assert "2个乡镇（街道）中，没有乡镇（街道）全面完成任务（100%以上）；" in text
 

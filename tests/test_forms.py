@@ -108,8 +108,9 @@ def test_f4_counts_services_in_the_period_and_only_employment_fund_subsidies(db,
     assert (row["post_persons"], row["post_amount"]) == (1, 500.0)
     assert (row["other_persons"], row["other_amount"], row["other_text"]) == (1, 800.0, "技能培训补贴")
     assert result.period_from == dt.date(2023, 4, 1)
-    # the default period is the as-of month
-    assert compute_form(db, "F4", AS_OF).row("甲镇").values["guidance"] == 0
+    # the default period is the as-of quarter (seed 001's form is quarterly, issue 17)
+    assert compute_form(db, "F4", AS_OF).row("甲镇").values["guidance"] == 2
+    assert compute_form(db, "F4", AS_OF, period_from="2023-06-01").row("甲镇").values["guidance"] == 0
 
 
 def test_f6_f7_f8_relocated_people_employed_now(db, factory):

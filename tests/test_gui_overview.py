@@ -32,7 +32,8 @@ def test_overview_figures(db, county):
     assert (o.persons, o.labour) == (3, 3)
     assert (o.employed_last_year, o.employed_this_year, o.employed_now) == (2, 2, 1)
     assert o.ratio == 100
-    assert o.returned_this_month == 1 and o.willing_not_out == 1
+    # 李四's job ended in June, but in the county: not a return (DOMAIN.md, issue 17)
+    assert o.returned_this_month == 0 and o.willing_not_out == 1
     assert o.monthly_this_year == [1, 2, 2, 2, 2, 2]  # 张三 from February, 李四 until June
     assert len(o.monthly_last_year) == 12 and o.monthly_last_year[2] == 1 and o.monthly_last_year[4] == 2
     assert o.channel_mix == {"有组织劳务输出": 1, "自主外出务工": 1}

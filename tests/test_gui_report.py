@@ -120,3 +120,21 @@ def test_bulletin_draft_can_be_copied(qtbot, make_window, county_path):
     assert "测试县" in text or "城关" in text
     dialog.copy()
     assert QApplication.clipboard().text() == text
+
+
+def test_period_presets_match_the_command_line(qtbot, make_window, county_path):
+    """F4 opens on the quarter (as `report --period` defaults); a preset follows the as-of date
+    and choosing one recomputes the shown form without looping (issue 17)."""
+    import datetime as dt  # noqa: PLC0415
+
+    small_county(county_path)
+    context, window = make_window(county_path)
+    tab = window.show_tab("报表")
+    tab.form_box.setCurrentIndex(tab.form_box.findData("policy"))
+    assert tab.period_preset.currentData() == "quarter"
+    assert tab.request()["period_from"] == dt.date(2024, 4, 1)  # AS_OF 2024-06-30
+    tab.period_preset.setCurrentIndex(tab.period_preset.findData("year"))
+    wait_idle(qtbot, context)
+    assert tab.request()["period_from"] == dt.date(2024, 1, 1) and not tab.period_from.isEnabled()
+    tab.period_preset.setCurrentIndex(tab.period_preset.findData(None))  # 自定义: the date is free
+    assert tab.period_from.isEnabled()

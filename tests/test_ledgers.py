@@ -35,7 +35,8 @@ def county(db, factory):
     people["student"] = f.person(hh, name="丙", student_status="本科一年级", birth=dt.date(2004, 9, 1))
     hh2 = f.household("城关镇", "东关村")
     people["returned"] = f.person(hh2, name="丁", relation="户主")
-    f.spell(people["returned"], "2023-01-10", "2023-04-30", region="省外", return_reason="合同到期")
+    f.spell(people["returned"], "2023-01-10", "2023-04-30", region="省外", return_reason="合同到期",
+            place_province="广东省", place_city="东莞市")
     f.spell(people["returned"], "2023-05-15", None, region="县内", channel="灵活就业")
     hh3 = f.household("西河乡", "西河村")
     people["post"] = f.person(hh3, name="戊", relation="户主", labour_skill="弱劳动力或半劳动力")
@@ -105,6 +106,8 @@ def test_common_and_own_columns(db, county):
                           ledger_query(db, "returned", AS_OF).rows(0, 1)[0]]))
     assert (returned["返乡时间"], returned["返乡原因"], returned["是否再输出"], returned["再输出时间"]) == \
         ("2023-04-30", "合同到期", "是", "2023-05-15")
+    # where they came back from (issue 17)
+    assert (returned["返乡前就业地域"], returned["返乡前务工地"]) == ("省外", "广东省东莞市")
 
 
 def test_posts_workshops_relocated(db, county):

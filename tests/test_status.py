@@ -154,3 +154,24 @@ def test_latest_survey_is_the_last_on_or_before_the_date(db, factory):
         "WITH " + latest_survey_sql() + " SELECT person_id, survey_date, willing FROM latest_survey",
         {"as_of": "2026-10-31"})}
     assert got == {person: ("2026-05-01", 1), other: ("2025-01-01", 0)}
+
+
+def test_end_of_a_job_in_the_county_is_not_a_return(db, factory):
+    """DOMAIN.md (issue 17): returned = a spell outside the county ended this year; leaving a
+    公益岗 or a 帮扶车间 in the county is not 返乡回流."""
+    post = factory.person()
+    factory.spell(post, "2023-03-01", "2024-03-31", region="县内", channel="公益性岗位")
+    workshop = factory.person()
+    factory.spell(workshop, "2024-01-01", "2024-05-31", region="县内", channel="帮扶车间")
+    away = factory.person()
+    factory.spell(away, "2023-03-01", "2024-04-30", region="省内县外")
+    assert not status(db, post)["returned"] and not status(db, workshop)["returned"]
+    assert status(db, away)["returned"] and status(db, away)["return_date"] == "2024-04-30"
+
+
+def test_latest_return_is_the_latest_spell_away_that_ended(db, factory):
+    p = factory.person()
+    factory.spell(p, "2023-03-01", "2024-02-29", region="省外")
+    factory.spell(p, "2024-03-10", "2024-05-31", region="县内", channel="帮扶车间")
+    s = status(db, p)
+    assert s["returned"] and s["return_date"] == "2024-02-29" and s["replaced"]

@@ -9,7 +9,9 @@ over people in Python. ``wengang.store.status`` assembles them into per-person c
 - employed in Y as of D: a spell overlapping [Y-01-01, D];
 - employed last year: a spell overlapping [Y-1-01-01, Y-1-12-31];
 - currently employed at D: start ≤ D and (no end or end > D);
-- returned this year: a spell whose end falls in [Y-01-01, D];
+- returned this year (返乡回流): a spell outside the county (省外 or 省内县外) whose end falls in
+  [Y-01-01, D] — people who went out to work and came home (seed 001 §十四); the end of a 县内
+  job (公益岗, 车间) is not a return;
 - re-placed: returned, and a later spell started after the (latest) return, on or before D;
 - region/channel in a period: those of the latest-starting spell in the period.
 """
@@ -65,7 +67,10 @@ SPELL_KNOWN = "s.start_date <= :as_of"
 SPELL_IN_YEAR = "(s.start_date <= :as_of AND (s.end_date IS NULL OR s.end_date >= :year_start))"
 SPELL_LAST_YEAR = "(s.start_date <= :ly_end AND (s.end_date IS NULL OR s.end_date >= :ly_start))"
 SPELL_CURRENT = "(s.start_date <= :as_of AND (s.end_date IS NULL OR s.end_date > :as_of))"
-SPELL_RETURNED = "(s.end_date >= :year_start AND s.end_date <= :as_of)"
+AWAY_REGIONS = ("省外", "省内县外")
+"""就业地域 outside the county: only the end of such a spell is a return (返乡)."""
+SPELL_RETURNED = ("(s.end_date >= :year_start AND s.end_date <= :as_of "
+                  "AND s.region IN ('省外', '省内县外'))")
 
 
 def _sql_list(values: tuple[str, ...]) -> str:

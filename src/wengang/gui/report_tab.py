@@ -9,6 +9,7 @@ Export goes to Excel, CSV or PDF; print preview and printing use ``gui.printing`
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import shutil
@@ -43,6 +44,7 @@ from wengang.gui.widgets.save_dialog import ask_folder, ask_save_path
 from wengang.services import archive, reports
 from wengang.services.read.lookups import targets_set
 from wengang.services.reports.model import FormResult
+from wengang.services.reports.periods import PERIODS, form_period, period_start
 from wengang.store.audit import locked_periods
 
 GROUPINGS = {"township": "按乡镇", "village": "按村", "site": "按安置点", "county": "按县"}
@@ -81,7 +83,14 @@ class ReportTab(Tab):
         bar.addWidget(self.grouping)
         self.period_label = QLabel(self.tr("统计期起"))
         bar.addWidget(self.period_label)
-        self.period_from = DateEdit(dt.date(context.as_of.year, 1, 1))
+        # Presets as the command line's --period (services.reports.periods): same defaults.
+        self.period_preset = QComboBox()
+        for key, label in PERIODS.items():
+            self.period_preset.addItem(self.tr(label), key)
+        self.period_preset.addItem(self.tr("自定义"), None)
+        self.period_preset.currentIndexChanged.connect(self._preset_changed)
+        bar.addWidget(self.period_preset)
+        self.period_from = DateEdit(period_start(context.as_of, "month"))
         bar.addWidget(self.period_from)
         self.ref_label = QLabel(self.tr("对比日期"))
         bar.addWidget(self.ref_label)
@@ -139,18 +148,36 @@ class ReportTab(Tab):
         for key in (form.groupings or ("township",)) if form is not None else ():
             self.grouping.addItem(GROUPINGS.get(key, key), key)
         self.needs_period = form is not None and form.needs_period
-        for w in (self.period_label, self.period_from):
+        for w in (self.period_label, self.period_preset, self.period_from):
             w.setVisible(self.needs_period)
+        if self.needs_period:
+            decl = form.decl or {}
+            self.period_preset.blockSignals(True)
+            self.period_preset.setCurrentIndex(max(0, self.period_preset.findData(form_period(decl))))
+            self.period_preset.blockSignals(False)
+            self._apply_preset()
         # F3 compares 公益性岗位/帮扶车间 now with a reference date (seed 004 §二).
         self.needs_ref = form is not None and form.needs_ref_date
         for w in (self.ref_label, self.ref_date):
             w.setVisible(self.needs_ref)
         self.mark_stale()
 
+    def _apply_preset(self) -> None:
+        """The period's first day from the preset (本月/本季度/本年累计) and the as-of date."""
+        preset = self.period_preset.currentData()
+        if preset:
+            self.period_from.set_date(period_start(self.context.as_of, preset))
+        self.period_from.setEnabled(preset is None)
+
+    def _preset_changed(self, *_args) -> None:
+        self._apply_preset()
+        self.mark_stale()
+
     def request(self) -> dict:
         """How the form is asked for (also what the drill-down passes back to the engine)."""
         params: dict = {"by": self.grouping.currentData() or "township"}
         if self.needs_period:
+            self._apply_preset()  # a preset follows the as-of date
             params["period_from"] = self.period_from.value()
         if self.needs_ref:
             params["ref_date"] = self.ref_date.value()
@@ -360,7 +387,11 @@ class ReportTab(Tab):
                 f3 = self.reports.compute_form(db, "F3", as_of, area_id=area_id, ref_date=ref_date)
             except (ValueError, LookupError):  # F3 not declared or not computable: F1 alone
                 f3 = None
-        return draft_bulletin(f1, f3)
+        extra = {}
+        for key, form in (("f2", "F2"), ("f9", "F9")):  # 县内就业 (seed 000), spot checks (seed 004)
+            with contextlib.suppress(ValueError, LookupError):
+                extra[key] = self.reports.compute_form(db, form, as_of, area_id=area_id)
+        return draft_bulletin(f1, f3, **extra)
 
     def show_bulletin(self) -> None:
         self.status.setText(self.tr("正在起草通报…"))

@@ -184,7 +184,7 @@ def recompute(db: sqlite_utils.Database, archive_id: int) -> FormResult:
     day = lambda key: dt.date.fromisoformat(params[key]) if params.get(key) else None  # noqa: E731
     return compute_form(db, row[0], dt.date.fromisoformat(row[1]), by=params.get("by", "township"),
                         period_from=day("period_from"), ref_date=day("ref_date"),
-                        area_id=params.get("area_id"))
+                        area_id=params.get("area_id"), row_filter=bool(params.get("row_filter")))
 
 
 def changes_since_submitted(db: sqlite_utils.Database, archive_id: int) -> list[CellChange]:

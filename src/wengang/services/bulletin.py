@@ -59,7 +59,8 @@ def _signed_date(value: str | None) -> str:
 
 
 def _area_rows(result: FormResult) -> list[Row]:
-    return [row for row in result.rows if row.kind not in ("total", "subtotal")]
+    """The ranked rows: not 合计, subtotals or 本级 (facts above the rows, in 合计 only)."""
+    return [row for row in result.rows if row.kind not in ("total", "subtotal", "own")]
 
 
 def _noun(result: FormResult) -> str:
@@ -69,8 +70,25 @@ def _noun(result: FormResult) -> str:
     return nouns.get(label, nouns.get(result.params.get("by", ""), label))
 
 
-def _area_name(row: Row) -> str:
-    return row.group + row.label if row.group and row.level > 1 else row.label
+def _area_name(row: Row, parents: dict | None = None) -> str:
+    """The row's name in running text; a village whose name repeats in the table is named with
+    its township (城关镇大庄村), from ``params["parents"]`` the engine gives village rows."""
+    if row.group and row.level > 1:
+        return row.group + row.label
+    parent = (parents or {}).get(row.area_id) or (parents or {}).get(str(row.area_id))
+    if parent and (parents or {}).get("_repeated", {}).get(row.label):
+        return parent + row.label
+    return row.label
+
+
+def _parents(result: FormResult) -> dict:
+    """``params["parents"]`` with the labels that repeat among the rows marked."""
+    parents = dict(result.params.get("parents") or {})
+    counts: dict[str, int] = {}
+    for row in _area_rows(result):
+        counts[row.label] = counts.get(row.label, 0) + 1
+    parents["_repeated"] = {label: n > 1 for label, n in counts.items()}
+    return parents
 
 
 class _Text:
@@ -83,16 +101,19 @@ class _Text:
         return phrases()[key].format(**{**self.common, **fields})
 
 
-def _employment_paragraphs(f1: FormResult, text: _Text) -> list[str]:
-    keys = phrases()["f1_keys"]
+def _employment_paragraphs(f1: FormResult, text: _Text, prefix: str = "f1", praise: bool = True) -> list[str]:
+    """Seed 000's paragraph on F1 (``prefix`` f1: 上年就业人数 basis) or on F2 (f2: 县内就业,
+    上年县内就业人数 basis; no praise paragraph of its own, as in the seed)."""
+    keys = phrases()[f"{prefix}_keys"]
+    parents = _parents(f1)
     total = f1.total()
     if total is None:
         return []
     decimals = f1.column(keys["ratio"]).decimals
     average = total.values.get(keys["ratio"])
     ratio = _fmt(average, decimals)
-    paragraphs = [text("f1_total", date=_date_text(f1.as_of), this_year=_fmt(total.values.get(keys["this_year"])),
-                       ratio=ratio)]
+    paragraphs = [text(f"{prefix}_total", date=_date_text(f1.as_of),
+                       this_year=_fmt(total.values.get(keys["this_year"])), ratio=ratio)]
     rows = [r for r in _area_rows(f1) if r.values.get(keys["ratio"]) is not None]
     # Stable sort: rows of equal ratio keep the table's order (the ranking the seed shows).
     rows.sort(key=lambda r: Decimal(str(r.values[keys["ratio"]])), reverse=True)
@@ -106,7 +127,8 @@ def _employment_paragraphs(f1: FormResult, text: _Text) -> list[str]:
     def named(key: str, group: list[Row]) -> str:
         if not group:
             return text(key + "_none", ratio=ratio)
-        return text(key, names="、".join(short_name(_area_name(r)) for r in group), n=len(group), ratio=ratio)
+        return text(key, names="、".join(short_name(_area_name(r, parents)) for r in group), n=len(group),
+                    ratio=ratio)
 
     if len(rows) <= phrases()["name_all_up_to"]:
         paragraphs[0] += text("f1_named", count=len(rows), finished=named("f1_named_finished", finished),
@@ -114,8 +136,10 @@ def _employment_paragraphs(f1: FormResult, text: _Text) -> list[str]:
     else:
         paragraphs[0] += text("f1_counted", count=len(rows), finished=len(finished), above=len(above),
                               below=len(below), ratio=ratio)
+    if not praise:
+        return paragraphs
     if finished:
-        paragraphs.append(text("f1_praise", names="、".join(short_name(_area_name(r)) for r in finished),
+        paragraphs.append(text("f1_praise", names="、".join(short_name(_area_name(r, parents)) for r in finished),
                                n=len(finished)))
     else:
         paragraphs.append(text("f1_no_praise"))
@@ -142,7 +166,8 @@ def _targets_paragraphs(f3: FormResult, text: _Text) -> list[str]:
     total = f3.total()
     if total is None:
         return []
-    rows = _area_rows(f3)
+    parents = _parents(f3)
+    rows = [Row(_area_name(r, parents), r.values, r.kind, r.area_id, r.level, r.number) for r in _area_rows(f3)]
     ref_day = _ref_date(f3)
     ref = phrases()["ref_label"].format(year=ref_day.year, month=ref_day.month) if ref_day else ""
 
@@ -159,7 +184,9 @@ def _targets_paragraphs(f3: FormResult, text: _Text) -> list[str]:
     paragraphs: list[str] = []
     # No targets set (the GUI computes F3 anyway): no completion paragraph, only posts/workshops.
     if {keys["target"], keys["actual"], keys["completion"]} <= available and value(total, "target"):
+        # A row without a target of its own (the township's, undivided): its count, no 完成%.
         parts = "；".join(text("f3_part", area=r.label, actual=fmt(r, "actual"), completion=fmt(r, "completion"))
+                         if value(r, "target") else text("f3_part_no_target", area=r.label, actual=fmt(r, "actual"))
                          for r in rows)
         paragraphs.append(text("f3_total", date=_date_text(f3.as_of), actual=fmt(total, "actual"),
                                completion=fmt(total, "completion"), target=fmt(total, "target"), parts=parts))
@@ -196,20 +223,78 @@ def _targets_paragraphs(f3: FormResult, text: _Text) -> list[str]:
     return paragraphs
 
 
+def _checks_paragraphs(f9: FormResult, text: _Text) -> list[str]:
+    """Seed 004 一（二）抽查情况: how many were called, then each rate by area, in table order."""
+    keys = phrases()["f9_keys"]
+    total = f9.total()
+    period = (f"{f9.period_from.month}月{f9.period_from.day}日至{_date_text(f9.as_of)}"
+              if f9.period_from else f"截至{_date_text(f9.as_of)}")
+    if total is None or not total.values.get(keys["sampled"]):
+        return [text("f9_none", period=period)]
+    parents = _parents(f9)
+    rows = [r for r in f9.rows if r.kind not in ("total", "own") and r.values.get(keys["sampled"])
+            and (r.kind == "subtotal" or not any(x.kind == "subtotal" for x in f9.rows))]
+    out = text("f9_total", period=period, sampled=_fmt(total.values.get(keys["sampled"])),
+               connected=_fmt(total.values.get(keys["connected"])))
+    for name, label in phrases()["f9_labels"].items():
+        key = keys[name]
+        if key not in {c.key for c in f9.columns}:
+            continue
+        decimals = f9.column(key).decimals
+        parts = "、".join(text("f9_part", area=(r.group if r.kind == "subtotal" else _area_name(r, parents)),
+                              rate=_fmt(r.values.get(key), decimals)) for r in rows)
+        out += text("f9_rates", label=label, parts=parts)
+    return [out]
+
+
+def default_scope(f1: FormResult) -> str:
+    """全县 for a county's forms; 全镇/全乡 for a township's own (its name's suffix)."""
+    area = str(f1.params.get("area") or "")
+    if f1.params.get("area_id"):
+        for suffix, scope in phrases()["scope_by_suffix"].items():
+            if area.endswith(suffix):
+                return scope
+    return phrases()["default_scope"]
+
+
 def draft_bulletin(f1: FormResult, f3: FormResult | None = None, *, scope: str | None = None,
-                   population: str | None = None) -> str:
-    """The 通报 draft: a title, the F1 paragraphs, then the F3 ones when given.
+                   population: str | None = None, f2: FormResult | None = None,
+                   f9: FormResult | None = None, issuer: str | None = None) -> str:
+    """The 通报 draft in the seeds' voice: the issuing header, the title, the 主送 line, the lead
+    sentence, then numbered sections — 一、employment from F1 (上年就业人数 basis) and F2
+    (县内就业, seed 000); 二、targets, posts and workshops from F3 (目标任务 basis, seed 004);
+    三、the spot checks from F9 (seed 004) — and the signature.
 
     ``scope`` is how the text names the whole (全县, 全市, 全省); it defaults to
-    ``f1.params["scope"]`` or the phrase file's default.
+    ``f1.params["scope"]``, 全镇/全乡 for a township's own forms, or the phrase file's default.
+    ``issuer`` heads and signs it (default: F1's 填报单位).
     """
     words = phrases()
-    text = _Text({"scope": scope or f1.params.get("scope") or words["default_scope"],
+    text = _Text({"scope": scope or f1.params.get("scope") or default_scope(f1),
                   "population": population or words["population"], "noun": _noun(f1)})
-    body = _employment_paragraphs(f1, text)
+    numbers = iter(words["section_numbers"])
+    sections: list[tuple[str, list[str]]] = []
+    employment = _employment_paragraphs(f1, text, praise=False)
+    if f2 is not None:
+        employment += _employment_paragraphs(f2, _Text({**text.common, "noun": _noun(f2)}), "f2", praise=False)
+    employment += _employment_paragraphs(f1, text)[len(_employment_paragraphs(f1, text, praise=False)):]
+    sections.append((text("section_employment", number=next(numbers)), employment))
     if f3 is not None:
-        body += _targets_paragraphs(f3, _Text({**text.common, "noun": _noun(f3)}))
-    lines = [text("title"), ""] + ["　　" + paragraph for paragraph in body]
+        targets = _targets_paragraphs(f3, _Text({**text.common, "noun": _noun(f3)}))
+        if targets:
+            sections.append((text("section_targets", number=next(numbers)), targets))
+    if f9 is not None:
+        sections.append((text("section_checks", number=next(numbers)),
+                         _checks_paragraphs(f9, _Text({**text.common, "noun": _noun(f9)}))))
+    issuer = issuer or f1.unit_name
+    lines = []
+    if issuer:
+        lines += [text("issuer_line", issuer=issuer), text("doc_number", year=f1.as_of.year), ""]
+    source = f1.data_source or "稳岗台账"
+    lines += [text("title"), "", text("addressee"), "",
+              "　　" + text("lead", month=f1.as_of.month, day=f1.as_of.day, source=source)]
+    for heading, paragraphs in sections:
+        lines += ["", heading] + ["　　" + paragraph for paragraph in paragraphs]
     # Signed like the seeds: the issuing unit, then the date (the caseworker fixes both).
-    lines += ["", f1.unit_name, _signed_date(f1.footer.get("填报日期"))]
+    lines += ["", issuer, _signed_date(f1.footer.get("填报日期"))]
     return "\n".join(lines).rstrip() + "\n"

@@ -132,7 +132,7 @@ def compute_overview(db: sqlite_utils.Database, as_of: dt.date, area_id: int | N
     out.returned_this_month = db.execute(
         "SELECT count(DISTINCT s.person_id) FROM employment_spells s JOIN persons p ON p.id = s.person_id "
         "JOIN households h ON h.id = p.household_id WHERE s.end_date >= :month_start "
-        "AND s.end_date <= :as_of" + where, {**params, "month_start": month_start}).fetchone()[0]
+        "AND s.end_date <= :as_of AND s.region IN ('省外', '省内县外')" + where, {**params, "month_start": month_start}).fetchone()[0]
     out.open_findings = db.execute(
         "SELECT count(*) FROM quality_findings f LEFT JOIN persons p ON p.id = f.person_id "
         "LEFT JOIN households h ON h.id = coalesce(f.household_id, p.household_id) "

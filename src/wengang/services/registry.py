@@ -21,6 +21,7 @@ from wengang.domain.ids import check_id
 from wengang.domain.phones import LANDLINE, normalise_phone, phone_problem
 from wengang.domain.pinyin import initials
 from wengang.store.audit import check_period_lock
+from wengang.store.household_type import change_household_type
 from wengang.store.trash import soft_delete
 
 
@@ -104,7 +105,9 @@ def _touch() -> str:
 
 # --- households -----------------------------------------------------------------------------
 def save_household(db: sqlite_utils.Database, fields: dict, household_id: int | None = None) -> int:
-    """Insert or update a household; returns its id."""
+    """Insert or update a household; returns its id. A change of 户类型 is kept as a dated
+    row of its history (``store.household_type``): dated today, or ``type_from`` (with
+    ``type_reason``) when the caseworker says when it took effect."""
     c = _Checker()
     row = {
         "hh_no": c.required("hh_no", fields.get("hh_no"), "户编号"),
@@ -128,6 +131,13 @@ def save_household(db: sqlite_utils.Database, fields: dict, household_id: int | 
     with db.atomic():
         if household_id is None:
             return db["households"].insert(row).last_pk
+        since = fields.get("type_from")
+        if since:  # 户类型 changed as of a date (识别、风险消除): a new dated row in its history
+            try:
+                change_household_type(db, household_id, row["hh_type"], row["monitor_category"], since,
+                                      (fields.get("type_reason") or "").strip() or None)
+            except ValueError as exc:
+                raise RegistryError({"type_from": str(exc)}) from exc
         db["households"].update(household_id, {**row, "updated_at": _touch()})
         return household_id
 

@@ -30,6 +30,7 @@ from wengang.domain.status import (
     labour_sql,
 )
 from wengang.store.derived import cached, data_fingerprint
+from wengang.store.household_type import households_at
 
 __all__ = ["PLACE_COLUMNS", "SPELL_ID_COLUMNS", "STATUS_COLUMNS", "SURVEY_COLUMNS", "data_fingerprint",
            "latest_survey_sql", "materialize_status", "person_statuses", "status_sql", "status_table"]
@@ -56,10 +57,10 @@ STATUS_COLUMNS = (
 
 PLACE_COLUMNS = ("household_id", "area_id", "site_id", "hh_type", "relocated")
 SURVEY_COLUMNS = ("survey_date", "willing", "planned_month", "survey_reason", "survey_measure")
-SPELL_ID_COLUMNS = ("last_year_spell_id", "this_year_spell_id")
+SPELL_ID_COLUMNS = ("last_year_spell_id", "this_year_spell_id", "return_spell_id")
 """What :func:`status_table` adds to each person's statuses: their household's place and
 type, their latest intention survey on or before D, and the ids of the spells that gave
-last year's and this year's 地域/渠道 (the lists show those spells)."""
+last year's and this year's 地域/渠道 and of the return (the lists show those spells)."""
 
 
 def _spell_latest_select(spell_filter: str = "") -> str:
@@ -167,7 +168,8 @@ def person_statuses(
     return {row[0]: dict(zip(columns, row)) for row in cursor.fetchall()}
 
 
-def materialize_status(db: sqlite_utils.Database, as_of: AsOf, table: str = "person_status_at") -> str:
+def materialize_status(db: sqlite_utils.Database, as_of: AsOf, table: str = "person_status_at",
+                       hh_at: str | None = None) -> str:
     """Build the statuses at D into the TEMP table ``table`` (keyed by person_id); returns it.
 
     Columns: :data:`STATUS_COLUMNS`, then :data:`PLACE_COLUMNS`, :data:`SURVEY_COLUMNS` and
@@ -176,6 +178,10 @@ def materialize_status(db: sqlite_utils.Database, as_of: AsOf, table: str = "per
     :func:`status_table` is the cached way in.
     """
     params = as_of.params()
+    # The household's 户类型 as it was at D (DOMAIN.md "Household type at D"); status_table
+    # passes it in, built before its own table (a cached table built inside another's build
+    # would take the other tables' freshness with it).
+    hh_at = hh_at or households_at(db, as_of.date)
     latest, surveys = f"{table}_latest", f"{table}_survey"
     for name in (table, latest, surveys):
         db.execute(f"DROP TABLE IF EXISTS temp.{name}")
@@ -192,8 +198,8 @@ def materialize_status(db: sqlite_utils.Database, as_of: AsOf, table: str = "per
         extra_columns=("\n        p.household_id, h.area_id, h.site_id, h.hh_type, h.relocated, "
                        "sv.survey_date, sv.willing, sv.planned_month, sv.reason AS survey_reason, "
                        "sv.measure AS survey_measure, a.ly_id AS last_year_spell_id, "
-                       "a.ty_id AS this_year_spell_id,"),
-        extra_joins=(f"\n    JOIN households h ON h.id = p.household_id"
+                       "a.ty_id AS this_year_spell_id, a.return_id AS return_spell_id,"),
+        extra_joins=(f"\n    JOIN temp.{hh_at} h ON h.id = p.household_id"
                      f"\n    LEFT JOIN temp.{surveys} sv ON sv.person_id = p.id"))
     columns = STATUS_COLUMNS + PLACE_COLUMNS + SURVEY_COLUMNS + SPELL_ID_COLUMNS
     # person_id as the rowid: rows arrive in person order (no index to build afterwards) and
@@ -210,4 +216,5 @@ def status_table(db: sqlite_utils.Database, as_of: AsOf) -> str:
     """The statuses at D (:func:`materialize_status`) as a TEMP table of this connection,
     built once and shared by the forms, the lists and the overview while the data is unchanged.
     Its rows are every person; columns as :func:`materialize_status` says."""
-    return cached(db, "status_at", as_of.date, lambda name: materialize_status(db, as_of, name))
+    hh_at = households_at(db, as_of.date)
+    return cached(db, "status_at", as_of.date, lambda name: materialize_status(db, as_of, name, hh_at))

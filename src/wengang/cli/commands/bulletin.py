@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from wengang.cli.common import open_db
+from wengang.cli.common import find_area, open_db
 from wengang.services.read import lookups
 
 
@@ -16,6 +16,7 @@ def register(sub) -> None:
     parser.add_argument("--by", default="township", choices=["township", "village"],
                         help="按乡镇（默认）或按村通报")
     parser.add_argument("--ref-date", metavar="YYYY-MM-DD", help="公益性岗位、帮扶车间的对比日期（F3）")
+    parser.add_argument("--area", metavar="NAME", help="只通报某个乡镇（名称），如乡镇通报本乡镇各村：--area 城关镇 --by village")
     parser.add_argument("--scope", default=None, help="通报中对全体的称呼，如“全县”（默认）")
     parser.set_defaults(run=run)
 
@@ -34,7 +35,8 @@ def run(args) -> int:
 
         return run_city_bulletin(db, args)
     try:
-        f1 = compute_form(db, "employment", args.as_of, by=args.by)
+        area_id = find_area(db, args.area) if args.area else None
+        f1 = compute_form(db, "employment", args.as_of, by=args.by, area_id=area_id)
     except (FormError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
@@ -42,10 +44,16 @@ def run(args) -> int:
     has_targets = lookups.targets_set(db)
     if has_targets:
         try:
-            f3 = compute_form(db, "targets", args.as_of, by=args.by, ref_date=args.ref_date)
+            f3 = compute_form(db, "targets", args.as_of, by=args.by, ref_date=args.ref_date, area_id=area_id)
         except (FormError, ValueError) as exc:  # no F3 declared or not computable: F1 alone
             print(f"提示：目标任务完成情况未写入通报（{exc}）", file=sys.stderr)
-    text = draft_bulletin(f1, f3, scope=args.scope)
+    extra = {}
+    for key, form, by in (("f2", "in-county", args.by), ("f9", "spot-check", args.by)):
+        try:  # 县内就业 (seed 000) and the spot checks (seed 004) when their forms compute
+            extra[key] = compute_form(db, form, args.as_of, by=by, area_id=area_id)
+        except (FormError, ValueError) as exc:
+            print(f"提示：{form} 未写入通报（{exc}）", file=sys.stderr)
+    text = draft_bulletin(f1, f3, scope=args.scope, **extra)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
         print(f"已保存通报草稿 → {args.out}")

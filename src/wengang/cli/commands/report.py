@@ -24,6 +24,7 @@ from wengang.cli.common import (
     several_outputs_folder,
     split_names,
 )
+from wengang.domain.dates import DateError, parse_date
 from wengang.services.read import lookups
 from wengang.services.reports import (
     FormError,
@@ -35,6 +36,7 @@ from wengang.services.reports import (
     write_form,
     write_forms,
 )
+from wengang.services.reports.periods import PERIODS, period_start
 
 
 def register(sub) -> None:
@@ -48,7 +50,12 @@ def register(sub) -> None:
                         help="分组：township 乡镇（县级默认）、village 行政村、site 安置点；"
                              "市级：county 按县（默认）、township 按乡镇（各县分块、县小计）")
     parser.add_argument("--from", dest="period_from", metavar="YYYY-MM-DD",
-                        help="统计期起始日（F4、F9；默认截止日所在月1日）")
+                        help="统计期起始日（F4、F9）；给出时优先于 --period")
+    parser.add_argument("--period", choices=list(PERIODS),
+                        help="统计期（F4、F9）：month 本月、quarter 本季度、year 本年累计，截至 --as-of；"
+                             "默认按报表：F4 本季度（黑龙江按季调度），F9 本月；与“报表”页相同")
+    parser.add_argument("--over-800", dest="row_filter", action="store_true",
+                        help="F8 只列800人以上的安置点（原表名单口径）")
     parser.add_argument("--ref-date", metavar="YYYY-MM-DD",
                         help="对比日期（F3：公益性岗位、帮扶车间与该日比较；默认上年12月31日，与“报表”页相同）")
     parser.add_argument("--out", metavar="FILE", help="输出文件 .xlsx、.csv 或 .pdf；多张报表时为文件夹")
@@ -146,6 +153,8 @@ def run(args) -> int:
         folder = several_outputs_folder(args.out, "报表") if several else None
         db = open_db(args)
         area_id = find_area(db, args.area) if args.area else None
+        if args.period and not args.period_from:
+            args.period_from = period_start(parse_date(args.as_of, "day"), args.period)
         started = time.perf_counter()
         if folder is not None:
             for result, path in write_forms(db, [s.id for s in specs], args.as_of, folder, suffix=args.format,
@@ -154,7 +163,7 @@ def run(args) -> int:
                 _written(result, path, started)
             return 0
         spec = specs[0]
-        params = {"by": args.by, "period_from": args.period_from,
+        params = {"by": args.by, "period_from": args.period_from, "row_filter": args.row_filter,
                   "ref_date": args.ref_date or default_ref_date(spec, args.as_of), "area_id": area_id}
         result = compute_form(db, spec.id, args.as_of, **params)
         if args.cell:
@@ -162,7 +171,7 @@ def run(args) -> int:
         if args.out:
             write_any(result, args.out)
             _written(result, args.out, started)
-    except (FormError, ValueError) as exc:
+    except (FormError, ValueError, DateError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     except OSError as exc:

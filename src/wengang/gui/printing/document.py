@@ -30,7 +30,7 @@ class PrintRow:
 @dataclass
 class TableDocument:
     title: str
-    info: list[str]                      # the line under the title: 填报单位 / 数据截止日期 / 单位
+    info: list[str]                      # the line under the title: 填报单位 / 数据截止日期 / 数据来源 / 单位
     header_rows: int
     header_cells: list[HeaderCell]
     column_count: int
@@ -94,7 +94,7 @@ def form_document(result: FormResult) -> TableDocument:
     footer = "　　　　".join(f"{key}：{result.footer.get(key, '')}" for key in footer_keys)
     return TableDocument(
         title=result.title,
-        info=[f"填报单位：{result.unit_name}", period, f"单位：{result.unit}"],
+        info=[f"填报单位：{result.unit_name}", period, f"数据来源：{result.data_source}", f"单位：{result.unit}"],
         header_rows=depth, header_cells=cells, column_count=len(result.columns),
         text_columns={i for i, c in enumerate(result.columns) if c.kind in TEXT_KINDS},
         rows=list(form_rows(result)), row_count=len(result.rows),

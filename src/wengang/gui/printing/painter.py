@@ -1,6 +1,6 @@
 """The one routine that lays a :class:`TableDocument` out on pages (PDF and printer alike).
 
-Page 1: title, the 填报单位 / 数据截止日期 / 单位 line, the merged header, rows. Every later page
+Page 1: title, the 填报单位 / 数据截止日期 / 数据来源 / 单位 line, the merged header, rows. Every later page
 repeats the header. After the last row: notes (注：…) and the 填报人/审核人/填报日期 footer;
 every page carries 第 N 页 共 M 页. A table wider than the paper is scaled down to the width
 (Excel's "fit to width"); a narrower one is stretched to fill it, as the seed tables do.
@@ -174,11 +174,13 @@ class _PagePainter:
         p.drawText(QRectF(0, 0, lay.width, lay.title_height), int(Qt.AlignmentFlag.AlignCenter), self.doc.title)
         p.setFont(lay.body)
         info = self.doc.info
-        box = QRectF(0, lay.title_height, lay.width, lay.info_height)
-        aligns = [Qt.AlignmentFlag.AlignLeft, Qt.AlignmentFlag.AlignHCenter, Qt.AlignmentFlag.AlignRight]
-        if len(info) == 1:
-            aligns = [Qt.AlignmentFlag.AlignLeft]
-        for text, align in zip(info, aligns):
+        # Equal blocks across the page: the first flush left, the last flush right, any
+        # between centred (填报单位 / 数据截止日期 / 数据来源 / 单位, as the seeds print them).
+        step = lay.width / max(1, len(info))
+        for i, text in enumerate(info):
+            box = QRectF(i * step, lay.title_height, step, lay.info_height)
+            align = (Qt.AlignmentFlag.AlignLeft if i == 0 else
+                     Qt.AlignmentFlag.AlignRight if i == len(info) - 1 else Qt.AlignmentFlag.AlignHCenter)
             p.drawText(box, int(align) | int(Qt.AlignmentFlag.AlignVCenter), text)
         return 0.0
 

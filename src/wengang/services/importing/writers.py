@@ -256,6 +256,12 @@ def _write_household(ctx: WriteContext, hh_no: str, members: list[Record], areas
             row[key] = next((m.values[key] for m in members if m.values.get(key) is not None), None)
     if "relocated" in row and row["relocated"] is None:
         row["relocated"] = 0  # NOT NULL column: a blank 是否易地扶贫搬迁 means no
+    if row.get("hh_type") == "一般户":
+        # 一般户/非贫困户 are not poor households (DOMAIN.md): relocated with the poor they are
+        # 同步搬迁户 (F6 counts them); otherwise outside every group the forms count.
+        relocated = row["relocated"] if "relocated" in row else households.stored_value((hh_no,), "relocated")
+        if relocated:
+            row["hh_type"] = "同步搬迁户"
     if "site_name" in ctx.parsed.present:
         named = next((m for m in members if m.values.get("site_name")), None)
         row["site_id"] = _site_id(ctx, named, sites, township_id) if named else None

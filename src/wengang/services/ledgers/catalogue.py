@@ -44,6 +44,8 @@ SOURCES: dict[str, str] = {
     "ly": "LEFT JOIN employment_spells ly ON ly.id = ps.last_year_spell_id",
     "ty": "LEFT JOIN employment_spells ty ON ty.id = ps.this_year_spell_id",
     "cur": "LEFT JOIN employment_spells cur ON cur.id = ps.now_spell_id",
+    # The spell outside the county whose end was the return (返乡前务工地).
+    "ret": "LEFT JOIN employment_spells ret ON ret.id = ps.return_spell_id",
     "post": _latest_spell_join("post", _POST_SPELL),
     "wk": _latest_spell_join("wk", _WORKSHOP_SPELL),
     "org": "LEFT JOIN organisations org ON org.id = wk.org_id",
@@ -90,7 +92,7 @@ def _spell_fields(prefix: str, alias: str) -> dict[str, Field]:
         f"{prefix}_place": Field(_place(alias), sources=src, width=22),
         f"{prefix}_employer": Field(f"{alias}.employer_name", sources=src, width=24),
         f"{prefix}_industry": Field(f"{alias}.industry", sources=src, width=16),
-        f"{prefix}_income": Field(f"{alias}.monthly_income", "money", src, 10),
+        f"{prefix}_income": Field(f"{alias}.monthly_income", "money", src, 12),  # 123,456.00 without ###
         f"{prefix}_start": Field(f"{alias}.start_date", "date", src, 11),
         f"{prefix}_end": Field(f"{alias}.end_date", "date", src, 11),
     }
@@ -101,7 +103,7 @@ FIELDS: dict[str, Field] = {
     "village": Field("la.village", width=12),
     "hh_no": Field("h.hh_no", width=19),
     "head_name": Field("h.head_name", width=8),
-    "hh_type": Field("h.hh_type", width=10),
+    "hh_type": Field("ps.hh_type", width=10),  # as at D (store.household_type)
     "name": Field("p.name", width=8),
     "gender": Field("p.gender", width=5),
     "age": Field(_AGE, "int", width=5),
@@ -113,6 +115,7 @@ FIELDS: dict[str, Field] = {
     **_spell_fields("ly", "ly"),
     **_spell_fields("ty", "ty"),
     **_spell_fields("now", "cur"),
+    **_spell_fields("ret", "ret"),
     **_spell_fields("post", "post"),
     **_spell_fields("wk", "wk"),
     "survey_date": Field("ps.survey_date", "date", width=11),
@@ -128,7 +131,7 @@ FIELDS: dict[str, Field] = {
     "post_type": Field("wp.post_type", sources=("wp",), width=10),
     "post_developer": Field("wp.developer", sources=("wp",), width=16),
     "post_funding": Field("wp.funding", sources=("wp",), width=14),
-    "post_pay": Field("wp.pay_standard", "money", ("wp",), 10),
+    "post_pay": Field("wp.pay_standard", "money", ("wp",), 12),
     "org_name": Field("org.name", sources=("org",), width=24),
     "site_name": Field("site.name", sources=("site",), width=20),
     "site_type": Field("site.site_type", sources=("site",), width=8),

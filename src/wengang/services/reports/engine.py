@@ -32,10 +32,12 @@ from wengang.services.reports.forms import (
     predicate_parts,
 )
 from wengang.services.reports.model import Column, FormResult, HeaderNode, Row
+from wengang.services.reports.periods import default_period_from
 from wengang.services.reports.sources import Source, household_sql, source
 from wengang.store.areas import area_path, installation
 from wengang.store.db import get_setting
-from wengang.store.derived import cached
+from wengang.store.derived import cached, temp_write
+from wengang.store.household_type import households_at
 from wengang.store.status import status_table
 
 AREA_MAP = "report_area_map"
@@ -47,6 +49,8 @@ TOTAL_LABEL = "合计"
 # --- preparing the per-person tables -----------------------------------------------------
 
 TEMP_TABLES = ("status", "household", "cube")
+# Not derived from the statuses: the households with their 户类型 at D (every fact source joins it).
+HH_AT = "hh_at"
 
 
 def _on_cube(decl: dict, col: dict) -> tuple[str | None, str] | None:
@@ -76,6 +80,8 @@ def prepare(db: sqlite_utils.Database, as_of: AsOf, needs=TEMP_TABLES, *,
     not among the declared ones. The GUI may call this ahead, in the background."""
     needs = set(needs)
     tables: dict[str, str] = {}
+    if HH_AT in needs or needs & set(TEMP_TABLES):
+        tables[HH_AT] = households_at(db, as_of.date)
     if needs & set(TEMP_TABLES):
         tables["status"] = status_table(db, as_of)
     if "household" in needs:
@@ -100,7 +106,43 @@ def _map_areas(db: sqlite_utils.Database, level: str, scope: int | None) -> None
             WHERE a.parent_id IS NOT NULL)
         SELECT up.area_id, up.anc_id AS row_id FROM up JOIN areas r ON r.id = up.anc_id
         WHERE r.level = :level {scope_sql}""", {"level": level})
+    # Areas above the rows (the county; a township when rows are villages), within the scope:
+    # facts recorded there (an organisation, a subsidy to it, a target) are that area's own
+    # (本级), on a row keyed by minus its id, so no fact in scope falls outside the table.
+    scope_above = f"AND (a.id = {int(scope)} OR a.id IN (SELECT area_id FROM up WHERE anc_id = {int(scope)}))" \
+        if scope else ""
+    # temp_write: filling our own TEMP table is not a data change (the cached tables stay valid)
+    temp_write(db, f"""INSERT INTO temp.{AREA_MAP} (area_id, row_id)
+        WITH RECURSIVE up(area_id, anc_id) AS (
+            SELECT id, id FROM areas
+            UNION ALL
+            SELECT up.area_id, a.parent_id FROM up JOIN areas a ON a.id = up.anc_id
+            WHERE a.parent_id IS NOT NULL)
+        SELECT a.id, -a.id FROM areas a
+        WHERE a.id IN (SELECT up.anc_id FROM up JOIN temp.{AREA_MAP} m ON m.area_id = up.area_id
+                       AND m.row_id = up.area_id WHERE up.anc_id <> up.area_id)
+          AND a.id NOT IN (SELECT area_id FROM temp.{AREA_MAP}) {scope_above}""")
     db.execute(f"CREATE INDEX temp.idx_{AREA_MAP} ON {AREA_MAP}(area_id)")
+
+
+OWN_SUFFIX = "本级"
+
+
+def _own_areas(db) -> dict[int, dict]:
+    """The areas above the rows (本级, see :func:`_map_areas`) by their negative row key:
+    name as a row label (县本级, 城关镇本级) and the row areas under each."""
+    out: dict[int, dict] = {}
+    for area_id, name, level in db.execute(
+            f"SELECT a.id, a.name, a.level FROM areas a WHERE -a.id IN (SELECT row_id FROM temp.{AREA_MAP}) "
+            "ORDER BY a.sort_order, a.id").fetchall():
+        label = ("县" if level == "county" else name) + OWN_SUFFIX
+        under = {r[0] for r in db.execute(
+            f"""WITH RECURSIVE down(id) AS (SELECT ? UNION ALL
+                    SELECT a.id FROM areas a JOIN down ON a.parent_id = down.id)
+                SELECT DISTINCT row_id FROM temp.{AREA_MAP} WHERE row_id > 0
+                  AND area_id IN (SELECT id FROM down)""", [area_id]).fetchall()}
+        out[-area_id] = {"id": -area_id, "area_id": area_id, "name": label, "area_name": name, "under": under}
+    return out
 
 
 # --- the request ---------------------------------------------------------------------------
@@ -145,7 +187,7 @@ def _request(form_id: str, as_of, by: str, period_from, ref_date, area_id) -> Re
     as_of_date = _as_date(as_of)
     if as_of_date is None:
         raise FormError("请填写数据截止日期")
-    start = _as_date(period_from) or as_of_date.replace(day=1)
+    start = _as_date(period_from) or default_period_from(spec.decl, as_of_date)
     if start > as_of_date:
         raise FormError(f"统计期起始日 {start} 晚于截止日 {as_of_date}")
     return Request(spec, AsOf(as_of_date), by, start, _as_date(ref_date), area_id)
@@ -240,7 +282,8 @@ def _row_areas(db, req: Request) -> list[dict]:
         if req.area_id:
             sql += f" WHERE rs.area_id IN (SELECT area_id FROM temp.{AREA_MAP})"
         rows = db.execute(sql + " ORDER BY rs.id").fetchall()
-        return [{"id": r[0], "name": r[1], "county": r[2], "township": r[3], "site_type": r[4],
+        city = installation(db).city or ""
+        return [{"id": r[0], "name": r[1], "city": city, "county": r[2], "township": r[3], "site_type": r[4],
                  "over_800": "是" if r[5] else "否", "area_id": r[6]} for r in rows]
     rows = db.execute(
         f"SELECT a.id, a.name, a.parent_id FROM areas a WHERE a.id IN (SELECT row_id FROM temp.{AREA_MAP}) "
@@ -271,7 +314,10 @@ def _finish_values(columns: list[dict], values: dict) -> dict:
     return values
 
 
-def _sum_rows(columns: list[dict], rows: list[dict]) -> dict:
+def _sum_rows(columns: list[dict], rows: list[dict], extra: dict | None = None) -> dict:
+    """The 合计 of ``rows``; ``extra`` adds facts only the total carries (a target above the
+    rows). Formula columns declared ``"total": "sum"`` (F3's 还差) add up the rows' values,
+    so the table adds up; with an ``extra`` they follow from the total's own figures."""
     total: dict = {}
     for col in columns:
         if "source" not in col:
@@ -280,8 +326,13 @@ def _sum_rows(columns: list[dict], rows: list[dict]) -> dict:
             parts = [p for r in rows for p in (r.get(col["key"]) or "").split(",") if p]
             total[col["key"]] = ",".join(dict.fromkeys(parts)) or None
         else:
-            total[col["key"]] = sum((r.get(col["key"]) or 0) for r in rows)
-    return _finish_values(columns, total)
+            total[col["key"]] = sum((r.get(col["key"]) or 0) for r in rows) + (extra or {}).get(col["key"], 0)
+    total = _finish_values(columns, total)
+    if not extra:
+        for col in columns:
+            if "formula" in col and col.get("total") == "sum":
+                total[col["key"]] = sum((r.get(col["key"]) or 0) for r in rows)
+    return total
 
 
 # --- public API ------------------------------------------------------------------------------------
@@ -326,11 +377,15 @@ def _columns(req: Request, header: list[HeaderNode]) -> list[Column]:
 
 def compute_form(db: sqlite_utils.Database, form_id: str, as_of, *, by: str = "township",
                  period_from=None, ref_date=None, area_id: int | None = None,
-                 unit_name: str | None = None, footer: dict | None = None) -> FormResult:
+                 unit_name: str | None = None, footer: dict | None = None,
+                 row_filter: bool = False) -> FormResult:
     """Compute form ``form_id`` (id or F-number) at ``as_of`` grouped ``by`` township|village|site.
 
-    ``period_from`` starts the period of F4/F9 (default: the as-of month's 1st day);
+    ``period_from`` starts the period of F4/F9 (default: the form's declared period,
+    :mod:`.periods`: F4 the quarter, seed 001; else the as-of month);
     ``ref_date`` is F3's comparison date; ``area_id`` limits the form to one area's subtree.
+    ``row_filter`` keeps only the rows the declaration's ``row_filter`` names (F8: the seed's
+    list of sites of 800 or more; 合计 then counts those), the rest named in a note.
     """
     req = _request(form_id, as_of, by, period_from, ref_date, area_id)
     tables = prepare(db, req.as_of, _needs(req, req.decl["columns"]), decl=req.decl)
@@ -354,6 +409,11 @@ def compute_form(db: sqlite_utils.Database, form_id: str, as_of, *, by: str = "t
             found.setdefault(key, {}).update(vals)
 
     areas = _row_areas(db, req)
+    kept_out: list[str] = []
+    keep = decl.get("row_filter") if row_filter else None
+    if keep:
+        kept_out = [a["name"] for a in areas if a.get(keep["attribute"]) != keep["equals"]]
+        areas = [a for a in areas if a.get(keep["attribute"]) == keep["equals"]]
     rows_values = []
     for area in areas:
         values = {c["key"]: (None if c.get("kind") == "text" else 0) for c in counted}
@@ -362,15 +422,27 @@ def compute_form(db: sqlite_utils.Database, form_id: str, as_of, *, by: str = "t
             values[attr["key"]] = area.get(attr["attribute"])
         rows_values.append((area, _finish_values(decl["columns"], values)))
 
-    total_values = _sum_rows(decl["columns"], [v for _, v in rows_values])
-    notes = [n.format(**ctx) for n in decl.get("notes", [])]
+    own_rows, total_extra, own_notes = _own_rows(db, req, found, counted, rows_values, ctx)
+    total_values = _sum_rows(decl["columns"], [v for _, v in rows_values + own_rows], total_extra)
+    notes = [n.format(**ctx) for n in decl.get("notes", [])] + own_notes
+    if not total_extra and decl.get("total_sum_note"):  # the 合计 of a "total": "sum" column
+        notes.append(decl["total_sum_note"].format(**ctx))
+    if keep and kept_out and keep.get("note"):
+        notes.append(keep["note"].format(count=len(kept_out), names="、".join(kept_out), **ctx))
     drop = decl.get("drop_when_zero")
     if drop:
-        dropped = [a["name"] for a, v in rows_values if not v.get(drop)]
+        dropped_rows = [(a, v) for a, v in rows_values if not v.get(drop)]
+        dropped = [a["name"] for a, _ in dropped_rows]
         rows_values = [(a, v) for a, v in rows_values if v.get(drop)]
         if dropped and decl.get("drop_note"):
-            notes.insert(0, decl["drop_note"].format(count=len(rows_values), names="、".join(dropped),
-                                                     dropped=len(dropped), **ctx))
+            note = decl["drop_note"].format(count=len(rows_values), names="、".join(dropped),
+                                            dropped=len(dropped), **ctx)
+            kept = decl.get("drop_kept_note")  # what of theirs the 合计 still counts (F1: 本年)
+            if kept:
+                amount = sum((v.get(kept["column"]) or 0) for _, v in dropped_rows)
+                if amount:
+                    note += kept["text"].format(amount=amount, **ctx)
+            notes.insert(0, note)
     order = decl.get("order")
     if order:
         def sort_key(item):
@@ -382,12 +454,19 @@ def compute_form(db: sqlite_utils.Database, form_id: str, as_of, *, by: str = "t
     for n, (area, values) in enumerate(rows_values, start=1):
         rows.append(Row(area["name"], {"area": area["name"], **values}, "area", area["id"], 1,
                         number=n if decl.get("numbered") else None))
+    for area, values in own_rows:
+        rows.append(Row(area["name"], {"area": area["name"], **values}, "own", area["id"], 1))
     header, columns, rows = _subtotals(db, req, header, columns, rows, rows_values)
 
     place = installation(db)
+    parents = {}
+    if by == "village":  # the bulletin names a repeated village with its township
+        names = {r[0]: r[1] for r in db.execute(
+            "SELECT id, name FROM areas WHERE id IN (SELECT parent_id FROM areas WHERE level = 'village')")}
+        parents = {a["id"]: names.get(a.get("parent_id"), "") for a in areas}
     return FormResult(
         form_id=req.spec.id,
-        title=decl["title"].format(**ctx),
+        title=decl["title"].format(**ctx) + (keep.get("title_suffix", "") if keep else ""),
         header=header,
         columns=columns,
         rows=rows,
@@ -400,10 +479,41 @@ def compute_form(db: sqlite_utils.Database, form_id: str, as_of, *, by: str = "t
         footer=footer if footer is not None else {
             "填报人": get_setting(db, "reporter") or "", "审核人": get_setting(db, "reviewer") or "",
             "填报日期": dt.date.today().isoformat()},
-        params={"by": by, "number": req.spec.number, "period_from": req.period_from.isoformat(),
+        params={"by": by, "number": req.spec.number, **({"row_filter": True} if keep else {}), "period_from": req.period_from.isoformat(),
                 "ref_date": (req.ref_date or req.as_of.date).isoformat(), "area": ctx["area"], "county": place.county or "",
-                **({"area_id": req.area_id} if req.area_id else {})},  # so an archive recomputes the same scope
+                **({"area_id": req.area_id} if req.area_id else {}),
+                **({"parents": parents} if parents else {})},  # so an archive recomputes the same scope
     )
+
+
+def _own_rows(db, req: Request, found: dict, counted: list[dict], rows_values: list, ctx: dict):
+    """Facts recorded above the rows (see :func:`_map_areas`): a 本级 row per such area with
+    any, counted in 合计 and said in a note. Columns declared ``"above": "total"`` (F3's
+    target) go to the 合计 only, and only when no row under that area has its own (a township's
+    target split over its villages is already in their rows). Returns (rows, the 合计's extra
+    figures, notes)."""
+    if req.by == "site":
+        return [], {}, []
+    own = {k: a for k, a in _own_areas(db).items() if k in found}
+    rows, extra, notes = [], {}, []
+    to_total = [c for c in req.decl["columns"] if c.get("above") == "total"]
+    for key, area in own.items():
+        values = {c["key"]: (None if c.get("kind") == "text" else 0) for c in counted}
+        values.update(found[key])
+        for col in to_total:
+            amount = values.get(col["key"]) or 0
+            values[col["key"]] = 0
+            if amount and not any(v.get(col["key"]) for a, v in rows_values if a["id"] in area["under"]):
+                extra[col["key"]] = extra.get(col["key"], 0) + amount
+                notes.append(req.decl.get("above_note", "注：合计含{own}{amount}。").format(
+                    own=area["name"], amount=amount, **ctx))
+        if any(v for k, v in values.items() if k in {c["key"] for c in counted}):
+            rows.append((area, _finish_values(req.decl["columns"], values)))
+    if rows:
+        names = "、".join(a["name"] for a, _ in rows)
+        notes.append(req.decl.get("own_note", "注：{names}为登记在{level}以上、不属于任何{level}的数据（机构、补贴、目标任务等），已计入合计。").format(
+            names=names, **ctx))
+    return rows, extra, notes
 
 
 def _subtotals(db, req: Request, header, columns, rows, rows_values):
@@ -441,4 +551,8 @@ def _subtotals(db, req: Request, header, columns, rows, rows_values):
             sub = _sum_rows(req.decl["columns"], [v for _, v in members])
             out.append(Row(TOTAL_LABEL, {"group": name, "area": TOTAL_LABEL, **sub}, "subtotal",
                            None, 1, group=name))
+    for row in rows[1:]:
+        if row.kind == "own":  # 本级 rows stay last, under no group
+            row.values["group"] = row.label
+            out.append(row)
     return header, columns, out

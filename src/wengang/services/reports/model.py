@@ -14,7 +14,8 @@ from decimal import Decimal
 from typing import Literal
 
 ColumnKind = Literal["area", "text", "int", "percent", "money", "number", "date"]
-RowKind = Literal["total", "subtotal", "area", "detail"]
+RowKind = Literal["total", "subtotal", "area", "own", "detail"]
+"""``own``: facts recorded at an area above the rows (县本级, 城关镇本级), not ranked or numbered."""
 Value = int | float | Decimal | str | None
 
 

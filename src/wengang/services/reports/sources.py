@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 # FROM clauses name the per-date TEMP tables by placeholder, filled in by :meth:`Source.sql`
 # with the names ``engine.prepare`` returns: {status} (statuses at D), {household} (F5 cohorts).
-_PERSON_JOIN = "JOIN households h ON h.id = p.household_id"
+# ``h`` is the households table as at D ({hh_at}: 户类型 at D, ``store.household_type``).
+_PERSON_JOIN = "JOIN temp.{hh_at} h ON h.id = p.household_id"
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,8 @@ class Source:
     base: str | None = None
     # For household facts: how to reach the persons behind a household (drill-down).
     drill_from: str | None = None
-    # Temp tables (see engine.prepare) this source reads: "status", "household", "cube".
+    # Temp tables (see engine.prepare) this source reads: "status", "household", "cube",
+    # "hh_at" (households with their type at D).
     needs: tuple[str, ...] = ()
 
     def sql(self, tables: dict[str, str], *, drill: bool = False) -> str:
@@ -52,21 +54,21 @@ SOURCES: dict[str, Source] = {
     "person": Source(
         "person",
         f"temp.{{status}} st JOIN persons p ON p.id = st.person_id {_PERSON_JOIN}",
-        area="h.area_id", site="h.site_id", person="p.id", needs=("status",),
+        area="h.area_id", site="h.site_id", person="p.id", needs=("status", "hh_at"),
     ),
     "household": Source(
         "household",
-        "temp.{household} hh JOIN households h ON h.id = hh.household_id",
+        "temp.{household} hh JOIN temp.{hh_at} h ON h.id = hh.household_id",
         area="h.area_id", site="h.site_id", person=None,
-        drill_from=("temp.{household} hh JOIN households h ON h.id = hh.household_id "
+        drill_from=("temp.{household} hh JOIN temp.{hh_at} h ON h.id = hh.household_id "
                     "JOIN persons p ON p.household_id = h.id "
                     "JOIN temp.{status} st ON st.person_id = p.id"),
-        needs=("status", "household"),
+        needs=("status", "household", "hh_at"),
     ),
     "spell": Source(
         "spell",
         f"employment_spells spell JOIN persons p ON p.id = spell.person_id {_PERSON_JOIN}",
-        area="h.area_id", site="h.site_id", person="p.id",
+        area="h.area_id", site="h.site_id", person="p.id", needs=("hh_at",),
     ),
     "service": Source(
         "service",
@@ -74,21 +76,21 @@ SOURCES: dict[str, Source] = {
         # (random access) measured 7x slower than one sequential scan at county scale.
         f"services svc NOT INDEXED JOIN persons p ON p.id = svc.person_id {_PERSON_JOIN}",
         area="h.area_id", site="h.site_id", person="p.id",
-        base="svc.service_date >= :period_from AND svc.service_date <= :as_of",
+        base="svc.service_date >= :period_from AND svc.service_date <= :as_of", needs=("hh_at",),
     ),
     "subsidy": Source(
         "subsidy",
         "subsidies sub NOT INDEXED LEFT JOIN persons p ON p.id = sub.person_id "
-        "LEFT JOIN households h ON h.id = p.household_id "
+        "LEFT JOIN temp.{hh_at} h ON h.id = p.household_id "
         "LEFT JOIN organisations o ON o.id = sub.org_id",
         area="coalesce(h.area_id, o.area_id)", site="h.site_id", person="p.id",
-        base="sub.paid_date >= :period_from AND sub.paid_date <= :as_of",
+        base="sub.paid_date >= :period_from AND sub.paid_date <= :as_of", needs=("hh_at",),
     ),
     "check": Source(
         "check",
         f"spot_checks chk JOIN persons p ON p.id = chk.person_id {_PERSON_JOIN}",
         area="h.area_id", site="h.site_id", person="p.id",
-        base="chk.check_date >= :period_from AND chk.check_date <= :as_of",
+        base="chk.check_date >= :period_from AND chk.check_date <= :as_of", needs=("hh_at",),
     ),
     "org": Source("org", "organisations o", area="o.area_id", site=None, person=None),
     "target": Source("target", "targets t", area="t.area_id", site=None, person=None,

@@ -68,18 +68,28 @@ def _value(value):
     return value
 
 
+# Row 2 (填报单位 …) and the footer stay on one line: wrapped, they grew into the header.
+_ONE_LINE = Alignment(horizontal="left", vertical="center", wrap_text=False, shrink_to_fit=True)
+
+
 def _spread(ws, row: int, texts: list[str], width: int, font: Font) -> None:
-    """Place ``texts`` across ``width`` columns in equal merged blocks (one block if too narrow)."""
+    """Place ``texts`` across ``width`` columns in equal merged blocks (one block if too narrow),
+    each on one line (shrunk to fit rather than wrapped)."""
     if width < len(texts):
         texts, parts = ["　　".join(texts)], 1
     else:
         parts = len(texts)
-    step = width // parts
+    # Blocks as wide as their texts (填报单位 is the longest): fewer shrink to a tiny font.
+    weights = [max(1, len(t)) for t in texts]
+    spans = [max(1, round(width * w / sum(weights))) for w in weights]
+    while sum(spans) > width:
+        spans[spans.index(max(spans))] -= 1
+    starts = [1 + sum(spans[:i]) for i in range(parts)]
     for i, text in enumerate(texts):
-        first = 1 + i * step
-        last = width if i == parts - 1 else first + step - 1
+        first = starts[i]
+        last = width if i == parts - 1 else first + spans[i] - 1
         cell = ws.cell(row, first, text)
-        cell.font, cell.alignment = font, _LEFT
+        cell.font, cell.alignment = font, _ONE_LINE
         if last > first:
             ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
 
@@ -99,6 +109,7 @@ def write_form_xlsx(result: FormResult, path: str | Path) -> Path:
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     ws.row_dimensions[1].height = 32
     _spread(ws, 2, info_line(result), width, Font(name=_FONT, size=10))
+    ws.row_dimensions[2].height = 18
 
     top = 3
     header_font = Font(name=_FONT, bold=True, size=10)
@@ -164,6 +175,8 @@ def write_form_xlsx(result: FormResult, path: str | Path) -> Path:
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.oddFooter.center.size = 9
     ws.page_margins.left = ws.page_margins.right = 0.4
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
@@ -176,8 +189,24 @@ def _column_width(result: FormResult, j: int, extra: int, area_col: int) -> floa
     col = result.columns[j - (1 if extra and j > area_col else 0)]
     if col.width:
         return col.width
-    longest = max([len(col.label)] + [len(str(r.values.get(col.key) or "")) for r in result.rows[:50]])
-    return max(8.0, min(14.0, longest * 0.9 + 2)) if col.kind not in ("area", "text") else max(12.0, longest * 2.0)
+    if col.kind in ("area", "text"):
+        longest = max([len(col.label)] + [len(str(r.values.get(col.key) or "")) for r in result.rows[:50]])
+        return max(12.0, longest * 2.0)
+    # Numbers as printed (15,372,400.00), every row: a column narrower than its widest number
+    # prints "###". The header label wraps, so it only sets a floor.
+    widest = max([0] + [len(_shown(r.values.get(col.key), col)) for r in result.rows])
+    return max(8.0, min(len(col.label) * 2.0 + 1, 14.0), widest * 1.15 + 2)
+
+
+def _shown(value, col) -> str:
+    """A number as Excel shows it with the column's format."""
+    if value is None or isinstance(value, str):
+        return str(value or "")
+    if col.kind == "money":
+        return f"{float(value):,.2f}"
+    if col.kind == "percent":
+        return f"{float(value):.{col.decimals or 0}f}"
+    return str(value)
 
 
 def _merge_groups(ws, result: FormResult, first_data: int) -> None:

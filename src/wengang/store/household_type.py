@@ -1,0 +1,68 @@
+"""户类型 and 监测对象类别 at a date, from ``household_type_history`` (migration 0050).
+
+DOMAIN.md "Household type at D": every status, list and form at D uses the type a household
+had at D. :func:`households_at` is the households table as it stood at D for those two
+columns (every other column as today), materialised once per connection and date; the
+status table (``store.status``) and the report sources join it in place of ``households``.
+:func:`change_household_type` records a change as a new dated row (识别, 风险消除, leaving the
+groups as 一般户) instead of rewriting the past.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlite_utils
+
+from wengang.store.derived import cached
+
+__all__ = ["TYPE_AT_SQL", "change_household_type", "households_at", "type_history"]
+
+TYPE_AT_SQL = """SELECT household_id, hh_type, monitor_category FROM household_type_history
+    WHERE (valid_from IS NULL OR valid_from <= :as_of) AND (valid_to IS NULL OR valid_to > :as_of)"""
+"""Each household's type row valid at ``:as_of`` (none: the household was not yet in the groups)."""
+
+
+def _build(db: sqlite_utils.Database, name: str, day: str) -> None:
+    columns = [c.name for c in db["households"].columns]
+    select = ", ".join(f"ht.{c}" if c in ("hh_type", "monitor_category") else f"h.{c}" for c in columns)
+    db.execute(f"CREATE TEMP TABLE {name} AS SELECT {select} FROM households h "
+               f"LEFT JOIN ({TYPE_AT_SQL}) ht ON ht.household_id = h.id ORDER BY h.id", {"as_of": day})
+    db.execute(f"CREATE UNIQUE INDEX temp.idx_{name} ON {name}(id)")
+
+
+def households_at(db: sqlite_utils.Database, as_of: dt.date | str) -> str:
+    """TEMP table: ``households`` with ``hh_type``/``monitor_category`` as at ``as_of``
+    (NULL for a household not yet registered in any group then); returns its name."""
+    day = as_of if isinstance(as_of, str) else as_of.isoformat()
+    return cached(db, "households_at", day, lambda name: _build(db, name, day))
+
+
+def type_history(db: sqlite_utils.Database, household_id: int) -> list[dict]:
+    """A household's type rows, oldest first."""
+    return list(db.query(
+        "SELECT hh_type, monitor_category, valid_from, valid_to, reason FROM household_type_history "
+        "WHERE household_id = ? ORDER BY valid_from IS NOT NULL, valid_from, id", [household_id]))
+
+
+def change_household_type(db: sqlite_utils.Database, household_id: int, hh_type: str,
+                          monitor_category: str | None, on: dt.date | str, reason: str | None = None) -> None:
+    """The household has type ``hh_type`` (and category) from ``on``: the open row ends the day
+    before, a new row opens on ``on``. ``on`` must fall after the open row began (a change
+    further back is a correction of history: ask the county)."""
+    day = on if isinstance(on, str) else on.isoformat()
+    with db.atomic():
+        current = db.execute("SELECT id, valid_from FROM household_type_history "
+                             "WHERE household_id = ? AND valid_to IS NULL", [household_id]).fetchone()
+        if current and current[1] and current[1] >= day:
+            raise ValueError(f"户类型变更日期{day}须晚于当前类型的起始日期{current[1]}")
+        db.execute("UPDATE households SET hh_type = ?, monitor_category = ?, "
+                   "updated_at = strftime('%Y-%m-%dT%H:%M:%S','now','localtime') WHERE id = ?",
+                   [hh_type, monitor_category, household_id])
+        # The trigger dated the change today; it took effect on ``day``.
+        opened = db.execute("SELECT id FROM household_type_history WHERE household_id = ? "
+                            "AND valid_to IS NULL", [household_id]).fetchone()
+        if current and opened and opened[0] != current[0]:
+            db.execute("UPDATE household_type_history SET valid_to = ? WHERE id = ?", [day, current[0]])
+            db.execute("UPDATE household_type_history SET valid_from = ?, reason = ? WHERE id = ?",
+                       [day, reason or "变更", opened[0]])

@@ -1,0 +1,113 @@
+"""Household type at D (DOMAIN.md, issue 17): a dated history, so a household that leaves the
+groups (风险消除, a retype) keeps every past report as it was."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from wengang.domain.codes import codes
+from wengang.services.ledgers import ledger_query
+from wengang.services.reports import compute_form
+from wengang.store.household_type import change_household_type, type_history
+
+PAST = "2025-12-31"
+
+
+def _village_f1(db, as_of, village="河西村"):
+    result = compute_form(db, "F1", as_of, by="village")
+    row = next(r for r in result.rows if r.label == village)
+    return row.values["ly"], row.values["ty"]
+
+
+@pytest.fixture
+def hexi(db, factory):
+    """Two 河西村 households with a worker each in 2024 and 2025; one is a 监测户."""
+    monitored = factory.household("城关镇", "河西村", hh_type="监测户", monitor_category="边缘易致贫户")
+    poor = factory.household("城关镇", "河西村")
+    for hh in (monitored, poor):
+        factory.spell(factory.person(hh), "2024-03-01", None, region="省外")
+    return monitored
+
+
+def test_a_new_household_has_one_open_row(db, hexi):
+    assert type_history(db, hexi) == [{"hh_type": "监测户", "monitor_category": "边缘易致贫户",
+                                       "valid_from": None, "valid_to": None, "reason": "登记"}]
+
+
+def test_a_retype_today_keeps_past_reports_unchanged(db, hexi):
+    before = _village_f1(db, PAST)
+    assert before == (2, 2)
+    assert ledger_query(db, "this-year", PAST).count() == 2
+    db["households"].update(hexi, {"hh_type": "一般户", "monitor_category": None})  # left the groups
+    assert _village_f1(db, PAST) == before
+    assert ledger_query(db, "this-year", PAST).count() == 2
+    today = dt.date.today().isoformat()
+    history = type_history(db, hexi)
+    assert [(h["hh_type"], h["valid_from"], h["valid_to"]) for h in history] == \
+        [("监测户", None, today), ("一般户", today, None)]
+    # from today on, the household is outside the groups
+    assert ledger_query(db, "this-year", today).count() == 1
+
+
+def test_risk_eliminated_on_a_date_counts_until_that_day(db, hexi):
+    change_household_type(db, hexi, "一般户", None, "2025-07-01", reason="风险消除")
+    assert _village_f1(db, "2025-06-30")[1] == 2
+    assert _village_f1(db, "2025-07-31")[1] == 1
+    assert [h["reason"] for h in type_history(db, hexi)] == ["登记", "风险消除"]
+    with pytest.raises(ValueError, match="须晚于"):
+        change_household_type(db, hexi, "监测户", "突发严重困难户", "2025-06-01")
+
+
+def test_changed_back_on_the_same_day_leaves_no_trace(db, hexi):
+    db["households"].update(hexi, {"hh_type": "脱贫户", "monitor_category": None})
+    db["households"].update(hexi, {"hh_type": "监测户", "monitor_category": "边缘易致贫户"})
+    assert [(h["hh_type"], h["valid_to"]) for h in type_history(db, hexi)] == [("监测户", None)]
+
+
+def test_deleting_a_household_drops_its_history(db, hexi):
+    db.execute("DELETE FROM persons WHERE household_id = ?", [hexi])
+    db.execute("DELETE FROM households WHERE id = ?", [hexi])
+    assert type_history(db, hexi) == []
+
+
+def test_non_poor_households_are_not_relocated_ones_by_name():
+    """一般户/非贫困户 are households outside the groups; only relocation makes them 同步搬迁户
+    (the importer decides from 是否易地扶贫搬迁)."""
+    hh_type = codes("hh_type")
+    assert hh_type.normalise("非贫困户") == "一般户" and hh_type.normalise("一般户") == "一般户"
+    assert hh_type.normalise("同步搬迁非贫困户") == "同步搬迁户"
+
+
+def test_import_files_non_poor_households_by_relocation_and_dates_a_retype(db, tmp_path):
+    from importing_helpers import PERSON_HEADERS, person_rows, write_xlsx  # noqa: PLC0415
+
+    from wengang.services.importing import import_file  # noqa: PLC0415
+
+    rows = person_rows(6)  # households of three: 620702…01 and …02
+    for row in rows[:3]:
+        row[5], row[8] = "非贫困户", "是"   # relocated with the poor: 同步搬迁户
+    for row in rows[3:]:
+        row[5] = "一般户"                   # not relocated: outside the groups
+    import_file(db, "persons", write_xlsx(tmp_path / "a.xlsx", PERSON_HEADERS, rows))
+    types = dict(db.execute("SELECT hh_no, hh_type FROM households").fetchall())
+    assert types == {"62070200000001": "同步搬迁户", "62070200000002": "一般户"}
+    for row in rows[3:]:
+        row[5], row[6] = "监测户", "突发严重困难户"  # identified: a new dated row, not a rewrite
+    import_file(db, "persons", write_xlsx(tmp_path / "b.xlsx", PERSON_HEADERS, rows))
+    hh = db.execute("SELECT id FROM households WHERE hh_no = '62070200000002'").fetchone()[0]
+    assert [(h["hh_type"], h["valid_to"] is None) for h in type_history(db, hh)] == \
+        [("一般户", False), ("监测户", True)]
+
+
+def test_registry_records_a_type_change_on_the_day_it_took_effect(db, hexi):
+    from wengang.services.registry import RegistryError, save_household  # noqa: PLC0415
+
+    fields = {"hh_no": db["households"].get(hexi)["hh_no"], "area_id": db["households"].get(hexi)["area_id"],
+              "hh_type": "脱贫户", "type_from": "2025-09-01", "type_reason": "风险消除"}
+    save_household(db, fields, hexi)
+    assert [(h["hh_type"], h["valid_from"], h["valid_to"]) for h in type_history(db, hexi)] == \
+        [("监测户", None, "2025-09-01"), ("脱贫户", "2025-09-01", None)]
+    with pytest.raises(RegistryError):
+        save_household(db, {**fields, "hh_type": "一般户", "type_from": "2025-01-01"}, hexi)
