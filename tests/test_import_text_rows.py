@@ -23,3 +23,18 @@ def test_rows_past_the_sample_read_as_before_and_repeating_texts_are_one_object(
 
 def test_a_short_file_is_read_whole():
     assert _rows_text(iter([["a", 1.0], [None, "b "]])) == [["a", "1"], ["", "b"]]
+
+
+def test_a_lazy_record_forgets_its_values_and_makes_them_again():
+    from wengang.services.importing.parse import parse_table
+    from wengang.services.importing.reader import Table
+    from wengang.services.importing.spec import kind_spec
+
+    spec = kind_spec("persons")
+    headers = [spec.field(k).label for k in ("hh_no", "name", "id_number")]
+    table = Table(headers=headers, rows=[["H1", "王军", "11010519491231002X"]], row_numbers=[2])
+    record = parse_table(spec, table, lazy=True).records[0]
+    first = record.values
+    assert first["name"] == "王军" and first["id_number"] == "11010519491231002X"
+    record.forget_values()
+    assert record.values == first and record.values is not first
