@@ -31,8 +31,9 @@ def test_a_lazy_record_forgets_its_values_and_makes_them_again():
     from wengang.services.importing.spec import kind_spec
 
     spec = kind_spec("persons")
-    headers = [spec.field(k).label for k in ("hh_no", "name", "id_number")]
-    table = Table(headers=headers, rows=[["H1", "王军", "11010519491231002X"]], row_numbers=[2])
+    cells = {"township": "城关镇", "village": "永丰村", "hh_no": "H1", "hh_type": "脱贫户", "name": "王军",
+             "id_number": "11010519491231002X"}
+    table = Table(headers=[spec.field(k).label for k in cells], rows=[list(cells.values())], row_numbers=[2])
     record = parse_table(spec, table, lazy=True).records[0]
     first = record.values
     assert first["name"] == "王军" and first["id_number"] == "11010519491231002X"
