@@ -32,7 +32,7 @@ def main(persons_path: str, spells_path: str, as_of: str, out: str) -> None:
     con = duckdb.connect()
     con.register("persons_df", frame(persons_path))
     con.register("spells_df", frame(spells_path))
-    con.execute("CREATE TABLE persons AS SELECT * FROM persons_df")
+    con.execute("CREATE TABLE persons AS SELECT * FROM persons_df WHERE 户类型 <> '同步搬迁户'")
     con.execute("CREATE TABLE spells AS SELECT * FROM spells_df WHERE 证件号码 <> ''")
     ly0, ly1, ty0 = f"{year - 1}-01-01", f"{year - 1}-12-31", f"{year}-01-01"
     con.execute(f"""

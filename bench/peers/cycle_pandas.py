@@ -78,6 +78,7 @@ def six_lists(persons: pd.DataFrame, status: pd.DataFrame) -> dict[str, pd.DataF
 
 def main(engine: str, persons_path: str, spells_path: str, as_of: str, out: str) -> None:
     persons = read(persons_path, engine)
+    persons = persons[persons["户类型"] != "同步搬迁户"].reset_index(drop=True)  # not 脱贫人口 nor 监测对象
     spells = read(spells_path, engine)
     status = statuses(persons, spells, as_of)
     table = f1(persons, status)
