@@ -31,6 +31,42 @@ def _six_lists_folder(ctx) -> str:
     return f"{len(files)} 个文件 {sum(n for _, _, n in files)} 行"
 
 
+def _six_lists_rows_only(ctx) -> str:
+    """The six lists' rows fetched and dropped, statuses already derived: what any writer
+    starts from (the data half of 六张清单全部导出)."""
+    n = 0
+    for ledger_id in SIX_LISTS:
+        for _ in ledger_query(ctx.db, ledger_id, ctx.as_of).iter_rows():
+            n += 1
+    return f"{n} 行"
+
+
+def _six_lists_xlsxwriter(ctx) -> str:
+    """The same rows written by xlsxwriter in constant_memory mode (issue 20's writer floor;
+    xlsxwriter is a bench-only dependency), statuses already derived: compare with the next."""
+    import xlsxwriter  # noqa: PLC0415 - bench only
+
+    n = 0
+    folder = ctx.tmpdir / "六张清单-xlsxwriter"
+    folder.mkdir(exist_ok=True)
+    for ledger_id in SIX_LISTS:
+        query = ledger_query(ctx.db, ledger_id, ctx.as_of)
+        book = xlsxwriter.Workbook(str(folder / f"{ledger_id}.xlsx"), {"constant_memory": True})
+        sheet = book.add_worksheet(query.ledger.title[:31])
+        sheet.write_row(0, 0, query.columns)
+        for n_row, row in enumerate(query.iter_rows(), start=1):
+            sheet.write_row(n_row, 0, row)
+            n += 1
+        book.close()
+    return f"{n} 行"
+
+
+def _six_lists_warm(ctx) -> str:
+    """六张清单全部导出 with the statuses already derived (the writer's share)."""
+    files = write_ledgers(ctx.db, SIX_LISTS, ctx.as_of, ctx.tmpdir / "六张清单-warm")
+    return f"{len(files)} 个文件 {sum(n for _, _, n in files)} 行"
+
+
 def _page_deep(ctx) -> str:
     """What the GUI table does when the user drags the scrollbar to the end."""
     query = ledger_query(ctx.db, "labour", ctx.as_of)
@@ -80,6 +116,9 @@ def _setup_form_pdf(ctx) -> None:
 
 OPERATIONS = [(f"台账 {ledger.id} → xlsx", None, _export(ledger.id)) for ledger in list_ledgers()] + [
     ("台账 六张清单 → 文件夹（冷启动）", None, _six_lists_folder),
+    ("台账 六张清单 只取行（状态已有）", None, _six_lists_rows_only),
+    ("台账 六张清单 → xlsxwriter constant_memory（对照）", None, _six_lists_xlsxwriter),
+    ("台账 六张清单 → 文件夹（状态已有）", None, _six_lists_warm),
     ("台账 labour → csv（脱敏）", None, _masked_csv),
     ("台账 labour 翻到最后一页", None, _page_deep),
     ("台账 labour 前150人 → PDF", lambda ctx: _qt(), _ledger_pdf),

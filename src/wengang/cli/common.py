@@ -8,12 +8,14 @@ import os
 import re
 import sys
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from wengang.paths import default_db_path
 from wengang.services.read import lookups
 from wengang.store.db import StoreError, open_database
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 _DB_OPTION = argparse.ArgumentParser(add_help=False)
 _DB_OPTION.add_argument("--db", metavar="PATH", type=Path, default=argparse.SUPPRESS,

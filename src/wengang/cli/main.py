@@ -13,7 +13,24 @@ from wengang.cli import commands
 from wengang.cli.common import add_command
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_word(argv: list[str]) -> str | None:
+    """The subcommand named in ``argv`` (the first word that is not an option or --db's value)."""
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+        elif token == "--db":
+            skip = True
+        elif not token.startswith("-"):
+            return token
+    return None
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The ``wengang`` parser for ``argv``: the command it names is imported and registered in
+    full; every other command from ``commands.COMMANDS`` only by name and help (enough for
+    ``wengang --help`` and for argparse's choices), so a run imports one command module."""
+    word = _command_word(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(
         prog="wengang",
         description=f"{APP_NAME}：脱贫人口和监测对象稳岗就业台账（不带子命令时打开主窗口）",
@@ -25,23 +42,30 @@ def build_parser() -> argparse.ArgumentParser:
                         help="自检：临时数据库、示例县、导出一张报表，成功则退出码为0")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_command = lambda name, **kw: add_command(sub, name, **kw)  # type: ignore[attr-defined]
+    listed = set()
+    for name, (module_name, help_text, aliases) in commands.COMMANDS.items():
+        listed.add(module_name)
+        if word in (name, *aliases):
+            importlib.import_module(f"{commands.__name__}.{module_name}").register(sub)
+        else:
+            sub.add_command(name, help=help_text, aliases=list(aliases))
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{commands.__name__}.{info.name}")
-        register = getattr(module, "register", None)
-        if register is not None:
-            register(sub)
+        if info.name not in listed:  # a command not yet in the table: registered, imported always
+            register = getattr(importlib.import_module(f"{commands.__name__}.{info.name}"), "register", None)
+            if register is not None:
+                register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
     if args.smoke_test:
         from wengang.cli.smoke import run_smoke_test  # noqa: PLC0415 - optional, heavy
 
         return run_smoke_test()
     if args.command is None:
-        args = parser.parse_args(["gui", *(argv if argv is not None else sys.argv[1:])])
+        gui_argv = ["gui", *(argv if argv is not None else sys.argv[1:])]
+        args = build_parser(gui_argv).parse_args(gui_argv)
     try:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:

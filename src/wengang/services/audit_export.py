@@ -10,14 +10,9 @@ import datetime as dt
 from pathlib import Path
 
 import sqlite_utils
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from wengang.domain.masking import mask_id, mask_phone
 from wengang.services.privacy import mask_preference
-from wengang.services.xlsx_stream import fast_sheet
 from wengang.store.audit import BULK_KEY, AuditEntry, audit_entries, field_label, person_history
 
 HEADERS = ["时间", "操作人", "类别", "记录", "操作", "字段", "原值", "新值", "原因", "导入批次", "已报送月份"]
@@ -68,6 +63,14 @@ def audit_rows(db: sqlite_utils.Database, entries: list[AuditEntry], *, masked: 
 def export_audit(db: sqlite_utils.Database, out: Path | str, *, person_id: int | None = None,
                  since: dt.date | str | None = None, masked: bool | None = None) -> int:
     """Write the trail (optionally of one person / since a day) to ``out``; returns line count."""
+    # openpyxl only here: the window imports audit_rows at start and never needs it for that
+    from openpyxl import Workbook  # noqa: PLC0415
+    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
+    from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415
+    from openpyxl.utils import get_column_letter  # noqa: PLC0415
+
+    from wengang.services.xlsx_stream import fast_sheet  # noqa: PLC0415
+
     if masked is None:
         masked = mask_preference(db, "audit")
     if person_id is not None:  # with the imports that added the person's records

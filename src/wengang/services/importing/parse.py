@@ -5,6 +5,7 @@ Nothing here touches the database; the writers resolve people, areas and keys af
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,6 +52,12 @@ class Record:
             values = self.values = self._columns.row(self.index)
             return values
         raise AttributeError(name)
+
+    def forget_values(self) -> None:
+        """Drop the values dict of a lazily parsed record (made again if asked for)."""
+        if self._columns is not None:
+            with contextlib.suppress(AttributeError):
+                del self.values
 
     def __repr__(self) -> str:
         return f"Record(row={self.row}, index={self.index}, bad={self.bad})"

@@ -193,17 +193,21 @@ def write_persons(ctx: WriteContext) -> None:
     persons = ctx.upserter(*PERSONS)
     first_row: dict[str, int] = {}
     groups: dict[str, list[Record]] = {}
-    for record in parsed.records:
-        number = record.values.get("id_number")
+    # From the columns (the parser made no dict per row): a record's values are made when its
+    # household is written and dropped after it, so 150,000 dicts never live at once.
+    by_key = parsed.values_by_key()
+    blank = [None] * len(parsed.records)
+    for record, number, hh_no in zip(parsed.records, by_key.get("id_number", blank), by_key.get("hh_no", blank)):
         if number:
             if number in first_row:
                 parsed.error(record, "id_number", f"证件号码{number}与第{first_row[number]}行重复")
                 continue
             first_row[number] = record.row
-        if record.values.get("hh_no"):
-            groups.setdefault(record.values["hh_no"], []).append(record)
+        if hh_no:
+            groups.setdefault(hh_no, []).append(record)
     done, total = 0, len(parsed.records)
     has_phone = "phone" in parsed.present
+    lazy = bool(parsed.column_values)
     for hh_no, members in groups.items():
         hh_id = _write_household(ctx, hh_no, members, areas, sites, households, group_village)
         for record in members:
@@ -227,6 +231,9 @@ def write_persons(ctx: WriteContext) -> None:
             if has_phone and not (landline or (phone and MOBILE.match(phone))) and \
                     (problem := phone_problem(phone, landline_ok=True)):
                 ctx.warn(record, "phone", problem, pid, hh_id)
+        if lazy:
+            for record in members:
+                record.forget_values()
 
 
 def _write_household(ctx: WriteContext, hh_no: str, members: list[Record], areas: AreaCache,
@@ -498,7 +505,7 @@ def write_employment(ctx: WriteContext) -> None:
 
 # Writers that read the columns (Parsed.values_by_key), not the records' dicts: the engine
 # parses their files lazily.
-COLUMN_WRITERS = frozenset({"employment"})
+COLUMN_WRITERS = frozenset({"employment", "persons"})
 
 
 # --- records that belong to a person or organisation (surveys, services, checks, subsidies) --

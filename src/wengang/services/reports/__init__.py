@@ -13,18 +13,26 @@ Public API of the forms half::
     write_forms(db, form_ids, as_of, folder, *, suffix="xlsx", by=…, …) -> [(FormResult, path)]
 """
 
-from wengang.services.reports.batch import (
-           default_ref_date,
-           form_file_name,
-           form_request,
-           write_forms,
-)
-from wengang.services.reports.drill import cell_persons
-from wengang.services.reports.engine import compute_form
-from wengang.services.reports.forms import FormError, FormSpec, get_form, list_forms
-from wengang.services.reports.output import write_form, write_form_csv
-from wengang.services.reports.xlsx import write_form_xlsx
+# name → submodule; each is imported on first use (PEP 562), so importing one submodule
+# (the printing layer's ``.model``) does not load the engine, and the forms not openpyxl.
+_EXPORTS = {
+    "default_ref_date": "batch", "form_file_name": "batch", "form_request": "batch", "write_forms": "batch",
+    "cell_persons": "drill", "compute_form": "engine",
+    "FormError": "forms", "FormSpec": "forms", "get_form": "forms", "list_forms": "forms",
+    "write_form": "output", "write_form_csv": "output", "write_form_xlsx": "xlsx",
+}
 
 __all__ = ["FormError", "FormSpec", "cell_persons", "compute_form", "default_ref_date", "form_file_name",
            "form_request", "get_form", "list_forms", "write_form", "write_form_csv", "write_form_xlsx",
            "write_forms"]
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib  # noqa: PLC0415
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from wengang.services.reports.forms import FormError
 from wengang.services.reports.model import FormResult, flat_header_labels
-from wengang.services.reports.xlsx import write_form_xlsx
 
 
 def _text(value, decimals: int, kind: str) -> str:
@@ -47,6 +46,8 @@ def write_form(result: FormResult, path: str | Path) -> Path:
     """Write ``result`` to .xlsx or .csv by the file's suffix (.pdf: use the GUI layer)."""
     suffix = Path(path).suffix.lower()
     if suffix == ".xlsx":
+        from wengang.services.reports.xlsx import write_form_xlsx  # noqa: PLC0415 - openpyxl when asked
+
         return write_form_xlsx(result, path)
     if suffix == ".csv":
         return write_form_csv(result, path)

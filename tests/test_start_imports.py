@@ -1,0 +1,97 @@
+"""A new ``wengang`` process imports only what its command needs (issue 20: start fast).
+
+Each check runs in a fresh interpreter (a subprocess) and looks at ``sys.modules``; no timing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import subprocess
+import sys
+
+import pytest
+
+from wengang.cli import commands
+from wengang.cli.main import build_parser
+
+HEAVY = ("openpyxl", "pypinyin", "PySide6", "numpy", "pandas", "python_calamine",
+         "wengang.services.reports.engine", "wengang.services.importing")
+
+
+def _loaded_after(code: str) -> set[str]:
+    """The modules of ``HEAVY`` (and command modules) loaded after running ``code`` afresh."""
+    script = code + "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                         env=None).stdout
+    return set(json.loads(out.splitlines()[-1]))
+
+
+def _heavy(modules: set[str]) -> set[str]:
+    return {m for m in modules if m in HEAVY or m.startswith("PySide6")}
+
+
+def test_the_command_line_starts_without_the_heavy_modules():
+    modules = _loaded_after("import wengang.cli.main")
+    assert _heavy(modules) == set()
+    assert not {m for m in modules if m.startswith("wengang.cli.commands.")}
+
+
+def test_building_the_parser_imports_only_the_command_being_run():
+    modules = _loaded_after("from wengang.cli.main import build_parser\n"
+                            "build_parser(['--db', 'x.db', 'info'])")
+    assert {m for m in modules if m.startswith("wengang.cli.commands.")} == {"wengang.cli.commands.info"}
+    assert _heavy(modules) == set()
+
+
+def test_a_report_to_the_screen_does_not_load_openpyxl():
+    modules = _loaded_after("from wengang.cli.main import build_parser\n"
+                            "from wengang.services.reports import compute_form, list_forms\n"
+                            "build_parser(['report', 'F1'])")
+    assert "wengang.services.reports.engine" in modules
+    assert not {"openpyxl", "pypinyin", "numpy"} & modules
+
+
+def test_printing_and_the_window_do_not_load_reports_or_openpyxl():
+    modules = _loaded_after("import os; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+                            "import wengang.gui.printing, wengang.gui.main_window")
+    assert not {"openpyxl", "pypinyin", "numpy", "wengang.services.reports.engine"} & modules
+
+
+def test_sqlite_utils_does_not_import_numpy_yet_numpy_stays_importable():
+    modules = _loaded_after("import wengang.store.db\n"
+                            "import importlib.util, sys\n"
+                            "assert sys.modules.get('numpy', 1) is not None\n"
+                            "assert sys.modules.get('pandas', 1) is not None\n"
+                            "if importlib.util.find_spec('numpy') is not None:\n"
+                            "    import numpy  # still there for whoever asks\n")
+    assert "sqlite_utils.db" in modules
+
+
+def _helps(parser) -> dict[str, str]:
+    sub = next(a for a in parser._actions if a.dest == "command")  # noqa: SLF001
+    return {a.dest: a.help for a in sub._choices_actions}  # noqa: SLF001
+
+
+def test_every_command_module_is_in_the_table():
+    listed = {module for module, _, _ in commands.COMMANDS.values()}
+    assert {m.name for m in pkgutil.iter_modules(commands.__path__)} == listed
+
+
+@pytest.mark.parametrize("name", sorted(commands.COMMANDS))
+def test_the_help_listed_at_start_is_the_command_s_own(name):
+    """``wengang --help`` (names from the table) says what each command's module says."""
+    listed = _helps(build_parser([]))
+    registered = _helps(build_parser([name]))
+    assert registered[name] == listed[name] == commands.COMMANDS[name][1]
+    importlib.import_module(f"wengang.cli.commands.{commands.COMMANDS[name][0]}")
+
+
+def test_an_alias_runs_its_command(capsys):
+    args = build_parser(["settings"]).parse_args(["settings"])
+    assert args.run.__module__ == "wengang.cli.commands.setup"
+    with pytest.raises(SystemExit):
+        build_parser(["--help"]).parse_args(["--help"])
+    out = capsys.readouterr().out
+    assert all(name in out for name in commands.COMMANDS)
