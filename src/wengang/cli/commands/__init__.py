@@ -41,4 +41,5 @@ COMMANDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "submissions": ("submissions", "市级：报送情况和催报名单（哪个县哪张表哪一期未报，逾期几个工作日）", ()),
     "submit": ("submit", "向市里报送报表：生成一个签名的报送文件（只含汇总数字）", ()),
     "survey-sheet": ("survey_sheet", "入户摸排核实表：按村或按户导出（预填现有信息）、导入填好的表、摸排提醒", ()),
+    "template": ("template", "生成导入模板（表头和填写说明）", ()),
 }
