@@ -45,10 +45,12 @@ _.exchanged       # domain.fields: whether a field moves township ⇄ county (is
 # registered elsewhere: migrations by decorator, the lock release at exit
 _.m0001_initial
 _.m0040_reliability
+_.m0050_household_type_history
 _.m0060_exchange
 _.m0070_city
 _.m0080_duties
 _._release_all
+_.__getattr__  # services.reports: module-level lazy exports (PEP 562)
 
 # store.areas: the area levels and their words, kept as the one declaration of the tree
 _.LEVELS

@@ -70,7 +70,7 @@ SPELL_CURRENT = "(s.start_date <= :as_of AND (s.end_date IS NULL OR s.end_date >
 AWAY_REGIONS = ("省外", "省内县外")
 """就业地域 outside the county: only the end of such a spell is a return (返乡)."""
 SPELL_RETURNED = ("(s.end_date >= :year_start AND s.end_date <= :as_of "
-                  "AND s.region IN ('省外', '省内县外'))")
+                  f"AND s.region IN {AWAY_REGIONS!r})")
 
 
 def _sql_list(values: tuple[str, ...]) -> str:
