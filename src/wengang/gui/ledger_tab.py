@@ -11,8 +11,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
@@ -28,6 +26,7 @@ from wengang.gui.context import AppContext
 from wengang.gui.ledger_model import LedgerModel
 from wengang.gui.service_access import attr, label_of
 from wengang.gui.tab import Tab, not_installed
+from wengang.gui.widgets.flow import ElidedLabel, FlowLayout
 from wengang.gui.widgets.progress import run_with_progress
 from wengang.gui.widgets.save_dialog import ask_folder, ask_save_path
 from wengang.services.privacy import mask_preference, set_mask_preference
@@ -75,11 +74,13 @@ class LedgerTab(Tab):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        bar = QHBoxLayout()
-        self.caption = QLabel()
+        # The caption is elided and on its own line, the buttons wrap: picking another list
+        # (a longer title, another count) moves nothing, and the tab fits 1024 pixels.
+        self.caption = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
         self.caption.setStyleSheet("font-weight: bold;")
-        bar.addWidget(self.caption)
-        bar.addStretch()
+        right_layout.addWidget(self.caption)
+        bar_box = QWidget()
+        bar = FlowLayout(bar_box)
         self.mask = QCheckBox(self.tr("隐藏证件号码、电话中间几位（显示和导出）"))
         self.mask.setChecked(True)
         self.mask.toggled.connect(self._mask_toggled)
@@ -93,7 +94,7 @@ class LedgerTab(Tab):
         printer = QPushButton(self.tr("打印…"))
         printer.clicked.connect(self.print_)
         bar.addWidget(printer)
-        right_layout.addLayout(bar)
+        right_layout.addWidget(bar_box)
         self.model = LedgerModel(self)
         self.view = QTableView()
         self.view.setModel(self.model)

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QHBoxLayout,
     QLabel,
     QMessageBox,
     QPlainTextEdit,
@@ -40,6 +39,7 @@ from wengang.gui.report_submit import HistoryDialog, SubmitDialog, month_text, p
 from wengang.gui.service_access import attr
 from wengang.gui.tab import Tab, not_installed
 from wengang.gui.widgets.date_edit import DateEdit
+from wengang.gui.widgets.flow import ElidedLabel, FlowLayout
 from wengang.gui.widgets.progress import run_with_progress
 from wengang.gui.widgets.save_dialog import ask_folder, ask_save_path
 from wengang.services import archive
@@ -91,7 +91,10 @@ class ReportTab(Tab):
             self.forms = []
             layout.addWidget(not_installed("统计报表", exc))
             return
-        bar = QHBoxLayout()
+        # Rows that wrap and messages that elide (gui.widgets.flow): the tab fits 1024 pixels
+        # and an "已导出 <long path>" cannot push 生成报表 off the screen.
+        bar_box = QWidget()
+        bar = FlowLayout(bar_box)
         bar.addWidget(QLabel(self.tr("报表")))
         self.form_box = QComboBox()
         for form in self.forms:
@@ -100,7 +103,9 @@ class ReportTab(Tab):
             title = re.sub(r"\{[^}]*\}", "", str(attr(form, "title", 2) or ""))
             self.form_box.addItem(f"{number} {title}".strip(), attr(form, "id", 0))
         self.form_box.currentIndexChanged.connect(self._form_changed)
-        bar.addWidget(self.form_box, 1)
+        self.form_box.setMinimumContentsLength(18)
+        self.form_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        bar.addWidget(self.form_box)
         bar.addWidget(QLabel(self.tr("分组")))
         self.grouping = QComboBox()
         bar.addWidget(self.grouping)
@@ -116,9 +121,10 @@ class ReportTab(Tab):
         compute.setDefault(True)
         compute.clicked.connect(self.refresh)
         bar.addWidget(compute)
-        layout.addLayout(bar)
+        layout.addWidget(bar_box)
 
-        actions = QHBoxLayout()
+        actions_box = QWidget()
+        actions = FlowLayout(actions_box)
         for label, slot in [("导出Excel…", lambda: self.export("xlsx")), ("导出CSV…", lambda: self.export("csv")),
                             ("导出PDF…", lambda: self.export("pdf")), ("全部报表导出…", self.export_all),
                             ("打印预览…", self.print_),
@@ -127,17 +133,18 @@ class ReportTab(Tab):
             button = QPushButton(self.tr(label))
             button.clicked.connect(slot)
             actions.addWidget(button)
-        actions.addStretch()
-        self.status = QLabel()
+        layout.addWidget(actions_box)
+        self.status = ElidedLabel()
         self.status.setStyleSheet("color: #555;")
-        actions.addWidget(self.status)
-        layout.addLayout(actions)
+        layout.addWidget(self.status)
 
         self.title_label = QLabel()
         self.title_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title_label.setWordWrap(True)
         self.title_label.setStyleSheet("font-size: 16px; font-weight: bold;")
         layout.addWidget(self.title_label)
         self.meta_label = QLabel()
+        self.meta_label.setWordWrap(True)
         layout.addWidget(self.meta_label)
         self.model = FormResultModel(self)
         self.view = QTableView()

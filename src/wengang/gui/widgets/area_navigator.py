@@ -29,6 +29,42 @@ class AreaNavigator(QTreeView):
         self.selectionModel().currentChanged.connect(self._picked)
 
     def reload(self) -> None:
+        """Rebuild the tree (after an import brought new villages), keeping the place picked."""
+        area_id, site_id = self.context.area_id, self.context.site_id
+        selection = self.selectionModel()
+        if selection is not None:
+            selection.blockSignals(True)
+        try:
+            self._build()
+            self._select(area_id, site_id)
+        finally:
+            if selection is not None:
+                selection.blockSignals(False)
+
+    def _select(self, area_id: int | None, site_id: int | None) -> None:
+        if area_id is None and site_id is None:
+            return
+        role, value = (SITE_ROLE, site_id) if site_id is not None else (AREA_ROLE, area_id)
+        hits = self.model_.match(self.model_.index(0, 0), role, value, 1,
+                                 Qt.MatchFlag.MatchExactly | Qt.MatchFlag.MatchRecursive)
+        if hits:
+            self.setCurrentIndex(hits[0])
+            self.scrollTo(hits[0])
+
+    def names(self) -> list[str]:
+        """Every place shown, depth first (for tests and the status line)."""
+        out: list[str] = []
+
+        def walk(parent) -> None:
+            for row in range(self.model_.rowCount(parent)):
+                index = self.model_.index(row, 0, parent)
+                out.append(index.data())
+                walk(index)
+
+        walk(self.model_.index(-1, -1))
+        return out
+
+    def _build(self) -> None:
         self.model_.clear()
         rows = self.context.db.execute(
             "SELECT id, name, level, parent_id FROM areas WHERE level IN "
