@@ -44,6 +44,7 @@ from wengang.gui.widgets.progress import run_with_progress
 from wengang.gui.widgets.save_dialog import ask_folder, ask_save_path
 from wengang.services import archive
 from wengang.services.reports.model import FormResult
+from wengang.store.areas import area_path
 from wengang.store.audit import locked_periods
 
 GROUPINGS = {"township": "按乡镇", "village": "按村", "site": "按安置点", "county": "按县"}
@@ -159,6 +160,33 @@ class ReportTab(Tab):
         self.notes_label.setWordWrap(True)
         layout.addWidget(self.notes_label)
         self._form_changed()
+        context.area_changed.connect(self._area_changed)
+        self._area_changed(context.area_id)
+
+    def place(self) -> dict | None:
+        """The area picked in the navigator ({id, name, level}), None for the whole county."""
+        if self.context.area_id is None:
+            return None
+        path = area_path(self.context.db, self.context.area_id)
+        return path[-1] if path else None
+
+    def _area_changed(self, _area_id=None) -> None:
+        """A township picked: its form is by village (a one-row table by township says nothing);
+        the county again: by township."""
+        place = self.place()
+        wanted = "village" if place is not None and place["level"] in ("township", "village") else "township"
+        index = self.grouping.findData(wanted)
+        if index >= 0 and self.grouping.currentData() in ("township", "village") and index != self.grouping.currentIndex():
+            self.grouping.setCurrentIndex(index)
+            self.mark_stale()  # the refresh the area change started used the old grouping
+
+    def unit_name(self) -> str | None:
+        """填报单位: the township's government when a township is picked (a township fills in
+        its own form), else the installation's unit (settings)."""
+        place = self.place()
+        if place is None or place["level"] != "township":
+            return None
+        return f"{place['name']}人民政府"
 
     # --- choosing ---------------------------------------------------------------------------
     def current_form(self):
@@ -170,6 +198,8 @@ class ReportTab(Tab):
         self.grouping.clear()
         for key in (attr(form, "groupings", 3) or ["township"]) if form is not None else []:
             self.grouping.addItem(GROUPINGS.get(key, key), key)
+        if hasattr(self, "notes_label"):  # not while building: the navigator's place is applied after
+            self._area_changed()
         self.needs_period = bool(attr(form, "needs_period", 4)) if form is not None else False
         for w in (self.period_label, self.period_from):
             w.setVisible(self.needs_period)
@@ -196,10 +226,13 @@ class ReportTab(Tab):
         as_of, area_id, params = self.context.as_of, self.context.area_id, self.request()
         self._request = {"form_id": form_id, "as_of": as_of, "area_id": area_id, **params}
         request = self._request
+        unit_name = self.unit_name()
         self.status.setText(self.tr("计算中…"))
         reports = self.reports
 
         def work(db, _progress):
+            if unit_name:
+                return reports.compute_form(db, form_id, as_of, area_id=area_id, unit_name=unit_name, **params)
             return reports.compute_form(db, form_id, as_of, area_id=area_id, **params)
 
         def done(result: FormResult) -> None:
