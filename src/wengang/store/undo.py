@@ -10,7 +10,6 @@ when undoing would take rows written later with it (a spell added by hand to an 
 
 from __future__ import annotations
 
-
 import json
 import sqlite3
 from dataclasses import dataclass
