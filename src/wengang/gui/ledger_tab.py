@@ -345,7 +345,21 @@ class LedgerTab(Tab):
             if box.clickedButton() is not preview_button:
                 return
             limit = ledger_output.PREVIEW_ROW_LIMIT
-        from wengang.gui.print_preview import preview  # noqa: PLC0415 - on demand
-        from wengang.gui.printing import print_ledger  # noqa: PLC0415
-        query = self.model.query
-        self.last_preview = preview(self, lambda printer: print_ledger(query, printer, limit=limit))
+        self.preview_in_background(limit)
+
+    def preview_in_background(self, limit: int | None):
+        """The pages are laid out and drawn on the worker thread (``printing.pictures``) behind a
+        progress dialog; the preview then only replays them, so the window never freezes."""
+        from wengang.gui.printing import ledger_document  # noqa: PLC0415 - on demand
+        from wengang.gui.printing.pictures import paint_pictures  # noqa: PLC0415
+        make_query = self._query_maker()
+
+        def work(db, _progress):
+            return paint_pictures(ledger_document(make_query(db), limit))
+
+        def show(pages) -> None:
+            from wengang.gui.print_preview import preview  # noqa: PLC0415
+            from wengang.gui.printing.pictures import replay  # noqa: PLC0415
+            self.last_preview = preview(self, lambda printer: replay(*pages, printer))
+
+        return run_with_progress(self.context, self, self.tr("正在排版打印预览"), work, show)
