@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 # The words of the form and ledger headers (resources/forms, resources/ledgers), longest first
 # at each position by the matcher below; unknown characters stand alone.
-VOCABULARY = frozenset("""
+_VOCABULARY_TEXT = """
 脱贫 脱贫人口 人口 监测 对象 监测对象 劳动力 劳动 就业 务工 务工就业 人数 人员 人次数 人次
 县内 县外 省内 省外 市外 境外 乡镇 街道 行政村 社区 村 安置点 搬迁 易地 同步
 目标 任务 完成 比例 合计 总计 其中 目前 至今 尚未 计划 外出 意愿 有意愿 还差 距
@@ -24,7 +24,8 @@ VOCABULARY = frozenset("""
 姓名 性别 年龄 证件 号码 证件号码 联系 电话 联系电话 户编号 户主 关系 与户主关系 户类型 类别
 技能 劳动技能 在校生 状况 地域 就业地域 地点 务工地点 名称 企业名称 所属 行业 所属行业 月收入 收入
 返乡 原因 返乡原因 时间 外出时间 返乡时间 摸排 日期 核实 核实日期 备注 单位 金额 类型 年度
-""".split())
+"""
+VOCABULARY = frozenset(_VOCABULARY_TEXT.split())
 _LONGEST = max(len(w) for w in VOCABULARY)
 # A year or number with its unit, a bracketed part, a run of Latin letters or digits.
 _TOKEN = re.compile(r"\d+(?:\.\d+)?(?:年|月|日|%|元|人)?|[（(][^）)]{0,8}[）)]|[A-Za-z]+|\{[^}]*\}")
@@ -55,9 +56,8 @@ def words(text: str) -> list[str]:
     # Punctuation that cannot start a line joins the word before it ("情况、" not "、" alone).
     merged: list[str] = []
     for word in out:
-        if merged and word in "、，。：；）)%" :
-            merged[-1] += word
-        elif merged and merged[-1] and merged[-1][-1] in _OPENING:
+        joins = word in "、，。：；）)%" or (merged and merged[-1] and merged[-1][-1] in _OPENING)
+        if merged and joins:
             merged[-1] += word
         else:
             merged.append(word)
