@@ -51,8 +51,7 @@ def batch_changes(db, batch_id: int, limit: int = CHANGE_LIMIT) -> list[list]:
     """The fields an import changed, one line per person and field: 姓名, 类别, 栏目, 原值,
     新值 (IDs and phones masked), from the audit trail (``services.audit_export``)."""
     from wengang.services.audit_export import audit_rows  # noqa: PLC0415
-    from wengang.store.audit import audit_entries  # noqa: PLC0415
-    from wengang.store.audit import field_label  # noqa: PLC0415
+    from wengang.store.audit import audit_entries, field_label  # noqa: PLC0415
     bookkeeping = field_label("batch_id")  # which import wrote the row: not the caseworker's change
     entries = [e for e in reversed(audit_entries(db, batch_id=batch_id, limit=limit)) if e.action == "update"]
     return [[line[3], line[2], line[5], line[6], line[7]] for line in audit_rows(db, entries, masked=True)
