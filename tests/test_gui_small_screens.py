@@ -488,3 +488,10 @@ def test_the_backup_name_carries_the_date():
     from wengang.gui.reliability import suggested_backup
     assert suggested_backup(Path("/d/县台账.db"), dt.date(2026, 10, 31)).name == "县台账-备份-2026-10-31.db"
 
+
+
+def test_the_window_opens_no_larger_than_the_screen(qtbot, make_window, county_path):
+    small_county(county_path)
+    _context, window = make_window(county_path)
+    free = window.screen().availableGeometry()  # offscreen: 800×800, smaller than the default size
+    assert window.frameGeometry().width() <= free.width() and window.frameGeometry().height() <= free.height()

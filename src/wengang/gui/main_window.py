@@ -11,7 +11,7 @@ import datetime as dt
 import importlib
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
@@ -441,12 +441,28 @@ class MainWindow(QMainWindow):
         geometry = self.context.settings.value("main_window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        self.fit_screen()
         state = self.context.settings.value("main_window/state")
         if state is not None:
             self.restoreState(state)
         last_tab = self.context.settings.value("main_window/tab")
         if last_tab in self.hosts:
             self.tabs.setCurrentWidget(self.hosts[last_tab])
+
+    def fit_screen(self) -> None:
+        """Never larger than the screen's free area (a 1366×768 laptop, a 1024×768 projector,
+        or a window last used on a bigger monitor): the status bar and the buttons at the bottom
+        stay visible."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        free = screen.availableGeometry()
+        frame = self.frameGeometry().size() - self.geometry().size()  # title bar and borders
+        width = min(self.width(), free.width() - frame.width())
+        height = min(self.height(), free.height() - frame.height())
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+            self.move(free.topLeft())
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt
         super().showEvent(event)

@@ -104,7 +104,7 @@ class ReportTab(Tab):
             title = re.sub(r"\{[^}]*\}", "", str(attr(form, "title", 2) or ""))
             self.form_box.addItem(f"{number} {title}".strip(), attr(form, "id", 0))
         self.form_box.currentIndexChanged.connect(self._form_changed)
-        self.form_box.setMinimumContentsLength(18)
+        self.form_box.setMinimumContentsLength(24)
         self.form_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         bar.addWidget(self.form_box)
         bar.addWidget(QLabel(self.tr("分组")))

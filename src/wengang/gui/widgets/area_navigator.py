@@ -6,7 +6,7 @@ root (全县) clears the filter. Built from ``areas`` and ``relocation_sites`` w
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QTreeView, QWidget
 
@@ -27,6 +27,11 @@ class AreaNavigator(QTreeView):
         self.setModel(self.model_)
         self.reload()
         self.selectionModel().currentChanged.connect(self._picked)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt
+        # The pane starts narrow (township names are short): the tabs keep the room on a
+        # 1024-pixel screen; the caseworker may drag it wider.
+        return QSize(190, super().sizeHint().height())
 
     def reload(self) -> None:
         """Rebuild the tree (after an import brought new villages), keeping the place picked."""

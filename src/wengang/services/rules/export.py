@@ -45,9 +45,17 @@ def _widths(sheet: FastSheet, widths: list[int]) -> None:
         sheet.column_dimensions[get_column_letter(n)].width = width
 
 
-def _listing(book: Workbook, title: str, columns: tuple, rows: list[dict], blank) -> None:
-    """One row per item under a frozen, filtered header; the 证件号码 column always as text."""
+def _listing(book: Workbook, title: str, columns: tuple, rows: list[dict], blank, *, landscape: bool = False) -> None:
+    """One row per item under a frozen, filtered header; the 证件号码 column always as text.
+    ``landscape``: printed A4 landscape, one page wide (set before the rows stream out)."""
     sheet = fast_sheet(book, title)
+    if landscape:
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.paperSize = 9  # A4
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.print_title_rows = "1:1"
     _widths(sheet, [c[2] for c in columns])
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
@@ -86,7 +94,7 @@ def write_quality_workbook(summary: QualitySummary, rows: list[dict], path: str 
 
 
 VILLAGE_COLUMNS = (("户编号", "hh_no", 20), ("姓名", "person_name", 10), ("证件号码", "id_number", 21),
-                   ("问题", "title", 30), ("级别", "severity_label", 6), ("说明", "message", 60),
+                   ("问题", "title", 30), ("级别", "severity_label", 6), ("说明", "message", 44),
                    ("发现时间", "found_at", 18), ("核实情况（村里填写）", "answer", 24))
 
 
@@ -130,6 +138,6 @@ def write_findings_by_village(db: sqlite_utils.Database, path: str | Path, *, ar
         overview.append_values([township, village, len(items), titles[(township, village)]])
     overview.append([_cell(overview, v, font=_BOLD) for v in ["合计", "", len(rows), ""]])
     for key, items in groups.items():
-        _listing(book, titles[key], VILLAGE_COLUMNS, items, lambda row, k: row.get(k) or "")
+        _listing(book, titles[key], VILLAGE_COLUMNS, items, lambda row, k: row.get(k) or "", landscape=True)
     book.save(path)
     return path, len(groups), len(rows)
