@@ -466,6 +466,9 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt
         super().showEvent(event)
+        if not getattr(self, "_fitted", False):  # once shown, the frame's size is known
+            self._fitted = True
+            self.fit_screen()
         self.stack.currentWidget().setFocus()  # not the date field: a stray keystroke would change it
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt
