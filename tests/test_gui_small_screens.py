@@ -17,7 +17,7 @@ from conftest import Factory
 from gui_support import AS_OF, small_county, wait_idle
 from importing_helpers import PERSON_HEADERS, person_rows, write_xlsx
 from openpyxl import load_workbook
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
@@ -256,9 +256,12 @@ def test_the_as_of_field_takes_a_typed_date(qtbot, make_window, county_path, mon
     context, window = make_window(county_path)
     monkeypatch.setattr(window, "confirm_future_as_of", lambda _day: True)
     edit = window.as_of_edit
+    # as a caseworker does: click into the field (the year is selected), type the whole date
+    qtbot.mouseClick(edit.lineEdit(), Qt.MouseButton.LeftButton, pos=QPoint(12, edit.lineEdit().height() // 2))
     edit.setFocus()
-    edit.lineEdit().selectAll()
     _type(qtbot, edit, typed)
+    assert edit.lineEdit().text() == typed  # shown as typed, not re-read section by section
+    assert context.as_of == AS_OF  # nothing taken half-way
     qtbot.keyClick(edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: context.as_of == dt.date(2026, 10, 31))
     assert edit.lineEdit().text() == "2026-10-31"
@@ -495,3 +498,20 @@ def test_the_window_opens_no_larger_than_the_screen(qtbot, make_window, county_p
     _context, window = make_window(county_path)
     free = window.screen().availableGeometry()  # offscreen: 800×800, smaller than the default size
     assert window.frameGeometry().width() <= free.width() and window.frameGeometry().height() <= free.height()
+
+
+def test_typing_only_a_year_changes_the_year(qtbot):
+    from wengang.gui.app import make_application
+    from wengang.gui.widgets.date_edit import DateEdit
+    make_application()
+    edit = DateEdit(dt.date(2024, 2, 29))
+    qtbot.addWidget(edit)
+    edit.show()
+    qtbot.mouseClick(edit.lineEdit(), Qt.MouseButton.LeftButton, pos=QPoint(12, edit.lineEdit().height() // 2))
+    edit.setFocus()
+    _type(qtbot, edit, "2025")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert edit.value() == dt.date(2025, 2, 28)
+    _type(qtbot, edit, "abc")  # not a date: nothing changes
+    qtbot.keyClick(edit, Qt.Key.Key_Escape)
+    assert edit.value() == dt.date(2025, 2, 28)
