@@ -138,7 +138,7 @@ def test_quality_says_unchecked_then_checks_itself_after_an_import(qtbot, make_w
     assert run_quality(check, context.as_of).total > 0  # the rules' findings, and the import's hints:
     expected = check.execute("SELECT count(*) FROM quality_findings WHERE resolved_at IS NULL").fetchone()[0]
     window.show_tab("数据质量")
-    qtbot.waitUntil(lambda: window.quality.label.text() == f"数据质量：{expected:,} 条待处理")
+    qtbot.waitUntil(lambda: window.quality.label.text() == f"数据质量：全部 {expected:,} 条待处理")
     qtbot.waitUntil(lambda: tab.count_label.text() == f"共 {expected:,} 条", timeout=3000)
     check.close()
 
@@ -515,3 +515,22 @@ def test_typing_only_a_year_changes_the_year(qtbot):
     _type(qtbot, edit, "abc")  # not a date: nothing changes
     qtbot.keyClick(edit, Qt.Key.Key_Escape)
     assert edit.value() == dt.date(2025, 2, 28)
+
+
+def test_the_guide_pictures_fit_the_dialog(qapp):
+    from wengang.gui.app import make_application
+    from wengang.gui.dialogs.guide_dialog import IMAGE_WIDTH, GuideDialog
+    make_application()
+    dialog = GuideDialog()
+    document = dialog.browser.document()
+    widths = []
+    block = document.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            if it.fragment().charFormat().isImageFormat():
+                widths.append(it.fragment().charFormat().toImageFormat().width())
+            it += 1
+        block = block.next()
+    assert widths and all(w == IMAGE_WIDTH for w in widths)
+    dialog.close()

@@ -92,4 +92,5 @@ class QualityWatch(QObject):
             checked, count = quality_state(self.context.db)
         except sqlite3.ProgrammingError:  # the database closed meanwhile (the window is closing)
             return
-        self.label.setText(f"数据质量：{count:,} 条待处理" if checked else "数据质量：未检查")
+        # the whole installation's count (the 数据质量 tab counts the place picked in the navigator)
+        self.label.setText(f"数据质量：全部 {count:,} 条待处理" if checked else "数据质量：未检查")

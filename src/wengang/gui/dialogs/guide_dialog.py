@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QUrl
+from PySide6.QtGui import QTextCursor, QTextDocument
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 GUIDE_NAME = "使用手册.md"
@@ -28,6 +29,31 @@ def guide_path() -> Path | None:
         if (folder / GUIDE_NAME).is_file():
             return folder / GUIDE_NAME
     return None
+
+
+IMAGE_WIDTH = 820  # the screenshots are 1366 pixels wide: shown smaller, no sideways scrolling
+
+
+def fit_images(document: QTextDocument, width: int) -> int:
+    """Every picture at most ``width`` pixels wide (height in proportion); returns how many."""
+    count = 0
+    block = document.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            fragment = it.fragment()
+            fmt = fragment.charFormat()
+            if fmt.isImageFormat():
+                image = fmt.toImageFormat()
+                cursor = QTextCursor(document)
+                cursor.setPosition(fragment.position())
+                cursor.setPosition(fragment.position() + fragment.length(), QTextCursor.MoveMode.KeepAnchor)
+                image.setWidth(width)
+                cursor.setCharFormat(image)
+                count += 1
+            it += 1
+        block = block.next()
+    return count
 
 
 class GuideDialog(QDialog):
@@ -47,6 +73,7 @@ class GuideDialog(QDialog):
             self.browser.setSearchPaths([str(path.parent)])
             self.browser.document().setBaseUrl(QUrl.fromLocalFile(str(path.parent) + "/"))
             self.browser.setMarkdown(path.read_text(encoding="utf-8"))
+            fit_images(self.browser.document(), IMAGE_WIDTH)
         self.path = path
         layout.addWidget(self.browser, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
