@@ -534,3 +534,22 @@ def test_the_guide_pictures_fit_the_dialog(qapp):
         block = block.next()
     assert widths and all(w == IMAGE_WIDTH for w in widths)
     dialog.close()
+
+
+def test_a_ledger_export_asks_about_masking_and_remembers(qtbot, make_window, county_path, tmp_path, monkeypatch):
+    from wengang.gui.widgets import mask_choice
+    from wengang.services.privacy import mask_preference
+    small_county(county_path)
+    context, window = make_window(county_path)
+    tab = window.show_tab("台账")
+    qtbot.waitUntil(tab.is_ready)
+    asked = []
+    monkeypatch.setattr(mask_choice, "ask_masking", lambda _p, db, kind, what="": (
+        asked.append((kind, mask_preference(db, kind))), False)[1])  # "完整显示"
+    target = tmp_path / "台账.xlsx"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    tab.export()
+    wait_idle(qtbot, context)
+    qtbot.waitUntil(target.exists)
+    assert asked == [(tab.mask_kind(), True)]  # asked, shown the remembered choice (masked)
+    assert not tab.mask.isChecked() and mask_preference(context.db, tab.mask_kind()) is False

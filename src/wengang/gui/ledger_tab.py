@@ -260,7 +260,7 @@ class LedgerTab(Tab):
         name = self.picker.currentItem().text()
         path = ask_save_path(self, self.tr("导出台账"), f"{name}_{self.context.as_of}.xlsx",
                              "Excel 工作簿 (*.xlsx)", self.context.settings)
-        if path is None or not ledger_output.confirm_unmasked(self, path, self.mask.isChecked()):
+        if path is None or not self.ask_masking() or not ledger_output.confirm_unmasked(self, path, self.mask.isChecked()):
             return
         as_of, area_id, site_id = self.context.as_of, self.context.area_id, self.context.site_id
         mask, order_by = self.mask.isChecked(), self.order_by
@@ -277,7 +277,8 @@ class LedgerTab(Tab):
     def export_six_lists(self) -> None:
         """The six lists into one folder (``services.ledgers.write_ledgers``), off the GUI thread."""
         folder = ask_folder(self, self.tr("六张清单导出到文件夹"), self.context.settings)
-        if folder is None or not ledger_output.confirm_unmasked(self, folder / "六张清单.xlsx", self.mask.isChecked()):
+        if folder is None or not self.ask_masking("六张清单") or not ledger_output.confirm_unmasked(
+                self, folder / "六张清单.xlsx", self.mask.isChecked()):
             return
         as_of, area_id, site_id = self.context.as_of, self.context.area_id, self.context.site_id
         mask, ledgers = self.mask.isChecked(), self.ledgers
@@ -292,6 +293,20 @@ class LedgerTab(Tab):
                 n=len(files), persons=sum(n for _, _, n in files), folder=folder))
 
         run_with_progress(self.context, self, self.tr("正在导出六张清单"), work, done)
+
+    def ask_masking(self, what: str | None = None) -> bool:
+        """Asked at every export, showing this list's remembered choice (the checkbox follows
+        the answer); False when cancelled."""
+        from wengang.gui.widgets import mask_choice  # noqa: PLC0415
+        kind = self.mask_kind()
+        if kind is None:
+            return False
+        masked = mask_choice.ask_masking(self, self.context.db, kind, what or self.picker.currentItem().text())
+        if masked is None:
+            return False
+        if masked != self.mask.isChecked():
+            self.mask.setChecked(masked)  # remembered by _mask_toggled; the shown list follows
+        return True
 
     def _query_maker(self):
         """Builds the shown ledger (same list, date, area, order, masking) on another
@@ -314,7 +329,7 @@ class LedgerTab(Tab):
         name = self.picker.currentItem().text()
         path = ask_save_path(self, self.tr("导出台账PDF"), f"{name}_{self.context.as_of}.pdf",
                              "PDF 文件 (*.pdf)", self.context.settings)
-        if path is None or not ledger_output.confirm_unmasked(self, path, self.mask.isChecked()):
+        if path is None or not self.ask_masking() or not ledger_output.confirm_unmasked(self, path, self.mask.isChecked()):
             return
         self.last_export = path
         ledger_output.write_pdf_in_background(
