@@ -553,3 +553,15 @@ def test_a_ledger_export_asks_about_masking_and_remembers(qtbot, make_window, co
     qtbot.waitUntil(target.exists)
     assert asked == [(tab.mask_kind(), True)]  # asked, shown the remembered choice (masked)
     assert not tab.mask.isChecked() and mask_preference(context.db, tab.mask_kind()) is False
+
+
+def test_the_frozen_build_keeps_the_chinese_qt_texts_and_the_guide():
+    import ast
+    spec = (Path(__file__).resolve().parents[1] / "installer.spec").read_text("utf-8")
+    tree = ast.parse(spec)
+    wanted = next(node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "_wanted")
+    scope: dict = {}
+    exec(compile(ast.Module([wanted], []), "installer.spec", "exec"), scope)  # noqa: S102 - our own spec
+    assert scope["_wanted"](("PySide6/Qt/translations/qtbase_zh_CN.qm", "x", "DATA"))
+    assert not scope["_wanted"](("PySide6/Qt/translations/qtbase_de.qm", "x", "DATA"))
+    assert '"使用手册.md"), "wengang/docs"' in spec and '"screenshots"), "wengang/docs/screenshots"' in spec
