@@ -283,7 +283,9 @@ class ReportTab(Tab):
         if self._cell_request(table_row, table_column) is None:
             return False
         row, column = self.model.form_row(table_row), self.model.column(table_column)
-        title = f"{row.label} · {column.label}"
+        place = self.place() if row.kind == "total" else None
+        label = f"{place['name']}{row.label}" if place else row.label  # 城关镇合计, not just 合计
+        title = f"{label} · {column.label}"
         self.status.setText(f"正在查找“{title}”的人员…")
 
         def show(ids) -> None:
