@@ -6,12 +6,11 @@ window; the status bar says "数据质量：未检查 / 检查中… / N 条待�
 
 from __future__ import annotations
 
-import sqlite3
-
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
 from wengang.gui.context import AppContext
+from wengang.store import crypto
 
 DEBOUNCE_MS = 1500
 
@@ -62,15 +61,14 @@ class QualityWatch(QObject):
         def done(summary) -> None:
             self.running = False
             self.runs += 1
+            if getattr(self.context, "closed", False):
+                return  # the window closed while the check ran
             if self._again:
                 self._again = False
                 self.run()
                 return
             self._show_state()
-            try:
-                self.checked.emit(summary)
-            except sqlite3.ProgrammingError:
-                pass  # the database closed meanwhile
+            self.checked.emit(summary)
 
         def failed(exc: BaseException) -> None:
             self.running = False
@@ -88,9 +86,11 @@ class QualityWatch(QObject):
         self._again = False
 
     def _show_state(self) -> None:
+        if getattr(self.context, "closed", False):
+            return
         try:
             checked, count = quality_state(self.context.db)
-        except sqlite3.ProgrammingError:  # the database closed meanwhile (the window is closing)
+        except crypto.database_errors():  # the database closed meanwhile (the window is closing)
             return
         # the whole installation's count (the 数据质量 tab counts the place picked in the navigator)
         self.label.setText(f"数据质量：全部 {count:,} 条待处理" if checked else "数据质量：未检查")
