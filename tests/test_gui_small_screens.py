@@ -565,3 +565,16 @@ def test_the_frozen_build_keeps_the_chinese_qt_texts_and_the_guide():
     assert scope["_wanted"](("PySide6/Qt/translations/qtbase_zh_CN.qm", "x", "DATA"))
     assert not scope["_wanted"](("PySide6/Qt/translations/qtbase_de.qm", "x", "DATA"))
     assert '"使用手册.md"), "wengang/docs"' in spec and '"screenshots"), "wengang/docs/screenshots"' in spec
+
+
+def test_an_edit_keeps_the_opened_branches_of_the_area_tree(qtbot, make_window, county_path):
+    small_county(county_path)
+    context, window = make_window(county_path)
+    tree = window.navigator
+    town = tree.model_.match(tree.model_.index(0, 0), Qt.ItemDataRole.DisplayRole, "城关镇", 1,
+                              Qt.MatchFlag.MatchRecursive)[0]
+    tree.expand(town)
+    context.data_changed.emit()  # an edit: no new place
+    town = tree.model_.match(tree.model_.index(0, 0), Qt.ItemDataRole.DisplayRole, "城关镇", 1,
+                             Qt.MatchFlag.MatchRecursive)[0]
+    assert tree.isExpanded(town)

@@ -331,7 +331,7 @@ class MainWindow(QMainWindow):
         self.search.selectAll()
 
     def refresh_all(self) -> None:
-        self.navigator.reload()
+        self.navigator.reload(force=True)
         self.update_title()
         for tab in self.tab_pages.values():
             tab.mark_stale()
@@ -387,7 +387,7 @@ class MainWindow(QMainWindow):
                               replace=replace)
 
         def done(_result) -> None:
-            self.navigator.reload()
+            self.navigator.reload(force=True)
             self.context.data_changed.emit()
             self.show_tab("概览")
 

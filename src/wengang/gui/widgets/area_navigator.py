@@ -33,8 +33,16 @@ class AreaNavigator(QTreeView):
         # 1024-pixel screen; the caseworker may drag it wider.
         return QSize(190, super().sizeHint().height())
 
-    def reload(self) -> None:
-        """Rebuild the tree (after an import brought new villages), keeping the place picked."""
+    def reload(self, force: bool = False) -> None:
+        """Rebuild the tree (after an import brought new villages), keeping the place picked;
+        unless ``force``, only when the areas or sites changed (an edit keeps the opened branches)."""
+        signature = self.context.db.execute(
+            "SELECT (SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || "
+            "coalesce(sum(length(name)), 0) FROM areas), "
+            "(SELECT count(*) || ':' || coalesce(max(id), 0) FROM relocation_sites)").fetchone()
+        if not force and signature == getattr(self, "_signature", None):
+            return
+        self._signature = signature
         area_id, site_id = self.context.area_id, self.context.site_id
         selection = self.selectionModel()
         if selection is not None:
