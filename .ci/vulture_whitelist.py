@@ -10,6 +10,10 @@ _ = object()
 _.paintEvent
 _.sizeHint
 _.headerData
+_.takeAt               # QLayout virtuals (gui.widgets.flow)
+_.expandingDirections
+_.hasHeightForWidth
+_.heightForWidth
 
 # openpyxl and XlsxWriter read these attributes when they write the workbook
 _.freeze_panes

@@ -46,6 +46,12 @@ def make_window(qtbot, monkeypatch, tmp_path):
     # Window geometry and the last tab go to QSettings: each test gets its own, empty folder.
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "config"))
     made = []
+    # The masking question at export (gui.widgets.mask_choice) answers with the remembered
+    # choice, as a caseworker pressing Enter would; tests of the question drive masking_box.
+    from wengang.gui.widgets import mask_choice
+    from wengang.services.privacy import mask_preference
+    monkeypatch.setattr(mask_choice, "ask_masking",
+                        lambda _parent, db, kind, what="": mask_preference(db, kind))
 
     def make(path, as_of=AS_OF):
         from wengang.gui.app import make_application, open_window

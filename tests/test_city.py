@@ -561,7 +561,7 @@ def test_county_window_writes_the_package_for_the_city(county_path, make_window,
 
     small_county(county_path)
     context, window = make_window(county_path)
-    assert "向市里报送…" in [a.text() for a in window.menuBar().actions()[0].menu().actions() if a.isVisible()]
+    assert "向市里报送(&U)…" in [a.text() for a in window.menuBar().actions()[0].menu().actions() if a.isVisible()]
     dialog = SubmitToCityDialog(context, window)
     dialog.forms["F2"].setChecked(False)
     assert dialog.chosen_forms().startswith("F1,F3")

@@ -62,12 +62,14 @@ def _fake_preview(monkeypatch, target):
 # --- 1. printing through the shared painter ------------------------------------------------------
 def test_ledger_print_goes_through_the_shared_painter(qtbot, make_window, county_path, tmp_path, monkeypatch):
     _bigger_county(county_path)
-    _context, window = make_window(county_path)
+    context, window = make_window(county_path)
     tab = _ledger_tab(qtbot, window)
     assert not hasattr(tab, "ledger_html")  # the home-made HTML table is gone
     target = tmp_path / "preview.pdf"
     _fake_preview(monkeypatch, target)
     window.print_current()  # Ctrl+P on the ledger tab
+    wait_idle(qtbot, context)  # pages laid out on the worker thread, then previewed
+    qtbot.waitUntil(target.exists)
     pages = _pdf_pages(target)
     assert len(pages) >= 3
     for n, page in enumerate(pages, start=1):
@@ -95,6 +97,8 @@ def test_long_ledger_preview_shows_first_rows_and_direct_print_paints_off_the_gu
     target = tmp_path / "first.pdf"
     _fake_preview(monkeypatch, target)
     tab.print_()
+    wait_idle(qtbot, context)  # the pages are laid out on the worker thread, then previewed
+    qtbot.waitUntil(target.exists)
     text = "".join(_pdf_pages(target))
     assert "只列出前10人" in text.replace(" ", "")
     # "直接打印…": the print dialog accepted, the pages are painted on the worker thread
@@ -432,7 +436,8 @@ def test_a_township_submission_is_compared_with_the_same_township(qtbot, make_wi
                               "WHERE h.id = ?", [ids["h1"]]).fetchone()[0]  # 城关镇 (张三)
     context.set_place(town)
     tab = _report(qtbot, context, window)
-    assert [r.label for r in tab.result.rows if r.kind != "total"] == ["城关镇"]
+    # a township picked: its form is by village (issue 18), the township's own villages only
+    assert [r.label for r in tab.result.rows if r.kind != "total"] == ["城关村"]
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(tmp_path / "z.xlsx"), "")))
     _accept_submit(monkeypatch, "xlsx", lock=False)
     tab.submit()

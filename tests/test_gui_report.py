@@ -7,7 +7,7 @@ import csv
 
 import pytest
 from gui_support import small_county, wait_idle
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel
 
 pytestmark = pytest.mark.gui
 
@@ -53,7 +53,7 @@ def test_drill_down_lists_exactly_the_people_counted(qtbot, make_window, county_
     wait_idle(qtbot, context)
     qtbot.waitUntil(lambda: getattr(tab, "last_drill", None) is not None)
     dialog = tab.last_drill
-    assert dialog.isVisible() and "共 2 人" in dialog.findChild(type(tab.status)).text()
+    assert dialog.isVisible() and "共 2 人" in dialog.findChild(QLabel).text()
     assert dialog.model.rowCount() == 2
     assert {dialog.model.index(r, 3).data() for r in range(2)} == {"张三", "李四"}
 

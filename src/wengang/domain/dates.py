@@ -109,3 +109,16 @@ def _from_compact(text: str) -> dt.date:
 
 def iso(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def parse_typed_day(text: str) -> dt.date | None:
+    """A whole day typed into a date field: ``20261031``, ``2026-10-31``, ``2026/10/31``,
+    ``2026.10.31`` or ``2026年10月31日`` (full-width digits and spaces allowed); ``None`` for
+    anything else, including a month alone or a number that could be an Excel serial."""
+    folded = fold(text or "").replace(" ", "")
+    if not (_YMD.match(folded) or _YMD_COMPACT.match(folded)):
+        return None
+    try:
+        return parse_date(folded)
+    except DateError:
+        return None

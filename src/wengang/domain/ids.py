@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from stdnum import exceptions as stdnum_exc
 from stdnum.cn import ric
@@ -57,12 +58,26 @@ def check_id(raw: object) -> IdCheck:
     if number[17] != ric.calc_check_digit(number):
         return IdCheck(number, error="证件号码校验位错误（最后一位不对），请核对")
     warnings: list[str] = []
-    try:
-        ric.get_birth_place(number)
-    except (stdnum_exc.ValidationError, KeyError):  # KeyError: codes its data knows without a county (110702)
+    if not place_known(number[:6]):
         warnings.append(f"证件号码前6位行政区划代码{number[:6]}未知")
     gender = "男" if int(number[16]) % 2 == 1 else "女"
     return IdCheck(number, None, tuple(warnings), birth, gender)
+
+
+@lru_cache(maxsize=4096)
+def place_known(code6: str) -> bool:
+    """Whether python-stdnum's region data (``stdnum/cn/loc.dat``) knows the 6-digit code as a
+    county in any period. Not only in the birth year: a number keeps the code of where it was
+    first issued, and people born before a county got its code (620702 甘州区 exists since 2002,
+    before it was 622201 张掖市) carry the new code when their number was issued later."""
+    from stdnum import numdb  # noqa: PLC0415 - loads the region table on first use
+
+    try:
+        results = numdb.get("cn/loc").info(code6)
+    except (OSError, KeyError):
+        return True  # no data to judge by: say nothing rather than cry wolf
+    info = {k: v for _part, props in results for k, v in props.items()}
+    return bool(info.get("county"))
 
 
 def age_at(birth: dt.date, on: dt.date) -> int:

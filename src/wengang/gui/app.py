@@ -36,11 +36,14 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 def _install_chinese_qt_texts(app: QApplication) -> None:
     """Qt's own buttons (确定/取消/是/否 in message boxes and the password prompt) in Chinese:
     the caseworker's program speaks one language. The frozen build keeps the zh_CN files."""
+    # The calendar popup's month and day names, number formats and the file dialogs follow the
+    # default locale: Chinese whatever the laptop's system language is.
+    chinese = QLocale(QLocale.Language.Chinese, QLocale.Country.China)
+    QLocale.setDefault(chinese)
     if getattr(app, "_wengang_translator", None) is not None:
         return
     translator = QTranslator(app)
-    if translator.load(QLocale(QLocale.Language.Chinese, QLocale.Country.China), "qtbase", "_",
-                       QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+    if translator.load(chinese, "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
         app.installTranslator(translator)
         app._wengang_translator = translator  # type: ignore[attr-defined]
 

@@ -98,6 +98,7 @@ class AppContext(QObject):
         self.pool.setMaxThreadCount(1)
         self._background_db: sqlite_utils.Database | None = None
         self._workers: set[_Worker] = set()
+        self.closed = False
 
     def set_as_of(self, value: dt.date) -> None:
         if value != self.as_of:
@@ -139,6 +140,7 @@ class AppContext(QObject):
 
     def close(self) -> None:
         """Wait for background work, then close both connections."""
+        self.closed = True  # results still queued for the GUI thread are dropped (quality_watch)
         self.pool.waitForDone()
         if self._background_db is not None:
             self._background_db.close()

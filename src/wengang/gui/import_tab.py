@@ -44,6 +44,21 @@ def kind_labels() -> dict[str, str]:
     except (OSError, ValueError):
         return {}
     return {k: v["label"] for k, v in raw.items() if isinstance(v, dict) and v.get("label")}
+CHANGE_HEADERS = ["姓名", "类别", "栏目", "原值", "新值"]
+CHANGE_LIMIT = 5000
+
+
+def batch_changes(db, batch_id: int, limit: int = CHANGE_LIMIT) -> list[list]:
+    """The fields an import changed, one line per person and field: 姓名, 类别, 栏目, 原值,
+    新值 (IDs and phones masked), from the audit trail (``services.audit_export``)."""
+    from wengang.services.audit_export import audit_rows  # noqa: PLC0415
+    from wengang.store.audit import audit_entries, field_label  # noqa: PLC0415
+    bookkeeping = field_label("batch_id")  # which import wrote the row: not the caseworker's change
+    entries = [e for e in reversed(audit_entries(db, batch_id=batch_id, limit=limit)) if e.action == "update"]
+    return [[line[3], line[2], line[5], line[6], line[7]] for line in audit_rows(db, entries, masked=True)
+            if line[5] != bookkeeping][:limit]
+
+
 ERROR_BRUSH = QBrush(QColor("#fde8e8"))
 WARNING_BRUSH = QBrush(QColor("#fff6dc"))
 
@@ -121,13 +136,23 @@ class ImportTab(Tab):
         self.undo_button.setEnabled(self._selected_batch() is not None)
 
     def undo_selected(self):
-        """撤销本次导入: ask, then undo the selected batch off the GUI thread (a big batch
-        takes a while); UndoError's message says why it could not be done. Returns the
-        progress dialog, or None when nothing was started."""
+        """撤销本次导入 of the import selected in 最近的导入 (see :meth:`undo_batch`)."""
         chosen = self._selected_batch()
         if chosen is None:
             return None
-        batch_id, file_name = chosen
+        return self.undo_batch(*chosen)
+
+    def undo_this_import(self):
+        """撤销本次导入 on the result page: the import just made."""
+        batch_id = self.result.batch_id if self.result is not None else None
+        if batch_id is None:
+            return None
+        return self.undo_batch(batch_id, self.path.name if self.path else "")
+
+    def undo_batch(self, batch_id: int, file_name: str):
+        """Ask, then undo the batch off the GUI thread (a big batch takes a while);
+        UndoError's message says why it could not be done (naming the person). Returns the
+        progress dialog, or None when nothing was started."""
         if QMessageBox.question(self, self.tr("撤销本次导入"), (
                 f"撤销导入批次{batch_id}（{file_name}）？\n本次导入新增的记录将被删除，修改过的记录改回导入前的值。"
                 "\n如果导入后又修改或登记过这些人的记录，将不能撤销，数据不会改动。")) != QMessageBox.StandardButton.Yes:
@@ -136,6 +161,9 @@ class ImportTab(Tab):
 
         def done(result) -> None:
             self.context.data_changed.emit()
+            if self.pages.currentIndex() == 2 and self.result.batch_id == batch_id:
+                self.undo_result_button.setEnabled(False)
+                self.result_label.setText(self.result_label.text() + f"<br><b>已撤销本次导入（批次{batch_id}）。</b>")
             QMessageBox.information(self, self.tr("撤销本次导入"), (
                 f"已撤销导入批次{batch_id}（{file_name}）：删除新增的 {result.deleted:,} 条，"
                 f"改回 {result.restored:,} 条，恢复 {result.reinserted:,} 条。"))
@@ -180,8 +208,8 @@ class ImportTab(Tab):
         self.issues.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.issues, 1)
         buttons = QHBoxLayout()
-        back = QPushButton(self.tr("重新选择文件"))
-        back.clicked.connect(lambda: self.go(0))
+        back = QPushButton(self.tr("重新选择文件…"))
+        back.clicked.connect(self.start_over)
         buttons.addWidget(back)
         self.save_errors_button = QPushButton(self.tr("保存错误清单…"))
         self.save_errors_button.clicked.connect(self.save_errors)
@@ -194,20 +222,46 @@ class ImportTab(Tab):
         return page
 
     def _result_page(self) -> QWidget:
+        """③ 导入结果: what was done, who changed in which field (old → new), and the undo."""
         page = QWidget()
         layout = QVBoxLayout(page)
         self.result_label = QLabel()
         self.result_label.setWordWrap(True)
         self.result_label.setStyleSheet("font-size: 14px;")
         layout.addWidget(self.result_label)
-        again = QPushButton(self.tr("导入另一个文件"))
-        again.clicked.connect(lambda: self.go(0))
+        self.changes_label = QLabel()
+        self.changes_label.setWordWrap(True)
+        layout.addWidget(self.changes_label)
+        self.changes = QTableWidget(0, len(CHANGE_HEADERS))
+        self.changes.setHorizontalHeaderLabels(CHANGE_HEADERS)
+        self.changes.verticalHeader().setVisible(False)
+        self.changes.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.changes.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.changes.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.changes.horizontalHeader().setStretchLastSection(True)
+        for column, width in enumerate((150, 110, 120, 180)):
+            self.changes.setColumnWidth(column, width)
+        layout.addWidget(self.changes, 1)
         row = QHBoxLayout()
+        again = QPushButton(self.tr("导入另一个文件…"))
+        again.clicked.connect(self.start_over)
         row.addWidget(again)
         row.addStretch()
+        self.undo_result_button = QPushButton(self.tr("撤销本次导入…"))
+        self.undo_result_button.setToolTip(self.tr("把刚才这次导入整批撤回：新增的删除，修改的改回原值"))
+        self.undo_result_button.clicked.connect(self.undo_this_import)
+        row.addWidget(self.undo_result_button)
         layout.addLayout(row)
-        layout.addStretch()
         return page
+
+    def start_over(self) -> None:
+        """导入另一个文件 / 重新选择文件: back to ① with nothing stale on it, and the file picker open."""
+        self.preview = None
+        self.choose_status.setText("")
+        self.choose_status.setStyleSheet("")
+        self.go(0)
+        self.refresh()
+        self.choose_file()
 
     def go(self, step: int) -> None:
         self.pages.setCurrentIndex(step)
@@ -276,8 +330,25 @@ class ImportTab(Tab):
         added, changed, unchanged, errors = result.added, result.changed, result.unchanged, len(result.errors)
         self.result_label.setText(f"已导入 {self.path.name if self.path else ''}：新增 {added:,} 条，修改 {changed:,} 条，"
                                   f"{unchanged:,} 条无变化" + (f"，{errors:,} 行有错误未导入" if errors else "") + "。")
+        self.choose_status.setText("")  # the "正在读取…" of ① is over
+        batch_id = result.batch_id
+        self.undo_result_button.setEnabled(batch_id is not None)
+        self.changes.setRowCount(0)
+        self.changes_label.setText(self.tr("正在列出修改的内容…") if changed else self.tr("没有修改原有记录。"))
         self.go(2)
         self.context.data_changed.emit()
+        if batch_id is not None and changed:
+            self.context.run_in_background(lambda db, _p: batch_changes(db, batch_id), self.show_changes,
+                                           lambda exc: self.changes_label.setText(f"无法列出修改：{exc}"))
+
+    def show_changes(self, lines: list[list]) -> None:
+        """Who changed in which field, old → new (证件号码 and 电话 masked)."""
+        self.changes.setRowCount(len(lines))
+        for r, line in enumerate(lines):
+            for c, value in enumerate(line):
+                self.changes.setItem(r, c, QTableWidgetItem("" if value is None else str(value)))
+        more = f"（只列出前 {CHANGE_LIMIT:,} 处）" if len(lines) >= CHANGE_LIMIT else ""
+        self.changes_label.setText(f"修改了以下 {len(lines):,} 处{more}：谁、哪一栏、原值 → 新值")
 
     def save_errors(self) -> None:
         if self.path is None:

@@ -11,8 +11,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
@@ -27,6 +25,7 @@ from wengang.gui import ledger_output
 from wengang.gui.context import AppContext
 from wengang.gui.ledger_model import LedgerModel
 from wengang.gui.tab import Tab
+from wengang.gui.widgets.flow import ElidedLabel, FlowLayout
 from wengang.gui.widgets.progress import run_with_progress
 from wengang.gui.widgets.save_dialog import ask_folder, ask_save_path
 from wengang.services import ledgers
@@ -69,11 +68,13 @@ class LedgerTab(Tab):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        bar = QHBoxLayout()
-        self.caption = QLabel()
+        # The caption is elided and on its own line, the buttons wrap: picking another list
+        # (a longer title, another count) moves nothing, and the tab fits 1024 pixels.
+        self.caption = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
         self.caption.setStyleSheet("font-weight: bold;")
-        bar.addWidget(self.caption)
-        bar.addStretch()
+        right_layout.addWidget(self.caption)
+        bar_box = QWidget()
+        bar = FlowLayout(bar_box)
         self.mask = QCheckBox(self.tr("隐藏证件号码、电话中间几位（显示和导出）"))
         self.mask.setChecked(True)
         self.mask.toggled.connect(self._mask_toggled)
@@ -87,7 +88,7 @@ class LedgerTab(Tab):
         printer = QPushButton(self.tr("打印…"))
         printer.clicked.connect(self.print_)
         bar.addWidget(printer)
-        right_layout.addLayout(bar)
+        right_layout.addWidget(bar_box)
         self.model = LedgerModel(self)
         self.view = QTableView()
         self.view.setModel(self.model)
@@ -253,7 +254,7 @@ class LedgerTab(Tab):
         name = self.picker.currentItem().text()
         path = ask_save_path(self, self.tr("导出台账"), f"{name}_{self.context.as_of}.xlsx",
                              "Excel 工作簿 (*.xlsx)", self.context.settings)
-        if path is None or not ledger_output.confirm_unmasked(self, path, self.mask.isChecked()):
+        if path is None or not self.ask_masking() or not ledger_output.confirm_unmasked(self, path, self.mask.isChecked()):
             return
         as_of, area_id, site_id = self.context.as_of, self.context.area_id, self.context.site_id
         mask, order_by = self.mask.isChecked(), self.order_by
@@ -270,7 +271,8 @@ class LedgerTab(Tab):
     def export_six_lists(self) -> None:
         """The six lists into one folder (``services.ledgers.write_ledgers``), off the GUI thread."""
         folder = ask_folder(self, self.tr("六张清单导出到文件夹"), self.context.settings)
-        if folder is None or not ledger_output.confirm_unmasked(self, folder / "六张清单.xlsx", self.mask.isChecked()):
+        if folder is None or not self.ask_masking("六张清单") or not ledger_output.confirm_unmasked(
+                self, folder / "六张清单.xlsx", self.mask.isChecked()):
             return
         as_of, area_id, site_id = self.context.as_of, self.context.area_id, self.context.site_id
         mask, ledgers = self.mask.isChecked(), self.ledgers
@@ -285,6 +287,20 @@ class LedgerTab(Tab):
                 n=len(files), persons=sum(n for _, _, n in files), folder=folder))
 
         run_with_progress(self.context, self, self.tr("正在导出六张清单"), work, done)
+
+    def ask_masking(self, what: str | None = None) -> bool:
+        """Asked at every export, showing this list's remembered choice (the checkbox follows
+        the answer); False when cancelled."""
+        from wengang.gui.widgets import mask_choice  # noqa: PLC0415
+        kind = self.mask_kind()
+        if kind is None:
+            return False
+        masked = mask_choice.ask_masking(self, self.context.db, kind, what or self.picker.currentItem().text())
+        if masked is None:
+            return False
+        if masked != self.mask.isChecked():
+            self.mask.setChecked(masked)  # remembered by _mask_toggled; the shown list follows
+        return True
 
     def _query_maker(self):
         """Builds the shown ledger (same list, date, area, order, masking) on another
@@ -307,7 +323,7 @@ class LedgerTab(Tab):
         name = self.picker.currentItem().text()
         path = ask_save_path(self, self.tr("导出台账PDF"), f"{name}_{self.context.as_of}.pdf",
                              "PDF 文件 (*.pdf)", self.context.settings)
-        if path is None or not ledger_output.confirm_unmasked(self, path, self.mask.isChecked()):
+        if path is None or not self.ask_masking() or not ledger_output.confirm_unmasked(self, path, self.mask.isChecked()):
             return
         self.last_export = path
         ledger_output.write_pdf_in_background(
@@ -338,7 +354,21 @@ class LedgerTab(Tab):
             if box.clickedButton() is not preview_button:
                 return
             limit = ledger_output.PREVIEW_ROW_LIMIT
-        from wengang.gui.print_preview import preview  # noqa: PLC0415 - on demand
-        from wengang.gui.printing import print_ledger  # noqa: PLC0415
-        query = self.model.query
-        self.last_preview = preview(self, lambda printer: print_ledger(query, printer, limit=limit))
+        self.preview_in_background(limit)
+
+    def preview_in_background(self, limit: int | None):
+        """The pages are laid out and drawn on the worker thread (``printing.pictures``) behind a
+        progress dialog; the preview then only replays them, so the window never freezes."""
+        from wengang.gui.printing import ledger_document  # noqa: PLC0415 - on demand
+        from wengang.gui.printing.pictures import paint_pictures  # noqa: PLC0415
+        make_query = self._query_maker()
+
+        def work(db, _progress):
+            return paint_pictures(ledger_document(make_query(db), limit))
+
+        def show(pages) -> None:
+            from wengang.gui.print_preview import preview  # noqa: PLC0415
+            from wengang.gui.printing.pictures import replay  # noqa: PLC0415
+            self.last_preview = preview(self, lambda printer: replay(*pages, printer))
+
+        return run_with_progress(self.context, self, self.tr("正在排版打印预览"), work, show)

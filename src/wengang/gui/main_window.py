@@ -7,10 +7,11 @@ Tabs are built once and refresh lazily (only the visible one works). Every long 
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 from wengang import APP_NAME, __version__
 from wengang.gui import database_actions, reliability
 from wengang.gui.context import AppContext
+from wengang.gui.quality_watch import QualityWatch
 from wengang.gui.tab import Tab
 from wengang.gui.welcome_page import WelcomePage
 from wengang.gui.widgets.area_navigator import AreaNavigator
@@ -163,6 +165,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.status_label = QLabel()
         self.statusBar().addPermanentWidget(self.status_label)
+        self.quality = QualityWatch(context, self)
+        context.quality_watch = self.quality  # the 数据质量 and 概览 tabs follow its runs
+        self.statusBar().addPermanentWidget(self.quality.label)
         context.open_person.connect(self.open_person)
         context.data_changed.connect(self._data_changed)
         context.as_of_changed.connect(lambda _d: self._update_status())
@@ -174,6 +179,8 @@ class MainWindow(QMainWindow):
         # Warm the slow imports (report engine + openpyxl, pypinyin) off the GUI thread once the
         # window is up, so the first 报表 or 保存 does not pause.
         QTimer.singleShot(500, lambda: context.run_in_background(_warm_imports))
+        if not is_empty(context):
+            self.quality.schedule(1500)  # at start, after the window shows: 数据质量 is current
 
     # --- building -----------------------------------------------------------------------------
     def _build_toolbar(self) -> None:
@@ -185,7 +192,7 @@ class MainWindow(QMainWindow):
         self.as_of_edit.setToolTip(self.tr("所有页面的统计、台账和状态都按这一天计算"))
         # Debounced: typing a year digit by digit should not recompute every tab four times.
         self._as_of_timer = QTimer(self, singleShot=True, interval=350)
-        self._as_of_timer.timeout.connect(lambda: self.context.set_as_of(self.as_of_edit.value()))
+        self._as_of_timer.timeout.connect(self._as_of_typed)
         self.as_of_edit.dateChanged.connect(lambda _q: self._as_of_timer.start())
         bar.addWidget(self.as_of_edit)
         bar.addSeparator()
@@ -201,9 +208,14 @@ class MainWindow(QMainWindow):
         dock.setWidget(self.navigator)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        dock.setMinimumWidth(180)
+        dock.setMinimumWidth(160)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         self.navigator_dock = dock
+        # Folding the pane is the caseworker's choice (a 1024-pixel projector): it stays folded
+        # on every tab and at the next start (QSettings, a laptop preference).
+        dock.toggleViewAction().triggered.connect(self._remember_area_pane)
+        dock.toggleViewAction().setText(self.tr("地区栏(&A)"))
+        dock.toggleViewAction().setShortcut(QKeySequence("Ctrl+L"))
 
     def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
         action = QAction(self.tr(text), self)
@@ -216,44 +228,72 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu(self.tr("文件(&F)"))
-        person_level = [self._action(file_menu, "导入国家系统导出文件…", self.start_import, "Ctrl+I")]
-        self.export_action = self._action(file_menu, "导出…", self.export_current, "Ctrl+E")
-        self.print_action = self._action(file_menu, "打印…", self.print_current, QKeySequence.StandardKey.Print)
-        person_level.append(self._action(file_menu, "向市里报送…", self.submit_to_city))
-        person_level.append(self._action(file_menu, "数据交换…", self.show_exchange))
+        # Every item has its accelerator letter (Alt+F, then I): the menus work from the keyboard.
+        person_level = [self._action(file_menu, "导入国家系统导出文件(&I)…", self.start_import, "Ctrl+I")]
+        self.export_action = self._action(file_menu, "导出(&E)…", self.export_current, "Ctrl+E")
+        self.print_action = self._action(file_menu, "打印(&P)…", self.print_current, QKeySequence.StandardKey.Print)
+        person_level.append(self._action(file_menu, "向市里报送(&U)…", self.submit_to_city))
+        person_level.append(self._action(file_menu, "数据交换(&J)…", self.show_exchange))
         file_menu.addSeparator()
-        self._action(file_menu, "备份数据库…", self.backup_database)
-        self._action(file_menu, "从备份恢复…", self.restore_database)
+        self._action(file_menu, "备份数据库(&B)…", self.backup_database)
+        self._action(file_menu, "从备份恢复(&R)…", self.restore_database)
         self.password_action = self._action(
-            file_menu, "修改密码…" if self.context.encrypted else "设置密码…", self.set_password)
+            file_menu, "修改密码(&W)…" if self.context.encrypted else "设置密码(&W)…", self.set_password)
         self.password_action.setEnabled(_encryption_available())
         file_menu.addSeparator()
-        self._action(file_menu, "退出", self.close, QKeySequence.StandardKey.Quit)
+        self._action(file_menu, "退出(&X)", self.close, QKeySequence.StandardKey.Quit)
         edit_menu = bar.addMenu(self.tr("编辑(&E)"))
-        self._action(edit_menu, "查找…", self.focus_search, QKeySequence.StandardKey.Find)
-        person_level.append(self._action(edit_menu, "新增户…", lambda: self.show_tab("登记").add_household()))
-        person_level.append(self._action(edit_menu, "新增人员…", lambda: self.show_tab("登记").add_person()))
+        self._action(edit_menu, "查找(&F)…", self.focus_search, QKeySequence.StandardKey.Find)
+        person_level.append(self._action(edit_menu, "新增户(&H)…", lambda: self.show_tab("登记").add_household()))
+        person_level.append(self._action(edit_menu, "新增人员(&N)…", lambda: self.show_tab("登记").add_person()))
         edit_menu.addSeparator()
-        self._action(edit_menu, "设置…", self.edit_settings)
+        self._action(edit_menu, "设置(&S)…", self.edit_settings)
         view_menu = bar.addMenu(self.tr("视图(&V)"))
         for i, title in enumerate(self.hosts):
-            self._action(view_menu, title, lambda _=False, t=title: self.show_tab(t), f"Ctrl+{i + 1}")
+            self._action(view_menu, f"{title}(&{i + 1})", lambda _=False, t=title: self.show_tab(t), f"Ctrl+{i + 1}")
         view_menu.addSeparator()
         view_menu.addAction(self.navigator_dock.toggleViewAction())
-        self._action(view_menu, "刷新", self.refresh_all, QKeySequence.StandardKey.Refresh)
+        self._action(view_menu, "刷新(&R)", self.refresh_all, QKeySequence.StandardKey.Refresh)
         tools_menu = bar.addMenu(self.tr("工具(&T)"))
-        person_level.append(self._action(tools_menu, "运行数据质量检查", lambda: self.show_tab("数据质量").run_rules()))
-        person_level.append(self._action(tools_menu, "生成示范县…", self.build_demo))
+        person_level.append(self._action(tools_menu, "运行数据质量检查(&Q)", self.run_quality_now))
+        person_level.append(self._action(tools_menu, "生成示范县(&D)…", self.build_demo))
         for action in person_level:  # a city installation keeps no person-level data
             action.setVisible("登记" in self.hosts)
         tools_menu.addSeparator()
-        self._action(tools_menu, "修改记录…", self.show_audit_export)
-        self._action(tools_menu, "回收站…", self.show_trash)
+        self._action(tools_menu, "修改记录(&A)…", self.show_audit_export)
+        self._action(tools_menu, "回收站(&T)…", self.show_trash)
         help_menu = bar.addMenu(self.tr("帮助(&H)"))
-        self._action(help_menu, "关于", self.about)
+        self._action(help_menu, "使用手册(&M)", self.show_guide, QKeySequence.StandardKey.HelpContents)
+        self._action(help_menu, "关于(&A)", self.about)
         # F5 even where the platform's Refresh key differs.
         if QKeySequence(QKeySequence.StandardKey.Refresh).toString() != "F5":
-            self._action(view_menu, "刷新（F5）", self.refresh_all, "F5")
+            self._action(view_menu, "刷新（F5）(&F)", self.refresh_all, "F5")
+
+    def _remember_area_pane(self, shown: bool) -> None:
+        self.context.settings.setValue("main_window/area_pane", bool(shown))
+
+    def area_pane_wanted(self) -> bool:
+        """Whether the caseworker keeps the 地区 pane open (folded panes stay folded)."""
+        return str(self.context.settings.value("main_window/area_pane", True)).lower() not in ("false", "0")
+
+    def _as_of_typed(self) -> None:
+        """The 数据截止日期 typed or picked: a day after today is asked about first (a slip of
+        the year would silently count everybody as still away)."""
+        value = self.as_of_edit.value()
+        if value == self.context.as_of:
+            return
+        if value > dt.date.today() and not self.confirm_future_as_of(value):
+            self.as_of_edit.blockSignals(True)
+            self.as_of_edit.set_date(self.context.as_of)
+            self.as_of_edit.blockSignals(False)
+            return
+        self.context.set_as_of(value)
+
+    def confirm_future_as_of(self, value: dt.date) -> bool:
+        answer = QMessageBox.question(self, self.tr("数据截止日期"), self.tr(
+            "数据截止日期 {day} 在今天（{today}）之后：统计和台账将把今天以后才会发生的情况也算作已知。\n"
+            "确定使用这个日期吗？").format(day=value.isoformat(), today=dt.date.today().isoformat()))
+        return answer == QMessageBox.StandardButton.Yes
 
     # --- state --------------------------------------------------------------------------------
     def update_title(self) -> None:
@@ -267,14 +307,17 @@ class MainWindow(QMainWindow):
     def show_welcome_if_empty(self) -> None:
         empty = is_empty(self.context)
         self.stack.setCurrentWidget(self.welcome if empty else self.tabs)
-        self.navigator_dock.setVisible(not empty)  # nothing to navigate yet
+        self.navigator_dock.setVisible(not empty and self.area_pane_wanted())  # nothing to navigate yet
 
     def _data_changed(self) -> None:
+        # An import may bring new townships and villages: the tree follows at once (not at F5),
+        # keeping the place picked.
+        self.navigator.reload()
         if self.stack.currentWidget() is self.welcome and not is_empty(self.context):
-            self.navigator.reload()
             self.stack.setCurrentWidget(self.tabs)
-            self.navigator_dock.setVisible(True)
+            self.navigator_dock.setVisible(self.area_pane_wanted())
         self.update_title()
+        self._update_status()
 
     def tab(self, title: str) -> Tab:
         """The tab called ``title`` (built now if it has not been shown yet)."""
@@ -289,8 +332,9 @@ class MainWindow(QMainWindow):
         return self.tabs.currentWidget().build()  # type: ignore[union-attr]
 
     def show_tab(self, title: str) -> Tab:
-        self.stack.setCurrentWidget(self.tabs)
-        self.navigator_dock.setVisible(True)
+        if self.stack.currentWidget() is not self.tabs:
+            self.stack.setCurrentWidget(self.tabs)
+            self.navigator_dock.setVisible(self.area_pane_wanted())
         self.tabs.setCurrentWidget(self.hosts[title])
         return self.tab(title)
 
@@ -311,7 +355,7 @@ class MainWindow(QMainWindow):
         self.search.selectAll()
 
     def refresh_all(self) -> None:
-        self.navigator.reload()
+        self.navigator.reload(force=True)
         self.update_title()
         for tab in self.tab_pages.values():
             tab.mark_stale()
@@ -363,7 +407,7 @@ class MainWindow(QMainWindow):
                               replace=replace)
 
         def done(_result) -> None:
-            self.navigator.reload()
+            self.navigator.reload(force=True)
             self.context.data_changed.emit()
             self.show_tab("概览")
 
@@ -409,6 +453,18 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def run_quality_now(self) -> None:
+        """工具 → 运行数据质量检查: the 数据质量 tab, checked again now (in the background)."""
+        self.show_tab("数据质量")
+        self.quality.schedule(0)
+
+    def show_guide(self):
+        """帮助 → 使用手册: the bundled guide, offline (returned for tests)."""
+        from wengang.gui.dialogs.guide_dialog import GuideDialog  # noqa: PLC0415
+        self.guide = GuideDialog(self)
+        self.guide.show()
+        return self.guide
+
     def about(self) -> None:
         QMessageBox.about(self, self.tr("关于"), f"{APP_NAME} {__version__}\n脱贫人口和监测对象稳岗就业台账\n"
                                                  f"数据库：{self.context.db_path}")
@@ -418,6 +474,7 @@ class MainWindow(QMainWindow):
         geometry = self.context.settings.value("main_window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        self.fit_screen()
         state = self.context.settings.value("main_window/state")
         if state is not None:
             self.restoreState(state)
@@ -425,14 +482,33 @@ class MainWindow(QMainWindow):
         if last_tab in self.hosts:
             self.tabs.setCurrentWidget(self.hosts[last_tab])
 
+    def fit_screen(self) -> None:
+        """Never larger than the screen's free area (a 1366×768 laptop, a 1024×768 projector,
+        or a window last used on a bigger monitor): the status bar and the buttons at the bottom
+        stay visible."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        free = screen.availableGeometry()
+        frame = self.frameGeometry().size() - self.geometry().size()  # title bar and borders
+        width = min(self.width(), free.width() - frame.width())
+        height = min(self.height(), free.height() - frame.height())
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+            self.move(free.topLeft())
+
     def showEvent(self, event) -> None:  # noqa: N802 - Qt
         super().showEvent(event)
+        if not getattr(self, "_fitted", False):  # once shown, the frame's size is known
+            self._fitted = True
+            self.fit_screen()
         self.stack.currentWidget().setFocus()  # not the date field: a stray keystroke would change it
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt
         self.context.settings.setValue("main_window/geometry", self.saveGeometry())
         self.context.settings.setValue("main_window/state", self.saveState())
         self.context.settings.setValue("main_window/tab", self.tabs.tabText(self.tabs.currentIndex()))
+        self.quality.stop()
         self.context.pool.waitForDone()
         for tab in self.tab_pages.values():
             tab.shutdown()

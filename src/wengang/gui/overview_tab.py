@@ -59,6 +59,9 @@ class OverviewTab(Tab):
         super().__init__(context, parent)
         self.overview: Overview | None = None
         self._pending = None
+        watch = getattr(context, "quality_watch", None)
+        if watch is not None:  # the 待处理数据问题 card follows the background check
+            watch.checked.connect(lambda _summary: self.mark_stale())
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         scroll = QScrollArea()
@@ -69,6 +72,7 @@ class OverviewTab(Tab):
         layout = QVBoxLayout(body)
         self.heading = QLabel()
         self.heading.setStyleSheet("font-size: 15px; font-weight: bold;")
+        self.heading.setWordWrap(True)
         layout.addWidget(self.heading)
         self.deadlines = QLabel()  # 报送时间: what is due next and what is late (日常工作 → 报送时间)
         self.deadlines.setWordWrap(True)
@@ -135,14 +139,23 @@ class OverviewTab(Tab):
             if self._pending is token:  # a newer request supersedes this one
                 self.show_overview(result)
 
-        self.context.run_in_background(lambda db, _progress: compute_overview(db, as_of, area_id, site_id),
-                                       done, lambda exc: self.heading.setText(f"概览计算失败：{exc}"))
+        def work(db, _progress) -> Overview:
+            from wengang.services.rules.quality import last_checked  # noqa: PLC0415
+            overview = compute_overview(db, as_of, area_id, site_id)
+            overview.quality_checked = last_checked(db) is not None  # "未检查" rather than 0
+            return overview
+
+        self.context.run_in_background(work, done, lambda exc: self.heading.setText(f"概览计算失败：{exc}"))
 
     def show_overview(self, o: Overview) -> None:
         self.overview = o
         y = o.as_of.year
-        self.heading.setText(f"数据截止 {o.as_of}  ·  共 {o.persons:,} 人")
-        self.cards["labour"].set(_n(o.labour), f"共 {o.persons:,} 人")
+        # Who is counted, said on screen: the forms' population (脱贫人口和监测对象), which is
+        # fewer than every person registered (`wengang info` counts 同步搬迁户 and others too).
+        self.heading.setText(f"数据截止 {o.as_of}  ·  脱贫人口和监测对象共 {o.persons:,} 人")
+        self.heading.setToolTip("概览和统计报表只统计脱贫户、监测户的人员（与F1口径一致）；"
+                                "同步搬迁户等其他登记人员不计入，所以少于“登记”页和 wengang info 的全部人数")
+        self.cards["labour"].set(_n(o.labour), f"脱贫人口和监测对象 {o.persons:,} 人中")
         self.cards["this_year"].set(_n(o.employed_this_year),
                                     f"占上年 {o.ratio}%" if o.ratio is not None else "上年无务工")
         self.cards["last_year"].set(_n(o.employed_last_year), f"{y - 1}年")
@@ -151,7 +164,10 @@ class OverviewTab(Tab):
         self.cards["returned"].set(_n(o.returned_this_month), f"{o.as_of.month}月1日至{o.as_of.day}日")
         self.cards["willing"].set(_n(o.willing_not_out), "劳动力中最近一次摸排有意愿")
         self.cards["now"].set(_n(o.employed_now), f"{o.as_of} 在岗")
-        self.cards["findings"].set(_n(o.open_findings), "见“数据质量”")
+        if getattr(o, "quality_checked", True):
+            self.cards["findings"].set(_n(o.open_findings), "见“数据质量”（导入、修改后自动检查）")
+        else:
+            self.cards["findings"].set("未检查", "数据质量检查尚未运行")
         self.completion_chart.set_data([
             (t.name, float(t.completion) if t.completion is not None else None,
              f"{t.completion}%（{t.employed_this_year:,}/{t.target:,}）" if t.target

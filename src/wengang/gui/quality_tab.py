@@ -1,11 +1,16 @@
-"""数据质量: findings of the data-quality rules by rule and area; double-click opens the person."""
+"""数据质量: findings of the data-quality rules by rule and area; double-click opens the person.
+
+The rules run by themselves in the background (``gui.quality_watch``) after every change and at
+start; until the first run the count says "未检查", not 0. 按村导出… writes the findings of the
+area picked in the navigator as one workbook with a sheet per village
+(``services.rules.export.write_findings_by_village``), so villages correct their own rows.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
-    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -19,14 +24,22 @@ from wengang.gui.context import AppContext
 from wengang.gui.quality_model import FindingTableModel
 from wengang.gui.registry_tab import make_table
 from wengang.gui.tab import Tab
+from wengang.gui.widgets.flow import ElidedLabel, FlowLayout
 from wengang.gui.widgets.progress import run_with_progress
+from wengang.gui.widgets.save_dialog import ask_save_path
+from wengang.services.read import lookups
 
 
 def rule_titles() -> dict[str, str]:
-    """Rule id → the caseworker's title, from the rules service when it is installed."""
+    """Rule id → the caseworker's title, from the rules service when it is installed; the hints
+    an import keeps (``import.employment``) as "导入时的提示：务工就业信息"."""
     try:
+        from wengang.services.importing.spec import load_kinds  # noqa: PLC0415
         from wengang.services.rules import quality_rules  # noqa: PLC0415 - lazily: another issue
-        return {rule.id: rule.title for rule in quality_rules()}
+        from wengang.services.rules.quality import group_title  # noqa: PLC0415
+        titles = {rule.id: rule.title for rule in quality_rules()}
+        titles.update({f"import.{kind}": group_title(f"import.{kind}") for kind in load_kinds()})
+        return titles
     except (ImportError, OSError, ValueError):
         return {}
 
@@ -40,10 +53,17 @@ class QualityTab(Tab):
         self.titles = rule_titles()
         self.model.rule_titles = self.titles
         layout = QVBoxLayout(self)
-        bar = QHBoxLayout()
-        self.run_button = QPushButton(self.tr("运行数据质量检查"))
+        bar_box = QWidget()
+        bar = FlowLayout(bar_box)
+        self.run_button = QPushButton(self.tr("重新检查"))
+        self.run_button.setToolTip(self.tr("检查会在每次导入、修改后自动在后台运行；这里可立即再查一遍"))
         self.run_button.clicked.connect(self.run_rules)
         bar.addWidget(self.run_button)
+        self.export_button = QPushButton(self.tr("按村导出…"))
+        self.export_button.setToolTip(self.tr("把左侧“地区”所选的县、乡镇或村的问题导出为一个Excel文件，每村一个工作表，"
+                                              "发给各村逐条核实改正"))
+        self.export_button.clicked.connect(self.export)
+        bar.addWidget(self.export_button)
         self.open_only = QCheckBox(self.tr("只看未处理"))
         self.open_only.setChecked(True)
         self.open_only.toggled.connect(lambda on: (self.model.set_filter(open_only=on), self._fill_rules()))
@@ -51,11 +71,17 @@ class QualityTab(Tab):
         bar.addStretch()
         self.count_label = QLabel()
         bar.addWidget(self.count_label)
-        layout.addLayout(bar)
+        layout.addWidget(bar_box)
+        self.status = ElidedLabel()
+        self.status.setStyleSheet("color: #555;")
+        layout.addWidget(self.status)
+        watch = getattr(context, "quality_watch", None)
+        if watch is not None:
+            watch.checked.connect(lambda _summary: self.mark_stale())
         split = QSplitter()
         self.rules = QListWidget()
         self.rules.setMaximumWidth(380)
-        self.rules.setMinimumWidth(300)
+        self.rules.setMinimumWidth(200)
         self.rules.currentItemChanged.connect(self._rule_picked)
         split.addWidget(self.rules)
         self.view = make_table(self.model)
@@ -97,7 +123,16 @@ class QualityTab(Tab):
         self.model.set_filter(rule=item.data(Qt.ItemDataRole.UserRole) if item else None)
         self._update_count()
 
+    def checked_yet(self) -> bool:
+        from wengang.services.rules.quality import last_checked  # noqa: PLC0415
+        return last_checked(self.context.db) is not None
+
     def _update_count(self) -> None:
+        if not self.checked_yet() and self.model.rowCount() == 0:
+            self.count_label.setText(self.tr("未检查"))
+            self.count_label.setToolTip(self.tr("数据质量检查还没有运行过；导入或修改后会自动在后台检查"))
+            return
+        self.count_label.setToolTip("")
         self.count_label.setText(f"共 {self.model.rowCount():,} 条")
 
     def open_finding(self, index) -> None:
@@ -106,11 +141,49 @@ class QualityTab(Tab):
             self.context.open_person.emit(person_id)
 
     def run_rules(self) -> None:
+        """Check again now: through the window's background watch when there is one."""
+        watch = getattr(self.context, "quality_watch", None)
+        if watch is not None:
+            watch.schedule(0)
+            return
         from wengang.services.rules import run_quality  # noqa: PLC0415 - loaded when first asked
         as_of = self.context.as_of
 
         def work(db, progress):
             return run_quality(db, as_of, progress=progress.callback)
 
-        run_with_progress(self.context, self, self.tr("正在检查数据质量"), work,
-                          lambda _r: self.context.data_changed.emit())
+        run_with_progress(self.context, self, self.tr("正在检查数据质量"), work, lambda _r: self.mark_stale())
+
+    # --- export -------------------------------------------------------------------------------
+    def can_export(self) -> bool:
+        return True
+
+    def export(self):
+        """按村导出…: the findings of the picked area, one sheet per village, off the GUI thread.
+        Returns the progress dialog (None when cancelled)."""
+        from wengang.gui.widgets import mask_choice  # noqa: PLC0415
+        from wengang.services.rules.export import write_findings_by_village  # noqa: PLC0415
+        place = self._place_name()
+        path = ask_save_path(self, self.tr("数据质量问题按村导出"), f"数据质量问题_{place}_{self.context.as_of}.xlsx",
+                             "Excel 工作簿 (*.xlsx)", self.context.settings)
+        if path is None:
+            return None
+        mask = mask_choice.ask_masking(self, self.context.db, "quality", "数据质量问题")
+        if mask is None:
+            return None
+        area_id, open_only = self.context.area_id, self.open_only.isChecked()
+
+        def work(db, _progress):
+            return write_findings_by_village(db, path, area_id=area_id, mask=mask, open_only=open_only)
+
+        def done(result) -> None:
+            _path, villages, count = result
+            self.last_export = path
+            self.status.setText(f"已导出 {count:,} 条问题（{villages} 个村，每村一个工作表）到 {path}")
+
+        return run_with_progress(self.context, self, self.tr("正在导出数据质量问题"), work, done)
+
+    def _place_name(self) -> str:
+        if self.context.area_id is None:
+            return "全部"
+        return lookups.area_name(self.context.db, self.context.area_id) or "全部"

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QHBoxLayout,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -29,6 +28,7 @@ from wengang.gui.registry.form import RecordDialog
 from wengang.gui.registry.models import HouseholdTableModel, PersonTableModel, SqlTableModel
 from wengang.gui.registry.person_page import PersonPage
 from wengang.gui.tab import Tab
+from wengang.gui.widgets.flow import FlowLayout
 from wengang.services.read import lookups
 
 # The everyday actions: button label → dialog factory (and its keyword arguments).
@@ -77,7 +77,9 @@ class RegistryTab(Tab):
         self.confirm = self._ask  # replaced in tests: (question) -> bool
         layout = QVBoxLayout(self)
 
-        bar = QHBoxLayout()
+        # Rows that wrap (gui.widgets.flow): the tab fits a 1024-pixel screen beside the 地区 pane.
+        bar_box = QWidget()
+        bar = FlowLayout(bar_box)
         bar.addWidget(QLabel(self.tr("户类型")))
         self.hh_type = QComboBox()
         self.hh_type.addItem(self.tr("全部"), None)
@@ -97,18 +99,17 @@ class RegistryTab(Tab):
         bar.addStretch()
         self.count_label = QLabel()
         bar.addWidget(self.count_label)
-        layout.addLayout(bar)
+        layout.addWidget(bar_box)
 
-        buttons = QHBoxLayout()
+        buttons_box = QWidget()
+        buttons = FlowLayout(buttons_box)
         self.buttons: dict[str, QPushButton] = {}
         for label, slot in [("新增户", self.add_household), ("新增人员", self.add_person),
                             ("编辑", self.edit_current), ("删除", self.delete_selected)]:
             self._button(buttons, label, slot)
-        buttons.addSpacing(16)
         for label in ACTIONS:
             self._button(buttons, label, lambda _=False, name=label: self._run_action(name))
-        buttons.addStretch()
-        layout.addLayout(buttons)
+        layout.addWidget(buttons_box)
 
         self.tables = QTabWidget()
         self.person_view = make_table(self.persons)
@@ -121,7 +122,7 @@ class RegistryTab(Tab):
         self.tables.currentChanged.connect(self._table_switched)
         layout.addWidget(self.tables, 1)
 
-    def _button(self, row: QHBoxLayout, label: str, slot) -> None:
+    def _button(self, row: FlowLayout, label: str, slot) -> None:
         button = QPushButton(self.tr(label))
         button.clicked.connect(slot)
         row.addWidget(button)

@@ -12,6 +12,7 @@ Dialog factories return the unshown box so tests can drive them (qutebrowser's h
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import sqlite_utils
@@ -61,11 +62,18 @@ class HistoryTable(QTableWidget):
                 self.setItem(r, c, QTableWidgetItem("" if value is None else str(value)))
 
 
+def suggested_backup(db_path, today: dt.date | None = None) -> Path:
+    """The backup file offered: beside the database, named with the day (``县台账-备份-2026-10-31.db``),
+    so a USB stick holding several backups says which is which."""
+    day = (today or dt.date.today()).isoformat()
+    return Path(db_path).with_name(f"{Path(db_path).stem}-备份-{day}.db")
+
+
 def backup_now(parent: QWidget, context: AppContext):
     """备份数据库…: to a chosen file (a USB stick, say), written off the GUI thread, then
     checked (integrity and schema) before the caseworker is told it is safe. Returns the
     progress dialog, or None when the file dialog was cancelled."""
-    suggested = Path(context.db_path).with_name(f"{Path(context.db_path).stem}-备份.db")
+    suggested = suggested_backup(context.db_path)
     name, _ = QFileDialog.getSaveFileName(parent, "备份数据库到", str(suggested), "数据库备份 (*.db)")
     if not name:
         return None

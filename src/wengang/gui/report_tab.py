@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QHBoxLayout,
     QLabel,
     QMessageBox,
     QPlainTextEdit,
@@ -39,12 +38,14 @@ from wengang.gui.report_model import FormResultModel, lay_out
 from wengang.gui.report_submit import HistoryDialog, SubmitDialog, month_text, print_result, write_form_file
 from wengang.gui.tab import Tab
 from wengang.gui.widgets.date_edit import DateEdit
+from wengang.gui.widgets.flow import ElidedLabel, FlowLayout
 from wengang.gui.widgets.progress import run_with_progress
 from wengang.gui.widgets.save_dialog import ask_folder, ask_save_path
 from wengang.services import archive, reports
 from wengang.services.read.lookups import targets_set
 from wengang.services.reports.model import FormResult
 from wengang.services.reports.periods import PERIODS, form_period, period_start
+from wengang.store.areas import area_path
 from wengang.store.audit import locked_periods
 
 GROUPINGS = {"township": "按乡镇", "village": "按村", "site": "按安置点", "county": "按县"}
@@ -68,7 +69,10 @@ class ReportTab(Tab):
         layout = QVBoxLayout(self)
         self.reports = reports
         self.forms = list(reports.list_forms())
-        bar = QHBoxLayout()
+        # Rows that wrap and messages that elide (gui.widgets.flow): the tab fits 1024 pixels
+        # and an "已导出 <long path>" cannot push 生成报表 off the screen.
+        bar_box = QWidget()
+        bar = FlowLayout(bar_box)
         bar.addWidget(QLabel(self.tr("报表")))
         self.form_box = QComboBox()
         for form in self.forms:
@@ -77,7 +81,9 @@ class ReportTab(Tab):
             title = re.sub(r"\{[^}]*\}", "", form.title)
             self.form_box.addItem(f"{number} {title}".strip(), form.id)
         self.form_box.currentIndexChanged.connect(self._form_changed)
-        bar.addWidget(self.form_box, 1)
+        self.form_box.setMinimumContentsLength(24)
+        self.form_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        bar.addWidget(self.form_box)
         bar.addWidget(QLabel(self.tr("分组")))
         self.grouping = QComboBox()
         bar.addWidget(self.grouping)
@@ -100,9 +106,10 @@ class ReportTab(Tab):
         compute.setDefault(True)
         compute.clicked.connect(self.refresh)
         bar.addWidget(compute)
-        layout.addLayout(bar)
+        layout.addWidget(bar_box)
 
-        actions = QHBoxLayout()
+        actions_box = QWidget()
+        actions = FlowLayout(actions_box)
         for label, slot in [("导出Excel…", lambda: self.export("xlsx")), ("导出CSV…", lambda: self.export("csv")),
                             ("导出PDF…", lambda: self.export("pdf")), ("全部报表导出…", self.export_all),
                             ("打印预览…", self.print_),
@@ -111,17 +118,18 @@ class ReportTab(Tab):
             button = QPushButton(self.tr(label))
             button.clicked.connect(slot)
             actions.addWidget(button)
-        actions.addStretch()
-        self.status = QLabel()
+        layout.addWidget(actions_box)
+        self.status = ElidedLabel()
         self.status.setStyleSheet("color: #555;")
-        actions.addWidget(self.status)
-        layout.addLayout(actions)
+        layout.addWidget(self.status)
 
         self.title_label = QLabel()
         self.title_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title_label.setWordWrap(True)
         self.title_label.setStyleSheet("font-size: 16px; font-weight: bold;")
         layout.addWidget(self.title_label)
         self.meta_label = QLabel()
+        self.meta_label.setWordWrap(True)
         layout.addWidget(self.meta_label)
         self.model = FormResultModel(self)
         self.view = QTableView()
@@ -136,6 +144,33 @@ class ReportTab(Tab):
         self.notes_label.setWordWrap(True)
         layout.addWidget(self.notes_label)
         self._form_changed()
+        context.area_changed.connect(self._area_changed)
+        self._area_changed(context.area_id)
+
+    def place(self) -> dict | None:
+        """The area picked in the navigator ({id, name, level}), None for the whole county."""
+        if self.context.area_id is None:
+            return None
+        path = area_path(self.context.db, self.context.area_id)
+        return path[-1] if path else None
+
+    def _area_changed(self, _area_id=None) -> None:
+        """A township picked: its form is by village (a one-row table by township says nothing);
+        the county again: by township."""
+        place = self.place()
+        wanted = "village" if place is not None and place["level"] in ("township", "village") else "township"
+        index = self.grouping.findData(wanted)
+        if index >= 0 and self.grouping.currentData() in ("township", "village") and index != self.grouping.currentIndex():
+            self.grouping.setCurrentIndex(index)
+            self.mark_stale()  # the refresh the area change started used the old grouping
+
+    def unit_name(self) -> str | None:
+        """填报单位: the township's government when a township is picked (a township fills in
+        its own form), else the installation's unit (settings)."""
+        place = self.place()
+        if place is None or place["level"] != "township":
+            return None
+        return f"{place['name']}人民政府"
 
     # --- choosing ---------------------------------------------------------------------------
     def current_form(self):
@@ -147,6 +182,8 @@ class ReportTab(Tab):
         self.grouping.clear()
         for key in (form.groupings or ("township",)) if form is not None else ():
             self.grouping.addItem(GROUPINGS.get(key, key), key)
+        if hasattr(self, "notes_label"):  # not while building: the navigator's place is applied after
+            self._area_changed()
         self.needs_period = form is not None and form.needs_period
         for w in (self.period_label, self.period_preset, self.period_from):
             w.setVisible(self.needs_period)
@@ -191,10 +228,13 @@ class ReportTab(Tab):
         as_of, area_id, params = self.context.as_of, self.context.area_id, self.request()
         self._request = {"form_id": form_id, "as_of": as_of, "area_id": area_id, **params}
         request = self._request
+        unit_name = self.unit_name()
         self.status.setText(self.tr("计算中…"))
         reports = self.reports
 
         def work(db, _progress):
+            if unit_name:
+                return reports.compute_form(db, form_id, as_of, area_id=area_id, unit_name=unit_name, **params)
             return reports.compute_form(db, form_id, as_of, area_id=area_id, **params)
 
         def done(result: FormResult) -> None:
@@ -245,7 +285,9 @@ class ReportTab(Tab):
         if self._cell_request(table_row, table_column) is None:
             return False
         row, column = self.model.form_row(table_row), self.model.column(table_column)
-        title = f"{row.label} · {column.label}"
+        place = self.place() if row.kind == "total" else None
+        label = f"{place['name']}{row.label}" if place else row.label  # 城关镇合计, not just 合计
+        title = f"{label} · {column.label}"
         self.status.setText(f"正在查找“{title}”的人员…")
 
         def show(ids) -> None:

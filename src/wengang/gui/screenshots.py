@@ -34,7 +34,7 @@ def render(out: Path, db_path: Path | None = None, households: int = 2000) -> li
         tmp = tempfile.TemporaryDirectory()
         empty_path = Path(tmp.name) / "empty.db"
         context, window = open_window(empty_path)
-        window.resize(1280, 800)
+        window.resize(1366, 768)  # a township laptop
         window.show()
         settle(app, context)
         saved.append(save_png(window, out / "welcome.png"))
@@ -49,7 +49,7 @@ def render(out: Path, db_path: Path | None = None, households: int = 2000) -> li
         run_quality(db, __import__("datetime").date.fromisoformat(as_of))  # the quality tab shows findings
         db.close()
     context, window = open_window(db_path)
-    window.resize(1280, 800)
+    window.resize(1366, 768)  # a township laptop
     window.show()
     settle(app, context)
     for title in window.hosts:
@@ -87,6 +87,14 @@ def render(out: Path, db_path: Path | None = None, households: int = 2000) -> li
             drill.close()
     window.close()
     context.close()
+    # Every tab at 1024×768 and 1366×768, the import result and the quality export (issue 18).
+    import shutil  # noqa: PLC0415
+
+    from wengang.gui import small_screenshots  # noqa: PLC0415
+    with tempfile.TemporaryDirectory() as scratch:  # it imports a file: into a copy, never --db itself
+        copy = Path(scratch) / "small-screens.db"
+        shutil.copy(db_path, copy)
+        saved += small_screenshots.render(out, copy)
     if tmp is not None:
         tmp.cleanup()
     return saved

@@ -11,6 +11,7 @@ when undoing would take rows written later with it (a spell added by hand to an 
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 
 import sqlite_utils
@@ -31,15 +32,36 @@ def _undone_batches(db: sqlite_utils.Database) -> list[int]:
     return [r[0] for r in db.execute("SELECT id FROM import_batches WHERE status = 'undone'").fetchall()]
 
 
+def _record_name(db: sqlite_utils.Database, table: str, row_id: int) -> str:
+    """A record as the caseworker knows it: "张三（620702********1234）的务工就业记录", not
+    "务工就业记录16"; the row number only when the person cannot be found."""
+    from wengang.domain.masking import mask_id  # noqa: PLC0415
+
+    label = audit.table_label(table)
+    try:
+        if table == "persons":
+            hit = db.execute("SELECT name, id_number FROM persons WHERE id = ?", [row_id]).fetchone()
+        elif table == "households":
+            hit = db.execute("SELECT head_name, hh_no FROM households WHERE id = ?", [row_id]).fetchone()
+            return f"户{hit[1]}（户主{hit[0] or '—'}）" if hit else f"{label}{row_id}"
+        elif "person_id" in {c[1] for c in db.execute(f"PRAGMA table_info([{table}])").fetchall()}:
+            hit = db.execute(f"SELECT p.name, p.id_number FROM [{table}] x JOIN persons p ON p.id = x.person_id "
+                             "WHERE x.id = ?", [row_id]).fetchone()
+        else:
+            hit = None
+    except sqlite3.Error:
+        hit = None
+    if not hit:
+        return f"{label}{row_id}"
+    who = f"{hit[0] or '—'}（{mask_id(hit[1])}）" if hit[1] else (hit[0] or "—")
+    return who if table == "persons" else f"{who}的{label}"
+
+
 def _describe(db: sqlite_utils.Database, rows: list) -> str:
     shown = []
     for table, row_id, user, at, batch in rows[:3]:
-        name = None
-        if table == "persons":
-            hit = db.execute("SELECT name FROM persons WHERE id = ?", [row_id]).fetchone()
-            name = hit[0] if hit else None
         who = f"导入批次{batch}" if batch and batch > 0 else (user or "")
-        shown.append(f"{audit.table_label(table)}{name or row_id}（{at[:16].replace('T', ' ')} {who}）")
+        shown.append(f"{_record_name(db, table, row_id)}（{at[:16].replace('T', ' ')} {who}）")
     return "、".join(shown) + (f"等{len(rows)}条" if len(rows) > 3 else "")
 
 

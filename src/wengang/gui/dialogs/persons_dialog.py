@@ -1,11 +1,13 @@
-"""The people behind a number: a lazy person table over a fixed list of ids (report drill-down)."""
+"""The people behind a number: a lazy person table over a fixed list of ids (report drill-down),
+exportable to Excel (``services.person_list``), masked or not as the caseworker answers."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMessageBox, QVBoxLayout, QWidget
 
 from wengang.gui.context import AppContext
 from wengang.gui.registry.models import PersonTableModel
+from wengang.gui.widgets.flow import ElidedLabel
 
 
 class PersonsDialog(QDialog):
@@ -23,7 +25,38 @@ class PersonsDialog(QDialog):
         self.view = make_table(self.model)
         self.view.doubleClicked.connect(lambda i: context.open_person.emit(self.model.id_at(i.row())))
         layout.addWidget(self.view)
+        self.title, self.person_ids = title, list(person_ids)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.export_button = buttons.addButton("导出Excel…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.export_button.clicked.connect(self.export)
+        self.export_button.setEnabled(bool(self.person_ids))
         buttons.rejected.connect(self.reject)
         buttons.button(QDialogButtonBox.StandardButton.Close).setText("关闭")
+        self.status = ElidedLabel()
+        layout.addWidget(self.status)
         layout.addWidget(buttons)
+
+    def export(self):
+        """The listed persons to an Excel file; returns the path written (None when cancelled)."""
+        import re  # noqa: PLC0415
+
+        from wengang.gui.widgets import mask_choice  # noqa: PLC0415
+        from wengang.gui.widgets.save_dialog import ask_save_path  # noqa: PLC0415
+        from wengang.services.person_list import write_person_list  # noqa: PLC0415
+        safe = re.sub(r'[\\/:*?"<>|·\s]+', "_", self.title).strip("_")
+        path = ask_save_path(self, "导出人员名单", f"{safe}_{self.context.as_of}.xlsx", "Excel 工作簿 (*.xlsx)",
+                             self.context.settings)
+        if path is None:
+            return None
+        mask = mask_choice.ask_masking(self, self.context.db, "drill_down", "人员名单")
+        if mask is None:
+            return None
+        try:
+            write_person_list(self.context.db, self.person_ids, path, title=self.title, as_of=self.context.as_of,
+                              mask=mask)
+        except OSError as exc:
+            QMessageBox.warning(self, "导出人员名单", f"无法写入 {path}：{exc}")
+            return None
+        self.last_export = path
+        self.status.setText(f"已导出 {len(self.person_ids):,} 人到 {path}")
+        return path

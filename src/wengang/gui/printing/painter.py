@@ -18,6 +18,7 @@ from PySide6.QtGui import QFontMetricsF, QPagedPaintDevice, QPageLayout, QPageSi
 
 from wengang.gui.fonts import form_font
 from wengang.gui.printing.document import PrintRow, TableDocument
+from wengang.gui.printing.words import break_lines, longest_word
 
 BODY_PT = 9.0
 TITLE_PT = 15.0
@@ -83,6 +84,8 @@ class _Layout:
                 # (乡镇（街道）) keeps its label on one line.
                 full = fm.horizontalAdvance(cell.label)
                 need = (full if cell.col in doc.text_columns else min(full, HEADER_WRAP_CHARS * char)) + 2 * self.pad
+                # never narrower than the longest word: a header breaks between words, not in one
+                need = max(need, longest_word(cell.label, fm.horizontalAdvance) + 2 * self.pad)
                 widths[cell.col] = max(widths[cell.col], need)
         rows = doc.rows if isinstance(doc.rows, list) else []
         if doc.column_count and any(r.number is not None for r in rows):
@@ -93,13 +96,19 @@ class _Layout:
         flags = int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap)
         return fm.boundingRect(QRectF(0, 0, max(width - 2 * self.pad, 1), 1e6), flags, text).height() + 2 * self.pad
 
+    def header_text(self, label: str, width: float) -> str:
+        """A header label broken into lines between words (``printing.words``)."""
+        room = max(width - 2 * self.pad, 1)
+        return "\n".join(break_lines(label, room, self.fm_bold.horizontalAdvance))
+
     def span_width(self, col: int, colspan: int) -> float:
         return self.lefts[col + colspan] - self.lefts[col]
 
     def _header_heights(self) -> list[float]:
         doc = self.doc
         heights = [self.fm.height() + 2 * self.pad] * doc.header_rows
-        needs = [(c, self.wrapped_height(c.label, self.span_width(c.col, c.colspan), self.fm_bold))
+        needs = [(c, self.wrapped_height(self.header_text(c.label, self.span_width(c.col, c.colspan)),
+                                         self.span_width(c.col, c.colspan) + 1e4, self.fm_bold))
                  for c in doc.header_cells]
         for cell, need in needs:
             if cell.rowspan == 1:
@@ -194,12 +203,13 @@ class _PagePainter:
         p.setFont(lay.bold)
         p.setPen(self._pen())
         tops = [top + sum(lay.header_heights[:r]) for r in range(self.doc.header_rows + 1)]
-        flags = int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap)
+        flags = int(Qt.AlignmentFlag.AlignCenter)  # lines already broken between words
         for cell in self.doc.header_cells:
             rect = QRectF(lay.lefts[cell.col], tops[cell.row], lay.span_width(cell.col, cell.colspan),
                           tops[cell.row + cell.rowspan] - tops[cell.row])
             p.drawRect(rect)
-            p.drawText(rect.adjusted(lay.pad, lay.pad, -lay.pad, -lay.pad), flags, cell.label)
+            p.drawText(rect.adjusted(lay.pad, lay.pad, -lay.pad, -lay.pad), flags,
+                       lay.header_text(cell.label, rect.width()))
         return top + lay.header_height
 
     def _row(self, row: PrintRow, y: float) -> None:

@@ -78,8 +78,15 @@ def _count(ids: list[int]) -> str:
     return f"（已选 {len(ids)} 人）" if len(ids) > 1 else ""
 
 
-def _today() -> str:
-    return dt.date.today().isoformat()
+def default_day(context: AppContext, today: dt.date | None = None) -> str:
+    """The day a 登记返乡/登记外出 (or a survey, a service) is offered: the 数据截止日期 the
+    caseworker is working on — today lies after it at month-end and would count the return in
+    the next month. Today only when it falls inside that month before the as-of date."""
+    today = today or dt.date.today()
+    as_of = context.as_of
+    if as_of > today and (today.year, today.month) == (as_of.year, as_of.month):
+        return today.isoformat()
+    return as_of.isoformat()
 
 
 def village_choices(context: AppContext) -> tuple:
@@ -137,7 +144,7 @@ def departure_dialog(context: AppContext, person_ids: list[int], *, after_return
         title + _count(person_ids), fields,
         _saver(context, lambda v: registry.register_departure(context.db, person_ids, v,
                                                               after_return=after_return)),
-        {"start_date": _today()}, parent)
+        {"start_date": default_day(context)}, parent)
 
 
 def return_dialog(context: AppContext, person_ids: list[int], parent: QWidget | None = None) -> RecordDialog:
@@ -147,7 +154,7 @@ def return_dialog(context: AppContext, person_ids: list[int], parent: QWidget | 
         "登记返乡" + _count(person_ids), fields,
         _saver(context, lambda v: registry.register_return(context.db, person_ids, v["end_date"],
                                                            v["return_reason"])),
-        {"end_date": _today()}, parent)
+        {"end_date": default_day(context)}, parent)
 
 
 def survey_dialog(context: AppContext, person_ids: list[int], parent: QWidget | None = None) -> RecordDialog:
@@ -161,7 +168,7 @@ def survey_dialog(context: AppContext, person_ids: list[int], parent: QWidget | 
         _saver(context, lambda v: registry.record_survey(
             context.db, person_ids, v["survey_date"], bool(v["willing"]), v["planned_month"],
             v["reason"], v["measure"])),
-        {"survey_date": _today()}, parent)
+        {"survey_date": default_day(context)}, parent)
 
 
 def service_dialog(context: AppContext, person_ids: list[int], parent: QWidget | None = None) -> RecordDialog:
@@ -173,4 +180,4 @@ def service_dialog(context: AppContext, person_ids: list[int], parent: QWidget |
         "记录就业服务" + _count(person_ids), fields,
         _saver(context, lambda v: registry.record_service(context.db, person_ids, v["service_date"],
                                                           v["kind"], v["provider"], v["note"])),
-        {"service_date": _today()}, parent)
+        {"service_date": default_day(context)}, parent)

@@ -6,7 +6,7 @@ root (全县) clears the filter. Built from ``areas`` and ``relocation_sites`` w
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QTreeView, QWidget
 
@@ -29,7 +29,53 @@ class AreaNavigator(QTreeView):
         self.reload()
         self.selectionModel().currentChanged.connect(self._picked)
 
-    def reload(self) -> None:
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt
+        # The pane starts narrow (township names are short): the tabs keep the room on a
+        # 1024-pixel screen; the caseworker may drag it wider.
+        return QSize(190, super().sizeHint().height())
+
+    def reload(self, force: bool = False) -> None:
+        """Rebuild the tree (after an import brought new villages), keeping the place picked;
+        unless ``force``, only when the areas or sites changed (an edit keeps the opened branches)."""
+        signature = lookups.places_signature(self.context.db)
+        if not force and signature == getattr(self, "_signature", None):
+            return
+        self._signature = signature
+        area_id, site_id = self.context.area_id, self.context.site_id
+        selection = self.selectionModel()
+        if selection is not None:
+            selection.blockSignals(True)
+        try:
+            self._build()
+            self._select(area_id, site_id)
+        finally:
+            if selection is not None:
+                selection.blockSignals(False)
+
+    def _select(self, area_id: int | None, site_id: int | None) -> None:
+        if area_id is None and site_id is None:
+            return
+        role, value = (SITE_ROLE, site_id) if site_id is not None else (AREA_ROLE, area_id)
+        hits = self.model_.match(self.model_.index(0, 0), role, value, 1,
+                                 Qt.MatchFlag.MatchExactly | Qt.MatchFlag.MatchRecursive)
+        if hits:
+            self.setCurrentIndex(hits[0])
+            self.scrollTo(hits[0])
+
+    def names(self) -> list[str]:
+        """Every place shown, depth first (for tests and the status line)."""
+        out: list[str] = []
+
+        def walk(parent) -> None:
+            for row in range(self.model_.rowCount(parent)):
+                index = self.model_.index(row, 0, parent)
+                out.append(index.data())
+                walk(index)
+
+        walk(self.model_.index(-1, -1))
+        return out
+
+    def _build(self) -> None:
         self.model_.clear()
         rows = lookups.areas_at_levels(self.context.db, SHOWN_LEVELS)
         items: dict[int, QStandardItem] = {}

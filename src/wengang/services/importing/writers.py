@@ -340,7 +340,7 @@ class _SpellChecks:
 
 
 def _spell_warnings(ctx: WriteContext, record: Record, pid: int, person: tuple, checks: _SpellChecks,
-                    income: float | None, missing: list[str], region: str | None, place_county: str | None,
+                    income: float | None, missing: list[tuple[str, str]], region: str | None, place_county: str | None,
                     channel: str | None) -> None:
     if checks.has_income:
         if income is None:
@@ -350,7 +350,9 @@ def _spell_warnings(ctx: WriteContext, record: Record, pid: int, person: tuple, 
         elif income > 30000:
             ctx.warn(record, "monthly_income", f"月收入{income:g}元高于30000元，请核实", pid)
     if missing:
-        ctx.warn(record, "channel", f"务工信息缺少{'、'.join(missing)}", pid)
+        # Listed under the (first) column that is empty: "缺少务工所属行业" under 务工所属行业,
+        # not under 就业渠道.
+        ctx.warn(record, missing[0][0], f"务工信息缺少{'、'.join(label for _k, label in missing)}", pid)
     if not region:
         ctx.warn(record, "region", "就业地域为空，也无法由务工地点推算", pid)
     elif region in _AWAY and not place_county:
@@ -438,7 +440,7 @@ def write_employment(ctx: WriteContext) -> None:
     ids, names, starts, ends = columns["id_number"], columns["name"], columns["start_date"], columns["end_date"]
     regions, counties, channels = columns["region"], columns["place_county"], columns["channel"]
     incomes = columns["monthly_income"]
-    described = [(by_key[k], label) for k, label in checks.described]
+    described = [(by_key[k], k, label) for k, label in checks.described]
     # The row written: the file's stored columns, then the derived ones it lacks, when set.
     have = tuple(k for k in SPELL_COLUMNS if k in parsed.present)
     stored = list(zip(*[columns[k] if k in columns else by_key[k] for k in have])) if have \
@@ -487,7 +489,7 @@ def write_employment(ctx: WriteContext) -> None:
         if previous is not None and (ends[previous] is None or ends[previous] > start):
             warn(record, "start_date", f"开始时间早于第{records[previous].row}行那段务工的结束时间（时间重叠）", pid)
         last[pid] = i
-        _spell_warnings(ctx, record, pid, person, checks, incomes[i], [label for c, label in described if not c[i]],
+        _spell_warnings(ctx, record, pid, person, checks, incomes[i], [(k, label) for c, k, label in described if not c[i]],
                         regions[i], counties[i], channels[i])
         values = stored[i]
         if extra:

@@ -24,6 +24,24 @@ def village_id(db: sqlite_utils.Database, township: str, village: str) -> int | 
     return row[0] if row else None
 
 
+def area_name(db: sqlite_utils.Database, area_id: int) -> str | None:
+    row = db.execute("SELECT name FROM areas WHERE id = ?", [area_id]).fetchone()
+    return row[0] if row else None
+
+
+def places_signature(db: sqlite_utils.Database) -> tuple:
+    """Changes when an area or a 安置点 is added, removed or renamed (the navigator rebuilds then)."""
+    return db.execute(
+        "SELECT (SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || "
+        "coalesce(sum(length(name)), 0) FROM areas), "
+        "(SELECT count(*) || ':' || coalesce(max(id), 0) FROM relocation_sites)").fetchone()
+
+
+def open_findings(db: sqlite_utils.Database) -> int:
+    """Data-quality findings not yet resolved."""
+    return db.execute("SELECT count(*) FROM quality_findings WHERE resolved_at IS NULL").fetchone()[0]
+
+
 def areas_at_levels(db: sqlite_utils.Database, levels: Iterable[str]) -> list[tuple[int, str, str, int | None]]:
     """(id, name, level, parent_id) of the areas at ``levels``, in their sort order."""
     levels = list(levels)

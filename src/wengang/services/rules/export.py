@@ -7,8 +7,10 @@ findings: 4.5 s as a normal workbook, well under a second streamed); styled cell
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import sqlite_utils
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -43,9 +45,17 @@ def _widths(sheet: FastSheet, widths: list[int]) -> None:
         sheet.column_dimensions[get_column_letter(n)].width = width
 
 
-def _listing(book: Workbook, title: str, columns: tuple, rows: list[dict], blank) -> None:
-    """One row per item under a frozen, filtered header; the 证件号码 column always as text."""
+def _listing(book: Workbook, title: str, columns: tuple, rows: list[dict], blank, *, landscape: bool = False) -> None:
+    """One row per item under a frozen, filtered header; the 证件号码 column always as text.
+    ``landscape``: printed A4 landscape, one page wide (set before the rows stream out)."""
     sheet = fast_sheet(book, title)
+    if landscape:
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.paperSize = 9  # A4
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.print_title_rows = "1:1"
     _widths(sheet, [c[2] for c in columns])
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
@@ -81,3 +91,53 @@ def write_quality_workbook(summary: QualitySummary, rows: list[dict], path: str 
         _listing(book, "应享未享", OWED_COLUMNS, owed, lambda row, key: row.get(key, ""))
     book.save(path)
     return path
+
+
+VILLAGE_COLUMNS = (("户编号", "hh_no", 20), ("姓名", "person_name", 10), ("证件号码", "id_number", 21),
+                   ("问题", "title", 30), ("级别", "severity_label", 6), ("说明", "message", 44),
+                   ("发现时间", "found_at", 18), ("核实情况（村里填写）", "answer", 24))
+
+
+def _sheet_title(township: str, village: str, used: set[str]) -> str:
+    """A sheet name Excel accepts (≤ 31 characters, none of []:*?/\\), unique in the book."""
+    name = re.sub(r"[\[\]:*?/\\]", "", village or "（未分村）")[:31]
+    if name in used:  # the same village name in two townships
+        name = re.sub(r"[\[\]:*?/\\]", "", f"{township}{village}")[:31]
+    base, n = name, 2
+    while name in used:
+        name = f"{base[:28]}({n})"
+        n += 1
+    used.add(name)
+    return name
+
+
+def write_findings_by_village(db: sqlite_utils.Database, path: str | Path, *, area_id: int | None = None,
+                              mask: bool = True, open_only: bool = True) -> tuple[Path, int, int]:
+    """The open findings of the county, a township or a village as one workbook with a sheet per
+    village, so each village corrects its own rows (and a column to write back what it found);
+    a 汇总 sheet first lists the villages and their counts. 证件号码 masked unless ``mask`` is
+    False. Returns (path, villages, findings)."""
+    from wengang.domain.masking import mask_id  # noqa: PLC0415
+    from wengang.services.rules.quality import findings  # noqa: PLC0415
+
+    path = Path(path)
+    rows = findings(db, area_id=area_id, open_only=open_only)
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for row in rows:
+        if mask:
+            row["id_number"] = mask_id(row.get("id_number"))
+        groups.setdefault((row.get("township") or "（未分乡镇）", row.get("village") or "（未分村）"), []).append(row)
+    book = Workbook(write_only=True)
+    overview = fast_sheet(book, "汇总")
+    _widths(overview, [14, 16, 10, 16])
+    overview.append([_cell(overview, "数据质量问题（按村分表，请各村逐条核实改正）", font=Font(bold=True, size=14))])
+    overview.append([_cell(overview, t, header=True) for t in ["乡镇", "行政村", "问题条数", "工作表"]])
+    used = {"汇总"}
+    titles = {key: _sheet_title(*key, used) for key in groups}
+    for (township, village), items in groups.items():
+        overview.append_values([township, village, len(items), titles[(township, village)]])
+    overview.append([_cell(overview, v, font=_BOLD) for v in ["合计", "", len(rows), ""]])
+    for key, items in groups.items():
+        _listing(book, titles[key], VILLAGE_COLUMNS, items, lambda row, k: row.get(k) or "", landscape=True)
+    book.save(path)
+    return path, len(groups), len(rows)

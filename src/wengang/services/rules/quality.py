@@ -27,7 +27,7 @@ from wengang.domain.fields import require_in_any
 from wengang.domain.ids import check_id
 from wengang.domain.status import SPELL_CURRENT, SPELL_IN_YEAR, AsOf, age_sql, labour_sql
 from wengang.paths import resource_path
-from wengang.store.db import get_setting
+from wengang.store.db import get_setting, set_setting
 
 Progress = Callable[[int, int, str], None]
 
@@ -251,11 +251,43 @@ def run_quality(db: sqlite_utils.Database, as_of, progress: Progress | None = No
         summary.by_township[township] = summary.by_township.get(township, 0) + count
         summary.by_rule_township[(rule_id, township)] = count
     summary.seconds = time.perf_counter() - started
+    # When the check last ran (and at which date): the window says "未检查" until it has run,
+    # rather than a misleading 0.
+    set_setting(db, LAST_CHECK_KEY, f"{dt.datetime.now().isoformat(timespec='seconds')}|{as_of.date.isoformat()}")
     return summary
 
 
+LAST_CHECK_KEY = "quality_checked"
+
+
+def last_checked(db: sqlite_utils.Database) -> tuple[str, str] | None:
+    """(when, as-of date) of the last run of the rules, or None if they never ran here."""
+    value = get_setting(db, LAST_CHECK_KEY)
+    if not value or "|" not in value:
+        return None
+    when, as_of = value.split("|", 1)
+    return when, as_of
+
+
+def group_title(rule_id: str) -> str:
+    """A finding group in the caseworker's words: a rule's title, or for the hints kept by an
+    import (``import.employment``) "导入时的提示：务工就业信息"."""
+    titles = {r.id: r.title for r in quality_rules()}
+    if rule_id in titles:
+        return titles[rule_id]
+    if rule_id.startswith("import."):
+        kind = rule_id.removeprefix("import.")
+        try:
+            from wengang.services.importing.spec import load_kinds  # noqa: PLC0415 - only for import hints
+            label = getattr(load_kinds().get(kind), "label", None) or kind
+        except (ImportError, OSError, ValueError, AttributeError):
+            label = kind
+        return f"导入时的提示：{label}"
+    return rule_id
+
+
 def findings(db: sqlite_utils.Database, rule_id: str | None = None, area_id: int | None = None,
-             limit: int | None = None) -> list[dict]:
+             limit: int | None = None, *, open_only: bool = False) -> list[dict]:
     """Findings with the person and place they concern (``person_id`` for opening the person),
     optionally of one rule and/or inside one area (any level: county, township, village)."""
     titles = {r.id: r for r in quality_rules()}
@@ -263,6 +295,8 @@ def findings(db: sqlite_utils.Database, rule_id: str | None = None, area_id: int
     if rule_id:
         where.append("f.rule = :rule_id")
         params["rule_id"] = rule_id
+    if open_only:
+        where.append("f.resolved_at IS NULL")
     with_area = ""
     if area_id is not None:
         with_area = """, inside(id) AS (SELECT :area_id UNION ALL
@@ -288,7 +322,7 @@ def findings(db: sqlite_utils.Database, rule_id: str | None = None, area_id: int
     for values in cursor.fetchall():
         row = dict(zip(columns, values))
         rule = titles.get(row["rule"])
-        row["title"] = rule.title if rule else row["rule"]
+        row["title"] = rule.title if rule else group_title(row["rule"])
         row["severity_label"] = severity_labels().get(row["severity"], row["severity"])
         rows.append(row)
     return rows

@@ -1,0 +1,96 @@
+"""Data quality that keeps itself current: the rules run on the background thread after every
+change (imports, edits, exchanges — whatever emits ``data_changed``), when the 数据截止日期
+changes, and once at start. Runs are debounced (a burst of edits is one run) and never block the
+window; the status bar says "数据质量：未检查 / 检查中… / N 条待处理".
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QWidget
+
+from wengang.gui.context import AppContext
+from wengang.services.read import lookups
+from wengang.store import crypto
+
+DEBOUNCE_MS = 1500
+
+
+def quality_state(db) -> tuple[bool, int]:
+    """(checked at least once, open findings) on ``db``."""
+    from wengang.services.rules.quality import last_checked  # noqa: PLC0415
+    checked = last_checked(db) is not None
+    return checked, lookups.open_findings(db)
+
+
+class QualityWatch(QObject):
+    """Runs the data-quality rules in the background when the data change."""
+
+    checked = Signal(object)  # the QualitySummary of a finished run
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.running = False
+        self._again = False
+        self.runs = 0  # finished runs (tests wait on it)
+        self.label = QLabel()
+        self.label.setToolTip("数据质量检查在每次导入、修改后自动在后台运行")
+        self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
+        self._timer.timeout.connect(self.run)
+        context.data_changed.connect(lambda: self.schedule())
+        context.as_of_changed.connect(lambda _d: self.schedule())
+        self._show_state()
+
+    def schedule(self, delay_ms: int | None = None) -> None:
+        """Run the check after ``delay_ms`` (default: a moment, so a burst of changes is one run)."""
+        self._timer.start(DEBOUNCE_MS if delay_ms is None else delay_ms)
+
+    def run(self) -> None:
+        if self.running:
+            self._again = True
+            return
+        try:
+            from wengang.services.rules import run_quality  # noqa: PLC0415
+        except ImportError:
+            return
+        self.running = True
+        self.label.setText("数据质量：检查中…")
+        as_of = self.context.as_of
+
+        def done(summary) -> None:
+            self.running = False
+            self.runs += 1
+            if getattr(self.context, "closed", False):
+                return  # the window closed while the check ran
+            if self._again:
+                self._again = False
+                self.run()
+                return
+            self._show_state()
+            self.checked.emit(summary)
+
+        def failed(exc: BaseException) -> None:
+            self.running = False
+            self.label.setText("数据质量：检查未完成")
+            self.label.setToolTip(f"数据质量检查出错：{exc}")
+            if self._again:
+                self._again = False
+                self.schedule()
+
+        self.context.run_in_background(lambda db, _p: run_quality(db, as_of), done, failed)
+
+    def stop(self) -> None:
+        """The window closes: no further run."""
+        self._timer.stop()
+        self._again = False
+
+    def _show_state(self) -> None:
+        if getattr(self.context, "closed", False):
+            return
+        try:
+            checked, count = quality_state(self.context.db)
+        except crypto.database_errors():  # the database closed meanwhile (the window is closing)
+            return
+        # the whole installation's count (the 数据质量 tab counts the place picked in the navigator)
+        self.label.setText(f"数据质量：全部 {count:,} 条待处理" if checked else "数据质量：未检查")
