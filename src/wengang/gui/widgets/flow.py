@@ -9,7 +9,7 @@ window's minimum width (issue 18).
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
-from PySide6.QtWidgets import QLayout, QWidget, QWidgetItem
+from PySide6.QtWidgets import QLabel, QLayout, QSizePolicy, QWidget, QWidgetItem
 
 
 class FlowLayout(QLayout):
@@ -109,3 +109,42 @@ class FlowLayout(QLayout):
             width = min(size.width(), max(area.right() + 1 - x, item.minimumSize().width()))
             item.setGeometry(QRect(QPoint(x, y + (height - size.height()) // 2), QSize(width, size.height())))
             x += width + self.spacing()
+
+
+class ElidedLabel(QLabel):
+    """A one-line label whose text is shortened with "…" to the room it has (the whole text in
+    the tooltip): a message such as "已导出 <a 200-character path>" cannot widen the window."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None, *, mode=Qt.TextElideMode.ElideMiddle):
+        super().__init__(parent)
+        self._full = ""
+        self._mode = mode
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(40)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt
+        self._full = text or ""
+        self.setToolTip(self._full if len(self._full) > 20 else "")
+        self._elide()
+
+    def text(self) -> str:
+        return self._full
+
+    def shown_text(self) -> str:
+        return super().text()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt
+        return QSize(40, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt
+        width = min(self.fontMetrics().horizontalAdvance(self._full) + 8, 420)
+        return QSize(width, super().sizeHint().height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, self._mode, max(self.width() - 4, 20))
+        super().setText(shown)
