@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from wengang.domain.masking import mask_id, mask_phone
 from wengang.services.privacy import mask_preference
-from wengang.services.xlsx_stream import fast_sheet
+from wengang.services.xlsx_stream import fast_sheet, save_workbook
 from wengang.store.audit import BULK_KEY, AuditEntry, audit_entries, field_label, person_history
 
 HEADERS = ["时间", "操作人", "类别", "记录", "操作", "字段", "原值", "新值", "原因", "导入批次", "已报送月份"]
@@ -90,5 +90,5 @@ def export_audit(db: sqlite_utils.Database, out: Path | str, *, person_id: int |
     ws.append(header)
     for line in lines:
         ws.append_values(line)
-    wb.save(out)
+    save_workbook(wb, out)
     return len(lines)

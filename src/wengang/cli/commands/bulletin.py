@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from wengang.cli.common import open_db
+from wengang.store.atomic import atomic_open
 
 
 def register(sub) -> None:
@@ -40,7 +41,8 @@ def run(args) -> int:
             print(f"提示：目标任务完成情况未写入通报（{exc}）", file=sys.stderr)
     text = draft_bulletin(f1, f3, scope=args.scope)
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+        with atomic_open(Path(args.out), "w", encoding="utf-8") as fh:
+            fh.write(text)
         print(f"已保存通报草稿 → {args.out}")
     else:
         print(text, end="")

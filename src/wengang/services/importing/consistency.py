@@ -35,6 +35,7 @@ from wengang.services.importing.parsers import parser_for
 from wengang.services.importing.reader import read_table
 from wengang.services.importing.spec import detect_kind, kind_spec
 from wengang.services.importing.writers import month_texts
+from wengang.services.xlsx_stream import save_workbook
 
 KEYS = {"persons": ("id_number",), "employment": ("id_number", "start_date")}
 # Household-level columns some exports repeat per member with per-member values: not a
@@ -195,5 +196,5 @@ def write_consistency(report: ConsistencyReport, path: str | Path) -> Path:
         sheet.column_dimensions["B"].width = 22
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    save_workbook(wb, path)
     return path
