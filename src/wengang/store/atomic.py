@@ -24,15 +24,9 @@ _PARTIAL = re.compile(r"^(?P<name>.+?)\.(?:(?P<pid>\d+)\.)?partial$")
 
 
 def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True  # exists under another user (or cannot tell): leave it
-    return True
+    from wengang.store.lock import pid_alive  # noqa: PLC0415 - safe on Windows too
+
+    return pid == os.getpid() or pid_alive(pid)
 
 
 def partial_name(path: Path) -> Path:
@@ -51,8 +45,8 @@ def clean_stale_partials(folder: Path | str, name: str | None = None) -> list[Pa
         m = _PARTIAL.match(entry.name)
         if not m or (name is not None and m["name"] != name):
             continue
-        if m["pid"] and _pid_alive(int(m["pid"])) and int(m["pid"]) != os.getpid():
-            continue
+        if m["pid"] and _pid_alive(int(m["pid"])):
+            continue  # being written now (by another thread of this program, perhaps)
         with contextlib.suppress(OSError):
             entry.unlink()
             removed.append(entry)

@@ -274,6 +274,25 @@ def bulk_ranges(entry: dict) -> list[list[int]] | None:
     return json.loads(entry["new_json"]).get("ranges")
 
 
+# --- events that are not row edits: restores, set-up, areas, month locks -----------------------
+def record_event(db, table: str, action: str, detail: dict, reason: str | None = None, *,
+                 row_id: int | None = None, user: str | None = None) -> None:
+    """One ``audit_log`` entry for an event the triggers do not see (``db`` may be a
+    ``Database`` or a bare connection, e.g. on a restored file); ``detail`` is shown as the
+    entry's new values. Does nothing on a database without the audit trail."""
+    conn = getattr(db, "conn", db)
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit_log'").fetchone():
+        return
+    if user is None:
+        try:
+            user = audit_context(db)["user"] if isinstance(db, sqlite_utils.Database) else _os_user()
+        except Exception:  # noqa: BLE001 - a connection without the context table
+            user = _os_user()
+    conn.execute("INSERT INTO audit_log(user, table_name, row_id, action, new_json, reason) "
+                 "VALUES (?, ?, ?, ?, ?, ?)",
+                 [user, table, row_id, action, json.dumps(detail, ensure_ascii=False), reason])
+
+
 # --- reading the trail -----------------------------------------------------------------------
 @dataclass
 class AuditEntry:
@@ -385,14 +404,19 @@ def lock_period(db: sqlite_utils.Database, as_of: dt.date | str) -> str:
     day = _as_date(as_of)
     period = day.strftime("%Y-%m")
     with db.atomic():
-        db.execute("INSERT OR IGNORE INTO locked_periods(period, period_end, user) VALUES (?, ?, ?)",
-                   [period, _month_end(day).isoformat(), audit_context(db)["user"]])
+        added = db.execute("INSERT OR IGNORE INTO locked_periods(period, period_end, user) VALUES (?, ?, ?)",
+                           [period, _month_end(day).isoformat(), audit_context(db)["user"]]).rowcount
+        if added:
+            record_event(db, "locked_periods", "insert", {"月份": period}, "报送后锁定月份")
     return period
 
 
 def unlock_period(db: sqlite_utils.Database, period: str) -> None:
     with db.atomic():
-        db.execute("DELETE FROM locked_periods WHERE period = ?", [period[:7]])
+        removed = db.execute("DELETE FROM locked_periods WHERE period = ?", [period[:7]]).rowcount
+        if removed:
+            record_event(db, "locked_periods", "delete", {"月份": period[:7]},
+                         audit_context(db)["reason"] or "解除月份锁定")
 
 
 def locked_periods(db: sqlite_utils.Database) -> list[str]:
