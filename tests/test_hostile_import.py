@@ -198,3 +198,42 @@ def test_read_only_output_folder_is_said_plainly(tmp_path, capsys, monkeypatch):
     code = main(["--db", str(db_file), "report", "F1", "--as-of", "2026-03-31", "--out", str(tmp_path / "ro" / "F1.xlsx")])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err and ("只读" in err or "无法写入" in err), err
+
+
+# --- undo of an import that moved people and created areas --------------------------------------
+def test_undo_of_an_import_that_moved_a_person_into_a_new_household(db, tmp_path):
+    from wengang.services.importing import import_file
+    from wengang.store.undo import undo_batch
+    first = import_file(db, "persons", write_xlsx(tmp_path / "a.xlsx", PERSON_HEADERS, person_rows(3)))
+    assert first.ok
+    before = {r[0]: r[1] for r in db.execute("SELECT id_number, household_id FROM persons")}
+    areas_before = db["areas"].count
+    moved = person_rows(1, start=3)  # the third person, now head of a new household in a new township
+    moved[0][1], moved[0][2], moved[0][3], moved[0][12] = "新建镇", "新建村", "62070299999999", "户主"
+    second = import_file(db, "persons", write_xlsx(tmp_path / "b.xlsx", PERSON_HEADERS, moved))
+    assert second.ok, second.summary()
+    assert db["areas"].count == areas_before + 2
+    undo_batch(db, second.batch_id)  # was: FOREIGN KEY constraint failed
+    assert {r[0]: r[1] for r in db.execute("SELECT id_number, household_id FROM persons")} == before
+    assert db.execute("SELECT count(*) FROM households WHERE hh_no = '62070299999999'").fetchone()[0] == 0
+    assert db["areas"].count == areas_before  # 新建镇 and 新建村 are gone (they would show in F6)
+    assert not db.execute("SELECT 1 FROM areas WHERE name IN ('新建镇', '新建村')").fetchone()
+
+
+def test_an_area_still_used_by_a_later_import_stays_after_undo(db, tmp_path):
+    from wengang.services.importing import import_file
+    from wengang.store.undo import undo_batch
+    first = import_file(db, "persons", write_xlsx(tmp_path / "a.xlsx", PERSON_HEADERS, person_rows(3, township="新镇")))
+    second = import_file(db, "persons", write_xlsx(tmp_path / "b.xlsx", PERSON_HEADERS,
+                                                   person_rows(3, start=4, township="新镇")))
+    assert first.ok and second.ok
+    undo_batch(db, first.batch_id)
+    assert db.execute("SELECT count(*) FROM areas WHERE name = '新镇'").fetchone()[0] == 1
+    assert db["persons"].count == 3
+
+
+def test_hand_made_area_is_audited(db):
+    from wengang.store.areas import ensure_path
+    area = ensure_path(db, [("county", "测试县"), ("township", "手建镇")])
+    row = db.execute("SELECT action, new_json FROM audit_log WHERE table_name='areas' AND row_id=?", [area]).fetchone()
+    assert row and row[0] == "insert" and "手建镇" in row[1]

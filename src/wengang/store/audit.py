@@ -283,14 +283,13 @@ def record_event(db, table: str, action: str, detail: dict, reason: str | None =
     conn = getattr(db, "conn", db)
     if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit_log'").fetchone():
         return
-    if user is None:
-        try:
-            user = audit_context(db)["user"] if isinstance(db, sqlite_utils.Database) else _os_user()
-        except Exception:  # noqa: BLE001 - a connection without the context table
-            user = _os_user()
-    conn.execute("INSERT INTO audit_log(user, table_name, row_id, action, new_json, reason) "
-                 "VALUES (?, ?, ?, ?, ?, ?)",
-                 [user, table, row_id, action, json.dumps(detail, ensure_ascii=False), reason])
+    context = {"user": None, "reason": None, "batch_id": None}
+    if isinstance(db, sqlite_utils.Database):
+        context = audit_context(db)
+    conn.execute("INSERT INTO audit_log(user, table_name, row_id, action, new_json, reason, batch_id) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 [user or context["user"] or _os_user(), table, row_id, action,
+                  json.dumps(detail, ensure_ascii=False), reason or context["reason"], context["batch_id"]])
 
 
 # --- reading the trail -----------------------------------------------------------------------
