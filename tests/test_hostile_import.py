@@ -237,3 +237,58 @@ def test_hand_made_area_is_audited(db):
     area = ensure_path(db, [("county", "测试县"), ("township", "手建镇")])
     row = db.execute("SELECT action, new_json FROM audit_log WHERE table_name='areas' AND row_id=?", [area]).fetchone()
     assert row and row[0] == "insert" and "手建镇" in row[1]
+
+
+# --- import warnings for likely mistakes ---------------------------------------------------------
+def _messages(result) -> str:
+    return "\n".join(w.text() for w in result.warnings)
+
+
+def test_a_mistyped_township_is_warned_with_its_name(db, tmp_path):
+    from wengang.services.importing import import_file
+    assert import_file(db, "persons", write_xlsx(tmp_path / "a.xlsx", PERSON_HEADERS, person_rows(3))).ok
+    typo = person_rows(3, start=10, township="城关填")
+    result = import_file(db, "persons", write_xlsx(tmp_path / "b.xlsx", PERSON_HEADERS, typo))
+    assert result.ok
+    text = _messages(result)
+    assert "乡镇“城关填”是新的" in text and "城关镇" in text
+    assert text.count("城关填”是新的") == 1  # once per new name, not per row
+
+
+def test_the_first_roster_does_not_warn_about_new_townships(db, tmp_path):
+    from wengang.services.importing import import_file
+    result = import_file(db, "persons", write_xlsx(tmp_path / "a.xlsx", PERSON_HEADERS, person_rows(3)))
+    assert "是新的" not in _messages(result)
+
+
+def test_formula_like_names_and_two_heads_are_warned(db, tmp_path):
+    from wengang.services.importing import import_file
+    rows = person_rows(3)
+    rows[0][10] = "@张三"
+    rows[1][12] = "户主"  # a second 户主 in household 1
+    result = import_file(db, "persons", write_xlsx(tmp_path / "a.xlsx", PERSON_HEADERS, rows))
+    text = _messages(result)
+    assert "可能被当成公式" in text and "2个户主" in text
+
+
+def test_future_start_and_overlap_with_a_registered_spell_are_warned(db, tmp_path):
+    import datetime as dt
+
+    from importing_helpers import WORK_HEADERS, pid
+
+    from wengang.services.importing import import_file
+    assert import_file(db, "persons", write_xlsx(tmp_path / "p.xlsx", PERSON_HEADERS, person_rows(2))).ok
+
+    def spell(number, start, end=None):
+        return [number, None, "省外", "有组织劳务输出", "浙江省", "宁波市", "北仑区", "某厂", "制造业", start, end, None, 4500]
+
+    first = import_file(db, "employment", write_xlsx(tmp_path / "w1.xlsx", WORK_HEADERS,
+                                                     [spell(pid(1), "2025-01-01", "2025-06-30")]))
+    assert first.ok, first.summary()
+    future = (dt.date.today() + dt.timedelta(days=40)).isoformat()  # beyond a year is an error
+    second = import_file(db, "employment", write_xlsx(tmp_path / "w2.xlsx", WORK_HEADERS, [
+        spell(pid(1), "2025-03-01"), spell(pid(2), future)]))
+    text = _messages(second)
+    assert second.ok, second.summary() + "\n".join(e.text() for e in second.errors)
+    assert "时间重叠" in text and "2025-01-01起至2025-06-30" in text
+    assert f"开始时间{future}晚于今天" in text

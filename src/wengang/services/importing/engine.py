@@ -21,6 +21,7 @@ from pathlib import Path
 import sqlite_utils
 
 from wengang.services.importing.errors_book import default_errors_path, write_errors_workbook
+from wengang.services.importing.hostile import add_warnings
 from wengang.services.importing.model import Counts, ImportResult, Issue, Preview
 from wengang.services.importing.parse import Parsed, Progress, parse_table
 from wengang.services.importing.reader import ReadError, read_table
@@ -177,6 +178,7 @@ def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write
             # A backup not begun yet is not needed (an unreadable file); one begun is waited for.
             if backing is not None and not (not keep_backup and backing.cancel()):
                 _backup_settled(db, backing.result(), keep_backup)
+    add_warnings(db, parsed)  # against the database before the import: new township, two 户主, …
     try:
         with _import_cache(db), db.atomic():
             batch_id = db.execute(
