@@ -276,7 +276,7 @@ def bulk_ranges(entry: dict) -> list[list[int]] | None:
 
 # --- events that are not row edits: restores, set-up, areas, month locks -----------------------
 def record_event(db, table: str, action: str, detail: dict, reason: str | None = None, *,
-                 row_id: int | None = None, user: str | None = None) -> None:
+                 row_id: int | None = None, user: str | None = None, old: dict | None = None) -> None:
     """One ``audit_log`` entry for an event the triggers do not see (``db`` may be a
     ``Database`` or a bare connection, e.g. on a restored file); ``detail`` is shown as the
     entry's new values. Does nothing on a database without the audit trail."""
@@ -286,9 +286,10 @@ def record_event(db, table: str, action: str, detail: dict, reason: str | None =
     context = {"user": None, "reason": None, "batch_id": None}
     if isinstance(db, sqlite_utils.Database):
         context = audit_context(db)
-    conn.execute("INSERT INTO audit_log(user, table_name, row_id, action, new_json, reason, batch_id) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
+    conn.execute("INSERT INTO audit_log(user, table_name, row_id, action, old_json, new_json, reason, batch_id) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                  [user or context["user"] or _os_user(), table, row_id, action,
+                  json.dumps(old, ensure_ascii=False) if old is not None else None,
                   json.dumps(detail, ensure_ascii=False), reason or context["reason"], context["batch_id"]])
 
 

@@ -11,6 +11,7 @@ import sys
 
 from wengang.cli.common import open_db, print_table
 from wengang.store.areas import installation, set_installation
+from wengang.store.audit import record_event
 from wengang.store.db import get_setting, set_setting
 
 # The names printed on forms (keys shared with the settings dialog and the report engine).
@@ -29,8 +30,13 @@ def register(sub) -> None:
     parser.set_defaults(run=run)
 
 
+def _settings(db) -> dict:
+    return dict(db.execute("SELECT key, value FROM settings").fetchall())
+
+
 def run(args) -> int:
     db = open_db(args)
+    before = _settings(db)
     place = installation(db)
     wants_place = any(getattr(args, k) for k in ("province", "city", "county"))
     if wants_place or args.unit:
@@ -44,6 +50,12 @@ def run(args) -> int:
         value = getattr(args, key)
         if value is not None:
             set_setting(db, key, value.strip())
+    after = _settings(db)
+    if after != before:  # in the audit trail: who set the unit, the county, the people
+        changed = [k for k in after if after[k] != before.get(k)]
+        with db.atomic():
+            record_event(db, "settings", "update", {k: after[k] for k in changed}, "设置本单位（setup）",
+                         old={k: before.get(k) for k in changed})
     place = installation(db)
     rows = [["省", place.province or "（未设置）"], ["市", place.city or ""],
             ["县（市、区）", place.county or "（未设置）"], ["填报单位", place.unit_name or "（未设置）"]]
