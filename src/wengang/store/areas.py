@@ -86,7 +86,7 @@ class AreaCache:
         area_id = self.db.execute("INSERT INTO areas(name, level, parent_id) VALUES (?, ?, ?)",
                                   [name, level, parent]).lastrowid
         if batch is None and self.db["audit_log"].exists():
-            audit.record_event(self.db, "areas", "insert", {"name": name, "level": level}, row_id=area_id)
+            audit.record_event(self.db, "areas", "insert", {"名称": name, "级别": level}, row_id=area_id)
         return area_id
 
     def find(self, path: list[tuple[str, str]]) -> int | None:
