@@ -307,3 +307,20 @@ def test_locking_and_unlocking_a_month_are_audited(db):
     unlock_period(db, "2026-03")
     rows = db.execute("SELECT action, new_json FROM audit_log WHERE table_name='locked_periods'").fetchall()
     assert [r[0] for r in rows] == ["insert", "delete"] and all("2026-03" in r[1] for r in rows)
+
+
+def test_purge_takes_a_verified_backup_first_and_is_audited(dbfile):
+    from wengang.store.trash import purge, soft_delete
+    db = open_database(dbfile)
+    try:
+        trash_id = soft_delete(db, "persons", 1, "测试")
+        assert purge(db, [trash_id]) == 1
+        saved = [p for p in list_backups(dbfile) if "彻底删除前" in p.name]
+        assert saved and verify_file(saved[0]) == []
+        kept = sqlite3.connect(saved[0])
+        assert kept.execute("SELECT count(*) FROM trash").fetchone()[0] == 1  # still recoverable there
+        kept.close()
+        row = db.execute("SELECT reason FROM audit_log WHERE table_name = 'trash'").fetchone()
+        assert row and "彻底删除" in row[0]
+    finally:
+        db.close()
