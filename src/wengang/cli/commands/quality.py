@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 
-from wengang.cli.common import open_db, print_table
+from wengang.cli.common import cannot_write, open_db, print_table
 from wengang.services.rules.export import write_quality_workbook
 from wengang.services.rules.quality import findings, run_quality
 from wengang.services.rules.subsidies import (
@@ -68,7 +67,6 @@ def run(args) -> int:
                 owed = [{k: mask_personal(v) for k, v in r.items()} for r in owed]
             path = write_quality_workbook(summary, rows, args.out, owed)
         except OSError as exc:
-            print(f"错误：无法保存 {args.out}：{exc}（文件是否正在 Excel/WPS 中打开？）", file=sys.stderr)
-            return 2
+            return cannot_write(exc, args.out)
         print(f"\n问题清单已保存：{path}")
     return 0
