@@ -27,7 +27,10 @@ _verified: set[tuple[str, int, int]] = set()
 
 
 class DamagedDatabaseError(StoreError):
-    """The file is not a usable database; ``backup`` is the newest good backup, if any."""
+    """The file is not a usable database; ``backup`` is the newest good backup, if any;
+    ``details`` SQLite's own findings (for the log and a bug report, not the caseworker)."""
+
+    details: tuple[str, ...] | list[str] = ()
 
     def __init__(self, path: Path | str, problem: str, backup: Path | None = None):
         self.path, self.problem, self.backup = Path(path), problem, backup
@@ -205,7 +208,7 @@ def _raise_problems(problems: list[str], path: Path | str, password: str | None)
             raise plain
     # SQLite's own words ("On tree page 102 cell 4: Extends off end of page") help nobody at a
     # township office: the message counts them; they go to the log and stay on the exception.
-    logging.getLogger(__name__).warning("完整性检查未通过 %s：%s", path, "；".join(problems[:20]))
+    logging.getLogger(__name__).info("完整性检查未通过 %s：%s", path, "；".join(problems[:20]))
     error = DamagedDatabaseError(path, f"完整性检查未通过，发现{len(problems)}处问题",
                                  latest_good_backup(path, password))
     error.details = problems
