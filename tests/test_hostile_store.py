@@ -324,3 +324,12 @@ def test_purge_takes_a_verified_backup_first_and_is_audited(dbfile):
         assert row and "彻底删除" in row[0]
     finally:
         db.close()
+
+
+def test_a_file_overwritten_by_text_is_damaged_not_encrypted(dbfile):
+    _auto_backup(dbfile)
+    data = dbfile.read_bytes()
+    dbfile.write_bytes(b"name,id_number\n" * 40 + data[600:])
+    with pytest.raises(DamagedDatabaseError) as caught:
+        open_database(dbfile)
+    assert not isinstance(caught.value, PasswordRequiredError) and caught.value.backup is not None

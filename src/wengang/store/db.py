@@ -68,7 +68,9 @@ class Database(sqlite_utils.Database):
     def close(self) -> None:
         super().close()
         if self._wengang_release is not None and self._wengang_release.alive:
-            if self._wengang_path is not None and getattr(self.integrity, "error", None) is None:
+            check = self.integrity  # not recorded while a background check is unfinished or failed
+            verified = check is None or (check.done.is_set() and check.error is None)
+            if self._wengang_path is not None and verified:
                 from wengang.store.integrity import record_clean_close  # noqa: PLC0415
 
                 record_clean_close(self._wengang_path)  # the state this program left it in

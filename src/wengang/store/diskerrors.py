@@ -58,14 +58,27 @@ def read_only(path: Path | str, what: str = "文件") -> ReadOnlyError:
                          "数据没有损坏。请把它复制到可写的文件夹（例如“文档”），或取消只读属性后再试。")
 
 
+def _target(path: Path) -> Path:
+    """``F1.xlsx.1234.partial`` → ``F1.xlsx``: the caseworker's file, not our temporary name."""
+    parts = path.name.split(".")
+    if len(parts) > 2 and parts[-1] == "partial":
+        keep = parts[:-2] if parts[-2].isdigit() else parts[:-1]
+        return path.with_name(".".join(keep))
+    return path
+
+
 def plain_problem(exc: BaseException, path: Path | str, what: str = "文件") -> StoreError | None:
     """The full-disk or read-only error ``exc`` stands for at ``path``, else ``None``."""
-    path = Path(path)
+    path = _target(Path(path))
+    if isinstance(exc, OSError) and exc.filename:
+        exc_path = _target(Path(exc.filename))
+    else:
+        exc_path = path
     if isinstance(exc, OSError) and exc.errno is not None:
         if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
             return disk_full(path, what)
         if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-            return read_only(Path(exc.filename) if exc.filename else path, what)
+            return read_only(exc_path, what)
         return None
     text = str(exc).lower()
     if "disk is full" in text or "no space" in text:

@@ -43,8 +43,9 @@ class PasswordRequiredError(DamagedDatabaseError):
     """The file does not start like SQLite but has whole pages: most likely encrypted."""
 
     def __init__(self, path: Path | str, backup: Path | None = None):
+        offer = f"最近的完好备份：{backup}。" if backup else ""
         StoreError.__init__(self, f"无法打开数据库文件 {path}：文件已加密，请输入密码后打开"
-                            "（如果从未设置过密码，则文件已损坏，请从备份恢复）。")
+                            f"（如果从未设置过密码，则文件已损坏，请从备份恢复）。{offer}")
         self.path, self.problem, self.backup = Path(path), "已加密或已损坏", backup
 
 
@@ -65,6 +66,16 @@ def _header_damaged(head: bytes) -> bool:
     (an encrypted file's first bytes are random)."""
     same = sum(a == b for a, b in zip(head[:16], SQLITE_HEADER))
     return 10 <= same < 16
+
+
+def _looks_like_text(path: Path) -> bool:
+    """The file starts with 256 bytes of printable text (a CSV or note saved over it); the
+    first bytes of an encrypted file are random and never are."""
+    with open(path, "rb") as fh:
+        head = fh.read(256)
+    text = head.decode("utf-8", errors="ignore")
+    return len(text) >= 64 and all(ch.isprintable() or ch in "\r\n\t" for ch in text) and \
+        len(text.encode("utf-8")) >= len(head) - 3
 
 
 def _truncated(path: Path, size: int) -> bool:
@@ -114,6 +125,8 @@ def preflight(path: Path | str, *, password: str | None = None) -> None:
         head = fh.read(16)
     if _header_damaged(head):
         raise DamagedDatabaseError(path, "文件头损坏", latest_good_backup(path))
+    if _looks_like_text(path):  # a CSV or text saved over it: encrypted bytes are never text
+        raise DamagedDatabaseError(path, "不是数据库文件，可能被其他文件覆盖", latest_good_backup(path))
     if size % 1024 == 0 and size >= 4096:
         raise PasswordRequiredError(path, latest_good_backup(path))
     raise DamagedDatabaseError(path, "不是数据库文件，可能被其他文件覆盖", latest_good_backup(path))
