@@ -48,6 +48,12 @@ def several_outputs_folder(out: str | None, what: str) -> Path:
 def cannot_write(exc: OSError, target) -> int:
     """Say plainly that a file could not be written (open in Excel/WPS, a full or read-only
     drive, a file where a folder should be); the command's exit code 2."""
+    from wengang.store.diskerrors import plain_problem  # noqa: PLC0415
+
+    plain = plain_problem(exc, Path(str(target or exc.filename or "")), "文件")
+    if plain is not None:  # a full disk or a read-only drive: said as such (issue 19)
+        print(f"错误：{plain}", file=sys.stderr)
+        return 2
     print(f"错误：无法写入 {exc.filename or target}：{exc.strerror or exc}（文件是否正在 Excel/WPS 中打开？）",
           file=sys.stderr)
     return 2

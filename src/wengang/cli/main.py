@@ -71,3 +71,28 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for a user
+        return _unexpected(exc, args)
+
+
+def _unexpected(exc: BaseException, args) -> int:
+    """Say an error no command caught in Chinese (a full disk, a read-only drive, a damaged
+    file, anything else) and exit 2; the details go to the log file for a bug report."""
+    import logging  # noqa: PLC0415
+    import traceback  # noqa: PLC0415
+
+    from wengang.store.db import StoreError  # noqa: PLC0415
+    from wengang.store.diskerrors import plain_problem  # noqa: PLC0415
+
+    target = getattr(exc, "filename", None) or getattr(args, "out", None) or getattr(args, "db", None) or "文件"
+    plain = exc if isinstance(exc, StoreError) else plain_problem(exc, Path(str(target)))
+    if plain is not None:
+        print(f"错误：{plain}", file=sys.stderr)
+        return 2
+    if isinstance(exc, OSError):
+        print(f"错误：无法读写 {exc.filename or target}：{exc.strerror or exc}。", file=sys.stderr)
+        return 2
+    logging.getLogger("wengang").error("未处理的错误\n%s", "".join(traceback.format_exception(exc)))
+    print(f"错误：程序遇到意外问题，操作未完成（{type(exc).__name__}：{exc}）。数据库中已提交的数据不受影响；"
+          "请把这段文字和操作步骤告诉维护人员。", file=sys.stderr)
+    return 2

@@ -56,3 +56,20 @@ def mask_id_sql(expr: str) -> str:
 def mask_phone_sql(expr: str) -> str:
     """SQL expression masking the 联系电话 in ``expr`` like :func:`mask_phone` (mobiles)."""
     return _mask_sql(expr, PHONE_KEEP_HEAD, PHONE_KEEP_TAIL)
+
+
+_ID_IN_TEXT = None
+
+
+def mask_personal(value):
+    """Any 证件号码 (18 characters) or mobile number (11 digits) inside a text value masked as
+    above; other values unchanged. For lists that do not know which column holds what (a
+    quality finding's description, a consistency report's differing values)."""
+    global _ID_IN_TEXT
+    if not isinstance(value, str) or len(value) < 11:
+        return value
+    if _ID_IN_TEXT is None:
+        import re  # noqa: PLC0415
+
+        _ID_IN_TEXT = re.compile(r"(?<![0-9])(?:[0-9]{17}[0-9Xx]|1[3-9][0-9]{9})(?![0-9Xx])")
+    return _ID_IN_TEXT.sub(lambda m: mask_id(m[0]) if len(m[0]) == 18 else mask_phone(m[0]), value)

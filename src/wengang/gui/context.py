@@ -120,18 +120,32 @@ class AppContext(QObject):
         tabs that need a connection of their own open it here."""
         # The day's first backup is not made here: it would delay the window (0.5 s at county
         # scale); the window asks for it in the background once it shows (daily_backup_later).
-        return open_database(self.db_path, password=self.password, daily_backup=False)
+        # verify_in_background: a file changed since the last clean close is checked in full on a
+        # thread while the window shows; writes wait for it (store.integrity.BackgroundCheck).
+        return open_database(self.db_path, password=self.password, daily_backup=False,
+                             verify_in_background=True)
 
     def daily_backup_later(self) -> None:
         """Make the day's automatic backup on the background thread, if none exists yet."""
         from wengang.store import backup  # noqa: PLC0415
 
         def work(db, _progress):
+            check = getattr(db, "integrity", None)
+            if check is not None:
+                check.wait()  # the background integrity check: a damaged file is said, not backed up
             if backup.daily_backup_due(self.db_path):
                 return backup.backup_before(db, "每日")
             return None
 
-        self.run_in_background(work, lambda _path: None, lambda _exc: None)
+        def failed(exc) -> None:
+            from wengang.store.db import StoreError  # noqa: PLC0415
+
+            if isinstance(exc, StoreError):  # damaged (writes are refused), or a full disk
+                from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: PLC0415
+
+                QMessageBox.critical(QApplication.activeWindow(), "稳岗台账", str(exc))
+
+        self.run_in_background(work, lambda _path: None, failed)
 
     def _background_connection(self) -> sqlite_utils.Database:
         if self._background_db is None:  # opened on the background thread, on first use

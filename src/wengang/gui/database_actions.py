@@ -50,15 +50,18 @@ def set_password(window):
     path, old = context.db_path, context.password
 
     def change() -> str:
+        from wengang.store.backup import encrypt_database, rekey_backups  # noqa: PLC0415
         if old is None:
-            crypto.encrypt_file(path, new)
-            return "数据库已加密，请牢记密码。此前的未加密自动备份仍在 backups 文件夹中，如需要请自行删除。"
+            removed = encrypt_database(path, new)
+            return "数据库已加密，请牢记密码。" + (
+                f"{len(removed)} 个未加密的旧备份已删除（新的加密备份已检查无误）。" if removed else "")
         db = open_database(path, password=old)
         try:
             crypto.change_password(db, new)
         finally:
             db.close()
-        return "密码已修改，下次打开请使用新密码。"
+        rekey_backups(path, old, new)
+        return "密码已修改，下次打开请使用新密码（备份也已改用新密码）。"
 
     return reopen(window, change, new)
 

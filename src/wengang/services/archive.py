@@ -19,6 +19,7 @@ from pathlib import Path
 import sqlite_utils
 
 from wengang.services.reports.model import Column, FormResult, HeaderNode, Row
+from wengang.store.atomic import atomic_open
 from wengang.store.audit import audit_context, lock_period
 
 
@@ -118,7 +119,8 @@ def archived_file(db: sqlite_utils.Database, archive_id: int, dest_dir: Path | s
     if row is None or row[1] is None:
         return None
     dest = Path(dest_dir) / row[0]
-    dest.write_bytes(row[1])
+    with atomic_open(dest, "wb") as fh:
+        fh.write(row[1])
     return dest
 
 

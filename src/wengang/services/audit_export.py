@@ -69,7 +69,7 @@ def export_audit(db: sqlite_utils.Database, out: Path | str, *, person_id: int |
     from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415
     from openpyxl.utils import get_column_letter  # noqa: PLC0415
 
-    from wengang.services.xlsx_stream import fast_sheet  # noqa: PLC0415
+    from wengang.services.xlsx_stream import fast_sheet, save_workbook  # noqa: PLC0415
 
     if masked is None:
         masked = mask_preference(db, "audit")
@@ -93,5 +93,5 @@ def export_audit(db: sqlite_utils.Database, out: Path | str, *, person_id: int |
     ws.append(header)
     for line in lines:
         ws.append_values(line)
-    wb.save(out)
+    save_workbook(wb, out)
     return len(lines)

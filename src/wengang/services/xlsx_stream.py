@@ -16,6 +16,12 @@ every Chinese character into a ``&#NNNNN;`` reference, 2.5× the XML to zip and 
 openpyxl and by python-calamine. The class leans on three methods of openpyxl's write-only
 worksheet writer (``get_stream``, ``write_row``, ``_values_to_row``); openpyxl is pinned below
 3.2 in ``pyproject.toml`` and the tests fail loudly if they change.
+
+No text cell is ever written as a formula (OWASP "CSV injection"): plain rows are inline
+strings, and a styled row or a whole workbook saved through :func:`save_workbook` has text
+beginning with ``=`` stored as text. :func:`save_workbook` also writes atomically (a
+temporary file in the target folder, fsynced, then renamed), so a failed or killed save never
+leaves a broken workbook under the final name nor harms the previous one.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
@@ -31,6 +38,8 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import xmlfile
+
+from wengang.store.atomic import atomic_output
 
 MAX_TEXT = 32767  # Excel's limit for one cell; openpyxl truncates the same way
 # XML 1.0 forbids these control characters; openpyxl refuses them, a ledger drops them.
@@ -93,6 +102,31 @@ def _row_xml(values: Sequence, row: int) -> str:
     return "".join(parts)
 
 
+def _inert(cell):
+    """A cell openpyxl took for a formula because its text begins with "=": text again."""
+    if getattr(cell, "data_type", None) == "f" and isinstance(cell.value, str):
+        cell.data_type = "s"
+    return cell
+
+
+def defuse_formulas(workbook: Workbook) -> None:
+    """Every cell of an ordinary (not write-only) workbook whose text openpyxl would write as a
+    formula is stored as text instead. The program writes no formulas of its own."""
+    for ws in workbook.worksheets:
+        for cell in list(ws._cells.values()):  # noqa: SLF001 - existing cells only, none made
+            _inert(cell)
+
+
+def save_workbook(workbook: Workbook, path: str | Path) -> Path:
+    """``workbook.save(path)``, atomically and with no formula cells (see the module)."""
+    path = Path(path)
+    if not workbook.write_only:
+        defuse_formulas(workbook)
+    with atomic_output(path) as tmp:
+        workbook.save(tmp)
+    return path
+
+
 class _PlainRow(tuple):
     """A row for the fast path: passes openpyxl's ``append`` checks, skips its cells."""
 
@@ -126,7 +160,7 @@ class _Utf8StreamWriter(WorksheetWriter):
                 self._buffered = False
             self._stream.write(_row_xml(row, row_idx).encode("utf-8"))
         else:
-            super().write_row(xf, row, row_idx)
+            super().write_row(xf, (_inert(cell) for cell in row), row_idx)  # lazily: openpyxl reuses the cell
             self._buffered = True
 
 

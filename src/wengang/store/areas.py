@@ -54,6 +54,7 @@ class AreaCache:
 
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
+        self._with_batch: bool | None = None
         self._ids: dict[tuple[int | None, str], int] = {}
         for row in db.execute("SELECT id, parent_id, name FROM areas"):
             self._ids[(row[1], row[2])] = row[0]
@@ -65,14 +66,28 @@ class AreaCache:
             key = (parent, name)
             area_id = self._ids.get(key)
             if area_id is None:
-                cursor = self.db.execute(
-                    "INSERT INTO areas(name, level, parent_id) VALUES (?, ?, ?)", [name, level, parent]
-                )
-                area_id = cursor.lastrowid
+                area_id = self._create(name, level, parent)
                 self._ids[key] = area_id
             parent = area_id
         assert parent is not None, "empty area path"
         return parent
+
+    def _create(self, name: str, level: str, parent: int | None) -> int:
+        """A new area: an import's carries its batch (undoing the import removes it); one made
+        outside an import is written to the audit trail."""
+        from wengang.store import audit  # noqa: PLC0415 - audit imports db only
+
+        batch = audit.audit_context(self.db)["batch_id"] if self.db["audit_log"].exists() else None
+        if self._with_batch is None:
+            self._with_batch = "batch_id" in self.db["areas"].columns_dict
+        if batch is not None and batch > 0 and self._with_batch:
+            return self.db.execute("INSERT INTO areas(name, level, parent_id, batch_id) VALUES (?, ?, ?, ?)",
+                                   [name, level, parent, batch]).lastrowid
+        area_id = self.db.execute("INSERT INTO areas(name, level, parent_id) VALUES (?, ?, ?)",
+                                  [name, level, parent]).lastrowid
+        if batch is None and self.db["audit_log"].exists():
+            audit.record_event(self.db, "areas", "insert", {"名称": name, "级别": level}, row_id=area_id)
+        return area_id
 
     def find(self, path: list[tuple[str, str]]) -> int | None:
         parent: int | None = None

@@ -274,6 +274,25 @@ def bulk_ranges(entry: dict) -> list[list[int]] | None:
     return json.loads(entry["new_json"]).get("ranges")
 
 
+# --- events that are not row edits: restores, set-up, areas, month locks -----------------------
+def record_event(db, table: str, action: str, detail: dict, reason: str | None = None, *,
+                 row_id: int | None = None, user: str | None = None, old: dict | None = None) -> None:
+    """One ``audit_log`` entry for an event the triggers do not see (``db`` may be a
+    ``Database`` or a bare connection, e.g. on a restored file); ``detail`` is shown as the
+    entry's new values. Does nothing on a database without the audit trail."""
+    conn = getattr(db, "conn", db)
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit_log'").fetchone():
+        return
+    context = {"user": None, "reason": None, "batch_id": None}
+    if isinstance(db, sqlite_utils.Database):
+        context = audit_context(db)
+    conn.execute("INSERT INTO audit_log(user, table_name, row_id, action, old_json, new_json, reason, batch_id) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                 [user or context["user"] or _os_user(), table, row_id, action,
+                  json.dumps(old, ensure_ascii=False) if old is not None else None,
+                  json.dumps(detail, ensure_ascii=False), reason or context["reason"], context["batch_id"]])
+
+
 # --- reading the trail -----------------------------------------------------------------------
 @dataclass
 class AuditEntry:
@@ -381,14 +400,19 @@ def lock_period(db: sqlite_utils.Database, as_of: dt.date | str) -> str:
     day = _as_date(as_of)
     period = day.strftime("%Y-%m")
     with db.atomic():
-        db.execute("INSERT OR IGNORE INTO locked_periods(period, period_end, user) VALUES (?, ?, ?)",
-                   [period, _month_end(day).isoformat(), audit_context(db)["user"]])
+        added = db.execute("INSERT OR IGNORE INTO locked_periods(period, period_end, user) VALUES (?, ?, ?)",
+                           [period, _month_end(day).isoformat(), audit_context(db)["user"]]).rowcount
+        if added:
+            record_event(db, "locked_periods", "insert", {"月份": period}, "报送后锁定月份")
     return period
 
 
 def unlock_period(db: sqlite_utils.Database, period: str) -> None:
     with db.atomic():
-        db.execute("DELETE FROM locked_periods WHERE period = ?", [period[:7]])
+        removed = db.execute("DELETE FROM locked_periods WHERE period = ?", [period[:7]]).rowcount
+        if removed:
+            record_event(db, "locked_periods", "delete", {"月份": period[:7]},
+                         audit_context(db)["reason"] or "解除月份锁定")
 
 
 def locked_periods(db: sqlite_utils.Database) -> list[str]:

@@ -20,8 +20,9 @@ from pathlib import Path
 import sqlite_utils
 
 from wengang.store import crypto, lock
+from wengang.store.atomic import atomic_output, fsync_file
 from wengang.store.errors import RestoreError, StoreError
-from wengang.store.sqlite_file import looks_like_sqlite, quick_check
+from wengang.store.sqlite_file import integrity_check, looks_like_sqlite, zero_filled
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +56,6 @@ def backup(db_or_path: sqlite_utils.Database | Path | str, dest: Path | str, *,
     ``progress(status, remaining, total)`` is sqlite3's backup callback (plain files only).
     """
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    partial = dest.with_name(dest.name + ".partial")
-    partial.unlink(missing_ok=True)
     if isinstance(db_or_path, sqlite_utils.Database):
         conn, close = db_or_path.conn, False
     elif password:
@@ -67,23 +65,22 @@ def backup(db_or_path: sqlite_utils.Database | Path | str, dest: Path | str, *,
             raise StoreError(f"找不到数据库文件 {db_or_path}")
         conn, close = sqlite3.connect(f"file:{Path(db_or_path).resolve()}?mode=ro", uri=True), True
     try:
-        if crypto.is_encrypted_connection(conn):
-            crypto.export_encrypted(conn, partial)
-        else:
-            target = sqlite3.connect(str(partial))
-            try:
-                conn.backup(target, pages=1024 if progress is None else 16, progress=progress)
-                # The copy inherits WAL mode from the live file; a backup is a single file
-                # (often on a USB stick), so switch it to a rollback journal: opening it later
-                # leaves no -wal/-shm files beside it.
-                target.execute("PRAGMA journal_mode=DELETE")
-            finally:
-                target.close()
-        with open(partial, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(partial, dest)
+        # A temporary name beside dest, fsynced and renamed (store.atomic): a killed or failed
+        # backup never leaves a half file under the backup's name, nor harms an older one.
+        with atomic_output(dest) as partial:
+            if crypto.is_encrypted_connection(conn):
+                crypto.export_encrypted(conn, partial)
+            else:
+                target = sqlite3.connect(str(partial))
+                try:
+                    conn.backup(target, pages=1024 if progress is None else 16, progress=progress)
+                    # The copy inherits WAL mode from the live file; a backup is a single file
+                    # (often on a USB stick), so switch it to a rollback journal: opening it later
+                    # leaves no -wal/-shm files beside it.
+                    target.execute("PRAGMA journal_mode=DELETE")
+                finally:
+                    target.close()
     finally:
-        partial.unlink(missing_ok=True)
         if close:
             conn.close()
     return dest
@@ -94,16 +91,27 @@ def auto_backup(db: sqlite_utils.Database, reason: str, *, keep: int = KEEP) -> 
     path = _db_file(db)
     if path is None:
         return None
+    check = getattr(db, "integrity", None)
+    if check is not None:
+        check.wait()  # never back up (and rotate out good backups for) an unverified file
+    dest = backup(db, _dated_backup_path(path, reason))
+    _rotate(path, keep)
+    return dest
+
+
+def _dated_backup_path(path: Path, reason: str) -> Path:
     stamp = dt.datetime.now().strftime(_STAMP)
     dest = backups_dir(path) / f"{path.stem}-{stamp}-{reason}.db"
     n = 1
     while dest.exists():
         n += 1
         dest = backups_dir(path) / f"{path.stem}-{stamp}-{reason}{n}.db"
-    backup(db, dest)
+    return dest
+
+
+def _rotate(path: Path, keep: int = KEEP) -> None:
     for old in list_backups(path)[keep:]:
         old.unlink(missing_ok=True)
-    return dest
 
 
 def backup_before(db: sqlite_utils.Database, reason: str) -> Path | None:
@@ -111,7 +119,7 @@ def backup_before(db: sqlite_utils.Database, reason: str) -> Path | None:
     a full disk (the work may proceed; the failure is logged)."""
     try:
         return auto_backup(db, reason)
-    except (OSError, *crypto.database_errors()) as exc:
+    except (OSError, StoreError, *crypto.database_errors()) as exc:
         log.warning("自动备份失败：%s", exc)
         return None
 
@@ -122,7 +130,7 @@ def daily_backup_due(db_path: Path | str, today: dt.date | None = None) -> bool:
 
 
 def file_is_sound(path: Path | str, password: str | None = None) -> bool:
-    """Does the file open and pass ``quick_check``? (Encrypted files need the password.)"""
+    """Does the file open and pass ``integrity_check``? (Encrypted files need the password.)"""
     try:
         problems = verify_file(path, password)
     except (StoreError, OSError):
@@ -137,6 +145,8 @@ def verify_file(path: Path | str, password: str | None = None) -> list[str]:
     path = Path(path)
     if not path.is_file() or path.stat().st_size == 0:
         return [f"文件 {path} 不存在或为空"]
+    if zero_filled(path):
+        return ["文件内容全是零（复制或保存未完成）"]
     if password:
         conn = crypto.connect_encrypted(path, password)
     else:
@@ -144,7 +154,7 @@ def verify_file(path: Path | str, password: str | None = None) -> list[str]:
             return ["不是稳岗台账数据库文件（可能已加密或已损坏）"]
         conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
     try:
-        problems = quick_check(conn)
+        problems = integrity_check(conn)  # indexes too: quick_check misses a broken index
         if problems:
             return [f"完整性检查未通过：{'；'.join(problems[:3])}"]
         try:
@@ -162,33 +172,153 @@ def verify_file(path: Path | str, password: str | None = None) -> list[str]:
         conn.close()
 
 
-def restore(source: Path | str, db_path: Path | str, *, password: str | None = None) -> Path:
+class EncryptionWouldBeLostError(RestoreError):
+    """Restoring this plain backup over an encrypted database would silently decrypt it."""
+
+
+def _encrypted_looking(path: Path) -> bool:
+    """A whole-page file that does not start like SQLite and is not zero-filled: most likely an
+    encrypted database (a damaged file can look the same; the caller says both)."""
+    try:
+        size = path.stat().st_size
+        return size >= 4096 and size % 512 == 0 and not looks_like_sqlite(path) and not zero_filled(path)
+    except OSError:
+        return False
+
+
+def _aside_path(db_path: Path, source: Path) -> Path:
+    """Where the current database is kept: ``<db>.before-restore``, unless that is the very file
+    being restored (undoing a restore) — then a dated name, so the source is never overwritten."""
+    aside = db_path.with_name(db_path.name + ".before-restore")
+    if aside.exists() and aside.resolve() == source.resolve():
+        stamp = dt.datetime.now().strftime(_STAMP)
+        aside = db_path.with_name(f"{db_path.name}.before-restore-{stamp}")
+        n = 1
+        while aside.exists():
+            n += 1
+            aside = db_path.with_name(f"{db_path.name}.before-restore-{stamp}-{n}")
+    return aside
+
+
+def restore(source: Path | str, db_path: Path | str, *, password: str | None = None,
+            decrypt: bool = False) -> Path:
     """Replace the database at ``db_path`` with the verified backup ``source``.
 
-    The current database is kept as ``<db>.before-restore`` (a consistent copy when it is
-    readable, else the raw files). Returns that path. The caller must hold no connection to
-    ``db_path``; the lock file keeps other programs out meanwhile.
+    The current database is first kept as ``<db>.before-restore`` (a consistent copy, verified,
+    when it is readable, else the raw bytes; a dated name when ``.before-restore`` is itself the
+    source, so undoing a restore never destroys the data it came from). Returns that path.
+    An encrypted database stays encrypted: a plain backup restored with ``password`` is
+    encrypted with it; without the password such a restore is refused unless ``decrypt``.
+    The restore is written to the audit trail of the restored file. The caller must hold no
+    connection to ``db_path``; the lock file keeps other programs out meanwhile.
     """
+    from wengang.store import audit  # noqa: PLC0415 - audit is only needed by a restore
+
     source, db_path = Path(source), Path(db_path)
-    problems = verify_file(source, password)
+    if not source.is_file():
+        raise RestoreError(f"备份文件 {source} 不能用于恢复：找不到这个文件。当前数据库未改动。")
+    if db_path.exists() and source.resolve() == db_path.resolve():
+        raise RestoreError(f"{source} 就是当前数据库本身，不能用它恢复自己。当前数据库未改动。")
+    source_plain = looks_like_sqlite(source)
+    problems = verify_file(source, None if source_plain else password)
     if problems:
         raise RestoreError(f"备份文件 {source} 不能用于恢复：{'；'.join(problems)}。当前数据库未改动。")
+    if source_plain and not password and not decrypt and db_path.exists() and _encrypted_looking(db_path):
+        raise EncryptionWouldBeLostError(
+            f"当前数据库已加密，而备份文件 {source} 未加密：直接恢复会去掉加密。请输入数据库密码"
+            "（恢复后的数据库将用它加密）；确实要恢复为未加密的数据库，请加 --unencrypted。当前数据库未改动。")
+    db_path.parent.mkdir(parents=True, exist_ok=True)
     held = lock.acquire(db_path)
     try:
-        aside = db_path.with_name(db_path.name + ".before-restore")
-        if db_path.exists():
+        aside = _aside_path(db_path, source)
+        if db_path.exists() and db_path.stat().st_size > 0:
             if file_is_sound(db_path, password):
-                backup(db_path, aside, password=password)
+                # A verified backup first, in backups/ (kept in the rotation, so a second
+                # restore does not lose the first one's data), and beside the database.
+                kept = backup(db_path, _dated_backup_path(db_path, "恢复前"), password=password)
+                if verify_file(kept, password):
+                    kept.unlink(missing_ok=True)
+                    raise RestoreError("当前数据库的恢复前备份未通过检查（磁盘可能已满），未恢复。当前数据库未改动。")
+                with atomic_output(aside) as tmp:
+                    shutil.copyfile(kept, tmp)
+                _rotate(db_path)
             else:
-                shutil.copyfile(db_path, aside)
+                with atomic_output(aside) as tmp:
+                    shutil.copyfile(db_path, tmp)
+        with atomic_output(db_path.with_name(db_path.name + ".restoring")) as staged:
+            shutil.copyfile(source, staged)
+            if source_plain and password:
+                crypto.encrypt_file(staged, password)  # never silently decrypt
+            fsync_file(staged)
+            _record_restore(staged, source, aside, password, audit)
         staged = db_path.with_name(db_path.name + ".restoring")
-        shutil.copyfile(source, staged)
-        with open(staged, "rb+") as fh:
-            os.fsync(fh.fileno())
+        if verify_file(staged, password):  # the copy itself, as it will be opened
+            staged.unlink(missing_ok=True)
+            raise RestoreError(f"复制的备份 {source} 未通过检查（磁盘可能已满或有错误），未恢复。当前数据库未改动。")
         # A WAL left beside the old file would be replayed into the restored one: remove it.
         for suffix in ("-wal", "-shm"):
             Path(str(db_path) + suffix).unlink(missing_ok=True)
         os.replace(staged, db_path)
+        for suffix in ("-wal", "-shm", "-journal"):
+            Path(str(staged) + suffix).unlink(missing_ok=True)
     finally:
         lock.release(held)
     return aside
+
+
+def _record_restore(path: Path, source: Path, aside: Path, password: str | None, audit) -> None:
+    conn = crypto.connect_encrypted(path, password) if password else \
+        sqlite3.connect(str(path), isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=DELETE")
+        audit.record_event(conn, "database", "update",
+                           {"恢复自": str(source), "恢复前另存为": str(aside)}, "从备份恢复数据库")
+    finally:
+        conn.close()
+
+
+# --- backups follow the password ---------------------------------------------------------------
+def _kept_copies(db_path: Path) -> list[Path]:
+    """Automatic backups and the ``.before-restore`` copies of ``db_path``."""
+    asides = sorted(db_path.parent.glob(db_path.name + ".before-restore*")) if db_path.parent.is_dir() else []
+    return [*list_backups(db_path), *[p for p in asides if not p.name.endswith(".partial")]]
+
+
+def encrypt_database(db_path: Path | str, password: str) -> list[Path]:
+    """``password set``: encrypt the database in place, take an encrypted backup and verify it,
+    then remove the old unencrypted backups (they would leak what the password protects).
+    Returns the removed files. The caller holds the lock."""
+
+    db_path = Path(db_path)
+    crypto.encrypt_file(db_path, password)
+    kept = backup(db_path, _dated_backup_path(db_path, "加密后"), password=password)
+    if verify_file(kept, password):
+        raise StoreError(f"数据库已加密，但加密后的备份 {kept} 未通过检查，未加密的旧备份暂时保留。")
+    removed = []
+    for old in _kept_copies(db_path):
+        if old != kept and looks_like_sqlite(old):
+            old.unlink(missing_ok=True)
+            removed.append(old)
+    return removed
+
+
+def rekey_backups(db_path: Path | str, old_password: str, new_password: str) -> int:
+    """``password change``: re-key every backup made with the old password (each written to a
+    temporary file, verified with the new password, then renamed over the old one), so a
+    damaged database can still be restored with the password the caseworker now knows.
+    Backups that do not open with the old password are left alone. Returns how many changed."""
+    changed = 0
+    for old in _kept_copies(Path(db_path)):
+        try:
+            conn = crypto.connect_encrypted(old, old_password)
+        except (StoreError, *crypto.database_errors()):
+            continue
+        try:
+            with atomic_output(old) as tmp:
+                crypto.export_encrypted(conn, tmp, new_password)
+                if verify_file(tmp, new_password):
+                    raise StoreError(f"重新加密备份 {old.name} 未通过检查")
+        finally:
+            conn.close()
+        changed += 1
+    return changed

@@ -50,23 +50,34 @@ class Database(sqlite_utils.Database):
     garbage-collected: the release runs at most once)."""
 
     _wengang_release: weakref.finalize | None = None
+    _wengang_path: Path | None = None
+    # The window's integrity check, when it runs in the background (integrity.BackgroundCheck).
+    integrity: object | None = None
 
-    def hold_lock(self, lock: Path) -> None:
+    def hold_lock(self, lock: Path, path: Path | None = None) -> None:
         self._wengang_release = weakref.finalize(self, locking.release, lock)
+        self._wengang_path = path
 
     def close(self) -> None:
         super().close()
-        if self._wengang_release is not None:
+        if self._wengang_release is not None and self._wengang_release.alive:
+            check = self.integrity  # not recorded while a background check is unfinished or failed
+            verified = check is None or (check.done.is_set() and check.error is None)
+            if self._wengang_path is not None and verified:
+                integrity.record_clean_close(self._wengang_path)  # the state this program left it in
             self._wengang_release()
 
 
-def _open_file(path: Path, password: str | None):
-    """A checked connection: header, key, ``quick_check`` — all before anything is written."""
+def _open_file(path: Path, password: str | None, background: bool = False):
+    """A checked connection: header, key, ``integrity_check`` (unless unchanged since the last
+    clean close) — all before anything is written; ``background``: the caller starts the check
+    (``integrity.BackgroundCheck``) once the connection is set up."""
     integrity.preflight(path, password=password)
     conn = crypto.connect_encrypted(path, password) if password else \
         sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     try:
-        integrity.check_connection(conn, path, password)
+        if not background:
+            integrity.check_connection(conn, path, password)
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 5000")
         conn.execute("PRAGMA journal_mode = WAL")
@@ -83,14 +94,16 @@ def _pending_migrations(db: sqlite_utils.Database) -> bool:
 
 def open_database(path: str | Path = ":memory:", *, migrate: bool = True, password: str | None = None,
                   lock: bool = True, auto_backup: bool = True,
-                  daily_backup: bool = True) -> sqlite_utils.Database:
+                  daily_backup: bool = True, verify_in_background: bool = False) -> sqlite_utils.Database:
     """Open (creating if needed) the database at ``path`` and bring its schema up to date.
 
     A file database is protected on the way in (see ``store/integrity``, ``lock``, ``backup``,
     ``crypto``): a second program gets ``DatabaseInUseError`` (``lock=False`` for read-only
     commands); a damaged file raises ``DamagedDatabaseError`` and is not written; an encrypted
     one needs ``password``; the first open of the day and any migration are preceded by an
-    automatic backup. Every connection gets the audit triggers.
+    automatic backup. Every connection gets the audit triggers. ``verify_in_background``
+    (the window): the integrity check of a file changed since the last clean close runs in a
+    thread, writes held until it passes (``db.integrity``); not when a migration is due.
     """
     if str(path) == ":memory:":
         return _open_memory(migrate=migrate)
@@ -99,22 +112,43 @@ def open_database(path: str | Path = ":memory:", *, migrate: bool = True, passwo
     held = locking.acquire(path) if lock else None
     try:
         existed = path.exists() and path.stat().st_size > 0
-        db = Database(_open_file(path, password))
         if held is not None:
-            db.hold_lock(held)
+            from wengang.store.atomic import clean_stale_partials  # noqa: PLC0415
+
+            for folder in (path.parent, backup.backups_dir(path)):
+                clean_stale_partials(folder)  # left by a killed backup or export
+        deferred = verify_in_background and existed
+        db = Database(_open_file(path, password, deferred))
+        if held is not None:
+            db.hold_lock(held, path)
             held = None
         try:
             check_not_newer(db)
+            backup_due = existed and lock and auto_backup and daily_backup and backup.daily_backup_due(path)
+            if deferred and (backup_due or (migrate and _pending_migrations(db))):
+                from wengang.store import integrity  # noqa: PLC0415
+                integrity.check_connection(db.conn, path, password)  # a backup or migration is next
+                deferred = False
             # The window passes daily_backup=False and runs it in the background once shown.
-            if existed and lock and auto_backup and daily_backup and backup.daily_backup_due(path):
+            if backup_due:
                 backup.backup_before(db, "每日")
             if migrate and _pending_migrations(db):
                 _migrate(db, path, locked=lock, backup_first=existed and auto_backup)
             audit.install_audit_triggers(db)
+            if deferred:  # from here on, writes wait for the check
+                from wengang.store import integrity  # noqa: PLC0415
+                db.integrity = integrity.BackgroundCheck(db.conn, path, password)
         except BaseException:
             db.close()
             raise
-    except crypto.database_errors() as exc:
+    except (OSError, *crypto.database_errors()) as exc:
+        from wengang.store.diskerrors import plain_problem  # noqa: PLC0415
+
+        plain = plain_problem(exc, path, "数据库")
+        if plain is not None:
+            raise plain from exc
+        if isinstance(exc, OSError):
+            raise StoreError(f"无法打开数据库 {path}：{exc.strerror or exc}。") from exc
         raise StoreError(f"无法打开数据库 {path}：{exc}。文件可能已损坏或不是稳岗台账数据库。") from exc
     finally:
         if held is not None:

@@ -33,7 +33,10 @@ class DatabaseInUseError(StoreError):
 
 
 class DamagedDatabaseError(StoreError):
-    """The file is not a usable database; ``backup`` is the newest good backup, if any."""
+    """The file is not a usable database; ``backup`` is the newest good backup, if any;
+    ``details`` SQLite's own findings (for the log and a bug report, not the caseworker)."""
+
+    details: tuple[str, ...] | list[str] = ()
 
     def __init__(self, path: Path | str, problem: str, backup: Path | None = None):
         self.path, self.problem, self.backup = Path(path), problem, backup
@@ -46,8 +49,9 @@ class PasswordRequiredError(DamagedDatabaseError):
     """The file does not start like SQLite but has whole pages: most likely encrypted."""
 
     def __init__(self, path: Path | str, backup: Path | None = None):
+        offer = f"最近的完好备份：{backup}。" if backup else ""
         StoreError.__init__(self, f"无法打开数据库文件 {path}：文件已加密，请输入密码后打开"
-                            "（如果从未设置过密码，则文件已损坏，请从备份恢复）。")
+                            f"（如果从未设置过密码，则文件已损坏，请从备份恢复）。{offer}")
         self.path, self.problem, self.backup = Path(path), "已加密或已损坏", backup
 
 

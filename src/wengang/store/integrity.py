@@ -1,38 +1,102 @@
 """Integrity on open: a damaged file is refused before anything is written to it.
 
-:func:`preflight` looks at the file's header (a renamed spreadsheet or a half-copied file
-is not a database); :func:`quick_check` runs ``PRAGMA quick_check`` on the connection before
-the WAL switch or a migration could write. Either failure raises
+:func:`preflight` looks at the file's header (a renamed spreadsheet, a half-copied,
+zero-filled or truncated file is not a database); :func:`check_connection` runs the full
+``PRAGMA integrity_check`` before the WAL switch or a migration could write — unless the file
+is exactly as the program last closed it cleanly (size, time and SQLite change counter in
+``<db>.verified``), which makes the usual open free. :class:`BackgroundCheck` runs the same
+check in a thread for the window, holding writes until it passes. Either failure raises
 :class:`DamagedDatabaseError`, which names the newest backup that itself passes the check.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import logging
+import sqlite3
+import threading
 from pathlib import Path
 
 from wengang.store.backup import file_is_sound, list_backups
 from wengang.store.errors import DamagedDatabaseError, PasswordRequiredError, StoreError  # noqa: F401 - re-exported
-from wengang.store.sqlite_file import SQLITE_HEADER, looks_like_sqlite, quick_check  # noqa: F401 - re-exported
+from wengang.store.sqlite_file import (  # noqa: F401 - re-exported
+    SQLITE_HEADER,
+    integrity_check,
+    looks_like_sqlite,
+    quick_check,
+    zero_filled,
+)
 
 # Files already checked by this process, keyed with size and mtime so a file changed behind our
 # back is checked again: the GUI's second connection should not pay 0.8 s again (235 MB file).
 _verified: set[tuple[str, int, int]] = set()
 
 
+def _header_damaged(head: bytes) -> bool:
+    """Most of SQLite's 16-byte magic is there but not all: a damaged header, not encryption
+    (an encrypted file's first bytes are random)."""
+    same = sum(a == b for a, b in zip(head[:16], SQLITE_HEADER))
+    return 10 <= same < 16
+
+
+def _looks_like_text(path: Path) -> bool:
+    """The file starts with 256 bytes of printable text (a CSV or note saved over it); the
+    first bytes of an encrypted file are random and never are."""
+    with open(path, "rb") as fh:
+        head = fh.read(256)
+    text = head.decode("utf-8", errors="ignore")
+    return len(text) >= 64 and all(ch.isprintable() or ch in "\r\n\t" for ch in text) and \
+        len(text.encode("utf-8")) >= len(head) - 3
+
+
+def _truncated(path: Path, size: int) -> bool:
+    """The header's page count says the file should be longer than it is."""
+    with open(path, "rb") as fh:
+        head = fh.read(100)
+    if len(head) < 100:
+        return True
+    page = int.from_bytes(head[16:18], "big")
+    page = 65536 if page == 1 else page
+    pages = int.from_bytes(head[28:32], "big")
+    valid = head[24:28] == head[92:96]  # the in-header size is only valid then
+    return bool(valid and page and pages and size < page * pages)
+
+
 def preflight(path: Path | str, *, password: str | None = None) -> None:
-    """Refuse a file that cannot be a (plain) SQLite database, without opening it."""
+    """Refuse a file that cannot be a (plain) SQLite database, without opening it.
+
+    A 0-byte file is a new database only when no backup of it exists; otherwise (a copy or a
+    save that never finished) it is damaged and the newest good backup is offered. A
+    zero-filled, truncated or header-damaged file is damaged, not "encrypted".
+    """
     path, encrypted = Path(path), bool(password)
-    if not path.exists() or path.stat().st_size == 0:
+    if not path.exists():
         return  # a new database
     size = path.stat().st_size
+    if size == 0:
+        if list_backups(path):
+            raise DamagedDatabaseError(path, "文件是空的（0字节），可能复制或保存未完成",
+                                       latest_good_backup(path, password))
+        return  # a new database
+    if zero_filled(path):
+        raise DamagedDatabaseError(path, "文件内容全是零，可能复制或保存未完成", latest_good_backup(path, password))
     if encrypted:
         if size % 512:
             raise DamagedDatabaseError(path, f"文件大小{size}字节不是整页", latest_good_backup(path, password))
         return
     if looks_like_sqlite(path):
-        if size < 512:
+        wal = Path(str(path) + "-wal")
+        pending = wal.exists() and wal.stat().st_size > 0  # a checkpoint may be half done
+        if size < 512 or (not pending and _truncated(path, size)):
             raise DamagedDatabaseError(path, "文件被截断", latest_good_backup(path))
         return
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    if _header_damaged(head):
+        raise DamagedDatabaseError(path, "文件头损坏", latest_good_backup(path))
+    if _looks_like_text(path):  # a CSV or text saved over it: encrypted bytes are never text
+        raise DamagedDatabaseError(path, "不是数据库文件，可能被其他文件覆盖", latest_good_backup(path))
     if size % 1024 == 0 and size >= 4096:
         raise PasswordRequiredError(path, latest_good_backup(path))
     raise DamagedDatabaseError(path, "不是数据库文件，可能被其他文件覆盖", latest_good_backup(path))
@@ -46,17 +110,162 @@ def _fingerprint(path: Path | str) -> tuple[str, int, int] | None:
     return (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
 
 
+# --- the state at the last clean close --------------------------------------------------------
+def clean_close_record(path: Path | str) -> Path:
+    """Beside the database: its size, modification time and SQLite change counter when the
+    program last closed it cleanly (no WAL left), so an unchanged file need not be checked."""
+    path = Path(path)
+    return path.with_name(path.name + ".verified")
+
+
+def file_state(path: Path | str) -> dict | None:
+    """Size, mtime and change counter of a closed database (``None`` while a WAL is pending)."""
+    path = Path(path)
+    try:
+        wal = Path(str(path) + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            return None
+        st = path.stat()
+        with open(path, "rb") as fh:
+            head = fh.read(28)
+    except OSError:
+        return None
+    if st.st_size == 0:
+        return None
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "counter": head[24:28].hex()}
+
+
+def record_clean_close(path: Path | str) -> None:
+    """Called when the program closes the database: remember its state (never raises)."""
+    from wengang.store.atomic import atomic_open  # noqa: PLC0415
+
+    state = file_state(path)
+    if state is None:
+        return
+    try:
+        with atomic_open(clean_close_record(path), "w", encoding="utf-8") as fh:
+            json.dump(state, fh)
+    except OSError:
+        pass
+
+
+def unchanged_since_clean_close(path: Path | str) -> bool:
+    try:
+        recorded = json.loads(clean_close_record(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    state = file_state(path)
+    return state is not None and recorded == state
+
+
+def forget_clean_close(path: Path | str) -> None:
+    with contextlib.suppress(OSError):
+        clean_close_record(path).unlink(missing_ok=True)
+
+
+def _raise_problems(problems: list[str], path: Path | str, password: str | None) -> None:
+    from wengang.store.diskerrors import plain_problem  # noqa: PLC0415
+
+    if len(problems) == 1:
+        plain = plain_problem(RuntimeError(problems[0]), path, "数据库")
+        if plain is not None:
+            raise plain
+    # SQLite's own words ("On tree page 102 cell 4: Extends off end of page") help nobody at a
+    # township office: the message counts them; they go to the log and stay on the exception.
+    logging.getLogger(__name__).info("完整性检查未通过 %s：%s", path, "；".join(problems[:20]))
+    error = DamagedDatabaseError(path, f"完整性检查未通过，发现{len(problems)}处问题",
+                                 latest_good_backup(path, password))
+    error.details = problems
+    raise error
+
+
 def check_connection(conn, path: Path | str, password: str | None = None) -> None:
-    """``quick_check`` once per file state per process; :class:`DamagedDatabaseError` if bad."""
+    """Before the first write: nothing when the file is as the program last closed it;
+    otherwise the full ``integrity_check`` (once per file state per process).
+    :class:`DamagedDatabaseError` if bad; a full disk or read-only file is said as such."""
     key = _fingerprint(path)
     if key is not None and key in _verified:
         return
-    problems = quick_check(conn)
-    if problems:
-        shown = "；".join(problems[:3])
-        raise DamagedDatabaseError(path, f"完整性检查未通过：{shown}", latest_good_backup(path, password))
+    if not unchanged_since_clean_close(path):
+        problems = integrity_check(conn)
+        if problems:
+            forget_clean_close(path)
+            _raise_problems(problems, path, password)
     if key is not None and key[1] > 0:
         _verified.add(key)
+
+
+class _Run:
+    """One background ``integrity_check`` of one file state, shared by the connections that
+    open it meanwhile (the window opens several)."""
+
+    def __init__(self, path: Path, password: str | None):
+        self.path, self.password = path, password
+        self.done = threading.Event()
+        self.error: Exception | None = None
+        threading.Thread(target=self._run, name="wengang-integrity", daemon=True).start()
+
+    def _run(self) -> None:
+        from wengang.store import crypto  # noqa: PLC0415
+
+        try:
+            conn = crypto.connect_encrypted(self.path, self.password) if self.password else \
+                sqlite3.connect(f"file:{self.path.resolve()}?mode=ro", uri=True, check_same_thread=False)
+            try:
+                check_connection(conn, self.path, self.password)
+            finally:
+                conn.close()
+        except Exception as exc:  # noqa: BLE001 - kept for the window to show
+            self.error = exc
+        finally:
+            self.done.set()
+
+
+_running: dict[tuple, _Run] = {}
+_running_lock = threading.Lock()
+
+
+class BackgroundCheck:
+    """``integrity_check`` on a second connection in a thread, while the window shows; writes
+    on the main connection wait (an SQLite authorizer holds them) until it has passed, and
+    are refused if it fails (``error`` is then the exception to show, e.g.
+    :class:`DamagedDatabaseError`)."""
+
+    _WRITES = frozenset(getattr(sqlite3, name) for name in (
+        "SQLITE_INSERT", "SQLITE_UPDATE", "SQLITE_DELETE", "SQLITE_CREATE_TABLE", "SQLITE_CREATE_INDEX",
+        "SQLITE_CREATE_TRIGGER", "SQLITE_CREATE_VIEW", "SQLITE_DROP_TABLE", "SQLITE_DROP_INDEX",
+        "SQLITE_DROP_TRIGGER", "SQLITE_DROP_VIEW", "SQLITE_ALTER_TABLE"))
+
+    def __init__(self, conn, path: Path | str, password: str | None):
+        path = Path(path)
+        key = (_fingerprint(path), password)
+        with _running_lock:
+            run = _running.get(key)
+            if run is None or (run.done.is_set() and run.error is not None):
+                run = _running[key] = _Run(path, password)
+        self._run = run
+        conn.set_authorizer(self._authorize)
+
+    @property
+    def done(self) -> threading.Event:
+        return self._run.done
+
+    @property
+    def error(self) -> Exception | None:
+        return self._run.error
+
+    def _authorize(self, action, arg1, arg2, dbname, source) -> int:
+        if action not in self._WRITES or dbname not in ("main", None):
+            return sqlite3.SQLITE_OK
+        self._run.done.wait()
+        return sqlite3.SQLITE_OK if self._run.error is None else sqlite3.SQLITE_DENY
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """True when the check has finished and passed; raises its error if it failed."""
+        finished = self._run.done.wait(timeout)
+        if self._run.error is not None:
+            raise self._run.error
+        return finished
 
 
 def latest_good_backup(db_path: Path | str, password: str | None = None) -> Path | None:

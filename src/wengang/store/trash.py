@@ -135,8 +135,20 @@ def purge(db: sqlite_utils.Database, trash_ids: list[int] | None = None, *,
     """Remove trashed records for good — named ids, or everything deleted before a day."""
     if not trash_ids and not before:
         raise TrashError("请指定要彻底删除的回收站记录或日期。")
+    from wengang.store import audit  # noqa: PLC0415
+    from wengang.store.backup import auto_backup, verify_file  # noqa: PLC0415
+
+    saved = auto_backup(db, "彻底删除前")  # a verified backup first: purging cannot be undone
+    if saved is not None and verify_file(saved):
+        raise TrashError(f"彻底删除前的备份 {saved} 未通过检查，回收站未改动。")
     with db.atomic():
         if trash_ids:
             marks = ",".join("?" * len(trash_ids))
-            return db.execute(f"DELETE FROM trash WHERE id IN ({marks})", list(trash_ids)).rowcount
-        return db.execute("DELETE FROM trash WHERE deleted_at < ?", [before]).rowcount
+            removed = db.execute(f"DELETE FROM trash WHERE id IN ({marks})", list(trash_ids)).rowcount
+        else:
+            removed = db.execute("DELETE FROM trash WHERE deleted_at < ?", [before]).rowcount
+        if removed:
+            audit.record_event(db, "trash", "delete",
+                               {"彻底删除条数": removed, "删除前备份": str(saved) if saved else None},
+                               "清空回收站（彻底删除）")
+        return removed

@@ -97,8 +97,16 @@ def undo_batch(db: sqlite_utils.Database, batch_id: int) -> UndoResult:
     before = db.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
     try:
         with db.atomic(), audit._context(db, reason=f"撤销导入批次{batch_id}", batch_id=-batch_id):  # noqa: SLF001
+            # Foreign keys are checked once, at the end: a household the batch added and a
+            # person it moved into it are undone in either order (the bulk entry comes last).
+            db.execute("PRAGMA defer_foreign_keys = ON")
             for e in reversed(entries):
                 _invert(db, e, result)
+            _drop_areas(db, batch_id)
+            broken = db.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise UndoError(f"无法撤销导入批次{batch_id}：后来登记的记录依赖本批次导入的数据"
+                                f"（{audit.table_label(broken[0][0])}等{len(broken)}条）。数据未作任何改动。")
             extra = db.execute("SELECT table_name, row_id, user, at, batch_id FROM audit_log WHERE id > ?",
                                [before]).fetchall()
             dragged = [r for r in extra if (r[0], r[1]) not in planned
@@ -112,6 +120,22 @@ def undo_batch(db: sqlite_utils.Database, batch_id: int) -> UndoResult:
         raise UndoError(f"无法撤销导入批次{batch_id}：后来登记的记录依赖本批次导入的数据（{exc}）。"
                         "数据未作任何改动。") from exc
     return result
+
+
+def _drop_areas(db: sqlite_utils.Database, batch_id: int) -> None:
+    """The areas the batch created (a mistyped township and its villages), children first;
+    one that something else now uses stays (and is no longer the batch's)."""
+    if "batch_id" not in db["areas"].columns_dict:
+        return
+    uses = [(table, fk.column) for table in db.table_names()
+            for fk in db[table].foreign_keys if fk.other_table == "areas"]
+    for (area_id,) in db.execute("SELECT id FROM areas WHERE batch_id = ? ORDER BY id DESC", [batch_id]).fetchall():
+        used = any(db.execute(f'SELECT 1 FROM "{table}" WHERE "{column}" = ? LIMIT 1', [area_id]).fetchone()
+                   for table, column in uses)
+        if used:
+            db.execute("UPDATE areas SET batch_id = NULL WHERE id = ?", [area_id])
+        else:
+            db.execute("DELETE FROM areas WHERE id = ?", [area_id])
 
 
 def _bulk(entries: list[dict]) -> list[tuple[str, int, int]]:

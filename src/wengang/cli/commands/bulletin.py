@@ -7,6 +7,7 @@ from pathlib import Path
 
 from wengang.cli.common import find_area, open_db
 from wengang.services.read import lookups
+from wengang.store.atomic import atomic_open
 
 
 def register(sub) -> None:
@@ -55,7 +56,8 @@ def run(args) -> int:
             print(f"提示：{form} 未写入通报（{exc}）", file=sys.stderr)
     text = draft_bulletin(f1, f3, scope=args.scope, **extra)
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+        with atomic_open(Path(args.out), "w", encoding="utf-8") as fh:
+            fh.write(text)
         print(f"已保存通报草稿 → {args.out}")
     else:
         print(text, end="")

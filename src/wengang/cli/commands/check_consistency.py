@@ -14,6 +14,7 @@ def register(sub) -> None:
     parser = sub.add_command("check-consistency", help="三一致核对：国家系统导出与台账逐人比对")
     parser.add_argument("file", type=Path, help="国家系统导出的人员信息或务工信息文件")
     parser.add_argument("--out", type=Path, default=None, help="核对结果表（默认：<文件名>-三一致核对.xlsx）")
+    parser.add_argument("--mask", action="store_true", help="核对结果（屏幕和表格）中的证件号码、手机号脱敏")
     parser.set_defaults(run=run)
 
 
@@ -24,6 +25,9 @@ def run(args) -> int:
     except (ReadError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
+    if args.mask:
+        from wengang.services.importing.consistency import masked  # noqa: PLC0415
+        report = masked(report)
     out = args.out or args.file.with_name(f"{args.file.stem}-三一致核对.xlsx")
     write_consistency(report, out)
     print(report.summary())

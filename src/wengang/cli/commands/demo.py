@@ -46,6 +46,8 @@ def run(args) -> int:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     print(f"示范县已生成：{db_path(args)}（数据截止 {counts['as_of']}，用时 {time.perf_counter() - started:.1f} 秒）")
+    if counts.get("backup"):
+        print(f"覆盖前的数据已备份（已检查）：{counts['backup']}，可用 wengang restore 找回。")
     print_table(["内容", "数量"], [[label, counts[key]] for key, label in LABELS.items() if key in counts])
     print()
     print("有意埋入的数据问题（供数据质量检查演示）：")

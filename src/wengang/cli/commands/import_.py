@@ -52,6 +52,9 @@ def run(args) -> int:
         print(result.summary(), file=sys.stderr)
         if result.errors_path:
             print(f"错误说明表：{result.errors_path}", file=sys.stderr)
+        for issue in result.warnings:
+            if issue.field == "错误说明表":  # could not be written beside the file
+                print("提醒 " + issue.text(), file=sys.stderr)
         return 1
     print(result.summary())
     for name, count in sorted(result.details.items()):

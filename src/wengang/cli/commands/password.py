@@ -10,8 +10,8 @@ import getpass
 import os
 import sys
 
-from wengang.cli.common import db_path, open_db
-from wengang.store.db import StoreError
+from wengang.cli.common import db_path
+from wengang.store.db import StoreError, open_database
 
 
 def register(sub) -> None:
@@ -32,6 +32,7 @@ def _new_password() -> str:
 
 def run(args) -> int:
     from wengang.store import crypto, lock  # noqa: PLC0415
+    from wengang.store.backup import encrypt_database, rekey_backups  # noqa: PLC0415
 
     try:
         if not crypto.available():
@@ -40,18 +41,21 @@ def run(args) -> int:
             path = db_path(args)
             held = lock.acquire(path)
             try:
-                crypto.encrypt_file(path, _new_password())
+                removed = encrypt_database(path, _new_password())
             finally:
                 lock.release(held)
             print(f"数据库已加密：{path}。请牢记密码，忘记密码将无法打开数据库。"
-                  "此前的未加密备份仍在 backups 文件夹中，如需要请自行删除。")
+                  + (f"已删除 {len(removed)} 个未加密的旧备份（新的加密备份已检查无误）。" if removed else ""))
             return 0
-        db = open_db(args)
+        old = os.environ.get("WENGANG_PASSWORD") or (getpass.getpass("当前密码：") if sys.stdin.isatty() else "")
+        db = open_database(db_path(args), password=old or None)
+        new = _new_password()
         try:
-            crypto.change_password(db, _new_password())
+            crypto.change_password(db, new)
         finally:
             db.close()
-        print("密码已修改。")
+        changed = rekey_backups(db_path(args), old, new)
+        print("密码已修改。" + (f"{changed} 个备份已改用新密码。" if changed else ""))
         return 0
     except StoreError as exc:
         print(f"错误：{exc}", file=sys.stderr)

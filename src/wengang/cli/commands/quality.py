@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 
-from wengang.cli.common import open_db, print_table
+from wengang.cli.common import cannot_write, open_db, print_table
 from wengang.services.read import lookups
 from wengang.services.rules.export import write_quality_workbook
 from wengang.services.rules.quality import findings, run_quality
@@ -32,6 +31,7 @@ def register(sub) -> None:
     parser = sub.add_command("quality", help="数据质量检查：按规则查出有问题的记录")
     parser.add_argument("--as-of", type=_date, default=None, metavar="D", help="数据截止日期 YYYY-MM-DD（默认上月末）")
     parser.add_argument("--out", metavar="FILE.xlsx", default=None, help="把问题清单保存为 Excel 文件")
+    parser.add_argument("--mask", action="store_true", help="问题清单中的证件号码、手机号脱敏")
     parser.set_defaults(run=run)
 
 
@@ -72,9 +72,13 @@ def run(args) -> int:
 def _save(args, summary, db, owed) -> int:
     if args.out:
         try:
-            path = write_quality_workbook(summary, findings(db), args.out, owed)
+            rows = findings(db)
+            if args.mask:
+                from wengang.domain.masking import mask_personal  # noqa: PLC0415
+                rows = [{k: mask_personal(v) for k, v in r.items()} for r in rows]
+                owed = [{k: mask_personal(v) for k, v in r.items()} for r in owed]
+            path = write_quality_workbook(summary, rows, args.out, owed)
         except OSError as exc:
-            print(f"错误：无法保存 {args.out}：{exc}（文件是否正在 Excel/WPS 中打开？）", file=sys.stderr)
-            return 2
+            return cannot_write(exc, args.out)
         print(f"\n问题清单已保存：{path}")
     return 0

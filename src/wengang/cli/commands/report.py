@@ -25,6 +25,7 @@ from wengang.cli.common import (
     split_names,
 )
 from wengang.domain.dates import DateError, parse_date
+from wengang.domain.masking import mask_id
 from wengang.services.read import lookups
 from wengang.services.reports import (
     FormError,
@@ -63,6 +64,7 @@ def register(sub) -> None:
                         help="多张报表写入文件夹时的格式（默认 xlsx）")
     parser.add_argument("--area", metavar="NAME", help="只统计某个乡镇或村（名称），如乡镇干部报本乡镇：--area 城关镇 --by village")
     parser.add_argument("--cell", metavar="ROW,COLUMN", help="列出某个数字背后的人员，如 “城关镇,ly” 或 “合计,2022年就业人数”")
+    parser.add_argument("--mask", action="store_true", help="--cell 列出的证件号码脱敏")
     parser.set_defaults(run=run)
 
 
@@ -100,6 +102,8 @@ def _print_cell(db, args, result, params: dict) -> None:
     ids = cell_persons(db, args.form, args.as_of, row.area_id, column.key, **params)
     print(f"{result.title}　{row.label}　{column.label}：{row.values.get(column.key)}（{len(ids)}人）")
     persons = lookups.persons_listing(db, list(ids))
+    if getattr(args, "mask", False):
+        persons = [(name, mask_id(number), *rest) for name, number, *rest in persons]
     print_table(["序号", "姓名", "证件号码", "乡镇", "村", "户编号"],
                 [[n, *person] for n, person in enumerate(persons, start=1)])
 

@@ -11,6 +11,7 @@ import sys
 
 from wengang.cli.common import open_db, print_table
 from wengang.store.areas import ensure_path, installation, set_installation
+from wengang.store.audit import record_event
 from wengang.store.city import INSTALLATION_LEVELS, LEVEL_NAMES, installation_level, set_installation_level
 from wengang.store.db import get_setting, set_setting
 
@@ -32,8 +33,13 @@ def register(sub) -> None:
     parser.set_defaults(run=run)
 
 
+def _settings(db) -> dict:
+    return dict(db.execute("SELECT key, value FROM settings").fetchall())
+
+
 def run(args) -> int:
     db = open_db(args)
+    before = _settings(db)
     place = installation(db)
     wants_place = any(getattr(args, k) for k in ("province", "city", "county"))
     level = args.level or installation_level(db)
@@ -62,6 +68,12 @@ def run(args) -> int:
         value = getattr(args, key)
         if value is not None:
             set_setting(db, key, value.strip())
+    after = _settings(db)
+    if after != before:  # in the audit trail: who set the unit, the county, the people
+        changed = [k for k in after if after[k] != before.get(k)]
+        with db.atomic():
+            record_event(db, "settings", "update", {k: after[k] for k in changed}, "设置本单位（setup）",
+                         old={k: before.get(k) for k in changed})
     place = installation(db)
     level = installation_level(db)
     rows = [["安装级别", f"{LEVEL_NAMES[level]}（{level}）"], ["省", place.province or "（未设置）"], ["市", place.city or ""],

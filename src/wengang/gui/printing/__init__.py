@@ -19,6 +19,7 @@ from wengang.gui.fonts import ensure_fonts
 from wengang.gui.printing.document import TableDocument, form_document, ledger_document
 from wengang.gui.printing.painter import a4_landscape, paint_document
 from wengang.gui.printing.refcount import immortalise_none
+from wengang.store.atomic import atomic_output
 
 PDF_DPI = 300
 _app = None
@@ -37,13 +38,16 @@ def write_document_pdf(doc: TableDocument, path: str | Path) -> int:
     """Write ``doc`` to a PDF file; returns the number of pages."""
     _ensure_app()
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    writer = QPdfWriter(str(path))
-    writer.setResolution(PDF_DPI)
-    writer.setTitle(doc.title)
-    writer.setCreator(APP_NAME)
-    a4_landscape(writer)
-    return paint_document(doc, writer)
+    # A temporary file renamed into place when the painter has finished (store.atomic).
+    with atomic_output(path) as tmp:
+        writer = QPdfWriter(str(tmp))
+        writer.setResolution(PDF_DPI)
+        writer.setTitle(doc.title)
+        writer.setCreator(APP_NAME)
+        a4_landscape(writer)
+        pages = paint_document(doc, writer)
+        del writer  # the PDF is complete once the painter has ended and the writer is gone
+    return pages
 
 
 def print_document(doc: TableDocument, printer: QPrinter) -> int:

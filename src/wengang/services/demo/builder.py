@@ -23,7 +23,8 @@ from wengang.services.demo import extras, pools
 from wengang.services.demo.population import Household, Member, PeopleMaker
 from wengang.services.demo.work import SPELL_COLUMNS, Org, Spell, WorkMaker
 from wengang.store.areas import AreaCache, installation, set_installation
-from wengang.store.db import set_setting
+from wengang.store.audit import record_event
+from wengang.store.db import StoreError, set_setting
 
 Progress = Callable[[int, int, str], None]
 
@@ -159,11 +160,35 @@ def build_demo(db: sqlite_utils.Database, households: int = 2000, seed: int = 1,
                         "如确实要用示范县覆盖现有全部数据，请加 --replace")
     as_of = as_of or default_as_of()
     report = progress or (lambda _step, _total, _message: None)
+    replacing = bool(replace and (existing or others))
+    saved = _backup_before_replace(db, existing) if replacing else None
     with _audit_suspended(db), _big_cache(db), db.atomic():
         if replace:
             report(0, STEPS, "清空现有数据")
             wipe_county(db)
-        return _Builder(db, households, seed, as_of, report).run()
+        counts = _Builder(db, households, seed, as_of, report).run()
+    if replacing:
+        with db.atomic():
+            record_event(db, "database", "delete",
+                         {"覆盖前户数": existing, "覆盖前备份": str(saved or "（内存数据库，无）"),
+                          "示范县户数": households}, "用示范县覆盖全部数据（demo --replace）")
+        if saved is not None:
+            counts["backup"] = str(saved)
+    return counts
+
+
+def _backup_before_replace(db: sqlite_utils.Database, households: int) -> str | None:
+    """A verified backup of the county about to be wiped (refuses to wipe without one); ``None``
+    for an in-memory database."""
+    from wengang.store.backup import auto_backup, verify_file  # noqa: PLC0415
+
+    try:
+        saved = auto_backup(db, "示范县覆盖前")
+    except (OSError, StoreError) as exc:
+        raise DemoError(f"覆盖前的备份没有成功（{exc}），现有{households}户数据未改动。") from exc
+    if saved is not None and verify_file(saved):
+        raise DemoError(f"覆盖前的备份 {saved} 未通过检查，现有{households}户数据未改动。")
+    return saved
 
 
 class _Builder:

@@ -21,6 +21,7 @@ month when the database has exactly one, though it was typed to the day.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,7 @@ import sqlite_utils
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from wengang.domain.masking import mask_personal
 from wengang.services.importing.export import EXPORTS, area_names, display, export_rows
 from wengang.services.importing.model import Issue
 from wengang.services.importing.parse import Parsed, parse_table
@@ -35,6 +37,7 @@ from wengang.services.importing.parsers import parser_for
 from wengang.services.importing.reader import read_table
 from wengang.services.importing.spec import detect_kind, kind_spec
 from wengang.services.importing.writers import month_texts
+from wengang.services.xlsx_stream import save_workbook
 
 KEYS = {"persons": ("id_number",), "employment": ("id_number", "start_date")}
 # Household-level columns some exports repeat per member with per-member values: not a
@@ -169,6 +172,18 @@ def _numbers_equal(a: object, b: object) -> bool:
     return isinstance(a, (int, float)) and isinstance(b, (int, float)) and abs(a - b) < 1e-9
 
 
+def masked(report: ConsistencyReport) -> ConsistencyReport:
+    """A copy with every 证件号码 and mobile number masked (``check-consistency --mask``)."""
+    def row(d: dict) -> dict:
+        return {k: mask_personal(v) for k, v in d.items()}
+
+    return dataclasses.replace(
+        report, only_in_file=[row(d) for d in report.only_in_file], only_in_db=[row(d) for d in report.only_in_db],
+        differing=[Difference(mask_personal(d.id_number), d.name, d.row,
+                              [(label, mask_personal(a), mask_personal(b)) for label, a, b in d.fields])
+                   for d in report.differing])
+
+
 def write_consistency(report: ConsistencyReport, path: str | Path) -> Path:
     """The report as a workbook: 汇总, 仅在文件中, 仅在数据库中, 信息不一致."""
     wb = Workbook()
@@ -195,5 +210,5 @@ def write_consistency(report: ConsistencyReport, path: str | Path) -> Path:
         sheet.column_dimensions["B"].width = 22
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    save_workbook(wb, path)
     return path

@@ -21,6 +21,7 @@ from pathlib import Path
 import sqlite_utils
 
 from wengang.services.importing.errors_book import default_errors_path, write_errors_workbook
+from wengang.services.importing.hostile import add_warnings
 from wengang.services.importing.model import Counts, ImportResult, Issue, Preview
 from wengang.services.importing.parse import Parsed, Progress, parse_table
 from wengang.services.importing.reader import ReadError, read_table
@@ -168,6 +169,7 @@ def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write
             if problems:
                 return _Run(kind, None, Counts(), {}, problems)
             parsed = parse_table(kind_spec(kind), table, progress, lazy=kind in COLUMN_WRITERS)
+            parsed.warnings.extend(Issue(0, f"工作表“{table.sheet}”", note) for note in table.notes)
             run = _Run(kind, parsed, Counts(), {}, [])
             if parsed.missing_columns:
                 return run  # without the columns there is nothing to resolve
@@ -176,6 +178,7 @@ def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write
             # A backup not begun yet is not needed (an unreadable file); one begun is waited for.
             if backing is not None and not (not keep_backup and backing.cancel()):
                 _backup_settled(db, backing.result(), keep_backup)
+    add_warnings(db, parsed)  # against the database before the import: new township, two 户主, …
     try:
         with _import_cache(db), db.atomic():
             batch_id = db.execute(
@@ -249,6 +252,26 @@ def import_file(db: sqlite_utils.Database, kind: str | None, path: str | Path, *
         return _import(db, kind, Path(path), dry_run, errors_path, user, progress)
 
 
+def _write_errors_somewhere(parsed: Parsed, target: Path, result: ImportResult) -> Path | None:
+    """The error workbook beside the file; if that folder cannot be written (a read-only USB
+    stick, a full disk), in the program's data folder; the caseworker is told where, or why not."""
+    from wengang.paths import data_dir  # noqa: PLC0415
+    from wengang.store.diskerrors import plain_problem  # noqa: PLC0415
+
+    try:
+        return write_errors_workbook(parsed, target)
+    except OSError as exc:
+        plain = plain_problem(exc, target, "错误说明表")
+        reason = str(plain) if plain else f"无法写入错误说明表 {target}：{exc.strerror or exc}"
+    try:
+        fallback = write_errors_workbook(parsed, data_dir() / "错误说明" / target.name)
+    except OSError:
+        result.warnings.append(Issue(0, "错误说明表", reason))
+        return None
+    result.warnings.append(Issue(0, "错误说明表", f"{reason}；已改存到 {fallback}"))
+    return fallback
+
+
 def _import(db: sqlite_utils.Database, kind: str | None, path: Path, dry_run: bool,
             errors_path: str | Path | None, user: str | None, progress: Progress | None) -> ImportResult:
     run = _run_steps(db, path, kind, write=not dry_run, file_name=path.name, user=user, progress=progress)
@@ -263,8 +286,7 @@ def _import(db: sqlite_utils.Database, kind: str | None, path: Path, dry_run: bo
     # (the GUI's 保存错误清单 on a file that only has 提醒).
     if parsed is not None and (errors or (errors_path and parsed.warnings)):
         target = Path(errors_path) if errors_path else default_errors_path(path)
-        write_errors_workbook(parsed, target)
-        result.errors_path = target
+        result.errors_path = _write_errors_somewhere(parsed, target, result)
     if progress:
         progress(result.rows, result.rows, "完成")
     return result

@@ -16,7 +16,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from wengang.services.importing.parse import Parsed
-from wengang.services.xlsx_stream import fast_sheet
+from wengang.services.xlsx_stream import fast_sheet, save_workbook
 
 RED = PatternFill("solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
 ERROR_FONT = Font(color="FF9C0006")
@@ -107,5 +107,5 @@ def write_errors_workbook(parsed: Parsed, path: Path) -> Path:
     for issue, label in sorted(issues, key=lambda p: (p[1] != "错误", p[0].row)):
         listing.append_values([issue.row, str(issue.field), str(issue.message), label])
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    save_workbook(wb, path)
     return path

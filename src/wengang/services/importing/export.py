@@ -12,7 +12,7 @@ import sqlite_utils
 from openpyxl import Workbook
 
 from wengang.services.importing.spec import kind_spec
-from wengang.services.xlsx_stream import fast_sheet
+from wengang.services.xlsx_stream import fast_sheet, save_workbook
 
 _PERSON = "JOIN persons p ON p.id = x.person_id"
 # Kinds whose 县/乡镇/行政村 columns come from an area id (selected as "county"): the id is
@@ -132,5 +132,5 @@ def export_kind(db: sqlite_utils.Database, kind: str, path: str | Path, *, limit
         ws.append_values([display(row.get(f.key), f.parse) for f in fields])
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    save_workbook(wb, path)
     return len(rows)

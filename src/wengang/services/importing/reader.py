@@ -22,6 +22,7 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 from wengang.domain.text import fold_header
+from wengang.services.importing import bounds
 from wengang.services.importing.spec import all_header_names
 
 HEADER_SEARCH_ROWS = 10
@@ -41,6 +42,7 @@ class Table:
     header_row: int = 1
     sheet: str = ""
     title_rows: list[list[str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. a hidden sheet skipped: said as a warning
 
     def column(self, index: int) -> list[str]:
         """Column ``index`` of the data rows as text (read_table pads rows to the header)."""
@@ -135,7 +137,7 @@ def _decode(data: bytes) -> str:
     raise ReadError("无法识别CSV文件的编码，请另存为UTF-8或GBK编码")
 
 
-def _text_rows(path: Path) -> tuple[str, list[list[str]]]:
+def _text_rows(path: Path, notes: list[str] | None = None) -> tuple[str, list[list[str]]]:
     """The first non-empty sheet (or the CSV) as rows of text, converted row by row (memory)."""
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
@@ -144,17 +146,34 @@ def _text_rows(path: Path) -> tuple[str, list[list[str]]]:
             dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
         except csv.Error:
             dialect = csv.excel
-        return path.stem, _rows_text(csv.reader(io.StringIO(text), dialect))
-    if suffix in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
+        reader = csv.reader(io.StringIO(text), dialect)
         try:
+            return path.stem, _rows_text(reader)
+        except csv.Error as exc:  # e.g. a 1 MB cell: "field larger than field limit"
+            raise ReadError(f"CSV文件{path.name}第{reader.line_num}行无法读取：单元格过长或引号不成对"
+                            f"（单元格最多{csv.field_size_limit()}个字符），请检查该行") from exc
+    if suffix in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
+        hidden: set[str] = set()
+        try:
+            if suffix in (".xlsx", ".xlsm"):
+                hidden = bounds.inspect_xlsx(path).hidden()  # before calamine allocates anything
             workbook = CalamineWorkbook.from_path(str(path))
-            # The first sheet that has any rows (exports sometimes put a cover sheet first).
-            for name in workbook.sheet_names:
+            # The first visible sheet that has any rows (exports sometimes put a cover sheet
+            # first); a hidden sheet only when no visible one has rows, and the choice is said.
+            names = workbook.sheet_names
+            for name in [n for n in names if n not in hidden] + [n for n in names if n in hidden]:
                 rows = _rows_text(workbook.get_sheet_by_name(name).iter_rows())
                 if any(any(r) for r in rows):
+                    skipped = [n for n in names if n in hidden and n != name]
+                    if notes is not None and name in hidden:
+                        notes.append(f"只有隐藏的工作表“{name}”有数据，已读取它：请确认这是要导入的表")
+                    elif notes is not None and skipped:
+                        notes.append(f"已跳过隐藏的工作表“{'”“'.join(skipped)}”，读取的是“{name}”")
                     return name, rows
+        except (ReadError, MemoryError):
+            raise
         except Exception as exc:  # calamine raises its own error types per format and cell
-            raise ReadError(f"无法读取Excel文件{path.name}：{exc}") from exc
+            raise ReadError(f"无法读取Excel文件{path.name}：{bounds.plain_read_error(exc)}") from exc
         return (workbook.sheet_names[0] if workbook.sheet_names else ""), []
     raise ReadError(f"不支持的文件类型“{path.suffix}”，请使用.xlsx、.xls或.csv文件")
 
@@ -180,7 +199,8 @@ def read_table(path: str | Path) -> Table:
     path = Path(path)
     if not path.exists():
         raise ReadError(f"找不到文件：{path}")
-    sheet, text_rows = _text_rows(path)
+    notes: list[str] = []
+    sheet, text_rows = _text_rows(path, notes)
     if not text_rows:
         raise ReadError(f"文件{path.name}是空的")
     h = _header_index(text_rows)
@@ -198,4 +218,4 @@ def read_table(path: str | Path) -> Table:
         rows.append(row)
         numbers.append(i + 1)
     return Table(headers=headers, rows=rows, row_numbers=numbers, header_row=h + 1, sheet=sheet,
-                 title_rows=text_rows[:h])
+                 title_rows=text_rows[:h], notes=notes)

@@ -10,6 +10,7 @@ from openpyxl.utils import get_column_letter
 
 from wengang.domain.codes import codes
 from wengang.services.importing.spec import FieldSpec, kind_spec
+from wengang.services.xlsx_stream import save_workbook
 
 REQUIRED_FILL = PatternFill("solid", start_color="FFFFF2CC", end_color="FFFFF2CC")
 
@@ -70,5 +71,5 @@ def write_template(kind: str, path: str | Path) -> Path:
         guide.column_dimensions[letter].width = width
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    save_workbook(wb, path)
     return path

@@ -20,12 +20,14 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from wengang.domain.cells import neutralise
 from wengang.domain.status import AsOf
 from wengang.domain.text import file_name
 from wengang.services.ledgers.declarations import LedgerError, get_ledger
 from wengang.services.ledgers.query import LedgerQuery, _as_of, ledger_query
-from wengang.services.xlsx_stream import fast_sheet
+from wengang.services.xlsx_stream import fast_sheet, save_workbook
 from wengang.store.areas import installation
+from wengang.store.atomic import atomic_open
 
 ProgressFn = Callable[[int, int], None]
 _PROGRESS_EVERY = 5000
@@ -95,7 +97,7 @@ def _write_xlsx(db, query: LedgerQuery, path: Path, progress: ProgressFn | None)
         sheet.close()  # finish openpyxl's streaming writer cleanly before the file is removed
         raise
     sheet.auto_filter.ref = f"A3:{last_col}{3 + max(written, 1)}"
-    workbook.save(path)
+    save_workbook(workbook, path)
     return written
 
 
@@ -103,9 +105,10 @@ def _write_csv(query: LedgerQuery, path: Path, progress: ProgressFn | None) -> i
     total = query.count() if progress else 0
     written = 0
     # utf-8-sig: the BOM makes Excel and WPS read the Chinese correctly.
-    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+    # atomic_open: a killed or failed export never leaves a short file that looks complete.
+    with atomic_open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(query.columns)
+        writer.writerow([neutralise(c) for c in query.columns])
         # Amounts as a caseworker writes them: 3500, not 3500.0 (SQLite's REAL comes back a float).
         money = [i for i, k in enumerate(query.kinds) if k == "money"]
         for row in query.iter_rows():
@@ -114,7 +117,7 @@ def _write_csv(query: LedgerQuery, path: Path, progress: ProgressFn | None) -> i
                 for i in money:
                     if isinstance(row[i], float) and row[i].is_integer():
                         row[i] = int(row[i])
-            writer.writerow(row)
+            writer.writerow([neutralise(v) for v in row])  # "=…" stays text (OWASP)
             written += 1
             if progress and written % _PROGRESS_EVERY == 0:
                 progress(written, total)
@@ -136,12 +139,9 @@ def write_ledger(db: sqlite_utils.Database, ledger_id: str, as_of: AsOf | dt.dat
     query = ledger_query(db, ledger_id, _as_of(as_of), area_id=area_id, site_id=site_id,
                          order_by=order_by, mask=mask)
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        written = _write_xlsx(db, query, path, progress) if suffix == ".xlsx" else _write_csv(query, path, progress)
-    except BaseException:
-        # Cancelled (the GUI's progress raises) or failed: leave no half-written ledger behind.
-        path.unlink(missing_ok=True)
-        raise
+    # Cancelled (the GUI's progress raises) or failed: the writers write to a temporary file,
+    # so no half-written ledger is left and a previous file of that name is kept.
+    written = _write_xlsx(db, query, path, progress) if suffix == ".xlsx" else _write_csv(query, path, progress)
     if progress:
         progress(written, written)
     return written

@@ -12,8 +12,10 @@ import csv
 from decimal import Decimal
 from pathlib import Path
 
+from wengang.domain.cells import neutralise
 from wengang.services.reports.forms import FormError
 from wengang.services.reports.model import FormResult, flat_header_labels
+from wengang.store.atomic import atomic_open
 
 
 def _text(value, decimals: int, kind: str) -> str:
@@ -33,11 +35,12 @@ def write_form_csv(result: FormResult, path: str | Path) -> Path:
     labelled = list(zip(flat_header_labels(result.header), result.columns))
     # The area name first, also in two-level tables whose parent (县) column leads on paper.
     labelled.sort(key=lambda pair: pair[1].key != "area")
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+    with atomic_open(path, "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow([label for label, _ in labelled])
+        writer.writerow([neutralise(label) for label, _ in labelled])
         for row in result.rows:
-            writer.writerow([row.label if c.key == "area" else _text(row.values.get(c.key), c.decimals, c.kind)
+            # An area named "=…" stays text in Excel (OWASP); numbers, "-3" included, stay numbers.
+            writer.writerow([neutralise(row.label if c.key == "area" else _text(row.values.get(c.key), c.decimals, c.kind))
                              for _, c in labelled])
     return path
 

@@ -17,6 +17,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from wengang.services.reports.model import FormResult, HeaderCell, header_grid
+from wengang.services.xlsx_stream import save_workbook
 
 _THIN = Side(style="thin", color="000000")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -75,6 +76,8 @@ _ONE_LINE = Alignment(horizontal="left", vertical="center", wrap_text=False, shr
 def _spread(ws, row: int, texts: list[str], width: int, font: Font) -> None:
     """Place ``texts`` across ``width`` columns in equal merged blocks (one block if too narrow),
     each on one line (shrunk to fit rather than wrapped)."""
+    if not texts:  # no footer given: nothing to place (was a ZeroDivisionError)
+        return
     if width < len(texts):
         texts, parts = ["　　".join(texts)], 1
     else:
@@ -179,7 +182,7 @@ def write_form_xlsx(result: FormResult, path: str | Path) -> Path:
     ws.oddFooter.center.size = 9
     ws.page_margins.left = ws.page_margins.right = 0.4
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    save_workbook(wb, path)
     return path
 
 

@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from wengang.services.rules.quality import QualitySummary
-from wengang.services.xlsx_stream import FastSheet, fast_sheet
+from wengang.services.xlsx_stream import FastSheet, fast_sheet, save_workbook
 
 LIST_COLUMNS = (("乡镇", "township", 10), ("行政村", "village", 10), ("户编号", "hh_no", 20),
                 ("姓名", "person_name", 10), ("证件号码", "id_number", 21), ("问题", "title", 30),
@@ -89,7 +89,7 @@ def write_quality_workbook(summary: QualitySummary, rows: list[dict], path: str 
     _listing(book, "问题清单", LIST_COLUMNS, rows, lambda row, key: row.get(key) or "")
     if owed is not None:
         _listing(book, "应享未享", OWED_COLUMNS, owed, lambda row, key: row.get(key, ""))
-    book.save(path)
+    save_workbook(book, path)
     return path
 
 

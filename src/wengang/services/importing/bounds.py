@@ -1,0 +1,143 @@
+"""Limits checked before an untrusted workbook reaches python-calamine.
+
+calamine allocates a sheet as one rectangle from its first to its last cell: a 5 KB file with
+one stray cell at XFD1048576 asks for 16,384 × 1,048,576 cells (hundreds of GB) and the
+process aborts (SIGABRT), with ``--dry-run`` and in the window's preview alike. For .xlsx/.xlsm
+:func:`inspect_xlsx` reads the zip's directory (sizes before unpacking: a zip bomb is refused),
+each sheet's visibility from ``workbook.xml``, and the extent of the cells that are actually
+there (one streaming pass over the sheet XML, about 0.1 s per 10,000 rows) and refuses a
+sheet larger than :data:`MAX_CELLS`. Older formats have smaller grids (.xls: 65,536 × 256).
+
+:func:`plain_read_error` turns the reader's English errors ("invalid Zip archive: Could not
+find EOCD") into what the caseworker can act on.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from xml.etree import ElementTree
+
+MAX_CELLS = 20_000_000  # a 240,000-row roster of 30 columns is 7.2 million
+MAX_SHEET_XML = 2_000_000_000  # bytes unpacked
+MAX_RATIO = 200  # unpacked ÷ packed, above 50 MB: a zip bomb
+_CHUNK = 4 << 20
+
+_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+       "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
+_CELL_COL = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3})')
+_ROW_NO = re.compile(rb'<(?:\w+:)?row r="(\d{1,9})"')
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[ >]")
+
+
+class WorkbookTooLarge(ValueError):
+    """The workbook would not fit in memory (or is built to look that way)."""
+
+
+@dataclass
+class SheetInfo:
+    name: str
+    hidden: bool
+    path: str | None = None
+
+
+@dataclass
+class XlsxInfo:
+    sheets: list[SheetInfo] = field(default_factory=list)
+
+    def hidden(self) -> set[str]:
+        return {s.name for s in self.sheets if s.hidden}
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n
+
+
+def _sheet_paths(z: zipfile.ZipFile) -> list[SheetInfo]:
+    try:
+        book = ElementTree.fromstring(z.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return []
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.findall("rel:Relationship", _NS)}
+    out = []
+    for sheet in book.findall("m:sheets/m:sheet", _NS):
+        target = targets.get(sheet.get(f"{{{_NS['r']}}}id"), "")
+        if target.startswith("/"):
+            path = target.lstrip("/")
+        else:
+            path = str(PurePosixPath("xl") / target) if target else None
+        out.append(SheetInfo(sheet.get("name", ""), sheet.get("state", "visible") != "visible", path))
+    return out
+
+
+def _extent(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int]:
+    """(rows, columns) the reader will allocate for this sheet XML."""
+    max_col, max_row, rows, tail = 0, 0, 0, b""
+    with z.open(info) as fh:
+        while chunk := fh.read(_CHUNK):
+            data = tail + chunk
+            cut = data.rfind(b"<")  # do not split a tag between chunks
+            if cut <= 0:
+                cut = len(data)
+            part, tail = data[:cut], data[cut:]
+            cols = set(_CELL_COL.findall(part))
+            if cols:
+                max_col = max(max_col, *(_column_number(c) for c in cols))
+            numbers = _ROW_NO.findall(part)
+            if numbers:
+                max_row = max(max_row, *map(int, numbers))
+            rows += len(_ROW_TAG.findall(part))
+    return max(max_row, rows), max_col
+
+
+def inspect_xlsx(path: Path) -> XlsxInfo:
+    """Check an .xlsx/.xlsm before calamine reads it; :class:`WorkbookTooLarge` or
+    ``zipfile.BadZipFile`` when it must not be read."""
+    with zipfile.ZipFile(path) as z:
+        sheets = _sheet_paths(z)
+        entries = {i.filename: i for i in z.infolist()}
+        for info in entries.values():
+            if info.file_size > 50_000_000 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                raise WorkbookTooLarge(f"文件{path.name}里的“{info.filename}”解压后有 {info.file_size // 1_000_000} MB，"
+                                       "是压缩包炸弹一类的异常文件，不能读取。")
+        for sheet in sheets or [SheetInfo(n, False, n) for n in entries if n.startswith("xl/worksheets/")]:
+            info = entries.get(sheet.path or "")
+            if info is None:
+                continue
+            if info.file_size > MAX_SHEET_XML:
+                raise WorkbookTooLarge(f"工作表“{sheet.name}”过大（{info.file_size // 1_000_000} MB），"
+                                       "请分成几个文件导入。")
+            rows, cols = _extent(z, info)
+            if rows * cols > MAX_CELLS:
+                raise WorkbookTooLarge(
+                    f"工作表“{sheet.name}”的单元格范围是 {rows} 行 × {cols} 列，远超正常台账"
+                    f"（上限 {MAX_CELLS // 10_000} 万个单元格），读取会耗尽内存。通常是表格远处有个多余的单元格"
+                    "（例如最后一列、最后一行）：请在 Excel/WPS 中删除多余的行和列后另存，再导入。")
+    return XlsxInfo(sheets)
+
+
+_TRANSLATIONS = [
+    (("zip", "eocd", "central directory", "not a zip"),
+     "不是有效的Excel文件（文件已损坏、未下载完整，或是别的文件改了扩展名）。请用 Excel/WPS 打开后另存为 .xlsx 再导入"),
+    (("password", "encrypt"), "文件设置了打开密码，请在 Excel/WPS 中取消密码后另存，再导入"),
+    (("xml", "parse", "unexpected", "invalid"), "文件内容格式有误（可能已损坏）。请用 Excel/WPS 打开后另存为 .xlsx 再导入"),
+    (("memory", "alloc", "capacity"), "文件太大，内存不够读取。请分成几个文件导入"),
+]
+
+
+def plain_read_error(exc: BaseException) -> str:
+    """What an error from the spreadsheet reader means, in Chinese."""
+    if isinstance(exc, WorkbookTooLarge):
+        return str(exc)
+    text = str(exc).lower()
+    for words, message in _TRANSLATIONS:
+        if any(w in text for w in words):
+            return message
+    return "文件无法读取（可能已损坏或不是表格文件）。请用 Excel/WPS 打开后另存为 .xlsx 再导入"

@@ -1,0 +1,134 @@
+"""Warnings for rows that are valid but likely wrong or unsafe (issue 19), checked against the
+database as it was before the import:
+
+* a township the county does not have yet (a typo would silently become a new township in
+  every form): the new name is named, with the known ones;
+* a name or place beginning with ``= + - @`` (it would run as a formula in a spreadsheet; the
+  program's own exports store it as text, others might not);
+* two 户主 in one household;
+* a work spell that starts in the future, or overlaps a spell already registered for the
+  person (overlaps within the file are warned by the writer).
+
+All are 提醒 (warnings): the import goes ahead, the caseworker sees them in the preview, the
+summary and the error workbook.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import sqlite_utils
+
+from wengang.domain.cells import looks_like_formula
+from wengang.services.importing.parse import Parsed
+
+_TEXT_KEYS = ("name", "head_name", "township", "village", "employer_name", "org_name", "site_name", "area_name")
+_SHOW_KNOWN = 8
+
+
+def add_warnings(db: sqlite_utils.Database, parsed: Parsed) -> None:
+    """Add the warnings above to ``parsed`` (before the writers change the database)."""
+    values = _Columns(parsed)
+    records = parsed.records
+    _formula_cells(parsed, values)
+    if "township" in values:
+        _new_townships(db, parsed, values["township"])
+    if "relation" in values and "hh_no" in values:
+        _two_heads(parsed, values["hh_no"], values["relation"])
+    if parsed.spec.table == "employment_spells" and "start_date" in values and records:
+        _spell_dates(db, parsed, values)
+
+
+class _Columns:
+    """A field's values, one per row, made only for the fields asked (no copy of the table)."""
+
+    def __init__(self, parsed: Parsed):
+        self.parsed, self.made = parsed, {}
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.parsed.present or key in self.parsed.column_values
+
+    def get(self, key: str):
+        if key not in self:
+            return None
+        if key not in self.made:
+            lazy = self.parsed.column_values
+            self.made[key] = lazy[key] if key in lazy else [r.values.get(key) for r in self.parsed.records]
+        return self.made[key]
+
+    def __getitem__(self, key: str):
+        return self.get(key)
+
+
+def _formula_cells(parsed: Parsed, values: _Columns) -> None:
+    for key in _TEXT_KEYS:
+        column = values.get(key)
+        if not column:
+            continue
+        for record, text in zip(parsed.records, column):
+            if looks_like_formula(text):
+                parsed.warn(record, key, f"“{text[:30]}”以“{text[0] if text[0].isprintable() else '制表符'}”开头，"
+                            "在Excel/WPS中可能被当成公式；本程序导出时按文字处理，请核实是否录入有误")
+
+
+def _new_townships(db: sqlite_utils.Database, parsed: Parsed, townships: list) -> None:
+    known = [r[0] for r in db.execute("SELECT DISTINCT name FROM areas WHERE level = 'township' ORDER BY name")]
+    if not known:
+        return  # the first roster brings every township
+    first: dict[str, object] = {}
+    for record, name in zip(parsed.records, townships):
+        if name and name not in known and name not in first:
+            first[name] = record
+    shown = "、".join(known[:_SHOW_KNOWN]) + ("等" if len(known) > _SHOW_KNOWN else "")
+    for name, record in first.items():
+        parsed.warn(record, "township", f"乡镇“{name}”是新的（已有：{shown}），导入时将新建；如是笔误请改正后再导入")
+
+
+def _two_heads(parsed: Parsed, households: list, relations: list) -> None:
+    heads: dict[str, list] = defaultdict(list)
+    for record, hh_no, relation in zip(parsed.records, households, relations):
+        if hh_no and relation == "户主":
+            heads[hh_no].append(record)
+    for hh_no, records in heads.items():
+        if len(records) > 1:
+            rows = "、".join(f"第{r.row}行" for r in records)
+            parsed.warn(records[1], "relation", f"户编号{hh_no}有{len(records)}个户主（{rows}），请核实")
+
+
+def _spell_dates(db: sqlite_utils.Database, parsed: Parsed, values: _Columns) -> None:
+    today = dt.date.today().isoformat()
+    starts, ends = values["start_date"], values.get("end_date") or [None] * len(parsed.records)
+    numbers = values.get("id_number") or [None] * len(parsed.records)
+    rows = []
+    for i, (record, start, end, number) in enumerate(zip(parsed.records, starts, ends, numbers)):
+        start, end = _iso(start), _iso(end)
+        if start and start > today:
+            parsed.warn(record, "start_date", f"开始时间{start}晚于今天，请核实")
+        if start and number:
+            rows.append((i, number, start, end))
+    if not rows:
+        return
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS wengang_incoming_spells (i INTEGER, id_number TEXT, "
+               "start_date TEXT, end_date TEXT)")
+    try:
+        db.conn.executemany("INSERT INTO temp.wengang_incoming_spells VALUES (?, ?, ?, ?)", rows)
+        hits = db.execute("""
+            SELECT n.i, min(s.start_date), s.end_date FROM temp.wengang_incoming_spells n
+            JOIN persons p ON p.id_number = n.id_number
+            JOIN employment_spells s ON s.person_id = p.id
+            WHERE s.start_date <> n.start_date
+              AND s.start_date < coalesce(n.end_date, '9999-12-31')
+              AND coalesce(s.end_date, '9999-12-31') > n.start_date
+            GROUP BY n.i ORDER BY n.i""").fetchall()
+    finally:
+        db.execute("DROP TABLE IF EXISTS temp.wengang_incoming_spells")
+    for i, start, end in hits:
+        parsed.warn(parsed.records[i], "start_date",
+                    f"与已登记的务工记录（{start}起{'至' + end if end else '，尚未结束'}）时间重叠，请核实")
+
+
+def _iso(value) -> str | None:
+    if value is None or value == "":
+        return None
+    return value.isoformat() if isinstance(value, dt.date) else str(value)[:10]
