@@ -18,6 +18,7 @@ _.heightForWidth
 # openpyxl and XlsxWriter read these attributes when they write the workbook
 _.freeze_panes
 _.fill
+_.sheet_state  # a hidden sheet (hostile tests and the sweep)
 _.alignment
 _.number_format
 _.paperSize
@@ -49,6 +50,7 @@ _.exchanged       # domain.fields: whether a field moves township ⇄ county (is
 # registered elsewhere: migrations by decorator, the lock release at exit
 _.m0001_initial
 _.m0040_reliability
+_.m0045_area_batches
 _.m0050_household_type_history
 _.m0060_exchange
 _.m0070_city

@@ -254,7 +254,7 @@ class BackgroundCheck:
     def error(self) -> Exception | None:
         return self._run.error
 
-    def _authorize(self, action, arg1, arg2, dbname, source) -> int:
+    def _authorize(self, action, _arg1, _arg2, dbname, _source) -> int:
         if action not in self._WRITES or dbname not in ("main", None):
             return sqlite3.SQLITE_OK
         self._run.done.wait()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 from wengang.cli.common import open_db, print_table
+from wengang.services.read import lookups
 from wengang.store.areas import ensure_path, installation, set_installation
 from wengang.store.audit import record_event
 from wengang.store.city import INSTALLATION_LEVELS, LEVEL_NAMES, installation_level, set_installation_level
@@ -34,7 +35,7 @@ def register(sub) -> None:
 
 
 def _settings(db) -> dict:
-    return dict(db.execute("SELECT key, value FROM settings").fetchall())
+    return lookups.settings_map(db)
 
 
 def run(args) -> int:

@@ -11,6 +11,11 @@ from collections.abc import Iterable
 import sqlite_utils
 
 
+def settings_map(db: sqlite_utils.Database) -> dict[str, str]:
+    """Every stored setting (本单位设置 and the program's own), key → value."""
+    return dict(db.execute("SELECT key, value FROM settings").fetchall())
+
+
 # --- areas and sites ------------------------------------------------------------------------------
 def area_ids_named(db: sqlite_utils.Database, name: str) -> list[int]:
     """Every area called ``name`` (a name can repeat: two villages in two townships)."""
