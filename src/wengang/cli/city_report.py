@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from wengang.cli.common import cannot_write, open_db, print_table, several_outputs_folder
+from wengang.store.atomic import atomic_open
 
 
 def show(result) -> None:
@@ -76,7 +77,8 @@ def run_city_bulletin(db, args) -> int:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+        with atomic_open(args.out, "w", encoding="utf-8") as fh:
+            fh.write(text)
         print(f"已保存通报草稿 → {args.out}")
     else:
         print(text, end="")

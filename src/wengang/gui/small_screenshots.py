@@ -42,7 +42,9 @@ def _changed_persons_file(db_path: Path, folder: Path) -> Path:
     phone = next(c.column for c in sheet[1] if c.value == "联系电话")
     for n, row in enumerate(range(2, 7)):
         sheet.cell(row=row, column=phone).value = f"1390931{n:04d}"
-    book.save(path)
+    from wengang.services.xlsx_stream import save_workbook  # noqa: PLC0415 - atomic, no formulas
+
+    save_workbook(book, path)
     return path
 
 

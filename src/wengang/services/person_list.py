@@ -51,5 +51,7 @@ def write_person_list(db: sqlite_utils.Database, person_ids: list[int], path: st
             values[5], values[9] = mask_id(values[5]), mask_phone(values[9])
         sheet.append([n, *("" if v is None else str(v) for v in values)])
     sheet.freeze_panes = "A3"
-    book.save(path)
+    from wengang.services.xlsx_stream import save_workbook  # noqa: PLC0415 - atomic, no formulas
+
+    save_workbook(book, path)
     return path, len(rows)

@@ -29,6 +29,7 @@ from wengang.services.reports import compute_form, form_request, get_form, list_
 from wengang.services.reports.forms import FormError, FormSpec
 from wengang.services.reports.model import FormResult
 from wengang.store.areas import installation
+from wengang.store.atomic import atomic_open
 from wengang.store.city import is_city
 from wengang.store.migrations import known_migration_names
 
@@ -142,7 +143,8 @@ def write_submission(db: sqlite_utils.Database, as_of, out: str | Path, *, forms
                 "public_key": base64.b64encode(signing.public_key(db)).decode("ascii")}
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(envelope, ensure_ascii=False), encoding="utf-8")
+    with atomic_open(path, "w", encoding="utf-8") as fh:  # a killed or failed write keeps the previous file
+        fh.write(json.dumps(envelope, ensure_ascii=False))
     if archive:
         for result in results:
             archive_report(db, result, path, lock=lock)

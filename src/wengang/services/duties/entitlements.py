@@ -103,5 +103,7 @@ def write_owed(result: Owed, path: str | Path, *, mask: bool = False) -> Path:
         sheet.print_title_rows = "2:2"
         sheet["A1"].font = Font(bold=True, size=13)
     path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    from wengang.services.xlsx_stream import save_workbook  # noqa: PLC0415 - atomic, no formulas
+
+    save_workbook(book, path)
     return path

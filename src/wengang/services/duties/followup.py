@@ -157,5 +157,7 @@ def write_followups(items: list[FollowUp], path: str | Path, *, title: str) -> P
     sheet.print_title_rows = "2:2"
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    from wengang.services.xlsx_stream import save_workbook  # noqa: PLC0415 - atomic, no formulas
+
+    save_workbook(book, path)
     return path

@@ -252,7 +252,9 @@ def write_call_sheet(db: sqlite_utils.Database, sample_id: int, path: str | Path
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    from wengang.services.xlsx_stream import save_workbook  # noqa: PLC0415 - atomic, no formulas
+
+    save_workbook(wb, path)
     return len(rows)
 
 

@@ -173,7 +173,9 @@ def write_survey_sheet(db: sqlite_utils.Database, as_of: dt.date | AsOf, path: s
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    from wengang.services.xlsx_stream import save_workbook  # noqa: PLC0415 - atomic, no formulas
+
+    save_workbook(wb, path)
     return len(rows)
 
 

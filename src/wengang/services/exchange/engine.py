@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import os
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ from wengang.services import signing
 from wengang.services.exchange import package as pkgfile
 from wengang.services.exchange.projection import AREAS, EXCHANGED, AreaTree, Projection, schema_sql
 from wengang.store import audit, crypto
+from wengang.store.atomic import atomic_open
 from wengang.store.db import applied_migrations, get_setting, set_setting
 from wengang.store.migrations import known_migration_names
 
@@ -101,11 +101,8 @@ def _count(changeset: bytes) -> int:
 
 
 def _write_file(path: Path, data: bytes) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    with atomic_open(path, "wb") as fh:  # a killed or failed write keeps the previous file
+        fh.write(data)
 
 
 def export_base(db: sqlite_utils.Database, township: str, out: Path) -> ExportResult:
@@ -818,7 +815,9 @@ def write_conflicts_xlsx(db: sqlite_utils.Database, out: Path, items: list[Confl
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    book.save(out)
+    from wengang.services.xlsx_stream import save_workbook  # noqa: PLC0415 - atomic, no formulas
+
+    save_workbook(book, out)
     return out
 
 

@@ -139,5 +139,5 @@ def write_findings_by_village(db: sqlite_utils.Database, path: str | Path, *, ar
     overview.append([_cell(overview, v, font=_BOLD) for v in ["合计", "", len(rows), ""]])
     for key, items in groups.items():
         _listing(book, titles[key], VILLAGE_COLUMNS, items, lambda row, k: row.get(k) or "", landscape=True)
-    book.save(path)
+    save_workbook(book, path)
     return path, len(groups), len(rows)
