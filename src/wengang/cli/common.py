@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import os
 import re
@@ -10,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from wengang.domain.dates import parse_typed_day
 from wengang.paths import default_db_path
 from wengang.services.read import lookups
 from wengang.store.db import StoreError, open_database
@@ -25,6 +27,14 @@ _DB_OPTION.add_argument("--db", metavar="PATH", type=Path, default=argparse.SUPP
 def add_command(sub, name: str, **kwargs) -> argparse.ArgumentParser:
     """Add a subcommand that also accepts ``--db`` after its name (``wengang gui --db x.db``)."""
     return sub.add_parser(name, parents=[_DB_OPTION], **kwargs)
+
+
+def day_arg(text: str) -> dt.date:
+    """A date option as a caseworker types it: 2026-10-31, 20261031 or 2026年10月31日."""
+    day = parse_typed_day(text)
+    if day is None:
+        raise SystemExit(f"错误：日期“{text}”应写成 2026-10-31 这样的格式（也可写 20261031 或 2026年10月31日）")
+    return day
 
 
 def split_names(text: str) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
-from wengang.cli.common import open_db, print_table
+from wengang.cli.common import day_arg, open_db, print_table
 from wengang.services.duties.deadlines import CalendarUnknown, calendar_for, due_dates
 from wengang.services.duties.schedule import schedule
 from wengang.store.areas import installation
@@ -13,16 +13,9 @@ from wengang.store.areas import installation
 _WEEK = "一二三四五六日"
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise SystemExit(f"错误：日期“{text}”应写成 2026-10-08 这样的格式") from exc
-
-
 def register(sub) -> None:
     parser = sub.add_command("deadlines", help="报送时间表：按工作日（含调休）算出的下次报送和已逾期的报表")
-    parser.add_argument("--today", type=_date, default=None, metavar="D", help="按哪一天看（默认今天）")
+    parser.add_argument("--today", type=day_arg, default=None, metavar="D", help="按哪一天看（默认今天）")
     parser.add_argument("--year", type=int, default=None, metavar="YYYY", help="列出这一年全部的报送截止日")
     parser.set_defaults(run=run)
 

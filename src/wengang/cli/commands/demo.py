@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 import time
 
-from wengang.cli.common import db_path, open_db, print_table
+from wengang.cli.common import day_arg, db_path, open_db, print_table
 from wengang.services.demo import DemoError, build_demo
 
 LABELS = {"townships": "乡镇", "villages": "行政村", "relocation_sites": "安置点", "organisations": "车间/企业/基地",
@@ -15,18 +14,11 @@ LABELS = {"townships": "乡镇", "villages": "行政村", "relocation_sites": "�
           "spot_checks": "抽查"}
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise SystemExit(f"错误：截止日期“{text}”应写成 2026-10-31 这样的格式") from exc
-
-
 def register(sub) -> None:
     parser = sub.add_command("demo", help="生成示范县（演示、测试用的模拟数据）")
     parser.add_argument("--households", type=int, default=2000, metavar="N", help="户数（默认2000）")
     parser.add_argument("--seed", type=int, default=1, metavar="S", help="随机种子，同一种子生成相同数据（默认1）")
-    parser.add_argument("--as-of", type=_date, default=None, metavar="D",
+    parser.add_argument("--as-of", type=day_arg, default=None, metavar="D",
                         help="数据截止日期 YYYY-MM-DD（默认上月末）")
     parser.add_argument("--replace", action="store_true", help="数据库中已有数据时，清空后用示范县覆盖")
     parser.set_defaults(run=run)

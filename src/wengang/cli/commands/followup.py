@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
-from wengang.cli.common import cannot_write, open_db, print_table
+from wengang.cli.common import cannot_write, day_arg, open_db, print_table
 from wengang.services.duties.followup import (
     OVERDUE,
     followup_days,
@@ -17,16 +17,9 @@ from wengang.services.duties.followup import (
 )
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise SystemExit(f"错误：日期“{text}”应写成 2026-10-31 这样的格式") from exc
-
-
 def register(sub) -> None:
     parser = sub.add_command("followup", help="返乡回流跟踪：返乡后N个工作日内要跟踪（摸排或服务），列出逾期未跟踪的人")
-    parser.add_argument("--as-of", type=_date, default=None, metavar="D", help="截止日期（默认今天）")
+    parser.add_argument("--as-of", type=day_arg, default=None, metavar="D", help="截止日期（默认今天）")
     parser.add_argument("--all", action="store_true", help="列出全部返乡人员（默认只列逾期未跟踪的）")
     parser.add_argument("--set-days", type=int, metavar="N", help="把跟踪期限设为返乡后N个工作日（本单位设置中同一项）")
     parser.add_argument("--out", metavar="FILE.xlsx", help="保存跟踪名单")

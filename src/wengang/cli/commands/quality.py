@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from wengang.cli.common import cannot_write, open_db, print_table
+from wengang.cli.common import cannot_write, day_arg, open_db, print_table
 from wengang.services.read import lookups
 from wengang.services.rules.export import write_quality_workbook
 from wengang.services.rules.quality import findings, run_quality
@@ -16,20 +16,13 @@ from wengang.services.rules.subsidies import (
 )
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise SystemExit(f"错误：截止日期“{text}”应写成 2026-10-31 这样的格式") from exc
-
-
 def _last_month_end() -> dt.date:
     return dt.date.today().replace(day=1) - dt.timedelta(days=1)
 
 
 def register(sub) -> None:
     parser = sub.add_command("quality", help="数据质量检查：按规则查出有问题的记录")
-    parser.add_argument("--as-of", type=_date, default=None, metavar="D", help="数据截止日期 YYYY-MM-DD（默认上月末）")
+    parser.add_argument("--as-of", type=day_arg, default=None, metavar="D", help="数据截止日期 YYYY-MM-DD（默认上月末）")
     parser.add_argument("--out", metavar="FILE.xlsx", default=None, help="把问题清单保存为 Excel 文件")
     parser.add_argument("--mask", action="store_true", help="问题清单中的证件号码、手机号脱敏")
     parser.set_defaults(run=run)

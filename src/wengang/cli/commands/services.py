@@ -14,18 +14,11 @@ import os
 import sys
 from pathlib import Path
 
-from wengang.cli.common import cannot_write, find_area, open_db, print_table
+from wengang.cli.common import cannot_write, day_arg, find_area, open_db, print_table
 from wengang.domain.status import AsOf
 from wengang.services.duties.services131 import ALL_KINDS, gaps_by_village, persons_by_ids, record_services
 from wengang.services.ledgers import ledger_query, write_ledger
 from wengang.services.read import lookups
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise SystemExit(f"错误：日期“{text}”应写成 2026-10-31 这样的格式") from exc
 
 
 def area_named(db, name: str) -> int:
@@ -44,13 +37,13 @@ def register(sub) -> None:
     parser = sub.add_command("services", help="1-3-1就业服务：谁还缺服务、批量登记服务、打印服务单")
     verbs = parser.add_subparsers(dest="verb", metavar="gaps|record|sheet", required=True)
     gaps = verbs.add_parser("gaps", help="按村统计需要就业的人员和1-3-1服务缺口")
-    gaps.add_argument("--as-of", type=_date, default=None, metavar="D", help="截止日期（默认今天）")
+    gaps.add_argument("--as-of", type=day_arg, default=None, metavar="D", help="截止日期（默认今天）")
     gaps.add_argument("--area", metavar="NAME", help="只看某个乡镇或村")
     gaps.add_argument("--out", metavar="FILE.xlsx", help="把未达标人员清单保存为 Excel")
     gaps.set_defaults(run=run_gaps)
     record = verbs.add_parser("record", help="为多人一次登记同一项服务")
     record.add_argument("--kind", required=True, choices=ALL_KINDS, help="服务类型")
-    record.add_argument("--date", type=_date, required=True, metavar="D", help="服务日期")
+    record.add_argument("--date", type=day_arg, required=True, metavar="D", help="服务日期")
     record.add_argument("--ids", metavar="证件号码", help="证件号码，逗号分隔")
     record.add_argument("--ids-file", type=Path, metavar="FILE.txt", help="每行一个证件号码的文本文件")
     record.add_argument("--short-in", metavar="NAME", help="或：某乡镇或村中今年还缺这项服务的全部人员")
@@ -60,7 +53,7 @@ def register(sub) -> None:
     record.set_defaults(run=run_record)
     sheet = verbs.add_parser("sheet", help="打印某村的1-3-1服务单（未达标人员及还缺的服务）")
     sheet.add_argument("--village", required=True, metavar="NAME", help="村（或乡镇）名称；重名的村写成 乡镇/村")
-    sheet.add_argument("--as-of", type=_date, default=None, metavar="D", help="截止日期（默认今天）")
+    sheet.add_argument("--as-of", type=day_arg, default=None, metavar="D", help="截止日期（默认今天）")
     sheet.add_argument("--out", required=True, metavar="FILE", help=".xlsx 或 .pdf（A4 横向）")
     sheet.add_argument("--mask", action="store_true", help="证件号码、联系电话脱敏")
     sheet.set_defaults(run=run_sheet)

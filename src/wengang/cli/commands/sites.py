@@ -6,16 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
-from wengang.cli.common import open_db, print_table
+from wengang.cli.common import day_arg, open_db, print_table
 from wengang.services.duties.sites import add_site_job, site_checks, site_jobs
 from wengang.services.read import lookups
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise SystemExit(f"错误：日期“{text}”应写成 2026-10-31 这样的格式") from exc
 
 
 def register(sub) -> None:
@@ -30,11 +23,11 @@ def register(sub) -> None:
     add.add_argument("--post", required=True, metavar="岗位")
     add.add_argument("--openings", type=int, metavar="N", help="招用人数")
     add.add_argument("--pay", metavar="薪酬", help="如 3000-4000元/月")
-    add.add_argument("--date", type=_date, metavar="D", help="发布日期（默认今天）")
+    add.add_argument("--date", type=day_arg, metavar="D", help="发布日期（默认今天）")
     add.add_argument("--contact", metavar="联系人电话")
     add.set_defaults(run=run_add)
     check = verbs.add_parser("check", help="每名有就业意愿的搬迁贫困劳动力今年是否已有1次培训、3次岗位推荐")
-    check.add_argument("--as-of", type=_date, default=None, metavar="D")
+    check.add_argument("--as-of", type=day_arg, default=None, metavar="D")
     check.add_argument("--list", action="store_true", help="列出未达到的人")
     check.set_defaults(run=run_check)
 

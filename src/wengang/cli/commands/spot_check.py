@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
-from wengang.cli.common import cannot_write, open_db, print_table, split_names
+from wengang.cli.common import cannot_write, day_arg, open_db, print_table, split_names
 from wengang.services.duties.spot_check import (
     SpotCheckError,
     draw_sample,
@@ -21,18 +21,11 @@ from wengang.services.duties.spot_check import (
 )
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise SystemExit(f"错误：日期“{text}”应写成 2026-10-31 这样的格式") from exc
-
-
 def register(sub) -> None:
     parser = sub.add_command("spot-check", help="电话抽查：抽样、打印抽查电话单、导入核查结果、生成F9")
     verbs = parser.add_subparsers(dest="verb", metavar="draw|sheet|import|list", required=True)
     draw = verbs.add_parser("draw", help="抽取抽查样本（同样的数据和随机种子，抽出的人相同）")
-    draw.add_argument("--as-of", type=_date, default=None, metavar="D", help="按哪天的务工信息抽（默认今天）")
+    draw.add_argument("--as-of", type=day_arg, default=None, metavar="D", help="按哪天的务工信息抽（默认今天）")
     draw.add_argument("--per-township", type=int, default=100, metavar="N", help="每个乡镇抽几人（默认100）")
     draw.add_argument("--seed", type=int, required=True, metavar="N", help="随机种子（记下来，可复核抽样）")
     draw.add_argument("--exclude-months", type=int, default=0, metavar="K", help="排除近K个月内已抽查过的人")
@@ -48,7 +41,7 @@ def register(sub) -> None:
     sheet.set_defaults(run=run_sheet)
     imp = verbs.add_parser("import", help="导入填好的抽查电话单（有一处错误则全部不导入，并生成错误说明表）")
     imp.add_argument("file", metavar="FILE.xlsx")
-    imp.add_argument("--date", type=_date, default=None, metavar="D", help="核查日期没填的行按这一天")
+    imp.add_argument("--date", type=day_arg, default=None, metavar="D", help="核查日期没填的行按这一天")
     imp.add_argument("--f9", metavar="OUT.xlsx", help="导入后按核查日期生成F9交叉抽查情况汇总表")
     imp.set_defaults(run=run_import)
     listing = verbs.add_parser("list", help="列出抽过的样本和已核查的人数")

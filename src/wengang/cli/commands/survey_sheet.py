@@ -13,7 +13,7 @@ import sys
 from collections import Counter
 
 from wengang.cli.commands.services import area_named
-from wengang.cli.common import cannot_write, open_db, print_table
+from wengang.cli.common import cannot_write, day_arg, open_db, print_table
 from wengang.services.duties.survey_sheet import (
     DEFAULT_STALE_MONTHS,
     SurveySheetError,
@@ -25,13 +25,6 @@ from wengang.services.duties.survey_sheet import (
 )
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise SystemExit(f"错误：日期“{text}”应写成 2026-10-31 这样的格式") from exc
-
-
 def register(sub) -> None:
     parser = sub.add_command("survey-sheet", help="入户摸排核实表：按村或按户导出（预填现有信息）、导入填好的表、摸排提醒")
     verbs = parser.add_subparsers(dest="verb", metavar="write|import|flags|reasons", required=True)
@@ -39,7 +32,7 @@ def register(sub) -> None:
     write.add_argument("--village", metavar="NAME", help="村（或乡镇）名称；重名的村写成 乡镇/村")
     write.add_argument("--household", metavar="户编号", help="只导出一户")
     write.add_argument("--labour-only", action="store_true", help="只列劳动力")
-    write.add_argument("--as-of", type=_date, default=None, metavar="D", help="信息截止日期（默认今天）")
+    write.add_argument("--as-of", type=day_arg, default=None, metavar="D", help="信息截止日期（默认今天）")
     write.add_argument("--stale-months", type=int, default=DEFAULT_STALE_MONTHS, metavar="N",
                        help=f"摸排超过N个月的提醒（默认{DEFAULT_STALE_MONTHS}）")
     write.add_argument("--out", required=True, metavar="FILE.xlsx")
@@ -48,12 +41,12 @@ def register(sub) -> None:
     imp.add_argument("file", metavar="FILE.xlsx")
     imp.set_defaults(run=run_import)
     flags = verbs.add_parser("flags", help="按村统计：从未摸排、摸排超过N个月、计划外出月份已过的劳动力")
-    flags.add_argument("--as-of", type=_date, default=None, metavar="D")
+    flags.add_argument("--as-of", type=day_arg, default=None, metavar="D")
     flags.add_argument("--stale-months", type=int, default=DEFAULT_STALE_MONTHS, metavar="N")
     flags.add_argument("--area", metavar="NAME", help="只看某个乡镇或村")
     flags.set_defaults(run=run_flags)
     reasons = verbs.add_parser("reasons", help="去年务工今年未务工人员：按村统计未外出原因和增收措施")
-    reasons.add_argument("--as-of", type=_date, default=None, metavar="D")
+    reasons.add_argument("--as-of", type=day_arg, default=None, metavar="D")
     reasons.add_argument("--area", metavar="NAME", help="只看某个乡镇或村")
     reasons.set_defaults(run=run_reasons)
 
