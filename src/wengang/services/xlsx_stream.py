@@ -127,6 +127,19 @@ def save_workbook(workbook: Workbook, path: str | Path) -> Path:
     return path
 
 
+def print_a4_landscape(sheet, title_rows: str | None = None) -> None:
+    """Print ``sheet`` on A4 landscape, one page wide and as many pages long as it takes,
+    repeating ``title_rows`` ("3:3") on every page: how every list and form we write prints.
+    On a write-only sheet call it before the rows stream out."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = 9  # A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    if title_rows:
+        sheet.print_title_rows = title_rows
+
+
 class _PlainRow(tuple):
     """A row for the fast path: passes openpyxl's ``append`` checks, skips its cells."""
 

@@ -244,17 +244,10 @@ def write_call_sheet(db: sqlite_utils.Database, sample_id: int, path: str | Path
     first = SHEET_COLUMNS.index(ANSWERS[0]) + 1
     yes_no.add(f"{get_column_letter(first)}4:{get_column_letter(first + 3)}{len(rows) + 3}")
     ws.freeze_panes = "A4"
-    ws.print_title_rows = "3:3"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = 9
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    from wengang.services.xlsx_stream import save_workbook  # noqa: PLC0415 - atomic, no formulas
+    from wengang.services.xlsx_stream import print_a4_landscape, save_workbook  # noqa: PLC0415
 
-    save_workbook(wb, path)
+    print_a4_landscape(ws, "3:3")
+    save_workbook(wb, path)  # atomic, no formulas
     return len(rows)
 
 

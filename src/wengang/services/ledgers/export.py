@@ -25,7 +25,7 @@ from wengang.domain.status import AsOf
 from wengang.domain.text import file_name
 from wengang.services.ledgers.declarations import LedgerError, get_ledger
 from wengang.services.ledgers.query import LedgerQuery, _as_of, ledger_query
-from wengang.services.xlsx_stream import fast_sheet, save_workbook
+from wengang.services.xlsx_stream import fast_sheet, print_a4_landscape, save_workbook
 from wengang.store.areas import installation
 from wengang.store.atomic import atomic_open
 
@@ -55,12 +55,7 @@ def _write_xlsx(db, query: LedgerQuery, path: Path, progress: ProgressFn | None)
     for i, width in enumerate(query.widths, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
     sheet.freeze_panes = "A4"
-    sheet.print_title_rows = "3:3"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = 9  # A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    print_a4_landscape(sheet, "3:3")
 
     sheet.row_dimensions[1].height = 30  # must be set before the row is streamed out
     sheet.row_dimensions[3].height = 30

@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from wengang.services.reports.model import FormResult, HeaderCell, header_grid
-from wengang.services.xlsx_stream import save_workbook
+from wengang.services.xlsx_stream import print_a4_landscape, save_workbook
 
 _THIN = Side(style="thin", color="000000")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -171,12 +171,7 @@ def write_form_xlsx(result: FormResult, path: str | Path) -> Path:
     for j in range(1, width + 1):
         ws.column_dimensions[get_column_letter(j)].width = _column_width(result, j - 1, extra, area_col)
     ws.freeze_panes = ws.cell(first_data, 2 + area_col + extra)
-    ws.print_title_rows = f"{top}:{first_data - 1}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    print_a4_landscape(ws, f"{top}:{first_data - 1}")
     ws.print_options.horizontalCentered = True
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     ws.oddFooter.center.size = 9

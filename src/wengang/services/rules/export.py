@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from wengang.services.rules.quality import QualitySummary
-from wengang.services.xlsx_stream import FastSheet, fast_sheet, save_workbook
+from wengang.services.xlsx_stream import FastSheet, fast_sheet, print_a4_landscape, save_workbook
 
 LIST_COLUMNS = (("乡镇", "township", 10), ("行政村", "village", 10), ("户编号", "hh_no", 20),
                 ("姓名", "person_name", 10), ("证件号码", "id_number", 21), ("问题", "title", 30),
@@ -50,12 +50,7 @@ def _listing(book: Workbook, title: str, columns: tuple, rows: list[dict], blank
     ``landscape``: printed A4 landscape, one page wide (set before the rows stream out)."""
     sheet = fast_sheet(book, title)
     if landscape:
-        sheet.page_setup.orientation = "landscape"
-        sheet.page_setup.paperSize = 9  # A4
-        sheet.page_setup.fitToWidth = 1
-        sheet.page_setup.fitToHeight = 0
-        sheet.sheet_properties.pageSetUpPr.fitToPage = True
-        sheet.print_title_rows = "1:1"
+        print_a4_landscape(sheet, "1:1")
     _widths(sheet, [c[2] for c in columns])
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
