@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import (
 from wengang.gui.context import AppContext
 from wengang.gui.tab import Tab
 from wengang.gui.widgets.date_edit import DateEdit
+from wengang.gui.widgets.flow import FlowLayout
 from wengang.gui.widgets.save_dialog import ask_open_path, ask_save_path
 from wengang.services.read import lookups
 
@@ -104,7 +104,7 @@ class Page(QWidget):
     def saved(self, path, what: str) -> None:
         self.status.setText(f"{what}已保存：{path}")
 
-    def button(self, row: QHBoxLayout, text: str, slot) -> QPushButton:
+    def button(self, row: FlowLayout, text: str, slot) -> QPushButton:
         button = QPushButton(self.tr(text))
         button.clicked.connect(slot)
         row.addWidget(button)
@@ -127,7 +127,9 @@ class ServicesPage(Page):
         lower = QWidget()
         box = QVBoxLayout(lower)
         box.setContentsMargins(0, 0, 0, 0)
-        bar = QHBoxLayout()
+        bar_box = QWidget()
+        bar = FlowLayout(bar_box)
+        bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(QLabel(self.tr("为选中的人登记：")))
         self.kind = QComboBox()
         self.kind.addItems(["职业指导", "岗位信息推送", "免费培训", "其他"])
@@ -148,7 +150,7 @@ class ServicesPage(Page):
         bar.addStretch()
         self.button(bar, "打印本村服务单…", self.print_sheet)
         self.button(bar, "导出本村服务单…", self.export_sheet)
-        box.addLayout(bar)
+        box.addWidget(bar_box)
         self.people = make_table(multi=True)
         box.addWidget(self.people)
         split.addWidget(lower)
@@ -300,7 +302,9 @@ class SpotCheckPage(Page):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(context, parent)
-        draw = QHBoxLayout()
+        draw_box = QWidget()
+        draw = FlowLayout(draw_box)
+        draw.setContentsMargins(0, 0, 0, 0)
         draw.addWidget(QLabel(self.tr("每乡镇")))
         self.per_township = QSpinBox()
         self.per_township.setRange(1, 10000)
@@ -321,12 +325,14 @@ class SpotCheckPage(Page):
         draw.addWidget(self.cross)
         self.button(draw, "抽样", self.draw)
         draw.addStretch()
-        self.layout_.addLayout(draw)
-        bar = QHBoxLayout()
+        self.layout_.addWidget(draw_box)
+        bar_box = QWidget()
+        bar = FlowLayout(bar_box)
+        bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(QLabel(self.tr("抽查批次")))
         self.samples = QComboBox()
         self.samples.currentIndexChanged.connect(self.show_sample)
-        bar.addWidget(self.samples, 1)
+        bar.addWidget(self.samples)
         bar.addWidget(QLabel(self.tr("核查日期")))
         self.day = DateEdit()
         bar.addWidget(self.day)
@@ -335,7 +341,7 @@ class SpotCheckPage(Page):
         bar.addWidget(self.checker)
         self.button(bar, "导出电话单…", self.export_sheet)
         self.button(bar, "导入填好的电话单…", self.import_sheet)
-        self.layout_.addLayout(bar)
+        self.layout_.addWidget(bar_box)
         self.layout_.addWidget(QLabel(self.tr("逐个打电话、逐行录入：按 1 或 Y 为“是”，0 或 N 为“否”，"
                                               "接通为否时直接到下一行；退格键清除，回车跳到下一行。结果即时保存，可用于 F9。")))
         self.layout_.addWidget(self.status)
@@ -451,7 +457,9 @@ class SurveyPage(Page):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(context, parent)
-        bar = QHBoxLayout()
+        bar_box = QWidget()
+        bar = FlowLayout(bar_box)
+        bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(QLabel(self.tr("摸排超过")))
         self.stale_months = QSpinBox()
         self.stale_months.setRange(1, 36)
@@ -462,7 +470,7 @@ class SurveyPage(Page):
         self.button(bar, "导出选中村的入户摸排核实表…", self.export_sheet)
         self.button(bar, "导入填好的核实表…", self.import_sheet)
         bar.addStretch()
-        self.layout_.addLayout(bar)
+        self.layout_.addWidget(bar_box)
         self.layout_.addWidget(self.status)
         split = QSplitter(Qt.Orientation.Vertical)
         self.flags = make_table()
@@ -554,7 +562,9 @@ class FollowUpPage(Page):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(context, parent)
-        bar = QHBoxLayout()
+        bar_box = QWidget()
+        bar = FlowLayout(bar_box)
+        bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(QLabel(self.tr("返乡后")))
         self.days = QSpinBox()
         self.days.setRange(1, 60)
@@ -567,7 +577,7 @@ class FollowUpPage(Page):
         bar.addWidget(self.only_overdue)
         bar.addStretch()
         self.button(bar, "导出名单…", self.export)
-        self.layout_.addLayout(bar)
+        self.layout_.addWidget(bar_box)
         self.layout_.addWidget(self.status)
         self.table = make_table()
         self.table.doubleClicked.connect(self.open_person)
@@ -624,16 +634,18 @@ class EntitlementsPage(Page):
         super().__init__(context, parent)
         from wengang.services.rules.subsidies import rule_sets  # noqa: PLC0415
 
-        bar = QHBoxLayout()
+        bar_box = QWidget()
+        bar = FlowLayout(bar_box)
+        bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(QLabel(self.tr("补贴政策规则（本单位设置）")))
         self.rules = QComboBox()
         self.rules.addItem(self.tr("（未选择）"), None)
         for rule_set in rule_sets().values():
             self.rules.addItem(rule_set.title, rule_set.id)
-        bar.addWidget(self.rules, 1)
+        bar.addWidget(self.rules)
         self.button(bar, "设为本单位规则", self.choose)
         self.button(bar, "导出应享未享名单…", self.export)
-        self.layout_.addLayout(bar)
+        self.layout_.addWidget(bar_box)
         self.layout_.addWidget(self.status)
         split = QSplitter(Qt.Orientation.Vertical)
         self.persons = make_table()
