@@ -78,6 +78,13 @@ def selected_keys(table: QTableWidget) -> list:
     return [table.item(r, 0).data(Qt.ItemDataRole.UserRole) for r in rows if table.item(r, 0)]
 
 
+def _note(text: str) -> QLabel:
+    """A line of explanation that wraps (never widens the window on a 1024-pixel screen)."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    return label
+
+
 class Page(QWidget):
     """One sub-page: a status line, its widgets, a background refresh."""
 
@@ -117,7 +124,7 @@ class ServicesPage(Page):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(context, parent)
-        self.layout_.addWidget(QLabel(self.tr("需要就业的劳动力（目前未就业、今年返乡未再输出）今年应得到1次职业指导、"
+        self.layout_.addWidget(_note(self.tr("需要就业的劳动力（目前未就业、今年返乡未再输出）今年应得到1次职业指导、"
                                               "3次岗位信息推送、1次免费培训。选村查看未达标的人，可多选后一次登记服务。")))
         self.layout_.addWidget(self.status)
         split = QSplitter(Qt.Orientation.Vertical)
@@ -188,7 +195,7 @@ class ServicesPage(Page):
         from wengang.services.ledgers import ledger_query  # noqa: PLC0415
 
         area = self.village_id()
-        if area is None:
+        if area is None or getattr(self.context, "closed", False):  # a late signal as the window closes
             return
         query = ledger_query(self.context.db, "service-gaps", self.context.as_of, area_id=area)
         ids = query.person_ids(0, SHOWN)
@@ -342,7 +349,7 @@ class SpotCheckPage(Page):
         self.button(bar, "导出电话单…", self.export_sheet)
         self.button(bar, "导入填好的电话单…", self.import_sheet)
         self.layout_.addWidget(bar_box)
-        self.layout_.addWidget(QLabel(self.tr("逐个打电话、逐行录入：按 1 或 Y 为“是”，0 或 N 为“否”，"
+        self.layout_.addWidget(_note(self.tr("逐个打电话、逐行录入：按 1 或 Y 为“是”，0 或 N 为“否”，"
                                               "接通为否时直接到下一行；退格键清除，回车跳到下一行。结果即时保存，可用于 F9。")))
         self.layout_.addWidget(self.status)
         self.calls = CallTable(self.save_call)
@@ -478,7 +485,7 @@ class SurveyPage(Page):
         reasons = QWidget()
         box = QVBoxLayout(reasons)
         box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(QLabel(self.tr("去年务工今年未务工人员：按村统计最近一次摸排的未外出原因和增收措施（种子文件002）")))
+        box.addWidget(_note(self.tr("去年务工今年未务工人员：按村统计最近一次摸排的未外出原因和增收措施（种子文件002）")))
         self.reasons = make_table()
         box.addWidget(self.reasons)
         split.addWidget(reasons)
@@ -718,7 +725,7 @@ class SitesPage(Page):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(context, parent)
-        self.layout_.addWidget(QLabel(self.tr("每名有就业意愿的搬迁贫困劳动力今年至少1次培训、3次岗位推荐（种子文件003）；"
+        self.layout_.addWidget(_note(self.tr("每名有就业意愿的搬迁贫困劳动力今年至少1次培训、3次岗位推荐（种子文件003）；"
                                               "岗位供给用 wengang sites add-job 登记")))
         self.layout_.addWidget(self.status)
         split = QSplitter(Qt.Orientation.Vertical)
