@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QRunnable, QSettings, QThreadPool, Signal
 
 from wengang import APP_ID
 from wengang.store.db import open_database
+from wengang.store.integrity import refused_write
 
 
 class Progress:
@@ -63,9 +64,14 @@ class _Worker(QRunnable):
         self._work = work
 
     def run(self) -> None:  # runs on the background thread, on the background connection
+        db = None
         try:
-            result = self._work(self._connect(), self.progress)
-        except BaseException as exc:  # noqa: BLE001 - everything goes back to the GUI thread
+            db = self._connect()
+            result = self._work(db, self.progress)
+        except BaseException as raised:  # noqa: BLE001 - everything goes back to the GUI thread
+            # A write held back by a failed integrity check: say the file is damaged (in Chinese,
+            # with its backup), not SQLite's "not authorized".
+            exc = refused_write(db, raised) if db is not None else raised
             exc.traceback_text = traceback.format_exc()  # type: ignore[attr-defined]
             self.signals.failed.emit(exc)
         else:
