@@ -89,6 +89,8 @@ class AppContext(QObject):
     def __init__(self, db_path: Path, parent: QObject | None = None, *, password: str | None = None):
         super().__init__(parent)
         self.db_path = Path(db_path)
+        # Set by the window: the background integrity check failed (a DamagedDatabaseError).
+        self.on_damaged: Callable[[BaseException], Any] | None = None
         # An encrypted database needs its password on every connection (GUI thread, background
         # thread, the ledger tab's own): kept here for the session only, never written anywhere.
         self.password = password or None
@@ -145,8 +147,11 @@ class AppContext(QObject):
 
         def failed(exc) -> None:
             from wengang.store.db import StoreError  # noqa: PLC0415
+            from wengang.store.errors import DamagedDatabaseError  # noqa: PLC0415
 
-            if isinstance(exc, StoreError):  # damaged (writes are refused), or a full disk
+            if isinstance(exc, DamagedDatabaseError) and self.on_damaged is not None:
+                self.on_damaged(exc)  # the window offers the newest good backup
+            elif isinstance(exc, StoreError):  # damaged (writes are refused), or a full disk
                 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: PLC0415
 
                 QMessageBox.critical(QApplication.activeWindow(), "稳岗台账", str(exc))

@@ -169,6 +169,7 @@ class MainWindow(QMainWindow):
         context.quality_watch = self.quality  # the 数据质量 and 概览 tabs follow its runs
         self.statusBar().addPermanentWidget(self.quality.label)
         context.open_person.connect(self.open_person)
+        context.on_damaged = lambda exc: database_actions.offer_restore_when_damaged(self, exc)
         context.data_changed.connect(self._data_changed)
         context.as_of_changed.connect(lambda _d: self._update_status())
         context.area_changed.connect(lambda _a: self._update_status())
