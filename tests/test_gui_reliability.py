@@ -465,3 +465,37 @@ def test_a_failed_password_change_reopens_the_database_as_it_was(qtbot, make_win
     finally:
         new[0].close()
         new[0].context.close()
+
+
+def test_damage_found_after_the_window_opened_offers_the_latest_backup(qtbot, make_window, county_path,
+                                                                        tmp_path, monkeypatch):
+    """The background integrity check failed: the window says the file is damaged and nothing
+    was written, and 从备份恢复 puts the newest good backup back and reopens on it."""
+    from wengang.gui import database_actions
+    from wengang.store.errors import DamagedDatabaseError
+
+    ids = small_county(county_path)
+    context, window = make_window(county_path)
+    assert context.on_damaged is not None  # the window listens for the background check
+    saved = backup(context.db, tmp_path / "完好备份.db")
+    from wengang.services import registry
+    registry.delete_person(context.db, ids["王五"])
+    exc = DamagedDatabaseError(county_path, "索引损坏", backup=saved)
+    box = database_actions.damaged_while_open_box(exc, window)
+    assert "已损坏" in box.text() and "没有写入任何修改" in box.text() and str(saved) in box.text()
+    labels = {b.text(): b for b in box.buttons()}
+    assert set(labels) == {"从备份恢复", "暂不恢复"}
+    labels["暂不恢复"].click()
+    assert database_actions.offer_restore_when_damaged(window, exc, box) is None  # nothing done
+    box = database_actions.damaged_while_open_box(exc, window)
+    next(b for b in box.buttons() if b.text() == "从备份恢复").click()
+    said = Said(monkeypatch)
+    fresh = database_actions.offer_restore_when_damaged(window, exc, box)
+    assert fresh is not None, said.lines
+    qtbot.addWidget(fresh)
+    try:
+        assert fresh.context.db["persons"].count == 3  # the backup's data is back
+        assert "已从备份" in said.text("information")
+    finally:
+        fresh.close()
+        fresh.context.close()

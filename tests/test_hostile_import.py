@@ -291,3 +291,58 @@ def test_future_start_and_overlap_with_a_registered_spell_are_warned(db, tmp_pat
     assert second.ok, second.summary() + "\n".join(e.text() for e in second.errors)
     assert "时间重叠" in text and "2025-01-01起至2025-06-30" in text
     assert f"开始时间{future}晚于今天" in text
+
+
+_ODS_HEAD = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+             'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+             'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+             'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet>'
+             '<table:table table:name="花名册"><table:table-row>'
+             '<table:table-cell office:value-type="string"><text:p>姓名</text:p></table:table-cell>'
+             '<table:table-cell office:value-type="string"><text:p>身份证号</text:p></table:table-cell>'
+             '</table:table-row>')
+_ODS_TAIL = '</table:table></office:spreadsheet></office:body></office:document-content>'
+
+
+def _ods(path: Path, rows: str) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        z.writestr("content.xml", _ODS_HEAD + rows + _ODS_TAIL)
+    return path
+
+
+def test_an_ods_with_a_far_cell_is_refused_before_it_is_read(tmp_path):
+    far = ('<table:table-row table:number-rows-repeated="1048570"><table:table-cell/></table:table-row>'
+           '<table:table-row><table:table-cell table:number-columns-repeated="16383"/>'
+           '<table:table-cell office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell>'
+           '</table:table-row>')
+    path = _ods(tmp_path / "far.ods", far)
+    with pytest.raises(bounds.WorkbookTooLarge, match="16384 列"):
+        bounds.inspect_ods(path)
+    with pytest.raises(ReadError, match="删除多余的行和列"):
+        read_table(path)
+    # LibreOffice's usual trailing block of empty repeated rows and cells passes
+    empty = ('<table:table-row table:number-rows-repeated="1048574">'
+             '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>')
+    bounds.inspect_ods(_ods(tmp_path / "ok.ods", empty))
+
+
+def _record(kind: int, body: bytes) -> bytes:
+    return bytes([kind, len(body)]) + body
+
+
+def test_an_xlsb_with_a_far_cell_or_a_bomb_is_refused_before_it_is_read(tmp_path):
+    sheet = (_record(0, (1_048_575).to_bytes(4, "little") + bytes(8))
+             + _record(5, (16_383).to_bytes(4, "little") + bytes(12)))
+    far = tmp_path / "far.xlsb"
+    with zipfile.ZipFile(far, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.bin", sheet)
+    with pytest.raises(bounds.WorkbookTooLarge, match="1048576 行 × 16384 列"):
+        bounds.inspect_xlsb(far)
+    with pytest.raises(ReadError, match="删除多余的行和列"):
+        read_table(far)
+    bomb = tmp_path / "bomb.xlsb"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.bin", bytes(60_000_000))
+    with pytest.raises(ReadError, match="压缩包炸弹"):
+        read_table(bomb)

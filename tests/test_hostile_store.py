@@ -333,3 +333,24 @@ def test_a_file_overwritten_by_text_is_damaged_not_encrypted(dbfile):
     with pytest.raises(DamagedDatabaseError) as caught:
         open_database(dbfile)
     assert not isinstance(caught.value, PasswordRequiredError) and caught.value.backup is not None
+
+
+def test_a_write_refused_by_the_background_check_is_said_in_chinese(dbfile, qapp):
+    """The window's worker turns SQLite's "not authorized" into the damaged-file error
+    (the file is damaged, nothing written, the backup offered)."""
+    from wengang.gui.context import _Worker  # noqa: PLC0415
+
+    _break_index(dbfile)
+    integrity._verified.clear()
+    db = open_database(dbfile, verify_in_background=True, daily_backup=False)
+    try:
+        with pytest.raises(DamagedDatabaseError):
+            db.integrity.wait(30)
+        worker = _Worker(lambda: db, lambda conn, _p: conn.execute("UPDATE persons SET name='x' WHERE id=1"))
+        failures = []
+        worker.signals.failed.connect(failures.append)
+        worker.run()
+        assert len(failures) == 1 and isinstance(failures[0], DamagedDatabaseError)
+        assert "not authorized" not in str(failures[0]) and "损坏" in str(failures[0])
+    finally:
+        db.close()

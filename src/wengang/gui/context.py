@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QRunnable, QSettings, QThreadPool, Signal
 
 from wengang import APP_ID
 from wengang.store.db import open_database
+from wengang.store.integrity import refused_write
 
 
 class Progress:
@@ -63,9 +64,14 @@ class _Worker(QRunnable):
         self._work = work
 
     def run(self) -> None:  # runs on the background thread, on the background connection
+        db = None
         try:
-            result = self._work(self._connect(), self.progress)
-        except BaseException as exc:  # noqa: BLE001 - everything goes back to the GUI thread
+            db = self._connect()
+            result = self._work(db, self.progress)
+        except BaseException as raised:  # noqa: BLE001 - everything goes back to the GUI thread
+            # A write held back by a failed integrity check: say the file is damaged (in Chinese,
+            # with its backup), not SQLite's "not authorized".
+            exc = refused_write(db, raised) if db is not None else raised
             exc.traceback_text = traceback.format_exc()  # type: ignore[attr-defined]
             self.signals.failed.emit(exc)
         else:
@@ -83,6 +89,8 @@ class AppContext(QObject):
     def __init__(self, db_path: Path, parent: QObject | None = None, *, password: str | None = None):
         super().__init__(parent)
         self.db_path = Path(db_path)
+        # Set by the window: the background integrity check failed (a DamagedDatabaseError).
+        self.on_damaged: Callable[[BaseException], Any] | None = None
         # An encrypted database needs its password on every connection (GUI thread, background
         # thread, the ledger tab's own): kept here for the session only, never written anywhere.
         self.password = password or None
@@ -139,8 +147,11 @@ class AppContext(QObject):
 
         def failed(exc) -> None:
             from wengang.store.db import StoreError  # noqa: PLC0415
+            from wengang.store.errors import DamagedDatabaseError  # noqa: PLC0415
 
-            if isinstance(exc, StoreError):  # damaged (writes are refused), or a full disk
+            if isinstance(exc, DamagedDatabaseError) and self.on_damaged is not None:
+                self.on_damaged(exc)  # the window offers the newest good backup
+            elif isinstance(exc, StoreError):  # damaged (writes are refused), or a full disk
                 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: PLC0415
 
                 QMessageBox.critical(QApplication.activeWindow(), "稳岗台账", str(exc))

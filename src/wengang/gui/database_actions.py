@@ -32,6 +32,38 @@ def restore_database(window):
     return reopen(window, change, password)
 
 
+def damaged_while_open_box(exc, parent=None) -> QMessageBox:
+    """The window's background integrity check failed: the file is damaged, nothing was
+    written (nor will be), and the newest good backup is offered (unshown box)."""
+    box = reliability.damaged_box(exc, parent)
+    box.setText("数据库文件已损坏（打开后的完整性检查未通过）。没有写入任何修改，"
+                "在恢复之前，所有修改都会被拒绝。\n\n" + str(exc))
+    for button in box.buttons():
+        if box.buttonRole(button) == QMessageBox.ButtonRole.RejectRole:
+            button.setText("暂不恢复")
+    return box
+
+
+def offer_restore_when_damaged(window, exc, box: QMessageBox | None = None):
+    """Say the file is damaged; on 从备份恢复 the newest good backup replaces it and the
+    window reopens on it (returns the new window; None: nothing done)."""
+    box = box or damaged_while_open_box(exc, window)
+    if box.clickedButton() is None:
+        box.exec()
+    clicked = box.clickedButton()
+    if exc.backup is None or clicked is None or box.buttonRole(clicked) != QMessageBox.ButtonRole.AcceptRole:
+        return None
+    source, db_path = exc.backup, window.context.db_path
+    password = None if reliability.looks_like_sqlite(source) else window.context.password
+
+    def change() -> str:
+        from wengang.store.backup import restore  # noqa: PLC0415
+        aside = restore(source, db_path, password=password)
+        return f"已从备份 {source.name} 恢复。恢复前的数据库另存为：{aside}"
+
+    return reopen(window, change, password)
+
+
 def set_password(window):
     """Encrypt a plain database or change the password of an encrypted one."""
     from wengang.store import crypto  # noqa: PLC0415

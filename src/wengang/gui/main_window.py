@@ -168,7 +168,11 @@ class MainWindow(QMainWindow):
         self.quality = QualityWatch(context, self)
         context.quality_watch = self.quality  # the 数据质量 and 概览 tabs follow its runs
         self.statusBar().addPermanentWidget(self.quality.label)
+        from wengang.gui.inbox_watch import InboxWatch  # noqa: PLC0415
+        self.inbox = InboxWatch(context, lambda: self.show_exchange(), self)  # new exchange packages, said
+        self.statusBar().addWidget(self.inbox.label)
         context.open_person.connect(self.open_person)
+        context.on_damaged = lambda exc: database_actions.offer_restore_when_damaged(self, exc)
         context.data_changed.connect(self._data_changed)
         context.as_of_changed.connect(lambda _d: self._update_status())
         context.area_changed.connect(lambda _a: self._update_status())

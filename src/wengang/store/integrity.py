@@ -268,6 +268,17 @@ class BackgroundCheck:
         return finished
 
 
+def refused_write(db, exc: BaseException) -> BaseException:
+    """The caseworker's reason for SQLite's "not authorized" on ``db``: when its background
+    check has failed, the :class:`DamagedDatabaseError` (the file is damaged, nothing was
+    written, the newest good backup offered); otherwise ``exc`` itself."""
+    check = getattr(db, "integrity", None)
+    error = getattr(check, "error", None)
+    if isinstance(exc, sqlite3.DatabaseError) and "not authorized" in str(exc) and error is not None:
+        return error
+    return exc
+
+
 def latest_good_backup(db_path: Path | str, password: str | None = None) -> Path | None:
     """The newest automatic backup of ``db_path`` that passes the integrity check (an
     encrypted database's backups are checked with its password)."""

@@ -141,3 +141,95 @@ def plain_read_error(exc: BaseException) -> str:
         if any(w in text for w in words):
             return message
     return "文件无法读取（可能已损坏或不是表格文件）。请用 Excel/WPS 打开后另存为 .xlsx 再导入"
+
+
+def _refuse_bombs(path: Path, z: zipfile.ZipFile) -> None:
+    for info in z.infolist():
+        if info.file_size > 50_000_000 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise WorkbookTooLarge(f"文件{path.name}里的“{info.filename}”解压后有 {info.file_size // 1_000_000} MB，"
+                                   "是压缩包炸弹一类的异常文件，不能读取。")
+        if info.file_size > MAX_SHEET_XML:
+            raise WorkbookTooLarge(f"文件{path.name}里的“{info.filename}”过大（{info.file_size // 1_000_000} MB），"
+                                   "请分成几个文件导入。")
+
+
+def _too_many_cells(name: str, rows: int, cols: int) -> None:
+    if rows * cols > MAX_CELLS:
+        raise WorkbookTooLarge(
+            f"工作表“{name}”的单元格范围是 {rows} 行 × {cols} 列，远超正常台账"
+            f"（上限 {MAX_CELLS // 10_000} 万个单元格），读取会耗尽内存。通常是表格远处有个多余的单元格"
+            "（例如最后一列、最后一行）：请在 Excel/WPS 中删除多余的行和列后另存，再导入。")
+
+
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_ODS_VALUE_TYPE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}value-type"
+
+
+def inspect_ods(path: Path) -> None:
+    """Check an .ods before calamine reads it: the zip's sizes, and each table's extent as
+    its repeated rows and cells declare it (only cells with a value count, so the usual
+    trailing ``number-rows-repeated`` of empty rows passes); :class:`WorkbookTooLarge`."""
+    with zipfile.ZipFile(path) as z:
+        _refuse_bombs(path, z)
+        with z.open("content.xml") as fh:
+            name, row, rows, cols = "", 0, 0, 0
+            for event, el in ElementTree.iterparse(fh, events=("start", "end")):
+                if event == "start" and el.tag == _ODS_TABLE + "table":
+                    name, row, rows, cols = el.get(_ODS_TABLE + "name", ""), 0, 0, 0
+                elif event == "end" and el.tag == _ODS_TABLE + "table-row":
+                    repeat = int(el.get(_ODS_TABLE + "number-rows-repeated", "1") or 1)
+                    col, last = 0, 0
+                    for cell in el:
+                        span = int(cell.get(_ODS_TABLE + "number-columns-repeated", "1") or 1)
+                        col += span
+                        if cell.get(_ODS_VALUE_TYPE) is not None or len(cell):
+                            last = col
+                    if last:
+                        rows, cols = row + repeat, max(cols, last)
+                        _too_many_cells(name, rows, cols)
+                    row += repeat
+                    el.clear()
+
+
+_XLSB_CELLS = frozenset(range(2, 12))  # BrtCellRk … BrtFmlaError (BrtCellBlank, 1, is skipped)
+
+
+def _xlsb_records(fh):
+    """(type, first four bytes of the body) of each BIFF12 record, streamed."""
+    def varint(limit: int) -> int | None:
+        value = 0
+        for i in range(limit):
+            b = fh.read(1)
+            if not b:
+                return None
+            value |= (b[0] & 0x7F) << (7 * i)
+            if not b[0] & 0x80:
+                break
+        return value
+    while (kind := varint(2)) is not None:
+        size = varint(4)
+        if size is None:
+            return
+        body = fh.read(size)
+        yield kind, body[:4]
+
+
+def inspect_xlsb(path: Path) -> None:
+    """Check an .xlsb before calamine reads it: the zip's sizes, and each sheet's extent from
+    its row headers and cell records; :class:`WorkbookTooLarge`."""
+    with zipfile.ZipFile(path) as z:
+        _refuse_bombs(path, z)
+        for info in z.infolist():
+            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".bin")):
+                continue
+            row = rows = cols = 0
+            with z.open(info) as fh:
+                for kind, head in _xlsb_records(fh):
+                    if len(head) < 4:
+                        continue
+                    if kind == 0:  # BrtRowHdr
+                        row = int.from_bytes(head, "little")
+                    elif kind in _XLSB_CELLS:
+                        rows = max(rows, row + 1)
+                        cols = max(cols, int.from_bytes(head, "little") + 1)
+            _too_many_cells(PurePosixPath(info.filename).stem, rows, cols)

@@ -157,6 +157,10 @@ def _text_rows(path: Path, notes: list[str] | None = None) -> tuple[str, list[li
         try:
             if suffix in (".xlsx", ".xlsm"):
                 hidden = bounds.inspect_xlsx(path).hidden()  # before calamine allocates anything
+            elif suffix == ".ods":
+                bounds.inspect_ods(path)
+            elif suffix == ".xlsb":
+                bounds.inspect_xlsb(path)
             workbook = CalamineWorkbook.from_path(str(path))
             # The first visible sheet that has any rows (exports sometimes put a cover sheet
             # first); a hidden sheet only when no visible one has rows, and the choice is said.
