@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from gui_support import AS_OF, small_county
 from PySide6.QtCore import Qt
@@ -162,3 +164,25 @@ def test_person_page_deletes_a_spell_after_asking(qtbot, make_window, county_pat
     assert spells.rowCount() == 1  # the page reloads from data_changed
     status = person_statuses(context.db, AsOf(AS_OF), [ids["张三"]])[ids["张三"]]
     assert not status["employed_now"]
+
+
+def test_type_change_in_the_household_dialog_asks_when_it_took_effect(qtbot, make_window, county_path):
+    from wengang.store.household_type import type_history
+    ids = small_county(county_path)
+    context, _window = make_window(county_path)
+    dialog = dialogs.household_dialog(context, ids["h1"])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.row_visible("type_from")  # no change yet, no 生效日期 asked
+    dialog.set_text("hh_type", "监测户")
+    dialog.set_text("monitor_category", "边缘易致贫户")
+    assert dialog.row_visible("type_from") and dialog.row_visible("type_reason")
+    assert dialog.values()["type_from"] == dialogs.type_change_day(context) == min(context.as_of, dt.date.today()).isoformat()
+    assert dialog.values()["type_reason"] == "新识别"
+    dialog.grab().save(str(county_path.parent / "household_dialog.png"))
+    dialog.set_text("type_from", "2024-04-01")
+    assert dialog.try_save(), dialog.message.text()
+    history = type_history(context.db, ids["h1"])
+    assert history[-1]["hh_type"] == "监测户" and history[-1]["valid_from"] == "2024-04-01"
+    assert history[-1]["reason"] == "新识别"
+    assert history[-2]["valid_to"] is not None

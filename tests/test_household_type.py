@@ -111,3 +111,19 @@ def test_registry_records_a_type_change_on_the_day_it_took_effect(db, hexi):
         [("监测户", None, "2025-09-01"), ("脱贫户", "2025-09-01", None)]
     with pytest.raises(RegistryError):
         save_household(db, {**fields, "hh_type": "一般户", "type_from": "2025-01-01"}, hexi)
+
+
+def test_overview_and_subsidies_read_the_type_at_d(db, hexi):
+    """风险消除 on 1 July: at 30 June the household is still a 监测户 for the overview's
+    population and for 应享未享 (not its type today)."""
+    from wengang.services.overview import compute_overview
+    from wengang.services.rules.subsidies import entitlement_details
+    member = db.execute("SELECT id FROM persons WHERE household_id = ?", [hexi]).fetchone()[0]
+    owed_before = {r["kind"] for r in entitlement_details(db, "heilongjiang_2022", dt.date(2025, 6, 30)) if r["person_id"] == member}
+    assert owed_before  # a worker of a 监测户 out of the province is owed something
+    change_household_type(db, hexi, "一般户", None, "2025-07-01", reason="风险消除")
+    assert compute_overview(db, dt.date(2025, 6, 30)).persons == 2
+    assert compute_overview(db, dt.date(2025, 7, 31)).persons == 1
+    owed_at = {r["kind"] for r in entitlement_details(db, "heilongjiang_2022", dt.date(2025, 6, 30)) if r["person_id"] == member}
+    assert owed_at == owed_before
+    assert not [r for r in entitlement_details(db, "heilongjiang_2022", dt.date(2025, 7, 31)) if r["person_id"] == member]

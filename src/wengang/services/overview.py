@@ -16,6 +16,7 @@ import sqlite_utils
 
 from wengang.domain.numbers import percent
 from wengang.domain.status import AsOf
+from wengang.store.household_type import households_at
 from wengang.store.status import status_table
 
 # Each household's township: villages (and groups) walk up to the township above them.
@@ -103,13 +104,14 @@ def compute_overview(db: sqlite_utils.Database, as_of: dt.date, area_id: int | N
     params.update(when.params())
     out = Overview(as_of)
     status = status_table(db, when)  # shared with the forms and lists at the same date
+    hh = households_at(db, as_of)  # 户类型 at D: a household 风险消除 after D still counts then
     sql = ("WITH RECURSIVE " + TOWNSHIP_OF_AREA + f"""
         SELECT tw.township_id, coalesce(t.name, '（未分乡镇）'), count(*), sum(ps.is_labour),
                sum(ps.employed_last_year), sum(ps.employed_this_year), sum(ps.employed_now),
                sum(ps.is_labour AND NOT ps.employed_now AND coalesce(ps.willing, 0) = 1)
         FROM {status} ps
         JOIN persons p ON p.id = ps.person_id
-        JOIN households h ON h.id = p.household_id
+        JOIN temp.{hh} h ON h.id = p.household_id
         LEFT JOIN area_township tw ON tw.area_id = h.area_id
         LEFT JOIN areas t ON t.id = tw.township_id
         WHERE 1 = 1""" + where + """
@@ -125,13 +127,13 @@ def compute_overview(db: sqlite_utils.Database, as_of: dt.date, area_id: int | N
         out.employed_now += now or 0
         out.willing_not_out += willing or 0
     out.target = _target(db, as_of.year, area_id, site_id, out.townships)
-    out.monthly_last_year, out.monthly_this_year = _monthly(db, as_of, where, params)
-    out.channel_mix = _mix(db, status, "this_year_channel", where, params)
-    out.region_mix = _mix(db, status, "this_year_region", where, params)
+    out.monthly_last_year, out.monthly_this_year = _monthly(db, as_of, where, params, hh)
+    out.channel_mix = _mix(db, status, "this_year_channel", where, params, hh)
+    out.region_mix = _mix(db, status, "this_year_region", where, params, hh)
     month_start = as_of.replace(day=1).isoformat()
     out.returned_this_month = db.execute(
         "SELECT count(DISTINCT s.person_id) FROM employment_spells s JOIN persons p ON p.id = s.person_id "
-        "JOIN households h ON h.id = p.household_id WHERE s.end_date >= :month_start "
+        f"JOIN temp.{hh} h ON h.id = p.household_id WHERE s.end_date >= :month_start "
         "AND s.end_date <= :as_of AND s.region IN ('省外', '省内县外')" + where, {**params, "month_start": month_start}).fetchone()[0]
     out.open_findings = db.execute(
         "SELECT count(*) FROM quality_findings f LEFT JOIN persons p ON p.id = f.person_id "
@@ -161,7 +163,7 @@ def _target(db, year, area_id, site_id, townships: list[TownshipFigures]) -> int
     return sum(known) if known else None
 
 
-def _monthly(db, as_of: dt.date, where: str, params: dict) -> tuple[list[int], list[int]]:
+def _monthly(db, as_of: dt.date, where: str, params: dict, hh: str) -> tuple[list[int], list[int]]:
     """Persons with a spell overlapping each month of last year and of this year up to D.
 
     One read of the spells known at D, folded in Python into a 24-bit month mask per person
@@ -179,7 +181,7 @@ def _monthly(db, as_of: dt.date, where: str, params: dict) -> tuple[list[int], l
     # NOT INDEXED: every spell is read anyway; walking the date index would fetch them one by one.
     rows = db.execute(
         "SELECT s.person_id, s.start_date, s.end_date FROM employment_spells s NOT INDEXED "
-        "JOIN persons p ON p.id = s.person_id JOIN households h ON h.id = p.household_id "
+        f"JOIN persons p ON p.id = s.person_id JOIN temp.{hh} h ON h.id = p.household_id "
         "WHERE s.start_date <= :as_of AND (s.end_date IS NULL OR s.end_date >= :ly_start)" + where, params)
     for person_id, start, end in rows:
         first = max(month_index(start), 0)
@@ -195,9 +197,9 @@ def _monthly(db, as_of: dt.date, where: str, params: dict) -> tuple[list[int], l
     return counts[:12], counts[12:]
 
 
-def _mix(db, status: str, column: str, where: str, params: dict) -> dict[str, int]:
+def _mix(db, status: str, column: str, where: str, params: dict, hh: str) -> dict[str, int]:
     """This year's employed by their latest spell's channel or region."""
     sql = (f"SELECT coalesce(ps.{column}, '未填'), count(*) FROM {status} ps "
-           "JOIN persons p ON p.id = ps.person_id JOIN households h ON h.id = p.household_id "
+           f"JOIN persons p ON p.id = ps.person_id JOIN temp.{hh} h ON h.id = p.household_id "
            "WHERE ps.employed_this_year" + where + " GROUP BY 1 ORDER BY 2 DESC")
     return {r[0]: r[1] for r in db.execute(sql, params).fetchall()}

@@ -94,8 +94,24 @@ def village_choices(context: AppContext) -> tuple:
     return (("", None),) + tuple((label, vid) for vid, label in rows)
 
 
+def type_change_day(context: AppContext, today: dt.date | None = None) -> str:
+    """The day a change of 户类型/监测对象类别 is offered as taking effect: the 数据截止日期
+    or today, whichever is earlier."""
+    return min(context.as_of, today or dt.date.today()).isoformat()
+
+
+def _type_reason(before: dict, after: dict) -> str:
+    if after.get("hh_type") == "监测户" and before.get("hh_type") != "监测户":
+        return "新识别"
+    if before.get("hh_type") == "监测户" and after.get("hh_type") != "监测户":
+        return "风险消除"
+    return ""
+
+
 def household_dialog(context: AppContext, household_id: int | None = None,
                      parent: QWidget | None = None) -> RecordDialog:
+    """新增户/编辑户. When editing changes 户类型 or 监测对象类别, the dialog asks for the day
+    the change took effect (生效日期) and why, kept as a dated row of the type history."""
     fields = [
         _f("households", "hh_no", required=True),
         Field("area_id", field_label("households", "area_id"), "choice", required=True, choices=village_choices(context)),
@@ -105,10 +121,39 @@ def household_dialog(context: AppContext, household_id: int | None = None,
         _f("households", "address"),
         _f("households", "phone"),
     ]
-    return RecordDialog(
-        "编辑户" if household_id else "新增户", fields,
-        _saver(context, lambda v: registry.save_household(context.db, v, household_id)),
-        _row(context, "households", household_id), parent)
+    before = _row(context, "households", household_id)
+    if household_id is not None:
+        fields += [Field("type_from", "类型生效日期", "date"), Field("type_reason", "变更原因", "text")]
+
+    def changed(values: dict) -> bool:
+        return household_id is not None and any(
+            (values.get(k) or None) != (before.get(k) or None) for k in ("hh_type", "monitor_category"))
+
+    def write(values: dict):
+        values = dict(values)
+        if changed(values):
+            values["type_from"] = values.get("type_from") or type_change_day(context)
+        else:
+            values.pop("type_from", None)
+            values.pop("type_reason", None)
+        return registry.save_household(context.db, values, household_id)
+
+    dialog = RecordDialog("编辑户" if household_id else "新增户", fields, _saver(context, write), before, parent)
+    if household_id is not None:
+        def follow(*_args) -> None:
+            values = dialog.values()
+            show = changed(values)
+            for name in ("type_from", "type_reason"):
+                dialog.set_row_visible(name, show)
+            if show and not values.get("type_from"):
+                dialog.set_text("type_from", type_change_day(context))
+            if show and not values.get("type_reason"):
+                dialog.set_text("type_reason", _type_reason(before, values))
+        for name in ("hh_type", "monitor_category"):
+            dialog.widgets[name].currentIndexChanged.connect(follow)
+            dialog.widgets[name].editTextChanged.connect(follow)
+        follow()
+    return dialog
 
 
 def person_dialog(context: AppContext, person_id: int | None = None, household_id: int | None = None,

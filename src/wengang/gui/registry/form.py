@@ -58,6 +58,8 @@ class RecordDialog(QDialog):
             label.setWordWrap(True)
             layout.addWidget(label)
         form = QFormLayout()
+        self.form = form
+        self._boxes: dict[str, QVBoxLayout] = {}
         layout.addLayout(form)
         for f in fields:
             widget = self._make(f)
@@ -71,6 +73,7 @@ class RecordDialog(QDialog):
             box.addWidget(widget)
             box.addWidget(hint)
             form.addRow(f.label + ("＊" if f.required else ""), box)
+            self._boxes[f.name] = box
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #c62828; font-weight: bold;")
@@ -161,6 +164,13 @@ class RecordDialog(QDialog):
             else:
                 out[f.name] = widget.text().strip() or None  # type: ignore[attr-defined]
         return out
+
+    def set_row_visible(self, name: str, visible: bool) -> None:
+        """Show or hide one field with its label (e.g. 类型生效日期, only when the type changes)."""
+        self.form.setRowVisible(self._boxes[name], visible)
+
+    def row_visible(self, name: str) -> bool:
+        return not self.widgets[name].isHidden()
 
     def set_text(self, name: str, text: str) -> None:
         """For tests and scripted use: type into a field."""

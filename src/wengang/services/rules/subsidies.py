@@ -35,6 +35,7 @@ from wengang.domain.status import AsOf
 from wengang.paths import resource_path
 from wengang.store.areas import installation
 from wengang.store.db import get_setting
+from wengang.store.household_type import households_at
 
 SETTING_KEY = "subsidy_rules"
 LEGACY_SETTING_KEY = "subsidy_rule_set"
@@ -195,9 +196,10 @@ def _marks(prefix: str, values: tuple[str, ...], params: dict) -> str:
     return ", ".join(f":{prefix}{n}" for n in range(len(values)))
 
 
-def _rule_sql(rule: SubsidyRule, params: dict) -> str:
+def _rule_sql(rule: SubsidyRule, params: dict, hh: str) -> str:
     """Every spell meeting ``rule`` in the window [:ws, :we]: person, the spell's facts (clipped
-    to the window), and what the person was paid of the rule's kinds up to :pay_until."""
+    to the window), and what the person was paid of the rule's kinds up to :pay_until.
+    ``hh``: the households with their 户类型 at the window's end (``store.household_type``)."""
     conditions = ["s.start_date <= :we", "(s.end_date IS NULL OR s.end_date >= :ws)",
                   f"h.hh_type IN ({_marks('hh', rule.hh_types, params)})"]
     if rule.regions:
@@ -220,7 +222,7 @@ def _rule_sql(rule: SubsidyRule, params: dict) -> str:
             SELECT s.person_id, h.hh_type, s.region, s.channel, s.employer_name, s.start_date,
                    max(s.start_date, :ws) AS first_day, min(coalesce(s.end_date, :we), :we) AS last_day
             FROM employment_spells s
-            JOIN persons p ON p.id = s.person_id JOIN households h ON h.id = p.household_id
+            JOIN persons p ON p.id = s.person_id JOIN temp.{hh} h ON h.id = p.household_id
             WHERE {' AND '.join(conditions)}
         ),
         paid AS (
@@ -236,13 +238,13 @@ def _rule_sql(rule: SubsidyRule, params: dict) -> str:
         ORDER BY c.person_id, julianday(c.last_day) - julianday(c.first_day) DESC, c.first_day"""
 
 
-def _training_sql(rule: SubsidyRule, params: dict) -> str:
+def _training_sql(rule: SubsidyRule, params: dict, hh: str) -> str:
     """Each person's 免费培训 courses in the window (days where recorded) and what was paid."""
     kinds = (rule.kind, *rule.match_kinds)
     return f"""SELECT v.person_id, coalesce((SELECT sum(amount) FROM subsidies b WHERE b.person_id = v.person_id
                    AND b.kind IN ({_marks('kd', kinds, params)}) AND b.paid_date >= :ws AND b.paid_date <= :pay_until), 0),
                h.hh_type, group_concat(v.service_date || ':' || coalesce(v.days, ''), ',')
-        FROM services v JOIN persons p ON p.id = v.person_id JOIN households h ON h.id = p.household_id
+        FROM services v JOIN persons p ON p.id = v.person_id JOIN temp.{hh} h ON h.id = p.household_id
         WHERE v.kind = '免费培训' AND v.service_date >= :ws AND v.service_date <= :we
           AND h.hh_type IN ({_marks('hh', rule.hh_types, params)})
         GROUP BY v.person_id ORDER BY v.person_id"""
@@ -309,15 +311,16 @@ def entitlement_details(db: sqlite_utils.Database, rule_set: str | RuleSet | Non
     for year in range(as_of.year - years + 1, as_of.year + 1):
         window_end = min(dt.date(year, 12, 31), as_of.date)
         seen: set[tuple[int, str]] = set()
+        hh = households_at(db, window_end)  # 户类型 at the window's end, not today's
         for rule in chosen.rules:
             params = {"ws": f"{year}-01-01", "we": window_end.isoformat(), "pay_until": as_of.date.isoformat()}
             if rule.training_per_day:
                 found = [(pid, paid, *_training_finding(rule, courses), hh_type)
-                         for pid, paid, hh_type, courses in db.execute(_training_sql(rule, params), params)]
+                         for pid, paid, hh_type, courses in db.execute(_training_sql(rule, params, hh), params)]
                 found = [(pid, paid, amount, f"{hh_type}；{why}") for pid, paid, amount, why, hh_type in found]
             else:
                 found, persons = [], set()
-                for row in db.execute(_rule_sql(rule, params), params).fetchall():
+                for row in db.execute(_rule_sql(rule, params, hh), params).fetchall():
                     if row[0] in persons:
                         continue  # the person's longest qualifying spell speaks for them
                     persons.add(row[0])
@@ -365,7 +368,7 @@ def entitlements(db: sqlite_utils.Database, rule_set: str | RuleSet | None, as_o
             for r in entitlement_details(db, rule_set, as_of)]
 
 
-def _org_rule_sql(rule: OrgRule, params: dict) -> str:
+def _org_rule_sql(rule: OrgRule, params: dict, hh: str) -> str:
     """Per organisation and absorbed person (earning at least the yearly minimum there): the
     person's household type, months worked there in the year, first day hired; and what the
     organisation was paid of the rule's kind."""
@@ -375,7 +378,7 @@ def _org_rule_sql(rule: OrgRule, params: dict) -> str:
                    max(s.start_date, :ws) AS first_day, min(coalesce(s.end_date, :we), :we) AS last_day
             FROM employment_spells s
             JOIN organisations o ON o.id = s.org_id
-            JOIN persons p ON p.id = s.person_id JOIN households h ON h.id = p.household_id
+            JOIN persons p ON p.id = s.person_id JOIN temp.{hh} h ON h.id = p.household_id
             WHERE o.kind IN ({_marks('ok', rule.org_kinds, params)})
               AND h.hh_type IN ({_marks('hh', rule.hh_types, params)})
               AND s.start_date <= :we AND (s.end_date IS NULL OR s.end_date >= :ws)
@@ -425,11 +428,12 @@ def org_entitlements(db: sqlite_utils.Database, rule_set: str | RuleSet | None, 
     year = year or as_of.year
     window_end = min(dt.date(year, 12, 31), as_of.date)
     out = []
+    hh = households_at(db, window_end)  # 户类型 at the window's end, not today's
     for rule in chosen.org_rules:
         params = {"ws": f"{year}-01-01", "we": window_end.isoformat(), "pay_until": as_of.date.isoformat(),
                   "kind": rule.kind}
         by_org: dict[int, list] = {}
-        for org_id, _pid, hh_type, hired, months, paid in db.execute(_org_rule_sql(rule, params), params).fetchall():
+        for org_id, _pid, hh_type, hired, months, paid in db.execute(_org_rule_sql(rule, params, hh), params).fetchall():
             entry = by_org.setdefault(org_id, [0, 0.0, float(paid)])
             entry[0] += 1
             entry[1] += _org_amount(rule, hh_type, hired, months)
