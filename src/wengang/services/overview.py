@@ -16,6 +16,7 @@ import sqlite_utils
 
 from wengang.domain.numbers import percent
 from wengang.domain.status import AsOf
+from wengang.store.areas import AREA_SUBTREE
 from wengang.store.household_type import households_at
 from wengang.store.status import status_table
 
@@ -26,8 +27,7 @@ TOWNSHIP_OF_AREA = """area_township(area_id, township_id) AS (
     SELECT a.id, tw.township_id FROM areas a JOIN area_township tw ON a.parent_id = tw.area_id
 )"""
 
-SUBTREE = ("(WITH RECURSIVE sub(id) AS (SELECT :area_id UNION ALL "
-           "SELECT a.id FROM areas a JOIN sub ON a.parent_id = sub.id) SELECT id FROM sub)")
+SUBTREE = AREA_SUBTREE
 
 
 def counted_population() -> str:

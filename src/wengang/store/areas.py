@@ -31,6 +31,11 @@ class Installation:
         return bool(self.province and self.county)
 
 
+AREA_SUBTREE = ("(WITH RECURSIVE sub(id) AS (SELECT :area_id UNION ALL "
+                "SELECT a.id FROM areas a JOIN sub ON a.parent_id = sub.id) SELECT id FROM sub)")
+"""The ids of area ``:area_id`` and every area under it, as a sub-select (``x IN AREA_SUBTREE``)."""
+
+
 def installation(db: sqlite_utils.Database) -> Installation:
     return Installation(
         get_setting(db, "province"), get_setting(db, "city"), get_setting(db, "county"),

@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from wengang.domain.status import AsOf
 from wengang.services.duties.deadlines import CalendarUnknown, working_days_after
 from wengang.services.overview import TOWNSHIP_OF_AREA
+from wengang.store.areas import AREA_SUBTREE
 from wengang.store.db import get_setting, set_setting
 from wengang.store.status import status_table
 
@@ -68,8 +69,7 @@ def followups(db: sqlite_utils.Database, as_of: dt.date | AsOf, *, working_days:
     params: dict = dict(as_of.params())
     scope = ""
     if area_id is not None:
-        scope = (" AND ps.area_id IN (WITH RECURSIVE sub(id) AS (SELECT :area_id UNION ALL "
-                 "SELECT a.id FROM areas a JOIN sub ON a.parent_id = sub.id) SELECT id FROM sub)")
+        scope = f" AND ps.area_id IN {AREA_SUBTREE}"
         params["area_id"] = area_id
     sql = f"""WITH RECURSIVE {TOWNSHIP_OF_AREA}
         SELECT ps.person_id, coalesce(t.name, ''), coalesce(v.name, ''), p.name, p.id_number, p.phone,

@@ -33,7 +33,7 @@ from wengang.services.importing.errors_book import default_errors_path, write_er
 from wengang.services.importing.model import Issue
 from wengang.services.importing.reader import ReadError, Table, read_table
 from wengang.services.overview import TOWNSHIP_OF_AREA
-from wengang.store.areas import installation
+from wengang.store.areas import AREA_SUBTREE, installation
 from wengang.store.status import status_table
 
 ANSWERS = ("电话接通", "务工地一致", "务工时间一致", "政策知晓")
@@ -83,8 +83,7 @@ def candidates(db: sqlite_utils.Database, as_of: AsOf, exclude_months: int = 0,
     params = {**as_of.params(), "months": f"-{int(exclude_months)} months"}
     scope = ""
     if area_id is not None:
-        scope = (" AND ps.area_id IN (WITH RECURSIVE sub(id) AS (SELECT :area_id UNION ALL "
-                 "SELECT a.id FROM areas a JOIN sub ON a.parent_id = sub.id) SELECT id FROM sub)")
+        scope = f" AND ps.area_id IN {AREA_SUBTREE}"
         params["area_id"] = area_id
     excluded = ""
     if exclude_months > 0:

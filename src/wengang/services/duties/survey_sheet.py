@@ -31,7 +31,7 @@ from wengang.services.importing.errors_book import default_errors_path, write_er
 from wengang.services.importing.model import Issue
 from wengang.services.importing.reader import ReadError, read_table
 from wengang.services.overview import TOWNSHIP_OF_AREA
-from wengang.store.areas import installation
+from wengang.store.areas import AREA_SUBTREE, installation
 from wengang.store.status import status_table
 
 FILLED = ("乡镇（街道）", "行政村（社区）", "户编号", "户主姓名", "姓名", "证件号码", "与户主关系", "劳动技能",
@@ -71,8 +71,7 @@ def sheet_rows(db: sqlite_utils.Database, as_of: dt.date | AsOf, *, area_id: int
     params: dict = dict(as_of.params())
     where = ["ps.hh_type IN ('脱贫户', '监测户')"]
     if area_id is not None:
-        where.append("ps.area_id IN (WITH RECURSIVE sub(id) AS (SELECT :area_id UNION ALL "
-                     "SELECT a.id FROM areas a JOIN sub ON a.parent_id = sub.id) SELECT id FROM sub)")
+        where.append(f"ps.area_id IN {AREA_SUBTREE}")
         params["area_id"] = area_id
     if hh_no:
         where.append("h.hh_no = :hh_no")
@@ -313,8 +312,7 @@ def reasons_by_village(db: sqlite_utils.Database, as_of: dt.date | AsOf,
     params: dict = dict(as_of.params())
     scope = ""
     if area_id is not None:
-        scope = (" AND ps.area_id IN (WITH RECURSIVE sub(id) AS (SELECT :area_id UNION ALL "
-                 "SELECT a.id FROM areas a JOIN sub ON a.parent_id = sub.id) SELECT id FROM sub)")
+        scope = f" AND ps.area_id IN {AREA_SUBTREE}"
         params["area_id"] = area_id
     sql = f"""WITH RECURSIVE {TOWNSHIP_OF_AREA}
         SELECT coalesce(t.name, ''), coalesce(v.name, ''), ps.survey_date, ps.survey_reason, ps.survey_measure
