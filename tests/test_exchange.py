@@ -376,13 +376,17 @@ def test_township_that_typed_its_own_data_first_merges_without_clashes(tmp_path)
 
 
 def _random_month(db, township: str, rnd) -> None:
+    # ordered by guid, the one key every island shares: row ids differ between islands (a township
+    # numbers its rows in the order the base package arrived), so ordering by id made the "same"
+    # random pick a different person on each side, and whether both sides touched one field at all
+    # depended on the run's guids
     people = [r[0] for r in db.execute(
         "SELECT p.id FROM persons p JOIN households h ON h.id = p.household_id JOIN areas v ON v.id = h.area_id "
-        "JOIN areas t ON t.id = v.parent_id WHERE t.name = ? ORDER BY p.id", [township])]
+        "JOIN areas t ON t.id = v.parent_id WHERE t.name = ? ORDER BY p.guid", [township])]
     with db.atomic():
         for _ in range(6):
             k, pid = rnd.random(), rnd.choice(people)
-            spell = db.execute("SELECT id FROM employment_spells WHERE person_id = ? ORDER BY id LIMIT 1",
+            spell = db.execute("SELECT id FROM employment_spells WHERE person_id = ? ORDER BY guid LIMIT 1",
                                [pid]).fetchone()
             if k < 0.35:
                 db.execute("UPDATE persons SET phone = ? WHERE id = ?", [f"139{rnd.randint(0, 99):08d}", pid])
