@@ -77,3 +77,31 @@ def factory(db):
 from wengang.gui.printing.refcount import immortalise_none
 
 immortalise_none()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _qt_torn_down_before_python():
+    """Delete what the GUI tests left before the interpreter finalises.
+
+    Otherwise Python's shutdown frees the last wrappers in no particular order, and Qt objects
+    whose owners are already gone are deleted directly ("QObject: shared QObject was deleted
+    directly"; once, in CI, an abort: "pure virtual method called")."""
+    yield
+    import gc
+    import sys
+
+    if "PySide6.QtWidgets" not in sys.modules:
+        return
+    from PySide6.QtCore import QCoreApplication, QEvent, QThreadPool
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        return
+    QThreadPool.globalInstance().waitForDone()
+    for widget in app.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    gc.collect()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    app.processEvents()
