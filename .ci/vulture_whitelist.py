@@ -70,3 +70,4 @@ _.__doc__
 _.pytestmark
 _.pytest_plugins
 _.qapp
+_._qt_torn_down_before_python  # tests/conftest.py: autouse, runs at the end of the session
