@@ -39,6 +39,39 @@ def test_form_shows_merged_header_and_total(qtbot, make_window, county_path, qtm
     qtmodeltester.check(model)
 
 
+def test_header_lines_break_between_words_and_fit_their_columns(qtbot, make_window, county_path):
+    """Qt wraps Chinese anywhere ("2025年就业人 / 数"); the screen breaks as the print does."""
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from wengang.gui.printing.words import words
+
+    small_county(county_path)
+    context, window = make_window(county_path)
+    window.resize(1024, 768)
+    tab = _ready(qtbot, context, window)
+    model, view = tab.model, tab.view
+    font = QFont(view.font())
+    font.setBold(True)
+    metrics = QFontMetrics(font)
+    broken = 0
+    for cell in model.cells:
+        shown = model.index(cell.row, cell.col).data()
+        lines = shown.split("\n")
+        assert "".join(lines) == cell.label.replace(" ", "")
+        boundaries, at = set(), 0
+        for word in words(cell.label):
+            at += len(word)
+            boundaries.add(at)
+        ends = [sum(len(x) for x in lines[:i + 1]) for i in range(len(lines) - 1)]
+        assert set(ends) <= boundaries, (cell.label, lines)  # never inside a word
+        room = sum(view.columnWidth(c) for c in range(cell.col, cell.col + cell.colspan))
+        assert all(metrics.horizontalAdvance(line) < room for line in lines), (cell.label, lines, room)
+        height = sum(view.rowHeight(r) for r in range(cell.row, cell.row + cell.rowspan))
+        assert len(lines) * metrics.lineSpacing() < height, (cell.label, lines)
+        broken += len(lines) > 1
+    assert broken  # the narrow year columns do break (between words)
+
+
 def test_drill_down_lists_exactly_the_people_counted(qtbot, make_window, county_path):
     ids = small_county(county_path)
     context, window = make_window(county_path)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
 
+from wengang.gui.printing.words import break_lines, longest_word
 from wengang.services.reports.model import Column, FormResult, HeaderCell, Row, header_grid
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -53,6 +54,12 @@ class FormResultModel(QAbstractTableModel):
         self.depth, self.cells = header_grid(result.header) if result else (0, [])
         self._header_text = {(c.row, c.col): c.label for c in self.cells}
         self.endResetModel()
+
+    def set_header_lines(self, lines: dict[tuple[int, int], str]) -> None:
+        """Header labels with their line breaks placed between words (see :func:`lay_out`)."""
+        self._header_text.update(lines)
+        if self.depth:
+            self.dataChanged.emit(self.index(0, 0), self.index(self.depth - 1, self.columnCount() - 1))
 
     # --- geometry -----------------------------------------------------------------------------
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
@@ -152,14 +159,40 @@ class FormResultModel(QAbstractTableModel):
 
 def lay_out(view, model: FormResultModel) -> None:
     """Merge the header cells of ``view`` as :func:`header_grid` places them and size the
-    columns (the tab and the 报送 comparison show a form the same way)."""
+    columns (the tab and the 报送 comparison show a form the same way).
+
+    Qt wraps a Chinese header between any two characters ("2025年就业人 / 数"); the printed
+    form breaks only between words (gui.printing.words), and so does the screen: each column is
+    at least as wide as its header's longest word, and the labels get their line breaks here."""
     view.clearSpans()
     for cell in model.cells:
         if cell.rowspan > 1 or cell.colspan > 1:
             view.setSpan(cell.row, cell.col, cell.rowspan, cell.colspan)
     view.resizeColumnsToContents()
+    font = QFont(view.font())
+    font.setBold(True)
+    metrics = QFontMetrics(font)
+    pad = 6  # the cell's text margins and grid line, in pixels
+
+    def width(text: str) -> float:
+        return metrics.horizontalAdvance(text)
+
+    narrowest = {c.col: longest_word(c.label, width) + pad for c in model.cells if c.colspan == 1}
     for c, column in enumerate(model.result.columns if model.result else []):
-        width = max(view.columnWidth(c), int((column.width or 6) * 9))
-        view.setColumnWidth(c, min(width, 260))
-    for r in range(model.depth):
-        view.setRowHeight(r, 40)
+        wanted = max(view.columnWidth(c), int((column.width or 6) * 9))
+        view.setColumnWidth(c, int(max(min(wanted, 260), narrowest.get(c, 0))))
+    lines: dict[tuple[int, int], str] = {}
+    height = [40] * model.depth
+    line_height = metrics.lineSpacing()
+    for cell in model.cells:
+        room = sum(view.columnWidth(c) for c in range(cell.col, cell.col + cell.colspan)) - pad
+        broken = break_lines(cell.label, room, width)
+        lines[(cell.row, cell.col)] = "\n".join(broken)
+        needed = len(broken) * line_height + 10
+        spanned = range(cell.row, cell.row + cell.rowspan)
+        short = needed - sum(height[r] for r in spanned)
+        if short > 0:  # the last row of the cell grows by what the cell lacks
+            height[spanned[-1]] += short
+    model.set_header_lines(lines)
+    for r, h in enumerate(height):
+        view.setRowHeight(r, h)
