@@ -79,6 +79,43 @@ def find_area(db, name: str) -> int:
     return ids[0]
 
 
+def area_named(db, name: str) -> int:
+    """An area by name, or by ``乡镇/村`` where several villages share a name (three 河西村)."""
+    if "/" not in name.replace("／", "/"):
+        return find_area(db, name)
+    township, village = (part.strip() for part in name.replace("／", "/").split("/", 1))
+    village_id = lookups.village_id(db, township, village)
+    if village_id is None:
+        print(f"错误：找不到地区“{name}”", file=sys.stderr)
+        raise SystemExit(2)
+    return village_id
+
+
+def optional_area(db, name: str | None) -> int | None:
+    """The area ``--area`` or ``--village`` names (:func:`area_named`); None when not given."""
+    return area_named(db, name) if name else None
+
+
+# The options the duties' commands share: same flag, same words, same reading.
+def add_as_of(parser: argparse.ArgumentParser, help_text: str | None = None) -> None:
+    """``--as-of D``, optional: the day to look at, today unless given (:func:`as_of_or_today`)."""
+    parser.add_argument("--as-of", type=day_arg, default=None, metavar="D", help=help_text)
+
+
+def as_of_or_today(args) -> dt.date:
+    return args.as_of or dt.date.today()
+
+
+def add_area_option(parser: argparse.ArgumentParser) -> None:
+    """``--area NAME``: only one township or village (read with :func:`optional_area`)."""
+    parser.add_argument("--area", metavar="NAME", help="只看某个乡镇或村")
+
+
+def add_village_option(parser: argparse.ArgumentParser, *, required: bool = False) -> None:
+    """``--village NAME``: a village (or township); ``乡镇/村`` where the name repeats."""
+    parser.add_argument("--village", required=required, metavar="NAME", help="村（或乡镇）名称；重名的村写成 乡镇/村")
+
+
 def db_path(args) -> Path:
     return Path(args.db) if getattr(args, "db", None) else default_db_path()
 

@@ -274,34 +274,39 @@ class CallTable(QTableWidget):
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt
         row, col = self.currentRow(), self.currentColumn()
         key = event.key()
-        if row < 0:
-            super().keyPressEvent(event)
+        if row >= 0 and self._handle_key(key, row, col):
             return
-        if col < FIRST_ANSWER and (key in _YES_KEYS or key in _NO_KEYS):
-            col = FIRST_ANSWER
+        super().keyPressEvent(event)
+
+    def _handle_key(self, key, row: int, col: int) -> bool:
+        """Act on a key in the call at ``row``; False when the table's own handling applies."""
         if key in _YES_KEYS or key in _NO_KEYS:
-            self.item(row, col).setText("是" if key in _YES_KEYS else "否")
-            answers = self.answers(row)
-            if col == FIRST_ANSWER and answers[0] is False:
-                for c in range(FIRST_ANSWER + 1, FIRST_ANSWER + 4):
-                    self.item(row, c).setText("")
-                answers = [False, None, None, None]
-            complete = answers[0] is False or None not in answers
-            if complete:
-                if self.on_complete(row, answers) and row + 1 < self.rowCount():
-                    self.setCurrentCell(row + 1, FIRST_ANSWER)
-            elif col + 1 < FIRST_ANSWER + 4:
-                self.setCurrentCell(row, col + 1)
-            return
+            self._answer(row, max(col, FIRST_ANSWER), key in _YES_KEYS)
+            return True
         if key == Qt.Key.Key_Backspace and col >= FIRST_ANSWER:
             self.item(row, col).setText("")
             if col > FIRST_ANSWER:
                 self.setCurrentCell(row, col - 1)
-            return
+            return True
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and row + 1 < self.rowCount():
             self.setCurrentCell(row + 1, FIRST_ANSWER)
-            return
-        super().keyPressEvent(event)
+            return True
+        return False
+
+    def _answer(self, row: int, col: int, yes: bool) -> None:
+        """是/否 into the answer at ``col``; 未接通 (the first answer 否) clears the rest and completes
+        the call. A complete call is handed on and the next row taken; else the next answer."""
+        self.item(row, col).setText("是" if yes else "否")
+        answers = self.answers(row)
+        if col == FIRST_ANSWER and answers[0] is False:
+            for c in range(FIRST_ANSWER + 1, FIRST_ANSWER + 4):
+                self.item(row, c).setText("")
+            answers = [False, None, None, None]
+        if answers[0] is False or None not in answers:
+            if self.on_complete(row, answers) and row + 1 < self.rowCount():
+                self.setCurrentCell(row + 1, FIRST_ANSWER)
+        elif col + 1 < FIRST_ANSWER + 4:
+            self.setCurrentCell(row, col + 1)
 
 
 class SpotCheckPage(Page):

@@ -160,37 +160,51 @@ def _ref_date(f3: FormResult) -> dt.date | None:
     return None if day == f3.as_of else day
 
 
-def _targets_paragraphs(f3: FormResult, text: _Text) -> list[str]:
-    keys = phrases()["f3_keys"]
-    available = {c.key for c in f3.columns}
-    total = f3.total()
-    if total is None:
-        return []
-    parents = _parents(f3)
-    rows = [Row(_area_name(r, parents), r.values, r.kind, r.area_id, r.level, r.number) for r in _area_rows(f3)]
-    ref_day = _ref_date(f3)
-    ref = phrases()["ref_label"].format(year=ref_day.year, month=ref_day.month) if ref_day else ""
+class _TargetsForm:
+    """F3 read for the bulletin: its rows named for running text, the comparison month, and
+    values by the phrase file's names (``target``, ``posts_now`` …) whether or not the form has
+    that column."""
 
-    def value(row: Row, name: str, fallback=None):
-        key = keys[name]
-        if key not in available:
+    def __init__(self, f3: FormResult, text: _Text):
+        self.f3 = f3
+        self.text = text
+        self.keys = phrases()["f3_keys"]
+        self.available = {c.key for c in f3.columns}
+        self.total = f3.total()
+        parents = _parents(f3)
+        self.rows = [Row(_area_name(r, parents), r.values, r.kind, r.area_id, r.level, r.number)
+                     for r in _area_rows(f3)]
+        self.ref_day = _ref_date(f3)
+        self.ref = (phrases()["ref_label"].format(year=self.ref_day.year, month=self.ref_day.month)
+                    if self.ref_day else "")
+
+    def has(self, *names: str) -> bool:
+        """Whether the form has the columns of all these names."""
+        return {self.keys[name] for name in names} <= self.available
+
+    def value(self, row: Row, name: str, fallback=None):
+        key = self.keys[name]
+        if key not in self.available:
             return fallback
         return row.values.get(key, fallback)
 
-    def fmt(row: Row, name: str) -> str:
-        key = keys[name]
-        return _fmt(row.values.get(key), f3.column(key).decimals if key in available else 0)
+    def fmt(self, row: Row, name: str) -> str:
+        key = self.keys[name]
+        return _fmt(row.values.get(key), self.f3.column(key).decimals if key in self.available else 0)
 
-    paragraphs: list[str] = []
-    # No targets set (the GUI computes F3 anyway): no completion paragraph, only posts/workshops.
-    if {keys["target"], keys["actual"], keys["completion"]} <= available and value(total, "target"):
+    def completion_paragraphs(self) -> list[str]:
+        """目标任务 completed, overall and by area, then who is short and by how much. None when
+        no targets are set (the GUI computes F3 anyway)."""
+        text, total, fmt, value = self.text, self.total, self.fmt, self.value
+        if not (self.has("target", "actual", "completion") and value(total, "target")):
+            return []
         # A row without a target of its own (the township's, undivided): its count, no 完成%.
         parts = "；".join(text("f3_part", area=r.label, actual=fmt(r, "actual"), completion=fmt(r, "completion"))
                          if value(r, "target") else text("f3_part_no_target", area=r.label, actual=fmt(r, "actual"))
-                         for r in rows)
-        paragraphs.append(text("f3_total", date=_date_text(f3.as_of), actual=fmt(total, "actual"),
-                               completion=fmt(total, "completion"), target=fmt(total, "target"), parts=parts))
-        short = [r for r in rows if (value(r, "actual") or 0) < (value(r, "target") or 0)]
+                         for r in self.rows)
+        paragraphs = [text("f3_total", date=_date_text(self.f3.as_of), actual=fmt(total, "actual"),
+                           completion=fmt(total, "completion"), target=fmt(total, "target"), parts=parts)]
+        short = [r for r in self.rows if (value(r, "actual") or 0) < (value(r, "target") or 0)]
         if short:
             parts = "；".join(text("f3_unfinished_part", area=r.label, actual=fmt(r, "actual"),
                                   target=fmt(r, "target"),
@@ -198,29 +212,56 @@ def _targets_paragraphs(f3: FormResult, text: _Text) -> list[str]:
                                                        - (value(r, "actual") or 0))))
                              for r in short)
             paragraphs.append(text("f3_unfinished", names=_and([r.label for r in short]), parts=parts))
-    if keys["posts_now"] in available and (ref_day is None or keys["posts_ref"] not in available):
-        parts = "、".join(text("f3_posts_noref_part", area=r.label, now=fmt(r, "posts_now")) for r in rows)
-        paragraphs.append(text("f3_posts_noref", now=fmt(total, "posts_now"), parts=parts))
-    elif {keys["posts_now"], keys["posts_ref"]} <= available:
+        return paragraphs
+
+    def posts_paragraphs(self) -> list[str]:
+        """公益性岗位 now; against the comparison month when there is one, with who went down."""
+        if self.has("posts_now") and (self.ref_day is None or not self.has("posts_ref")):
+            return [self._posts_without_reference()]
+        if self.has("posts_now", "posts_ref"):
+            return [self._posts_against_reference(), *self._posts_down()]
+        return []
+
+    def _posts_without_reference(self) -> str:
+        text, fmt = self.text, self.fmt
+        parts = "、".join(text("f3_posts_noref_part", area=r.label, now=fmt(r, "posts_now")) for r in self.rows)
+        return text("f3_posts_noref", now=fmt(self.total, "posts_now"), parts=parts)
+
+    def _posts_against_reference(self) -> str:
+        text, fmt, ref = self.text, self.fmt, self.ref
         parts = "、".join(text("f3_posts_part", area=r.label, now=fmt(r, "posts_now"), before=fmt(r, "posts_ref"),
-                              ref=ref) for r in rows)
-        paragraphs.append(text("f3_posts", now=fmt(total, "posts_now"), before=fmt(total, "posts_ref"), ref=ref,
-                               parts=parts))
-        down = [r for r in rows if (value(r, "posts_now") or 0) < (value(r, "posts_ref") or 0)]
-        if down:
-            parts = "；".join(text("f3_posts_down_part", area=r.label, now=fmt(r, "posts_now"),
-                                  before=fmt(r, "posts_ref"), ref=ref,
-                                  gap=(value(r, "posts_ref") or 0) - (value(r, "posts_now") or 0)) for r in down)
-            paragraphs.append(text("f3_posts_down", names="、".join(r.label for r in down), ref=ref, parts=parts))
-    if {keys["workshops_now"], keys["workshop_persons_now"]} <= available:
-        if ref_day and {keys["workshops_ref"], keys["workshop_persons_ref"]} <= available:
-            paragraphs.append(text("f3_workshops_ref", now=fmt(total, "workshops_now"),
-                                   persons=fmt(total, "workshop_persons_now"), before=fmt(total, "workshops_ref"),
-                                   persons_before=fmt(total, "workshop_persons_ref"), ref=ref))
-        else:
-            paragraphs.append(text("f3_workshops", now=fmt(total, "workshops_now"),
-                                   persons=fmt(total, "workshop_persons_now")))
-    return paragraphs
+                              ref=ref) for r in self.rows)
+        return text("f3_posts", now=fmt(self.total, "posts_now"), before=fmt(self.total, "posts_ref"), ref=ref,
+                    parts=parts)
+
+    def _posts_down(self) -> list[str]:
+        text, fmt, value, ref = self.text, self.fmt, self.value, self.ref
+        down = [r for r in self.rows if (value(r, "posts_now") or 0) < (value(r, "posts_ref") or 0)]
+        if not down:
+            return []
+        parts = "；".join(text("f3_posts_down_part", area=r.label, now=fmt(r, "posts_now"),
+                              before=fmt(r, "posts_ref"), ref=ref,
+                              gap=(value(r, "posts_ref") or 0) - (value(r, "posts_now") or 0)) for r in down)
+        return [text("f3_posts_down", names="、".join(r.label for r in down), ref=ref, parts=parts)]
+
+    def workshops_paragraphs(self) -> list[str]:
+        """帮扶车间 and the persons they employ; against the comparison month when there is one."""
+        text, fmt, total = self.text, self.fmt, self.total
+        if not self.has("workshops_now", "workshop_persons_now"):
+            return []
+        if self.ref_day and self.has("workshops_ref", "workshop_persons_ref"):
+            return [text("f3_workshops_ref", now=fmt(total, "workshops_now"),
+                         persons=fmt(total, "workshop_persons_now"), before=fmt(total, "workshops_ref"),
+                         persons_before=fmt(total, "workshop_persons_ref"), ref=self.ref)]
+        return [text("f3_workshops", now=fmt(total, "workshops_now"), persons=fmt(total, "workshop_persons_now"))]
+
+
+def _targets_paragraphs(f3: FormResult, text: _Text) -> list[str]:
+    """Seed 004 二: targets completed, 公益性岗位 and 帮扶车间, each only where F3 has the columns."""
+    if f3.total() is None:
+        return []
+    form = _TargetsForm(f3, text)
+    return form.completion_paragraphs() + form.posts_paragraphs() + form.workshops_paragraphs()
 
 
 def _checks_paragraphs(f9: FormResult, text: _Text) -> list[str]:

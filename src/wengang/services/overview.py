@@ -16,18 +16,9 @@ import sqlite_utils
 
 from wengang.domain.numbers import percent
 from wengang.domain.status import AsOf
-from wengang.store.areas import AREA_SUBTREE
+from wengang.store.areas import AREA_SUBTREE, AREA_TOWNSHIP
 from wengang.store.household_type import households_at
 from wengang.store.status import status_table
-
-# Each household's township: villages (and groups) walk up to the township above them.
-TOWNSHIP_OF_AREA = """area_township(area_id, township_id) AS (
-    SELECT id, id FROM areas WHERE level = 'township'
-    UNION ALL
-    SELECT a.id, tw.township_id FROM areas a JOIN area_township tw ON a.parent_id = tw.area_id
-)"""
-
-SUBTREE = AREA_SUBTREE
 
 
 def counted_population() -> str:
@@ -44,7 +35,7 @@ def place_filter(area_id: int | None, site_id: int | None, household: str = "h")
     """``AND …`` conditions on a households alias for the navigator's pick, and their params."""
     sql, params = "", {}
     if area_id is not None:
-        sql += f" AND {household}.area_id IN {SUBTREE}"
+        sql += f" AND {household}.area_id IN {AREA_SUBTREE}"
         params["area_id"] = area_id
     if site_id is not None:
         sql += f" AND {household}.site_id = :site_id"
@@ -105,7 +96,7 @@ def compute_overview(db: sqlite_utils.Database, as_of: dt.date, area_id: int | N
     out = Overview(as_of)
     status = status_table(db, when)  # shared with the forms and lists at the same date
     hh = households_at(db, as_of)  # 户类型 at D: a household 风险消除 after D still counts then
-    sql = ("WITH RECURSIVE " + TOWNSHIP_OF_AREA + f"""
+    sql = ("WITH RECURSIVE " + AREA_TOWNSHIP + f"""
         SELECT tw.township_id, coalesce(t.name, '（未分乡镇）'), count(*), sum(ps.is_labour),
                sum(ps.employed_last_year), sum(ps.employed_this_year), sum(ps.employed_now),
                sum(ps.is_labour AND NOT ps.employed_now AND coalesce(ps.willing, 0) = 1)

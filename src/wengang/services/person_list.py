@@ -14,13 +14,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from wengang.domain.masking import mask_id, mask_phone
+from wengang.store.areas import village_and_township
 
 COLUMNS = (("序号", 6), ("乡镇", 12), ("行政村", 12), ("户编号", 20), ("姓名", 10), ("性别", 6),
            ("证件号码", 21), ("与户主关系", 10), ("户类型", 10), ("劳动技能", 12), ("联系电话", 14))
-_SQL = """SELECT t.name, v.name, h.hh_no, p.name, p.gender, p.id_number, p.relation, h.hh_type,
+_SQL = f"""SELECT t.name, v.name, h.hh_no, p.name, p.gender, p.id_number, p.relation, h.hh_type,
                  p.labour_skill, p.phone
           FROM persons p JOIN households h ON h.id = p.household_id
-          LEFT JOIN areas v ON v.id = h.area_id LEFT JOIN areas t ON t.id = v.parent_id
+          {village_and_township("h.area_id")}
           WHERE p.id IN (SELECT value FROM json_each(?))
           ORDER BY t.sort_order, t.name, v.sort_order, v.name, h.hh_no, p.id"""
 

@@ -35,6 +35,24 @@ AREA_SUBTREE = ("(WITH RECURSIVE sub(id) AS (SELECT :area_id UNION ALL "
                 "SELECT a.id FROM areas a JOIN sub ON a.parent_id = sub.id) SELECT id FROM sub)")
 """The ids of area ``:area_id`` and every area under it, as a sub-select (``x IN AREA_SUBTREE``)."""
 
+AREA_TOWNSHIP = """area_township(area_id, township_id) AS (
+    SELECT id, id FROM areas WHERE level = 'township'
+    UNION ALL
+    SELECT a.id, tw.township_id FROM areas a JOIN area_township tw ON a.parent_id = tw.area_id
+)"""
+"""Every area at or below township level with the township above it (villages and groups walk
+up), as a common table expression: ``WITH RECURSIVE {AREA_TOWNSHIP} … JOIN area_township tw ON
+tw.area_id = h.area_id``."""
+
+VILLAGE_IN_TOWNSHIP = "t.id = v.parent_id"
+"""Area ``v`` lies directly in area ``t``: the join condition of a village and its township."""
+
+
+def village_and_township(area_column: str, *, village_join: str = "LEFT JOIN") -> str:
+    """Joins ``v``, the area ``area_column`` names (a household's village), and ``t``, the area
+    directly above it (its township), left-joined so a village without one keeps its rows."""
+    return f"{village_join} areas v ON v.id = {area_column} LEFT JOIN areas t ON {VILLAGE_IN_TOWNSHIP}"
+
 
 def installation(db: sqlite_utils.Database) -> Installation:
     return Installation(

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 
-from wengang.cli.common import cannot_write, day_arg, open_db, print_table
+from wengang.cli.common import (
+    add_as_of,
+    as_of_or_today,
+    cannot_write,
+    open_db,
+    print_table,
+)
 from wengang.services.duties.entitlements import owed, write_owed
 from wengang.services.rules.subsidies import SETTING_KEY, RuleSetNotChosen, rule_sets
 from wengang.store.db import set_setting
@@ -15,7 +20,7 @@ def register(sub) -> None:
     sets = "；".join(f"{s.id}={s.title}" for s in rule_sets().values())
     parser = sub.add_command("entitlements", help="应享未享：按本省补贴政策规则查出符合条件而未领取补贴的人和单位",
                              description=f"补贴政策规则：{sets}")
-    parser.add_argument("--as-of", type=day_arg, default=None, metavar="D", help="数据截止日期（默认今天）")
+    add_as_of(parser, "数据截止日期（默认今天）")
     parser.add_argument("--rules", metavar="ID", help="这一次按哪套规则查（不改设置）")
     parser.add_argument("--choose", metavar="ID", help="把本单位的补贴政策规则设为 ID（本单位设置中同一项）")
     parser.add_argument("--out", metavar="FILE.xlsx", help="保存应享未享名单（个人、单位两张表）")
@@ -33,7 +38,7 @@ def run(args) -> int:
     if args.choose:
         set_setting(db, SETTING_KEY, args.choose)
         print(f"本单位的补贴政策规则已设为：{sets[args.choose].title}")
-    as_of = args.as_of or dt.date.today()
+    as_of = as_of_or_today(args)
     try:
         result = owed(db, as_of, args.rules)
     except RuleSetNotChosen as exc:

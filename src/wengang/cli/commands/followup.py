@@ -3,10 +3,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 
-from wengang.cli.common import cannot_write, day_arg, open_db, print_table
+from wengang.cli.common import (
+    add_as_of,
+    as_of_or_today,
+    cannot_write,
+    open_db,
+    print_table,
+)
 from wengang.services.duties.followup import (
     OVERDUE,
     followup_days,
@@ -19,7 +24,7 @@ from wengang.services.duties.followup import (
 
 def register(sub) -> None:
     parser = sub.add_command("followup", help="返乡回流跟踪：返乡后N个工作日内要跟踪（摸排或服务），列出逾期未跟踪的人")
-    parser.add_argument("--as-of", type=day_arg, default=None, metavar="D", help="截止日期（默认今天）")
+    add_as_of(parser, "截止日期（默认今天）")
     parser.add_argument("--all", action="store_true", help="列出全部返乡人员（默认只列逾期未跟踪的）")
     parser.add_argument("--set-days", type=int, metavar="N", help="把跟踪期限设为返乡后N个工作日（本单位设置中同一项）")
     parser.add_argument("--out", metavar="FILE.xlsx", help="保存跟踪名单")
@@ -35,7 +40,7 @@ def run(args) -> int:
             print(f"错误：{exc}", file=sys.stderr)
             return 2
         print(f"跟踪期限已设为返乡后{args.set_days}个工作日")
-    as_of = args.as_of or dt.date.today()
+    as_of = as_of_or_today(args)
     days = followup_days(db)
     items = followups(db, as_of, working_days=days)
     counts = summary(items)

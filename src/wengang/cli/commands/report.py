@@ -136,19 +136,45 @@ def _written(result, path, started: float) -> None:
           f"{path}（{time.perf_counter() - started:.2f}秒）")
 
 
+def _refused_here(args) -> str | None:
+    """Why the options cannot make a county's report (None: they can)."""
+    if args.by == "county":
+        return "按县汇总（--by county）用于市级安装（wengang setup --level city），县里请按乡镇、村或安置点"
+    if not args.out and not args.cell:
+        return "请用 --out 指定输出文件，或用 --cell 查看某个数字背后的人员"
+    return None
+
+
+def _write_all(db, args, specs, folder: Path, area_id: int | None, started: float) -> None:
+    """Several forms into ``folder``, the statuses derived once for all of them."""
+    for result, path in write_forms(db, [s.id for s in specs], args.as_of, folder, suffix=args.format,
+                                    by=args.by, period_from=args.period_from, ref_date=args.ref_date,
+                                    area_id=area_id, write=write_any):
+        _written(result, path, started)
+
+
+def _write_one(db, args, spec, area_id: int | None, started: float) -> None:
+    """One form: the persons behind ``--cell``, and/or the file ``--out``."""
+    params = {"by": args.by, "period_from": args.period_from, "row_filter": args.row_filter,
+              "ref_date": args.ref_date or default_ref_date(spec, args.as_of), "area_id": area_id}
+    result = compute_form(db, spec.id, args.as_of, **params)
+    if args.cell:
+        _print_cell(db, args, result, params)
+    if args.out:
+        write_any(result, args.out)
+        _written(result, args.out, started)
+
+
 def run(args) -> int:
     if _is_city(args):
         from wengang.cli.city_report import run_city_report  # noqa: PLC0415
 
         return run_city_report(args)
-    if args.by == "county":
-        print("错误：按县汇总（--by county）用于市级安装（wengang setup --level city），县里请按乡镇、村或安置点",
-              file=sys.stderr)
+    refused = _refused_here(args)
+    if refused:
+        print(f"错误：{refused}", file=sys.stderr)
         return 2
     args.by = args.by or "township"
-    if not args.out and not args.cell:
-        print("错误：请用 --out 指定输出文件，或用 --cell 查看某个数字背后的人员", file=sys.stderr)
-        return 2
     try:
         specs = forms_named(args.form)
         several = len(specs) > 1 or args.form.strip().lower() in ALL_FORMS
@@ -161,20 +187,9 @@ def run(args) -> int:
             args.period_from = period_start(parse_date(args.as_of, "day"), args.period)
         started = time.perf_counter()
         if folder is not None:
-            for result, path in write_forms(db, [s.id for s in specs], args.as_of, folder, suffix=args.format,
-                                            by=args.by, period_from=args.period_from, ref_date=args.ref_date,
-                                            area_id=area_id, write=write_any):
-                _written(result, path, started)
-            return 0
-        spec = specs[0]
-        params = {"by": args.by, "period_from": args.period_from, "row_filter": args.row_filter,
-                  "ref_date": args.ref_date or default_ref_date(spec, args.as_of), "area_id": area_id}
-        result = compute_form(db, spec.id, args.as_of, **params)
-        if args.cell:
-            _print_cell(db, args, result, params)
-        if args.out:
-            write_any(result, args.out)
-            _written(result, args.out, started)
+            _write_all(db, args, specs, folder, area_id, started)
+        else:
+            _write_one(db, args, specs[0], area_id, started)
     except (FormError, ValueError, DateError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2

@@ -14,31 +14,29 @@ import os
 import sys
 from pathlib import Path
 
-from wengang.cli.common import cannot_write, day_arg, find_area, open_db, print_table
+from wengang.cli.common import (
+    add_area_option,
+    add_as_of,
+    add_village_option,
+    area_named,
+    as_of_or_today,
+    cannot_write,
+    day_arg,
+    open_db,
+    optional_area,
+    print_table,
+)
 from wengang.domain.status import AsOf
 from wengang.services.duties.services131 import ALL_KINDS, gaps_by_village, persons_by_ids, record_services
 from wengang.services.ledgers import ledger_query, write_ledger
-from wengang.services.read import lookups
-
-
-def area_named(db, name: str) -> int:
-    """An area by name, or by ``乡镇/村`` where several villages share a name (three 河西村)."""
-    if "/" not in name.replace("／", "/"):
-        return find_area(db, name)
-    township, village = (part.strip() for part in name.replace("／", "/").split("/", 1))
-    village_id = lookups.village_id(db, township, village)
-    if village_id is None:
-        print(f"错误：找不到地区“{name}”", file=sys.stderr)
-        raise SystemExit(2)
-    return village_id
 
 
 def register(sub) -> None:
     parser = sub.add_command("services", help="1-3-1就业服务：谁还缺服务、批量登记服务、打印服务单")
     verbs = parser.add_subparsers(dest="verb", metavar="gaps|record|sheet", required=True)
     gaps = verbs.add_parser("gaps", help="按村统计需要就业的人员和1-3-1服务缺口")
-    gaps.add_argument("--as-of", type=day_arg, default=None, metavar="D", help="截止日期（默认今天）")
-    gaps.add_argument("--area", metavar="NAME", help="只看某个乡镇或村")
+    add_as_of(gaps, "截止日期（默认今天）")
+    add_area_option(gaps)
     gaps.add_argument("--out", metavar="FILE.xlsx", help="把未达标人员清单保存为 Excel")
     gaps.set_defaults(run=run_gaps)
     record = verbs.add_parser("record", help="为多人一次登记同一项服务")
@@ -52,8 +50,8 @@ def register(sub) -> None:
     record.add_argument("--days", type=int, metavar="N", help="免费培训的天数（培训补贴按天计算）")
     record.set_defaults(run=run_record)
     sheet = verbs.add_parser("sheet", help="打印某村的1-3-1服务单（未达标人员及还缺的服务）")
-    sheet.add_argument("--village", required=True, metavar="NAME", help="村（或乡镇）名称；重名的村写成 乡镇/村")
-    sheet.add_argument("--as-of", type=day_arg, default=None, metavar="D", help="截止日期（默认今天）")
+    add_village_option(sheet, required=True)
+    add_as_of(sheet, "截止日期（默认今天）")
     sheet.add_argument("--out", required=True, metavar="FILE", help=".xlsx 或 .pdf（A4 横向）")
     sheet.add_argument("--mask", action="store_true", help="证件号码、联系电话脱敏")
     sheet.set_defaults(run=run_sheet)
@@ -61,8 +59,8 @@ def register(sub) -> None:
 
 def run_gaps(args) -> int:
     db = open_db(args, lock=False)
-    as_of = AsOf(args.as_of or dt.date.today())
-    area_id = area_named(db, args.area) if args.area else None
+    as_of = AsOf(as_of_or_today(args))
+    area_id = optional_area(db, args.area)
     rows = gaps_by_village(db, as_of, area_id)
     total = [sum(getattr(r, f) for r in rows) for f in ("needing", "complete", "short_guidance", "short_jobs",
                                                          "short_training")]
@@ -117,7 +115,7 @@ def run_record(args) -> int:
 
 def run_sheet(args) -> int:
     db = open_db(args, lock=False)
-    as_of = AsOf(args.as_of or dt.date.today())
+    as_of = AsOf(as_of_or_today(args))
     area_id = area_named(db, args.village)
     path = Path(args.out)
     try:

@@ -38,47 +38,76 @@ def _settings(db) -> dict:
     return lookups.settings_map(db)
 
 
-def run(args) -> int:
-    db = open_db(args)
-    before = _settings(db)
+def _set_city(db, args, place) -> bool:
+    """A city installation: its 省 and 市 (both needed) and 填报单位; False when one is missing."""
+    province, city = args.province or place.province, args.city or place.city
+    if not (province and city):
+        print("错误：市级安装请同时给出 --province 和 --city", file=sys.stderr)
+        return False
+    with db.atomic():
+        set_installation_level(db, "city")
+        for key, value in (("province", province), ("city", city),
+                           ("unit_name", args.unit or place.unit_name or f"{city}乡村振兴局")):
+            set_setting(db, key, value)
+        ensure_path(db, [("city", city)])
+    return True
+
+
+def _set_county(db, args, place) -> bool:
+    """A county (or township) installation: its 省 and 县 (both needed); False when one is missing."""
+    province = args.province or place.province
+    county = args.county or place.county
+    if not (province and county):
+        print("错误：请同时给出 --province 和 --county（就业地域要按本单位所在省、县推算）", file=sys.stderr)
+        return False
+    with db.atomic():
+        set_installation(db, province, args.city or place.city, county, args.unit or place.unit_name)
+        if args.level:
+            set_installation_level(db, args.level)
+    return True
+
+
+def _set_place(db, args) -> bool:
+    """The installation's level and place as the options give them (none given: unchanged)."""
     place = installation(db)
     wants_place = any(getattr(args, k) for k in ("province", "city", "county"))
     level = args.level or installation_level(db)
     if level == "city" and (args.level or wants_place or args.unit):
-        province, city = args.province or place.province, args.city or place.city
-        if not (province and city):
-            print("错误：市级安装请同时给出 --province 和 --city", file=sys.stderr)
-            return 2
-        with db.atomic():
-            set_installation_level(db, "city")
-            for key, value in (("province", province), ("city", city),
-                               ("unit_name", args.unit or place.unit_name or f"{city}乡村振兴局")):
-                set_setting(db, key, value)
-            ensure_path(db, [("city", city)])
-    elif wants_place or args.unit or args.level:
-        province = args.province or place.province
-        county = args.county or place.county
-        if not (province and county):
-            print("错误：请同时给出 --province 和 --county（就业地域要按本单位所在省、县推算）", file=sys.stderr)
-            return 2
-        with db.atomic():
-            set_installation(db, province, args.city or place.city, county, args.unit or place.unit_name)
-            if args.level:
-                set_installation_level(db, args.level)
-    for key, _label in PEOPLE:
-        value = getattr(args, key)
-        if value is not None:
-            set_setting(db, key, value.strip())
+        return _set_city(db, args, place)
+    if wants_place or args.unit or args.level:
+        return _set_county(db, args, place)
+    return True
+
+
+def _audit_changes(db, before: dict) -> None:
+    """In the audit trail: who set the unit, the county, the people."""
     after = _settings(db)
-    if after != before:  # in the audit trail: who set the unit, the county, the people
-        changed = [k for k in after if after[k] != before.get(k)]
-        with db.atomic():
-            record_event(db, "settings", "update", {k: after[k] for k in changed}, "设置本单位（setup）",
-                         old={k: before.get(k) for k in changed})
+    if after == before:
+        return
+    changed = [k for k in after if after[k] != before.get(k)]
+    with db.atomic():
+        record_event(db, "settings", "update", {k: after[k] for k in changed}, "设置本单位（setup）",
+                     old={k: before.get(k) for k in changed})
+
+
+def _print_settings(db) -> None:
     place = installation(db)
     level = installation_level(db)
     rows = [["安装级别", f"{LEVEL_NAMES[level]}（{level}）"], ["省", place.province or "（未设置）"], ["市", place.city or ""],
             ["县（市、区）", place.county or ("" if level == "city" else "（未设置）")], ["填报单位", place.unit_name or "（未设置）"]]
     rows += [[label, get_setting(db, key) or ""] for key, label in PEOPLE]
     print_table(["设置", "值"], rows)
+
+
+def run(args) -> int:
+    db = open_db(args)
+    before = _settings(db)
+    if not _set_place(db, args):
+        return 2
+    for key, _label in PEOPLE:
+        value = getattr(args, key)
+        if value is not None:
+            set_setting(db, key, value.strip())
+    _audit_changes(db, before)
+    _print_settings(db)
     return 0

@@ -3,10 +3,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 
-from wengang.cli.common import day_arg, open_db, print_table
+from wengang.cli.common import (
+    add_as_of,
+    as_of_or_today,
+    day_arg,
+    open_db,
+    print_table,
+)
 from wengang.services.duties.sites import add_site_job, site_checks, site_jobs
 from wengang.services.read import lookups
 
@@ -27,7 +32,7 @@ def register(sub) -> None:
     add.add_argument("--contact", metavar="联系人电话")
     add.set_defaults(run=run_add)
     check = verbs.add_parser("check", help="每名有就业意愿的搬迁贫困劳动力今年是否已有1次培训、3次岗位推荐")
-    check.add_argument("--as-of", type=day_arg, default=None, metavar="D")
+    add_as_of(check)
     check.add_argument("--list", action="store_true", help="列出未达到的人")
     check.set_defaults(run=run_check)
 
@@ -66,7 +71,7 @@ def run_add(args) -> int:
 
 def run_check(args) -> int:
     db = open_db(args, lock=False)
-    as_of = args.as_of or dt.date.today()
+    as_of = as_of_or_today(args)
     checks = site_checks(db, as_of)
     print(f"安置点有就业意愿的贫困劳动力“至少1次培训、3次岗位推荐”（{as_of.year}年至{as_of}）：")
     print_table(["安置点", "有意愿劳动力", "已达到", "未达到", "岗位供给（条）"],

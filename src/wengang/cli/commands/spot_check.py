@@ -8,10 +8,17 @@ optionally writing F9 from the answers.
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 
-from wengang.cli.common import cannot_write, day_arg, open_db, print_table, split_names
+from wengang.cli.common import (
+    add_as_of,
+    as_of_or_today,
+    cannot_write,
+    day_arg,
+    open_db,
+    print_table,
+    split_names,
+)
 from wengang.services.duties.spot_check import (
     SpotCheckError,
     draw_sample,
@@ -25,7 +32,7 @@ def register(sub) -> None:
     parser = sub.add_command("spot-check", help="电话抽查：抽样、打印抽查电话单、导入核查结果、生成F9")
     verbs = parser.add_subparsers(dest="verb", metavar="draw|sheet|import|list", required=True)
     draw = verbs.add_parser("draw", help="抽取抽查样本（同样的数据和随机种子，抽出的人相同）")
-    draw.add_argument("--as-of", type=day_arg, default=None, metavar="D", help="按哪天的务工信息抽（默认今天）")
+    add_as_of(draw, "按哪天的务工信息抽（默认今天）")
     draw.add_argument("--per-township", type=int, default=100, metavar="N", help="每个乡镇抽几人（默认100）")
     draw.add_argument("--seed", type=int, required=True, metavar="N", help="随机种子（记下来，可复核抽样）")
     draw.add_argument("--exclude-months", type=int, default=0, metavar="K", help="排除近K个月内已抽查过的人")
@@ -50,7 +57,7 @@ def register(sub) -> None:
 
 def run_draw(args) -> int:
     db = open_db(args)
-    as_of = args.as_of or dt.date.today()
+    as_of = as_of_or_today(args)
     try:
         sample = draw_sample(db, as_of, per_township=args.per_township, seed=args.seed,
                              exclude_months=args.exclude_months, cross=args.cross,

@@ -8,12 +8,19 @@ counts 未外出原因 and 增收措施 of the not-yet list by village (seed 002
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from collections import Counter
 
-from wengang.cli.commands.services import area_named
-from wengang.cli.common import cannot_write, day_arg, open_db, print_table
+from wengang.cli.common import (
+    add_area_option,
+    add_as_of,
+    add_village_option,
+    as_of_or_today,
+    cannot_write,
+    open_db,
+    optional_area,
+    print_table,
+)
 from wengang.services.duties.survey_sheet import (
     DEFAULT_STALE_MONTHS,
     SurveySheetError,
@@ -29,10 +36,10 @@ def register(sub) -> None:
     parser = sub.add_command("survey-sheet", help="入户摸排核实表：按村或按户导出（预填现有信息）、导入填好的表、摸排提醒")
     verbs = parser.add_subparsers(dest="verb", metavar="write|import|flags|reasons", required=True)
     write = verbs.add_parser("write", help="导出入户摸排核实表（Excel，可打印）")
-    write.add_argument("--village", metavar="NAME", help="村（或乡镇）名称；重名的村写成 乡镇/村")
+    add_village_option(write)
     write.add_argument("--household", metavar="户编号", help="只导出一户")
     write.add_argument("--labour-only", action="store_true", help="只列劳动力")
-    write.add_argument("--as-of", type=day_arg, default=None, metavar="D", help="信息截止日期（默认今天）")
+    add_as_of(write, "信息截止日期（默认今天）")
     write.add_argument("--stale-months", type=int, default=DEFAULT_STALE_MONTHS, metavar="N",
                        help=f"摸排超过N个月的提醒（默认{DEFAULT_STALE_MONTHS}）")
     write.add_argument("--out", required=True, metavar="FILE.xlsx")
@@ -41,13 +48,13 @@ def register(sub) -> None:
     imp.add_argument("file", metavar="FILE.xlsx")
     imp.set_defaults(run=run_import)
     flags = verbs.add_parser("flags", help="按村统计：从未摸排、摸排超过N个月、计划外出月份已过的劳动力")
-    flags.add_argument("--as-of", type=day_arg, default=None, metavar="D")
+    add_as_of(flags)
     flags.add_argument("--stale-months", type=int, default=DEFAULT_STALE_MONTHS, metavar="N")
-    flags.add_argument("--area", metavar="NAME", help="只看某个乡镇或村")
+    add_area_option(flags)
     flags.set_defaults(run=run_flags)
     reasons = verbs.add_parser("reasons", help="去年务工今年未务工人员：按村统计未外出原因和增收措施")
-    reasons.add_argument("--as-of", type=day_arg, default=None, metavar="D")
-    reasons.add_argument("--area", metavar="NAME", help="只看某个乡镇或村")
+    add_as_of(reasons)
+    add_area_option(reasons)
     reasons.set_defaults(run=run_reasons)
 
 
@@ -56,8 +63,8 @@ def run_write(args) -> int:
     if not args.village and not args.household:
         print("错误：请用 --village 指定村，或用 --household 指定户编号", file=sys.stderr)
         return 2
-    area_id = area_named(db, args.village) if args.village else None
-    as_of = args.as_of or dt.date.today()
+    area_id = optional_area(db, args.village)
+    as_of = as_of_or_today(args)
     title = f"{(args.village or '').replace('/', '')}脱贫人口入户摸排核实表"
     try:
         n = write_survey_sheet(db, as_of, args.out, area_id=area_id, hh_no=args.household,
@@ -91,8 +98,8 @@ def run_import(args) -> int:
 
 def run_flags(args) -> int:
     db = open_db(args, lock=False)
-    as_of = args.as_of or dt.date.today()
-    area_id = area_named(db, args.area) if args.area else None
+    as_of = as_of_or_today(args)
+    area_id = optional_area(db, args.area)
     rows = sheet_rows(db, as_of, area_id=area_id, stale_months=args.stale_months, labour_only=True)
     labels = ["从未摸排", f"摸排已超过{args.stale_months}个月", "计划外出月份已过"]
     by_village: dict[tuple[str, str], Counter] = {}
@@ -109,8 +116,8 @@ def run_flags(args) -> int:
 
 def run_reasons(args) -> int:
     db = open_db(args, lock=False)
-    as_of = args.as_of or dt.date.today()
-    area_id = area_named(db, args.area) if args.area else None
+    as_of = as_of_or_today(args)
+    area_id = optional_area(db, args.area)
     rows = reasons_by_village(db, as_of, area_id)
     reasons = sorted({k for r in rows for k in r.reasons})
     measures = sorted({k for r in rows for k in r.measures})

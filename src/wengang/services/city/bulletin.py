@@ -129,6 +129,43 @@ def _try(db, form: str, as_of, by: str = "county") -> FormResult | None:
     return result if result.params.get("submitted") else None
 
 
+def _employment_sections(f1: FormResult) -> tuple[list[str], list[Row], list[Row]]:
+    """F1's paragraph (with the counties dropped for want of data), its finished and below."""
+    text, finished, below = _ratio_paragraph(f1, "f1_total", "一")
+    dropped = [n.split("，", 1)[1].split("等")[0] for n in f1.notes if "无就业数据" in n]
+    if dropped:
+        text += _say("dropped", names=dropped[0])
+    return [text], finished, below
+
+
+def _spot_check_sections(db: sqlite_utils.Database, f9: FormResult, day: dt.date) -> list[str]:
+    """F9's rates by county, then the townships lowest in 知晓率 (seed 004)."""
+    sections = _spot_check(f9)
+    low = _spot_check_low(consolidate(db, "F9", day, by="township"))
+    if low:
+        sections.append(low)
+    return sections
+
+
+def _praise(finished: list[Row], below: list[Row]) -> str:
+    below_names = _names(below)
+    key = "praise" if finished else "no_praise"
+    return _say(key, names=_names(finished), n=len(finished), below=f"（{below_names}）" if below_names else "")
+
+
+def _missing(results: tuple[FormResult | None, ...]) -> list[str]:
+    """The counties that have not submitted, with the forms they owe (none: no paragraph)."""
+    missing: dict[str, list] = {}
+    for result in results:
+        if result is not None:
+            for name in filter(None, (result.params.get("missing") or "").split(",")):
+                missing.setdefault(name, []).append(result.params.get("number"))
+    if not missing:
+        return []
+    forms = sorted({n for ns in missing.values() for n in ns})
+    return [_say("missing", names="、".join(missing), forms="、".join(forms))]
+
+
 def draft_city_bulletin(db: sqlite_utils.Database, as_of, *, signed: str | None = None) -> str:
     """The city's 通报 draft at ``as_of`` from F1, F2 and F9 as received (each when submitted)."""
     place = installation(db)
@@ -142,31 +179,15 @@ def draft_city_bulletin(db: sqlite_utils.Database, as_of, *, signed: str | None 
     finished: list[Row] = []
     below: list[Row] = []
     if f1 is not None:
-        text, finished, below = _ratio_paragraph(f1, "f1_total", "一")
-        sections.append(text)
-        dropped = [n.split("，", 1)[1].split("等")[0] for n in f1.notes if "无就业数据" in n]
-        if dropped:
-            sections[-1] += _say("dropped", names=dropped[0])
+        employment, finished, below = _employment_sections(f1)
+        sections += employment
     if f2 is not None:
         sections.append(_ratio_paragraph(f2, "f2_total", "二")[0])
     if f9 is not None:
-        sections += _spot_check(f9)
-        low = _spot_check_low(consolidate(db, "F9", day, by="township"))
-        if low:
-            sections.append(low)
+        sections += _spot_check_sections(db, f9, day)
     if f1 is not None:
-        below_names = _names(below)
-        key = "praise" if finished else "no_praise"
-        sections.append(_say(key, names=_names(finished), n=len(finished),
-                             below=f"（{below_names}）" if below_names else ""))
-    missing = {}
-    for result in (f1, f2, f9):
-        if result is not None:
-            for name in filter(None, (result.params.get("missing") or "").split(",")):
-                missing.setdefault(name, []).append(result.params.get("number"))
-    if missing:
-        forms = sorted({n for ns in missing.values() for n in ns})
-        sections.append(_say("missing", names="、".join(missing), forms="、".join(forms)))
+        sections.append(_praise(finished, below))
+    sections += _missing((f1, f2, f9))
     lines += ["　　" + text for text in sections]
     signed_day = dt.date.today() if signed is None else dt.date.fromisoformat(signed)
     lines += ["", place.unit_name or "", f"{signed_day.year}年{signed_day.month}月{signed_day.day}日"]

@@ -57,6 +57,59 @@ def _missing_values(columns: list[Column]) -> dict:
     return {c.key: NOT_SUBMITTED for c in columns if c.key not in ("area", "group")}
 
 
+def _form_day(db: sqlite_utils.Database, spec, as_of) -> dt.date:
+    """``as_of`` as a date; none given: the latest date any county submitted the form for."""
+    if isinstance(as_of, dt.date):
+        return as_of
+    text = str(as_of) if as_of else latest_as_of(db, spec.id)
+    if not text:
+        raise FormError(f"还没有收到任何县报送的{spec.number}《{spec.title.format(area='', year='', last_year='')}》")
+    try:
+        return dt.date.fromisoformat(str(text)[:10])
+    except ValueError as exc:
+        raise FormError(f"日期“{text}”无法识别，请写成 YYYY-MM-DD") from exc
+
+
+def _period(first, day: dt.date) -> tuple[dt.date, dt.date]:
+    """统计期起始日 and 对比日期 as the first submitting county sent them (else the month's
+    first day and the as-of date)."""
+    period_from = dt.date.fromisoformat(first.period_from) if first and first.period_from else day.replace(day=1)
+    ref_date = dt.date.fromisoformat(first.ref_date) if first and first.ref_date else day
+    return period_from, ref_date
+
+
+def _context(db: sqlite_utils.Database, by: str, day: dt.date, period_from: dt.date, ref_date: dt.date) -> dict:
+    """The fields the form's title, header and notes are written with, as at a county."""
+    place = installation(db)
+    level, level_label = BY_LABELS[by]
+    return {"year": day.year, "last_year": day.year - 1, "area": place.city or "", "level": level,
+            "level_label": level_label, "as_of": _cn(day), "period_from": _cn(period_from),
+            "ref_date": _cn(ref_date), "unit_name": place.unit_name or ""}
+
+
+def _total_row(total_values: dict, by: str, columns: list[Column]) -> Row:
+    total_row = Row(TOTAL, {"area": TOTAL, **total_values}, "total", None, 0)
+    if by == "township" and any(c.key == "group" for c in columns):
+        total_row.values["group"] = TOTAL
+    return total_row
+
+
+def _footer(db: sqlite_utils.Database, footer: dict | None) -> dict:
+    if footer is not None:
+        return footer
+    return {"填报人": get_setting(db, "reporter") or "", "审核人": get_setting(db, "reviewer") or "",
+            "填报日期": dt.date.today().isoformat()}
+
+
+def _township_drop_notes(decl: dict, names: list[str], subs: dict, rows: list[Row], ctx: dict) -> list[str]:
+    """By township: the note naming the townships the counties dropped (F1, no 上年 employment)."""
+    dropped = [t for n in names if subs[n] for t in subs[n].dropped]
+    if not (dropped and decl.get("drop_note")):
+        return []
+    shown = sum(1 for r in rows if r.kind == "area")
+    return [decl["drop_note"].format(count=shown, names="、".join(dropped), dropped=len(dropped), **ctx)]
+
+
 def consolidate(db: sqlite_utils.Database, form_id: str, as_of=None, *, by: str = "county",
                 footer: dict | None = None) -> FormResult:
     """The city's form ``form_id`` at ``as_of`` (default: the latest date any county submitted
@@ -65,26 +118,12 @@ def consolidate(db: sqlite_utils.Database, form_id: str, as_of=None, *, by: str 
     decl = spec.decl
     if by not in BY_LABELS:
         raise FormError(f"市级报表只能按县（county）或按乡镇（township）分组，不能按“{by}”")
-    day = as_of if isinstance(as_of, dt.date) else None
-    if day is None:
-        text = str(as_of) if as_of else latest_as_of(db, spec.id)
-        if not text:
-            raise FormError(f"还没有收到任何县报送的{spec.number}《{spec.title.format(area='', year='', last_year='')}》")
-        try:
-            day = dt.date.fromisoformat(str(text)[:10])
-        except ValueError as exc:
-            raise FormError(f"日期“{text}”无法识别，请写成 YYYY-MM-DD") from exc
+    day = _form_day(db, spec, as_of)
     names = counties(db)
     subs = {name: stored_submission(db, name, spec.id, day.isoformat()) for name in names}
     results = {name: form_result({"result": json.loads(s.result_json)}) for name, s in subs.items() if s}
-    first = next((subs[n] for n in names if subs[n]), None)
-    period_from = dt.date.fromisoformat(first.period_from) if first and first.period_from else day.replace(day=1)
-    ref_date = dt.date.fromisoformat(first.ref_date) if first and first.ref_date else day
-    place = installation(db)
-    level, level_label = BY_LABELS[by]
-    ctx = {"year": day.year, "last_year": day.year - 1, "area": place.city or "", "level": level,
-           "level_label": level_label, "as_of": _cn(day), "period_from": _cn(period_from),
-           "ref_date": _cn(ref_date), "unit_name": place.unit_name or ""}
+    period_from, ref_date = _period(next((subs[n] for n in names if subs[n]), None), day)
+    ctx = _context(db, by, day, period_from, ref_date)
     header = _header(decl["header"], ctx)
     columns = _columns(SimpleNamespace(decl=decl), header)
     for col in columns:
@@ -93,30 +132,21 @@ def consolidate(db: sqlite_utils.Database, form_id: str, as_of=None, *, by: str 
     if not results:
         raise FormError(f"截至 {day} 还没有县（市、区）报送{spec.number}"
                         + ("" if names else "：本市还没有登记县（wengang counties add 县名）"))
-    notes: list[str] = []
     if by == "county":
         rows, total_values, notes = _by_county(decl, names, results, missing, ctx)
     else:
         rows, total_values, header, columns = _by_township(decl, names, results, subs, header, columns)
-        dropped = [t for n in names if subs[n] for t in subs[n].dropped]
-        if dropped and decl.get("drop_note"):
-            shown = sum(1 for r in rows if r.kind == "area")
-            notes.append(decl["drop_note"].format(count=shown, names="、".join(dropped), dropped=len(dropped), **ctx))
+        notes = _township_drop_notes(decl, names, subs, rows, ctx)
     if missing:
         notes.append(f"注：{'、'.join(missing)}{len(missing)}个县（市、区）未报送，未计入合计。")
     notes += [n.format(**ctx) for n in decl.get("notes", [])]
-    total_row = Row(TOTAL, {"area": TOTAL, **total_values}, "total", None, 0)
-    if by == "township" and any(c.key == "group" for c in columns):
-        total_row.values["group"] = TOTAL
     return FormResult(
         form_id=spec.id, title=decl["title"].format(**ctx), header=header, columns=columns,
-        rows=[total_row, *rows], as_of=day, period_from=period_from if spec.needs_period else None,
+        rows=[_total_row(total_values, by, columns), *rows], as_of=day, period_from=period_from if spec.needs_period else None,
         unit_name=ctx["unit_name"], data_source="各县报送", unit=decl.get("unit", "人"), notes=notes,
-        footer=footer if footer is not None else {
-            "填报人": get_setting(db, "reporter") or "", "审核人": get_setting(db, "reviewer") or "",
-            "填报日期": dt.date.today().isoformat()},
+        footer=_footer(db, footer),
         params={"by": by, "number": spec.number, "period_from": period_from.isoformat(),
-                "ref_date": ref_date.isoformat(), "area": place.city or "", "level": "city",
+                "ref_date": ref_date.isoformat(), "area": ctx["area"], "level": "city",
                 "submitted": ",".join(n for n in names if n in results), "missing": ",".join(missing)},
     )
 

@@ -28,7 +28,7 @@ from wengang.services.archive import archive_report, result_from_json, result_to
 from wengang.services.reports import compute_form, form_request, get_form, list_forms
 from wengang.services.reports.forms import FormError, FormSpec
 from wengang.services.reports.model import FormResult
-from wengang.store.areas import installation
+from wengang.store.areas import areas_at_level, installation
 from wengang.store.atomic import atomic_open
 from wengang.store.city import is_city
 from wengang.store.migrations import known_migration_names
@@ -78,7 +78,7 @@ def _dropped(db: sqlite_utils.Database, result: FormResult) -> list[str]:
     if result.params.get("by") != "township" or not get_form(result.form_id).decl.get("drop_when_zero"):
         return []
     shown = {r.label for r in result.rows if r.kind == "area"}
-    townships = [r[0] for r in db.execute("SELECT name FROM areas WHERE level = 'township' ORDER BY sort_order, id")]
+    townships = [area["name"] for area in areas_at_level(db, "township")]
     return [t for t in townships if t not in shown]
 
 

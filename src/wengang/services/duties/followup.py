@@ -18,8 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from wengang.domain.status import AsOf
 from wengang.services.duties.deadlines import CalendarUnknown, working_days_after
-from wengang.services.overview import TOWNSHIP_OF_AREA
-from wengang.store.areas import AREA_SUBTREE
+from wengang.store.areas import AREA_SUBTREE, AREA_TOWNSHIP
 from wengang.store.db import get_setting, set_setting
 from wengang.store.status import status_table
 
@@ -71,7 +70,7 @@ def followups(db: sqlite_utils.Database, as_of: dt.date | AsOf, *, working_days:
     if area_id is not None:
         scope = f" AND ps.area_id IN {AREA_SUBTREE}"
         params["area_id"] = area_id
-    sql = f"""WITH RECURSIVE {TOWNSHIP_OF_AREA}
+    sql = f"""WITH RECURSIVE {AREA_TOWNSHIP}
         SELECT ps.person_id, coalesce(t.name, ''), coalesce(v.name, ''), p.name, p.id_number, p.phone,
                ps.return_date, ps.return_reason,
                (SELECT coalesce(s.region, '') || ' ' || coalesce(s.place_province, '') || coalesce(s.place_city, '')

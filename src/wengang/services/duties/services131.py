@@ -16,6 +16,7 @@ import sqlite_utils
 
 from wengang.domain.status import AsOf
 from wengang.services.ledgers.catalogue import NEEDS_WORK, POOR, SERVICE_SHORT, SOURCES
+from wengang.store.areas import AREA_SUBTREE, village_and_township
 from wengang.store.status import status_table
 
 KINDS = ("职业指导", "岗位信息推送", "免费培训")
@@ -38,26 +39,23 @@ class VillageGaps:
         return self.needing - self.complete
 
 
-def _area_filter(area_id: int | None) -> tuple[str, str, dict]:
+def _area_filter(area_id: int | None) -> tuple[str, dict]:
     if area_id is None:
-        return "", "", {}
-    subtree = ("WITH RECURSIVE sub(id) AS (SELECT :area_id UNION ALL "
-               "SELECT a.id FROM areas a JOIN sub ON a.parent_id = sub.id) ")
-    return (subtree,
-            " AND ps.area_id IN (SELECT id FROM sub)", {"area_id": area_id})
+        return "", {}
+    return f" AND ps.area_id IN {AREA_SUBTREE}", {"area_id": area_id}
 
 
 def gaps_by_village(db: sqlite_utils.Database, as_of: AsOf | dt.date, area_id: int | None = None) -> list[VillageGaps]:
     """Per village: who needs work, how many have 1-3-1 complete, how many lack each service."""
     as_of = as_of if isinstance(as_of, AsOf) else AsOf(as_of)
     table = status_table(db, as_of)
-    with_sql, where, params = _area_filter(area_id)
-    sql = f"""{with_sql}SELECT coalesce(t.name, ''), coalesce(v.name, ''), count(*),
+    where, params = _area_filter(area_id)
+    sql = f"""SELECT coalesce(t.name, ''), coalesce(v.name, ''), count(*),
             sum(NOT {SERVICE_SHORT}), sum(coalesce(svc.guidance, 0) < 1), sum(coalesce(svc.jobs, 0) < 3),
             sum(coalesce(svc.training, 0) < 1)
         FROM temp.{table} ps
         {SOURCES['svc']}
-        JOIN areas v ON v.id = ps.area_id LEFT JOIN areas t ON t.id = v.parent_id
+        {village_and_township('ps.area_id', village_join='JOIN')}
         WHERE {POOR} AND {NEEDS_WORK}{where}
         GROUP BY v.id ORDER BY t.sort_order, t.id, v.sort_order, v.id"""
     return [VillageGaps(*row) for row in db.execute(sql, {**as_of.params(), **params}).fetchall()]

@@ -32,8 +32,7 @@ from wengang.domain.yesno import YesNoError, parse_yes_no
 from wengang.services.importing.errors_book import default_errors_path, write_errors_workbook
 from wengang.services.importing.model import Issue
 from wengang.services.importing.reader import ReadError, Table, read_table
-from wengang.services.overview import TOWNSHIP_OF_AREA
-from wengang.store.areas import AREA_SUBTREE, installation
+from wengang.store.areas import AREA_SUBTREE, AREA_TOWNSHIP, installation
 from wengang.store.status import status_table
 
 ANSWERS = ("电话接通", "务工地一致", "务工时间一致", "政策知晓")
@@ -89,7 +88,7 @@ def candidates(db: sqlite_utils.Database, as_of: AsOf, exclude_months: int = 0,
     if exclude_months > 0:
         excluded = (" AND NOT EXISTS (SELECT 1 FROM spot_checks c WHERE c.person_id = ps.person_id "
                     "AND c.check_date > date(:as_of, :months) AND c.check_date <= :as_of)")
-    sql = f"""WITH RECURSIVE {TOWNSHIP_OF_AREA}
+    sql = f"""WITH RECURSIVE {AREA_TOWNSHIP}
         SELECT ps.person_id, coalesce(t.name, ''), coalesce(ps.this_year_region, '未填地域'), ps.this_year_spell_id
         FROM temp.{table} ps
         LEFT JOIN area_township tw ON tw.area_id = ps.area_id LEFT JOIN areas t ON t.id = tw.township_id

@@ -30,8 +30,7 @@ from wengang.services.duties.spot_check import SheetCheck
 from wengang.services.importing.errors_book import default_errors_path, write_errors_workbook
 from wengang.services.importing.model import Issue
 from wengang.services.importing.reader import ReadError, read_table
-from wengang.services.overview import TOWNSHIP_OF_AREA
-from wengang.store.areas import AREA_SUBTREE, installation
+from wengang.store.areas import AREA_SUBTREE, AREA_TOWNSHIP, installation
 from wengang.store.status import status_table
 
 FILLED = ("乡镇（街道）", "行政村（社区）", "户编号", "户主姓名", "姓名", "证件号码", "与户主关系", "劳动技能",
@@ -78,7 +77,7 @@ def sheet_rows(db: sqlite_utils.Database, as_of: dt.date | AsOf, *, area_id: int
         params["hh_no"] = hh_no
     if labour_only:
         where.append("ps.is_labour")
-    sql = f"""WITH RECURSIVE {TOWNSHIP_OF_AREA}
+    sql = f"""WITH RECURSIVE {AREA_TOWNSHIP}
         SELECT ps.person_id, coalesce(t.name, '') AS township, coalesce(v.name, '') AS village, h.hh_no,
                h.head_name, p.name, p.id_number, p.relation, p.labour_skill, p.phone, ps.employed_now,
                cur.region, cur.channel, cur.employer_name,
@@ -314,7 +313,7 @@ def reasons_by_village(db: sqlite_utils.Database, as_of: dt.date | AsOf,
     if area_id is not None:
         scope = f" AND ps.area_id IN {AREA_SUBTREE}"
         params["area_id"] = area_id
-    sql = f"""WITH RECURSIVE {TOWNSHIP_OF_AREA}
+    sql = f"""WITH RECURSIVE {AREA_TOWNSHIP}
         SELECT coalesce(t.name, ''), coalesce(v.name, ''), ps.survey_date, ps.survey_reason, ps.survey_measure
         FROM temp.{table} ps LEFT JOIN areas v ON v.id = ps.area_id
         LEFT JOIN area_township tw ON tw.area_id = ps.area_id LEFT JOIN areas t ON t.id = tw.township_id

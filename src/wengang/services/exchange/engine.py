@@ -25,7 +25,7 @@ import sqlite_utils
 
 from wengang.services import signing
 from wengang.services.exchange import package as pkgfile
-from wengang.services.exchange.projection import AREAS, EXCHANGED, AreaTree, Projection, schema_sql
+from wengang.services.exchange.projection import AREAS, EXCHANGED, AreaTree, Projection, schema_sql, township_names
 from wengang.store import audit, crypto
 from wengang.store.atomic import atomic_open
 from wengang.store.db import applied_migrations, get_setting, set_setting
@@ -256,8 +256,6 @@ class _Merger:
 
     def conflict(self, reason: int, change) -> int:
         table, op, guid = change.name, change.op, _guid(change)
-        cols = self.proj.columns(table)
-        current = change.conflict
         if reason == apsw.SQLITE_CHANGESET_NOTFOUND:
             if op == "UPDATE":  # deleted here, changed there
                 self._record("delete", table, guid, None, None, None, self._row_json(table, change.new))
@@ -272,12 +270,30 @@ class _Merger:
             return OMIT
         if op == "DELETE":  # changed here, deleted there
             self._record("delete", table, guid, None, self._row_json(table, change.old),
-                         self._row_json(table, current), None)
+                         self._row_json(table, change.conflict), None)
             return REPLACE if self.remote_wins else OMIT
-        theirs = change.new
+        return self._field_conflict(table, op, guid, change)
+
+    def _field_conflict(self, table: str, op: str, guid: str, change) -> int:
+        """Both sides have the row: fields only they changed are taken, fields both changed clash."""
+        clashes, take = self._compare(table, op, change)
+        if not clashes:
+            return REPLACE if (take or op == "UPDATE") else OMIT
+        for col, old, mine, new in clashes:
+            self._record("update", table, guid, col, old, mine, new)
+        if self.remote_wins:
+            return REPLACE
+        if take:
+            self.partials.append((table, guid, take))
+        return OMIT
+
+    def _compare(self, table: str, op: str, change) -> tuple[list[tuple], dict]:
+        """Field by field against the row here: the clashes (column, base, mine, theirs), and the
+        values to take (changed there, unchanged here since the base)."""
+        current, theirs = change.conflict, change.new
         base = change.old if op == "UPDATE" else None
         clashes, take = [], {}
-        for i, col in enumerate(cols):
+        for i, col in enumerate(self.proj.columns(table)):
             if col in ("guid", "owner"):
                 continue
             new = theirs[i]
@@ -288,15 +304,7 @@ class _Merger:
                 take[col] = new
             else:
                 clashes.append((col, old, current[i], new))
-        if not clashes:
-            return REPLACE if (take or op == "UPDATE") else OMIT
-        for col, old, mine, new in clashes:
-            self._record("update", table, guid, col, old, mine, new)
-        if self.remote_wins:
-            return REPLACE
-        if take:
-            self.partials.append((table, guid, take))
-        return OMIT
+        return clashes, take
 
     def finish(self) -> None:
         for table, guid, values in self.partials:
@@ -352,7 +360,20 @@ class _Writer:
             changes.setdefault((change.name, change.op), []).append(
                 (tuple(change.old) if change.old is not None else None,
                  tuple(change.new) if change.new is not None else None))
-        for old, new in changes.get((AREAS, "INSERT"), []):
+        self._apply_areas(changes)
+        # Parents before children for inserts and updates, children before parents for deletes.
+        for table in EXCHANGED:
+            if table not in self.proj.by_name:
+                continue
+            self._insert(table, changes.get((table, "INSERT"), []))
+            self._update(table, changes.get((table, "UPDATE"), []))
+        for table in reversed(EXCHANGED):
+            for old, _new in changes.get((table, "DELETE"), []):
+                self._run(table, old[0], "delete", f'DELETE FROM "{table}" WHERE guid = ?', [old[0]], None)
+
+    def _apply_areas(self, changes: dict) -> None:
+        """New areas are made (with their parents); of a changed one only code and order follow."""
+        for _old, new in changes.get((AREAS, "INSERT"), []):
             self.area_id(new[0])
         for old, new in changes.get((AREAS, "UPDATE"), []):
             cols = dict(zip(self.proj.columns(AREAS), new, strict=True))
@@ -360,29 +381,28 @@ class _Writer:
             for col in ("code", "sort_order"):
                 if cols[col] is not apsw.no_change and area_id is not None:
                     self.db.execute(f"UPDATE areas SET {col} = ? WHERE id = ?", [cols[col], area_id])
-        for table in EXCHANGED:
-            if table not in self.proj.by_name:
+
+    def _insert(self, table: str, inserts: list) -> None:
+        names = self.proj.columns(table)
+        for _old, new in inserts:
+            row = dict(zip(names, new, strict=True))
+            values = self._values(table, {c: row[c] for c in names[2:]})
+            cols = ", ".join(f'"{c}"' for c in ["guid", *values])
+            self._run(table, row["guid"], "insert", f'INSERT INTO "{table}"({cols}) VALUES '
+                      f'({", ".join("?" * (len(values) + 1))})', [row["guid"], *values.values()], new)
+
+    def _update(self, table: str, updates: list) -> None:
+        names = self.proj.columns(table)
+        for old, new in updates:
+            pairs = {c: v for c, v in zip(names, new, strict=True)
+                     if v is not apsw.no_change and c not in ("guid", "owner")}
+            if not pairs:
                 continue
-            names = self.proj.columns(table)
-            for _old, new in changes.get((table, "INSERT"), []):
-                row = dict(zip(names, new, strict=True))
-                values = self._values(table, {c: row[c] for c in names[2:]})
-                cols = ", ".join(f'"{c}"' for c in ["guid", *values])
-                self._run(table, row["guid"], "insert", f'INSERT INTO "{table}"({cols}) VALUES '
-                          f'({", ".join("?" * (len(values) + 1))})', [row["guid"], *values.values()], new)
-            for old, new in changes.get((table, "UPDATE"), []):
-                pairs = {c: v for c, v in zip(names, new, strict=True)
-                         if v is not apsw.no_change and c not in ("guid", "owner")}
-                if not pairs:
-                    continue
-                values = self._values(table, pairs)
-                sets = ", ".join(f'"{c}" = ?' for c in values)
-                self._run(table, old[0], "update", f'UPDATE "{table}" SET {sets}, '
-                          "updated_at = strftime('%Y-%m-%dT%H:%M:%S','now','localtime') WHERE guid = ?",
-                          [*values.values(), old[0]], new)
-        for table in reversed(EXCHANGED):
-            for old, _new in changes.get((table, "DELETE"), []):
-                self._run(table, old[0], "delete", f'DELETE FROM "{table}" WHERE guid = ?', [old[0]], None)
+            values = self._values(table, pairs)
+            sets = ", ".join(f'"{c}" = ?' for c in values)
+            self._run(table, old[0], "update", f'UPDATE "{table}" SET {sets}, '
+                      "updated_at = strftime('%Y-%m-%dT%H:%M:%S','now','localtime') WHERE guid = ?",
+                      [*values.values(), old[0]], new)
 
     def _run(self, table: str, guid: str, what: str, sql: str, params: list, values) -> None:
         try:
@@ -686,30 +706,33 @@ def decide(db: sqlite_utils.Database, conflict_id: int, choice: str, reason: str
         if row["kind"] == "insert":
             _settle_clash(db, row, choice)
         if row["kind"] == "update" and row["field"] and choice != row["kept"]:
-            value = json.loads(row["remote_value"] if choice == "remote" else row["local_value"])
-            proj_refs = {fk.column: fk.other_table for fk in db[row["table_name"]].foreign_keys}
-            if row["field"] in proj_refs and value is not None:
-                target = proj_refs[row["field"]]
-                if target == AREAS:
-                    tree = AreaTree.load(db)
-                    value = next((i for i, p in tree.path.items() if p == value), None)
-                else:
-                    hit = db.execute(f'SELECT rowid FROM "{target}" WHERE guid = ?', [value]).fetchone()
-                    value = hit[0] if hit else None
-            db.execute(f'UPDATE "{row["table_name"]}" SET "{row["field"]}" = ?, '
-                       "updated_at = strftime('%Y-%m-%dT%H:%M:%S','now','localtime') WHERE guid = ?",
-                       [value, row["guid"]])
+            _write_chosen_value(db, row, choice)
         db.execute("UPDATE exchange_conflicts SET status = 'decided', decision = ?, reason = ?, decided_at = ?, "
                    "user = ? WHERE id = ?", [choice, reason.strip(), _now(), audit.audit_context(db)["user"],
                                              conflict_id])
-        # The decision itself is in the trail even when the standing value was kept.
-        db.execute("INSERT INTO audit_log(user, table_name, guid, action, old_json, new_json, reason) "
-                   "VALUES (?, ?, ?, 'update', ?, ?, ?)",
-                   [audit.audit_context(db)["user"], row["table_name"], row["guid"],
-                    json.dumps({row["field"] or "记录": json.loads(row["local_value"] or "null")}, ensure_ascii=False),
-                    json.dumps({row["field"] or "记录": json.loads(
-                        row["remote_value" if choice == "remote" else "local_value"] or "null")}, ensure_ascii=False),
-                    f"数据交换冲突裁决：保留{'对方' if choice == 'remote' else '本机'}的值。{reason.strip()}"])
+        _audit_decision(db, row, choice, reason)
+
+
+def _write_chosen_value(db, row: dict, choice: str) -> None:
+    """The field of a field conflict set to the chosen side's value (a reference as a row id here)."""
+    value = json.loads(row["remote_value"] if choice == "remote" else row["local_value"])
+    refs = {fk.column: fk.other_table for fk in db[row["table_name"]].foreign_keys}
+    value = _to_local(db, refs, row["field"], value)
+    db.execute(f'UPDATE "{row["table_name"]}" SET "{row["field"]}" = ?, '
+               "updated_at = strftime('%Y-%m-%dT%H:%M:%S','now','localtime') WHERE guid = ?",
+               [value, row["guid"]])
+
+
+def _audit_decision(db, row: dict, choice: str, reason: str) -> None:
+    """The decision itself in the trail, even when the standing value was kept."""
+    field = row["field"] or "记录"
+    kept = row["remote_value" if choice == "remote" else "local_value"]
+    db.execute("INSERT INTO audit_log(user, table_name, guid, action, old_json, new_json, reason) "
+               "VALUES (?, ?, ?, 'update', ?, ?, ?)",
+               [audit.audit_context(db)["user"], row["table_name"], row["guid"],
+                json.dumps({field: json.loads(row["local_value"] or "null")}, ensure_ascii=False),
+                json.dumps({field: json.loads(kept or "null")}, ensure_ascii=False),
+                f"数据交换冲突裁决：保留{'对方' if choice == 'remote' else '本机'}的值。{reason.strip()}"])
 
 
 def _to_local(db, refs: dict, column: str, value):
@@ -771,8 +794,7 @@ def status(db: sqlite_utils.Database, today: dt.date | None = None) -> list[Part
     rows = {r["partner"]: r for r in db.query(
         "SELECT partner, role, sent_seq, received_seq, last_sent_at, last_received_at FROM exchange_partners")}
     if level(db) == "county":
-        for name in (r[0] for r in db.execute("SELECT name FROM areas WHERE level = 'township' "
-                                               "ORDER BY sort_order, id")):
+        for name in township_names(db):
             rows.setdefault(name, {"partner": name, "role": "township", "sent_seq": 0, "received_seq": 0,
                                    "last_sent_at": None, "last_received_at": None})
     counts = dict(db.execute("SELECT partner, count(*) FROM exchange_conflicts WHERE status = 'open' "

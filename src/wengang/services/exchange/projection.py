@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 import apsw
 import sqlite_utils
 
+from wengang.store.areas import areas_at_level
+
 # Parents before children: inserts and updates run in this order, deletes in reverse.
 EXCHANGED = ("relocation_sites", "organisations", "households", "persons", "employment_spells",
              "welfare_posts", "surveys", "services", "subsidies", "targets", "spot_checks")
@@ -46,25 +48,30 @@ class TableSpec:
         return ["guid", "owner", *self.columns]
 
 
+def _unique_keys(db: sqlite_utils.Database, name: str, cols: list, refs: dict[str, str]) -> list[tuple[str, ...]]:
+    """The table's UNIQUE constraints that survive projection (none on a skipped column or guid),
+    and a reference that is the primary key (welfare_posts.spell_id: one post per spell)."""
+    uniques = []
+    for index in db.execute(f'PRAGMA index_list("{name}")').fetchall():
+        if index[2] and index[3] in ("u", "pk"):
+            names = tuple(r[2] for r in db.execute(f'PRAGMA index_info("{index[1]}")').fetchall())
+            if names and not set(names) & (SKIPPED_COLUMNS | {"guid"}):
+                uniques.append(names)
+    uniques += [(c.name,) for c in cols if c.is_pk and c.name in refs]
+    return uniques
+
+
+def _spec(db: sqlite_utils.Database, name: str) -> TableSpec:
+    table = db[name]
+    refs = {fk.column: fk.other_table for fk in table.foreign_keys
+            if fk.other_table in EXCHANGED or fk.other_table == AREAS}
+    cols = [c for c in table.columns if c.name not in SKIPPED_COLUMNS and c.name != "guid"]
+    return TableSpec(name, [c.name for c in cols], {c.name: ("TEXT" if c.name in refs else c.type) for c in cols},
+                     refs, _unique_keys(db, name, cols, refs))
+
+
 def _specs(db: sqlite_utils.Database) -> list[TableSpec]:
-    specs = []
-    for name in EXCHANGED:
-        table = db[name]
-        if not table.exists():
-            continue
-        refs = {fk.column: fk.other_table for fk in table.foreign_keys
-                if fk.other_table in EXCHANGED or fk.other_table == AREAS}
-        cols = [c for c in table.columns if c.name not in SKIPPED_COLUMNS and c.name != "guid"]
-        uniques = []
-        for index in db.execute(f'PRAGMA index_list("{name}")').fetchall():
-            if index[2] and index[3] in ("u", "pk"):
-                names = tuple(r[2] for r in db.execute(f'PRAGMA index_info("{index[1]}")').fetchall())
-                if names and not set(names) & (SKIPPED_COLUMNS | {"guid"}):
-                    uniques.append(names)
-        uniques += [(c.name,) for c in cols if c.is_pk and c.name in refs]  # welfare_posts.spell_id
-        specs.append(TableSpec(name, [c.name for c in cols],
-                               {c.name: ("TEXT" if c.name in refs else c.type) for c in cols}, refs, uniques))
-    return specs
+    return [_spec(db, name) for name in EXCHANGED if db[name].exists()]
 
 
 def schema_sql(specs: list[TableSpec], schema: str = "main") -> list[str]:
@@ -110,7 +117,24 @@ class AreaTree:
 
 
 def township_names(db: sqlite_utils.Database) -> list[str]:
-    return [r[0] for r in db.execute("SELECT name FROM areas WHERE level = 'township' ORDER BY sort_order, id")]
+    return [area["name"] for area in areas_at_level(db, "township")]
+
+
+def _row_owners(db, spec: TableSpec, owners: dict) -> dict[int, str]:
+    """Each row's owner (township name, '' county-wide) by rowid: the owner of the first set
+    reference in OWNER_FROM's order."""
+    owner_cols = [c for c in OWNER_FROM if c in spec.refs]
+    owner_maps = [owners.get(spec.refs[c], {}) for c in owner_cols]
+    quoted = ", ".join(f'"{c}"' for c in owner_cols)
+    mine_owners: dict[int, str] = {}
+    for row in db.execute(f'SELECT rowid{", " + quoted if quoted else ""} FROM "{spec.name}"'):
+        owner = ""
+        for ref, owner_map in zip(row[1:], owner_maps, strict=True):
+            if ref is not None:
+                owner = owner_map.get(ref, "")
+                break
+        mine_owners[row[0]] = owner
+    return mine_owners
 
 
 class Projection:
@@ -161,24 +185,14 @@ class Projection:
 
         Owners come from a narrow first pass over every row (rowid and the owner reference);
         full rows are read only for the slice, so a township's slice costs its own size."""
-        owner_cols = [c for c in OWNER_FROM if c in spec.refs]
-        owner_maps = [owners.get(spec.refs[c], {}) for c in owner_cols]
-        mine_owners: dict[int, str] = {}
-        wanted = None
-        quoted = ", ".join(f'"{c}"' for c in owner_cols)
-        for row in db.execute(f'SELECT rowid{", " + quoted if quoted else ""} FROM "{spec.name}"'):
-            owner = ""
-            for ref, owner_map in zip(row[1:], owner_maps, strict=True):
-                if ref is not None:
-                    owner = owner_map.get(ref, "")
-                    break
-            mine_owners[row[0]] = owner
+        mine_owners = _row_owners(db, spec, owners)
         select = f'SELECT rowid, guid, {", ".join(chr(34) + c + chr(34) for c in spec.columns)} FROM "{spec.name}"'
         params: list = []
         if self.township is not None and spec.name not in SHARED:
             wanted = [i for i, o in mine_owners.items() if o in (self.township, "")]
             select += " WHERE rowid IN (SELECT value FROM json_each(?))"
             params = [json.dumps(wanted)]
+        # References become the referenced row's guid (an area's: its path).
         converters = []
         for col in spec.columns:
             target = spec.refs.get(col)

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 
 import sqlite_utils
 
+from wengang.store.areas import VILLAGE_IN_TOWNSHIP, village_and_township
+
 
 def settings_map(db: sqlite_utils.Database) -> dict[str, str]:
     """Every stored setting (本单位设置 and the program's own), key → value."""
@@ -24,7 +26,7 @@ def area_ids_named(db: sqlite_utils.Database, name: str) -> list[int]:
 
 def village_id(db: sqlite_utils.Database, township: str, village: str) -> int | None:
     """The id of ``village`` in ``township`` (village names repeat across townships)."""
-    row = db.execute("SELECT v.id FROM areas v JOIN areas t ON t.id = v.parent_id WHERE t.name = ? AND v.name = ?",
+    row = db.execute(f"SELECT v.id FROM areas v JOIN areas t ON {VILLAGE_IN_TOWNSHIP} WHERE t.name = ? AND v.name = ?",
                      [township, village]).fetchone()
     return row[0] if row else None
 
@@ -59,7 +61,7 @@ def village_choices(db: sqlite_utils.Database) -> list[tuple[int, str]]:
     """(id, "乡镇 / 村") of every village and group, by township then name (a household's place)."""
     return db.execute(
         "SELECT v.id, coalesce(t.name || ' / ', '') || v.name FROM areas v "
-        "LEFT JOIN areas t ON t.id = v.parent_id WHERE v.level IN ('village', 'group') "
+        f"LEFT JOIN areas t ON {VILLAGE_IN_TOWNSHIP} WHERE v.level IN ('village', 'group') "
         "ORDER BY t.name, v.name").fetchall()
 
 
@@ -77,9 +79,9 @@ def site_id_named(db: sqlite_utils.Database, name: str) -> int | None:
 def township_counts(db: sqlite_utils.Database) -> list[tuple[str, int, int]]:
     """(乡镇, households, persons) per township, in the townships' order."""
     return db.execute(
-        """SELECT t.name, COUNT(DISTINCT h.id), COUNT(p.id)
+        f"""SELECT t.name, COUNT(DISTINCT h.id), COUNT(p.id)
            FROM areas t
-           JOIN areas v ON v.parent_id = t.id
+           JOIN areas v ON {VILLAGE_IN_TOWNSHIP}
            JOIN households h ON h.area_id = v.id
            LEFT JOIN persons p ON p.household_id = h.id
            WHERE t.level = 'township'
@@ -130,8 +132,8 @@ def persons_listing(db: sqlite_utils.Database, person_ids: list[int]) -> list[tu
     marks = ",".join("?" * len(person_ids)) or "NULL"
     return db.execute(
         f"""SELECT p.name, p.id_number, t.name, v.name, h.hh_no FROM persons p
-            JOIN households h ON h.id = p.household_id JOIN areas v ON v.id = h.area_id
-            LEFT JOIN areas t ON t.id = v.parent_id WHERE p.id IN ({marks}) ORDER BY t.name, v.name, p.id""",
+            JOIN households h ON h.id = p.household_id {village_and_township("h.area_id", village_join="JOIN")}
+            WHERE p.id IN ({marks}) ORDER BY t.name, v.name, p.id""",
         person_ids).fetchall()
 
 

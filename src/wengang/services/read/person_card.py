@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from wengang.domain.fields import label
+from wengang.store.areas import village_and_township
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,8 @@ def person_card(db: sqlite_utils.Database, person_id: int) -> dict | None:
     cur = db.execute(
         "SELECT p.*, h.hh_no, h.hh_type, h.head_name, h.monitor_category, "
         "coalesce(t.name, '') || coalesce(v.name, '') AS place FROM persons p "
-        "JOIN households h ON h.id = p.household_id LEFT JOIN areas v ON v.id = h.area_id "
-        "LEFT JOIN areas t ON t.id = v.parent_id WHERE p.id = ?", [person_id])
+        f"JOIN households h ON h.id = p.household_id {village_and_township('h.area_id')} WHERE p.id = ?",
+        [person_id])
     row = cur.fetchone()
     return dict(zip([c[0] for c in cur.description], row)) if row else None
 

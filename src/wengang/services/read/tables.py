@@ -20,6 +20,7 @@ import sqlite_utils
 from wengang.domain.fields import label
 from wengang.domain.status import SPELL_CURRENT, SPELL_RETURNED, AsOf, age_sql, labour_sql
 from wengang.services.overview import place_filter
+from wengang.store.areas import VILLAGE_IN_TOWNSHIP
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ HOUSEHOLD_COLUMNS = [
 ]
 
 _VILLAGE = Join("v", "areas", "v.id = h.area_id")
-_TOWNSHIP = Join("t", "areas", "t.id = v.parent_id")
+_TOWNSHIP = Join("t", "areas", VILLAGE_IN_TOWNSHIP)
 PERSON_SOURCE = Source("persons", "p", (Join("h", "households", "h.id = p.household_id", left=False),
                                         _VILLAGE, _TOWNSHIP))
 HOUSEHOLD_SOURCE = Source("households", "h", (_VILLAGE, _TOWNSHIP))

@@ -97,6 +97,9 @@ def _spread(ws, row: int, texts: list[str], width: int, font: Font) -> None:
             ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
 
 
+_TOP = 3  # the header starts under the title and the 填报单位 line
+
+
 def write_form_xlsx(result: FormResult, path: str | Path) -> Path:
     """Write the form to ``path`` (.xlsx) and return the path."""
     path = Path(path)
@@ -106,7 +109,22 @@ def write_form_xlsx(result: FormResult, path: str | Path) -> Path:
     depth, cells, extra = _layout(result)
     width = len(result.columns) + extra
     area_col = next((i for i, c in enumerate(result.columns) if c.key == "area"), 0)
+    _write_title(ws, result, width)
+    _write_header(ws, cells, depth, width)
+    first_data = _TOP + depth
+    _write_rows(ws, result, first_data, extra, area_col)
+    _write_notes_and_footer(ws, result, first_data + len(result.rows) + 1, width)
+    for j in range(1, width + 1):
+        ws.column_dimensions[get_column_letter(j)].width = _column_width(result, j - 1, extra, area_col)
+    ws.freeze_panes = ws.cell(first_data, 2 + area_col + extra)
+    _set_up_printing(ws, f"{_TOP}:{first_data - 1}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_workbook(wb, path)
+    return path
 
+
+def _write_title(ws, result: FormResult, width: int) -> None:
+    """Row 1 the title, merged across the table; row 2 填报单位 / 数据截止日期 / 数据来源 / 单位."""
     ws.cell(1, 1, result.title).font = Font(name=_FONT, bold=True, size=16)
     ws.cell(1, 1).alignment = _CENTER
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
@@ -114,21 +132,26 @@ def write_form_xlsx(result: FormResult, path: str | Path) -> Path:
     _spread(ws, 2, info_line(result), width, Font(name=_FONT, size=10))
     ws.row_dimensions[2].height = 18
 
-    top = 3
+
+def _write_header(ws, cells: list[HeaderCell], depth: int, width: int) -> None:
+    """The multi-row header: every cell bordered and shaded, spanning labels merged."""
     header_font = Font(name=_FONT, bold=True, size=10)
-    for r in range(top, top + depth):
+    for r in range(_TOP, _TOP + depth):
         for c in range(1, width + 1):
             cell = ws.cell(r, c)
             cell.border, cell.fill, cell.alignment, cell.font = _BORDER, _HEADER_FILL, _CENTER, header_font
     for hc in cells:
-        ws.cell(top + hc.row, 1 + hc.col, hc.label)
+        ws.cell(_TOP + hc.row, 1 + hc.col, hc.label)
         if hc.rowspan > 1 or hc.colspan > 1:
-            ws.merge_cells(start_row=top + hc.row, start_column=1 + hc.col,
-                           end_row=top + hc.row + hc.rowspan - 1, end_column=hc.col + hc.colspan)
-    for r in range(top, top + depth):
+            ws.merge_cells(start_row=_TOP + hc.row, start_column=1 + hc.col,
+                           end_row=_TOP + hc.row + hc.rowspan - 1, end_column=hc.col + hc.colspan)
+    for r in range(_TOP, _TOP + depth):
         ws.row_dimensions[r].height = 30 if depth > 1 else 45
 
-    first_data = top + depth
+
+def _write_rows(ws, result: FormResult, first_data: int, extra: int, area_col: int) -> None:
+    """合计 first, then the rows (bold for 合计 and subtotals), a 序号 cell before the name when
+    the rows are numbered."""
     body_font, bold_font = Font(name=_FONT, size=10), Font(name=_FONT, size=10, bold=True)
     for i, row in enumerate(result.rows):
         r = first_data + i
@@ -139,19 +162,9 @@ def write_form_xlsx(result: FormResult, path: str | Path) -> Path:
                 cell = ws.cell(r, c, row.number)
                 cell.border, cell.alignment, cell.font = _BORDER, _CENTER, font
                 c += 1
-            value = row.values.get(col.key)
-            cell = ws.cell(r, c, _value(value))
+            cell = ws.cell(r, c, _value(row.values.get(col.key)))
             cell.border, cell.font = _BORDER, font
-            if col.kind in ("area", "text"):
-                cell.alignment = _CENTER if row.kind != "area" or col.kind == "text" else _LEFT
-            else:
-                cell.alignment = Alignment(horizontal="right", vertical="center")
-                if col.kind == "percent":
-                    cell.number_format = "0" if not col.decimals else "0." + "0" * col.decimals
-                elif col.kind == "money":
-                    cell.number_format = "#,##0.00"
-                elif col.kind == "int":
-                    cell.number_format = "0"
+            _align_and_format(cell, row.kind, col)
             c += 1
     _merge_groups(ws, result, first_data)
     if extra:  # 合计 spans the 序号 column and the name, as in the seeds
@@ -159,7 +172,26 @@ def write_form_xlsx(result: FormResult, path: str | Path) -> Path:
                        end_column=2 + area_col)
         ws.cell(first_data, 1 + area_col, result.rows[0].label)
 
-    r = first_data + len(result.rows) + 1
+
+_NUMBER_FORMATS = {"money": "#,##0.00", "int": "0"}
+
+
+def _align_and_format(cell, row_kind: str, col) -> None:
+    """Names left in area rows (centred in 合计 and subtotals); numbers right, with the column's
+    format (percentages with the form's decimals)."""
+    if col.kind in ("area", "text"):
+        cell.alignment = _CENTER if row_kind != "area" or col.kind == "text" else _LEFT
+        return
+    cell.alignment = Alignment(horizontal="right", vertical="center")
+    if col.kind == "percent":
+        cell.number_format = "0" if not col.decimals else "0." + "0" * col.decimals
+    elif col.kind in _NUMBER_FORMATS:
+        cell.number_format = _NUMBER_FORMATS[col.kind]
+
+
+def _write_notes_and_footer(ws, result: FormResult, r: int, width: int) -> None:
+    """The notes (注：) from row ``r``, each merged across the table, then the footer line."""
+    body_font = Font(name=_FONT, size=10)
     for note in result.notes:
         ws.cell(r, 1, note).alignment = _LEFT
         ws.cell(r, 1).font = body_font
@@ -168,17 +200,14 @@ def write_form_xlsx(result: FormResult, path: str | Path) -> Path:
         r += 1
     _spread(ws, r + 1, footer_line(result), width, body_font)
 
-    for j in range(1, width + 1):
-        ws.column_dimensions[get_column_letter(j)].width = _column_width(result, j - 1, extra, area_col)
-    ws.freeze_panes = ws.cell(first_data, 2 + area_col + extra)
-    print_a4_landscape(ws, f"{top}:{first_data - 1}")
+
+def _set_up_printing(ws, header_rows: str) -> None:
+    """A4 landscape, the header repeated on every page, centred, paged in the footer."""
+    print_a4_landscape(ws, header_rows)
     ws.print_options.horizontalCentered = True
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     ws.oddFooter.center.size = 9
     ws.page_margins.left = ws.page_margins.right = 0.4
-    path.parent.mkdir(parents=True, exist_ok=True)
-    save_workbook(wb, path)
-    return path
 
 
 def _column_width(result: FormResult, j: int, extra: int, area_col: int) -> float:

@@ -33,7 +33,7 @@ import sqlite_utils
 
 from wengang.domain.status import AsOf
 from wengang.paths import resource_path
-from wengang.store.areas import installation
+from wengang.store.areas import installation, village_and_township
 from wengang.store.db import get_setting
 from wengang.store.household_type import households_at
 
@@ -352,8 +352,7 @@ def _add_people(db: sqlite_utils.Database, rows: list[dict]) -> None:
         chunk = ids[start:start + 500]
         for pid, name, number, hh_no, village, township in db.execute(
             f"""SELECT p.id, p.name, p.id_number, h.hh_no, v.name, t.name FROM persons p
-                JOIN households h ON h.id = p.household_id LEFT JOIN areas v ON v.id = h.area_id
-                LEFT JOIN areas t ON t.id = v.parent_id
+                JOIN households h ON h.id = p.household_id {village_and_township('h.area_id')}
                 WHERE p.id IN ({', '.join('?' for _ in chunk)})""", chunk).fetchall():
             people[pid] = {"name": name, "id_number": number, "hh_no": hh_no, "village": village,
                            "township": township}
