@@ -44,6 +44,9 @@ def test_area_tree_sql_is_declared_only_in_store_areas():
 def test_the_village_township_join_names_its_aliases():
     from wengang.store.areas import VILLAGE_IN_TOWNSHIP, village_and_township
 
+    # v is the household's village (the 组's parent when it is filed under a 组), t its township
     assert village_and_township("h.area_id") == (
-        f"LEFT JOIN areas v ON v.id = h.area_id LEFT JOIN areas t ON {VILLAGE_IN_TOWNSHIP}")
-    assert village_and_township("ps.area_id", village_join="JOIN").startswith("JOIN areas v ON v.id = ps.area_id ")
+        "LEFT JOIN areas hv ON hv.id = h.area_id "
+        "LEFT JOIN areas v ON v.id = CASE WHEN hv.level = 'group' THEN hv.parent_id ELSE hv.id END "
+        f"LEFT JOIN areas t ON {VILLAGE_IN_TOWNSHIP}")
+    assert village_and_township("ps.area_id", village_join="JOIN").startswith("JOIN areas hv ON hv.id = ps.area_id ")

@@ -66,3 +66,25 @@ def test_organisations_keep_their_paths_at_every_level(db, tmp_path):
     paths = {r["name"]: (r["county"], r["township"], r["village"]) for r in rows}
     assert paths == {"车间0": ("测试县", None, None), "车间1": ("测试县", "城关镇", None),
                      "车间2": ("测试县", "城关镇", "城关镇1村")}
+
+
+def test_a_household_on_a_group_is_shown_in_its_village_and_township(db, tmp_path):
+    """The person card's 所在地 and the person lists (form cells, 1-3-1 gaps, 应享未享) name the
+    village above the 组 and the township above that, not the village as 乡镇."""
+    from openpyxl import load_workbook
+
+    from wengang.services.person_list import write_person_list
+    from wengang.services.read.person_card import person_card
+
+    roster = write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, person_rows(6))
+    assert import_file(db, "persons", roster).ok
+    _move_to_a_group(db, "62070200000001")
+    pid = db.execute("SELECT p.id FROM persons p JOIN households h ON h.id = p.household_id "
+                     "WHERE h.hh_no = '62070200000001' ORDER BY p.id LIMIT 1").fetchone()[0]
+    assert person_card(db, pid)["place"] == "城关镇城关镇1村"
+    out, written = write_person_list(db, [pid], tmp_path / "名单.xlsx", title="名单")
+    assert written == 1
+    book = load_workbook(out, read_only=True)
+    rows = [r for r in book.active.iter_rows(values_only=True) if r and r[3] == "62070200000001"]
+    book.close()
+    assert [(r[1], r[2]) for r in rows] == [("城关镇", "城关镇1村")]

@@ -49,9 +49,15 @@ VILLAGE_IN_TOWNSHIP = "t.id = v.parent_id"
 
 
 def village_and_township(area_column: str, *, village_join: str = "LEFT JOIN") -> str:
-    """Joins ``v``, the area ``area_column`` names (a household's village), and ``t``, the area
-    directly above it (its township), left-joined so a village without one keeps its rows."""
-    return f"{village_join} areas v ON v.id = {area_column} LEFT JOIN areas t ON {VILLAGE_IN_TOWNSHIP}"
+    """Joins ``v``, the village of the area ``area_column`` names (a household's village, or the
+    village above its 组), and ``t``, the township above that village, left-joined so a village
+    without one keeps its rows."""
+    # A household may be placed at 组 level (组 is the sixth level of the national export's
+    # address): its village is then the 组's parent, not the 组 itself, and the township one more
+    # level up; taking the area directly above the household showed the village as 乡镇.
+    return (f"{village_join} areas hv ON hv.id = {area_column} "
+            f"{village_join} areas v ON v.id = CASE WHEN hv.level = 'group' THEN hv.parent_id ELSE hv.id END "
+            f"LEFT JOIN areas t ON {VILLAGE_IN_TOWNSHIP}")
 
 
 def installation(db: sqlite_utils.Database) -> Installation:
