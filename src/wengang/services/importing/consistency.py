@@ -36,7 +36,7 @@ from wengang.services.importing.parse import Parsed, parse_table
 from wengang.services.importing.parsers import parser_for
 from wengang.services.importing.reader import read_table
 from wengang.services.importing.spec import detect_kind, kind_spec
-from wengang.services.importing.writers import month_texts
+from wengang.services.importing.writers.employment import month_texts
 from wengang.services.xlsx_stream import save_workbook
 
 KEYS = {"persons": ("id_number",), "employment": ("id_number", "start_date")}
