@@ -114,7 +114,7 @@ def _kind(name: str, spec: dict, source: str) -> KindSpec:
     where = f"{source} {name}"
     _refuse_unknown(where, spec, KIND_ATTRIBUTES)
     table = spec["table"]
-    tables = (table, *_LINKED_TABLES)
+    tables = tuple(dict.fromkeys((table, *_LINKED_TABLES)))
     fields.entity(table, source=where)
     for column in spec["key"]:
         fields.require_in_any(where, tables, column)
