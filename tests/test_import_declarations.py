@@ -13,6 +13,7 @@ from wengang.domain.fields import UnknownFieldError
 from wengang.paths import resource_path
 from wengang.services.importing.parsers import parser_for
 from wengang.services.importing.spec import KINDS_FILE, PARSE_KINDS, FieldSpec, load_kinds, read_kinds
+from wengang.services.importing.writers import COLUMN_WRITERS, PRELOADS, WRITERS
 
 
 def _shipped() -> dict:
@@ -104,3 +105,10 @@ def test_file_only_keys_and_comments_are_accepted(tmp_path):
 def test_every_accepted_parse_has_a_parser(parse):
     parser = parser_for(FieldSpec(key="x", label="x", parse=parse, code="hh_type" if parse == "code" else None))
     assert callable(parser)
+
+
+def test_every_declared_kind_has_a_writer():
+    """A kind declared in kinds.json without a writer would fail only when a file of it is
+    imported; the look-ups read in advance are for kinds that have a writer."""
+    assert set(WRITERS) == set(load_kinds())
+    assert set(PRELOADS) <= set(WRITERS) and COLUMN_WRITERS <= set(WRITERS)
