@@ -13,7 +13,8 @@ from wengang.services.importing import engine, import_file, preview_file, read_t
 from wengang.services.importing.parse import Record, parse_table
 from wengang.services.importing.spec import kind_spec
 from wengang.services.importing.upsert import Upserter
-from wengang.services.importing.writers import PRELOADS, SPELLS
+from wengang.services.importing.writers import PRELOADS
+from wengang.services.importing.writers.employment import SPELLS
 from wengang.store.areas import set_installation
 from wengang.store.backup import list_backups
 from wengang.store.db import open_database

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -310,6 +311,32 @@ class SheetCheck:
     warnings: list[Issue] = field(default_factory=list)
     bad_cells: set[tuple[int, int]] = field(default_factory=set)
 
+    def rows(self, columns: dict[str, int]) -> Iterator[SheetRow]:
+        """Every data row of the sheet, to be checked cell by cell."""
+        for index, (row_no, cells) in enumerate(zip(self.table.row_numbers, self.table.rows)):
+            yield SheetRow(self, columns, index, row_no, cells)
+
+
+@dataclass
+class SheetRow:
+    """One row of a filled sheet being checked: a wrong cell is the sheet's error, marked in
+    the error workbook, and the row is not written (``ok`` turns false)."""
+
+    check: SheetCheck
+    columns: dict[str, int]
+    index: int
+    row_no: int
+    cells: list[str]
+    ok: bool = True
+
+    def cell(self, label: str) -> str:
+        return self.cells[self.columns[label]]
+
+    def bad(self, label: str, message: str) -> None:
+        self.check.errors.append(Issue(self.row_no, label, message))
+        self.check.bad_cells.add((self.index, self.columns[label]))
+        self.ok = False
+
 
 @dataclass
 class SheetImport:
@@ -341,53 +368,15 @@ def import_call_sheet(db: sqlite_utils.Database, path: str | Path, *, default_da
     cols = {label: _column(table, label, check) for label in ("抽查编号", *ANSWERS, "核查日期", "核查人")}
     calls: list[tuple[int, Call]] = []
     if not check.errors:
-        for index, (row_no, row) in enumerate(zip(table.row_numbers, table.rows)):
-            def bad(label: str, message: str, index=index, row_no=row_no) -> None:
-                check.errors.append(Issue(row_no, label, message))
-                check.bad_cells.add((index, cols[label]))
-            code = row[cols["抽查编号"]].strip()
-            answers = {}
-            for label in ANSWERS:
-                try:
-                    answers[label] = parse_yes_no(row[cols[label]])
-                except YesNoError as exc:
-                    bad(label, str(exc))
-                    answers[label] = "bad"
-            raw_day = row[cols["核查日期"]]
+        for row in check.rows(cols):
+            answers = _answers(row)
+            raw_day = row.cell("核查日期")
             if all(v is None for v in answers.values()) and not raw_day:
                 result.unanswered += 1
                 continue
-            sample_id, _, seq = code.partition("-")
-            person_id = None
-            if sample_id.isdigit() and seq.isdigit():
-                person_id = _person_of(db, int(sample_id), int(seq))
-            if person_id is None:
-                bad("抽查编号", f"“{code}”不是本数据库抽出的抽查编号（请勿改动这一列）")
-                continue
-            try:
-                day = parse_date(raw_day) if raw_day else default_date
-            except ValueError as exc:
-                bad("核查日期", str(exc))
-                continue
-            if day is None:
-                bad("核查日期", "已填核查结果的行要填核查日期（或导入时指定核查日期）")
-                continue
-            if day > dt.date.today():
-                bad("核查日期", f"{day} 还没到")
-                continue
-            if "bad" in answers.values():
-                continue
-            if answers["电话接通"] is None:
-                bad("电话接通", "已填其他结果，电话接通要填是或否")
-                continue
-            call = Call(int(sample_id), int(seq), answers["电话接通"], answers["务工地一致"], answers["务工时间一致"],
-                        answers["政策知晓"], day, row[cols["核查人"]] or None)
-            problem = _call_problem(call)
-            if problem:
-                label = "务工地一致" if call.connected else "电话接通"
-                bad(label, problem)
-                continue
-            calls.append((person_id, call))
+            answered = _answered_call(db, row, answers, raw_day, default_date)
+            if answered is not None:
+                calls.append(answered)
     if check.errors:
         result.errors = check.errors
         if table.rows or table.headers:
@@ -402,3 +391,58 @@ def import_call_sheet(db: sqlite_utils.Database, path: str | Path, *, default_da
         days = [c.day for _, c in calls]
         result.period = (min(days), max(days))
     return result
+
+
+def _answers(row: SheetRow) -> dict[str, bool | str | None]:
+    """The row's 是/否 answers; a cell that is neither is its error and answers "bad"."""
+    answers: dict[str, bool | str | None] = {}
+    for label in ANSWERS:
+        try:
+            answers[label] = parse_yes_no(row.cell(label))
+        except YesNoError as exc:
+            row.bad(label, str(exc))
+            answers[label] = "bad"
+    return answers
+
+
+def _answered_call(db: sqlite_utils.Database, row: SheetRow, answers: dict, raw_day: str,
+                   default_date: dt.date | None) -> tuple[int, Call] | None:
+    """(person, call) of an answered row; None when a cell is wrong (said as the row's error)."""
+    code = row.cell("抽查编号").strip()
+    sample_id, _, seq = code.partition("-")
+    person_id = None
+    if sample_id.isdigit() and seq.isdigit():
+        person_id = _person_of(db, int(sample_id), int(seq))
+    if person_id is None:
+        row.bad("抽查编号", f"“{code}”不是本数据库抽出的抽查编号（请勿改动这一列）")
+        return None
+    day = _call_day(row, raw_day, default_date)
+    if day is None or "bad" in answers.values():
+        return None
+    if answers["电话接通"] is None:
+        row.bad("电话接通", "已填其他结果，电话接通要填是或否")
+        return None
+    call = Call(int(sample_id), int(seq), answers["电话接通"], answers["务工地一致"], answers["务工时间一致"],
+                answers["政策知晓"], day, row.cell("核查人") or None)
+    problem = _call_problem(call)
+    if problem:
+        row.bad("务工地一致" if call.connected else "电话接通", problem)
+        return None
+    return person_id, call
+
+
+def _call_day(row: SheetRow, raw_day: str, default_date: dt.date | None) -> dt.date | None:
+    """The 核查日期 of the row (or the one given for the whole sheet); None when it is wrong,
+    missing or still to come (said as the row's error)."""
+    try:
+        day = parse_date(raw_day) if raw_day else default_date
+    except ValueError as exc:
+        row.bad("核查日期", str(exc))
+        return None
+    if day is None:
+        row.bad("核查日期", "已填核查结果的行要填核查日期（或导入时指定核查日期）")
+        return None
+    if day > dt.date.today():
+        row.bad("核查日期", f"{day} 还没到")
+        return None
+    return day

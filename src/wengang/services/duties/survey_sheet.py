@@ -26,7 +26,7 @@ from wengang.domain.dates import DateError, parse_date
 from wengang.domain.phones import normalise_phone, phone_problem
 from wengang.domain.status import AsOf
 from wengang.domain.yesno import YesNoError, parse_yes_no
-from wengang.services.duties.spot_check import SheetCheck
+from wengang.services.duties.spot_check import SheetCheck, SheetRow
 from wengang.services.importing.errors_book import default_errors_path, write_errors_workbook
 from wengang.services.importing.model import Issue
 from wengang.services.importing.reader import ReadError, read_table
@@ -192,6 +192,10 @@ def _month(text: str) -> str:
     return f"{int(match.group(1)):04d}-{int(match.group(2)):02d}"
 
 
+# The answers that make a survey (摸排); 培训需求 and the verified phone are kept without one.
+SURVEY_ANSWERS = ("摸排日期", "是否有外出意愿", "计划外出时间", "未外出原因", "增收措施")
+
+
 def import_survey_sheet(db: sqlite_utils.Database, path: str | Path, *,
                         errors_path: str | Path | None = None) -> SurveyImport:
     """Read a filled door-to-door sheet back: surveys, verified phones and 培训需求 for every row
@@ -211,85 +215,108 @@ def import_survey_sheet(db: sqlite_utils.Database, path: str | Path, *,
     writes: list[tuple] = []
     if not check.errors:
         today = dt.date.today()
-        for index, (row_no, row) in enumerate(zip(table.row_numbers, table.rows)):
-            def bad(label: str, message: str, index=index, row_no=row_no) -> None:
-                check.errors.append(Issue(row_no, label, message))
-                check.bad_cells.add((index, cols[label]))
-            answers = {label: row[cols[label]].strip() for label in ANSWERS}
+        for row in check.rows(cols):
+            answers = {label: row.cell(label).strip() for label in ANSWERS}
             if not any(answers.values()):
                 result.untouched += 1
                 continue
-            number = row[cols["证件号码"]].strip().upper()
-            found = db.execute("SELECT id FROM persons WHERE id_number = ?", [number]).fetchone()
-            if found is None:
-                bad("证件号码", f"“{number}”不在台账中（请勿改动左侧已填信息）")
-                continue
-            person_id, ok = found[0], True
-            survey = None
-            if any(answers[k] for k in ("摸排日期", "是否有外出意愿", "计划外出时间", "未外出原因", "增收措施")):
-                try:
-                    day = parse_date(answers["摸排日期"]) if answers["摸排日期"] else None
-                except DateError as exc:
-                    bad("摸排日期", str(exc))
-                    day, ok = None, False
-                if ok and day is None:
-                    bad("摸排日期", "填了摸排结果的行要填摸排日期")
-                    ok = False
-                elif ok and day > today:
-                    bad("摸排日期", f"{day} 还没到")
-                    ok = False
-                try:
-                    willing = parse_yes_no(answers["是否有外出意愿"])
-                except YesNoError as exc:
-                    bad("是否有外出意愿", str(exc))
-                    willing, ok = None, False
-                if ok and willing is None:
-                    bad("是否有外出意愿", "填了摸排结果的行要填是或否")
-                    ok = False
-                planned = None
-                if answers["计划外出时间"]:
-                    try:
-                        planned = _month(answers["计划外出时间"])
-                    except ValueError as exc:
-                        bad("计划外出时间", str(exc))
-                        ok = False
-                if ok and willing is False and not answers["未外出原因"]:
-                    bad("未外出原因", "没有外出意愿的要写未外出原因（种子文件002要求按村统计）")
-                    ok = False
-                if ok:
-                    survey = (person_id, day.isoformat(), int(willing), planned if willing else None,
-                              None if willing else answers["未外出原因"], answers["增收措施"] or None)
-            phone = None
-            if answers["联系电话（核实）"]:
-                problem = phone_problem(answers["联系电话（核实）"], landline_ok=True)
-                if problem:
-                    bad("联系电话（核实）", problem)
-                    ok = False
-                else:
-                    phone = normalise_phone(answers["联系电话（核实）"])
-            if ok:
-                writes.append((person_id, survey, phone, answers["培训需求"] or None))
+            answered = _answered_row(db, row, answers, today)
+            if answered is not None:
+                writes.append(answered)
     if check.errors:
         result.errors = check.errors
         result.errors_path = write_errors_workbook(check, Path(errors_path) if errors_path  # type: ignore[arg-type]
                                                    else default_errors_path(path))
         return result
     with db.atomic():
-        for person_id, survey, phone, training in writes:
-            if survey:
-                db.execute("INSERT INTO surveys (person_id, survey_date, willing, planned_month, reason, measure) "
-                           "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (person_id, survey_date) DO UPDATE SET "
-                           "willing = excluded.willing, planned_month = excluded.planned_month, "
-                           "reason = excluded.reason, measure = excluded.measure", list(survey))
-                result.surveys += 1
-            if phone:
-                db.execute("UPDATE persons SET phone = ?, verified_at = ? WHERE id = ? AND coalesce(phone, '') <> ?",
-                           [phone, dt.date.today().isoformat(), person_id, phone])
-                result.phones += 1
-            if training:
-                db.execute("UPDATE persons SET training_need = ? WHERE id = ?", [training, person_id])
-                result.training += 1
+        _save_answers(db, writes, result)
     return result
+
+
+def _answered_row(db: sqlite_utils.Database, row: SheetRow, answers: dict[str, str],
+                  today: dt.date) -> tuple | None:
+    """(person, survey, verified phone, 培训需求) of an answered row, the survey None when the
+    row gives none; None when a cell is wrong (said as the row's error)."""
+    number = row.cell("证件号码").strip().upper()
+    found = db.execute("SELECT id FROM persons WHERE id_number = ?", [number]).fetchone()
+    if found is None:
+        row.bad("证件号码", f"“{number}”不在台账中（请勿改动左侧已填信息）")
+        return None
+    person_id = found[0]
+    survey = _survey(row, person_id, answers, today) if any(answers[k] for k in SURVEY_ANSWERS) else None
+    phone = _verified_phone(row, answers["联系电话（核实）"])
+    if not row.ok:
+        return None
+    return person_id, survey, phone, answers["培训需求"] or None
+
+
+def _survey(row: SheetRow, person_id: int, answers: dict[str, str], today: dt.date) -> tuple | None:
+    """The surveys row the answers make: a 摸排日期 not in the future, 是否有外出意愿 是 or 否, a
+    planned month, and a 未外出原因 when there is no will to go; None when a cell is wrong."""
+    day = _survey_day(row, answers["摸排日期"], today)
+    try:
+        willing = parse_yes_no(answers["是否有外出意愿"])
+    except YesNoError as exc:
+        row.bad("是否有外出意愿", str(exc))
+        willing = None
+    if row.ok and willing is None:
+        row.bad("是否有外出意愿", "填了摸排结果的行要填是或否")
+    planned = None
+    if answers["计划外出时间"]:
+        try:
+            planned = _month(answers["计划外出时间"])
+        except ValueError as exc:
+            row.bad("计划外出时间", str(exc))
+    if row.ok and willing is False and not answers["未外出原因"]:
+        row.bad("未外出原因", "没有外出意愿的要写未外出原因（种子文件002要求按村统计）")
+    if not row.ok:
+        return None
+    return (person_id, day.isoformat(), int(willing), planned if willing else None,
+            None if willing else answers["未外出原因"], answers["增收措施"] or None)
+
+
+def _survey_day(row: SheetRow, text: str, today: dt.date) -> dt.date | None:
+    """The 摸排日期: required with the other answers, never in the future."""
+    try:
+        day = parse_date(text) if text else None
+    except DateError as exc:
+        row.bad("摸排日期", str(exc))
+        return None
+    if day is None:
+        row.bad("摸排日期", "填了摸排结果的行要填摸排日期")
+    elif day > today:
+        row.bad("摸排日期", f"{day} 还没到")
+    return day
+
+
+def _verified_phone(row: SheetRow, text: str) -> str | None:
+    """The 联系电话（核实） normalised; a number that cannot be a phone is the row's error."""
+    if not text:
+        return None
+    problem = phone_problem(text, landline_ok=True)
+    if problem:
+        row.bad("联系电话（核实）", problem)
+        return None
+    return normalise_phone(text)
+
+
+def _save_answers(db: sqlite_utils.Database, writes: list[tuple], result: SurveyImport) -> None:
+    """Every checked row kept: its survey (a second one the same day replaces the first), the
+    verified phone when it changed, the 培训需求."""
+    for person_id, survey, phone, training in writes:
+        if survey:
+            db.execute("INSERT INTO surveys (person_id, survey_date, willing, planned_month, reason, measure) "
+                       "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (person_id, survey_date) DO UPDATE SET "
+                       "willing = excluded.willing, planned_month = excluded.planned_month, "
+                       "reason = excluded.reason, measure = excluded.measure", list(survey))
+            result.surveys += 1
+        if phone:
+            db.execute("UPDATE persons SET phone = ?, verified_at = ? WHERE id = ? AND coalesce(phone, '') <> ?",
+                       [phone, dt.date.today().isoformat(), person_id, phone])
+            result.phones += 1
+        if training:
+            db.execute("UPDATE persons SET training_need = ? WHERE id = ?", [training, person_id])
+            result.training += 1
 
 
 @dataclass

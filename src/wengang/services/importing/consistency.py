@@ -32,11 +32,11 @@ from openpyxl.styles import Font
 from wengang.domain.masking import mask_personal
 from wengang.services.importing.export import EXPORTS, area_names, display, export_rows
 from wengang.services.importing.model import Issue
-from wengang.services.importing.parse import Parsed, parse_table
+from wengang.services.importing.parse import Parsed, Record, parse_table
 from wengang.services.importing.parsers import parser_for
 from wengang.services.importing.reader import read_table
-from wengang.services.importing.spec import detect_kind, kind_spec
-from wengang.services.importing.writers import month_texts
+from wengang.services.importing.spec import FieldSpec, detect_kind, kind_spec
+from wengang.services.importing.writers.employment import month_texts
 from wengang.services.xlsx_stream import save_workbook
 
 KEYS = {"persons": ("id_number",), "employment": ("id_number", "start_date")}
@@ -74,21 +74,11 @@ class ConsistencyReport:
 
 def check_consistency(db: sqlite_utils.Database, path: str | Path) -> ConsistencyReport:
     """Compare the export at ``path`` (a person roster or a work-monitoring file) with the database."""
-    table = read_table(path)
-    kind = detect_kind(table.headers)
-    if kind not in KEYS:
-        raise ValueError("三一致核对需要人员信息或务工信息导出文件，无法识别此文件的表头")
-    spec = kind_spec(kind)
-    parsed = parse_table(spec, table)
+    parsed = _read_export(path)
+    kind = parsed.spec.name
     key_fields = KEYS[kind]
-    _, db_rows = export_rows(db, kind)
-    exprs = EXPORTS[kind][1]
-    compared = [f for f in spec.fields
-                if f.key in parsed.present and f.key in exprs and f.key not in (*key_fields, *NOT_COMPARED)]
-    if kind == "persons" and "township" in parsed.present:
-        townships = {r.values.get("township") for r in parsed.records}
-        db_rows = [r for r in db_rows if r.get("township") in townships]
-    stored = {tuple(r[k] for k in key_fields): r for r in db_rows}
+    stored = _stored_records(db, parsed)
+    compared = _compared_fields(parsed)
     expected = stored if kind == "persons" else _covered_spells(db, parsed, stored)
     report = ConsistencyReport(kind, len(parsed.records), len(expected), errors=list(parsed.errors))
     same_month = _month_matcher(parsed, stored) if kind == "employment" else None
@@ -105,19 +95,54 @@ def check_consistency(db: sqlite_utils.Database, path: str | Path) -> Consistenc
         if mine is None:
             report.only_in_file.append({"row": record.row, "id_number": key[0], "name": name, "key": key})
             continue
-        diffs = []
-        for f in compared:
-            ours, theirs = record.values.get(f.key), mine.get(f.key)
-            if f.key == "county" and ours is None:
-                continue
-            if (ours or None) != (theirs if theirs not in ("",) else None) and not _numbers_equal(ours, theirs):
-                diffs.append((f.label, display(ours, f.parse), display(theirs, f.parse)))
+        diffs = _differences(record, mine, compared)
         if diffs:
             report.differing.append(Difference(key[0], name or mine.get("name"), record.row, diffs))
     for key, row in expected.items():
         if key not in seen:
             report.only_in_db.append({"id_number": key[0], "name": row.get("name"), "key": key})
     return report
+
+
+def _read_export(path: str | Path) -> Parsed:
+    """The export parsed as its kind's import would; only a roster or a work file is checked."""
+    table = read_table(path)
+    kind = detect_kind(table.headers)
+    if kind not in KEYS:
+        raise ValueError("三一致核对需要人员信息或务工信息导出文件，无法识别此文件的表头")
+    return parse_table(kind_spec(kind), table)
+
+
+def _stored_records(db: sqlite_utils.Database, parsed: Parsed) -> dict[tuple, dict]:
+    """The database's records of the file's kind by key; for a roster naming its 乡镇, only
+    the persons of those townships."""
+    kind = parsed.spec.name
+    _, db_rows = export_rows(db, kind)
+    if kind == "persons" and "township" in parsed.present:
+        townships = {r.values.get("township") for r in parsed.records}
+        db_rows = [r for r in db_rows if r.get("township") in townships]
+    return {tuple(r[k] for k in KEYS[kind]): r for r in db_rows}
+
+
+def _compared_fields(parsed: Parsed) -> list[FieldSpec]:
+    """The file's columns that have a stored counterpart, other than the key."""
+    kind = parsed.spec.name
+    exprs = EXPORTS[kind][1]
+    return [f for f in parsed.spec.fields
+            if f.key in parsed.present and f.key in exprs and f.key not in (*KEYS[kind], *NOT_COMPARED)]
+
+
+def _differences(record: Record, mine: dict, compared: list[FieldSpec]) -> list[tuple[str, object, object]]:
+    """(column label, in the file, in the database) of each compared field that differs; a
+    blank 县 in the file is the installation's and differs from nothing."""
+    diffs = []
+    for f in compared:
+        ours, theirs = record.values.get(f.key), mine.get(f.key)
+        if f.key == "county" and ours is None:
+            continue
+        if (ours or None) != (theirs if theirs not in ("",) else None) and not _numbers_equal(ours, theirs):
+            diffs.append((f.label, display(ours, f.parse), display(theirs, f.parse)))
+    return diffs
 
 
 def _file_townships(parsed: Parsed) -> set[str] | None:

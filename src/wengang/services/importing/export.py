@@ -13,6 +13,7 @@ from openpyxl import Workbook
 
 from wengang.services.importing.spec import kind_spec
 from wengang.services.xlsx_stream import fast_sheet, save_workbook
+from wengang.store.areas import LEVELS, areas_at_level
 
 _PERSON = "JOIN persons p ON p.id = x.person_id"
 # Kinds whose 县/乡镇/行政村 columns come from an area id (selected as "county"): the id is
@@ -80,16 +81,13 @@ EXPORTS: dict[str, tuple[str, dict[str, str]]] = {
 
 def area_names(db: sqlite_utils.Database) -> dict[int, tuple[str | None, str | None, str | None]]:
     """area id → (county, township, village) names of the area and its ancestors, by level:
-    a 组's village is its parent, a township's village is None."""
-    rows = {r[0]: (r[1], r[2], r[3]) for r in db.execute("SELECT id, name, level, parent_id FROM areas")}
-    out = {}
-    for aid, (name, level, parent) in rows.items():
-        path = {level: name}
-        while parent is not None:
-            pname, plevel, parent = rows[parent]
-            path[plevel] = pname
-        out[aid] = (path.get("county"), path.get("township"), path.get("village"))
-    return out
+    a 组's village is its parent, a township's village is None. Read level by level from the
+    top, so every area's parent is placed before it."""
+    paths: dict[int, dict[str, str]] = {}
+    for level in LEVELS:
+        for area in areas_at_level(db, level):
+            paths[area["id"]] = {**paths.get(area["parent_id"], {}), level: area["name"]}
+    return {aid: (path.get("county"), path.get("township"), path.get("village")) for aid, path in paths.items()}
 
 
 def export_rows(db: sqlite_utils.Database, kind: str, limit: int | None = None) -> tuple[list[str], list[dict]]:

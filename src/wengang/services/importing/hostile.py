@@ -22,6 +22,7 @@ import sqlite_utils
 
 from wengang.domain.cells import looks_like_formula
 from wengang.services.importing.parse import Parsed
+from wengang.store.areas import areas_at_level
 
 _TEXT_KEYS = ("name", "head_name", "township", "village", "employer_name", "org_name", "site_name", "area_name")
 _SHOW_KNOWN = 8
@@ -73,7 +74,7 @@ def _formula_cells(parsed: Parsed, values: _Columns) -> None:
 
 
 def _new_townships(db: sqlite_utils.Database, parsed: Parsed, townships: list) -> None:
-    known = [r[0] for r in db.execute("SELECT DISTINCT name FROM areas WHERE level = 'township' ORDER BY name")]
+    known = sorted({area["name"] for area in areas_at_level(db, "township")})
     if not known:
         return  # the first roster brings every township
     first: dict[str, object] = {}

@@ -141,45 +141,63 @@ def _text_rows(path: Path, notes: list[str] | None = None) -> tuple[str, list[li
     """The first non-empty sheet (or the CSV) as rows of text, converted row by row (memory)."""
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
-        text = _decode(path.read_bytes())
-        try:
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-        except csv.Error:
-            dialect = csv.excel
-        reader = csv.reader(io.StringIO(text), dialect)
-        try:
-            return path.stem, _rows_text(reader)
-        except csv.Error as exc:  # e.g. a 1 MB cell: "field larger than field limit"
-            raise ReadError(f"CSV文件{path.name}第{reader.line_num}行无法读取：单元格过长或引号不成对"
-                            f"（单元格最多{csv.field_size_limit()}个字符），请检查该行") from exc
+        return path.stem, _csv_rows(path)
     if suffix in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
-        hidden: set[str] = set()
         try:
-            if suffix in (".xlsx", ".xlsm"):
-                hidden = bounds.inspect_xlsx(path).hidden()  # before calamine allocates anything
-            elif suffix == ".ods":
-                bounds.inspect_ods(path)
-            elif suffix == ".xlsb":
-                bounds.inspect_xlsb(path)
+            hidden = _inspect_workbook(path, suffix)  # before calamine allocates anything
             workbook = CalamineWorkbook.from_path(str(path))
-            # The first visible sheet that has any rows (exports sometimes put a cover sheet
-            # first); a hidden sheet only when no visible one has rows, and the choice is said.
-            names = workbook.sheet_names
-            for name in [n for n in names if n not in hidden] + [n for n in names if n in hidden]:
-                rows = _rows_text(workbook.get_sheet_by_name(name).iter_rows())
-                if any(any(r) for r in rows):
-                    skipped = [n for n in names if n in hidden and n != name]
-                    if notes is not None and name in hidden:
-                        notes.append(f"只有隐藏的工作表“{name}”有数据，已读取它：请确认这是要导入的表")
-                    elif notes is not None and skipped:
-                        notes.append(f"已跳过隐藏的工作表“{'”“'.join(skipped)}”，读取的是“{name}”")
-                    return name, rows
+            found = _first_sheet_with_rows(workbook, hidden, notes)
         except (ReadError, MemoryError):
             raise
         except Exception as exc:  # calamine raises its own error types per format and cell
             raise ReadError(f"无法读取Excel文件{path.name}：{bounds.plain_read_error(exc)}") from exc
+        if found is not None:
+            return found
         return (workbook.sheet_names[0] if workbook.sheet_names else ""), []
     raise ReadError(f"不支持的文件类型“{path.suffix}”，请使用.xlsx、.xls或.csv文件")
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    """A CSV (UTF-8 or GBK, comma, tab or semicolon) as rows of text."""
+    text = _decode(path.read_bytes())
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        return _rows_text(reader)
+    except csv.Error as exc:  # e.g. a 1 MB cell: "field larger than field limit"
+        raise ReadError(f"CSV文件{path.name}第{reader.line_num}行无法读取：单元格过长或引号不成对"
+                        f"（单元格最多{csv.field_size_limit()}个字符），请检查该行") from exc
+
+
+def _inspect_workbook(path: Path, suffix: str) -> set[str]:
+    """The names of the hidden sheets, after the bounds checks that refuse a hostile file."""
+    if suffix in (".xlsx", ".xlsm"):
+        return bounds.inspect_xlsx(path).hidden()
+    if suffix == ".ods":
+        bounds.inspect_ods(path)
+    elif suffix == ".xlsb":
+        bounds.inspect_xlsb(path)
+    return set()
+
+
+def _first_sheet_with_rows(workbook: CalamineWorkbook, hidden: set[str],
+                           notes: list[str] | None) -> tuple[str, list[list[str]]] | None:
+    """The first visible sheet that has any rows (exports sometimes put a cover sheet first);
+    a hidden sheet only when no visible one has rows, and the choice is said in ``notes``."""
+    names = workbook.sheet_names
+    for name in [n for n in names if n not in hidden] + [n for n in names if n in hidden]:
+        rows = _rows_text(workbook.get_sheet_by_name(name).iter_rows())
+        if any(any(r) for r in rows):
+            skipped = [n for n in names if n in hidden and n != name]
+            if notes is not None and name in hidden:
+                notes.append(f"只有隐藏的工作表“{name}”有数据，已读取它：请确认这是要导入的表")
+            elif notes is not None and skipped:
+                notes.append(f"已跳过隐藏的工作表“{'”“'.join(skipped)}”，读取的是“{name}”")
+            return name, rows
+    return None
 
 
 def _header_index(rows: list[list[str]]) -> int:

@@ -11,7 +11,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
+from wengang.domain import fields
+from wengang.domain.codes import load_codes
 from wengang.domain.text import fold_header
 from wengang.paths import resource_path
 
@@ -78,23 +81,70 @@ class KindSpec:
         return hit if hit is not None else next(f for f in self.fields if f.key == key)
 
 
+KINDS_FILE = "import/kinds.json"
+# What a kind and a field may say; anything else is a typo, refused when the file loads.
+KIND_ATTRIBUTES = frozenset({"label", "table", "key", "person_link", "ignored", "fields"})
+FIELD_ATTRIBUTES = frozenset({"key", "label", "aliases", "parse", "required", "code", "role", "note", "example",
+                              "extra"})
+# How a cell may be parsed (services/importing/parsers.py has one parser for each).
+PARSE_KINDS = frozenset({"text", "id", "date", "month", "yesno", "code", "money", "int", "year", "phone", "place"})
+# Field keys that name no stored field: the place a row is filed under (resolved to an area,
+# a site or an organisation) and the household phone the roster carries per member.
+FILE_ONLY_KEYS = frozenset({"province", "city", "county", "township", "village", "place_path", "area_name",
+                            "site_name", "org_name", "hh_phone"})
+# Besides its own table, a kind's fields may be the linked person's, household's or spell's.
+_LINKED_TABLES = ("persons", "households", "employment_spells")
+
+
 @lru_cache(maxsize=1)
 def load_kinds() -> dict[str, KindSpec]:
-    raw = json.loads(resource_path("import", "kinds.json").read_text(encoding="utf-8"))
-    kinds = {}
-    for name, spec in raw.items():
-        if name.startswith("_"):
-            continue
-        fields = tuple(
-            FieldSpec(key=f["key"], label=f["label"], parse=f["parse"], aliases=tuple(f.get("aliases", ())),
-                      required=bool(f.get("required", False)), code=f.get("code"), role=f.get("role", "day"),
-                      note=f.get("note", ""), example=str(f.get("example", "")), extra=bool(f.get("extra", False)))
-            for f in spec["fields"]
-        )
-        kinds[name] = KindSpec(name=name, label=spec["label"], table=spec["table"], key=tuple(spec["key"]),
-                               person_link=spec.get("person_link", False), fields=fields,
-                               ignored=tuple(spec.get("ignored", ())))
-    return kinds
+    return read_kinds(resource_path(KINDS_FILE), KINDS_FILE)
+
+
+def read_kinds(path: Path, source: str | None = None) -> dict[str, KindSpec]:
+    """The kinds declared in ``path``; a declaration naming an unknown attribute, table, field,
+    parse or code list is refused (:class:`fields.UnknownFieldError`, naming ``source`` — the
+    file — and the name)."""
+    source = source or str(path)
+    raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    return {name: _kind(name, spec, source) for name, spec in raw.items() if not name.startswith("_")}
+
+
+def _kind(name: str, spec: dict, source: str) -> KindSpec:
+    where = f"{source} {name}"
+    _refuse_unknown(where, spec, KIND_ATTRIBUTES)
+    table = spec["table"]
+    tables = tuple(dict.fromkeys((table, *_LINKED_TABLES)))
+    fields.entity(table, source=where)
+    for column in spec["key"]:
+        fields.require_in_any(where, tables, column)
+    declared = tuple(_field(where, tables, f) for f in spec["fields"])
+    return KindSpec(name=name, label=spec["label"], table=table, key=tuple(spec["key"]),
+                    person_link=spec.get("person_link", False), fields=declared,
+                    ignored=tuple(spec.get("ignored", ())))
+
+
+def _field(where: str, tables: tuple[str, ...], f: dict) -> FieldSpec:
+    _refuse_unknown(f"{where} {f.get('key', '')}".rstrip(), f, FIELD_ATTRIBUTES)
+    key = f["key"]
+    if key not in FILE_ONLY_KEYS:
+        fields.require_in_any(where, tables, key)
+    if f["parse"] not in PARSE_KINDS:
+        raise fields.UnknownFieldError(f"{where}：字段“{key}”的解析方式“{f['parse']}”未知"
+                                       f"（可用：{'、'.join(sorted(PARSE_KINDS))}）")
+    code = f.get("code")
+    if (code is not None or f["parse"] == "code") and code not in load_codes():
+        raise fields.UnknownFieldError(f"{where}：字段“{key}”的代码表“{code}”在 codes.json 中不存在")
+    return FieldSpec(key=key, label=f["label"], parse=f["parse"], aliases=tuple(f.get("aliases", ())),
+                     required=bool(f.get("required", False)), code=code, role=f.get("role", "day"),
+                     note=f.get("note", ""), example=str(f.get("example", "")), extra=bool(f.get("extra", False)))
+
+
+def _refuse_unknown(where: str, declared: dict, known: frozenset[str]) -> None:
+    unknown = sorted(k for k in declared if k not in known and not k.startswith("_"))
+    if unknown:
+        raise fields.UnknownFieldError(f"{where}：未知的声明项“{'”“'.join(unknown)}”"
+                                       f"（可用：{'、'.join(sorted(known))}）")
 
 
 def kind_spec(kind: str) -> KindSpec:
