@@ -17,12 +17,7 @@ import sqlite_utils
 
 from wengang.domain.masking import mask_id_sql, mask_phone_sql
 from wengang.domain.status import AsOf
-from wengang.services.ledgers.catalogue import (
-    FIELDS,
-    POPULATIONS,
-    SOURCE_DEPENDS,
-    SOURCES,
-)
+from wengang.services.ledgers.catalogue import FIELDS, SOURCE_DEPENDS, SOURCES
 from wengang.services.ledgers.declarations import Ledger, LedgerError, get_ledger
 from wengang.store.derived import cached, drop_table, temp_write
 from wengang.store.status import status_table
@@ -116,15 +111,14 @@ class LedgerQuery:
         self.kinds: list[str] = ["int"] + [FIELDS[c.field].kind for c in ledger.columns]
         self.widths: list[float] = [6] + [FIELDS[c.field].width for c in ledger.columns]
         self._params: dict = dict(as_of.params())
-        population = POPULATIONS[ledger.population]
-        wanted = _with_dependencies(set(population.sources).union(
+        wanted = _with_dependencies(set(ledger.sources).union(
             *(FIELDS[column.field].sources for column in ledger.columns)))
         order_sql = self._order_sql(order_by or ledger.order_by)
 
         self._status = status_table(db, as_of)
         order_table = _order_table(db)
         ctes = [_LEDGER_AREA]
-        where = [f"({population.where})"]
+        where = [f"({ledger.where})"]
         if area_id is not None:
             ctes.append(_AREA_SCOPE)
             where.append("ps.area_id IN (SELECT id FROM area_scope)")
@@ -141,7 +135,7 @@ class LedgerQuery:
             f"JOIN temp.{order_table} lo ON lo.person_id = ps.person_id\n"
             f"{joins}"
         )
-        counted = _with_dependencies(set(population.sources))
+        counted = _with_dependencies(set(ledger.sources))
         # Counting needs only the statuses and the sources the population names; so does
         # numbering the rows in the default order (the precomputed rank).
         self._count_joins = "\n".join(sql for name, sql in SOURCES.items() if name in counted)
