@@ -35,6 +35,17 @@ AREA_SUBTREE = ("(WITH RECURSIVE sub(id) AS (SELECT :area_id UNION ALL "
                 "SELECT a.id FROM areas a JOIN sub ON a.parent_id = sub.id) SELECT id FROM sub)")
 """The ids of area ``:area_id`` and every area under it, as a sub-select (``x IN AREA_SUBTREE``)."""
 
+AREA_ANCESTRY = ("area_ancestry(area_id, ancestor_id) AS (SELECT id, id FROM areas UNION ALL "
+                 "SELECT u.area_id, a.parent_id FROM area_ancestry u JOIN areas a ON a.id = u.ancestor_id "
+                 "WHERE a.parent_id IS NOT NULL)")
+"""Every area paired with itself and with each area above it, as a common table expression
+(``WITH RECURSIVE {AREA_ANCESTRY} …``): which row area of a table a fact's area falls under."""
+
+AREA_TOWNSHIP = ("area_township(area_id, township_id) AS (SELECT id, id FROM areas WHERE level = 'township' "
+                 "UNION ALL SELECT a.id, t.township_id FROM areas a JOIN area_township t ON a.parent_id = t.area_id)")
+"""The township of every area at or below township level, as a common table expression
+(``WITH RECURSIVE {AREA_TOWNSHIP} …``)."""
+
 
 def installation(db: sqlite_utils.Database) -> Installation:
     return Installation(

@@ -19,6 +19,7 @@ from wengang.domain.masking import mask_id_sql, mask_phone_sql
 from wengang.domain.status import AsOf
 from wengang.services.ledgers.catalogue import FIELDS, SOURCE_DEPENDS, SOURCES
 from wengang.services.ledgers.declarations import Ledger, LedgerError, get_ledger
+from wengang.store.areas import AREA_SUBTREE
 from wengang.store.derived import cached, drop_table, temp_write
 from wengang.store.status import status_table
 
@@ -43,12 +44,6 @@ _LEDGER_AREA = """ledger_area AS (
     LEFT JOIN areas p1 ON p1.id = a.parent_id
     LEFT JOIN areas p2 ON p2.id = p1.parent_id
 )"""
-
-_AREA_SCOPE = """area_scope(id) AS (
-    SELECT :area_id
-    UNION ALL SELECT a.id FROM areas a JOIN area_scope sc ON a.parent_id = sc.id
-)"""
-
 
 DEFAULT_ORDER = "lo.rank, ps.person_id"
 
@@ -117,16 +112,14 @@ class LedgerQuery:
 
         self._status = status_table(db, as_of)
         order_table = _order_table(db)
-        ctes = [_LEDGER_AREA]
         where = [f"({ledger.where})"]
         if area_id is not None:
-            ctes.append(_AREA_SCOPE)
-            where.append("ps.area_id IN (SELECT id FROM area_scope)")
+            where.append(f"ps.area_id IN {AREA_SUBTREE}")
             self._params["area_id"] = area_id
         if site_id is not None:
             where.append("ps.site_id = :site_id")
             self._params["site_id"] = site_id
-        self._with = "WITH RECURSIVE " + ",\n".join(ctes)
+        self._with = f"WITH RECURSIVE {_LEDGER_AREA}"
         joins = "\n".join(sql for name, sql in SOURCES.items() if name in wanted)
         self._joins = (
             "JOIN persons p ON p.id = ps.person_id\n"

@@ -34,7 +34,7 @@ from wengang.services.reports.forms import (
 from wengang.services.reports.model import Column, FormResult, HeaderNode, Row
 from wengang.services.reports.periods import default_period_from
 from wengang.services.reports.sources import Source, household_sql, source
-from wengang.store.areas import area_path, installation
+from wengang.store.areas import AREA_ANCESTRY, AREA_SUBTREE, area_path, installation
 from wengang.store.db import get_setting
 from wengang.store.derived import cached, temp_write
 from wengang.store.household_type import households_at
@@ -97,31 +97,23 @@ def prepare(db: sqlite_utils.Database, as_of: AsOf, needs=TEMP_TABLES, *,
 def _map_areas(db: sqlite_utils.Database, level: str, scope: int | None) -> None:
     """``report_area_map(area_id, row_id)``: every area under a row area (itself included)."""
     db.execute(f"DROP TABLE IF EXISTS temp.{AREA_MAP}")
-    scope_sql = f"AND up.area_id IN (SELECT area_id FROM up WHERE anc_id = {int(scope)})" if scope else ""
+    params = {"level": level, "area_id": scope}
+    in_scope = f"AND u.area_id IN {AREA_SUBTREE}" if scope else ""
     db.execute(f"""CREATE TEMP TABLE {AREA_MAP} AS
-        WITH RECURSIVE up(area_id, anc_id) AS (
-            SELECT id, id FROM areas
-            UNION ALL
-            SELECT up.area_id, a.parent_id FROM up JOIN areas a ON a.id = up.anc_id
-            WHERE a.parent_id IS NOT NULL)
-        SELECT up.area_id, up.anc_id AS row_id FROM up JOIN areas r ON r.id = up.anc_id
-        WHERE r.level = :level {scope_sql}""", {"level": level})
+        WITH RECURSIVE {AREA_ANCESTRY}
+        SELECT u.area_id, u.ancestor_id AS row_id FROM area_ancestry u JOIN areas r ON r.id = u.ancestor_id
+        WHERE r.level = :level {in_scope}""", params)
     # Areas above the rows (the county; a township when rows are villages), within the scope:
     # facts recorded there (an organisation, a subsidy to it, a target) are that area's own
     # (本级), on a row keyed by minus its id, so no fact in scope falls outside the table.
-    scope_above = f"AND (a.id = {int(scope)} OR a.id IN (SELECT area_id FROM up WHERE anc_id = {int(scope)}))" \
-        if scope else ""
+    above_in_scope = f"AND a.id IN {AREA_SUBTREE}" if scope else ""
     # temp_write: filling our own TEMP table is not a data change (the cached tables stay valid)
     temp_write(db, f"""INSERT INTO temp.{AREA_MAP} (area_id, row_id)
-        WITH RECURSIVE up(area_id, anc_id) AS (
-            SELECT id, id FROM areas
-            UNION ALL
-            SELECT up.area_id, a.parent_id FROM up JOIN areas a ON a.id = up.anc_id
-            WHERE a.parent_id IS NOT NULL)
+        WITH RECURSIVE {AREA_ANCESTRY}
         SELECT a.id, -a.id FROM areas a
-        WHERE a.id IN (SELECT up.anc_id FROM up JOIN temp.{AREA_MAP} m ON m.area_id = up.area_id
-                       AND m.row_id = up.area_id WHERE up.anc_id <> up.area_id)
-          AND a.id NOT IN (SELECT area_id FROM temp.{AREA_MAP}) {scope_above}""")
+        WHERE a.id IN (SELECT u.ancestor_id FROM area_ancestry u JOIN temp.{AREA_MAP} m ON m.area_id = u.area_id
+                       AND m.row_id = u.area_id WHERE u.ancestor_id <> u.area_id)
+          AND a.id NOT IN (SELECT area_id FROM temp.{AREA_MAP}) {above_in_scope}""", params)
     db.execute(f"CREATE INDEX temp.idx_{AREA_MAP} ON {AREA_MAP}(area_id)")
 
 
@@ -137,10 +129,8 @@ def _own_areas(db) -> dict[int, dict]:
             "ORDER BY a.sort_order, a.id").fetchall():
         label = ("县" if level == "county" else name) + OWN_SUFFIX
         under = {r[0] for r in db.execute(
-            f"""WITH RECURSIVE down(id) AS (SELECT ? UNION ALL
-                    SELECT a.id FROM areas a JOIN down ON a.parent_id = down.id)
-                SELECT DISTINCT row_id FROM temp.{AREA_MAP} WHERE row_id > 0
-                  AND area_id IN (SELECT id FROM down)""", [area_id]).fetchall()}
+            f"SELECT DISTINCT row_id FROM temp.{AREA_MAP} WHERE row_id > 0 AND area_id IN {AREA_SUBTREE}",
+            {"area_id": area_id}).fetchall()}
         out[-area_id] = {"id": -area_id, "area_id": area_id, "name": label, "area_name": name, "under": under}
     return out
 
