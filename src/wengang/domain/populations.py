@@ -93,18 +93,22 @@ def _parse(raw: dict, source: str) -> Registry:
             continue
         if not _NAME.match(name):
             raise UnknownPopulationError(f"{source}：人员范围名称“{name}”只能用小写字母、数字和下划线")
-        used = set()
-        for alias, column in _REFERENCE.findall(where):
-            known = aliases.get(alias)
-            if known is None:
-                raise UnknownPopulationError(f"{source}：人员范围“{name}”用了未声明的别名“{alias}”")
-            if known.table is not None and column not in BOOKKEEPING:
-                if column not in entity(known.table, source=source).fields:
-                    raise UnknownPopulationError(
-                        f"{source}：人员范围“{name}”用了未知的字段“{alias}.{column}”（{known.table} 在 fields.json 中没有）")
-            used.add(alias)
-        populations[name] = Population(name, where, frozenset(used))
+        used = frozenset(_check_reference(aliases, name, alias, column, source)
+                         for alias, column in _REFERENCE.findall(where))
+        populations[name] = Population(name, where, used)
     return Registry(aliases, populations)
+
+
+def _check_reference(aliases: dict[str, Alias], name: str, alias: str, column: str, source: str) -> str:
+    """``alias``, once it is declared and, for a stored table, ``column`` is one of its fields."""
+    known = aliases.get(alias)
+    if known is None:
+        raise UnknownPopulationError(f"{source}：人员范围“{name}”用了未声明的别名“{alias}”")
+    stored = known.table is not None and column not in BOOKKEEPING
+    if stored and column not in entity(known.table, source=source).fields:
+        raise UnknownPopulationError(
+            f"{source}：人员范围“{name}”用了未知的字段“{alias}.{column}”（{known.table} 在 fields.json 中没有）")
+    return alias
 
 
 @lru_cache(maxsize=1)

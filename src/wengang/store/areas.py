@@ -41,11 +41,6 @@ AREA_ANCESTRY = ("area_ancestry(area_id, ancestor_id) AS (SELECT id, id FROM are
 """Every area paired with itself and with each area above it, as a common table expression
 (``WITH RECURSIVE {AREA_ANCESTRY} …``): which row area of a table a fact's area falls under."""
 
-AREA_TOWNSHIP = ("area_township(area_id, township_id) AS (SELECT id, id FROM areas WHERE level = 'township' "
-                 "UNION ALL SELECT a.id, t.township_id FROM areas a JOIN area_township t ON a.parent_id = t.area_id)")
-"""The township of every area at or below township level, as a common table expression
-(``WITH RECURSIVE {AREA_TOWNSHIP} …``)."""
-
 
 def installation(db: sqlite_utils.Database) -> Installation:
     return Installation(

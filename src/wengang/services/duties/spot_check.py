@@ -32,6 +32,7 @@ from wengang.domain.yesno import YesNoError, parse_yes_no
 from wengang.services.importing.errors_book import default_errors_path, write_errors_workbook
 from wengang.services.importing.model import Issue
 from wengang.services.importing.reader import ReadError, Table, read_table
+from wengang.services.ledgers.catalogue import status_population
 from wengang.services.overview import TOWNSHIP_OF_AREA
 from wengang.store.areas import AREA_SUBTREE, installation
 from wengang.store.status import status_table
@@ -93,7 +94,7 @@ def candidates(db: sqlite_utils.Database, as_of: AsOf, exclude_months: int = 0,
         SELECT ps.person_id, coalesce(t.name, ''), coalesce(ps.this_year_region, '未填地域'), ps.this_year_spell_id
         FROM temp.{table} ps
         LEFT JOIN area_township tw ON tw.area_id = ps.area_id LEFT JOIN areas t ON t.id = tw.township_id
-        WHERE ps.hh_type IN ('脱贫户', '监测户') AND ps.employed_this_year{scope}{excluded}
+        WHERE {status_population("poor & employed_this_year")}{scope}{excluded}
         ORDER BY ps.person_id"""
     return [tuple(r) for r in db.execute(sql, params).fetchall()]
 

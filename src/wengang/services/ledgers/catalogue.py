@@ -176,12 +176,14 @@ FIELDS: dict[str, Field] = {
 }
 
 
-def _population_sql(expr: str) -> str:
-    return compile_expr(expr, LEDGER_POPULATIONS, source=_SOURCE).sql or "1"
+def status_population(expr: str, *, source: str = _SOURCE) -> str:
+    """A population expression (``"poor & returned"``) as a condition on the status table
+    ``ps`` — for the ledgers and the duties' queries over the same statuses."""
+    return compile_expr(expr, LEDGER_POPULATIONS, source=source).sql or "1"
 
 
 # 1-3-1 (seed 001 §十二, services.duties.services131): who needs work among 脱贫人口和监测对象
 # and who of them is short of a service this year, as the service-gaps ledger counts them.
-POOR = _population_sql("poor")
-NEEDS_WORK = _population_sql("needs_work")
-SERVICE_SHORT = _population_sql("service_short")
+POOR = status_population("poor")
+NEEDS_WORK = status_population("needs_work")
+SERVICE_SHORT = status_population("service_short")

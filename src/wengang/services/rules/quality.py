@@ -28,7 +28,8 @@ from wengang.domain.ids import check_id
 from wengang.domain.populations import Dialect, compile_expr
 from wengang.domain.status import AsOf, age_sql, labour_sql
 from wengang.paths import resource_path
-from wengang.store.areas import AREA_SUBTREE, AREA_TOWNSHIP
+from wengang.services.overview import TOWNSHIP_OF_AREA
+from wengang.store.areas import AREA_SUBTREE
 from wengang.store.db import get_setting, set_setting
 
 Progress = Callable[[int, int, str], None]
@@ -249,7 +250,7 @@ def run_quality(db: sqlite_utils.Database, as_of, progress: Progress | None = No
     summary = QualitySummary(as_of.date.isoformat(), rules, by_rule={r.id: 0 for r in rules})
     marks = ", ".join("?" for _ in rules)
     for rule_id, township, count in db.execute(
-        f"""WITH RECURSIVE {AREA_TOWNSHIP}
+        f"""WITH RECURSIVE {TOWNSHIP_OF_AREA}
             SELECT f.rule, coalesce(t.name, '（未分乡镇）'), count(*)
             FROM quality_findings f
             LEFT JOIN households h ON h.id = f.household_id
@@ -310,7 +311,7 @@ def findings(db: sqlite_utils.Database, rule_id: str | None = None, area_id: int
     if area_id is not None:
         where.append(f"h.area_id IN {AREA_SUBTREE}")
         params["area_id"] = area_id
-    sql = f"""WITH RECURSIVE {AREA_TOWNSHIP}
+    sql = f"""WITH RECURSIVE {TOWNSHIP_OF_AREA}
         SELECT f.id, f.rule, f.severity, f.person_id, f.household_id, f.field, f.message, f.found_at,
                p.name AS person_name, p.id_number, h.hh_no, t.name AS township, v.name AS village
         FROM quality_findings f
