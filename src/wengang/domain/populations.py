@@ -44,7 +44,6 @@ class Alias:
 class Population:
     name: str
     where: str                   # SQL in the registry's aliases
-    aliases: frozenset[str]      # the aliases it reads
 
 
 @dataclass(frozen=True)
@@ -93,14 +92,14 @@ def _parse(raw: dict, source: str) -> Registry:
             continue
         if not _NAME.match(name):
             raise UnknownPopulationError(f"{source}：人员范围名称“{name}”只能用小写字母、数字和下划线")
-        used = frozenset(_check_reference(aliases, name, alias, column, source)
-                         for alias, column in _REFERENCE.findall(where))
-        populations[name] = Population(name, where, used)
+        for alias, column in _REFERENCE.findall(where):
+            _check_reference(aliases, name, alias, column, source)
+        populations[name] = Population(name, where)
     return Registry(aliases, populations)
 
 
-def _check_reference(aliases: dict[str, Alias], name: str, alias: str, column: str, source: str) -> str:
-    """``alias``, once it is declared and, for a stored table, ``column`` is one of its fields."""
+def _check_reference(aliases: dict[str, Alias], name: str, alias: str, column: str, source: str) -> None:
+    """Refuse an undeclared alias, or a column its stored table does not have (fields.json)."""
     known = aliases.get(alias)
     if known is None:
         raise UnknownPopulationError(f"{source}：人员范围“{name}”用了未声明的别名“{alias}”")
@@ -108,7 +107,6 @@ def _check_reference(aliases: dict[str, Alias], name: str, alias: str, column: s
     if stored and column not in entity(known.table, source=source).fields:
         raise UnknownPopulationError(
             f"{source}：人员范围“{name}”用了未知的字段“{alias}.{column}”（{known.table} 在 fields.json 中没有）")
-    return alias
 
 
 @lru_cache(maxsize=1)
