@@ -191,3 +191,14 @@ def test_population_predicates_are_written_once():
     assert copies == []
     assert re.search(r"hh_type IN \('脱贫户', ?'监测户'\)", resource_path("model", "populations.json").read_text(
         encoding="utf-8"))
+
+
+def test_the_spell_populations_are_the_status_definitions():
+    """store.status derives the statuses from domain.status's spell conditions; the registry's
+    spell populations (forms, ledgers, rules) must be the same conditions, word for word."""
+    from wengang.domain.populations import Dialect
+    from wengang.domain.status import SPELL_CURRENT, SPELL_IN_YEAR
+
+    spells = Dialect("务工记录", {"spell": "s"})
+    assert compile_expr("spell_current_at_as_of", spells, source="t").sql == SPELL_CURRENT
+    assert compile_expr("spell_in_year", spells, source="t").sql == SPELL_IN_YEAR

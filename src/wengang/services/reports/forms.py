@@ -54,6 +54,7 @@ def populations() -> dict[str, str]:
     return {name: pop.where for name, pop in registry().populations.items()}
 
 
+@lru_cache(maxsize=1024)
 def _compiled(expr: str | None) -> Compiled:
     # Forms use the registry's own aliases; which of them a column may read was checked
     # against its source when the declaration loaded (:func:`_check_populations`).
