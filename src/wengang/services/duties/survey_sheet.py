@@ -78,7 +78,7 @@ def sheet_rows(db: sqlite_utils.Database, as_of: dt.date | AsOf, *, area_id: int
         where.append("h.hh_no = :hh_no")
         params["hh_no"] = hh_no
     if labour_only:
-        where.append("ps.is_labour")
+        where.append(status_population("labour"))
     sql = f"""WITH RECURSIVE {TOWNSHIP_OF_AREA}
         SELECT ps.person_id, coalesce(t.name, '') AS township, coalesce(v.name, '') AS village, h.hh_no,
                h.head_name, p.name, p.id_number, p.relation, p.labour_skill, p.phone, ps.employed_now,

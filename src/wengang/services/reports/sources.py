@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wengang.domain.populations import compile_expr, same_aliases
+
 # FROM clauses name the per-date TEMP tables by placeholder, filled in by :meth:`Source.sql`
 # with the names ``engine.prepare`` returns: {status} (statuses at D), {household} (F5 cohorts).
 # ``h`` is the households table as at D ({hh_at}: 户类型 at D, ``store.household_type``).
@@ -109,13 +111,17 @@ SOURCES: dict[str, Source] = {
 def household_sql(name: str, status: str) -> str:
     """Per household: its last-year employed (the F5 cohort) and how many of them work this year.
 
-    Built from the person status table, so the cohort follows the same status definitions.
+    Built from the person status table and the registry's populations, so the cohort follows
+    the same definitions as every other count.
     """
+    persons = same_aliases("户的上年务工人数（st）", ("st",))
+    cohort = compile_expr("employed_last_year", persons, source="reports/sources.py").sql
+    still = compile_expr("employed_last_year & employed_this_year", persons, source="reports/sources.py").sql
     # Persons read through their household index arrive grouped: no sort (0.09 → 0.065 s).
     return f"""CREATE TEMP TABLE {name} AS
         SELECT p.household_id,
-               SUM(st.employed_last_year) AS cohort,
-               SUM(st.employed_last_year AND st.employed_this_year) AS cohort_this_year
+               SUM({cohort}) AS cohort,
+               SUM({still}) AS cohort_this_year
         FROM persons p JOIN temp.{status} st ON st.person_id = p.id
         GROUP BY p.household_id"""
 
