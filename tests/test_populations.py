@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from wengang.domain import populations
-from wengang.domain.fields import label
+from wengang.domain.fields import UnknownFieldError, label
 from wengang.domain.populations import UnknownPopulationError, compile_expr
 from wengang.domain.status import labour_sql
 from wengang.paths import resource_path
@@ -84,14 +84,14 @@ def test_the_registry_reads_only_declared_aliases_and_fields():
             if alias == "st":
                 assert column in status_columns, (pop.name, column)
     bad = {"aliases": {"p": {"table": "persons"}}, "populations": {"x": "p.nmae = 1"}}
-    with pytest.raises(UnknownPopulationError, match=r"populations\.json：人员范围“x”.*p\.nmae"):
+    with pytest.raises(UnknownFieldError, match=r"populations\.json：人员范围“x”.*p\.nmae"):
         populations._parse(bad, "model/populations.json")
     bad = {"aliases": {"p": {"table": "persons"}}, "populations": {"x": "q.name = 1"}}
     with pytest.raises(UnknownPopulationError, match="未声明的别名“q”"):
         populations._parse(bad, "model/populations.json")
 
 
-def test_a_form_naming_an_unknown_population_is_refused_naming_file_and_name(tmp_path, monkeypatch):
+def test_a_form_naming_an_unknown_population_or_field_is_refused_naming_file_and_name(tmp_path, monkeypatch):
     folder = tmp_path / "forms"
     shutil.copytree(resource_path("forms"), folder)
     decl = json.loads((folder / "employment.json").read_text(encoding="utf-8"))
@@ -108,6 +108,13 @@ def test_a_form_naming_an_unknown_population_is_refused_naming_file_and_name(tmp
         (folder / "typo.json").write_text(json.dumps(decl, ensure_ascii=False), encoding="utf-8")
         forms._load_all.cache_clear()
         with pytest.raises(FormError, match=r"forms/typo\.json：人员范围“welfare_post_spell”要读 spell\.channel"):
+            list_forms()
+        # a measure reading a field the registry does not declare
+        decl["columns"][1]["where"] = "employed_last_year"
+        decl["columns"][1]["measure"] = "sum:p.incom"
+        (folder / "typo.json").write_text(json.dumps(decl, ensure_ascii=False), encoding="utf-8")
+        forms._load_all.cache_clear()
+        with pytest.raises(FormError, match=r"forms/typo\.json：列 \w+ 的统计方式用了未知的字段“p\.incom”"):
             list_forms()
     finally:
         forms._load_all.cache_clear()

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from wengang.domain.fields import BOOKKEEPING, entity
+from wengang.domain.fields import BOOKKEEPING, UnknownFieldError, entity
 from wengang.paths import resource_path
 
 REGISTRY_FILE = "model/populations.json"
@@ -93,20 +93,28 @@ def _parse(raw: dict, source: str) -> Registry:
         if not _NAME.match(name):
             raise UnknownPopulationError(f"{source}：人员范围名称“{name}”只能用小写字母、数字和下划线")
         for alias, column in _REFERENCE.findall(where):
-            _check_reference(aliases, name, alias, column, source)
+            _check_reference(aliases, f"人员范围“{name}”", alias, column, source)
         populations[name] = Population(name, where)
     return Registry(aliases, populations)
 
 
-def _check_reference(aliases: dict[str, Alias], name: str, alias: str, column: str, source: str) -> None:
+def _check_reference(aliases: dict[str, Alias], what: str, alias: str, column: str, source: str) -> None:
     """Refuse an undeclared alias, or a column its stored table does not have (fields.json)."""
     known = aliases.get(alias)
     if known is None:
-        raise UnknownPopulationError(f"{source}：人员范围“{name}”用了未声明的别名“{alias}”")
+        raise UnknownPopulationError(f"{source}：{what}用了未声明的别名“{alias}”")
     stored = known.table is not None and column not in BOOKKEEPING
     if stored and column not in entity(known.table, source=source).fields:
-        raise UnknownPopulationError(
-            f"{source}：人员范围“{name}”用了未知的字段“{alias}.{column}”（{known.table} 在 fields.json 中没有）")
+        raise UnknownFieldError(
+            f"{source}：{what}用了未知的字段“{alias}.{column}”（{known.table} 在 fields.json 中没有）")
+
+
+def require_fields(sql: str, aliases, *, what: str, source: str) -> None:
+    """Refuse an expression of a declaration (a form's measure ``sum:sub.amount``) that reads
+    an alias outside ``aliases`` or a field the registry does not declare, naming ``source``."""
+    declared = {name: alias for name, alias in registry().aliases.items() if name in set(aliases)}
+    for alias, column in _REFERENCE.findall(sql):
+        _check_reference(declared, what, alias, column, source)
 
 
 @lru_cache(maxsize=1)

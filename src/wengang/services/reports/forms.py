@@ -22,6 +22,7 @@ from wengang.domain.populations import (
     UnknownPopulationError,
     compile_expr,
     registry,
+    require_fields,
     same_aliases,
 )
 from wengang.paths import resource_path
@@ -57,7 +58,7 @@ def populations() -> dict[str, str]:
 @lru_cache(maxsize=1024)
 def _compiled(expr: str | None) -> Compiled:
     # Forms use the registry's own aliases; which of them a column may read was checked
-    # against its source when the declaration loaded (:func:`_check_populations`).
+    # against its source when the declaration loaded (:func:`_check_declaration`).
     return compile_expr(expr, same_aliases("报表", registry().aliases), source=FORMS_DIR)
 
 
@@ -71,9 +72,10 @@ def predicate(expr: str | None) -> str | None:
     return _compiled(expr).sql
 
 
-def _check_populations(decl: dict, where: str) -> None:
+def _check_declaration(decl: dict, where: str) -> None:
     """Refuse a declaration naming a population the registry lacks, or one its source cannot
-    read (a spell population on a person column), naming the file and the population."""
+    read (a spell population on a person column), or a measure reading an unknown field,
+    naming the file and the name."""
     def check(expr: str | None, source_name: str, *, drill: bool = False) -> None:
         src = SOURCES.get(source_name)
         if src is None:
@@ -90,10 +92,19 @@ def _check_populations(decl: dict, where: str) -> None:
         if "source" in col:
             check(col.get("where"), col["source"])
             check(col.get("drill_where"), col["source"], drill=True)
+            _check_measure(col, where)
+
+
+def _check_measure(col: dict, where: str) -> None:
+    expr = col.get("measure", "count").partition(":")[2]
+    try:
+        require_fields(expr, SOURCES[col["source"]].aliases, what=f"列 {col['key']} 的统计方式", source=where)
+    except ValueError as exc:  # an unknown field or alias
+        raise FormError(str(exc)) from None
 
 
 def _spec(decl: dict, where: str) -> FormSpec:
-    _check_populations(decl, where)
+    _check_declaration(decl, where)
     return FormSpec(
         id=decl["id"],
         number=decl["number"],
