@@ -64,6 +64,26 @@ class Dialect:
     columns: Mapping[str, str] = field(default_factory=dict)
 
 
+# Household columns the status table carries as at D (store.status.PLACE_COLUMNS).
+_HOUSEHOLD_AT_D = ("hh_type", "relocated", "area_id", "site_id")
+
+
+def status_rows(name: str, joins: Mapping[str, str] | None = None) -> Dialect:
+    """A query over the statuses at D read as ``ps`` (``store.status.status_table``: the
+    ledgers, the duties): ``st`` is ``ps``, and the household's place and 户类型 at D are its
+    columns, not ``h``'s (the households table as it is now). ``joins`` adds the query's own
+    aliases (the ledgers' ``post``, ``wk``, ``svc``)."""
+    return Dialect(name, {"st": "ps", **(joins or {})}, {f"h.{c}": f"ps.{c}" for c in _HOUSEHOLD_AT_D})
+
+
+STATUS_ROWS = status_rows("截止日状态（ps）")
+
+
+def status_population(expr: str, *, source: str = "wengang") -> str:
+    """A population expression (``"poor & returned"``) as a condition on the status table ``ps``."""
+    return compile_expr(expr, STATUS_ROWS, source=source).sql or "1"
+
+
 def same_aliases(name: str, aliases) -> Dialect:
     """A query that uses the registry's own aliases (the forms' sources)."""
     return Dialect(name, {a: a for a in aliases})

@@ -35,12 +35,6 @@ AREA_SUBTREE = ("(WITH RECURSIVE sub(id) AS (SELECT :area_id UNION ALL "
                 "SELECT a.id FROM areas a JOIN sub ON a.parent_id = sub.id) SELECT id FROM sub)")
 """The ids of area ``:area_id`` and every area under it, as a sub-select (``x IN AREA_SUBTREE``)."""
 
-AREA_ANCESTRY = ("area_ancestry(area_id, ancestor_id) AS (SELECT id, id FROM areas UNION ALL "
-                 "SELECT u.area_id, a.parent_id FROM area_ancestry u JOIN areas a ON a.id = u.ancestor_id "
-                 "WHERE a.parent_id IS NOT NULL)")
-"""Every area paired with itself and with each area above it, as a common table expression
-(``WITH RECURSIVE {AREA_ANCESTRY} …``): which row area of a table a fact's area falls under."""
-
 
 def installation(db: sqlite_utils.Database) -> Installation:
     return Installation(
@@ -125,6 +119,13 @@ def area_path(db: sqlite_utils.Database, area_id: int) -> list[dict]:
         [area_id],
     ).fetchall()
     return [{"id": r[0], "name": r[1], "level": r[2]} for r in rows]
+
+
+AREA_ANCESTRY = ("area_ancestry(area_id, ancestor_id) AS (SELECT id, id FROM areas UNION ALL "
+                 "SELECT u.area_id, a.parent_id FROM area_ancestry u JOIN areas a ON a.id = u.ancestor_id "
+                 "WHERE a.parent_id IS NOT NULL)")
+"""Every area paired with itself and with each area above it, as a common table expression
+(``WITH RECURSIVE {AREA_ANCESTRY} …``): which row area of a table a fact's area falls under."""
 
 
 def areas_at_level(db: sqlite_utils.Database, level: str) -> list[dict]:

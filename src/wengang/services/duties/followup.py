@@ -16,9 +16,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from wengang.domain.populations import status_population
 from wengang.domain.status import AsOf
 from wengang.services.duties.deadlines import CalendarUnknown, working_days_after
-from wengang.services.ledgers.catalogue import status_population
 from wengang.services.overview import TOWNSHIP_OF_AREA
 from wengang.store.areas import AREA_SUBTREE
 from wengang.store.db import get_setting, set_setting

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
+from wengang.domain.populations import status_population
 from wengang.domain.status import AsOf
-from wengang.services.ledgers.catalogue import status_population
 from wengang.store.status import status_table
 
 TRAININGS, REFERRALS = 1, 3

@@ -27,12 +27,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from wengang.domain.dates import parse_date
 from wengang.domain.masking import mask_id
+from wengang.domain.populations import status_population
 from wengang.domain.status import AsOf
 from wengang.domain.yesno import YesNoError, parse_yes_no
 from wengang.services.importing.errors_book import default_errors_path, write_errors_workbook
 from wengang.services.importing.model import Issue
 from wengang.services.importing.reader import ReadError, Table, read_table
-from wengang.services.ledgers.catalogue import status_population
 from wengang.services.overview import TOWNSHIP_OF_AREA
 from wengang.store.areas import AREA_SUBTREE, installation
 from wengang.store.status import status_table

@@ -24,13 +24,13 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from wengang.domain.dates import DateError, parse_date
 from wengang.domain.phones import normalise_phone, phone_problem
+from wengang.domain.populations import status_population
 from wengang.domain.status import AsOf
 from wengang.domain.yesno import YesNoError, parse_yes_no
 from wengang.services.duties.spot_check import SheetCheck
 from wengang.services.importing.errors_book import default_errors_path, write_errors_workbook
 from wengang.services.importing.model import Issue
 from wengang.services.importing.reader import ReadError, read_table
-from wengang.services.ledgers.catalogue import status_population
 from wengang.services.overview import TOWNSHIP_OF_AREA
 from wengang.store.areas import AREA_SUBTREE, installation
 from wengang.store.status import status_table
@@ -78,7 +78,7 @@ def sheet_rows(db: sqlite_utils.Database, as_of: dt.date | AsOf, *, area_id: int
         where.append("h.hh_no = :hh_no")
         params["hh_no"] = hh_no
     if labour_only:
-        where.append(status_population("labour"))
+        where.append("ps.is_labour")
     sql = f"""WITH RECURSIVE {TOWNSHIP_OF_AREA}
         SELECT ps.person_id, coalesce(t.name, '') AS township, coalesce(v.name, '') AS village, h.hh_no,
                h.head_name, p.name, p.id_number, p.relation, p.labour_skill, p.phone, ps.employed_now,

@@ -21,18 +21,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wengang.domain.populations import Dialect, compile_expr
+from wengang.domain.populations import Dialect, compile_expr, status_rows
 from wengang.domain.status import age_sql
 
 # The registry's aliases as the ledger query names them. A list is counted from the status
 # table and the sources its population names, without persons and households, so a
 # population may read only those; the household's place and 户类型 at D are the status
 # table's (``h`` is the households table as it is now, not as at D).
-LEDGER_POPULATIONS = Dialect(
-    "台账的人员范围（只读截止日状态 ps 和 post、wk、svc 关联）",
-    {"st": "ps", "post": "post", "wk": "wk", "svc131": "svc"},
-    columns={f"h.{column}": f"ps.{column}" for column in ("hh_type", "relocated", "area_id", "site_id")},
-)
+LEDGER_POPULATIONS = status_rows("台账的人员范围（只读截止日状态 ps 和 post、wk、svc 关联）",
+                                 {"post": "post", "wk": "wk", "svc131": "svc"})
 # The spell looked up per person for the post and workshop ledgers (alias ``s``).
 _SPELL_LOOKUP = Dialect("台账的务工记录查找", {"spell": "s"})
 _SOURCE = "services/ledgers/catalogue.py"
@@ -176,14 +173,12 @@ FIELDS: dict[str, Field] = {
 }
 
 
-def status_population(expr: str, *, source: str = _SOURCE) -> str:
-    """A population expression (``"poor & returned"``) as a condition on the status table
-    ``ps`` — for the ledgers and the duties' queries over the same statuses."""
-    return compile_expr(expr, LEDGER_POPULATIONS, source=source).sql or "1"
+def _population_sql(expr: str) -> str:
+    return compile_expr(expr, LEDGER_POPULATIONS, source=_SOURCE).sql or "1"
 
 
 # 1-3-1 (seed 001 §十二, services.duties.services131): who needs work among 脱贫人口和监测对象
 # and who of them is short of a service this year, as the service-gaps ledger counts them.
-POOR = status_population("poor")
-NEEDS_WORK = status_population("needs_work")
-SERVICE_SHORT = status_population("service_short")
+POOR = _population_sql("poor")
+NEEDS_WORK = _population_sql("needs_work")
+SERVICE_SHORT = _population_sql("service_short")
