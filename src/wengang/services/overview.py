@@ -24,11 +24,8 @@ from wengang.store.status import status_table
 def counted_population() -> str:
     """Who the overview counts: 脱贫人口和监测对象, the same ``poor`` population the forms use
     (同步搬迁户 are not), so the cards agree with F1."""
-    try:
-        from wengang.services.reports.forms import predicate  # noqa: PLC0415 - the forms' own definition
-        return predicate("poor") or "1 = 1"
-    except (ImportError, KeyError, OSError):
-        return "h.hh_type IN ('脱贫户', '监测户')"
+    from wengang.services.reports.forms import predicate  # noqa: PLC0415 - the forms' own definition
+    return predicate("poor") or "1 = 1"
 
 
 def place_filter(area_id: int | None, site_id: int | None, household: str = "h") -> tuple[str, dict]:

@@ -145,6 +145,13 @@ def area_path(db: sqlite_utils.Database, area_id: int) -> list[dict]:
     return [{"id": r[0], "name": r[1], "level": r[2]} for r in rows]
 
 
+AREA_ANCESTRY = ("area_ancestry(area_id, ancestor_id) AS (SELECT id, id FROM areas UNION ALL "
+                 "SELECT u.area_id, a.parent_id FROM area_ancestry u JOIN areas a ON a.id = u.ancestor_id "
+                 "WHERE a.parent_id IS NOT NULL)")
+"""Every area paired with itself and with each area above it, as a common table expression
+(``WITH RECURSIVE {AREA_ANCESTRY} …``): which row area of a table a fact's area falls under."""
+
+
 def areas_at_level(db: sqlite_utils.Database, level: str) -> list[dict]:
     rows = db.execute(
         "SELECT id, name, parent_id FROM areas WHERE level = ? ORDER BY sort_order, id", [level]

@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from wengang.domain.populations import status_population
 from wengang.domain.status import AsOf
 from wengang.services.duties.deadlines import CalendarUnknown, working_days_after
 from wengang.store.areas import AREA_SUBTREE, AREA_TOWNSHIP
@@ -86,7 +87,7 @@ def followups(db: sqlite_utils.Database, as_of: dt.date | AsOf, *, working_days:
         JOIN persons p ON p.id = ps.person_id
         LEFT JOIN areas v ON v.id = ps.area_id
         LEFT JOIN area_township tw ON tw.area_id = ps.area_id LEFT JOIN areas t ON t.id = tw.township_id
-        WHERE ps.returned AND ps.hh_type IN ('脱贫户', '监测户'){scope}
+        WHERE {status_population("returned & poor")}{scope}
         ORDER BY ps.return_date, t.sort_order, t.id, v.sort_order, v.id, ps.person_id"""
     out = []
     for (pid, township, village, name, number, phone, returned, reason, came_from, surveyed,

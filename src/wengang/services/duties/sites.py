@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
+from wengang.domain.populations import status_population
 from wengang.domain.status import AsOf
 from wengang.store.status import status_table
 
@@ -58,8 +59,7 @@ def site_checks(db: sqlite_utils.Database, as_of: dt.date | AsOf) -> list[SiteCh
             (SELECT count(*) FROM services v WHERE v.person_id = p.id AND v.kind = '岗位信息推送'
                AND v.service_date >= :year_start AND v.service_date <= :as_of)
         FROM temp.{table} ps JOIN relocation_sites s ON s.id = ps.site_id JOIN persons p ON p.id = ps.person_id
-        WHERE ps.relocated = 1 AND ps.hh_type IN ('脱贫户', '监测户') AND ps.is_labour AND NOT ps.employed_now
-          AND ps.willing = 1
+        WHERE {status_population("relocated & poor & labour & not_employed_now & willing")}
         ORDER BY s.name, p.id"""
     out: dict[int, SiteCheck] = {}
     for site_id, site, pid, name, number, phone, need, trainings, referrals in db.execute(sql, as_of.params()):

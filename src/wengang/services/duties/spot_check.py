@@ -28,6 +28,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from wengang.domain.dates import parse_date
 from wengang.domain.masking import mask_id
+from wengang.domain.populations import status_population
 from wengang.domain.status import AsOf
 from wengang.domain.yesno import YesNoError, parse_yes_no
 from wengang.services.importing.errors_book import default_errors_path, write_errors_workbook
@@ -93,7 +94,7 @@ def candidates(db: sqlite_utils.Database, as_of: AsOf, exclude_months: int = 0,
         SELECT ps.person_id, coalesce(t.name, ''), coalesce(ps.this_year_region, '未填地域'), ps.this_year_spell_id
         FROM temp.{table} ps
         LEFT JOIN area_township tw ON tw.area_id = ps.area_id LEFT JOIN areas t ON t.id = tw.township_id
-        WHERE ps.hh_type IN ('脱贫户', '监测户') AND ps.employed_this_year{scope}{excluded}
+        WHERE {status_population("poor & employed_this_year")}{scope}{excluded}
         ORDER BY ps.person_id"""
     return [tuple(r) for r in db.execute(sql, params).fetchall()]
 

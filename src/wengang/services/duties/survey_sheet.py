@@ -24,6 +24,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from wengang.domain.dates import DateError, parse_date
 from wengang.domain.phones import normalise_phone, phone_problem
+from wengang.domain.populations import status_population
 from wengang.domain.status import AsOf
 from wengang.domain.yesno import YesNoError, parse_yes_no
 from wengang.services.duties.spot_check import SheetCheck, SheetRow
@@ -68,7 +69,7 @@ def sheet_rows(db: sqlite_utils.Database, as_of: dt.date | AsOf, *, area_id: int
     as_of = as_of if isinstance(as_of, AsOf) else AsOf(as_of)
     table = status_table(db, as_of)
     params: dict = dict(as_of.params())
-    where = ["ps.hh_type IN ('脱贫户', '监测户')"]
+    where = [status_population("poor")]
     if area_id is not None:
         where.append(f"ps.area_id IN {AREA_SUBTREE}")
         params["area_id"] = area_id
@@ -344,7 +345,7 @@ def reasons_by_village(db: sqlite_utils.Database, as_of: dt.date | AsOf,
         SELECT coalesce(t.name, ''), coalesce(v.name, ''), ps.survey_date, ps.survey_reason, ps.survey_measure
         FROM temp.{table} ps LEFT JOIN areas v ON v.id = ps.area_id
         LEFT JOIN area_township tw ON tw.area_id = ps.area_id LEFT JOIN areas t ON t.id = tw.township_id
-        WHERE ps.hh_type IN ('脱贫户', '监测户') AND ps.employed_last_year AND NOT ps.employed_this_year{scope}
+        WHERE {status_population("poor & employed_last_year & not_employed_this_year")}{scope}
         ORDER BY t.sort_order, t.id, v.sort_order, v.id"""
     out: dict[tuple[str, str], VillageReasons] = {}
     for township, village, surveyed, reason, measure in db.execute(sql, params).fetchall():

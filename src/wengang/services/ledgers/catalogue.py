@@ -1,7 +1,9 @@
-"""What ledger declarations may name: row populations and fields, each a piece of SQL.
+"""What ledger declarations may name: fields (columns), each a piece of SQL, and how the
+ledger query reads the population registry's aliases.
 
-A ledger JSON (``resources/ledgers/<id>.json``) says *which* people (``population``) and
-*which* columns (``fields``); this catalogue says how each is read from the database, once.
+A ledger JSON (``resources/ledgers/<id>.json``) says *which* people (``population``, names
+from ``resources/model/populations.json``, the forms' and rules' own) and *which* columns
+(``fields``); this catalogue says how each column is read from the database, once.
 Every expression runs in one query of this shape (see :mod:`.query`)::
 
     WITH <area scope>, ledger_area AS (…)
@@ -11,15 +13,30 @@ Every expression runs in one query of this shape (see :mod:`.query`)::
       LEFT JOIN ledger_area la ON la.area_id = ps.area_id -- 乡镇 / 村 names and sort keys
       [LEFT JOIN <source> …]                              -- only the sources the ledger uses
 
-Statuses come from ``store.status`` and spell predicates from ``domain.status``: the lists
-use the same definitions as the forms, so a list's row count equals the form's cell.
+Statuses come from ``store.status`` and populations from the one registry: the lists use the
+same definitions as the forms, so a list's row count equals the form's cell.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wengang.domain.status import SPELL_CURRENT, age_sql
+from wengang.domain.populations import Dialect, compile_expr, status_rows
+from wengang.domain.status import age_sql
+
+# The registry's aliases as the ledger query names them. A list is counted from the status
+# table and the sources its population names, without persons and households, so a
+# population may read only those; the household's place and 户类型 at D are the status
+# table's (``h`` is the households table as it is now, not as at D).
+LEDGER_POPULATIONS = status_rows("台账的人员范围（只读截止日状态 ps 和 post、wk、svc 关联）",
+                                 {"post": "post", "wk": "wk", "svc131": "svc"})
+# The spell looked up per person for the post and workshop ledgers (alias ``s``).
+_SPELL_LOOKUP = Dialect("台账的务工记录查找", {"spell": "s"})
+_SOURCE = "services/ledgers/catalogue.py"
+
+
+def _spell_on_channel(expr: str) -> str:
+    return compile_expr(expr, _SPELL_LOOKUP, source=_SOURCE).sql or "1"
 
 
 def _latest_spell_join(alias: str, predicate: str) -> str:
@@ -36,8 +53,8 @@ def _latest_spell_join(alias: str, predicate: str) -> str:
 # where one source builds on another (org and wp read the current spell).
 # The spell a post or workshop ledger lists: current at D on that channel, whatever else the
 # person does at the same time (F3 counts 公益性岗位/帮扶车间 persons the same way).
-_POST_SPELL = f"{SPELL_CURRENT} AND s.channel = '公益性岗位'"
-_WORKSHOP_SPELL = f"{SPELL_CURRENT} AND s.channel = '帮扶车间'"
+_POST_SPELL = _spell_on_channel("spell_current_at_as_of & welfare_post_spell")
+_WORKSHOP_SPELL = _spell_on_channel("spell_current_at_as_of & workshop_spell")
 
 SOURCES: dict[str, str] = {
     # The spells that gave the statuses their 地域/渠道 (ids kept in the status table).
@@ -63,12 +80,15 @@ SOURCE_DEPENDS = {"org": ("wk",), "wp": ("post",)}
 @dataclass(frozen=True)
 class Field:
     """A column's SQL. ``kind`` tells the writers how to show it:
-    text, int, money, date, bool (是/否), id (证件号码), phone (masked with ``mask=True``)."""
+    text, int, money, date, bool (是/否), id (证件号码), phone (masked with ``mask=True``).
+    ``shows`` names the registry field (``table.column`` in fields.json) whose value the
+    column shows: its label is the column's title unless the ledger gives one on purpose."""
 
     sql: str
     kind: str = "text"
     sources: tuple[str, ...] = ()
     width: float = 10
+    shows: str | None = None
 
 
 def _place(alias: str) -> str:
@@ -86,31 +106,34 @@ _AGE = age_sql("p")
 def _spell_fields(prefix: str, alias: str) -> dict[str, Field]:
     """地域/渠道/地点/企业/行业/月收入/开始/结束 of the spell joined as ``alias``."""
     src = (alias,)
+    spells = "employment_spells."
     return {
-        f"{prefix}_region": Field(f"{alias}.region", sources=src, width=9),
-        f"{prefix}_channel": Field(f"{alias}.channel", sources=src, width=13),
+        f"{prefix}_region": Field(f"{alias}.region", sources=src, width=9, shows=spells + "region"),
+        f"{prefix}_channel": Field(f"{alias}.channel", sources=src, width=13, shows=spells + "channel"),
         f"{prefix}_place": Field(_place(alias), sources=src, width=22),
-        f"{prefix}_employer": Field(f"{alias}.employer_name", sources=src, width=24),
-        f"{prefix}_industry": Field(f"{alias}.industry", sources=src, width=16),
-        f"{prefix}_income": Field(f"{alias}.monthly_income", "money", src, 12),  # 123,456.00 without ###
-        f"{prefix}_start": Field(f"{alias}.start_date", "date", src, 11),
-        f"{prefix}_end": Field(f"{alias}.end_date", "date", src, 11),
+        f"{prefix}_employer": Field(f"{alias}.employer_name", sources=src, width=24,
+                                    shows=spells + "employer_name"),
+        f"{prefix}_industry": Field(f"{alias}.industry", sources=src, width=16, shows=spells + "industry"),
+        # 123,456.00 without ###
+        f"{prefix}_income": Field(f"{alias}.monthly_income", "money", src, 12, shows=spells + "monthly_income"),
+        f"{prefix}_start": Field(f"{alias}.start_date", "date", src, 11, shows=spells + "start_date"),
+        f"{prefix}_end": Field(f"{alias}.end_date", "date", src, 11, shows=spells + "end_date"),
     }
 
 
 FIELDS: dict[str, Field] = {
     "township": Field("la.township", width=12),
     "village": Field("la.village", width=12),
-    "hh_no": Field("h.hh_no", width=19),
-    "head_name": Field("h.head_name", width=8),
-    "hh_type": Field("ps.hh_type", width=10),  # as at D (store.household_type)
-    "name": Field("p.name", width=8),
-    "gender": Field("p.gender", width=5),
+    "hh_no": Field("h.hh_no", width=19, shows="households.hh_no"),
+    "head_name": Field("h.head_name", width=8, shows="households.head_name"),
+    "hh_type": Field("ps.hh_type", width=10, shows="households.hh_type"),  # as at D (store.household_type)
+    "name": Field("p.name", width=8, shows="persons.name"),
+    "gender": Field("p.gender", width=5, shows="persons.gender"),
     "age": Field(_AGE, "int", width=5),
-    "id_number": Field("p.id_number", "id", width=21),
-    "phone": Field("p.phone", "phone", width=13),
-    "relation": Field("p.relation", width=8),
-    "labour_skill": Field("p.labour_skill", width=16),
+    "id_number": Field("p.id_number", "id", width=21, shows="persons.id_number"),
+    "phone": Field("p.phone", "phone", width=13, shows="persons.phone"),
+    "relation": Field("p.relation", width=8, shows="persons.relation"),
+    "labour_skill": Field("p.labour_skill", width=16, shows="persons.labour_skill"),
     "employed_now": Field(_yes_no("ps.employed_now"), width=7),
     **_spell_fields("ly", "ly"),
     **_spell_fields("ty", "ty"),
@@ -118,24 +141,25 @@ FIELDS: dict[str, Field] = {
     **_spell_fields("ret", "ret"),
     **_spell_fields("post", "post"),
     **_spell_fields("wk", "wk"),
-    "survey_date": Field("ps.survey_date", "date", width=11),
-    "survey_willing": Field("CASE ps.willing WHEN 1 THEN '是' WHEN 0 THEN '否' END", width=7),
-    "planned_month": Field("ps.planned_month", width=10),
-    "survey_reason": Field("ps.survey_reason", width=18),
-    "survey_measure": Field("ps.survey_measure", width=18),
-    "return_date": Field("ps.return_date", "date", width=11),
-    "return_reason": Field("ps.return_reason", width=14),
+    "survey_date": Field("ps.survey_date", "date", width=11, shows="surveys.survey_date"),
+    "survey_willing": Field("CASE ps.willing WHEN 1 THEN '是' WHEN 0 THEN '否' END", width=7,
+                            shows="surveys.willing"),
+    "planned_month": Field("ps.planned_month", width=10, shows="surveys.planned_month"),
+    "survey_reason": Field("ps.survey_reason", width=18, shows="surveys.reason"),
+    "survey_measure": Field("ps.survey_measure", width=18, shows="surveys.measure"),
+    "return_date": Field("ps.return_date", "date", width=11, shows="employment_spells.end_date"),
+    "return_reason": Field("ps.return_reason", width=14, shows="employment_spells.return_reason"),
     "replaced": Field(_yes_no("ps.replaced"), width=8),
     "replaced_date": Field("ps.replaced_date", "date", width=11),
-    "post_name": Field("wp.post_name", sources=("wp",), width=14),
-    "post_type": Field("wp.post_type", sources=("wp",), width=10),
-    "post_developer": Field("wp.developer", sources=("wp",), width=16),
-    "post_funding": Field("wp.funding", sources=("wp",), width=14),
-    "post_pay": Field("wp.pay_standard", "money", ("wp",), 12),
-    "org_name": Field("org.name", sources=("org",), width=24),
-    "site_name": Field("site.name", sources=("site",), width=20),
-    "site_type": Field("site.site_type", sources=("site",), width=8),
-    "placement": Field("h.placement", width=8),
+    "post_name": Field("wp.post_name", sources=("wp",), width=14, shows="welfare_posts.post_name"),
+    "post_type": Field("wp.post_type", sources=("wp",), width=10, shows="welfare_posts.post_type"),
+    "post_developer": Field("wp.developer", sources=("wp",), width=16, shows="welfare_posts.developer"),
+    "post_funding": Field("wp.funding", sources=("wp",), width=14, shows="welfare_posts.funding"),
+    "post_pay": Field("wp.pay_standard", "money", ("wp",), 12, shows="welfare_posts.pay_standard"),
+    "org_name": Field("org.name", sources=("org",), width=24, shows="organisations.name"),
+    "site_name": Field("site.name", sources=("site",), width=20, shows="households.site_id"),
+    "site_type": Field("site.site_type", sources=("site",), width=8, shows="relocation_sites.site_type"),
+    "placement": Field("h.placement", width=8, shows="households.placement"),
     # 1-3-1 services this year and what is still short of 1 职业指导, 3 岗位信息, 1 免费培训.
     "svc_guidance": Field("coalesce(svc.guidance, 0)", "int", ("svc",), 8),
     "svc_jobs": Field("coalesce(svc.jobs, 0)", "int", ("svc",), 8),
@@ -149,41 +173,12 @@ FIELDS: dict[str, Field] = {
 }
 
 
-@dataclass(frozen=True)
-class Population:
-    """Who is in a list: a predicate over the status table ``ps`` and the ``sources`` it names
-    (so a list is counted without joining persons and households)."""
-
-    where: str
-    sources: tuple[str, ...] = ()
+def _population_sql(expr: str) -> str:
+    return compile_expr(expr, LEDGER_POPULATIONS, source=_SOURCE).sql or "1"
 
 
-# Who needs work (1-3-1, seed 001 §十二), in DOMAIN.md's terms: the labour force not employed
-# at D, or returned this year and not re-placed (who may still hold an older job at home). The
-# willing (六张清单 5: not employed, latest survey willing) are among the not employed; a person
-# at work whose survey says willing is not counted (1,784 such in the demo county).
-NEEDS_WORK = "ps.is_labour AND (NOT ps.employed_now OR (ps.returned AND NOT ps.replaced))"
-SERVICE_SHORT = "(coalesce(svc.guidance, 0) < 1 OR coalesce(svc.jobs, 0) < 3 OR coalesce(svc.training, 0) < 1)"
-
-# 脱贫人口 and 监测对象: the lists count the same people as the forms (F1–F5 filter on it);
-# 同步搬迁户 appear only in the relocation ledger, as F6 counts them.
-POOR = "ps.hh_type IN ('脱贫户', '监测户')"
-
-POPULATIONS: dict[str, Population] = {
-    # DOMAIN.md "The six lists" (seed 002), in its words.
-    "labour": Population(f"{POOR} AND ps.is_labour"),
-    "employed_last_year": Population(f"{POOR} AND ps.employed_last_year"),
-    "employed_this_year": Population(f"{POOR} AND ps.employed_this_year"),
-    "last_year_not_this_year": Population(f"{POOR} AND ps.employed_last_year AND NOT ps.employed_this_year"),
-    "willing": Population(f"{POOR} AND ps.is_labour AND NOT ps.employed_now AND ps.willing = 1"),
-    "returned": Population(f"{POOR} AND ps.returned"),
-    # 公益性岗位台账: people on a post at D (在岗).
-    "on_welfare_post": Population(f"{POOR} AND post.id IS NOT NULL", ("post",)),
-    # 帮扶车间 workers at D (channel 帮扶车间; the spell's employer record names the workshop).
-    "in_workshop": Population(f"{POOR} AND wk.id IS NOT NULL", ("wk",)),
-    # Relocated households' labour force, 同步搬迁户 included (seed 003 附件2 counts them).
-    "relocated_labour": Population("ps.relocated = 1 AND ps.is_labour"),
-    # 1-3-1: who needs work, and of them who is short of a service this year.
-    "needs_work": Population(f"{POOR} AND {NEEDS_WORK}"),
-    "service_gaps": Population(f"{POOR} AND {NEEDS_WORK} AND {SERVICE_SHORT}", ("svc",)),
-}
+# 1-3-1 (seed 001 §十二, services.duties.services131): who needs work among 脱贫人口和监测对象
+# and who of them is short of a service this year, as the service-gaps ledger counts them.
+POOR = _population_sql("poor")
+NEEDS_WORK = _population_sql("needs_work")
+SERVICE_SHORT = _population_sql("service_short")

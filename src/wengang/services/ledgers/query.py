@@ -17,13 +17,9 @@ import sqlite_utils
 
 from wengang.domain.masking import mask_id_sql, mask_phone_sql
 from wengang.domain.status import AsOf
-from wengang.services.ledgers.catalogue import (
-    FIELDS,
-    POPULATIONS,
-    SOURCE_DEPENDS,
-    SOURCES,
-)
+from wengang.services.ledgers.catalogue import FIELDS, SOURCE_DEPENDS, SOURCES
 from wengang.services.ledgers.declarations import Ledger, LedgerError, get_ledger
+from wengang.store.areas import AREA_SUBTREE
 from wengang.store.derived import cached, drop_table, temp_write
 from wengang.store.status import status_table
 
@@ -48,12 +44,6 @@ _LEDGER_AREA = """ledger_area AS (
     LEFT JOIN areas p1 ON p1.id = a.parent_id
     LEFT JOIN areas p2 ON p2.id = p1.parent_id
 )"""
-
-_AREA_SCOPE = """area_scope(id) AS (
-    SELECT :area_id
-    UNION ALL SELECT a.id FROM areas a JOIN area_scope sc ON a.parent_id = sc.id
-)"""
-
 
 DEFAULT_ORDER = "lo.rank, ps.person_id"
 
@@ -116,23 +106,20 @@ class LedgerQuery:
         self.kinds: list[str] = ["int"] + [FIELDS[c.field].kind for c in ledger.columns]
         self.widths: list[float] = [6] + [FIELDS[c.field].width for c in ledger.columns]
         self._params: dict = dict(as_of.params())
-        population = POPULATIONS[ledger.population]
-        wanted = _with_dependencies(set(population.sources).union(
+        wanted = _with_dependencies(set(ledger.sources).union(
             *(FIELDS[column.field].sources for column in ledger.columns)))
         order_sql = self._order_sql(order_by or ledger.order_by)
 
         self._status = status_table(db, as_of)
         order_table = _order_table(db)
-        ctes = [_LEDGER_AREA]
-        where = [f"({population.where})"]
+        where = [f"({ledger.where})"]
         if area_id is not None:
-            ctes.append(_AREA_SCOPE)
-            where.append("ps.area_id IN (SELECT id FROM area_scope)")
+            where.append(f"ps.area_id IN {AREA_SUBTREE}")
             self._params["area_id"] = area_id
         if site_id is not None:
             where.append("ps.site_id = :site_id")
             self._params["site_id"] = site_id
-        self._with = "WITH RECURSIVE " + ",\n".join(ctes)
+        self._with = f"WITH RECURSIVE {_LEDGER_AREA}"
         joins = "\n".join(sql for name, sql in SOURCES.items() if name in wanted)
         self._joins = (
             "JOIN persons p ON p.id = ps.person_id\n"
@@ -141,7 +128,7 @@ class LedgerQuery:
             f"JOIN temp.{order_table} lo ON lo.person_id = ps.person_id\n"
             f"{joins}"
         )
-        counted = _with_dependencies(set(population.sources))
+        counted = _with_dependencies(set(ledger.sources))
         # Counting needs only the statuses and the sources the population names; so does
         # numbering the rows in the default order (the precomputed rank).
         self._count_joins = "\n".join(sql for name, sql in SOURCES.items() if name in counted)

@@ -34,7 +34,7 @@ from wengang.services.reports.forms import (
 from wengang.services.reports.model import Column, FormResult, HeaderNode, Row
 from wengang.services.reports.periods import default_period_from
 from wengang.services.reports.sources import Source, household_sql, source
-from wengang.store.areas import area_path, installation
+from wengang.store.areas import AREA_ANCESTRY, AREA_SUBTREE, area_path, installation
 from wengang.store.db import get_setting
 from wengang.store.derived import cached, temp_write
 from wengang.store.household_type import households_at
@@ -97,31 +97,23 @@ def prepare(db: sqlite_utils.Database, as_of: AsOf, needs=TEMP_TABLES, *,
 def _map_areas(db: sqlite_utils.Database, level: str, scope: int | None) -> None:
     """``report_area_map(area_id, row_id)``: every area under a row area (itself included)."""
     db.execute(f"DROP TABLE IF EXISTS temp.{AREA_MAP}")
-    scope_sql = f"AND up.area_id IN (SELECT area_id FROM up WHERE anc_id = {int(scope)})" if scope else ""
+    params = {"level": level, "area_id": scope}
+    in_scope = f"AND u.area_id IN {AREA_SUBTREE}" if scope else ""
     db.execute(f"""CREATE TEMP TABLE {AREA_MAP} AS
-        WITH RECURSIVE up(area_id, anc_id) AS (
-            SELECT id, id FROM areas
-            UNION ALL
-            SELECT up.area_id, a.parent_id FROM up JOIN areas a ON a.id = up.anc_id
-            WHERE a.parent_id IS NOT NULL)
-        SELECT up.area_id, up.anc_id AS row_id FROM up JOIN areas r ON r.id = up.anc_id
-        WHERE r.level = :level {scope_sql}""", {"level": level})
+        WITH RECURSIVE {AREA_ANCESTRY}
+        SELECT u.area_id, u.ancestor_id AS row_id FROM area_ancestry u JOIN areas r ON r.id = u.ancestor_id
+        WHERE r.level = :level {in_scope}""", params)
     # Areas above the rows (the county; a township when rows are villages), within the scope:
     # facts recorded there (an organisation, a subsidy to it, a target) are that area's own
     # (本级), on a row keyed by minus its id, so no fact in scope falls outside the table.
-    scope_above = f"AND (a.id = {int(scope)} OR a.id IN (SELECT area_id FROM up WHERE anc_id = {int(scope)}))" \
-        if scope else ""
+    above_in_scope = f"AND a.id IN {AREA_SUBTREE}" if scope else ""
     # temp_write: filling our own TEMP table is not a data change (the cached tables stay valid)
     temp_write(db, f"""INSERT INTO temp.{AREA_MAP} (area_id, row_id)
-        WITH RECURSIVE up(area_id, anc_id) AS (
-            SELECT id, id FROM areas
-            UNION ALL
-            SELECT up.area_id, a.parent_id FROM up JOIN areas a ON a.id = up.anc_id
-            WHERE a.parent_id IS NOT NULL)
+        WITH RECURSIVE {AREA_ANCESTRY}
         SELECT a.id, -a.id FROM areas a
-        WHERE a.id IN (SELECT up.anc_id FROM up JOIN temp.{AREA_MAP} m ON m.area_id = up.area_id
-                       AND m.row_id = up.area_id WHERE up.anc_id <> up.area_id)
-          AND a.id NOT IN (SELECT area_id FROM temp.{AREA_MAP}) {scope_above}""")
+        WHERE a.id IN (SELECT u.ancestor_id FROM area_ancestry u JOIN temp.{AREA_MAP} m ON m.area_id = u.area_id
+                       AND m.row_id = u.area_id WHERE u.ancestor_id <> u.area_id)
+          AND a.id NOT IN (SELECT area_id FROM temp.{AREA_MAP}) {above_in_scope}""", params)
     db.execute(f"CREATE INDEX temp.idx_{AREA_MAP} ON {AREA_MAP}(area_id)")
 
 
@@ -137,10 +129,8 @@ def _own_areas(db) -> dict[int, dict]:
             "ORDER BY a.sort_order, a.id").fetchall():
         label = ("县" if level == "county" else name) + OWN_SUFFIX
         under = {r[0] for r in db.execute(
-            f"""WITH RECURSIVE down(id) AS (SELECT ? UNION ALL
-                    SELECT a.id FROM areas a JOIN down ON a.parent_id = down.id)
-                SELECT DISTINCT row_id FROM temp.{AREA_MAP} WHERE row_id > 0
-                  AND area_id IN (SELECT id FROM down)""", [area_id]).fetchall()}
+            f"SELECT DISTINCT row_id FROM temp.{AREA_MAP} WHERE row_id > 0 AND area_id IN {AREA_SUBTREE}",
+            {"area_id": area_id}).fetchall()}
         out[-area_id] = {"id": -area_id, "area_id": area_id, "name": label, "area_name": name, "under": under}
     return out
 
@@ -396,77 +386,23 @@ def compute_form(db: sqlite_utils.Database, form_id: str, as_of, *, by: str = "t
     columns = _columns(req, header)
 
     counted = [c for c in decl["columns"] if "source" in c]
-    on_cube = [c for c in counted if _on_cube(decl, c) is not None]
-    by_source: dict[str, list[dict]] = {}
-    for col in counted:
-        if col not in on_cube:
-            by_source.setdefault(col["source"], []).append(col)
-    found: dict = {}
-    parts = [_cube_aggregate(db, req, tables, on_cube)] if on_cube else []
-    parts += [_aggregate(db, req, tables, name, cols) for name, cols in by_source.items()]
-    for part in parts:
-        for key, vals in part.items():
-            found.setdefault(key, {}).update(vals)
-
-    areas = _row_areas(db, req)
-    kept_out: list[str] = []
+    found = _counts(db, req, tables, counted)
     keep = decl.get("row_filter") if row_filter else None
-    if keep:
-        kept_out = [a["name"] for a in areas if a.get(keep["attribute"]) != keep["equals"]]
-        areas = [a for a in areas if a.get(keep["attribute"]) == keep["equals"]]
-    rows_values = []
-    for area in areas:
-        values = {c["key"]: (None if c.get("kind") == "text" else 0) for c in counted}
-        values.update(found.get(area["id"], {}))
-        for attr in (c for c in decl["columns"] if "attribute" in c):
-            values[attr["key"]] = area.get(attr["attribute"])
-        rows_values.append((area, _finish_values(decl["columns"], values)))
+    areas, kept_out = _kept_areas(_row_areas(db, req), keep)
+    rows_values = [(area, _area_values(decl, counted, found.get(area["id"], {}), area)) for area in areas]
 
     own_rows, total_extra, own_notes = _own_rows(db, req, found, counted, rows_values, ctx)
     total_values = _sum_rows(decl["columns"], [v for _, v in rows_values + own_rows], total_extra)
-    notes = [n.format(**ctx) for n in decl.get("notes", [])] + own_notes
-    if not total_extra and decl.get("total_sum_note"):  # the 合计 of a "total": "sum" column
-        notes.append(decl["total_sum_note"].format(**ctx))
-    if keep and kept_out and keep.get("note"):
-        notes.append(keep["note"].format(count=len(kept_out), names="、".join(kept_out), **ctx))
-    drop = decl.get("drop_when_zero")
-    if drop:
-        dropped_rows = [(a, v) for a, v in rows_values if not v.get(drop)]
-        dropped = [a["name"] for a, _ in dropped_rows]
-        rows_values = [(a, v) for a, v in rows_values if v.get(drop)]
-        if dropped and decl.get("drop_note"):
-            note = decl["drop_note"].format(count=len(rows_values), names="、".join(dropped),
-                                            dropped=len(dropped), **ctx)
-            kept = decl.get("drop_kept_note")  # what of theirs the 合计 still counts (F1: 本年)
-            if kept:
-                amount = sum((v.get(kept["column"]) or 0) for _, v in dropped_rows)
-                if amount:
-                    note += kept["text"].format(amount=amount, **ctx)
-            notes.insert(0, note)
-    order = decl.get("order")
-    if order:
-        def sort_key(item):
-            value = item[1].get(order["column"])
-            return (value is None, -(value or 0) if order.get("desc") else (value or 0))
-        rows_values.sort(key=sort_key)  # stable: ties keep the areas' own order
-
-    rows = [Row(TOTAL_LABEL, {"area": TOTAL_LABEL, **total_values}, "total", None, 0)]
-    for n, (area, values) in enumerate(rows_values, start=1):
-        rows.append(Row(area["name"], {"area": area["name"], **values}, "area", area["id"], 1,
-                        number=n if decl.get("numbered") else None))
-    for area, values in own_rows:
-        rows.append(Row(area["name"], {"area": area["name"], **values}, "own", area["id"], 1))
+    notes = _notes(decl, ctx, own_notes, bool(total_extra), keep, kept_out)
+    rows_values, drop_note = _drop_zero_rows(decl, rows_values, ctx)
+    if drop_note:
+        notes.insert(0, drop_note)
+    _order_rows(decl, rows_values)
+    rows = _table_rows(decl, total_values, rows_values, own_rows)
     header, columns, rows = _subtotals(db, req, header, columns, rows, rows_values)
-
-    place = installation(db)
-    parents = {}
-    if by == "village":  # the bulletin names a repeated village with its township
-        names = {r[0]: r[1] for r in db.execute(
-            "SELECT id, name FROM areas WHERE id IN (SELECT parent_id FROM areas WHERE level = 'village')")}
-        parents = {a["id"]: names.get(a.get("parent_id"), "") for a in areas}
     return FormResult(
         form_id=req.spec.id,
-        title=decl["title"].format(**ctx) + (keep.get("title_suffix", "") if keep else ""),
+        title=decl["title"].format(**ctx) + (keep or {}).get("title_suffix", ""),
         header=header,
         columns=columns,
         rows=rows,
@@ -476,44 +412,167 @@ def compute_form(db: sqlite_utils.Database, form_id: str, as_of, *, by: str = "t
         data_source=decl.get("data_source", "稳岗台账"),
         unit=decl.get("unit", "人"),
         notes=notes,
-        footer=footer if footer is not None else {
-            "填报人": get_setting(db, "reporter") or "", "审核人": get_setting(db, "reviewer") or "",
-            "填报日期": dt.date.today().isoformat()},
-        params={"by": by, "number": req.spec.number, **({"row_filter": True} if keep else {}), "period_from": req.period_from.isoformat(),
-                "ref_date": (req.ref_date or req.as_of.date).isoformat(), "area": ctx["area"], "county": place.county or "",
-                **({"area_id": req.area_id} if req.area_id else {}),
-                **({"parents": parents} if parents else {})},  # so an archive recomputes the same scope
+        footer=footer if footer is not None else _default_footer(db),
+        params=_result_params(db, req, by, ctx, bool(keep), areas),
     )
+
+
+# --- the steps of compute_form -------------------------------------------------------------------
+
+def _counts(db, req: Request, tables: dict, counted: list[dict]) -> dict:
+    """Every counted column's value per row key: plain person counts from the cube, the
+    other columns one ``GROUP BY`` query per source."""
+    on_cube = [c for c in counted if _on_cube(req.decl, c) is not None]
+    by_source: dict[str, list[dict]] = {}
+    for col in counted:
+        if col not in on_cube:
+            by_source.setdefault(col["source"], []).append(col)
+    parts = [_cube_aggregate(db, req, tables, on_cube)] if on_cube else []
+    parts += [_aggregate(db, req, tables, name, cols) for name, cols in by_source.items()]
+    found: dict = {}
+    for part in parts:
+        for key, vals in part.items():
+            found.setdefault(key, {}).update(vals)
+    return found
+
+
+def _kept_areas(areas: list[dict], keep: dict | None) -> tuple[list[dict], list[str]]:
+    """The row areas the declaration's ``row_filter`` keeps, and the names of the others."""
+    if not keep:
+        return areas, []
+    kept_out = [a["name"] for a in areas if a.get(keep["attribute"]) != keep["equals"]]
+    return [a for a in areas if a.get(keep["attribute"]) == keep["equals"]], kept_out
+
+
+def _blank_values(counted: list[dict]) -> dict:
+    """A row before its counts: 0 per count column, nothing in a text column."""
+    return {c["key"]: (None if c.get("kind") == "text" else 0) for c in counted}
+
+
+def _area_values(decl: dict, counted: list[dict], found: dict, area: dict) -> dict:
+    """One row area's values: its counts, the attributes it shows (F8's 安置类型), formulas."""
+    values = _blank_values(counted) | found
+    for attr in (c for c in decl["columns"] if "attribute" in c):
+        values[attr["key"]] = area.get(attr["attribute"])
+    return _finish_values(decl["columns"], values)
+
+
+def _notes(decl: dict, ctx: dict, own_notes: list[str], total_has_extra: bool, keep: dict | None,
+           kept_out: list[str]) -> list[str]:
+    """The declared notes, then what the 本级 rows, a summed 合计 and a row filter need said."""
+    notes = [n.format(**ctx) for n in decl.get("notes", [])] + own_notes
+    if not total_has_extra and decl.get("total_sum_note"):  # the 合计 of a "total": "sum" column
+        notes.append(decl["total_sum_note"].format(**ctx))
+    if keep and kept_out and keep.get("note"):
+        notes.append(keep["note"].format(count=len(kept_out), names="、".join(kept_out), **ctx))
+    return notes
+
+
+def _drop_zero_rows(decl: dict, rows_values: list, ctx: dict) -> tuple[list, str | None]:
+    """Without the rows whose ``drop_when_zero`` column is empty, and the note naming them
+    (with what of theirs the 合计 still counts: F1's 本年)."""
+    drop = decl.get("drop_when_zero")
+    if not drop:
+        return rows_values, None
+    dropped_rows = [(a, v) for a, v in rows_values if not v.get(drop)]
+    kept = [(a, v) for a, v in rows_values if v.get(drop)]
+    if not dropped_rows or not decl.get("drop_note"):
+        return kept, None
+    note = decl["drop_note"].format(count=len(kept), names="、".join(a["name"] for a, _ in dropped_rows),
+                                    dropped=len(dropped_rows), **ctx)
+    still = decl.get("drop_kept_note")
+    if still:
+        amount = sum((v.get(still["column"]) or 0) for _, v in dropped_rows)
+        if amount:
+            note += still["text"].format(amount=amount, **ctx)
+    return kept, note
+
+
+def _order_rows(decl: dict, rows_values: list) -> None:
+    """Sort the rows by the declared ``order`` column (stable: ties keep the areas' order)."""
+    order = decl.get("order")
+    if not order:
+        return
+
+    def sort_key(item):
+        value = item[1].get(order["column"])
+        return (value is None, -(value or 0) if order.get("desc") else (value or 0))
+    rows_values.sort(key=sort_key)
+
+
+def _table_rows(decl: dict, total_values: dict, rows_values: list, own_rows: list) -> list[Row]:
+    """合计 first, then the row areas (numbered when declared), then the 本级 rows."""
+    rows = [Row(TOTAL_LABEL, {"area": TOTAL_LABEL, **total_values}, "total", None, 0)]
+    for n, (area, values) in enumerate(rows_values, start=1):
+        rows.append(Row(area["name"], {"area": area["name"], **values}, "area", area["id"], 1,
+                        number=n if decl.get("numbered") else None))
+    for area, values in own_rows:
+        rows.append(Row(area["name"], {"area": area["name"], **values}, "own", area["id"], 1))
+    return rows
+
+
+def _default_footer(db) -> dict:
+    return {"填报人": get_setting(db, "reporter") or "", "审核人": get_setting(db, "reviewer") or "",
+            "填报日期": dt.date.today().isoformat()}
+
+
+def _village_parents(db, areas: list[dict]) -> dict:
+    """Each village row's township name (the bulletin names a repeated village with it)."""
+    names = {r[0]: r[1] for r in db.execute(
+        "SELECT id, name FROM areas WHERE id IN (SELECT parent_id FROM areas WHERE level = 'village')")}
+    return {a["id"]: names.get(a.get("parent_id"), "") for a in areas}
+
+
+def _result_params(db, req: Request, by: str, ctx: dict, row_filter: bool, areas: list[dict]) -> dict:
+    """What the form was computed with (``by`` as asked), so an archive recomputes the same scope."""
+    params = {"by": by, "number": req.spec.number}
+    if row_filter:
+        params["row_filter"] = True
+    params.update(period_from=req.period_from.isoformat(), ref_date=(req.ref_date or req.as_of.date).isoformat(),
+                  area=ctx["area"], county=installation(db).county or "")
+    if req.area_id:
+        params["area_id"] = req.area_id
+    parents = _village_parents(db, areas) if by == "village" else {}
+    if parents:
+        params["parents"] = parents
+    return params
 
 
 def _own_rows(db, req: Request, found: dict, counted: list[dict], rows_values: list, ctx: dict):
     """Facts recorded above the rows (see :func:`_map_areas`): a 本级 row per such area with
-    any, counted in 合计 and said in a note. Columns declared ``"above": "total"`` (F3's
-    target) go to the 合计 only, and only when no row under that area has its own (a township's
-    target split over its villages is already in their rows). Returns (rows, the 合计's extra
-    figures, notes)."""
+    any, counted in 合计 and said in a note. Returns (rows, the 合计's extra figures, notes)."""
     if req.by == "site":
         return [], {}, []
-    own = {k: a for k, a in _own_areas(db).items() if k in found}
     rows, extra, notes = [], {}, []
-    to_total = [c for c in req.decl["columns"] if c.get("above") == "total"]
-    for key, area in own.items():
-        values = {c["key"]: (None if c.get("kind") == "text" else 0) for c in counted}
-        values.update(found[key])
-        for col in to_total:
-            amount = values.get(col["key"]) or 0
-            values[col["key"]] = 0
-            if amount and not any(v.get(col["key"]) for a, v in rows_values if a["id"] in area["under"]):
-                extra[col["key"]] = extra.get(col["key"], 0) + amount
-                notes.append(req.decl.get("above_note", "注：合计含{own}{amount}。").format(
-                    own=area["name"], amount=amount, **ctx))
-        if any(v for k, v in values.items() if k in {c["key"] for c in counted}):
+    counted_keys = [c["key"] for c in counted]
+    for key, area in _own_areas(db).items():
+        if key not in found:
+            continue
+        values = _blank_values(counted) | found[key]
+        notes += _above_to_total(req, area, values, rows_values, extra, ctx)
+        if any(values.get(k) for k in counted_keys):
             rows.append((area, _finish_values(req.decl["columns"], values)))
     if rows:
         names = "、".join(a["name"] for a, _ in rows)
         notes.append(req.decl.get("own_note", "注：{names}为登记在{level}以上、不属于任何{level}的数据（机构、补贴、目标任务等），已计入合计。").format(
             names=names, **ctx))
     return rows, extra, notes
+
+
+def _above_to_total(req: Request, area: dict, values: dict, rows_values: list, extra: dict, ctx: dict) -> list[str]:
+    """Columns declared ``"above": "total"`` (F3's target) leave the 本级 row ``values`` and go
+    to the 合计 (``extra``) only, and only when no row under that area has its own (a
+    township's target split over its villages is already in their rows). Returns the notes."""
+    notes = []
+    for col in (c for c in req.decl["columns"] if c.get("above") == "total"):
+        key = col["key"]
+        amount = values.get(key) or 0
+        values[key] = 0
+        if amount and not any(v.get(key) for a, v in rows_values if a["id"] in area["under"]):
+            extra[key] = extra.get(key, 0) + amount
+            notes.append(req.decl.get("above_note", "注：合计含{own}{amount}。").format(
+                own=area["name"], amount=amount, **ctx))
+    return notes
 
 
 def _subtotals(db, req: Request, header, columns, rows, rows_values):

@@ -17,10 +17,18 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from wengang.domain.populations import (
+    Compiled,
+    UnknownPopulationError,
+    compile_expr,
+    registry,
+    require_fields,
+    same_aliases,
+)
 from wengang.paths import resource_path
+from wengang.services.reports.sources import SOURCES
 
 FORMS_DIR = "forms"
-POPULATIONS_FILE = "_populations.json"
 
 
 class FormError(ValueError):
@@ -42,23 +50,61 @@ class FormSpec:
 
 @lru_cache(maxsize=1)
 def populations() -> dict[str, str]:
-    """Named SQL predicates (``employed_last_year`` → ``st.employed_last_year`` …)."""
-    raw = json.loads(resource_path(FORMS_DIR, POPULATIONS_FILE).read_text(encoding="utf-8"))
-    return {k: v for k, v in raw.items() if not k.startswith("_")}
+    """The populations a form may name, with their SQL (``employed_last_year`` →
+    ``st.employed_last_year`` …), as the registry declares them."""
+    return {name: pop.where for name, pop in registry().populations.items()}
+
+
+@lru_cache(maxsize=1024)
+def _compiled(expr: str | None) -> Compiled:
+    # Forms use the registry's own aliases; which of them a column may read was checked
+    # against its source when the declaration loaded (:func:`_check_declaration`).
+    return compile_expr(expr, same_aliases("报表", registry().aliases), source=FORMS_DIR)
 
 
 def predicate_parts(expr: str | None) -> list[str]:
-    """``"poor & employed_now"`` → the SQL of each named predicate (raw SQL passes through)."""
-    named = populations()
-    return [named.get(part, part) for part in (p.strip() for p in (expr or "").split("&")) if part]
+    """``"poor & employed_now"`` → the SQL of each named population (model/populations.json)."""
+    return list(_compiled(expr).parts)
 
 
 def predicate(expr: str | None) -> str | None:
-    """``"poor & employed_now"`` → the AND of the named predicates (raw SQL passes through)."""
-    return " AND ".join(f"({part})" for part in predicate_parts(expr)) or None
+    """``"poor & employed_now"`` → the AND of the named populations."""
+    return _compiled(expr).sql
 
 
-def _spec(decl: dict) -> FormSpec:
+def _check_declaration(decl: dict, where: str) -> None:
+    """Refuse a declaration naming a population the registry lacks, or one its source cannot
+    read (a spell population on a person column), or a measure reading an unknown field,
+    naming the file and the name."""
+    def check(expr: str | None, source_name: str, *, drill: bool = False) -> None:
+        src = SOURCES.get(source_name)
+        if src is None:
+            raise FormError(f"{where}：未知的统计对象“{source_name}”（可用：{'、'.join(SOURCES)}）")
+        aliases = src.drill_aliases if drill and src.drill_aliases else src.aliases
+        try:
+            compile_expr(expr, same_aliases(f"统计对象 {source_name} ", aliases), source=where)
+        except UnknownPopulationError as exc:
+            raise FormError(str(exc)) from None
+
+    for source_name, expr in decl.get("filters", {}).items():
+        check(expr, source_name)
+    for col in decl["columns"]:
+        if "source" in col:
+            check(col.get("where"), col["source"])
+            check(col.get("drill_where"), col["source"], drill=True)
+            _check_measure(col, where)
+
+
+def _check_measure(col: dict, where: str) -> None:
+    expr = col.get("measure", "count").partition(":")[2]
+    try:
+        require_fields(expr, SOURCES[col["source"]].aliases, what=f"列 {col['key']} 的统计方式", source=where)
+    except ValueError as exc:  # an unknown field or alias
+        raise FormError(str(exc)) from None
+
+
+def _spec(decl: dict, where: str) -> FormSpec:
+    _check_declaration(decl, where)
     return FormSpec(
         id=decl["id"],
         number=decl["number"],
@@ -77,7 +123,7 @@ def _load_all() -> tuple[FormSpec, ...]:
     for path in sorted(folder.glob("*.json")):
         if path.name.startswith("_"):
             continue
-        specs.append(_spec(json.loads(path.read_text(encoding="utf-8"))))
+        specs.append(_spec(json.loads(path.read_text(encoding="utf-8")), f"{FORMS_DIR}/{path.name}"))
     return tuple(sorted(specs, key=lambda s: (len(s.number), s.number)))
 
 

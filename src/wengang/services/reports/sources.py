@@ -2,8 +2,9 @@
 
 Each source says which village-level area a fact belongs to (``area``), which relocation
 site (``site``, for rows by 安置点), which person stands behind it (``person``, for
-drill-down) and a base condition (e.g. "in the reporting period"). Predicates in
-``resources/forms/_populations.json`` are written against these aliases:
+drill-down) and a base condition (e.g. "in the reporting period"). The populations
+(``resources/model/populations.json``) are written with these aliases, the registry's own;
+a form naming a population that reads an alias its source lacks is refused when it loads:
 
 =========  ===========================================================================
 source     aliases
@@ -24,6 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wengang.domain.populations import compile_expr, same_aliases
+
 # FROM clauses name the per-date TEMP tables by placeholder, filled in by :meth:`Source.sql`
 # with the names ``engine.prepare`` returns: {status} (statuses at D), {household} (F5 cohorts).
 # ``h`` is the households table as at D ({hh_at}: 户类型 at D, ``store.household_type``).
@@ -43,6 +46,9 @@ class Source:
     # Temp tables (see engine.prepare) this source reads: "status", "household", "cube",
     # "hh_at" (households with their type at D).
     needs: tuple[str, ...] = ()
+    # The registry aliases its FROM clause has (and its drill-down's, for ``drill_where``).
+    aliases: tuple[str, ...] = ()
+    drill_aliases: tuple[str, ...] = ()
 
     def sql(self, tables: dict[str, str], *, drill: bool = False) -> str:
         """The FROM clause (the drill-down's for ``drill``) with the TEMP tables' names."""
@@ -55,6 +61,7 @@ SOURCES: dict[str, Source] = {
         "person",
         f"temp.{{status}} st JOIN persons p ON p.id = st.person_id {_PERSON_JOIN}",
         area="h.area_id", site="h.site_id", person="p.id", needs=("status", "hh_at"),
+        aliases=("st", "p", "h"),
     ),
     "household": Source(
         "household",
@@ -63,12 +70,12 @@ SOURCES: dict[str, Source] = {
         drill_from=("temp.{household} hh JOIN temp.{hh_at} h ON h.id = hh.household_id "
                     "JOIN persons p ON p.household_id = h.id "
                     "JOIN temp.{status} st ON st.person_id = p.id"),
-        needs=("status", "household", "hh_at"),
+        needs=("status", "household", "hh_at"), aliases=("hh", "h"), drill_aliases=("hh", "h", "p", "st"),
     ),
     "spell": Source(
         "spell",
         f"employment_spells spell JOIN persons p ON p.id = spell.person_id {_PERSON_JOIN}",
-        area="h.area_id", site="h.site_id", person="p.id", needs=("hh_at",),
+        area="h.area_id", site="h.site_id", person="p.id", needs=("hh_at",), aliases=("spell", "p", "h"),
     ),
     "service": Source(
         "service",
@@ -77,6 +84,7 @@ SOURCES: dict[str, Source] = {
         f"services svc NOT INDEXED JOIN persons p ON p.id = svc.person_id {_PERSON_JOIN}",
         area="h.area_id", site="h.site_id", person="p.id",
         base="svc.service_date >= :period_from AND svc.service_date <= :as_of", needs=("hh_at",),
+        aliases=("svc", "p", "h"),
     ),
     "subsidy": Source(
         "subsidy",
@@ -85,29 +93,35 @@ SOURCES: dict[str, Source] = {
         "LEFT JOIN organisations o ON o.id = sub.org_id",
         area="coalesce(h.area_id, o.area_id)", site="h.site_id", person="p.id",
         base="sub.paid_date >= :period_from AND sub.paid_date <= :as_of", needs=("hh_at",),
+        aliases=("sub", "p", "h", "o"),
     ),
     "check": Source(
         "check",
         f"spot_checks chk JOIN persons p ON p.id = chk.person_id {_PERSON_JOIN}",
         area="h.area_id", site="h.site_id", person="p.id",
         base="chk.check_date >= :period_from AND chk.check_date <= :as_of", needs=("hh_at",),
+        aliases=("chk", "p", "h"),
     ),
-    "org": Source("org", "organisations o", area="o.area_id", site=None, person=None),
+    "org": Source("org", "organisations o", area="o.area_id", site=None, person=None, aliases=("o",)),
     "target": Source("target", "targets t", area="t.area_id", site=None, person=None,
-                     base="t.year = :year"),
+                     base="t.year = :year", aliases=("t",)),
 }
 
 
 def household_sql(name: str, status: str) -> str:
     """Per household: its last-year employed (the F5 cohort) and how many of them work this year.
 
-    Built from the person status table, so the cohort follows the same status definitions.
+    Built from the person status table and the registry's populations, so the cohort follows
+    the same definitions as every other count.
     """
+    persons = same_aliases("户的上年务工人数（st）", ("st",))
+    cohort = compile_expr("employed_last_year", persons, source="reports/sources.py").sql
+    still = compile_expr("employed_last_year & employed_this_year", persons, source="reports/sources.py").sql
     # Persons read through their household index arrive grouped: no sort (0.09 → 0.065 s).
     return f"""CREATE TEMP TABLE {name} AS
         SELECT p.household_id,
-               SUM(st.employed_last_year) AS cohort,
-               SUM(st.employed_last_year AND st.employed_this_year) AS cohort_this_year
+               SUM({cohort}) AS cohort,
+               SUM({still}) AS cohort_this_year
         FROM persons p JOIN temp.{status} st ON st.person_id = p.id
         GROUP BY p.household_id"""
 

@@ -25,8 +25,10 @@ import sqlite_utils
 from wengang.domain.codes import labour_skills, not_student_values
 from wengang.domain.fields import require_in_any
 from wengang.domain.ids import check_id
-from wengang.domain.status import SPELL_CURRENT, SPELL_IN_YEAR, AsOf, age_sql, labour_sql
+from wengang.domain.populations import Dialect, compile_expr
+from wengang.domain.status import AsOf, age_sql, labour_sql
 from wengang.paths import resource_path
+from wengang.store.areas import AREA_SUBTREE
 from wengang.store.db import get_setting, set_setting
 
 Progress = Callable[[int, int, str], None]
@@ -40,6 +42,8 @@ ENTITY_FROM = {
                        "JOIN households h ON h.id = p.household_id")),
 }
 
+
+
 # The township of every area at or below township level (findings are counted per township).
 AREA_TOWNSHIP_CTE = """area_township(area_id, township_id) AS (
     SELECT id, id FROM areas WHERE level = 'township'
@@ -52,16 +56,24 @@ def _quoted(values) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
+RULE_FILE = "rules/quality.json"
+
+# How each kind of rule reads the population registry's aliases (``{labour}``, ``{spell_recent}``
+# …): rules run over the stored rows, without the statuses at D, so of those only what a
+# person's own fields decide is readable — whether they are labour force (the status table
+# derives ``is_labour`` from the same expression).
+_PERSON_ATTRIBUTES = {"st.is_labour": labour_sql("p")}
+RULE_DIALECTS = {
+    "person": Dialect("人员规则（p、h）", {"p": "p", "h": "h"}, _PERSON_ATTRIBUTES),
+    "household": Dialect("户规则（h）", {"h": "h"}),
+    "spell": Dialect("务工记录规则（s、p、h）", {"spell": "s", "p": "p", "h": "h"}, _PERSON_ATTRIBUTES),
+}
 
 
-def fragments() -> dict[str, str]:
-    """The ``{name}`` placeholders rule conditions may use (definitions shared with the forms)."""
+def expressions() -> dict[str, str]:
+    """The ``{name}`` placeholders that are values rather than populations: code lists, the
+    age at D and the installation's own place."""
     return {
-        "labour": labour_sql("p"),
-        "spell_in_year": SPELL_IN_YEAR,
-        "spell_current": SPELL_CURRENT,
-        # spells that matter for this and last year's ledgers (older history is left alone)
-        "spell_recent": "(s.start_date <= :as_of AND (s.end_date IS NULL OR s.end_date >= :ly_start))",
         "not_student": _quoted(not_student_values()),
         "labour_skills": _quoted(labour_skills()),
         "age": age_sql("p"),
@@ -72,17 +84,19 @@ def fragments() -> dict[str, str]:
     }
 
 
-def expand(sql: str) -> str:
-    """Replace known ``{name}`` placeholders; an unknown one is an error in the rule file."""
-    known = fragments()
+def expand(sql: str, entity: str, *, source: str = RULE_FILE) -> str:
+    """Replace the ``{name}`` placeholders of a rule about ``entity``: an expression of
+    :func:`expressions` or a population of the registry, in the rule's aliases. An unknown
+    name is refused, naming ``source`` and the name."""
+    known = expressions()
 
     def replace(match: re.Match) -> str:
         name = match.group(1)
-        if name not in known:
-            raise ValueError(f"规则中的占位符{{{name}}}未定义")
-        return known[name]
+        if name in known:
+            return known[name]
+        return compile_expr(name, RULE_DIALECTS[entity], source=source).sql or "1"
 
-    return re.sub(r"\{([a-z_]+)\}", replace, sql)
+    return re.sub(r"\{([a-z_0-9]+)\}", replace, sql)
 
 
 @dataclass(frozen=True)
@@ -107,7 +121,7 @@ RULE_FIELD_TABLES = ("persons", "employment_spells", "households")
 
 @lru_cache(maxsize=1)
 def _rule_file() -> dict:
-    return json.loads(resource_path("rules", "quality.json").read_text(encoding="utf-8"))
+    return json.loads(resource_path(RULE_FILE).read_text(encoding="utf-8"))
 
 
 def severity_labels() -> dict[str, str]:
@@ -136,8 +150,12 @@ def quality_rules() -> list[QualityRule]:
             raise ValueError(f"规则{rule.id}的对象类型{rule.entity}未知")
         if not rule.check and not (rule.where and rule.message):
             raise ValueError(f"规则{rule.id}缺少 where/message 或 check")
+        source = f"{RULE_FILE} 规则{rule.id}"
         if rule.field is not None:  # the column a finding points at: a declared field (fields.json)
-            require_in_any(f"rules/quality.json 规则{rule.id}", RULE_FIELD_TABLES, rule.field)
+            require_in_any(source, RULE_FIELD_TABLES, rule.field)
+        for sql in (rule.where, rule.message):  # every population it names is declared and readable
+            if sql:
+                expand(sql, rule.entity, source=source)
         rules.append(rule)
     return rules
 
@@ -213,8 +231,8 @@ def _evaluate(db: sqlite_utils.Database, rule: QualityRule, params: dict) -> Non
     person, source = ENTITY_FROM[rule.entity]
     db.execute(
         f"""INSERT INTO quality_findings(rule, severity, person_id, household_id, field, message)
-            SELECT :rule_id, :severity, {person}, h.id, :field, {expand(rule.message)}
-            {source} WHERE {expand(rule.where)}""",
+            SELECT :rule_id, :severity, {person}, h.id, :field, {expand(rule.message, rule.entity)}
+            {source} WHERE {expand(rule.where, rule.entity)}""",
         {**params, "rule_id": rule.id, "severity": rule.severity, "field": rule.field},
     )
 
@@ -297,13 +315,10 @@ def findings(db: sqlite_utils.Database, rule_id: str | None = None, area_id: int
         params["rule_id"] = rule_id
     if open_only:
         where.append("f.resolved_at IS NULL")
-    with_area = ""
     if area_id is not None:
-        with_area = """, inside(id) AS (SELECT :area_id UNION ALL
-                       SELECT a.id FROM areas a JOIN inside ON a.parent_id = inside.id)"""
-        where.append("h.area_id IN (SELECT id FROM inside)")
+        where.append(f"h.area_id IN {AREA_SUBTREE}")
         params["area_id"] = area_id
-    sql = f"""WITH RECURSIVE {AREA_TOWNSHIP_CTE}{with_area}
+    sql = f"""WITH RECURSIVE {AREA_TOWNSHIP_CTE}
         SELECT f.id, f.rule, f.severity, f.person_id, f.household_id, f.field, f.message, f.found_at,
                p.name AS person_name, p.id_number, h.hh_no, t.name AS township, v.name AS village
         FROM quality_findings f
