@@ -44,6 +44,26 @@ AREA_TOWNSHIP = """area_township(area_id, township_id) AS (
 up), as a common table expression: ``WITH RECURSIVE {AREA_TOWNSHIP} … JOIN area_township tw ON
 tw.area_id = h.area_id``."""
 
+# 乡镇 and 村 names (and sort keys) for any area a household may hang on: a village, a group (组)
+# under a village, or — for sparse data — a township itself.
+AREA_PLACE = """area_place AS (
+    SELECT a.id AS area_id,
+        CASE a.level WHEN 'group' THEN p1.name WHEN 'village' THEN a.name END AS village,
+        CASE a.level WHEN 'group' THEN p2.name WHEN 'village' THEN p1.name
+                     WHEN 'township' THEN a.name END AS township,
+        CASE a.level WHEN 'group' THEN p2.sort_order * 1000000 + p2.id
+                     WHEN 'village' THEN p1.sort_order * 1000000 + p1.id
+                     ELSE a.sort_order * 1000000 + a.id END AS township_order,
+        CASE a.level WHEN 'group' THEN p1.sort_order * 1000000 + p1.id
+                     ELSE a.sort_order * 1000000 + a.id END AS village_order
+    FROM areas a
+    LEFT JOIN areas p1 ON p1.id = a.parent_id
+    LEFT JOIN areas p2 ON p2.id = p1.parent_id
+)"""
+"""Each area's 村 and 乡镇 names and their sort keys (a 组 takes its village's, a village its
+township's), as a common table expression ``area_place(area_id, village, township,
+township_order, village_order)``: the ledgers sort and label their rows by it."""
+
 VILLAGE_IN_TOWNSHIP = "t.id = v.parent_id"
 """Area ``v`` lies directly in area ``t``: the join condition of a village and its township."""
 

@@ -6,11 +6,11 @@ from ``resources/model/populations.json``, the forms' and rules' own) and *which
 (``fields``); this catalogue says how each column is read from the database, once.
 Every expression runs in one query of this shape (see :mod:`.query`)::
 
-    WITH <area scope>, ledger_area AS (…)
+    WITH <area scope>, area_place AS (…)
     SELECT … FROM <status_at> ps                         -- statuses at D (store.status.status_table),
       JOIN persons p ON p.id = ps.person_id               --   with place and latest survey
       JOIN households h ON h.id = ps.household_id
-      LEFT JOIN ledger_area la ON la.area_id = ps.area_id -- 乡镇 / 村 names and sort keys
+      LEFT JOIN area_place la ON la.area_id = ps.area_id -- 乡镇 / 村 names and sort keys
       [LEFT JOIN <source> …]                              -- only the sources the ledger uses
 
 Statuses come from ``store.status`` and populations from the one registry: the lists use the

@@ -19,7 +19,7 @@ from wengang.domain.masking import mask_id_sql, mask_phone_sql
 from wengang.domain.status import AsOf
 from wengang.services.ledgers.catalogue import FIELDS, SOURCE_DEPENDS, SOURCES
 from wengang.services.ledgers.declarations import Ledger, LedgerError, get_ledger
-from wengang.store.areas import AREA_SUBTREE
+from wengang.store.areas import AREA_PLACE, AREA_SUBTREE
 from wengang.store.derived import cached, drop_table, temp_write
 from wengang.store.status import status_table
 
@@ -27,23 +27,6 @@ SEQ_LABEL = "序号"
 _FIRST_PAGE_MAX = 1000  # a first page up to this size is sorted top-N, without numbering everyone
 _TABLE_NUMBERS = itertools.count(1)
 
-
-# 乡镇 and 村 names (and sort keys) for any area a household may hang on: a village, a
-# group (组) under a village, or — for sparse data — a township itself.
-_LEDGER_AREA = """ledger_area AS (
-    SELECT a.id AS area_id,
-        CASE a.level WHEN 'group' THEN p1.name WHEN 'village' THEN a.name END AS village,
-        CASE a.level WHEN 'group' THEN p2.name WHEN 'village' THEN p1.name
-                     WHEN 'township' THEN a.name END AS township,
-        CASE a.level WHEN 'group' THEN p2.sort_order * 1000000 + p2.id
-                     WHEN 'village' THEN p1.sort_order * 1000000 + p1.id
-                     ELSE a.sort_order * 1000000 + a.id END AS township_order,
-        CASE a.level WHEN 'group' THEN p1.sort_order * 1000000 + p1.id
-                     ELSE a.sort_order * 1000000 + a.id END AS village_order
-    FROM areas a
-    LEFT JOIN areas p1 ON p1.id = a.parent_id
-    LEFT JOIN areas p2 ON p2.id = p1.parent_id
-)"""
 
 DEFAULT_ORDER = "lo.rank, ps.person_id"
 
@@ -58,8 +41,8 @@ def _order_table(db: sqlite_utils.Database) -> str:
         for table in (areas, households):
             db.execute(f"DROP TABLE IF EXISTS temp.{table}")
             db.execute(f"CREATE TEMP TABLE {table} (id INTEGER PRIMARY KEY, rank INTEGER NOT NULL)")
-        db.execute(f"""INSERT INTO temp.{areas} (id, rank) WITH RECURSIVE {_LEDGER_AREA}
-            SELECT area_id, DENSE_RANK() OVER (ORDER BY township_order, village_order) FROM ledger_area""")
+        db.execute(f"""INSERT INTO temp.{areas} (id, rank) WITH RECURSIVE {AREA_PLACE}
+            SELECT area_id, DENSE_RANK() OVER (ORDER BY township_order, village_order) FROM area_place""")
         # 户编号 order read off its UNIQUE index: no sort, no table look-ups.
         db.execute(f"INSERT INTO temp.{households} (id, rank) "
                    "SELECT id, ROW_NUMBER() OVER (ORDER BY hh_no) FROM households")
@@ -119,12 +102,12 @@ class LedgerQuery:
         if site_id is not None:
             where.append("ps.site_id = :site_id")
             self._params["site_id"] = site_id
-        self._with = f"WITH RECURSIVE {_LEDGER_AREA}"
+        self._with = f"WITH RECURSIVE {AREA_PLACE}"
         joins = "\n".join(sql for name, sql in SOURCES.items() if name in wanted)
         self._joins = (
             "JOIN persons p ON p.id = ps.person_id\n"
             "JOIN households h ON h.id = ps.household_id\n"
-            "LEFT JOIN ledger_area la ON la.area_id = ps.area_id\n"
+            "LEFT JOIN area_place la ON la.area_id = ps.area_id\n"
             f"JOIN temp.{order_table} lo ON lo.person_id = ps.person_id\n"
             f"{joins}"
         )

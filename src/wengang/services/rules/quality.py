@@ -28,7 +28,7 @@ from wengang.domain.ids import check_id
 from wengang.domain.populations import Dialect, compile_expr
 from wengang.domain.status import AsOf, age_sql, labour_sql
 from wengang.paths import resource_path
-from wengang.store.areas import AREA_SUBTREE
+from wengang.store.areas import AREA_SUBTREE, AREA_TOWNSHIP
 from wengang.store.db import get_setting, set_setting
 
 Progress = Callable[[int, int, str], None]
@@ -42,14 +42,6 @@ ENTITY_FROM = {
                        "JOIN households h ON h.id = p.household_id")),
 }
 
-
-
-# The township of every area at or below township level (findings are counted per township).
-AREA_TOWNSHIP_CTE = """area_township(area_id, township_id) AS (
-    SELECT id, id FROM areas WHERE level = 'township'
-    UNION ALL
-    SELECT a.id, t.township_id FROM areas a JOIN area_township t ON a.parent_id = t.area_id
-)"""
 
 
 def _quoted(values) -> str:
@@ -257,7 +249,7 @@ def run_quality(db: sqlite_utils.Database, as_of, progress: Progress | None = No
     summary = QualitySummary(as_of.date.isoformat(), rules, by_rule={r.id: 0 for r in rules})
     marks = ", ".join("?" for _ in rules)
     for rule_id, township, count in db.execute(
-        f"""WITH RECURSIVE {AREA_TOWNSHIP_CTE}
+        f"""WITH RECURSIVE {AREA_TOWNSHIP}
             SELECT f.rule, coalesce(t.name, '（未分乡镇）'), count(*)
             FROM quality_findings f
             LEFT JOIN households h ON h.id = f.household_id
@@ -318,7 +310,7 @@ def findings(db: sqlite_utils.Database, rule_id: str | None = None, area_id: int
     if area_id is not None:
         where.append(f"h.area_id IN {AREA_SUBTREE}")
         params["area_id"] = area_id
-    sql = f"""WITH RECURSIVE {AREA_TOWNSHIP_CTE}
+    sql = f"""WITH RECURSIVE {AREA_TOWNSHIP}
         SELECT f.id, f.rule, f.severity, f.person_id, f.household_id, f.field, f.message, f.found_at,
                p.name AS person_name, p.id_number, h.hh_no, t.name AS township, v.name AS village
         FROM quality_findings f
