@@ -59,7 +59,7 @@ def test_end_before_start_has_one_wording():
 
 # Import keys that name no stored field (the place a row is filed under, the household phone
 # the persons file carries per row): declared once, where the import declarations are loaded.
-from wengang.services.importing.spec import FILE_ONLY_KEYS  # noqa: E402
+from wengang.services.importing.spec import FILE_ONLY_KEYS
 
 
 def test_every_import_key_is_a_declared_field_or_a_place():
