@@ -201,11 +201,19 @@ def test_population_predicates_are_written_once():
 
 
 def test_the_spell_populations_are_the_status_definitions():
-    """store.status derives the statuses from domain.status's spell conditions; the registry's
-    spell populations (forms, ledgers, rules) must be the same conditions, word for word."""
+    """store.status derives the statuses from domain.status's spell conditions, which are the
+    registry's spell populations (forms, ledgers, rules): declared once, the same words."""
+    from wengang.domain import status
     from wengang.domain.populations import Dialect
-    from wengang.domain.status import SPELL_CURRENT, SPELL_IN_YEAR
 
     spells = Dialect("务工记录", {"spell": "s"})
-    assert compile_expr("spell_current_at_as_of", spells, source="t").sql == SPELL_CURRENT
-    assert compile_expr("spell_in_year", spells, source="t").sql == SPELL_IN_YEAR
+    for constant, name in [("SPELL_KNOWN", "spell_known"), ("SPELL_IN_YEAR", "spell_in_year"),
+                           ("SPELL_LAST_YEAR", "spell_last_year"), ("SPELL_CURRENT", "spell_current_at_as_of"),
+                           ("SPELL_RETURNED", "spell_returned")]:
+        assert getattr(status, constant) == compile_expr(name, spells, source="t").sql, constant
+    # and the registry holds them in the words the statuses were first written in (issue 1)
+    assert status.SPELL_CURRENT == "(s.start_date <= :as_of AND (s.end_date IS NULL OR s.end_date > :as_of))"
+    assert status.SPELL_RETURNED == ("(s.end_date >= :year_start AND s.end_date <= :as_of "
+                                     "AND s.region IN ('省外', '省内县外'))")
+    source = (Path(status.__file__)).read_text(encoding="utf-8")
+    assert ":as_of" not in source.split("def _sql_list")[0]  # no spell condition written out there

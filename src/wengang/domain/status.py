@@ -22,6 +22,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from wengang.domain.codes import labour_skills, not_student_values
+from wengang.domain.populations import Dialect, compile_expr
 
 
 @dataclass(frozen=True)
@@ -61,16 +62,24 @@ class AsOf:
 
 
 # --- spell predicates (alias ``s`` = employment_spells) -------------------------------------
-SPELL_KNOWN = "s.start_date <= :as_of"
+# Declared once, in the population registry (resources/model/populations.json), and read here
+# with the spells named ``s``: the statuses, the forms, the ledgers and the rules say "current",
+# "this year" and "returned" in the same words.
+_SPELLS_AS_S = Dialect("务工记录（s）", {"spell": "s"})
+
+
+def _spell(name: str) -> str:
+    return compile_expr(name, _SPELLS_AS_S, source="domain/status.py").sql
+
+
+SPELL_KNOWN = _spell("spell_known")
 """A spell that has started by D (later spells do not exist yet as far as D is concerned)."""
 
-SPELL_IN_YEAR = "(s.start_date <= :as_of AND (s.end_date IS NULL OR s.end_date >= :year_start))"
-SPELL_LAST_YEAR = "(s.start_date <= :ly_end AND (s.end_date IS NULL OR s.end_date >= :ly_start))"
-SPELL_CURRENT = "(s.start_date <= :as_of AND (s.end_date IS NULL OR s.end_date > :as_of))"
-AWAY_REGIONS = ("省外", "省内县外")
-"""就业地域 outside the county: only the end of such a spell is a return (返乡)."""
-SPELL_RETURNED = ("(s.end_date >= :year_start AND s.end_date <= :as_of "
-                  f"AND s.region IN {AWAY_REGIONS!r})")
+SPELL_IN_YEAR = _spell("spell_in_year")
+SPELL_LAST_YEAR = _spell("spell_last_year")
+SPELL_CURRENT = _spell("spell_current_at_as_of")
+SPELL_RETURNED = _spell("spell_returned")
+"""Only the end of a spell outside the county (省外, 省内县外) is a return (返乡)."""
 
 
 def _sql_list(values: tuple[str, ...]) -> str:
