@@ -322,3 +322,24 @@ def test_the_triggers_watch_every_column_the_derivation_reads(county):
     assert set(re.findall(r"\bp\.(\w+)", sql)) <= set(schema.PERSON_COLUMNS)
     assert set(re.findall(r"\bh\.(\w+)", sql)) - {"monitor_category"} <= set(schema.HOUSEHOLD_COLUMNS)
     assert status_store.STORE_COLUMNS == STATUS_COLUMNS + PLACE_COLUMNS + SURVEY_COLUMNS + SPELL_ID_COLUMNS
+
+
+def test_an_edit_on_another_connection_is_not_broken_by_a_store_write(tmp_path):
+    """The window edits on one connection while its background connection reads statuses
+    (and writes the store): the edit's transaction holds the write lock from its start, so the
+    reader derives into TEMP instead of waiting, and the edit commits."""
+    path = tmp_path / "e.db"
+    editor = open_database(path, lock=False)
+    build_demo(editor, 30, seed=8, as_of=AS_OF)
+    reader = open_database(path, lock=False)
+    reader.execute("PRAGMA busy_timeout = 50")
+    try:
+        with editor.atomic():
+            spell = editor.execute("SELECT id FROM employment_spells ORDER BY id LIMIT 1").fetchone()[0]
+            name = status_table(reader, AsOf(dt.date(2024, 1, 31)))  # a date not stored yet
+            assert reader.execute("SELECT type FROM sqlite_temp_master WHERE name = ?", [name]).fetchone()[0] == "table"
+            editor.execute("UPDATE employment_spells SET end_date = NULL WHERE id = ?", [spell])
+        assert_same(reader, [dt.date(2024, 1, 31)])  # and the store takes the date once it can
+    finally:
+        reader.close()
+        editor.close()
