@@ -19,7 +19,7 @@ import sqlite_utils
 import wengang.store.status as status_module
 from wengang.domain.status import AsOf
 from wengang.services.demo.builder import build_demo
-from wengang.store import status_store
+from wengang.store import derived, status_store
 from wengang.store.db import open_database
 from wengang.store.household_type import change_household_type
 from wengang.store.migrations import m0090_status_store as schema
@@ -343,3 +343,27 @@ def test_an_edit_on_another_connection_is_not_broken_by_a_store_write(tmp_path):
     finally:
         reader.close()
         editor.close()
+
+
+def test_a_failed_background_integrity_check_stops_store_writes_not_reads(tmp_path):
+    db = open_database(tmp_path / "f.db")
+    build_demo(db, 30, seed=9, as_of=AS_OF)
+    want = stored(db, AS_OF)
+
+    class FailedCheck:  # as store.integrity.BackgroundCheck after finding damage
+        waited = 0
+
+        def wait(self, timeout=None):
+            FailedCheck.waited += 1
+            raise RuntimeError("damaged")
+
+    db.integrity = FailedCheck()
+    try:
+        derived.forget(db)
+        assert stored(db, AS_OF) == want and FailedCheck.waited == 0  # stored and current: read
+        name = status_table(db, AsOf(dt.date(2024, 3, 31)))  # would need a write: derived in TEMP
+        assert db.execute("SELECT type FROM sqlite_temp_master WHERE name = ?", [name]).fetchone()[0] == "table"
+        assert FailedCheck.waited == 1 and status_store.stored_dates(db) == [AS_OF]
+    finally:
+        db.integrity = None
+        db.close()

@@ -261,8 +261,9 @@ def _usable(db: sqlite_utils.Database) -> bool:
 
 def _check_passed(db: sqlite_utils.Database) -> bool:
     """The window's background integrity check (``store.integrity.BackgroundCheck``) holds
-    writes until it passes: wait for it before taking the write lock, not while holding it;
-    a failed check means no store (the window reports the damage)."""
+    writes until it passes: wait for it before taking the write lock, not while holding it
+    (other connections' edits would queue behind us); a failed check means no store writes
+    (the window reports the damage)."""
     check = getattr(db, "integrity", None)
     if check is None:
         return True
@@ -275,13 +276,15 @@ def _check_passed(db: sqlite_utils.Database) -> bool:
 def sync_date(db: sqlite_utils.Database, day: dt.date, definition: str, derive: Derive) -> bool:
     """Bring the stored statuses at ``day`` up to date (deriving what is missing or marked);
     ``False`` when the store cannot be used on this connection now (then derive into TEMP)."""
-    if not _usable(db) or not _check_passed(db):
+    if not _usable(db):
         return False
     for _attempt in range(2):  # once more if another connection committed meanwhile
         version = db.execute("PRAGMA data_version").fetchone()[0]
         work = _plan(db, day, definition)
         if not work.needed:
-            return True
+            return True  # reading only: no need to wait for the background integrity check
+        if not _check_passed(db):
+            return False
         try:
             _derive(db, work, day, derive)
             if _write(db, work, definition, version):
