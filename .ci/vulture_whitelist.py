@@ -55,6 +55,7 @@ _.m0050_household_type_history
 _.m0060_exchange
 _.m0070_city
 _.m0080_duties
+_.m0090_status_store
 _._release_all
 _.__getattr__  # services.reports: module-level lazy exports (PEP 562)
 

@@ -7,8 +7,10 @@ a failed import or edit leaves nothing half-written.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import weakref
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlite_utils
@@ -53,6 +55,29 @@ class Database(sqlite_utils.Database):
     _wengang_path: Path | None = None
     # The window's integrity check, when it runs in the background (integrity.BackgroundCheck).
     integrity: object | None = None
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[Database]:
+        """sqlite-utils' ``atomic``, but the outermost transaction takes the write lock at once
+        (``BEGIN IMMEDIATE``). In WAL mode a transaction that has read and then writes fails at
+        once ("database is locked") when another connection wrote meanwhile, where IMMEDIATE
+        waits its turn (busy_timeout): the window's background connection writes too (it
+        keeps the status store current, ``store.status_store``)."""
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()  # a no-op if the error already ended the transaction
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.rollback()
+            raise
 
     def hold_lock(self, lock: Path, path: Path | None = None) -> None:
         self._wengang_release = weakref.finalize(self, locking.release, lock)

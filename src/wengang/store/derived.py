@@ -43,9 +43,13 @@ def _registry(db: sqlite_utils.Database) -> _Registry:
 
 
 def drop_table(db: sqlite_utils.Database, name: str) -> None:
+    """Drop our TEMP table (or TEMP view: the statuses read from the status store) ``name``."""
     # The connection may be closed already: its TEMP tables died with it.
     with contextlib.suppress(Exception):
-        db.execute(f"DROP TABLE IF EXISTS temp.{name}")
+        row = db.execute("SELECT type FROM sqlite_temp_master WHERE name = ? AND type IN ('table', 'view')",
+                         [name]).fetchone()
+        if row:
+            db.execute(f"DROP {row[0].upper()} temp.{name}")
 
 
 def cached(db: sqlite_utils.Database, kind: str, key: Hashable, build: Callable[[str], None]) -> str:

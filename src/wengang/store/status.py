@@ -18,6 +18,9 @@ of them while the data is unchanged (``store.derived``).
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+
 import sqlite_utils
 
 from wengang.domain.status import (
@@ -29,8 +32,9 @@ from wengang.domain.status import (
     AsOf,
     labour_sql,
 )
-from wengang.store.derived import cached, data_fingerprint
-from wengang.store.household_type import households_at
+from wengang.store import status_store
+from wengang.store.derived import cached, data_fingerprint, drop_table
+from wengang.store.household_type import TYPE_AT_SQL, households_at
 
 __all__ = ["PLACE_COLUMNS", "SPELL_ID_COLUMNS", "STATUS_COLUMNS", "SURVEY_COLUMNS", "data_fingerprint",
            "latest_survey_sql", "materialize_status", "person_statuses", "status_sql", "status_table"]
@@ -88,7 +92,7 @@ _REPLACED = f"""(CASE WHEN lr.id IS NOT NULL THEN (
             WHERE s.person_id = p.id AND s.start_date > lr.end_date AND {SPELL_KNOWN}) END)"""
 
 
-def _person_status_select(latest: str, extra_columns: str = "", extra_joins: str = "") -> str:
+def _person_status_select(latest: str, extra_columns: str = "", extra_joins: str = "", where: str = "") -> str:
     """One row per person from the latest-spell ids in table ``latest`` (rowid look-ups)."""
     return f"""SELECT p.id AS person_id,{extra_columns}
         {labour_sql("p")} AS is_labour,
@@ -108,7 +112,7 @@ def _person_status_select(latest: str, extra_columns: str = "", extra_joins: str
     LEFT JOIN employment_spells ly ON ly.id = a.ly_id
     LEFT JOIN employment_spells ty ON ty.id = a.ty_id
     LEFT JOIN employment_spells cur ON cur.id = a.cur_id
-    LEFT JOIN employment_spells lr ON lr.id = a.return_id"""
+    LEFT JOIN employment_spells lr ON lr.id = a.return_id{where}"""
 
 
 def status_sql(spell_filter: str = "") -> str:
@@ -129,13 +133,13 @@ person_status AS (
 """
 
 
-def _latest_survey_select() -> str:
+def _latest_survey_select(survey_filter: str = "") -> str:
     # One GROUP BY pass (a window over every survey took twice as long): with a single MAX(),
     # SQLite takes the bare columns from the row holding the maximum (documented), and
     # (person_id, survey_date) is UNIQUE, so that row is the person's latest survey.
-    return """SELECT v.person_id, MAX(v.survey_date) AS survey_date, v.willing, v.planned_month,
+    return f"""SELECT v.person_id, MAX(v.survey_date) AS survey_date, v.willing, v.planned_month,
                v.reason, v.measure
-        FROM surveys v WHERE v.survey_date <= :as_of
+        FROM surveys v WHERE v.survey_date <= :as_of{survey_filter}
         GROUP BY v.person_id"""
 
 
@@ -168,39 +172,53 @@ def person_statuses(
     return {row[0]: dict(zip(columns, row)) for row in cursor.fetchall()}
 
 
+# 户类型 at D for one household ``h``, looked up by index: what ``households_at`` gives, for the
+# few households of the persons recomputed after an edit (the whole table would cost more).
+_HH_TYPE_AT = """(SELECT t.hh_type FROM household_type_history t WHERE t.household_id = h.id
+            AND (t.valid_from IS NULL OR t.valid_from <= :as_of) AND (t.valid_to IS NULL OR t.valid_to > :as_of))"""
+
+
 def materialize_status(db: sqlite_utils.Database, as_of: AsOf, table: str = "person_status_at",
-                       hh_at: str | None = None) -> str:
+                       hh_at: str | None = None, persons: str | None = None) -> str:
     """Build the statuses at D into the TEMP table ``table`` (keyed by person_id); returns it.
 
     Columns: :data:`STATUS_COLUMNS`, then :data:`PLACE_COLUMNS`, :data:`SURVEY_COLUMNS` and
     :data:`SPELL_ID_COLUMNS`, so
     forms and lists read one table instead of joining households and surveys again. Uncached:
-    :func:`status_table` is the cached way in.
+    :func:`status_table` is the cached way in. ``persons`` (a table with a ``person_id``
+    column) limits the rows to those persons, reading only their spells and surveys.
     """
     params = as_of.params()
-    # The household's 户类型 as it was at D (DOMAIN.md "Household type at D"); status_table
-    # passes it in, built before its own table (a cached table built inside another's build
-    # would take the other tables' freshness with it).
-    hh_at = hh_at or households_at(db, as_of.date)
     latest, surveys = f"{table}_latest", f"{table}_survey"
     for name in (table, latest, surveys):
         db.execute(f"DROP TABLE IF EXISTS temp.{name}")
+    only = f" IN (SELECT person_id FROM {persons})" if persons else ""
+    if persons and hh_at is None:
+        households, hh_type = "households", _HH_TYPE_AT
+    else:
+        # The household's 户类型 as it was at D (DOMAIN.md "Household type at D"); status_table
+        # passes it in, built before its own table (a cached table built inside another's build
+        # would take the other tables' freshness with it).
+        households, hh_type = f"temp.{hh_at or households_at(db, as_of.date)}", "h.hh_type"
     # The latest spells and surveys first, keyed by person (rows arrive in person order, so
     # the keys cost nothing): joining persons to them is then a rowid look-up, where a CTE
     # would get an automatic index built on every run.
     db.execute(f"CREATE TEMP TABLE {latest} (person_id INTEGER PRIMARY KEY, ly_id, ty_id, cur_id, return_id)")
-    db.execute(f"INSERT INTO temp.{latest} ({SPELL_LATEST_COLUMNS}) " + _spell_latest_select(), params)
+    db.execute(f"INSERT INTO temp.{latest} ({SPELL_LATEST_COLUMNS}) "
+               + _spell_latest_select(f" AND s.person_id{only}" if only else ""), params)
     db.execute(f"CREATE TEMP TABLE {surveys} (person_id INTEGER PRIMARY KEY, survey_date, willing, "
                "planned_month, reason, measure)")
-    db.execute(f"INSERT INTO temp.{surveys} " + _latest_survey_select(), params)
+    db.execute(f"INSERT INTO temp.{surveys} " + _latest_survey_select(f" AND v.person_id{only}" if only else ""),
+               params)
     select = _person_status_select(
         f"temp.{latest}",
-        extra_columns=("\n        p.household_id, h.area_id, h.site_id, h.hh_type, h.relocated, "
+        extra_columns=(f"\n        p.household_id, h.area_id, h.site_id, {hh_type} AS hh_type, h.relocated, "
                        "sv.survey_date, sv.willing, sv.planned_month, sv.reason AS survey_reason, "
                        "sv.measure AS survey_measure, a.ly_id AS last_year_spell_id, "
                        "a.ty_id AS this_year_spell_id, a.return_id AS return_spell_id,"),
-        extra_joins=(f"\n    JOIN temp.{hh_at} h ON h.id = p.household_id"
-                     f"\n    LEFT JOIN temp.{surveys} sv ON sv.person_id = p.id"))
+        extra_joins=(f"\n    JOIN {households} h ON h.id = p.household_id"
+                     f"\n    LEFT JOIN temp.{surveys} sv ON sv.person_id = p.id"),
+        where=f"\n    WHERE p.id{only}" if only else "")
     columns = STATUS_COLUMNS + PLACE_COLUMNS + SURVEY_COLUMNS + SPELL_ID_COLUMNS
     # person_id as the rowid: rows arrive in person order (no index to build afterwards) and
     # the joins on person_id become rowid look-ups.
@@ -212,9 +230,33 @@ def materialize_status(db: sqlite_utils.Database, as_of: AsOf, table: str = "per
     return table
 
 
+@functools.cache
+def _definition() -> str:
+    """What the stored statuses were derived with: the SQL (code lists included)."""
+    return status_store.definition_hash(
+        _spell_latest_select(), _latest_survey_select(), _person_status_select("latest"), _HH_TYPE_AT,
+        TYPE_AT_SQL, ", ".join(STATUS_COLUMNS + PLACE_COLUMNS + SURVEY_COLUMNS + SPELL_ID_COLUMNS))
+
+
+def _status_at(db: sqlite_utils.Database, as_of: AsOf, name: str, hh_at: str) -> None:
+    """``name``: a TEMP view of the stored statuses at D (``store.status_store``), else, where
+    the store cannot be written, a TEMP table derived here."""
+    def derive(day: dt.date, table: str, persons: str | None) -> None:
+        whole_at_d = persons is None and day == as_of.date
+        materialize_status(db, AsOf(day), table, hh_at if whole_at_d else None, persons)
+
+    drop_table(db, name)
+    if status_store.sync_date(db, as_of.date, _definition(), derive):
+        db.execute(f"CREATE TEMP VIEW {name} AS SELECT {', '.join(status_store.STORE_COLUMNS)} "
+                   f"FROM main.{status_store.STORE} WHERE day = {status_store.day_key(as_of.date)}")
+    else:
+        materialize_status(db, as_of, name, hh_at)
+
+
 def status_table(db: sqlite_utils.Database, as_of: AsOf) -> str:
-    """The statuses at D (:func:`materialize_status`) as a TEMP table of this connection,
-    built once and shared by the forms, the lists and the overview while the data is unchanged.
+    """The statuses at D, built once and shared by the forms, the lists and the overview while
+    the data is unchanged: a TEMP view of the status store (kept current across processes and
+    edits, see ``store.status_store``), or a TEMP table where the store cannot be written.
     Its rows are every person; columns as :func:`materialize_status` says."""
     hh_at = households_at(db, as_of.date)
-    return cached(db, "status_at", as_of.date, lambda name: materialize_status(db, as_of, name, hh_at))
+    return cached(db, "status_at", as_of.date, lambda name: _status_at(db, as_of, name, hh_at))

@@ -1,0 +1,148 @@
+"""Bench: forms and lists from cold in a NEW process, an edit then F1, a new date (issue 20).
+
+Each scenario runs in its own Python process (``--child NAME``) on the county at ``--db``, so
+"cold" means what a caseworker's first click costs: no TEMP tables, no warm page cache of this
+process (the OS file cache stays warm). Prints ``scenario | seconds | cpu s | note``; the
+seconds and CPU are measured inside the child around the work (after imports and the open),
+and the child's whole life (imports, open, work) as seen by the parent is the ``process`` row.
+
+    python bench/status_store.py --db /tmp/c50.db [--as-of 2026-11-30] [--rounds 3]
+
+The database is written to (the status store, one edited spell restored afterwards): use a copy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SCENARIOS = ("forms_lists_cold", "forms_lists_cold_again", "edit_then_f1", "new_date_f1", "warm_forms_lists",
+             "trigger_cost")
+
+
+def _period(as_of: dt.date) -> dict:
+    return {"period_from": as_of.replace(month=1, day=1), "ref_date": dt.date(as_of.year - 1, 12, 31)}
+
+
+def _forms_and_lists(db, as_of: dt.date) -> str:
+    from wengang.services.ledgers import SIX_LISTS, ledger_query
+    from wengang.services.reports import compute_form, list_forms
+
+    for spec in list_forms():
+        compute_form(db, spec.id, as_of, **_period(as_of))
+    counts = [ledger_query(db, ledger_id, as_of).count() for ledger_id in SIX_LISTS]
+    return "9 forms + six lists " + "/".join(map(str, counts))
+
+
+def _f1(db, as_of: dt.date) -> str:
+    from wengang.services.reports import compute_form
+
+    return f"F1 {len(compute_form(db, 'F1', as_of, **_period(as_of)).rows)} rows"
+
+
+def _timed(fn, *args) -> tuple[float, float, str]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    note = fn(*args)
+    return time.perf_counter() - wall, time.process_time() - cpu, note
+
+
+def _edit_one_spell(db) -> int:
+    """Move one spell's end a day (and back later): an edit through plain SQL, as any writer."""
+    spell_id, end = db.execute("SELECT id, end_date FROM employment_spells WHERE end_date IS NOT NULL "
+                               "ORDER BY id LIMIT 1").fetchone()
+    day = dt.date.fromisoformat(end) - dt.timedelta(days=1)
+    with db.atomic():
+        db.execute("UPDATE employment_spells SET end_date = ? WHERE id = ?", [day.isoformat(), spell_id])
+    with db.atomic():
+        db.execute("UPDATE employment_spells SET end_date = ? WHERE id = ?", [end, spell_id])
+    return spell_id
+
+
+def _bulk_update(db, drop_triggers: bool) -> str:
+    """Every spell rewritten in one statement (as a bulk apply would), rolled back; with the
+    status store's marking triggers dropped first when asked: what the marks cost a bulk write."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if drop_triggers:
+            for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                      "AND name LIKE 'status_mark_%'").fetchall():
+                db.execute(f'DROP TRIGGER "{name}"')
+        started = time.process_time()
+        count = db.execute("UPDATE employment_spells SET monthly_income = monthly_income").rowcount
+        return f"{count} spells updated, {time.process_time() - started:.2f} cpu s in the UPDATE"
+    finally:
+        db.execute("ROLLBACK")
+
+
+def child(name: str, db_path: Path, as_of: dt.date) -> dict:
+    from wengang.store.db import open_database
+
+    db = open_database(db_path, auto_backup=False)
+    try:
+        results = {}
+        if name in ("forms_lists_cold", "forms_lists_cold_again"):
+            results[name] = _timed(_forms_and_lists, db, as_of)
+        elif name == "warm_forms_lists":
+            _forms_and_lists(db, as_of)
+            results[name] = _timed(_forms_and_lists, db, as_of)
+        elif name == "edit_then_f1":
+            _f1(db, as_of)
+            results["edit (one spell, twice)"] = _timed(_edit_one_spell, db)
+            results["F1 after the edit"] = _timed(_f1, db, as_of)
+            results["forms+lists after the edit"] = _timed(_forms_and_lists, db, as_of)
+        elif name == "new_date_f1":
+            _f1(db, as_of)
+            day = as_of - dt.timedelta(days=17)
+            results[f"F1 at a new date {day}"] = _timed(_f1, db, day)
+            results["F1 at that date again"] = _timed(_f1, db, day)
+        elif name == "trigger_cost":
+            if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'status_store_marks'").fetchone():
+                results["bulk UPDATE of every spell, marking"] = _timed(_bulk_update, db, False)
+            results["bulk UPDATE of every spell, no marking triggers"] = _timed(_bulk_update, db, True)
+        return results
+    finally:
+        db.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, required=True)
+    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=None)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--child", choices=SCENARIOS)
+    args = parser.parse_args(argv)
+    if args.as_of is None:
+        from wengang.services.demo import default_as_of
+
+        args.as_of = default_as_of()
+    if args.child:
+        print(json.dumps(child(args.child, args.db, args.as_of)))
+        return 0
+    rows = [["scenario", "seconds", "cpu s", "note"]]
+    for _round in range(args.rounds):
+        for name in SCENARIOS:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            started = time.perf_counter()
+            out = subprocess.run([sys.executable, __file__, "--db", str(args.db), "--as-of",
+                                  args.as_of.isoformat(), "--child", name],
+                                 check=True, capture_output=True, text=True).stdout
+            wall = time.perf_counter() - started
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            for label, (seconds, cpu_s, note) in json.loads(out.splitlines()[-1]).items():
+                rows.append([label, f"{seconds:.2f}", f"{cpu_s:.2f}", str(note)])
+            rows.append([f"  (process {name})", f"{wall:.2f}", f"{cpu:.2f}", "imports + open + work"])
+    width = [max(len(r[i]) for r in rows) for i in range(4)]
+    for row in rows:
+        print(" | ".join(cell.ljust(width[i]) for i, cell in enumerate(row)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

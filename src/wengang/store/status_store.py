@@ -1,0 +1,294 @@
+"""The status store: per-person statuses at a few as-of dates, kept current (issue 20).
+
+Deriving everyone's statuses at a date costs about a second at 50,000 households; a new
+process, a new date or any edit used to pay it again. The store (migration 0090) keeps the
+derived rows in the database itself, for the last :data:`KEEP_DATES` dates asked for:
+
+- **Marks, not rebuilds.** Triggers on every table the derivation reads add the ids of the
+  persons a write touched to ``status_store_marks`` (an ``INSERT OR IGNORE`` per row). They
+  live in the schema, so no writer can forget them: the window, imports, undo, the exchange's
+  apply, another program.
+- **Reading a date** (:func:`sync_date`) brings the store up to date: the marked persons are
+  derived again (``store.status.materialize_status`` limited to them, one small query per
+  stored date), their rows replaced at every stored date and their marks cleared. When many
+  are marked (an import: more than 1/:data:`WHOLESALE_SHARE` of the persons) the store is
+  emptied and the date asked for derived whole, as before. A date not stored yet is derived
+  whole and stored; the oldest-built date beyond :data:`KEEP_DATES` goes.
+- **Short writes.** Everything is derived into TEMP tables first, without the write lock; the
+  lock is taken only to copy the rows in, and only if no other connection committed meanwhile
+  (else once more from the start). So the window's edits on its other connection never queue
+  behind a derivation — their read-then-write transactions would fail at once, not wait.
+  With nothing marked and the date stored (the usual case), reading writes nothing at all.
+- **Checked, not trusted.** A date is derived again when its definition hash (the
+  derivation's SQL, code lists included) differs from this program's, or when its row count
+  disagrees with the persons' (rows lost some other way). Missing triggers (a hand-edited
+  file) are put back and the store emptied.
+- **Where it cannot write** (a read-only file, a database locked past the busy timeout or
+  opened without migrating, a failed background integrity check) :func:`sync_date` returns
+  ``False`` and ``status_table`` derives into a TEMP table as it always did.
+
+The rows are derived data: no guid, so the audit trail, undo and the exchange's projection
+never see them; a backup carries them along with the marks that say what is stale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+from wengang.store.migrations import m0090_status_store as schema
+
+__all__ = ["KEEP_DATES", "STORE_COLUMNS", "WHOLESALE_SHARE", "day_key", "definition_hash", "stored_dates",
+           "sync_date"]
+
+KEEP_DATES = 3  # the dates a caseworker switches between (as derived.KEEP_PER_KIND); ~22 MB each at 50k
+WHOLESALE_SHARE = 8  # more than 1/8 of the persons marked: derive the date whole
+STORE = "status_store"
+DATES = "status_store_dates"
+MARKS = "status_store_marks"
+_SCRATCH = "status_store_new"  # TEMP: rows derived, not yet stored
+_TODO = "status_store_todo"  # TEMP: the marks being answered
+TRIGGER_COUNT = schema.triggers().count("CREATE TRIGGER")
+_MARK_TRIGGERS = ("SELECT name FROM main.sqlite_master WHERE type = 'trigger' "
+                  "AND name LIKE 'status\\_mark\\_%' ESCAPE '\\'")
+
+STORE_COLUMNS = (
+    "person_id", "is_labour",
+    "employed_last_year", "last_year_region", "last_year_channel", "last_year_org_id",
+    "employed_this_year", "this_year_region", "this_year_channel", "this_year_org_id",
+    "employed_now", "now_region", "now_channel", "now_org_id", "now_spell_id",
+    "returned", "return_date", "return_reason", "replaced", "replaced_date",
+    "household_id", "area_id", "site_id", "hh_type", "relocated",
+    "survey_date", "willing", "planned_month", "survey_reason", "survey_measure",
+    "last_year_spell_id", "this_year_spell_id", "return_spell_id",
+)
+"""The columns migration 0090 stores after ``day`` (``status_table``'s columns)."""
+
+# derive(as_of_date, table, persons): ``materialize_status`` into TEMP ``table`` (limited to the
+# persons in table ``persons`` when given); ``store.status`` passes it in.
+Derive = Callable[[dt.date, str, "str | None"], None]
+
+
+def day_key(day: dt.date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def definition_hash(*sql: str) -> str:
+    """Identifies the derivation: stored rows built with other SQL are derived again."""
+    return hashlib.sha1("\n".join(sql).encode()).hexdigest()[:16]  # a fingerprint, not security
+
+
+def stored_dates(db: sqlite_utils.Database) -> list[dt.date]:
+    """The dates the store holds, oldest-built first."""
+    return [dt.date(d // 10000, d // 100 % 100, d % 100)
+            for (d,) in db.execute(f"SELECT day FROM {DATES} ORDER BY built_at, day").fetchall()]
+
+
+def _count(db: sqlite_utils.Database, sql: str, params: list | None = None) -> int:
+    return db.execute(sql, params or []).fetchone()[0]
+
+
+# --- planning (reads only) -------------------------------------------------------------------
+@dataclass
+class _Work:
+    """What bringing the store up to date at one date takes."""
+
+    key: int
+    triggers_ok: bool = True
+    clear: bool = False                                   # start from an empty store
+    refresh: list[dt.date] = field(default_factory=list)  # stored dates: marked persons again
+    build: bool = False                                   # derive the date whole
+    evict: list[int] = field(default_factory=list)        # oldest dates making room
+
+    @property
+    def needed(self) -> bool:
+        return not self.triggers_ok or self.clear or bool(self.refresh) or self.build
+
+
+def _rows_after_marks(db: sqlite_utils.Database, key: int, marked: int) -> int:
+    """How many rows the date will have once the marked persons are done."""
+    rows = _count(db, f"SELECT count(*) FROM {STORE} WHERE day = ?", [key])
+    if marked:
+        rows -= _count(db, f"SELECT count(*) FROM {STORE} WHERE day = ? AND person_id IN "
+                           f"(SELECT person_id FROM {MARKS})", [key])
+        rows += _count(db, f"SELECT count(*) FROM persons WHERE id IN (SELECT person_id FROM {MARKS})")
+    return rows
+
+
+def _plan(db: sqlite_utils.Database, day: dt.date, definition: str) -> _Work:
+    work = _Work(day_key(day))
+    work.triggers_ok = len(db.execute(_MARK_TRIGGERS).fetchall()) == TRIGGER_COUNT
+    persons = _count(db, "SELECT count(*) FROM persons")
+    marked = _count(db, f"SELECT count(*) FROM {MARKS}")
+    # An import or a bulk apply marks most persons: deriving this date whole is cheaper than
+    # person by person at every date (the others are derived again when asked for). Without
+    # the triggers nothing stored can be trusted.
+    work.clear = not work.triggers_ok or marked * WHOLESALE_SHARE > persons
+    if work.clear:
+        work.build = True
+        return work
+    row = db.execute(f"SELECT definition FROM {DATES} WHERE day = ?", [work.key]).fetchone()
+    if marked:
+        work.refresh = stored_dates(db)
+    # Rows lost some other way show in the count.
+    work.build = row is None or row[0] != definition or _rows_after_marks(db, work.key, marked) != persons
+    if work.build and day in work.refresh:
+        work.refresh.remove(day)
+    if row is None:
+        _make_room(db, work)
+    return work
+
+
+def _make_room(db: sqlite_utils.Database, work: _Work) -> None:
+    """A new date: the oldest-built dates beyond :data:`KEEP_DATES` go (not refreshed first)."""
+    work.evict = [d for (d,) in db.execute(
+        f"SELECT day FROM {DATES} ORDER BY built_at DESC, day DESC LIMIT -1 OFFSET ?",
+        [KEEP_DATES - 1]).fetchall()]
+    work.refresh = [d for d in work.refresh if day_key(d) not in work.evict]
+
+
+# --- deriving (TEMP only, no lock) and writing (write lock held briefly) -----------------------
+def _scratch(key: int) -> str:
+    return f"{_SCRATCH}_{key}"
+
+
+def _derive(db: sqlite_utils.Database, work: _Work, day: dt.date, derive: Derive) -> None:
+    db.execute(f"DROP TABLE IF EXISTS temp.{_TODO}")
+    db.execute(f"CREATE TEMP TABLE {_TODO} (person_id INTEGER PRIMARY KEY)")
+    db.execute(f"INSERT INTO temp.{_TODO} SELECT person_id FROM main.{MARKS}")
+    for other in work.refresh:
+        derive(other, _scratch(day_key(other)), f"temp.{_TODO}")
+    if work.build:
+        derive(day, _scratch(work.key), None)
+
+
+def _drop_scratch(db: sqlite_utils.Database) -> None:
+    for (name,) in db.execute("SELECT name FROM sqlite_temp_master WHERE type = 'table' AND "
+                              "(name LIKE ? OR name = ?)", [f"{_SCRATCH}%", _TODO]).fetchall():
+        db.execute(f"DROP TABLE temp.{name}")
+
+
+def _put_triggers_back(db: sqlite_utils.Database) -> None:
+    """Someone dropped or changed the marking triggers: the migration's go back."""
+    for (name,) in db.execute(_MARK_TRIGGERS).fetchall():
+        db.execute(f'DROP TRIGGER main."{name}"')
+    for statement in schema.triggers().splitlines():
+        db.execute(statement)
+
+
+def _store_rows(db: sqlite_utils.Database, key: int) -> None:
+    columns = ", ".join(STORE_COLUMNS)
+    db.execute(f"INSERT INTO {STORE} (day, {columns}) SELECT ?, {columns} FROM temp.{_scratch(key)}", [key])
+
+
+def _drop_date(db: sqlite_utils.Database, key: int) -> None:
+    db.execute(f"DELETE FROM {STORE} WHERE day = ?", [key])
+    db.execute(f"DELETE FROM {DATES} WHERE day = ?", [key])
+
+
+def _apply(db: sqlite_utils.Database, work: _Work, definition: str) -> None:
+    if not work.triggers_ok:
+        _put_triggers_back(db)
+    if work.clear:
+        db.execute(f"DELETE FROM {STORE}")
+        db.execute(f"DELETE FROM {DATES}")
+    for key in work.evict:
+        _drop_date(db, key)
+    for other in work.refresh:
+        key = day_key(other)
+        db.execute(f"DELETE FROM {STORE} WHERE day = ? AND person_id IN (SELECT person_id FROM temp.{_TODO})",
+                   [key])
+        _store_rows(db, key)
+    if work.build:
+        _drop_date(db, work.key)
+        _store_rows(db, work.key)
+        db.execute(f"INSERT INTO {DATES} (day, definition) VALUES (?, ?)", [work.key, definition])
+    # Only the marks these rows answer: one made since by another connection would stay (but
+    # _write refuses when another connection committed, so in practice these are all of them).
+    db.execute(f"DELETE FROM {MARKS} WHERE person_id IN (SELECT person_id FROM temp.{_TODO})")
+
+
+def _undo(db: sqlite_utils.Database, outer: bool) -> None:
+    if outer:
+        db.execute("ROLLBACK TO status_store")
+        db.execute("RELEASE status_store")
+    else:
+        db.execute("ROLLBACK")
+
+
+def _cannot_write(exc: sqlite3.DatabaseError) -> bool:
+    text = str(exc)
+    return any(reason in text for reason in ("readonly", "read-only", "locked", "not authorized"))
+
+
+def _write(db: sqlite_utils.Database, work: _Work, definition: str, version: int) -> bool:
+    """Apply ``work`` under the write lock; ``False`` if another connection committed since
+    ``version`` of ``PRAGMA data_version`` (what was derived may miss its changes)."""
+    outer = db.conn.in_transaction
+    try:
+        # IMMEDIATE: the lock at once (a deferred read upgraded later fails against a writer).
+        db.execute("SAVEPOINT status_store" if outer else "BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:
+        return False  # locked by another program past the busy timeout, or a read-only file
+    try:
+        if db.execute("PRAGMA data_version").fetchone()[0] != version:
+            _undo(db, outer)
+            return False
+        _apply(db, work, definition)
+    except sqlite3.DatabaseError as exc:
+        _undo(db, outer)
+        if _cannot_write(exc):
+            return False
+        raise
+    except BaseException:
+        _undo(db, outer)
+        raise
+    db.execute("RELEASE status_store" if outer else "COMMIT")
+    return True
+
+
+def _usable(db: sqlite_utils.Database) -> bool:
+    have = {r[0] for r in db.execute(
+        "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name IN (?, ?, ?)",
+        [STORE, DATES, MARKS]).fetchall()}
+    return len(have) == 3
+
+
+def _check_passed(db: sqlite_utils.Database) -> bool:
+    """The window's background integrity check (``store.integrity.BackgroundCheck``) holds
+    writes until it passes: wait for it before taking the write lock, not while holding it
+    (other connections' edits would queue behind us); a failed check means no store writes
+    (the window reports the damage)."""
+    check = getattr(db, "integrity", None)
+    if check is None:
+        return True
+    try:
+        return check.wait()
+    except Exception:  # noqa: BLE001 - its error is the window's to show
+        return False
+
+
+def sync_date(db: sqlite_utils.Database, day: dt.date, definition: str, derive: Derive) -> bool:
+    """Bring the stored statuses at ``day`` up to date (deriving what is missing or marked);
+    ``False`` when the store cannot be used on this connection now (then derive into TEMP)."""
+    if not _usable(db):
+        return False
+    for _attempt in range(2):  # once more if another connection committed meanwhile
+        version = db.execute("PRAGMA data_version").fetchone()[0]
+        work = _plan(db, day, definition)
+        if not work.needed:
+            return True  # reading only: no need to wait for the background integrity check
+        if not _check_passed(db):
+            return False
+        try:
+            _derive(db, work, day, derive)
+            if _write(db, work, definition, version):
+                return True
+        finally:
+            _drop_scratch(db)
+    return False
