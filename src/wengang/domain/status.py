@@ -1,10 +1,13 @@
 """Derived statuses at an as-of date — the one definition every report and ledger uses.
 
-DOMAIN.md, "Derived statuses at an as-of date D in year Y". Statuses are never stored: they
-follow from a person's employment spells. The definitions are written once, here, as SQL
-predicates over an ``employment_spells`` row aliased ``s`` (and a ``persons`` row ``p``), with
-named parameters from :meth:`AsOf.params`, so that reports aggregate in SQL instead of looping
-over people in Python. ``wengang.store.status`` assembles them into per-person columns.
+DOMAIN.md, "Derived statuses at an as-of date D in year Y". Statuses are never entered: they
+follow from a person's employment spells. The spell conditions are declared once, in the
+population registry (resources/model/populations.json), and read here as SQL predicates over an
+``employment_spells`` row aliased ``s`` (and a ``persons`` row ``p``), with named parameters
+from :meth:`AsOf.params`, so that reports aggregate in SQL instead of looping over people in
+Python. ``wengang.store.status`` assembles them into per-person columns, and
+``wengang.store.status_store`` keeps the result for a few dates as a cache that schema triggers
+invalidate person by person (derived data: never exchanged, never edited).
 
 - employed in Y as of D: a spell overlapping [Y-01-01, D];
 - employed last year: a spell overlapping [Y-1-01-01, Y-1-12-31];
