@@ -137,11 +137,16 @@ def file_state(path: Path | str) -> dict | None:
 
 def record_clean_close(path: Path | str) -> None:
     """Called when the program closes the database: remember its state (never raises)."""
+    state = file_state(path)
+    if state is not None:
+        _record_state(path, state)
+
+
+def _record_state(path: Path | str, state: dict) -> None:
+    """Remember ``state`` as one the program left or verified (never raises: a read-only
+    folder only means the next open checks again)."""
     from wengang.store.atomic import atomic_open  # noqa: PLC0415
 
-    state = file_state(path)
-    if state is None:
-        return
     try:
         with atomic_open(clean_close_record(path), "w", encoding="utf-8") as fh:
             json.dump(state, fh)
@@ -187,10 +192,13 @@ def check_connection(conn, path: Path | str, password: str | None = None) -> Non
     if key is not None and key in _verified:
         return
     if not unchanged_since_clean_close(path):
+        before = file_state(path)
         problems = integrity_check(conn)
         if problems:
             forget_clean_close(path)
             _raise_problems(problems, path, password)
+        if before is not None and file_state(path) == before:
+            _record_state(path, before)  # the next process (a read-only command too) need not check
     if key is not None and key[1] > 0:
         _verified.add(key)
 
