@@ -164,7 +164,7 @@ def open_database(path: str | Path = ":memory:", *, migrate: bool = True, passwo
             for folder in (path.parent, backup.backups_dir(path)):
                 clean_stale_partials(folder)  # left by a killed backup or export
         deferred = verify_in_background and existed
-        db = Database(_open_file(path, password, deferred))
+        db = Database(_open_file(path, password, deferred), execute_plugins=False)  # none used; finding them costs 0.08 s
         if held is not None:
             db.hold_lock(held, path)
             held = None
@@ -218,7 +218,7 @@ def _plain_open_error(exc: BaseException, path: Path) -> StoreError:
 
 def _open_memory(*, migrate: bool) -> sqlite_utils.Database:
     try:
-        db = Database(_connect(":memory:"))
+        db = Database(_connect(":memory:"), execute_plugins=False)
         check_not_newer(db)
         if migrate:
             migrations.apply(db)
