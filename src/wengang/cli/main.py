@@ -102,14 +102,13 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for a user
         _failed()
         return _unexpected(exc, args)
-    if code:
-        _failed()
     return code
 
 
 def _failed() -> None:
-    """The command did not finish: the databases it holds are not recorded as verified when
-    they are let go (``store.db``), so the next process checks the whole file."""
+    """An exception left the command: the databases it still holds (its frames keep them) are
+    not recorded as verified when let go (``store.db``), so the next process checks the whole
+    file; a command that finishes lets its database go with its state recorded."""
     db_module = sys.modules.get("wengang.store.db")
     if db_module is not None:
         db_module.abandon_held_databases()
