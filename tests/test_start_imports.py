@@ -81,6 +81,15 @@ def test_the_window_s_first_paint_loads_no_openpyxl_nor_reports(tmp_path):
     assert not {"openpyxl", "pypinyin", "numpy", "wengang.services.reports.engine"} & modules
 
 
+def test_pinyin_loads_when_initials_are_first_asked_for():
+    """The 登记 tab's service searches the stored initials: pypinyin waits for a name to spell."""
+    modules = _loaded_after("import wengang.services.registry, wengang.domain.pinyin")
+    assert "pypinyin" not in modules
+    modules = _loaded_after("from wengang.domain.pinyin import initials\n"
+                            "assert initials('张三') == 'zs' and initials('李abc四') == 'las'")
+    assert "pypinyin" in modules
+
+
 def test_building_the_parser_imports_only_the_command_being_run():
     modules = _loaded_after("from wengang.cli.main import build_parser\n"
                             "build_parser(['--db', 'x.db', 'info'])")
