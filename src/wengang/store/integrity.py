@@ -16,6 +16,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 from wengang.store.backup import file_is_sound, list_backups
@@ -31,6 +32,9 @@ from wengang.store.sqlite_file import (  # noqa: F401 - re-exported
 # Files already checked by this process, keyed with size and mtime so a file changed behind our
 # back is checked again: the GUI's second connection should not pay 0.8 s again (235 MB file).
 _verified: set[tuple[str, int, int]] = set()
+
+# How long the background check waits before it starts reading (see _Run._run).
+FIRST_PAINT_S = 0.3
 
 
 def _header_damaged(head: bytes) -> bool:
@@ -216,6 +220,9 @@ class _Run:
     def _run(self) -> None:
         from wengang.store import crypto  # noqa: PLC0415
 
+        # The window paints first: on a busy two-core laptop the check (seconds, reading the
+        # whole file) would otherwise share the processor with it. Writes wait either way.
+        time.sleep(FIRST_PAINT_S)
         try:
             conn = crypto.connect_encrypted(self.path, self.password) if self.password else \
                 sqlite3.connect(f"file:{self.path.resolve()}?mode=ro", uri=True, check_same_thread=False)
