@@ -13,7 +13,8 @@ MiB, min / median over ``--rounds``. Two states of the database file are timed w
 ``python bench/start.py --db /tmp/c50.db --as-of 2026-11-30``; to compare with another tree,
 run it again with ``PYTHONPATH=/that/tree/src`` (the children inherit the environment).
 The window is measured offscreen from the process's start to the first idle event loop after
-``show()`` (the first paint has been done then); its CPU and RSS are read at that moment.
+``show()`` (the first paint has been done then); its CPU and RSS are read at that moment, on
+its first tab (settings in a fresh folder: not the tab another run left open).
 """
 
 from __future__ import annotations
@@ -46,13 +47,19 @@ app.exec()
 """
 
 
+# The window reopens on the tab last used on this computer (QSettings); the bench starts it as on
+# a new laptop, on its first tab (日常工作), whatever other runs left.
+_SETTINGS_DIR = tempfile.TemporaryDirectory(prefix="wengang-bench-settings-")  # removed at exit
+_FRESH_SETTINGS = {"XDG_CONFIG_HOME": _SETTINGS_DIR.name}
+
+
 def _child(argv: list[str], *, own_clock: bool = False) -> dict:
     """Run one process: wall from the parent's clock, CPU and peak MiB of that process alone
     (``os.wait4``); a child that prints its own figures (the window, at its first paint) wins."""
     started = time.time()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen([*argv, str(started)] if own_clock else argv, stdout=out, stderr=err,
-                                env={**os.environ, "PYTHONWARNINGS": "ignore"})
+                                env={**os.environ, "PYTHONWARNINGS": "ignore", **_FRESH_SETTINGS})
         _pid, status, usage = os.wait4(proc.pid, 0)
         wall = time.time() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
