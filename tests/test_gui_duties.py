@@ -26,6 +26,7 @@ def test_131_page_lists_villages_and_records_for_selected_people(qtbot, make_win
     villages = {page.villages.item(r, 1).text() for r in range(page.villages.rowCount())}
     assert villages == {"甘浚村"}
     page.villages.selectRow(0)
+    wait_idle(qtbot, context)  # the village's list is read in the background
     assert page.people.rowCount() == 2
     page.people.selectAll()
     page.kind.setCurrentText("职业指导")
@@ -85,3 +86,22 @@ def test_settings_choose_the_subsidy_rules_and_follow_up_period(qtbot, make_wind
     dialog.followup.setValue(7)
     assert dialog.save()
     assert current_rule_set(context.db).id == "shanxi_2020" and followup_days(context.db) == 7
+
+
+def test_a_village_s_list_is_read_off_the_window_s_thread(qtbot, make_window, county_path, monkeypatch):
+    """At start the first village is picked by itself: its list needs the statuses at the date,
+    seconds at county scale, which must not freeze the window that has just appeared."""
+    import threading
+
+    from wengang.services import ledgers
+
+    threads = []
+    real = ledgers.ledger_query
+    monkeypatch.setattr(ledgers, "ledger_query",
+                        lambda *a, **k: threads.append(threading.current_thread()) or real(*a, **k))
+    _ids, context, _window, tab = _duties(qtbot, make_window, county_path)
+    page = tab.show_page("1-3-1服务")
+    wait_idle(qtbot, context)
+    wait_idle(qtbot, context)  # the village list, then the first village's people
+    assert page.people.rowCount() == 2
+    assert threads and threading.main_thread() not in threads

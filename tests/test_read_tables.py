@@ -26,3 +26,33 @@ def test_a_finding_household_comes_through_its_person():
     assert FINDING_SOURCE.sql("h.head_name") == (
         "FROM quality_findings f LEFT JOIN persons p ON p.id = f.person_id "
         "LEFT JOIN households h ON h.id = coalesce(f.household_id, p.household_id)")
+
+
+def test_every_column_of_every_table_sorts_both_ways():
+    """Descending puts DESC after each term of the column's order, never inside one (当前状态's
+    CASE names regions in a list: splitting at every comma broke it)."""
+    from wengang.services.demo import build_demo
+    from wengang.services.read.tables import (
+        FINDING_TABLE,
+        HOUSEHOLD_TABLE,
+        PERSON_TABLE,
+        RegistryFilter,
+        TableReader,
+        order_terms,
+    )
+    from wengang.store.db import open_database
+
+    assert order_terms("t.name, CASE WHEN s.region IN ('省外', '省内县外') THEN 1 END, 'a,b'") == \
+        ["t.name", "CASE WHEN s.region IN ('省外', '省内县外') THEN 1 END", "'a,b'"]
+    db = open_database()
+    try:
+        build_demo(db, households=20)
+        for table in (PERSON_TABLE, HOUSEHOLD_TABLE, FINDING_TABLE):
+            reader = TableReader(db, table)
+            everyone = sorted(reader.ids(reader.id_query(RegistryFilter(), -1, False)))
+            for column, spec in enumerate(table.columns):
+                up = reader.ids(reader.id_query(RegistryFilter(), column, False))
+                down = reader.ids(reader.id_query(RegistryFilter(), column, True))
+                assert sorted(up) == sorted(down) == everyone, spec.title
+    finally:
+        db.close()

@@ -24,7 +24,7 @@ def _loaded_after(code: str) -> set[str]:
     """The modules of ``HEAVY`` (and command modules) loaded after running ``code`` afresh."""
     script = code + "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
-                         env=None).stdout
+                         env=None, timeout=300).stdout
     return set(json.loads(out.splitlines()[-1]))
 
 
@@ -36,6 +36,58 @@ def test_the_command_line_starts_without_the_heavy_modules():
     modules = _loaded_after("import wengang.cli.main")
     assert _heavy(modules) == set()
     assert not {m for m in modules if m.startswith("wengang.cli.commands.")}
+
+
+def test_help_loads_no_command_nor_the_store():
+    """``wengang --help`` lists the commands from the table: no command module, no database
+    layer, no sqlite-utils (0.07 s of CPU, the interpreter alone 0.05 s)."""
+    modules = _loaded_after("from wengang.cli.main import build_parser\n"
+                            "build_parser(['--help'])")
+    assert not {m for m in modules if m.startswith(("wengang.cli.commands.", "wengang.cli.common",
+                                                     "wengang.store", "sqlite_utils"))}
+    assert _heavy(modules) == set()
+
+
+def test_a_command_still_loads_sqlite_utils_without_pandas():
+    modules = _loaded_after("from wengang.cli.main import build_parser\n"
+                            "build_parser(['--db', 'x.db', 'setup'])")
+    assert "sqlite_utils.db" in modules and "wengang.cli.commands.setup" in modules
+    assert not {"numpy", "pandas"} & modules
+
+
+def test_the_window_s_first_paint_loads_no_openpyxl_nor_reports(tmp_path):
+    """The window shown on a county, up to its first idle moment (its first tab refreshed)."""
+    from wengang.services.demo import build_demo
+    from wengang.store.db import open_database
+
+    db = open_database(tmp_path / "c.db")
+    build_demo(db, households=20)
+    db.close()
+    modules = _loaded_after(
+        "import json, os, sys; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "from PySide6.QtCore import QTimer\n"
+        "from wengang.gui.app import make_application, open_window\n"
+        "app = make_application()\n"
+        f"context, window = open_window({str(tmp_path / 'c.db')!r})\n"
+        "window.show()\n"
+        "def painted():\n"
+        "    built = ['<first tab built>'] if window.tabs.currentWidget().page is not None else []\n"
+        "    print(json.dumps(sorted(sys.modules) + built), flush=True)\n"
+        "    os._exit(0)  # before the background work (warm imports after 0.5 s, overview)\n"
+        "QTimer.singleShot(0, painted)\n"
+        "app.exec()\n")
+    assert "<first tab built>" in modules
+    assert "wengang.gui.main_window" in modules
+    assert not {"openpyxl", "pypinyin", "numpy", "wengang.services.reports.engine"} & modules
+
+
+def test_pinyin_loads_when_initials_are_first_asked_for():
+    """The 登记 tab's service searches the stored initials: pypinyin waits for a name to spell."""
+    modules = _loaded_after("import wengang.services.registry, wengang.domain.pinyin")
+    assert "pypinyin" not in modules
+    modules = _loaded_after("from wengang.domain.pinyin import initials\n"
+                            "assert initials('张三') == 'zs' and initials('李abc四') == 'las'")
+    assert "pypinyin" in modules
 
 
 def test_building_the_parser_imports_only_the_command_being_run():

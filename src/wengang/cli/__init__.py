@@ -1,3 +1,6 @@
-"""Command line: ``wengang [--db PATH] COMMAND …``. Each command lives in ``commands/``."""
+"""Command line: ``wengang [--db PATH] COMMAND …``. Each command lives in ``commands/``.
 
-import wengang.store  # noqa: F401 - first, so sqlite-utils loads without pandas/numpy (see there)
+Nothing is imported here: ``wengang --help`` needs only the table in ``commands``; the store
+(and sqlite-utils, loaded without pandas/numpy, see ``wengang.store``) comes with the command
+being run (``main._command_module``).
+"""

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from wengang import APP_NAME, __version__
 from wengang.cli import commands
-from wengang.cli.common import add_command
 
 
 def _command_word(argv: list[str]) -> str | None:
@@ -24,6 +23,20 @@ def _command_word(argv: list[str]) -> str | None:
         elif not token.startswith("-"):
             return token
     return None
+
+
+def _command_module(module_name: str):
+    """Import one command's module; the store first, so sqlite-utils loads without pandas/numpy
+    whatever the command imports first (``wengang.store``)."""
+    import wengang.store  # noqa: F401, PLC0415
+
+    return importlib.import_module(f"{commands.__name__}.{module_name}")
+
+
+def _listed_only(sub, name: str, help_text: str, aliases: tuple[str, ...]) -> None:
+    """A command not being run: its name and help for ``wengang --help`` and argparse's choices
+    (its own options are registered only when it runs, so its module is not imported)."""
+    sub.add_parser(name, help=help_text, aliases=list(aliases))
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
@@ -41,20 +54,30 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--smoke-test", action="store_true",
                         help="自检：临时数据库、示例县、导出一张报表，成功则退出码为0")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_command = lambda name, **kw: add_command(sub, name, **kw)  # type: ignore[attr-defined]
     listed = set()
     for name, (module_name, help_text, aliases) in commands.COMMANDS.items():
         listed.add(module_name)
         if word in (name, *aliases):
-            importlib.import_module(f"{commands.__name__}.{module_name}").register(sub)
+            _register(sub, _command_module(module_name))
         else:
-            sub.add_command(name, help=help_text, aliases=list(aliases))
+            _listed_only(sub, name, help_text, aliases)
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         if info.name not in listed:  # a command not yet in the table: registered, imported always
-            register = getattr(importlib.import_module(f"{commands.__name__}.{info.name}"), "register", None)
-            if register is not None:
-                register(sub)
+            _register(sub, _command_module(info.name))
     return parser
+
+
+def _register(sub, module) -> None:
+    """The command's own ``register(sub)``, with ``sub.add_command`` (``cli.common``: its
+    parser also takes ``--db`` after the command's name)."""
+    register = getattr(module, "register", None)
+    if register is None:
+        return
+    if not hasattr(sub, "add_command"):
+        from wengang.cli.common import add_command  # noqa: PLC0415 - with the store, not for --help
+
+        sub.add_command = lambda name, **kw: add_command(sub, name, **kw)  # type: ignore[attr-defined]
+    register(sub)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,12 +90,28 @@ def main(argv: list[str] | None = None) -> int:
         gui_argv = ["gui", *(argv if argv is not None else sys.argv[1:])]
         args = build_parser(gui_argv).parse_args(gui_argv)
     try:
-        return int(args.run(args) or 0)
+        code = int(args.run(args) or 0)
     except KeyboardInterrupt:
+        _failed()
         print("已中断", file=sys.stderr)
         return 130
+    except SystemExit as exc:
+        if exc.code:
+            _failed()
+        raise
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for a user
+        _failed()
         return _unexpected(exc, args)
+    return code
+
+
+def _failed() -> None:
+    """An exception left the command: the databases it still holds (its frames keep them) are
+    not recorded as verified when let go (``store.db``), so the next process checks the whole
+    file; a command that finishes lets its database go with its state recorded."""
+    db_module = sys.modules.get("wengang.store.db")
+    if db_module is not None:
+        db_module.abandon_held_databases()
 
 
 def _unexpected(exc: BaseException, args) -> int:

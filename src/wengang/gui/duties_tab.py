@@ -192,18 +192,30 @@ class ServicesPage(Page):
         return keys[0] if keys else None
 
     def village_picked(self) -> None:
-        from wengang.services.ledgers import ledger_query  # noqa: PLC0415
-
         area = self.village_id()
         if area is None or getattr(self.context, "closed", False):  # a late signal as the window closes
             return
-        query = ledger_query(self.context.db, "service-gaps", self.context.as_of, area_id=area)
-        ids = query.person_ids(0, SHOWN)
-        rows = query.rows(0, SHOWN)
-        wanted = ["序号", "户主姓名", "姓名", "年龄", "联系电话", "需要就业的原因", "职业指导（次）", "岗位信息推送（次）",
-                  "免费培训（次）", "还缺"]
-        at = [query.columns.index(c) for c in wanted]
-        fill_table(self.people, wanted, [[row[i] for i in at] for row in rows], keys=ids)
+        as_of = self.context.as_of
+
+        def work(db):
+            # On the background connection, which has the statuses at this date already (the
+            # village list needed them): on the window's own they took seconds at start.
+            from wengang.services.ledgers import ledger_query  # noqa: PLC0415
+
+            query = ledger_query(db, "service-gaps", as_of, area_id=area)
+            return query.columns, query.person_ids(0, SHOWN), query.rows(0, SHOWN)
+
+        def done(result) -> None:
+            if self.village_id() != area:
+                return  # another village was picked meanwhile: its list follows
+            columns, ids, rows = result
+            wanted = ["序号", "户主姓名", "姓名", "年龄", "联系电话", "需要就业的原因", "职业指导（次）",
+                      "岗位信息推送（次）", "免费培训（次）", "还缺"]
+            at = [columns.index(c) for c in wanted]
+            fill_table(self.people, wanted, [[row[i] for i in at] for row in rows], keys=ids)
+
+        self.context.run_in_background(lambda db, _p: work(db), done,
+                                       lambda exc: self.status.setText(f"出错了：{exc}"))
 
     def record(self) -> None:
         from wengang.services.duties.services131 import record_services  # noqa: PLC0415

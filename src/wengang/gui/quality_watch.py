@@ -40,7 +40,7 @@ class QualityWatch(QObject):
         self._timer.timeout.connect(self.run)
         context.data_changed.connect(lambda: self.schedule())
         context.as_of_changed.connect(lambda _d: self.schedule())
-        self._show_state()
+        self._show_state_at_start()
 
     def schedule(self, delay_ms: int | None = None) -> None:
         """Run the check after ``delay_ms`` (default: a moment, so a burst of changes is one run)."""
@@ -85,6 +85,22 @@ class QualityWatch(QObject):
         self._timer.stop()
         self._again = False
 
+    def _show_state_at_start(self) -> None:
+        """As :meth:`_show_state`, the count read on the background thread: it walks every
+        finding (0.26 s at 200,000 households when the disk cache is cold), the window paints first."""
+        from wengang.services.rules.quality import last_checked  # noqa: PLC0415
+
+        if last_checked(self.context.db) is None:
+            self.label.setText("数据质量：未检查")
+            return
+        self.label.setText("数据质量：…")
+        self.context.run_in_background(lambda db, _p: lookups.open_findings(db), self._say_count,
+                                       lambda _exc: None)  # the window closed meanwhile: nothing to say
+
+    def _say_count(self, count: int) -> None:
+        if not getattr(self.context, "closed", False):
+            self.label.setText(f"数据质量：全部 {count:,} 条待处理")
+
     def _show_state(self) -> None:
         if getattr(self.context, "closed", False):
             return
@@ -93,4 +109,7 @@ class QualityWatch(QObject):
         except crypto.database_errors():  # the database closed meanwhile (the window is closing)
             return
         # the whole installation's count (the 数据质量 tab counts the place picked in the navigator)
-        self.label.setText(f"数据质量：全部 {count:,} 条待处理" if checked else "数据质量：未检查")
+        if checked:
+            self._say_count(count)
+        else:
+            self.label.setText("数据质量：未检查")

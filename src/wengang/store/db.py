@@ -47,14 +47,48 @@ def check_not_newer(db: sqlite_utils.Database) -> None:
         )
 
 
+class _Holding:
+    """What a database opened with the program's lock gives back, once: on ``close()`` or when
+    the ``Database`` is collected (most commands just let it go at their end). The connection
+    is closed first, so SQLite merges and removes the WAL; then the state the file is left in
+    is recorded (``integrity.record_clean_close``) unless its background check is unfinished or
+    failed, or ``abandon_held_databases`` said not to; then the lock file goes. Recording makes
+    the next process's open free of the whole-file check (``wengang report`` after an import)."""
+
+    def __init__(self, conn: sqlite3.Connection, lock: Path, path: Path | None):
+        self.conn, self.lock, self.path = conn, lock, path
+        self.record = path is not None
+        self.check = None  # the background integrity check (integrity.BackgroundCheck), if any
+
+    def let_go(self) -> None:
+        try:
+            self.conn.close()
+            check = self.check
+            verified = check is None or (check.done.is_set() and check.error is None)
+            if self.record and verified:
+                integrity.record_clean_close(self.path)  # the state this program left it in
+        finally:
+            locking.release(self.lock)
+
+
 class Database(sqlite_utils.Database):
     """``sqlite_utils.Database`` that gives back the program's lock file when closed (or
-    garbage-collected: the release runs at most once)."""
+    garbage-collected: the release runs at most once, see :class:`_Holding`)."""
 
     _wengang_release: weakref.finalize | None = None
-    _wengang_path: Path | None = None
-    # The window's integrity check, when it runs in the background (integrity.BackgroundCheck).
-    integrity: object | None = None
+    _holding: _Holding | None = None
+    _integrity: object | None = None
+
+    @property
+    def integrity(self) -> object | None:
+        """The window's integrity check, when it runs in the background (integrity.BackgroundCheck)."""
+        return self._integrity
+
+    @integrity.setter
+    def integrity(self, check: object | None) -> None:
+        self._integrity = check
+        if self._holding is not None:
+            self._holding.check = check
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[Database]:
@@ -80,17 +114,29 @@ class Database(sqlite_utils.Database):
             raise
 
     def hold_lock(self, lock: Path, path: Path | None = None) -> None:
-        self._wengang_release = weakref.finalize(self, locking.release, lock)
-        self._wengang_path = path
+        self._holding = _Holding(self.conn, lock, path)
+        self._holding.check = self._integrity
+        self._wengang_release = weakref.finalize(self, self._holding.let_go)
+        _held_open.add(self)
 
     def close(self) -> None:
         super().close()
-        if self._wengang_release is not None and self._wengang_release.alive:
-            check = self.integrity  # not recorded while a background check is unfinished or failed
-            verified = check is None or (check.done.is_set() and check.error is None)
-            if self._wengang_path is not None and verified:
-                integrity.record_clean_close(self._wengang_path)  # the state this program left it in
+        if self._wengang_release is not None:
             self._wengang_release()
+
+
+# Databases this process holds open with their lock (see abandon_held_databases).
+_held_open: weakref.WeakSet[Database] = weakref.WeakSet()
+
+
+def abandon_held_databases() -> None:
+    """A run failed: the databases it still holds are closed without recording their state, so
+    the next open checks the whole file again (the failure may have been a damaged page)."""
+    for db in list(_held_open):
+        holding = db._holding  # noqa: SLF001 - this module's own
+        if holding is not None and holding.record:
+            holding.record = False
+            integrity.forget_clean_close(holding.path)
 
 
 def _open_file(path: Path, password: str | None, background: bool = False):
@@ -127,7 +173,7 @@ def open_database(path: str | Path = ":memory:", *, migrate: bool = True, passwo
     commands); a damaged file raises ``DamagedDatabaseError`` and is not written; an encrypted
     one needs ``password``; the first open of the day and any migration are preceded by an
     automatic backup. Every connection gets the audit triggers. ``verify_in_background``
-    (the window): the integrity check of a file changed since the last clean close runs in a
+    (the window): the integrity check of a file changed since it was last verified runs in a
     thread, writes held until it passes (``db.integrity``); not when a migration is due.
     """
     if str(path) == ":memory:":
@@ -143,47 +189,62 @@ def open_database(path: str | Path = ":memory:", *, migrate: bool = True, passwo
             for folder in (path.parent, backup.backups_dir(path)):
                 clean_stale_partials(folder)  # left by a killed backup or export
         deferred = verify_in_background and existed
-        db = Database(_open_file(path, password, deferred))
+        # No sqlite-utils plugins are used; looking for them scans every installed package (0.08 s).
+        db = Database(_open_file(path, password, deferred), execute_plugins=False)
         if held is not None:
             db.hold_lock(held, path)
             held = None
         try:
-            check_not_newer(db)
             backup_due = existed and lock and auto_backup and daily_backup and backup.daily_backup_due(path)
-            if deferred and (backup_due or (migrate and _pending_migrations(db))):
-                from wengang.store import integrity  # noqa: PLC0415
-                integrity.check_connection(db.conn, path, password)  # a backup or migration is next
-                deferred = False
-            # The window passes daily_backup=False and runs it in the background once shown.
-            if backup_due:
-                backup.backup_before(db, "每日")
-            if migrate and _pending_migrations(db):
-                _migrate(db, path, locked=lock, backup_first=existed and auto_backup)
-            audit.install_audit_triggers(db)
-            if deferred:  # from here on, writes wait for the check
-                from wengang.store import integrity  # noqa: PLC0415
-                db.integrity = integrity.BackgroundCheck(db.conn, path, password)
+            _bring_up_to_date(db, path, password, migrate=migrate, locked=lock, deferred=deferred,
+                              backup_due=backup_due, backup_first=existed and auto_backup)
         except BaseException:
             db.close()
             raise
     except (OSError, *crypto.database_errors()) as exc:
-        from wengang.store.diskerrors import plain_problem  # noqa: PLC0415
-
-        plain = plain_problem(exc, path, "数据库")
-        if plain is not None:
-            raise plain from exc
-        if isinstance(exc, OSError):
-            raise StoreError(f"无法打开数据库 {path}：{exc.strerror or exc}。") from exc
-        raise StoreError(f"无法打开数据库 {path}：{exc}。文件可能已损坏或不是稳岗台账数据库。") from exc
+        raise _plain_open_error(exc, path) from exc
     finally:
         if held is not None:
             locking.release(held)
     return db
 
 
+def _bring_up_to_date(db: Database, path: Path, password: str | None, *, migrate: bool, locked: bool,
+                      deferred: bool, backup_due: bool, backup_first: bool) -> None:
+    """After the file is open: refuse a newer schema, take the daily backup and migrate (both
+    write, so a check left to the background runs now), install the audit triggers, and
+    start the background check (``deferred``), from which on writes wait for it."""
+    check_not_newer(db)
+    migrating = migrate and _pending_migrations(db)
+    if deferred and (backup_due or migrating):
+        integrity.check_connection(db.conn, path, password)  # a backup or migration is next
+        deferred = False
+    # The window passes daily_backup=False and runs it in the background once shown.
+    if backup_due:
+        backup.backup_before(db, "每日")
+    if migrating:
+        _migrate(db, path, locked=locked, backup_first=backup_first)
+    audit.install_audit_triggers(db)
+    if deferred:
+        db.integrity = integrity.BackgroundCheck(db.conn, path, password)
+
+
+def _plain_open_error(exc: BaseException, path: Path) -> StoreError:
+    """What to tell the caseworker when the file cannot be opened: a full disk or read-only
+    drive as such, otherwise that it cannot be opened (and may be damaged)."""
+    from wengang.store.diskerrors import plain_problem  # noqa: PLC0415
+
+    plain = plain_problem(exc, path, "数据库")
+    if plain is not None:
+        return plain
+    if isinstance(exc, OSError):
+        return StoreError(f"无法打开数据库 {path}：{exc.strerror or exc}。")
+    return StoreError(f"无法打开数据库 {path}：{exc}。文件可能已损坏或不是稳岗台账数据库。")
+
+
 def _open_memory(*, migrate: bool) -> sqlite_utils.Database:
     try:
-        db = Database(_connect(":memory:"))
+        db = Database(_connect(":memory:"), execute_plugins=False)
         check_not_newer(db)
         if migrate:
             migrations.apply(db)

@@ -16,6 +16,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 from wengang.store.backup import file_is_sound, list_backups
@@ -31,6 +32,9 @@ from wengang.store.sqlite_file import (  # noqa: F401 - re-exported
 # Files already checked by this process, keyed with size and mtime so a file changed behind our
 # back is checked again: the GUI's second connection should not pay 0.8 s again (235 MB file).
 _verified: set[tuple[str, int, int]] = set()
+
+# How long the background check waits before it starts reading (see _Run._run).
+FIRST_PAINT_S = 0.3
 
 
 def _header_damaged(head: bytes) -> bool:
@@ -137,11 +141,16 @@ def file_state(path: Path | str) -> dict | None:
 
 def record_clean_close(path: Path | str) -> None:
     """Called when the program closes the database: remember its state (never raises)."""
+    state = file_state(path)
+    if state is not None:
+        _record_state(path, state)
+
+
+def _record_state(path: Path | str, state: dict) -> None:
+    """Remember ``state`` as one the program left or verified (never raises: a read-only
+    folder only means the next open checks again)."""
     from wengang.store.atomic import atomic_open  # noqa: PLC0415
 
-    state = file_state(path)
-    if state is None:
-        return
     try:
         with atomic_open(clean_close_record(path), "w", encoding="utf-8") as fh:
             json.dump(state, fh)
@@ -187,10 +196,13 @@ def check_connection(conn, path: Path | str, password: str | None = None) -> Non
     if key is not None and key in _verified:
         return
     if not unchanged_since_clean_close(path):
+        before = file_state(path)
         problems = integrity_check(conn)
         if problems:
             forget_clean_close(path)
             _raise_problems(problems, path, password)
+        if before is not None and file_state(path) == before:
+            _record_state(path, before)  # the next process (a read-only command too) need not check
     if key is not None and key[1] > 0:
         _verified.add(key)
 
@@ -208,6 +220,9 @@ class _Run:
     def _run(self) -> None:
         from wengang.store import crypto  # noqa: PLC0415
 
+        # The window paints first: on a busy two-core laptop the check (seconds, reading the
+        # whole file) would otherwise share the processor with it. Writes wait either way.
+        time.sleep(FIRST_PAINT_S)
         try:
             conn = crypto.connect_encrypted(self.path, self.password) if self.password else \
                 sqlite3.connect(f"file:{self.path.resolve()}?mode=ro", uri=True, check_same_thread=False)

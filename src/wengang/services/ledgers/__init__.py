@@ -15,12 +15,19 @@ from wengang.services.ledgers.declarations import (
     get_ledger,
     list_ledgers,
 )
-from wengang.services.ledgers.export import (
-    ledger_file_name,
-    write_ledger,
-    write_ledgers,
-)
 from wengang.services.ledgers.query import SEQ_LABEL, LedgerQuery, ledger_query
+
+# The writers (and openpyxl with them) load when first asked for: the window's first tab reads
+# the catalogue and queries before its first paint, and writes no file.
+_WRITERS = ("ledger_file_name", "write_ledger", "write_ledgers")
+
+
+def __getattr__(name: str):
+    if name in _WRITERS:
+        from wengang.services.ledgers import export  # noqa: PLC0415
+
+        return getattr(export, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "SEQ_LABEL",

@@ -199,12 +199,31 @@ def _person_search(text: str) -> str:
     return "p.name LIKE :q_like"
 
 
+def order_terms(order: str) -> list[str]:
+    """The terms of an ORDER BY list, split at its own commas only: not those inside brackets
+    or quotes (当前状态 sorts by a CASE whose spells are ``region IN ('省外', '省内县外')``)."""
+    terms, depth, quote, start = [], 0, "", 0
+    for i, ch in enumerate(order):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            terms.append(order[start:i].strip())
+            start = i + 1
+    return [*terms, order[start:].strip()]
+
+
 def id_query(columns: list[ColumnSpec], source: Source, id_expr: str, flt: RegistryFilter,
              sort_column: int, descending: bool, *, persons: bool) -> tuple[str, dict]:
     where, params = flt.where(persons=persons)
     spec = columns[sort_column] if 0 <= sort_column < len(columns) else None
     direction = " DESC" if descending else ""
-    order = ", ".join(part.strip() + direction for part in spec.order.split(",")) if spec else ""
+    order = ", ".join(part + direction for part in order_terms(spec.order)) if spec else ""
     order = (order + ", " if order else "") + id_expr
     if persons and spec and ":as_of" in spec.order:
         params.update(AsOf(flt.as_of).params())

@@ -1,0 +1,159 @@
+"""Opening a county file without reading all of it (issue 20: start fast).
+
+The whole-file ``integrity_check`` (4 s of CPU at 50,000 households) runs once per state of
+the file, whichever process ran it: a read-only command that checked it, or a command that
+finished and let its database go, records the state, so the next process opens at once. A file
+changed meanwhile, or let go by a run that failed, is checked again; a damaged file is refused
+by a read-only command too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from wengang.cli import main as cli
+from wengang.domain.ids import make_id
+from wengang.store import integrity
+from wengang.store.areas import set_installation
+from wengang.store.db import abandon_held_databases, open_database
+
+
+@pytest.fixture
+def dbfile(tmp_path):
+    path = tmp_path / "wengang.db"
+    db = open_database(path)
+    set_installation(db, "甘肃省", "张掖市", "测试县")
+    with db.atomic():
+        area = db["areas"].insert({"name": "城关村", "level": "village"}).last_pk
+        hh = db["households"].insert({"hh_no": "620702000001", "area_id": area, "hh_type": "脱贫户"}).last_pk
+        for i in range(3):
+            db["persons"].insert({"household_id": hh, "name": f"人{i}", "labour_skill": "普通劳动力",
+                                  "id_number": make_id("620702", dt.date(1980, 1, 1), 101 + 2 * i, True)})
+    db.close()
+    return path
+
+
+@pytest.fixture
+def checks(monkeypatch):
+    """The whole-file checks run from here on (as a new process would: nothing remembered)."""
+    integrity._verified.clear()  # noqa: SLF001 - what this process already checked
+    calls: list[int] = []
+    real = integrity.integrity_check
+    monkeypatch.setattr(integrity, "integrity_check", lambda conn: calls.append(1) or real(conn))
+    yield calls
+    integrity._verified.clear()  # noqa: SLF001
+
+
+def _new_process() -> None:
+    integrity._verified.clear()  # noqa: SLF001
+
+
+def _changed_behind_our_back(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE persons SET name = '改' WHERE id = 1")
+    conn.commit()
+    conn.close()
+
+
+def test_a_read_only_open_that_checked_the_file_spares_the_next_process(dbfile, checks):
+    _changed_behind_our_back(dbfile)
+    db = open_database(dbfile, lock=False)
+    db.close()
+    assert checks == [1]
+    _new_process()
+    db = open_database(dbfile, lock=False)
+    assert db["persons"].count == 3
+    db.close()
+    assert checks == [1]  # the state it checked was recorded
+
+
+def test_a_file_changed_while_it_was_checked_is_checked_again(dbfile, checks, monkeypatch):
+    _changed_behind_our_back(dbfile)
+    real = integrity.integrity_check  # counts into ``checks``
+
+    def check_while_another_program_writes(conn):
+        problems = real(conn)
+        other = sqlite3.connect(dbfile)
+        other.execute("UPDATE persons SET name = '又改' WHERE id = 2")
+        other.commit()
+        other.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # into the file itself, the WAL emptied
+        other.close()
+        return problems
+
+    monkeypatch.setattr(integrity, "integrity_check", check_while_another_program_writes)
+    open_database(dbfile, lock=False).close()
+    assert not integrity.unchanged_since_clean_close(dbfile)
+    _new_process()
+    open_database(dbfile, lock=False).close()
+    assert checks == [1, 1]
+
+
+def test_a_database_let_go_without_close_records_the_state_it_left(dbfile, checks):
+    db = open_database(dbfile, daily_backup=False)
+    db.execute("UPDATE persons SET name = '新' WHERE id = 3")
+    del db
+    gc.collect()
+    assert integrity.unchanged_since_clean_close(dbfile)
+    assert not Path(str(dbfile) + ".lock").exists()
+    _new_process()
+    open_database(dbfile, lock=False).close()
+    assert checks == []
+
+
+def test_a_database_abandoned_after_a_failure_is_checked_at_the_next_open(dbfile, checks):
+    db = open_database(dbfile, daily_backup=False)
+    abandon_held_databases()
+    del db
+    gc.collect()
+    assert not integrity.clean_close_record(dbfile).exists()
+    assert not Path(str(dbfile) + ".lock").exists()
+    _new_process()
+    open_database(dbfile, lock=False).close()
+    assert checks == [1]
+
+
+def test_a_command_that_finished_leaves_the_file_ready_for_the_next(dbfile, checks, capsys):
+    _changed_behind_our_back(dbfile)
+    assert cli.main(["--db", str(dbfile), "setup", "--reviewer", "王审核"]) == 0
+    gc.collect()
+    assert checks == [1]  # the file had changed: checked before the write
+    _new_process()
+    assert cli.main(["--db", str(dbfile), "info"]) == 0
+    gc.collect()
+    assert checks == [1]
+    assert "王审核" in capsys.readouterr().out
+
+
+def test_a_command_that_raised_leaves_the_file_to_be_checked(dbfile, checks, monkeypatch, capsys):
+    from wengang.cli.commands import setup
+
+    def failing(args):
+        _db = setup.open_db(args)
+        raise RuntimeError("中途出错")
+
+    monkeypatch.setattr(setup, "run", failing)
+    assert cli.main(["--db", str(dbfile), "setup"]) == 2
+    gc.collect()
+    assert "中途出错" in capsys.readouterr().err
+    assert not integrity.clean_close_record(dbfile).exists()
+    assert not Path(str(dbfile) + ".lock").exists()
+
+
+def test_a_damaged_file_is_refused_by_a_read_only_command(dbfile, checks, capsys):
+    conn = sqlite3.connect(dbfile)  # the name index made to point at another column
+    conn.execute("PRAGMA journal_mode=DELETE")
+    conn.execute("PRAGMA writable_schema=ON")
+    conn.execute("UPDATE sqlite_master SET sql='CREATE INDEX idx_persons_name ON persons(id_number)' "
+                 "WHERE name='idx_persons_name'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["--db", str(dbfile), "report", "F1", "--as-of", "2026-11-30"])
+    assert stopped.value.code == 2
+    assert "完整性检查未通过" in capsys.readouterr().err
+    assert not integrity.clean_close_record(dbfile).exists()
