@@ -88,3 +88,20 @@ def test_a_household_on_a_group_is_shown_in_its_village_and_township(db, tmp_pat
     rows = [r for r in book.active.iter_rows(values_only=True) if r and r[3] == "62070200000001"]
     book.close()
     assert [(r[1], r[2]) for r in rows] == [("城关镇", "城关镇1村")]
+
+
+def test_a_household_on_a_group_has_its_findings_filed_under_its_village(db, tmp_path):
+    """数据质量: a finding of a 组-level household names the village above the 组 as 村."""
+    import datetime as dt
+
+    from wengang.services.rules.quality import findings, run_quality
+
+    roster = write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, person_rows(6))
+    assert import_file(db, "persons", roster).ok
+    _move_to_a_group(db, "62070200000001")
+    with db.atomic():
+        db.execute("UPDATE persons SET phone = '123' WHERE household_id = "
+                   "(SELECT id FROM households WHERE hh_no = '62070200000001')")
+    run_quality(db, dt.date(2026, 11, 30))
+    found = [f for f in findings(db, "phone_invalid") if f["hh_no"] == "62070200000001"]
+    assert found and {(f["township"], f["village"]) for f in found} == {("城关镇", "城关镇1村")}

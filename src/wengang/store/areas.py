@@ -68,16 +68,19 @@ VILLAGE_IN_TOWNSHIP = "t.id = v.parent_id"
 """Area ``v`` lies directly in area ``t``: the join condition of a village and its township."""
 
 
-def village_and_township(area_column: str, *, village_join: str = "LEFT JOIN") -> str:
-    """Joins ``v``, the village of the area ``area_column`` names (a household's village, or the
-    village above its 组), and ``t``, the township above that village, left-joined so a village
-    without one keeps its rows."""
-    # A household may be placed at 组 level (组 is the sixth level of the national export's
-    # address): its village is then the 组's parent, not the 组 itself, and the township one more
-    # level up; taking the area directly above the household showed the village as 乡镇.
+def household_village(area_column: str, *, village_join: str = "LEFT JOIN") -> str:
+    """Joins ``v``, the village of the area ``area_column`` names: the area itself, or the
+    village above it when the household is filed under a 组."""
+    # 组 is the sixth level of the national export's address; taking a 组 for the village showed
+    # "三组" as 村 (and, one level up, the village as 乡镇).
     return (f"{village_join} areas hv ON hv.id = {area_column} "
-            f"{village_join} areas v ON v.id = CASE WHEN hv.level = 'group' THEN hv.parent_id ELSE hv.id END "
-            f"LEFT JOIN areas t ON {VILLAGE_IN_TOWNSHIP}")
+            f"{village_join} areas v ON v.id = CASE WHEN hv.level = 'group' THEN hv.parent_id ELSE hv.id END")
+
+
+def village_and_township(area_column: str, *, village_join: str = "LEFT JOIN") -> str:
+    """:func:`household_village` ``v`` and ``t``, the township above that village, left-joined
+    so a village without one keeps its rows."""
+    return f"{household_village(area_column, village_join=village_join)} LEFT JOIN areas t ON {VILLAGE_IN_TOWNSHIP}"
 
 
 def installation(db: sqlite_utils.Database) -> Installation:

@@ -34,7 +34,7 @@ from wengang.domain.yesno import YesNoError, parse_yes_no
 from wengang.services.importing.errors_book import default_errors_path, write_errors_workbook
 from wengang.services.importing.model import Issue
 from wengang.services.importing.reader import ReadError, Table, read_table
-from wengang.store.areas import AREA_SUBTREE, AREA_TOWNSHIP, installation
+from wengang.store.areas import AREA_SUBTREE, AREA_TOWNSHIP, household_village, installation
 from wengang.store.status import status_table
 
 ANSWERS = ("电话接通", "务工地一致", "务工时间一致", "政策知晓")
@@ -161,7 +161,7 @@ def _month(day: str | None) -> str:
 
 def sample_rows(db: sqlite_utils.Database, sample_id: int) -> list[dict]:
     """The sample's calls in sheet order, with the recorded facts and any answer already in."""
-    sql = """SELECT sp.seq, sp.person_id, sp.checker_unit, sp.township, v.name AS village, p.name, p.id_number,
+    sql = f"""SELECT sp.seq, sp.person_id, sp.checker_unit, sp.township, v.name AS village, p.name, p.id_number,
             coalesce(p.phone, h.phone) AS phone,
             nullif(coalesce(s.place_province, '') || coalesce(s.place_city, '') || coalesce(s.place_county, ''), '')
               AS place, s.start_date, s.region,
@@ -169,7 +169,7 @@ def sample_rows(db: sqlite_utils.Database, sample_id: int) -> list[dict]:
         FROM spot_check_sample_persons sp
         JOIN spot_check_samples sa ON sa.id = sp.sample_id
         JOIN persons p ON p.id = sp.person_id JOIN households h ON h.id = p.household_id
-        LEFT JOIN areas v ON v.id = h.area_id
+        {household_village('h.area_id')}
         LEFT JOIN employment_spells s ON s.id = sp.spell_id
         LEFT JOIN spot_checks c ON c.id = (SELECT c2.id FROM spot_checks c2 WHERE c2.person_id = sp.person_id
                                             AND c2.check_date >= sa.as_of ORDER BY c2.check_date DESC LIMIT 1)

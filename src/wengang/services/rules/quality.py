@@ -28,7 +28,7 @@ from wengang.domain.ids import check_id
 from wengang.domain.populations import Dialect, compile_expr
 from wengang.domain.status import AsOf, age_sql, labour_sql
 from wengang.paths import resource_path
-from wengang.store.areas import AREA_SUBTREE, AREA_TOWNSHIP
+from wengang.store.areas import AREA_SUBTREE, AREA_TOWNSHIP, household_village
 from wengang.store.db import get_setting, set_setting
 
 Progress = Callable[[int, int, str], None]
@@ -316,7 +316,7 @@ def findings(db: sqlite_utils.Database, rule_id: str | None = None, area_id: int
         FROM quality_findings f
         LEFT JOIN persons p ON p.id = f.person_id
         LEFT JOIN households h ON h.id = f.household_id
-        LEFT JOIN areas v ON v.id = h.area_id
+        {household_village('h.area_id')}
         LEFT JOIN area_township at ON at.area_id = h.area_id
         LEFT JOIN areas t ON t.id = at.township_id
         WHERE {' AND '.join(where)}
