@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 
 import sqlite_utils
 
@@ -37,7 +38,8 @@ from wengang.store.derived import cached, data_fingerprint, drop_table
 from wengang.store.household_type import TYPE_AT_SQL, households_at
 
 __all__ = ["PLACE_COLUMNS", "SPELL_ID_COLUMNS", "STATUS_COLUMNS", "SURVEY_COLUMNS", "data_fingerprint",
-           "latest_survey_sql", "materialize_status", "person_statuses", "status_sql", "status_table"]
+           "latest_survey_sql", "materialize_status", "person_statuses", "status_sql", "status_table",
+           "summary_table"]
 
 
 # Spell keys order a person's spells by (date, id) in one integer (YYYYMMDD × 10¹⁰ + id), so a
@@ -260,3 +262,33 @@ def status_table(db: sqlite_utils.Database, as_of: AsOf) -> str:
     Its rows are every person; columns as :func:`materialize_status` says."""
     hh_at = households_at(db, as_of.date)
     return cached(db, "status_at", as_of.date, lambda name: _status_at(db, as_of, name, hh_at))
+
+
+def _is_stored(db: sqlite_utils.Database, status: str) -> bool:
+    """Whether ``status`` (a :func:`status_table` name) reads the status store (a TEMP view)
+    rather than a TEMP table derived where the store could not be written."""
+    row = db.execute("SELECT type FROM sqlite_temp_master WHERE name = ?", [status]).fetchone()
+    return row is not None and row[0] == "view"
+
+
+def summary_table(db: sqlite_utils.Database, day: dt.date, status: str, kind: str,
+                  create_sql: Callable[[str, str], str], name: str) -> None:
+    """Build the TEMP table ``name`` that ``create_sql(name, status)`` creates from the statuses
+    at ``day`` (``status``, as :func:`status_table` gives it) — from the summary stored beside
+    them when there is one (``store.status_store``: kept per date, gone when its rows change),
+    else by running it and storing what it gave. The report engine's cube and F5 cohorts:
+    a new process reads a thousand stored rows instead of scanning every person."""
+    stored = _is_stored(db, status)
+    definition = status_store.definition_hash(create_sql("summary", "status"))
+    found = status_store.load_summary(db, day, kind, definition) if stored else None
+    if found is not None:
+        columns, rows = found
+        db.execute(f"CREATE TEMP TABLE {name} ({', '.join(columns)})")
+        db.conn.executemany(f"INSERT INTO temp.{name} VALUES ({', '.join('?' * len(columns))})", rows)
+        return
+    version = db.execute("PRAGMA data_version").fetchone()[0]
+    db.execute(create_sql(name, status))
+    if stored:
+        cursor = db.execute(f"SELECT * FROM temp.{name}")
+        columns = [c[0] for c in cursor.description]
+        status_store.save_summary(db, day, kind, definition, columns, cursor.fetchall(), version)

@@ -38,7 +38,7 @@ from wengang.store.areas import AREA_ANCESTRY, AREA_SUBTREE, area_path, installa
 from wengang.store.db import get_setting
 from wengang.store.derived import cached, temp_write
 from wengang.store.household_type import households_at
-from wengang.store.status import status_table
+from wengang.store.status import status_table, summary_table
 
 AREA_MAP = "report_area_map"
 GROUPINGS = {"township": ("乡镇", "乡镇（街道）"), "village": ("行政村", "行政村（社区）"),
@@ -85,12 +85,13 @@ def prepare(db: sqlite_utils.Database, as_of: AsOf, needs=TEMP_TABLES, *,
     if needs & set(TEMP_TABLES):
         tables["status"] = status_table(db, as_of)
     if "household" in needs:
-        tables["household"] = cached(db, "report_household", as_of.date,
-                                     lambda name: db.execute(household_sql(name, tables["status"])))
+        tables["household"] = cached(db, "report_household", as_of.date, lambda name: summary_table(
+            db, as_of.date, tables["status"], "report_household", household_sql, name))
     if "cube" in needs:
         predicates = cube_predicates((decl,) if decl else ())
-        tables["cube"] = cached(db, "report_cube", (as_of.date, predicates),
-                                lambda name: db.execute(cube_sql(name, tables["status"], list(predicates))))
+        tables["cube"] = cached(db, "report_cube", (as_of.date, predicates), lambda name: summary_table(
+            db, as_of.date, tables["status"], "report_cube",
+            lambda table, status: cube_sql(table, status, list(predicates)), name))
     return tables
 
 
