@@ -15,10 +15,9 @@ import sqlite3
 import pytest
 from test_status_store import AS_OF, random_edits
 
-import wengang.services.reports.engine as engine
 from wengang.domain.status import AsOf
 from wengang.services.demo.builder import build_demo
-from wengang.services.reports import compute_form, list_forms
+from wengang.services.reports import compute_form, engine, list_forms
 from wengang.services.reports.cube import cube_sql
 from wengang.services.reports.sources import household_sql
 from wengang.store import status_store

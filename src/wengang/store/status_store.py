@@ -298,7 +298,7 @@ def sync_date(db: sqlite_utils.Database, day: dt.date, definition: str, derive: 
             return False
         try:
             _derive(db, work, day, derive)
-            if _write(db, lambda: _apply(db, work, definition), version):
+            if _write(db, lambda work=work: _apply(db, work, definition), version):
                 return True
         finally:
             _drop_scratch(db)

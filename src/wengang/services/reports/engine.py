@@ -22,7 +22,7 @@ import sqlite_utils
 from wengang.domain.dates import DateError, parse_date
 from wengang.domain.numbers import percent
 from wengang.domain.status import AsOf
-from wengang.services.reports.cube import CUBE_SOURCE, cube_sql, split
+from wengang.services.reports.cube import CUBE_SOURCE, cube_sql, list_predicate, split
 from wengang.services.reports.forms import (
     FormError,
     FormSpec,
@@ -61,14 +61,41 @@ def _on_cube(decl: dict, col: dict) -> tuple[str | None, str] | None:
     return split(predicate_parts(decl.get("filters", {}).get("person")) + predicate_parts(col.get("where")))
 
 
-def cube_predicates(extra: tuple[dict, ...] = ()) -> tuple[str, ...]:
-    """Every distinct counted predicate of the declared forms (and of ``extra`` declarations)."""
-    out: dict[str, None] = {}
-    for decl in [spec.decl for spec in list_forms()] + list(extra):
+def _form_predicates(decls, out: dict[str, None]) -> None:
+    for decl in decls:
         for col in decl["columns"]:
             cube = _on_cube(decl, col)
             if cube is not None:
                 out.setdefault(cube[1])
+
+
+_DECLARED: list = [(), (), ()]  # (forms, lists, predicates): the last declarations seen
+
+
+def _declared_predicates() -> tuple[str, ...]:
+    """The declared forms' counted predicates, then the lists' that the cube answers; worked
+    out again only when the declarations were loaded again (tests reload them)."""
+    from wengang.services.ledgers.declarations import list_ledgers  # noqa: PLC0415 - ledgers import us
+
+    forms, lists = tuple(list_forms()), tuple(list_ledgers())
+    seen_forms, seen_lists, predicates = _DECLARED
+    if len(forms) == len(seen_forms) and all(a is b for a, b in zip(forms, seen_forms)) and lists == seen_lists:
+        return predicates
+    out: dict[str, None] = {}
+    _form_predicates([spec.decl for spec in forms], out)
+    for ledger in lists:
+        counted = list_predicate(ledger.where, ledger.sources)
+        if counted is not None:
+            out.setdefault(counted)
+    _DECLARED[:] = [forms, lists, tuple(out)]
+    return tuple(out)
+
+
+def cube_predicates(extra: tuple[dict, ...] = ()) -> tuple[str, ...]:
+    """Every distinct counted predicate of the declared forms and lists (and of ``extra``
+    declarations, after them: the declared ones keep their places)."""
+    out = dict.fromkeys(_declared_predicates())
+    _form_predicates(extra, out)
     return tuple(out)
 
 
