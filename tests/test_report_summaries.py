@@ -144,3 +144,35 @@ def test_evicting_or_rebuilding_a_date_drops_its_summaries(county):
         db.execute("UPDATE employment_spells SET monthly_income = monthly_income")
     assert kept(db, days[0]) == counted_afresh(db, days[0])
     assert {d for d, _ in summarised_days(db)} == {status_store.day_key(days[0])}
+
+
+def test_after_an_edit_only_the_touched_persons_are_counted_again(county, monkeypatch):
+    path, db = county
+    want = kept(db, AS_OF)
+    person = db.execute("SELECT person_id FROM employment_spells ORDER BY id LIMIT 1").fetchone()[0]
+    moved = db.execute("SELECT id FROM persons WHERE id <> ? ORDER BY id DESC LIMIT 1", [person]).fetchone()[0]
+    household = db.execute("SELECT household_id FROM persons WHERE id = ?", [person]).fetchone()[0]
+    with db.atomic():
+        db.execute("UPDATE employment_spells SET end_date = NULL, region = '省外' WHERE person_id = ?", [person])
+        db.execute("UPDATE persons SET household_id = ? WHERE id = ?", [household, moved])  # joins a household
+    db.close()
+
+    statuses_read = []
+    real = engine.cube_sql
+    monkeypatch.setattr(engine, "cube_sql", lambda name, status, preds: statuses_read.append(status)
+                        or real(name, status, preds))
+    again = open_database(path)
+    try:
+        got = kept(again, AS_OF)
+        assert got == counted_afresh(again, AS_OF) and got != want
+        # the touched persons' rows as counted and as they are now; never every person's
+        assert [s.rsplit("_", 2)[-2:] for s in statuses_read if s != "status"] == [["was", "rows"], ["now", "rows"]]
+        assert again.execute("SELECT count(*) FROM status_store_replaced").fetchone()[0] == 0
+    finally:
+        again.close()
+    third = open_database(path)  # corrected and stored so: a third process reads it as it is
+    try:
+        statuses_read.clear()
+        assert kept(third, AS_OF) == got and [s for s in statuses_read if s != "status"] == []
+    finally:
+        third.close()

@@ -29,9 +29,10 @@ derived rows in the database itself, for the last :data:`KEEP_DATES` dates asked
 
 - **Summaries ride along.** Small tables derived from one date's rows only (the report
   engine's person cube, migration 0095) are kept beside them (:func:`load_summary`,
-  :func:`save_summary`); every change to a date's rows deletes its summaries in the same
-  transaction, so a summary found is one of the rows stored, and a new process reads the
-  cube instead of scanning every person's statuses again.
+  :func:`save_summary`). Dropping or rebuilding a date drops its summaries in the same
+  transaction; refreshing marked persons keeps their rows as the summaries counted them
+  (:func:`replaced_selects`), so the next reader recounts those persons' groups only. A new
+  process reads the cube instead of scanning every person's statuses again.
 
 The rows are derived data: no guid, so the audit trail, undo and the exchange's projection
 never see them; a backup carries them along with the marks that say what is stale.
@@ -51,7 +52,7 @@ import sqlite_utils
 from wengang.store.migrations import m0090_status_store as schema
 
 __all__ = ["KEEP_DATES", "STORE_COLUMNS", "WHOLESALE_SHARE", "day_key", "definition_hash", "load_summary",
-           "save_summary", "stored_dates", "sync_date"]
+           "replaced_selects", "save_summary", "stored_dates", "sync_date"]
 
 KEEP_DATES = 3  # the dates a caseworker switches between (as derived.KEEP_PER_KIND); ~22 MB each at 50k
 WHOLESALE_SHARE = 8  # more than 1/8 of the persons marked: derive the date whole
@@ -59,6 +60,7 @@ STORE = "status_store"
 DATES = "status_store_dates"
 MARKS = "status_store_marks"
 SUMMARIES = "status_store_summaries"  # migration 0095
+REPLACED = "status_store_replaced"  # migration 0095: rows as the summaries counted them
 _SCRATCH = "status_store_new"  # TEMP: rows derived, not yet stored
 _TODO = "status_store_todo"  # TEMP: the marks being answered
 TRIGGER_COUNT = schema.triggers().count("CREATE TRIGGER")
@@ -194,10 +196,25 @@ def _store_rows(db: sqlite_utils.Database, key: int) -> None:
     db.execute(f"INSERT INTO {STORE} (day, {columns}) SELECT ?, {columns} FROM temp.{_scratch(key)}", [key])
 
 
+def _note_replaced(db: sqlite_utils.Database, key: int) -> None:
+    """Before the marked persons' rows at ``key`` are replaced: keep them as each summary of
+    the date counted them (only the first time a person is replaced since), so a summary is
+    corrected by these persons alone (:func:`replaced_selects`)."""
+    columns = ", ".join(STORE_COLUMNS[1:])
+    kinds = f"(SELECT kind FROM {SUMMARIES} WHERE day = :day) k"
+    todo = f"(SELECT person_id FROM temp.{_TODO})"
+    db.execute(f"INSERT OR IGNORE INTO {REPLACED} (day, kind, person_id, existed, {columns}) "
+               f"SELECT s.day, k.kind, s.person_id, 1, {columns} FROM {STORE} s, {kinds} "
+               f"WHERE s.day = :day AND s.person_id IN {todo}", {"day": key})
+    db.execute(f"INSERT OR IGNORE INTO {REPLACED} (day, kind, person_id, existed) "
+               f"SELECT :day, k.kind, t.person_id, 0 FROM temp.{_TODO} t, {kinds}", {"day": key})
+
+
 def _drop_date(db: sqlite_utils.Database, key: int) -> None:
     db.execute(f"DELETE FROM {STORE} WHERE day = ?", [key])
     db.execute(f"DELETE FROM {DATES} WHERE day = ?", [key])
     db.execute(f"DELETE FROM {SUMMARIES} WHERE day = ?", [key])
+    db.execute(f"DELETE FROM {REPLACED} WHERE day = ?", [key])
 
 
 def _apply(db: sqlite_utils.Database, work: _Work, definition: str) -> None:
@@ -207,14 +224,15 @@ def _apply(db: sqlite_utils.Database, work: _Work, definition: str) -> None:
         db.execute(f"DELETE FROM {STORE}")
         db.execute(f"DELETE FROM {DATES}")
         db.execute(f"DELETE FROM {SUMMARIES}")
+        db.execute(f"DELETE FROM {REPLACED}")
     for key in work.evict:
         _drop_date(db, key)
     for other in work.refresh:
         key = day_key(other)
+        _note_replaced(db, key)
         db.execute(f"DELETE FROM {STORE} WHERE day = ? AND person_id IN (SELECT person_id FROM temp.{_TODO})",
                    [key])
         _store_rows(db, key)
-        db.execute(f"DELETE FROM {SUMMARIES} WHERE day = ?", [key])  # its rows changed
     if work.build:
         _drop_date(db, work.key)
         _store_rows(db, work.key)
@@ -265,9 +283,9 @@ def _write(db: sqlite_utils.Database, apply: Callable[[], None], version: int) -
 
 def _usable(db: sqlite_utils.Database) -> bool:
     have = {r[0] for r in db.execute(
-        "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name IN (?, ?, ?, ?)",
-        [STORE, DATES, MARKS, SUMMARIES]).fetchall()}
-    return len(have) == 4
+        "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name IN (?, ?, ?, ?, ?)",
+        [STORE, DATES, MARKS, SUMMARIES, REPLACED]).fetchall()}
+    return len(have) == 5
 
 
 def _check_passed(db: sqlite_utils.Database) -> bool:
@@ -310,7 +328,8 @@ def load_summary(db: sqlite_utils.Database, day: dt.date, kind: str,
                  definition: str) -> tuple[list[str], list[list]] | None:
     """The stored summary ``kind`` at ``day`` as (column names, rows), if one derived with
     ``definition`` is there. Call right after :func:`sync_date` succeeded for ``day``: a
-    summary is deleted with any change to the date's rows, so one found is current."""
+    summary is deleted with the date's rows, and counts what they were but for the persons
+    :func:`replaced_selects` gives (none, mostly)."""
     if not _usable(db):
         return None
     row = db.execute(f"SELECT columns, rows FROM {SUMMARIES} WHERE day = ? AND kind = ? AND definition = ?",
@@ -333,5 +352,23 @@ def save_summary(db: sqlite_utils.Database, day: dt.date, kind: str, definition:
         db.execute(f"INSERT OR REPLACE INTO {SUMMARIES} (day, kind, definition, columns, rows) "
                    "VALUES (?, ?, ?, ?, ?)", [key, kind, definition, json.dumps(columns),
                                               json.dumps(rows, separators=(",", ":"))])
+        db.execute(f"DELETE FROM {REPLACED} WHERE day = ? AND kind = ?", [key, kind])  # counted now
 
     return _write(db, apply, version)
+
+
+def replaced_selects(db: sqlite_utils.Database, day: dt.date, kind: str) -> tuple[str, str] | None:
+    """For the persons whose rows at ``day`` were replaced since summary ``kind`` counted
+    them: a SELECT of their rows as it counted them, and one of their rows now (both with
+    :data:`STORE_COLUMNS`); the summary is right after taking the first out and the second
+    in. None when there are none."""
+    key = day_key(day)
+    if not kind.replace("_", "").isalnum():
+        raise ValueError(f"summary kind {kind!r}")
+    if db.execute(f"SELECT 1 FROM {REPLACED} WHERE day = ? AND kind = ? LIMIT 1", [key, kind]).fetchone() is None:
+        return None
+    columns = ", ".join(STORE_COLUMNS)
+    mine = f"day = {key} AND kind = '{kind}'"
+    return (f"SELECT {columns} FROM main.{REPLACED} WHERE {mine} AND existed",
+            f"SELECT {columns} FROM main.{STORE} WHERE day = {key} "
+            f"AND person_id IN (SELECT person_id FROM main.{REPLACED} WHERE {mine})")

@@ -68,7 +68,8 @@ def cube_sql(name: str, status: str, predicates: list[str]) -> str:
     dims = ", ".join(f"st.{d}" for d in DIMENSIONS)
     measures = "".join(f",\n            SUM(CASE WHEN {p} THEN 1 ELSE 0 END) AS m{k}"
                        for k, p in enumerate(predicates))
+    # persons: how many in the group (a stored cube is corrected by group, store.status)
     return f"""CREATE TEMP TABLE {name} AS
-        SELECT {dims}{measures}
+        SELECT {dims}, COUNT(*) AS persons{measures}
         FROM temp.{status} st
         GROUP BY {dims}"""
