@@ -369,6 +369,7 @@ def replaced_selects(db: sqlite_utils.Database, day: dt.date, kind: str) -> tupl
         return None
     columns = ", ".join(STORE_COLUMNS)
     mine = f"day = {key} AND kind = '{kind}'"
-    return (f"SELECT {columns} FROM main.{REPLACED} WHERE {mine} AND existed",
-            f"SELECT {columns} FROM main.{STORE} WHERE day = {key} "
-            f"AND person_id IN (SELECT person_id FROM main.{REPLACED} WHERE {mine})")
+    was = f"SELECT {columns} FROM main.{REPLACED} WHERE {mine} AND existed"
+    now = (f"SELECT {columns} FROM main.{STORE} WHERE day = {key} "
+           f"AND person_id IN (SELECT person_id FROM main.{REPLACED} WHERE {mine})")
+    return was, now
