@@ -3,7 +3,9 @@
 The GUI pages lazily over 150k rows with :meth:`LedgerQuery.rows`; the writers stream with
 :meth:`LedgerQuery.iter_rows`. Statuses come from ``store.status.status_table``, derived once
 per connection and date and shared with the forms, so paging and switching lists do not
-re-derive them; a list is counted from that table alone.
+re-derive them. A list whose population reads statuses only (the six lists) is counted from
+the report engine's person cube (``services.reports.cube``, kept per date in the status store),
+so its count and the forms' are one sum; any other is counted from the statuses and its joins.
 """
 
 from __future__ import annotations
