@@ -5,8 +5,9 @@ Per-person statuses at D come from ``store.status.status_table`` (shared with th
 the overview: derived once per connection and date, reused while nothing changes). From it
 the engine derives, when a form needs them, a per-household cohort table (F5) and the person
 cube of :mod:`.cube`: every plain person count of every declared form, per village, site,
-户类型 and 搬迁, in one pass; the cube and the cohorts are kept per date beside the stored statuses
-(``store.status.summary_table``), so a new process reads them instead of counting again. Each other source a form uses is one aggregate query grouped by the row area
+户类型 and 搬迁, in one pass; the cube and the cohorts are kept per date beside the stored
+statuses (``store.status.summary_table``), so a new process reads them instead of counting
+again. Each other source a form uses is one aggregate query grouped by the row area
 (township, village or relocation site); ratios and differences are computed per row from
 those sums, never by looping over persons.
 
