@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 SCENARIOS = ("forms_lists_cold", "forms_lists_cold_again", "edit_then_f1", "new_date_f1", "warm_forms_lists",
-             "trigger_cost")
+             "trigger_cost", "store_size")
 
 
 def _period(as_of: dt.date) -> dict:
@@ -80,6 +80,18 @@ def _bulk_update(db, drop_triggers: bool) -> str:
         db.execute("ROLLBACK")
 
 
+def _store_size(db) -> str:
+    """The file's bytes per stored date: the statuses, and the summaries (report cube, F5
+    cohorts) kept beside them (SQLite's dbstat: pages, so free space inside them counts)."""
+    dates = db.execute("SELECT count(*) FROM status_store_dates").fetchone()[0] or 1
+    sizes = dict(db.execute("SELECT name, sum(pgsize) FROM dbstat WHERE name LIKE 'status_store%' "
+                            "OR name LIKE 'sqlite_autoindex_status_store%' GROUP BY name").fetchall())
+    summaries = sum(v for k, v in sizes.items() if "summaries" in k)
+    statuses = sum(sizes.values()) - summaries
+    return (f"{dates} dates; per date: statuses {statuses / dates / 2**20:.1f} MiB, "
+            f"summaries {summaries / dates / 2**20:.2f} MiB")
+
+
 def child(name: str, db_path: Path, as_of: dt.date) -> dict:
     from wengang.store.db import open_database
 
@@ -101,6 +113,8 @@ def child(name: str, db_path: Path, as_of: dt.date) -> dict:
             day = as_of - dt.timedelta(days=17)
             results[f"F1 at a new date {day}"] = _timed(_f1, db, day)
             results["F1 at that date again"] = _timed(_f1, db, day)
+        elif name == "store_size":
+            results["file size of the store"] = (0.0, 0.0, _store_size(db))
         elif name == "trigger_cost":
             if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'status_store_marks'").fetchone():
                 results["bulk UPDATE of every spell, marking"] = _timed(_bulk_update, db, False)

@@ -187,6 +187,7 @@ class LedgerTab(Tab):
                 self.ledger_db = self.context.connect()  # with the password of an encrypted file
             query = ledgers.ledger_query(self.ledger_db, ledger_id, as_of, area_id=area_id, site_id=site_id,
                                          order_by=order_by, mask=mask)
+            query.prepare()  # the order ranks here, not on the GUI thread's first page
             return query, query.count()  # counted here: at county scale it takes a moment
 
         def finished(built) -> None:

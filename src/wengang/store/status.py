@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 
 import sqlite_utils
 
@@ -37,7 +38,8 @@ from wengang.store.derived import cached, data_fingerprint, drop_table
 from wengang.store.household_type import TYPE_AT_SQL, households_at
 
 __all__ = ["PLACE_COLUMNS", "SPELL_ID_COLUMNS", "STATUS_COLUMNS", "SURVEY_COLUMNS", "data_fingerprint",
-           "latest_survey_sql", "materialize_status", "person_statuses", "status_sql", "status_table"]
+           "latest_survey_sql", "materialize_status", "person_statuses", "status_sql", "status_table",
+           "summary_table"]
 
 
 # Spell keys order a person's spells by (date, id) in one integer (YYYYMMDD × 10¹⁰ + id), so a
@@ -260,3 +262,77 @@ def status_table(db: sqlite_utils.Database, as_of: AsOf) -> str:
     Its rows are every person; columns as :func:`materialize_status` says."""
     hh_at = households_at(db, as_of.date)
     return cached(db, "status_at", as_of.date, lambda name: _status_at(db, as_of, name, hh_at))
+
+
+def _is_stored(db: sqlite_utils.Database, status: str) -> bool:
+    """Whether ``status`` (a :func:`status_table` name) reads the status store (a TEMP view)
+    rather than a TEMP table derived where the store could not be written."""
+    row = db.execute("SELECT type FROM sqlite_temp_master WHERE name = ?", [status]).fetchone()
+    return row is not None and row[0] == "view"
+
+
+def _corrected(db: sqlite_utils.Database, day: dt.date, kind: str, create_sql: Callable[[str, str], str],
+               name: str, columns: list[str], rows: list) -> list | None:
+    """The stored summary's ``rows`` corrected for the persons whose rows were replaced since it
+    was counted: their rows as counted taken out, their rows now put in, by group (the
+    columns before ``persons``); groups left with no persons go. None when it cannot be
+    (nothing replaced: ``rows`` as they are; no ``persons`` column or an empty sum: count again)."""
+    selects = status_store.replaced_selects(db, day, kind)
+    if selects is None:
+        return rows
+    if "persons" not in columns:
+        return None
+    keys = columns.index("persons")
+    parts = []
+    for suffix, select in zip(("was", "now"), selects):
+        view, table = f"{name}_{suffix}_rows", f"{name}_{suffix}"
+        db.execute(f"CREATE TEMP VIEW {view} AS {select}")
+        try:
+            db.execute(create_sql(table, view))
+            parts.append(db.execute(f"SELECT * FROM temp.{table}").fetchall())
+            db.execute(f"DROP TABLE temp.{table}")
+        finally:
+            db.execute(f"DROP VIEW temp.{view}")
+    groups = {tuple(row[:keys]): list(row) for row in rows}
+    for sign, part in zip((-1, 1), parts):
+        for row in part:
+            group = groups.setdefault(tuple(row[:keys]), list(row[:keys]) + [0] * (len(row) - keys))
+            for i in range(keys, len(row)):
+                if row[i] is None or group[i] is None:
+                    return None
+                group[i] += sign * row[i]
+    return [row for row in groups.values() if row[keys]]
+
+
+def summary_table(db: sqlite_utils.Database, day: dt.date, status: str, kind: str,
+                  create_sql: Callable[[str, str], str], name: str) -> None:
+    """Build the TEMP table ``name`` that ``create_sql(name, status)`` creates from the statuses
+    at ``day`` (``status``, as :func:`status_table` gives it) — from the summary stored beside
+    them when there is one (``store.status_store``: kept per date, gone when the date goes;
+    after an edit corrected by the persons it touched alone), else by running it and storing
+    what it gave. The report engine's cube and F5 cohorts: a new process reads a thousand
+    stored rows instead of scanning every person. ``create_sql`` groups by its first columns
+    and counts them in a column ``persons`` right after (how a correction finds the groups)."""
+    stored = _is_stored(db, status)
+    definition = status_store.definition_hash(create_sql("summary", "status"))
+    version = db.execute("PRAGMA data_version").fetchone()[0]
+    found = status_store.load_summary(db, day, kind, definition) if stored else None
+    rows = _corrected(db, day, kind, create_sql, name, *found) if found is not None else None
+    if rows is not None:
+        columns = found[0]
+        db.execute(f"CREATE TEMP TABLE {name} ({', '.join(columns)})")
+        # One savepoint around the rows: in autocommit each INSERT would be its own transaction
+        # (50,000 households' cohorts: 0.16 s → 0.04 s).
+        db.execute("SAVEPOINT summary_rows")
+        try:
+            db.conn.executemany(f"INSERT INTO temp.{name} VALUES ({', '.join('?' * len(columns))})", rows)
+        finally:
+            db.execute("RELEASE summary_rows")
+        if rows is not found[1]:  # corrected: stored so, the replaced rows answered
+            status_store.save_summary(db, day, kind, definition, columns, rows, version)
+        return
+    db.execute(create_sql(name, status))
+    if stored:
+        cursor = db.execute(f"SELECT * FROM temp.{name}")
+        columns = [c[0] for c in cursor.description]
+        status_store.save_summary(db, day, kind, definition, columns, cursor.fetchall(), version)

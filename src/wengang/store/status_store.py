@@ -27,6 +27,13 @@ derived rows in the database itself, for the last :data:`KEEP_DATES` dates asked
   opened without migrating, a failed background integrity check) :func:`sync_date` returns
   ``False`` and ``status_table`` derives into a TEMP table as it always did.
 
+- **Summaries ride along.** Small tables derived from one date's rows only (the report
+  engine's person cube, migration 0095) are kept beside them (:func:`load_summary`,
+  :func:`save_summary`). Dropping or rebuilding a date drops its summaries in the same
+  transaction; refreshing marked persons keeps their rows as the summaries counted them
+  (:func:`replaced_selects`), so the next reader recounts those persons' groups only. A new
+  process reads the cube instead of scanning every person's statuses again.
+
 The rows are derived data: no guid, so the audit trail, undo and the exchange's projection
 never see them; a backup carries them along with the marks that say what is stale.
 """
@@ -35,6 +42,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,14 +51,16 @@ import sqlite_utils
 
 from wengang.store.migrations import m0090_status_store as schema
 
-__all__ = ["KEEP_DATES", "STORE_COLUMNS", "WHOLESALE_SHARE", "day_key", "definition_hash", "stored_dates",
-           "sync_date"]
+__all__ = ["KEEP_DATES", "STORE_COLUMNS", "WHOLESALE_SHARE", "day_key", "definition_hash", "load_summary",
+           "replaced_selects", "save_summary", "stored_dates", "sync_date"]
 
 KEEP_DATES = 3  # the dates a caseworker switches between (as derived.KEEP_PER_KIND); ~22 MB each at 50k
 WHOLESALE_SHARE = 8  # more than 1/8 of the persons marked: derive the date whole
 STORE = "status_store"
 DATES = "status_store_dates"
 MARKS = "status_store_marks"
+SUMMARIES = "status_store_summaries"  # migration 0095
+REPLACED = "status_store_replaced"  # migration 0095: rows as the summaries counted them
 _SCRATCH = "status_store_new"  # TEMP: rows derived, not yet stored
 _TODO = "status_store_todo"  # TEMP: the marks being answered
 TRIGGER_COUNT = schema.triggers().count("CREATE TRIGGER")
@@ -186,9 +196,25 @@ def _store_rows(db: sqlite_utils.Database, key: int) -> None:
     db.execute(f"INSERT INTO {STORE} (day, {columns}) SELECT ?, {columns} FROM temp.{_scratch(key)}", [key])
 
 
+def _note_replaced(db: sqlite_utils.Database, key: int) -> None:
+    """Before the marked persons' rows at ``key`` are replaced: keep them as each summary of
+    the date counted them (only the first time a person is replaced since), so a summary is
+    corrected by these persons alone (:func:`replaced_selects`)."""
+    columns = ", ".join(STORE_COLUMNS[1:])
+    kinds = f"(SELECT kind FROM {SUMMARIES} WHERE day = :day) k"
+    todo = f"(SELECT person_id FROM temp.{_TODO})"
+    db.execute(f"INSERT OR IGNORE INTO {REPLACED} (day, kind, person_id, existed, {columns}) "
+               f"SELECT s.day, k.kind, s.person_id, 1, {columns} FROM {STORE} s, {kinds} "
+               f"WHERE s.day = :day AND s.person_id IN {todo}", {"day": key})
+    db.execute(f"INSERT OR IGNORE INTO {REPLACED} (day, kind, person_id, existed) "
+               f"SELECT :day, k.kind, t.person_id, 0 FROM temp.{_TODO} t, {kinds}", {"day": key})
+
+
 def _drop_date(db: sqlite_utils.Database, key: int) -> None:
     db.execute(f"DELETE FROM {STORE} WHERE day = ?", [key])
     db.execute(f"DELETE FROM {DATES} WHERE day = ?", [key])
+    db.execute(f"DELETE FROM {SUMMARIES} WHERE day = ?", [key])
+    db.execute(f"DELETE FROM {REPLACED} WHERE day = ?", [key])
 
 
 def _apply(db: sqlite_utils.Database, work: _Work, definition: str) -> None:
@@ -197,10 +223,13 @@ def _apply(db: sqlite_utils.Database, work: _Work, definition: str) -> None:
     if work.clear:
         db.execute(f"DELETE FROM {STORE}")
         db.execute(f"DELETE FROM {DATES}")
+        db.execute(f"DELETE FROM {SUMMARIES}")
+        db.execute(f"DELETE FROM {REPLACED}")
     for key in work.evict:
         _drop_date(db, key)
     for other in work.refresh:
         key = day_key(other)
+        _note_replaced(db, key)
         db.execute(f"DELETE FROM {STORE} WHERE day = ? AND person_id IN (SELECT person_id FROM temp.{_TODO})",
                    [key])
         _store_rows(db, key)
@@ -226,8 +255,8 @@ def _cannot_write(exc: sqlite3.DatabaseError) -> bool:
     return any(reason in text for reason in ("readonly", "read-only", "locked", "not authorized"))
 
 
-def _write(db: sqlite_utils.Database, work: _Work, definition: str, version: int) -> bool:
-    """Apply ``work`` under the write lock; ``False`` if another connection committed since
+def _write(db: sqlite_utils.Database, apply: Callable[[], None], version: int) -> bool:
+    """``apply()`` under the write lock; ``False`` if another connection committed since
     ``version`` of ``PRAGMA data_version`` (what was derived may miss its changes)."""
     outer = db.conn.in_transaction
     try:
@@ -239,7 +268,7 @@ def _write(db: sqlite_utils.Database, work: _Work, definition: str, version: int
         if db.execute("PRAGMA data_version").fetchone()[0] != version:
             _undo(db, outer)
             return False
-        _apply(db, work, definition)
+        apply()
     except sqlite3.DatabaseError as exc:
         _undo(db, outer)
         if _cannot_write(exc):
@@ -254,9 +283,9 @@ def _write(db: sqlite_utils.Database, work: _Work, definition: str, version: int
 
 def _usable(db: sqlite_utils.Database) -> bool:
     have = {r[0] for r in db.execute(
-        "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name IN (?, ?, ?)",
-        [STORE, DATES, MARKS]).fetchall()}
-    return len(have) == 3
+        "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name IN (?, ?, ?, ?, ?)",
+        [STORE, DATES, MARKS, SUMMARIES, REPLACED]).fetchall()}
+    return len(have) == 5
 
 
 def _check_passed(db: sqlite_utils.Database) -> bool:
@@ -287,8 +316,60 @@ def sync_date(db: sqlite_utils.Database, day: dt.date, definition: str, derive: 
             return False
         try:
             _derive(db, work, day, derive)
-            if _write(db, work, definition, version):
+            if _write(db, lambda work=work: _apply(db, work, definition), version):
                 return True
         finally:
             _drop_scratch(db)
     return False
+
+
+# --- summaries of a stored date ---------------------------------------------------------------
+def load_summary(db: sqlite_utils.Database, day: dt.date, kind: str,
+                 definition: str) -> tuple[list[str], list[list]] | None:
+    """The stored summary ``kind`` at ``day`` as (column names, rows), if one derived with
+    ``definition`` is there. Call right after :func:`sync_date` succeeded for ``day``: a
+    summary is deleted with the date's rows, and counts what they were but for the persons
+    :func:`replaced_selects` gives (none, mostly)."""
+    if not _usable(db):
+        return None
+    row = db.execute(f"SELECT columns, rows FROM {SUMMARIES} WHERE day = ? AND kind = ? AND definition = ?",
+                     [day_key(day), kind, definition]).fetchone()
+    return (json.loads(row[0]), json.loads(row[1])) if row else None
+
+
+def save_summary(db: sqlite_utils.Database, day: dt.date, kind: str, definition: str, columns: list[str],
+                 rows: list, version: int) -> bool:
+    """Keep the summary ``kind`` at ``day`` (derived from the stored rows while ``PRAGMA
+    data_version`` was ``version``): a short write, refused (``False``) when another
+    connection committed since, the date is not stored, or the file cannot be written."""
+    if not _usable(db) or not _check_passed(db):
+        return False
+    key = day_key(day)
+
+    def apply() -> None:
+        if db.execute(f"SELECT 1 FROM {DATES} WHERE day = ?", [key]).fetchone() is None:
+            return  # the date left the store meanwhile: nothing to summarise
+        db.execute(f"INSERT OR REPLACE INTO {SUMMARIES} (day, kind, definition, columns, rows) "
+                   "VALUES (?, ?, ?, ?, ?)", [key, kind, definition, json.dumps(columns),
+                                              json.dumps(rows, separators=(",", ":"))])
+        db.execute(f"DELETE FROM {REPLACED} WHERE day = ? AND kind = ?", [key, kind])  # counted now
+
+    return _write(db, apply, version)
+
+
+def replaced_selects(db: sqlite_utils.Database, day: dt.date, kind: str) -> tuple[str, str] | None:
+    """For the persons whose rows at ``day`` were replaced since summary ``kind`` counted
+    them: a SELECT of their rows as it counted them, and one of their rows now (both with
+    :data:`STORE_COLUMNS`); the summary is right after taking the first out and the second
+    in. None when there are none."""
+    key = day_key(day)
+    if not kind.replace("_", "").isalnum():
+        raise ValueError(f"summary kind {kind!r}")
+    if db.execute(f"SELECT 1 FROM {REPLACED} WHERE day = ? AND kind = ? LIMIT 1", [key, kind]).fetchone() is None:
+        return None
+    columns = ", ".join(STORE_COLUMNS)
+    mine = f"day = {key} AND kind = '{kind}'"
+    was = f"SELECT {columns} FROM main.{REPLACED} WHERE {mine} AND existed"
+    now = (f"SELECT {columns} FROM main.{STORE} WHERE day = {key} "
+           f"AND person_id IN (SELECT person_id FROM main.{REPLACED} WHERE {mine})")
+    return was, now

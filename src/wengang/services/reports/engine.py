@@ -5,7 +5,9 @@ Per-person statuses at D come from ``store.status.status_table`` (shared with th
 the overview: derived once per connection and date, reused while nothing changes). From it
 the engine derives, when a form needs them, a per-household cohort table (F5) and the person
 cube of :mod:`.cube`: every plain person count of every declared form, per village, site,
-户类型 and 搬迁, in one pass. Each other source a form uses is one aggregate query grouped by the row area
+户类型 and 搬迁, in one pass; the cube and the cohorts are kept per date beside the stored
+statuses (``store.status.summary_table``), so a new process reads them instead of counting
+again. Each other source a form uses is one aggregate query grouped by the row area
 (township, village or relocation site); ratios and differences are computed per row from
 those sums, never by looping over persons.
 
@@ -22,7 +24,7 @@ import sqlite_utils
 from wengang.domain.dates import DateError, parse_date
 from wengang.domain.numbers import percent
 from wengang.domain.status import AsOf
-from wengang.services.reports.cube import CUBE_SOURCE, cube_sql, split
+from wengang.services.reports.cube import CUBE_SOURCE, cube_sql, list_predicate, split
 from wengang.services.reports.forms import (
     FormError,
     FormSpec,
@@ -38,7 +40,7 @@ from wengang.store.areas import AREA_ANCESTRY, AREA_SUBTREE, area_path, installa
 from wengang.store.db import get_setting
 from wengang.store.derived import cached, temp_write
 from wengang.store.household_type import households_at
-from wengang.store.status import status_table
+from wengang.store.status import status_table, summary_table
 
 AREA_MAP = "report_area_map"
 GROUPINGS = {"township": ("乡镇", "乡镇（街道）"), "village": ("行政村", "行政村（社区）"),
@@ -61,14 +63,41 @@ def _on_cube(decl: dict, col: dict) -> tuple[str | None, str] | None:
     return split(predicate_parts(decl.get("filters", {}).get("person")) + predicate_parts(col.get("where")))
 
 
-def cube_predicates(extra: tuple[dict, ...] = ()) -> tuple[str, ...]:
-    """Every distinct counted predicate of the declared forms (and of ``extra`` declarations)."""
-    out: dict[str, None] = {}
-    for decl in [spec.decl for spec in list_forms()] + list(extra):
+def _form_predicates(decls, out: dict[str, None]) -> None:
+    for decl in decls:
         for col in decl["columns"]:
             cube = _on_cube(decl, col)
             if cube is not None:
                 out.setdefault(cube[1])
+
+
+_DECLARED: list = [(), (), ()]  # (forms, lists, predicates): the last declarations seen
+
+
+def _declared_predicates() -> tuple[str, ...]:
+    """The declared forms' counted predicates, then the lists' that the cube answers; worked
+    out again only when the declarations were loaded again (tests reload them)."""
+    from wengang.services.ledgers.declarations import list_ledgers  # noqa: PLC0415 - ledgers import us
+
+    forms, lists = tuple(list_forms()), tuple(list_ledgers())
+    seen_forms, seen_lists, predicates = _DECLARED
+    if len(forms) == len(seen_forms) and all(a is b for a, b in zip(forms, seen_forms)) and lists == seen_lists:
+        return predicates
+    out: dict[str, None] = {}
+    _form_predicates([spec.decl for spec in forms], out)
+    for ledger in lists:
+        counted = list_predicate(ledger.where, ledger.sources)
+        if counted is not None:
+            out.setdefault(counted)
+    _DECLARED[:] = [forms, lists, tuple(out)]
+    return tuple(out)
+
+
+def cube_predicates(extra: tuple[dict, ...] = ()) -> tuple[str, ...]:
+    """Every distinct counted predicate of the declared forms and lists (and of ``extra``
+    declarations, after them: the declared ones keep their places)."""
+    out = dict.fromkeys(_declared_predicates())
+    _form_predicates(extra, out)
     return tuple(out)
 
 
@@ -85,12 +114,13 @@ def prepare(db: sqlite_utils.Database, as_of: AsOf, needs=TEMP_TABLES, *,
     if needs & set(TEMP_TABLES):
         tables["status"] = status_table(db, as_of)
     if "household" in needs:
-        tables["household"] = cached(db, "report_household", as_of.date,
-                                     lambda name: db.execute(household_sql(name, tables["status"])))
+        tables["household"] = cached(db, "report_household", as_of.date, lambda name: summary_table(
+            db, as_of.date, tables["status"], "report_household", household_sql, name))
     if "cube" in needs:
         predicates = cube_predicates((decl,) if decl else ())
-        tables["cube"] = cached(db, "report_cube", (as_of.date, predicates),
-                                lambda name: db.execute(cube_sql(name, tables["status"], list(predicates))))
+        tables["cube"] = cached(db, "report_cube", (as_of.date, predicates), lambda name: summary_table(
+            db, as_of.date, tables["status"], "report_cube",
+            lambda table, status: cube_sql(table, status, list(predicates)), name))
     return tables
 
 

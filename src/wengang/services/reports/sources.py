@@ -117,13 +117,14 @@ def household_sql(name: str, status: str) -> str:
     persons = same_aliases("户的上年务工人数（st）", ("st",))
     cohort = compile_expr("employed_last_year", persons, source="reports/sources.py").sql
     still = compile_expr("employed_last_year & employed_this_year", persons, source="reports/sources.py").sql
-    # Persons read through their household index arrive grouped: no sort (0.09 → 0.065 s).
+    # The household as the statuses have it (the same as the person's now; a stored table is
+    # corrected with rows as they were, store.status), and how many persons: ``persons``.
     return f"""CREATE TEMP TABLE {name} AS
-        SELECT p.household_id,
+        SELECT st.household_id, COUNT(*) AS persons,
                SUM({cohort}) AS cohort,
                SUM({still}) AS cohort_this_year
-        FROM persons p JOIN temp.{status} st ON st.person_id = p.id
-        GROUP BY p.household_id"""
+        FROM temp.{status} st
+        GROUP BY st.household_id"""
 
 
 def source(name: str) -> Source:

@@ -1,0 +1,178 @@
+"""The report cube and F5 cohorts kept beside the status store (migration 0095) equal fresh ones.
+
+A new process reads each stored date's cube (per village, site, 户类型 and 搬迁: every plain
+person count of every form) instead of scanning everyone's statuses; whatever changes a
+date's rows deletes its summaries in the same transaction, so after any edit, delete, bulk
+write or another program's commit the cube read equals one counted afresh, and so do the forms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sqlite3
+
+import pytest
+from test_status_store import AS_OF, random_edits
+
+from wengang.domain.status import AsOf
+from wengang.services.demo.builder import build_demo
+from wengang.services.reports import compute_form, engine, list_forms
+from wengang.services.reports.cube import cube_sql
+from wengang.services.reports.sources import household_sql
+from wengang.store import status_store
+from wengang.store.db import open_database
+from wengang.store.status import materialize_status
+
+OTHER_DAY = dt.date(2024, 3, 31)
+KINDS = ("report_cube", "report_household")
+
+
+def _rows(db, table: str) -> list[tuple]:
+    return sorted(db.execute(f"SELECT * FROM temp.{table}").fetchall(), key=repr)
+
+
+def kept(db, day: dt.date) -> dict[str, list[tuple]]:
+    """The cube and cohorts ``engine.prepare`` gives at ``day`` (from the summaries if stored)."""
+    tables = engine.prepare(db, AsOf(day), ("cube", "household"))
+    return {"report_cube": _rows(db, tables["cube"]), "report_household": _rows(db, tables["household"])}
+
+
+def counted_afresh(db, day: dt.date) -> dict[str, list[tuple]]:
+    """The same tables from statuses derived now from the ledger tables: nothing stored."""
+    status = materialize_status(db, AsOf(day), "fresh_statuses")
+    db.execute(cube_sql("fresh_cube", status, list(engine.cube_predicates())))
+    db.execute(household_sql("fresh_household", status))
+    out = {"report_cube": _rows(db, "fresh_cube"), "report_household": _rows(db, "fresh_household")}
+    for table in ("fresh_statuses", "fresh_cube", "fresh_household"):
+        db.execute(f"DROP TABLE temp.{table}")
+    return out
+
+
+def summarised_days(db) -> set[tuple[int, str]]:
+    return set(db.execute("SELECT day, kind FROM status_store_summaries").fetchall())
+
+
+def all_forms(db, day: dt.date) -> list:
+    return [(spec.id, [row.values for row in compute_form(db, spec.id, day).rows]) for spec in list_forms()]
+
+
+@pytest.fixture
+def county(tmp_path):
+    path = tmp_path / "county.db"
+    db = open_database(path)
+    build_demo(db, 120, seed=7, as_of=AS_OF)
+    yield path, db
+    db.close()
+
+
+def test_a_new_process_reads_the_stored_cube_and_counts_nothing(county, monkeypatch):
+    path, db = county
+    want_forms = all_forms(db, AS_OF)
+    want = kept(db, AS_OF)
+    assert want == counted_afresh(db, AS_OF)
+    assert summarised_days(db) == {(status_store.day_key(AS_OF), kind) for kind in KINDS}
+    db.close()
+
+    calls = []
+    real = engine.cube_sql
+    monkeypatch.setattr(engine, "cube_sql", lambda *a: calls.append(a) or real(*a))
+    again = open_database(path)
+    try:
+        assert kept(again, AS_OF) == want
+        assert all_forms(again, AS_OF) == want_forms
+        built = [a for a in calls if a[0] != "summary"]  # "summary": hashing the definition only
+        assert built == [], "the stored cube should be read, not counted again"
+    finally:
+        again.close()
+
+
+def test_after_random_edits_the_stored_cube_equals_a_fresh_one(county):
+    path, db = county
+    rng = random.Random(11)
+    for round_ in range(5):
+        for day in (AS_OF, OTHER_DAY):
+            kept(db, day)
+        assert {d for d, _ in summarised_days(db)} == {status_store.day_key(AS_OF), status_store.day_key(OTHER_DAY)}
+        random_edits(db, rng, 10)
+        # a new connection each round, as a new process: only what is stored carries over
+        fresh_connection = open_database(path)
+        try:
+            for day in (OTHER_DAY, AS_OF) if round_ % 2 else (AS_OF, OTHER_DAY):
+                assert kept(fresh_connection, day) == counted_afresh(fresh_connection, day), (round_, day)
+            assert all_forms(fresh_connection, AS_OF) == all_forms(db, AS_OF)
+        finally:
+            fresh_connection.close()
+
+
+def test_another_programs_commit_drops_nothing_it_should_keep_and_keeps_nothing_stale(county):
+    path, db = county
+    want_before = kept(db, AS_OF)
+    other = sqlite3.connect(path)  # plain sqlite3: only the schema's triggers mark
+    with other:
+        other.execute("UPDATE employment_spells SET end_date = NULL, region = '省外' WHERE id % 3 = 0")
+    other.close()
+    after = kept(db, AS_OF)
+    assert after == counted_afresh(db, AS_OF)
+    assert after != want_before  # the edit did move the counts: the old cube was not reused
+    assert summarised_days(db) == {(status_store.day_key(AS_OF), kind) for kind in KINDS}
+
+
+def test_a_summary_derived_before_another_connection_committed_is_not_stored(county):
+    path, db = county
+    kept(db, AS_OF)
+    key = status_store.day_key(AS_OF)
+    version = db.execute("PRAGMA data_version").fetchone()[0]
+    other = sqlite3.connect(path)
+    with other:
+        other.execute("UPDATE persons SET student_status = '在校生' WHERE id = (SELECT min(id) FROM persons)")
+    other.close()
+    assert not status_store.save_summary(db, AS_OF, "report_cube", "x", ["a"], [[1]], version)
+    assert db.execute("SELECT definition FROM status_store_summaries WHERE day = ? AND kind = 'report_cube'",
+                      [key]).fetchone()[0] != "x"
+
+
+def test_evicting_or_rebuilding_a_date_drops_its_summaries(county):
+    _path, db = county
+    days = [dt.date(2024, m, 28) for m in range(1, 6)]
+    for day in days:
+        kept(db, day)
+    stored = {status_store.day_key(d) for d in status_store.stored_dates(db)}
+    assert len(stored) == status_store.KEEP_DATES
+    assert {d for d, _ in summarised_days(db)} == stored
+    with db.atomic():  # a bulk write: the store is emptied and the date asked for derived whole
+        db.execute("UPDATE employment_spells SET monthly_income = monthly_income")
+    assert kept(db, days[0]) == counted_afresh(db, days[0])
+    assert {d for d, _ in summarised_days(db)} == {status_store.day_key(days[0])}
+
+
+def test_after_an_edit_only_the_touched_persons_are_counted_again(county, monkeypatch):
+    path, db = county
+    want = kept(db, AS_OF)
+    person = db.execute("SELECT person_id FROM employment_spells ORDER BY id LIMIT 1").fetchone()[0]
+    moved = db.execute("SELECT id FROM persons WHERE id <> ? ORDER BY id DESC LIMIT 1", [person]).fetchone()[0]
+    household = db.execute("SELECT household_id FROM persons WHERE id = ?", [person]).fetchone()[0]
+    with db.atomic():
+        db.execute("UPDATE employment_spells SET end_date = NULL, region = '省外' WHERE person_id = ?", [person])
+        db.execute("UPDATE persons SET household_id = ? WHERE id = ?", [household, moved])  # joins a household
+    db.close()
+
+    statuses_read = []
+    real = engine.cube_sql
+    monkeypatch.setattr(engine, "cube_sql", lambda name, status, preds: statuses_read.append(status)
+                        or real(name, status, preds))
+    again = open_database(path)
+    try:
+        got = kept(again, AS_OF)
+        assert got == counted_afresh(again, AS_OF) and got != want
+        # the touched persons' rows as counted and as they are now; never every person's
+        assert [s.rsplit("_", 2)[-2:] for s in statuses_read if s != "status"] == [["was", "rows"], ["now", "rows"]]
+        assert again.execute("SELECT count(*) FROM status_store_replaced").fetchone()[0] == 0
+    finally:
+        again.close()
+    third = open_database(path)  # corrected and stored so: a third process reads it as it is
+    try:
+        statuses_read.clear()
+        assert kept(third, AS_OF) == got and [s for s in statuses_read if s != "status"] == []
+    finally:
+        third.close()
