@@ -31,6 +31,21 @@ _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
 _CELL_COL = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3})')
 _ROW_NO = re.compile(rb'<(?:\w+:)?row r="(\d{1,9})"')
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row[ >]")
+# Without a namespace prefix the patterns start with a literal, which is searched for directly,
+# while ``<(?:\w+:)?`` is tried at every ``<`` of the XML; and only the cells of a column not
+# seen yet are matched (no list of every cell's letters). A 150,000-row roster, 125 MB of XML:
+# 2.5 s → 0.7 s, of which inflating is 0.25 s. Used for the parts where no ``…:c `` or
+# ``…:row`` occurs; the others go through the three patterns above.
+_PLAIN_ROW = re.compile(rb'<row(?: r="(\d{1,9})")?[ >]')
+_PREFIXED = (b":c ", b":row")
+
+
+def _new_columns(known: set[bytes]) -> re.Pattern:
+    """Cells whose column letters are none of ``known``."""
+    if not known:
+        return re.compile(rb'<c r="([A-Z]{1,3})')
+    seen = b"|".join(sorted(known))
+    return re.compile(rb'<c r="(?!(?:' + seen + rb')\d)([A-Z]{1,3})')
 
 
 class WorkbookTooLarge(ValueError):
@@ -80,6 +95,8 @@ def _sheet_paths(z: zipfile.ZipFile) -> list[SheetInfo]:
 def _extent(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int]:
     """(rows, columns) the reader will allocate for this sheet XML."""
     max_col, max_row, rows, tail = 0, 0, 0, b""
+    known: set[bytes] = set()
+    new_columns = _new_columns(known)
     with z.open(info) as fh:
         while chunk := fh.read(_CHUNK):
             data = tail + chunk
@@ -87,13 +104,21 @@ def _extent(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int]:
             if cut <= 0:
                 cut = len(data)
             part, tail = data[:cut], data[cut:]
-            cols = set(_CELL_COL.findall(part))
-            if cols:
+            if any(p in part for p in _PREFIXED):  # prefixed elements (or text that looks so)
+                cols = set(_CELL_COL.findall(part))
+                numbers = _ROW_NO.findall(part)
+                rows += len(_ROW_TAG.findall(part))
+            else:
+                cols = set(new_columns.findall(part))
+                numbers = _PLAIN_ROW.findall(part)
+                rows += len(numbers)
+                numbers = [n for n in numbers if n]  # rows without r="…" count, numbers from the rest
+            if cols - known:
+                known |= cols
+                new_columns = _new_columns(known)
                 max_col = max(max_col, *(_column_number(c) for c in cols))
-            numbers = _ROW_NO.findall(part)
             if numbers:
                 max_row = max(max_row, *map(int, numbers))
-            rows += len(_ROW_TAG.findall(part))
     return max(max_row, rows), max_col
 
 
