@@ -32,20 +32,25 @@ _CELL_COL = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3})')
 _ROW_NO = re.compile(rb'<(?:\w+:)?row r="(\d{1,9})"')
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row[ >]")
 # Without a namespace prefix the patterns start with a literal, which is searched for directly,
-# while ``<(?:\w+:)?`` is tried at every ``<`` of the XML; and only the cells of a column not
-# seen yet are matched (no list of every cell's letters). A 150,000-row roster, 125 MB of XML:
-# 2.5 s → 0.7 s, of which inflating is 0.25 s. Used for the parts where no ``…:c `` or
+# while ``<(?:\w+:)?`` is tried at every ``<`` of the XML; and only cells in a column after the
+# widest seen so far are matched (no list of every cell's letters). A 150,000-row roster, 125 MB
+# of XML: 2.5 s → 0.7 s, of which inflating is 0.25 s. Used for the parts where no ``…:c `` or
 # ``…:row`` occurs; the others go through the three patterns above.
 _PLAIN_ROW = re.compile(rb'<row(?: r="(\d{1,9})")?[ >]')
 _PREFIXED = (b":c ", b":row")
 
 
-def _new_columns(known: set[bytes]) -> re.Pattern:
-    """Cells whose column letters are none of ``known``."""
-    if not known:
-        return re.compile(rb'<c r="([A-Z]{1,3})')
-    seen = b"|".join(sorted(known))
-    return re.compile(rb'<c r="(?!(?:' + seen + rb')\d)([A-Z]{1,3})')
+def _after_column(letters: bytes) -> re.Pattern | None:
+    """Cells whose column comes after ``letters`` (every cell for ``b""``; None after XFD's
+    widest possible ZZZ): a longer name, or the same length and greater at some letter."""
+    width = len(letters)
+    # The longer names first: the first way that matches is taken ("QA" is not "Q").
+    ways = [b"[A-Z]{%d,3}" % (width + 1)] if width < 3 else []
+    ways += [letters[:i] + b"[" + bytes([c + 1]) + b"-Z]" + b"[A-Z]" * (width - i - 1)
+             for i, c in enumerate(letters) if c < ord("Z")]
+    if not ways:
+        return None
+    return re.compile(rb'<c r="(' + b"|".join(ways) + rb')')
 
 
 class WorkbookTooLarge(ValueError):
@@ -92,11 +97,21 @@ def _sheet_paths(z: zipfile.ZipFile) -> list[SheetInfo]:
     return out
 
 
+def _scan(part: bytes, after_widest: re.Pattern | None) -> tuple[set[bytes], list[bytes], int]:
+    """(column letters, row numbers, row tags) in one part of a sheet's XML; the columns only
+    those after the widest so far where no prefix is used."""
+    if any(p in part for p in _PREFIXED):  # prefixed elements (or text that looks so)
+        return set(_CELL_COL.findall(part)), _ROW_NO.findall(part), len(_ROW_TAG.findall(part))
+    numbers = _PLAIN_ROW.findall(part)
+    # Rows without r="…" count as rows; the numbers come from the others.
+    return (set(after_widest.findall(part)) if after_widest else set(), [n for n in numbers if n],
+            len(numbers))
+
+
 def _extent(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int]:
     """(rows, columns) the reader will allocate for this sheet XML."""
     max_col, max_row, rows, tail = 0, 0, 0, b""
-    known: set[bytes] = set()
-    new_columns = _new_columns(known)
+    after_widest = _after_column(b"")
     with z.open(info) as fh:
         while chunk := fh.read(_CHUNK):
             data = tail + chunk
@@ -104,19 +119,12 @@ def _extent(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int]:
             if cut <= 0:
                 cut = len(data)
             part, tail = data[:cut], data[cut:]
-            if any(p in part for p in _PREFIXED):  # prefixed elements (or text that looks so)
-                cols = set(_CELL_COL.findall(part))
-                numbers = _ROW_NO.findall(part)
-                rows += len(_ROW_TAG.findall(part))
-            else:
-                cols = set(new_columns.findall(part))
-                numbers = _PLAIN_ROW.findall(part)
-                rows += len(numbers)
-                numbers = [n for n in numbers if n]  # rows without r="…" count, numbers from the rest
-            if cols - known:
-                known |= cols
-                new_columns = _new_columns(known)
-                max_col = max(max_col, *(_column_number(c) for c in cols))
+            cols, numbers, tags = _scan(part, after_widest)
+            rows += tags
+            widest = max(cols, key=_column_number, default=None)
+            if widest is not None and _column_number(widest) > max_col:
+                max_col = _column_number(widest)
+                after_widest = _after_column(widest)
             if numbers:
                 max_row = max(max_row, *map(int, numbers))
     return max(max_row, rows), max_col
