@@ -219,6 +219,22 @@ def test_new_rows_get_distinct_guids_in_the_columns_format(db, tmp_path):
     assert all(len(g) == 32 and int(g, 16) >= 0 and g == g.lower() for g in guids)
 
 
+def test_an_imports_guids_are_its_tables_prefix_and_the_rows_order(db, tmp_path):
+    """Made in SQL from the row id (upsert._values_sql): one random prefix per batch and table,
+    then 16 hex digits counting the rows the batch added, from 0; a second batch has its own."""
+    import_file(db, "persons", _persons_file(tmp_path, 30))
+    for table in ("persons", "households"):
+        rows = db.execute(f"SELECT id, guid FROM {table} ORDER BY id").fetchall()
+        first = rows[0][0]
+        assert len({g[:16] for _, g in rows}) == 1
+        assert [g[16:] for _, g in rows] == [f"{i - first:016x}" for i, _ in rows]
+    before = {r[0] for r in db.execute("SELECT guid FROM employment_spells")}
+    assert import_file(db, "employment", _work_file(tmp_path, [pid(n) for n in range(1, 11)])).ok
+    added = db.execute("SELECT guid FROM employment_spells ORDER BY id").fetchall()
+    prefixes = {g[:16] for (g,) in added if g not in before}
+    assert len(prefixes) == 1 and prefixes.isdisjoint({g[:16] for (g,) in db.execute("SELECT guid FROM persons")})
+
+
 def test_the_audit_workbook_names_an_imports_added_rows_by_batch(db, tmp_path):
     from openpyxl import load_workbook
 

@@ -5,7 +5,7 @@ one stray cell at XFD1048576 asks for 16,384 × 1,048,576 cells (hundreds of GB)
 process aborts (SIGABRT), with ``--dry-run`` and in the window's preview alike. For .xlsx/.xlsm
 :func:`inspect_xlsx` reads the zip's directory (sizes before unpacking: a zip bomb is refused),
 each sheet's visibility from ``workbook.xml``, and the extent of the cells that are actually
-there (one streaming pass over the sheet XML, about 0.1 s per 10,000 rows) and refuses a
+there (one streaming pass over the sheet XML, about 0.05 s per 10,000 rows) and refuses a
 sheet larger than :data:`MAX_CELLS`. Older formats have smaller grids (.xls: 65,536 × 256).
 
 :func:`plain_read_error` turns the reader's English errors ("invalid Zip archive: Could not
@@ -31,6 +31,26 @@ _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
 _CELL_COL = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3})')
 _ROW_NO = re.compile(rb'<(?:\w+:)?row r="(\d{1,9})"')
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row[ >]")
+# Without a namespace prefix the patterns start with a literal, which is searched for directly,
+# while ``<(?:\w+:)?`` is tried at every ``<`` of the XML; and only cells in a column after the
+# widest seen so far are matched (no list of every cell's letters). A 150,000-row roster, 125 MB
+# of XML: 2.5 s → 0.7 s, of which inflating is 0.25 s. Used for the parts where no ``…:c `` or
+# ``…:row`` occurs; the others go through the three patterns above.
+_PLAIN_ROW = re.compile(rb'<row(?: r="(\d{1,9})")?[ >]')
+_PREFIXED = (b":c ", b":row")
+
+
+def _after_column(letters: bytes) -> re.Pattern | None:
+    """Cells whose column comes after ``letters`` (every cell for ``b""``; None after XFD's
+    widest possible ZZZ): a longer name, or the same length and greater at some letter."""
+    width = len(letters)
+    # The longer names first: the first way that matches is taken ("QA" is not "Q").
+    ways = [b"[A-Z]{%d,3}" % (width + 1)] if width < 3 else []
+    ways += [letters[:i] + b"[" + bytes([c + 1]) + b"-Z]" + b"[A-Z]" * (width - i - 1)
+             for i, c in enumerate(letters) if c < ord("Z")]
+    if not ways:
+        return None
+    return re.compile(rb'<c r="(' + b"|".join(ways) + rb')')
 
 
 class WorkbookTooLarge(ValueError):
@@ -77,9 +97,21 @@ def _sheet_paths(z: zipfile.ZipFile) -> list[SheetInfo]:
     return out
 
 
+def _scan(part: bytes, after_widest: re.Pattern | None) -> tuple[set[bytes], list[bytes], int]:
+    """(column letters, row numbers, row tags) in one part of a sheet's XML; the columns only
+    those after the widest so far where no prefix is used."""
+    if any(p in part for p in _PREFIXED):  # prefixed elements (or text that looks so)
+        return set(_CELL_COL.findall(part)), _ROW_NO.findall(part), len(_ROW_TAG.findall(part))
+    numbers = _PLAIN_ROW.findall(part)
+    # Rows without r="…" count as rows; the numbers come from the others.
+    return (set(after_widest.findall(part)) if after_widest else set(), [n for n in numbers if n],
+            len(numbers))
+
+
 def _extent(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int]:
     """(rows, columns) the reader will allocate for this sheet XML."""
     max_col, max_row, rows, tail = 0, 0, 0, b""
+    after_widest = _after_column(b"")
     with z.open(info) as fh:
         while chunk := fh.read(_CHUNK):
             data = tail + chunk
@@ -87,13 +119,14 @@ def _extent(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int]:
             if cut <= 0:
                 cut = len(data)
             part, tail = data[:cut], data[cut:]
-            cols = set(_CELL_COL.findall(part))
-            if cols:
-                max_col = max(max_col, *(_column_number(c) for c in cols))
-            numbers = _ROW_NO.findall(part)
+            cols, numbers, tags = _scan(part, after_widest)
+            rows += tags
+            widest = max(cols, key=_column_number, default=None)
+            if widest is not None and _column_number(widest) > max_col:
+                max_col = _column_number(widest)
+                after_widest = _after_column(widest)
             if numbers:
                 max_row = max(max_row, *map(int, numbers))
-            rows += len(_ROW_TAG.findall(part))
     return max(max_row, rows), max_col
 
 

@@ -152,14 +152,17 @@ class _SpellFile:
 
     def row(self, i: int) -> tuple[tuple[str, ...], tuple]:
         """(columns, values) written for row ``i``: the file's stored columns, then the derived
-        places it lacks that are set."""
+        places it lacks that are set. Asked once per row: the row's tuple is let go here (the
+        upserter keeps its own), so 200,000 of them are not all alive when the writer ends
+        (34 MB of the import's peak)."""
+        stored, self.stored[i] = self.stored[i], ()
         if not self.extra:
-            return self.have, self.stored[i]
+            return self.have, stored
         given = tuple(k for k, c in self.extra if c[i] is not None)
         layout = self._layouts.get(given)
         if layout is None:
             layout = self._layouts[given] = self.have + given
-        return layout, self.stored[i] + tuple(c[i] for _k, c in self.extra if c[i] is not None)
+        return layout, stored + tuple(c[i] for _k, c in self.extra if c[i] is not None)
 
 
 def _place_and_region(home: Installation, path: str | None, province: str | None, city: str | None,

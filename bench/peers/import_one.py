@@ -1,0 +1,53 @@
+"""One Wengang import as its own process, to set beside ``floor.py insert`` (issue 20):
+
+    python bench/peers/import_one.py KIND FILE DB [--start TEMPLATE_DB]
+
+``DB`` is made fresh: a copy of ``TEMPLATE_DB`` (a database holding the persons, for an
+employment import) or an empty database with 甘肃省 测试县 as its installation. Prints the
+import's wall and CPU seconds (process time, all threads) and the process's peak MiB; run it
+under ``measure.py`` for the process's totals (start-up included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import sys
+import time
+from pathlib import Path
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("kind")
+    parser.add_argument("file")
+    parser.add_argument("db")
+    parser.add_argument("--start", help="a database to copy first (e.g. one holding the persons)")
+    args = parser.parse_args(argv)
+    from wengang.services.importing import import_file  # noqa: PLC0415 - after argparse: quick --help
+    from wengang.store.areas import set_installation  # noqa: PLC0415
+    from wengang.store.db import open_database  # noqa: PLC0415
+
+    target = Path(args.db)
+    for suffix in ("", "-wal", "-shm", ".verified"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    shutil.rmtree(target.parent / "backups", ignore_errors=True)
+    if args.start:
+        shutil.copy(args.start, target)
+    db = open_database(target)
+    if not args.start:
+        set_installation(db, "甘肃省", None, "测试县")
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = import_file(db, args.kind, args.file)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    db.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{args.kind}: ok={result.ok} rows={result.rows} added={result.added} "
+          f"changed={result.changed} unchanged={result.unchanged} errors={len(result.errors)} "
+          f"warnings={len(result.warnings)}  {wall:.2f} s wall  {cpu:.2f} s CPU  {peak:.0f} MiB")
+    return 0 if result.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
