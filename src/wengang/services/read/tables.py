@@ -28,6 +28,7 @@ class ColumnSpec:
     title: str
     select: str          # SQL expression shown
     order: str           # SQL expression to ORDER BY
+    by_area: bool = False  # the order depends on the household's area alone (see first_ids)
 
 
 _ALIAS = re.compile(r"\b(\w+)\.")
@@ -100,8 +101,8 @@ STATUS_ORDER = (f"CASE WHEN {_among(SPELL_CURRENT)} THEN '务工中' "
 AGE_SQL = age_sql("p")
 
 PERSON_COLUMNS = [
-    ColumnSpec("乡镇", "t.name", "t.sort_order, t.name"),
-    ColumnSpec("村", "v.name", "t.name, v.name"),
+    ColumnSpec("乡镇", "t.name", "t.sort_order, t.name", by_area=True),
+    ColumnSpec("村", "v.name", "t.name, v.name", by_area=True),
     ColumnSpec(label("households", "hh_no"), "h.hh_no", "h.hh_no"),
     ColumnSpec(label("persons", "name"), "p.name", "p.name"),
     ColumnSpec(label("persons", "gender"), "p.gender", "p.gender"),
@@ -114,8 +115,8 @@ PERSON_COLUMNS = [
 ]
 
 HOUSEHOLD_COLUMNS = [
-    ColumnSpec("乡镇", "t.name", "t.sort_order, t.name"),
-    ColumnSpec("村", "v.name", "t.name, v.name"),
+    ColumnSpec("乡镇", "t.name", "t.sort_order, t.name", by_area=True),
+    ColumnSpec("村", "v.name", "t.name, v.name", by_area=True),
     ColumnSpec(label("households", "hh_no"), "h.hh_no", "h.hh_no"),
     ColumnSpec("户主", "h.head_name", "h.head_name"),
     ColumnSpec(label("households", "hh_type"), "h.hh_type", "h.hh_type"),
@@ -128,6 +129,8 @@ HOUSEHOLD_COLUMNS = [
 
 _VILLAGE = Join("v", "areas", "v.id = h.area_id")
 _TOWNSHIP = Join("t", "areas", VILLAGE_IN_TOWNSHIP)
+# Every area households name, with its village and township: the keys of a by-area order.
+HOUSEHOLD_AREAS = Source("(SELECT DISTINCT area_id FROM households)", "h", (_VILLAGE, _TOWNSHIP))
 PERSON_SOURCE = Source("persons", "p", (Join("h", "households", "h.id = p.household_id", left=False),
                                         _VILLAGE, _TOWNSHIP))
 HOUSEHOLD_SOURCE = Source("households", "h", (_VILLAGE, _TOWNSHIP))
@@ -218,12 +221,16 @@ def order_terms(order: str) -> list[str]:
     return [*terms, order[start:].strip()]
 
 
+def directed(order: str, descending: bool) -> str:
+    """An ORDER BY list with every term in one direction."""
+    return ", ".join(part + (" DESC" if descending else "") for part in order_terms(order))
+
+
 def id_query(columns: list[ColumnSpec], source: Source, id_expr: str, flt: RegistryFilter,
              sort_column: int, descending: bool, *, persons: bool) -> tuple[str, dict]:
     where, params = flt.where(persons=persons)
     spec = columns[sort_column] if 0 <= sort_column < len(columns) else None
-    direction = " DESC" if descending else ""
-    order = ", ".join(part + direction for part in order_terms(spec.order)) if spec else ""
+    order = directed(spec.order, descending) if spec else ""
     order = (order + ", " if order else "") + id_expr
     if persons and spec and ":as_of" in spec.order:
         params.update(AsOf(flt.as_of).params())
@@ -326,11 +333,55 @@ class TableReader:
         t = self.table
         return id_query(list(t.columns), t.source, t.id_expr, flt, sort_column, descending, persons=t.persons)
 
+    def first_ids(self, flt: RegistryFilter, sort_column: int, descending: bool, limit: int) -> list[int]:
+        """The first ``limit`` ids of :meth:`id_query`'s order: the window's first page.
+
+        ``ORDER BY … LIMIT`` walks an index where the order has one (migration 0100), so it
+        costs milliseconds at any size. 乡镇 and 村 sort by the area's names, which no index
+        of the person table holds: those come area by area (:meth:`_first_ids_by_area`).
+        """
+        columns = self.table.columns
+        spec = columns[sort_column] if 0 <= sort_column < len(columns) else None
+        # (by area only without the spell subquery and the search: those would be paid per area)
+        if spec is not None and spec.by_area and flt.employed is None and not flt.search.strip():
+            return self._first_ids_by_area(flt, spec, descending, limit)
+        return self.ids(self.id_query(flt, sort_column, descending), limit)
+
+    def _first_ids_by_area(self, flt: RegistryFilter, spec: ColumnSpec, descending: bool, limit: int) -> list[int]:
+        """The first ids in ``spec``'s order, one group of areas with the same sort key at a
+        time, each group's rows by id: the order of :func:`id_query` (sort key, then id),
+        without sorting all 660,519 persons of a 200,000-household county for a page
+        (乡镇: 227 ms → a few ms)."""
+        t = self.table
+        keys = order_terms(spec.order)
+        areas = self.db.execute(f"SELECT h.area_id, {', '.join(keys)} {HOUSEHOLD_AREAS.sql()} "
+                                f"ORDER BY {directed(spec.order, descending)}").fetchall()
+        groups: list[list[int | None]] = []
+        for i, (area_id, *key) in enumerate(areas):
+            if i and key == list(areas[i - 1][1:]):
+                groups[-1].append(area_id)
+            else:
+                groups.append([area_id])
+        where, params = flt.where(persons=t.persons)
+        ids: list[int] = []
+        for group in groups:
+            known = [str(int(a)) for a in group if a is not None]
+            within = " OR ".join([*(["h.area_id IS NULL"] if None in group else []),
+                                  *([f"h.area_id IN ({','.join(known)})"] if known else [])])
+            condition = f"{where} AND ({within})" if where else f" WHERE ({within})"
+            # +id: not the table's id order, which walks every row to find a small area's
+            sql = (f"SELECT {t.id_expr} {t.source.sql(condition)}{condition} "
+                   f"ORDER BY +{t.id_expr} LIMIT {limit - len(ids)}")
+            ids += [r[0] for r in self.db.execute(sql, params)]
+            if len(ids) >= limit:
+                break
+        return ids
+
     def ids(self, query: IdQuery, limit: int | None = None) -> list[int]:
         sql, params = query
         if limit is not None:
             sql = f"{sql} LIMIT {int(limit)}"
-        return [r[0] for r in self.db.execute(sql, params).fetchall()]
+        return [r[0] for r in self.db.execute(sql, params)]  # (no list of 660,519 row tuples first)
 
     def count(self, flt: RegistryFilter) -> int:
         where, params = flt.where(persons=self.table.persons)
