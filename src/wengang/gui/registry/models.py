@@ -174,11 +174,13 @@ class SqlTableModel(QAbstractTableModel):
             return
         version, table = self._db_version(), self.table
 
-        def work(db: sqlite_utils.Database, _progress) -> list[int]:
+        def work(db: sqlite_utils.Database, _progress) -> list[int] | None:
+            if self._query != query:  # clicked on meanwhile: that order's read is queued
+                return None
             return TableReader(db, table).ids(query)
 
-        def done(ids: list[int]) -> None:
-            if (self._query == query and not self.is_complete() and len(ids) == self._total
+        def done(ids: list[int] | None) -> None:
+            if (ids is not None and self._query == query and not self.is_complete() and len(ids) == self._total
                     and self._db_version() == version):
                 self._ids = self._remember(_key(query), ids)
                 self._pos = None
