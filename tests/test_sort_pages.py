@@ -128,3 +128,17 @@ def test_the_rest_of_a_sorted_list_arrives_from_the_background_unless_data_chang
     assert not model.is_complete()  # not taken: it may be the order before the write
     model.sort(1, Qt.SortOrder.DescendingOrder)  # a remembered list is not remembered across a write
     assert not model.is_complete() and len(queued) == 1
+
+
+def test_positions_answer_like_a_dict_for_dense_and_sparse_ids():
+    from wengang.gui.registry.models import Positions
+
+    for ids in ([5, 3, 9, 1, 2], [7, 10**9, 3], [], [4, -2, 8]):
+        positions = Positions(ids)
+        expected = {record_id: row for row, record_id in enumerate(ids)}
+        for record_id in [*ids, 0, 6, 11, 10**9 + 1, -5]:
+            assert positions.get(record_id) == expected.get(record_id)
+            assert (record_id in positions) == (record_id in expected)
+        assert sorted(ids, key=positions.__getitem__) == ids
+        with pytest.raises(KeyError):
+            positions[123456]

@@ -12,7 +12,8 @@ or at once if the view needs a row beyond them first.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, ClassVar
 
@@ -41,6 +42,39 @@ _Index = QModelIndex | QPersistentModelIndex
 Background = Callable[[Callable[[sqlite_utils.Database, Any], Any], Callable[[Any], None]], None]
 
 
+class Positions:
+    """The row of each id in a list of ids: an array indexed by id, 8 bytes an id, where the
+    ids are the table's rowids (dense: at most :data:`SPARSE` times as many slots as ids);
+    else a dict. A dict of 660,519 ids held about 58 MB, the array 5 MB."""
+
+    SPARSE = 4
+
+    def __init__(self, ids: Sequence[int]):
+        top = max(ids, default=0)
+        self._dict: dict[int, int] | None = None
+        if min(ids, default=0) < 0 or top > self.SPARSE * len(ids) + 1024:
+            self._dict = {record_id: row for row, record_id in enumerate(ids)}
+            return
+        self._rows = array("q", [-1]) * (top + 1)
+        for row, record_id in enumerate(ids):
+            self._rows[record_id] = row
+
+    def get(self, record_id: int) -> int | None:
+        if self._dict is not None:
+            return self._dict.get(record_id)
+        row = self._rows[record_id] if 0 <= record_id < len(self._rows) else -1
+        return None if row < 0 else row
+
+    def __contains__(self, record_id: int) -> bool:
+        return self.get(record_id) is not None
+
+    def __getitem__(self, record_id: int) -> int:
+        row = self.get(record_id)
+        if row is None:
+            raise KeyError(record_id)
+        return row
+
+
 def _key(query: IdQuery) -> tuple:
     sql, params = query
     return (sql, tuple(sorted(params.items())))
@@ -61,13 +95,13 @@ class SqlTableModel(QAbstractTableModel):
         self.sort_column = 2
         self.descending = False
         self._ids: list[int] = []
-        self._pos: dict[int, int] | None = None
+        self._pos: Positions | None = None
         self._cache: dict[int, tuple] = {}
         self._id_cache: dict[tuple, list[int]] = {}
         self._id_cache_version: tuple | None = None
         self._total = 0                 # matching rows; len(_ids) is less while a search shows its first ids
         self._query: IdQuery | None = None
-        self._positions: tuple[list[int], dict[int, int]] | None = None  # row of each id, unsearched
+        self._positions: tuple[list[int], Positions] | None = None  # row of each id, unsearched
         self._counted: tuple[tuple, int] | None = None  # (filter and data version, rows matching)
         self.background: Background | None = None  # reads the rest of a list off the GUI thread
 
@@ -225,10 +259,10 @@ class SqlTableModel(QAbstractTableModel):
             return self._remember(key, first), len(first)
         return first[:FIRST_IDS], self.reader.count(self.filter)
 
-    def _positions_of(self, ids: list[int]) -> dict[int, int]:
+    def _positions_of(self, ids: list[int]) -> Positions:
         """Row of each id in ``ids`` (an unsearched list), kept for the list last asked about."""
         if self._positions is None or self._positions[0] is not ids:
-            self._positions = (ids, {record_id: i for i, record_id in enumerate(ids)})
+            self._positions = (ids, Positions(ids))
         return self._positions[1]
 
     def _fetch_rest(self) -> None:
@@ -281,7 +315,7 @@ class SqlTableModel(QAbstractTableModel):
     def row_of(self, record_id: int) -> int | None:
         self._fetch_rest()
         if self._pos is None:
-            self._pos = {rid: i for i, rid in enumerate(self._ids)}
+            self._pos = Positions(self._ids)
         return self._pos.get(record_id)
 
     def ids(self) -> list[int]:
