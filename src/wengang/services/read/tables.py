@@ -31,6 +31,7 @@ class ColumnSpec:
     by_area: bool = False  # the order depends on the household's area alone (see first_ids)
     # A computed column of few values: (value, the SQL condition for it), ascending (see first_ids)
     values: tuple[tuple[str, str], ...] = ()
+    by_value: bool = False  # a stored column of few values with an index (migration 0100)
 
 
 _ALIAS = re.compile(r"\b(\w+)\.")
@@ -112,11 +113,11 @@ PERSON_COLUMNS = [
     ColumnSpec("村", "v.name", "t.name, v.name", by_area=True),
     ColumnSpec(label("households", "hh_no"), "h.hh_no", "h.hh_no"),
     ColumnSpec(label("persons", "name"), "p.name", "p.name"),
-    ColumnSpec(label("persons", "gender"), "p.gender", "p.gender"),
+    ColumnSpec(label("persons", "gender"), "p.gender", "p.gender", by_value=True),
     ColumnSpec("年龄", AGE_SQL, "0 - julianday(p.birth_date)"),
     ColumnSpec(label("persons", "id_number"), "p.id_number", "p.id_number"),
-    ColumnSpec(label("persons", "relation"), "p.relation", "p.relation"),
-    ColumnSpec(label("persons", "labour_skill"), "p.labour_skill", "p.labour_skill"),
+    ColumnSpec(label("persons", "relation"), "p.relation", "p.relation", by_value=True),
+    ColumnSpec(label("persons", "labour_skill"), "p.labour_skill", "p.labour_skill", by_value=True),
     ColumnSpec(label("persons", "phone"), "p.phone", "p.phone"),
     ColumnSpec("当前状态", STATUS_SQL, STATUS_ORDER, values=STATUS_VALUES),
 ]
@@ -207,6 +208,13 @@ def _person_search(text: str) -> str:
     if text.replace("x", "").replace("X", "").isdigit():
         return "(p.id_number LIKE :q_like OR p.phone LIKE :q_like)"
     return "p.name LIKE :q_like"
+
+
+def _literal(value: str | float) -> str:
+    """A value as SQL text (a group's condition is written out, like the area ids)."""
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return repr(value)
 
 
 def order_terms(order: str) -> list[str]:
@@ -344,9 +352,11 @@ class TableReader:
         """The first ``limit`` ids of :meth:`id_query`'s order: the window's first page.
 
         ``ORDER BY … LIMIT`` walks an index where the order has one (migration 0100), so it
-        costs milliseconds at any size. Two kinds of order no index of the person table holds
-        come group by group instead (:meth:`_first_ids_by_group`): 乡镇 and 村 (the area's
-        names) and 当前状态 (a value derived from the spells).
+        costs milliseconds at any size. Other orders come group by group
+        (:meth:`_first_ids_by_group`): 乡镇 and 村 (the area's names, in no index of the
+        person table), 当前状态 (a value derived from the spells), and 性别, 与户主关系,
+        劳动技能 (a few values: walking their ascending index value by value serves the
+        descending order too, ties by id ascending, without a second index to keep).
         """
         columns = self.table.columns
         spec = columns[sort_column] if 0 <= sort_column < len(columns) else None
@@ -354,11 +364,26 @@ class TableReader:
         if spec is not None and flt.employed is None and not flt.search.strip():
             if spec.by_area:
                 return self._first_ids_by_group(flt, self._area_groups(spec, descending), limit, walk_ids=False)
-            if spec.values:
-                conditions = [condition for _value, condition in spec.values]
+            if spec.values or spec.by_value:
+                conditions = ([condition for _value, condition in spec.values] if spec.values
+                              else self._value_groups(spec))
                 return self._first_ids_by_group(flt, conditions[::-1] if descending else conditions, limit,
                                                 walk_ids=True)
         return self.ids(self.id_query(flt, sort_column, descending), limit)
+
+    def _value_groups(self, spec: ColumnSpec) -> list[str]:
+        """Conditions for each value of an indexed column, ascending (NULL first, as SQLite
+        sorts): the values found by stepping through the index, one look-up each."""
+        column = spec.order
+        source = self.table.source.sql(column)
+        conditions = []
+        if self.db.execute(f"SELECT EXISTS (SELECT 1 {source} WHERE {column} IS NULL)").fetchone()[0]:
+            conditions.append(f"{column} IS NULL")
+        value = self.db.execute(f"SELECT min({column}) {source}").fetchone()[0]
+        while value is not None:
+            conditions.append(f"{column} = {_literal(value)}")
+            value = self.db.execute(f"SELECT min({column}) {source} WHERE {column} > ?", [value]).fetchone()[0]
+        return conditions
 
     def _area_groups(self, spec: ColumnSpec, descending: bool) -> list[str]:
         """Conditions on the household's area, one per sort key of ``spec`` in its order:
