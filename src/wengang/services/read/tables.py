@@ -408,8 +408,9 @@ class TableReader:
         """The first ids of an order whose rows fall in ``groups`` (conditions, in the order's
         order), each group's by id: :func:`id_query`'s order (sort key, then id) without
         sorting all 660,519 persons of a 200,000-household county for a page (乡镇: 227 ms,
-        当前状态: 690 ms → a few ms). ``walk_ids``: find a group's rows walking the table by
-        id (a condition most rows meet); else gather them and sort (a few areas' rows)."""
+        当前状态: 690 ms → a few ms). ``walk_ids``: a group's rows come in id order (the table
+        walked by id, or one value's index entries); else they are gathered and sorted (a few
+        areas' rows, found by the households' area index)."""
         t = self.table
         where, params = flt.where(persons=t.persons)
         order = t.id_expr if walk_ids else f"+{t.id_expr}"  # unary +: not the id order's walk

@@ -9,8 +9,8 @@ each birth date's few ties, and 性别, 与户主关系 and 劳动技能 (a few 
 value by value (``services/read/tables.py``, ``TableReader.first_ids``). 姓名, 证件号码 and
 联系电话 already had one; 年龄's is on the very expression it sorts by
 (``0 - julianday(p.birth_date)``). Cost: 46 MB at 660,519 persons (1.28 GB file, +3.6 %),
-≈ 70 bytes a person; inserting 165,479 persons in id order, in memory, 3.2–3.5 s CPU with the
-former indexes, about 1.4 s more with these four.
+≈ 70 bytes a person; inserting 165,479 persons in id order, in memory, takes 3.4–3.5 s CPU with
+the former indexes and 5.0 s with these four (bench/README.md, issue 20's sort section).
 """
 
 from __future__ import annotations
