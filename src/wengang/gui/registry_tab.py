@@ -74,6 +74,8 @@ class RegistryTab(Tab):
         super().__init__(context, parent)
         self.persons = PersonTableModel(context.db, self)
         self.households = HouseholdTableModel(context.db, self)
+        for model in (self.persons, self.households):
+            model.background = self._read_in_background
         self.confirm = self._ask  # replaced in tests: (question) -> bool
         layout = QVBoxLayout(self)
 
@@ -121,6 +123,11 @@ class RegistryTab(Tab):
         self._behind: SqlTableModel | None = None
         self.tables.currentChanged.connect(self._table_switched)
         layout.addWidget(self.tables, 1)
+
+    def _read_in_background(self, work, done) -> None:
+        """A table's whole id list, read on the window's background connection (the result is
+        dropped once the window closes)."""
+        self.context.run_in_background(work, lambda ids: None if self.context.closed else done(ids))
 
     def _button(self, row: FlowLayout, label: str, slot) -> None:
         button = QPushButton(self.tr(label))

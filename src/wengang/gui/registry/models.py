@@ -3,12 +3,19 @@
 A model keeps the ordered list of matching ids — four bytes' worth of information per row —
 and fetches the displayed columns in pages when ``data()`` asks, keeping a bounded cache.
 Header clicks re-run the id query with a different ``ORDER BY``; filters change its ``WHERE``.
+
+A new order or filter shows its first :data:`FIRST_IDS` ids at once (an index walk,
+``TableReader.first_ids``) and the number of rows; the whole list (1–2 s at 660,519 persons)
+is read on the window's background connection and replaces the first ids when it arrives,
+or at once if the view needs a row beyond them first.
 """
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import sqlite_utils
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
@@ -26,10 +33,46 @@ from wengang.services.read.tables import (
 PAGE = 200            # rows fetched per query
 CACHE_LIMIT = 4000    # rows kept; beyond this the cache is dropped and refilled on demand
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
-FIRST_IDS = 5000      # a broad search fetches this many ids first (and counts all); scrolling on fetches the rest
+FIRST_IDS = 5000      # a new order or broad search fetches this many ids first (and counts all); then the rest
 IDS_KEPT = 400_000    # ids kept in recent lists per model (≈ 3 full lists at 150,000: some 15 MB)
 
 _Index = QModelIndex | QPersistentModelIndex
+# run(work, done): ``work(db, progress)`` on a background connection, ``done(result)`` back on
+# the GUI thread (``AppContext.run_in_background``; the registry tab hands it in).
+Background = Callable[[Callable[[sqlite_utils.Database, Any], Any], Callable[[Any], None]], None]
+
+
+class Positions:
+    """The row of each id in a list of ids: an array indexed by id, 8 bytes an id, where the
+    ids are the table's rowids (dense: at most :data:`SPARSE` times as many slots as ids);
+    else a dict. A dict of 660,519 ids held about 58 MB, the array 5 MB."""
+
+    SPARSE = 4
+
+    def __init__(self, ids: Sequence[int]):
+        top = max(ids, default=0)
+        self._dict: dict[int, int] | None = None
+        if min(ids, default=0) < 0 or top > self.SPARSE * len(ids) + 1024:
+            self._dict = {record_id: row for row, record_id in enumerate(ids)}
+            return
+        self._rows = array("q", [-1]) * (top + 1)
+        for row, record_id in enumerate(ids):
+            self._rows[record_id] = row
+
+    def get(self, record_id: int) -> int | None:
+        if self._dict is not None:
+            return self._dict.get(record_id)
+        row = self._rows[record_id] if 0 <= record_id < len(self._rows) else -1
+        return None if row < 0 else row
+
+    def __contains__(self, record_id: int) -> bool:
+        return self.get(record_id) is not None
+
+    def __getitem__(self, record_id: int) -> int:
+        row = self.get(record_id)
+        if row is None:
+            raise KeyError(record_id)
+        return row
 
 
 def _key(query: IdQuery) -> tuple:
@@ -52,13 +95,15 @@ class SqlTableModel(QAbstractTableModel):
         self.sort_column = 2
         self.descending = False
         self._ids: list[int] = []
-        self._pos: dict[int, int] | None = None
+        self._pos: Positions | None = None
         self._cache: dict[int, tuple] = {}
         self._id_cache: dict[tuple, list[int]] = {}
         self._id_cache_version: tuple | None = None
         self._total = 0                 # matching rows; len(_ids) is less while a search shows its first ids
         self._query: IdQuery | None = None
-        self._positions: tuple[list[int], dict[int, int]] | None = None  # row of each id, unsearched
+        self._positions: tuple[list[int], Positions] | None = None  # row of each id, unsearched
+        self._counted: tuple[tuple, int] | None = None  # (filter and data version, rows matching)
+        self.background: Background | None = None  # reads the rest of a list off the GUI thread
 
     # --- what the views ask -----------------------------------------------------------------
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
@@ -120,10 +165,10 @@ class SqlTableModel(QAbstractTableModel):
         if self.filter.search.strip():
             ids, total = self._search_ids(query)
         else:
-            ids = self._ids_for(query)
-            total = len(ids)
-            # where each id stands, for the first search keystroke (built when the GUI is idle)
-            QTimer.singleShot(0, lambda: self._positions_of(ids))
+            ids, total = self._listed_ids(query)
+            if len(ids) == total:
+                # where each id stands, for the first search keystroke (built when the GUI is idle)
+                QTimer.singleShot(0, lambda: self._positions_of(ids))
         self.beginResetModel()
         self._ids = ids
         self._total = total
@@ -131,6 +176,51 @@ class SqlTableModel(QAbstractTableModel):
         self._pos = None
         self._cache.clear()
         self.endResetModel()
+        if len(ids) < total:
+            self._read_rest_in_background(query)
+
+    def _listed_ids(self, query: IdQuery) -> tuple[list[int], int]:
+        """(the first ids, the number of rows) of an unsearched query: the remembered list, or
+        the first :data:`FIRST_IDS` in order (milliseconds at any size, where sorting all
+        660,519 persons took 1–2 s) and the count; the rest comes later (:meth:`reload`)."""
+        key = _key(query)
+        if self._id_cache_version == self._db_version() and key in self._id_cache:
+            ids = self._ids_for(query)
+            return ids, len(ids)
+        first = self.reader.first_ids(self.filter, self.sort_column, self.descending, FIRST_IDS + 1)
+        if len(first) <= FIRST_IDS:
+            return self._remember(key, first), len(first)
+        return first[:FIRST_IDS], self._count()
+
+    def _count(self) -> int:
+        """Rows matching the filter, remembered while it and the data stay the same (a sort
+        does not change the count)."""
+        key = (repr(replace(self.filter, search="")), self._db_version())
+        if self._counted is None or self._counted[0] != key:
+            self._counted = (key, self.reader.count(self.filter))
+        return self._counted[1]
+
+    def _read_rest_in_background(self, query: IdQuery) -> None:
+        """Read the whole list of ``query`` on the background connection; it replaces the first
+        ids if the model still shows that query and nothing was written meanwhile (else the
+        view reads it itself when it needs a row beyond the first ones)."""
+        if self.background is None:
+            return
+        version, table = self._db_version(), self.table
+
+        def work(db: sqlite_utils.Database, _progress) -> list[int] | None:
+            if self._query != query:  # clicked on meanwhile: that order's read is queued
+                return None
+            return TableReader(db, table).ids(query)
+
+        def done(ids: list[int] | None) -> None:
+            if (ids is not None and self._query == query and not self.is_complete() and len(ids) == self._total
+                    and self._db_version() == version):
+                self._ids = self._remember(_key(query), ids)
+                self._pos = None
+                QTimer.singleShot(0, lambda: self._positions_of(ids))
+
+        self.background(work, done)
 
     def _search_ids(self, query: IdQuery) -> tuple[list[int], int]:
         """(the first ids, the number of matches) of a search query, the cheapest way known:
@@ -169,14 +259,15 @@ class SqlTableModel(QAbstractTableModel):
             return self._remember(key, first), len(first)
         return first[:FIRST_IDS], self.reader.count(self.filter)
 
-    def _positions_of(self, ids: list[int]) -> dict[int, int]:
+    def _positions_of(self, ids: list[int]) -> Positions:
         """Row of each id in ``ids`` (an unsearched list), kept for the list last asked about."""
         if self._positions is None or self._positions[0] is not ids:
-            self._positions = (ids, {record_id: i for i, record_id in enumerate(ids)})
+            self._positions = (ids, Positions(ids))
         return self._positions[1]
 
     def _fetch_rest(self) -> None:
-        """The ids after a search's first ones (same order: the ORDER BY ends with the id)."""
+        """The ids after a search's or a new order's first ones (same order: the ORDER BY ends
+        with the id), when the view needs them before the background read brought them."""
         if len(self._ids) < self._total and self._query is not None:
             ids = self._ids_for(self._query)
             if len(ids) != self._total:
@@ -187,7 +278,8 @@ class SqlTableModel(QAbstractTableModel):
             self._pos = None
 
     def is_complete(self) -> bool:
-        """Whether every matching id is loaded (False while a search shows its first ids)."""
+        """Whether every matching id is loaded (False while the first ids of a search or a new
+        order are shown)."""
         return len(self._ids) >= self._total
 
     def _db_version(self) -> tuple:
@@ -223,7 +315,7 @@ class SqlTableModel(QAbstractTableModel):
     def row_of(self, record_id: int) -> int | None:
         self._fetch_rest()
         if self._pos is None:
-            self._pos = {rid: i for i, rid in enumerate(self._ids)}
+            self._pos = Positions(self._ids)
         return self._pos.get(record_id)
 
     def ids(self) -> list[int]:

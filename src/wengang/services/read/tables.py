@@ -28,6 +28,10 @@ class ColumnSpec:
     title: str
     select: str          # SQL expression shown
     order: str           # SQL expression to ORDER BY
+    by_area: bool = False  # the order depends on the household's area alone (see first_ids)
+    # A computed column of few values: (value, the SQL condition for it), ascending (see first_ids)
+    values: tuple[tuple[str, str], ...] = ()
+    by_value: bool = False  # a stored column of few values with an index (migration 0100)
 
 
 _ALIAS = re.compile(r"\b(\w+)\.")
@@ -97,25 +101,30 @@ STATUS_SQL = (f"CASE WHEN {_exists(SPELL_CURRENT)} THEN '务工中' "
               f"WHEN {_exists(SPELL_RETURNED)} THEN '已返乡' ELSE '未务工' END")
 STATUS_ORDER = (f"CASE WHEN {_among(SPELL_CURRENT)} THEN '务工中' "
                 f"WHEN {_among(SPELL_RETURNED)} THEN '已返乡' ELSE '未务工' END")
+# 当前状态 value by value, ascending as SQLite compares the texts (务 U+52A1 < 已 U+5DF2 < 未 U+672A);
+# per-row EXISTS: walking persons by id, a page of the largest value is found at once.
+STATUS_VALUES = (("务工中", _exists(SPELL_CURRENT)),
+                 ("已返乡", f"NOT {_exists(SPELL_CURRENT)} AND {_exists(SPELL_RETURNED)}"),
+                 ("未务工", f"NOT {_exists(SPELL_CURRENT)} AND NOT {_exists(SPELL_RETURNED)}"))
 AGE_SQL = age_sql("p")
 
 PERSON_COLUMNS = [
-    ColumnSpec("乡镇", "t.name", "t.sort_order, t.name"),
-    ColumnSpec("村", "v.name", "t.name, v.name"),
+    ColumnSpec("乡镇", "t.name", "t.sort_order, t.name", by_area=True),
+    ColumnSpec("村", "v.name", "t.name, v.name", by_area=True),
     ColumnSpec(label("households", "hh_no"), "h.hh_no", "h.hh_no"),
     ColumnSpec(label("persons", "name"), "p.name", "p.name"),
-    ColumnSpec(label("persons", "gender"), "p.gender", "p.gender"),
+    ColumnSpec(label("persons", "gender"), "p.gender", "p.gender", by_value=True),
     ColumnSpec("年龄", AGE_SQL, "0 - julianday(p.birth_date)"),
     ColumnSpec(label("persons", "id_number"), "p.id_number", "p.id_number"),
-    ColumnSpec(label("persons", "relation"), "p.relation", "p.relation"),
-    ColumnSpec(label("persons", "labour_skill"), "p.labour_skill", "p.labour_skill"),
+    ColumnSpec(label("persons", "relation"), "p.relation", "p.relation", by_value=True),
+    ColumnSpec(label("persons", "labour_skill"), "p.labour_skill", "p.labour_skill", by_value=True),
     ColumnSpec(label("persons", "phone"), "p.phone", "p.phone"),
-    ColumnSpec("当前状态", STATUS_SQL, STATUS_ORDER),
+    ColumnSpec("当前状态", STATUS_SQL, STATUS_ORDER, values=STATUS_VALUES),
 ]
 
 HOUSEHOLD_COLUMNS = [
-    ColumnSpec("乡镇", "t.name", "t.sort_order, t.name"),
-    ColumnSpec("村", "v.name", "t.name, v.name"),
+    ColumnSpec("乡镇", "t.name", "t.sort_order, t.name", by_area=True),
+    ColumnSpec("村", "v.name", "t.name, v.name", by_area=True),
     ColumnSpec(label("households", "hh_no"), "h.hh_no", "h.hh_no"),
     ColumnSpec("户主", "h.head_name", "h.head_name"),
     ColumnSpec(label("households", "hh_type"), "h.hh_type", "h.hh_type"),
@@ -128,6 +137,8 @@ HOUSEHOLD_COLUMNS = [
 
 _VILLAGE = Join("v", "areas", "v.id = h.area_id")
 _TOWNSHIP = Join("t", "areas", VILLAGE_IN_TOWNSHIP)
+# Every area households name, with its village and township: the keys of a by-area order.
+HOUSEHOLD_AREAS = Source("(SELECT DISTINCT area_id FROM households)", "h", (_VILLAGE, _TOWNSHIP))
 PERSON_SOURCE = Source("persons", "p", (Join("h", "households", "h.id = p.household_id", left=False),
                                         _VILLAGE, _TOWNSHIP))
 HOUSEHOLD_SOURCE = Source("households", "h", (_VILLAGE, _TOWNSHIP))
@@ -199,6 +210,13 @@ def _person_search(text: str) -> str:
     return "p.name LIKE :q_like"
 
 
+def _literal(value: str | float) -> str:
+    """A value as SQL text (a group's condition is written out, like the area ids)."""
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return repr(value)
+
+
 def order_terms(order: str) -> list[str]:
     """The terms of an ORDER BY list, split at its own commas only: not those inside brackets
     or quotes (当前状态 sorts by a CASE whose spells are ``region IN ('省外', '省内县外')``)."""
@@ -218,12 +236,16 @@ def order_terms(order: str) -> list[str]:
     return [*terms, order[start:].strip()]
 
 
+def directed(order: str, descending: bool) -> str:
+    """An ORDER BY list with every term in one direction."""
+    return ", ".join(part + (" DESC" if descending else "") for part in order_terms(order))
+
+
 def id_query(columns: list[ColumnSpec], source: Source, id_expr: str, flt: RegistryFilter,
              sort_column: int, descending: bool, *, persons: bool) -> tuple[str, dict]:
     where, params = flt.where(persons=persons)
     spec = columns[sort_column] if 0 <= sort_column < len(columns) else None
-    direction = " DESC" if descending else ""
-    order = ", ".join(part + direction for part in order_terms(spec.order)) if spec else ""
+    order = directed(spec.order, descending) if spec else ""
     order = (order + ", " if order else "") + id_expr
     if persons and spec and ":as_of" in spec.order:
         params.update(AsOf(flt.as_of).params())
@@ -326,11 +348,87 @@ class TableReader:
         t = self.table
         return id_query(list(t.columns), t.source, t.id_expr, flt, sort_column, descending, persons=t.persons)
 
+    def first_ids(self, flt: RegistryFilter, sort_column: int, descending: bool, limit: int) -> list[int]:
+        """The first ``limit`` ids of :meth:`id_query`'s order: the window's first page.
+
+        ``ORDER BY … LIMIT`` walks an index where the order has one (migration 0100), so it
+        costs milliseconds at any size. Other orders come group by group
+        (:meth:`_first_ids_by_group`): 乡镇 and 村 (the area's names, in no index of the
+        person table), 当前状态 (a value derived from the spells), and 性别, 与户主关系,
+        劳动技能 (a few values: walking their ascending index value by value serves the
+        descending order too, ties by id ascending, without a second index to keep).
+        """
+        columns = self.table.columns
+        spec = columns[sort_column] if 0 <= sort_column < len(columns) else None
+        # Not with the 务工状态 filter or a search: their subqueries would be paid per group.
+        if spec is not None and flt.employed is None and not flt.search.strip():
+            if spec.by_area:
+                return self._first_ids_by_group(flt, self._area_groups(spec, descending), limit, walk_ids=False)
+            if spec.values or spec.by_value:
+                conditions = ([condition for _value, condition in spec.values] if spec.values
+                              else self._value_groups(spec))
+                return self._first_ids_by_group(flt, conditions[::-1] if descending else conditions, limit,
+                                                walk_ids=True)
+        return self.ids(self.id_query(flt, sort_column, descending), limit)
+
+    def _value_groups(self, spec: ColumnSpec) -> list[str]:
+        """Conditions for each value of an indexed column, ascending (NULL first, as SQLite
+        sorts): the values found by stepping through the index, one look-up each."""
+        column = spec.order
+        source = self.table.source.sql(column)
+        conditions = []
+        if self.db.execute(f"SELECT EXISTS (SELECT 1 {source} WHERE {column} IS NULL)").fetchone()[0]:
+            conditions.append(f"{column} IS NULL")
+        value = self.db.execute(f"SELECT min({column}) {source}").fetchone()[0]
+        while value is not None:
+            conditions.append(f"{column} = {_literal(value)}")
+            value = self.db.execute(f"SELECT min({column}) {source} WHERE {column} > ?", [value]).fetchone()[0]
+        return conditions
+
+    def _area_groups(self, spec: ColumnSpec, descending: bool) -> list[str]:
+        """Conditions on the household's area, one per sort key of ``spec`` in its order:
+        areas with equal keys (two villages 新庄村 in two townships of one name) share one."""
+        keys = order_terms(spec.order)
+        areas = self.db.execute(f"SELECT h.area_id, {', '.join(keys)} {HOUSEHOLD_AREAS.sql()} "
+                                f"ORDER BY {directed(spec.order, descending)}").fetchall()
+        groups: list[list[int | None]] = []
+        for i, (area_id, *key) in enumerate(areas):
+            if i and key == list(areas[i - 1][1:]):
+                groups[-1].append(area_id)
+            else:
+                groups.append([area_id])
+        conditions = []
+        for group in groups:
+            known = [str(int(a)) for a in group if a is not None]
+            conditions.append(" OR ".join([*(["h.area_id IS NULL"] if None in group else []),
+                                           *([f"h.area_id IN ({','.join(known)})"] if known else [])]))
+        return conditions
+
+    def _first_ids_by_group(self, flt: RegistryFilter, groups: list[str], limit: int, *, walk_ids: bool) -> list[int]:
+        """The first ids of an order whose rows fall in ``groups`` (conditions, in the order's
+        order), each group's by id: :func:`id_query`'s order (sort key, then id) without
+        sorting all 660,519 persons of a 200,000-household county for a page (乡镇: 227 ms,
+        当前状态: 690 ms → a few ms). ``walk_ids``: a group's rows come in id order (the table
+        walked by id, or one value's index entries); else they are gathered and sorted (a few
+        areas' rows, found by the households' area index)."""
+        t = self.table
+        where, params = flt.where(persons=t.persons)
+        order = t.id_expr if walk_ids else f"+{t.id_expr}"  # unary +: not the id order's walk
+        ids: list[int] = []
+        for group in groups:
+            condition = f"{where} AND ({group})" if where else f" WHERE ({group})"
+            sql = (f"SELECT {t.id_expr} {t.source.sql(condition)}{condition} "
+                   f"ORDER BY {order} LIMIT {limit - len(ids)}")
+            ids += [r[0] for r in self.db.execute(sql, params)]
+            if len(ids) >= limit:
+                break
+        return ids
+
     def ids(self, query: IdQuery, limit: int | None = None) -> list[int]:
         sql, params = query
         if limit is not None:
             sql = f"{sql} LIMIT {int(limit)}"
-        return [r[0] for r in self.db.execute(sql, params).fetchall()]
+        return [r[0] for r in self.db.execute(sql, params)]  # (no list of 660,519 row tuples first)
 
     def count(self, flt: RegistryFilter) -> int:
         where, params = flt.where(persons=self.table.persons)
