@@ -73,7 +73,17 @@ def test_phones():
     assert phone_problem("13619659571") is None
     assert normalise_phone("+86 136-1965-9571") == "13619659571"
     assert "11位" in phone_problem("1361965957")
-    assert "11位" in phone_problem("12619659571")
+    assert "13-19开头" in phone_problem("12619659571")  # eleven digits, a wrong start
     assert phone_problem("0931-1234567", landline_ok=True) is None
     assert "固定电话" in phone_problem("0931-1234567")
+    assert phone_problem("") == "联系电话为空"
+
+
+def test_phone_messages_say_what_is_wrong():
+    from wengang.domain.phones import phone_problem
+
+    assert phone_problem("13612345678") is None
+    assert phone_problem("1361234") == "联系电话1361234是7位，手机号码应为11位"
+    assert phone_problem("23612345678") == "联系电话23612345678不是手机号码（手机号码以13-19开头）"
+    assert phone_problem("0936-8212345") == "联系电话0936-8212345是固定电话，未标注为固话"
     assert phone_problem("") == "联系电话为空"

@@ -36,4 +36,9 @@ def phone_problem(raw: object, *, landline_ok: bool = False) -> str | None:
         return None
     if LANDLINE.match(number):
         return f"联系电话{number}是固定电话，未标注为固话"
-    return f"联系电话{number}不是11位手机号码（应以13-19开头）"
+    # Say what is wrong with it: a digit short is the usual slip, a wrong start the rarer one.
+    if number.isdigit() and len(number) != 11:
+        return f"联系电话{number}是{len(number)}位，手机号码应为11位"
+    if number.isdigit():
+        return f"联系电话{number}不是手机号码（手机号码以13-19开头）"
+    return f"联系电话{number}不是11位手机号码"

@@ -68,7 +68,7 @@ def render(out: Path, db_path: Path | None = None, households: int = 2000) -> li
         saved.append(save_png(page, out / "person_page.png"))
         page.close()
     from wengang.gui.registry import dialogs  # noqa: PLC0415
-    dialog = dialogs.person_dialog(context, person_id[0] if person_id else None, parent=window)
+    dialog = dialogs.person_dialog(context, person_id, parent=window)
     dialog.set_text("id_number", "62070219850501003")
     dialog.set_text("phone", "1361234")
     dialog.try_save()
