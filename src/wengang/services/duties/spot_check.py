@@ -338,6 +338,24 @@ class SheetRow:
         self.check.bad_cells.add((self.index, self.columns[label]))
         self.ok = False
 
+    def past_day(self, label: str, text: str, *, missing: str, today: dt.date,
+                 default: dt.date | None = None) -> dt.date | None:
+        """The date the row gives in ``label`` (``default`` when the cell is empty): required
+        and not after ``today``; None when wrong, missing or still to come (said as the row's
+        error, ``missing`` when there is none)."""
+        try:
+            day = parse_date(text) if text else default
+        except ValueError as exc:
+            self.bad(label, str(exc))
+            return None
+        if day is None:
+            self.bad(label, missing)
+            return None
+        if day > today:
+            self.bad(label, f"{day} 还没到")
+            return None
+        return day
+
 
 @dataclass
 class SheetImport:
@@ -417,7 +435,8 @@ def _answered_call(db: sqlite_utils.Database, row: SheetRow, answers: dict, raw_
     if person_id is None:
         row.bad("抽查编号", f"“{code}”不是本数据库抽出的抽查编号（请勿改动这一列）")
         return None
-    day = _call_day(row, raw_day, default_date)
+    day = row.past_day("核查日期", raw_day, today=dt.date.today(), default=default_date,
+                       missing="已填核查结果的行要填核查日期（或导入时指定核查日期）")
     if day is None or "bad" in answers.values():
         return None
     if answers["电话接通"] is None:
@@ -430,20 +449,3 @@ def _answered_call(db: sqlite_utils.Database, row: SheetRow, answers: dict, raw_
         row.bad("务工地一致" if call.connected else "电话接通", problem)
         return None
     return person_id, call
-
-
-def _call_day(row: SheetRow, raw_day: str, default_date: dt.date | None) -> dt.date | None:
-    """The 核查日期 of the row (or the one given for the whole sheet); None when it is wrong,
-    missing or still to come (said as the row's error)."""
-    try:
-        day = parse_date(raw_day) if raw_day else default_date
-    except ValueError as exc:
-        row.bad("核查日期", str(exc))
-        return None
-    if day is None:
-        row.bad("核查日期", "已填核查结果的行要填核查日期（或导入时指定核查日期）")
-        return None
-    if day > dt.date.today():
-        row.bad("核查日期", f"{day} 还没到")
-        return None
-    return day

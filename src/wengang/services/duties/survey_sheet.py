@@ -22,7 +22,6 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from wengang.domain.dates import DateError, parse_date
 from wengang.domain.phones import normalise_phone, phone_problem
 from wengang.domain.populations import status_population
 from wengang.domain.status import AsOf
@@ -254,7 +253,7 @@ def _answered_row(db: sqlite_utils.Database, row: SheetRow, answers: dict[str, s
 def _survey(row: SheetRow, person_id: int, answers: dict[str, str], today: dt.date) -> tuple | None:
     """The surveys row the answers make: a 摸排日期 not in the future, 是否有外出意愿 是 or 否, a
     planned month, and a 未外出原因 when there is no will to go; None when a cell is wrong."""
-    day = _survey_day(row, answers["摸排日期"], today)
+    day = row.past_day("摸排日期", answers["摸排日期"], today=today, missing="填了摸排结果的行要填摸排日期")
     try:
         willing = parse_yes_no(answers["是否有外出意愿"])
     except YesNoError as exc:
@@ -274,20 +273,6 @@ def _survey(row: SheetRow, person_id: int, answers: dict[str, str], today: dt.da
         return None
     return (person_id, day.isoformat(), int(willing), planned if willing else None,
             None if willing else answers["未外出原因"], answers["增收措施"] or None)
-
-
-def _survey_day(row: SheetRow, text: str, today: dt.date) -> dt.date | None:
-    """The 摸排日期: required with the other answers, never in the future."""
-    try:
-        day = parse_date(text) if text else None
-    except DateError as exc:
-        row.bad("摸排日期", str(exc))
-        return None
-    if day is None:
-        row.bad("摸排日期", "填了摸排结果的行要填摸排日期")
-    elif day > today:
-        row.bad("摸排日期", f"{day} 还没到")
-    return day
 
 
 def _verified_phone(row: SheetRow, text: str) -> str | None:
