@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from store_damage import break_index
 
 from wengang.domain.ids import make_id
 from wengang.services.demo import build_demo
@@ -182,24 +183,8 @@ def test_damaged_file_is_called_damaged_not_encrypted(dbfile, damage):
     assert _sha(dbfile) == digest
 
 
-def _break_index(path: Path) -> None:
-    """Point idx_persons_name at another column: the stored entries no longer match the rows
-    (what "row 17 missing from index" looks like); quick_check does not notice."""
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA journal_mode=DELETE")
-    conn.execute("PRAGMA writable_schema=ON")
-    conn.execute("UPDATE sqlite_master SET sql='CREATE INDEX idx_persons_name ON persons(id_number)' "
-                 "WHERE name='idx_persons_name'")
-    conn.commit()
-    conn.close()
-    check = sqlite3.connect(path)
-    assert check.execute("PRAGMA quick_check").fetchone()[0] == "ok"
-    assert check.execute("PRAGMA integrity_check").fetchone()[0] != "ok"
-    check.close()
-
-
 def test_index_corruption_is_caught_before_the_first_write(dbfile):
-    _break_index(dbfile)
+    break_index(dbfile)
     digest = _sha(dbfile)
     with pytest.raises(DamagedDatabaseError, match="完整性检查"):
         open_database(dbfile)
@@ -276,7 +261,7 @@ def test_background_check_holds_writes_until_it_passes(dbfile, monkeypatch):
 
 
 def test_background_check_refuses_writes_to_a_damaged_file(dbfile):
-    _break_index(dbfile)
+    break_index(dbfile)
     integrity._verified.clear()
     db = open_database(dbfile, verify_in_background=True, daily_backup=False)
     try:
@@ -340,7 +325,7 @@ def test_a_write_refused_by_the_background_check_is_said_in_chinese(dbfile, qapp
     (the file is damaged, nothing written, the backup offered)."""
     from wengang.gui.context import _Worker  # noqa: PLC0415
 
-    _break_index(dbfile)
+    break_index(dbfile)
     integrity._verified.clear()
     db = open_database(dbfile, verify_in_background=True, daily_backup=False)
     try:

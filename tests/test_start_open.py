@@ -15,6 +15,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from store_damage import break_index
 
 from wengang.cli import main as cli
 from wengang.domain.ids import make_id
@@ -145,13 +146,7 @@ def test_a_command_that_raised_leaves_the_file_to_be_checked(dbfile, checks, mon
 
 
 def test_a_damaged_file_is_refused_by_a_read_only_command(dbfile, checks, capsys):
-    conn = sqlite3.connect(dbfile)  # the name index made to point at another column
-    conn.execute("PRAGMA journal_mode=DELETE")
-    conn.execute("PRAGMA writable_schema=ON")
-    conn.execute("UPDATE sqlite_master SET sql='CREATE INDEX idx_persons_name ON persons(id_number)' "
-                 "WHERE name='idx_persons_name'")
-    conn.commit()
-    conn.close()
+    break_index(dbfile)  # the name index made to point at another column
     with pytest.raises(SystemExit) as stopped:
         cli.main(["--db", str(dbfile), "report", "F1", "--as-of", "2026-11-30"])
     assert stopped.value.code == 2
