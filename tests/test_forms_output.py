@@ -49,7 +49,8 @@ def test_xlsx_has_the_seed_layout(county, tmp_path):
     # two header rows: 乡镇 spans the 序号 column and both rows; 其中 spans six leaves
     merged = {str(r) for r in ws.merged_cells.ranges}
     assert {"A3:B4", "F3:K3", "C3:C4"} <= merged
-    assert (ws["A3"].value, ws["F3"].value, ws["F4"].value) == ("乡镇（街道）", "其中", "2022年省外就业")
+    # (labels carry their line breaks, placed between words: test_xlsx_header_lines_break_between_words)
+    assert tuple(ws[c].value.replace("\n", "") for c in ("A3", "F3", "F4")) == ("乡镇（街道）", "其中", "2022年省外就业")
     # 合计 first, then ranked rows with their numbers; numbers are numbers
     assert (ws["A5"].value, ws["C5"].value, ws["E5"].value) == ("合计", 6, 116.67)
     assert ws["E5"].number_format == "0.00"
@@ -61,6 +62,36 @@ def test_xlsx_has_the_seed_layout(county, tmp_path):
     texts = [c.value for row in ws.iter_rows(min_row=8) for c in row if c.value]
     assert texts[0].startswith("注：本表中共统计 2 个乡镇，丙镇等 1 个乡镇")
     assert texts[1:] == ["填报人：张三", "审核人：李四", texts[3]] and texts[3].startswith("填报日期：")
+
+
+def test_xlsx_header_lines_break_between_words(county, tmp_path):
+    """Excel and WPS wrap Chinese anywhere ("2026年目前就业人 / 数"); the workbook gives each
+    header its line breaks between words, as the printed form does, and every column is at
+    least as wide as its header's longest word."""
+    from wengang.domain.words import words
+    from wengang.services.reports.xlsx import _text_width
+
+    result = compute_form(county, "F1", AS_OF)
+    ws = load_workbook(write_form_xlsx(result, tmp_path / "f1.xlsx")).active
+    broken = 0
+    for row in ws.iter_rows(min_row=3, max_row=4):
+        for cell in row:
+            if not isinstance(cell.value, str):
+                continue
+            lines = cell.value.split("\n")
+            label = "".join(lines)
+            boundaries, at = set(), 0
+            for word in words(label):
+                at += len(word)
+                boundaries.add(at)
+            ends = {sum(len(x) for x in lines[:i + 1]) for i in range(len(lines) - 1)}
+            assert ends <= boundaries, lines  # never inside a word
+            width = ws.column_dimensions[cell.column_letter].width
+            if not any(cell.coordinate in r and r.size["columns"] > 1 for r in ws.merged_cells.ranges):
+                assert all(_text_width(w) < width for w in words(label)), (label, width)
+            broken += len(lines) > 1
+    assert broken
+    assert ws.row_dimensions[4].height >= 2 * 13.5  # the two-line leaves fit their row
 
 
 def test_csv_is_utf8_bom_with_one_header_row_and_total_first(county, tmp_path):

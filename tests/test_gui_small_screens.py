@@ -468,7 +468,7 @@ def test_print_preview_pages_are_laid_out_off_the_gui_thread(qtbot, make_window,
 
 
 def test_printed_headers_break_between_words():
-    from wengang.gui.printing.words import break_lines, words
+    from wengang.domain.words import break_lines, words
     assert words("2024年县内就业人数占2023年比例(%)") == ["2024年", "县内", "就业", "人数", "占", "2023年", "比例", "(%)"]
     for label in ["务工就业人数", "就业渠道", "享受就业帮扶车间等载体吸纳就业奖补情况", "待遇标准（元/月）"]:
         lines = break_lines(label, 3, len)  # three characters of room

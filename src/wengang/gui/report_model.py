@@ -12,7 +12,7 @@ from decimal import Decimal
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
 
-from wengang.gui.printing.words import break_lines, longest_word
+from wengang.domain.words import break_lines, longest_word
 from wengang.services.reports.model import Column, FormResult, HeaderCell, Row, header_grid
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -162,7 +162,7 @@ def lay_out(view, model: FormResultModel) -> None:
     columns (the tab and the 报送 comparison show a form the same way).
 
     Qt wraps a Chinese header between any two characters ("2025年就业人 / 数"); the printed
-    form breaks only between words (gui.printing.words), and so does the screen: each column is
+    form breaks only between words (domain.words), and so does the screen: each column is
     at least as wide as its header's longest word, and the labels get their line breaks here."""
     view.clearSpans()
     for cell in model.cells:

@@ -16,9 +16,9 @@ import math
 from PySide6.QtCore import QMarginsF, QRectF, Qt
 from PySide6.QtGui import QFontMetricsF, QPagedPaintDevice, QPageLayout, QPageSize, QPainter, QPen
 
+from wengang.domain.words import break_lines, longest_word
 from wengang.gui.fonts import form_font
 from wengang.gui.printing.document import PrintRow, TableDocument
-from wengang.gui.printing.words import break_lines, longest_word
 
 BODY_PT = 9.0
 TITLE_PT = 15.0
@@ -97,7 +97,7 @@ class _Layout:
         return fm.boundingRect(QRectF(0, 0, max(width - 2 * self.pad, 1), 1e6), flags, text).height() + 2 * self.pad
 
     def header_text(self, label: str, width: float) -> str:
-        """A header label broken into lines between words (``printing.words``)."""
+        """A header label broken into lines between words (``domain.words``)."""
         room = max(width - 2 * self.pad, 1)
         return "\n".join(break_lines(label, room, self.fm_bold.horizontalAdvance))
 

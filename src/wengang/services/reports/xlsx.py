@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from wengang.domain.words import break_lines, longest_word
 from wengang.services.reports.model import FormResult, HeaderCell, header_grid
 from wengang.services.xlsx_stream import print_a4_landscape, save_workbook
 
@@ -109,13 +110,14 @@ def write_form_xlsx(result: FormResult, path: str | Path) -> Path:
     depth, cells, extra = _layout(result)
     width = len(result.columns) + extra
     area_col = next((i for i, c in enumerate(result.columns) if c.key == "area"), 0)
+    widths = _header_widths(cells, [_column_width(result, j, extra, area_col) for j in range(width)])
+    for j, column_width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = column_width
     _write_title(ws, result, width)
-    _write_header(ws, cells, depth, width)
+    _write_header(ws, cells, depth, width, widths)
     first_data = _TOP + depth
     _write_rows(ws, result, first_data, extra, area_col)
     _write_notes_and_footer(ws, result, first_data + len(result.rows) + 1, width)
-    for j in range(1, width + 1):
-        ws.column_dimensions[get_column_letter(j)].width = _column_width(result, j - 1, extra, area_col)
     ws.freeze_panes = ws.cell(first_data, 2 + area_col + extra)
     _set_up_printing(ws, f"{_TOP}:{first_data - 1}")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -133,20 +135,49 @@ def _write_title(ws, result: FormResult, width: int) -> None:
     ws.row_dimensions[2].height = 18
 
 
-def _write_header(ws, cells: list[HeaderCell], depth: int, width: int) -> None:
-    """The multi-row header: every cell bordered and shaded, spanning labels merged."""
+def _text_width(text: str) -> float:
+    """``text``'s width in Excel's column units at the header's size: a Chinese character takes
+    about two, a digit or Latin letter a little over one (measured on 宋体 10 pt in LibreOffice)."""
+    return sum(2.0 if ord(ch) > 0x2E7F else 1.15 for ch in text)
+
+
+_CELL_MARGIN = 1.0  # column units Excel keeps free inside a cell
+_LINE_POINTS = 13.5  # one line of the 10 pt header, in points (row heights)
+
+
+def _header_widths(cells: list[HeaderCell], widths: list[float]) -> list[float]:
+    """Every column at least as wide as its single-column header's longest word: narrower, Excel
+    and WPS break the word ("2026年目前就业人 / 数")."""
+    widths = list(widths)
+    for cell in cells:
+        if cell.colspan == 1:
+            widths[cell.col] = max(widths[cell.col], longest_word(cell.label, _text_width) + _CELL_MARGIN)
+    return widths
+
+
+def _write_header(ws, cells: list[HeaderCell], depth: int, width: int, widths: list[float]) -> None:
+    """The multi-row header: every cell bordered and shaded, spanning labels merged, each label
+    broken into lines between words (``domain.words``, as the printed form and the window do)
+    and the header rows as tall as their lines need."""
     header_font = Font(name=_FONT, bold=True, size=10)
     for r in range(_TOP, _TOP + depth):
         for c in range(1, width + 1):
             cell = ws.cell(r, c)
             cell.border, cell.fill, cell.alignment, cell.font = _BORDER, _HEADER_FILL, _CENTER, header_font
+    heights = [30.0 if depth > 1 else 45.0] * depth
     for hc in cells:
-        ws.cell(_TOP + hc.row, 1 + hc.col, hc.label)
+        room = sum(widths[hc.col:hc.col + hc.colspan]) - _CELL_MARGIN
+        lines = break_lines(hc.label, room, _text_width)
+        ws.cell(_TOP + hc.row, 1 + hc.col, "\n".join(lines))
         if hc.rowspan > 1 or hc.colspan > 1:
             ws.merge_cells(start_row=_TOP + hc.row, start_column=1 + hc.col,
                            end_row=_TOP + hc.row + hc.rowspan - 1, end_column=hc.col + hc.colspan)
-    for r in range(_TOP, _TOP + depth):
-        ws.row_dimensions[r].height = 30 if depth > 1 else 45
+        spanned = range(hc.row, hc.row + hc.rowspan)
+        short = len(lines) * _LINE_POINTS + 4 - sum(heights[r] for r in spanned)
+        if short > 0:  # the cell's last row grows by what the cell lacks
+            heights[spanned[-1]] += short
+    for r, height in enumerate(heights):
+        ws.row_dimensions[_TOP + r].height = height
 
 
 def _write_rows(ws, result: FormResult, first_data: int, extra: int, area_col: int) -> None:

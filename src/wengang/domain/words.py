@@ -1,10 +1,11 @@
-"""Where a printed column header may break: between words, never inside one ("就/业").
+"""Where a column header may break: between words, never inside one ("就/业").
 
-Chinese has no spaces, and Qt's line breaking may break between any two characters. Headers
-are therefore cut into words here — the vocabulary of the forms and ledgers, a year ("2024年"),
-a number, a bracketed unit ("（%）", "（元/月）") — and lines are filled word by word
-(:func:`break_lines`); the painter draws the lines as given and makes every column at least as
-wide as its longest word. Pure Python: measured through a ``width(text)`` callable.
+Chinese has no spaces, and Qt's, Excel's and LibreOffice's line breaking may break between any
+two characters. Headers are therefore cut into words here — the vocabulary of the forms and
+ledgers, a year ("2024年"), a number, a bracketed unit ("（%）", "（元/月）") — and lines are
+filled word by word (:func:`break_lines`); the painter, the window's report table and the form
+workbook set the lines as given and make every column at least as wide as its longest word.
+Pure Python: measured through a ``width(text)`` callable.
 """
 
 from __future__ import annotations
