@@ -69,7 +69,7 @@ def test_xlsx_header_lines_break_between_words(county, tmp_path):
     header its line breaks between words, as the printed form does, and every column is at
     least as wide as its header's longest word."""
     from wengang.domain.words import words
-    from wengang.services.reports.xlsx import _text_width
+    from wengang.services.xlsx_stream import text_width
 
     result = compute_form(county, "F1", AS_OF)
     ws = load_workbook(write_form_xlsx(result, tmp_path / "f1.xlsx")).active
@@ -88,7 +88,7 @@ def test_xlsx_header_lines_break_between_words(county, tmp_path):
             assert ends <= boundaries, lines  # never inside a word
             width = ws.column_dimensions[cell.column_letter].width
             if not any(cell.coordinate in r and r.size["columns"] > 1 for r in ws.merged_cells.ranges):
-                assert all(_text_width(w) < width for w in words(label)), (label, width)
+                assert all(text_width(w) < width for w in words(label)), (label, width)
             broken += len(lines) > 1
     assert broken
     assert ws.row_dimensions[4].height >= 2 * 13.5  # the two-line leaves fit their row

@@ -39,6 +39,7 @@ from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import xmlfile
 
+from wengang.domain.words import break_lines, longest_word
 from wengang.store.atomic import atomic_output
 
 MAX_TEXT = 32767  # Excel's limit for one cell; openpyxl truncates the same way
@@ -204,3 +205,25 @@ def fast_sheet(workbook: Workbook, title: str | None = None) -> FastSheet:
     sheet = FastSheet(parent=workbook, title=title)
     workbook._add_sheet(sheet)  # noqa: SLF001 - what create_sheet does in write-only mode
     return sheet
+
+
+# --- header labels that break between words (domain.words), for every workbook we write ------
+CELL_MARGIN = 1.0  # column units Excel keeps free inside a cell
+LINE_POINTS = 13.5  # one line of a 10 pt header, in points (row heights)
+
+
+def text_width(text: str) -> float:
+    """``text``'s width in Excel's column units at a 10 pt header: a Chinese character about two,
+    a digit or Latin letter a little over one (a safe side of 宋体 in Excel and WPS)."""
+    return sum(2.0 if ord(ch) > 0x2E7F else 1.15 for ch in text)
+
+
+def header_width(label: str, width: float) -> float:
+    """``width``, widened so the label's longest word fits: narrower, Excel and WPS break the
+    word ("2026年目前就业人 / 数")."""
+    return max(width, longest_word(label, text_width) + CELL_MARGIN)
+
+
+def header_lines(label: str, width: float) -> list[str]:
+    """The label in lines broken between words, for a cell ``width`` units wide."""
+    return break_lines(label, width - CELL_MARGIN, text_width)

@@ -16,9 +16,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from wengang.domain.words import break_lines, longest_word
 from wengang.services.reports.model import FormResult, HeaderCell, header_grid
-from wengang.services.xlsx_stream import print_a4_landscape, save_workbook
+from wengang.services.xlsx_stream import LINE_POINTS, header_lines, header_width, print_a4_landscape, save_workbook
 
 _THIN = Side(style="thin", color="000000")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -135,23 +134,13 @@ def _write_title(ws, result: FormResult, width: int) -> None:
     ws.row_dimensions[2].height = 18
 
 
-def _text_width(text: str) -> float:
-    """``text``'s width in Excel's column units at the header's size: a Chinese character takes
-    about two, a digit or Latin letter a little over one (measured on 宋体 10 pt in LibreOffice)."""
-    return sum(2.0 if ord(ch) > 0x2E7F else 1.15 for ch in text)
-
-
-_CELL_MARGIN = 1.0  # column units Excel keeps free inside a cell
-_LINE_POINTS = 13.5  # one line of the 10 pt header, in points (row heights)
-
-
 def _header_widths(cells: list[HeaderCell], widths: list[float]) -> list[float]:
     """Every column at least as wide as its single-column header's longest word: narrower, Excel
     and WPS break the word ("2026年目前就业人 / 数")."""
     widths = list(widths)
     for cell in cells:
         if cell.colspan == 1:
-            widths[cell.col] = max(widths[cell.col], longest_word(cell.label, _text_width) + _CELL_MARGIN)
+            widths[cell.col] = header_width(cell.label, widths[cell.col])
     return widths
 
 
@@ -166,14 +155,13 @@ def _write_header(ws, cells: list[HeaderCell], depth: int, width: int, widths: l
             cell.border, cell.fill, cell.alignment, cell.font = _BORDER, _HEADER_FILL, _CENTER, header_font
     heights = [30.0 if depth > 1 else 45.0] * depth
     for hc in cells:
-        room = sum(widths[hc.col:hc.col + hc.colspan]) - _CELL_MARGIN
-        lines = break_lines(hc.label, room, _text_width)
+        lines = header_lines(hc.label, sum(widths[hc.col:hc.col + hc.colspan]))
         ws.cell(_TOP + hc.row, 1 + hc.col, "\n".join(lines))
         if hc.rowspan > 1 or hc.colspan > 1:
             ws.merge_cells(start_row=_TOP + hc.row, start_column=1 + hc.col,
                            end_row=_TOP + hc.row + hc.rowspan - 1, end_column=hc.col + hc.colspan)
         spanned = range(hc.row, hc.row + hc.rowspan)
-        short = len(lines) * _LINE_POINTS + 4 - sum(heights[r] for r in spanned)
+        short = len(lines) * LINE_POINTS + 4 - sum(heights[r] for r in spanned)
         if short > 0:  # the cell's last row grows by what the cell lacks
             heights[spanned[-1]] += short
     for r, height in enumerate(heights):
