@@ -140,7 +140,7 @@ def _latest_survey_select(survey_filter: str = "") -> str:
     # SQLite takes the bare columns from the row holding the maximum (documented), and
     # (person_id, survey_date) is UNIQUE, so that row is the person's latest survey.
     return f"""SELECT v.person_id, MAX(v.survey_date) AS survey_date, v.willing, v.planned_month,
-               v.reason, v.measure
+               v.reason, v.measure, v.id
         FROM surveys v WHERE v.survey_date <= :as_of{survey_filter}
         GROUP BY v.person_id"""
 
@@ -184,8 +184,9 @@ def materialize_status(db: sqlite_utils.Database, as_of: AsOf, table: str = "per
                        hh_at: str | None = None, persons: str | None = None) -> str:
     """Build the statuses at D into the TEMP table ``table`` (keyed by person_id); returns it.
 
-    Columns: :data:`STATUS_COLUMNS`, then :data:`PLACE_COLUMNS`, :data:`SURVEY_COLUMNS` and
-    :data:`SPELL_ID_COLUMNS`, so
+    Columns: :data:`STATUS_COLUMNS`, then :data:`PLACE_COLUMNS`, :data:`SURVEY_COLUMNS`,
+    :data:`SPELL_ID_COLUMNS` and the survey's id (the status store keeps it instead of the
+    survey's particulars), so
     forms and lists read one table instead of joining households and surveys again. Uncached:
     :func:`status_table` is the cached way in. ``persons`` (a table with a ``person_id``
     column) limits the rows to those persons, reading only their spells and surveys.
@@ -209,7 +210,7 @@ def materialize_status(db: sqlite_utils.Database, as_of: AsOf, table: str = "per
     db.execute(f"INSERT INTO temp.{latest} ({SPELL_LATEST_COLUMNS}) "
                + _spell_latest_select(f" AND s.person_id{only}" if only else ""), params)
     db.execute(f"CREATE TEMP TABLE {surveys} (person_id INTEGER PRIMARY KEY, survey_date, willing, "
-               "planned_month, reason, measure)")
+               "planned_month, reason, measure, id)")
     db.execute(f"INSERT INTO temp.{surveys} " + _latest_survey_select(f" AND v.person_id{only}" if only else ""),
                params)
     select = _person_status_select(
@@ -217,11 +218,12 @@ def materialize_status(db: sqlite_utils.Database, as_of: AsOf, table: str = "per
         extra_columns=(f"\n        p.household_id, h.area_id, h.site_id, {hh_type} AS hh_type, h.relocated, "
                        "sv.survey_date, sv.willing, sv.planned_month, sv.reason AS survey_reason, "
                        "sv.measure AS survey_measure, a.ly_id AS last_year_spell_id, "
-                       "a.ty_id AS this_year_spell_id, a.return_id AS return_spell_id,"),
+                       "a.ty_id AS this_year_spell_id, a.return_id AS return_spell_id, "
+                       f"sv.id AS {status_store.SURVEY_ID},"),
         extra_joins=(f"\n    JOIN {households} h ON h.id = p.household_id"
                      f"\n    LEFT JOIN temp.{surveys} sv ON sv.person_id = p.id"),
         where=f"\n    WHERE p.id{only}" if only else "")
-    columns = STATUS_COLUMNS + PLACE_COLUMNS + SURVEY_COLUMNS + SPELL_ID_COLUMNS
+    columns = STATUS_COLUMNS + PLACE_COLUMNS + SURVEY_COLUMNS + SPELL_ID_COLUMNS + (status_store.SURVEY_ID,)
     # person_id as the rowid: rows arrive in person order (no index to build afterwards) and
     # the joins on person_id become rowid look-ups.
     db.execute(f"CREATE TEMP TABLE {table} (person_id INTEGER PRIMARY KEY, {', '.join(columns[1:])})")
@@ -237,7 +239,8 @@ def _definition() -> str:
     """What the stored statuses were derived with: the SQL (code lists included)."""
     return status_store.definition_hash(
         _spell_latest_select(), _latest_survey_select(), _person_status_select("latest"), _HH_TYPE_AT,
-        TYPE_AT_SQL, ", ".join(STATUS_COLUMNS + PLACE_COLUMNS + SURVEY_COLUMNS + SPELL_ID_COLUMNS))
+        TYPE_AT_SQL, ", ".join(STATUS_COLUMNS + PLACE_COLUMNS + SURVEY_COLUMNS + SPELL_ID_COLUMNS),
+        status_store.layout_sql())
 
 
 def _status_at(db: sqlite_utils.Database, as_of: AsOf, name: str, hh_at: str) -> None:
@@ -249,8 +252,7 @@ def _status_at(db: sqlite_utils.Database, as_of: AsOf, name: str, hh_at: str) ->
 
     drop_table(db, name)
     if status_store.sync_date(db, as_of.date, _definition(), derive):
-        db.execute(f"CREATE TEMP VIEW {name} AS SELECT {', '.join(status_store.STORE_COLUMNS)} "
-                   f"FROM main.{status_store.STORE} WHERE day = {status_store.day_key(as_of.date)}")
+        db.execute(f"CREATE TEMP VIEW {name} AS {status_store.decoded_rows(status_store.day_key(as_of.date))}")
     else:
         materialize_status(db, as_of, name, hh_at)
 
