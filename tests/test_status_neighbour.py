@@ -1,0 +1,134 @@
+"""A new date built from a stored neighbour, and the compact stored rows (migration 0110).
+
+``store.status_store`` builds a date it does not hold from a stored date of the same year: the
+neighbour's rows but for the persons whose spells, surveys or 户类型 change between the two
+dates, derived afresh; the neighbour's summaries (report cube, F5 cohorts) come along and are
+corrected by those persons. These tests are the proof: at dates on and beside the very days
+spells start and end, surveys are taken and 户类型 change, after edits between the steps, the
+rows equal a fresh derivation and the summaries equal a fresh count. The stored codes decode to
+the text a fresh derivation gives, and a changed code list derives the stored dates again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+
+import pytest
+from test_report_summaries import counted_afresh, kept
+from test_status_store import AS_OF, assert_same, random_edits
+
+import wengang.store.status as status_module
+from wengang.services.demo.builder import build_demo
+from wengang.services.reports import engine
+from wengang.services.reports.cube import cube_sql
+from wengang.services.reports.sources import household_sql
+from wengang.store import status_store
+from wengang.store.db import open_database
+from wengang.store.household_type import change_household_type
+
+
+@pytest.fixture
+def county(tmp_path):
+    db = open_database(tmp_path / "county.db")
+    build_demo(db, 150, seed=11, as_of=AS_OF)
+    yield db
+    db.close()
+
+
+@pytest.fixture
+def built(monkeypatch) -> list[tuple[int, int]]:
+    """(date, neighbour) of every date built from a neighbour."""
+    calls: list[tuple[int, int]] = []
+    real = status_store._build_from_neighbour  # noqa: SLF001 - observed, not replaced
+
+    def counted(db, key: int, neighbour: int) -> None:
+        calls.append((key, neighbour))
+        real(db, key, neighbour)
+
+    monkeypatch.setattr(status_store, "_build_from_neighbour", counted)
+    return calls
+
+
+def _boundary_days(db, rng: random.Random, count: int) -> list[dt.date]:
+    """Days on which something the statuses compare with D happens, and the days either side."""
+    dates = [r[0] for r in db.execute(
+        "SELECT start_date FROM employment_spells UNION SELECT end_date FROM employment_spells "
+        "UNION SELECT survey_date FROM surveys UNION SELECT valid_from FROM household_type_history "
+        "UNION SELECT valid_to FROM household_type_history").fetchall() if r[0] and r[0].startswith("2024")]
+    days = []
+    for text in rng.sample(sorted(dates), count):
+        day = dt.date.fromisoformat(text)
+        days.append(day + dt.timedelta(days=rng.choice([-1, 0, 0, 1])))
+    return sorted(d for d in days if d.year == 2024)  # in order: each a few days from a stored one
+
+
+def test_dates_built_from_a_neighbour_equal_a_fresh_derivation_and_count(county, built):
+    rng = random.Random(20)
+    household = county.execute("SELECT id FROM households ORDER BY id LIMIT 1").fetchone()[0]
+    change_household_type(county, household, "监测户", None, "2024-05-20", "识别为监测户")
+    assert_same(county, [AS_OF])
+    assert kept(county, AS_OF) == counted_afresh(county, AS_OF)  # the neighbour's summaries exist
+    days = [dt.date(2024, 5, 20), dt.date(2024, 5, 19), *_boundary_days(county, rng, 16), dt.date(2024, 12, 31)]
+    for step, day in enumerate(days):
+        if step % 3 == 2:
+            random_edits(county, rng, 5)  # marked persons: refreshed at the neighbour too
+        assert_same(county, [day])
+        assert kept(county, day) == counted_afresh(county, day), f"summaries at {day} differ from a fresh count"
+    assert len(built) >= len(days) // 2, "most of these dates should have come from a neighbour"
+
+
+def test_another_year_or_many_changes_derive_the_date_whole(county, built):
+    assert_same(county, [AS_OF])
+    assert_same(county, [dt.date(2023, 12, 31)])  # other periods: nothing to take from 2024
+    assert built == []
+    assert_same(county, [dt.date(2024, 6, 29)])
+    assert built[-1:] == [(20240629, 20240630)]
+    with county.atomic():  # everyone surveyed on a day between: deriving whole is cheaper
+        county.execute("INSERT OR IGNORE INTO surveys (person_id, survey_date, willing) "
+                       "SELECT id, '2024-03-01', 1 FROM persons")
+    assert_same(county, [AS_OF])  # marked all: the store is emptied, this date derived whole
+    built.clear()
+    assert_same(county, [dt.date(2024, 1, 31)])  # from 2024-06-30 every survey is new
+    assert built == []
+
+
+def test_codes_are_stored_as_numbers_and_text_outside_the_list_as_text(county):
+    with county.atomic():
+        spell = county.execute("SELECT id FROM employment_spells WHERE end_date IS NULL LIMIT 1").fetchone()[0]
+        county.execute("UPDATE employment_spells SET start_date = '2024-01-05', channel = '自主' WHERE id = ?",
+                       [spell])  # not a canonical value: kept as typed
+    assert_same(county, [AS_OF])
+    raw = dict(county.execute("SELECT typeof(now_region), count(*) FROM status_store WHERE now_region IS NOT NULL "
+                              "GROUP BY 1").fetchall())
+    assert raw == {"integer": raw["integer"]} and raw["integer"] > 0
+    assert county.execute("SELECT now_channel FROM status_store WHERE now_spell_id = ?", [spell]).fetchone() == ("自主",)
+    columns = {r[1] for r in county.execute("PRAGMA table_info(status_store)").fetchall()}
+    assert not columns & set(status_store.LOOKED_UP), "looked up when read, not stored"
+
+
+def test_a_changed_code_list_derives_the_stored_dates_again(county, monkeypatch):
+    assert_same(county, [AS_OF])
+    before = county.execute("SELECT hh_type, count(*) FROM status_store GROUP BY 1 ORDER BY 1").fetchall()
+    real = status_store._code_values  # noqa: SLF001
+
+    def reordered(column: str) -> tuple[str, ...]:
+        return tuple(reversed(real(column)))  # a province's list in another order
+
+    status_module._definition.cache_clear()  # noqa: SLF001
+    try:
+        monkeypatch.setattr(status_store, "_code_values", reordered)
+        assert_same(county, [AS_OF])
+        after = county.execute("SELECT hh_type, count(*) FROM status_store GROUP BY 1 ORDER BY 1").fetchall()
+        assert sorted(n for _, n in after) == sorted(n for _, n in before) and after != before
+    finally:
+        status_module._definition.cache_clear()  # noqa: SLF001
+
+
+def test_the_summaries_count_only_stored_columns():
+    """A summary's replaced rows are decoded when noted, so a column looked up from its spell or
+    survey would show that row as it is now, not as it was counted: no summary may count one."""
+    sql = cube_sql("cube", "st", list(engine.cube_predicates())) + household_sql("household", "st")
+    for column in status_store.LOOKED_UP:
+        assert not re.search(rf"\b{column}\b", sql), column
