@@ -132,3 +132,17 @@ def test_the_summaries_count_only_stored_columns():
     sql = cube_sql("cube", "st", list(engine.cube_predicates())) + household_sql("household", "st")
     for column in status_store.LOOKED_UP:
         assert not re.search(rf"\b{column}\b", sql), column
+
+
+def test_a_base_leaving_the_store_leaves_its_dates_whole(county, built):
+    """The dates built from a date that makes room keep its rows for the persons they had none for."""
+    days = [AS_OF, dt.date(2024, 6, 25), dt.date(2024, 6, 20), dt.date(2024, 6, 15)]
+    for day in days:
+        assert_same(county, [day])
+    # the last has no whole neighbour left (the base makes room for it): derived whole
+    assert built == [(status_store.day_key(d), status_store.day_key(AS_OF)) for d in days[1:3]]
+    assert status_store.stored_dates(county) == days[-status_store.KEEP_DATES:]  # AS_OF, the base, went
+    assert county.execute("SELECT count(*) FROM status_store_dates WHERE base IS NOT NULL").fetchone()[0] == 0
+    for day in days[1:]:
+        assert_same(county, [day])
+        assert kept(county, day) == counted_afresh(county, day)

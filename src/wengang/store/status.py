@@ -252,7 +252,7 @@ def _status_at(db: sqlite_utils.Database, as_of: AsOf, name: str, hh_at: str) ->
 
     drop_table(db, name)
     if status_store.sync_date(db, as_of.date, _definition(), derive):
-        db.execute(f"CREATE TEMP VIEW {name} AS {status_store.decoded_rows(status_store.day_key(as_of.date))}")
+        db.execute(f"CREATE TEMP VIEW {name} AS {status_store.decoded_rows(db, status_store.day_key(as_of.date))}")
     else:
         materialize_status(db, as_of, name, hh_at)
 

@@ -130,9 +130,9 @@ def _encode(column: str, alias: str) -> str:
     return f"CASE {alias}.{column} {whens} ELSE {alias}.{column} END"
 
 
-def _decode(column: str, alias: str) -> str:
+def _decode(column: str, value: str) -> str:
     whens = " ".join(f"WHEN {i} THEN {_sql_text(v)}" for i, v in enumerate(_code_values(column)))
-    return f"CASE {alias}.{column} {whens} ELSE {alias}.{column} END"
+    return f"CASE {value} {whens} ELSE {value} END"
 
 
 def _stored_select(alias: str) -> str:
@@ -140,34 +140,49 @@ def _stored_select(alias: str) -> str:
     return ", ".join(_encode(c, alias) if c in CODED else f"{alias}.{c}" for c in STORED)
 
 
-def decoded_select(alias: str) -> str:
-    """:data:`STORE_COLUMNS` from a stored row ``alias``: codes back to their text, the survey's
-    and the return's particulars looked up (a reader that does not ask for them pays nothing:
-    SQLite flattens the view). The one place stored rows are decoded."""
+def decoded_select(value: Callable[[str], str]) -> str:
+    """:data:`STORE_COLUMNS` from a stored row whose column ``c`` is ``value(c)``: codes back to
+    their text, the survey's and the return's particulars looked up (a reader that does not ask
+    for them pays nothing: SQLite flattens the view). The one place stored rows are decoded."""
     out = []
     for column in STORE_COLUMNS:
         if column in CODED:
-            out.append(f"{_decode(column, alias)} AS {column}")
+            out.append(f"{_decode(column, value(column))} AS {column}")
         elif column in LOOKED_UP:
             table, key, source = LOOKED_UP[column]
-            out.append(f"(SELECT x.{source} FROM main.{table} x WHERE x.id = {alias}.{key}) AS {column}")
+            out.append(f"(SELECT x.{source} FROM main.{table} x WHERE x.id = {value(key)}) AS {column}")
         else:
-            out.append(f"{alias}.{column}")
+            out.append(f"{value(column)} AS {column}")
     return ", ".join(out)
 
 
-def decoded_rows(key: int, persons: str = "") -> str:
+def _base(db: sqlite_utils.Database, key: int) -> int | None:
+    row = db.execute(f"SELECT base FROM {DATES} WHERE day = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def decoded_rows(db: sqlite_utils.Database, key: int, persons: str = "") -> str:
     """A SELECT of the stored statuses at day ``key`` as every reader sees them; ``persons``
     (a SELECT of person ids) limits it to those (SQLite does not push a filter into a subquery
-    whose columns look rows up: filtered outside, all 165,479 rows at 50k were decoded, 1.3 s)."""
-    only = f" AND s.person_id IN ({persons})" if persons else ""
-    return f"SELECT {decoded_select('s')} FROM main.{STORE} s WHERE s.day = {int(key)}{only}"
+    whose columns look rows up: filtered outside, all 165,479 rows at 50k were decoded, 1.3 s).
+
+    A date built from a neighbour (its ``base``) holds rows only for the persons whose
+    statuses differ; everyone else's row is the base's: each person's base row, overlaid by
+    the date's own where it has one (one SELECT, so readers' filters still reach the rows)."""
+    base = _base(db, int(key))
+    if base is None:
+        only = f" AND s.person_id IN ({persons})" if persons else ""
+        return f"SELECT {decoded_select(lambda c: f's.{c}')} FROM main.{STORE} s WHERE s.day = {int(key)}{only}"
+    only = f" AND b.person_id IN ({persons})" if persons else ""
+    return (f"SELECT {decoded_select(lambda c: f'iif(o.day IS NULL, b.{c}, o.{c})')} FROM main.{STORE} b "
+            f"LEFT JOIN main.{STORE} o ON o.day = {int(key)} AND o.person_id = b.person_id "
+            f"WHERE b.day = {int(base)}{only}")
 
 
 def layout_sql() -> str:
     """How rows are stored and read back (code lists included): part of the definition hash, so
     a changed code list derives the stored dates again."""
-    return _stored_select("n") + "\n" + decoded_select("s")
+    return _stored_select("n") + "\n" + decoded_select(lambda c: f"s.{c}")
 
 # derive(as_of_date, table, persons): ``materialize_status`` into TEMP ``table`` (limited to the
 # persons in table ``persons`` when given); ``store.status`` passes it in.
@@ -212,7 +227,9 @@ class _Work:
 
 
 def _rows_after_marks(db: sqlite_utils.Database, key: int, marked: int) -> int:
-    """How many rows the date will have once the marked persons are done."""
+    """How many rows the date will have once the marked persons are done (a date built from a
+    neighbour: its base's, every person's row there or its own)."""
+    key = _base(db, key) or key
     rows = _count(db, f"SELECT count(*) FROM {STORE} WHERE day = ?", [key])
     if marked:
         rows -= _count(db, f"SELECT count(*) FROM {STORE} WHERE day = ? AND person_id IN "
@@ -233,11 +250,13 @@ def _plan(db: sqlite_utils.Database, day: dt.date, definition: str) -> _Work:
     if work.clear:
         work.build = True
         return work
-    row = db.execute(f"SELECT definition FROM {DATES} WHERE day = ?", [work.key]).fetchone()
+    row = db.execute(f"SELECT d.definition, b.definition FROM {DATES} d LEFT JOIN {DATES} b ON b.day = d.base "
+                     "WHERE d.day = ?", [work.key]).fetchone()
     if marked:
         work.refresh = stored_dates(db)
     # Rows lost some other way show in the count.
-    work.build = row is None or row[0] != definition or _rows_after_marks(db, work.key, marked) != persons
+    work.build = (row is None or row[0] != definition or row[1] not in (None, definition)
+                  or _rows_after_marks(db, work.key, marked) != persons)
     if work.build and day in work.refresh:
         work.refresh.remove(day)
     if row is None:
@@ -249,10 +268,12 @@ def _plan(db: sqlite_utils.Database, day: dt.date, definition: str) -> _Work:
 
 def _neighbour(db: sqlite_utils.Database, day: dt.date, definition: str, persons: int, marked: int,
                evicted: list[int]) -> dt.date | None:
-    """The stored date of the same year nearest to ``day`` whose rows are whole and derived as
-    this program derives (:func:`_changed_between` says why the year must be the same)."""
-    rows = db.execute(f"SELECT day FROM {DATES} WHERE definition = ? AND day / 10000 = ? AND day <> ? "
-                      f"ORDER BY abs(day - ?) LIMIT 2", [definition, day.year, day_key(day), day_key(day)])
+    """The stored date of the same year nearest to ``day`` that holds every person's row (not
+    itself built from a neighbour), derived as this program derives (:func:`_changed_between`
+    says why the year must be the same)."""
+    rows = db.execute(f"SELECT day FROM {DATES} WHERE definition = ? AND base IS NULL AND day / 10000 = ? "
+                      "AND day <> ? ORDER BY abs(julianday(printf('%04d-%02d-%02d', day / 10000, day / 100 % 100, "
+                      "day % 100)) - julianday(?)) LIMIT 2", [definition, day.year, day_key(day), day.isoformat()])
     for (key,) in rows.fetchall():
         if key not in evicted and _rows_after_marks(db, key, marked) == persons:
             return dt.date(key // 10000, key // 100 % 100, key % 100)
@@ -347,7 +368,7 @@ def _note_replaced(db: sqlite_utils.Database, key: int, persons: str = _TODO, in
     kinds = f"(SELECT kind FROM {SUMMARIES} WHERE day = :day) k"
     params = {"day": key, "into": key if into is None else into}
     # Decoded once, not once per summary (their look-ups are most of the cost).
-    db.execute(f"CREATE TEMP TABLE {_WAS} AS {decoded_rows(key, f'SELECT person_id FROM temp.{persons}')}")
+    db.execute(f"CREATE TEMP TABLE {_WAS} AS {decoded_rows(db, key, f'SELECT person_id FROM temp.{persons}')}")
     try:
         db.execute(f"INSERT OR IGNORE INTO {REPLACED} (day, kind, person_id, existed, {columns}) "
                    f"SELECT :into, k.kind, s.person_id, 1, {columns} FROM temp.{_WAS} s, {kinds}", params)
@@ -358,11 +379,11 @@ def _note_replaced(db: sqlite_utils.Database, key: int, persons: str = _TODO, in
 
 
 def _build_from_neighbour(db: sqlite_utils.Database, key: int, neighbour: int) -> None:
-    """The rows at ``key``: the neighbour's but for the changed persons, theirs derived. The
-    neighbour's summaries come along, with the changed persons' rows as they counted them,
-    so the next reader corrects them by those persons alone instead of counting everyone."""
-    db.execute(f"INSERT INTO {STORE} (day, {', '.join(STORED)}) SELECT ?, {', '.join(STORED)} FROM {STORE} "
-               f"WHERE day = ? AND person_id NOT IN (SELECT person_id FROM temp.{_CHANGED})", [key, neighbour])
+    """The rows at ``key``: the changed persons' rows, derived; everyone else's are the
+    neighbour's (its ``base``: read through, not copied — copying 165,479 rows cost 0.5–0.6 s
+    CPU at 50k, as much as deriving them). The neighbour's summaries come along, with the
+    changed persons' rows as they counted them, so the next reader corrects them by those
+    persons alone instead of counting everyone."""
     _store_rows(db, key)
     db.execute(f"INSERT INTO {SUMMARIES} (day, kind, definition, columns, rows) "
                f"SELECT ?, kind, definition, columns, rows FROM {SUMMARIES} WHERE day = ?", [key, neighbour])
@@ -373,6 +394,8 @@ def _build_from_neighbour(db: sqlite_utils.Database, key: int, neighbour: int) -
 
 
 def _drop_date(db: sqlite_utils.Database, key: int) -> None:
+    for (dependent,) in db.execute(f"SELECT day FROM {DATES} WHERE base = ?", [key]).fetchall():
+        _drop_date(db, dependent)  # its rows stand on these
     db.execute(f"DELETE FROM {STORE} WHERE day = ?", [key])
     db.execute(f"DELETE FROM {DATES} WHERE day = ?", [key])
     db.execute(f"DELETE FROM {SUMMARIES} WHERE day = ?", [key])
@@ -388,8 +411,11 @@ def _apply(db: sqlite_utils.Database, work: _Work, definition: str) -> None:
         db.execute(f"DELETE FROM {SUMMARIES}")
         db.execute(f"DELETE FROM {REPLACED}")
     for key in work.evict:
+        _keep_dependents(db, key, work.evict)
         _drop_date(db, key)
-    for other in work.refresh:
+    # Dates built from a neighbour first: their rows as their summaries counted them are read
+    # through their base's, which must not be refreshed yet.
+    for other in sorted(work.refresh, key=lambda d: _base(db, day_key(d)) is None):
         key = day_key(other)
         _note_replaced(db, key)
         db.execute(f"DELETE FROM {STORE} WHERE day = ? AND person_id IN (SELECT person_id FROM temp.{_TODO})",
@@ -401,10 +427,23 @@ def _apply(db: sqlite_utils.Database, work: _Work, definition: str) -> None:
             _build_from_neighbour(db, work.key, day_key(work.neighbour))
         else:
             _store_rows(db, work.key)
-        db.execute(f"INSERT INTO {DATES} (day, definition) VALUES (?, ?)", [work.key, definition])
+        base = None if work.neighbour is None else day_key(work.neighbour)
+        db.execute(f"INSERT INTO {DATES} (day, definition, base) VALUES (?, ?, ?)", [work.key, definition, base])
     # Only the marks these rows answer: one made since by another connection would stay (but
     # _write refuses when another connection committed, so in practice these are all of them).
     db.execute(f"DELETE FROM {MARKS} WHERE person_id IN (SELECT person_id FROM temp.{_TODO})")
+
+
+def _keep_dependents(db: sqlite_utils.Database, key: int, evicted: list[int]) -> None:
+    """The dates built from ``key`` that stay take its rows for the persons they have none for."""
+    columns = ", ".join(STORED)
+    for (dependent,) in db.execute(f"SELECT day FROM {DATES} WHERE base = ?", [key]).fetchall():
+        if dependent in evicted:
+            continue
+        db.execute(f"INSERT INTO {STORE} (day, {columns}) SELECT ?, {columns} FROM {STORE} b WHERE b.day = ? "
+                   f"AND NOT EXISTS (SELECT 1 FROM {STORE} o WHERE o.day = ? AND o.person_id = b.person_id)",
+                   [dependent, key, dependent])
+        db.execute(f"UPDATE {DATES} SET base = NULL WHERE day = ?", [dependent])
 
 
 def _undo(db: sqlite_utils.Database, outer: bool) -> None:
@@ -535,5 +574,5 @@ def replaced_selects(db: sqlite_utils.Database, day: dt.date, kind: str) -> tupl
     columns = ", ".join(STORE_COLUMNS)
     mine = f"day = {key} AND kind = '{kind}'"
     was = f"SELECT {columns} FROM main.{REPLACED} WHERE {mine} AND existed"
-    now = f"SELECT {columns} FROM ({decoded_rows(key, f'SELECT person_id FROM main.{REPLACED} WHERE {mine}')})"
+    now = f"SELECT {columns} FROM ({decoded_rows(db, key, f'SELECT person_id FROM main.{REPLACED} WHERE {mine}')})"
     return was, now

@@ -10,7 +10,10 @@ three dates kept and carried by every backup. Here:
   → ``codes.json``): 0 and 1 take no bytes in a SQLite record, the others one; a value outside
   the list (written by hand, free text) is kept as the text itself, so nothing is lost;
 - the survey's and the return's particulars are not copied: ``survey_id`` and
-  ``return_spell_id`` name the rows they come from, and reading looks them up by id.
+  ``return_spell_id`` name the rows they come from, and reading looks them up by id;
+- a date built from a stored neighbour of the same year (``status_store_dates.base``) holds
+  rows only for the persons whose statuses differ between the two; reading takes the base's
+  row for everyone else.
 
 ``store/status_store.py`` encodes when it stores and decodes in the one view every reader
 uses (its ``STORED``/``decoded_select``). The rows are derived data: the stored dates, their
@@ -27,6 +30,9 @@ from wengang.store.migrations import migrations, run_script
 SCHEMA = """
 DROP TABLE status_store;
 DELETE FROM status_store_dates;
+-- A date built from a stored neighbour keeps rows only for the persons whose statuses differ;
+-- everyone else's row is its base's (NULL: every person's row is the date's own).
+ALTER TABLE status_store_dates ADD COLUMN base INTEGER;
 DELETE FROM status_store_summaries;
 DELETE FROM status_store_replaced;
 
