@@ -135,14 +135,17 @@ def test_the_summaries_count_only_stored_columns():
 
 
 def test_a_base_leaving_the_store_leaves_its_dates_whole(county, built):
-    """The dates built from a date that makes room keep its rows for the persons they had none for."""
+    """The dates built from a date that makes room keep its rows, copied once."""
     days = [AS_OF, dt.date(2024, 6, 25), dt.date(2024, 6, 20), dt.date(2024, 6, 15)]
     for day in days:
         assert_same(county, [day])
-    # the last has no whole neighbour left (the base makes room for it): derived whole
-    assert built == [(status_store.day_key(d), status_store.day_key(AS_OF)) for d in days[1:3]]
+    # the base makes room for the last: the newest built from it becomes whole, the other
+    # stands on it, and the last is built from it
+    key = status_store.day_key
+    assert built == [(key(days[1]), key(AS_OF)), (key(days[2]), key(AS_OF)), (key(days[3]), key(days[2]))]
     assert status_store.stored_dates(county) == days[-status_store.KEEP_DATES:]  # AS_OF, the base, went
-    assert county.execute("SELECT count(*) FROM status_store_dates WHERE base IS NOT NULL").fetchone()[0] == 0
+    assert county.execute("SELECT day, base FROM status_store_dates ORDER BY day").fetchall() == [
+        (key(days[3]), key(days[2])), (key(days[2]), None), (key(days[1]), key(days[2]))]
     for day in days[1:]:
         assert_same(county, [day])
         assert kept(county, day) == counted_afresh(county, day)

@@ -271,9 +271,11 @@ def _neighbour(db: sqlite_utils.Database, day: dt.date, definition: str, persons
     """The stored date of the same year nearest to ``day`` that holds every person's row (not
     itself built from a neighbour), derived as this program derives (:func:`_changed_between`
     says why the year must be the same)."""
-    rows = db.execute(f"SELECT day FROM {DATES} WHERE definition = ? AND base IS NULL AND day / 10000 = ? "
-                      "AND day <> ? ORDER BY abs(julianday(printf('%04d-%02d-%02d', day / 10000, day / 100 % 100, "
-                      "day % 100)) - julianday(?)) LIMIT 2", [definition, day.year, day_key(day), day.isoformat()])
+    heirs = [s[0] for base in evicted if (s := _staying_dependents(db, base, evicted))]  # whole by then
+    rows = db.execute(f"SELECT day FROM {DATES} WHERE definition = ? AND (base IS NULL OR day IN "
+                      f"({', '.join(map(str, heirs))})) AND day / 10000 = ? AND day <> ? "
+                      "ORDER BY abs(julianday(printf('%04d-%02d-%02d', day / 10000, day / 100 % 100, day % 100)) "
+                      "- julianday(?)) LIMIT 2", [definition, day.year, day_key(day), day.isoformat()])
     for (key,) in rows.fetchall():
         if key not in evicted and _rows_after_marks(db, key, marked) == persons:
             return dt.date(key // 10000, key // 100 % 100, key % 100)
@@ -434,16 +436,36 @@ def _apply(db: sqlite_utils.Database, work: _Work, definition: str) -> None:
     db.execute(f"DELETE FROM {MARKS} WHERE person_id IN (SELECT person_id FROM temp.{_TODO})")
 
 
-def _keep_dependents(db: sqlite_utils.Database, key: int, evicted: list[int]) -> None:
-    """The dates built from ``key`` that stay take its rows for the persons they have none for."""
+def _copy_base_rows(db: sqlite_utils.Database, key: int, base: int, persons: str = "") -> None:
+    """Give the date ``key`` its base's rows for the persons (of ``persons``, a SELECT of ids,
+    if given) it has none of its own for."""
     columns = ", ".join(STORED)
-    for (dependent,) in db.execute(f"SELECT day FROM {DATES} WHERE base = ?", [key]).fetchall():
-        if dependent in evicted:
-            continue
-        db.execute(f"INSERT INTO {STORE} (day, {columns}) SELECT ?, {columns} FROM {STORE} b WHERE b.day = ? "
-                   f"AND NOT EXISTS (SELECT 1 FROM {STORE} o WHERE o.day = ? AND o.person_id = b.person_id)",
-                   [dependent, key, dependent])
-        db.execute(f"UPDATE {DATES} SET base = NULL WHERE day = ?", [dependent])
+    only = f" AND b.person_id IN ({persons})" if persons else ""
+    db.execute(f"INSERT INTO {STORE} (day, {columns}) SELECT ?, {columns} FROM {STORE} b WHERE b.day = ?{only} "
+               f"AND NOT EXISTS (SELECT 1 FROM {STORE} o WHERE o.day = ? AND o.person_id = b.person_id)",
+               [key, base, key])
+
+
+def _staying_dependents(db: sqlite_utils.Database, key: int, evicted: list[int]) -> list[int]:
+    """The dates built from ``key`` that are not making room, newest-built first (the first
+    becomes whole when ``key`` goes)."""
+    return [d for (d,) in db.execute(f"SELECT day FROM {DATES} WHERE base = ? ORDER BY built_at DESC, day DESC",
+                                     [key]).fetchall() if d not in evicted]
+
+
+def _keep_dependents(db: sqlite_utils.Database, key: int, evicted: list[int]) -> None:
+    """The base ``key`` makes room: of the dates built from it that stay, the newest becomes
+    whole (its rows copied, once) and the base of the others, which take from ``key`` the rows
+    of the persons that one has its own for (a few) and stand on it instead."""
+    staying = _staying_dependents(db, key, evicted)
+    if not staying:
+        return
+    heir, others = staying[0], staying[1:]
+    for other in others:
+        _copy_base_rows(db, other, key, f"SELECT person_id FROM {STORE} WHERE day = {int(heir)}")
+        db.execute(f"UPDATE {DATES} SET base = ? WHERE day = ?", [heir, other])
+    _copy_base_rows(db, heir, key)
+    db.execute(f"UPDATE {DATES} SET base = NULL WHERE day = ?", [heir])
 
 
 def _undo(db: sqlite_utils.Database, outer: bool) -> None:
