@@ -22,8 +22,8 @@ import sys
 import time
 from pathlib import Path
 
-SCENARIOS = ("forms_lists_cold", "forms_lists_cold_again", "edit_then_f1", "new_date_f1", "warm_forms_lists",
-             "trigger_cost", "store_size")
+SCENARIOS = ("forms_lists_cold", "forms_lists_cold_again", "edit_then_f1", "new_date_f1", "new_date_f1_first",
+             "after_import_f1", "warm_forms_lists", "trigger_cost", "store_size")
 
 
 def _period(as_of: dt.date) -> dict:
@@ -80,6 +80,23 @@ def _bulk_update(db, drop_triggers: bool) -> str:
         db.execute("ROLLBACK")
 
 
+def _new_day(db, as_of: dt.date) -> dt.date:
+    """A day of as-of's year not stored yet, counting back from 17 days before it (each round
+    of the bench asks a new one)."""
+    stored = {r[0] for r in db.execute("SELECT day FROM status_store_dates").fetchall()}
+    day = as_of - dt.timedelta(days=17)
+    while day.year * 10000 + day.month * 100 + day.day in stored:
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def _mark_everyone(db) -> str:
+    """What an import leaves the status store: every person marked (the triggers' doing)."""
+    with db.atomic():
+        count = db.execute("INSERT OR IGNORE INTO status_store_marks SELECT id FROM persons").rowcount
+    return f"{count} persons marked"
+
+
 def _store_size(db) -> str:
     """The file's bytes per stored date: the statuses, and the summaries (report cube, F5
     cohorts) kept beside them (SQLite's dbstat: pages, so free space inside them counts)."""
@@ -88,8 +105,22 @@ def _store_size(db) -> str:
                             "OR name LIKE 'sqlite_autoindex_status_store%' GROUP BY name").fetchall())
     summaries = sum(v for k, v in sizes.items() if "summaries" in k)
     statuses = sum(sizes.values()) - summaries
+    rows = dict(db.execute("SELECT d.day, count(s.day) FROM status_store_dates d LEFT JOIN status_store s "
+                           "ON s.day = d.day GROUP BY d.day").fetchall())
     return (f"{dates} dates; per date: statuses {statuses / dates / 2**20:.1f} MiB, "
-            f"summaries {summaries / dates / 2**20:.2f} MiB")
+            f"summaries {summaries / dates / 2**20:.2f} MiB; rows per date {sorted(rows.values())}")
+
+
+def _backup_size(db, path: Path) -> str:
+    """What a backup of the file carries, free pages left out (``VACUUM INTO``), and the store's share."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "backup.db"
+        db.execute("VACUUM INTO ?", [str(target)])
+        size = target.stat().st_size
+    store = db.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'status_store%'").fetchone()[0] or 0
+    return f"{size / 2**20:.1f} MiB (file {path.stat().st_size / 2**20:.1f} MiB), of which the store {store / 2**20:.1f} MiB"
 
 
 def child(name: str, db_path: Path, as_of: dt.date) -> dict:
@@ -110,11 +141,19 @@ def child(name: str, db_path: Path, as_of: dt.date) -> dict:
             results["forms+lists after the edit"] = _timed(_forms_and_lists, db, as_of)
         elif name == "new_date_f1":
             _f1(db, as_of)
-            day = as_of - dt.timedelta(days=17)
+            day = _new_day(db, as_of)
             results[f"F1 at a new date {day}"] = _timed(_f1, db, day)
             results["F1 at that date again"] = _timed(_f1, db, day)
+        elif name == "new_date_f1_first":  # what `wengang report F1` at a new date does
+            day = _new_day(db, as_of)
+            results[f"F1 at a new date {day}, first thing"] = _timed(_f1, db, day)
+        elif name == "after_import_f1":
+            _f1(db, as_of)
+            results["every person marked (as an import leaves it)"] = _timed(_mark_everyone, db)
+            results["F1 after it"] = _timed(_f1, db, as_of)
         elif name == "store_size":
             results["file size of the store"] = (0.0, 0.0, _store_size(db))
+            results["backup size"] = _timed(_backup_size, db, db_path)
         elif name == "trigger_cost":
             if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'status_store_marks'").fetchone():
                 results["bulk UPDATE of every spell, marking"] = _timed(_bulk_update, db, False)
@@ -130,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=None)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--child", choices=SCENARIOS)
+    parser.add_argument("--only", type=lambda text: text.split(","), default=list(SCENARIOS),
+                        help="comma-separated scenarios (default: all), e.g. new_date_f1_first,store_size")
     args = parser.parse_args(argv)
     if args.as_of is None:
         from wengang.services.demo import default_as_of
@@ -140,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     rows = [["scenario", "seconds", "cpu s", "note"]]
     for _round in range(args.rounds):
-        for name in SCENARIOS:
+        for name in (n for n in SCENARIOS if n in args.only):
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             out = subprocess.run([sys.executable, __file__, "--db", str(args.db), "--as-of",

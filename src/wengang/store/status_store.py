@@ -12,8 +12,21 @@ derived rows in the database itself, for the last :data:`KEEP_DATES` dates asked
   derived again (``store.status.materialize_status`` limited to them, one small query per
   stored date), their rows replaced at every stored date and their marks cleared. When many
   are marked (an import: more than 1/:data:`WHOLESALE_SHARE` of the persons) the store is
-  emptied and the date asked for derived whole, as before. A date not stored yet is derived
-  whole and stored; the oldest-built date beyond :data:`KEEP_DATES` goes.
+  emptied and the date asked for derived whole, as before. The oldest-built date beyond
+  :data:`KEEP_DATES` makes room for a new one.
+- **A new date from a stored neighbour.** Within a year a person's statuses at two dates
+  differ only if one of their spells starts or ends, a survey is taken or their household's
+  户类型 changes between them (:data:`_CHANGED_BETWEEN`). A date not stored yet is built from
+  the nearest stored date of its year holding every person's row: the date keeps rows only
+  for those persons (derived), and reads everyone else's through its ``base`` (migration
+  0110); the neighbour's summaries come along, corrected by those persons alone. At 50,000
+  households, F1 at a new date a few weeks from a stored one: 2.6–2.8 → 0.46–0.85 s CPU. With
+  no such neighbour, or more than 1/:data:`WHOLESALE_SHARE` of the persons changed between,
+  the date is derived whole. A base that makes room leaves the newest date built from it
+  whole (its rows copied once), the base of the others.
+- **Compact rows** (migration 0110): codes as numbers, the survey's and return's particulars
+  looked up by id, decoded in the one view readers get (:func:`decoded_rows`): 20.5 → 9.4 MiB
+  a whole date at 50,000 households.
 - **Short writes.** Everything is derived into TEMP tables first, without the write lock; the
   lock is taken only to copy the rows in, and only if no other connection committed meanwhile
   (else once more from the start). So the window's edits on its other connection never queue
@@ -58,7 +71,7 @@ __all__ = ["KEEP_DATES", "STORED", "STORE_COLUMNS", "SURVEY_ID", "WHOLESALE_SHAR
            "definition_hash", "layout_sql", "load_summary", "replaced_selects", "save_summary", "stored_dates",
            "sync_date"]
 
-KEEP_DATES = 3  # the dates a caseworker switches between (as derived.KEEP_PER_KIND); ~22 MB each at 50k
+KEEP_DATES = 3  # the dates a caseworker switches between (as derived.KEEP_PER_KIND); ≤ 10 MB each at 50k
 WHOLESALE_SHARE = 8  # more than 1/8 of the persons marked: derive the date whole
 STORE = "status_store"
 DATES = "status_store_dates"
