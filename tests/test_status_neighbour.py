@@ -127,8 +127,8 @@ def test_a_changed_code_list_derives_the_stored_dates_again(county, monkeypatch)
 
 
 def test_the_summaries_count_only_stored_columns():
-    """A summary's replaced rows are decoded when noted, so a column looked up from its spell or
-    survey would show that row as it is now, not as it was counted: no summary may count one."""
+    """A summary's replaced rows keep no looked-up column (and one looked up when read would
+    show its spell or survey as it is now, not as it was counted): no summary may count one."""
     sql = cube_sql("cube", "st", list(engine.cube_predicates())) + household_sql("household", "st")
     for column in status_store.LOOKED_UP:
         assert not re.search(rf"\b{column}\b", sql), column
