@@ -149,3 +149,15 @@ def test_a_base_leaving_the_store_leaves_its_dates_whole(county, built):
     for day in days[1:]:
         assert_same(county, [day])
         assert kept(county, day) == counted_afresh(county, day)
+
+
+def test_a_view_of_a_date_built_from_a_neighbour_reads_right_once_its_base_is_gone(county, built):
+    """Another connection may make room while this one holds the view (the window's two)."""
+    assert_same(county, [AS_OF, dt.date(2024, 6, 25)])
+    view = status_module.status_table(county, status_module.AsOf(dt.date(2024, 6, 25)))
+    before = county.execute(f"SELECT * FROM temp.{view} ORDER BY person_id").fetchall()
+    for day in (dt.date(2024, 6, 20), dt.date(2024, 6, 15)):  # AS_OF, the base, makes room
+        assert_same(county, [day])
+    assert county.execute("SELECT base FROM status_store_dates WHERE day = 20240625").fetchone() is not None
+    assert status_store.day_key(AS_OF) not in {status_store.day_key(d) for d in status_store.stored_dates(county)}
+    assert county.execute(f"SELECT * FROM temp.{view} ORDER BY person_id").fetchall() == before
