@@ -26,16 +26,19 @@ leaves a broken workbook under the final name nor harms the previous one.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import xmlfile
 
@@ -87,14 +90,28 @@ def _cell_xml(ref: str, value, style: str = "") -> str | None:
                     f"({value!r}); use append() for other cells")
 
 
+# One search over a row's texts joined by a private-use character decides whether any cell
+# needs escaping, trimming to Excel's limit or xml:space (edges of a text: the separator's
+# neighbours); nearly every ledger row needs none and is written without a check per cell
+# (a 114,824-row list: 1.6 → 1.1 s CPU). A false alarm only takes the careful path.
+_SEPARATOR = "\ue000"
+_ROW_NEEDS_CARE = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]|^\s|\s$|\s\ue000|\ue000\s")
+
+
 def _row_xml(values: Sequence, row: int) -> str:
     r = str(row)
     parts = [f'<row r="{r}">']
+    texts = _SEPARATOR.join([value for value in values if type(value) is str])
+    careful = len(texts) > MAX_TEXT or _ROW_NEEDS_CARE.search(texts) is not None
     for letter, value in zip(_letters(len(values)), values):
         kind = type(value)
         if kind is str:  # the common case first, without a call
-            if value:
+            if not value:
+                continue
+            if careful:
                 parts.append(_text_cell(letter + r, value))
+            else:
+                parts.append(f'<c r="{letter}{r}" t="inlineStr"><is><t>{value}</t></is></c>')
         elif value is not None:
             xml = _cell_xml(letter + r, value)
             if xml is not None:
@@ -118,13 +135,24 @@ def defuse_formulas(workbook: Workbook) -> None:
             _inert(cell)
 
 
+# Deflate at level 1, not zlib's default 6: the largest of the six lists (114,824 rows, 90 MB
+# of sheet XML) compresses in 0.5 s instead of 1.5 s CPU, to 11.7 instead of 9.6 MB; the zip
+# was a third of the six lists' export (issue 20). Excel, WPS and LibreOffice read any level.
+ZIP_LEVEL = 1
+
+
 def save_workbook(workbook: Workbook, path: str | Path) -> Path:
-    """``workbook.save(path)``, atomically and with no formula cells (see the module)."""
+    """``workbook.save(path)``, atomically, with no formula cells (see the module) and
+    compressed at :data:`ZIP_LEVEL`."""
     path = Path(path)
     if not workbook.write_only:
         defuse_formulas(workbook)
-    with atomic_output(path) as tmp:
-        workbook.save(tmp)
+    elif not workbook.worksheets:
+        workbook.create_sheet()  # as Workbook.save does: a workbook has at least one sheet
+    workbook.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)
+    with atomic_output(path) as tmp, ZipFile(tmp, "w", ZIP_DEFLATED, allowZip64=True,
+                                             compresslevel=ZIP_LEVEL) as archive:
+        ExcelWriter(workbook, archive).save()  # what openpyxl's save_workbook does, at our level
     return path
 
 
