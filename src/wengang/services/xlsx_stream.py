@@ -90,18 +90,17 @@ def _cell_xml(ref: str, value, style: str = "") -> str | None:
                     f"({value!r}); use append() for other cells")
 
 
-# One search over a row's texts joined by a private-use character decides whether any cell
-# needs escaping, trimming to Excel's limit or xml:space (edges of a text: the separator's
-# neighbours); nearly every ledger row needs none and is written without a check per cell
-# (a 114,824-row list: 1.6 → 1.1 s CPU). A false alarm only takes the careful path.
-_SEPARATOR = "\ue000"
-_ROW_NEEDS_CARE = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]|^\s|\s$|\s\ue000|\ue000\s")
+# One search over a row's texts decides whether any cell may need escaping, trimming to
+# Excel's limit or xml:space (whitespace anywhere: the careful path checks its edges); nearly
+# every ledger row needs none and is written without a check per cell. One character class,
+# which re searches fast (alternatives made the search 2× slower than the cells' own checks).
+_ROW_NEEDS_CARE = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\s]")
 
 
 def _row_xml(values: Sequence, row: int) -> str:
     r = str(row)
     parts = [f'<row r="{r}">']
-    texts = _SEPARATOR.join([value for value in values if type(value) is str])
+    texts = "".join([value for value in values if type(value) is str])
     careful = len(texts) > MAX_TEXT or _ROW_NEEDS_CARE.search(texts) is not None
     for letter, value in zip(_letters(len(values)), values):
         kind = type(value)
