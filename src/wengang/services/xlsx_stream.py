@@ -42,7 +42,7 @@ from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import xmlfile
 
-from wengang.domain.words import break_lines, longest_word
+from wengang.domain.words import break_lines, longest_word, words
 from wengang.store.atomic import atomic_output
 
 MAX_TEXT = 32767  # Excel's limit for one cell; openpyxl truncates the same way
@@ -254,3 +254,62 @@ def header_width(label: str, width: float) -> float:
 def header_lines(label: str, width: float) -> list[str]:
     """The label in lines broken between words, for a cell ``width`` units wide."""
     return break_lines(label, width - CELL_MARGIN, text_width)
+
+
+# --- headers whose text may not change (upload formats read by header name) ----------------
+# Excel, WPS and LibreOffice wrap a cell character by character (they know no Chinese words),
+# each line as full as the cell allows; a line break cannot be put into such a header. So the
+# column is made as wide as it takes for those wraps to fall between words. Their measures
+# differ: a 10 pt 宋体 character is 1.9 column units (13.3 px over Calibri's 7 px digit), 2.0
+# in text_width (the safe side); LibreOffice gives the text about half a unit more room than
+# Excel, which keeps about one for the cell's padding. A width must suit all of them.
+HEADER_FONT_NAME, HEADER_FONT_SIZE = "宋体", 10  # the measures above are for this font
+_ROOM_BESIDE_WIDTH = (-CELL_MARGIN, 0.5)  # the text's room against the column width, least to most
+_CHARACTER_SCALE = (0.95, 1.0)  # a character's width against text_width, least to most
+_ROOM_STEP = 0.05  # the wraps checked between the narrowest and the widest measure
+_WIDTH_STEP = 0.5  # widths are tried in half units, as a person would widen a column
+
+
+def _wrap_points(text: str, room: float) -> list[int]:
+    """Where a cell ``room`` units wide (in text_width's units) wraps ``text``: the offsets of
+    the characters that begin a new line, as the spreadsheet programs fill lines."""
+    points, line = [], 0.0
+    for i, character in enumerate(text):
+        width = text_width(character)
+        if line and line + width > room:
+            points.append(i)
+            line = 0.0
+        line += width
+    return points
+
+
+def _word_ends(text: str) -> set[int]:
+    ends, offset = set(), 0
+    for word in words(text):
+        offset += len(word)
+        ends.add(offset)
+    return ends
+
+
+def wraps_between_words(label: str, width: float, max_lines: int = 2) -> bool:
+    """Whether a header cell ``width`` units wide shows ``label`` in at most ``max_lines``
+    lines broken only between words (``domain.words``), by every program's measure."""
+    text = "".join(label.split())
+    ends = _word_ends(text)
+    least = (width + _ROOM_BESIDE_WIDTH[0]) / _CHARACTER_SCALE[1]
+    most = (width + _ROOM_BESIDE_WIDTH[1]) / _CHARACTER_SCALE[0]
+    steps = math.ceil((most - least) / _ROOM_STEP)
+    for step in range(steps + 1):
+        points = _wrap_points(text, least + step * (most - least) / max(steps, 1))
+        if len(points) >= max_lines or not ends.issuperset(points):
+            return False
+    return True
+
+
+def header_fit_width(label: str, width: float, max_lines: int = 2) -> float:
+    """``width``, widened (in half units) until every program wraps ``label`` between words in
+    at most ``max_lines`` lines (:func:`wraps_between_words`); on one line at the latest."""
+    width = header_width(label, width)
+    while not wraps_between_words(label, width, max_lines):
+        width += _WIDTH_STEP
+    return width

@@ -25,7 +25,14 @@ from wengang.domain.status import AsOf
 from wengang.domain.text import file_name
 from wengang.services.ledgers.declarations import SIX_LISTS, LedgerError, get_ledger
 from wengang.services.ledgers.query import LedgerQuery, _as_of, can_read_together, ledger_query, rows_together
-from wengang.services.xlsx_stream import fast_sheet, print_a4_landscape, save_workbook
+from wengang.services.xlsx_stream import (
+    HEADER_FONT_NAME,
+    HEADER_FONT_SIZE,
+    fast_sheet,
+    header_fit_width,
+    print_a4_landscape,
+    save_workbook,
+)
 from wengang.store.areas import installation
 from wengang.store.atomic import atomic_open
 
@@ -33,7 +40,7 @@ ProgressFn = Callable[[int, int], None]
 _PROGRESS_EVERY = 5000
 
 _THIN = Side(style="thin")
-_HEADER_FONT = Font(bold=True)
+_HEADER_FONT = Font(name=HEADER_FONT_NAME, size=HEADER_FONT_SIZE, bold=True)  # as measured
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _HEADER_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -55,8 +62,10 @@ class _XlsxLedger:
         self.workbook = Workbook(write_only=True)
         self.sheet = sheet = fast_sheet(self.workbook, query.ledger.title[:31])
         self.last_col = get_column_letter(len(query.columns))
-        for i, width in enumerate(query.widths, start=1):
-            sheet.column_dimensions[get_column_letter(i)].width = width
+        # Each header fits its column at word boundaries: its text is an upload format read by
+        # header name, so no line break may be put into it (xlsx_stream.header_fit_width).
+        for i, (label, width) in enumerate(zip(query.columns, query.widths), start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = header_fit_width(label, width)
         sheet.freeze_panes = "A4"
         print_a4_landscape(sheet, "3:3")
 
