@@ -74,3 +74,6 @@ _.pytestmark
 _.pytest_plugins
 _.qapp
 _._qt_torn_down_before_python  # tests/conftest.py: autouse, runs at the end of the session
+
+# services.xlsx_stream.save_workbook: the workbook's modified time, as openpyxl's own save sets it
+_.modified

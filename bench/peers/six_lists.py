@@ -13,7 +13,9 @@ and does something with them:
 - ``xlsxwriter``: the same rows through xlsxwriter in ``constant_memory`` mode (header row, rows);
   xlsxwriter is a bench-only dependency (``pip install xlsxwriter``);
 - ``wengang``: ``services.ledgers.write_ledgers`` (the files a caseworker uploads);
-- ``cli``: ``wengang ledger six-lists`` as a new process, as in the monthly cycle (compare.py).
+- ``cli``: ``wengang ledger six-lists`` as a new process, as in the monthly cycle (compare.py);
+  ``--before SRC`` adds ``cli-before``, the same command from another source tree (``SRC`` on
+  PYTHONPATH, e.g. ``git archive <commit> src | tar -x -C /tmp/base`` → ``/tmp/base/src``).
 
 Prints ``case | CPU s min / median | wall s min / median | peak MiB`` (the process's, start-up
 and the database open included in every case), rounds interleaved.
@@ -22,6 +24,7 @@ and the database open included in every case), rounds interleaved.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import shutil
 import statistics
@@ -66,7 +69,9 @@ class _FloorBook:
                            ("xl/workbook.xml", _WORKBOOK.format(name=title)),
                            ("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)):
             self.zip.writestr(name, text)
-        self.sheet = self.zip.open("xl/worksheets/sheet1.xml", "w", force_zip64=True)
+        # buffered as openpyxl's temporary file is: the zip stream deflates and checksums per write
+        self.sheet = io.BufferedWriter(self.zip.open("xl/worksheets/sheet1.xml", "w", force_zip64=True),
+                                       buffer_size=1 << 16)
         self.sheet.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet '
                          b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
         self.append(header)
@@ -118,7 +123,7 @@ def _child(case: str, db_path: str, as_of: str, out: Path) -> None:
 
 
 def _command(case: str, db: str, as_of: str, out: Path) -> list[str]:
-    if case == "cli":
+    if case in ("cli", "cli-before"):
         return [sys.executable, "-m", "wengang", "--db", db, "ledger", "six-lists", "--as-of", as_of,
                 "--out", str(out)]
     return [sys.executable, __file__, db, "--as-of", as_of, "--case", case, "--out", str(out)]
@@ -130,6 +135,7 @@ def main() -> None:
     parser.add_argument("--as-of", required=True)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", action="append", default=[], choices=CASES)
+    parser.add_argument("--before", metavar="SRC", help="another source tree to time cli from (cli-before)")
     parser.add_argument("--case", choices=CASES, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -142,11 +148,14 @@ def main() -> None:
     try:
         measure(_command("rows", args.db, args.as_of, work / "warm"), env=env)  # stores the date's statuses
         figures: dict[str, list[tuple[float, float, float]]] = {case: [] for case in args.only or CASES}
+        if args.before:
+            figures["cli-before"] = []
         for _ in range(args.rounds):
             for case, runs in figures.items():
                 out = work / case
                 shutil.rmtree(out, ignore_errors=True)
-                wall, cpu, peak, code = measure(_command(case, args.db, args.as_of, out), env=env)
+                here = env | {"PYTHONPATH": args.before} if case == "cli-before" else env
+                wall, cpu, peak, code = measure(_command(case, args.db, args.as_of, out), env=here)
                 if code != 0:
                     raise SystemExit(f"{case}: exit {code}")
                 runs.append((wall, cpu, peak))

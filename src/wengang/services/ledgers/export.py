@@ -214,18 +214,32 @@ def write_ledgers(db: sqlite_utils.Database, ledger_ids: list[str] | tuple[str, 
     queries = [ledger_query(db, i, when, area_id=area_id, site_id=site_id, mask=mask) for i in ledger_ids]
     totals = [query.count() for query in queries]
     paths = [folder / ledger_file_name(ledger_id, when, suffix) for ledger_id in ledger_ids]
-    if suffix == "xlsx" and len(queries) > 1 and can_read_together(queries):
+    grand = sum(totals)
+    written: dict[int, int] = {}
+    # The ledgers in the default order (the six lists; all but the post and workshop ledgers)
+    # in one pass, the others one by one.
+    together = [i for i, query in enumerate(queries) if can_read_together([query])] if suffix == "xlsx" else []
+    if len(together) > 1 and can_read_together([queries[i] for i in together]):
         folder.mkdir(parents=True, exist_ok=True)
-        what = "六张清单" if tuple(ledger_ids) == SIX_LISTS else f"{len(queries)}个台账"
-        written = _write_xlsx_together(db, queries, totals, paths, progress, f"正在导出{what}…")
-        return list(zip(ledger_ids, paths, written))
-    grand, before, out = sum(totals), 0, []
-    for ledger_id, total, path in zip(ledger_ids, totals, paths):
+        what = "六张清单" if tuple(ledger_ids) == SIX_LISTS else f"{len(together)}个台账"
+        step = (lambda done, _total, message: progress(done, grand, message)) if progress else None
+        counts = _write_xlsx_together(db, [queries[i] for i in together], [totals[i] for i in together],
+                                      [paths[i] for i in together], step, f"正在导出{what}…")
+        written = dict(zip(together, counts))
+    _write_one_by_one(db, ledger_ids, when, paths, totals, written, progress,
+                      mask=mask, area_id=area_id, site_id=site_id)
+    return [(ledger_id, path, written[i]) for i, (ledger_id, path) in enumerate(zip(ledger_ids, paths))]
+
+
+def _write_one_by_one(db, ledger_ids, when: AsOf, paths: list[Path], totals: list[int], written: dict[int, int],
+                      progress: Callable[[int, int, str], None] | None, **scope) -> None:
+    """The ledgers not in ``written`` yet, each read and written on its own; ``written`` filled in."""
+    grand, before = sum(totals), sum(totals[i] for i in written)
+    for i, (ledger_id, total, path) in enumerate(zip(ledger_ids, totals, paths)):
+        if i in written:
+            continue
         title = get_ledger(ledger_id).title
         step = (lambda done, _total, base=before, title=title: progress(base + done, grand, f"正在导出{title}…")) \
             if progress else None
-        written = write_ledger(db, ledger_id, when, path, mask=mask, area_id=area_id, site_id=site_id,
-                               progress=step)
-        out.append((ledger_id, path, written))
+        written[i] = write_ledger(db, ledger_id, when, path, progress=step, **scope)
         before += total
-    return out
