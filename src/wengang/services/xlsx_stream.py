@@ -27,14 +27,17 @@ leaves a broken workbook under the final name nor harms the previous one.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import re
 from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet._writer import WorksheetWriter
@@ -179,7 +182,8 @@ class _Utf8StreamWriter(WorksheetWriter):
     _buffered = True  # lxml may hold unwritten output (the <sheetData> tag, styled rows)
 
     def get_stream(self):  # as WorksheetWriter.get_stream, on a file we hold, in UTF-8
-        with open(self.out, "wb") as stream, xmlfile(stream, encoding="utf-8") as xf:
+        into = getattr(self.ws, "_stream_into", None)  # the zip entry of a StreamedWorkbook's sheet
+        with (open(self.out, "wb") if into is None else into) as stream, xmlfile(stream, encoding="utf-8") as xf:
             self._stream = stream
             with xf.element("worksheet", xmlns=SHEET_MAIN_NS):
                 try:
@@ -223,6 +227,64 @@ class FastSheet(WriteOnlyWorksheet):
         leave the cell empty, as openpyxl would read them back); a few ``WriteOnlyCell``s with
         a style and such a value may stand among them (a red error cell)."""
         self.append(_PlainRow(values))
+
+
+class _Abandoned(Exception):
+    """Thrown into the atomic output of a workbook that is not to be kept."""
+
+
+class _StreamedExcelWriter(ExcelWriter):
+    """openpyxl's workbook writer for a sheet whose XML is already in the archive."""
+
+    def write_worksheet(self, ws):
+        if getattr(ws, "_stream_into", None) is None:
+            super().write_worksheet(ws)
+            return
+        # ExcelWriter.write_worksheet for a write-only sheet, without copying a temporary file in
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        if not ws.closed:
+            ws.close()
+        ws._rels = ws._writer._rels
+        self.manifest.append(ws)
+        ws._writer.cleanup()
+
+
+class StreamedWorkbook:
+    """A write-only workbook of one :class:`FastSheet` whose XML goes straight into the zip of
+    the file being written (atomically, as :func:`save_workbook` writes), instead of into
+    openpyxl's temporary file that is read back and compressed at save: the six lists wrote
+    280 MB of temporary XML that way. ``save()`` finishes the file; ``abandon()`` (on a
+    failure or a cancel) leaves no file and any previous one of that name as it was."""
+
+    def __init__(self, path: str | Path, title: str | None = None):
+        self.workbook = Workbook(write_only=True)
+        self.sheet = fast_sheet(self.workbook, title)
+        self._files = ExitStack()
+        try:
+            tmp = self._files.enter_context(atomic_output(Path(path)))
+            self._archive = self._files.enter_context(
+                ZipFile(tmp, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=ZIP_LEVEL))
+            self.sheet._id = 1  # noqa: SLF001 - the workbook's only sheet: xl/worksheets/sheet1.xml
+            entry = self._archive.open(self.sheet.path[1:], "w", force_zip64=True)
+            # buffered as a file is: the zip entry deflates and checksums at every write
+            self.sheet._stream_into = io.BufferedWriter(entry, buffer_size=1 << 16)  # noqa: SLF001
+        except BaseException:
+            self._files.close()
+            raise
+
+    def save(self) -> None:
+        if not self.sheet.closed:
+            self.sheet.close()  # its tail (filter, merged cells, print set-up) ends the zip entry
+        self.workbook.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)
+        _StreamedExcelWriter(self.workbook, self._archive).save()
+        self._files.close()  # the file renamed into place
+
+    def abandon(self) -> None:
+        if not self.sheet.closed:
+            self.sheet.close()  # the zip entry is closed with the sheet
+        self._files.__exit__(_Abandoned, _Abandoned(), None)  # the partial file removed
 
 
 def fast_sheet(workbook: Workbook, title: str | None = None) -> FastSheet:

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import sqlite_utils
-from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -28,10 +27,9 @@ from wengang.services.ledgers.query import LedgerQuery, _as_of, can_read_togethe
 from wengang.services.xlsx_stream import (
     HEADER_FONT_NAME,
     HEADER_FONT_SIZE,
-    fast_sheet,
+    StreamedWorkbook,
     header_fit_width,
     print_a4_landscape,
-    save_workbook,
 )
 from wengang.store.areas import installation
 from wengang.store.atomic import atomic_open
@@ -54,13 +52,14 @@ def ledger_caption(db: sqlite_utils.Database, query: LedgerQuery, total: int) ->
 
 
 class _XlsxLedger:
-    """One ledger's workbook as its rows stream in: title, caption and header first (the count
-    is known before the rows: the caption says 共N人), rows appended, saved at the end."""
+    """One ledger's workbook as its rows stream in (straight into the file's zip): title,
+    caption and header first (the count is known before the rows: the caption says 共N人), rows
+    appended, the file finished at the end."""
 
-    def __init__(self, db, query: LedgerQuery, total: int):
+    def __init__(self, db, query: LedgerQuery, total: int, path: Path):
         self.query, self.written = query, 0
-        self.workbook = Workbook(write_only=True)
-        self.sheet = sheet = fast_sheet(self.workbook, query.ledger.title[:31])
+        self.book = StreamedWorkbook(path, query.ledger.title[:31])
+        self.sheet = sheet = self.book.sheet
         self.last_col = get_column_letter(len(query.columns))
         # Each header fits its column at word boundaries: its text is an upload format read by
         # header name, so no line break may be put into it (xlsx_stream.header_fit_width).
@@ -96,19 +95,18 @@ class _XlsxLedger:
         self.sheet.append_values(row)
         self.written += 1
 
-    def save(self, path: Path) -> int:
+    def save(self) -> int:
         self.sheet.auto_filter.ref = f"A3:{self.last_col}{3 + max(self.written, 1)}"
-        save_workbook(self.workbook, path)
+        self.book.save()
         return self.written
 
     def abandon(self) -> None:
-        if not self.sheet.closed:  # finish openpyxl's streaming writer cleanly; no file is written
-            self.sheet.close()
+        self.book.abandon()  # no file written; a previous one of that name kept
 
 
 def _write_xlsx(db, query: LedgerQuery, path: Path, progress: ProgressFn | None) -> int:
     total = query.count()
-    book = _XlsxLedger(db, query, total)
+    book = _XlsxLedger(db, query, total, path)
     try:
         for row in query.iter_rows():
             book.append(row)
@@ -117,7 +115,7 @@ def _write_xlsx(db, query: LedgerQuery, path: Path, progress: ProgressFn | None)
     except BaseException:
         book.abandon()
         raise
-    return book.save(path)
+    return book.save()
 
 
 def _write_xlsx_together(db, queries: list[LedgerQuery], totals: list[int], paths: list[Path],
@@ -125,7 +123,7 @@ def _write_xlsx_together(db, queries: list[LedgerQuery], totals: list[int], path
     """Several ledgers' workbooks from ONE pass over their rows (:func:`.query.rows_together`),
     saved one after another once the pass is done: a cancel while saving keeps the files
     already saved, and none is ever half-written."""
-    books = [_XlsxLedger(db, query, total) for query, total in zip(queries, totals)]
+    books = [_XlsxLedger(db, query, total, path) for query, total, path in zip(queries, totals, paths)]
     grand, done = sum(totals), 0
     written: list[int] = []
     try:
@@ -134,10 +132,10 @@ def _write_xlsx_together(db, queries: list[LedgerQuery], totals: list[int], path
             done += 1
             if progress and done % _PROGRESS_EVERY == 0:
                 progress(done, grand, message)
-        for book, path in zip(books, paths):
+        for book in books:
             if progress:
                 progress(done, grand, f"正在保存{book.query.ledger.title}…")
-            written.append(book.save(path))
+            written.append(book.save())
     except BaseException:
         for book in books[len(written):]:  # the ones not saved
             book.abandon()
