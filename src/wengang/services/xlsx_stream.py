@@ -14,8 +14,10 @@ every Chinese character into a ``&#NNNNN;`` reference, 2.5× the XML to zip and 
 
 ``tests/test_xlsx_stream.py`` checks that both paths give the same cells, read back by
 openpyxl and by python-calamine. The class leans on three methods of openpyxl's write-only
-worksheet writer (``get_stream``, ``write_row``, ``_values_to_row``); openpyxl is pinned below
-3.2 in ``pyproject.toml`` and the tests fail loudly if they change.
+worksheet writer (``get_stream``, ``write_row``, ``_values_to_row``), and
+:class:`StreamedWorkbook` (a big ledger's sheet streamed straight into the file's zip) on
+``ExcelWriter.write_worksheet``; openpyxl is pinned below 3.2 in ``pyproject.toml`` and the
+tests fail loudly if they change.
 
 No text cell is ever written as a formula (OWASP "CSV injection"): plain rows are inline
 strings, and a styled row or a whole workbook saved through :func:`save_workbook` has text

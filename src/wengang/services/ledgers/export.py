@@ -4,7 +4,9 @@ The Excel sheet: a merged title row, a line with 填报单位 / 数据截止日�
 then the rows; IDs and phones as text (an 18-digit number would lose its last digits), column
 widths, frozen header, autofilter, A4 landscape fitted to width with the header repeated on
 every printed page. Write-only mode keeps memory flat at 150k rows; the person rows go through
-``xlsx_stream``'s fast path (74,303 rows: 10.5 s → see bench/README.md).
+``xlsx_stream``'s fast path straight into the file's zip (74,303 rows: 10.5 s → see
+bench/README.md). Several ledgers in the default order are read in one pass
+(:func:`.query.rows_together`) and written side by side.
 """
 
 from __future__ import annotations
