@@ -75,3 +75,9 @@ _.pytestmark
 _.pytest_plugins
 _.qapp
 _._qt_torn_down_before_python  # tests/conftest.py: autouse, runs at the end of the session
+
+# services.xlsx_stream.save_workbook: the workbook's modified time, as openpyxl's own save sets it
+_.modified
+# services.xlsx_stream.StreamedWorkbook: what openpyxl's ExcelWriter reads from a written sheet
+_.images
+_._id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import zipfile
 
 import openpyxl
@@ -105,3 +106,50 @@ def test_styled_cells_among_plain_values(tmp_path):
     assert [c.value for c in cells[1]] == ["好", "坏值", None, None, 7]
     assert cells["B1"].fill.start_color.rgb == "FFFFC7CE" and not cells["A1"].fill.fill_type
     assert cells["D1"].font.bold and not cells["C1"].font.bold
+
+
+def _fill(sheet) -> None:
+    sheet.column_dimensions["B"].width = 20
+    sheet.freeze_panes = "A3"
+    _styled_header(sheet)
+    sheet.merged_cells.add("A1:H1")
+    for row in ROWS:
+        sheet.append_values(row)
+    sheet.auto_filter.ref = "A3:H6"
+
+
+def test_a_streamed_workbook_is_the_workbook_saved_from_a_temporary_file(tmp_path):
+    from openpyxl.worksheet._writer import ALL_TEMP_FILES
+
+    from wengang.services.xlsx_stream import StreamedWorkbook, save_workbook
+
+    saved, streamed = tmp_path / "saved.xlsx", tmp_path / "streamed.xlsx"
+    wb = Workbook(write_only=True)
+    _fill(fast_sheet(wb, "台账"))
+    save_workbook(wb, saved)
+    temporary = list(ALL_TEMP_FILES)
+    book = StreamedWorkbook(streamed, "台账")
+    _fill(book.sheet)
+    assert not streamed.exists()  # written under a partial name until saved
+    book.save()
+    assert _openpyxl_cells(streamed) == _openpyxl_cells(saved)
+    calamine = [CalamineWorkbook.from_path(str(p)).get_sheet_by_name("台账").to_python() for p in (streamed, saved)]
+    assert calamine[0] == calamine[1]
+    sheet = openpyxl.load_workbook(streamed)["台账"]
+    assert (sheet.freeze_panes, sheet.auto_filter.ref, sheet.column_dimensions["B"].width) == ("A3", "A3:H6", 20)
+    assert all(not os.path.exists(p) for p in set(ALL_TEMP_FILES) - set(temporary))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["saved.xlsx", "streamed.xlsx"]
+
+
+def test_an_abandoned_streamed_workbook_leaves_the_previous_file(tmp_path):
+    from wengang.services.xlsx_stream import StreamedWorkbook
+
+    path = tmp_path / "台账.xlsx"
+    path.write_bytes(b"previous")
+    book = StreamedWorkbook(path, "台账")
+    book.sheet.append_values(["半", "途"])
+    book.abandon()
+    assert path.read_bytes() == b"previous" and [p.name for p in tmp_path.iterdir()] == ["台账.xlsx"]
+    untouched = StreamedWorkbook(tmp_path / "new.xlsx", "x")  # abandoned before any row
+    untouched.abandon()
+    assert not (tmp_path / "new.xlsx").exists() and len(list(tmp_path.iterdir())) == 1

@@ -25,6 +25,7 @@ _VOCABULARY_TEXT = """
 姓名 性别 年龄 证件 号码 证件号码 联系 电话 联系电话 户编号 户主 关系 与户主关系 户类型 类别
 技能 劳动技能 在校生 状况 地域 就业地域 地点 务工地点 名称 企业名称 所属 行业 所属行业 月收入 收入
 返乡 原因 返乡原因 时间 外出时间 返乡时间 摸排 日期 核实 核实日期 备注 单位 金额 类型 年度
+上年 本年 输出 再输出 增收 措施 开发 主体 方式 开始 需要 上岗
 """
 VOCABULARY = frozenset(_VOCABULARY_TEXT.split())
 _LONGEST = max(len(w) for w in VOCABULARY)

@@ -14,8 +14,10 @@ every Chinese character into a ``&#NNNNN;`` reference, 2.5× the XML to zip and 
 
 ``tests/test_xlsx_stream.py`` checks that both paths give the same cells, read back by
 openpyxl and by python-calamine. The class leans on three methods of openpyxl's write-only
-worksheet writer (``get_stream``, ``write_row``, ``_values_to_row``); openpyxl is pinned below
-3.2 in ``pyproject.toml`` and the tests fail loudly if they change.
+worksheet writer (``get_stream``, ``write_row``, ``_values_to_row``), and
+:class:`StreamedWorkbook` (a big ledger's sheet streamed straight into the file's zip) on
+``ExcelWriter.write_worksheet``; openpyxl is pinned below 3.2 in ``pyproject.toml`` and the
+tests fail loudly if they change.
 
 No text cell is ever written as a formula (OWASP "CSV injection"): plain rows are inline
 strings, and a styled row or a whole workbook saved through :func:`save_workbook` has text
@@ -26,20 +28,26 @@ leaves a broken workbook under the final name nor harms the previous one.
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import math
 import re
 from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
+from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import xmlfile
 
-from wengang.domain.words import break_lines, longest_word
+from wengang.domain.words import break_lines, longest_word, words
 from wengang.store.atomic import atomic_output
 
 MAX_TEXT = 32767  # Excel's limit for one cell; openpyxl truncates the same way
@@ -87,14 +95,27 @@ def _cell_xml(ref: str, value, style: str = "") -> str | None:
                     f"({value!r}); use append() for other cells")
 
 
+# One search over a row's texts decides whether any cell may need escaping, trimming to
+# Excel's limit or xml:space (whitespace anywhere: the careful path checks its edges); nearly
+# every ledger row needs none and is written without a check per cell. One character class,
+# which re searches fast (alternatives made the search 2× slower than the cells' own checks).
+_ROW_NEEDS_CARE = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\s]")
+
+
 def _row_xml(values: Sequence, row: int) -> str:
     r = str(row)
     parts = [f'<row r="{r}">']
+    texts = "".join([value for value in values if type(value) is str])
+    careful = len(texts) > MAX_TEXT or _ROW_NEEDS_CARE.search(texts) is not None
     for letter, value in zip(_letters(len(values)), values):
         kind = type(value)
         if kind is str:  # the common case first, without a call
-            if value:
+            if not value:
+                continue
+            if careful:
                 parts.append(_text_cell(letter + r, value))
+            else:
+                parts.append(f'<c r="{letter}{r}" t="inlineStr"><is><t>{value}</t></is></c>')
         elif value is not None:
             xml = _cell_xml(letter + r, value)
             if xml is not None:
@@ -118,13 +139,24 @@ def defuse_formulas(workbook: Workbook) -> None:
             _inert(cell)
 
 
+# Deflate at level 1, not zlib's default 6: the largest of the six lists (114,824 rows, 90 MB
+# of sheet XML) compresses in 0.5 s instead of 1.5 s CPU, to 11.7 instead of 9.6 MB; the zip
+# was a third of the six lists' export (issue 20). Excel, WPS and LibreOffice read any level.
+ZIP_LEVEL = 1
+
+
 def save_workbook(workbook: Workbook, path: str | Path) -> Path:
-    """``workbook.save(path)``, atomically and with no formula cells (see the module)."""
+    """``workbook.save(path)``, atomically, with no formula cells (see the module) and
+    compressed at :data:`ZIP_LEVEL`."""
     path = Path(path)
     if not workbook.write_only:
         defuse_formulas(workbook)
-    with atomic_output(path) as tmp:
-        workbook.save(tmp)
+    elif not workbook.worksheets:
+        workbook.create_sheet()  # as Workbook.save does: a workbook has at least one sheet
+    workbook.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)
+    with atomic_output(path) as tmp, ZipFile(tmp, "w", ZIP_DEFLATED, allowZip64=True,
+                                             compresslevel=ZIP_LEVEL) as archive:
+        ExcelWriter(workbook, archive).save()  # what openpyxl's save_workbook does, at our level
     return path
 
 
@@ -152,7 +184,8 @@ class _Utf8StreamWriter(WorksheetWriter):
     _buffered = True  # lxml may hold unwritten output (the <sheetData> tag, styled rows)
 
     def get_stream(self):  # as WorksheetWriter.get_stream, on a file we hold, in UTF-8
-        with open(self.out, "wb") as stream, xmlfile(stream, encoding="utf-8") as xf:
+        into = getattr(self.ws, "_stream_into", None)  # the zip entry of a StreamedWorkbook's sheet
+        with (open(self.out, "wb") if into is None else into) as stream, xmlfile(stream, encoding="utf-8") as xf:
             self._stream = stream
             with xf.element("worksheet", xmlns=SHEET_MAIN_NS):
                 try:
@@ -198,6 +231,64 @@ class FastSheet(WriteOnlyWorksheet):
         self.append(_PlainRow(values))
 
 
+class _Abandoned(Exception):
+    """Thrown into the atomic output of a workbook that is not to be kept."""
+
+
+class _StreamedExcelWriter(ExcelWriter):
+    """openpyxl's workbook writer for a sheet whose XML is already in the archive."""
+
+    def write_worksheet(self, ws):
+        if getattr(ws, "_stream_into", None) is None:
+            super().write_worksheet(ws)
+            return
+        # ExcelWriter.write_worksheet for a write-only sheet, without copying a temporary file in
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        if not ws.closed:
+            ws.close()
+        ws._rels = ws._writer._rels
+        self.manifest.append(ws)
+        ws._writer.cleanup()
+
+
+class StreamedWorkbook:
+    """A write-only workbook of one :class:`FastSheet` whose XML goes straight into the zip of
+    the file being written (atomically, as :func:`save_workbook` writes), instead of into
+    openpyxl's temporary file that is read back and compressed at save: the six lists wrote
+    280 MB of temporary XML that way. ``save()`` finishes the file; ``abandon()`` (on a
+    failure or a cancel) leaves no file and any previous one of that name as it was."""
+
+    def __init__(self, path: str | Path, title: str | None = None):
+        self.workbook = Workbook(write_only=True)
+        self.sheet = fast_sheet(self.workbook, title)
+        self._files = ExitStack()
+        try:
+            tmp = self._files.enter_context(atomic_output(Path(path)))
+            self._archive = self._files.enter_context(
+                ZipFile(tmp, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=ZIP_LEVEL))
+            self.sheet._id = 1  # noqa: SLF001 - the workbook's only sheet: xl/worksheets/sheet1.xml
+            entry = self._archive.open(self.sheet.path[1:], "w", force_zip64=True)
+            # buffered as a file is: the zip entry deflates and checksums at every write
+            self.sheet._stream_into = io.BufferedWriter(entry, buffer_size=1 << 16)  # noqa: SLF001
+        except BaseException:
+            self._files.close()
+            raise
+
+    def save(self) -> None:
+        if not self.sheet.closed:
+            self.sheet.close()  # its tail (filter, merged cells, print set-up) ends the zip entry
+        self.workbook.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)
+        _StreamedExcelWriter(self.workbook, self._archive).save()
+        self._files.close()  # the file renamed into place
+
+    def abandon(self) -> None:
+        if not self.sheet.closed:
+            self.sheet.close()  # the zip entry is closed with the sheet
+        self._files.__exit__(_Abandoned, _Abandoned(), None)  # the partial file removed
+
+
 def fast_sheet(workbook: Workbook, title: str | None = None) -> FastSheet:
     """A :class:`FastSheet` in a ``Workbook(write_only=True)``, like ``create_sheet(title)``."""
     if not workbook.write_only:
@@ -227,3 +318,62 @@ def header_width(label: str, width: float) -> float:
 def header_lines(label: str, width: float) -> list[str]:
     """The label in lines broken between words, for a cell ``width`` units wide."""
     return break_lines(label, width - CELL_MARGIN, text_width)
+
+
+# --- headers whose text may not change (upload formats read by header name) ----------------
+# Excel, WPS and LibreOffice wrap a cell character by character (they know no Chinese words),
+# each line as full as the cell allows; a line break cannot be put into such a header. So the
+# column is made as wide as it takes for those wraps to fall between words. Their measures
+# differ: a 10 pt 宋体 character is 1.9 column units (13.3 px over Calibri's 7 px digit), 2.0
+# in text_width (the safe side); LibreOffice gives the text about half a unit more room than
+# Excel, which keeps about one for the cell's padding. A width must suit all of them.
+HEADER_FONT_NAME, HEADER_FONT_SIZE = "宋体", 10  # the measures above are for this font
+_ROOM_BESIDE_WIDTH = (-CELL_MARGIN, 0.5)  # the text's room against the column width, least to most
+_CHARACTER_SCALE = (0.95, 1.0)  # a character's width against text_width, least to most
+_ROOM_STEP = 0.05  # the wraps checked between the narrowest and the widest measure
+_WIDTH_STEP = 0.5  # widths are tried in half units, as a person would widen a column
+
+
+def _wrap_points(text: str, room: float) -> list[int]:
+    """Where a cell ``room`` units wide (in text_width's units) wraps ``text``: the offsets of
+    the characters that begin a new line, as the spreadsheet programs fill lines."""
+    points, line = [], 0.0
+    for i, character in enumerate(text):
+        width = text_width(character)
+        if line and line + width > room:
+            points.append(i)
+            line = 0.0
+        line += width
+    return points
+
+
+def _word_ends(text: str) -> set[int]:
+    ends, offset = set(), 0
+    for word in words(text):
+        offset += len(word)
+        ends.add(offset)
+    return ends
+
+
+def wraps_between_words(label: str, width: float, max_lines: int = 2) -> bool:
+    """Whether a header cell ``width`` units wide shows ``label`` in at most ``max_lines``
+    lines broken only between words (``domain.words``), by every program's measure."""
+    text = "".join(label.split())
+    ends = _word_ends(text)
+    least = (width + _ROOM_BESIDE_WIDTH[0]) / _CHARACTER_SCALE[1]
+    most = (width + _ROOM_BESIDE_WIDTH[1]) / _CHARACTER_SCALE[0]
+    steps = math.ceil((most - least) / _ROOM_STEP)
+    for step in range(steps + 1):
+        points = _wrap_points(text, least + step * (most - least) / max(steps, 1))
+        if len(points) >= max_lines or not ends.issuperset(points):
+            return False
+    return True
+
+
+def header_fit_width(label: str, width: float, max_lines: int = 2) -> float:
+    """``width``, widened (in half units) until every program wraps ``label`` between words in
+    at most ``max_lines`` lines (:func:`wraps_between_words`); on one line at the latest."""
+    width = header_width(label, width)
+    while not wraps_between_words(label, width, max_lines):
+        width += _WIDTH_STEP
+    return width

@@ -4,7 +4,9 @@ The Excel sheet: a merged title row, a line with 填报单位 / 数据截止日�
 then the rows; IDs and phones as text (an 18-digit number would lose its last digits), column
 widths, frozen header, autofilter, A4 landscape fitted to width with the header repeated on
 every printed page. Write-only mode keeps memory flat at 150k rows; the person rows go through
-``xlsx_stream``'s fast path (74,303 rows: 10.5 s → see bench/README.md).
+``xlsx_stream``'s fast path straight into the file's zip (74,303 rows: 10.5 s → see
+bench/README.md). Several ledgers in the default order are read in one pass
+(:func:`.query.rows_together`) and written side by side.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import sqlite_utils
-from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -23,9 +24,15 @@ from openpyxl.utils import get_column_letter
 from wengang.domain.cells import neutralise
 from wengang.domain.status import AsOf
 from wengang.domain.text import file_name
-from wengang.services.ledgers.declarations import LedgerError, get_ledger
-from wengang.services.ledgers.query import LedgerQuery, _as_of, ledger_query
-from wengang.services.xlsx_stream import fast_sheet, print_a4_landscape, save_workbook
+from wengang.services.ledgers.declarations import SIX_LISTS, LedgerError, get_ledger
+from wengang.services.ledgers.query import LedgerQuery, _as_of, can_read_together, ledger_query, rows_together
+from wengang.services.xlsx_stream import (
+    HEADER_FONT_NAME,
+    HEADER_FONT_SIZE,
+    StreamedWorkbook,
+    header_fit_width,
+    print_a4_landscape,
+)
 from wengang.store.areas import installation
 from wengang.store.atomic import atomic_open
 
@@ -33,7 +40,7 @@ ProgressFn = Callable[[int, int], None]
 _PROGRESS_EVERY = 5000
 
 _THIN = Side(style="thin")
-_HEADER_FONT = Font(bold=True)
+_HEADER_FONT = Font(name=HEADER_FONT_NAME, size=HEADER_FONT_SIZE, bold=True)  # as measured
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _HEADER_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -46,53 +53,95 @@ def ledger_caption(db: sqlite_utils.Database, query: LedgerQuery, total: int) ->
     return caption + ("　　（证件号码、联系电话已脱敏）" if query.mask else "")
 
 
+class _XlsxLedger:
+    """One ledger's workbook as its rows stream in (straight into the file's zip): title,
+    caption and header first (the count is known before the rows: the caption says 共N人), rows
+    appended, the file finished at the end."""
+
+    def __init__(self, db, query: LedgerQuery, total: int, path: Path):
+        self.query, self.written = query, 0
+        self.book = StreamedWorkbook(path, query.ledger.title[:31])
+        self.sheet = sheet = self.book.sheet
+        self.last_col = get_column_letter(len(query.columns))
+        # Each header fits its column at word boundaries: its text is an upload format read by
+        # header name, so no line break may be put into it (xlsx_stream.header_fit_width).
+        for i, (label, width) in enumerate(zip(query.columns, query.widths), start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = header_fit_width(label, width)
+        sheet.freeze_panes = "A4"
+        print_a4_landscape(sheet, "3:3")
+
+        sheet.row_dimensions[1].height = 30  # must be set before the row is streamed out
+        sheet.row_dimensions[3].height = 30
+        title = WriteOnlyCell(sheet, query.ledger.title)
+        title.font = Font(bold=True, size=16)
+        title.alignment = Alignment(horizontal="center", vertical="center")
+        sheet.append([title])
+        sheet.append([ledger_caption(db, query, total)])
+        header = []
+        for label in query.columns:
+            cell = WriteOnlyCell(sheet, label)
+            cell.font, cell.fill, cell.border, cell.alignment = _HEADER_FONT, _HEADER_FILL, _HEADER_BORDER, _CENTER
+            header.append(cell)
+        sheet.append(header)
+        sheet.merged_cells.add(f"A1:{self.last_col}1")
+        sheet.merged_cells.add(f"A2:{self.last_col}2")
+        # IDs, phones and dates as text (an 18-digit number would lose its last digits);
+        # numbers pass through untouched (the fast path).
+        self._text_cols = [i for i, k in enumerate(query.kinds) if k in ("id", "phone", "date")]
+
+    def append(self, row: tuple) -> None:
+        for i in self._text_cols:
+            value = row[i]
+            if value is not None and type(value) is not str:
+                row = (*row[:i], str(value), *row[i + 1:])
+        self.sheet.append_values(row)
+        self.written += 1
+
+    def save(self) -> int:
+        self.sheet.auto_filter.ref = f"A3:{self.last_col}{3 + max(self.written, 1)}"
+        self.book.save()
+        return self.written
+
+    def abandon(self) -> None:
+        self.book.abandon()  # no file written; a previous one of that name kept
+
+
 def _write_xlsx(db, query: LedgerQuery, path: Path, progress: ProgressFn | None) -> int:
     total = query.count()
-    workbook = Workbook(write_only=True)
-    sheet = fast_sheet(workbook, query.ledger.title[:31])
-    ncols = len(query.columns)
-    last_col = get_column_letter(ncols)
-    for i, width in enumerate(query.widths, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = width
-    sheet.freeze_panes = "A4"
-    print_a4_landscape(sheet, "3:3")
-
-    sheet.row_dimensions[1].height = 30  # must be set before the row is streamed out
-    sheet.row_dimensions[3].height = 30
-    title = WriteOnlyCell(sheet, query.ledger.title)
-    title.font = Font(bold=True, size=16)
-    title.alignment = Alignment(horizontal="center", vertical="center")
-    sheet.append([title])
-    sheet.append([ledger_caption(db, query, total)])
-    header = []
-    for label in query.columns:
-        cell = WriteOnlyCell(sheet, label)
-        cell.font, cell.fill, cell.border, cell.alignment = _HEADER_FONT, _HEADER_FILL, _HEADER_BORDER, _CENTER
-        header.append(cell)
-    sheet.append(header)
-    sheet.merged_cells.add(f"A1:{last_col}1")
-    sheet.merged_cells.add(f"A2:{last_col}2")
-
-    kinds = query.kinds
-    # Only text-like columns need converting; numbers pass through untouched (fast path).
-    text_cols = [i for i, k in enumerate(kinds) if k in ("id", "phone", "date")]
-    written = 0
+    book = _XlsxLedger(db, query, total, path)
     try:
         for row in query.iter_rows():
-            if text_cols:
-                row = list(row)
-                for i in text_cols:
-                    if row[i] is not None:
-                        row[i] = str(row[i])
-            sheet.append_values(row)
-            written += 1
-            if progress and written % _PROGRESS_EVERY == 0:
-                progress(written, total)
+            book.append(row)
+            if progress and book.written % _PROGRESS_EVERY == 0:
+                progress(book.written, total)
     except BaseException:
-        sheet.close()  # finish openpyxl's streaming writer cleanly before the file is removed
+        book.abandon()
         raise
-    sheet.auto_filter.ref = f"A3:{last_col}{3 + max(written, 1)}"
-    save_workbook(workbook, path)
+    return book.save()
+
+
+def _write_xlsx_together(db, queries: list[LedgerQuery], totals: list[int], paths: list[Path],
+                         progress: Callable[[int, int, str], None] | None, message: str) -> list[int]:
+    """Several ledgers' workbooks from ONE pass over their rows (:func:`.query.rows_together`),
+    saved one after another once the pass is done: a cancel while saving keeps the files
+    already saved, and none is ever half-written."""
+    books = [_XlsxLedger(db, query, total, path) for query, total, path in zip(queries, totals, paths)]
+    grand, done = sum(totals), 0
+    written: list[int] = []
+    try:
+        for i, row in rows_together(queries):
+            books[i].append(row)
+            done += 1
+            if progress and done % _PROGRESS_EVERY == 0:
+                progress(done, grand, message)
+        for book in books:
+            if progress:
+                progress(done, grand, f"正在保存{book.query.ledger.title}…")
+            written.append(book.save())
+    except BaseException:
+        for book in books[len(written):]:  # the ones not saved
+            book.abandon()
+        raise
     return written
 
 
@@ -152,23 +201,45 @@ def write_ledgers(db: sqlite_utils.Database, ledger_ids: list[str] | tuple[str, 
                   mask: bool = False, area_id: int | None = None, site_id: int | None = None,
                   progress: Callable[[int, int, str], None] | None = None) -> list[tuple[str, Path, int]]:
     """Write several ledgers (the six lists for the monthly upload) into ``folder``, one file
-    each (:func:`ledger_file_name`); the statuses at D are derived once for all of them.
+    each (:func:`ledger_file_name`); the statuses at D are derived once for all of them, and
+    .xlsx ledgers in the default order are read in one pass over their rows (the six lists at
+    50,000 households: one query instead of six, see bench/README.md).
 
     ``progress(done, total, message)`` counts persons over all the files. Returns
     ``(ledger id, path, persons)`` per file. A cancel (the progress raising) leaves the files
-    already finished and none half-written.
+    already finished (saved) and none half-written.
     """
     folder = Path(folder)
     when = _as_of(as_of)
-    totals = [ledger_query(db, i, when, area_id=area_id, site_id=site_id, mask=mask).count() for i in ledger_ids]
-    grand, before, out = sum(totals), 0, []
-    for ledger_id, total in zip(ledger_ids, totals):
+    queries = [ledger_query(db, i, when, area_id=area_id, site_id=site_id, mask=mask) for i in ledger_ids]
+    totals = [query.count() for query in queries]
+    paths = [folder / ledger_file_name(ledger_id, when, suffix) for ledger_id in ledger_ids]
+    grand = sum(totals)
+    written: dict[int, int] = {}
+    # The ledgers in the default order (the six lists; all but the post and workshop ledgers)
+    # in one pass, the others one by one.
+    together = [i for i, query in enumerate(queries) if can_read_together([query])] if suffix == "xlsx" else []
+    if len(together) > 1 and can_read_together([queries[i] for i in together]):
+        folder.mkdir(parents=True, exist_ok=True)
+        what = "六张清单" if tuple(ledger_ids) == SIX_LISTS else f"{len(together)}个台账"
+        step = (lambda done, _total, message: progress(done, grand, message)) if progress else None
+        counts = _write_xlsx_together(db, [queries[i] for i in together], [totals[i] for i in together],
+                                      [paths[i] for i in together], step, f"正在导出{what}…")
+        written = dict(zip(together, counts))
+    _write_one_by_one(db, ledger_ids, when, paths, totals, written, progress,
+                      mask=mask, area_id=area_id, site_id=site_id)
+    return [(ledger_id, path, written[i]) for i, (ledger_id, path) in enumerate(zip(ledger_ids, paths))]
+
+
+def _write_one_by_one(db, ledger_ids, when: AsOf, paths: list[Path], totals: list[int], written: dict[int, int],
+                      progress: Callable[[int, int, str], None] | None, **scope) -> None:
+    """The ledgers not in ``written`` yet, each read and written on its own; ``written`` filled in."""
+    grand, before = sum(totals), sum(totals[i] for i in written)
+    for i, (ledger_id, total, path) in enumerate(zip(ledger_ids, totals, paths)):
+        if i in written:
+            continue
         title = get_ledger(ledger_id).title
         step = (lambda done, _total, base=before, title=title: progress(base + done, grand, f"正在导出{title}…")) \
             if progress else None
-        path = folder / ledger_file_name(ledger_id, when, suffix)
-        written = write_ledger(db, ledger_id, when, path, mask=mask, area_id=area_id, site_id=site_id,
-                               progress=step)
-        out.append((ledger_id, path, written))
+        written[i] = write_ledger(db, ledger_id, when, path, progress=step, **scope)
         before += total
-    return out

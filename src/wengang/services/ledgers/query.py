@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from operator import itemgetter
 
 import sqlite_utils
 
@@ -101,13 +102,15 @@ class LedgerQuery:
         # The order ranks only when rows are asked for: counting a list never reads them
         # (0.3–0.4 s at 50,000 households in a new process). :meth:`prepare` builds them ahead.
         self._order_name: str | None = None
-        where = [f"({ledger.where})"]
+        self._scope: list[str] = []  # the area or 安置点 asked for, beside the population
         if area_id is not None:
-            where.append(f"ps.area_id IN {AREA_SUBTREE}")
+            self._scope.append(f"ps.area_id IN {AREA_SUBTREE}")
             self._params["area_id"] = area_id
         if site_id is not None:
-            where.append("ps.site_id = :site_id")
+            self._scope.append("ps.site_id = :site_id")
             self._params["site_id"] = site_id
+        where = [f"({ledger.where})", *self._scope]
+        self._wanted = wanted
         self._with = f"WITH RECURSIVE {AREA_PLACE}"
         self._source_joins = "\n".join(sql for name, sql in SOURCES.items() if name in wanted)
         counted = _with_dependencies(set(ledger.sources))
@@ -260,6 +263,60 @@ class LedgerQuery:
         # A plain cursor: ``db.query`` builds a dict per row (1 s of a 74,000-row export).
         for n, row in enumerate(self.db.execute(sql, self._params), start=1):
             yield (n, *row)
+
+
+def rows_together(queries: Sequence[LedgerQuery]) -> Iterator[tuple[int, tuple]]:
+    """Every row of several ledgers, read in ONE pass: ``(i, row)`` for a row of
+    ``queries[i]`` (序号 first, counted per ledger), each ledger's rows in its order.
+
+    The six lists share their persons and their common columns (at 50,000 households their
+    333,802 rows are 114,825 persons, all but one of them in 劳动力底数): one query over the
+    union of their populations, selecting each field once and a flag per ledger, replaces six
+    scans, joins and sorts of the statuses (3.9 → 2.2 s CPU for the rows of the six). The queries must be of one database, date, area, masking and the
+    default order (:func:`can_read_together`)."""
+    if not can_read_together(queries):
+        raise ValueError("rows_together needs ledgers of one date, area and masking, in the default order")
+    sql, fields = _together_sql(queries)
+    picks = [_picker([fields.index(c.field) for c in q.ledger.columns]) for q in queries]
+    width = len(fields)
+    numbers = [0] * len(queries)
+    members = range(len(queries))
+    for row in queries[0].db.execute(sql, queries[0]._params):
+        for i in members:
+            if row[width + i]:
+                numbers[i] += 1
+                yield i, (numbers[i], *picks[i](row))
+
+
+def _picker(indexes: list[int]) -> Callable[[tuple], tuple]:
+    """The values at ``indexes`` of a row, as a tuple (itemgetter's own, fast, for two or more)."""
+    if len(indexes) == 1:
+        return lambda row, i=indexes[0]: (row[i],)
+    return itemgetter(*indexes)
+
+
+def _together_sql(queries: Sequence[LedgerQuery]) -> tuple[str, list[str]]:
+    """The one query of :func:`rows_together` and the fields it selects (then a flag per ledger)."""
+    base = queries[0]
+    fields = list(dict.fromkeys(c.field for q in queries for c in q.ledger.columns))
+    flags = [f"coalesce(({q.ledger.where}), 0) AS in{i}" for i, q in enumerate(queries)]
+    select = "SELECT " + ", ".join([f"{base._field_sql(f)} AS c{i}" for i, f in enumerate(fields)] + flags)
+    wanted = set().union(*(q._wanted for q in queries))
+    joins = ("JOIN persons p ON p.id = ps.person_id\n"
+             "JOIN households h ON h.id = ps.household_id\n"
+             "LEFT JOIN area_place la ON la.area_id = ps.area_id\n"
+             + base._order_join() + "\n".join(sql for name, sql in SOURCES.items() if name in wanted))
+    where = " AND ".join(["(" + " OR ".join(f"({q.ledger.where})" for q in queries) + ")", *base._scope])
+    return f"{base._with}\n{select}\nFROM temp.{base._status} ps\n{joins}\nWHERE {where}\n{base._order}", fields
+
+
+def can_read_together(queries: Sequence[LedgerQuery]) -> bool:
+    """Whether :func:`rows_together` can read these ledgers in one pass: one database, date,
+    area or 安置点 and masking, each in the default order."""
+    first = queries[0] if queries else None
+    return first is not None and all(
+        q.db is first.db and q.as_of == first.as_of and q._params == first._params and q.mask == first.mask
+        and q._order == first._order and q._default_order for q in queries)
 
 
 def ledger_query(db: sqlite_utils.Database, ledger_id: str, as_of: AsOf | dt.date | str, *,
