@@ -17,19 +17,20 @@ from wengang.gui import opening, reliability
 
 
 def restore_database(window):
-    """A checked backup replaces the file; returns the new window (None: nothing done)."""
-    chosen = reliability.choose_backup(window, window.context)
-    if chosen is None:
-        return None
-    source, password = chosen
+    """A backup, checked off the GUI thread (``reliability.choose_backup``), replaces the file;
+    the new window follows through ``window.replaced``. Returns the check's progress dialog
+    (None: no file picked)."""
     db_path = window.context.db_path
 
-    def change() -> str:
-        from wengang.store.backup import restore  # noqa: PLC0415
-        aside = restore(source, db_path, password=password)
-        return f"已从备份 {source.name} 恢复。恢复前的数据库另存为：{aside}"
+    def chosen(source, password) -> None:
+        def change() -> str:
+            from wengang.store.backup import restore  # noqa: PLC0415
+            aside = restore(source, db_path, password=password)
+            return f"已从备份 {source.name} 恢复。恢复前的数据库另存为：{aside}"
 
-    return reopen(window, change, password)
+        reopen(window, change, password)
+
+    return reliability.choose_backup(window, window.context, chosen)
 
 
 def damaged_while_open_box(exc, parent=None) -> QMessageBox:
