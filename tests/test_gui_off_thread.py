@@ -62,3 +62,63 @@ def test_a_backup_is_checked_off_the_gui_thread_before_the_restore_question(qtbo
     qtbot.waitUntil(lambda: bool(asked))
     assert threads and threading.get_ident() not in threads
     assert "用备份 备份.db 替换当前数据库" in asked[0] and window.isVisible()  # 否: nothing replaced
+
+
+def test_the_duties_exports_imports_sample_and_print_layout_run_off_the_gui_thread(qtbot, make_window, county_path,
+                                                                                   tmp_path, monkeypatch):
+    import datetime as dt
+
+    from gui_support import wait_idle
+
+    from wengang.gui import duties_tab, print_preview
+    from wengang.gui.printing import pictures
+    from wengang.services import ledgers
+    from wengang.services.duties import spot_check, survey_sheet
+
+    small_county(county_path)
+    context, window = make_window(county_path)
+    tab = window.show_tab("日常工作")
+    wait_idle(qtbot, context)
+    calls = {name: record_thread(monkeypatch, module, name) for module, name in (
+        (ledgers, "write_ledger"), (pictures, "paint_pictures"), (spot_check, "draw_sample"),
+        (spot_check, "write_call_sheet"), (spot_check, "import_call_sheet"), (survey_sheet, "write_survey_sheet"),
+        (survey_sheet, "import_survey_sheet"))}
+    files = iter([tmp_path / "服务单.xlsx", tmp_path / "电话单.xlsx", tmp_path / "核实表.xlsx"])
+    monkeypatch.setattr(duties_tab, "ask_save_path", lambda *a, **k: next(files))
+    previews = []
+    monkeypatch.setattr(print_preview, "preview", lambda parent, paint, landscape=True: previews.append(paint))
+
+    page = tab.show_page("1-3-1服务")
+    wait_idle(qtbot, context)
+    page.villages.selectRow(0)
+    wait_idle(qtbot, context)
+    assert page.export_sheet() is not None
+    qtbot.waitUntil(lambda: "服务单已保存" in page.status.text())
+    assert (tmp_path / "服务单.xlsx").is_file()
+    page.print_sheet()
+    qtbot.waitUntil(lambda: bool(previews))  # the pages were drawn on the worker; the preview replays them
+
+    page = tab.show_page("电话抽查")
+    wait_idle(qtbot, context)
+    context.set_as_of(dt.date(2024, 6, 30))
+    page.per_township.setValue(5)
+    page.draw()
+    qtbot.waitUntil(lambda: "抽查批次" in page.status.text() and "共抽2人" in page.status.text())
+    assert page.calls.rowCount() == 2
+    page.export_sheet()
+    qtbot.waitUntil(lambda: "电话单已保存" in page.status.text())
+    monkeypatch.setattr(duties_tab, "ask_open_path", lambda *a, **k: tmp_path / "电话单.xlsx")
+    page.import_sheet()  # nothing filled in yet: said, nothing saved
+    qtbot.waitUntil(lambda: bool(calls["import_call_sheet"]) and not context._workers)
+
+    page = tab.show_page("入户摸排")
+    wait_idle(qtbot, context)
+    page.flags.selectRow(0)
+    page.export_sheet()
+    qtbot.waitUntil(lambda: "核实表（" in page.status.text())
+    monkeypatch.setattr(duties_tab, "ask_open_path", lambda *a, **k: tmp_path / "核实表.xlsx")
+    page.import_sheet()
+    qtbot.waitUntil(lambda: bool(calls["import_survey_sheet"]) and not context._workers)
+
+    gui = threading.get_ident()
+    assert all(threads and gui not in threads for threads in calls.values()), calls
