@@ -50,7 +50,65 @@ def actions(tmp: Path, as_of: dt.date) -> dict:
         sample_id = db.execute("SELECT max(id) FROM spot_check_samples").fetchone()[0]
         return spot_check.write_call_sheet(db, sample_id, tmp / "calls.xlsx")
 
+    def deadlines(db):
+        from wengang.services.duties.deadlines import calendar_for, due_dates
+        from wengang.services.duties.schedule import missing_forms, schedule
+        from wengang.store.areas import installation
+        today = dt.date.today()
+        schedule(db, today)
+        rows = due_dates(calendar_for(installation(db).province), dt.date(today.year, 1, 1),
+                         dt.date(today.year, 12, 31), [])
+        return sum(1 for d in rows if missing_forms(db, d))
+
+    def sample_list(db):
+        sample_id = db.execute("SELECT max(id) FROM spot_check_samples").fetchone()[0]
+        return len(spot_check.samples(db)), len(spot_check.sample_rows(db, sample_id))
+
+    def record(db):
+        from wengang.services.duties.services131 import record_services
+        ids = [r[0] for r in db.execute("SELECT p.id FROM persons p JOIN households h ON h.id = p.household_id "
+                                        "WHERE h.area_id = ? LIMIT 700", [_village(db)])]
+        return record_services(db, ids, "职业指导", as_of).added
+
+    def archive(db):
+        from wengang.services.archive import archive_report
+        from wengang.services.reports import compute_form
+        result = compute_form(db, "employment", as_of)
+        wall, cpu = time.perf_counter(), time.process_time()
+        archive_report(db, result)
+        return f"archive alone {time.perf_counter() - wall:.2f} s / {time.process_time() - cpu:.2f} cpu"
+
+    def followups(db):
+        from wengang.services.duties.followup import followups, write_followups
+        items = followups(db, as_of)
+        wall, cpu = time.perf_counter(), time.process_time()
+        write_followups(items, tmp / "followups.xlsx", title="x")
+        return f"{len(items)} rows, write alone {time.perf_counter() - wall:.2f} s / {time.process_time() - cpu:.2f} cpu"
+
+    def restore(db):
+        from wengang.store.backup import restore
+        target = tmp / "restored.db"
+        shutil.copy(tmp / "c.db", target)
+        return restore(tmp / "c.db", target).name
+
+    def encrypt(db):
+        from wengang.store import crypto
+        from wengang.store.backup import encrypt_database
+        if not crypto.available():
+            return "sqlcipher3 not installed"
+        target = tmp / "enc" / "e.db"
+        target.parent.mkdir(exist_ok=True)
+        shutil.copy(tmp / "c.db", target)
+        return len(encrypt_database(target, "一二三"))
+
     return {
+        "spot-check samples and the call list (SpotCheckPage.refresh)": ("日常工作 → 电话抽查", sample_list),
+        "submission deadlines (DeadlinesPage.refresh)": ("日常工作 → 报送时间", deadlines),
+        "record a service for 700 people (ServicesPage.record)": ("日常工作 → 1-3-1 → 登记服务", record),
+        "archive a form (ReportTab._archive)": ("报表 → 报送存档", archive),
+        "follow-up list to Excel (FollowUpPage.export)": ("日常工作 → 返乡跟踪 → 导出名单…", followups),
+        "restore a backup (window closed meanwhile)": ("文件 → 从备份恢复… → 是", restore),
+        "encrypt the database (window closed meanwhile)": ("文件 → 设置密码…", encrypt),
         "verify a backup before restoring (choose_backup)": ("文件 → 从备份恢复…", lambda db: verify_file(tmp / "c.db")),
         "persons behind a cell to Excel (PersonsDialog.export)": ("报表 → 双击数字 → 导出Excel…", drill_export),
         "draw a spot-check sample (SpotCheckPage.draw)": ("日常工作 → 抽查 → 抽样", sample),

@@ -724,7 +724,7 @@ class FollowUpPage(Page):
         if not path:
             return None
         items, title = list(self.items), f"返乡回流跟踪名单（截止 {self.context.as_of}）"
-        return self.run("正在导出跟踪名单", lambda _db, _p: write_followups(items, path, title=title),
+        return self.run("正在导出跟踪名单", lambda _db, p: write_followups(items, path, title=title, progress=p.callback),
                         lambda _r: self.saved(path, "跟踪名单"))
 
 
