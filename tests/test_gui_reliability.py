@@ -310,6 +310,9 @@ def test_set_and_change_password_from_the_menu(qtbot, make_window, county_path, 
     assert "不一致" in said.text("warning") and looks_like_sqlite(county_path)
     _answers(monkeypatch, ("一二三", True), ("一二三", True))
     new = _adopt(window, [])
+    # The next change waits for its worker in an event loop, which carries out this window's
+    # deleteLater(); pytest-qt closes it at teardown, so here it is only closed.
+    monkeypatch.setattr(window, "deleteLater", lambda: None)
     _trigger(window, "设置密码…")
     assert len(new) == 1
     second = new[0]

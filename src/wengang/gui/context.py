@@ -198,6 +198,16 @@ class AppContext(QObject):
         return worker.progress
 
 
+def run_detached(work: Callable[[Progress], Any]) -> _WorkerSignals:
+    """``work(progress)`` that needs no database connection — the file itself is being replaced
+    (restore, encryption) while no window is open — on Qt's global thread pool. Connect to the
+    returned signals (``succeeded``, ``failed``) at once: they are delivered by the event loop."""
+    worker = _Worker(lambda: None, lambda _db, progress: work(progress))
+    signals = worker.signals
+    QThreadPool.globalInstance().start(worker)  # auto-deleted; the signals object stays with the caller
+    return signals
+
+
 def _default_as_of() -> dt.date:
     """The end of last month: monthly dispatches report data to the previous month's end."""
     first = dt.date.today().replace(day=1)
