@@ -102,6 +102,7 @@ def actions(tmp: Path, as_of: dt.date) -> dict:
         return len(encrypt_database(target, "一二三"))
 
     return {
+        "draw a spot-check sample (SpotCheckPage.draw)": ("日常工作 → 抽查 → 抽样", sample),
         "spot-check samples and the call list (SpotCheckPage.refresh)": ("日常工作 → 电话抽查", sample_list),
         "submission deadlines (DeadlinesPage.refresh)": ("日常工作 → 报送时间", deadlines),
         "record a service for 700 people (ServicesPage.record)": ("日常工作 → 1-3-1 → 登记服务", record),
@@ -111,7 +112,6 @@ def actions(tmp: Path, as_of: dt.date) -> dict:
         "encrypt the database (window closed meanwhile)": ("文件 → 设置密码…", encrypt),
         "verify a backup before restoring (choose_backup)": ("文件 → 从备份恢复…", lambda db: verify_file(tmp / "c.db")),
         "persons behind a cell to Excel (PersonsDialog.export)": ("报表 → 双击数字 → 导出Excel…", drill_export),
-        "draw a spot-check sample (SpotCheckPage.draw)": ("日常工作 → 抽查 → 抽样", sample),
         "call sheet to Excel (SpotCheckPage.export_sheet)": ("日常工作 → 抽查 → 导出电话单…", call_sheet),
         "village service sheet to Excel (ServicesPage.export_sheet)": (
             "日常工作 → 1-3-1 → 导出本村服务单…",

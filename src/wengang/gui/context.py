@@ -203,9 +203,15 @@ def run_detached(work: Callable[[Progress], Any]) -> _WorkerSignals:
     (restore, encryption) while no window is open — on Qt's global thread pool. Connect to the
     returned signals (``succeeded``, ``failed``) at once: they are delivered by the event loop."""
     worker = _Worker(lambda: None, lambda _db, progress: work(progress))
-    signals = worker.signals
-    QThreadPool.globalInstance().start(worker)  # auto-deleted; the signals object stays with the caller
-    return signals
+    _DETACHED.add(worker)  # kept alive until it reports, as run_in_background keeps its workers
+    worker.signals.succeeded.connect(lambda _r: _DETACHED.discard(worker))
+    worker.signals.failed.connect(lambda _e: _DETACHED.discard(worker))
+    worker.setAutoDelete(False)
+    QThreadPool.globalInstance().start(worker)
+    return worker.signals
+
+
+_DETACHED: set[_Worker] = set()
 
 
 def _default_as_of() -> dt.date:
