@@ -83,7 +83,7 @@ def main() -> int:
     month_of_changes(town, first, 5000)
     ex.export_changes(town, tmp / "month.wgx")
     town.close()
-    shutil.copy(tmp / "county.db", tmp / "county-direct.db")
+    backup(county, tmp / "county-direct.db")  # the same county for the direct calls (WAL: not a file copy)
     other = open_database(tmp / "county-direct.db", auto_backup=False)
     apply_direct = direct(lambda: ex.import_package(other, tmp / "month.wgx"))
     from wengang.services.demo.builder import default_as_of

@@ -107,6 +107,7 @@ class ExchangeDialog(QDialog):
         row.addWidget(close)
         layout.addLayout(row)
         self.running = None  # the progress dialog of an export or import under way
+        self.looking = False  # the inbox folder is being read
         self.imported: list[tuple[Path, ex.ImportResult | None]] = []  # the last run, for tests
         self.exported: ex.ExportResult | None = None
         self.watcher = QFileSystemWatcher(self)
@@ -180,8 +181,9 @@ class ExchangeDialog(QDialog):
         self.message.setText(text)
 
     def busy(self) -> bool:
-        """An export or import is under way (the inbox watcher fires while packages are written)."""
-        return self.running is not None
+        """An export or import is under way, or the inbox folder is being read (the folder
+        watcher fires while packages are written)."""
+        return self.running is not None or self.looking
 
     def _run(self, title: str, work, done):
         """``work(db, progress)`` off the GUI thread behind 取消; returns the progress dialog."""
@@ -292,32 +294,36 @@ class ExchangeDialog(QDialog):
         if folder and Path(folder).is_dir():
             self.watcher.addPath(folder)
 
-    def check_inbox(self, quiet: bool = False):
-        """Import every package waiting in the inbox folder, in order, off the GUI thread
-        (reading a network folder's packages is slow too); returns the progress dialog, or None
-        when nothing was started. ``self.imported`` lists what was applied."""
+    def check_inbox(self, quiet: bool = False) -> None:
+        """Import every package waiting in the inbox folder, in order. The folder is read on the
+        background thread without a progress box (the folder watcher calls this whenever a file
+        changes there); only packages found are imported behind one. ``self.imported`` lists
+        what the last import did."""
         folder = self.inbox_edit.text().strip()
         if not folder:
             if not quiet:
                 self._say("请先设置收件文件夹。", error=True)
-            return None
+            return
         if self.busy():  # our own export into the folder, or a package still being applied
-            return None
+            return
         folder_path = Path(folder)
 
-        def work(db, progress):
-            progress.callback(0, 0, "正在查看收件文件夹")
-            return _import_in_order(db, progress, ex.pending_inbox(db, folder_path))
-
-        def done(outcomes) -> None:
-            if outcomes:
-                self.show_imported(outcomes)
+        def found(waiting: list[Path]) -> None:
+            if waiting:
+                self.import_paths(waiting)
             else:
                 self.imported = []
                 if not quiet:
                     self._say("收件文件夹里没有新的交换包。")
+            self.looking = False
 
-        return self._run("导入交换包", work, done)
+        def failed(exc: BaseException) -> None:
+            self.looking = False
+            if not quiet:
+                self._say(f"无法读取收件文件夹 {folder}：{exc}", error=True)
+
+        self.looking = True
+        self.context.run_in_background(lambda db, _p: ex.pending_inbox(db, folder_path), found, failed)
 
     # --- conflicts ---------------------------------------------------------------------------
     def _conflicts_page(self) -> QWidget:
