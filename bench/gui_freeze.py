@@ -42,10 +42,23 @@ def direct(fn) -> tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def through_window(app, start, finished) -> tuple[float, float]:
+def settle(app, context) -> None:
+    """Until the window's own background work (概览, 数据质量 at start) is done and shown: its
+    results are laid out on the GUI thread and are not the action's stall."""
+    quiet_since = time.perf_counter()
+    while time.perf_counter() - quiet_since < 1.0:
+        app.processEvents()
+        time.sleep(0.01)
+        if context.pool.activeThreadCount() or context._workers:  # noqa: SLF001 - a bench
+            quiet_since = time.perf_counter()
+
+
+def through_window(app, start, finished, context=None) -> tuple[float, float]:
     """(wall s until ``finished()``, longest gap between 20 ms ticks of the GUI thread)."""
     from PySide6.QtCore import QTimer
 
+    if context is not None:
+        settle(app, context)
     ticks = [time.perf_counter()]
     timer = QTimer(interval=20)
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
@@ -108,19 +121,19 @@ def main() -> int:
     rows = {dialog.partners.item(r, 0).text(): r for r in range(dialog.partners.rowCount())}
     dialog.partners.selectRow(rows[second])
     record(f"county: starting package for {second} (exchange dialog)", base_direct,
-           through_window(app, lambda: dialog.export_to(tmp / "base2.wgx", base=True), lambda: not dialog.busy()))
+           through_window(app, lambda: dialog.export_to(tmp / "base2.wgx", base=True), lambda: not dialog.busy(), context))
     record(f"county: apply {first}'s month, 5000 changes (exchange dialog)", apply_direct,
-           through_window(app, lambda: dialog.import_paths([tmp / "month.wgx"]), lambda: not dialog.busy()))
+           through_window(app, lambda: dialog.import_paths([tmp / "month.wgx"]), lambda: not dialog.busy(), context))
     dialog.close()
     persons = PersonsDialog(context, "合计 · 务工", ids, window)
     QFileDialog.getSaveFileName = staticmethod(lambda *a, **k: (str(tmp / "persons.xlsx"), ""))
     record(f"{len(ids):,} persons behind a number to Excel", persons_direct,
-           through_window(app, persons.export, lambda: getattr(persons, "last_export", None) is not None))
+           through_window(app, persons.export, lambda: getattr(persons, "last_export", None) is not None, context))
     QFileDialog.getOpenFileName = staticmethod(lambda *a, **k: (str(tmp / "county-direct.db"), ""))
     asked = []
     QMessageBox.question = staticmethod(lambda *a, **k: asked.append(1) or QMessageBox.StandardButton.No)
     record("check a backup before restoring", check_direct,
-           through_window(app, window.restore_database, lambda: bool(asked)))
+           through_window(app, window.restore_database, lambda: bool(asked), context))
     window.close()
     context.close()
     print("action | direct on the GUI thread: wall s | cpu s | through the window: wall s | longest stall ms")
