@@ -198,17 +198,18 @@ class AppContext(QObject):
         return worker.progress
 
 
-def run_detached(work: Callable[[Progress], Any]) -> _WorkerSignals:
+def run_detached(work: Callable[[Progress], Any], on_success: Callable[[Any], None],
+                 on_failure: Callable[[BaseException], None]) -> None:
     """``work(progress)`` that needs no database connection — the file itself is being replaced
-    (restore, encryption) while no window is open — on Qt's global thread pool. Connect to the
-    returned signals (``succeeded``, ``failed``) at once: they are delivered by the event loop."""
+    (restore, encryption) while no window is open — on Qt's global thread pool; the callbacks
+    run on the GUI thread. They are connected before the work starts: a quick failure would
+    otherwise report before anyone listened."""
     worker = _Worker(lambda: None, lambda _db, progress: work(progress))
     _DETACHED.add(worker)  # kept alive until it reports, as run_in_background keeps its workers
-    worker.signals.succeeded.connect(lambda _r: _DETACHED.discard(worker))
-    worker.signals.failed.connect(lambda _e: _DETACHED.discard(worker))
+    worker.signals.succeeded.connect(lambda result: (_DETACHED.discard(worker), on_success(result)))
+    worker.signals.failed.connect(lambda exc: (_DETACHED.discard(worker), on_failure(exc)))
     worker.setAutoDelete(False)
     QThreadPool.globalInstance().start(worker)
-    return worker.signals
 
 
 _DETACHED: set[_Worker] = set()

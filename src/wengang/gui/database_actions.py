@@ -115,10 +115,9 @@ def _while_showing_progress(change: Callable[[], str]) -> str:
     box.setMinimumDuration(0)
     box.show()
     loop, outcome = QEventLoop(), {}
-    signals = run_detached(lambda _progress: change())
-    signals.succeeded.connect(lambda message: (outcome.setdefault("message", message), loop.quit()))
-    signals.failed.connect(lambda exc: (outcome.setdefault("error", exc), loop.quit()))
-    loop.exec()
+    run_detached(lambda _progress: change(), lambda message: (outcome.setdefault("message", message), loop.quit()),
+                 lambda exc: (outcome.setdefault("error", exc), loop.quit()))
+    loop.exec()  # the callbacks are queued to this thread: they arrive inside the loop
     box.close()
     box.deleteLater()
     if "error" in outcome:
