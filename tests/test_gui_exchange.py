@@ -38,9 +38,13 @@ def test_county_imports_from_inbox_and_decides_a_conflict(make_window, county_pa
     qtbot.waitExposed(dialog)
     dialog.inbox_edit.setText(str(inbox))
     dialog._inbox_changed()
-    assert dialog.check_inbox() == 1
+    dialog.check_inbox()
+    qtbot.waitUntil(lambda: not dialog.busy(), timeout=20000)  # applied off the GUI thread
+    assert [(path.name, result.seq) for path, result in dialog.imported] == [("城关镇-发给示范县-交换包.wgx", 1)]
     assert "已导入“城关镇”第1号包" in dialog.message.text()
-    assert dialog.check_inbox(quiet=True) == 0  # imported once only
+    dialog.check_inbox(quiet=True)
+    qtbot.waitUntil(lambda: not dialog.busy(), timeout=20000)
+    assert dialog.imported == []  # imported once only
     labels = {dialog.partners.item(r, 0).text(): r for r in range(dialog.partners.rowCount())}
     assert dialog.partners.item(labels["城关镇"], 3).text() == "1"
     assert dialog.partners.item(labels["沙河镇"], 6).text() == "逾期未交"
@@ -62,3 +66,81 @@ def test_county_imports_from_inbox_and_decides_a_conflict(make_window, county_pa
     assert not dialog.decide_button.isEnabled()
     assert context.db.execute("SELECT phone FROM persons WHERE guid = ?", [guid]).fetchone()[0] == "13900001111"
     dialog.close()
+
+
+def _county_and_month(county_path, tmp_path):
+    """A county and the township 城关镇 started from it; returns the township's month package."""
+    county = open_database(county_path)
+    build_demo(county, households=60)
+    ex.export_base(county, "城关镇", tmp_path / "base.wgx")
+    county.close()
+    town = open_database(tmp_path / "town.db")
+    ex.import_package(town, tmp_path / "base.wgx")
+    with town.atomic():
+        town.execute("UPDATE persons SET phone = '13900001111' WHERE id = (SELECT min(id) FROM persons)")
+    month = ex.export_changes(town, tmp_path / "城关镇-1.wgx").path
+    town.close()
+    return month
+
+
+def test_exchange_runs_off_the_gui_thread_and_cancel_changes_nothing(make_window, county_path, tmp_path, qtbot,
+                                                                      monkeypatch):
+    """The package is applied on the worker thread while the window keeps painting its progress
+    dialog; 取消 rolls the package's one transaction back and says so."""
+    import threading
+
+    month = _county_and_month(county_path, tmp_path)
+    context, window = make_window(county_path)
+    dialog = window.show_exchange()
+    qtbot.waitExposed(dialog)
+    real, threads = ex.import_package, []
+    started, release = threading.Event(), threading.Event()
+
+    def held_import(db, path, progress=None):
+        threads.append(threading.get_ident())
+        started.set()
+        release.wait(10)  # the caseworker presses 取消 meanwhile
+        return real(db, path, progress)
+
+    monkeypatch.setattr(ex, "import_package", held_import)
+    running = dialog.import_paths([month])
+    qtbot.waitUntil(started.is_set)
+    assert dialog.busy() and running.isVisible()  # the GUI thread is free: the progress dialog shows
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QPushButton
+    qtbot.mouseClick(running.findChild(QPushButton), Qt.MouseButton.LeftButton)  # 取消
+    release.set()
+    qtbot.waitUntil(lambda: not dialog.busy(), timeout=20000)
+    assert threads and threads[0] != threading.get_ident()
+    assert "已取消导入 城关镇-1.wgx" in dialog.message.text() and dialog.imported == [(month, None)]
+    assert context.db.execute("SELECT received_seq FROM exchange_partners WHERE partner = '城关镇'").fetchone()[0] == 0
+    assert context.db.execute("SELECT count(*) FROM import_batches WHERE kind = '数据交换'").fetchone()[0] == 0
+
+    monkeypatch.setattr(ex, "import_package", real)
+    changed = []
+    context.data_changed.connect(lambda: changed.append(True))
+    dialog.import_paths([month])  # now to the end
+    qtbot.waitUntil(lambda: not dialog.busy(), timeout=20000)
+    assert dialog.imported[0][1].seq == 1 and changed
+    assert "已导入“城关镇”第1号包：写入1条" in dialog.message.text()
+    labels = {dialog.partners.item(r, 0).text(): r for r in range(dialog.partners.rowCount())}
+    assert dialog.partners.item(labels["城关镇"], 3).text() == "1"  # the table follows
+
+
+def test_exchange_export_runs_in_the_background_and_says_a_refusal(make_window, county_path, tmp_path, qtbot):
+    _county_and_month(county_path, tmp_path)
+    _context, window = make_window(county_path)
+    dialog = window.show_exchange()
+    qtbot.waitExposed(dialog)
+    rows = {dialog.partners.item(r, 0).text(): r for r in range(dialog.partners.rowCount())}
+    dialog.partners.selectRow(rows["沙河镇"])
+    dialog.export_to(tmp_path / "沙河镇-起始包.wgx", base=True)
+    qtbot.waitUntil(lambda: not dialog.busy(), timeout=20000)
+    assert dialog.exported.seq == 1 and (tmp_path / "沙河镇-起始包.wgx").is_file()
+    assert "已生成发给“沙河镇”的第1号起始包" in dialog.message.text()
+    rows = {dialog.partners.item(r, 0).text(): r for r in range(dialog.partners.rowCount())}
+    assert dialog.partners.item(rows["沙河镇"], 1).text() == "1"
+    dialog.partners.selectRow(rows["沙河镇"])
+    dialog.export_to(tmp_path, base=True)  # a folder, not a file: cannot be written
+    qtbot.waitUntil(lambda: not dialog.busy(), timeout=20000)
+    assert "生成起始包未完成：无法写入" in dialog.message.text() and "请换一个文件夹" in dialog.message.text()

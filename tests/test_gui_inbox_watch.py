@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from gui_support import small_county
@@ -20,13 +21,22 @@ def test_a_package_in_the_inbox_is_said_in_the_status_bar_with_a_link(qtbot, mak
     set_setting(context.db, ex.INBOX_SETTING, str(inbox))
     package = inbox / "东乡-0001.wgx"
     seen = []
-    monkeypatch.setattr(ex, "pending_inbox",
-                        lambda db, folder: seen.append(Path(folder)) or ([package] if package.exists() else []))
-    assert window.inbox.check() == []
-    assert window.inbox.label.isHidden()
+    gui_thread, threads = threading.get_ident(), []
+
+    def pending(db, folder):
+        seen.append(Path(folder))
+        threads.append(threading.get_ident())
+        return [package] if package.exists() else []
+
+    monkeypatch.setattr(ex, "pending_inbox", pending)
+    window.inbox.check()
+    qtbot.waitUntil(lambda: not window.inbox.checking)
+    assert window.inbox.waiting == [] and window.inbox.label.isHidden()
     package.write_bytes(b"x")
-    assert window.inbox.check() == [package]
+    window.inbox.check()
+    qtbot.waitUntil(lambda: window.inbox.waiting == [package])
     assert seen[-1] == inbox and str(inbox) in window.inbox.watcher.directories()
+    assert gui_thread not in threads  # the folder is read on the background thread
     assert not window.inbox.label.isHidden() and "1 个新交换包" in window.inbox.label.text()
     opened = []
     monkeypatch.setattr(window, "show_exchange", lambda: opened.append(1))

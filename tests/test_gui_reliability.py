@@ -170,7 +170,11 @@ def test_restore_from_the_menu_replaces_the_data_and_reopens_the_window(qtbot, m
     new = _adopt(window, [])
     from wengang.gui.app import Session
     session = Session(context, window)  # what run_app closes at the end
+    # The old window is replaced from a callback inside the event loop, where its deleteLater()
+    # takes effect at once; pytest-qt closes it at teardown, so here it is only closed.
+    monkeypatch.setattr(window, "deleteLater", lambda: None)
     _trigger(window, "从备份恢复…")
+    qtbot.waitUntil(lambda: len(new) == 1)  # checked on the background thread first
     assert len(new) == 1, said.lines
     fresh = new[0]
     assert session.window is fresh and session.context is fresh.context
@@ -196,8 +200,8 @@ def test_restore_refuses_a_bad_backup_and_keeps_the_window(qtbot, make_window, c
     new = _adopt(window, [])
     before = _sha(county_path)
     _trigger(window, "从备份恢复…")
+    qtbot.waitUntil(lambda: "未改动" in said.text("warning"))
     assert not new and window.isVisible()
-    assert "未改动" in said.text("warning")
     assert context.db["persons"].count == 3 and _sha(county_path) == before
 
 
@@ -306,6 +310,9 @@ def test_set_and_change_password_from_the_menu(qtbot, make_window, county_path, 
     assert "不一致" in said.text("warning") and looks_like_sqlite(county_path)
     _answers(monkeypatch, ("一二三", True), ("一二三", True))
     new = _adopt(window, [])
+    # The next change waits for its worker in an event loop, which carries out this window's
+    # deleteLater(); pytest-qt closes it at teardown, so here it is only closed.
+    monkeypatch.setattr(window, "deleteLater", lambda: None)
     _trigger(window, "设置密码…")
     assert len(new) == 1
     second = new[0]

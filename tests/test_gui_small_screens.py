@@ -414,7 +414,8 @@ def test_drill_down_persons_can_be_exported(qtbot, make_window, county_path, tmp
     qtbot.addWidget(dialog)
     target = tmp_path / "名单.xlsx"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
-    assert dialog.export() == target
+    dialog.export()  # written on the background thread
+    qtbot.waitUntil(lambda: getattr(dialog, "last_export", None) == target)
     sheet = load_workbook(target).active
     assert "共 2 人" in sheet["A1"].value
     names = {sheet.cell(row=r, column=5).value for r in (3, 4)}

@@ -87,6 +87,15 @@ def _steps(folder: Path) -> list[str]:
     window.close()
     context.close()
     done.append(f"主窗口：{(time.perf_counter() - started) * 1000:.0f} 毫秒打开并绘制")
+
+    # Qt's own words in Chinese: the zh_CN translations made it into the bundle (installer.spec).
+    from PySide6.QtCore import QCoreApplication
+
+    from wengang.gui.app import make_application
+    make_application()
+    words = [QCoreApplication.translate(c, s) for c, s in (("QPlatformTheme", "Cancel"), ("QFileDialog", "&Look in:"))]
+    _check(words == ["取消", "查找范围(&L)："], f"Qt 自带的文字不是中文（{words}）：qtbase_zh_CN.qm 没有打包")
+    done.append(f"Qt 自带文字：{'、'.join(words)}")
     return done
 
 

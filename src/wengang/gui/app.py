@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -33,17 +34,53 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app  # type: ignore[return-value]
 
 
+_ACCELERATOR = re.compile(r"&(\w)")
+
+
+class QtChinese(QTranslator):
+    """Qt's own words from its Chinese catalogue (``qtbase_zh_CN.qm``), and the labels Qt 6 gave
+    an accelerator since the catalogue was translated: the file dialog asks for "&Look in:" and
+    "Files of &type:", the catalogue knows "Look in:" and "Files of type:" (PySide6 6.12), so
+    they showed in English. Those are looked up without the "&" and get the key the Chinese
+    way: 查找范围(&L)：."""
+
+    def __init__(self, catalogue: QTranslator, parent=None):
+        super().__init__(parent)
+        self.catalogue = catalogue
+
+    def translate(self, context, source, disambiguation=None, n=-1):
+        # None, not "": Qt takes an empty string for a translation and would show nothing.
+        found = self.catalogue.translate(context, source, disambiguation, n)
+        if found:
+            return found
+        key = _ACCELERATOR.search(source) if "&" in source and "&&" not in source else None
+        if key is None:
+            return None
+        found = self.catalogue.translate(context, source[:key.start()] + source[key.start() + 1:], disambiguation, n)
+        if not found:
+            return None
+        mark = f"(&{key.group(1).upper()})"
+        return found[:-1] + mark + found[-1] if found[-1] in "：:" else found + mark
+
+    def isEmpty(self) -> bool:  # noqa: N802 - Qt
+        return self.catalogue.isEmpty()
+
+
 def _install_chinese_qt_texts(app: QApplication) -> None:
-    """Qt's own buttons (确定/取消/是/否 in message boxes and the password prompt) in Chinese:
-    the caseworker's program speaks one language. The frozen build keeps the zh_CN files."""
+    """Qt's own words in Chinese — the buttons (确定/取消/是/否), a text box's right-click menu
+    (撤消/剪切/复制/粘贴/全选), the file dialog (查找范围、文件名称) — the caseworker's program speaks
+    one language. The frozen build keeps the zh_CN files (installer.spec; the smoke test checks)."""
     # The calendar popup's month and day names, number formats and the file dialogs follow the
     # default locale: Chinese whatever the laptop's system language is.
     chinese = QLocale(QLocale.Language.Chinese, QLocale.Country.China)
     QLocale.setDefault(chinese)
     if getattr(app, "_wengang_translator", None) is not None:
         return
-    translator = QTranslator(app)
-    if translator.load(chinese, "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+    # qtbase holds every widget's words; qt_zh_CN.qm is only a 99-byte list of other catalogues
+    # (qtmultimedia …) the program does not ship, and refuses to load without them.
+    catalogue = QTranslator(app)
+    if catalogue.load(chinese, "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        translator = QtChinese(catalogue, app)
         app.installTranslator(translator)
         app._wengang_translator = translator  # type: ignore[attr-defined]
 

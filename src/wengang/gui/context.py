@@ -198,6 +198,23 @@ class AppContext(QObject):
         return worker.progress
 
 
+def run_detached(work: Callable[[Progress], Any], on_success: Callable[[Any], None],
+                 on_failure: Callable[[BaseException], None]) -> None:
+    """``work(progress)`` that needs no database connection — the file itself is being replaced
+    (restore, encryption) while no window is open — on Qt's global thread pool; the callbacks
+    run on the GUI thread. They are connected before the work starts: a quick failure would
+    otherwise report before anyone listened."""
+    worker = _Worker(lambda: None, lambda _db, progress: work(progress))
+    _DETACHED.add(worker)  # kept alive until it reports, as run_in_background keeps its workers
+    worker.signals.succeeded.connect(lambda result: (_DETACHED.discard(worker), on_success(result)))
+    worker.signals.failed.connect(lambda exc: (_DETACHED.discard(worker), on_failure(exc)))
+    worker.setAutoDelete(False)
+    QThreadPool.globalInstance().start(worker)
+
+
+_DETACHED: set[_Worker] = set()
+
+
 def _default_as_of() -> dt.date:
     """The end of last month: monthly dispatches report data to the previous month's end."""
     first = dt.date.today().replace(day=1)

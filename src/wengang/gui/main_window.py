@@ -422,8 +422,9 @@ class MainWindow(QMainWindow):
         """文件 → 备份数据库…: returns the progress dialog (None when cancelled)."""
         return reliability.backup_now(self, self.context)
 
-    def restore_database(self) -> MainWindow | None:
-        """文件 → 从备份恢复…: a checked backup replaces the file; the window reopens on it."""
+    def restore_database(self):
+        """文件 → 从备份恢复…: a backup, checked in the background, replaces the file; the window
+        reopens on it (``replaced``). Returns the check's progress dialog."""
         return database_actions.restore_database(self)
 
     def set_password(self) -> MainWindow | None:

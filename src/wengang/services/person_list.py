@@ -7,6 +7,7 @@ No Qt: the window only calls :func:`write_person_list`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlite_utils
@@ -24,12 +25,17 @@ _SQL = f"""SELECT t.name, v.name, h.hh_no, p.name, p.gender, p.id_number, p.rela
           {village_and_township("h.area_id")}
           WHERE p.id IN (SELECT value FROM json_each(?))
           ORDER BY t.sort_order, t.name, v.sort_order, v.name, h.hh_no, p.id"""
+PROGRESS_EVERY = 2000  # rows between two progress reports (74,303 persons took 17 CPU s)
 
 
 def write_person_list(db: sqlite_utils.Database, person_ids: list[int], path: str | Path, *, title: str,
-                      as_of: dt.date | None = None, mask: bool = True) -> tuple[Path, int]:
+                      as_of: dt.date | None = None, mask: bool = True,
+                      progress: Callable[[int, int, str], object] | None = None) -> tuple[Path, int]:
     """``person_ids`` as one sheet under ``title`` (IDs and phones masked unless ``mask`` is
-    False; 证件号码 always text). Returns (path, persons written)."""
+    False; 证件号码 always text). Returns (path, persons written).
+
+    ``progress(done, total, words)`` is called every few thousand rows; it may raise to stop
+    (nothing is written: the file is saved at the end, whole)."""
     import json  # noqa: PLC0415
 
     path = Path(path)
@@ -47,6 +53,8 @@ def write_person_list(db: sqlite_utils.Database, person_ids: list[int], path: st
         cell.font, cell.fill, cell.alignment = Font(bold=True), fill, Alignment(horizontal="center")
         sheet.column_dimensions[cell.column_letter].width = width
     for n, row in enumerate(rows, start=1):
+        if progress is not None and n % PROGRESS_EVERY == 1:
+            progress(n - 1, len(rows), f"正在写入第 {n:,} 人（共 {len(rows):,} 人）")
         values = list(row)
         if mask:
             values[5], values[9] = mask_id(values[5]), mask_phone(values[9])
@@ -54,5 +62,7 @@ def write_person_list(db: sqlite_utils.Database, person_ids: list[int], path: st
     sheet.freeze_panes = "A3"
     from wengang.services.xlsx_stream import save_workbook  # noqa: PLC0415 - atomic, no formulas
 
+    if progress is not None:
+        progress(len(rows), len(rows), f"正在保存 {path.name}")
     save_workbook(book, path)
     return path, len(rows)

@@ -5,6 +5,11 @@ packages and answers; a township sends its month and imports the county's answer
 dropped into the inbox folder (a shared network folder) are picked up by a folder watcher.
 The second tab lists conflicts side by side: pick the value to keep and give a reason; the
 decision goes into the audit trail and travels with the next package.
+
+Exports and imports run off the GUI thread behind a cancellable progress dialog
+(``widgets.progress.run_with_progress``): at 50,000 households a township's starting package
+took 4 CPU seconds to make and 8 to apply, a month's package 4 to apply, and the window froze
+meanwhile. Each package is still applied in one transaction: 取消 rolls the current one back.
 """
 
 from __future__ import annotations
@@ -32,13 +37,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wengang.gui.context import AppContext
+from wengang.gui.context import AppContext, Cancelled
+from wengang.gui.widgets.progress import run_with_progress
 from wengang.services.exchange import engine as ex
 from wengang.store.db import get_setting, set_setting
 
 PARTNER_HEADERS = ["单位", "已发到第几号", "最近发出", "已收到第几号", "最近收到", "待裁决冲突", "提醒"]
 CONFLICT_HEADERS = ["编号", "来自", "类型", "记录", "项目", "上次交换时", "本机的值", "对方的值", "现保留", "状态"]
 STATUS_WORDS = {"open": "待裁决", "decided": "已裁决", "refused": "已拒收"}
+# What to do when an export or import failed for a reason the exchange did not foresee (a full
+# disk, a damaged database file): the exchange's own refusals already say what to do.
+RETRY_ADVICE = "请检查文件和磁盘空间后重试；仍不成功，请把这段话告诉县里的技术人员"
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -55,6 +64,24 @@ def _table(headers: list[str]) -> QTableWidget:
 
 def _when(text: str | None) -> str:
     return (text or "")[:16].replace("T", " ")
+
+
+def _import_in_order(db, progress, paths: list[Path]) -> list[tuple[Path, object]]:
+    """(path, ImportResult | ExchangeRefused | None) for each package tried, on the background
+    thread. A refused package does not stop the next one (another township's); 取消 rolls back
+    the package under way (None) and stops, keeping the ones applied before it."""
+    outcomes: list[tuple[Path, object]] = []
+    for i, path in enumerate(paths):
+        def step(done: int, steps: int, words: str, i: int = i) -> None:
+            progress.callback(i * steps + done, len(paths) * steps, words)
+        try:
+            outcomes.append((path, ex.import_package(db, path, step)))
+        except ex.ExchangeRefused as exc:
+            outcomes.append((path, exc))
+        except Cancelled:
+            outcomes.append((path, None))
+            break
+    return outcomes
 
 
 class ExchangeDialog(QDialog):
@@ -79,6 +106,10 @@ class ExchangeDialog(QDialog):
         row.addStretch()
         row.addWidget(close)
         layout.addLayout(row)
+        self.running = None  # the progress dialog of an export or import under way
+        self.looking = False  # the inbox folder is being read
+        self.imported: list[tuple[Path, ex.ImportResult | None]] = []  # the last run, for tests
+        self.exported: ex.ExportResult | None = None
         self.watcher = QFileSystemWatcher(self)
         self.watcher.directoryChanged.connect(lambda _p: self.check_inbox(quiet=True))
         self._watch()
@@ -149,40 +180,88 @@ class ExchangeDialog(QDialog):
         self.message.setStyleSheet("color: #a00;" if error else "color: #060;")
         self.message.setText(text)
 
-    def import_path(self, path: Path) -> ex.ImportResult | None:
-        try:
-            result = ex.import_package(self.db, Path(path))
-        except ex.ExchangeRefused as exc:
-            self._say(f"已拒收 {Path(path).name}：{exc}", error=True)
-            return None
-        self._say(f"已导入“{result.partner}”第{result.seq}号包：写入{result.applied}条"
-                  + (f"，拒收{result.refused}处（非本乡镇记录）" if result.refused else "")
-                  + (f"，{result.conflicts}处冲突待裁决（见“冲突裁决”）" if result.conflicts else "")
-                  + f"。可在“导入”中撤销批次{result.batch_id}。")
-        self.reload()
-        self.context.data_changed.emit()
-        return result
+    def busy(self) -> bool:
+        """An export or import is under way, or the inbox folder is being read (the folder
+        watcher fires while packages are written)."""
+        return self.running is not None or self.looking
+
+    def _run(self, title: str, work, done):
+        """``work(db, progress)`` off the GUI thread behind 取消; returns the progress dialog."""
+        def finished(result) -> None:
+            self.running = None
+            done(result)
+
+        def failed(exc: BaseException) -> None:
+            self.running = None
+            if isinstance(exc, ex.ExchangeRefused):
+                self._say(f"{title}未完成：{exc}", error=True)
+            else:
+                self._say(f"{title}未完成：{exc}。数据未作任何改动。{RETRY_ADVICE}。", error=True)
+
+        def cancelled() -> None:
+            self.running = None
+            self._say(f"已取消{title}，数据未作任何改动。")
+
+        self.running = run_with_progress(self.context, self, f"正在{title}", work, finished, failed, cancelled)
+        return self.running
+
+    def import_paths(self, paths: list[Path]):
+        """Import ``paths`` in order on the background thread, each package in its own
+        transaction; returns the progress dialog. A refused package is said and the next one
+        still tried; 取消 rolls back the package under way and leaves the rest for later."""
+        paths = [Path(p) for p in paths]
+        return self._run("导入交换包", lambda db, progress: _import_in_order(db, progress, paths),
+                         self.show_imported)
+
+    def show_imported(self, outcomes: list) -> None:
+        """Say what each package did (the last one's words stay; refusals in red)."""
+        self.imported = [(path, r if isinstance(r, ex.ImportResult) else None) for path, r in outcomes]
+        lines, error = [], False
+        for path, r in outcomes:
+            if r is None:
+                lines.append(f"已取消导入 {path.name}，此包未作任何改动，可稍后再导入。")
+            elif isinstance(r, ex.ExchangeRefused):
+                lines.append(f"已拒收 {path.name}：{r}")
+                error = True
+            else:
+                lines.append(f"已导入“{r.partner}”第{r.seq}号包：写入{r.applied}条"
+                             + (f"，拒收{r.refused}处（非本乡镇记录）" if r.refused else "")
+                             + (f"，{r.conflicts}处冲突待裁决（见“冲突裁决”）" if r.conflicts else "")
+                             + f"。可在“导入”中撤销批次{r.batch_id}。")
+        self._say("\n".join(lines), error=error)
+        if any(r is not None for _p, r in self.imported):
+            self.reload()
+            self.context.data_changed.emit()
 
     def import_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "导入交换包", "", "交换包 (*.wgx)")
         if path:
-            self.import_path(Path(path))
+            self.import_paths([Path(path)])
 
-    def export_to(self, path: Path, *, base: bool = False) -> ex.ExportResult | None:
+    def export_to(self, path: Path, *, base: bool = False):
+        """Write the package for the selected township (county) or the county (township) on the
+        background thread; returns the progress dialog, None when nothing was started."""
         partner = self._selected_partner() if self.county else None
         if self.county and not partner:
             self._say("请先在上面的表格中选中一个乡镇。", error=True)
             return None
-        try:
-            result = ex.export_base(self.db, partner, path) if base else \
-                ex.export_changes(self.db, path, township=partner)
-        except (ex.ExchangeRefused, OSError) as exc:
-            self._say(f"未能导出：{exc}", error=True)
-            return None
-        self._say(f"已生成发给“{result.partner}”的第{result.seq}号{'起始' if base else '交换'}包：{result.path}"
-                  f"（{result.changes}处修改）")
-        self.reload()
-        return result
+        path = Path(path)
+
+        def work(db, progress):
+            try:
+                if base:
+                    return ex.export_base(db, partner, path, progress.callback)
+                return ex.export_changes(db, path, township=partner, progress=progress.callback)
+            except OSError as exc:
+                raise ex.ExchangeRefused(f"无法写入 {path}：{exc.strerror or exc}，请换一个文件夹") from exc
+
+        def done(result: ex.ExportResult) -> None:
+            self.exported = result
+            self._say(f"已生成发给“{result.partner}”的第{result.seq}号{'起始' if base else '交换'}包：{result.path}"
+                      f"（{result.changes}处修改）")
+            self.reload()
+
+        return self._run("生成起始包" if base else "导出交换包", work, done)
 
     def _default_name(self, base: bool) -> str:
         partner = self._selected_partner() if self.county else get_setting(self.db, ex.COUNTY_SETTING)
@@ -215,17 +294,36 @@ class ExchangeDialog(QDialog):
         if folder and Path(folder).is_dir():
             self.watcher.addPath(folder)
 
-    def check_inbox(self, quiet: bool = False) -> int:
-        """Import every package waiting in the inbox folder; returns how many were applied."""
+    def check_inbox(self, quiet: bool = False) -> None:
+        """Import every package waiting in the inbox folder, in order. The folder is read on the
+        background thread without a progress box (the folder watcher calls this whenever a file
+        changes there); only packages found are imported behind one. ``self.imported`` lists
+        what the last import did."""
         folder = self.inbox_edit.text().strip()
         if not folder:
             if not quiet:
                 self._say("请先设置收件文件夹。", error=True)
-            return 0
-        applied = sum(1 for path in ex.pending_inbox(self.db, Path(folder)) if self.import_path(path))
-        if not applied and not quiet:
-            self._say("收件文件夹里没有新的交换包。")
-        return applied
+            return
+        if self.busy():  # our own export into the folder, or a package still being applied
+            return
+        folder_path = Path(folder)
+
+        def found(waiting: list[Path]) -> None:
+            if waiting:
+                self.import_paths(waiting)
+            else:
+                self.imported = []
+                if not quiet:
+                    self._say("收件文件夹里没有新的交换包。")
+            self.looking = False
+
+        def failed(exc: BaseException) -> None:
+            self.looking = False
+            if not quiet:
+                self._say(f"无法读取收件文件夹 {folder}：{exc}", error=True)
+
+        self.looking = True
+        self.context.run_in_background(lambda db, _p: ex.pending_inbox(db, folder_path), found, failed)
 
     # --- conflicts ---------------------------------------------------------------------------
     def _conflicts_page(self) -> QWidget:

@@ -13,11 +13,13 @@ from wengang.gui.context import AppContext, Cancelled
 
 def run_with_progress(context: AppContext, parent: QWidget, title: str,
                       work: Callable, on_success: Callable[[Any], None] | None = None,
-                      on_failure: Callable[[BaseException], None] | None = None) -> QProgressDialog:
+                      on_failure: Callable[[BaseException], None] | None = None,
+                      on_cancelled: Callable[[], None] | None = None) -> QProgressDialog:
     """Run ``work(db, progress)`` off the GUI thread behind a modal, cancellable dialog.
 
     Failures go to ``on_failure`` or else a (non-blocking) message box; a cancel is not a
-    failure. Returns the dialog.
+    failure: ``on_cancelled`` runs once the work has stopped (its transaction rolled back).
+    Returns the dialog.
     """
     dialog = QProgressDialog(title, parent.tr("取消"), 0, 0, parent)
     dialog.setWindowTitle(title)
@@ -40,6 +42,8 @@ def run_with_progress(context: AppContext, parent: QWidget, title: str,
     def failed(exc: BaseException) -> None:
         dialog.close()
         if isinstance(exc, Cancelled):
+            if on_cancelled is not None:
+                on_cancelled()
             return
         if on_failure is not None:
             on_failure(exc)

@@ -17,6 +17,7 @@ import base64
 import datetime as dt
 import json
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +39,17 @@ INBOX_SETTING = "exchange_inbox"
 OVERDUE_DAYS = 35
 
 OMIT, REPLACE = apsw.SQLITE_CHANGESET_OMIT, apsw.SQLITE_CHANGESET_REPLACE
+
+# ``progress(step, steps, words)``: called between the steps of an export or an import (the
+# window's progress dialog); it may raise to stop (an import's transaction then rolls back).
+Progress = Callable[[int, int, str], object]
+EXPORT_STEPS = 3
+IMPORT_STEPS = 5
+
+
+def _step(progress: Progress | None, step: int, steps: int, words: str) -> None:
+    if progress is not None:
+        progress(step, steps, words)
 
 
 class ExchangeRefused(ValueError):
@@ -105,28 +117,30 @@ def _write_file(path: Path, data: bytes) -> None:
         fh.write(data)
 
 
-def export_base(db: sqlite_utils.Database, township: str, out: Path) -> ExportResult:
+def export_base(db: sqlite_utils.Database, township: str, out: Path,
+                progress: Progress | None = None) -> ExportResult:
     """The county's starting package (or fresh slice) for ``township``: its villages, people and records."""
     if level(db) != "county":
         raise ExchangeRefused("只有县级台账可以为乡镇生成起始包（本机是乡镇台账）")
     if not db.execute("SELECT 1 FROM areas WHERE level = 'township' AND name = ?", [township]).fetchone():
         raise ExchangeRefused(f"本县没有名为“{township}”的乡镇")
-    return _export(db, township, "township", township, "base", out)
+    return _export(db, township, "township", township, "base", out, progress)
 
 
-def export_changes(db: sqlite_utils.Database, out: Path, township: str | None = None) -> ExportResult:
+def export_changes(db: sqlite_utils.Database, out: Path, township: str | None = None,
+                   progress: Progress | None = None) -> ExportResult:
     """Changes since the last package to the partner: a township's to its county, or the
     county's (its corrections, decisions and the other side's changes it applied) to ``township``."""
     if level(db) == "township":
         county = get_setting(db, COUNTY_SETTING)
         if not county:
             raise ExchangeRefused("本乡镇台账还没有导入县里的起始包，无法导出（请先导入起始包）")
-        return _export(db, county, "county", get_setting(db, TOWNSHIP_SETTING), "changes", out)
+        return _export(db, county, "county", get_setting(db, TOWNSHIP_SETTING), "changes", out, progress)
     if not township:
         raise ExchangeRefused("县级台账导出时请用 --township 指明发给哪个乡镇")
     if _partner(db, township) is None:
         raise ExchangeRefused(f"还没有给“{township}”生成过起始包（wengang exchange base --township {township}）")
-    return _export(db, township, "township", township, "changes", out)
+    return _export(db, township, "township", township, "changes", out, progress)
 
 
 def _header(db: sqlite_utils.Database, kind: str, to: str, township: str, seq: int) -> dict:
@@ -138,12 +152,18 @@ def _header(db: sqlite_utils.Database, kind: str, to: str, township: str, seq: i
     }
 
 
-def _export(db, partner: str, role: str, township: str, kind: str, out: Path) -> ExportResult:
+def _export(db, partner: str, role: str, township: str, kind: str, out: Path,
+            progress: Progress | None = None) -> ExportResult:
+    _step(progress, 0, EXPORT_STEPS, f"正在读取“{township}”的数据")
     proj = Projection(db, township)
     row = _partner(db, partner)
+    _step(progress, 1, EXPORT_STEPS, "正在比较上次交换以来的修改")
     proj.attach("known", None if kind == "base" else _known_image(row))
     changeset = proj.diff_from("known")
     proj.detach("known")
+    # The last moment to stop: once the file is written it may be sent, so the number it
+    # carries is recorded with it, whatever happens.
+    _step(progress, 2, EXPORT_STEPS, "正在写入交换包")
     seq = (row["sent_seq"] if row else 0) + 1
     header = _header(db, kind, partner, township, seq)
     # A township takes the county's value on a clash; the clash goes to the county for review.
@@ -454,8 +474,11 @@ def read_package(path: Path) -> pkgfile.Package:
         raise ExchangeRefused(str(exc)) from exc
 
 
-def import_package(db: sqlite_utils.Database, path: Path) -> ImportResult:
-    """Verify and apply a package, or raise :class:`ExchangeRefused` having changed nothing."""
+def import_package(db: sqlite_utils.Database, path: Path, progress: Progress | None = None) -> ImportResult:
+    """Verify and apply a package, or raise :class:`ExchangeRefused` having changed nothing.
+
+    ``progress`` may raise to stop: the one transaction rolls back and nothing is changed."""
+    _step(progress, 0, IMPORT_STEPS, f"正在核对 {Path(path).name}")
     package = read_package(path)
     header = package.header
     _check_schema(header)
@@ -503,10 +526,11 @@ def import_package(db: sqlite_utils.Database, path: Path) -> ImportResult:
     if kind != "base" and seq > received + 1:
         missing = f"第{received + 1}号" if seq == received + 2 else f"第{received + 1}至{seq - 1}号"
         raise ExchangeRefused(f"缺少“{sender}”的{missing}包：请先导入{missing}包，再导入第{seq}号包；数据未作任何改动")
-    return _apply(db, package, township, started, Path(path).name)
+    return _apply(db, package, township, started, Path(path).name, progress)
 
 
-def _apply(db, package: pkgfile.Package, township: str, started: bool, file_name: str) -> ImportResult:
+def _apply(db, package: pkgfile.Package, township: str, started: bool, file_name: str,
+           progress: Progress | None = None) -> ImportResult:
     header = package.header
     sender, kind, seq = header["sender"], header["kind"], int(header["seq"])
     changeset = package.changeset
@@ -514,11 +538,11 @@ def _apply(db, package: pkgfile.Package, township: str, started: bool, file_name
     # One transaction from here to the end: the projection is read inside it (the same
     # connection sees its own re-keyed rows), and a kill anywhere leaves the database as it was.
     with db.atomic():
-        return _apply_in_transaction(db, package, township, started, file_name, result)
+        return _apply_in_transaction(db, package, township, started, file_name, result, progress)
 
 
 def _apply_in_transaction(db, package, township: str, started: bool, file_name: str,
-                          result: ImportResult) -> ImportResult:
+                          result: ImportResult, progress: Progress | None = None) -> ImportResult:
     header = package.header
     sender, kind, seq = header["sender"], header["kind"], int(header["seq"])
     changeset = package.changeset
@@ -528,8 +552,10 @@ def _apply_in_transaction(db, package, township: str, started: bool, file_name: 
     if kind == "base":
         with audit.audit_reason(db, f"数据交换：按“{sender}”的起始包统一记录编号"):
             _rekey(db, changeset)
+    _step(progress, 1, IMPORT_STEPS, f"正在读取本机“{township}”的数据")
     proj = Projection(db, township)
     before = proj.image()
+    _step(progress, 2, IMPORT_STEPS, f"正在合并“{sender}”的{result.changes:,}处修改")
     merger = _Merger(db, proj, remote_wins=from_county, township=None if from_county else township)
     apsw.Changeset.apply(changeset, proj.conn, filter_change=merger.filter, conflict=merger.conflict)
     merger.finish()
@@ -538,12 +564,14 @@ def _apply_in_transaction(db, package, township: str, started: bool, file_name: 
     proj.detach("before")
     row = _partner(db, sender)
     label = f"{sender}第{seq}号交换包"
+    _step(progress, 3, IMPORT_STEPS, "正在写入台账")
     with db.atomic():
         batch_id = db.execute("INSERT INTO import_batches(kind, file_name, user) VALUES ('数据交换', ?, ?)",
                               [file_name, audit.audit_context(db)["user"]]).lastrowid
         writer = _Writer(db, proj, merger)
         with audit.audit_batch(db, batch_id), audit.audit_reason(db, f"数据交换：导入{label}"):
             writer.apply(effective)
+        _step(progress, 4, IMPORT_STEPS, "正在记录交换情况")
         known = _apply_known(proj, None if kind == "base" else _known_image(row), changeset, merger.skip)
         db.execute("INSERT INTO exchange_partners(partner, role) VALUES (?, ?) ON CONFLICT(partner) DO NOTHING",
                    [sender, header["role"]])

@@ -1,0 +1,65 @@
+"""Qt's own words — the standard buttons, a text box's right-click menu, the file dialog — are
+Chinese once the program has set up its QApplication (gui.app.make_application loads Qt's
+qtbase_zh_CN translations): a Chinese window must not say Cancel, Undo or Look in."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QLabel, QLineEdit, QMessageBox
+
+pytestmark = pytest.mark.gui
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")  # an English word (a single accelerator letter is fine)
+
+
+@pytest.fixture
+def app(qapp):
+    from wengang.gui.app import make_application
+    return make_application()
+
+
+def test_standard_buttons_are_chinese(app, qtbot):
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+                           | QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close)
+    qtbot.addWidget(box)
+    texts = {b: box.button(b).text() for b in (QDialogButtonBox.StandardButton.Ok, QDialogButtonBox.StandardButton.Cancel,
+                                                QDialogButtonBox.StandardButton.Save,
+                                                QDialogButtonBox.StandardButton.Close)}
+    assert list(texts.values()) == ["确定", "取消", "保存", "关闭"]
+    question = QMessageBox(QMessageBox.Icon.Question, "稳岗台账", "确定吗？",
+                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    qtbot.addWidget(question)
+    assert [question.button(b).text() for b in (QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No)] \
+        == ["是(&Y)", "否(&N)"]
+
+
+def test_a_text_box_s_right_click_menu_is_chinese(app, qtbot):
+    edit = QLineEdit("张三")
+    qtbot.addWidget(edit)
+    menu = edit.createStandardContextMenu()
+    texts = [a.text().split("\t")[0] for a in menu.actions() if not a.isSeparator()]
+    menu.deleteLater()
+    assert "撤消(&U)" in texts and "粘贴(&P)" in texts and "全选" in texts
+    assert not [t for t in texts if LATIN_WORD.search(t)], texts
+
+
+def test_the_file_dialog_s_own_labels_are_chinese(app, qtbot):
+    dialog = QFileDialog(None, "导入交换包", "", "交换包 (*.wgx)")
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog)  # Qt's own dialog, as on Linux desktops without a portal
+    qtbot.addWidget(dialog)
+    labels = {label.objectName(): label.text() for label in dialog.findChildren(QLabel) if label.objectName()}
+    # Qt 6 writes "&Look in:" and "Files of &type:", which its Chinese catalogue lacks (gui.app.QtChinese)
+    assert labels == {"lookInLabel": "查找范围(&L)：", "fileNameLabel": "文件名称(&N)：", "fileTypeLabel": "文件类型(&T)："}
+    buttons = dialog.findChild(QDialogButtonBox)
+    assert {b.text() for b in buttons.buttons()} == {"打开(&O)", "取消"}
+
+
+def test_a_label_given_an_accelerator_is_found_without_it_and_keeps_its_key(app):
+    from PySide6.QtCore import QCoreApplication
+    translate = QCoreApplication.translate
+    assert translate("QFileDialog", "&Directory:") == "目录(&D)："      # getExistingDirectory's label
+    assert translate("QPrintSettingsOutput", "Page &Set:") == "页面组(&S)："
+    assert translate("QFileDialog", "&Open") == "打开(&O)"              # the catalogue's own, unchanged
+    assert translate("QFileDialog", "No such &thing here") == "No such &thing here"  # unknown: as Qt wrote it
+    assert translate("MainWindow", "导出(&E)…") == "导出(&E)…"          # the program's own words untouched
