@@ -294,9 +294,10 @@ def _header_index(rows: list[list[str]]) -> int:
     return 0
 
 
-# Rows whose cells are turned into text at a time: only one chunk of the reader's cell
-# objects is alive at once, never a whole sheet of them beside its text.
-CHUNK_ROWS = 4096
+# Cells turned into text at a time (4,096 rows of a 16-column roster, fewer of a wider sheet):
+# only one chunk of the reader's cell objects is alive at once, never a whole sheet of them,
+# and however wide the file, its chunk stays about this size.
+CHUNK_CELLS = 65_536
 # Values that compare equal across types (True == 1 == 1.0) but read differently ("是", "1"):
 # a column mixing them is not converted through one dict of values.
 _NUMBERS = frozenset({bool, int, float})
@@ -350,7 +351,8 @@ def _columns_text(rows: Iterator[list], width: int, kept: list[int],
     numbers: list[int] = []
     pick = itemgetter(*kept) if len(kept) > 1 else (lambda row: (row[kept[0]],)) if kept else None
     number = first_number
-    while chunk := list(itertools.islice(rows, CHUNK_ROWS)):
+    chunk_rows = max(16, CHUNK_CELLS // max(width, 1))
+    while chunk := list(itertools.islice(rows, chunk_rows)):
         if min(map(len, chunk)) < width:  # a CSV's short rows; calamine's are the sheet's width
             chunk = [row + [""] * (width - len(row)) if len(row) < width else row for row in chunk]
         texts = [converters[c].add(cells) for c, cells in zip(kept, zip(*map(pick, chunk)))] if kept else []
