@@ -52,7 +52,7 @@ class Table:
         self.header_row, self.sheet = header_row, sheet
         self.title_rows = title_rows if title_rows is not None else []
         self.notes = notes if notes is not None else []  # e.g. a hidden sheet skipped: said as a warning
-        self._rows = rows
+        self._rows = rows if rows is not None or columns is not None else []
         self._columns = columns  # one list per header column; None for a column not kept
         self._source = source
 
@@ -322,18 +322,11 @@ class _ColumnText:
 
     def add(self, cells: Sequence) -> list[str]:
         """The text of ``cells`` (the caller appends the rows it keeps to ``texts``)."""
-        kinds = set(map(type, cells))
-        if self.shared is None and kinds == {str} and all(map(str.isprintable, cells)):
-            texts = list(map(str.strip, cells))
-        elif len(kinds & _NUMBERS) <= 1:
-            known = self.shared if self.shared is not None else {}
-            for value in set(cells).difference(known):
-                known[value] = cell_text(value)
-            texts = list(map(known.__getitem__, cells))
-            if len(known) > SHARED_MAX:  # repeated at first, hardly later: not worth a dict
-                self.shared = None
-        else:
-            texts = [cell_text(c) for c in cells]
+        texts = None
+        if self.shared is None:
+            texts = _as_they_are(cells) or _stripped(cells)
+        if texts is None:
+            texts = self._by_value(cells)
         if not self.decided:
             # The first chunk shares every text; later ones only where the first repeated.
             self.decided = True
@@ -342,6 +335,40 @@ class _ColumnText:
             if len(one) * 4 < len(texts):
                 self.shared = dict(zip(cells, texts))
         return texts
+
+    def _by_value(self, cells: Sequence) -> list[str]:
+        if len(set(map(type, cells)) & _NUMBERS) > 1:
+            return [cell_text(c) for c in cells]
+        known = self.shared if self.shared is not None else {}
+        for value in set(cells).difference(known):
+            known[value] = cell_text(value)
+        if len(known) > SHARED_MAX:  # repeated at first, hardly later: not worth a dict
+            self.shared = None
+        return list(map(known.__getitem__, cells))
+
+
+# A space next to the separator or at an end: some text may need stripping (or a "|" beside a
+# space inside a text: stripping them all then costs only time).
+_EDGE_SPACE = re.compile(r"(?:^|\|) | (?:\||$)")
+
+
+def _as_they_are(cells: Sequence) -> list[str] | None:
+    """``cells`` themselves when every one is printable text with nothing to strip (most
+    columns of a roster), found in three passes in C over the cells joined (with a printable
+    separator, the joined text is printable exactly when every cell is); else None."""
+    try:
+        joined = "|".join(cells)
+    except TypeError:  # a number, a date, an empty cell
+        return None
+    return list(cells) if joined.isprintable() and not _EDGE_SPACE.search(joined) else None
+
+
+def _stripped(cells: Sequence) -> list[str] | None:
+    """``cells`` stripped when every one is printable text; else None."""
+    try:
+        return list(map(str.strip, cells)) if all(map(str.isprintable, cells)) else None
+    except TypeError:  # not all text
+        return None
 
 
 def _columns_text(rows: Iterator[list], width: int, kept: list[int],
@@ -356,11 +383,15 @@ def _columns_text(rows: Iterator[list], width: int, kept: list[int],
         if min(map(len, chunk)) < width:  # a CSV's short rows; calamine's are the sheet's width
             chunk = [row + [""] * (width - len(row)) if len(row) < width else row for row in chunk]
         texts = [converters[c].add(cells) for c, cells in zip(kept, zip(*map(pick, chunk)))] if kept else []
-        filled = list(map(any, zip(*texts))) if texts else [False] * len(chunk)
-        if not all(filled):  # blank in the kept columns: a blank row, or text only elsewhere
-            filled = [f or _has_text(row) for f, row in zip(filled, chunk)]
-            texts = [list(itertools.compress(t, filled)) for t in texts]
-        numbers.extend(itertools.compress(range(number, number + len(chunk)), filled))
+        rows_kept = range(number, number + len(chunk))
+        # A kept column without a blank (证件号码, nearly always) means no row is blank.
+        if not any("" not in column for column in texts):
+            filled = list(map(any, zip(*texts))) if texts else [False] * len(chunk)
+            if not all(filled):  # blank in the kept columns: a blank row, or text only elsewhere
+                filled = [f or _has_text(row) for f, row in zip(filled, chunk)]
+                texts = [list(itertools.compress(t, filled)) for t in texts]
+                rows_kept = itertools.compress(rows_kept, filled)
+        numbers.extend(rows_kept)
         number += len(chunk)
         for c, column_texts in zip(kept, texts):
             converters[c].texts.extend(column_texts)
