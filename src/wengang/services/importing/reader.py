@@ -5,6 +5,10 @@ floats that are whole (``6.0``) become ``"6"``, dates become ISO ``2023-05-01``,
 too long to be exact (an ID Excel stored as a number) keeps its ``E+`` form so the ID check
 can say plainly what happened. National exports put title rows above the header: the header
 row is the one among the first rows that names the most known columns.
+
+The rows are turned into text a chunk at a time and kept column by column (issue 20): an
+import keeps only the columns some kind reads, so a file's other columns, however many, never
+become Python objects beyond one chunk.
 """
 
 from __future__ import annotations
