@@ -351,20 +351,21 @@ class _ColumnText:
         return list(map(known.__getitem__, cells))
 
 
-# A space next to the separator or at an end: some text may need stripping (or a "|" beside a
-# space inside a text: stripping them all then costs only time).
-_EDGE_SPACE = re.compile(r"(?:^|\|) | (?:\||$)")
-
-
 def _as_they_are(cells: Sequence) -> list[str] | None:
     """``cells`` themselves when every one is printable text with nothing to strip (most
-    columns of a roster), found in three passes in C over the cells joined (with a printable
-    separator, the joined text is printable exactly when every cell is); else None."""
+    columns of a roster), found by a few passes in C over the cells joined with a printable
+    separator (the joined text is printable exactly when every cell is; a space beside a
+    separator or at an end is a text to strip, or a "|" beside a space inside one, which then
+    only costs the stripping); else None."""
     try:
         joined = "|".join(cells)
     except TypeError:  # a number, a date, an empty cell
         return None
-    return list(cells) if joined.isprintable() and not _EDGE_SPACE.search(joined) else None
+    if not joined.isprintable():
+        return None
+    if " " in joined and ("| " in joined or " |" in joined or joined[0] == " " or joined[-1] == " "):
+        return None
+    return list(cells)
 
 
 def _stripped(cells: Sequence) -> list[str] | None:
