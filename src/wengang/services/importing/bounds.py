@@ -5,7 +5,7 @@ one stray cell at XFD1048576 asks for 16,384 × 1,048,576 cells (hundreds of GB)
 process aborts (SIGABRT), with ``--dry-run`` and in the window's preview alike. For .xlsx/.xlsm
 :func:`inspect_xlsx` reads the zip's directory (sizes before unpacking: a zip bomb is refused),
 each sheet's visibility from ``workbook.xml``, and the extent of the cells that are actually
-there (one streaming pass over the sheet XML, about 0.05 s per 10,000 rows) and refuses a
+there (one streaming pass over the sheet XML, about 0.04 s per 10,000 rows) and refuses a
 sheet larger than :data:`MAX_CELLS`. Older formats have smaller grids (.xls: 65,536 × 256).
 
 :func:`plain_read_error` turns the reader's English errors ("invalid Zip archive: Could not
@@ -23,7 +23,7 @@ from xml.etree import ElementTree
 MAX_CELLS = 20_000_000  # a 240,000-row roster of 30 columns is 7.2 million
 MAX_SHEET_XML = 2_000_000_000  # bytes unpacked
 MAX_RATIO = 200  # unpacked ÷ packed, above 50 MB: a zip bomb
-_CHUNK = 4 << 20
+_CHUNK = 1 << 20  # 4 MB parts were no quicker (125 MB of XML: 0.59 s against 0.50 s) and held 12 MB
 
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
@@ -97,14 +97,17 @@ def _sheet_paths(z: zipfile.ZipFile) -> list[SheetInfo]:
     return out
 
 
-def _scan(part: bytes, after_widest: re.Pattern | None) -> tuple[set[bytes], list[bytes], int]:
-    """(column letters, row numbers, row tags) in one part of a sheet's XML; the columns only
-    those after the widest so far where no prefix is used."""
-    if any(p in part for p in _PREFIXED):  # prefixed elements (or text that looks so)
-        return set(_CELL_COL.findall(part)), _ROW_NO.findall(part), len(_ROW_TAG.findall(part))
-    numbers = _PLAIN_ROW.findall(part)
+def _scan(data: bytes, end: int, after_widest: re.Pattern | None) -> tuple[set[bytes], list[bytes], int]:
+    """(column letters, row numbers, row tags) in ``data[:end]``, one part of a sheet's XML;
+    the columns only those after the widest so far where no prefix is used."""
+    # A sheet without ":" (nearly all) has no prefixed elements: one memchr instead of two
+    # searches for the prefixed forms (0.2 s of a 125 MB sheet).
+    if b":" in data and any(data.find(p, 0, end) >= 0 for p in _PREFIXED):  # prefixed (or looks so)
+        return (set(_CELL_COL.findall(data, 0, end)), _ROW_NO.findall(data, 0, end),
+                len(_ROW_TAG.findall(data, 0, end)))
+    numbers = _PLAIN_ROW.findall(data, 0, end)
     # Rows without r="…" count as rows; the numbers come from the others.
-    return (set(after_widest.findall(part)) if after_widest else set(), [n for n in numbers if n],
+    return (set(after_widest.findall(data, 0, end)) if after_widest else set(), [n for n in numbers if n],
             len(numbers))
 
 
@@ -114,12 +117,12 @@ def _extent(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int]:
     after_widest = _after_column(b"")
     with z.open(info) as fh:
         while chunk := fh.read(_CHUNK):
-            data = tail + chunk
+            data = tail + chunk if tail else chunk
             cut = data.rfind(b"<")  # do not split a tag between chunks
             if cut <= 0:
                 cut = len(data)
-            part, tail = data[:cut], data[cut:]
-            cols, numbers, tags = _scan(part, after_widest)
+            tail = data[cut:]
+            cols, numbers, tags = _scan(data, cut, after_widest)
             rows += tags
             widest = max(cols, key=_column_number, default=None)
             if widest is not None and _column_number(widest) > max_col:

@@ -185,7 +185,7 @@ def _month_matcher(parsed: Parsed, stored: dict[tuple, dict]):
             by_month.setdefault((key[0], key[1][:7]), []).append(key)
 
     def match(record, key: tuple) -> tuple:
-        if parsed.table.rows[record.index][col] not in months:
+        if parsed.table.cell(record.index, col) not in months:
             return key
         hits = by_month.get((key[0], key[1][:7]), [])
         return hits[0] if len(hits) == 1 else key

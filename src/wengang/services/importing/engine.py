@@ -24,7 +24,7 @@ from wengang.services.importing.errors_book import default_errors_path, write_er
 from wengang.services.importing.hostile import add_warnings
 from wengang.services.importing.model import Counts, ImportResult, Issue, Preview
 from wengang.services.importing.parse import Parsed, Progress, parse_table
-from wengang.services.importing.reader import ReadError, read_table
+from wengang.services.importing.reader import ReadError, known_column, read_table
 from wengang.services.importing.spec import detect_kind, kind_spec, load_kinds
 from wengang.services.importing.upsert import now_stamp
 from wengang.services.importing.writers import COLUMN_WRITERS, PRELOADS, WRITERS, WriteContext
@@ -163,7 +163,7 @@ def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write
         keep_backup = False
         try:
             try:
-                table = read_table(path)
+                table = read_table(path, keep=known_column)  # no other column is ever used
             except ReadError as exc:
                 return _Run(kind, None, Counts(), {}, [Issue(0, "文件", str(exc))])
             preloaded = loading.result() if loading else {}

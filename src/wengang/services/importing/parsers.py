@@ -7,7 +7,6 @@ caseworker's words (the engine adds the row number and the column label).
 from __future__ import annotations
 
 import datetime as dt
-import operator
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -28,8 +27,10 @@ class CellError(ValueError):
     """A cell that cannot be stored."""
 
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
+# GB 11643's weights are 2^(17-i) mod 11 and 13 ≡ 2 (mod 11), so the weighted sum of the first
+# 17 digits is 2 × int(digits, 13) mod 11: one C call instead of 17 products.
+_BASE = 13
 
 
 @lru_cache(maxsize=8192)
@@ -38,9 +39,6 @@ def _prefix_warnings(prefix6: str) -> tuple[str, ...]:
     # depends only on the first six digits, so ask once per prefix.
     probe = prefix6 + "19800101001"
     return check_id(probe + ric.calc_check_digit(probe + "0")).warnings
-
-
-_BYTE_OFFSET = 48 * sum(_WEIGHTS)
 
 
 @lru_cache(maxsize=65536)
@@ -64,10 +62,8 @@ def parse_id(text: str, today: str | None = None) -> tuple[str, str, str, tuple[
     # Plain ASCII letters and digits (nearly every cell) need no folding.
     number = text.upper() if text.isascii() and text.isalnum() else fold(text).upper()
     if len(number) == 18 and number[:17].isascii() and number[:17].isdigit():
-        # The weighted digit sum in C: byte values are digits + 48 each.
-        total = sum(map(operator.mul, number[:17].encode(), _WEIGHTS)) - _BYTE_OFFSET
         birth = _birth(number[6:14])
-        if (birth is not None and _CHECK[total % 11] == number[17]
+        if (birth is not None and _CHECK[2 * int(number[:17], _BASE) % 11] == number[17]
                 and birth <= (today or dt.date.today().isoformat())):
             gender = "男" if int(number[16]) % 2 == 1 else "女"
             return number, gender, birth, _prefix_warnings(number[:6])
@@ -83,16 +79,14 @@ def parse_ids(texts: Iterable[str], today: str) -> dict[str, tuple | CellError]:
     The common case is the first test of parse_id written out in the loop, without a call
     per ID (165,000 rosters' IDs: 0.41 s → 0.3 s); anything else goes through parse_id."""
     out: dict[str, tuple | CellError] = {}
-    weights, offset, check, birth_of, warnings_of = _WEIGHTS, _BYTE_OFFSET, _CHECK, _birth, _prefix_warnings
-    mul = operator.mul
+    check, birth_of, warnings_of = _CHECK, _birth, _prefix_warnings
     for text in texts:
         if len(text) == 18 and text.isascii() and text.isalnum() and text[:17].isdigit():
             # The cell's own text unless it ends in a small x: no second copy of 150,000 IDs.
             number = text if text[17] != "x" else text.upper()
             birth = birth_of(number[6:14])
-            if (birth is not None and check[(sum(map(mul, number[:17].encode(), weights)) - offset) % 11]
-                    == number[17] and birth <= today):
-                out[text] = (number, "男" if int(number[16]) % 2 else "女", birth, warnings_of(number[:6]))
+            if birth is not None and check[2 * int(number[:17], _BASE) % 11] == number[17] and birth <= today:
+                out[text] = (number, "男" if number[16] in "13579" else "女", birth, warnings_of(number[:6]))
                 continue
         try:
             out[text] = parse_id(text, today)
@@ -220,6 +214,27 @@ def _memo(parse: Callable[[str], object]) -> Callable[[str], object]:
         return hit
 
     return parse_once
+
+
+# The texts a parser may change, found without a call per text: the rest are their own
+# values (a 150,000-person roster's names and phones: 290,000 calls, 0.5 s). Names and places
+# are checked joined into one string; a separator no text holds keeps them apart, and NFKC
+# leaves a text alone exactly when it leaves it alone there.
+_SEPARATOR = "\x00"
+_UNTIDY = re.compile(r"[^\S ]|  |(?:^|\x00) | (?:\x00|$)")  # what " ".join(t.split()) changes
+_SPACE = re.compile(r"\s")
+
+
+def changed_by(spec: FieldSpec, texts: set[str]) -> set[str]:
+    """Those of ``texts`` (none blank) that ``spec``'s parser may not return as they are."""
+    if spec.parse == "phone":
+        return {t for t in texts if not (t.isdigit() and t.isascii())}
+    if spec.parse not in ("text", "place"):
+        return texts
+    joined = _SEPARATOR.join(texts)
+    if joined.count(_SEPARATOR) != len(texts) - 1 or not unicodedata.is_normalized("NFKC", joined):
+        return texts
+    return texts if (_UNTIDY if spec.parse == "text" else _SPACE).search(joined) else set()
 
 
 def parser_for(spec: FieldSpec) -> Callable[[str], object]:

@@ -118,7 +118,7 @@ class _SpellFile:
             self.parsed.error(record, "end_date", f"结束时间{end}早于开始时间{start}")
             return None
         if self.months_only and self.table.find((pid, start)) is None and \
-                self.parsed.table.rows[i][self.start_col] in self.months_only:
+                self.parsed.table.cell(i, self.start_col) in self.months_only:
             # National exports give months; a caseworker may have typed the day: same spell.
             start = self._same_month_start(pid, start) or start
         key = (pid, start)

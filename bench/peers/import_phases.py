@@ -1,0 +1,95 @@
+"""Where one import's CPU and memory go, phase by phase (issue 20):
+
+    python bench/peers/import_phases.py KIND FILE DB [--start TEMPLATE_DB]
+
+``DB`` is made fresh as ``import_one.py`` makes it. At each phase boundary of the engine (read,
+parse, warnings, write, flush) prints the import's CPU seconds so far (process time, all
+threads: the helper thread's look-ups and backup count in the phase they overlap), the
+resident MiB then and the highest resident MiB seen so far (sampled every 20 ms; Linux only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import sys
+import threading
+import time
+from pathlib import Path
+
+
+def _resident_mib() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+class _Phases:
+    def __init__(self) -> None:
+        self.start, self.highest = time.process_time(), _resident_mib()
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self) -> None:
+        while True:
+            self.highest = max(self.highest, _resident_mib())
+            time.sleep(0.02)
+
+    def mark(self, what: str) -> None:
+        now = _resident_mib()
+        self.highest = max(self.highest, now)
+        print(f"{what:10s} {time.process_time() - self.start:6.2f} s CPU  {now:5.0f} MiB  "
+              f"highest {self.highest:5.0f} MiB", flush=True)
+
+    def around(self, name: str, function):
+        def timed(*args, **kwargs):
+            self.mark(f"{name} >")
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.mark(f"{name} <")
+        return timed
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("kind")
+    parser.add_argument("file")
+    parser.add_argument("db")
+    parser.add_argument("--start", help="a database to copy first (e.g. one holding the persons)")
+    args = parser.parse_args(argv)
+    from wengang.services.importing import engine, import_file  # noqa: PLC0415
+    from wengang.store.areas import set_installation  # noqa: PLC0415
+    from wengang.store.db import open_database  # noqa: PLC0415
+
+    target = Path(args.db)
+    for suffix in ("", "-wal", "-shm", ".verified"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    shutil.rmtree(target.parent / "backups", ignore_errors=True)
+    if args.start:
+        shutil.copy(args.start, target)
+    db = open_database(target)
+    if not args.start:
+        set_installation(db, "甘肃省", None, "测试县")
+    phases = _Phases()
+    for name in ("read_table", "parse_table", "add_warnings"):
+        setattr(engine, name, phases.around(name.split("_")[0] if name != "add_warnings" else "warnings",
+                                            getattr(engine, name)))
+    writer = engine.WRITERS[args.kind]
+
+    def write(ctx) -> None:
+        ctx.flush = phases.around("flush", ctx.flush)
+        phases.around("write", writer)(ctx)
+
+    engine.WRITERS[args.kind] = write
+    phases.mark("begin")
+    result = import_file(db, args.kind, args.file)
+    phases.mark("end")
+    db.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{args.kind}: ok={result.ok} rows={result.rows} errors={len(result.errors)} "
+          f"warnings={len(result.warnings)}  peak {peak:.0f} MiB")
+    return 0 if result.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
