@@ -21,6 +21,8 @@ import secrets
 import sqlite_utils
 
 CHUNK = 5000  # rows per executemany call: bounded parameter lists, same speed as one call
+STAGE = "wengang_import_stage"  # the TEMP table new rows pass through (see Upserter._insert)
+STAGE_ROWS = 1000  # from this many new rows of one layout, they pass through STAGE
 BULK_INDEX_ROWS = 10_000  # from this many rows into an empty table, indexes are built afterwards
 
 
@@ -166,14 +168,20 @@ class Upserter:
         self.rows[key] = (row_id, tuple(fresh))
         return "changed", row_id
 
-    def _values_sql(self, width: int) -> str:
-        """The VALUES placeholders of an insert ``width`` columns wide: with the guid made in SQL,
-        the id (parameter 1) is followed by the batch's prefix and the id's distance from the
-        first id in 16 hex digits, the same text :meth:`_add` makes otherwise."""
-        if not self._guid_in_sql:
-            return ", ".join("?" * width)
-        guid = f"'{self._guid_prefix}' || printf('%016x', ?1 - {int(self._first_id)})"
-        return ", ".join(("?", guid, *("?" * (width - 2))))
+    def _values_sql(self, columns: tuple[str, ...], staged: tuple[str, ...] | None = None) -> str:
+        """What the insert takes for ``columns``: each column's value, from the staged row or
+        (with ``staged``, the parameter row's columns) its parameter; a guid made in SQL is the
+        batch's prefix and the id's distance from the first id in 16 hex digits, the same text
+        :meth:`_add` makes otherwise."""
+        value = {c: f"?{n}" for n, c in enumerate(staged, 1)} if staged is not None else {}
+        if self._guid_in_sql:
+            value["guid"] = f"'{self._guid_prefix}' || printf('%016x', " \
+                            f"{value.get(self.id_column, self.id_column)} - {int(self._first_id)})"
+        return ", ".join(value.get(c, c) for c in columns)
+
+    def _staged_columns(self, columns: tuple[str, ...]) -> tuple[str, ...]:
+        """The columns of a parameter row (the insert's, less a guid made in SQL)."""
+        return tuple(c for c in columns if not (self._guid_in_sql and c == "guid"))
 
     def flush(self) -> None:
         """Send the collected inserts, then the updates (inside the caller's transaction)."""
@@ -188,10 +196,7 @@ class Upserter:
         for name, _ in indexes:
             conn.execute(f'DROP INDEX "{name}"')  # inside the import's transaction: all or nothing
         for layout, params in self._pending.items():
-            cols = self._insert_columns[layout]
-            sql = f"INSERT INTO {self.table} ({', '.join(cols)}) VALUES ({self._values_sql(len(cols))})"
-            for i in range(0, len(params), CHUNK):
-                conn.executemany(sql, params[i:i + CHUNK])
+            self._insert(conn, self._insert_columns[layout], params)
         for _, sql in indexes:
             conn.execute(sql)
         for cols, params in self._updates.items():
@@ -201,3 +206,29 @@ class Upserter:
                 conn.executemany(sql, params[i:i + CHUNK])
         self._pending.clear()
         self._updates.clear()
+
+    def _insert(self, conn, columns: tuple[str, ...], params: list[tuple]) -> None:
+        """Insert ``params`` (rows of :meth:`_staged_columns`) into the table. Many rows go a
+        chunk at a time through a TEMP table without indexes, triggers or constraints, one
+        ``INSERT … SELECT`` per chunk: sent straight to the table, every row was its own
+        statement, and with the table's triggers (the status store's marks, the 户类型 history)
+        each one opened a statement journal; 150,000 persons took 3.0 s CPU to insert that
+        way, 1.5 s staged. The rows go in in the same order, through the same triggers and
+        column affinities. A few rows go straight in (the TEMP table would cost more)."""
+        staged = self._staged_columns(columns)
+        if len(params) < STAGE_ROWS:
+            sql = f"INSERT INTO {self.table} ({', '.join(columns)}) VALUES ({self._values_sql(columns, staged)})"
+            conn.executemany(sql, params)
+            return
+        conn.execute(f"DROP TABLE IF EXISTS temp.{STAGE}")
+        conn.execute(f"CREATE TEMP TABLE {STAGE} ({', '.join(staged)})")
+        try:
+            stage = f"INSERT INTO temp.{STAGE} VALUES ({', '.join('?' * len(staged))})"
+            move = (f"INSERT INTO {self.table} ({', '.join(columns)}) "
+                    f"SELECT {self._values_sql(columns)} FROM temp.{STAGE} ORDER BY rowid")
+            for i in range(0, len(params), CHUNK):
+                conn.executemany(stage, params[i:i + CHUNK])
+                conn.execute(move)
+                conn.execute(f"DELETE FROM temp.{STAGE}")
+        finally:
+            conn.execute(f"DROP TABLE IF EXISTS temp.{STAGE}")
