@@ -57,10 +57,31 @@ class _Roster:
     places: dict[tuple, tuple[int, int]] = field(default_factory=dict)
     # name → pinyin initials: a roster repeats its names (150,000 persons, 84,000 names).
     name_initials: dict[str, str] = field(default_factory=dict)
+    _member: _MemberColumns | None = None
 
     def column(self, key: str) -> list:
         """The parsed values of ``key``, one per row (all None when the file lacks the column)."""
         return self.columns.get(key, self.blank)
+
+    @property
+    def member(self) -> _MemberColumns:
+        if self._member is None:
+            column = self.column
+            self._member = _MemberColumns([column(k) for k in self.member_columns], column("id_number"),
+                                          column("name"), column("gender"), column("birth_date"), column("phone"))
+        return self._member
+
+
+@dataclass
+class _MemberColumns:
+    """The columns a member row is written from (150,000 rows look each up once, not by key)."""
+
+    own: list[list]  # _Roster.member_columns'
+    ids: list
+    names: list
+    genders: list
+    births: list
+    phones: list
 
 
 def write_persons(ctx: WriteContext) -> None:
@@ -123,18 +144,17 @@ def _households_in_file(ctx: WriteContext, roster: _Roster) -> dict[str, list[in
 
 
 def _write_member(ctx: WriteContext, roster: _Roster, i: int, hh_id: int) -> None:
-    column = roster.column
-    name = column("name")[i]
+    member = roster.member
+    name = member.names[i]
     pinyin = roster.name_initials.get(name) if name else ""
     if pinyin is None:
         pinyin = roster.name_initials[name] = initials(name)
-    values = (*(column(k)[i] for k in roster.member_columns), hh_id, column("gender")[i],
-              column("birth_date")[i], pinyin)
-    phone = column("phone")[i]
+    values = (*[column[i] for column in member.own], hh_id, member.genders[i], member.births[i], pinyin)
+    phone = member.phones[i]
     landline = bool(phone and LANDLINE.match(phone))
     if roster.has_phone:
         values = (*values, phone, int(landline))
-    outcome, pid = roster.persons.apply_values((column("id_number")[i],), roster.member_layout, values)
+    outcome, pid = roster.persons.apply_values((member.ids[i],), roster.member_layout, values)
     ctx.counts.count(outcome)
     # A parsed phone is already normalised: a mobile or landline needs no second look.
     if roster.has_phone and not (landline or (phone and MOBILE.match(phone))) and \
