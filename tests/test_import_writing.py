@@ -4,6 +4,8 @@ every stored value the same as before."""
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 from importing_helpers import PERSON_HEADERS, WORK_HEADERS, person_rows, pid, write_xlsx
@@ -70,3 +72,26 @@ def test_rows_staged_through_a_temp_table_are_stored_as_rows_sent_straight(tmp_p
     finally:
         straight.close()
         staged.close()
+
+
+def test_initials_of_every_character_are_pypinyins_first_letter():
+    from pypinyin import Style, lazy_pinyin
+
+    from wengang.domain.pinyin import _initial, _readings
+
+    table = _readings()
+    assert len(table) > 40_000  # pypinyin's own table was found (not the fallback)
+    for code in sorted(table, key=int)[::5]:  # every fifth of its 41,923 characters
+        char = chr(int(code))
+        expected = lazy_pinyin(char, style=Style.FIRST_LETTER, errors="default")
+        assert _initial(char) == expected[0][:1].lower(), char
+
+
+def test_chinese_names_are_spelled_without_loading_pypinyins_phrases():
+    # Importing pypinyin loads its 400,000 phrases (41 MB held through an import); a name of
+    # Chinese characters only needs the table of single characters.
+    script = ("import sys\nfrom wengang.domain.pinyin import initials\n"
+              "assert initials('张三') == 'zs' and initials('欧阳娜娜') == 'oynn'\n"
+              "print('pypinyin' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300)
+    assert out.stdout.strip() == "False"
