@@ -10,7 +10,8 @@ import sys
 import pytest
 from importing_helpers import PERSON_HEADERS, WORK_HEADERS, person_rows, pid, write_xlsx
 
-from wengang.services.importing import import_file, upsert
+from wengang.services.importing import import_file, preview_file, upsert
+from wengang.services.importing.writers import context
 from wengang.store import db as store_db
 from wengang.store.areas import set_installation
 from wengang.store.db import open_database
@@ -52,26 +53,66 @@ def _roster_and_spells(db, tmp_path, name: str) -> list[list]:
     return [*rows, guids]
 
 
-def test_rows_staged_through_a_temp_table_are_stored_as_rows_sent_straight(tmp_path, monkeypatch):
+def _indexes(db) -> list[tuple]:
+    return db.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name").fetchall()
+
+
+@pytest.mark.parametrize(("stage_rows", "send_rows"), [(2, 10**9), (10**9, 7), (2, 7)],
+                         ids=["staged", "sent in chunks", "staged in chunks"])
+def test_rows_written_in_bulk_are_stored_as_rows_sent_at_the_end(tmp_path, monkeypatch, stage_rows, send_rows):
     straight = open_database(":memory:")
-    staged = open_database(":memory:")
+    bulk = open_database(":memory:")
     try:
-        for db in (straight, staged):
+        for db in (straight, bulk):
             set_installation(db, "甘肃省", "张掖市", "测试县")
         expected = _roster_and_spells(straight, tmp_path, "a")
-        monkeypatch.setattr(upsert, "STAGE_ROWS", 2)  # the small files take the bulk path
+        # The small files take the bulk paths: staged through the TEMP table, sent every few rows,
+        # the indexes of the empty tables dropped on the first send and built again at the end.
+        monkeypatch.setattr(upsert, "STAGE_ROWS", stage_rows)
+        monkeypatch.setattr(context, "SEND_ROWS", send_rows)
+        monkeypatch.setattr(upsert, "BULK_INDEX_ROWS", 5)
         statements: list[str] = []
-        staged.conn.set_trace_callback(statements.append)
-        assert _roster_and_spells(staged, tmp_path, "b") == expected
-        staged.conn.set_trace_callback(None)
-        # Each table's new rows arrived in one INSERT … SELECT, not one statement per row (the
-        # trace repeats a statement for every trigger row it fires: distinct texts are counted).
-        moves = {s for s in statements if s.startswith(("INSERT INTO persons", "INSERT INTO employment_spells"))}
-        assert len(moves) == 2 and all(f"FROM temp.{upsert.STAGE}" in s for s in moves), moves
-        assert not staged.execute("SELECT 1 FROM temp.sqlite_master WHERE name = ?", [upsert.STAGE]).fetchall()
+        bulk.conn.set_trace_callback(statements.append)
+        assert _roster_and_spells(bulk, tmp_path, "b") == expected
+        bulk.conn.set_trace_callback(None)
+        assert _indexes(bulk) == _indexes(straight)
+        assert not bulk.execute("SELECT 1 FROM temp.sqlite_master WHERE name = ?", [upsert.STAGE]).fetchall()
+        # The trace repeats a statement for every trigger row it fires: distinct texts are counted.
+        inserts = {s for s in statements if s.startswith(("INSERT INTO persons", "INSERT INTO employment_spells"))}
+        if stage_rows == 2:  # each table's new rows arrive in INSERT … SELECT, not one statement per row
+            assert all(f"FROM temp.{upsert.STAGE}" in s for s in inserts) and len(inserts) == 2, inserts
+        if send_rows == 7:  # sent during the writing: the persons' index of households was kept meanwhile
+            at = [n for n, s in enumerate(statements) if s.startswith(("INSERT INTO persons", "INSERT INTO households"))]
+            assert statements[at[0]].startswith("INSERT INTO households")
+            assert any(statements[n].startswith("INSERT INTO households") for n in at[at.index(
+                next(n for n in at if statements[n].startswith("INSERT INTO persons"))):])  # households after persons
+            assert any('DROP INDEX "idx_persons_pinyin"' in s for s in statements)
+            assert not any('DROP INDEX "idx_persons_household"' in s for s in statements)
     finally:
         straight.close()
-        staged.close()
+        bulk.close()
+
+
+def test_rows_sent_before_a_later_rows_error_are_not_kept(db, tmp_path, monkeypatch):
+    monkeypatch.setattr(context, "SEND_ROWS", 4)
+    persons = write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, person_rows(30))
+    assert import_file(db, "persons", persons).ok
+    before = [db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+              for t in ("employment_spells", "import_batches", "status_store_marks", "audit_log")]
+    ids = [pid(n) for n in range(1, 31)] + [pid(999)]  # the last 证件号码 is nobody's
+    rows = [[number, None, "省外", "有组织劳务输出", "浙江省", "宁波市", "北仑区", "某厂", "制造业", "2025-03-01",
+             None, None, 4500] for number in ids]
+    work = write_xlsx(tmp_path / "务工.xlsx", WORK_HEADERS, rows)
+    assert preview_file(db, work).to_add == 30
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    result = import_file(db, "employment", work)
+    db.conn.set_trace_callback(None)
+    assert any(s.startswith("INSERT INTO employment_spells") for s in statements)  # some were sent
+    assert not result.ok and [e.message for e in result.errors] == [f"证件号码{pid(999)}未登记，请先导入人员信息"]
+    after = [db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+             for t in ("employment_spells", "import_batches", "status_store_marks", "audit_log")]
+    assert after == before  # all or nothing: the spells sent before the error went with the rest
 
 
 def test_initials_of_every_character_are_pypinyins_first_letter():
@@ -95,3 +136,19 @@ def test_chinese_names_are_spelled_without_loading_pypinyins_phrases():
               "print('pypinyin' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300)
     assert out.stdout.strip() == "False"
+
+
+def test_a_sent_row_is_read_back_when_its_key_comes_again(db):
+    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, code TEXT UNIQUE, a TEXT, b INTEGER, batch_id INTEGER, "
+               "updated_at TEXT)")
+    table = upsert.Upserter(db, "t", ("code",), ("a", "b"), None)
+    assert table.apply(("x",), {"a": "甲", "b": 1}) == ("added", 1)
+    assert table.apply(("y",), {"a": "乙", "b": 2}) == ("added", 2)
+    table.send()
+    assert db.execute("SELECT code, a, b FROM t ORDER BY id").fetchall() == [("x", "甲", 1), ("y", "乙", 2)]
+    assert table.rows[("x",)] == (1,)  # the values are let go once in the table
+    assert table.stored_value(("x",), "a") == "甲" and table.find(("y",)) == 2
+    assert table.apply(("x",), {"a": "甲", "b": 1}) == ("unchanged", 1)
+    assert table.apply(("y",), {"b": 3}) == ("changed", 2)
+    table.flush()
+    assert db.execute("SELECT code, a, b FROM t ORDER BY id").fetchall() == [("x", "甲", 1), ("y", "乙", 3)]

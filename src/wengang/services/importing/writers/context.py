@@ -44,6 +44,7 @@ class WriteContext:
     preloaded: dict = field(default_factory=dict)
     # The import writes what it collects (not a preview): new rows may be sent before the end.
     write: bool = False
+    _unchecked: int = 0  # rows written since written() last looked at the upserters
 
     def upserter(self, table: str, key: tuple[str, ...], columns: tuple[str, ...], **options) -> Upserter:
         """An :class:`Upserter` for this batch; its writes are sent by :meth:`flush`."""
@@ -62,12 +63,16 @@ class WriteContext:
         for upserter in self.upserters:
             upserter.flush()
 
-    def send_when_full(self) -> None:
-        """Insert the new rows collected so far once one table has :data:`SEND_ROWS` of them,
-        so a large file's rows are not all held until the end: every table's, parents first
-        (a member's household is in before the member). Only in an import that will write:
+    def written(self, rows: int = 1) -> None:
+        """Count ``rows`` handed to the upserters; once one table has :data:`SEND_ROWS` new rows,
+        insert every table's, parents first (a member's household is in before the member), so
+        a large file's rows are not all held until the end. Only in an import that will write:
         a preview, or a file with an error already, sends nothing (the transaction is rolled
         back in the end either way)."""
+        self._unchecked += rows
+        if self._unchecked < min(SEND_ROWS, 1000):  # looked at now and then, not per row
+            return
+        self._unchecked = 0
         if self.write and not self.parsed.errors and any(u.pending >= SEND_ROWS for u in self.upserters):
             for upserter in self.upserters:
                 upserter.send()

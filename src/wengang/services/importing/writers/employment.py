@@ -48,12 +48,10 @@ def write_employment(ctx: WriteContext) -> None:
     ids, starts = spells.columns["id_number"], spells.columns["start_date"]
     n = len(records)
     outcomes = {"added": 0, "changed": 0, "unchanged": 0}
-    apply_values, progress = spells.table.apply_values, ctx.progress
+    apply_values, progress, written = spells.table.apply_values, ctx.progress, ctx.written
     for done, i in enumerate(sorted(range(n), key=lambda i: (ids[i] or "", starts[i] or ""))):
-        if done % PROGRESS_EVERY == 0:
-            if progress:
-                progress(done, n, "正在写入")
-            ctx.send_when_full()
+        if progress and done % PROGRESS_EVERY == 0:
+            progress(done, n, "正在写入")
         if rejected[i]:
             continue
         record = records[i]
@@ -65,6 +63,7 @@ def write_employment(ctx: WriteContext) -> None:
             continue
         spells.check(i, record, person, key[1])
         outcomes[apply_values(key, *spells.row(i))[0]] += 1
+        written(1)
     for outcome, count in outcomes.items():
         setattr(ctx.counts, outcome, getattr(ctx.counts, outcome) + count)
 

@@ -12,7 +12,6 @@ import sqlite_utils
 
 from wengang.domain.phones import LANDLINE, MOBILE, phone_problem
 from wengang.domain.pinyin import initials
-from wengang.services.importing.parse import PROGRESS_EVERY
 from wengang.services.importing.spec import KindSpec
 from wengang.services.importing.upsert import Upserter
 from wengang.services.importing.writers.context import WriteContext, area_path, preload_stored
@@ -98,8 +97,7 @@ def write_persons(ctx: WriteContext) -> None:
             done += 1
             if hh_id is not None and not records[i].bad and ids[i]:
                 _write_member(ctx, roster, i, hh_id)
-        if done % PROGRESS_EVERY < len(members):
-            ctx.send_when_full()
+        ctx.written(len(members))
 
 
 def _roster(ctx: WriteContext) -> _Roster:
