@@ -186,7 +186,8 @@ def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write
             batch_id = db.execute(
                 "INSERT INTO import_batches(kind, file_name, user, rows) VALUES (?, ?, ?, ?)",
                 [kind, file_name or path.name, user, len(parsed.records)]).lastrowid
-            ctx = WriteContext(db, parsed, batch_id, installation(db), progress, preloaded=preloaded)
+            ctx = WriteContext(db, parsed, batch_id, installation(db), progress, preloaded=preloaded,
+                               write=write)
             # The rows this batch adds go into the trail as one entry per table (store.audit).
             with bulk_import_audit(db, batch_id):
                 WRITERS[kind](ctx)

@@ -17,6 +17,9 @@ from wengang.services.importing.parse import PROGRESS_EVERY, Parsed, Progress, R
 from wengang.services.importing.upsert import Upserter, load_stored
 from wengang.store.areas import Installation
 
+# New rows of one table collected before the import's tables are sent what they have (see
+# WriteContext.send_when_full): a bounded part of the file's rows in memory at once.
+SEND_ROWS = 20_000
 # Parsed keys that identify or describe the person rather than being stored on the record.
 PERSON_REF = ("id_number", "name", "gender", "birth_date")
 
@@ -39,6 +42,9 @@ class WriteContext:
     foreign_counties: set[str] = field(default_factory=set)
     # What the kind's preload read while the file was being read (see PRELOADS), used once.
     preloaded: dict = field(default_factory=dict)
+    # The import writes what it collects (not a preview): new rows may be sent before the end.
+    write: bool = False
+    _unchecked: int = 0  # rows written since written() last looked at the upserters
 
     def upserter(self, table: str, key: tuple[str, ...], columns: tuple[str, ...], **options) -> Upserter:
         """An :class:`Upserter` for this batch; its writes are sent by :meth:`flush`."""
@@ -56,6 +62,20 @@ class WriteContext:
         """Write what the upserters collected, parents first (the foreign keys are checked)."""
         for upserter in self.upserters:
             upserter.flush()
+
+    def written(self, rows: int = 1) -> None:
+        """Count ``rows`` handed to the upserters; once one table has :data:`SEND_ROWS` new rows,
+        insert every table's, parents first (a member's household is in before the member), so
+        a large file's rows are not all held until the end. Only in an import that will write:
+        a preview, or a file with an error already, sends nothing (the transaction is rolled
+        back in the end either way)."""
+        self._unchecked += rows
+        if self._unchecked < min(SEND_ROWS, 1000):  # looked at now and then, not per row
+            return
+        self._unchecked = 0
+        if self.write and not self.parsed.errors and any(u.pending >= SEND_ROWS for u in self.upserters):
+            for upserter in self.upserters:
+                upserter.send()
 
     def warn(self, record: Record, key: str, message: str, person_id: int | None = None,
              household_id: int | None = None) -> None:

@@ -6,13 +6,12 @@ the members are written after it, each under its 证件号码.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlite_utils
 
 from wengang.domain.phones import LANDLINE, MOBILE, phone_problem
 from wengang.domain.pinyin import initials
-from wengang.services.importing.parse import Record
 from wengang.services.importing.spec import KindSpec
 from wengang.services.importing.upsert import Upserter
 from wengang.services.importing.writers.context import WriteContext, area_path, preload_stored
@@ -33,9 +32,14 @@ _MEMBER_COLUMNS = ("name", "relation", "labour_skill", "student_status", "person
 
 @dataclass
 class _Roster:
-    """What writing one household needs besides its rows: the area tree, the sites by name
-    and the two tables' upserters."""
+    """What writing one household needs besides its rows: the file's columns, the area tree,
+    the sites by name and the two tables' upserters.
 
+    The writer reads the parsed columns by row position (no dict per row: making and dropping
+    150,000 of them, and reading them back key by key, was a third of the writer's time)."""
+
+    columns: dict[str, list]
+    blank: list
     areas: AreaCache
     sites: dict[str, int]
     # 组 (groups) → their village: a roster names villages only, so a household filed under a
@@ -44,96 +48,144 @@ class _Roster:
     households: Upserter
     persons: Upserter
     has_phone: bool
+    # The member columns the file has, as written (absent columns stay untouched), and the
+    # upserter's layout of a member row: those, then what every row sets.
+    member_columns: tuple[str, ...]
+    member_layout: tuple[str, ...]
+    # (县, 乡镇, 村) as the rows give them → (village id, township id): a county's 45,000
+    # households name about 2,000 villages, each placed once.
+    places: dict[tuple, tuple[int, int]] = field(default_factory=dict)
+    # name → pinyin initials: a roster repeats its names (150,000 persons, 84,000 names).
+    name_initials: dict[str, str] = field(default_factory=dict)
+    _member: _MemberColumns | None = None
+
+    def column(self, key: str) -> list:
+        """The parsed values of ``key``, one per row (all None when the file lacks the column)."""
+        return self.columns.get(key, self.blank)
+
+    @property
+    def member(self) -> _MemberColumns:
+        if self._member is None:
+            column = self.column
+            self._member = _MemberColumns([column(k) for k in self.member_columns], column("id_number"),
+                                          column("name"), column("gender"), column("birth_date"), column("phone"))
+        return self._member
+
+
+@dataclass
+class _MemberColumns:
+    """The columns a member row is written from (150,000 rows look each up once, not by key)."""
+
+    own: list[list]  # _Roster.member_columns'
+    ids: list
+    names: list
+    genders: list
+    births: list
+    phones: list
 
 
 def write_persons(ctx: WriteContext) -> None:
     _learn_installation(ctx)
-    roster = _Roster(
-        AreaCache(ctx.db), {r[0]: r[1] for r in ctx.db.execute("SELECT name, id FROM relocation_sites")},
-        {a["id"]: a["parent_id"] for a in areas_at_level(ctx.db, "group")},
-        ctx.upserter(*HOUSEHOLDS), ctx.upserter(*PERSONS), "phone" in ctx.parsed.present)
-    done, total = 0, len(ctx.parsed.records)
-    lazy = bool(ctx.parsed.column_values)
-    for hh_no, members in _households_in_file(ctx).items():
+    roster = _roster(ctx)
+    records = ctx.parsed.records
+    ids = roster.column("id_number")
+    done, total = 0, len(records)
+    for hh_no, members in _households_in_file(ctx, roster).items():
         hh_id = _write_household(ctx, roster, hh_no, members)
-        for record in members:
+        for i in members:
             ctx.tick(done, total)
             done += 1
-            if hh_id is not None and not record.bad and record.values.get("id_number"):
-                _write_member(ctx, roster, record, hh_id)
-        if lazy:
-            for record in members:
-                record.forget_values()
+            if hh_id is not None and not records[i].bad and ids[i]:
+                _write_member(ctx, roster, i, hh_id)
+        ctx.written(len(members))
+
+
+def _roster(ctx: WriteContext) -> _Roster:
+    parsed = ctx.parsed
+    has_phone = "phone" in parsed.present
+    member_columns = tuple(k for k in _MEMBER_COLUMNS if k in parsed.present)
+    layout = (*member_columns, "household_id", "gender", "birth_date", "pinyin_initials",
+              *(("phone", "phone_is_landline") if has_phone else ()))
+    return _Roster(
+        parsed.values_by_key(), [None] * len(parsed.records), AreaCache(ctx.db),
+        {r[0]: r[1] for r in ctx.db.execute("SELECT name, id FROM relocation_sites")},
+        {a["id"]: a["parent_id"] for a in areas_at_level(ctx.db, "group")},
+        ctx.upserter(*HOUSEHOLDS), ctx.upserter(*PERSONS), has_phone, member_columns, layout)
 
 
 def _learn_installation(ctx: WriteContext) -> None:
     """An installation without its 省/县 takes them from an export's 省/市/县 columns (DOMAIN.md)."""
     if ctx.home.configured or "province" not in ctx.parsed.present:
         return
-    first = next((r for r in ctx.parsed.records if r.values.get("province") and r.values.get("county")), None)
+    by_key = ctx.parsed.values_by_key()
+    provinces, counties = by_key["province"], by_key.get("county", ())
+    first = next((i for i, (p, c) in enumerate(zip(provinces, counties)) if p and c), None)
     if first is not None:
-        v = first.values
-        set_installation(ctx.db, v["province"], v.get("city"), v["county"])
+        city = by_key["city"][first] if "city" in by_key else None
+        set_installation(ctx.db, provinces[first], city, counties[first])
         ctx.home = installation(ctx.db)
 
 
-def _households_in_file(ctx: WriteContext) -> dict[str, list[Record]]:
-    """户编号 → its member rows in file order; a 证件号码 seen on an earlier row is that row's
-    duplicate (an error) and joins no household."""
+def _households_in_file(ctx: WriteContext, roster: _Roster) -> dict[str, list[int]]:
+    """户编号 → the positions of its member rows in file order; a 证件号码 seen on an earlier
+    row is that row's duplicate (an error) and joins no household."""
     parsed = ctx.parsed
     first_row: dict[str, int] = {}
-    households: dict[str, list[Record]] = {}
-    # From the columns (the parser made no dict per row): a record's values are made when its
-    # household is written and dropped after it, so 150,000 dicts never live at once.
-    by_key = parsed.values_by_key()
-    blank = [None] * len(parsed.records)
-    for record, number, hh_no in zip(parsed.records, by_key.get("id_number", blank), by_key.get("hh_no", blank)):
+    households: dict[str, list[int]] = {}
+    for i, (record, number, hh_no) in enumerate(zip(parsed.records, roster.column("id_number"),
+                                                    roster.column("hh_no"))):
         if number:
             if number in first_row:
                 parsed.error(record, "id_number", f"证件号码{number}与第{first_row[number]}行重复")
                 continue
             first_row[number] = record.row
         if hh_no:
-            households.setdefault(hh_no, []).append(record)
+            households.setdefault(hh_no, []).append(i)
     return households
 
 
-def _write_member(ctx: WriteContext, roster: _Roster, record: Record, hh_id: int) -> None:
-    v = record.values
-    row = ctx.present(record, _MEMBER_COLUMNS)
-    row.update(household_id=hh_id, gender=v["gender"], birth_date=v["birth_date"],
-               pinyin_initials=initials(v.get("name")))
-    phone = v.get("phone")
+def _write_member(ctx: WriteContext, roster: _Roster, i: int, hh_id: int) -> None:
+    member = roster.member
+    name = member.names[i]
+    pinyin = roster.name_initials.get(name) if name else ""
+    if pinyin is None:
+        pinyin = roster.name_initials[name] = initials(name)
+    values = (*[column[i] for column in member.own], hh_id, member.genders[i], member.births[i], pinyin)
+    phone = member.phones[i]
     landline = bool(phone and LANDLINE.match(phone))
     if roster.has_phone:
-        row["phone"] = phone
-        row["phone_is_landline"] = int(landline)
-    outcome, pid = roster.persons.apply((v["id_number"],), row)
+        values = (*values, phone, int(landline))
+    outcome, pid = roster.persons.apply_values((member.ids[i],), roster.member_layout, values)
     ctx.counts.count(outcome)
     # A parsed phone is already normalised: a mobile or landline needs no second look.
     if roster.has_phone and not (landline or (phone and MOBILE.match(phone))) and \
             (problem := phone_problem(phone, landline_ok=True)):
-        ctx.warn(record, "phone", problem, pid, hh_id)
+        ctx.warn(ctx.parsed.records[i], "phone", problem, pid, hh_id)
 
 
-def _write_household(ctx: WriteContext, roster: _Roster, hh_no: str, members: list[Record]) -> int | None:
+def _first_filled(column: list, members: list[int]) -> object:
+    """The first member's value of ``column`` that is filled (not None and not empty)."""
+    return next((column[m] for m in members if column[m]), None)
+
+
+def _write_household(ctx: WriteContext, roster: _Roster, hh_no: str, members: list[int]) -> int | None:
     """The household of ``members`` added or updated; its id, or None when it cannot be placed
     or is new without its 户类型 (its members are then not written)."""
-    first = members[0]
+    first = ctx.parsed.records[members[0]]
     village = _village_of(ctx, roster, hh_no, members)
     if village is None:
         return None
     village_id, township_id = village
-    households = roster.households
+    households, present = roster.households, ctx.parsed.present
     row: dict = {"area_id": _kept_group(roster, hh_no, village_id)}
-    row.update(_household_codes(ctx, households, hh_no, members))
-    if "site_name" in ctx.parsed.present:
-        named = next((m for m in members if m.values.get("site_name")), None)
-        row["site_id"] = _site_id(ctx, named, roster.sites, township_id) if named else None
-    if "hh_phone" in ctx.parsed.present:
-        row["phone"] = next((m.values["hh_phone"] for m in members if m.values.get("hh_phone")), None)
-    head, headless = _head_of(ctx, households, hh_no, members)
-    if head is not None or "head_name" in ctx.parsed.present:
+    row.update(_household_codes(ctx, roster, hh_no, members))
+    if "site_name" in present:
+        named = next((m for m in members if roster.column("site_name")[m]), None)
+        row["site_id"] = _site_id(ctx, roster, named, township_id) if named is not None else None
+    if "hh_phone" in present:
+        row["phone"] = _first_filled(roster.column("hh_phone"), members)
+    head, headless = _head_of(ctx, roster, hh_no, members)
+    if head is not None or "head_name" in present:
         row["head_name"] = head
     if row.get("hh_type") is None:
         row.pop("hh_type", None)  # a blank required cell: reported by the parser, stored value kept
@@ -148,25 +200,30 @@ def _write_household(ctx: WriteContext, roster: _Roster, hh_no: str, members: li
     return hh_id
 
 
-def _village_of(ctx: WriteContext, roster: _Roster, hh_no: str, members: list[Record]) -> tuple[int, int] | None:
+def _village_of(ctx: WriteContext, roster: _Roster, hh_no: str, members: list[int]) -> tuple[int, int] | None:
     """(village id, township id) of the household, from its first row (created when new);
     members naming another village are warned about."""
+    records = ctx.parsed.records
     first = members[0]
-    path = area_path(ctx, first, ("township", "village"))
-    if path is None:
-        return None
-    if len(path) < 3:
-        return None  # township/village are required columns: the parser already named the blank
-    place = (first.values.get("township"), first.values.get("village"))
+    townships, villages = roster.column("township"), roster.column("village")
+    place = (townships[first], villages[first])
+    known = roster.places.get((roster.column("county")[first], *place))
+    if known is None:
+        # A place not met before: its path (which names a blank or foreign county) and areas.
+        path = area_path(ctx, records[first], ("township", "village"))
+        records[first].forget_values()
+        if path is None or len(path) < 3:
+            return None  # township/village are required columns: the parser already named the blank
     for other in members[1:]:
-        if (other.values.get("township"), other.values.get("village")) != place:
-            ctx.warn(other, "village", f"户编号{hh_no}在第{first.row}行的村不同，按第{first.row}行")
-    areas = roster.areas
-    before = len(areas._ids)  # noqa: SLF001 - counting areas the import creates
-    village_id = areas.ensure(path)
-    township_id = areas.find(path[:2])
-    ctx.bump("areas_added", len(areas._ids) - before)  # noqa: SLF001
-    return village_id, township_id
+        if (townships[other], villages[other]) != place:
+            ctx.warn(records[other], "village", f"户编号{hh_no}在第{records[first].row}行的村不同，"
+                                                f"按第{records[first].row}行")
+    if known is None:
+        areas = roster.areas
+        before = len(areas._ids)  # noqa: SLF001 - counting areas the import creates
+        known = roster.places[(roster.column("county")[first], *place)] = (areas.ensure(path), areas.find(path[:2]))
+        ctx.bump("areas_added", len(areas._ids) - before)  # noqa: SLF001
+    return known
 
 
 def _kept_group(roster: _Roster, hh_no: str, village_id: int) -> int:
@@ -179,42 +236,44 @@ def _kept_group(roster: _Roster, hh_no: str, village_id: int) -> int:
     return village_id
 
 
-def _household_codes(ctx: WriteContext, households: Upserter, hh_no: str, members: list[Record]) -> dict:
+def _household_codes(ctx: WriteContext, roster: _Roster, hh_no: str, members: list[int]) -> dict:
     """户类型, 监测对象类别, 脱贫年度 and 是否易地扶贫搬迁 of the columns the file has."""
     row: dict = {}
     for key in _HOUSEHOLD_CODES:
         if key in ctx.parsed.present:
-            row[key] = next((m.values[key] for m in members if m.values.get(key) is not None), None)
+            column = roster.column(key)
+            row[key] = next((column[m] for m in members if column[m] is not None), None)
     if "relocated" in row and row["relocated"] is None:
         row["relocated"] = 0  # NOT NULL column: a blank 是否易地扶贫搬迁 means no
     if row.get("hh_type") == "一般户":
         # 一般户/非贫困户 are not poor households (DOMAIN.md): relocated with the poor they are
         # 同步搬迁户 (F6 counts them); otherwise outside every group the forms count.
-        relocated = row["relocated"] if "relocated" in row else households.stored_value((hh_no,), "relocated")
+        relocated = row["relocated"] if "relocated" in row else \
+            roster.households.stored_value((hh_no,), "relocated")
         if relocated:
             row["hh_type"] = "同步搬迁户"
     return row
 
 
-def _head_of(ctx: WriteContext, households: Upserter, hh_no: str, members: list[Record]) -> tuple[str | None, bool]:
+def _head_of(ctx: WriteContext, roster: _Roster, hh_no: str, members: list[int]) -> tuple[str | None, bool]:
     """(户主姓名, whether a new household names no 户主): the 户主姓名 column, else the member
     whose 与户主关系 is 户主."""
-    head = next((m.values["head_name"] for m in members if m.values.get("head_name")), None)
+    head = _first_filled(roster.column("head_name"), members)
     if head is not None:
         return head, False
-    head = next((m.values.get("name") for m in members if m.values.get("relation") == "户主"), None)
-    headless = head is None and "relation" in ctx.parsed.present and households.find((hh_no,)) is None
+    names, relations = roster.column("name"), roster.column("relation")
+    head = next((names[m] for m in members if relations[m] == "户主"), None)
+    headless = head is None and "relation" in ctx.parsed.present and roster.households.find((hh_no,)) is None
     return head, headless
 
 
-def _site_id(ctx: WriteContext, record: Record, sites: dict[str, int], township_id: int) -> int | None:
-    name = record.values.get("site_name")
-    if not name:
-        return None
+def _site_id(ctx: WriteContext, roster: _Roster, i: int, township_id: int) -> int:
+    """The relocation site named on row ``i`` (added when new)."""
+    name, sites = roster.column("site_name")[i], roster.sites
     if name not in sites:
         sites[name] = ctx.db.execute(
             "INSERT INTO relocation_sites(name, county, township, area_id, batch_id) VALUES (?, ?, ?, ?, ?)",
-            [name, record.values.get("county") or ctx.home.county, record.values.get("township"),
+            [name, roster.column("county")[i] or ctx.home.county, roster.column("township")[i],
              township_id, ctx.batch_id]).lastrowid
         ctx.bump("sites_added")
     return sites[name]

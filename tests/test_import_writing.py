@@ -1,0 +1,154 @@
+"""The import's write side (issue 20 "Imports near the floor"): how rows reach SQLite, with
+every stored value the same as before."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from importing_helpers import PERSON_HEADERS, WORK_HEADERS, person_rows, pid, write_xlsx
+
+from wengang.services.importing import import_file, preview_file, upsert
+from wengang.services.importing.writers import context
+from wengang.store import db as store_db
+from wengang.store.areas import set_installation
+from wengang.store.db import open_database
+
+
+def test_none_parameters_bind_null_through_the_registered_adapter():
+    # Without an adapter for None, Python's sqlite3 tried two attribute look-ups per blank
+    # parameter before binding NULL (a roster's blank cells: a second of its insert).
+    assert sqlite3.adapters.get((type(None), sqlite3.PrepareProtocol)) is not None
+    conn = store_db._connect(":memory:")  # noqa: SLF001 - the program's own connection set-up
+    try:
+        conn.execute("CREATE TABLE t (a, b NOT NULL DEFAULT 0)")
+        conn.executemany("INSERT INTO t (a) VALUES (?)", [(None,), ("x",)])
+        assert conn.execute("SELECT a IS NULL, typeof(a), b FROM t ORDER BY rowid").fetchall() == \
+            [(1, "null", 0), (0, "text", 0)]
+        with pytest.raises(sqlite3.IntegrityError):  # still NULL: a NOT NULL column refuses it
+            conn.execute("INSERT INTO t (a, b) VALUES (?, ?)", ["y", None])
+    finally:
+        conn.close()
+
+
+def _roster_and_spells(db, tmp_path, name: str) -> list[list]:
+    """Import 60 persons and a spell for each of 30; every stored row of the four tables the
+    import writes, as a caseworker would see it (stamps aside; guids by their position)."""
+    persons = write_xlsx(tmp_path / f"{name}-人员.xlsx", PERSON_HEADERS, person_rows(60))
+    spells = [[pid(n), None, "省外", "有组织劳务输出", "浙江省", "宁波市", "北仑区", "某厂", "制造业", "2025-03-01",
+               None if n % 2 else "2025-09-30", None, 4500] for n in range(1, 31)]
+    work = write_xlsx(tmp_path / f"{name}-务工.xlsx", WORK_HEADERS, spells)
+    assert import_file(db, "persons", persons).ok
+    assert import_file(db, "employment", work).ok
+    tables = {"households": "id, hh_no, area_id, head_name, hh_type, exit_year, relocated, phone, batch_id",
+              "persons": "id, household_id, name, id_number, gender, birth_date, relation, labour_skill, "
+                         "student_status, phone, phone_is_landline, pinyin_initials, batch_id",
+              "employment_spells": "id, person_id, start_date, end_date, region, place_county, monthly_income",
+              "household_type_history": "household_id, hh_type, reason", "status_store_marks": "person_id"}
+    rows = [db.execute(f"SELECT {cols} FROM {table} ORDER BY {cols}").fetchall() for table, cols in tables.items()]
+    guids = db.execute("SELECT id, substr(guid, 17) FROM persons UNION ALL SELECT id, substr(guid, 17) "
+                       "FROM employment_spells ORDER BY 1, 2").fetchall()
+    return [*rows, guids]
+
+
+def _indexes(db) -> list[tuple]:
+    return db.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name").fetchall()
+
+
+@pytest.mark.parametrize(("stage_rows", "send_rows"), [(2, 10**9), (10**9, 7), (2, 7)],
+                         ids=["staged", "sent in chunks", "staged in chunks"])
+def test_rows_written_in_bulk_are_stored_as_rows_sent_at_the_end(tmp_path, monkeypatch, stage_rows, send_rows):
+    straight = open_database(":memory:")
+    bulk = open_database(":memory:")
+    try:
+        for db in (straight, bulk):
+            set_installation(db, "甘肃省", "张掖市", "测试县")
+        expected = _roster_and_spells(straight, tmp_path, "a")
+        # The small files take the bulk paths: staged through the TEMP table, sent every few rows,
+        # the indexes of the empty tables dropped on the first send and built again at the end.
+        monkeypatch.setattr(upsert, "STAGE_ROWS", stage_rows)
+        monkeypatch.setattr(context, "SEND_ROWS", send_rows)
+        monkeypatch.setattr(upsert, "BULK_INDEX_ROWS", 5)
+        statements: list[str] = []
+        bulk.conn.set_trace_callback(statements.append)
+        assert _roster_and_spells(bulk, tmp_path, "b") == expected
+        bulk.conn.set_trace_callback(None)
+        assert _indexes(bulk) == _indexes(straight)
+        assert not bulk.execute("SELECT 1 FROM temp.sqlite_master WHERE name = ?", [upsert.STAGE]).fetchall()
+        # The trace repeats a statement for every trigger row it fires: distinct texts are counted.
+        inserts = {s for s in statements if s.startswith(("INSERT INTO persons", "INSERT INTO employment_spells"))}
+        if stage_rows == 2:  # each table's new rows arrive in INSERT … SELECT, not one statement per row
+            assert all(f"FROM temp.{upsert.STAGE}" in s for s in inserts) and len(inserts) == 2, inserts
+        if send_rows == 7:  # sent during the writing: the persons' index of households was kept meanwhile
+            at = [n for n, s in enumerate(statements) if s.startswith(("INSERT INTO persons", "INSERT INTO households"))]
+            assert statements[at[0]].startswith("INSERT INTO households")
+            assert any(statements[n].startswith("INSERT INTO households") for n in at[at.index(
+                next(n for n in at if statements[n].startswith("INSERT INTO persons"))):])  # households after persons
+            assert any('DROP INDEX "idx_persons_pinyin"' in s for s in statements)
+            assert not any('DROP INDEX "idx_persons_household"' in s for s in statements)
+    finally:
+        straight.close()
+        bulk.close()
+
+
+def test_rows_sent_before_a_later_rows_error_are_not_kept(db, tmp_path, monkeypatch):
+    monkeypatch.setattr(context, "SEND_ROWS", 4)
+    persons = write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, person_rows(30))
+    assert import_file(db, "persons", persons).ok
+    before = [db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+              for t in ("employment_spells", "import_batches", "status_store_marks", "audit_log")]
+    ids = [pid(n) for n in range(1, 31)] + [pid(999)]  # the last 证件号码 is nobody's
+    rows = [[number, None, "省外", "有组织劳务输出", "浙江省", "宁波市", "北仑区", "某厂", "制造业", "2025-03-01",
+             None, None, 4500] for number in ids]
+    work = write_xlsx(tmp_path / "务工.xlsx", WORK_HEADERS, rows)
+    assert preview_file(db, work).to_add == 30
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    result = import_file(db, "employment", work)
+    db.conn.set_trace_callback(None)
+    assert any(s.startswith("INSERT INTO employment_spells") for s in statements)  # some were sent
+    assert not result.ok and [e.message for e in result.errors] == [f"证件号码{pid(999)}未登记，请先导入人员信息"]
+    after = [db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+             for t in ("employment_spells", "import_batches", "status_store_marks", "audit_log")]
+    assert after == before  # all or nothing: the spells sent before the error went with the rest
+
+
+def test_initials_of_every_character_are_pypinyins_first_letter():
+    from pypinyin import Style, lazy_pinyin
+
+    from wengang.domain.pinyin import _initial, _readings
+
+    table = _readings()
+    assert len(table) > 40_000  # pypinyin's own table was found (not the fallback)
+    for code in sorted(table, key=int)[::5]:  # every fifth of its 41,923 characters
+        char = chr(int(code))
+        expected = lazy_pinyin(char, style=Style.FIRST_LETTER, errors="default")
+        assert _initial(char) == expected[0][:1].lower(), char
+
+
+def test_chinese_names_are_spelled_without_loading_pypinyins_phrases():
+    # Importing pypinyin loads its 400,000 phrases (41 MB held through an import); a name of
+    # Chinese characters only needs the table of single characters.
+    script = ("import sys\nfrom wengang.domain.pinyin import initials\n"
+              "assert initials('张三') == 'zs' and initials('欧阳娜娜') == 'oynn'\n"
+              "print('pypinyin' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300)
+    assert out.stdout.strip() == "False"
+
+
+def test_a_sent_row_is_read_back_when_its_key_comes_again(db):
+    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, code TEXT UNIQUE, a TEXT, b INTEGER, batch_id INTEGER, "
+               "updated_at TEXT)")
+    table = upsert.Upserter(db, "t", ("code",), ("a", "b"), None)
+    assert table.apply(("x",), {"a": "甲", "b": 1}) == ("added", 1)
+    assert table.apply(("y",), {"a": "乙", "b": 2}) == ("added", 2)
+    table.send()
+    assert db.execute("SELECT code, a, b FROM t ORDER BY id").fetchall() == [("x", "甲", 1), ("y", "乙", 2)]
+    assert table.rows[("x",)] == (1,)  # the values are let go once in the table
+    assert table.stored_value(("x",), "a") == "甲" and table.find(("y",)) == 2
+    assert table.apply(("x",), {"a": "甲", "b": 1}) == ("unchanged", 1)
+    assert table.apply(("y",), {"b": 3}) == ("changed", 2)
+    table.flush()
+    assert db.execute("SELECT code, a, b FROM t ORDER BY id").fetchall() == [("x", "甲", 1), ("y", "乙", 3)]
