@@ -52,7 +52,8 @@ import sqlite_utils
 from wengang.store.migrations import m0090_status_store as schema
 
 __all__ = ["KEEP_DATES", "STORE_COLUMNS", "WHOLESALE_SHARE", "day_key", "definition_hash", "load_summary",
-           "replaced_selects", "save_summary", "stored_dates", "sync_date"]
+           "load_facts", "fact_marks_seq", "replaced_selects", "save_facts", "save_summary", "stored_dates",
+           "sync_date"]
 
 KEEP_DATES = 3  # the dates a caseworker switches between (as derived.KEEP_PER_KIND); ~22 MB each at 50k
 WHOLESALE_SHARE = 8  # more than 1/8 of the persons marked: derive the date whole
@@ -61,6 +62,8 @@ DATES = "status_store_dates"
 MARKS = "status_store_marks"
 SUMMARIES = "status_store_summaries"  # migration 0095
 REPLACED = "status_store_replaced"  # migration 0095: rows as the summaries counted them
+FACTS = "status_store_facts"  # migration 0115: the forms' period aggregates (services/reports/facts.py)
+FACT_MARKS = "status_store_fact_marks"  # migration 0115: areas whose facts changed, in order
 _SCRATCH = "status_store_new"  # TEMP: rows derived, not yet stored
 _TODO = "status_store_todo"  # TEMP: the marks being answered
 TRIGGER_COUNT = schema.triggers().count("CREATE TRIGGER")
@@ -210,7 +213,20 @@ def _note_replaced(db: sqlite_utils.Database, key: int) -> None:
                f"SELECT :day, k.kind, t.person_id, 0 FROM temp.{_TODO} t, {kinds}", {"day": key})
 
 
+def _mark_fact_areas(db: sqlite_utils.Database, key: int) -> None:
+    """Before the marked persons' rows at ``key`` are replaced: the areas of their rows then
+    and now are marked for the period aggregates (:func:`load_facts`), which group by them."""
+    if not _facts_usable(db) or db.execute(f"SELECT 1 FROM {FACTS} LIMIT 1").fetchone() is None:
+        return
+    db.execute(f"INSERT OR REPLACE INTO {FACT_MARKS} (area_id, seq) "
+               f"SELECT area_id, (SELECT coalesce(max(seq), 0) + 1 FROM {FACT_MARKS}) FROM ("
+               f"SELECT area_id FROM {STORE} WHERE day = ? AND person_id IN (SELECT person_id FROM temp.{_TODO}) "
+               f"UNION SELECT area_id FROM temp.{_scratch(key)}) WHERE area_id IS NOT NULL", [key])
+
+
 def _drop_date(db: sqlite_utils.Database, key: int) -> None:
+    if _facts_usable(db):
+        db.execute(f"DELETE FROM {FACTS} WHERE day = ?", [key])
     db.execute(f"DELETE FROM {STORE} WHERE day = ?", [key])
     db.execute(f"DELETE FROM {DATES} WHERE day = ?", [key])
     db.execute(f"DELETE FROM {SUMMARIES} WHERE day = ?", [key])
@@ -225,11 +241,14 @@ def _apply(db: sqlite_utils.Database, work: _Work, definition: str) -> None:
         db.execute(f"DELETE FROM {DATES}")
         db.execute(f"DELETE FROM {SUMMARIES}")
         db.execute(f"DELETE FROM {REPLACED}")
+        if _facts_usable(db):
+            db.execute(f"DELETE FROM {FACTS}")
     for key in work.evict:
         _drop_date(db, key)
     for other in work.refresh:
         key = day_key(other)
         _note_replaced(db, key)
+        _mark_fact_areas(db, key)
         db.execute(f"DELETE FROM {STORE} WHERE day = ? AND person_id IN (SELECT person_id FROM temp.{_TODO})",
                    [key])
         _store_rows(db, key)
@@ -373,3 +392,49 @@ def replaced_selects(db: sqlite_utils.Database, day: dt.date, kind: str) -> tupl
     now = (f"SELECT {columns} FROM main.{STORE} WHERE day = {key} "
            f"AND person_id IN (SELECT person_id FROM main.{REPLACED} WHERE {mine})")
     return was, now
+
+
+# --- the forms' period aggregates of a stored date (migration 0115) ----------------------------
+def _facts_usable(db: sqlite_utils.Database) -> bool:
+    return len(db.execute("SELECT name FROM main.sqlite_master WHERE type = 'table' AND name IN (?, ?)",
+                          [FACTS, FACT_MARKS]).fetchall()) == 2
+
+
+def fact_marks_seq(db: sqlite_utils.Database) -> int:
+    """The latest area mark (0 for none): what a sum counted now includes."""
+    return db.execute(f"SELECT coalesce(max(seq), 0) FROM {FACT_MARKS}").fetchone()[0]
+
+
+def load_facts(db: sqlite_utils.Database, day: dt.date, kind: str,
+               definition: str) -> tuple[list[str], list[list], list[int]] | None:
+    """The stored period aggregate ``kind`` at ``day`` as (column names, rows, the areas marked
+    since it was counted: their rows are stale), if one counted with ``definition`` is there.
+    Call right after :func:`sync_date` succeeded for ``day`` (it marks the areas of the
+    persons whose statuses it refreshed)."""
+    if not _usable(db) or not _facts_usable(db):
+        return None
+    row = db.execute(f"SELECT columns, rows, seen FROM {FACTS} WHERE day = ? AND kind = ? AND definition = ?",
+                     [day_key(day), kind, definition]).fetchone()
+    if row is None:
+        return None
+    stale = [a for (a,) in db.execute(f"SELECT area_id FROM {FACT_MARKS} WHERE seq > ? ORDER BY area_id",
+                                      [row[2]]).fetchall()]
+    return json.loads(row[0]), json.loads(row[1]), stale
+
+
+def save_facts(db: sqlite_utils.Database, day: dt.date, kind: str, definition: str, columns: list[str],
+               rows: list, seen: int, version: int) -> bool:
+    """Keep the period aggregate ``kind`` at ``day``, counted with the marks up to ``seen``
+    while ``PRAGMA data_version`` was ``version``: refused (``False``) as :func:`save_summary`."""
+    if not _usable(db) or not _facts_usable(db) or not _check_passed(db):
+        return False
+    key = day_key(day)
+
+    def apply() -> None:
+        if db.execute(f"SELECT 1 FROM {DATES} WHERE day = ?", [key]).fetchone() is None:
+            return  # the date left the store meanwhile
+        db.execute(f"INSERT OR REPLACE INTO {FACTS} (day, kind, definition, seen, columns, rows) "
+                   "VALUES (?, ?, ?, ?, ?, ?)", [key, kind, definition, seen, json.dumps(columns),
+                                                 json.dumps(rows, separators=(",", ":"))])
+
+    return _write(db, apply, version)

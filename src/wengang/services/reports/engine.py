@@ -24,6 +24,7 @@ import sqlite_utils
 from wengang.domain.dates import DateError, parse_date
 from wengang.domain.numbers import percent
 from wengang.domain.status import AsOf
+from wengang.services.reports import facts
 from wengang.services.reports.cube import CUBE_SOURCE, cube_sql, list_predicate, split
 from wengang.services.reports.forms import (
     FormError,
@@ -255,8 +256,12 @@ def _needs(req: Request, columns: list[dict], *, cube: bool = True) -> set[str]:
     for col in columns:
         if "source" not in col:
             continue
-        on_cube = cube and _on_cube(req.decl, col) is not None
-        needs |= set(CUBE_SOURCE.needs if on_cube else source(col["source"]).needs)
+        if cube and _on_cube(req.decl, col) is not None:
+            needs |= set(CUBE_SOURCE.needs)
+        elif cube and facts.measure(req.decl, col) is not None:
+            needs |= set(facts.facts_source(col["source"]).needs)
+        else:
+            needs |= set(source(col["source"]).needs)
     return needs
 
 
@@ -275,6 +280,34 @@ def _cube_aggregate(db, req: Request, tables: dict, columns: list[dict]) -> dict
     sql = f"SELECT {key} AS row_key, {measures} FROM {from_sql} WHERE {where} GROUP BY {key}"
     return {row[0]: {c["key"]: row[i + 1] or 0 for i, c in enumerate(columns)}
             for row in db.execute(sql, req.params()).fetchall()}
+
+
+def _facts_aggregate(db, req: Request, tables: dict, src_name: str, columns: list[dict]) -> dict:
+    """Fact counts (F3's posts, F4's services and subsidies, F9's checks) from the source's
+    groups at D for the period (:mod:`.facts`): ``{row key: {column key: value}}``."""
+    measures = facts.declared_measures(src_name, (req.decl,))
+    index = {m: k for k, m in enumerate(measures)}
+    params = req.params()
+    table = facts.fact_table(db, src_name, measures, tables["status"], facts.is_stored(db, tables["status"]), params)
+    src = facts.facts_source(src_name)
+    key = _row_key(src, req.by)
+    from_sql, conds = _from_where(req, src, f"temp.{table} c", [], "")
+    where = " AND ".join(f"({c})" for c in conds) or "1"
+    found = [(c["key"], m, index[m]) for c in columns for m in (facts.measure(req.decl, c),)]
+    sums = [(k, m, i) for k, m, i in found if m.kind == "sum"]
+    joined = [(k, m, i) for k, m, i in found if m.kind != "sum"]
+    out: dict = {}
+    if sums:
+        measures_sql = ", ".join(f"SUM(c.m{i})" for _, _, i in sums)
+        for row in db.execute(f"SELECT {key}, {measures_sql} FROM {from_sql} WHERE {where} GROUP BY {key}",
+                              params).fetchall():
+            out[row[0]] = {k: row[n + 1] for n, (k, _, _) in enumerate(sums)}
+    if joined:
+        values_sql = ", ".join(f"c.m{i}" for _, _, i in joined)
+        for row_key, values in facts.group_values(db, f"SELECT {key}, {values_sql} FROM {from_sql} WHERE {where}",
+                                                  params, joined).items():
+            out.setdefault(row_key, {}).update(values)
+    return out
 
 
 def _aggregate(db, req: Request, tables: dict, src_name: str, columns: list[dict]) -> dict:
@@ -454,10 +487,14 @@ def _counts(db, req: Request, tables: dict, counted: list[dict]) -> dict:
     other columns one ``GROUP BY`` query per source."""
     on_cube = [c for c in counted if _on_cube(req.decl, c) is not None]
     by_source: dict[str, list[dict]] = {}
+    on_facts: dict[str, list[dict]] = {}
     for col in counted:
-        if col not in on_cube:
-            by_source.setdefault(col["source"], []).append(col)
+        if col in on_cube:
+            continue
+        group = on_facts if facts.measure(req.decl, col) is not None else by_source
+        group.setdefault(col["source"], []).append(col)
     parts = [_cube_aggregate(db, req, tables, on_cube)] if on_cube else []
+    parts += [_facts_aggregate(db, req, tables, name, cols) for name, cols in on_facts.items()]
     parts += [_aggregate(db, req, tables, name, cols) for name, cols in by_source.items()]
     found: dict = {}
     for part in parts:
