@@ -188,8 +188,9 @@ def _recount_marked(db, table: FactTable, measures, status: str, params: dict, r
     """``rows`` with the groups of ``areas`` counted again from their persons' and
     organisations' rows only."""
     marks = ", ".join(str(int(a)) for a in areas)
-    for name, sql in ((_PERSONS, "SELECT p.id AS person_id FROM persons p WHERE p.household_id IN "
-                                 f"(SELECT id FROM households WHERE area_id IN ({marks}))"),
+    persons = ("SELECT p.id AS person_id FROM persons p WHERE p.household_id IN "
+               f"(SELECT id FROM households WHERE area_id IN ({marks}))")
+    for name, sql in ((_PERSONS, persons),
                       (_ORGS, f"SELECT id AS org_id FROM organisations WHERE area_id IN ({marks})")):
         temp_write(db, f"DROP TABLE IF EXISTS temp.{name}")
         temp_write(db, f"CREATE TEMP TABLE {name} AS {sql}")
