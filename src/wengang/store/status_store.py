@@ -51,21 +51,9 @@ import sqlite_utils
 
 from wengang.store.migrations import m0090_status_store as schema
 
-__all__ = [
-    "KEEP_DATES",
-    "STORE_COLUMNS",
-    "WHOLESALE_SHARE",
-    "day_key",
-    "definition_hash",
-    "fact_marks_seq",
-    "load_facts",
-    "load_summary",
-    "replaced_selects",
-    "save_facts",
-    "save_summary",
-    "stored_dates",
-    "sync_date",
-]
+__all__ = ["KEEP_DATES", "STORE_COLUMNS", "WHOLESALE_SHARE", "day_key", "definition_hash", "fact_marks_seq",
+           "load_facts", "load_summary", "replaced_selects", "save_facts", "save_summary", "stored_dates",
+           "sync_date"]
 
 KEEP_DATES = 3  # the dates a caseworker switches between (as derived.KEEP_PER_KIND); ~22 MB each at 50k
 WHOLESALE_SHARE = 8  # more than 1/8 of the persons marked: derive the date whole
