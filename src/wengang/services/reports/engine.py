@@ -25,6 +25,7 @@ from wengang.domain.dates import DateError, parse_date
 from wengang.domain.numbers import percent
 from wengang.domain.status import AsOf
 from wengang.services.reports import facts
+from wengang.services.reports import household_cube as households
 from wengang.services.reports.cube import CUBE_SOURCE, cube_sql, list_predicate, split
 from wengang.services.reports.forms import (
     FormError,
@@ -51,7 +52,7 @@ TOTAL_LABEL = "合计"
 
 # --- preparing the per-person tables -----------------------------------------------------
 
-TEMP_TABLES = ("status", "household", "cube")
+TEMP_TABLES = ("status", "household", "cube", "household_cube")
 # Not derived from the statuses: the households with their 户类型 at D (every fact source joins it).
 HH_AT = "hh_at"
 
@@ -122,6 +123,9 @@ def prepare(db: sqlite_utils.Database, as_of: AsOf, needs=TEMP_TABLES, *,
         tables["cube"] = cached(db, "report_cube", (as_of.date, predicates), lambda name: summary_table(
             db, as_of.date, tables["status"], "report_cube",
             lambda table, status: cube_sql(table, status, list(predicates)), name))
+    if "household_cube" in needs:
+        tables["household_cube"] = households.household_cube(
+            db, as_of.date, tables["status"], households.declared_measures((decl,) if decl else ()))
     return tables
 
 
@@ -258,6 +262,8 @@ def _needs(req: Request, columns: list[dict], *, cube: bool = True) -> set[str]:
             continue
         if cube and _on_cube(req.decl, col) is not None:
             needs |= set(CUBE_SOURCE.needs)
+        elif cube and households.split(req.decl, col) is not None:
+            needs |= set(households.HOUSEHOLD_CUBE_SOURCE.needs)
         elif cube and facts.measure(req.decl, col) is not None:
             needs |= set(facts.facts_source(col["source"]).needs)
         else:
@@ -278,6 +284,23 @@ def _cube_aggregate(db, req: Request, tables: dict, columns: list[dict]) -> dict
     from_sql, conds = _from_where(req, CUBE_SOURCE, CUBE_SOURCE.sql(tables), [], "")
     where = " AND ".join(f"({c})" for c in conds) or "1"
     sql = f"SELECT {key} AS row_key, {measures} FROM {from_sql} WHERE {where} GROUP BY {key}"
+    return {row[0]: {c["key"]: row[i + 1] or 0 for i, c in enumerate(columns)}
+            for row in db.execute(sql, req.params()).fetchall()}
+
+
+def _household_cube_aggregate(db, req: Request, tables: dict, columns: list[dict]) -> dict:
+    """F5's household counts from the household groups (:mod:`.household_cube`)."""
+    src = households.HOUSEHOLD_CUBE_SOURCE
+    key = _row_key(src, req.by)
+    index = {m: k for k, m in enumerate(households.declared_measures((req.decl,)))}
+    sums = []
+    for i, col in enumerate(columns):
+        on_groups, measure = households.split(req.decl, col)
+        m = f"c.m{index[measure]}"
+        sums.append(f"SUM(CASE WHEN {on_groups} THEN {m} ELSE 0 END) AS c{i}" if on_groups else f"SUM({m}) AS c{i}")
+    from_sql, conds = _from_where(req, src, src.sql(tables), [], "")
+    where = " AND ".join(f"({c})" for c in conds) or "1"
+    sql = f"SELECT {key} AS row_key, {', '.join(sums)} FROM {from_sql} WHERE {where} GROUP BY {key}"
     return {row[0]: {c["key"]: row[i + 1] or 0 for i, c in enumerate(columns)}
             for row in db.execute(sql, req.params()).fetchall()}
 
@@ -486,14 +509,16 @@ def _counts(db, req: Request, tables: dict, counted: list[dict]) -> dict:
     """Every counted column's value per row key: plain person counts from the cube, the
     other columns one ``GROUP BY`` query per source."""
     on_cube = [c for c in counted if _on_cube(req.decl, c) is not None]
+    on_households = [c for c in counted if c not in on_cube and households.split(req.decl, c) is not None]
     by_source: dict[str, list[dict]] = {}
     on_facts: dict[str, list[dict]] = {}
     for col in counted:
-        if col in on_cube:
+        if col in on_cube or col in on_households:
             continue
         group = on_facts if facts.measure(req.decl, col) is not None else by_source
         group.setdefault(col["source"], []).append(col)
     parts = [_cube_aggregate(db, req, tables, on_cube)] if on_cube else []
+    parts += [_household_cube_aggregate(db, req, tables, on_households)] if on_households else []
     parts += [_facts_aggregate(db, req, tables, name, cols) for name, cols in on_facts.items()]
     parts += [_aggregate(db, req, tables, name, cols) for name, cols in by_source.items()]
     found: dict = {}
