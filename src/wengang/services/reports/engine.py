@@ -111,7 +111,7 @@ def prepare(db: sqlite_utils.Database, as_of: AsOf, needs=TEMP_TABLES, *,
     not among the declared ones. The GUI may call this ahead, in the background."""
     needs = set(needs)
     tables: dict[str, str] = {}
-    if HH_AT in needs or needs & set(TEMP_TABLES):
+    if HH_AT in needs:  # the sources reading households; the cubes and groups read statuses only
         tables[HH_AT] = households_at(db, as_of.date)
     if needs & set(TEMP_TABLES):
         tables["status"] = status_table(db, as_of)
