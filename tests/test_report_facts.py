@@ -202,3 +202,39 @@ def test_a_date_leaving_the_store_takes_its_groups_and_a_read_only_file_counts_w
         assert [r.values for r in compute_form(writable, "F4", day).rows] == got
     finally:
         writable.close()
+
+
+def test_dropped_marking_triggers_are_put_back_and_nothing_kept_is_trusted(county):
+    path, db = county
+    want = compute_form(db, "F4", AS_OF).total().values["guidance"]
+    other = sqlite3.connect(path)  # another program drops a trigger, then writes unmarked
+    with other:
+        other.execute("DROP TRIGGER fact_mark_services_insert")
+        person = other.execute("SELECT min(id) FROM persons").fetchone()[0]
+        other.execute("INSERT INTO services (person_id, service_date, kind) VALUES (?, ?, '职业指导')",
+                      [person, AS_OF.isoformat()])
+    other.close()
+    assert compute_form(db, "F4", AS_OF).total().values["guidance"] == want + 1
+    triggers = db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'fact_mark_%'")
+    assert triggers.fetchone()[0] == status_store.FACT_TRIGGER_COUNT
+    # what was counted while the trigger was missing is not kept
+    assert db.execute("SELECT count(*) FROM status_store_facts WHERE kind LIKE 'facts_service%'").fetchone()[0] == 0
+    again = open_database(path)  # the next process counts it afresh and keeps it
+    try:
+        assert compute_form(again, "F4", AS_OF).total().values["guidance"] == want + 1
+        kinds = sorted(k.split("_")[1] for (k,) in again.execute("SELECT kind FROM status_store_facts"))
+        assert kinds == ["service", "subsidy"]
+    finally:
+        again.close()
+
+
+def test_a_date_keeps_the_periods_last_asked_for(county):
+    _path, db = county
+    starts = [AS_OF - dt.timedelta(days=20 * n) for n in range(1, 9)]
+    for start in starts:
+        compute_form(db, "F4", AS_OF, period_from=start)
+    kinds = {k for (k,) in db.execute("SELECT kind FROM status_store_facts WHERE day = ?",
+                                      [status_store.day_key(AS_OF)])}
+    assert len(kinds) == status_store.KEEP_FACT_PERIODS
+    assert f"facts_service_{starts[-1]:%Y%m%d}_{AS_OF:%Y%m%d}" in kinds
+    assert f"facts_service_{starts[0]:%Y%m%d}_{AS_OF:%Y%m%d}" not in kinds

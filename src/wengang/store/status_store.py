@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from wengang.store.migrations import m0090_status_store as schema
+from wengang.store.migrations import m0115_report_facts as facts_schema
 
 __all__ = ["KEEP_DATES", "STORE_COLUMNS", "WHOLESALE_SHARE", "day_key", "definition_hash", "fact_marks_seq",
            "load_facts", "load_summary", "replaced_selects", "save_facts", "save_summary", "stored_dates",
@@ -64,6 +65,10 @@ SUMMARIES = "status_store_summaries"  # migration 0095
 REPLACED = "status_store_replaced"  # migration 0095: rows as the summaries counted them
 FACTS = "status_store_facts"  # migration 0115: the forms' period aggregates (services/reports/facts.py)
 FACT_MARKS = "status_store_fact_marks"  # migration 0115: areas whose facts changed, in order
+KEEP_FACT_PERIODS = 12  # period aggregates kept per date (4 sources × the 3 periods last asked for)
+FACT_TRIGGER_COUNT = facts_schema.triggers().count("CREATE TRIGGER")
+_FACT_TRIGGERS = ("SELECT name FROM main.sqlite_master WHERE type = 'trigger' "
+                  "AND name LIKE 'fact\\_mark\\_%' ESCAPE '\\'")
 _SCRATCH = "status_store_new"  # TEMP: rows derived, not yet stored
 _TODO = "status_store_todo"  # TEMP: the marks being answered
 TRIGGER_COUNT = schema.triggers().count("CREATE TRIGGER")
@@ -400,6 +405,16 @@ def _facts_usable(db: sqlite_utils.Database) -> bool:
                           [FACTS, FACT_MARKS]).fetchall()) == 2
 
 
+def _put_fact_triggers_back(db: sqlite_utils.Database) -> None:
+    """Someone dropped or changed the fact marking triggers: the migration's go back and
+    every kept aggregate goes (edits made meanwhile were not marked)."""
+    for (name,) in db.execute(_FACT_TRIGGERS).fetchall():
+        db.execute(f'DROP TRIGGER main."{name}"')
+    for statement in facts_schema.triggers().splitlines():
+        db.execute(statement)
+    db.execute(f"DELETE FROM {FACTS}")
+
+
 def fact_marks_seq(db: sqlite_utils.Database) -> int:
     """The latest area mark (0 for none): what a sum counted now includes."""
     return db.execute(f"SELECT coalesce(max(seq), 0) FROM {FACT_MARKS}").fetchone()[0]
@@ -411,7 +426,7 @@ def load_facts(db: sqlite_utils.Database, day: dt.date, kind: str,
     since it was counted: their rows are stale), if one counted with ``definition`` is there.
     Call right after :func:`sync_date` succeeded for ``day`` (it marks the areas of the
     persons whose statuses it refreshed)."""
-    if not _usable(db) or not _facts_usable(db):
+    if not _usable(db) or not _facts_usable(db) or len(db.execute(_FACT_TRIGGERS).fetchall()) != FACT_TRIGGER_COUNT:
         return None
     row = db.execute(f"SELECT columns, rows, seen FROM {FACTS} WHERE day = ? AND kind = ? AND definition = ?",
                      [day_key(day), kind, definition]).fetchone()
@@ -433,8 +448,13 @@ def save_facts(db: sqlite_utils.Database, day: dt.date, kind: str, definition: s
     def apply() -> None:
         if db.execute(f"SELECT 1 FROM {DATES} WHERE day = ?", [key]).fetchone() is None:
             return  # the date left the store meanwhile
+        if len(db.execute(_FACT_TRIGGERS).fetchall()) != FACT_TRIGGER_COUNT:
+            _put_fact_triggers_back(db)  # then nothing kept can be trusted, this one neither
+            return
         db.execute(f"INSERT OR REPLACE INTO {FACTS} (day, kind, definition, seen, columns, rows) "
                    "VALUES (?, ?, ?, ?, ?, ?)", [key, kind, definition, seen, json.dumps(columns),
                                                  json.dumps(rows, separators=(",", ":"))])
+        db.execute(f"DELETE FROM {FACTS} WHERE day = ? AND kind IN (SELECT kind FROM {FACTS} WHERE day = ? "
+                   "ORDER BY built_at DESC, kind LIMIT -1 OFFSET ?)", [key, key, KEEP_FACT_PERIODS])
 
     return _write(db, apply, version)

@@ -37,6 +37,7 @@ from wengang.services.reports.forms import list_forms, predicate_parts
 from wengang.services.reports.sources import SOURCES, Source
 from wengang.store import status_store
 from wengang.store.derived import cached, temp_write
+from wengang.store.migrations.m0115_report_facts import COUNTED
 
 DIMENSIONS = ("area_id", "site_id")
 _REFERENCE = re.compile(r"\b([A-Za-z_]+)\.([A-Za-z_]+)\b")
@@ -105,10 +106,13 @@ class Measure:
 
 def _on_rows(table: FactTable, sql: str) -> str | None:
     """``sql`` with ``h.`` read from the status row, or None when it reads what a group
-    cannot carry (a person's fields, a household column the status row lacks)."""
-    allowed = {table.alias, "st"} | ({"o"} if table.to_org else set())
+    cannot carry (a person's fields, a household column the status row lacks) or what the
+    marking triggers do not watch (migration 0115: a column of the fact table they ignore,
+    an organisation's fields but its area)."""
+    watched = set(COUNTED.get(table.table, ())) | {"id"}  # spells: every column marks (m0090)
     for alias, name in _REFERENCE.findall(sql):
-        if not (alias in allowed or (alias == "h" and name in _H_COLUMNS)):
+        own = alias == table.alias and (name in watched or table.table not in COUNTED)
+        if not (own or (alias == "h" and name in _H_COLUMNS)):
             return None
     return _H_COLUMN.sub(lambda m: "st.household_id" if m[1] == "id" else f"st.{m[1]}", sql)
 
