@@ -236,5 +236,9 @@ def test_a_date_keeps_the_periods_last_asked_for(county):
     kinds = {k for (k,) in db.execute("SELECT kind FROM status_store_facts WHERE day = ?",
                                       [status_store.day_key(AS_OF)])}
     assert len(kinds) == status_store.KEEP_FACT_PERIODS
-    assert f"facts_service_{starts[-1]:%Y%m%d}_{AS_OF:%Y%m%d}" in kinds
-    assert f"facts_service_{starts[0]:%Y%m%d}_{AS_OF:%Y%m%d}" not in kinds
+    assert f"facts_service_{starts[-1]:%Y%m%d}_x" in kinds  # services read no comparison date
+    assert f"facts_service_{starts[0]:%Y%m%d}_x" not in kinds
+    for start in starts[:3]:  # F3's spells read no period start: counted once
+        compute_form(db, "F3", AS_OF, period_from=start)
+    assert [k for (k,) in db.execute("SELECT kind FROM status_store_facts WHERE kind LIKE 'facts_spell%'")] == [
+        f"facts_spell_x_{AS_OF:%Y%m%d}"]  # F3 compares with the as-of date unless asked

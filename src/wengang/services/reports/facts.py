@@ -228,15 +228,22 @@ def _fill(db, name: str, columns: list[str], rows: list[list]) -> None:
         db.execute("RELEASE fact_rows")
 
 
-def _kind(source: str, period_from: dt.date, ref_date: dt.date) -> str:
-    return f"facts_{source}_{period_from:%Y%m%d}_{ref_date:%Y%m%d}"
+def _period(table: FactTable, measures: tuple[Measure, ...], params: dict) -> tuple[str, str]:
+    """The period start and comparison date the groups depend on ("-" for one their SQL does
+    not read: F3's spells are the same whatever F4's period, so they are counted once)."""
+    sql = " ".join([SOURCES[table.source].base or ""] + [f"{m.sql} {m.where}" for m in measures])
+    return tuple(params[name].replace("-", "") if f":{name}" in sql else "-"  # type: ignore[return-value]
+                 for name in ("period_from", "ref_date"))
+
+
+def _kind(source: str, period: tuple[str, str]) -> str:
+    return f"facts_{source}_{period[0]}_{period[1]}".replace("-", "x")
 
 
 def _build(db, table: FactTable, measures, status: str, stored: bool, day: dt.date, params: dict,
            name: str) -> None:
     columns = list(DIMENSIONS) + [f"m{k}" for k in range(len(measures))]
-    kind = _kind(table.source, dt.date.fromisoformat(params["period_from"]),
-                 dt.date.fromisoformat(params["ref_date"]))
+    kind = _kind(table.source, _period(table, measures, params))
     definition = status_store.definition_hash(*(_group_sql(table, measures, "status", False),
                                                  *(_text_sql(table, m, "status", False) for m in measures
                                                    if m.kind == "text")))
@@ -269,7 +276,7 @@ def fact_table(db: sqlite_utils.Database, source: str, measures: tuple[Measure, 
     ``stored`` (the areas marked since counted again), else counted; cached per connection."""
     table = FACT_TABLES[source]
     day = dt.date.fromisoformat(params["as_of"])
-    key = (day, params["period_from"], params["ref_date"], measures, stored)
+    key = (day, _period(table, measures, params), measures, stored)
     return cached(db, f"report_facts_{source}", key,
                   lambda name: _build(db, table, measures, status, stored, day, params, name))
 
