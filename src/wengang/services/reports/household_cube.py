@@ -38,25 +38,33 @@ _H_ALIAS = re.compile(r"\bh\.")
 _TOUCHED = "report_household_touched"  # TEMP: the touched persons and their households
 
 
+def _reads_only(sql: str, household: bool) -> bool:
+    """Whether ``sql`` reads the household rows' sums only (``hh.``) and, with ``household``,
+    the groups' columns (``h.``)."""
+    return all((a == "hh" and n in _HH_COLUMNS) or (household and a == "h" and n in DIMENSIONS)
+               for a, n in _REFERENCE.findall(sql))
+
+
+def _on_groups(part: str) -> bool:
+    refs = _REFERENCE.findall(part)
+    return bool(refs) and all(a == "h" for a, _ in refs)
+
+
 def split(decl: dict, col: dict) -> tuple[str | None, str] | None:
     """A household column as (condition on the groups, or None; the measure counted per
     group over the household rows ``hh``), or None when the groups cannot answer it."""
     if col.get("source") != "household":
         return None
-    on_groups, counted = [], []
-    for part in predicate_parts(decl.get("filters", {}).get("household")) + predicate_parts(col.get("where")):
-        refs = _REFERENCE.findall(part)
-        if not all((a == "hh" and n in _HH_COLUMNS) or (a == "h" and n in DIMENSIONS) for a, n in refs):
-            return None
-        if refs and all(a == "h" for a, _ in refs):
-            on_groups.append(_H_ALIAS.sub("c.", part))
-        else:
-            counted.append(_H_ALIAS.sub("hh.", part))
+    parts = predicate_parts(decl.get("filters", {}).get("household")) + predicate_parts(col.get("where"))
+    if not all(_reads_only(p, household=True) for p in parts):
+        return None
+    on_groups = [_H_ALIAS.sub("c.", p) for p in parts if _on_groups(p)]  # F5's 脱贫户/监测户
+    counted = [_H_ALIAS.sub("hh.", p) for p in parts if not _on_groups(p)]
     where = " AND ".join(f"({p})" for p in counted) or "1"
     kind, _, expr = col.get("measure", "count").partition(":")
     if kind == "count":
         measure = f"SUM(CASE WHEN {where} THEN 1 ELSE 0 END)"
-    elif kind == "sum" and all(a == "hh" and n in _HH_COLUMNS for a, n in _REFERENCE.findall(expr)):
+    elif kind == "sum" and _reads_only(expr, household=False):
         measure = f"SUM(CASE WHEN {where} THEN {expr} ELSE 0 END)"
     else:
         return None
