@@ -7,8 +7,11 @@ the engine derives, when a form needs them, a per-household cohort table (F5) an
 cube of :mod:`.cube`: every plain person count of every declared form, per village, site,
 户类型 and 搬迁, in one pass; the cube and the cohorts are kept per date beside the stored
 statuses (``store.status.summary_table``), so a new process reads them instead of counting
-again. Each other source a form uses is one aggregate query grouped by the row area
-(township, village or relocation site); ratios and differences are computed per row from
+again. F5's household counts come from households grouped the same way (:mod:`.household_cube`)
+and the fact counts of F3, F4 and F9 (spells, services, subsidies, spot checks in the period)
+from fact rows summed per village and site once per date and period (:mod:`.facts`), both kept
+beside the statuses too. Any other column is one aggregate query per source grouped by the row
+area (township, village or relocation site); ratios and differences are computed per row from
 those sums, never by looping over persons.
 
 :mod:`.drill` answers "who is behind this number" with the same predicates.
