@@ -162,7 +162,7 @@ def _common(measures: tuple[Measure, ...]) -> str:
     rows failing one count in none, so they are left out before the join to the statuses
     (F3's spells at 200,000 households: a million rows joined → 150,000)."""
     common = [p for p in measures[0].parts if all(p in m.parts for m in measures[1:])] if measures else []
-    return "".join(f" AND ({p})" for p in common)
+    return "".join(f" AND ({p})" for p in dict.fromkeys(common))  # F4: 就业补助资金 in filter and column
 
 
 def _group_sql(table: FactTable, measures: tuple[Measure, ...], status: str, only_marked: bool) -> str:
