@@ -17,7 +17,7 @@ from test_status_store import AS_OF, random_edits
 
 from wengang.domain.status import AsOf
 from wengang.services.demo.builder import build_demo
-from wengang.services.reports import compute_form, engine, list_forms
+from wengang.services.reports import compute_form, engine, household_cube, list_forms
 from wengang.services.reports.cube import cube_sql
 from wengang.services.reports.sources import household_sql
 from wengang.store import status_store
@@ -25,7 +25,7 @@ from wengang.store.db import open_database
 from wengang.store.status import materialize_status
 
 OTHER_DAY = dt.date(2024, 3, 31)
-KINDS = ("report_cube", "report_household")
+KINDS = ("report_cube", "report_household", "report_household_cube")
 
 
 def _rows(db, table: str) -> list[tuple]:
@@ -34,8 +34,9 @@ def _rows(db, table: str) -> list[tuple]:
 
 def kept(db, day: dt.date) -> dict[str, list[tuple]]:
     """The cube and cohorts ``engine.prepare`` gives at ``day`` (from the summaries if stored)."""
-    tables = engine.prepare(db, AsOf(day), ("cube", "household"))
-    return {"report_cube": _rows(db, tables["cube"]), "report_household": _rows(db, tables["household"])}
+    tables = engine.prepare(db, AsOf(day), ("cube", "household", "household_cube"))
+    return {"report_cube": _rows(db, tables["cube"]), "report_household": _rows(db, tables["household"]),
+            "report_household_cube": _rows(db, tables["household_cube"])}
 
 
 def counted_afresh(db, day: dt.date) -> dict[str, list[tuple]]:
@@ -43,8 +44,10 @@ def counted_afresh(db, day: dt.date) -> dict[str, list[tuple]]:
     status = materialize_status(db, AsOf(day), "fresh_statuses")
     db.execute(cube_sql("fresh_cube", status, list(engine.cube_predicates())))
     db.execute(household_sql("fresh_household", status))
-    out = {"report_cube": _rows(db, "fresh_cube"), "report_household": _rows(db, "fresh_household")}
-    for table in ("fresh_statuses", "fresh_cube", "fresh_household"):
+    db.execute(household_cube.cube_sql("fresh_household_cube", status, household_cube.declared_measures()))
+    out = {"report_cube": _rows(db, "fresh_cube"), "report_household": _rows(db, "fresh_household"),
+           "report_household_cube": _rows(db, "fresh_household_cube")}
+    for table in ("fresh_statuses", "fresh_cube", "fresh_household", "fresh_household_cube"):
         db.execute(f"DROP TABLE temp.{table}")
     return out
 
@@ -176,3 +179,28 @@ def test_after_an_edit_only_the_touched_persons_are_counted_again(county, monkey
         assert kept(third, AS_OF) == got and [s for s in statuses_read if s != "status"] == []
     finally:
         third.close()
+
+
+def test_after_an_edit_only_the_touched_households_are_counted_again(county, monkeypatch):
+    path, db = county
+    want = kept(db, AS_OF)["report_household_cube"]
+    person = db.execute("SELECT person_id FROM status_store WHERE day = ? AND employed_last_year "
+                        "AND NOT employed_this_year ORDER BY person_id LIMIT 1",
+                        [status_store.day_key(AS_OF)]).fetchone()[0]
+    with db.atomic():  # last year's worker works again: their household's cohort is no longer idle
+        db.execute("INSERT INTO employment_spells (person_id, start_date, region) VALUES (?, '2024-05-02', '县内')",
+                   [person])
+    db.close()
+    counted = []
+    real = household_cube.cube_sql
+    monkeypatch.setattr(household_cube, "cube_sql", lambda name, status, measures: counted.append(status)
+                        or real(name, status, measures))
+    again = open_database(path)
+    try:
+        got = kept(again, AS_OF)
+        assert got == counted_afresh(again, AS_OF)
+        assert got["report_household_cube"] != want
+        # the touched households as they were and as they are; never every household
+        assert [s.split("_")[-2:] for s in counted if s not in ("status", "fresh_statuses")] == [["was", "rows"], ["now", "rows"]]
+    finally:
+        again.close()

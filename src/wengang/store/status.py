@@ -243,18 +243,18 @@ def _definition() -> str:
         status_store.layout_sql())
 
 
-def _status_at(db: sqlite_utils.Database, as_of: AsOf, name: str, hh_at: str) -> None:
+def _status_at(db: sqlite_utils.Database, as_of: AsOf, name: str, hh_at: Callable[[], str]) -> None:
     """``name``: a TEMP view of the stored statuses at D (``store.status_store``), else, where
     the store cannot be written, a TEMP table derived here."""
     def derive(day: dt.date, table: str, persons: str | None) -> None:
         whole_at_d = persons is None and day == as_of.date
-        materialize_status(db, AsOf(day), table, hh_at if whole_at_d else None, persons)
+        materialize_status(db, AsOf(day), table, hh_at() if whole_at_d else None, persons)
 
     drop_table(db, name)
     if status_store.sync_date(db, as_of.date, _definition(), derive):
         db.execute(f"CREATE TEMP VIEW {name} AS {status_store.decoded_rows(db, status_store.day_key(as_of.date))}")
     else:
-        materialize_status(db, as_of, name, hh_at)
+        materialize_status(db, as_of, name, hh_at())
 
 
 def status_table(db: sqlite_utils.Database, as_of: AsOf) -> str:
@@ -262,8 +262,10 @@ def status_table(db: sqlite_utils.Database, as_of: AsOf) -> str:
     the data is unchanged: a TEMP view of the status store (kept current across processes and
     edits, see ``store.status_store``), or a TEMP table where the store cannot be written.
     Its rows are every person; columns as :func:`materialize_status` says."""
-    hh_at = households_at(db, as_of.date)
-    return cached(db, "status_at", as_of.date, lambda name: _status_at(db, as_of, name, hh_at))
+    # 户类型 at D only when statuses are derived: reading stored ones needs no households_at
+    # (0.5 s CPU at 200,000 households, most of a new process's forms).
+    return cached(db, "status_at", as_of.date,
+                  lambda name: _status_at(db, as_of, name, lambda: households_at(db, as_of.date)))
 
 
 def _is_stored(db: sqlite_utils.Database, status: str) -> bool:

@@ -66,9 +66,11 @@ import sqlite_utils
 from wengang.domain import fields
 from wengang.domain.codes import codes
 from wengang.store.migrations import m0090_status_store as schema
+from wengang.store.migrations import m0115_report_facts as facts_schema
 
 __all__ = ["KEEP_DATES", "STORED", "STORE_COLUMNS", "SURVEY_ID", "WHOLESALE_SHARE", "day_key", "decoded_rows",
-           "definition_hash", "layout_sql", "load_summary", "replaced_selects", "save_summary", "stored_dates",
+           "definition_hash", "fact_marks_seq", "layout_sql", "load_facts", "load_summary", "replaced_selects",
+           "save_facts", "save_summary", "stored_dates",
            "sync_date"]
 
 KEEP_DATES = 3  # the dates a caseworker switches between (as derived.KEEP_PER_KIND); ≤ 10 MB each at 50k
@@ -78,6 +80,12 @@ DATES = "status_store_dates"
 MARKS = "status_store_marks"
 SUMMARIES = "status_store_summaries"  # migration 0095
 REPLACED = "status_store_replaced"  # migration 0095: rows as the summaries counted them
+FACTS = "status_store_facts"  # migration 0115: the forms' period aggregates (services/reports/facts.py)
+FACT_MARKS = "status_store_fact_marks"  # migration 0115: areas whose facts changed, in order
+KEEP_FACT_PERIODS = 12  # period aggregates kept per date (4 sources × the 3 periods last asked for)
+FACT_TRIGGER_COUNT = facts_schema.triggers().count("CREATE TRIGGER")
+_FACT_TRIGGERS = ("SELECT name FROM main.sqlite_master WHERE type = 'trigger' "
+                  "AND name LIKE 'fact\\_mark\\_%' ESCAPE '\\'")
 _SCRATCH = "status_store_new"  # TEMP: rows derived, not yet stored
 _TODO = "status_store_todo"  # TEMP: the marks being answered
 TRIGGER_COUNT = schema.triggers().count("CREATE TRIGGER")
@@ -414,9 +422,22 @@ def _build_from_neighbour(db: sqlite_utils.Database, key: int, neighbour: int) -
     _note_replaced(db, neighbour, _CHANGED, into=key)
 
 
+def _mark_fact_areas(db: sqlite_utils.Database, key: int) -> None:
+    """Before the marked persons' rows at ``key`` are replaced: the areas of their rows then
+    and now are marked for the period aggregates (:func:`load_facts`), which group by them."""
+    if not _facts_usable(db) or db.execute(f"SELECT 1 FROM {FACTS} LIMIT 1").fetchone() is None:
+        return
+    db.execute(f"INSERT OR REPLACE INTO {FACT_MARKS} (area_id, seq) "
+               f"SELECT area_id, (SELECT coalesce(max(seq), 0) + 1 FROM {FACT_MARKS}) FROM ("
+               f"SELECT area_id FROM ({decoded_rows(db, key, f'SELECT person_id FROM temp.{_TODO}')}) "
+               f"UNION SELECT area_id FROM temp.{_scratch(key)}) WHERE area_id IS NOT NULL")
+
+
 def _drop_date(db: sqlite_utils.Database, key: int) -> None:
     for (dependent,) in db.execute(f"SELECT day FROM {DATES} WHERE base = ?", [key]).fetchall():
         _drop_date(db, dependent)  # its rows stand on these
+    if _facts_usable(db):
+        db.execute(f"DELETE FROM {FACTS} WHERE day = ?", [key])
     db.execute(f"DELETE FROM {STORE} WHERE day = ?", [key])
     db.execute(f"DELETE FROM {DATES} WHERE day = ?", [key])
     db.execute(f"DELETE FROM {SUMMARIES} WHERE day = ?", [key])
@@ -431,6 +452,8 @@ def _apply(db: sqlite_utils.Database, work: _Work, definition: str) -> None:
         db.execute(f"DELETE FROM {DATES}")
         db.execute(f"DELETE FROM {SUMMARIES}")
         db.execute(f"DELETE FROM {REPLACED}")
+        if _facts_usable(db):
+            db.execute(f"DELETE FROM {FACTS}")
     for key in work.evict:
         _keep_dependents(db, key, work.evict)
         _drop_date(db, key)
@@ -439,6 +462,7 @@ def _apply(db: sqlite_utils.Database, work: _Work, definition: str) -> None:
     for other in sorted(work.refresh, key=lambda d: _base(db, day_key(d)) is None):
         key = day_key(other)
         _note_replaced(db, key)
+        _mark_fact_areas(db, key)
         db.execute(f"DELETE FROM {STORE} WHERE day = ? AND person_id IN (SELECT person_id FROM temp.{_TODO})",
                    [key])
         _store_rows(db, key)
@@ -617,3 +641,64 @@ def replaced_selects(db: sqlite_utils.Database, day: dt.date, kind: str) -> tupl
     was = f"SELECT {columns} FROM main.{REPLACED} WHERE {mine} AND existed"
     now = f"SELECT {columns} FROM ({decoded_rows(db, key, f'SELECT person_id FROM main.{REPLACED} WHERE {mine}')})"
     return was, now
+
+
+# --- the forms' period aggregates of a stored date (migration 0115) ----------------------------
+def _facts_usable(db: sqlite_utils.Database) -> bool:
+    return len(db.execute("SELECT name FROM main.sqlite_master WHERE type = 'table' AND name IN (?, ?)",
+                          [FACTS, FACT_MARKS]).fetchall()) == 2
+
+
+def _put_fact_triggers_back(db: sqlite_utils.Database) -> None:
+    """Someone dropped or changed the fact marking triggers: the migration's go back and
+    every kept aggregate goes (edits made meanwhile were not marked)."""
+    for (name,) in db.execute(_FACT_TRIGGERS).fetchall():
+        db.execute(f'DROP TRIGGER main."{name}"')
+    for statement in facts_schema.triggers().splitlines():
+        db.execute(statement)
+    db.execute(f"DELETE FROM {FACTS}")
+
+
+def fact_marks_seq(db: sqlite_utils.Database) -> int:
+    """The latest area mark (0 for none): what a sum counted now includes."""
+    return db.execute(f"SELECT coalesce(max(seq), 0) FROM {FACT_MARKS}").fetchone()[0]
+
+
+def load_facts(db: sqlite_utils.Database, day: dt.date, kind: str,
+               definition: str) -> tuple[list[str], list[list], list[int]] | None:
+    """The stored period aggregate ``kind`` at ``day`` as (column names, rows, the areas marked
+    since it was counted: their rows are stale), if one counted with ``definition`` is there.
+    Call right after :func:`sync_date` succeeded for ``day`` (it marks the areas of the
+    persons whose statuses it refreshed)."""
+    if not _usable(db) or not _facts_usable(db) or len(db.execute(_FACT_TRIGGERS).fetchall()) != FACT_TRIGGER_COUNT:
+        return None
+    row = db.execute(f"SELECT columns, rows, seen FROM {FACTS} WHERE day = ? AND kind = ? AND definition = ?",
+                     [day_key(day), kind, definition]).fetchone()
+    if row is None:
+        return None
+    stale = [a for (a,) in db.execute(f"SELECT area_id FROM {FACT_MARKS} WHERE seq > ? ORDER BY area_id",
+                                      [row[2]]).fetchall()]
+    return json.loads(row[0]), json.loads(row[1]), stale
+
+
+def save_facts(db: sqlite_utils.Database, day: dt.date, kind: str, definition: str, columns: list[str],
+               rows: list, seen: int, version: int) -> bool:
+    """Keep the period aggregate ``kind`` at ``day``, counted with the marks up to ``seen``
+    while ``PRAGMA data_version`` was ``version``: refused (``False``) as :func:`save_summary`."""
+    if not _usable(db) or not _facts_usable(db) or not _check_passed(db):
+        return False
+    key = day_key(day)
+
+    def apply() -> None:
+        if db.execute(f"SELECT 1 FROM {DATES} WHERE day = ?", [key]).fetchone() is None:
+            return  # the date left the store meanwhile
+        if len(db.execute(_FACT_TRIGGERS).fetchall()) != FACT_TRIGGER_COUNT:
+            _put_fact_triggers_back(db)  # then nothing kept can be trusted, this one neither
+            return
+        db.execute(f"INSERT OR REPLACE INTO {FACTS} (day, kind, definition, seen, columns, rows) "
+                   "VALUES (?, ?, ?, ?, ?, ?)", [key, kind, definition, seen, json.dumps(columns),
+                                                 json.dumps(rows, separators=(",", ":"))])
+        db.execute(f"DELETE FROM {FACTS} WHERE day = ? AND kind IN (SELECT kind FROM {FACTS} WHERE day = ? "
+                   "ORDER BY built_at DESC, kind LIMIT -1 OFFSET ?)", [key, key, KEEP_FACT_PERIODS])
+
+    return _write(db, apply, version)

@@ -182,7 +182,10 @@ class RegistryFilter:
             params.update(search_params)
         if persons:
             if self.labour_only:
-                parts.append(labour_sql("p"))
+                # Seven in ten persons are labour: through the 劳动技能 index (migration 0100)
+                # SQLite read them all and sorted for a page (监测户 labour at 200,000 households
+                # by 姓名: 0.39 s); unary + leaves the order's index walk to the planner.
+                parts.append(labour_sql("p").replace("(p.labour_skill IN", "(+p.labour_skill IN", 1))
             if self.employed is not None:
                 parts.append(("" if self.employed else "NOT ") + _among(SPELL_CURRENT))
         return (" WHERE " + " AND ".join(parts)) if parts else "", params

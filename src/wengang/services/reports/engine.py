@@ -7,8 +7,11 @@ the engine derives, when a form needs them, a per-household cohort table (F5) an
 cube of :mod:`.cube`: every plain person count of every declared form, per village, site,
 户类型 and 搬迁, in one pass; the cube and the cohorts are kept per date beside the stored
 statuses (``store.status.summary_table``), so a new process reads them instead of counting
-again. Each other source a form uses is one aggregate query grouped by the row area
-(township, village or relocation site); ratios and differences are computed per row from
+again. F5's household counts come from households grouped the same way (:mod:`.household_cube`)
+and the fact counts of F3, F4 and F9 (spells, services, subsidies, spot checks in the period)
+from fact rows summed per village and site once per date and period (:mod:`.facts`), both kept
+beside the statuses too. Any other column is one aggregate query per source grouped by the row
+area (township, village or relocation site); ratios and differences are computed per row from
 those sums, never by looping over persons.
 
 :mod:`.drill` answers "who is behind this number" with the same predicates.
@@ -24,6 +27,8 @@ import sqlite_utils
 from wengang.domain.dates import DateError, parse_date
 from wengang.domain.numbers import percent
 from wengang.domain.status import AsOf
+from wengang.services.reports import facts
+from wengang.services.reports import household_cube as households
 from wengang.services.reports.cube import CUBE_SOURCE, cube_sql, list_predicate, split
 from wengang.services.reports.forms import (
     FormError,
@@ -50,7 +55,7 @@ TOTAL_LABEL = "合计"
 
 # --- preparing the per-person tables -----------------------------------------------------
 
-TEMP_TABLES = ("status", "household", "cube")
+TEMP_TABLES = ("status", "household", "cube", "household_cube")
 # Not derived from the statuses: the households with their 户类型 at D (every fact source joins it).
 HH_AT = "hh_at"
 
@@ -109,7 +114,7 @@ def prepare(db: sqlite_utils.Database, as_of: AsOf, needs=TEMP_TABLES, *,
     not among the declared ones. The GUI may call this ahead, in the background."""
     needs = set(needs)
     tables: dict[str, str] = {}
-    if HH_AT in needs or needs & set(TEMP_TABLES):
+    if HH_AT in needs:  # the sources reading households; the cubes and groups read statuses only
         tables[HH_AT] = households_at(db, as_of.date)
     if needs & set(TEMP_TABLES):
         tables["status"] = status_table(db, as_of)
@@ -121,6 +126,9 @@ def prepare(db: sqlite_utils.Database, as_of: AsOf, needs=TEMP_TABLES, *,
         tables["cube"] = cached(db, "report_cube", (as_of.date, predicates), lambda name: summary_table(
             db, as_of.date, tables["status"], "report_cube",
             lambda table, status: cube_sql(table, status, list(predicates)), name))
+    if "household_cube" in needs:
+        tables["household_cube"] = households.household_cube(
+            db, as_of.date, tables["status"], households.declared_measures((decl,) if decl else ()))
     return tables
 
 
@@ -255,8 +263,14 @@ def _needs(req: Request, columns: list[dict], *, cube: bool = True) -> set[str]:
     for col in columns:
         if "source" not in col:
             continue
-        on_cube = cube and _on_cube(req.decl, col) is not None
-        needs |= set(CUBE_SOURCE.needs if on_cube else source(col["source"]).needs)
+        if cube and _on_cube(req.decl, col) is not None:
+            needs |= set(CUBE_SOURCE.needs)
+        elif cube and households.split(req.decl, col) is not None:
+            needs |= set(households.HOUSEHOLD_CUBE_SOURCE.needs)
+        elif cube and facts.measure(req.decl, col) is not None:
+            needs |= set(facts.facts_source(col["source"]).needs)
+        else:
+            needs |= set(source(col["source"]).needs)
     return needs
 
 
@@ -275,6 +289,51 @@ def _cube_aggregate(db, req: Request, tables: dict, columns: list[dict]) -> dict
     sql = f"SELECT {key} AS row_key, {measures} FROM {from_sql} WHERE {where} GROUP BY {key}"
     return {row[0]: {c["key"]: row[i + 1] or 0 for i, c in enumerate(columns)}
             for row in db.execute(sql, req.params()).fetchall()}
+
+
+def _household_cube_aggregate(db, req: Request, tables: dict, columns: list[dict]) -> dict:
+    """F5's household counts from the household groups (:mod:`.household_cube`)."""
+    src = households.HOUSEHOLD_CUBE_SOURCE
+    key = _row_key(src, req.by)
+    index = {m: k for k, m in enumerate(households.declared_measures((req.decl,)))}
+    sums = []
+    for i, col in enumerate(columns):
+        on_groups, measure = households.split(req.decl, col)
+        m = f"c.m{index[measure]}"
+        sums.append(f"SUM(CASE WHEN {on_groups} THEN {m} ELSE 0 END) AS c{i}" if on_groups else f"SUM({m}) AS c{i}")
+    from_sql, conds = _from_where(req, src, src.sql(tables), [], "")
+    where = " AND ".join(f"({c})" for c in conds) or "1"
+    sql = f"SELECT {key} AS row_key, {', '.join(sums)} FROM {from_sql} WHERE {where} GROUP BY {key}"
+    return {row[0]: {c["key"]: row[i + 1] or 0 for i, c in enumerate(columns)}
+            for row in db.execute(sql, req.params()).fetchall()}
+
+
+def _facts_aggregate(db, req: Request, tables: dict, src_name: str, columns: list[dict]) -> dict:
+    """Fact counts (F3's posts, F4's services and subsidies, F9's checks) from the source's
+    groups at D for the period (:mod:`.facts`): ``{row key: {column key: value}}``."""
+    measures = facts.declared_measures(src_name, (req.decl,))
+    index = {m: k for k, m in enumerate(measures)}
+    params = req.params()
+    table = facts.fact_table(db, src_name, measures, tables["status"], facts.is_stored(db, tables["status"]), params)
+    src = facts.facts_source(src_name)
+    key = _row_key(src, req.by)
+    from_sql, conds = _from_where(req, src, f"temp.{table} c", [], "")
+    where = " AND ".join(f"({c})" for c in conds) or "1"
+    found = [(c["key"], m, index[m]) for c in columns for m in (facts.measure(req.decl, c),)]
+    sums = [(k, m, i) for k, m, i in found if m.kind == "sum"]
+    joined = [(k, m, i) for k, m, i in found if m.kind != "sum"]
+    out: dict = {}
+    if sums:
+        measures_sql = ", ".join(f"SUM(c.m{i})" for _, _, i in sums)
+        for row in db.execute(f"SELECT {key}, {measures_sql} FROM {from_sql} WHERE {where} GROUP BY {key}",
+                              params).fetchall():
+            out[row[0]] = {k: row[n + 1] for n, (k, _, _) in enumerate(sums)}
+    if joined:
+        values_sql = ", ".join(f"c.m{i}" for _, _, i in joined)
+        for row_key, values in facts.group_values(db, f"SELECT {key}, {values_sql} FROM {from_sql} WHERE {where}",
+                                                  params, joined).items():
+            out.setdefault(row_key, {}).update(values)
+    return out
 
 
 def _aggregate(db, req: Request, tables: dict, src_name: str, columns: list[dict]) -> dict:
@@ -453,11 +512,17 @@ def _counts(db, req: Request, tables: dict, counted: list[dict]) -> dict:
     """Every counted column's value per row key: plain person counts from the cube, the
     other columns one ``GROUP BY`` query per source."""
     on_cube = [c for c in counted if _on_cube(req.decl, c) is not None]
+    on_households = [c for c in counted if c not in on_cube and households.split(req.decl, c) is not None]
     by_source: dict[str, list[dict]] = {}
+    on_facts: dict[str, list[dict]] = {}
     for col in counted:
-        if col not in on_cube:
-            by_source.setdefault(col["source"], []).append(col)
+        if col in on_cube or col in on_households:
+            continue
+        group = on_facts if facts.measure(req.decl, col) is not None else by_source
+        group.setdefault(col["source"], []).append(col)
     parts = [_cube_aggregate(db, req, tables, on_cube)] if on_cube else []
+    parts += [_household_cube_aggregate(db, req, tables, on_households)] if on_households else []
+    parts += [_facts_aggregate(db, req, tables, name, cols) for name, cols in on_facts.items()]
     parts += [_aggregate(db, req, tables, name, cols) for name, cols in by_source.items()]
     found: dict = {}
     for part in parts:

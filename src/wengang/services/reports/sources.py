@@ -108,8 +108,9 @@ SOURCES: dict[str, Source] = {
 }
 
 
-def household_sql(name: str, status: str) -> str:
-    """Per household: its last-year employed (the F5 cohort) and how many of them work this year.
+def household_select(status: str, place: bool = False) -> str:
+    """Per household: its last-year employed (the F5 cohort) and how many of them work this year
+    (and, with ``place``, its village, site, 户类型 and 搬迁 as its persons' statuses have them).
 
     Built from the person status table and the registry's populations, so the cohort follows
     the same definitions as every other count.
@@ -119,12 +120,18 @@ def household_sql(name: str, status: str) -> str:
     still = compile_expr("employed_last_year & employed_this_year", persons, source="reports/sources.py").sql
     # The household as the statuses have it (the same as the person's now; a stored table is
     # corrected with rows as they were, store.status), and how many persons: ``persons``.
-    return f"""CREATE TEMP TABLE {name} AS
-        SELECT st.household_id, COUNT(*) AS persons,
+    # Every person of a household has its place: the columns are the household's.
+    columns = ", st.area_id, st.site_id, st.hh_type, st.relocated" if place else ""
+    return f"""SELECT st.household_id{columns}, COUNT(*) AS persons,
                SUM({cohort}) AS cohort,
                SUM({still}) AS cohort_this_year
         FROM temp.{status} st
         GROUP BY st.household_id"""
+
+
+def household_sql(name: str, status: str) -> str:
+    """``CREATE TEMP TABLE name``: :func:`household_select` (F5's drill-down reads it)."""
+    return f"CREATE TEMP TABLE {name} AS\n        {household_select(status)}"
 
 
 def source(name: str) -> Source:
