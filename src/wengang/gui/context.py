@@ -85,6 +85,7 @@ class AppContext(QObject):
     area_changed = Signal(object)    # area id or None for the whole installation
     data_changed = Signal()          # something was written: tabs refresh what they show
     open_person = Signal(int)        # any tab asks the main window to show a person's page
+    find_typed = Signal(str)         # letters typed into a big table: the window's search box takes them
 
     def __init__(self, db_path: Path, parent: QObject | None = None, *, password: str | None = None):
         super().__init__(parent)

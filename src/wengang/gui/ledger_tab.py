@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +25,7 @@ from wengang.gui.context import AppContext
 from wengang.gui.ledger_model import LedgerModel
 from wengang.gui.tab import Tab
 from wengang.gui.widgets.flow import ElidedLabel, FlowLayout
+from wengang.gui.widgets.lazy_table import LazyTableView
 from wengang.gui.widgets.progress import run_with_progress
 from wengang.gui.widgets.save_dialog import ask_folder, ask_save_path
 from wengang.services import ledgers
@@ -90,7 +90,8 @@ class LedgerTab(Tab):
         bar.addWidget(printer)
         right_layout.addWidget(bar_box)
         self.model = LedgerModel(self)
-        self.view = QTableView()
+        self.view = LazyTableView()
+        self.view.typed.connect(context.find_typed)
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setAlternatingRowColors(True)

@@ -172,6 +172,7 @@ class MainWindow(QMainWindow):
         self.inbox = InboxWatch(context, lambda: self.show_exchange(), self)  # new exchange packages, said
         self.statusBar().addWidget(self.inbox.label)
         context.open_person.connect(self.open_person)
+        context.find_typed.connect(self.type_into_search)
         context.on_damaged = lambda exc: database_actions.offer_restore_when_damaged(self, exc)
         context.data_changed.connect(self._data_changed)
         context.as_of_changed.connect(lambda _d: self._update_status())
@@ -357,6 +358,12 @@ class MainWindow(QMainWindow):
     def focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()
+
+    def type_into_search(self, text: str) -> None:
+        """Letters typed into a big table start a search (the table does not scan its rows)."""
+        if self.search.isEnabled():
+            self.search.setFocus()
+            self.search.setText(text)
 
     def refresh_all(self) -> None:
         self.navigator.reload(force=True)

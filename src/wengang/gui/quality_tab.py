@@ -85,6 +85,7 @@ class QualityTab(Tab):
         self.rules.currentItemChanged.connect(self._rule_picked)
         split.addWidget(self.rules)
         self.view = make_table(self.model)
+        self.view.typed.connect(context.find_typed)
         self.view.doubleClicked.connect(self.open_finding)
         split.addWidget(self.view)
         split.setStretchFactor(1, 1)

@@ -29,6 +29,7 @@ from wengang.gui.registry.models import HouseholdTableModel, PersonTableModel, S
 from wengang.gui.registry.person_page import PersonPage
 from wengang.gui.tab import Tab
 from wengang.gui.widgets.flow import FlowLayout
+from wengang.gui.widgets.lazy_table import LazyTableView
 from wengang.services.read import lookups
 
 # The everyday actions: button label → dialog factory (and its keyword arguments).
@@ -46,7 +47,7 @@ WIDE_COLUMNS = {"户编号": 150, "证件号码": 165, "问题": 420, "发现时
 
 
 def make_table(model: SqlTableModel) -> QTableView:
-    view = QTableView()
+    view = LazyTableView()
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -116,6 +117,8 @@ class RegistryTab(Tab):
         self.tables = QTabWidget()
         self.person_view = make_table(self.persons)
         self.household_view = make_table(self.households)
+        for view in (self.person_view, self.household_view):
+            view.typed.connect(context.find_typed)
         self.tables.addTab(self.person_view, self.tr("人员"))
         self.tables.addTab(self.household_view, self.tr("户"))
         self.person_view.doubleClicked.connect(lambda index: self.open_person(self.persons.id_at(index.row())))
