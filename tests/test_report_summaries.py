@@ -17,7 +17,7 @@ from test_status_store import AS_OF, random_edits
 
 from wengang.domain.status import AsOf
 from wengang.services.demo.builder import build_demo
-from wengang.services.reports import compute_form, engine, household_cube, list_forms
+from wengang.services.reports import compute_form, engine, household_cube, list_forms, write_forms
 from wengang.services.reports.cube import cube_sql
 from wengang.services.reports.sources import household_sql
 from wengang.store import status_store
@@ -125,6 +125,23 @@ def test_the_first_form_asked_counts_its_own_cube_with_the_same_numbers(county):
                 finally:
                     again.close()
         random_edits(db, rng, 8)
+
+
+def test_a_batch_of_forms_counts_the_full_cube_and_no_first_one(county, tmp_path):
+    path, db = county
+    forms = [spec.id for spec in list_forms()]
+    engine.prepare(db, AsOf(AS_OF), ("cube",))  # the full cube: every form from it
+    want = [(r.form_id, [row.values for row in r.rows]) for r, _ in write_forms(db, forms, AS_OF, tmp_path / "a")]
+    with db.atomic():
+        db.execute("DELETE FROM status_store_summaries")
+    again = open_database(path)
+    try:
+        written = write_forms(again, forms, AS_OF, tmp_path / "b", suffix="csv")
+        assert [(r.form_id, [row.values for row in r.rows]) for r, _ in written] == want
+        kinds = {k for _, k in summarised_days(again)}
+        assert engine.FULL_CUBE in kinds and engine.FIRST_CUBE not in kinds
+    finally:
+        again.close()
 
 
 def test_after_random_edits_the_stored_cube_equals_a_fresh_one(county):

@@ -490,6 +490,17 @@ def _columns(req: Request, header: list[HeaderNode]) -> list[Column]:
     return columns
 
 
+def prepare_forms(db: sqlite_utils.Database, form_ids: list[str] | tuple[str, ...], as_of) -> None:
+    """Several forms about to be computed at ``as_of`` (a batch): when more than one counts
+    persons on the cube, the full cube now, so the first of them does not count its own first
+    (:func:`_cube`)."""
+    as_of_date = _as_date(as_of)
+    decls = [get_form(form_id).decl for form_id in form_ids]
+    on_cube = [d for d in decls if any(_on_cube(d, col) is not None for col in d["columns"])]
+    if as_of_date is not None and len(on_cube) > 1:
+        prepare(db, AsOf(as_of_date), ("cube",))
+
+
 def compute_form(db: sqlite_utils.Database, form_id: str, as_of, *, by: str = "township",
                  period_from=None, ref_date=None, area_id: int | None = None,
                  unit_name: str | None = None, footer: dict | None = None,
