@@ -260,6 +260,42 @@ def test_a_date_derived_whole_goes_straight_into_the_store_as_a_fresh_derivation
     db.close()
 
 
+def test_a_commit_while_a_whole_date_is_derived_makes_it_derive_again(tmp_path, monkeypatch):
+    """Another connection commits after the latest spells were derived and before the rows
+    go into the store: the write is refused (they may miss the change) and the date derived
+    again, with the change."""
+    path = tmp_path / "race.db"
+    db = open_database(path)
+    build_demo(db, 40, seed=6, as_of=AS_OF)
+    with db.atomic():
+        db.execute("INSERT OR IGNORE INTO status_store_marks SELECT id FROM persons")
+    real = status_module.materialize_status
+    whole: list = []
+
+    def racing(*a, **k):
+        into = k.get("into")
+        if into is not None:
+            whole.append(1)
+            if len(whole) == 1:
+                def late(select, params):
+                    other = sqlite3.connect(path)
+                    with other:
+                        other.execute("UPDATE employment_spells SET end_date = NULL, region = '省外' "
+                                      "WHERE id = (SELECT min(id) FROM employment_spells)")
+                    other.close()
+                    into(select, params)
+                k["into"] = late
+        return real(*a, **k)
+
+    monkeypatch.setattr(status_module, "materialize_status", racing)
+    got = stored(db, AS_OF)
+    monkeypatch.undo()
+    assert len(whole) == 2, "derived again after the other connection's commit"
+    assert got == fresh(db, AS_OF)
+    assert db.execute("SELECT count(*) FROM status_store_marks").fetchone()[0] == 0
+    db.close()
+
+
 def test_another_programs_commit_marks_the_persons_it_changed(tmp_path):
     path = tmp_path / "a.db"
     db = open_database(path)
