@@ -23,7 +23,8 @@ import time
 from pathlib import Path
 
 SCENARIOS = ("forms_lists_cold", "forms_lists_cold_again", "edit_then_f1", "new_date_f1", "new_date_f1_first",
-             "after_import_f1", "warm_forms_lists", "trigger_cost", "store_size")
+             "after_import_f1", "after_import_f1_first", "after_import_forms_lists", "warm_forms_lists",
+             "trigger_cost", "store_size")
 
 
 def _period(as_of: dt.date) -> dict:
@@ -151,6 +152,13 @@ def child(name: str, db_path: Path, as_of: dt.date) -> dict:
             _f1(db, as_of)
             results["every person marked (as an import leaves it)"] = _timed(_mark_everyone, db)
             results["F1 after it"] = _timed(_f1, db, as_of)
+        elif name == "after_import_f1_first":  # `wengang report F1` right after an import
+            _mark_everyone(db)
+            results["F1 after every person is marked, first thing"] = _timed(_f1, db, as_of)
+        elif name == "after_import_forms_lists":  # the window's forms and lists right after an import
+            _mark_everyone(db)
+            results["9 forms + six lists after every person is marked, first thing"] = _timed(
+                _forms_and_lists, db, as_of)
         elif name == "store_size":
             results["file size of the store"] = (0.0, 0.0, _store_size(db))
             results["backup size"] = _timed(_backup_size, db, db_path)

@@ -17,7 +17,7 @@ from test_status_store import AS_OF, random_edits
 
 from wengang.domain.status import AsOf
 from wengang.services.demo.builder import build_demo
-from wengang.services.reports import compute_form, engine, household_cube, list_forms
+from wengang.services.reports import compute_form, engine, household_cube, list_forms, write_forms
 from wengang.services.reports.cube import cube_sql
 from wengang.services.reports.sources import household_sql
 from wengang.store import status_store
@@ -74,7 +74,8 @@ def test_a_new_process_reads_the_stored_cube_and_counts_nothing(county, monkeypa
     want_forms = all_forms(db, AS_OF)
     want = kept(db, AS_OF)
     assert want == counted_afresh(db, AS_OF)
-    assert summarised_days(db) == {(status_store.day_key(AS_OF), kind) for kind in KINDS}
+    # the first form asked (F1) counted its own cube first (engine.FIRST_CUBE)
+    assert summarised_days(db) == {(status_store.day_key(AS_OF), kind) for kind in (*KINDS, engine.FIRST_CUBE)}
     db.close()
 
     calls = []
@@ -86,6 +87,59 @@ def test_a_new_process_reads_the_stored_cube_and_counts_nothing(county, monkeypa
         assert all_forms(again, AS_OF) == want_forms
         built = [a for a in calls if a[0] != "summary"]  # "summary": hashing the definition only
         assert built == [], "the stored cube should be read, not counted again"
+    finally:
+        again.close()
+
+
+def test_the_first_form_asked_counts_its_own_cube_with_the_same_numbers(county):
+    """Each form asked first at a date (in a new process, nothing of the date counted) counts
+    only its own predicates: its numbers equal the full cube's, also read back by a later
+    process and after edits (the kept cube corrected by the touched persons), and the next form
+    asked counts the full cube."""
+    path, db = county
+    engine.prepare(db, AsOf(AS_OF), ("cube",))  # the full cube first: every form from it
+    rng = random.Random(5)
+    for round_ in range(3):
+        want = all_forms(db, AS_OF)
+        for n, spec in enumerate(list_forms()):
+            with db.atomic():
+                db.execute("DELETE FROM status_store_summaries")
+            for process in range(2):  # counted, then read back (after edits in the last round)
+                if process and round_ == 2:
+                    random_edits(db, rng, 6)
+                    want = all_forms(db, AS_OF)
+                    with db.atomic():  # as counted before the edits: the first cube and no other
+                        db.execute("DELETE FROM status_store_summaries WHERE kind <> ?", [engine.FIRST_CUBE])
+                again = open_database(path)
+                try:
+                    got = [row.values for row in compute_form(again, spec.id, AS_OF).rows]
+                    assert got == dict(want)[spec.id], (round_, spec.id, process)
+                    kinds = {k for _, k in summarised_days(again) if k.startswith("report_cube")}
+                    assert kinds <= {engine.FIRST_CUBE}, kinds  # not the full cube
+                    if n == 0:  # the next form: the full cube, the same numbers
+                        other = list_forms()[1].id
+                        assert [r.values for r in compute_form(again, other, AS_OF).rows] == dict(want)[other]
+                        assert engine.FULL_CUBE in {k for _, k in summarised_days(again)}
+                        with again.atomic():
+                            again.execute("DELETE FROM status_store_summaries WHERE kind = ?", [engine.FULL_CUBE])
+                finally:
+                    again.close()
+        random_edits(db, rng, 8)
+
+
+def test_a_batch_of_forms_counts_the_full_cube_and_no_first_one(county, tmp_path):
+    path, db = county
+    forms = [spec.id for spec in list_forms()]
+    engine.prepare(db, AsOf(AS_OF), ("cube",))  # the full cube: every form from it
+    want = [(r.form_id, [row.values for row in r.rows]) for r, _ in write_forms(db, forms, AS_OF, tmp_path / "a")]
+    with db.atomic():
+        db.execute("DELETE FROM status_store_summaries")
+    again = open_database(path)
+    try:
+        written = write_forms(again, forms, AS_OF, tmp_path / "b", suffix="csv")
+        assert [(r.form_id, [row.values for row in r.rows]) for r, _ in written] == want
+        kinds = {k for _, k in summarised_days(again)}
+        assert engine.FULL_CUBE in kinds and engine.FIRST_CUBE not in kinds
     finally:
         again.close()
 

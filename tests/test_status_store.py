@@ -231,6 +231,71 @@ def test_a_bulk_apply_derives_the_date_whole_and_drops_the_other_dates(county, m
     assert_same(county, days)
 
 
+def test_a_date_derived_whole_goes_straight_into_the_store_as_a_fresh_derivation(tmp_path, monkeypatch):
+    """An import marks everyone: the date asked for is derived whole, its rows inserted into the
+    store from the derivation's SELECT (no TEMP table of them, no copy), at dates on and beside
+    the days spells start and end, in other years, and after edits."""
+    db = open_database(tmp_path / "whole.db")
+    build_demo(db, 80, seed=9, as_of=AS_OF)
+    real = status_module.materialize_status
+    into: list = []
+    monkeypatch.setattr(status_module, "materialize_status",
+                        lambda *a, **k: into.append(k.get("into") is not None) or real(*a, **k))
+    rng = random.Random(4)
+    spell_days = sorted({dt.date.fromisoformat(d) for (d,) in db.execute(
+        "SELECT start_date FROM employment_spells UNION SELECT end_date FROM employment_spells "
+        "WHERE end_date IS NOT NULL")})
+    days = [AS_OF, dt.date(2023, 12, 31), dt.date(2024, 2, 29), dt.date(2022, 12, 31), *rng.sample(spell_days, 4)]
+    for n, day in enumerate(days):
+        if n % 3 == 2:
+            random_edits(db, rng, 8)
+        with db.atomic():  # as an import leaves the store: every person marked
+            db.execute("INSERT OR IGNORE INTO status_store_marks SELECT id FROM persons")
+        into.clear()
+        assert_same(db, [day])
+        assert into[:1] == [True], "derived whole, straight into the store"
+        assert status_store.stored_dates(db) == [day]
+        assert db.execute("SELECT count(*) FROM sqlite_temp_master WHERE name LIKE 'status_store_new%'"
+                          ).fetchone()[0] == 0
+    db.close()
+
+
+def test_a_commit_while_a_whole_date_is_derived_makes_it_derive_again(tmp_path, monkeypatch):
+    """Another connection commits after the latest spells were derived and before the rows
+    go into the store: the write is refused (they may miss the change) and the date derived
+    again, with the change."""
+    path = tmp_path / "race.db"
+    db = open_database(path)
+    build_demo(db, 40, seed=6, as_of=AS_OF)
+    with db.atomic():
+        db.execute("INSERT OR IGNORE INTO status_store_marks SELECT id FROM persons")
+    real = status_module.materialize_status
+    whole: list = []
+
+    def racing(*a, **k):
+        into = k.get("into")
+        if into is not None:
+            whole.append(1)
+            if len(whole) == 1:
+                def late(select, params):
+                    other = sqlite3.connect(path)
+                    with other:
+                        other.execute("UPDATE employment_spells SET end_date = NULL, region = '省外' "
+                                      "WHERE id = (SELECT min(id) FROM employment_spells)")
+                    other.close()
+                    into(select, params)
+                k["into"] = late
+        return real(*a, **k)
+
+    monkeypatch.setattr(status_module, "materialize_status", racing)
+    got = stored(db, AS_OF)
+    monkeypatch.undo()
+    assert len(whole) == 2, "derived again after the other connection's commit"
+    assert got == fresh(db, AS_OF)
+    assert db.execute("SELECT count(*) FROM status_store_marks").fetchone()[0] == 0
+    db.close()
+
+
 def test_another_programs_commit_marks_the_persons_it_changed(tmp_path):
     path = tmp_path / "a.db"
     db = open_database(path)

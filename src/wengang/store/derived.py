@@ -83,6 +83,15 @@ def cached(db: sqlite_utils.Database, kind: str, key: Hashable, build: Callable[
     return name
 
 
+def fresh_keys(db: sqlite_utils.Database, kind: str) -> list[Hashable]:
+    """The keys of the tables of ``kind`` that :func:`cached` would give as they are (the data
+    unchanged since they were built)."""
+    registry = _registry(db)
+    if registry.fingerprint != data_fingerprint(db):
+        return []
+    return [key for (k, key) in registry.tables if k == kind and (k, key) in registry.fresh]
+
+
 def temp_write(db: sqlite_utils.Database, sql: str, params: dict | None = None) -> None:
     """Execute a write into one of our TEMP tables without invalidating the cached ones."""
     registry = _registry(db)

@@ -39,7 +39,7 @@ from wengang.store.household_type import TYPE_AT_SQL, households_at
 
 __all__ = ["PLACE_COLUMNS", "SPELL_ID_COLUMNS", "STATUS_COLUMNS", "SURVEY_COLUMNS", "data_fingerprint",
            "latest_survey_sql", "materialize_status", "person_statuses", "status_sql", "status_table",
-           "summary_table"]
+           "summary_definition", "summary_stored", "summary_table"]
 
 
 # Spell keys order a person's spells by (date, id) in one integer (YYYYMMDD × 10¹⁰ + id), so a
@@ -181,7 +181,8 @@ _HH_TYPE_AT = """(SELECT t.hh_type FROM household_type_history t WHERE t.househo
 
 
 def materialize_status(db: sqlite_utils.Database, as_of: AsOf, table: str = "person_status_at",
-                       hh_at: str | None = None, persons: str | None = None) -> str:
+                       hh_at: str | None = None, persons: str | None = None,
+                       into: Callable[[str, dict], object] | None = None) -> str:
     """Build the statuses at D into the TEMP table ``table`` (keyed by person_id); returns it.
 
     Columns: :data:`STATUS_COLUMNS`, then :data:`PLACE_COLUMNS`, :data:`SURVEY_COLUMNS`,
@@ -190,6 +191,9 @@ def materialize_status(db: sqlite_utils.Database, as_of: AsOf, table: str = "per
     forms and lists read one table instead of joining households and surveys again. Uncached:
     :func:`status_table` is the cached way in. ``persons`` (a table with a ``person_id``
     column) limits the rows to those persons, reading only their spells and surveys.
+    ``into(select, params)``: the rows are not put in ``table``; ``into`` is given a SELECT of
+    them (those columns, in person order) to insert where it likes (the status store: straight
+    into its table, no TEMP copy) while the TEMP tables it reads (named after ``table``) exist.
     """
     params = as_of.params()
     latest, surveys = f"{table}_latest", f"{table}_survey"
@@ -224,13 +228,18 @@ def materialize_status(db: sqlite_utils.Database, as_of: AsOf, table: str = "per
                      f"\n    LEFT JOIN temp.{surveys} sv ON sv.person_id = p.id"),
         where=f"\n    WHERE p.id{only}" if only else "")
     columns = STATUS_COLUMNS + PLACE_COLUMNS + SURVEY_COLUMNS + SPELL_ID_COLUMNS + (status_store.SURVEY_ID,)
-    # person_id as the rowid: rows arrive in person order (no index to build afterwards) and
-    # the joins on person_id become rowid look-ups.
-    db.execute(f"CREATE TEMP TABLE {table} (person_id INTEGER PRIMARY KEY, {', '.join(columns[1:])})")
-    db.execute(f"INSERT INTO temp.{table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM ({select})",
-               params)
-    db.execute(f"DROP TABLE temp.{latest}")
-    db.execute(f"DROP TABLE temp.{surveys}")
+    try:
+        if into is not None:
+            into(f"SELECT {', '.join(columns)} FROM ({select})", params)
+            return table
+        # person_id as the rowid: rows arrive in person order (no index to build afterwards) and
+        # the joins on person_id become rowid look-ups.
+        db.execute(f"CREATE TEMP TABLE {table} (person_id INTEGER PRIMARY KEY, {', '.join(columns[1:])})")
+        db.execute(f"INSERT INTO temp.{table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM ({select})",
+                   params)
+    finally:
+        db.execute(f"DROP TABLE IF EXISTS temp.{latest}")
+        db.execute(f"DROP TABLE IF EXISTS temp.{surveys}")
     return table
 
 
@@ -246,9 +255,9 @@ def _definition() -> str:
 def _status_at(db: sqlite_utils.Database, as_of: AsOf, name: str, hh_at: Callable[[], str]) -> None:
     """``name``: a TEMP view of the stored statuses at D (``store.status_store``), else, where
     the store cannot be written, a TEMP table derived here."""
-    def derive(day: dt.date, table: str, persons: str | None) -> None:
+    def derive(day: dt.date, table: str, persons: str | None, into: status_store.Into | None = None) -> None:
         whole_at_d = persons is None and day == as_of.date
-        materialize_status(db, AsOf(day), table, hh_at() if whole_at_d else None, persons)
+        materialize_status(db, AsOf(day), table, hh_at() if whole_at_d else None, persons, into=into)
 
     drop_table(db, name)
     if status_store.sync_date(db, as_of.date, _definition(), derive):
@@ -308,6 +317,19 @@ def _corrected(db: sqlite_utils.Database, day: dt.date, kind: str, create_sql: C
     return [row for row in groups.values() if row[keys]]
 
 
+def summary_definition(create_sql: Callable[[str, str], str]) -> str:
+    """What :func:`summary_table` stores a summary made by ``create_sql`` under."""
+    return status_store.definition_hash(create_sql("summary", "status"))
+
+
+def summary_stored(db: sqlite_utils.Database, day: dt.date, status: str, kind: str,
+                   create_sql: Callable[[str, str], str] | None = None) -> bool:
+    """Whether :func:`summary_table` would read the summary ``kind`` at ``day`` from the store
+    (any made with ``create_sql``, else any at all) rather than count it."""
+    definition = None if create_sql is None else summary_definition(create_sql)
+    return _is_stored(db, status) and status_store.has_summary(db, day, kind, definition)
+
+
 def summary_table(db: sqlite_utils.Database, day: dt.date, status: str, kind: str,
                   create_sql: Callable[[str, str], str], name: str) -> None:
     """Build the TEMP table ``name`` that ``create_sql(name, status)`` creates from the statuses
@@ -318,7 +340,7 @@ def summary_table(db: sqlite_utils.Database, day: dt.date, status: str, kind: st
     stored rows instead of scanning every person. ``create_sql`` groups by its first columns
     and counts them in a column ``persons`` right after (how a correction finds the groups)."""
     stored = _is_stored(db, status)
-    definition = status_store.definition_hash(create_sql("summary", "status"))
+    definition = summary_definition(create_sql)
     version = db.execute("PRAGMA data_version").fetchone()[0]
     found = status_store.load_summary(db, day, kind, definition) if stored else None
     rows = _corrected(db, day, kind, create_sql, name, *found) if found is not None else None

@@ -25,7 +25,7 @@ import sqlite_utils
 
 from wengang.services import signing
 from wengang.services.archive import archive_report, result_from_json, result_to_json
-from wengang.services.reports import compute_form, form_request, get_form, list_forms
+from wengang.services.reports import compute_form, form_request, get_form, list_forms, prepare_forms
 from wengang.services.reports.forms import FormError, FormSpec
 from wengang.services.reports.model import FormResult
 from wengang.store.areas import areas_at_level, installation
@@ -90,6 +90,7 @@ def build_payload(db: sqlite_utils.Database, as_of, specs: list[FormSpec], *, pe
     if not place.county:
         raise SubmissionError("本单位还没有设置所在县：请先运行 wengang setup --province 省 --county 县")
     forms, results = [], []
+    prepare_forms(db, [spec.id for spec in specs], as_of)
     for spec in specs:
         params = form_request(spec, by="township", period_from=period_from, as_of=as_of)
         result = compute_form(db, spec.id, as_of, **params)

@@ -15,7 +15,7 @@ import sqlite_utils
 
 from wengang.domain.dates import DateError, parse_date
 from wengang.domain.text import file_name
-from wengang.services.reports.engine import compute_form
+from wengang.services.reports.engine import compute_form, prepare_forms
 from wengang.services.reports.forms import FormSpec, get_form
 from wengang.services.reports.model import FormResult
 from wengang.services.reports.output import write_form
@@ -61,6 +61,7 @@ def write_forms(db: sqlite_utils.Database, form_ids: list[str] | tuple[str, ...]
     folder.mkdir(parents=True, exist_ok=True)
     specs = [get_form(form_id) for form_id in form_ids]  # an unknown form fails before any file
     out: list[tuple[FormResult, Path]] = []
+    prepare_forms(db, [spec.id for spec in specs], as_of)
     for n, spec in enumerate(specs):
         if progress:
             progress(n, len(specs), f"正在生成{spec.number}…")

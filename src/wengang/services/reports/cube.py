@@ -12,6 +12,8 @@ less than one scan per form (0.15–0.2 s each), and the numbers are the same: t
 see the same values. Columns whose predicates read anything else (``p.*``, other sources,
 other measures) stay on the person rows. The lists whose populations read only statuses
 (the six lists, 搬迁劳动力) add theirs, so a list's count is a sum over the same groups.
+The first form asked at a date counts its own predicates only (``engine._cube``: a new
+process's ``wengang report F1`` after an import, 8 of 33), named as in the full cube.
 """
 
 from __future__ import annotations
@@ -62,12 +64,14 @@ def list_predicate(where: str, sources: tuple[str, ...] = ()) -> str | None:
     return parts[1]
 
 
-def cube_sql(name: str, status: str, predicates: list[str]) -> str:
+def cube_sql(name: str, status: str, predicates: list[str], numbers: list[int] | None = None) -> str:
     """``CREATE TEMP TABLE name``: per group of :data:`DIMENSIONS`, ``m<k>`` = persons
-    meeting ``predicates[k]`` (status predicates, as :func:`split` gives them)."""
+    meeting ``predicates[k]`` (status predicates, as :func:`split` gives them); ``numbers``:
+    the ``k`` of each predicate instead (a cube of some of them keeps the full cube's names)."""
     dims = ", ".join(f"st.{d}" for d in DIMENSIONS)
+    numbers = list(range(len(predicates))) if numbers is None else numbers
     measures = "".join(f",\n            SUM(CASE WHEN {p} THEN 1 ELSE 0 END) AS m{k}"
-                       for k, p in enumerate(predicates))
+                       for k, p in zip(numbers, predicates, strict=True))
     # persons: how many in the group (a stored cube is corrected by group, store.status)
     return f"""CREATE TEMP TABLE {name} AS
         SELECT {dims}, COUNT(*) AS persons{measures}
