@@ -15,8 +15,11 @@ members before anything is written. The engine flushes every upserter, in creati
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import secrets
+import sqlite3
+from collections.abc import Callable
 
 import sqlite_utils
 
@@ -93,7 +96,6 @@ class Upserter:
         self._pending: dict[tuple[str, ...], list[tuple]] = {}
         self._insert_columns: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._updates: dict[tuple[str, ...], list[tuple]] = {}
-        self._sent: list[tuple] = []  # parameter rows of the last send
         self._dropped: list[tuple[str, str]] = []  # (name, sql) of the indexes built again at the end
 
     def _layout(self, layout: tuple[str, ...]) -> list[tuple]:
@@ -200,26 +202,39 @@ class Upserter:
         return sum(map(len, self._pending.values()))
 
     def send(self) -> None:
-        """Insert the new rows collected so far, before the import ends (inside its
-        transaction), and let go of their parameter rows: a row sent is remembered by its id
-        only, its values read back in the rare case the batch names its key again. A 150,000-
-        person roster no longer holds every person's row until the end (the writer's memory
-        grows by a chunk, not by the file)."""
+        """Insert the new rows collected so far, now, on this thread (see :meth:`hand_off`)."""
+        job = self.hand_off()
+        if job is not None:
+            job(self.db.conn)
+
+    def hand_off(self) -> Callable[[sqlite3.Connection], None] | None:
+        """The new rows collected so far, taken out of the upserter as a job that inserts them
+        (on whichever thread then holds the connection: ``importing.sender``), before the
+        import ends (inside its transaction); None without new rows. Their parameter rows are
+        let go once the job is done: a row handed off is remembered by its id only, its values
+        read back in the rare case the batch names its key again (a read that waits for the
+        job). A 150,000-person roster no longer holds every person's row until the end (the
+        writer's memory grows by a chunk, not by the file)."""
         if not self._pending:
-            return
-        self._send_inserts(partial=True)
+            return None
+        pending, self._pending = self._pending, {}
+        drop, self._empty = self._empty, False  # an import sending before its end is large
         width, start = len(self.key), 1 if self._next_id is not None else len(self._guid_column)
         rows = self.rows
-        for params in self._sent:
+        for params in itertools.chain.from_iterable(pending.values()):
             key = params[start:start + width]
             if len(rows[key]) == 3:  # still as added (a row changed since keeps its values)
                 rows[key] = (rows[key][0],)
-        self._sent = []
+        return functools.partial(self._send_now, pending, drop)
 
     def flush(self) -> None:
         """Send the collected inserts, then the updates (inside the caller's transaction)."""
         conn = self.db.conn
-        self._send_inserts(partial=False)
+        pending, self._pending = self._pending, {}
+        drop = self._empty and sum(map(len, pending.values())) >= BULK_INDEX_ROWS
+        if pending:
+            self._empty = False
+        self._send_now(pending, drop, conn)
         for _, sql in self._dropped:
             conn.execute(sql)
         self._dropped = []
@@ -236,28 +251,25 @@ class Upserter:
         first = conn.execute(f'PRAGMA index_info("{index}")').fetchone()
         return first is not None and first[2] in keys
 
-    def _send_inserts(self, *, partial: bool) -> None:
-        conn = self.db.conn
-        # Filling an empty table (the first import of a county): build its secondary indexes
-        # once afterwards, sorted, instead of row by row — the same indexes; 165,000 persons
-        # and 240,000 spells were written 15–25 % faster. Decided when the first rows go: an
-        # import sending rows before its end is that large. An index on a foreign-key column
-        # stays: other tables' triggers find rows by it while this one fills (a household's
-        # new 户类型 history marks its persons: without idx_persons_household every household
-        # sent after the first persons scanned them all).
-        if self._empty and (partial or self.pending >= BULK_INDEX_ROWS):
+    def _send_now(self, pending: dict[tuple[str, ...], list[tuple]], drop: bool, conn) -> None:
+        """Insert ``pending`` (layout → parameter rows) on ``conn``; ``drop``: first drop the
+        table's indexes, built again at the end (:meth:`flush`).
+
+        Filling an empty table (the first import of a county): its secondary indexes are built
+        once afterwards, sorted, instead of row by row — the same indexes; 165,000 persons and
+        240,000 spells were written 15–25 % faster. Decided when the first rows go: an import
+        sending rows before its end is that large. An index on a foreign-key column stays:
+        other tables' triggers find rows by it while this one fills (a household's new 户类型
+        history marks its persons: without idx_persons_household every household sent after
+        the first persons scanned them all)."""
+        if drop:
             self._dropped = [(name, sql) for name, sql in conn.execute(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
                 [self.table]).fetchall() if not self._on_foreign_key(conn, name)]
             for name, _ in self._dropped:
                 conn.execute(f'DROP INDEX "{name}"')  # inside the import's transaction: all or nothing
-        if self._pending:
-            self._empty = False
-        for layout, params in self._pending.items():
+        for layout, params in pending.items():
             self._insert(conn, self._insert_columns[layout], params)
-            if partial:
-                self._sent.extend(params)
-        self._pending.clear()
 
     def _insert(self, conn, columns: tuple[str, ...], params: list[tuple]) -> None:
         """Insert ``params`` (rows of :meth:`_staged_columns`) into the table. Many rows go a
