@@ -76,7 +76,7 @@ def test_rows_written_in_bulk_are_stored_as_rows_sent_at_the_end(tmp_path, monke
         assert _roster_and_spells(bulk, tmp_path, "b") == expected
         bulk.conn.set_trace_callback(None)
         assert _indexes(bulk) == _indexes(straight)
-        assert not bulk.execute("SELECT 1 FROM temp.sqlite_master WHERE name = ?", [upsert.STAGE]).fetchall()
+        assert not bulk.execute("SELECT name FROM temp.sqlite_master WHERE name LIKE ?", [f"{upsert.STAGE}%"]).fetchall()
         # The trace repeats a statement for every trigger row it fires: distinct texts are counted.
         inserts = {s for s in statements if s.startswith(("INSERT INTO persons", "INSERT INTO employment_spells"))}
         if stage_rows == 2:  # each table's new rows arrive in INSERT … SELECT, not one statement per row
@@ -210,23 +210,23 @@ def test_an_error_inside_the_sender_thread_rolls_the_whole_import_back(db, tmp_p
     persons = write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, person_rows(30))
     tables = ("households", "persons", "areas", "import_batches", "status_store_marks", "audit_log")
     before = [db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables]
-    insert, sends = upsert.Upserter._insert, []  # noqa: SLF001
+    send_now, sends = upsert.Upserter._send_now, []  # noqa: SLF001
 
-    def failing(self, conn, columns, params):
+    def failing(self, staged, drop, conn):
         if threading.current_thread() is not threading.main_thread():
             sends.append(self.table)
             if len(sends) == 3:  # a later chunk, after some went in
                 raise sqlite3.IntegrityError("UNIQUE constraint failed: persons.id_number")
-        insert(self, conn, columns, params)
+        send_now(self, staged, drop, conn)
 
-    monkeypatch.setattr(upsert.Upserter, "_insert", failing)
+    monkeypatch.setattr(upsert.Upserter, "_send_now", failing)
     result = import_file(db, "persons", persons)
     assert len(sends) == 3  # the chunk after the failed one was never handed over
     assert not result.ok and [(e.field, e.message) for e in result.errors] == \
         [("数据库", "数据与已有记录冲突，未导入：UNIQUE constraint failed: persons.id_number")]
     assert [db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables] == before
     assert not db.conn.in_transaction and type(db.conn) is sqlite3.Connection  # the connection given back
-    monkeypatch.setattr(upsert.Upserter, "_insert", insert)
+    monkeypatch.setattr(upsert.Upserter, "_send_now", send_now)
     assert import_file(db, "persons", persons).ok  # and usable: the same file imports whole
 
 
@@ -238,19 +238,19 @@ def test_a_cancel_while_a_chunk_is_in_flight_waits_for_it_and_rolls_back(db, tmp
     monkeypatch.setattr(context, "SEND_ROWS", 4)
     monkeypatch.setattr(context, "PROGRESS_EVERY", 1)
     persons = write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, person_rows(30))
-    insert, slow = upsert.Upserter._insert, []  # noqa: SLF001
+    send_now, slow = upsert.Upserter._send_now, []  # noqa: SLF001
 
-    def slowly(self, conn, columns, params):
+    def slowly(self, staged, drop, conn):
         if threading.current_thread() is not threading.main_thread():
             slow.append(self.table)
             time.sleep(0.2)  # still inserting when the writer is cancelled
-        insert(self, conn, columns, params)
+        send_now(self, staged, drop, conn)
 
     def progress(done, total, text):
         if slow and text == "正在写入":
             raise KeyboardInterrupt  # the caseworker's 取消
 
-    monkeypatch.setattr(upsert.Upserter, "_insert", slowly)
+    monkeypatch.setattr(upsert.Upserter, "_send_now", slowly)
     with pytest.raises(KeyboardInterrupt):
         import_file(db, "persons", persons, progress=progress)
     assert slow and not db.conn.in_transaction and type(db.conn) is sqlite3.Connection

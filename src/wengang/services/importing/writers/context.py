@@ -81,7 +81,8 @@ class WriteContext:
             return
         self._unchecked = 0
         if self.write and not self.parsed.errors and any(u.pending >= SEND_ROWS for u in self.upserters):
-            jobs = [job for job in map(Upserter.hand_off, self.upserters) if job is not None]
+            conn = self.db.conn  # waits for the rows handed off before (importing.sender)
+            jobs = [job for job in (u.hand_off(conn) for u in self.upserters) if job is not None]
             if self.sender is not None:
                 self.sender.submit(jobs)  # inserted while the next rows are built
             else:
