@@ -280,6 +280,12 @@ def test_the_connection_waits_for_the_senders_job(db):
         with pytest.raises(sqlite3.IntegrityError, match="bad chunk"):
             db.execute("SELECT 1")  # the job's error comes out of the next wait
     assert order == ["job", "read"] and type(db.conn) is sqlite3.Connection
+    with sending(db) as sender:
+        sender.submit([job])
+        db.conn.row_factory = sqlite3.Row  # set on the connection, once the job is done
+        assert order[-1] == "job" and db.execute("SELECT count(*) AS n FROM t").fetchone()["n"] == 2
+        db.conn.row_factory = None
+    assert db.conn.row_factory is None
     with pytest.raises(sqlite3.IntegrityError, match="at the end"), sending(db) as sender:
         sender.submit([lambda conn: (_ for _ in ()).throw(sqlite3.IntegrityError("at the end"))])
     assert type(db.conn) is sqlite3.Connection

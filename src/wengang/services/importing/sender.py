@@ -70,11 +70,15 @@ class _Waiting:
     the connection is reached only after the sender's jobs in flight are done."""
 
     def __init__(self, sender: Sender):
-        self._sender = sender
+        object.__setattr__(self, "_sender", sender)
 
     def __getattr__(self, name: str):
         self._sender.wait()
         return getattr(self._sender.conn, name)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        self._sender.wait()
+        setattr(self._sender.conn, name, value)
 
 
 @contextlib.contextmanager
