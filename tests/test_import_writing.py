@@ -236,7 +236,9 @@ def test_a_cancel_while_a_chunk_is_in_flight_waits_for_it_and_rolls_back(db, tmp
 
     monkeypatch.setattr(upsert, "STAGE_ROWS", 2)
     monkeypatch.setattr(context, "SEND_ROWS", 4)
-    monkeypatch.setattr(context, "PROGRESS_EVERY", 1)
+    from wengang.services.importing.writers import persons as roster_writer  # noqa: PLC0415
+
+    monkeypatch.setattr(roster_writer, "PROGRESS_EVERY", 1)
     persons = write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, person_rows(30))
     send_now, slow = upsert.Upserter._send_now, []  # noqa: SLF001
 
