@@ -76,7 +76,7 @@ def test_rows_written_in_bulk_are_stored_as_rows_sent_at_the_end(tmp_path, monke
         assert _roster_and_spells(bulk, tmp_path, "b") == expected
         bulk.conn.set_trace_callback(None)
         assert _indexes(bulk) == _indexes(straight)
-        assert not bulk.execute("SELECT 1 FROM temp.sqlite_master WHERE name = ?", [upsert.STAGE]).fetchall()
+        assert not bulk.execute("SELECT name FROM temp.sqlite_master WHERE name LIKE ?", [f"{upsert.STAGE}%"]).fetchall()
         # The trace repeats a statement for every trigger row it fires: distinct texts are counted.
         inserts = {s for s in statements if s.startswith(("INSERT INTO persons", "INSERT INTO employment_spells"))}
         if stage_rows == 2:  # each table's new rows arrive in INSERT … SELECT, not one statement per row
@@ -152,3 +152,142 @@ def test_a_sent_row_is_read_back_when_its_key_comes_again(db):
     assert table.apply(("y",), {"b": 3}) == ("changed", 2)
     table.flush()
     assert db.execute("SELECT code, a, b FROM t ORDER BY id").fetchall() == [("x", "甲", 1), ("y", "乙", 3)]
+
+
+class _NoSender:
+    """``engine.sending`` as before the sender thread: the chunks go on the writer's thread."""
+
+    def __call__(self, db):
+        import contextlib  # noqa: PLC0415
+
+        @contextlib.contextmanager
+        def none():
+            yield None
+        return none()
+
+
+def _threads_of(db, statements: list[tuple[str, str]]):
+    import threading  # noqa: PLC0415
+
+    db.conn.set_trace_callback(lambda sql: statements.append((threading.current_thread().name, sql)))
+
+
+def test_chunks_inserted_on_the_sender_thread_are_stored_as_on_the_writers_thread(tmp_path, monkeypatch):
+    from wengang.services.importing import engine  # noqa: PLC0415
+
+    monkeypatch.setattr(upsert, "STAGE_ROWS", 2)
+    monkeypatch.setattr(context, "SEND_ROWS", 7)
+    monkeypatch.setattr(upsert, "BULK_INDEX_ROWS", 5)
+    sequential, threaded = open_database(":memory:"), open_database(":memory:")
+    try:
+        for db in (sequential, threaded):
+            set_installation(db, "甘肃省", "张掖市", "测试县")
+        with monkeypatch.context() as patch:
+            patch.setattr(engine, "sending", _NoSender())
+            expected = _roster_and_spells(sequential, tmp_path, "a")
+        statements: list[tuple[str, str]] = []
+        _threads_of(threaded, statements)
+        assert _roster_and_spells(threaded, tmp_path, "b") == expected
+        threaded.conn.set_trace_callback(None)
+        assert _indexes(threaded) == _indexes(sequential)
+        sent = {thread for thread, sql in statements
+                if sql.startswith(("INSERT INTO persons", "INSERT INTO employment_spells"))}
+        assert any(name.startswith("wengang-send") for name in sent)  # chunks went on the sender
+        assert threaded.execute("SELECT count(*) FROM areas").fetchone() == \
+            sequential.execute("SELECT count(*) FROM areas").fetchone()
+        assert threaded.execute("SELECT id, name, level, parent_id FROM areas ORDER BY id").fetchall() == \
+            sequential.execute("SELECT id, name, level, parent_id FROM areas ORDER BY id").fetchall()
+    finally:
+        sequential.close()
+        threaded.close()
+
+
+def test_an_error_inside_the_sender_thread_rolls_the_whole_import_back(db, tmp_path, monkeypatch):
+    import threading  # noqa: PLC0415
+
+    monkeypatch.setattr(upsert, "STAGE_ROWS", 2)
+    monkeypatch.setattr(context, "SEND_ROWS", 4)
+    persons = write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, person_rows(30))
+    tables = ("households", "persons", "areas", "import_batches", "status_store_marks", "audit_log")
+    before = [db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables]
+    send_now, sends = upsert.Upserter._send_now, []  # noqa: SLF001
+
+    def failing(self, staged, drop, conn):
+        if threading.current_thread() is not threading.main_thread():
+            sends.append(self.table)
+            if len(sends) == 3:  # a later chunk, after some went in
+                raise sqlite3.IntegrityError("UNIQUE constraint failed: persons.id_number")
+        send_now(self, staged, drop, conn)
+
+    monkeypatch.setattr(upsert.Upserter, "_send_now", failing)
+    result = import_file(db, "persons", persons)
+    assert len(sends) == 3  # the chunk after the failed one was never handed over
+    assert not result.ok and [(e.field, e.message) for e in result.errors] == \
+        [("数据库", "数据与已有记录冲突，未导入：UNIQUE constraint failed: persons.id_number")]
+    assert [db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables] == before
+    assert not db.conn.in_transaction and type(db.conn) is sqlite3.Connection  # the connection given back
+    monkeypatch.setattr(upsert.Upserter, "_send_now", send_now)
+    assert import_file(db, "persons", persons).ok  # and usable: the same file imports whole
+
+
+def test_a_cancel_while_a_chunk_is_in_flight_waits_for_it_and_rolls_back(db, tmp_path, monkeypatch):
+    import threading  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    monkeypatch.setattr(upsert, "STAGE_ROWS", 2)
+    monkeypatch.setattr(context, "SEND_ROWS", 4)
+    from wengang.services.importing.writers import persons as roster_writer  # noqa: PLC0415
+
+    monkeypatch.setattr(roster_writer, "PROGRESS_EVERY", 1)
+    persons = write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, person_rows(30))
+    send_now, slow = upsert.Upserter._send_now, []  # noqa: SLF001
+
+    def slowly(self, staged, drop, conn):
+        if threading.current_thread() is not threading.main_thread():
+            slow.append(self.table)
+            time.sleep(0.2)  # still inserting when the writer is cancelled
+        send_now(self, staged, drop, conn)
+
+    def progress(done, total, text):
+        if slow and text == "正在写入":
+            raise KeyboardInterrupt  # the caseworker's 取消
+
+    monkeypatch.setattr(upsert.Upserter, "_send_now", slowly)
+    with pytest.raises(KeyboardInterrupt):
+        import_file(db, "persons", persons, progress=progress)
+    assert slow and not db.conn.in_transaction and type(db.conn) is sqlite3.Connection
+    assert db.execute("SELECT count(*) FROM persons").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM import_batches").fetchone()[0] == 0
+
+
+def test_the_connection_waits_for_the_senders_job(db):
+    import time  # noqa: PLC0415
+
+    from wengang.services.importing.sender import sending  # noqa: PLC0415
+
+    db.execute("CREATE TABLE t (a)")
+    order: list[str] = []
+
+    def job(conn):
+        time.sleep(0.2)
+        conn.execute("INSERT INTO t VALUES (1)")
+        order.append("job")
+
+    with sending(db) as sender:
+        sender.submit([job])
+        # A read of this thread waits for the job in flight: it sees the row.
+        assert db.execute("SELECT count(*) FROM t").fetchone() == (1,)
+        order.append("read")
+        sender.submit([lambda conn: (_ for _ in ()).throw(sqlite3.IntegrityError("bad chunk"))])
+        with pytest.raises(sqlite3.IntegrityError, match="bad chunk"):
+            db.execute("SELECT 1")  # the job's error comes out of the next wait
+    assert order == ["job", "read"] and type(db.conn) is sqlite3.Connection
+    with sending(db) as sender:
+        sender.submit([job])
+        db.conn.row_factory = sqlite3.Row  # set on the connection, once the job is done
+        assert order[-1] == "job" and db.execute("SELECT count(*) AS n FROM t").fetchone()["n"] == 2
+        db.conn.row_factory = None
+    assert db.conn.row_factory is None
+    with pytest.raises(sqlite3.IntegrityError, match="at the end"), sending(db) as sender:
+        sender.submit([lambda conn: (_ for _ in ()).throw(sqlite3.IntegrityError("at the end"))])
+    assert type(db.conn) is sqlite3.Connection

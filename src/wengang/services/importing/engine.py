@@ -25,6 +25,7 @@ from wengang.services.importing.hostile import add_warnings
 from wengang.services.importing.model import Counts, ImportResult, Issue, Preview
 from wengang.services.importing.parse import Parsed, Progress, parse_table
 from wengang.services.importing.reader import ReadError, known_column, read_table
+from wengang.services.importing.sender import sending
 from wengang.services.importing.spec import detect_kind, kind_spec, load_kinds
 from wengang.services.importing.upsert import now_stamp
 from wengang.services.importing.writers import COLUMN_WRITERS, PRELOADS, WRITERS, WriteContext
@@ -188,8 +189,9 @@ def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write
                 [kind, file_name or path.name, user, len(parsed.records)]).lastrowid
             ctx = WriteContext(db, parsed, batch_id, installation(db), progress, preloaded=preloaded,
                                write=write)
-            # The rows this batch adds go into the trail as one entry per table (store.audit).
-            with bulk_import_audit(db, batch_id):
+            # The rows this batch adds go into the trail as one entry per table (store.audit);
+            # chunks of new rows are inserted on a second thread while the writer goes on.
+            with bulk_import_audit(db, batch_id), sending(db) as ctx.sender:
                 WRITERS[kind](ctx)
                 run.counts, run.details = ctx.counts, ctx.details
                 if parsed.errors or not write:

@@ -15,13 +15,16 @@ members before anything is written. The engine flushes every upserter, in creati
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import secrets
+import sqlite3
+from collections.abc import Callable
 
 import sqlite_utils
 
 CHUNK = 5000  # rows per executemany call: bounded parameter lists, same speed as one call
-STAGE = "wengang_import_stage"  # the TEMP table new rows pass through (see Upserter._insert)
+STAGE = "wengang_import_stage"  # the TEMP tables new rows pass through are named from it (Upserter._insert)
 STAGE_ROWS = 1000  # from this many new rows of one layout, they pass through STAGE
 BULK_INDEX_ROWS = 10_000  # from this many rows into an empty table, indexes are built afterwards
 
@@ -93,8 +96,8 @@ class Upserter:
         self._pending: dict[tuple[str, ...], list[tuple]] = {}
         self._insert_columns: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._updates: dict[tuple[str, ...], list[tuple]] = {}
-        self._sent: list[tuple] = []  # parameter rows of the last send
         self._dropped: list[tuple[str, str]] = []  # (name, sql) of the indexes built again at the end
+        self._stage_names: dict[tuple[str, ...], str] = {}  # insert columns → their TEMP table (_stage_table)
 
     def _layout(self, layout: tuple[str, ...]) -> list[tuple]:
         generated = () if self._next_id is None else (self.id_column,)
@@ -200,26 +203,44 @@ class Upserter:
         return sum(map(len, self._pending.values()))
 
     def send(self) -> None:
-        """Insert the new rows collected so far, before the import ends (inside its
-        transaction), and let go of their parameter rows: a row sent is remembered by its id
-        only, its values read back in the rare case the batch names its key again. A 150,000-
-        person roster no longer holds every person's row until the end (the writer's memory
-        grows by a chunk, not by the file)."""
+        """Insert the new rows collected so far, now, on this thread (see :meth:`hand_off`)."""
+        job = self.hand_off(self.db.conn)
+        if job is not None:
+            job(self.db.conn)
+
+    def hand_off(self, conn) -> Callable[[sqlite3.Connection], None] | None:
+        """The new rows collected so far, taken out of the upserter and staged on ``conn`` (on
+        this thread), and a job that moves them into the table (on whichever thread then holds
+        the connection: ``importing.sender``), before the import ends (inside its
+        transaction); None without new rows. The job is a few long statements in SQLite alone:
+        binding the rows one by one is done here, not on the sender's thread, which would take
+        the GIL back and forth row by row with this one.
+
+        A row handed off is remembered by its id only, its values read back in the rare case
+        the batch names its key again (a read that waits for the job). A 150,000-person
+        roster no longer holds every person's row until the end (the writer's memory grows by
+        a chunk, not by the file)."""
         if not self._pending:
-            return
-        self._send_inserts(partial=True)
+            return None
+        pending, self._pending = self._pending, {}
+        drop, self._empty = self._empty, False  # an import sending before its end is large
+        staged = [self._stage(conn, self._insert_columns[layout], params) for layout, params in pending.items()]
         width, start = len(self.key), 1 if self._next_id is not None else len(self._guid_column)
         rows = self.rows
-        for params in self._sent:
+        for params in itertools.chain.from_iterable(pending.values()):
             key = params[start:start + width]
             if len(rows[key]) == 3:  # still as added (a row changed since keeps its values)
                 rows[key] = (rows[key][0],)
-        self._sent = []
+        return functools.partial(self._send_now, staged, drop)
 
     def flush(self) -> None:
         """Send the collected inserts, then the updates (inside the caller's transaction)."""
         conn = self.db.conn
-        self._send_inserts(partial=False)
+        pending, self._pending = self._pending, {}
+        drop = self._empty and sum(map(len, pending.values())) >= BULK_INDEX_ROWS
+        if pending:
+            self._empty = False
+        self._send_now([(self._insert_columns[layout], params) for layout, params in pending.items()], drop, conn)
         for _, sql in self._dropped:
             conn.execute(sql)
         self._dropped = []
@@ -236,28 +257,54 @@ class Upserter:
         first = conn.execute(f'PRAGMA index_info("{index}")').fetchone()
         return first is not None and first[2] in keys
 
-    def _send_inserts(self, *, partial: bool) -> None:
-        conn = self.db.conn
-        # Filling an empty table (the first import of a county): build its secondary indexes
-        # once afterwards, sorted, instead of row by row — the same indexes; 165,000 persons
-        # and 240,000 spells were written 15–25 % faster. Decided when the first rows go: an
-        # import sending rows before its end is that large. An index on a foreign-key column
-        # stays: other tables' triggers find rows by it while this one fills (a household's
-        # new 户类型 history marks its persons: without idx_persons_household every household
-        # sent after the first persons scanned them all).
-        if self._empty and (partial or self.pending >= BULK_INDEX_ROWS):
+    def _send_now(self, staged: list[tuple[tuple[str, ...], list[tuple] | str]], drop: bool, conn) -> None:
+        """Insert what :meth:`_stage` staged, in order, on ``conn``; ``drop``: first drop the
+        table's indexes, built again at the end (:meth:`flush`).
+
+        Filling an empty table (the first import of a county): its secondary indexes are built
+        once afterwards, sorted, instead of row by row — the same indexes; 165,000 persons and
+        240,000 spells were written 15–25 % faster. Decided when the first rows go: an import
+        sending rows before its end is that large. An index on a foreign-key column stays:
+        other tables' triggers find rows by it while this one fills (a household's new 户类型
+        history marks its persons: without idx_persons_household every household sent after
+        the first persons scanned them all)."""
+        if drop:
             self._dropped = [(name, sql) for name, sql in conn.execute(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
                 [self.table]).fetchall() if not self._on_foreign_key(conn, name)]
             for name, _ in self._dropped:
                 conn.execute(f'DROP INDEX "{name}"')  # inside the import's transaction: all or nothing
-        if self._pending:
-            self._empty = False
-        for layout, params in self._pending.items():
-            self._insert(conn, self._insert_columns[layout], params)
-            if partial:
-                self._sent.extend(params)
-        self._pending.clear()
+        for columns, rows in staged:
+            if isinstance(rows, str):
+                conn.execute(self._move_sql(columns, rows))
+                conn.execute(f"DROP TABLE temp.{rows}")
+            else:
+                self._insert(conn, columns, rows)
+
+    def _stage_table(self, conn, columns: tuple[str, ...]) -> str:
+        """A new, empty TEMP table for parameter rows of the insert's ``columns``: its name,
+        the same for the same columns (one statement text, prepared once)."""
+        name = self._stage_names.get(columns)
+        if name is None:
+            name = self._stage_names[columns] = f"{STAGE}_{self.table}_{len(self._stage_names)}"
+        conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
+        conn.execute(f"CREATE TEMP TABLE {name} ({', '.join(self._staged_columns(columns))})")
+        return name
+
+    def _stage(self, conn, columns: tuple[str, ...], params: list[tuple]) -> tuple[tuple[str, ...], list[tuple] | str]:
+        """(``columns``, the TEMP table now holding ``params``), or (``columns``, ``params``)
+        for a few rows, which go straight in (the TEMP table would cost more)."""
+        if len(params) < STAGE_ROWS:
+            return columns, params
+        name = self._stage_table(conn, columns)
+        stage = f"INSERT INTO temp.{name} VALUES ({', '.join('?' * len(self._staged_columns(columns)))})"
+        for i in range(0, len(params), CHUNK):
+            conn.executemany(stage, params[i:i + CHUNK])
+        return columns, name
+
+    def _move_sql(self, columns: tuple[str, ...], name: str) -> str:
+        return (f"INSERT INTO {self.table} ({', '.join(columns)}) "
+                f"SELECT {self._values_sql(columns)} FROM temp.{name} ORDER BY rowid")
 
     def _insert(self, conn, columns: tuple[str, ...], params: list[tuple]) -> None:
         """Insert ``params`` (rows of :meth:`_staged_columns`) into the table. Many rows go a
@@ -272,15 +319,13 @@ class Upserter:
             sql = f"INSERT INTO {self.table} ({', '.join(columns)}) VALUES ({self._values_sql(columns, staged)})"
             conn.executemany(sql, params)
             return
-        conn.execute(f"DROP TABLE IF EXISTS temp.{STAGE}")
-        conn.execute(f"CREATE TEMP TABLE {STAGE} ({', '.join(staged)})")
+        name = self._stage_table(conn, columns)
         try:
-            stage = f"INSERT INTO temp.{STAGE} VALUES ({', '.join('?' * len(staged))})"
-            move = (f"INSERT INTO {self.table} ({', '.join(columns)}) "
-                    f"SELECT {self._values_sql(columns)} FROM temp.{STAGE} ORDER BY rowid")
+            stage = f"INSERT INTO temp.{name} VALUES ({', '.join('?' * len(staged))})"
+            move = self._move_sql(columns, name)
             for i in range(0, len(params), CHUNK):
                 conn.executemany(stage, params[i:i + CHUNK])
                 conn.execute(move)
-                conn.execute(f"DELETE FROM temp.{STAGE}")
+                conn.execute(f"DELETE FROM temp.{name}")
         finally:
-            conn.execute(f"DROP TABLE IF EXISTS temp.{STAGE}")
+            conn.execute(f"DROP TABLE IF EXISTS temp.{name}")

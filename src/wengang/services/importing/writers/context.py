@@ -14,6 +14,7 @@ import sqlite_utils
 
 from wengang.services.importing.model import Counts
 from wengang.services.importing.parse import PROGRESS_EVERY, Parsed, Progress, Record
+from wengang.services.importing.sender import Sender
 from wengang.services.importing.upsert import Upserter, load_stored
 from wengang.store.areas import Installation
 
@@ -44,6 +45,8 @@ class WriteContext:
     preloaded: dict = field(default_factory=dict)
     # The import writes what it collects (not a preview): new rows may be sent before the end.
     write: bool = False
+    # The thread the handed-off rows are inserted on (importing.sender); None: on this one.
+    sender: Sender | None = None
     _unchecked: int = 0  # rows written since written() last looked at the upserters
 
     def upserter(self, table: str, key: tuple[str, ...], columns: tuple[str, ...], **options) -> Upserter:
@@ -59,14 +62,18 @@ class WriteContext:
         return person_lookup(self.db) if people is None else people
 
     def flush(self) -> None:
-        """Write what the upserters collected, parents first (the foreign keys are checked)."""
+        """Write what the upserters collected, parents first (the foreign keys are checked),
+        after the rows handed off before (whose error, if any, is raised here)."""
+        if self.sender is not None:
+            self.sender.wait()
         for upserter in self.upserters:
             upserter.flush()
 
     def written(self, rows: int = 1) -> None:
         """Count ``rows`` handed to the upserters; once one table has :data:`SEND_ROWS` new rows,
         insert every table's, parents first (a member's household is in before the member), so
-        a large file's rows are not all held until the end. Only in an import that will write:
+        a large file's rows are not all held until the end: on the :attr:`sender`'s thread when
+        there is one, while this one goes on with the next rows. Only in an import that will write:
         a preview, or a file with an error already, sends nothing (the transaction is rolled
         back in the end either way)."""
         self._unchecked += rows
@@ -74,8 +81,13 @@ class WriteContext:
             return
         self._unchecked = 0
         if self.write and not self.parsed.errors and any(u.pending >= SEND_ROWS for u in self.upserters):
-            for upserter in self.upserters:
-                upserter.send()
+            conn = self.db.conn  # waits for the rows handed off before (importing.sender)
+            jobs = [job for job in (u.hand_off(conn) for u in self.upserters) if job is not None]
+            if self.sender is not None:
+                self.sender.submit(jobs)  # inserted while the next rows are built
+            else:
+                for job in jobs:
+                    job(self.db.conn)
 
     def warn(self, record: Record, key: str, message: str, person_id: int | None = None,
              household_id: int | None = None) -> None:
