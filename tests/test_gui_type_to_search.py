@@ -59,3 +59,4 @@ def test_letters_typed_in_the_ledger_search_the_registry(qtbot, make_window, cou
     for view in (registry.person_view, registry.household_view):
         with qtbot.waitSignal(window.context.find_typed):
             view.keyboardSearch("李")
+    qtbot.waitUntil(lambda: registry.persons.filter.search == "李")  # ran before the window closes

@@ -346,7 +346,7 @@ class MainWindow(QMainWindow):
     # --- actions ------------------------------------------------------------------------------
     def run_search(self, text: str) -> None:
         """The search box filters the registry (or the findings when on 数据质量)."""
-        if "登记" not in self.hosts:  # a city: no registry to search
+        if "登记" not in self.hosts or self.context.closed:  # a city: no registry; or closing down
             return
         if self.stack.currentWidget() is self.tabs and self.tabs.currentWidget() is self.hosts["数据质量"]:
             self.current_tab().set_search(text)
