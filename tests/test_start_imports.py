@@ -6,6 +6,7 @@ Each check runs in a fresh interpreter (a subprocess) and looks at ``sys.modules
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import pkgutil
 import subprocess
@@ -147,3 +148,79 @@ def test_an_alias_runs_its_command(capsys):
         build_parser(["--help"]).parse_args(["--help"])
     out = capsys.readouterr().out
     assert all(name in out for name in commands.COMMANDS)
+
+
+def test_openpyxl_loads_without_numpy_yet_numpy_stays_importable():
+    """openpyxl would import numpy (0.09 s) to accept its scalars as cell values: hidden from it,
+    as the frozen build (no numpy) has it; numpy loaded before is left to openpyxl as it was."""
+    modules = _loaded_after("import wengang.services, sys\n"
+                            "from openpyxl import Workbook\n"
+                            "from openpyxl.compat import numbers\n"
+                            "assert numbers.NUMPY is False and numbers.NUMERIC_TYPES[:2] == (int, float)\n"
+                            "assert 'numpy' not in sys.modules\n")
+    assert "openpyxl" in modules and "numpy" not in modules
+    if importlib.util.find_spec("numpy") is None:
+        return
+    _loaded_after("import wengang.services, openpyxl, sys\n"
+                  "import numpy  # still there for whoever asks\n"
+                  "assert sys.modules['numpy'] is numpy")
+    _loaded_after("import numpy, wengang.services\n"
+                  "from openpyxl.compat import numbers\n"
+                  "assert numbers.NUMPY is True")
+
+
+def _county(path) -> str:
+    from wengang.services.demo import build_demo
+    from wengang.store.db import open_database
+
+    db = open_database(path)
+    build_demo(db, households=20)
+    db.close()
+    return str(path)
+
+
+def _report_run(db: str, *args: str) -> list:
+    """``wengang report`` afresh: the threads that imported openpyxl, numpy loaded or not."""
+    return json.loads(subprocess.run([sys.executable, "-c", (
+        "import json, sys, threading\n"
+        "import wengang.cli.commands.report as report\n"
+        "seen = []\n"
+        "real = report._import_quietly\n"
+        "def spy(name):\n"
+        "    seen.append([name, threading.current_thread().name, threading.current_thread() is threading.main_thread()])\n"
+        "    real(name)\n"
+        "report._import_quietly = spy\n"
+        "from wengang.cli.main import main\n"
+        f"code = main(['--db', {db!r}, 'report', *{list(args)!r}, '--as-of', '2026-11-30'])\n"
+        "print(json.dumps([code, seen, 'numpy' in sys.modules, 'openpyxl' in sys.modules]))")],
+        capture_output=True, text=True, check=True, timeout=300).stdout.splitlines()[-1])
+
+
+def test_report_to_excel_imports_the_writer_on_a_second_thread_while_counting(tmp_path):
+    """``report F1 --out F1.xlsx`` in a new process: openpyxl is imported on its own thread
+    (while SQLite derives the statuses) and the workbook written after it is loaded is the one
+    the writer makes in this process; no thread when nothing goes to Excel."""
+    from openpyxl import load_workbook
+
+    from wengang.services.reports import compute_form, write_form_xlsx
+    from wengang.store.db import open_database
+
+    db = _county(tmp_path / "c.db")
+    out = tmp_path / "f1.xlsx"
+    code, seen, numpy_loaded, openpyxl_loaded = _report_run(db, "F1", "--out", str(out))
+    assert code == 0 and seen == [["openpyxl", "import openpyxl", False]]
+    assert openpyxl_loaded and not numpy_loaded
+    connection = open_database(db)
+    try:
+        expected = write_form_xlsx(compute_form(connection, "F1", "2026-11-30", by="township"), tmp_path / "here.xlsx")
+    finally:
+        connection.close()
+    written, here = load_workbook(out).active, load_workbook(expected).active
+    assert [[c.value for c in row] for row in written.iter_rows()] == [[c.value for c in row] for row in here.iter_rows()]
+    code, seen, _, _ = _report_run(db, "F1,F5", "--out", str(tmp_path / "forms"))
+    assert code == 0 and seen == [["openpyxl", "import openpyxl", False]]
+    assert sorted(p.suffix for p in (tmp_path / "forms").iterdir()) == [".xlsx", ".xlsx"]
+    for args in (["F1", "--out", str(tmp_path / "f1.csv")], ["F1,F5", "--out", str(tmp_path / "csv"), "--format", "csv"],
+                 ["F1", "--cell", "合计,ly"]):
+        code, seen, _, openpyxl_loaded = _report_run(db, *args)
+        assert code == 0 and seen == [] and not openpyxl_loaded

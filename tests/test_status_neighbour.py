@@ -161,3 +161,28 @@ def test_a_view_of_a_date_built_from_a_neighbour_reads_right_once_its_base_is_go
     assert county.execute("SELECT base FROM status_store_dates WHERE day = 20240625").fetchone() is not None
     assert status_store.day_key(AS_OF) not in {status_store.day_key(d) for d in status_store.stored_dates(county)}
     assert county.execute(f"SELECT * FROM temp.{view} ORDER BY person_id").fetchall() == before
+
+
+def test_the_changed_spells_are_found_in_the_date_indexes_alone(county):
+    """Migration 0120: the spells' date indexes carry the person, so the changed set's two
+    ranges read no spell row (each a covering search, in the changed set's INSERT too), and
+    give what a scan of the table gives."""
+    assert [r[2] for r in county.execute("PRAGMA index_info(idx_spells_start)")] == ["start_date", "person_id"]
+    assert [r[2] for r in county.execute("PRAGMA index_info(idx_spells_end)")] == ["end_date", "person_id"]
+    params = {"low": "2024-03-01", "high": "2024-06-30"}
+    for column, index in (("start_date", "idx_spells_start"), ("end_date", "idx_spells_end")):
+        ranged = f"SELECT s.person_id FROM main.employment_spells s WHERE s.{column} BETWEEN :low AND :high"
+        plan = " ".join(r[3] for r in county.execute("EXPLAIN QUERY PLAN " + ranged, params))
+        assert f"COVERING INDEX {index}" in plan
+        scanned = county.execute(ranged.replace("main.employment_spells s", "main.employment_spells s NOT INDEXED"),
+                                 params).fetchall()
+        assert sorted(county.execute(ranged, params).fetchall()) == sorted(scanned) != []
+    county.execute(f"CREATE TEMP TABLE {status_store._TODO} (person_id INTEGER PRIMARY KEY)")  # noqa: SLF001
+    changed = f"INSERT INTO temp.c {status_store._CHANGED_BETWEEN.format(todo=status_store._TODO)}"  # noqa: SLF001
+    county.execute("CREATE TEMP TABLE c (person_id INTEGER PRIMARY KEY)")
+    plan = " ".join(r[3] for r in county.execute("EXPLAIN QUERY PLAN " + changed, params))
+    assert "COVERING INDEX idx_spells_start" in plan and "COVERING INDEX idx_spells_end" in plan
+    county.execute(changed, params)
+    either = ("SELECT DISTINCT person_id FROM employment_spells NOT INDEXED WHERE start_date BETWEEN :low AND :high "
+              "OR end_date BETWEEN :low AND :high")
+    assert set(county.execute(either, params).fetchall()) <= set(county.execute("SELECT person_id FROM temp.c").fetchall())

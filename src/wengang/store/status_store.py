@@ -331,9 +331,12 @@ def _scratch(key: int) -> str:
 # (the latest by D), or a 户类型 change (valid from/to). Everyone else's row at D' is their row at
 # D. Bounds are taken inclusively: a person too many is derived again, never one too few.
 # tests/test_status_neighbour.py compares dates built so with a fresh derivation and count.
+# The spells' starts and ends as two ranges, each read from its index alone (migration 0120:
+# the index carries the person); one WHERE with OR looked every spell up in the table when
+# inserted (31,413 spells at 200k: 0.07 → 0.011 s CPU).
 _CHANGED_BETWEEN = """
-SELECT s.person_id FROM main.employment_spells s
-    WHERE s.start_date BETWEEN :low AND :high OR s.end_date BETWEEN :low AND :high
+SELECT s.person_id FROM main.employment_spells s WHERE s.start_date BETWEEN :low AND :high
+UNION SELECT s.person_id FROM main.employment_spells s WHERE s.end_date BETWEEN :low AND :high
 UNION SELECT v.person_id FROM main.surveys v WHERE v.survey_date BETWEEN :low AND :high
 UNION SELECT p.id FROM main.persons p JOIN main.household_type_history t ON t.household_id = p.household_id
     WHERE t.valid_from BETWEEN :low AND :high OR t.valid_to BETWEEN :low AND :high
