@@ -18,33 +18,45 @@ import time
 from pathlib import Path
 
 
-def main(argv: list[str]) -> int:
+def arguments(argv: list[str]) -> argparse.Namespace:
+    """KIND FILE DB [--start TEMPLATE_DB], shared with ``import_phases.py``."""
     parser = argparse.ArgumentParser()
     parser.add_argument("kind")
     parser.add_argument("file")
     parser.add_argument("db")
     parser.add_argument("--start", help="a database to copy first (e.g. one holding the persons)")
-    args = parser.parse_args(argv)
-    from wengang.services.importing import import_file  # noqa: PLC0415 - after argparse: quick --help
-    from wengang.store.areas import set_installation  # noqa: PLC0415
+    return parser.parse_args(argv)
+
+
+def fresh_database(db: str, start: str | None):
+    """``db`` made fresh, opened: a copy of ``start`` or an empty county (see the docstring)."""
+    from wengang.store.areas import set_installation  # noqa: PLC0415 - after argparse: quick --help
     from wengang.store.db import open_database  # noqa: PLC0415
 
-    target = Path(args.db)
+    target = Path(db)
     for suffix in ("", "-wal", "-shm", ".verified"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     shutil.rmtree(target.parent / "backups", ignore_errors=True)
-    if args.start:
+    if start:
         # As the program left it at its last clean close: its time kept and its record beside
         # it, so the open is the usual free one. A plain copy (new time) made the open run the
         # whole-file integrity check: 1.5 s CPU of the employment import's process, not the
         # import's, which a caseworker importing into the database the persons went into never pays.
-        shutil.copy2(args.start, target)
-        record = Path(f"{args.start}.verified")
+        shutil.copy2(start, target)
+        record = Path(f"{start}.verified")
         if record.exists():
             shutil.copy2(record, f"{target}.verified")
-    db = open_database(target)
-    if not args.start:
-        set_installation(db, "甘肃省", None, "测试县")
+    database = open_database(target)
+    if not start:
+        set_installation(database, "甘肃省", None, "测试县")
+    return database
+
+
+def main(argv: list[str]) -> int:
+    args = arguments(argv)
+    from wengang.services.importing import import_file  # noqa: PLC0415 - after argparse: quick --help
+
+    db = fresh_database(args.db, args.start)
     wall, cpu = time.perf_counter(), time.process_time()
     result = import_file(db, args.kind, args.file)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu

@@ -10,13 +10,12 @@ resident MiB then and the highest resident MiB seen so far (sampled every 20 ms;
 
 from __future__ import annotations
 
-import argparse
 import resource
-import shutil
 import sys
 import threading
 import time
-from pathlib import Path
+
+from import_one import arguments, fresh_database
 
 
 def _resident_mib() -> float:
@@ -51,25 +50,10 @@ class _Phases:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("kind")
-    parser.add_argument("file")
-    parser.add_argument("db")
-    parser.add_argument("--start", help="a database to copy first (e.g. one holding the persons)")
-    args = parser.parse_args(argv)
+    args = arguments(argv)
     from wengang.services.importing import engine, import_file  # noqa: PLC0415
-    from wengang.store.areas import set_installation  # noqa: PLC0415
-    from wengang.store.db import open_database  # noqa: PLC0415
 
-    target = Path(args.db)
-    for suffix in ("", "-wal", "-shm", ".verified"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
-    shutil.rmtree(target.parent / "backups", ignore_errors=True)
-    if args.start:
-        shutil.copy(args.start, target)
-    db = open_database(target)
-    if not args.start:
-        set_installation(db, "甘肃省", None, "测试县")
+    db = fresh_database(args.db, args.start)
     phases = _Phases()
     for name in ("read_table", "parse_table", "add_warnings"):
         setattr(engine, name, phases.around(name.split("_")[0] if name != "add_warnings" else "warnings",
