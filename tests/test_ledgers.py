@@ -277,6 +277,8 @@ def test_write_ledgers_counts_progress_over_all_files_and_a_cancel_keeps_only_wh
     assert all(path.exists() and path.name.endswith(f"_{AS_OF}.xlsx") for _, path, _ in done)
     total = sum(n for _, _, n in done)
     assert calls[-1][:2] == (total, total) and [d for d, _, _ in calls] == sorted(d for d, _, _ in calls)
+    # the box says what it waits for while the statuses and counts are made, then how much will come
+    assert calls[0] == (0, 0, "正在统计各台账人数…") and calls[1][:2] == (0, total)
     assert "今年返乡" in calls[-1][2]
 
     class Cancelled(Exception):
