@@ -316,3 +316,24 @@ def test_member_values_made_column_wise_keep_each_rows_pinyin_phone_and_warning(
                           "ON p.id = f.person_id JOIN households h ON h.id = f.household_id "
                           "WHERE f.message LIKE '%1361234%'").fetchall()
     assert [tuple(r) for r in findings] == [(pid(4), "62070200000002", "联系电话")]
+
+
+def test_a_spells_blank_described_columns_are_named_per_row(db, tmp_path):
+    # Which of 就业渠道/务工企业名称/务工所属行业 a spell leaves blank is worked out column by
+    # column (each pattern of blanks once): every row is still told exactly its own.
+    assert import_file(db, "persons", write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, person_rows(5))).ok
+    blanks = [(), (3,), (7, 8), (3, 7, 8), (8,)]
+    spells = []
+    for n, blank in enumerate(blanks, 1):
+        row = [pid(n), f"人{n}", "省外", "有组织劳务输出", "浙江省", "宁波市", "北仑区", "某厂", "制造业", "2025-03-01",
+               None, None, 4500]
+        for column in blank:
+            row[column] = None
+        spells.append(row)
+    result = import_file(db, "employment", write_xlsx(tmp_path / "务工.xlsx", WORK_HEADERS, spells))
+    assert result.ok
+    assert sorted((w.row, w.field, w.message) for w in result.warnings if "缺少" in w.message) == [
+        (3, "就业渠道", "务工信息缺少就业渠道"),
+        (4, "务工企业名称", "务工信息缺少务工企业名称、务工所属行业"),
+        (5, "就业渠道", "务工信息缺少就业渠道、务工企业名称、务工所属行业"),
+        (6, "务工所属行业", "务工信息缺少务工所属行业")]
