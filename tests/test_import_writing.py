@@ -291,3 +291,49 @@ def test_the_connection_waits_for_the_senders_job(db):
     with pytest.raises(sqlite3.IntegrityError, match="at the end"), sending(db) as sender:
         sender.submit([lambda conn: (_ for _ in ()).throw(sqlite3.IntegrityError("at the end"))])
     assert type(db.conn) is sqlite3.Connection
+
+
+def test_member_values_made_column_wise_keep_each_rows_pinyin_phone_and_warning(db, tmp_path):
+    # The roster writer makes every row's member values once, column by column (the pinyin once
+    # per name, the phones' warnings before the rows are written): each row still gets its own
+    # values, and a warned phone's finding names that row's person and household.
+    rows = person_rows(6)
+    rows[1][10] = rows[4][10] = "张三"  # one name on two rows, in two households
+    rows[2][10] = "Li 四"
+    rows[1][15], rows[3][15], rows[5][15] = "0936-1234567", "1361234", None
+    path = write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, rows)
+    assert import_file(db, "persons", path).ok
+    stored = db.execute("SELECT p.id_number, p.name, p.pinyin_initials, p.phone, p.phone_is_landline, h.hh_no "
+                        "FROM persons p JOIN households h ON h.id = p.household_id ORDER BY p.id").fetchall()
+    assert [tuple(r) for r in stored] == [
+        (pid(1), "人1", "r1", "13600000001", 0, "62070200000001"),
+        (pid(2), "张三", "zs", "0936-1234567", 1, "62070200000001"),
+        (pid(3), "Li 四", "ls", "13600000003", 0, "62070200000001"),
+        (pid(4), "人4", "r4", "1361234", 0, "62070200000002"),
+        (pid(5), "张三", "zs", "13600000005", 0, "62070200000002"),
+        (pid(6), "人6", "r6", None, 0, "62070200000002")]
+    findings = db.execute("SELECT p.id_number, h.hh_no, f.field FROM quality_findings f JOIN persons p "
+                          "ON p.id = f.person_id JOIN households h ON h.id = f.household_id "
+                          "WHERE f.message LIKE '%1361234%'").fetchall()
+    assert [tuple(r) for r in findings] == [(pid(4), "62070200000002", "联系电话")]
+
+
+def test_a_spells_blank_described_columns_are_named_per_row(db, tmp_path):
+    # Which of 就业渠道/务工企业名称/务工所属行业 a spell leaves blank is worked out column by
+    # column (each pattern of blanks once): every row is still told exactly its own.
+    assert import_file(db, "persons", write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, person_rows(5))).ok
+    blanks = [(), (3,), (7, 8), (3, 7, 8), (8,)]
+    spells = []
+    for n, blank in enumerate(blanks, 1):
+        row = [pid(n), f"人{n}", "省外", "有组织劳务输出", "浙江省", "宁波市", "北仑区", "某厂", "制造业", "2025-03-01",
+               None, None, 4500]
+        for column in blank:
+            row[column] = None
+        spells.append(row)
+    result = import_file(db, "employment", write_xlsx(tmp_path / "务工.xlsx", WORK_HEADERS, spells))
+    assert result.ok
+    assert sorted((w.row, w.field, w.message) for w in result.warnings if "缺少" in w.message) == [
+        (3, "就业渠道", "务工信息缺少就业渠道"),
+        (4, "务工企业名称", "务工信息缺少务工企业名称、务工所属行业"),
+        (5, "就业渠道", "务工信息缺少就业渠道、务工企业名称、务工所属行业"),
+        (6, "务工所属行业", "务工信息缺少务工所属行业")]

@@ -7,6 +7,8 @@ warnings given, and the row handed to the upserter as a tuple (Upserter.apply_va
 
 from __future__ import annotations
 
+import itertools
+import operator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -104,7 +106,8 @@ class _SpellFile:
         columns |= {k: list(by_key.get(k, blank)) for k in _DERIVED}  # the writer fills these
         _derive_places(ctx, columns)
         self.columns = columns
-        self.described = [(by_key[k], k, label) for k, label in self.checks.described]
+        self.missing = _missing_described([by_key[k] for k, _label in self.checks.described], self.checks.described,
+                                          len(blank))
         # The row written: the file's stored columns, then the derived ones it lacks, when set.
         self.have = tuple(k for k in SPELL_COLUMNS if k in parsed.present)
         self.stored_columns = [columns[k] if k in columns else by_key[k] for k in self.have]
@@ -162,7 +165,7 @@ class _SpellFile:
         self.last[pid] = i
         columns = self.columns
         _spell_warnings(self.ctx, record, pid, person, self.checks, columns["monthly_income"][i],
-                        [(k, label) for c, k, label in self.described if not c[i]],
+                        self.missing[i],
                         columns["region"][i], columns["place_county"][i], columns["channel"][i])
 
     def row(self, i: int) -> tuple[tuple[str, ...], tuple]:
@@ -177,6 +180,17 @@ class _SpellFile:
         if layout is None:
             layout = self._layouts[given] = self.have + given
         return layout, stored + tuple(c[i] for _k, c in self.extra if c[i] is not None)
+
+
+def _missing_described(columns: list[list], described: tuple[tuple[str, str], ...], rows: int) -> list[tuple]:
+    """Per row, the (key, label) of the ``described`` columns (given as ``columns``) it leaves
+    blank: column by column, each pattern of blanks made once (244,000 spells, at most eight
+    patterns), not a list per row."""
+    patterns = {blanks: tuple(d for d, blank in zip(described, blanks) if blank)
+                for blanks in itertools.product((False, True), repeat=len(described))}
+    if not columns:
+        return [()] * rows
+    return list(map(patterns.__getitem__, zip(*[map(operator.not_, column) for column in columns])))
 
 
 def _place_and_region(home: Installation, path: str | None, province: str | None, city: str | None,
@@ -235,7 +249,7 @@ class _SpellChecks:
 
 
 def _spell_warnings(ctx: WriteContext, record: Record, pid: int, person: tuple, checks: _SpellChecks,
-                    income: float | None, missing: list[tuple[str, str]], region: str | None, place_county: str | None,
+                    income: float | None, missing: tuple[tuple[str, str], ...], region: str | None, place_county: str | None,
                     channel: str | None) -> None:
     if checks.has_income:
         if income is None:
