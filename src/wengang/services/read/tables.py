@@ -21,6 +21,7 @@ from wengang.domain.fields import label
 from wengang.domain.status import SPELL_CURRENT, SPELL_RETURNED, AsOf, age_sql, labour_sql
 from wengang.services.overview import place_filter
 from wengang.store.areas import VILLAGE_IN_TOWNSHIP
+from wengang.store.migrations.m0125_registry_changes import TRIGGER_COUNT
 
 
 @dataclass(frozen=True)
@@ -332,10 +333,14 @@ class TableSpec:
     source: Source
     id_expr: str
     persons: bool   # rows are persons (the as-of status and the person filters apply)
+    # A one-row count that moves on every write that can change the table's ids (migration
+    # 0125: persons, households, areas, spells); None: every commit may change them.
+    changes: str | None = None
 
 
-PERSON_TABLE = TableSpec(tuple(PERSON_COLUMNS), PERSON_SOURCE, "p.id", persons=True)
-HOUSEHOLD_TABLE = TableSpec(tuple(HOUSEHOLD_COLUMNS), HOUSEHOLD_SOURCE, "h.id", persons=False)
+PERSON_TABLE = TableSpec(tuple(PERSON_COLUMNS), PERSON_SOURCE, "p.id", persons=True, changes="registry_changes")
+HOUSEHOLD_TABLE = TableSpec(tuple(HOUSEHOLD_COLUMNS), HOUSEHOLD_SOURCE, "h.id", persons=False,
+                            changes="registry_changes")
 FINDING_TABLE = TableSpec(tuple(FINDING_COLUMNS), FINDING_SOURCE, "f.id", persons=False)
 
 IdQuery = tuple[str, dict]   # an id query as built by :meth:`TableReader.id_query` (opaque above)
@@ -453,7 +458,16 @@ class TableReader:
         return self.db.execute(rows_query(list(t.columns), t.source, t.id_expr, ids), params).fetchall()
 
     def data_version(self) -> tuple:
-        """Changes on this connection and on others since it opened: equal means unchanged."""
+        """Equal means the table's ids are unchanged: the table's count of changes (on this
+        connection, uncommitted ones too, and on others; the status store's or the findings'
+        writes leave it alone), else every change on this connection and on others."""
+        if self.table.changes:
+            # (with its triggers all there: a writer that rebuilt a table may have dropped some)
+            n, triggers = self.db.execute(
+                f"SELECT n, (SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE "
+                f"'{self.table.changes}\\_%' ESCAPE '\\') FROM {self.table.changes}").fetchone()
+            if triggers == TRIGGER_COUNT:
+                return (n,)
         return (self.db.conn.total_changes, self.db.execute("PRAGMA data_version").fetchone()[0])
 
 
