@@ -101,6 +101,18 @@ def temp_write(db: sqlite_utils.Database, sql: str, params: dict | None = None) 
         registry.fingerprint = data_fingerprint(db)
 
 
+def fill_temp_table(db: sqlite_utils.Database, name: str, columns: list[str], rows: list) -> None:
+    """TEMP table ``name`` made of kept rows (a stored summary or fact groups). One savepoint
+    around the rows: in autocommit each INSERT would be its own transaction (50,000
+    households' cohorts: 0.16 s → 0.04 s)."""
+    db.execute(f"CREATE TEMP TABLE {name} ({', '.join(columns)})")
+    db.execute("SAVEPOINT kept_rows")
+    try:
+        db.conn.executemany(f"INSERT INTO temp.{name} VALUES ({', '.join('?' * len(columns))})", rows)
+    finally:
+        db.execute("RELEASE kept_rows")
+
+
 def forget(db: sqlite_utils.Database) -> None:
     """Drop every cached table of this connection (benchmarks time a cold start with it)."""
     registry = _registry(db)

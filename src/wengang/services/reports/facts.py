@@ -36,7 +36,7 @@ import sqlite_utils
 from wengang.services.reports.forms import list_forms, predicate_parts
 from wengang.services.reports.sources import SOURCES, Source
 from wengang.store import status_store
-from wengang.store.derived import cached, temp_write
+from wengang.store.derived import cached, fill_temp_table, temp_write
 from wengang.store.migrations.m0115_report_facts import COUNTED
 
 DIMENSIONS = ("area_id", "site_id")
@@ -219,15 +219,6 @@ def _recount_marked(db, table: FactTable, measures, status: str, params: dict, r
     return sorted(kept + again, key=lambda r: (r[0], r[1] is None, r[1] or 0))
 
 
-def _fill(db, name: str, columns: list[str], rows: list[list]) -> None:
-    db.execute(f"CREATE TEMP TABLE {name} ({', '.join(columns)})")
-    db.execute("SAVEPOINT fact_rows")  # one transaction for the rows, as summary_table does
-    try:
-        db.conn.executemany(f"INSERT INTO temp.{name} VALUES ({', '.join('?' * len(columns))})", rows)
-    finally:
-        db.execute("RELEASE fact_rows")
-
-
 def _period(table: FactTable, measures: tuple[Measure, ...], params: dict) -> tuple[str, str]:
     """The period start and comparison date the groups depend on ("-" for one their SQL does
     not read: F3's spells are the same whatever F4's period, so they are counted once)."""
@@ -251,13 +242,13 @@ def _build(db, table: FactTable, measures, status: str, stored: bool, day: dt.da
     seen = status_store.fact_marks_seq(db) if stored else 0
     found = status_store.load_facts(db, day, kind, definition) if stored else None
     if found is not None and not found[2]:
-        _fill(db, name, columns, found[1])
+        fill_temp_table(db, name, columns, found[1])
         return
     if found is not None:
         rows = _recount_marked(db, table, measures, status, params, found[1], found[2])
     else:
         rows = _count(db, table, measures, status, params, only_marked=False)
-    _fill(db, name, columns, rows)
+    fill_temp_table(db, name, columns, rows)
     if stored:
         status_store.save_facts(db, day, kind, definition, columns, rows, seen, version)
 

@@ -27,7 +27,7 @@ from wengang.services.reports.cube import DIMENSIONS
 from wengang.services.reports.forms import list_forms, predicate_parts
 from wengang.services.reports.sources import Source, household_select
 from wengang.store import status_store
-from wengang.store.derived import cached, temp_write
+from wengang.store.derived import cached, fill_temp_table, temp_write
 
 KIND = "report_household_cube"
 HOUSEHOLD_CUBE_SOURCE = Source("household", "temp.{household_cube} c", area="c.area_id", site="c.site_id",
@@ -153,12 +153,7 @@ def _build(db, day: dt.date, status: str, measures: tuple[str, ...], name: str) 
     selects = status_store.replaced_selects(db, day, KIND)
     if selects is not None:
         rows = _corrected(db, status, selects, rows, measures)
-    db.execute(f"CREATE TEMP TABLE {name} ({', '.join(columns)})")
-    db.execute("SAVEPOINT household_cube_rows")
-    try:
-        db.conn.executemany(f"INSERT INTO temp.{name} VALUES ({', '.join('?' * len(columns))})", rows)
-    finally:
-        db.execute("RELEASE household_cube_rows")
+    fill_temp_table(db, name, columns, rows)
     if selects is not None:  # corrected: stored so, the replaced rows answered
         status_store.save_summary(db, day, KIND, definition, columns, rows, version)
 
