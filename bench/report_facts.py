@@ -17,19 +17,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
+from scenarios import run_children, timed
+
 SCENARIOS = ("f3_f4_f9_f5_kept", "f3_f4_f9_new_period", "f4_after_an_edit")
 FORMS = ("F3", "F4", "F9", "F5")
-
-
-def _timed(fn, *args) -> tuple[float, float, str]:
-    wall, cpu = time.perf_counter(), time.process_time()
-    note = fn(*args)
-    return time.perf_counter() - wall, time.process_time() - cpu, note
 
 
 def _forms(db, as_of: dt.date, period_from: dt.date, forms=FORMS) -> str:
@@ -67,19 +61,19 @@ def child(name: str, db_path: Path, as_of: dt.date) -> dict:
             _forms(db, as_of, year_start)  # kept already unless this is the file's first run
             db.close()
             db = open_database(db_path, auto_backup=False)
-            results["F3 F4 F9 F5, a new process, kept"] = _timed(_forms, db, as_of, year_start)
-            results["the same again, warm"] = _timed(_forms, db, as_of, year_start)
-            results["F3 and F4 alone, warm"] = _timed(_forms, db, as_of, year_start, ("F3", "F4"))
+            results["F3 F4 F9 F5, a new process, kept"] = timed(_forms, db, as_of, year_start)
+            results["the same again, warm"] = timed(_forms, db, as_of, year_start)
+            results["F3 and F4 alone, warm"] = timed(_forms, db, as_of, year_start, ("F3", "F4"))
         elif name == "f3_f4_f9_new_period":
             # a period start this file has not been asked for: counted, then kept
             days = int(time.time()) % 300 + 30
             start = as_of - dt.timedelta(days=days)
-            results[f"F3 F4 F9 from {start} (never asked)"] = _timed(_forms, db, as_of, start, FORMS[:3])
+            results[f"F3 F4 F9 from {start} (never asked)"] = timed(_forms, db, as_of, start, FORMS[:3])
         elif name == "f4_after_an_edit":
             _forms(db, as_of, year_start, ("F4",))
             try:
-                results["edit (one service)"] = _timed(_add_service, db, as_of)
-                results["F4 after the edit"] = _timed(_forms, db, as_of, year_start, ("F4",))
+                results["edit (one service)"] = timed(_add_service, db, as_of)
+                results["F4 after the edit"] = timed(_forms, db, as_of, year_start, ("F4",))
             finally:
                 _remove_service(db)
         return results
@@ -101,17 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         print(json.dumps(child(args.child, args.db, args.as_of)))
         return 0
-    rows = [["scenario", "seconds", "cpu s", "note"]]
-    for _round in range(args.rounds):
-        for name in SCENARIOS:
-            out = subprocess.run([sys.executable, __file__, "--db", str(args.db), "--as-of",
-                                  args.as_of.isoformat(), "--child", name],
-                                 check=True, capture_output=True, text=True).stdout
-            for label, (seconds, cpu_s, note) in json.loads(out.splitlines()[-1]).items():
-                rows.append([label, f"{seconds:.2f}", f"{cpu_s:.2f}", str(note)])
-    width = [max(len(r[i]) for r in rows) for i in range(4)]
-    for row in rows:
-        print(" | ".join(cell.ljust(width[i]) for i, cell in enumerate(row)))
+    run_children(__file__, args.db, args.as_of.isoformat(), list(SCENARIOS), args.rounds)
     return 0
 
 

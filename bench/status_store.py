@@ -16,11 +16,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import resource
-import subprocess
-import sys
 import time
 from pathlib import Path
+
+from scenarios import run_children, timed
 
 SCENARIOS = ("forms_lists_cold", "forms_lists_cold_again", "edit_then_f1", "new_date_f1", "new_date_f1_first",
              "after_import_f1", "after_import_f1_first", "after_import_forms_lists", "warm_forms_lists",
@@ -45,12 +44,6 @@ def _f1(db, as_of: dt.date) -> str:
     from wengang.services.reports import compute_form
 
     return f"F1 {len(compute_form(db, 'F1', as_of, **_period(as_of)).rows)} rows"
-
-
-def _timed(fn, *args) -> tuple[float, float, str]:
-    wall, cpu = time.perf_counter(), time.process_time()
-    note = fn(*args)
-    return time.perf_counter() - wall, time.process_time() - cpu, note
 
 
 def _edit_one_spell(db) -> int:
@@ -131,41 +124,41 @@ def child(name: str, db_path: Path, as_of: dt.date) -> dict:
     try:
         results = {}
         if name in ("forms_lists_cold", "forms_lists_cold_again"):
-            results[name] = _timed(_forms_and_lists, db, as_of)
+            results[name] = timed(_forms_and_lists, db, as_of)
         elif name == "warm_forms_lists":
             _forms_and_lists(db, as_of)
-            results[name] = _timed(_forms_and_lists, db, as_of)
+            results[name] = timed(_forms_and_lists, db, as_of)
         elif name == "edit_then_f1":
             _f1(db, as_of)
-            results["edit (one spell, twice)"] = _timed(_edit_one_spell, db)
-            results["F1 after the edit"] = _timed(_f1, db, as_of)
-            results["forms+lists after the edit"] = _timed(_forms_and_lists, db, as_of)
+            results["edit (one spell, twice)"] = timed(_edit_one_spell, db)
+            results["F1 after the edit"] = timed(_f1, db, as_of)
+            results["forms+lists after the edit"] = timed(_forms_and_lists, db, as_of)
         elif name == "new_date_f1":
             _f1(db, as_of)
             day = _new_day(db, as_of)
-            results[f"F1 at a new date {day}"] = _timed(_f1, db, day)
-            results["F1 at that date again"] = _timed(_f1, db, day)
+            results[f"F1 at a new date {day}"] = timed(_f1, db, day)
+            results["F1 at that date again"] = timed(_f1, db, day)
         elif name == "new_date_f1_first":  # what `wengang report F1` at a new date does
             day = _new_day(db, as_of)
-            results[f"F1 at a new date {day}, first thing"] = _timed(_f1, db, day)
+            results[f"F1 at a new date {day}, first thing"] = timed(_f1, db, day)
         elif name == "after_import_f1":
             _f1(db, as_of)
-            results["every person marked (as an import leaves it)"] = _timed(_mark_everyone, db)
-            results["F1 after it"] = _timed(_f1, db, as_of)
+            results["every person marked (as an import leaves it)"] = timed(_mark_everyone, db)
+            results["F1 after it"] = timed(_f1, db, as_of)
         elif name == "after_import_f1_first":  # `wengang report F1` right after an import
             _mark_everyone(db)
-            results["F1 after every person is marked, first thing"] = _timed(_f1, db, as_of)
+            results["F1 after every person is marked, first thing"] = timed(_f1, db, as_of)
         elif name == "after_import_forms_lists":  # the window's forms and lists right after an import
             _mark_everyone(db)
-            results["9 forms + six lists after every person is marked, first thing"] = _timed(
+            results["9 forms + six lists after every person is marked, first thing"] = timed(
                 _forms_and_lists, db, as_of)
         elif name == "store_size":
             results["file size of the store"] = (0.0, 0.0, _store_size(db))
-            results["backup size"] = _timed(_backup_size, db, db_path)
+            results["backup size"] = timed(_backup_size, db, db_path)
         elif name == "trigger_cost":
             if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'status_store_marks'").fetchone():
-                results["bulk UPDATE of every spell, marking"] = _timed(_bulk_update, db, False)
-            results["bulk UPDATE of every spell, no marking triggers"] = _timed(_bulk_update, db, True)
+                results["bulk UPDATE of every spell, marking"] = timed(_bulk_update, db, False)
+            results["bulk UPDATE of every spell, no marking triggers"] = timed(_bulk_update, db, True)
         return results
     finally:
         db.close()
@@ -187,23 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         print(json.dumps(child(args.child, args.db, args.as_of)))
         return 0
-    rows = [["scenario", "seconds", "cpu s", "note"]]
-    for _round in range(args.rounds):
-        for name in (n for n in SCENARIOS if n in args.only):
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            started = time.perf_counter()
-            out = subprocess.run([sys.executable, __file__, "--db", str(args.db), "--as-of",
-                                  args.as_of.isoformat(), "--child", name],
-                                 check=True, capture_output=True, text=True).stdout
-            wall = time.perf_counter() - started
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-            for label, (seconds, cpu_s, note) in json.loads(out.splitlines()[-1]).items():
-                rows.append([label, f"{seconds:.2f}", f"{cpu_s:.2f}", str(note)])
-            rows.append([f"  (process {name})", f"{wall:.2f}", f"{cpu:.2f}", "imports + open + work"])
-    width = [max(len(r[i]) for r in rows) for i in range(4)]
-    for row in rows:
-        print(" | ".join(cell.ljust(width[i]) for i, cell in enumerate(row)))
+    run_children(__file__, args.db, args.as_of.isoformat(), [n for n in SCENARIOS if n in args.only], args.rounds)
     return 0
 
 
