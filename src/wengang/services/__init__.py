@@ -4,6 +4,7 @@ import sys as _sys
 from importlib.machinery import PathFinder as _PathFinder
 
 import wengang.store  # noqa: F401 - first, so sqlite-utils loads without pandas/numpy (see there)
+from wengang.store import hiding
 
 
 class _NumpyHidden:
@@ -16,14 +17,8 @@ class _NumpyHidden:
         return self.loader.create_module(spec)
 
     def exec_module(self, module) -> None:
-        hidden = "numpy" not in _sys.modules
-        if hidden:
-            _sys.modules["numpy"] = None  # type: ignore[assignment]  # makes ``import numpy`` fail
-        try:
+        with hiding("numpy"):
             self.loader.exec_module(module)
-        finally:
-            if hidden and _sys.modules.get("numpy", False) is None:
-                del _sys.modules["numpy"]
 
 
 class _OpenpyxlWithoutNumpy:

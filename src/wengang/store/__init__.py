@@ -1,6 +1,23 @@
 """Store layer: the SQLite schema, its migrations and the queries everything else shares."""
 
 import sys as _sys
+from collections.abc import Iterator as _Iterator
+from contextlib import contextmanager as _contextmanager
+
+
+@_contextmanager
+def hiding(*names: str) -> _Iterator[None]:
+    """Inside: ``import name`` fails for each of ``names`` not loaded yet (an optional
+    dependency a library would import for nothing of ours); after: importable again."""
+    hidden = [name for name in names if name not in _sys.modules]
+    for name in hidden:
+        _sys.modules[name] = None  # type: ignore[assignment]  # makes ``import name`` fail
+    try:
+        yield
+    finally:
+        for name in hidden:
+            if _sys.modules.get(name, False) is None:
+                del _sys.modules[name]
 
 
 def _import_sqlite_utils_without_pandas() -> None:
@@ -12,15 +29,8 @@ def _import_sqlite_utils_without_pandas() -> None:
     """
     if "sqlite_utils.db" in _sys.modules:
         return
-    hidden = [name for name in ("pandas", "numpy") if name not in _sys.modules]
-    for name in hidden:
-        _sys.modules[name] = None  # type: ignore[assignment]  # makes ``import name`` fail
-    try:
+    with hiding("pandas", "numpy"):
         import sqlite_utils.db  # noqa: F401, PLC0415
-    finally:
-        for name in hidden:
-            if _sys.modules.get(name, False) is None:
-                del _sys.modules[name]
 
 
 _import_sqlite_utils_without_pandas()
