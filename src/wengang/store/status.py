@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Callable
 
 import sqlite_utils
@@ -34,10 +35,10 @@ from wengang.domain.status import (
     labour_sql,
 )
 from wengang.store import status_store
-from wengang.store.derived import cached, data_fingerprint, drop_table, fill_temp_table
+from wengang.store.derived import cached, data_fingerprint, drop_table, fill_temp_table, fresh_keys
 from wengang.store.household_type import TYPE_AT_SQL, households_at
 
-__all__ = ["PLACE_COLUMNS", "SPELL_ID_COLUMNS", "STATUS_COLUMNS", "SURVEY_COLUMNS", "data_fingerprint",
+__all__ = ["PLACE_COLUMNS", "SPELL_ID_COLUMNS", "STATUS_COLUMNS", "SURVEY_COLUMNS", "count_derived", "data_fingerprint", "derived_whole_on_reading",
            "latest_survey_sql", "materialize_status", "person_statuses", "status_sql", "status_table",
            "summary_definition", "summary_stored", "summary_table"]
 
@@ -69,17 +70,31 @@ type, their latest intention survey on or before D, and the ids of the spells th
 last year's and this year's 地域/渠道 and of the return (the lists show those spells)."""
 
 
-def _spell_latest_select(spell_filter: str = "") -> str:
-    """One pass over the spells: per person, the id of the latest spell of each kind.
+# The status columns each latest-spell id gives (every other column: the person, the household
+# and the latest survey), for a derivation read for a few columns only (count_derived).
+_FROM_LATEST = {
+    "ly_id": ("employed_last_year", "last_year_region", "last_year_channel", "last_year_org_id",
+              "last_year_spell_id"),
+    "ty_id": ("employed_this_year", "this_year_region", "this_year_channel", "this_year_org_id",
+              "this_year_spell_id"),
+    "cur_id": ("employed_now", "now_region", "now_channel", "now_org_id", "now_spell_id"),
+    "return_id": ("returned", "return_date", "return_reason", "replaced", "replaced_date", "return_spell_id"),
+}
+_FROM_SURVEY = SURVEY_COLUMNS + ("survey_id",)
+
+
+def _spell_latest_select(spell_filter: str = "", kinds: frozenset[str] | None = None) -> str:
+    """One pass over the spells: per person, the id of the latest spell of each kind (of
+    ``kinds`` only, when given: the others NULL).
 
     Replaces one window-function pass per status (ROW_NUMBER() OVER … ORDER BY start_date
     DESC, id DESC): same choice of spell, a quarter of the sorting.
     """
-    return f"""SELECT s.person_id,
-        {_latest_id(SPELL_LAST_YEAR, "start_date")} AS ly_id,
-        {_latest_id(SPELL_IN_YEAR, "start_date")} AS ty_id,
-        {_latest_id(SPELL_CURRENT, "start_date")} AS cur_id,
-        {_latest_id(SPELL_RETURNED, "end_date")} AS return_id
+    latest = {"ly_id": _latest_id(SPELL_LAST_YEAR, "start_date"), "ty_id": _latest_id(SPELL_IN_YEAR, "start_date"),
+              "cur_id": _latest_id(SPELL_CURRENT, "start_date"), "return_id": _latest_id(SPELL_RETURNED, "end_date")}
+    ids = ",".join(f"\n        {sql if kinds is None or kind in kinds else 'NULL'} AS {kind}"
+                   for kind, sql in latest.items())
+    return f"""SELECT s.person_id,{ids}
     FROM employment_spells s
     -- every kind above needs a spell started by D that had not ended before last year
     WHERE s.start_date <= :as_of AND (s.end_date IS NULL OR s.end_date >= :ly_start){spell_filter}
@@ -180,9 +195,19 @@ _HH_TYPE_AT = """(SELECT t.hh_type FROM household_type_history t WHERE t.househo
             AND (t.valid_from IS NULL OR t.valid_from <= :as_of) AND (t.valid_to IS NULL OR t.valid_to > :as_of))"""
 
 
+def _read_in(sql: str | None) -> tuple[frozenset[str] | None, bool]:
+    """(The latest-spell kinds, whether the latest survey) the columns named in ``sql`` need;
+    (None, True): every one (no ``sql``, or it reads ``*``)."""
+    if sql is None or re.search(r"\.\*|SELECT\s+\*", sql, re.IGNORECASE):
+        return None, True
+    words = set(re.findall(r"\w+", sql))
+    return (frozenset(kind for kind, columns in _FROM_LATEST.items() if words.intersection(columns)),
+            bool(words.intersection(_FROM_SURVEY)))
+
+
 def materialize_status(db: sqlite_utils.Database, as_of: AsOf, table: str = "person_status_at",
                        hh_at: str | None = None, persons: str | None = None,
-                       into: Callable[[str, dict], object] | None = None) -> str:
+                       into: Callable[[str, dict], object] | None = None, reads: str | None = None) -> str:
     """Build the statuses at D into the TEMP table ``table`` (keyed by person_id); returns it.
 
     Columns: :data:`STATUS_COLUMNS`, then :data:`PLACE_COLUMNS`, :data:`SURVEY_COLUMNS`,
@@ -194,6 +219,8 @@ def materialize_status(db: sqlite_utils.Database, as_of: AsOf, table: str = "per
     ``into(select, params)``: the rows are not put in ``table``; ``into`` is given a SELECT of
     them (those columns, in person order) to insert where it likes (the status store: straight
     into its table, no TEMP copy) while the TEMP tables it reads (named after ``table``) exist.
+    ``reads`` (with ``into``): the SQL that will read the rows; the latest spells of a kind and
+    the latest surveys are looked for only if it names a column they give (the others NULL).
     """
     params = as_of.params()
     latest, surveys = f"{table}_latest", f"{table}_survey"
@@ -210,13 +237,15 @@ def materialize_status(db: sqlite_utils.Database, as_of: AsOf, table: str = "per
     # The latest spells and surveys first, keyed by person (rows arrive in person order, so
     # the keys cost nothing): joining persons to them is then a rowid look-up, where a CTE
     # would get an automatic index built on every run.
+    kinds, survey = _read_in(reads if into is not None else None)
     db.execute(f"CREATE TEMP TABLE {latest} (person_id INTEGER PRIMARY KEY, ly_id, ty_id, cur_id, return_id)")
     db.execute(f"INSERT INTO temp.{latest} ({SPELL_LATEST_COLUMNS}) "
-               + _spell_latest_select(f" AND s.person_id{only}" if only else ""), params)
+               + _spell_latest_select(f" AND s.person_id{only}" if only else "", kinds), params)
     db.execute(f"CREATE TEMP TABLE {surveys} (person_id INTEGER PRIMARY KEY, survey_date, willing, "
                "planned_month, reason, measure, id)")
-    db.execute(f"INSERT INTO temp.{surveys} " + _latest_survey_select(f" AND v.person_id{only}" if only else ""),
-               params)
+    if survey:
+        db.execute(f"INSERT INTO temp.{surveys} " + _latest_survey_select(f" AND v.person_id{only}" if only else ""),
+                   params)
     select = _person_status_select(
         f"temp.{latest}",
         extra_columns=(f"\n        p.household_id, h.area_id, h.site_id, {hh_type} AS hh_type, h.relocated, "
@@ -243,6 +272,45 @@ def materialize_status(db: sqlite_utils.Database, as_of: AsOf, table: str = "per
     return table
 
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _with_literals(sql: str, params: dict[str, str]) -> str:
+    """``sql`` with its named parameters (``AsOf.params()``: ISO dates, nothing else) written
+    in as text literals: a view cannot take parameters."""
+    for value in params.values():
+        if not _ISO_DAY.fullmatch(value):
+            raise ValueError(f"not a date: {value!r}")
+    names = "|".join(sorted(map(re.escape, params), key=len, reverse=True))
+    return re.sub(rf":({names})\b", lambda m: f"'{params[m.group(1)]}'", sql)
+
+
+def count_derived(db: sqlite_utils.Database, as_of: AsOf, create_sql: Callable[[str, str], str], name: str,
+                  hh_at: str) -> None:
+    """TEMP table ``name`` as ``create_sql(name, status)`` makes it, counted over everyone's
+    statuses at D derived here and now (``hh_at``: :func:`households_at` at D), read once and
+    kept nowhere: the same rows :func:`status_table` would give, without writing them.
+
+    For a process that asks one form and nothing else, when reading D would derive every
+    person's statuses anyway (``status_store.emptied_on_reading``: right after an import). It
+    pays the latest spells and one pass counting through the derivation (SQLite computes
+    only the columns the counts read), not the rows written into the store and read back
+    (≈ 0.3 s CPU of ``wengang report F1`` at 50,000 households). The store is left as it was,
+    its marks standing: the next reader of the rows derives and stores the date."""
+    view = f"{name}_rows"
+    counting = create_sql(name, view)
+
+    def count(select: str, params: dict) -> None:
+        db.execute(f"CREATE TEMP VIEW {view} AS {_with_literals(select, params)}")
+        try:
+            db.execute(counting)
+        finally:
+            db.execute(f"DROP VIEW temp.{view}")
+
+    # Only the latest spells (and surveys) its columns need: F1's 2 kinds of 4, no surveys.
+    materialize_status(db, as_of, f"{name}_derived", hh_at, into=count, reads=counting)
+
+
 @functools.cache
 def _definition() -> str:
     """What the stored statuses were derived with: the SQL (code lists included)."""
@@ -264,6 +332,15 @@ def _status_at(db: sqlite_utils.Database, as_of: AsOf, name: str, hh_at: Callabl
         db.execute(f"CREATE TEMP VIEW {name} AS {status_store.decoded_rows(db, status_store.day_key(as_of.date))}")
     else:
         materialize_status(db, as_of, name, hh_at())
+
+
+def derived_whole_on_reading(db: sqlite_utils.Database, as_of: AsOf) -> bool:
+    """Whether :func:`status_table` at D would now derive every person's statuses afresh and
+    empty the store to keep them (most persons marked, as an import leaves them), rather
+    than read them or build them from a stored date. Reads only."""
+    if as_of.date in fresh_keys(db, "status_at"):
+        return False
+    return status_store.emptied_on_reading(db, as_of.date, _definition())
 
 
 def status_table(db: sqlite_utils.Database, as_of: AsOf) -> str:

@@ -73,7 +73,7 @@ from wengang.store.migrations import m0090_status_store as schema
 from wengang.store.migrations import m0115_report_facts as facts_schema
 
 __all__ = ["KEEP_DATES", "STORED", "STORE_COLUMNS", "SURVEY_ID", "WHOLESALE_SHARE", "Into", "day_key", "decoded_rows",
-           "definition_hash", "fact_marks_seq", "has_summary", "layout_sql", "load_facts", "load_summary", "replaced_selects",
+           "definition_hash", "emptied_on_reading", "fact_marks_seq", "has_summary", "layout_sql", "load_facts", "load_summary", "replaced_selects",
            "save_facts", "save_summary", "stored_dates",
            "sync_date"]
 
@@ -293,6 +293,14 @@ def _plan(db: sqlite_utils.Database, day: dt.date, definition: str) -> _Work:
     if work.build:
         work.neighbour = _neighbour(db, day, definition, persons, marked, work.evict)
     return work
+
+
+def emptied_on_reading(db: sqlite_utils.Database, day: dt.date, definition: str) -> bool:
+    """Whether reading ``day`` now would empty the store and derive the date whole: most
+    persons marked (an import, a bulk apply) or the marking triggers gone. Reads only.
+    (A caller that needs a few counts and nothing else may count them from a derivation of
+    its own instead, leaving the store as it is for the next reader.)"""
+    return _usable(db) and _plan(db, day, definition).clear
 
 
 def _neighbour(db: sqlite_utils.Database, day: dt.date, definition: str, persons: int, marked: int,

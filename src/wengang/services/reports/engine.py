@@ -46,7 +46,7 @@ from wengang.store.areas import AREA_ANCESTRY, AREA_SUBTREE, area_path, installa
 from wengang.store.db import get_setting
 from wengang.store.derived import cached, fresh_keys, temp_write
 from wengang.store.household_type import households_at
-from wengang.store.status import status_table, summary_stored, summary_table
+from wengang.store.status import count_derived, derived_whole_on_reading, status_table, summary_stored, summary_table
 
 AREA_MAP = "report_area_map"
 GROUPINGS = {"township": ("乡镇", "乡镇（街道）"), "village": ("行政村", "行政村（社区）"),
@@ -145,16 +145,38 @@ def _cube(db: sqlite_utils.Database, as_of: AsOf, status: str, decl: dict | None
     return cached(db, FULL_CUBE, (day, predicates), count(FULL_CUBE, full))
 
 
+def _cube_alone(db: sqlite_utils.Database, as_of: AsOf, decl: dict) -> str | None:
+    """The cube of the one form ``decl`` counted straight from the statuses derived at D, not
+    stored, when reading D would derive everyone's statuses anyway (right after an import:
+    ``store.status.count_derived``); None otherwise (the usual way, :func:`_cube`). Named and
+    kept in the connection as the first cube the store path would count, same numbers."""
+    day, predicates = as_of.date, cube_predicates((decl,))
+    if (day, predicates) in fresh_keys(db, FULL_CUBE) or not derived_whole_on_reading(db, as_of):
+        return None
+    out: dict[str, None] = {}
+    _form_predicates([decl], out)
+    own, hh_at = _cube_of(predicates, tuple(out)), households_at(db, day)
+    return cached(db, FIRST_CUBE, (day, tuple(out)), lambda name: count_derived(db, as_of, own, name, hh_at))
+
+
 def prepare(db: sqlite_utils.Database, as_of: AsOf, needs=TEMP_TABLES, *,
-            decl: dict | None = None) -> dict[str, str]:
+            decl: dict | None = None, alone: bool = False) -> dict[str, str]:
     """The TEMP tables forms at D read, by kind (``status``, ``household``, ``cube``): built
     once and reused until the data changes (``store.derived``); only the ``needs`` are built,
     so F4/F9 never pay for the statuses. ``decl`` is the form being computed, in case it is
-    not among the declared ones. The GUI may call this ahead, in the background."""
+    not among the declared ones. The GUI may call this ahead, in the background. ``alone``:
+    ``decl`` is all this connection will compute (a process writing one form) and reads
+    statuses through the cube alone (:func:`_statuses_on_cube_only`), so they may be counted
+    without being stored (:func:`_cube_alone`)."""
     needs = set(needs)
     tables: dict[str, str] = {}
     if HH_AT in needs:  # the sources reading households; the cubes and groups read statuses only
         tables[HH_AT] = households_at(db, as_of.date)
+    if alone and decl is not None and "cube" in needs:
+        cube = _cube_alone(db, as_of, decl)
+        if cube is not None:
+            tables["cube"] = cube
+            return tables
     if needs & set(TEMP_TABLES):
         tables["status"] = status_table(db, as_of)
     if "household" in needs:
@@ -308,6 +330,13 @@ def _needs(req: Request, columns: list[dict], *, cube: bool = True) -> set[str]:
         else:
             needs |= set(source(col["source"]).needs)
     return needs
+
+
+def _statuses_on_cube_only(req: Request) -> bool:
+    """Whether the form reads persons' statuses through the cube alone (F1, F2, …: every
+    column a plain person count, or from a source that reads no statuses)."""
+    return all("status" not in _needs(req, [col]) for col in req.decl["columns"]
+               if "source" in col and _on_cube(req.decl, col) is None)
 
 
 def _cube_aggregate(db, req: Request, tables: dict, columns: list[dict]) -> dict:
@@ -504,7 +533,7 @@ def prepare_forms(db: sqlite_utils.Database, form_ids: list[str] | tuple[str, ..
 def compute_form(db: sqlite_utils.Database, form_id: str, as_of, *, by: str = "township",
                  period_from=None, ref_date=None, area_id: int | None = None,
                  unit_name: str | None = None, footer: dict | None = None,
-                 row_filter: bool = False) -> FormResult:
+                 row_filter: bool = False, alone: bool = False) -> FormResult:
     """Compute form ``form_id`` (id or F-number) at ``as_of`` grouped ``by`` township|village|site.
 
     ``period_from`` starts the period of F4/F9 (default: the form's declared period,
@@ -512,9 +541,12 @@ def compute_form(db: sqlite_utils.Database, form_id: str, as_of, *, by: str = "t
     ``ref_date`` is F3's comparison date; ``area_id`` limits the form to one area's subtree.
     ``row_filter`` keeps only the rows the declaration's ``row_filter`` names (F8: the seed's
     list of sites of 800 or more; 合计 then counts those), the rest named in a note.
+    ``alone``: this form is all the connection computes (``wengang report`` of one form):
+    statuses that would be derived whole may be counted for it without being stored.
     """
     req = _request(form_id, as_of, by, period_from, ref_date, area_id)
-    tables = prepare(db, req.as_of, _needs(req, req.decl["columns"]), decl=req.decl)
+    tables = prepare(db, req.as_of, _needs(req, req.decl["columns"]), decl=req.decl,
+                     alone=alone and _statuses_on_cube_only(req))
     _map_areas(db, "township" if by == "site" else by, area_id)
     decl = req.decl
     ctx = _context(db, req, unit_name)

@@ -1,0 +1,204 @@
+"""One form asked alone right after an import: its cube counted from statuses derived on the spot.
+
+``wengang report F1`` as a new process right after an import (every person marked in the
+status store) used to derive everyone's statuses into the store, then count F1's cube from
+them. Asked alone (``compute_form(..., alone=True)``, the CLI's one-form report), a form that
+reads the statuses through the cube only now counts it straight from a derivation
+(``store.status.count_derived``) and writes nothing: the same numbers, the store and its
+marks left for the next reader.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+from test_status_store import AS_OF, random_edits
+
+from wengang.cli.main import main
+from wengang.domain.status import AsOf
+from wengang.services.demo.builder import build_demo
+from wengang.services.reports import compute_form, engine, list_forms
+from wengang.services.reports.cube import DIMENSIONS, cube_sql
+from wengang.store import status as store_status
+from wengang.store.db import open_database
+from wengang.store.household_type import households_at
+from wengang.store.status import PLACE_COLUMNS, STATUS_COLUMNS, SURVEY_COLUMNS, count_derived, materialize_status
+
+DAYS = (AS_OF, dt.date(2024, 1, 1), dt.date(2023, 12, 31), dt.date(2024, 11, 30))
+
+
+@pytest.fixture
+def county(tmp_path):
+    path = tmp_path / "county.db"
+    db = open_database(path)
+    build_demo(db, 120, seed=11, as_of=AS_OF)
+    random_edits(db, random.Random(3), 12)
+    yield path, db
+    db.close()
+
+
+def _mark_everyone(db) -> None:
+    """What an import leaves the status store: every person marked (the triggers' doing)."""
+    with db.atomic():
+        db.execute("INSERT OR IGNORE INTO status_store_marks SELECT id FROM persons")
+
+
+def _store_state(db) -> tuple:
+    return (db.execute("SELECT count(*) FROM status_store").fetchone()[0],
+            db.execute("SELECT day, definition, built_at, base FROM status_store_dates ORDER BY day").fetchall(),
+            db.execute("SELECT count(*) FROM status_store_marks").fetchone()[0],
+            db.execute("SELECT day, kind FROM status_store_summaries ORDER BY day, kind").fetchall())
+
+
+def _values(result) -> list:
+    return [row.values for row in result.rows]
+
+
+def _cube_only(spec) -> bool:
+    req = engine._request(spec.id, AS_OF, "township", None, None, None)  # noqa: SLF001
+    return engine._statuses_on_cube_only(req) and "cube" in engine._needs(req, req.decl["columns"])  # noqa: SLF001
+
+
+def test_each_form_alone_after_an_import_gives_the_stored_paths_numbers(county):
+    """Every form, asked alone as a new process's only form right after an import, at dates on
+    and beside the as-of date and in another year, by township and by village: the numbers of
+    the usual path. The forms that read statuses through the cube only leave the store as it
+    was (F1 among them); the others derive and store the date as before."""
+    path, db = county
+    forms = list_forms()
+    assert any(_cube_only(spec) for spec in forms) and _cube_only(next(s for s in forms if s.id == "employment"))
+    groupings = {spec.id: [by for by in ("township", "village") if by == "township" or by in spec.groupings]
+                 for spec in forms}
+    want = {(spec.id, day, by): _values(compute_form(db, spec.id, day, by=by))
+            for spec in forms for day in DAYS for by in groupings[spec.id]}
+    for spec in forms:
+        for day in DAYS:
+            for by in groupings[spec.id]:
+                _mark_everyone(db)
+                before = _store_state(db)
+                again = open_database(path)
+                try:
+                    got = _values(compute_form(again, spec.id, day, by=by, alone=True))
+                    after = _store_state(again)
+                finally:
+                    again.close()
+                assert got == want[(spec.id, day, by)], (spec.id, day, by)
+                if _cube_only(spec):
+                    assert after == before, (spec.id, day)
+                else:
+                    assert after[2] == 0, spec.id  # derived and stored: every mark answered
+
+
+def test_asked_alone_with_a_few_persons_marked_it_reads_the_store(county):
+    """Alone but with nothing to derive whole (an edit's few marks), the form takes the usual
+    way: the store brought up to date (the marks answered), the same numbers as a fresh reader."""
+    path, db = county
+    compute_form(db, "F1", AS_OF)  # the date stored
+    random_edits(db, random.Random(10), 3)
+    assert 0 < db.execute("SELECT count(*) FROM status_store_marks").fetchone()[0]
+    again = open_database(path)
+    try:
+        assert not store_status.derived_whole_on_reading(again, AsOf(AS_OF))
+        got = _values(compute_form(again, "F1", AS_OF, alone=True))
+        assert again.execute("SELECT count(*) FROM status_store_marks").fetchone()[0] == 0
+    finally:
+        again.close()
+    check = open_database(path)
+    try:
+        assert got == _values(compute_form(check, "F1", AS_OF))
+    finally:
+        check.close()
+
+
+def test_statuses_already_derived_in_the_connection_are_counted_not_derived_again(county):
+    path, db = county
+    _mark_everyone(db)
+    again = open_database(path)
+    try:
+        store_status.status_table(again, AsOf(AS_OF))  # derived whole and stored here
+        assert again.execute("SELECT count(*) FROM status_store_marks").fetchone()[0] == 0
+        _mark_everyone(again)
+        assert store_status.derived_whole_on_reading(again, AsOf(AS_OF))
+        assert store_status.derived_whole_on_reading(again, AsOf(dt.date(2024, 1, 1)))
+    finally:
+        again.close()
+
+
+def _every_column_counted() -> tuple[list[str], list[str]]:
+    """One count per status column (not NULL, and truthy), so a column a derivation read for a
+    few columns left out (or took from the wrong spell) shows."""
+    columns = [c for c in STATUS_COLUMNS + PLACE_COLUMNS + SURVEY_COLUMNS if c not in DIMENSIONS and c != "person_id"]
+    return columns, [f"st.{c} IS NOT NULL" for c in columns] + [f"coalesce(st.{c}, 0) <> 0" for c in columns]
+
+
+@pytest.mark.parametrize("day", DAYS)
+def test_a_derivation_read_for_some_columns_counts_each_as_the_whole_one(county, day):
+    """``count_derived`` looks for the latest spells of a kind, and the surveys, only when the
+    counting SQL names a column they give: each column counted alone (and all together, and
+    with a plain COUNT(*) only) equals the count over the whole derivation."""
+    _, db = county
+    columns, predicates = _every_column_counted()
+    whole = materialize_status(db, AsOf(day), "whole_statuses")
+    hh_at = households_at(db, day)
+
+    def both(chosen: list[str]) -> tuple[list, list]:
+        db.execute(cube_sql("want_cube", whole, chosen))
+        count_derived(db, AsOf(day), lambda name, status: cube_sql(name, status, chosen), "got_cube", hh_at)
+        out = [sorted(db.execute(f"SELECT * FROM temp.{t}").fetchall(), key=repr) for t in ("want_cube", "got_cube")]
+        db.execute("DROP TABLE temp.want_cube")
+        db.execute("DROP TABLE temp.got_cube")
+        return out[0], out[1]
+
+    for k, column in enumerate(columns):
+        for predicate in (predicates[k], predicates[len(columns) + k]):
+            want, got = both([predicate])
+            assert got == want, (day, column, predicate)
+            if day == AS_OF and column in ("employed_last_year", "employed_now", "returned", "survey_date"):
+                assert any(row[len(DIMENSIONS) + 1] for row in want), column  # the data has some
+    want, got = both(predicates)
+    assert got == want
+    want, got = both(["1"])
+    assert got == want
+    assert db.execute("SELECT name FROM sqlite_temp_master WHERE name LIKE 'got_cube%'").fetchall() == []
+
+
+def test_columns_read_name_the_spells_and_surveys_looked_for():
+    read_in = store_status._read_in  # noqa: SLF001
+    assert read_in(None) == (None, True)
+    assert read_in("SELECT st.* FROM x st") == (None, True)
+    assert read_in("SELECT * FROM x") == (None, True)
+    assert read_in("SELECT COUNT(*), SUM(st.employed_last_year) FROM x st") == (frozenset({"ly_id"}), False)
+    assert read_in("SELECT st.this_year_region, st.replaced_date, st.willing FROM x st") == (
+        frozenset({"ty_id", "return_id"}), True)
+    assert read_in("SELECT st.area_id, st.is_labour FROM x st") == (frozenset(), False)
+
+
+def test_dates_are_written_into_a_view_as_literals_and_nothing_else():
+    literals = store_status._with_literals  # noqa: SLF001
+    params = AsOf(AS_OF).params()
+    sql = "SELECT :as_of, :ly_start, :ly_end, :year_start, ':as_of_not' FROM t WHERE d <= :as_of"
+    assert literals(sql, params) == ("SELECT '2024-06-30', '2023-01-01', '2023-12-31', '2024-01-01', "
+                                     "':as_of_not' FROM t WHERE d <= '2024-06-30'")
+    with pytest.raises(ValueError):
+        literals("SELECT :x", {"x": "1'; DROP TABLE persons; --"})
+
+
+def test_cli_report_of_one_form_after_an_import_leaves_the_store(county, tmp_path, capsys):
+    """``wengang report F1 --out`` right after an import counts without storing (its numbers
+    the usual ones); ``--cell`` reads persons' statuses, so the date is derived and stored."""
+    path, db = county
+    want = _values(compute_form(db, "F1", AS_OF))
+    _mark_everyone(db)
+    before = _store_state(db)
+    db.close()
+    out = tmp_path / "f1.csv"
+    assert main(["--db", str(path), "report", "F1", "--as-of", AS_OF.isoformat(), "--out", str(out)]) == 0
+    again = open_database(path)
+    try:
+        assert _store_state(again) == before
+        assert _values(compute_form(again, "F1", AS_OF)) == want
+    finally:
+        again.close()
+    capsys.readouterr()
