@@ -202,3 +202,83 @@ def test_cli_report_of_one_form_after_an_import_leaves_the_store(county, tmp_pat
     finally:
         again.close()
     capsys.readouterr()
+
+
+NEAR = (dt.date(2024, 6, 29), dt.date(2024, 7, 1), dt.date(2024, 5, 31), dt.date(2024, 3, 15),
+        dt.date(2024, 12, 31))  # the same year as AS_OF, stored: each built from it
+
+
+def _cube_forms() -> list:
+    return [spec for spec in list_forms() if _cube_only(spec)]
+
+
+def _changes_around(db, day: dt.date) -> None:
+    """Spells starting and ending in the days around ``day``, in every region, for a few persons
+    (fewer than 1/8: the dates near it are built from it)."""
+    persons = [r[0] for r in db.execute("SELECT id FROM persons ORDER BY id")]
+    regions = ("省外", "省内县外", "县内")
+    with db.atomic():
+        for k, person in enumerate(persons[::17][:24]):
+            start = day + dt.timedelta(days=(k % 5) - 2)
+            end = None if k % 3 else start + dt.timedelta(days=k % 4)
+            db.execute("INSERT OR IGNORE INTO employment_spells (person_id, start_date, end_date, region, channel) "
+                       "VALUES (?, ?, ?, ?, '自主')", [person, start.isoformat(), end and end.isoformat(), regions[k % 3]])
+            db.execute("UPDATE employment_spells SET end_date = ? WHERE person_id = ? AND end_date IS NULL "
+                       "AND start_date < ?", [(day - dt.timedelta(days=k % 3)).isoformat(), persons[k * 5 + 1],
+                                               (day - dt.timedelta(days=30)).isoformat()])
+
+
+@pytest.mark.parametrize("kept", ["first", "full", "replaced"])
+def test_a_form_alone_at_a_date_next_to_a_stored_one_corrects_its_kept_cube(county, kept):
+    """A date not stored, next to a stored one (nothing marked): the form alone takes the
+    neighbour's kept cube (the first form's, the full one, or one with persons replaced since
+    it was counted) corrected by the persons changed between, and stores nothing; its numbers
+    are those of the usual way, which then builds and stores the date."""
+    path, db = county
+    _changes_around(db, AS_OF)
+    if kept == "first":
+        compute_form(db, "F1", AS_OF)
+    else:
+        engine.prepare(db, AsOf(AS_OF), ("cube",))
+    if kept == "replaced":
+        random_edits(db, random.Random(21), 10)
+        store_status.status_table(db, AsOf(AS_OF))  # the edited persons' rows replaced, the cube not recounted
+        assert db.execute("SELECT count(*) FROM status_store_replaced").fetchone()[0]
+    forms = [spec for spec in _cube_forms() if kept != "first" or spec.id == "employment"]  # F1's cube kept
+    for day in NEAR:
+        for spec in forms:
+            before = _store_state(db)
+            again = open_database(path)
+            try:
+                got = _values(compute_form(again, spec.id, day, alone=True))
+                after = _store_state(again)
+            finally:
+                again.close()
+            assert after == before, (spec.id, day)  # not the usual way: it would build the date
+            usual = open_database(path)
+            try:
+                want = _values(compute_form(usual, spec.id, day))
+            finally:
+                usual.close()
+            assert got == want, (kept, spec.id, day)
+            with db.atomic():  # back to the neighbour alone
+                for (key,) in db.execute("SELECT day FROM status_store_dates WHERE day <> ?",
+                                         [AS_OF.year * 10000 + AS_OF.month * 100 + AS_OF.day]).fetchall():
+                    db.execute("DELETE FROM status_store WHERE day = ?", [key])
+                    db.execute("DELETE FROM status_store_summaries WHERE day = ?", [key])
+                    db.execute("DELETE FROM status_store_replaced WHERE day = ?", [key])
+                    db.execute("DELETE FROM status_store_dates WHERE day = ?", [key])
+
+
+def test_a_form_alone_next_to_a_stored_date_took_the_neighbours_cube(county, monkeypatch):
+    """The neighbour's kept cube is what is corrected: counting from a derivation is not called."""
+    path, db = county
+    compute_form(db, "F1", AS_OF)
+    calls: list = []
+    monkeypatch.setattr(engine, "count_derived", lambda *a: calls.append(a))
+    again = open_database(path)
+    try:
+        compute_form(again, "F1", dt.date(2024, 7, 1), alone=True)
+    finally:
+        again.close()
+    assert calls == []

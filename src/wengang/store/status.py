@@ -38,8 +38,9 @@ from wengang.store import status_store
 from wengang.store.derived import cached, data_fingerprint, drop_table, fill_temp_table, fresh_keys
 from wengang.store.household_type import TYPE_AT_SQL, households_at
 
-__all__ = ["PLACE_COLUMNS", "SPELL_ID_COLUMNS", "STATUS_COLUMNS", "SURVEY_COLUMNS", "count_derived", "data_fingerprint", "derived_whole_on_reading",
-           "latest_survey_sql", "materialize_status", "person_statuses", "status_sql", "status_table",
+__all__ = ["PLACE_COLUMNS", "SPELL_ID_COLUMNS", "STATUS_COLUMNS", "SURVEY_COLUMNS", "count_derived",
+           "count_from_neighbour", "data_fingerprint", "derived_whole_on_reading", "latest_survey_sql",
+           "materialize_status", "neighbour_summary", "person_statuses", "status_sql", "status_table",
            "summary_definition", "summary_stored", "summary_table"]
 
 
@@ -219,8 +220,8 @@ def materialize_status(db: sqlite_utils.Database, as_of: AsOf, table: str = "per
     ``into(select, params)``: the rows are not put in ``table``; ``into`` is given a SELECT of
     them (those columns, in person order) to insert where it likes (the status store: straight
     into its table, no TEMP copy) while the TEMP tables it reads (named after ``table``) exist.
-    ``reads`` (with ``into``): the SQL that will read the rows; the latest spells of a kind and
-    the latest surveys are looked for only if it names a column they give (the others NULL).
+    ``reads``: the SQL that will read the rows; the latest spells of a kind and the latest
+    surveys are looked for only if it names a column they give (the others NULL).
     """
     params = as_of.params()
     latest, surveys = f"{table}_latest", f"{table}_survey"
@@ -237,7 +238,7 @@ def materialize_status(db: sqlite_utils.Database, as_of: AsOf, table: str = "per
     # The latest spells and surveys first, keyed by person (rows arrive in person order, so
     # the keys cost nothing): joining persons to them is then a rowid look-up, where a CTE
     # would get an automatic index built on every run.
-    kinds, survey = _read_in(reads if into is not None else None)
+    kinds, survey = _read_in(reads)
     db.execute(f"CREATE TEMP TABLE {latest} (person_id INTEGER PRIMARY KEY, ly_id, ty_id, cur_id, return_id)")
     db.execute(f"INSERT INTO temp.{latest} ({SPELL_LATEST_COLUMNS}) "
                + _spell_latest_select(f" AND s.person_id{only}" if only else "", kinds), params)
@@ -311,6 +312,53 @@ def count_derived(db: sqlite_utils.Database, as_of: AsOf, create_sql: Callable[[
     materialize_status(db, as_of, f"{name}_derived", hh_at, into=count, reads=counting)
 
 
+Kinds = list[tuple[str, Callable[[str, str], str]]]
+
+
+def neighbour_summary(db: sqlite_utils.Database, as_of: AsOf, kinds: Kinds) -> tuple[dt.date, int] | None:
+    """At a date not stored that reading would build from a stored neighbour (nothing marked,
+    ``status_store.neighbour_to_build_from``): the neighbour and the place in ``kinds`` (kind,
+    create_sql) of the first summary it keeps. Reads only."""
+    if as_of.date in fresh_keys(db, "status_at"):
+        return None
+    neighbour = status_store.neighbour_to_build_from(db, as_of.date, _definition())
+    if neighbour is None:
+        return None
+    for k, (kind, create_sql) in enumerate(kinds):
+        if status_store.has_summary(db, neighbour, kind, summary_definition(create_sql)):
+            return neighbour, k
+    return None
+
+
+def count_from_neighbour(db: sqlite_utils.Database, as_of: AsOf, neighbour: dt.date, kind: str,
+                         create_sql: Callable[[str, str], str], name: str) -> bool:
+    """TEMP table ``name``: the stored ``neighbour``'s summary ``kind`` (:func:`neighbour_summary`)
+    corrected by the persons whose statuses differ between it and D — their rows at the
+    neighbour taken out, theirs at D (derived, only the columns ``create_sql`` counts) put in:
+    the numbers the store would give once it built D, without building it. False (nothing
+    made) when too many persons changed, or the summary cannot be corrected."""
+    found = status_store.load_summary(db, neighbour, kind, summary_definition(create_sql))
+    if found is None:
+        return False
+    columns, rows = found
+    derived = f"{name}_derived"
+    try:
+        changed = status_store.changed_since(db, as_of.date, neighbour)
+        corrected = None if changed is None else _corrected(db, neighbour, kind, create_sql, name, columns, rows)
+        if changed is None or corrected is None:
+            return False
+        materialize_status(db, as_of, derived, persons=changed, reads=create_sql(name, derived))
+        was = status_store.decoded_rows(db, status_store.day_key(neighbour), f"SELECT person_id FROM {changed}")
+        corrected = _regrouped(db, (was, f"SELECT * FROM temp.{derived}"), create_sql, name, columns, corrected)
+        if corrected is None:
+            return False
+    finally:
+        db.execute(f"DROP TABLE IF EXISTS temp.{derived}")
+        status_store.drop_scratch(db)
+    fill_temp_table(db, name, columns, corrected)
+    return True
+
+
 @functools.cache
 def _definition() -> str:
     """What the stored statuses were derived with: the SQL (code lists included)."""
@@ -340,7 +388,7 @@ def derived_whole_on_reading(db: sqlite_utils.Database, as_of: AsOf) -> bool:
     than read them or build them from a stored date. Reads only."""
     if as_of.date in fresh_keys(db, "status_at"):
         return False
-    return status_store.emptied_on_reading(db, as_of.date, _definition())
+    return status_store.emptied_on_reading(db)
 
 
 def status_table(db: sqlite_utils.Database, as_of: AsOf) -> str:
@@ -368,8 +416,13 @@ def _corrected(db: sqlite_utils.Database, day: dt.date, kind: str, create_sql: C
     columns before ``persons``); groups left with no persons go. None when it cannot be
     (nothing replaced: ``rows`` as they are; no ``persons`` column or an empty sum: count again)."""
     selects = status_store.replaced_selects(db, day, kind)
-    if selects is None:
-        return rows
+    return rows if selects is None else _regrouped(db, selects, create_sql, name, columns, rows)
+
+
+def _regrouped(db: sqlite_utils.Database, selects: tuple[str, str], create_sql: Callable[[str, str], str],
+               name: str, columns: list[str], rows: list) -> list | None:
+    """A summary's ``rows`` with the rows of ``selects[0]`` taken out and those of
+    ``selects[1]`` put in, by group (:func:`_corrected`)."""
     if "persons" not in columns:
         return None
     keys = columns.index("persons")

@@ -72,10 +72,10 @@ from wengang.domain.codes import codes
 from wengang.store.migrations import m0090_status_store as schema
 from wengang.store.migrations import m0115_report_facts as facts_schema
 
-__all__ = ["KEEP_DATES", "STORED", "STORE_COLUMNS", "SURVEY_ID", "WHOLESALE_SHARE", "Into", "day_key", "decoded_rows",
-           "definition_hash", "emptied_on_reading", "fact_marks_seq", "has_summary", "layout_sql", "load_facts", "load_summary", "replaced_selects",
-           "save_facts", "save_summary", "stored_dates",
-           "sync_date"]
+__all__ = ["KEEP_DATES", "STORED", "STORE_COLUMNS", "SURVEY_ID", "WHOLESALE_SHARE", "Into", "changed_since",
+           "day_key", "decoded_rows", "definition_hash", "drop_scratch", "emptied_on_reading", "fact_marks_seq",
+           "has_summary", "layout_sql", "load_facts", "load_summary", "neighbour_to_build_from", "replaced_selects",
+           "save_facts", "save_summary", "stored_dates", "sync_date"]
 
 KEEP_DATES = 3  # the dates a caseworker switches between (as derived.KEEP_PER_KIND); ≤ 10 MB each at 50k
 WHOLESALE_SHARE = 8  # more than 1/8 of the persons marked: derive the date whole
@@ -275,7 +275,7 @@ def _plan(db: sqlite_utils.Database, day: dt.date, definition: str) -> _Work:
     # An import or a bulk apply marks most persons: deriving this date whole is cheaper than
     # person by person at every date (the others are derived again when asked for). Without
     # the triggers nothing stored can be trusted.
-    work.clear = not work.triggers_ok or marked * WHOLESALE_SHARE > persons
+    work.clear = not work.triggers_ok or marked * WHOLESALE_SHARE > persons  # as emptied_on_reading
     if work.clear:
         work.build = True
         return work
@@ -295,12 +295,37 @@ def _plan(db: sqlite_utils.Database, day: dt.date, definition: str) -> _Work:
     return work
 
 
-def emptied_on_reading(db: sqlite_utils.Database, day: dt.date, definition: str) -> bool:
-    """Whether reading ``day`` now would empty the store and derive the date whole: most
+def emptied_on_reading(db: sqlite_utils.Database) -> bool:
+    """Whether reading any date now would empty the store and derive that date whole: most
     persons marked (an import, a bulk apply) or the marking triggers gone. Reads only.
     (A caller that needs a few counts and nothing else may count them from a derivation of
     its own instead, leaving the store as it is for the next reader.)"""
-    return _usable(db) and _plan(db, day, definition).clear
+    if not _usable(db):
+        return False
+    if len(db.execute(_MARK_TRIGGERS).fetchall()) != TRIGGER_COUNT:
+        return True
+    return _count(db, f"SELECT count(*) FROM {MARKS}") * WHOLESALE_SHARE > _count(db, "SELECT count(*) FROM persons")
+
+
+def neighbour_to_build_from(db: sqlite_utils.Database, day: dt.date, definition: str) -> dt.date | None:
+    """The stored date ``day`` would now be built from (:func:`_neighbour`), when that is all
+    reading it would do: nothing marked, ``day`` not stored as this program derives. Reads only."""
+    if not _usable(db) or db.execute(f"SELECT 1 FROM {MARKS} LIMIT 1").fetchone() is not None:
+        return None  # marked persons are refreshed at every stored date first: the usual way
+    work = _plan(db, day, definition)
+    return None if work.clear else work.neighbour
+
+
+def changed_since(db: sqlite_utils.Database, day: dt.date, neighbour: dt.date) -> str | None:
+    """TEMP table (``person_id``) of the persons whose statuses at ``day`` may differ from
+    theirs at the stored ``neighbour`` (:data:`_CHANGED_BETWEEN`; nothing marked), or None
+    when more than 1/:data:`WHOLESALE_SHARE` of the persons (derive whole). Drop it with
+    :func:`drop_scratch`."""
+    db.execute(f"DROP TABLE IF EXISTS temp.{_TODO}")
+    db.execute(f"CREATE TEMP TABLE {_TODO} (person_id INTEGER PRIMARY KEY)")
+    if _changed_between(db, day, neighbour) * WHOLESALE_SHARE > _count(db, "SELECT count(*) FROM persons"):
+        return None
+    return f"temp.{_CHANGED}"
 
 
 def _neighbour(db: sqlite_utils.Database, day: dt.date, definition: str, persons: int, marked: int,
@@ -393,6 +418,11 @@ def _write_whole(db: sqlite_utils.Database, work: _Work, day: dt.date, derive: D
 
     derive(day, _scratch(work.key), None, into)
     return bool(written) and written[0]
+
+
+def drop_scratch(db: sqlite_utils.Database) -> None:
+    """Drop the TEMP tables of a derivation (:func:`changed_since`'s among them)."""
+    _drop_scratch(db)
 
 
 def _drop_scratch(db: sqlite_utils.Database) -> None:

@@ -46,7 +46,15 @@ from wengang.store.areas import AREA_ANCESTRY, AREA_SUBTREE, area_path, installa
 from wengang.store.db import get_setting
 from wengang.store.derived import cached, fresh_keys, temp_write
 from wengang.store.household_type import households_at
-from wengang.store.status import count_derived, derived_whole_on_reading, status_table, summary_stored, summary_table
+from wengang.store.status import (
+    count_derived,
+    count_from_neighbour,
+    derived_whole_on_reading,
+    neighbour_summary,
+    status_table,
+    summary_stored,
+    summary_table,
+)
 
 AREA_MAP = "report_area_map"
 GROUPINGS = {"township": ("乡镇", "乡镇（街道）"), "village": ("行政村", "行政村（社区）"),
@@ -146,17 +154,32 @@ def _cube(db: sqlite_utils.Database, as_of: AsOf, status: str, decl: dict | None
 
 
 def _cube_alone(db: sqlite_utils.Database, as_of: AsOf, decl: dict) -> str | None:
-    """The cube of the one form ``decl`` counted straight from the statuses derived at D, not
-    stored, when reading D would derive everyone's statuses anyway (right after an import:
-    ``store.status.count_derived``); None otherwise (the usual way, :func:`_cube`). Named and
-    kept in the connection as the first cube the store path would count, same numbers."""
+    """The cube of the one form ``decl`` at D made without the statuses at D stored, where
+    storing them is what reading would cost most: right after an import (everyone's to
+    derive) counted straight from a derivation (``store.status.count_derived``); at a date
+    not stored, next to a stored one, the neighbour's kept cube corrected by the persons
+    changed between (``store.status.count_from_neighbour``). None otherwise (the usual way,
+    :func:`_cube`). Kept in the connection under the name the usual way gives, same numbers."""
     day, predicates = as_of.date, cube_predicates((decl,))
-    if (day, predicates) in fresh_keys(db, FULL_CUBE) or not derived_whole_on_reading(db, as_of):
+    if (day, predicates) in fresh_keys(db, FULL_CUBE) or day in fresh_keys(db, "status_at"):
         return None
     out: dict[str, None] = {}
     _form_predicates([decl], out)
-    own, hh_at = _cube_of(predicates, tuple(out)), households_at(db, day)
-    return cached(db, FIRST_CUBE, (day, tuple(out)), lambda name: count_derived(db, as_of, own, name, hh_at))
+    full, own = _cube_of(predicates, predicates), _cube_of(predicates, tuple(out))
+    if derived_whole_on_reading(db, as_of):
+        hh_at = households_at(db, day)
+        return cached(db, FIRST_CUBE, (day, tuple(out)), lambda name: count_derived(db, as_of, own, name, hh_at))
+    kinds = [(FULL_CUBE, full), (FIRST_CUBE, own)]
+    found = neighbour_summary(db, as_of, kinds)
+    if found is None:
+        return None
+    neighbour, k = found
+
+    def corrected(name: str) -> None:
+        if not count_from_neighbour(db, as_of, neighbour, *kinds[k], name):  # too many changed: count afresh
+            count_derived(db, as_of, kinds[k][1], name, households_at(db, day))
+
+    return cached(db, kinds[k][0], (day, predicates if k == 0 else tuple(out)), corrected)
 
 
 def prepare(db: sqlite_utils.Database, as_of: AsOf, needs=TEMP_TABLES, *,
