@@ -50,6 +50,7 @@ def main(argv: list[str]) -> int:
     trees = [t.split("=", 1) for t in args.tree]
     cases = [(c.split("=", 1)[0], *c.split("=", 1)[1].rsplit("@", 1)) for c in args.case]
     work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
     results: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
     for n, (case, template, day) in enumerate(cases):
         db = work / f"round{n}.db"
