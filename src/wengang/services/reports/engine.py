@@ -564,8 +564,10 @@ def compute_form(db: sqlite_utils.Database, form_id: str, as_of, *, by: str = "t
     ``ref_date`` is F3's comparison date; ``area_id`` limits the form to one area's subtree.
     ``row_filter`` keeps only the rows the declaration's ``row_filter`` names (F8: the seed's
     list of sites of 800 or more; 合计 then counts those), the rest named in a note.
-    ``alone``: this form is all the connection computes (``wengang report`` of one form):
-    statuses that would be derived whole may be counted for it without being stored.
+    ``alone``: this form is all the connection computes (``wengang report`` of one form): where
+    reading the statuses at D would derive them whole (after an import) or build D from a
+    stored neighbour, a form counted on the cube alone is counted without storing D
+    (:func:`_cube_alone`; same numbers).
     """
     req = _request(form_id, as_of, by, period_from, ref_date, area_id)
     tables = prepare(db, req.as_of, _needs(req, req.decl["columns"]), decl=req.decl,
