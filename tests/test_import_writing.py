@@ -174,29 +174,6 @@ def test_a_sent_row_is_read_back_when_its_key_comes_again(db):
     assert db.execute("SELECT code, a, b FROM t ORDER BY id").fetchall() == [("x", "甲", 1), ("y", "乙", 3)]
 
 
-def test_new_rows_added_at_once_are_as_added_one_by_one(db):
-    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, guid TEXT UNIQUE, p INTEGER, d TEXT, a TEXT, b INTEGER, "
-               "batch_id INTEGER, created_at TEXT, updated_at TEXT)")
-    db.execute("INSERT INTO t (id, p, d, a) VALUES (7, 1, '2025-01-01', '旧')")
-    keys, rows = [(2, "2025-03-01"), (1, "2025-02-01"), (3, "2025-01-01")], [("甲", 1), ("乙", None), ("丙", 3)]
-    seen = []
-    for at_once in (False, True):
-        table = upsert.Upserter(db, "t", ("p", "d"), ("a", "b"), 5)
-        if at_once:
-            table.add_new(keys, ("a", "b"), rows)
-        else:
-            assert [table.apply_values(k, ("a", "b"), r) for k, r in zip(keys, rows)] == \
-                [("added", 8), ("added", 9), ("added", 10)]
-        assert table.find((1, "2025-02-01")) == 9 and table.stored_value((3, "2025-01-01"), "b") == 3
-        assert table.apply((2, "2025-03-01"), {"a": "甲"}) == ("unchanged", 8)
-        assert table.apply((1, "2025-02-01"), {"b": 4}) == ("changed", 9)
-        assert table.apply((9, "2025-09-01"), {"a": "丁"}) == ("added", 11)  # ids go on after them
-        table.flush()
-        seen.append(db.execute("SELECT id, substr(guid, 17), p, d, a, b, batch_id FROM t ORDER BY id").fetchall())
-        db.execute("DELETE FROM t WHERE id > 7")
-    assert seen[0] == seen[1] and [r[4] for r in seen[1]] == ["旧", "甲", "乙", "丙", "丁"]
-
-
 class _NoSender:
     """``engine.sending`` as before the sender thread: the chunks go on the writer's thread."""
 

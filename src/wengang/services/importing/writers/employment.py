@@ -49,8 +49,8 @@ def write_employment(ctx: WriteContext) -> None:
     Column by column, not row by row: every row's person is looked up in one pass, the keys,
     errors and warnings are found over the columns, only the rows with a warning are looked at
     one by one (to say it), and the rows go to the upserter a chunk at a time (244,303 spells:
-    the writer's own work 2.5 s → … s). What is said and written, and in which order, is as
-    the row-by-row walk said and wrote it."""
+    the writer's thread 2.46 → 1.76 s CPU, 0.6 s of it staging the inserts). What is said and
+    written, and in which order, is as the row-by-row walk said and wrote it."""
     records = ctx.parsed.records
     rejected = [r.bad for r in records]  # by the parser: skipped (rows placed badly still meet the checks)
     spells = _SpellFile(ctx)
@@ -244,8 +244,8 @@ class _SpellFile:
         stored, apply_values = table.rows, table.apply_values
         layouts, values = self.values(rows)
         hits = list(map(stored.get, keys))
-        if layouts is None and not any(hits):  # all new (a county's first import)
-            table.add_new(keys, self.have, values)
+        if layouts is None and not any(hits):  # all new (a county's first import): no comparing
+            list(map(apply_values, keys, itertools.repeat(self.have), values))
             return {"added": len(rows), "changed": 0, "unchanged": 0}
         outcomes = {"added": 0, "changed": 0, "unchanged": 0}
         if layouts is None:  # one layout: its stored values picked by one function
