@@ -64,19 +64,24 @@ def write_employment(ctx: WriteContext) -> None:
         for i, key, message in sorted(problems, key=lambda problem: walked[problem[0]]):
             ctx.parsed.error(records[i], key, message)  # in the order the rows are walked
     spells.warn(order, persons, rejected, written_rows, keys)
-    _write_spells(ctx, spells, order, dict(zip(written_rows, keys)))
+    key_of: list[tuple | None] = [None] * len(records)  # a list, not a dict: 244,303 rows, 2 MB not 10
+    for i, key in zip(written_rows, keys):
+        key_of[i] = key
+    del persons, written_rows, keys, rejected
+    _write_spells(ctx, spells, order, key_of)
 
 
-def _write_spells(ctx: WriteContext, spells: _SpellFile, order: list[int], key_of: dict[int, tuple]) -> None:
-    """Hand the rows to be written to the upserter in ``order``, a chunk at a time (the ids of
-    new spells follow ``order``; each chunk may be sent while the next is built)."""
+def _write_spells(ctx: WriteContext, spells: _SpellFile, order: list[int], key_of: list[tuple | None]) -> None:
+    """Hand the rows to be written (those with a key in ``key_of``) to the upserter in
+    ``order``, a chunk at a time (the ids of new spells follow ``order``; each chunk may be
+    sent while the next is built)."""
     n = len(order)
     outcomes = {"added": 0, "changed": 0, "unchanged": 0}
     progress, written = ctx.progress, ctx.written
     for done in range(0, n, PROGRESS_EVERY):
         if progress:
             progress(done, n, "正在写入")
-        chunk = [i for i in order[done:done + PROGRESS_EVERY] if i in key_of]
+        chunk = [i for i in order[done:done + PROGRESS_EVERY] if key_of[i] is not None]
         if chunk:
             for outcome, count in spells.write(chunk, [key_of[i] for i in chunk]).items():
                 outcomes[outcome] += count
