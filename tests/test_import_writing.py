@@ -93,7 +93,10 @@ def test_rows_written_in_bulk_are_stored_as_rows_sent_at_the_end(tmp_path, monke
         bulk.close()
 
 
-def test_rows_sent_before_a_later_rows_error_are_not_kept(db, tmp_path, monkeypatch):
+def test_a_spell_file_with_an_error_sends_nothing_and_rows_sent_before_a_cancel_are_not_kept(db, tmp_path,
+                                                                                             monkeypatch):
+    from wengang.services.importing.writers import employment  # noqa: PLC0415
+
     monkeypatch.setattr(context, "SEND_ROWS", 4)
     persons = write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, person_rows(30))
     assert import_file(db, "persons", persons).ok
@@ -108,11 +111,28 @@ def test_rows_sent_before_a_later_rows_error_are_not_kept(db, tmp_path, monkeypa
     db.conn.set_trace_callback(statements.append)
     result = import_file(db, "employment", work)
     db.conn.set_trace_callback(None)
-    assert any(s.startswith("INSERT INTO employment_spells") for s in statements)  # some were sent
+    # The writer finds every row's error before it hands any row on: nothing is sent.
+    assert not any(s.startswith("INSERT INTO employment_spells") for s in statements)
     assert not result.ok and [e.message for e in result.errors] == [f"证件号码{pid(999)}未登记，请先导入人员信息"]
-    after = [db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-             for t in ("employment_spells", "import_batches", "status_store_marks", "audit_log")]
-    assert after == before  # all or nothing: the spells sent before the error went with the rest
+    counts = [db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+              for t in ("employment_spells", "import_batches", "status_store_marks", "audit_log")]
+    assert counts == before
+    # A good file cancelled after chunks were sent: all or nothing, the sent spells go with the rest.
+    monkeypatch.setattr(employment, "PROGRESS_EVERY", 1)
+    good = write_xlsx(tmp_path / "务工2.xlsx", WORK_HEADERS, rows[:-1])
+
+    def progress(done, total, text):
+        if text == "正在写入" and done == 20:
+            raise KeyboardInterrupt  # the caseworker's 取消
+
+    db.conn.set_trace_callback(statements.append)
+    with pytest.raises(KeyboardInterrupt):
+        import_file(db, "employment", good, progress=progress)
+    db.conn.set_trace_callback(None)
+    assert any(s.startswith("INSERT INTO employment_spells") for s in statements)  # some were sent
+    counts = [db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+              for t in ("employment_spells", "import_batches", "status_store_marks", "audit_log")]
+    assert counts == before and not db.conn.in_transaction
 
 
 def test_initials_of_every_character_are_pypinyins_first_letter():
