@@ -269,6 +269,27 @@ def test_cells_that_do_not_say_their_column_first_are_read_whole(tmp_path, cells
     assert table.headers == ["证件号码", "姓名", "备注"] and table.column(2) == ["x"]
 
 
+class PanicException(BaseException):  # pyo3's name, which the reader recognises
+    """What pyo3 raises for a panic of the Rust reader."""
+
+
+@pytest.mark.parametrize("failure", [ValueError("broken"), PanicException("index out of bounds")])
+def test_a_stream_that_fails_part_way_is_read_whole(tmp_path, monkeypatch, failure):
+    path = write_xlsx(tmp_path / "p.xlsx", PERSON_HEADERS, person_rows(30))
+    streamed = reader._streamed  # noqa: SLF001
+
+    def failing(rows):  # the reader's rows, failing at the 21st
+        for n, row in enumerate(rows):
+            if n == 20:
+                raise failure
+            yield row
+    monkeypatch.setattr(reader, "_streamed", lambda rows: streamed(failing(rows)))
+    with pytest.raises(reader._NotStreamed):  # noqa: SLF001
+        reader._read_table(path, None, streamed=True)  # noqa: SLF001
+    table = read_table(path)
+    assert table.row_numbers == list(range(2, 32))
+
+
 @pytest.mark.parametrize("suffix", [".xlsx", ".xlsm"])
 def test_xlsx_and_xlsm_are_streamed(tmp_path, monkeypatch, suffix):
     path = _xlsx(tmp_path / f"a{suffix}", [("台账", _cells_sheet(), False)], SHARED)

@@ -272,8 +272,8 @@ def _first_streamed_sheet(path: Path, inspected: bounds.XlsxInfo, notes: list[st
         found = _first_sheet_with_rows(names, rows_of, inspected.hidden(), notes)
     except (MemoryError, _NotStreamed):
         raise
-    except Exception as exc:
-        raise _NotStreamed from exc
+    except BaseException as exc:
+        raise _not_streamed(exc) from exc
     return found or ((names[0] if names else ""), iter(()))
 
 
@@ -283,8 +283,17 @@ def _streamed(rows: Iterator[list]) -> Iterator[list]:
         yield from rows
     except MemoryError:
         raise
-    except Exception as exc:
-        raise _NotStreamed from exc
+    except BaseException as exc:
+        raise _not_streamed(exc) from exc
+
+
+def _not_streamed(exc: BaseException) -> BaseException:
+    """What a failure of the streaming reader becomes: :class:`_NotStreamed` (read it whole), for
+    its errors and its panics (pyo3's PanicException, a bug of the reader, is not an Exception);
+    anything else (KeyboardInterrupt, …) as it is."""
+    if isinstance(exc, Exception) or type(exc).__name__ == "PanicException":
+        return _NotStreamed()
+    return exc
 
 
 def _csv_rows(path: Path) -> Iterator[list[str]]:
