@@ -298,3 +298,14 @@ def test_xlsx_and_xlsm_are_streamed(tmp_path, monkeypatch, suffix):
     monkeypatch.setattr(reader, "_read_table", lambda p, k, *, streamed: seen.append(streamed) or read(p, k, streamed=streamed))
     read_table(path)
     assert seen == [True]
+
+
+def test_booleans_and_numbers_in_different_chunks_keep_their_texts():
+    """True == 1 == 1.0: a column of booleans first and numbers later (or the other way) must not
+    read a later 1 as the 是 of an earlier True (the chunks share one dict of values)."""
+    from wengang.services.importing.reader import _ColumnText, cell_text
+
+    for first, later in [((True, False) * 20, (1, 0.5, 0) * 20), ((1, 0.5, 0) * 20, (True, False) * 20),
+                         ((True, False) * 20, (1, 0) * 20)]:
+        column = _ColumnText()
+        assert column.add(first) + column.add(later) == [cell_text(c) for c in first + later]
