@@ -309,3 +309,13 @@ def test_booleans_and_numbers_in_different_chunks_keep_their_texts():
                          ((True, False) * 20, (1, 0) * 20)]:
         column = _ColumnText()
         assert column.add(first) + column.add(later) == [cell_text(c) for c in first + later]
+
+
+def test_bounds_notes_error_cells_but_not_a_hash_inside_a_text(tmp_path):
+    from wengang.services.importing import bounds
+
+    error = _row(1, [_inline("A1", "证件号码"), '<c r="B1" t="e"><v>#REF!</v></c>'])
+    hashes = _row(1, [_inline("A1", "证件号码"), _inline("B1", "编号#1"), _s("C1", 10)])  # "#N/A" as a shared text
+    for data, errors in ((error, True), (hashes, False)):
+        path = _xlsx(tmp_path / f"{errors}.xlsx", [("台账", data, False)], SHARED)
+        assert bounds.inspect_xlsx(path).sheet("台账").errors is errors
