@@ -7,6 +7,9 @@ process aborts (SIGABRT), with ``--dry-run`` and in the window's preview alike. 
 each sheet's visibility from ``workbook.xml``, and the extent of the cells that are actually
 there (one streaming pass over the sheet XML, about 0.04 s per 10,000 rows) and refuses a
 sheet larger than :data:`MAX_CELLS`. Older formats have smaller grids (.xls: 65,536 × 256).
+The streaming reader (python-calamine-plus) allocates no grid, but yields every row up to the
+last one as wide as the widest: the same limit keeps its time bounded, and the width measured
+here is the width its rows get (not the sheet's own ``<dimension>``, which a file can inflate).
 
 :func:`plain_read_error` turns the reader's English errors ("invalid Zip archive: Could not
 find EOCD") into what the caseworker can act on.
@@ -62,6 +65,10 @@ class SheetInfo:
     name: str
     hidden: bool
     path: str | None = None
+    # The rightmost column any cell of the sheet XML is in (1-based); None when not known for
+    # sure (the XML was not found, or its cells do not say their column first).
+    columns: int | None = None
+    errors: bool = False  # an error cell is in the sheet XML
 
 
 @dataclass
@@ -70,6 +77,10 @@ class XlsxInfo:
 
     def hidden(self) -> set[str]:
         return {s.name for s in self.sheets if s.hidden}
+
+    def sheet(self, name: str) -> SheetInfo:
+        """What was found of sheet ``name`` (nothing measured when its XML was not found)."""
+        return next((s for s in self.sheets if s.name == name), SheetInfo(name, False))
 
 
 def _column_number(letters: bytes) -> int:
@@ -113,7 +124,40 @@ def _scan(data: bytes, end: int, after_widest: re.Pattern | None) -> tuple[set[b
 
 def _extent(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int]:
     """(rows, columns) the reader will allocate for this sheet XML."""
-    max_col, max_row, rows, tail = 0, 0, 0, b""
+    return _measure(z, info).extent
+
+
+@dataclass
+class _Measured:
+    extent: tuple[int, int]  # (rows, columns)
+    errors: bool  # an error cell (or text that looks like one)
+    named: bool  # the cells say their column first (<c r="B2" …>): the columns counted are all
+
+
+def _cells_named(data: bytes, end: int) -> bool | None:
+    """Whether every cell in ``data[:end]`` starts with its reference (None: no cell there).
+    Writers put ``r`` first (Excel, WPS, openpyxl); one that does not, or omits it, or uses a
+    namespace prefix, is counted by the general patterns, which may miss its columns."""
+    if any(data.find(p, 0, end) >= 0 for p in _PREFIXED):
+        return False
+    cells = data.count(b"<c ", 0, end) + data.count(b"<c>", 0, end)
+    return None if not cells else cells == data.count(b'<c r="', 0, end)
+
+
+# An error cell (#N/A of a failed VLOOKUP, …): python-calamine-plus reads it as its text, which
+# python-calamine reads as blank, so the import reads such a sheet whole (reader._sheet_rows).
+# Its value starts with "#" right after a tag (<v>#N/A</v>); so does an inline text "#1", read
+# whole too. "#" is rare in sheet XML and a one-byte search is a memchr: searching for t="e"
+# (or ">#") took 0.12–0.15 s of a 125 MB sheet, this 0.01 s.
+def _has_error_cell(data: bytes, end: int) -> bool:
+    at = data.find(b"#", 0, end)
+    return at >= 0 and data.find(b">#", max(at - 1, 0), end) >= 0
+
+
+def _measure(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Measured:
+    """The extent the reader will allocate for this sheet XML, whether it has an error cell,
+    and whether its first cells name their columns (checked in the first part with cells)."""
+    max_col, max_row, rows, tail, errors, named = 0, 0, 0, b"", False, None
     after_widest = _after_column(b"")
     with z.open(info) as fh:
         while chunk := fh.read(_CHUNK):
@@ -130,7 +174,10 @@ def _extent(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int]:
                 after_widest = _after_column(widest)
             if numbers:
                 max_row = max(max_row, *map(int, numbers))
-    return max(max_row, rows), max_col
+            errors = errors or _has_error_cell(data, cut)
+            if named is None:
+                named = _cells_named(data, cut)
+    return _Measured((max(max_row, rows), max_col), errors, named is not False)
 
 
 def inspect_xlsx(path: Path) -> XlsxInfo:
@@ -150,7 +197,9 @@ def inspect_xlsx(path: Path) -> XlsxInfo:
             if info.file_size > MAX_SHEET_XML:
                 raise WorkbookTooLarge(f"工作表“{sheet.name}”过大（{info.file_size // 1_000_000} MB），"
                                        "请分成几个文件导入。")
-            rows, cols = _extent(z, info)
+            measured = _measure(z, info)
+            rows, cols = measured.extent
+            sheet.errors, sheet.columns = measured.errors, cols if measured.named else None
             if rows * cols > MAX_CELLS:
                 raise WorkbookTooLarge(
                     f"工作表“{sheet.name}”的单元格范围是 {rows} 行 × {cols} 列，远超正常台账"

@@ -65,8 +65,10 @@ def _backup_settled(db: sqlite_utils.Database, backup: Path | None, keep: bool) 
 # Page cache while an import writes: a 240,000-spell insert updates six b-trees; with SQLite's
 # default 2 MB cache it took 7.9 s, with 128 MB 3.1 s (given back when the import ends). 32 MB
 # writes as fast (the indexes of a first import are built afterwards, sorted) and keeps the
-# import's peak lower: 200,000 spells 570 → 500 MiB.
-IMPORT_CACHE_KIB = 32768
+# import's peak lower: 200,000 spells 570 → 500 MiB. 16 MB too, at 50k households (the two
+# exports into a new county and into c50: no CPU seen either way), and the peaks 302 → 285 MiB
+# (roster) and 366 → 348 MiB (spells) (issue 20, bench/README "streaming xlsx read").
+IMPORT_CACHE_KIB = 16384
 
 
 @contextlib.contextmanager

@@ -1,5 +1,8 @@
 """Reading an import file into text cells: Excel via calamine, CSV in UTF-8/UTF-8-BOM/GBK.
 
+An .xlsx/.xlsm is streamed a row at a time (python-calamine-plus); other Excel formats, and a
+sheet the stream cannot read as python-calamine would, are read whole by python-calamine.
+
 Every cell becomes text, because 18-digit IDs are destroyed by numeric reading: Excel
 floats that are whole (``6.0``) become ``"6"``, dates become ISO ``2023-05-01``, and a number
 too long to be exact (an ID Excel stored as a number) keeps its ``E+`` form so the ID check
@@ -126,6 +129,10 @@ def cell_text(value: object) -> str:
     """One cell as the text a caseworker sees (control characters, invisible junk, dropped)."""
     if value is None:
         return ""
+    if type(value) is int and abs(value) >= 1e15:
+        # python-calamine-plus reads "110101199001011234" as an int, python-calamine (and
+        # Excel) as a float: the same text either way.
+        return cell_text(float(value))
     if type(value) is str:
         if _CONTROL.search(value):
             value = _CONTROL.sub("", value)
@@ -207,24 +214,86 @@ def _decode(data: bytes) -> str:
     raise ReadError("无法识别CSV文件的编码，请另存为UTF-8或GBK编码")
 
 
-def _sheet_rows(path: Path, notes: list[str]) -> tuple[str, Iterator[list]]:
-    """The first non-empty sheet (or the CSV): its name and its rows as the reader gives them."""
+def _sheet_rows(path: Path, notes: list[str], streamed: bool) -> tuple[str, Iterator[list]]:
+    """The first non-empty sheet (or the CSV): its name and its rows as the reader gives them.
+
+    An .xlsx/.xlsm is ``streamed`` (python-calamine-plus reads its rows from the zip as they
+    are asked for; the whole-sheet reader held a 240,000-row sheet's cells, 250–300 MiB);
+    :class:`_NotStreamed` when that reader fails, and :func:`read_table` reads it again whole."""
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
         return path.stem, _csv_rows(path)
     if suffix in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
         try:
-            hidden = _inspect_workbook(path, suffix)  # before calamine allocates anything
+            inspected = _inspect_workbook(path, suffix)  # before calamine allocates anything
+            if streamed:
+                return _first_streamed_sheet(path, inspected, notes)
             workbook = CalamineWorkbook.from_path(str(path))
-            found = _first_sheet_with_rows(workbook, hidden, notes)
-        except (ReadError, MemoryError):
+            names = workbook.sheet_names
+            found = _first_sheet_with_rows(names, lambda name: workbook.get_sheet_by_name(name).iter_rows(),
+                                           inspected.hidden() if inspected else set(), notes)
+        except (ReadError, MemoryError, _NotStreamed):
             raise
         except Exception as exc:  # calamine raises its own error types per format and cell
             raise ReadError(f"无法读取Excel文件{path.name}：{bounds.plain_read_error(exc)}") from exc
-        if found is not None:
-            return found
-        return (workbook.sheet_names[0] if workbook.sheet_names else ""), iter(())
+        return found or ((names[0] if names else ""), iter(()))
     raise ReadError(f"不支持的文件类型“{path.suffix}”，请使用.xlsx、.xls或.csv文件")
+
+
+# Read a row at a time (python-calamine-plus); the other formats are read whole by python-calamine.
+STREAMED = (".xlsx", ".xlsm")
+
+
+class _NotStreamed(Exception):
+    """The streaming reader failed on this file (e.g. rows stored out of order, which it cannot
+    read): the file is read again whole, so it reads, or fails, exactly as before."""
+
+
+def _first_streamed_sheet(path: Path, inspected: bounds.XlsxInfo, notes: list[str]) -> tuple[str, Iterator[list]]:
+    """:func:`_first_sheet_with_rows` of an .xlsx/.xlsm, its rows streamed."""
+    try:
+        from python_calamine_plus import CalamineWorkbook as StreamedWorkbook  # noqa: PLC0415 - only for .xlsx
+
+        workbook = StreamedWorkbook.from_path(str(path))
+        names = workbook.sheet_names
+
+        def rows_of(name: str) -> Iterator[list]:
+            sheet = inspected.sheet(name)
+            if sheet.errors or sheet.columns is None:
+                # An error cell (#N/A …) streams as its text where python-calamine reads a blank;
+                # a sheet bounds could not measure for sure has no known width.
+                raise _NotStreamed
+            if not sheet.columns:
+                return iter(())  # no cell at all
+            # Every row as wide as the cells that are there (bounds measured them), not as the
+            # sheet's <dimension> says: a hostile "A1:XFD1" would make each row 16,384 cells.
+            return _streamed(workbook.stream_sheet_by_name(name, max_col=sheet.columns - 1))
+
+        found = _first_sheet_with_rows(names, rows_of, inspected.hidden(), notes)
+    except (MemoryError, _NotStreamed):
+        raise
+    except BaseException as exc:
+        raise _not_streamed(exc) from exc
+    return found or ((names[0] if names else ""), iter(()))
+
+
+def _streamed(rows: Iterator[list]) -> Iterator[list]:
+    """A stream's rows; :class:`_NotStreamed` when the stream fails part way."""
+    try:
+        yield from rows
+    except MemoryError:
+        raise
+    except BaseException as exc:
+        raise _not_streamed(exc) from exc
+
+
+def _not_streamed(exc: BaseException) -> BaseException:
+    """What a failure of the streaming reader becomes: :class:`_NotStreamed` (read it whole), for
+    its errors and its panics (pyo3's PanicException, a bug of the reader, is not an Exception);
+    anything else (KeyboardInterrupt, …) as it is."""
+    if isinstance(exc, Exception) or type(exc).__name__ == "PanicException":
+        return _NotStreamed()
+    return exc
 
 
 def _csv_rows(path: Path) -> Iterator[list[str]]:
@@ -242,25 +311,25 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
                         f"（单元格最多{csv.field_size_limit()}个字符），请检查该行") from exc
 
 
-def _inspect_workbook(path: Path, suffix: str) -> set[str]:
-    """The names of the hidden sheets, after the bounds checks that refuse a hostile file."""
+def _inspect_workbook(path: Path, suffix: str) -> bounds.XlsxInfo | None:
+    """The sheets' visibility and extent (.xlsx/.xlsm), after the bounds checks that refuse a
+    hostile file."""
     if suffix in (".xlsx", ".xlsm"):
-        return bounds.inspect_xlsx(path).hidden()
+        return bounds.inspect_xlsx(path)
     if suffix == ".ods":
         bounds.inspect_ods(path)
     elif suffix == ".xlsb":
         bounds.inspect_xlsb(path)
-    return set()
+    return None
 
 
-def _first_sheet_with_rows(workbook: CalamineWorkbook, hidden: set[str],
+def _first_sheet_with_rows(names: list[str], rows_of: Callable[[str], Iterator[list]], hidden: set[str],
                            notes: list[str]) -> tuple[str, Iterator[list]] | None:
     """The first visible sheet that has any rows (exports sometimes put a cover sheet first);
     a hidden sheet only when no visible one has rows, and the choice is said in ``notes``.
     Only the rows up to the first filled one are looked at here; the rest stream afterwards."""
-    names = workbook.sheet_names
     for name in [n for n in names if n not in hidden] + [n for n in names if n in hidden]:
-        rows = workbook.get_sheet_by_name(name).iter_rows()
+        rows = rows_of(name)
         leading = []
         for row in rows:
             leading.append(row)
@@ -303,9 +372,11 @@ def _header_index(rows: list[list[str]]) -> int:
 # and however wide the file, its chunk stays about this size.
 CHUNK_CELLS = 65_536
 # Values that compare equal across types (True == 1 == 1.0) but read differently ("是", "1"):
-# a column mixing them is not converted through one dict of values.
-_NUMBERS = frozenset({bool, int, float})
-# Distinct values a repeating column keeps one text of (a long tail is not worth the dict).
+# a column mixing booleans with numbers is not converted through one dict of values (ints and
+# floats that are equal read the same: 3 and 3.0 are "3").
+_NUMBERS = frozenset({int, float})
+# Distinct values any repeating column may keep one text of; beyond them, only a column where
+# fewer than half the rows so far were distinct (户编号, 证件号码 of spells) keeps on sharing.
 SHARED_MAX = 20_000
 
 
@@ -314,18 +385,23 @@ class _ColumnText:
 
     Most cells are printable ``str`` (stripped in one ``map``); numbers, dates and blanks go
     through :func:`cell_text` once per distinct value. A column whose texts repeat in its first
-    chunk (乡镇, 户类型, dates, 务工行业) keeps one text object per distinct value for the whole
-    file; one that does not (证件号码, 姓名, phones) keeps no dict of them."""
+    chunk (fewer than half distinct: 乡镇, 户类型, 户编号, dates, an employment file's 证件号码)
+    keeps one text object per distinct value for the whole file; one that does not (a roster's
+    证件号码, 姓名, phones) keeps no dict of them. Each cell the reader gives is its own object:
+    sharing kept 240,000 spells' 开始时间, 证件号码 and 姓名 in 2 instead of 37 MiB (issue 20)."""
 
-    __slots__ = ("decided", "shared", "texts")
+    __slots__ = ("decided", "kinds", "seen", "shared", "texts")
 
     def __init__(self) -> None:
         self.texts: list[str] = []
         self.decided = False
         self.shared: dict | None = None
+        self.kinds: set[type] = set()  # the types of the values in ``shared``
+        self.seen = 0
 
     def add(self, cells: Sequence) -> list[str]:
         """The text of ``cells`` (the caller appends the rows it keeps to ``texts``)."""
+        self.seen += len(cells)
         texts = None
         if self.shared is None:
             texts = _as_they_are(cells) or _stripped(cells)
@@ -336,17 +412,23 @@ class _ColumnText:
             self.decided = True
             one = {}
             texts = [one.setdefault(t, t) for t in texts]
-            if len(one) * 4 < len(texts):
+            if len(one) * 2 < len(texts):
                 self.shared = dict(zip(cells, texts))
+                self.kinds = set(map(type, cells))
         return texts
 
     def _by_value(self, cells: Sequence) -> list[str]:
-        if len(set(map(type, cells)) & _NUMBERS) > 1:
+        types = set(map(type, cells))
+        if self.shared is not None:
+            types |= self.kinds  # True shared from an earlier chunk is 1 here
+        if bool in types and not types.isdisjoint(_NUMBERS):
             return [cell_text(c) for c in cells]
+        if self.shared is not None:
+            self.kinds = types
         known = self.shared if self.shared is not None else {}
         for value in set(cells).difference(known):
             known[value] = cell_text(value)
-        if len(known) > SHARED_MAX:  # repeated at first, hardly later: not worth a dict
+        if len(known) > SHARED_MAX and len(known) * 2 > self.seen:  # repeated at first, hardly later
             self.shared = None
         return list(map(known.__getitem__, cells))
 
@@ -376,9 +458,10 @@ def _stripped(cells: Sequence) -> list[str] | None:
         return None
 
 
-def _columns_text(rows: Iterator[list], width: int, kept: list[int],
-                  first_number: int) -> tuple[list[list[str] | None], list[int]]:
-    """The kept columns' texts and the sheet row numbers of the rows that are not blank."""
+def _columns_text(rows: Iterator[list], width: int, kept: list[int], first_number: int,
+                  lead: int = 0) -> tuple[list[list[str] | None], list[int], int]:
+    """The kept columns' texts, the sheet row numbers of the rows that are not blank, and how
+    many of the first ``lead`` columns hold no cell in any row."""
     converters = {c: _ColumnText() for c in kept}
     numbers: list[int] = []
     pick = itemgetter(*kept) if len(kept) > 1 else (lambda row: (row[kept[0]],)) if kept else None
@@ -387,20 +470,29 @@ def _columns_text(rows: Iterator[list], width: int, kept: list[int],
     while chunk := list(itertools.islice(rows, chunk_rows)):
         if min(map(len, chunk)) < width:  # a CSV's short rows; calamine's are the sheet's width
             chunk = [row + [""] * (width - len(row)) if len(row) < width else row for row in chunk]
+        if lead:
+            lead = _leading_blank_columns(chunk, lead)
         texts = [converters[c].add(cells) for c, cells in zip(kept, zip(*map(pick, chunk)))] if kept else []
-        rows_kept = range(number, number + len(chunk))
-        # A kept column without a blank (证件号码, nearly always) means no row is blank.
-        if not any("" not in column for column in texts):
-            filled = list(map(any, zip(*texts))) if texts else [False] * len(chunk)
-            if not all(filled):  # blank in the kept columns: a blank row, or text only elsewhere
-                filled = [f or _has_text(row) for f, row in zip(filled, chunk)]
-                texts = [list(itertools.compress(t, filled)) for t in texts]
-                rows_kept = itertools.compress(rows_kept, filled)
+        texts, rows_kept = _without_blank_rows(chunk, texts, number)
         numbers.extend(rows_kept)
         number += len(chunk)
         for c, column_texts in zip(kept, texts):
             converters[c].texts.extend(column_texts)
-    return [converters[c].texts if c in converters else None for c in range(width)], numbers
+    return [converters[c].texts if c in converters else None for c in range(width)], numbers, lead
+
+
+def _without_blank_rows(chunk: list[list], texts: list[list[str]], number: int) -> tuple[list[list[str]], Iterable[int]]:
+    """The kept columns' ``texts`` of the rows of ``chunk`` that are not blank, and those rows'
+    numbers (the chunk's first row is ``number``)."""
+    rows_kept = range(number, number + len(chunk))
+    # A kept column without a blank (证件号码, nearly always) means no row is blank.
+    if not any("" not in column for column in texts):
+        filled = list(map(any, zip(*texts))) if texts else [False] * len(chunk)
+        if not all(filled):  # blank in the kept columns: a blank row, or text only elsewhere
+            filled = [f or _has_text(row) for f, row in zip(filled, chunk)]
+            texts = [list(itertools.compress(t, filled)) for t in texts]
+            rows_kept = itertools.compress(rows_kept, filled)
+    return texts, rows_kept
 
 
 def _give_back_freed_memory() -> None:
@@ -430,8 +522,17 @@ def read_table(path: str | Path, keep: Callable[[str], bool] | None = None) -> T
     path = Path(path)
     if not path.exists():
         raise ReadError(f"找不到文件：{path}")
+    if path.suffix.lower() in STREAMED:
+        try:
+            return _read_table(path, keep, streamed=True)
+        except _NotStreamed:
+            pass  # read whole, as before the streaming reader: the same table, or the same error
+    return _read_table(path, keep, streamed=False)
+
+
+def _read_table(path: Path, keep: Callable[[str], bool] | None, *, streamed: bool) -> Table:
     notes: list[str] = []
-    sheet, rows = _sheet_rows(path, notes)
+    sheet, rows = _sheet_rows(path, notes, streamed)
     head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
     if not head:
         raise ReadError(f"文件{path.name}是空的")
@@ -443,8 +544,29 @@ def read_table(path: str | Path, keep: Callable[[str], bool] | None = None) -> T
         headers.pop()
     width = len(headers)
     kept = [c for c in range(width) if keep is None or keep(headers[c])]
-    columns, numbers = _columns_text(itertools.chain(head[h + 1:], rows), width, kept, h + 2)
+    # python-calamine's rows start at the sheet's first column with a cell; a stream's at A.
+    lead = _leading_blank_columns(head, max(map(len, head))) if streamed else 0
+    columns, numbers, lead = _columns_text(itertools.chain(head[h + 1:], rows), width, kept, h + 2, lead)
     del head, rows  # the last references to the reader's sheet
     _give_back_freed_memory()
-    return Table(headers=headers, row_numbers=numbers, header_row=h + 1, sheet=sheet,
-                 title_rows=head_text[:h], notes=notes, columns=columns, source=path)
+    return Table(headers=headers[lead:], row_numbers=numbers, header_row=h + 1, sheet=sheet,
+                 title_rows=[_without_blank_end(r[lead:]) for r in head_text[:h]], notes=notes,
+                 columns=columns[lead:], source=path)
+
+
+def _leading_blank_columns(rows: list[list], at_most: int) -> int:
+    """How many of the first ``at_most`` columns of ``rows`` hold no cell in any of them."""
+    for row in rows:
+        for i in range(min(at_most, len(row))):
+            if row[i] != "":
+                at_most = i
+                break
+    return at_most
+
+
+def _without_blank_end(row: list[str]) -> list[str]:
+    """A title row without its blank cells at the right (the readers' widths differ)."""
+    end = len(row)
+    while end and not row[end - 1]:
+        end -= 1
+    return row[:end]
