@@ -387,3 +387,20 @@ def test_a_block_of_stored_and_new_persons_keeps_each_rows_outcome_id_and_warnin
                         "ORDER BY f.id").fetchall()
     assert [tuple(r) for r in warned] == [(pid(2), "62070200000001"), (pid(14), "62070200000005")]
     assert [(w.row, w.field) for w in result.warnings if w.field == "联系电话"] == [(3, "联系电话"), (15, "联系电话")]
+
+
+def test_a_stored_row_compared_at_once_is_unchanged_exactly_when_each_value_is_the_same(db):
+    # apply_values compares a stored row's values as one tuple first (a second import of a
+    # roster is almost all unchanged rows): the outcome is still the column-by-column one.
+    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, code TEXT UNIQUE, a TEXT, b REAL, c TEXT, batch_id INTEGER, "
+               "updated_at TEXT)")
+    db.execute("INSERT INTO t (code, a, b, c) VALUES ('x', '甲', 1.5, NULL), ('y', '乙', 2, 'c')")
+    table = upsert.Upserter(db, "t", ("code",), ("a", "b", "c"), None)
+    assert table.apply_values(("x",), ("a", "b", "c"), ("甲", 1.5, None)) == ("unchanged", 1)
+    assert table.apply_values(("x",), ("b",), (1.5 + 1e-12,)) == ("unchanged", 1)  # within _same's tolerance
+    assert table.apply_values(("y",), ("b", "a"), (2, "乙")) == ("unchanged", 2)  # any order of columns
+    assert table.apply(("y",), {"c": "c", "a": "乙"}) == ("unchanged", 2)
+    assert table.apply_values(("x",), ("a", "c"), ("甲", "")) == ("changed", 1)  # None → ""
+    assert table.apply(("y",), {"b": 3}) == ("changed", 2)
+    table.flush()
+    assert db.execute("SELECT code, a, b, c FROM t ORDER BY id").fetchall() == [("x", "甲", 1.5, ""), ("y", "乙", 3, "c")]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
+import operator
 import secrets
 import sqlite3
 from collections.abc import Callable
@@ -103,6 +104,7 @@ class Upserter:
         self._updates: dict[tuple[str, ...], list[tuple]] = {}
         self._dropped: list[tuple[str, str]] = []  # (name, sql) of the indexes built again at the end
         self._stage_names: dict[tuple[str, ...], str] = {}  # insert columns → their TEMP table (_stage_table)
+        self._picks: dict[tuple[str, ...], Callable | bool] = {}  # layout → its stored values' picker (_pick)
 
     def _layout(self, layout: tuple[str, ...]) -> dict[tuple, tuple]:
         generated = () if self._next_id is None else (self.id_column,)
@@ -140,14 +142,39 @@ class Upserter:
         hit = self.rows.get(key)
         if hit is None:
             return "added", self._add(key, tuple(values), tuple(values.values()))
+        if len(hit) == 2:
+            return self.apply_values(key, tuple(values), tuple(values.values()))
         return self._update(key, hit, values)
 
     def apply_values(self, key: tuple, layout: tuple[str, ...], values: tuple) -> tuple[str, int]:
-        """``apply(key, dict(zip(layout, values)))``, without the dict for a new row."""
+        """``apply(key, dict(zip(layout, values)))``, without the dict for a new row or an
+        unchanged stored one."""
         hit = self.rows.get(key)
         if hit is None:
             return "added", self._add(key, layout, values)
+        if len(hit) == 2:
+            pick = self._picks.get(layout)
+            if pick is None:
+                pick = self._pick(layout)
+            if pick is not False and pick(hit[1]) == values:
+                return "unchanged", hit[0]
         return self._update(key, hit, dict(zip(layout, values)))
+
+    def _pick(self, layout: tuple[str, ...]):
+        """A function giving the stored values of ``layout``'s columns as a tuple in that order
+        (False when one of them is not a stored column). A row whose values equal them is
+        unchanged: equal values are the same by :func:`_same` too, and comparing the tuples at
+        once spares a call per column (a second import of 165,000 persons: 0.4 s)."""
+        position = self._position
+        if not layout or any(c not in position for c in layout):
+            pick = False
+        elif len(layout) == 1:
+            at = position[layout[0]]
+            pick = lambda stored: (stored[at],)  # noqa: E731 - itemgetter of one gives no tuple
+        else:
+            pick = operator.itemgetter(*(position[c] for c in layout))
+        self._picks[layout] = pick
+        return pick
 
     def add_columns(self, keys: list[list], layout: tuple[str, ...], columns: list[list]) -> None:
         """Add a row per position of ``keys`` (the key's columns) and ``columns`` (``layout``'s),

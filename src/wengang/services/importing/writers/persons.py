@@ -273,6 +273,9 @@ class _Members:
 
 def _first_filled(column: list, members: list[int]) -> object:
     """The first member's value of ``column`` that is filled (not None and not empty)."""
+    value = column[members[0]]
+    if value:  # usually the first member's: no generator for 50,000 households
+        return value
     return next((column[m] for m in members if column[m]), None)
 
 
@@ -286,9 +289,10 @@ def _write_household(ctx: WriteContext, roster: _Roster, hh_no: str, members: li
     village_id, township_id = village
     households, present = roster.households, ctx.parsed.present
     row: dict = {"area_id": _kept_group(roster, hh_no, village_id)}
-    row.update(_household_codes(ctx, roster, hh_no, members))
+    _household_codes(roster, hh_no, members, row)
     if "site_name" in present:
-        named = next((m for m in members if roster.column("site_name")[m]), None)
+        sites = roster.column("site_name")
+        named = members[0] if sites[members[0]] else next((m for m in members if sites[m]), None)
         row["site_id"] = _site_id(ctx, roster, named, township_id) if named is not None else None
     if "hh_phone" in present:
         row["phone"] = _first_filled(roster.column("hh_phone"), members)
@@ -322,8 +326,9 @@ def _village_of(ctx: WriteContext, roster: _Roster, hh_no: str, members: list[in
         records[first].forget_values()
         if path is None or len(path) < 3:
             return None  # township/village are required columns: the parser already named the blank
+    township, village = place
     for other in members[1:]:
-        if (townships[other], villages[other]) != place:
+        if townships[other] != township or villages[other] != village:
             ctx.warn(records[other], "village", f"户编号{hh_no}在第{records[first].row}行的村不同，"
                                                 f"按第{records[first].row}行")
     if known is None:
@@ -344,15 +349,14 @@ def _kept_group(roster: _Roster, hh_no: str, village_id: int) -> int:
     return village_id
 
 
-def _household_codes(ctx: WriteContext, roster: _Roster, hh_no: str, members: list[int]) -> dict:
-    """户类型, 监测对象类别, 脱贫年度 and 是否易地扶贫搬迁 of the columns the file has."""
-    row: dict = {}
+def _household_codes(roster: _Roster, hh_no: str, members: list[int], row: dict) -> None:
+    """户类型, 监测对象类别, 脱贫年度 and 是否易地扶贫搬迁 of the columns the file has, into
+    ``row``: each the first member's that is not None (0 is 否, a value)."""
+    first = members[0]
     for key, column in roster.codes:
-        value = None
-        for m in members:
-            if column[m] is not None:
-                value = column[m]
-                break
+        value = column[first]
+        if value is None:
+            value = next((column[m] for m in members if column[m] is not None), None)
         row[key] = value
     if "relocated" in row and row["relocated"] is None:
         row["relocated"] = 0  # NOT NULL column: a blank 是否易地扶贫搬迁 means no
@@ -363,7 +367,6 @@ def _household_codes(ctx: WriteContext, roster: _Roster, hh_no: str, members: li
             roster.households.stored_value((hh_no,), "relocated")
         if relocated:
             row["hh_type"] = "同步搬迁户"
-    return row
 
 
 def _head_of(ctx: WriteContext, roster: _Roster, hh_no: str, members: list[int]) -> tuple[str | None, bool]:
@@ -372,8 +375,9 @@ def _head_of(ctx: WriteContext, roster: _Roster, hh_no: str, members: list[int])
     head = _first_filled(roster.head_names, members)
     if head is not None:
         return head, False
-    names, relations = roster.names, roster.relations
-    head = next((names[m] for m in members if relations[m] == "户主"), None)
+    names, relations, first = roster.names, roster.relations, members[0]
+    head = names[first] if relations[first] == "户主" else \
+        next((names[m] for m in members if relations[m] == "户主"), None)
     headless = head is None and "relation" in ctx.parsed.present and roster.households.find((hh_no,)) is None
     return head, headless
 
