@@ -3,6 +3,7 @@ every stored value the same as before."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -357,3 +358,116 @@ def test_a_spells_blank_described_columns_are_named_per_row(db, tmp_path):
         (4, "务工企业名称", "务工信息缺少务工企业名称、务工所属行业"),
         (5, "就业渠道", "务工信息缺少就业渠道、务工企业名称、务工所属行业"),
         (6, "务工所属行业", "务工信息缺少务工所属行业")]
+
+
+def test_rows_added_as_columns_are_the_rows_added_one_by_one(db):
+    # The roster's new persons go to the upserter a column at a time: the same ids in the same
+    # order, found and read back before and after they are sent, the same rows stored.
+    for table in ("one", "cols"):
+        db.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, code TEXT UNIQUE, a TEXT, b INTEGER, "
+                   "batch_id INTEGER, created_at TEXT, updated_at TEXT)")
+    one = upsert.Upserter(db, "one", ("code",), ("a", "b"), 7)
+    cols = upsert.Upserter(db, "cols", ("code",), ("a", "b"), 7)
+    rows = [("x", "甲", 1), ("y", None, 2), ("z", "丙", None)]
+    assert [one.apply_values((code,), ("a", "b"), (a, b)) for code, a, b in rows] == \
+        [("added", 1), ("added", 2), ("added", 3)]
+    cols.add_columns([["x", "y", "z"]], ("a", "b"), [["甲", None, "丙"], [1, 2, None]])
+    assert cols.pending == 3 and cols.find(("y",)) == 2 and cols.stored_value(("z",), "a") == "丙"
+    assert cols.apply_values(("x",), ("a", "b"), ("甲", 1)) == ("unchanged", 1)
+    assert cols.apply_values(("w",), ("a", "b"), ("丁", 4)) == ("added", 4)  # after the columns' ids
+    cols.send()
+    assert cols.rows[("x",)] == (1,) and cols.stored_value(("y",), "b") == 2  # read back once sent
+    assert cols.apply_values(("z",), ("a", "b"), ("丙", 3)) == ("changed", 3)
+    one.apply_values(("w",), ("a", "b"), ("丁", 4))
+    one.apply_values(("z",), ("a", "b"), ("丙", 3))
+    for table in (one, cols):
+        table.flush()
+    stored = "SELECT id, code, a, b, batch_id, created_at IS NOT NULL FROM {} ORDER BY id"
+    assert db.execute(stored.format("cols")).fetchall() == db.execute(stored.format("one")).fetchall()
+    assert db.execute(stored.format("cols")).fetchall()[0] == (1, "x", "甲", 1, 7, 1)
+
+
+def test_a_block_of_stored_and_new_persons_keeps_each_rows_outcome_id_and_warning(db, tmp_path, monkeypatch):
+    # Member rows are written a block at a time (the new persons together, then the stored ones
+    # compared): with blocks smaller than the file and stored, changed and new persons mixed in
+    # each, every row still gets its own outcome, new persons their ids in file order, and a
+    # warned phone its own person and household.
+    monkeypatch.setattr(context, "SEND_ROWS", 4)
+    assert import_file(db, "persons", write_xlsx(tmp_path / "a.xlsx", PERSON_HEADERS, person_rows(12))).ok
+    rows = person_rows(18)
+    rows[4][10] = "改名"  # person 5: changed
+    rows[13][15] = "1361234"  # person 14 (new): a phone warned about
+    rows[1][15] = "1365678"  # person 2 (stored): changed, and warned about
+    result = import_file(db, "persons", write_xlsx(tmp_path / "b.xlsx", PERSON_HEADERS, rows))
+    assert result.ok and (result.added, result.changed, result.unchanged) == (6, 2, 10)
+    stored = db.execute("SELECT id, id_number, name, phone FROM persons ORDER BY id").fetchall()
+    assert [r[1] for r in stored] == [pid(n) for n in range(1, 19)] and [r[0] for r in stored] == list(range(1, 19))
+    assert stored[4][2] == "改名" and stored[1][3] == "1365678"
+    warned = db.execute("SELECT p.id_number, h.hh_no FROM quality_findings f JOIN persons p ON p.id = f.person_id "
+                        "JOIN households h ON h.id = f.household_id WHERE f.field = '联系电话' "
+                        "ORDER BY f.id").fetchall()
+    assert [tuple(r) for r in warned] == [(pid(2), "62070200000001"), (pid(14), "62070200000005")]
+    assert [(w.row, w.field) for w in result.warnings if w.field == "联系电话"] == [(3, "联系电话"), (15, "联系电话")]
+
+
+def test_a_stored_row_compared_at_once_is_unchanged_exactly_when_each_value_is_the_same(db):
+    # apply_values compares a stored row's values as one tuple first (a second import of a
+    # roster is almost all unchanged rows): the outcome is still the column-by-column one.
+    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, code TEXT UNIQUE, a TEXT, b REAL, c TEXT, batch_id INTEGER, "
+               "updated_at TEXT)")
+    db.execute("INSERT INTO t (code, a, b, c) VALUES ('x', '甲', 1.5, NULL), ('y', '乙', 2, 'c')")
+    table = upsert.Upserter(db, "t", ("code",), ("a", "b", "c"), None)
+    assert table.apply_values(("x",), ("a", "b", "c"), ("甲", 1.5, None)) == ("unchanged", 1)
+    assert table.apply_values(("x",), ("b",), (1.5 + 1e-12,)) == ("unchanged", 1)  # within _same's tolerance
+    assert table.apply_values(("y",), ("b", "a"), (2, "乙")) == ("unchanged", 2)  # any order of columns
+    assert table.apply(("y",), {"c": "c", "a": "乙"}) == ("unchanged", 2)
+    assert table.apply_values(("x",), ("a", "c"), ("甲", "")) == ("changed", 1)  # None → ""
+    assert table.apply(("y",), {"b": 3}) == ("changed", 2)
+    table.flush()
+    assert db.execute("SELECT code, a, b, c FROM t ORDER BY id").fetchall() == [("x", "甲", 1.5, ""), ("y", "乙", 3, "c")]
+
+
+def test_many_updates_sent_through_the_stage_are_the_updates_sent_one_by_one(tmp_path, monkeypatch):
+    # A re-import's changed rows of one layout go through a TEMP table, one UPDATE … FROM per
+    # chunk: the same stored rows, and the same audit entries in the same order.
+    def imported(db, name: str) -> list:
+        set_installation(db, "甘肃省", "张掖市", "测试县")
+        assert import_file(db, "persons", write_xlsx(tmp_path / f"{name}-a.xlsx", PERSON_HEADERS, person_rows(30))).ok
+        rows = person_rows(30)
+        for n in range(0, 30, 2):
+            rows[n][10] = f"新{n}"  # 15 names changed
+        rows[3][4] = "户主甲"  # a household's 户主姓名
+        result = import_file(db, "persons", write_xlsx(tmp_path / f"{name}-b.xlsx", PERSON_HEADERS, rows))
+        assert result.ok and result.changed == 15 and result.details["households_changed"] == 6
+        audit = [(t, row_id, action, *(None if j is None else {k: v for k, v in json.loads(j).items()
+                                                          if k not in ("updated_at", "created_at", "guid")}
+                                       for j in (old, new)))
+                 for t, row_id, action, old, new in db.execute(
+                     "SELECT table_name, row_id, action, old_json, new_json FROM audit_log ORDER BY id")]
+        return [db.execute("SELECT p.id, p.name, h.head_name, p.batch_id FROM persons p JOIN households h "
+                           "ON h.id = p.household_id ORDER BY p.id").fetchall(), audit]
+
+    straight, staged = open_database(":memory:"), open_database(":memory:")
+    try:
+        expected = imported(straight, "a")
+        monkeypatch.setattr(upsert, "STAGE_ROWS", 2)
+        statements: list[str] = []
+        staged.conn.set_trace_callback(statements.append)
+        assert imported(staged, "b") == expected
+        assert any(s.startswith("UPDATE persons SET name = u.c0") for s in statements)
+        assert not staged.execute("SELECT name FROM temp.sqlite_master WHERE name LIKE ?",
+                                  [f"{upsert.STAGE}%"]).fetchall()
+    finally:
+        straight.close()
+        staged.close()
+
+
+def test_a_row_updated_twice_in_one_batch_keeps_the_last_values(db, monkeypatch):
+    monkeypatch.setattr(upsert, "STAGE_ROWS", 2)  # would go through the stage, but for the same row twice
+    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, code TEXT UNIQUE, a TEXT, batch_id INTEGER, updated_at TEXT)")
+    db.execute("INSERT INTO t (code, a) VALUES ('x', '甲'), ('y', '乙')")
+    table = upsert.Upserter(db, "t", ("code",), ("a",), None)
+    for value in ("丙", "丁"):
+        assert table.apply(("x",), {"a": value}) == ("changed", 1)
+    table.flush()
+    assert db.execute("SELECT code, a FROM t ORDER BY id").fetchall() == [("x", "丁"), ("y", "乙")]

@@ -69,6 +69,12 @@ class WriteContext:
         for upserter in self.upserters:
             upserter.flush()
 
+    @property
+    def send_every(self) -> int:
+        """Rows between two looks at the upserters (:meth:`written`): a writer handing rows
+        over in blocks makes them no larger."""
+        return min(SEND_ROWS, 1000)
+
     def written(self, rows: int = 1) -> None:
         """Count ``rows`` handed to the upserters; once one table has :data:`SEND_ROWS` new rows,
         insert every table's, parents first (a member's household is in before the member), so
@@ -77,7 +83,7 @@ class WriteContext:
         a preview, or a file with an error already, sends nothing (the transaction is rolled
         back in the end either way)."""
         self._unchecked += rows
-        if self._unchecked < min(SEND_ROWS, 1000):  # looked at now and then, not per row
+        if self._unchecked < self.send_every:  # looked at now and then, not per row
             return
         self._unchecked = 0
         if self.write and not self.parsed.errors and any(u.pending >= SEND_ROWS for u in self.upserters):
