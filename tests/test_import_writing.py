@@ -387,6 +387,28 @@ def test_rows_added_as_columns_are_the_rows_added_one_by_one(db):
     assert db.execute(stored.format("cols")).fetchall()[0] == (1, "x", "甲", 1, 7, 1)
 
 
+def test_rows_added_unnamed_are_stored_as_added_rows_and_not_remembered(db):
+    # The employment writer's new spells (keys unique in the file): the same rows and ids as
+    # apply_values gives them, but the upserter keeps nothing of them once they are sent.
+    for table in ("one", "unnamed"):
+        db.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, code TEXT UNIQUE, a TEXT, b INTEGER, "
+                   "batch_id INTEGER, created_at TEXT, updated_at TEXT)")
+    one = upsert.Upserter(db, "one", ("code",), ("a", "b"), 7)
+    unnamed = upsert.Upserter(db, "unnamed", ("code",), ("a", "b"), 7)
+    rows = [("x", ("a", "b"), ("甲", 1)), ("y", ("a",), (None,)), ("z", ("a", "b"), ("丙", None))]
+    assert [one.apply_values((code,), layout, values)[1] for code, layout, values in rows] == [1, 2, 3]
+    assert [unnamed.add_unnamed((code,), layout, values) for code, layout, values in rows] == [1, 2, 3]
+    assert unnamed.pending == 3 and unnamed.rows == {} and unnamed.find(("x",)) is None
+    unnamed.send()
+    assert unnamed.pending == 0 and unnamed.rows == {}
+    assert unnamed.add_unnamed(("w",), ("a", "b"), ("丁", 4)) == 4  # after the ids given before
+    one.apply_values(("w",), ("a", "b"), ("丁", 4))
+    for table in (one, unnamed):
+        table.flush()
+    stored = "SELECT id, code, a, b, batch_id, created_at IS NOT NULL FROM {} ORDER BY id"
+    assert db.execute(stored.format("unnamed")).fetchall() == db.execute(stored.format("one")).fetchall()
+
+
 def test_a_block_of_stored_and_new_persons_keeps_each_rows_outcome_id_and_warning(db, tmp_path, monkeypatch):
     # Member rows are written a block at a time (the new persons together, then the stored ones
     # compared): with blocks smaller than the file and stored, changed and new persons mixed in

@@ -195,6 +195,18 @@ class Upserter:
         self.rows.update(zip(rows, zip(ids)))
 
     def _add(self, key: tuple, layout: tuple[str, ...], values: tuple) -> int:
+        row_id = self.add_unnamed(key, layout, values)
+        # Its values stay in the parameter row (no second tuple per added row: 200,000 spells
+        # are 30 MB fewer); a later apply() of the same key reads them back from there.
+        self.rows[key] = (row_id,)
+        return row_id
+
+    def add_unnamed(self, key: tuple, layout: tuple[str, ...], values: tuple) -> int:
+        """Add a new row for ``key`` (``apply_values`` of a key not stored), which the batch
+        names no more: it is not remembered (``find``, ``apply`` and ``stored_value`` do not
+        see it), so once handed off (:meth:`hand_off`) nothing of it is held. A writer that
+        makes its keys unique first (employment: 244,303 new spells) holds no key, id and
+        one-tuple per row until the end: 29 MiB off the import's peak. Its row id."""
         pending = self._pending.get(layout)
         if pending is None:
             pending = self._layout(layout)
@@ -206,9 +218,6 @@ class Upserter:
             row_id = self._next_id
             self._next_id = row_id + 1
             pending[key] = (row_id, *key, *values)  # the guid is made from row_id (_values_sql)
-        # Its values stay in the parameter row (no second tuple per added row: 200,000 spells
-        # are 30 MB fewer); a later apply() of the same key reads them back from there.
-        self.rows[key] = (row_id,)
         return row_id
 
     def _update(self, key: tuple, hit: tuple, values: dict) -> tuple[str, int]:

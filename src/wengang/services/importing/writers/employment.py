@@ -88,6 +88,8 @@ def _write_spells(ctx: WriteContext, spells: _SpellFile, order: list[int], key_o
         if chunk:
             for outcome, count in spells.write(chunk, [key_of[i] for i in chunk]).items():
                 outcomes[outcome] += count
+            # Written: the key is let go (the upserter keeps no new spell's once sent).
+            list(map(key_of.__setitem__, chunk, itertools.repeat(None)))
             written(len(chunk))
     for outcome, count in outcomes.items():
         setattr(ctx.counts, outcome, getattr(ctx.counts, outcome) + count)
@@ -252,20 +254,27 @@ class _SpellFile:
         stored, apply_values = table.rows, table.apply_values
         layouts, values = self.values(rows)
         hits = list(map(stored.get, keys))
-        if layouts is None and not any(hits):  # all new (a county's first import): no comparing
-            list(map(apply_values, keys, itertools.repeat(self.have), values))
+        if not any(hits):  # all new (a county's first import): no comparing
+            # Keys are unique in the file (:meth:`keys`): a new spell is never named again.
+            list(map(table.add_unnamed, keys, layouts or itertools.repeat(self.have), values))
             return {"added": len(rows), "changed": 0, "unchanged": 0}
         outcomes = {"added": 0, "changed": 0, "unchanged": 0}
         if layouts is None:  # one layout: its stored values picked by one function
             same = self._stored_as(self.have)
             for key, hit, row in zip(keys, hits, values):
-                if hit is not None and len(hit) == 2 and same(hit[1]) == row:
+                if hit is None:
+                    table.add_unnamed(key, self.have, row)
+                    outcomes["added"] += 1
+                elif len(hit) == 2 and same(hit[1]) == row:
                     outcomes["unchanged"] += 1  # what apply_values would find, without its dict
                 else:
                     outcomes[apply_values(key, self.have, row)[0]] += 1
             return outcomes
         for key, hit, layout, row in zip(keys, hits, layouts, values):
-            if hit is not None and len(hit) == 2 and self._stored_as(layout)(hit[1]) == row:
+            if hit is None:
+                table.add_unnamed(key, layout, row)
+                outcomes["added"] += 1
+            elif len(hit) == 2 and self._stored_as(layout)(hit[1]) == row:
                 outcomes["unchanged"] += 1
             else:
                 outcomes[apply_values(key, layout, row)[0]] += 1
