@@ -21,7 +21,7 @@ _SPELL = "person_id, start_date, end_date, region, channel, place_province, plac
          "employer_name, industry, monthly_income, return_reason, org_id, point_to_point, transport_subsidy"
 
 
-def _by_number(people: dict, ids: list, starts: list) -> list[int]:
+def _by_number(people: dict, ids: list, starts: list, _indexes: list[int] | None = None) -> list[int]:
     """The former order: by 证件号码, then 开始时间, then the file's."""
     return sorted(range(len(ids)), key=lambda i: (ids[i] or "", starts[i] or ""))
 
@@ -130,3 +130,9 @@ def test_rows_by_person_id_start_and_the_files_order_then_rows_of_nobody():
     numbers = ["b", "a", None, "zz", "a"]
     starts = ["2025-01-01", "2024-01-01", "2023-01-01", "2022-01-01", "2024-01-01"]
     assert employment._person_order(people, numbers, starts) == [0, 1, 4, 3, 2]  # noqa: SLF001
+    # Given the rows' index ints (the records'), the order is made of those same objects.
+    many = 300  # past the ints Python keeps one object of
+    indexes = [int(str(i)) for i in range(many * 5)]
+    order = employment._person_order(people, numbers * many, starts * many, indexes)  # noqa: SLF001
+    assert order == employment._person_order(people, numbers * many, starts * many)  # noqa: SLF001
+    assert all(i is indexes[i] for i in order)
