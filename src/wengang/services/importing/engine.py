@@ -132,17 +132,20 @@ def _save_findings(ctx: WriteContext) -> None:
             "WHERE rule = ? AND resolved_at IS NULL", [rule])
     }
     rows = []
+    # found_at given once, as the column's default would give it row by row (its localtime
+    # conversion was 0.013 s of 23,632 findings' 0.08 s insert).
+    found_at, refs = now_stamp(), ctx.finding_refs
     for i, issue in enumerate(ctx.parsed.warnings):
-        person_id, household_id = ctx.finding_refs.get(i, (None, None))
+        person_id, household_id = refs.get(i, (None, None))
         key = (person_id, household_id, issue.field, issue.message)
         if key not in open_findings:
             open_findings.add(key)
-            rows.append((rule, person_id, household_id, issue.field, issue.message, ctx.batch_id))
+            rows.append((rule, person_id, household_id, issue.field, issue.message, ctx.batch_id, found_at))
     if rows:
         # executemany: one statement for thousands of warnings (still inside the import's atomic()).
         ctx.db.conn.executemany(
-            "INSERT INTO quality_findings(rule, person_id, household_id, field, message, batch_id) "
-            "VALUES (?, ?, ?, ?, ?, ?)", rows)
+            "INSERT INTO quality_findings(rule, person_id, household_id, field, message, batch_id, found_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write: bool, file_name: str | None,
