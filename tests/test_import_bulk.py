@@ -69,6 +69,12 @@ def test_an_updating_import_records_old_and_new_values_and_undo_restores_everyth
     assert (second.added, second.changed, second.unchanged) == (3, 1, 5), second.summary()
     updates = [e for e in audit_entries(db, batch_id=second.batch_id) if e.action == "update"]
     assert [c for e in updates for c in e.changes if c[0] == "联系电话"] == [("联系电话", "13600000001", "13900000000")]
+    # The changed person carries the batch too, yet only the three added are the batch's entry.
+    changed_id = db.execute("SELECT id FROM persons WHERE phone = '13900000000'").fetchone()[0]
+    assert db.execute("SELECT batch_id FROM persons WHERE id = ?", [changed_id]).fetchone()[0] == second.batch_id
+    added = next(e.new for e in audit_entries(db, batch_id=second.batch_id)
+                 if e.action == "insert" and e.table_name == "persons")
+    assert added["bulk_rows"] == 3 and not any(lo <= changed_id <= hi for lo, hi in added["ranges"])
 
     result = undo_batch(db, second.batch_id)
     assert (result.deleted, result.restored) == (3 + 1, 1)  # three persons and their household
