@@ -140,6 +140,13 @@ def test_the_importing_package_s_excel_writers_load_when_asked_for():
     assert "openpyxl" in modules
 
 
+def test_the_window_s_background_warm_up_still_loads_the_excel_writers():
+    modules = _loaded_after("import os; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+                            "from wengang.gui.main_window import _warm_imports\n"
+                            "_warm_imports(None, None)")
+    assert {"openpyxl", "wengang.services.importing.errors_book", "wengang.services.importing.export"} <= modules
+
+
 def test_printing_and_the_window_do_not_load_reports_or_openpyxl():
     modules = _loaded_after("import os; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
                             "import wengang.gui.printing, wengang.gui.main_window")
