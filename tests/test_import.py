@@ -250,6 +250,11 @@ def test_both_samples_import_and_reimport_changes_nothing(db, tmp_path):
     assert any("月收入1元" in w.message for w in work.warnings)
     kept = db.execute("SELECT COUNT(*) FROM quality_findings WHERE batch_id = ?", [work.batch_id]).fetchone()[0]
     assert kept > 0
+    # found_at is the local time of the import, in the column default's own format
+    stamps = {r[0] for r in db.execute("SELECT found_at FROM quality_findings WHERE batch_id = ?", [work.batch_id])}
+    default = db.execute("SELECT strftime('%Y-%m-%dT%H:%M:%S', 'now', 'localtime')").fetchone()[0]
+    assert len(stamps) == 1 and abs(dt.datetime.fromisoformat(stamps.pop()) -
+                                     dt.datetime.fromisoformat(default)) < dt.timedelta(minutes=5)
     again = [import_file(db, "auto", f) for f in (PERSON_SAMPLE, WORK_SAMPLE)]
     assert [(r.added, r.changed) for r in again] == [(0, 0), (0, 0)]
     assert db.execute("SELECT COUNT(*) FROM quality_findings").fetchone()[0] == \

@@ -69,6 +69,12 @@ def test_an_updating_import_records_old_and_new_values_and_undo_restores_everyth
     assert (second.added, second.changed, second.unchanged) == (3, 1, 5), second.summary()
     updates = [e for e in audit_entries(db, batch_id=second.batch_id) if e.action == "update"]
     assert [c for e in updates for c in e.changes if c[0] == "联系电话"] == [("联系电话", "13600000001", "13900000000")]
+    # The changed person carries the batch too, yet only the three added are the batch's entry.
+    changed_id = db.execute("SELECT id FROM persons WHERE phone = '13900000000'").fetchone()[0]
+    assert db.execute("SELECT batch_id FROM persons WHERE id = ?", [changed_id]).fetchone()[0] == second.batch_id
+    added = next(e.new for e in audit_entries(db, batch_id=second.batch_id)
+                 if e.action == "insert" and e.table_name == "persons")
+    assert added["bulk_rows"] == 3 and not any(lo <= changed_id <= hi for lo, hi in added["ranges"])
 
     result = undo_batch(db, second.batch_id)
     assert (result.deleted, result.restored) == (3 + 1, 1)  # three persons and their household
@@ -245,3 +251,18 @@ def test_the_audit_workbook_names_an_imports_added_rows_by_batch(db, tmp_path):
     export_audit(db, out)
     cells = {str(c) for row in load_workbook(out).active.iter_rows(values_only=True) for c in row if c is not None}
     assert f"第{result.batch_id}批导入" in cells and "None" not in cells
+
+
+def test_an_entry_s_ranges_are_counted_in_sqlite_and_follow_any_gap(db):
+    """The added rows' ranges: one unbroken run is found by count/min/max alone; ids with gaps
+    (rows of another batch between them) still give one range per run, as listed id by id."""
+    from wengang.store.audit import _added_ranges  # noqa: PLC0415
+
+    db.execute("CREATE TEMP TABLE t(id INTEGER PRIMARY KEY, batch_id INTEGER)")
+    db.conn.executemany("INSERT INTO t VALUES (?, ?)", [(1, 1), (2, 1), (3, 1), (4, 2), (7, 1), (8, 1), (9, 2)])
+    ids_sql = "SELECT rowid FROM t WHERE batch_id = ?"
+    assert _added_ranges(db, ids_sql, [1]) == (5, [[1, 3], [7, 8]])
+    assert _added_ranges(db, ids_sql, [2]) == (2, [[4, 4], [9, 9]])
+    db.execute("DELETE FROM t WHERE id = 4")
+    assert _added_ranges(db, ids_sql, [2]) == (1, [[9, 9]])
+    assert _added_ranges(db, ids_sql, [3]) == (0, [])

@@ -106,6 +106,47 @@ def test_a_report_to_the_screen_does_not_load_openpyxl():
     assert not {"openpyxl", "pypinyin", "numpy"} & modules
 
 
+def test_an_import_that_succeeds_does_not_load_openpyxl(tmp_path):
+    """``wengang import`` of a clean file: calamine reads it, nothing is written to Excel, so
+    openpyxl (the error workbook's writer) stays unloaded; a rejected file still gets its workbook."""
+    from importing_helpers import PERSON_HEADERS, person_rows, write_xlsx
+
+    db = _county(tmp_path / "c.db")
+    good = write_xlsx(tmp_path / "good.xlsx", PERSON_HEADERS, person_rows(3))
+    run = ("from wengang.cli.main import main\n"
+           f"assert main(['--db', {db!r}, 'import', 'persons', {str(good)!r}]) == 0\n")
+    modules = _loaded_after(run)
+    assert "wengang.services.importing.engine" in modules and "python_calamine" in modules
+    assert "openpyxl" not in modules
+    rows = person_rows(2)
+    rows[0][11] = "123"  # a bad 证件号码
+    bad = write_xlsx(tmp_path / "bad.xlsx", PERSON_HEADERS, rows)
+    modules = _loaded_after("from wengang.cli.main import main\n"
+                            f"assert main(['--db', {db!r}, 'import', 'persons', {str(bad)!r}]) == 1\n")
+    assert "openpyxl" in modules and (tmp_path / "bad-错误说明.xlsx").exists()
+
+
+def test_the_importing_package_s_excel_writers_load_when_asked_for():
+    modules = _loaded_after("import wengang.services.importing as importing\n"
+                            "assert 'openpyxl' not in __import__('sys').modules\n"
+                            "from wengang.services.importing import check_consistency, export_kind, write_template\n"
+                            "assert importing.ConsistencyReport.__name__ == 'ConsistencyReport'\n"
+                            "try:\n"
+                            "    importing.no_such_name\n"
+                            "except AttributeError:\n"
+                            "    pass\n"
+                            "else:\n"
+                            "    raise AssertionError('no_such_name')\n")
+    assert "openpyxl" in modules
+
+
+def test_the_window_s_background_warm_up_still_loads_the_excel_writers():
+    modules = _loaded_after("import os; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+                            "from wengang.gui.main_window import _warm_imports\n"
+                            "_warm_imports(None, None)")
+    assert {"openpyxl", "wengang.services.importing.errors_book", "wengang.services.importing.export"} <= modules
+
+
 def test_printing_and_the_window_do_not_load_reports_or_openpyxl():
     modules = _loaded_after("import os; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
                             "import wengang.gui.printing, wengang.gui.main_window")

@@ -14,6 +14,7 @@ import resource
 import sys
 import threading
 import time
+import weakref
 
 from import_one import arguments, fresh_database
 
@@ -61,7 +62,11 @@ def main(argv: list[str]) -> int:
     writer = engine.WRITERS[args.kind]
 
     def write(ctx) -> None:
-        ctx.flush = phases.around("flush", ctx.flush)
+        # Through a weak reference: ctx.flush holding ctx made a cycle, which kept the whole
+        # import (records, upserters) alive until the collector came back, and the end then
+        # counted 0.15–0.2 s of collection that a real import never pays.
+        flush, context = type(ctx).flush, weakref.ref(ctx)
+        ctx.flush = phases.around("flush", lambda: flush(context()))
         phases.around("write", writer)(ctx)
 
     engine.WRITERS[args.kind] = write

@@ -108,8 +108,11 @@ class TabHost(QWidget):
 
 
 def _warm_imports(_db, _progress) -> None:
+    # The importing package loads its Excel writers (openpyxl) only when used, for a quick
+    # ``wengang import``; the window warms them here as before, for its first export or error list.
     for name in ("wengang.services.registry", "wengang.services.reports", "wengang.services.ledgers",
-                 "wengang.services.importing"):
+                 "wengang.services.importing", "wengang.services.importing.consistency",
+                 "wengang.services.importing.template", "wengang.services.importing.errors_book"):
         importlib.import_module(name)
 
 

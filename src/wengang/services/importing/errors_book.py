@@ -15,6 +15,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from wengang.services.importing.model import default_errors_path  # noqa: F401 - re-exported
 from wengang.services.importing.parse import Parsed
 from wengang.services.xlsx_stream import fast_sheet, save_workbook
 
@@ -42,10 +43,6 @@ def _column_widths(headers: list[str], rows: list[list[str]], sample: int = 500)
         longest = max((_display_width(r[col]) for r in rows[:sample] if col < len(r)), default=0)
         widths.append(min(40, max(8, _display_width(header) + 2, longest + 2)))
     return widths
-
-
-def default_errors_path(source: Path) -> Path:
-    return source.with_name(f"{source.stem}-错误说明.xlsx")
 
 
 def write_errors_workbook(parsed: Parsed, path: Path) -> Path:

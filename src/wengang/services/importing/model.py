@@ -79,3 +79,8 @@ class ImportResult:
             kept = "" if self.dry_run else "，已记入数据质量问题"
             text += f"；另有{len(self.warnings)}条提醒{kept}"
         return text
+
+
+def default_errors_path(source: Path) -> Path:
+    """Where a file's error workbook goes by default: beside it, ``<name>-错误说明.xlsx``."""
+    return source.with_name(f"{source.stem}-错误说明.xlsx")
