@@ -309,13 +309,17 @@ def test_a_cube_counted_per_household_first_is_the_cube(county, day):
 
 
 def test_a_form_alone_after_an_import_counts_per_household_first(county, monkeypatch):
-    """Right after an import, the form asked alone is counted per household first."""
+    """Right after an import, the form asked alone is counted per household first, from a
+    derivation joining the households' places alone."""
     _, db = county
     _mark_everyone(db)
     given: list = []
     real = engine.count_derived
-    monkeypatch.setattr(engine, "count_derived", lambda d, a, create_sql, *rest: (
-        given.append(create_sql("x", "y")), real(d, a, create_sql, *rest))[1])
+    monkeypatch.setattr(engine, "count_derived", lambda d, a, create_sql, name, hh_at: (
+        given.append((create_sql("x", "y"), hh_at)), real(d, a, create_sql, name, hh_at))[1])
     alone = _values(compute_form(db, "F1", AS_OF, alone=True))
-    assert len(given) == 1 and "GROUP BY st.household_id" in given[0]
+    assert len(given) == 1 and "GROUP BY st.household_id" in given[0][0]
+    # the households' places alone: what the derivation reads of them
+    columns = [row[1] for row in db.execute(f"PRAGMA temp.table_info({given[0][1]})").fetchall()]
+    assert columns == ["id", "area_id", "site_id", "hh_type", "relocated"]
     assert alone == _values(compute_form(db, "F1", AS_OF))

@@ -45,7 +45,7 @@ from wengang.services.reports.sources import Source, household_sql, source
 from wengang.store.areas import AREA_ANCESTRY, AREA_SUBTREE, area_path, installation
 from wengang.store.db import get_setting
 from wengang.store.derived import cached, fresh_keys, temp_write
-from wengang.store.household_type import households_at
+from wengang.store.household_type import household_places_at, households_at
 from wengang.store.status import (
     count_derived,
     count_from_neighbour,
@@ -192,7 +192,8 @@ def _cube_alone(db: sqlite_utils.Database, as_of: AsOf, decl: dict) -> str | Non
     _form_predicates([decl], out)
     full, own = _cube_of(predicates, predicates), _cube_of(predicates, tuple(out))
     if derived_whole_on_reading(db, as_of):
-        hh_at = households_at(db, day)
+        # The derivation reads the households' places only (the form nothing else of them).
+        hh_at = household_places_at(db, day)
         by_household = _cube_by_household(predicates, tuple(out))
         return cached(db, FIRST_CUBE, (day, tuple(out)),
                       lambda name: count_derived(db, as_of, by_household, name, hh_at))
@@ -205,7 +206,7 @@ def _cube_alone(db: sqlite_utils.Database, as_of: AsOf, decl: dict) -> str | Non
     def corrected(name: str) -> None:
         if not count_from_neighbour(db, as_of, neighbour, *kinds[k], name):  # too many changed: count afresh
             chosen = predicates if k == 0 else tuple(out)
-            count_derived(db, as_of, _cube_by_household(predicates, chosen), name, households_at(db, day))
+            count_derived(db, as_of, _cube_by_household(predicates, chosen), name, household_places_at(db, day))
 
     return cached(db, kinds[k][0], (day, predicates if k == 0 else tuple(out)), corrected)
 
