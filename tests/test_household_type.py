@@ -10,7 +10,13 @@ import pytest
 from wengang.domain.codes import codes
 from wengang.services.ledgers import ledger_query
 from wengang.services.reports import compute_form
-from wengang.store.household_type import change_household_type, type_history
+from wengang.store.household_type import (
+    PLACES_AT,
+    change_household_type,
+    household_places_at,
+    households_at,
+    type_history,
+)
 
 PAST = "2025-12-31"
 
@@ -127,3 +133,39 @@ def test_overview_and_subsidies_read_the_type_at_d(db, hexi):
     owed_at = {r["kind"] for r in entitlement_details(db, "heilongjiang_2022", dt.date(2025, 6, 30)) if r["person_id"] == member}
     assert owed_at == owed_before
     assert not [r for r in entitlement_details(db, "heilongjiang_2022", dt.date(2025, 7, 31)) if r["person_id"] == member]
+
+
+def test_households_at_is_the_households_keyed_by_id_with_the_type_at_d(db, hexi):
+    """``households_at``: every household, every column in the households' order and with
+    their declared types (so the same affinity), the type as at D, keyed by id as the rowid
+    (a join on it is one look-up, no index of its own)."""
+    change_household_type(db, hexi, "脱贫户", None, "2026-01-01", "风险消除")
+    table = households_at(db, PAST)
+    columns = [(c.name, c.type) for c in db["households"].columns]
+    info = db.execute(f"PRAGMA temp.table_info({table})").fetchall()
+    assert [(row[1], row[2]) for row in info] == columns
+    assert [row[1] for row in info if row[5]] == ["id"] and db.execute(f"SELECT count(*) FROM temp.{table} WHERE rowid <> id").fetchone()[0] == 0
+    assert db.execute(f"SELECT name FROM sqlite_temp_master WHERE type = 'index' AND tbl_name = '{table}'").fetchall() == []
+    names = ", ".join(name for name, _ in columns)
+    want = db.execute(f"SELECT {names} FROM households ORDER BY id").fetchall()
+    got = db.execute(f"SELECT {names} FROM temp.{table}").fetchall()
+    types = dict(db.execute(f"SELECT id, typeof(relocated) || typeof(area_id) FROM temp.{table}").fetchall())
+    assert types == dict(db.execute("SELECT id, typeof(relocated) || typeof(area_id) FROM households").fetchall())
+    hh_type = [name for name, _ in columns].index("hh_type")
+    assert [row[hh_type] for row in got] == ["监测户", "脱贫户"] and [row[hh_type] for row in want] == ["脱贫户", "脱贫户"]
+    assert [row[:hh_type] for row in got] == [row[:hh_type] for row in want]
+
+
+@pytest.mark.parametrize("day", [PAST, "2026-06-30"])
+def test_household_places_at_are_households_at_on_the_places(db, hexi, factory, day):
+    """``household_places_at``: households_at's id and places (type as at D), same values and
+    types, and nothing else."""
+    factory.household("城关镇", "河东村", relocated=1)
+    change_household_type(db, hexi, "脱贫户", None, "2026-01-01", "风险消除")
+    places, whole = household_places_at(db, day), households_at(db, day)
+    names = ", ".join(("id", *PLACES_AT))
+    typed = ", ".join(f"typeof({c})" for c in ("id", *PLACES_AT))
+    got = db.execute(f"SELECT *, {typed} FROM temp.{places}").fetchall()
+    assert got == db.execute(f"SELECT {names}, {typed} FROM temp.{whole} ORDER BY id").fetchall()
+    assert [row[1] for row in db.execute(f"PRAGMA temp.table_info({places})").fetchall()] == ["id", *PLACES_AT]
+    assert len(got) == 3 and {row[3] for row in got} == ({"监测户", "脱贫户"} if day == PAST else {"脱贫户"})

@@ -282,3 +282,44 @@ def test_a_form_alone_next_to_a_stored_date_took_the_neighbours_cube(county, mon
     finally:
         again.close()
     assert calls == []
+
+
+@pytest.mark.parametrize("day", DAYS)
+def test_a_cube_counted_per_household_first_is_the_cube(county, day):
+    """The cube counted from a derivation per household first, then by group
+    (``engine._cube_by_household``, what ``count_derived`` is given): the very table the
+    person-by-person cube gives — same columns, rows, numbers and row order — for every
+    counted predicate together, a form's few (named by their places), and a plain count."""
+    _, db = county
+    predicates = engine.cube_predicates()
+    whole = materialize_status(db, AsOf(day), "whole_statuses")
+    hh_at = households_at(db, day)
+    some = predicates[3:9:2]
+    for chosen in (predicates, some, ()):
+        db.execute(engine._cube_of(predicates, chosen)("want_cube", whole))  # noqa: SLF001
+        by_household = engine._cube_by_household(predicates, chosen)  # noqa: SLF001
+        assert "GROUP BY st.household_id" in by_household("got_cube", whole)
+        count_derived(db, AsOf(day), by_household, "got_cube", hh_at)
+        want, got = (db.execute(f"SELECT * FROM temp.{t}") for t in ("want_cube", "got_cube"))
+        assert [c[0] for c in got.description] == [c[0] for c in want.description]
+        assert got.fetchall() == want.fetchall(), (day, len(chosen))
+        db.execute("DROP TABLE temp.want_cube")
+        db.execute("DROP TABLE temp.got_cube")
+    assert len(some) == 3 and db.execute(f"SELECT count(*) FROM temp.{whole}").fetchone()[0] > 100
+
+
+def test_a_form_alone_after_an_import_counts_per_household_first(county, monkeypatch):
+    """Right after an import, the form asked alone is counted per household first, from a
+    derivation joining the households' places alone."""
+    _, db = county
+    _mark_everyone(db)
+    given: list = []
+    real = engine.count_derived
+    monkeypatch.setattr(engine, "count_derived", lambda d, a, create_sql, name, hh_at: (
+        given.append((create_sql("x", "y"), hh_at)), real(d, a, create_sql, name, hh_at))[1])
+    alone = _values(compute_form(db, "F1", AS_OF, alone=True))
+    assert len(given) == 1 and "GROUP BY st.household_id" in given[0][0]
+    # the households' places alone: what the derivation reads of them
+    columns = [row[1] for row in db.execute(f"PRAGMA temp.table_info({given[0][1]})").fetchall()]
+    assert columns == ["id", "area_id", "site_id", "hh_type", "relocated"]
+    assert alone == _values(compute_form(db, "F1", AS_OF))

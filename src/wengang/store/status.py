@@ -289,7 +289,8 @@ def _with_literals(sql: str, params: dict[str, str]) -> str:
 def count_derived(db: sqlite_utils.Database, as_of: AsOf, create_sql: Callable[[str, str], str], name: str,
                   hh_at: str) -> None:
     """TEMP table ``name`` as ``create_sql(name, status)`` makes it, counted over everyone's
-    statuses at D derived here and now (``hh_at``: :func:`households_at` at D), read once and
+    statuses at D derived here and now (``hh_at``: :func:`households_at` at D, or its places
+    alone, ``household_places_at``), read once and
     kept nowhere: the same rows :func:`status_table` would give, without writing them.
 
     For a process that asks one form and nothing else, when reading D would derive every

@@ -30,7 +30,7 @@ from wengang.domain.numbers import percent
 from wengang.domain.status import AsOf
 from wengang.services.reports import facts
 from wengang.services.reports import household_cube as households
-from wengang.services.reports.cube import CUBE_SOURCE, cube_sql, list_predicate, split
+from wengang.services.reports.cube import CUBE_SOURCE, DIMENSIONS, cube_sql, list_predicate, split
 from wengang.services.reports.forms import (
     FormError,
     FormSpec,
@@ -45,7 +45,7 @@ from wengang.services.reports.sources import Source, household_sql, source
 from wengang.store.areas import AREA_ANCESTRY, AREA_SUBTREE, area_path, installation
 from wengang.store.db import get_setting
 from wengang.store.derived import cached, fresh_keys, temp_write
-from wengang.store.household_type import households_at
+from wengang.store.household_type import household_places_at, households_at
 from wengang.store.status import (
     count_derived,
     count_from_neighbour,
@@ -127,6 +127,31 @@ def _cube_of(predicates: tuple[str, ...], chosen: tuple[str, ...]) -> Callable[[
     return lambda table, status: cube_sql(table, status, list(chosen), numbers)
 
 
+def _cube_by_household(predicates: tuple[str, ...], chosen: tuple[str, ...]) -> Callable[[str, str], str]:
+    """``create_sql(table, status)`` making the same table as :func:`_cube_of` (same columns,
+    groups, numbers and row order), counted per household first, then the households summed
+    by group. For statuses derived here and now (``count_derived``): their persons come in
+    household order (the persons' household index), so the first GROUP BY streams with no
+    sort, and the groups' sort takes 200,000 households instead of 660,000 persons (≈ 0.25 s
+    CPU at 200,000 households). Every group column is the household's (:data:`DIMENSIONS`),
+    the same on each of its persons' rows, so a household's rows fall in one group."""
+    numbers = [predicates.index(p) for p in chosen]
+    dims = ", ".join(f"st.{d}" for d in DIMENSIONS)
+
+    def create_sql(table: str, status: str) -> str:
+        counted = "".join(f",\n            SUM(CASE WHEN {p} THEN 1 ELSE 0 END) AS m{k}"
+                          for k, p in zip(numbers, chosen, strict=True))
+        summed = "".join(f", SUM(st.m{k}) AS m{k}" for k in numbers)
+        return f"""CREATE TEMP TABLE {table} AS
+        SELECT {dims}, SUM(st.persons) AS persons{summed}
+        FROM (SELECT st.household_id, {dims}, COUNT(*) AS persons{counted}
+              FROM temp.{status} st
+              GROUP BY st.household_id) st
+        GROUP BY {dims}"""
+
+    return create_sql
+
+
 def _cube(db: sqlite_utils.Database, as_of: AsOf, status: str, decl: dict | None) -> str:
     """The cube at D: every counted predicate (:func:`cube_predicates`), its ``m<k>`` named by
     their places there. The first form asked at a date (the full cube neither built nor kept)
@@ -167,8 +192,11 @@ def _cube_alone(db: sqlite_utils.Database, as_of: AsOf, decl: dict) -> str | Non
     _form_predicates([decl], out)
     full, own = _cube_of(predicates, predicates), _cube_of(predicates, tuple(out))
     if derived_whole_on_reading(db, as_of):
-        hh_at = households_at(db, day)
-        return cached(db, FIRST_CUBE, (day, tuple(out)), lambda name: count_derived(db, as_of, own, name, hh_at))
+        # The derivation reads the households' places only (the form nothing else of them).
+        hh_at = household_places_at(db, day)
+        by_household = _cube_by_household(predicates, tuple(out))
+        return cached(db, FIRST_CUBE, (day, tuple(out)),
+                      lambda name: count_derived(db, as_of, by_household, name, hh_at))
     kinds = [(FULL_CUBE, full), (FIRST_CUBE, own)]
     found = neighbour_summary(db, as_of, kinds)
     if found is None:
@@ -177,7 +205,8 @@ def _cube_alone(db: sqlite_utils.Database, as_of: AsOf, decl: dict) -> str | Non
 
     def corrected(name: str) -> None:
         if not count_from_neighbour(db, as_of, neighbour, *kinds[k], name):  # too many changed: count afresh
-            count_derived(db, as_of, kinds[k][1], name, households_at(db, day))
+            chosen = predicates if k == 0 else tuple(out)
+            count_derived(db, as_of, _cube_by_household(predicates, chosen), name, household_places_at(db, day))
 
     return cached(db, kinds[k][0], (day, predicates if k == 0 else tuple(out)), corrected)
 
