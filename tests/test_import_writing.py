@@ -360,14 +360,18 @@ def test_a_spells_blank_described_columns_are_named_per_row(db, tmp_path):
         (6, "务工所属行业", "务工信息缺少务工所属行业")]
 
 
+def _coded_tables(db, *names: str) -> list:
+    """A table keyed by ``code`` (columns a, b) per name, each with its Upserter of batch 7."""
+    for table in names:
+        db.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, code TEXT UNIQUE, a TEXT, b INTEGER, "
+                   "batch_id INTEGER, created_at TEXT, updated_at TEXT)")
+    return [upsert.Upserter(db, table, ("code",), ("a", "b"), 7) for table in names]
+
+
 def test_rows_added_as_columns_are_the_rows_added_one_by_one(db):
     # The roster's new persons go to the upserter a column at a time: the same ids in the same
     # order, found and read back before and after they are sent, the same rows stored.
-    for table in ("one", "cols"):
-        db.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, code TEXT UNIQUE, a TEXT, b INTEGER, "
-                   "batch_id INTEGER, created_at TEXT, updated_at TEXT)")
-    one = upsert.Upserter(db, "one", ("code",), ("a", "b"), 7)
-    cols = upsert.Upserter(db, "cols", ("code",), ("a", "b"), 7)
+    one, cols = _coded_tables(db, "one", "cols")
     rows = [("x", "甲", 1), ("y", None, 2), ("z", "丙", None)]
     assert [one.apply_values((code,), ("a", "b"), (a, b)) for code, a, b in rows] == \
         [("added", 1), ("added", 2), ("added", 3)]
@@ -390,11 +394,7 @@ def test_rows_added_as_columns_are_the_rows_added_one_by_one(db):
 def test_rows_added_unnamed_are_stored_as_added_rows_and_not_remembered(db):
     # The employment writer's new spells (keys unique in the file): the same rows and ids as
     # apply_values gives them, but the upserter keeps nothing of them once they are sent.
-    for table in ("one", "unnamed"):
-        db.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, code TEXT UNIQUE, a TEXT, b INTEGER, "
-                   "batch_id INTEGER, created_at TEXT, updated_at TEXT)")
-    one = upsert.Upserter(db, "one", ("code",), ("a", "b"), 7)
-    unnamed = upsert.Upserter(db, "unnamed", ("code",), ("a", "b"), 7)
+    one, unnamed = _coded_tables(db, "one", "unnamed")
     rows = [("x", ("a", "b"), ("甲", 1)), ("y", ("a",), (None,)), ("z", ("a", "b"), ("丙", None))]
     assert [one.apply_values((code,), layout, values)[1] for code, layout, values in rows] == [1, 2, 3]
     assert [unnamed.add_unnamed((code,), layout, values) for code, layout, values in rows] == [1, 2, 3]

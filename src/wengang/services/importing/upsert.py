@@ -318,16 +318,8 @@ class Upserter:
         sets = ", ".join(f"{c} = u.c{n}" for n, c in enumerate((*cols, "updated_at", "batch_id")))
         conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
         conn.execute(f"CREATE TEMP TABLE {name} ({', '.join(f'c{n}' for n in range(width))})")
-        try:
-            stage = f"INSERT INTO temp.{name} VALUES ({', '.join('?' * width)})"
-            update = (f"UPDATE {self.table} SET {sets} FROM temp.{name} AS u "
-                      f"WHERE {self.table}.{self.id_column} = u.c{width - 1}")
-            for i in range(0, len(params), CHUNK):
-                conn.executemany(stage, params[i:i + CHUNK])
-                conn.execute(update)
-                conn.execute(f"DELETE FROM temp.{name}")
-        finally:
-            conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
+        _through_stage(conn, name, width, params, f"UPDATE {self.table} SET {sets} FROM temp.{name} AS u "
+                                                   f"WHERE {self.table}.{self.id_column} = u.c{width - 1}")
 
     def _on_foreign_key(self, conn, index: str) -> bool:
         """Whether ``index`` leads with a column of one of the table's foreign keys."""
@@ -398,12 +390,17 @@ class Upserter:
             conn.executemany(sql, params)
             return
         name = self._stage_table(conn, columns)
-        try:
-            stage = f"INSERT INTO temp.{name} VALUES ({', '.join('?' * len(staged))})"
-            move = self._move_sql(columns, name)
-            for i in range(0, len(params), CHUNK):
-                conn.executemany(stage, params[i:i + CHUNK])
-                conn.execute(move)
-                conn.execute(f"DELETE FROM temp.{name}")
-        finally:
-            conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
+        _through_stage(conn, name, len(staged), params, self._move_sql(columns, name))
+
+
+def _through_stage(conn, name: str, width: int, params: list[tuple], statement: str) -> None:
+    """``params`` a chunk at a time into the empty TEMP table ``name`` (``width`` columns),
+    ``statement`` run on each chunk (it reads the table), the table dropped in the end."""
+    try:
+        stage = f"INSERT INTO temp.{name} VALUES ({', '.join('?' * width)})"
+        for i in range(0, len(params), CHUNK):
+            conn.executemany(stage, params[i:i + CHUNK])
+            conn.execute(statement)
+            conn.execute(f"DELETE FROM temp.{name}")
+    finally:
+        conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
