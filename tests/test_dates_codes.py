@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from wengang.domain.codes import CodeError, codes
-from wengang.domain.dates import DateError, parse_date
+from wengang.domain.dates import DateError, last_month_end, month_end, parse_date
 from wengang.domain.numbers import percent
 from wengang.domain.text import fold
 from wengang.domain.yesno import YesNoError, parse_yes_no
@@ -25,6 +25,16 @@ def test_day_forms(raw):
 def test_month_precision_start_is_first_day_end_is_last_day(raw):
     assert parse_date(raw, "start") == dt.date(2021, 3, 1)
     assert parse_date(raw, "end") == dt.date(2021, 3, 31)
+
+
+@pytest.mark.parametrize(("today", "expected"), [
+    (dt.date(2026, 1, 15), dt.date(2025, 12, 31)),   # across the year
+    (dt.date(2024, 3, 1), dt.date(2024, 2, 29)),     # a leap February, on the 1st
+    (dt.date(2026, 12, 31), dt.date(2026, 11, 30)),
+])
+def test_last_month_end_is_the_default_as_of(today, expected):
+    assert last_month_end(today) == expected
+    assert month_end(2023, 2) == dt.date(2023, 2, 28) and month_end(2025, 12) == dt.date(2025, 12, 31)
 
 
 def test_month_end_in_leap_february():

@@ -35,6 +35,12 @@ def month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
+def last_month_end(today: dt.date | None = None) -> dt.date:
+    """The end of the month before ``today``'s: the 数据截止日期 monthly dispatches report to."""
+    today = today or dt.date.today()
+    return today.replace(day=1) - dt.timedelta(days=1)
+
+
 def _month(year: int, month: int, role: Role) -> dt.date:
     if not 1 <= month <= 12:
         raise DateError(f"月份{month}不存在")

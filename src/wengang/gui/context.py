@@ -18,6 +18,7 @@ import sqlite_utils
 from PySide6.QtCore import QObject, QRunnable, QSettings, QThreadPool, Signal
 
 from wengang import APP_ID
+from wengang.domain.dates import last_month_end
 from wengang.store.db import open_database
 from wengang.store.integrity import refused_write
 
@@ -97,7 +98,7 @@ class AppContext(QObject):
         self.password = password or None
         self.db: sqlite_utils.Database = self.connect()  # GUI-thread connection
         self.settings = QSettings(APP_ID, APP_ID)
-        self.as_of: dt.date = _default_as_of()
+        self.as_of: dt.date = last_month_end()  # monthly dispatches report to it
         self.area_id: int | None = None
         self.site_id: int | None = None  # a relocation site picked in the navigator
         # One background thread with one long-lived connection (Anki's habit): jobs run in
@@ -214,9 +215,3 @@ def run_detached(work: Callable[[Progress], Any], on_success: Callable[[Any], No
 
 
 _DETACHED: set[_Worker] = set()
-
-
-def _default_as_of() -> dt.date:
-    """The end of last month: monthly dispatches report data to the previous month's end."""
-    first = dt.date.today().replace(day=1)
-    return first - dt.timedelta(days=1)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
+from wengang.domain.dates import month_end
 from wengang.paths import resource_path
 from wengang.store.errors import LockedPeriodError, StoreError  # noqa: F401 - re-exported
 
@@ -398,11 +399,6 @@ def person_history(db: sqlite_utils.Database, person_id: int) -> list[AuditEntry
 
 
 # --- locked (submitted) months ---------------------------------------------------------------
-def _month_end(day: dt.date) -> dt.date:
-    nxt = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return nxt - dt.timedelta(days=1)
-
-
 def _as_date(value: dt.date | str) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
@@ -413,7 +409,7 @@ def lock_period(db: sqlite_utils.Database, as_of: dt.date | str) -> str:
     period = day.strftime("%Y-%m")
     with db.atomic():
         added = db.execute("INSERT OR IGNORE INTO locked_periods(period, period_end, user) VALUES (?, ?, ?)",
-                           [period, _month_end(day).isoformat(), audit_context(db)["user"]]).rowcount
+                           [period, month_end(day.year, day.month).isoformat(), audit_context(db)["user"]]).rowcount
         if added:
             record_event(db, "locked_periods", "insert", {"月份": period}, "报送后锁定月份")
     return period

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from wengang.cli.common import cannot_write, day_arg, open_db, print_table
+from wengang.domain.dates import last_month_end
 from wengang.services.read import lookups
 from wengang.services.rules.export import write_quality_workbook
 from wengang.services.rules.quality import findings, run_quality
@@ -14,10 +13,6 @@ from wengang.services.rules.subsidies import (
     entitlement_details,
     org_entitlements,
 )
-
-
-def _last_month_end() -> dt.date:
-    return dt.date.today().replace(day=1) - dt.timedelta(days=1)
 
 
 def register(sub) -> None:
@@ -30,7 +25,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     db = open_db(args)
-    as_of = args.as_of or _last_month_end()
+    as_of = args.as_of or last_month_end()
     summary = run_quality(db, as_of)
     print(f"数据质量检查（截止 {summary.as_of}）：共发现 {summary.total} 个问题，用时 {summary.seconds:.1f} 秒")
     print_table(["规则", "级别", "问题数"],

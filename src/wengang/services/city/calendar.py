@@ -18,6 +18,7 @@ from functools import lru_cache
 
 import sqlite_utils
 
+from wengang.domain.dates import month_end
 from wengang.paths import resource_path
 from wengang.services.reports.forms import get_form
 from wengang.store.areas import installation
@@ -122,10 +123,6 @@ class WorkingDays:
         return count
 
 
-def _month_end(year: int, month: int) -> dt.date:
-    return (dt.date(year + month // 12, month % 12 + 1, 1)) - dt.timedelta(days=1)
-
-
 def periods(schedule: Schedule, until: dt.date, months: int = LOOK_BACK_MONTHS) -> list[tuple[dt.date, dt.date]]:
     """(start, end) of the periods that ended on or before ``until``, newest last."""
     step = 3 if schedule.period == "quarter" else 1
@@ -135,7 +132,7 @@ def periods(schedule: Schedule, until: dt.date, months: int = LOOK_BACK_MONTHS) 
         year, month = year - 1, month + 12
     out = []
     for _ in range(max(1, months // step)):
-        end = _month_end(year, month)
+        end = month_end(year, month)
         start_month = month - step + 1
         out.append((dt.date(year, start_month, 1), end))
         month -= step

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 
 import sqlite_utils
 
+from wengang.domain.dates import last_month_end
 from wengang.services.demo import extras, pools
 from wengang.services.demo.population import Household, Member, PeopleMaker
 from wengang.services.demo.work import SPELL_COLUMNS, Org, Spell, WorkMaker
@@ -41,8 +42,7 @@ class DemoError(RuntimeError):
 
 def default_as_of(today: dt.date | None = None) -> dt.date:
     """The end of last month: the date monthly dispatches report to."""
-    today = today or dt.date.today()
-    return today.replace(day=1) - dt.timedelta(days=1)
+    return last_month_end(today)
 
 
 # --- database helpers ------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 import chinese_calendar
 
+from wengang.domain.dates import month_end
 from wengang.paths import resource_path
 
 
@@ -59,11 +60,6 @@ def working_days_after(start: dt.date, n: int) -> dt.date:
         if is_working_day(day):
             count += 1
     return day
-
-
-def month_end(year: int, month: int) -> dt.date:
-    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
-    return nxt - dt.timedelta(days=1)
 
 
 # --- reporting calendars ----------------------------------------------------------------------
