@@ -154,3 +154,16 @@ def test_an_error_cell_or_its_text_hands_the_sheet_to_the_measuring(tmp_path):
     assert _read(errors, measured=True) is reader._NotStreamed  # noqa: SLF001
     assert _read(text, measured=False) is reader._Unmeasured  # noqa: SLF001
     assert read_table(text).column(5)[3] == "#N/A"
+
+
+def test_a_long_run_of_empty_rows_hands_the_sheet_to_the_measuring(tmp_path):
+    """A stray cell far below a roster streams as that many empty rows: the sheet is measured
+    (and refused, or read as before) instead of streaming them all."""
+    far = _row(1, [_s("A1", 0), _s("B1", 1)]) + _row(2, [_inline("A2", "1"), _inline("B2", "甲")]) + \
+        _row(reader.BLANK_RUN_MEASURED + 1000, [_inline(f"A{reader.BLANK_RUN_MEASURED + 1000}", "2")])
+    path = _xlsx(tmp_path / "gap.xlsx", [("台账", far, False)], SHARED)
+    assert _read(path, measured=False) is reader._Unmeasured  # noqa: SLF001
+    assert read_table(path).row_numbers == [2, reader.BLANK_RUN_MEASURED + 1000]
+    near = far.replace(str(reader.BLANK_RUN_MEASURED + 1000), "300")
+    near_path = _xlsx(tmp_path / "near.xlsx", [("台账", near, False)], SHARED)
+    assert _same(_read(near_path, measured=False), _read(near_path, measured=True))

@@ -294,6 +294,9 @@ DECLARED_COLUMNS_TRUSTED = 256
 # Rows looked at together by :func:`_guarded`: few enough that a batch of the widest rows a
 # sheet can have (16,384 cells) stays a few MiB before its width is seen.
 GUARD_ROWS = 128
+# Empty rows in a row after which a sheet is measured (a county's ledger has a few blank rows
+# between blocks; a stray cell far below it, hundreds of thousands).
+BLANK_RUN_MEASURED = 8192
 # What an error cell streams as (python-calamine reads it blank); any other error value fails
 # both readers alike. The same text from a string cell is told apart by measuring the sheet.
 _ERROR_TEXTS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"})
@@ -319,13 +322,18 @@ def _guarded(rows: Iterator[list], declared: tuple[int, int] | None) -> Iterator
     far, so rows × width only grows to what a measured extent is (for cells with a value):
     past :data:`bounds.MAX_CELLS` the sheet is measured (which refuses it, in the same words).
     So is one with an error cell's text, and one whose rows go past its <dimension>, which
-    then cannot be trusted to bound the rows' width."""
-    count = width = 0
+    then cannot be trusted to bound the rows' width. A long run of empty rows (what a stray
+    far cell below a roster streams as) is measured too: refused at once, not after a million
+    empty rows (7 s for a 5 KB file)."""
+    count = width = blank_since = 0
     most_rows, most_columns = declared or (bounds.MAX_CELLS, bounds.MAX_CELLS)
     while batch := list(itertools.islice(rows, GUARD_ROWS)):
         count += len(batch)
         width = max(width, *map(len, batch))
+        if any(itertools.chain.from_iterable(batch)):  # stops at the first filled cell
+            blank_since = count
         if (count * width > bounds.MAX_CELLS or count > most_rows or width > most_columns
+                or count - blank_since > BLANK_RUN_MEASURED
                 or not _ERROR_TEXTS.isdisjoint(itertools.chain.from_iterable(batch))):
             raise _Unmeasured
         yield from batch
