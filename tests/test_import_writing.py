@@ -409,6 +409,25 @@ def test_rows_added_unnamed_are_stored_as_added_rows_and_not_remembered(db):
     assert db.execute(stored.format("unnamed")).fetchall() == db.execute(stored.format("one")).fetchall()
 
 
+def test_rows_added_as_unnamed_columns_are_the_rows_added_unnamed_one_by_one(db):
+    # The employment writer's new spells of a file giving every stored column: a chunk at a
+    # time as columns, the same ids and rows as add_unnamed row by row, nothing remembered.
+    one, cols = _coded_tables(db, "one", "cols")
+    rows = [("x", "甲", 1), ("y", None, 2), ("z", "丙", None)]
+    assert [one.add_unnamed((code,), ("a", "b"), (a, b)) for code, a, b in rows] == [1, 2, 3]
+    cols.add_columns([["x", "y", "z"]], ("a", "b"), [["甲", None, "丙"], [1, 2, None]], named=False)
+    assert cols.pending == 3 and cols.rows == {} and cols.find(("y",)) is None
+    cols.send()
+    cols.add_columns([["w"]], ("a", "b"), [["丁"], [4]], named=False)  # after the ids given before
+    one.add_unnamed(("w",), ("a", "b"), ("丁", 4))
+    for table in (one, cols):
+        table.flush()
+    assert cols.rows == {}
+    stored = "SELECT id, code, a, b, batch_id, created_at IS NOT NULL FROM {} ORDER BY id"
+    assert db.execute(stored.format("cols")).fetchall() == db.execute(stored.format("one")).fetchall()
+    assert len(db.execute(stored.format("cols")).fetchall()) == 4
+
+
 def test_a_block_of_stored_and_new_persons_keeps_each_rows_outcome_id_and_warning(db, tmp_path, monkeypatch):
     # Member rows are written a block at a time (the new persons together, then the stored ones
     # compared): with blocks smaller than the file and stored, changed and new persons mixed in
