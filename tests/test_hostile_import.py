@@ -293,6 +293,38 @@ def test_future_start_and_overlap_with_a_registered_spell_are_warned(db, tmp_pat
     assert f"开始时间{future}晚于今天" in text
 
 
+def test_spell_date_warnings_come_row_by_row_futures_first_in_a_first_and_a_later_import(db, tmp_path):
+    # Found column by column (a first employment import skips the overlap look-up): each row's
+    # warning once, the future starts in row order, then the overlaps in row order.
+    import datetime as dt
+
+    from importing_helpers import WORK_HEADERS, pid
+
+    from wengang.services.importing import import_file
+    assert import_file(db, "persons", write_xlsx(tmp_path / "p.xlsx", PERSON_HEADERS, person_rows(4))).ok
+
+    def spell(n, start, end=None):
+        return [pid(n), None, "省外", "有组织劳务输出", "浙江省", "宁波市", "北仑区", "某厂", "制造业", start, end, None, 4500]
+
+    def dated(result) -> list[tuple[int, str]]:
+        return [(w.row, w.message) for w in result.warnings if "晚于今天" in w.message or "时间重叠，请核实" in w.message]
+
+    future = (dt.date.today() + dt.timedelta(days=40)).isoformat()
+    first = import_file(db, "employment", write_xlsx(tmp_path / "w1.xlsx", WORK_HEADERS, [
+        spell(1, "2025-01-01", "2025-06-30"), spell(2, future), spell(3, "2025-02-01", "2025-03-31"),
+        spell(4, future)]))
+    assert first.ok and dated(first) == [(3, f"开始时间{future}晚于今天，请核实"), (5, f"开始时间{future}晚于今天，请核实")]
+    later = (dt.date.today() + dt.timedelta(days=50)).isoformat()  # also within person 2's open spell
+    second = import_file(db, "employment", write_xlsx(tmp_path / "w2.xlsx", WORK_HEADERS, [
+        spell(3, "2025-03-01"), spell(4, future), spell(1, "2025-03-01", "2025-04-30"), spell(2, later)]))
+    assert dated(second) == [
+        (2, "与已登记的务工记录（2025-02-01起至2025-03-31）时间重叠，请核实"),
+        (3, f"开始时间{future}晚于今天，请核实"),
+        (4, "与已登记的务工记录（2025-01-01起至2025-06-30）时间重叠，请核实"),
+        (5, f"开始时间{later}晚于今天，请核实"),
+        (5, f"与已登记的务工记录（{future}起，尚未结束）时间重叠，请核实")]
+
+
 _ODS_HEAD = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
              'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
              'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '

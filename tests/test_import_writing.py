@@ -409,6 +409,25 @@ def test_rows_added_unnamed_are_stored_as_added_rows_and_not_remembered(db):
     assert db.execute(stored.format("unnamed")).fetchall() == db.execute(stored.format("one")).fetchall()
 
 
+def test_rows_added_as_unnamed_columns_are_the_rows_added_unnamed_one_by_one(db):
+    # The employment writer's new spells of a file giving every stored column: a chunk at a
+    # time as columns, the same ids and rows as add_unnamed row by row, nothing remembered.
+    one, cols = _coded_tables(db, "one", "cols")
+    rows = [("x", "甲", 1), ("y", None, 2), ("z", "丙", None)]
+    assert [one.add_unnamed((code,), ("a", "b"), (a, b)) for code, a, b in rows] == [1, 2, 3]
+    cols.add_columns([["x", "y", "z"]], ("a", "b"), [["甲", None, "丙"], [1, 2, None]], named=False)
+    assert cols.pending == 3 and cols.rows == {} and cols.find(("y",)) is None
+    cols.send()
+    cols.add_columns([["w"]], ("a", "b"), [["丁"], [4]], named=False)  # after the ids given before
+    one.add_unnamed(("w",), ("a", "b"), ("丁", 4))
+    for table in (one, cols):
+        table.flush()
+    assert cols.rows == {}
+    stored = "SELECT id, code, a, b, batch_id, created_at IS NOT NULL FROM {} ORDER BY id"
+    assert db.execute(stored.format("cols")).fetchall() == db.execute(stored.format("one")).fetchall()
+    assert len(db.execute(stored.format("cols")).fetchall()) == 4
+
+
 def test_a_block_of_stored_and_new_persons_keeps_each_rows_outcome_id_and_warning(db, tmp_path, monkeypatch):
     # Member rows are written a block at a time (the new persons together, then the stored ones
     # compared): with blocks smaller than the file and stored, changed and new persons mixed in
@@ -493,3 +512,33 @@ def test_a_row_updated_twice_in_one_batch_keeps_the_last_values(db, monkeypatch)
         assert table.apply(("x",), {"a": value}) == ("changed", 1)
     table.flush()
     assert db.execute("SELECT code, a FROM t ORDER BY id").fetchall() == [("x", "丁"), ("y", "乙")]
+
+
+@pytest.mark.parametrize("every", [1, 2, 3, 10**6])
+def test_spells_handed_over_in_chunks_keep_their_keys_past_rows_not_written(db, tmp_path, monkeypatch, every):
+    # The rows the writer hands over (a chunk of the walk at a time) take their keys in walking
+    # order: rows not written (an unknown 证件号码, a duplicate) between them shift nothing, so
+    # each stored spell is still told unchanged or changed and each new one added.
+    from wengang.services.importing.writers import employment  # noqa: PLC0415
+
+    assert import_file(db, "persons", write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, person_rows(9))).ok
+
+    def spell(n, start, income=4500):
+        return [pid(n), None, "省外", "有组织劳务输出", "浙江省", "宁波市", "北仑区", "某厂", "制造业", start, None, None,
+                income]
+
+    stored = [spell(n, "2025-03-01") for n in range(1, 7)]
+    assert import_file(db, "employment", write_xlsx(tmp_path / "a.xlsx", WORK_HEADERS, stored)).ok
+    monkeypatch.setattr(employment, "PROGRESS_EVERY", every)
+    rows = [spell(1, "2025-03-01"), spell(999, "2025-03-01"), spell(2, "2025-03-01", 5000), spell(7, "2025-04-01"),
+            spell(3, "2025-03-01"), spell(3, "2025-03-01"), spell(4, "2025-03-01", 100), spell(8, "2025-05-01"),
+            spell(5, "2025-03-01")]
+    preview = preview_file(db, write_xlsx(tmp_path / "b.xlsx", WORK_HEADERS, rows), "employment")
+    assert (preview.to_add, preview.to_change, preview.unchanged) == (2, 2, 3)
+    assert [e.row for e in preview.errors] == [3, 7]
+    good = [row for n, row in enumerate(rows) if n not in (1, 5)]
+    result = import_file(db, "employment", write_xlsx(tmp_path / "c.xlsx", WORK_HEADERS, good))
+    assert result.ok and (result.added, result.changed, result.unchanged) == (2, 2, 3), result.summary()
+    assert db.execute("SELECT person_id, start_date, monthly_income FROM employment_spells WHERE id > 6 OR "
+                      "monthly_income <> 4500 ORDER BY id").fetchall() == \
+        [(2, "2025-03-01", 5000.0), (4, "2025-03-01", 100.0), (7, "2025-04-01", 4500.0), (8, "2025-05-01", 4500.0)]

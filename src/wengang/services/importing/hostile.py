@@ -106,24 +106,28 @@ def _spell_dates(db: sqlite_utils.Database, parsed: Parsed, values: _Columns) ->
     today = dt.date.today().isoformat()
     starts, ends = values["start_date"], values.get("end_date") or [None] * len(parsed.records)
     numbers = values.get("id_number") or [None] * len(parsed.records)
-    rows = []
+    records = parsed.records
     iso = {value: _iso(value) for value in {*starts, *ends}}  # dates repeat: each converted once
-    for i, (record, start, end, number) in enumerate(zip(parsed.records, starts, ends, numbers)):
-        start, end = iso[start], iso[end]
-        if start and start > today:
-            parsed.warn(record, "start_date", f"开始时间{start}晚于今天，请核实")
-        if start and number:
-            rows.append((i, number, start, end))
+    # Column by column, the rows in order: a file's 244,303 spells each once through a loop
+    # making a tuple per row cost 0.2 s CPU, most of it for a county with no spell yet.
+    future = {value for value in set(starts) if iso[value] and iso[value] > today}
+    if future:
+        for i in [i for i, start in enumerate(starts) if start in future]:
+            parsed.warn(records[i], "start_date", f"开始时间{iso[starts[i]]}晚于今天，请核实")
+    if db.execute("SELECT 1 FROM employment_spells LIMIT 1").fetchone() is None:
+        return  # nothing registered to overlap (a county's first employment import)
+    rows = [(i, number, iso[start], iso[end]) for i, (start, end, number) in enumerate(zip(starts, ends, numbers))
+            if iso[start] and number]
     for i, start, end in _registered_overlaps(db, rows):
-        parsed.warn(parsed.records[i], "start_date",
+        parsed.warn(records[i], "start_date",
                     f"与已登记的务工记录（{start}起{'至' + end if end else '，尚未结束'}）时间重叠，请核实")
 
 
 def _registered_overlaps(db: sqlite_utils.Database, rows: list[tuple]) -> list[tuple]:
     """(row index, start, end) of the registered spell each incoming (index, 证件号码, start,
     end) overlaps first, in row order."""
-    if not rows or db.execute("SELECT 1 FROM employment_spells LIMIT 1").fetchone() is None:
-        return []  # nothing registered to overlap (a county's first employment import)
+    if not rows:
+        return []
     db.execute("CREATE TEMP TABLE IF NOT EXISTS wengang_incoming_spells (i INTEGER, id_number TEXT, "
                "start_date TEXT, end_date TEXT)")
     try:
