@@ -20,7 +20,7 @@ from wengang.cli.main import main
 from wengang.domain.status import AsOf
 from wengang.services.demo.builder import build_demo
 from wengang.services.reports import compute_form, engine, list_forms
-from wengang.services.reports.cube import DIMENSIONS, cube_sql
+from wengang.services.reports.cube import DIMENSIONS, columns_read, cube_sql
 from wengang.store import status as store_status
 from wengang.store.db import open_database
 from wengang.store.household_type import households_at
@@ -136,8 +136,10 @@ def _every_column_counted() -> tuple[list[str], list[str]]:
 @pytest.mark.parametrize("day", DAYS)
 def test_a_derivation_read_for_some_columns_counts_each_as_the_whole_one(county, day):
     """``count_derived`` looks for the latest spells of a kind, and the surveys, only when the
-    counting SQL names a column they give: each column counted alone (and all together, and
-    with a plain COUNT(*) only) equals the count over the whole derivation."""
+    columns the counting reads (``columns_read``, declared by the caller) include one they give,
+    and carries the latest spells' presence and 地域 when those and the places are all it reads:
+    each column counted alone (and all together, and with a plain COUNT(*) only) equals the
+    count over the whole derivation."""
     _, db = county
     columns, predicates = _every_column_counted()
     whole = materialize_status(db, AsOf(day), "whole_statuses")
@@ -145,7 +147,8 @@ def test_a_derivation_read_for_some_columns_counts_each_as_the_whole_one(county,
 
     def both(chosen: list[str]) -> tuple[list, list]:
         db.execute(cube_sql("want_cube", whole, chosen))
-        count_derived(db, AsOf(day), lambda name, status: cube_sql(name, status, chosen), "got_cube", hh_at)
+        count_derived(db, AsOf(day), lambda name, status: cube_sql(name, status, chosen), "got_cube", hh_at,
+                      columns_read(chosen))
         out = [sorted(db.execute(f"SELECT * FROM temp.{t}").fetchall(), key=repr) for t in ("want_cube", "got_cube")]
         db.execute("DROP TABLE temp.want_cube")
         db.execute("DROP TABLE temp.got_cube")
@@ -167,12 +170,58 @@ def test_a_derivation_read_for_some_columns_counts_each_as_the_whole_one(county,
 def test_columns_read_name_the_spells_and_surveys_looked_for():
     read_in = store_status._read_in  # noqa: SLF001
     assert read_in(None) == (None, True)
-    assert read_in("SELECT st.* FROM x st") == (None, True)
-    assert read_in("SELECT * FROM x") == (None, True)
-    assert read_in("SELECT COUNT(*), SUM(st.employed_last_year) FROM x st") == (frozenset({"ly_id"}), False)
-    assert read_in("SELECT st.this_year_region, st.replaced_date, st.willing FROM x st") == (
-        frozenset({"ty_id", "return_id"}), True)
-    assert read_in("SELECT st.area_id, st.is_labour FROM x st") == (frozenset(), False)
+    assert read_in(["employed_last_year", "area_id"]) == (frozenset({"ly_id"}), False)
+    assert read_in({"this_year_region", "replaced_date", "willing"}) == (frozenset({"ty_id", "return_id"}), True)
+    assert read_in(("area_id", "is_labour")) == (frozenset(), False)
+    assert read_in(["now_spell_id", "survey_id"]) == (frozenset({"cur_id"}), True)
+
+
+def test_a_cubes_columns_read_are_its_groups_and_every_status_column_its_predicates_name():
+    groups = {"household_id", *DIMENSIONS}
+    assert columns_read([]) == groups == columns_read(["1"])
+    assert columns_read(["(st.employed_last_year) AND (st.last_year_region = '省外')"]) == groups | {
+        "employed_last_year", "last_year_region"}
+    # a name without its alias, or a column named in passing, is read too: one too many costs a
+    # look-up, one too few a wrong count
+    assert columns_read(["returned AND coalesce(st.willing, 'now_region') <> ''", "st.is_labour"]) == groups | {
+        "returned", "willing", "now_region", "is_labour"}
+
+
+def _regions_off_the_list(db) -> None:
+    """Spells whose 地域 is none of the code list's first three (another text, or none)."""
+    with db.atomic():
+        db.execute("UPDATE employment_spells SET region = '境外' WHERE id % 7 = 0")
+        db.execute("UPDATE employment_spells SET region = NULL WHERE id % 11 = 0")
+
+
+@pytest.mark.parametrize("day", DAYS)
+def test_a_derivation_carrying_the_latest_spells_counts_each_region_as_the_whole_one(county, monkeypatch, day):
+    """Read for the places and whether and where persons worked last year, this year and now,
+    ``count_derived`` carries each latest spell's 地域 with it (no derivation through every
+    spell: ``materialize_status`` is not called): each 地域 of each kind, those off the code
+    list (looked up by the spell) and none, counts as over the whole derivation."""
+    _, db = county
+    _regions_off_the_list(db)
+    whole = materialize_status(db, AsOf(day), "whole_statuses")
+    hh_at = households_at(db, day)
+    monkeypatch.setattr(store_status, "materialize_status", lambda *a, **k: pytest.fail("derived through spells"))
+    regions = ("省外", "省内县外", "县内", "境外")
+    predicates = [p for employed, region in (("employed_last_year", "last_year_region"),
+                                             ("employed_this_year", "this_year_region"),
+                                             ("employed_now", "now_region"))
+                  for p in [f"st.{employed}", f"st.{employed} AND st.{region} IS NULL"]
+                  + [f"st.{region} = '{r}'" for r in regions]]
+    for chosen in [predicates, *([p] for p in predicates)]:
+        db.execute(cube_sql("want_cube", whole, chosen))
+        count_derived(db, AsOf(day), lambda name, status, chosen=chosen: cube_sql(name, status, chosen),
+                      "got_cube", hh_at, columns_read(chosen))
+        want, got = (db.execute(f"SELECT * FROM temp.{t}").fetchall() for t in ("want_cube", "got_cube"))
+        assert got == want, (day, chosen)
+        if day == AS_OF and len(chosen) > 1:  # the data has each kind in each region, and off the list
+            assert all(sum(row[len(DIMENSIONS) + 1 + k] for row in want) for k in range(len(chosen))), want
+        db.execute("DROP TABLE temp.want_cube")
+        db.execute("DROP TABLE temp.got_cube")
+    assert db.execute("SELECT name FROM sqlite_temp_master WHERE name LIKE 'got_cube%'").fetchall() == []
 
 
 def test_dates_are_written_into_a_view_as_literals_and_nothing_else():
@@ -299,7 +348,7 @@ def test_a_cube_counted_per_household_first_is_the_cube(county, day):
         db.execute(engine._cube_of(predicates, chosen)("want_cube", whole))  # noqa: SLF001
         by_household = engine._cube_by_household(predicates, chosen)  # noqa: SLF001
         assert "GROUP BY st.household_id" in by_household("got_cube", whole)
-        count_derived(db, AsOf(day), by_household, "got_cube", hh_at)
+        count_derived(db, AsOf(day), by_household, "got_cube", hh_at, columns_read(chosen))
         want, got = (db.execute(f"SELECT * FROM temp.{t}") for t in ("want_cube", "got_cube"))
         assert [c[0] for c in got.description] == [c[0] for c in want.description]
         assert got.fetchall() == want.fetchall(), (day, len(chosen))
@@ -315,10 +364,13 @@ def test_a_form_alone_after_an_import_counts_per_household_first(county, monkeyp
     _mark_everyone(db)
     given: list = []
     real = engine.count_derived
-    monkeypatch.setattr(engine, "count_derived", lambda d, a, create_sql, name, hh_at: (
-        given.append((create_sql("x", "y"), hh_at)), real(d, a, create_sql, name, hh_at))[1])
+    monkeypatch.setattr(engine, "count_derived", lambda d, a, create_sql, name, hh_at, reads: (
+        given.append((create_sql("x", "y"), hh_at, reads)), real(d, a, create_sql, name, hh_at, reads))[1])
     alone = _values(compute_form(db, "F1", AS_OF, alone=True))
     assert len(given) == 1 and "GROUP BY st.household_id" in given[0][0]
+    # F1 reads whether and where persons worked last year and this year, and the places
+    assert given[0][2] == {"household_id", *DIMENSIONS, "employed_last_year", "last_year_region",
+                           "employed_this_year", "this_year_region"}
     # the households' places alone: what the derivation reads of them
     columns = [row[1] for row in db.execute(f"PRAGMA temp.table_info({given[0][1]})").fetchall()]
     assert columns == ["id", "area_id", "site_id", "hh_type", "relocated"]

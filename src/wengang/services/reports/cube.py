@@ -49,6 +49,17 @@ def split(parts: list[str]) -> tuple[str | None, str] | None:
             " AND ".join(f"({p})" for p in counted) or "1")
 
 
+_WORD = re.compile(r"\w+")
+
+
+def columns_read(predicates: tuple[str, ...] | list[str]) -> frozenset[str]:
+    """The status table's columns a cube of ``predicates`` reads, per person: the household and
+    its groups (:data:`DIMENSIONS`) and every status column a predicate names (any word that is
+    one: reading one too many costs a look-up, one too few a wrong count)."""
+    named = {word for predicate in predicates for word in _WORD.findall(predicate)}
+    return frozenset(("household_id",) + DIMENSIONS) | (_ST_COLUMNS & named)
+
+
 _LIST_ALIAS = re.compile(r"\bps\.")
 
 

@@ -30,7 +30,7 @@ from wengang.domain.numbers import percent
 from wengang.domain.status import AsOf
 from wengang.services.reports import facts
 from wengang.services.reports import household_cube as households
-from wengang.services.reports.cube import CUBE_SOURCE, DIMENSIONS, cube_sql, list_predicate, split
+from wengang.services.reports.cube import CUBE_SOURCE, DIMENSIONS, columns_read, cube_sql, list_predicate, split
 from wengang.services.reports.forms import (
     FormError,
     FormSpec,
@@ -134,12 +134,14 @@ def _cube_by_household(predicates: tuple[str, ...], chosen: tuple[str, ...]) -> 
     household order (the persons' household index), so the first GROUP BY streams with no
     sort, and the groups' sort takes 200,000 households instead of 660,000 persons (≈ 0.25 s
     CPU at 200,000 households). Every group column is the household's (:data:`DIMENSIONS`),
-    the same on each of its persons' rows, so a household's rows fall in one group."""
+    the same on each of its persons' rows, so a household's rows fall in one group. A
+    household's counts are ``COUNT(*) FILTER``: the same numbers as SUM(CASE …) over its
+    (one or more) rows, without a step per row not counted (≈ 0.1 s CPU at 200,000 households)."""
     numbers = [predicates.index(p) for p in chosen]
     dims = ", ".join(f"st.{d}" for d in DIMENSIONS)
 
     def create_sql(table: str, status: str) -> str:
-        counted = "".join(f",\n            SUM(CASE WHEN {p} THEN 1 ELSE 0 END) AS m{k}"
+        counted = "".join(f",\n            COUNT(*) FILTER (WHERE {p}) AS m{k}"
                           for k, p in zip(numbers, chosen, strict=True))
         summed = "".join(f", SUM(st.m{k}) AS m{k}" for k in numbers)
         return f"""CREATE TEMP TABLE {table} AS
@@ -196,19 +198,22 @@ def _cube_alone(db: sqlite_utils.Database, as_of: AsOf, decl: dict) -> str | Non
         hh_at = household_places_at(db, day)
         by_household = _cube_by_household(predicates, tuple(out))
         return cached(db, FIRST_CUBE, (day, tuple(out)),
-                      lambda name: count_derived(db, as_of, by_household, name, hh_at))
+                      lambda name: count_derived(db, as_of, by_household, name, hh_at, columns_read(tuple(out))))
     kinds = [(FULL_CUBE, full), (FIRST_CUBE, own)]
     found = neighbour_summary(db, as_of, kinds)
     if found is None:
         return None
     neighbour, k = found
 
-    def corrected(name: str) -> None:
-        if not count_from_neighbour(db, as_of, neighbour, *kinds[k], name):  # too many changed: count afresh
-            chosen = predicates if k == 0 else tuple(out)
-            count_derived(db, as_of, _cube_by_household(predicates, chosen), name, household_places_at(db, day))
+    chosen = predicates if k == 0 else tuple(out)
 
-    return cached(db, kinds[k][0], (day, predicates if k == 0 else tuple(out)), corrected)
+    def corrected(name: str) -> None:
+        if not count_from_neighbour(db, as_of, neighbour, *kinds[k], name, columns_read(chosen)):
+            # too many changed: count afresh
+            count_derived(db, as_of, _cube_by_household(predicates, chosen), name, household_places_at(db, day),
+                          columns_read(chosen))
+
+    return cached(db, kinds[k][0], (day, chosen), corrected)
 
 
 def prepare(db: sqlite_utils.Database, as_of: AsOf, needs=TEMP_TABLES, *,
