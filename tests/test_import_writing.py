@@ -493,3 +493,24 @@ def test_a_row_updated_twice_in_one_batch_keeps_the_last_values(db, monkeypatch)
         assert table.apply(("x",), {"a": value}) == ("changed", 1)
     table.flush()
     assert db.execute("SELECT code, a FROM t ORDER BY id").fetchall() == [("x", "丁"), ("y", "乙")]
+
+
+@pytest.mark.parametrize("width", [1, 3, 16, 40])
+def test_rows_staged_many_to_a_statement_are_the_rows_staged_one_by_one(db, width):
+    # _fill_stage puts several rows in one INSERT (fewer when rows are wide, to stay within the
+    # parameters a statement takes): every row arrives, in order, with its values and types.
+    conn = db.conn
+    for count in (0, 1, upsert.STAGE_GROUP - 1, upsert.STAGE_GROUP, 3 * upsert.STAGE_GROUP + 5):
+        rows = [tuple([n, f"名{n}", None, n / 4, b"\x00"][c % 5] for c in range(width)) for n in range(count)]
+        for name in ("one", "grouped"):
+            conn.execute(f"CREATE TEMP TABLE {name} ({', '.join(f'c{n}' for n in range(width))})")
+        conn.executemany(f"INSERT INTO temp.one VALUES ({', '.join('?' * width)})", rows)
+        upsert._fill_stage(conn, "grouped", width, rows)  # noqa: SLF001
+        stored = "SELECT rowid, *, {} FROM temp.{} ORDER BY rowid"
+        types = ", ".join(f"typeof(c{n})" for n in range(width))
+        assert conn.execute(stored.format(types, "grouped")).fetchall() == \
+            conn.execute(stored.format(types, "one")).fetchall() == [(n + 1, *row, *(
+                {int: "integer", str: "text", type(None): "null", float: "real", bytes: "blob"}[type(v)] for v in row))
+                for n, row in enumerate(rows)]
+        conn.execute("DROP TABLE temp.one")
+        conn.execute("DROP TABLE temp.grouped")
