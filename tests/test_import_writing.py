@@ -542,3 +542,46 @@ def test_spells_handed_over_in_chunks_keep_their_keys_past_rows_not_written(db, 
     assert db.execute("SELECT person_id, start_date, monthly_income FROM employment_spells WHERE id > 6 OR "
                       "monthly_income <> 4500 ORDER BY id").fetchall() == \
         [(2, "2025-03-01", 5000.0), (4, "2025-03-01", 100.0), (7, "2025-04-01", 4500.0), (8, "2025-05-01", 4500.0)]
+
+
+@pytest.mark.parametrize("width", [1, 3, 16, 40])
+def test_rows_staged_many_to_a_statement_are_the_rows_staged_one_by_one(db, width):
+    # _fill_stage puts several rows in one INSERT (fewer when rows are wide, to stay within the
+    # parameters a statement takes): every row arrives, in order, with its values and types.
+    conn = db.conn
+    for count in (0, 1, upsert.STAGE_GROUP - 1, upsert.STAGE_GROUP, 3 * upsert.STAGE_GROUP + 5):
+        rows = [tuple([n, f"名{n}", None, n / 4, b"\x00"][c % 5] for c in range(width)) for n in range(count)]
+        for name in ("one", "grouped"):
+            conn.execute(f"CREATE TEMP TABLE {name} ({', '.join(f'c{n}' for n in range(width))})")
+        conn.executemany(f"INSERT INTO temp.one VALUES ({', '.join('?' * width)})", rows)
+        upsert._fill_stage(conn, "grouped", width, rows)  # noqa: SLF001
+        stored = "SELECT rowid, *, {} FROM temp.{} ORDER BY rowid"
+        types = ", ".join(f"typeof(c{n})" for n in range(width))
+        assert conn.execute(stored.format(types, "grouped")).fetchall() == \
+            conn.execute(stored.format(types, "one")).fetchall() == [(n + 1, *row, *(
+                {int: "integer", str: "text", type(None): "null", float: "real", bytes: "blob"}[type(v)] for v in row))
+                for n, row in enumerate(rows)]
+        conn.execute("DROP TABLE temp.one")
+        conn.execute("DROP TABLE temp.grouped")
+
+
+def test_rows_are_grouped_by_household_and_each_phone_warned_about_on_its_own_row(db, tmp_path):
+    # The writer groups rows by 户编号 (at once when no 证件号码 repeats) and looks at each
+    # distinct phone that is neither a mobile nor a landline once: a household's rows apart in
+    # the file are still its members, and every blank or short phone is warned about on its row.
+    rows = person_rows(6)
+    rows[1][3] = rows[4][3] = "62070200000009"  # rows 3 and 6 of the sheet: one household, apart
+    rows[1][12] = "户主"
+    rows[0][15] = rows[2][15] = rows[4][15] = None
+    rows[3][15], rows[5][15] = "1361234", "0936-1234567"
+    result = import_file(db, "persons", write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, rows))
+    assert result.ok
+    members = db.execute("SELECT h.hh_no, group_concat(p.id_number) FROM persons p JOIN households h "
+                         "ON h.id = p.household_id GROUP BY h.hh_no ORDER BY h.hh_no").fetchall()
+    assert [tuple(m) for m in members] == [("62070200000001", f"{pid(1)},{pid(3)}"),
+                                           ("62070200000002", f"{pid(4)},{pid(6)}"),
+                                           ("62070200000009", f"{pid(2)},{pid(5)}")]
+    assert [(w.row, w.message) for w in result.warnings if w.field == "联系电话"] == [
+        (2, "联系电话为空"), (4, "联系电话为空"), (5, "联系电话1361234是7位，手机号码应为11位"), (6, "联系电话为空")]
+    again = import_file(db, "persons", write_xlsx(tmp_path / "again.xlsx", PERSON_HEADERS, [rows[0], rows[2], rows[0]]))
+    assert [tuple(e) for e in again.errors] == [(4, "证件号码", f"证件号码{pid(1)}与第2行重复")]
