@@ -89,12 +89,54 @@ def test_set_based_marks_store_the_same_rows_as_the_triggers_per_row(tmp_path, m
     assert per_row[0] and per_row[1][0][0] > 0  # marks and changes were written at all
 
 
-def test_the_statements_cover_the_triggers_of_the_migrations():
-    # A set-based statement for every insert trigger the migrations put on employment_spells.
+@pytest.mark.parametrize("table", ["employment_spells", "persons"])
+def test_the_statements_cover_the_triggers_of_the_migrations(table):
+    # A set-based statement for every insert trigger the migrations put on the table.
     defined = {line.split()[2] for line in (m0090_status_store.triggers() + "\n" + m0125_registry_changes.SCHEMA)
-               .splitlines() if line.startswith("CREATE TRIGGER") and " INSERT ON employment_spells " in line}
-    assert defined == set(_SPELL_TRIGGERS) == set(set_based_marks("employment_spells"))
-    assert set_based_marks("persons") == {}
+               .splitlines() if line.startswith("CREATE TRIGGER") and f" INSERT ON {table} " in line}
+    assert defined == set(set_based_marks(table)) == {f"status_mark_{table}_insert", f"registry_changes_{table}_insert"}
+    assert set_based_marks("households") == {}  # its type history's trigger has no such statement
+
+
+_PERSONS_COMPARED = {
+    "status_store_marks": "person_id",
+    "registry_changes": "n",
+    "persons": "id, household_id, id_number, name, phone, labour_skill, substr(guid, 17)",
+    "households": "id, hh_no, area_id, head_name, hh_type, substr(guid, 17)",
+    "audit_log": _COMPARED["audit_log"],
+    "quality_findings": _COMPARED["quality_findings"],
+    "import_batches": _COMPARED["import_batches"],
+}
+
+
+def test_set_based_marks_of_a_persons_import_are_the_triggers_per_row(tmp_path, monkeypatch):
+    # New persons into a county holding some (with their marks taken), stored ones changed:
+    # the marks, the change count and everything else as with the triggers firing per row.
+    monkeypatch.setattr(upsert, "STAGE_ROWS", 3)
+    first = write_xlsx(tmp_path / "人员1.xlsx", PERSON_HEADERS, person_rows(30))
+    rows = person_rows(90)
+    rows[0][15] = rows[1][15] = "13900000000"  # two stored persons changed
+    second = write_xlsx(tmp_path / "人员2.xlsx", PERSON_HEADERS, rows)
+    states, fired = [], []
+    for threshold in (10**9, 1):
+        monkeypatch.setattr(upsert, "SET_BASED_MARK_ROWS", threshold)
+        db = open_database(":memory:")
+        set_installation(db, "甘肃省", "张掖市", "测试县")
+        assert import_file(db, "persons", first).ok
+        db.execute("DELETE FROM status_store_marks WHERE person_id % 5 <> 0")
+        db.conn.commit()
+        db.conn.set_trace_callback(fired.append)
+        result = import_file(db, "persons", second)
+        db.conn.set_trace_callback(None)
+        assert result.ok and (result.added, result.changed) == (60, 2), result.summary()
+        states.append([db.execute(f"SELECT {cols} FROM {table} ORDER BY {cols}").fetchall()
+                       for table, cols in _PERSONS_COMPARED.items()])
+        assert any(s.startswith('DROP TRIGGER main."status_mark_persons_insert"') for s in fired) == (threshold == 1)
+        fired.clear()
+        db.close()
+    per_row, set_based = states
+    assert set_based == per_row
+    assert per_row[0] and per_row[1][0][0] > 0
 
 
 def _triggers(db) -> list[tuple]:
