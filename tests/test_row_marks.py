@@ -14,7 +14,7 @@ from wengang.services.importing import import_file, upsert
 from wengang.services.importing.writers import context
 from wengang.store.areas import set_installation
 from wengang.store.db import open_database
-from wengang.store.migrations import m0090_status_store, m0125_registry_changes
+from wengang.store.migrations import m0050_household_type_history, m0090_status_store, m0125_registry_changes
 from wengang.store.row_marks import marked_afterwards, set_based_marks
 
 _SPELL_TRIGGERS = ("status_mark_employment_spells_insert", "registry_changes_employment_spells_insert")
@@ -89,13 +89,16 @@ def test_set_based_marks_store_the_same_rows_as_the_triggers_per_row(tmp_path, m
     assert per_row[0] and per_row[1][0][0] > 0  # marks and changes were written at all
 
 
-@pytest.mark.parametrize("table", ["employment_spells", "persons"])
-def test_the_statements_cover_the_triggers_of_the_migrations(table):
+@pytest.mark.parametrize(("table", "first"), [("employment_spells", "status_mark_employment_spells_insert"),
+                                               ("persons", "status_mark_persons_insert"),
+                                               ("households", "household_type_history_insert")])
+def test_the_statements_cover_the_triggers_of_the_migrations(table, first):
     # A set-based statement for every insert trigger the migrations put on the table.
-    defined = {line.split()[2] for line in (m0090_status_store.triggers() + "\n" + m0125_registry_changes.SCHEMA)
-               .splitlines() if line.startswith("CREATE TRIGGER") and f" INSERT ON {table} " in line}
-    assert defined == set(set_based_marks(table)) == {f"status_mark_{table}_insert", f"registry_changes_{table}_insert"}
-    assert set_based_marks("households") == {}  # its type history's trigger has no such statement
+    schemas = (m0050_household_type_history.SCHEMA, m0090_status_store.triggers(), m0125_registry_changes.SCHEMA)
+    defined = {line.split()[2] for schema in schemas for line in schema.splitlines()
+               if line.startswith("CREATE TRIGGER") and f" INSERT ON {table}" in line}
+    assert defined == set(set_based_marks(table)) == {first, f"registry_changes_{table}_insert"}
+    assert set_based_marks("household_type_history") == {}
 
 
 _PERSONS_COMPARED = {
@@ -103,6 +106,7 @@ _PERSONS_COMPARED = {
     "registry_changes": "n",
     "persons": "id, household_id, id_number, name, phone, labour_skill, substr(guid, 17)",
     "households": "id, hh_no, area_id, head_name, hh_type, substr(guid, 17)",
+    "household_type_history": "id, household_id, hh_type, monitor_category, valid_from, valid_to, reason",
     "audit_log": _COMPARED["audit_log"],
     "quality_findings": _COMPARED["quality_findings"],
     "import_batches": _COMPARED["import_batches"],
@@ -131,7 +135,8 @@ def test_set_based_marks_of_a_persons_import_are_the_triggers_per_row(tmp_path, 
         assert result.ok and (result.added, result.changed) == (60, 2), result.summary()
         states.append([db.execute(f"SELECT {cols} FROM {table} ORDER BY {cols}").fetchall()
                        for table, cols in _PERSONS_COMPARED.items()])
-        assert any(s.startswith('DROP TRIGGER main."status_mark_persons_insert"') for s in fired) == (threshold == 1)
+        for dropped in ("status_mark_persons_insert", "household_type_history_insert"):
+            assert any(s.startswith(f'DROP TRIGGER main."{dropped}"') for s in fired) == (threshold == 1)
         fired.clear()
         db.close()
     per_row, set_based = states

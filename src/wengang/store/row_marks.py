@@ -2,7 +2,7 @@
 
 Every row inserted into ``employment_spells`` or ``persons`` fires two AFTER INSERT triggers:
 the status store's mark of its person (migration 0090) and the registry's change count
-(migration 0125). An import of 244,303 spells ran them 244,303 times each: 0.27 s CPU of the
+(migration 0125); a household's, its type history's first row (migration 0050) and the count. An import of 244,303 spells ran them 244,303 times each: 0.27 s CPU of the
 0.8 s its rows took to move into the table; the same marks made by two statements over the
 new rows took 0.02 s.
 
@@ -21,34 +21,43 @@ import re
 import sqlite3
 from collections.abc import Iterator
 
-from wengang.store.migrations import m0090_status_store, m0125_registry_changes
+from wengang.store.migrations import m0050_household_type_history, m0090_status_store, m0125_registry_changes
 
 # Table → its column holding the person the status store marks (NEW.person_id, NEW.id in 0090).
-# Households are not here: their insert also fires household_type_history's trigger, which
-# has no set-based statement, so they keep their triggers per row.
 _MARKED_PERSON = {"employment_spells": "person_id", "persons": "id"}
+# A new household's first 户类型 row, as household_type_history_insert adds it (its WHEN: none
+# yet), for every household above ?1 in id order: the history's ids come out as per row. Its
+# own trigger (the marks of the household's persons) fires per history row as before.
+_TYPE_HISTORY_OPENED = (
+    "INSERT INTO household_type_history (household_id, hh_type, monitor_category, reason) "
+    "SELECT id, hh_type, monitor_category, '登记' FROM households AS h WHERE rowid > ?1 "
+    "AND NOT EXISTS (SELECT 1 FROM household_type_history WHERE household_id = h.id) ORDER BY rowid")
 _INSERT_EVENT = re.compile(r"\bINSERT\s+ON\b", re.IGNORECASE)
+_MULTILINE_TRIGGER = re.compile(r"^CREATE TRIGGER (\S+) .*?^END", re.DOTALL | re.MULTILINE)
 
 
 def _definitions() -> dict[str, str]:
     """The migrations' trigger statements by name, as ``sqlite_master`` keeps them (no ';')."""
     statements = m0090_status_store.triggers().splitlines() + m0125_registry_changes.SCHEMA.splitlines()
-    return {s.split()[2]: s.rstrip().rstrip(";") for s in statements if s.startswith("CREATE TRIGGER ")}
+    known = {s.split()[2]: s.rstrip().rstrip(";") for s in statements if s.startswith("CREATE TRIGGER ")}
+    known.update((m.group(1), m.group(0)) for m in _MULTILINE_TRIGGER.finditer(m0050_household_type_history.SCHEMA))
+    return known
 
 
 def set_based_marks(table: str) -> dict[str, str]:
     """Insert trigger name → the statement making, for every row of ``table`` with a rowid
     above ``?1``, what that trigger makes for each row inserted (the same final rows: the
     marks are a set, the count a sum)."""
+    counted = {f"registry_changes_{table}_insert":
+               f"UPDATE registry_changes SET n = n + (SELECT count(*) FROM {table} WHERE rowid > ?1)"}
+    if table == "households":
+        return {"household_type_history_insert": _TYPE_HISTORY_OPENED, **counted}
     person = _MARKED_PERSON.get(table)
     if person is None:
         return {}
-    return {
-        f"status_mark_{table}_insert":
+    return {f"status_mark_{table}_insert":
             f"INSERT OR IGNORE INTO status_store_marks(person_id) SELECT {person} FROM {table} WHERE rowid > ?1",
-        f"registry_changes_{table}_insert":
-            f"UPDATE registry_changes SET n = n + (SELECT count(*) FROM {table} WHERE rowid > ?1)",
-    }
+            **counted}
 
 
 def _insert_triggers(conn: sqlite3.Connection, table: str) -> list[tuple[str, str, str]]:
