@@ -11,7 +11,7 @@ import sys
 import pytest
 from importing_helpers import PERSON_HEADERS, WORK_HEADERS, person_rows, pid, write_xlsx
 
-from wengang.services.importing import import_file, preview_file, upsert
+from wengang.services.importing import engine, import_file, preview_file, upsert
 from wengang.services.importing.writers import context
 from wengang.store import db as store_db
 from wengang.store.areas import set_installation
@@ -563,6 +563,32 @@ def test_rows_staged_many_to_a_statement_are_the_rows_staged_one_by_one(db, widt
                 for n, row in enumerate(rows)]
         conn.execute("DROP TABLE temp.one")
         conn.execute("DROP TABLE temp.grouped")
+
+
+def test_findings_saved_many_to_a_statement_are_those_saved_one_by_one(tmp_path, monkeypatch):
+    # The import's warnings go into quality_findings many rows to a statement (engine's
+    # _save_findings through upsert.insert_grouped): the same rows, ids and order as one INSERT
+    # per finding, an open finding not added again by the next import of the same rows.
+    rows = person_rows(3 * upsert.STAGE_GROUP + 5)
+    for row in rows:
+        row[15] = None  # a blank phone: a finding on every row
+    first = write_xlsx(tmp_path / "人员1.xlsx", PERSON_HEADERS, rows[:-20])
+    second = write_xlsx(tmp_path / "人员2.xlsx", PERSON_HEADERS, rows)
+
+    def one_by_one(conn, into: str, width: int, params: list[tuple]) -> None:
+        conn.executemany(f"INSERT INTO {into} VALUES ({', '.join('?' * width)})", params)
+
+    states = []
+    for save in (one_by_one, upsert.insert_grouped):
+        monkeypatch.setattr(engine, "insert_grouped", save)
+        db = open_database(":memory:")
+        set_installation(db, "甘肃省", "张掖市", "测试县")
+        assert import_file(db, "persons", first).ok and import_file(db, "persons", second).ok
+        states.append(db.execute("SELECT id, rule, severity, person_id, household_id, field, message, batch_id, "
+                                 "resolved_at FROM quality_findings ORDER BY id").fetchall())
+        db.close()
+    assert states[0] == states[1]
+    assert len(states[0]) >= len(rows) and len({r[1:] for r in states[0]}) == len(states[0])
 
 
 def test_rows_are_grouped_by_household_and_each_phone_warned_about_on_its_own_row(db, tmp_path):

@@ -426,16 +426,22 @@ def _through_stage(conn, name: str, width: int, params: list[tuple], statement: 
 
 
 def _fill_stage(conn, name: str, width: int, rows: list[tuple]) -> None:
-    """``rows`` (``width`` values each) into the TEMP table ``name``, in order: STAGE_GROUP
-    rows (fewer when wide) per INSERT statement, their values made into one parameter list a
-    statement at a time; the rest one per statement. Each statement run costs about as much as
-    binding its row: 165,000 persons staged row by row took 0.29 s, 64 at a time 0.23 s."""
+    """``rows`` (``width`` values each) into the TEMP table ``name``, in order (:func:`insert_grouped`)."""
+    insert_grouped(conn, f"temp.{name}", width, rows)
+
+
+def insert_grouped(conn, into: str, width: int, rows: list[tuple]) -> None:
+    """``rows`` (``width`` values each) inserted ``into`` a table (its name, and the columns
+    they fill if not all), in order: STAGE_GROUP rows (fewer when wide) per INSERT statement,
+    their values made into one parameter list a statement at a time; the rest one per
+    statement. Each statement run costs about as much as binding its row: 165,000 persons
+    staged row by row took 0.29 s, 64 at a time 0.23 s."""
     row = f"({', '.join('?' * width)})"
     group = max(1, min(STAGE_GROUP, 999 // max(width, 1)))
     whole = len(rows) - len(rows) % group
     if whole:
-        sql = f"INSERT INTO temp.{name} VALUES {', '.join([row] * group)}"
+        sql = f"INSERT INTO {into} VALUES {', '.join([row] * group)}"
         chain = itertools.chain.from_iterable
         conn.executemany(sql, (list(chain(rows[i:i + group])) for i in range(0, whole, group)))
     if whole < len(rows):
-        conn.executemany(f"INSERT INTO temp.{name} VALUES {row}", rows[whole:])
+        conn.executemany(f"INSERT INTO {into} VALUES {row}", rows[whole:])
