@@ -2,9 +2,11 @@
 
 Every row inserted into ``employment_spells`` or ``persons`` fires two AFTER INSERT triggers:
 the status store's mark of its person (migration 0090) and the registry's change count
-(migration 0125); a household's, its type history's first row (migration 0050) and the count. An import of 244,303 spells ran them 244,303 times each: 0.27 s CPU of the
+(migration 0125). An import of 244,303 spells ran them 244,303 times each: 0.27 s CPU of the
 0.8 s its rows took to move into the table; the same marks made by two statements over the
-new rows took 0.02 s.
+new rows took 0.02 s. A household's insert opens its 户类型 history (migration 0050) and
+counts the change: 50,000 new households 0.33 -> 0.25 s CPU made set-based (without insert
+triggers an INSERT … SELECT also no longer copies its rows into an ephemeral table first).
 
 :func:`marked_afterwards` drops those triggers around a block of inserts (inside the caller's
 transaction), then makes their marks for the rows the block added and creates the triggers
@@ -47,7 +49,7 @@ def _definitions() -> dict[str, str]:
 def set_based_marks(table: str) -> dict[str, str]:
     """Insert trigger name → the statement making, for every row of ``table`` with a rowid
     above ``?1``, what that trigger makes for each row inserted (the same final rows: the
-    marks are a set, the count a sum)."""
+    marks are a set, the count a sum, the type history's rows are added in id order)."""
     counted = {f"registry_changes_{table}_insert":
                f"UPDATE registry_changes SET n = n + (SELECT count(*) FROM {table} WHERE rowid > ?1)"}
     if table == "households":
