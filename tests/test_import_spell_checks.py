@@ -39,3 +39,22 @@ def test_the_spells_found_column_by_column_are_those_warned_about():
                                        region, county, channel)
         assert 0 < len(warned) < len(combos)  # both kinds of rows are there
         assert spells._flagged(rows, people) == warned  # noqa: SLF001
+
+
+def test_the_overlaps_found_column_by_column_are_those_of_each_pair_of_rows():
+    """Row → the same person's previous row it overlaps: that one is open (no 结束时间) or
+    ends after this one starts; as comparing each pair of neighbouring rows says."""
+    days = (None, "2024-01-01", "2024-03-01", "2024-03-02", "2025-12-31")
+    combos = [(pid, start, end) for pid in (1, 2) for start in days[1:] for end in days]
+    rows = list(range(len(combos)))
+    spells = object.__new__(employment._SpellFile)  # noqa: SLF001 - only its columns
+    spells.columns = {"end_date": [end for _pid, _start, end in combos]}
+    for shuffle in range(3):
+        walked = rows[shuffle:] + rows[:shuffle]  # the rows' order is not their index's
+        keys = [combos[i][:2] for i in walked]
+        ends = spells.columns["end_date"]
+        expected = {i: previous for previous, i, before, key in zip(walked, walked[1:], keys, keys[1:])
+                    if before[0] == key[0] and (ends[previous] is None or ends[previous] > key[1])}
+        assert 0 < len(expected) < len(walked) - 1
+        assert spells._overlaps(walked, keys) == expected  # noqa: SLF001
+    assert spells._overlaps(rows[:1], [combos[0][:2]]) == {}  # noqa: SLF001
