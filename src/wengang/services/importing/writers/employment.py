@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -37,7 +38,7 @@ _AWAY = ("省外", "省内县外")
 _LOCAL_CHANNELS = ("公益性岗位", "帮扶车间")
 # Sets of the two for the checks made a column at a time (the same answers as the tuples').
 _AWAY_SET, _LOCAL_SET = frozenset(_AWAY), frozenset(_LOCAL_CHANNELS)
-_OPEN = "~"  # an open spell's end, compared with dates: after every one
+_OPEN_END = {None: "~"}  # an open spell's end, compared with dates: after every one
 _DERIVED = ("place_province", "place_city", "place_county", "region")  # filled from 务工所在县
 # The file's stored columns, then the derived ones it lacks (each only when set), as a row is written.
 _ROW_ORDER = ("region", "place_province", "place_city", "place_county")
@@ -236,36 +237,39 @@ class _SpellFile:
         open end as "~", after every date), not a tuple per pair of rows."""
         if len(rows) < 2:
             return {}
-        people = list(map(operator.itemgetter(0), keys))
-        starts = list(map(operator.itemgetter(1), keys))
-        ends = [end or _OPEN for end in _picked(self.columns["end_date"], rows)]
-        overlapping = map(operator.and_, map(operator.eq, people, people[1:]), map(operator.gt, ends, starts[1:]))
+        people, starts = operator.itemgetter(0), operator.itemgetter(1)
+        ends = self.columns["end_date"]
+        ended = map(_OPEN_END.get, map(ends.__getitem__, rows), map(ends.__getitem__, rows))  # None → "~"
+        overlapping = map(operator.and_, map(operator.eq, map(people, keys), map(people, itertools.islice(keys, 1, None))),
+                          map(operator.gt, ended, map(starts, itertools.islice(keys, 1, None))))
         return {rows[n]: rows[n - 1] for n in itertools.compress(range(1, len(rows)), overlapping)}
 
     def _flagged(self, rows: list[int], persons: list) -> set[int]:
         """The ``rows`` :func:`_spell_warnings` says something about, found a column at a time
-        in C (no tuple per row: 244,303 of them were 20 MiB more at once), each person's
-        codes and each income asked about once."""
+        in C, each income and each person's codes asked about once. Streamed (no tuple per row,
+        nor a column's values at ``rows`` held: 2 MiB each, the write's peak is after them)."""
         c, checks = self.columns, self.checks
-        regions = _picked(c["region"], rows)
-        away = map(_AWAY_SET.__contains__, regions)
-        local_or_no_county = map(operator.or_, map(_LOCAL_SET.__contains__, _picked(c["channel"], rows)),
-                                 map(operator.not_, _picked(c["place_county"], rows)))
-        placed_badly = map(operator.or_, map(operator.or_, map(bool, _picked(self.missing, rows)),
-                                             map(operator.not_, regions)),
-                           map(operator.and_, away, local_or_no_county))
+
+        def at_rows(column: list) -> Iterator:
+            return map(column.__getitem__, rows)
+
+        regions = c["region"]
+        local_or_no_county = map(operator.or_, map(_LOCAL_SET.__contains__, at_rows(c["channel"])),
+                                 map(operator.not_, at_rows(c["place_county"])))
+        placed_badly = map(operator.or_, map(operator.or_, map(bool, at_rows(self.missing)),
+                                             map(operator.not_, at_rows(regions))),
+                           map(operator.and_, map(_AWAY_SET.__contains__, at_rows(regions)), local_or_no_county))
         flagged = set(itertools.compress(rows, placed_badly))
         if checks.has_income:
-            incomes = _picked(c["monthly_income"], rows)
-            odd_incomes = {income for income in set(incomes) if _odd_income(income)}
-            flagged.update(itertools.compress(rows, map(odd_incomes.__contains__, incomes)))
-        people = _picked(persons, rows)
-        distinct = list(set(people))
+            incomes = c["monthly_income"]
+            odd_incomes = {income for income in set(at_rows(incomes)) if _odd_income(income)}
+            flagged.update(itertools.compress(rows, map(odd_incomes.__contains__, at_rows(incomes))))
+        distinct = list(set(at_rows(persons)))
         codes = operator.itemgetter(2, 3)  # (labour skill, student status)
         odd_codes = {kind for kind in set(map(codes, distinct)) if _odd_person(checks, *kind)}
         if odd_codes:
             odd = set(itertools.compress(distinct, map(odd_codes.__contains__, map(codes, distinct))))
-            flagged.update(itertools.compress(rows, map(odd.__contains__, people)))
+            flagged.update(itertools.compress(rows, map(odd.__contains__, at_rows(persons))))
         return flagged
 
     def _check(self, i: int, record: Record, person: tuple, previous: int | None) -> None:
