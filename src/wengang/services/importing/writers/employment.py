@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import operator
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -36,9 +35,6 @@ SPELL_COLUMNS = ("end_date", "region", "channel", "place_province", "place_city"
 SPELLS = ("employment_spells", ("person_id", "start_date"), SPELL_COLUMNS)
 _AWAY = ("省外", "省内县外")
 _LOCAL_CHANNELS = ("公益性岗位", "帮扶车间")
-# Sets of the two for the checks made a column at a time (the same answers as the tuples').
-_AWAY_SET, _LOCAL_SET = frozenset(_AWAY), frozenset(_LOCAL_CHANNELS)
-_OPEN_END = {None: "~"}  # an open spell's end, compared with dates: after every one
 _DERIVED = ("place_province", "place_city", "place_county", "region")  # filled from 务工所在县
 # The file's stored columns, then the derived ones it lacks (each only when set), as a row is written.
 _ROW_ORDER = ("region", "place_province", "place_city", "place_county")
@@ -223,8 +219,7 @@ class _SpellFile:
         flagged = self._flagged(rows, persons)
         flagged.update(overlaps)
         ctx, records = self.ctx, self.parsed.records
-        said = misnamed | flagged
-        for i in itertools.compress(order, map(said.__contains__, order)):
+        for i in [i for i in order if i in misnamed or i in flagged]:
             record, person = records[i], persons[i]
             if i in misnamed:
                 check_name(ctx, record, names[i], person)
@@ -233,43 +228,22 @@ class _SpellFile:
 
     def _overlaps(self, rows: list[int], keys: list[tuple]) -> dict[int, int]:
         """Row → the row before it (the same person's previous spell) that it overlaps:
-        that spell is open or ends after this one's start. Compared a column at a time (an
-        open end as "~", after every date), not a tuple per pair of rows."""
-        if len(rows) < 2:
-            return {}
-        people, starts = operator.itemgetter(0), operator.itemgetter(1)
+        that spell is open or ends after this one's start."""
         ends = self.columns["end_date"]
-        ended = map(_OPEN_END.get, map(ends.__getitem__, rows), map(ends.__getitem__, rows))  # None → "~"
-        overlapping = map(operator.and_, map(operator.eq, map(people, keys), map(people, itertools.islice(keys, 1, None))),
-                          map(operator.gt, ended, map(starts, itertools.islice(keys, 1, None))))
-        return {rows[n]: rows[n - 1] for n in itertools.compress(range(1, len(rows)), overlapping)}
+        return {i: previous for previous, i, before, key in zip(rows, rows[1:], keys, keys[1:])
+                if before[0] == key[0] and (ends[previous] is None or ends[previous] > key[1])}
 
     def _flagged(self, rows: list[int], persons: list) -> set[int]:
-        """The ``rows`` :func:`_spell_warnings` says something about, found a column at a time
-        in C, each income and each person's codes asked about once. Streamed (no tuple per row,
-        nor a column's values at ``rows`` held: 2 MiB each, the write's peak is after them)."""
+        """The ``rows`` :func:`_spell_warnings` says something about (found column by column)."""
         c, checks = self.columns, self.checks
-
-        def at_rows(column: list) -> Iterator:
-            return map(column.__getitem__, rows)
-
-        regions = c["region"]
-        local_or_no_county = map(operator.or_, map(_LOCAL_SET.__contains__, at_rows(c["channel"])),
-                                 map(operator.not_, at_rows(c["place_county"])))
-        placed_badly = map(operator.or_, map(operator.or_, map(bool, at_rows(self.missing)),
-                                             map(operator.not_, at_rows(regions))),
-                           map(operator.and_, map(_AWAY_SET.__contains__, at_rows(regions)), local_or_no_county))
-        flagged = set(itertools.compress(rows, placed_badly))
+        incomes, regions, counties, channels = c["monthly_income"], c["region"], c["place_county"], c["channel"]
+        flagged = {i for i in rows if self.missing[i] or not regions[i]
+                   or (regions[i] in _AWAY and (not counties[i] or channels[i] in _LOCAL_CHANNELS))}
         if checks.has_income:
-            incomes = c["monthly_income"]
-            odd_incomes = {income for income in set(at_rows(incomes)) if _odd_income(income)}
-            flagged.update(itertools.compress(rows, map(odd_incomes.__contains__, at_rows(incomes))))
-        distinct = list(set(at_rows(persons)))
-        codes = operator.itemgetter(2, 3)  # (labour skill, student status)
-        odd_codes = {kind for kind in set(map(codes, distinct)) if _odd_person(checks, *kind)}
-        if odd_codes:
-            odd = set(itertools.compress(distinct, map(odd_codes.__contains__, map(codes, distinct))))
-            flagged.update(itertools.compress(rows, map(odd.__contains__, at_rows(persons))))
+            flagged.update(i for i in rows if incomes[i] is None or not 100 <= incomes[i] <= 30000)
+        odd = {p for p in set(map(persons.__getitem__, rows)) if _odd_person(checks, p)}
+        if odd:
+            flagged.update(i for i in rows if persons[i] in odd)
         return flagged
 
     def _check(self, i: int, record: Record, person: tuple, previous: int | None) -> None:
@@ -334,8 +308,7 @@ class _SpellFile:
 
     def stored_values(self, rows: list[int]) -> list[tuple]:
         """The file's stored columns (:attr:`have`) at ``rows``, a tuple per column."""
-        pick = _picker(rows)
-        return [pick(column) for column in self.stored_columns]
+        return [_picked(column, rows) for column in self.stored_columns]
 
     def values(self, rows: list[int]) -> tuple[list[tuple[str, ...]] | None, list[tuple]]:
         """The columns written for each of ``rows`` (None: :attr:`have` for all) and their
@@ -378,25 +351,15 @@ def _ending_after_start(rows: list[int], starts: list, ends: list, problems: lis
     return [i for i in rows if i not in late_rows]
 
 
-def _picker(rows: list[int]):
-    """A function giving a column's values at ``rows``, as a tuple (one C call, not a
-    look-up per row); made once for the columns of a chunk."""
-    return operator.itemgetter(*rows) if len(rows) > 1 else lambda column: tuple(column[i] for i in rows)
-
-
 def _picked(column: list, rows: list[int]) -> tuple:
-    """``column``'s values at ``rows``."""
-    return _picker(rows)(column)
+    """``column``'s values at ``rows`` (one C call, not a look-up per row)."""
+    return operator.itemgetter(*rows)(column) if len(rows) > 1 else tuple(column[i] for i in rows)
 
 
-def _odd_person(checks: _SpellChecks, skill: str | None, student: str | None) -> bool:
-    """Whether a spell of a person with these codes is worth a warning: not registered as
-    labour, or a student."""
+def _odd_person(checks: _SpellChecks, person: tuple) -> bool:
+    """Whether a spell of ``person`` is worth a warning: not registered as labour, or a student."""
+    skill, student = person[2], person[3]
     return bool(skill and skill not in checks.labour) or (student is not None and student not in checks.not_student)
-
-
-def _odd_income(income: float | None) -> bool:
-    return income is None or not 100 <= income <= 30000
 
 
 def _missing_described(columns: list[list], described: tuple[tuple[str, str], ...], rows: int) -> list[tuple]:
