@@ -136,3 +136,16 @@ def test_rows_by_person_id_start_and_the_files_order_then_rows_of_nobody():
     order = employment._person_order(people, numbers * many, starts * many, indexes)  # noqa: SLF001
     assert order == employment._person_order(people, numbers * many, starts * many)  # noqa: SLF001
     assert all(i is indexes[i] for i in order)
+
+
+def test_the_order_is_by_person_id_then_start_then_file_order_for_any_ids_and_dates():
+    """The one-key sort gives what sorting by (person id, 开始时间, row) gives: large ids, blank
+    starts and numbers, ties kept in the file's order."""
+    people = {"a": (7,), "b": (2**62,), "c": (1,)}
+    numbers = ["a", "b", None, "c", "zz", "a", "b", "c", "a"] * 7
+    starts = ["2025-01-01", None, "2024-01-01", "2025-01-01", "2023-01-01", "2024-06-30", "2025-01-01",
+              None, "2024-06-30", "2026-01-01"] * 6 + ["2022-01-01", "2025-01-01", "2024-06-30"]
+    nobody = 2**64
+    expected = sorted(range(len(numbers)),
+                      key=lambda i: (people.get(numbers[i], (nobody,))[0], starts[i] or "", i))
+    assert employment._person_order(people, numbers, starts) == expected  # noqa: SLF001

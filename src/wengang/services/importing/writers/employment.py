@@ -116,11 +116,16 @@ def _person_order(people: dict[str, tuple], ids: list, starts: list, indexes: li
     next to each other (the overlap check compares a spell with the one before it).
     ``indexes``: the row indexes ``0 … n-1`` as int objects already held (the records'), the
     ones given back."""
-    nobody = (1 << 62,)  # after every person id: an unknown 证件号码 is an error found last
-    pid = list(map(operator.itemgetter(0), map(people.get, ids, itertools.repeat(nobody))))  # blank: nobody's
-    # Two stable sorts of plain keys, not one of (id, start) pairs: 0.18 → 0.13 s for 244,303 rows.
-    by_start = sorted(range(len(ids)) if indexes is None else indexes, key=([start or "" for start in starts] if None in starts else starts).__getitem__)
-    return sorted(by_start, key=pid.__getitem__)
+    nobody = (1 << 63,)  # after every person id (SQLite's are below): an unknown 证件号码 is an error found last
+    dated = [start or "" for start in starts] if None in starts else starts
+    # One stable sort of one int per row, the person's id then the start's rank among the
+    # file's few thousand dates: not two sorts (the second of strings), nor one of (id, start)
+    # pairs (244,303 rows: 0.18 s pairs, 0.14 s two sorts, 0.11 s this).
+    rank = {start: n for n, start in enumerate(sorted(set(dated)))}
+    width = len(rank)
+    key = [person[0] * width + rank[start]  # blank 证件号码: nobody's
+           for person, start in zip(map(people.get, ids, itertools.repeat(nobody)), dated)]
+    return sorted(range(len(ids)) if indexes is None else indexes, key=key.__getitem__)
 
 
 class _SpellFile:
