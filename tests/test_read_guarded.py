@@ -156,6 +156,31 @@ def test_an_error_cell_or_its_text_hands_the_sheet_to_the_measuring(tmp_path):
     assert read_table(text).column(5)[3] == "#N/A"
 
 
+def test_a_stray_cell_far_right_hands_the_sheet_to_the_measuring_at_its_row(tmp_path, monkeypatch):
+    """A cell in column XFD of a sheet with no <dimension>: measured (and refused) when its row
+    arrives, not after rows × 16,384 cells have streamed; a sheet within COLUMNS_TRUSTED
+    columns streams unmeasured."""
+    far = _row(1, [_s("A1", 0), _s("B1", 1)]) + "".join(
+        _row(n, [_inline(f"A{n}", str(n)), _inline(f"B{n}", "甲")]) for n in range(2, 400))
+    path = _xlsx(tmp_path / "far.xlsx", [("台账", far + _row(400, [_inline("XFD400", "x")]), False)], SHARED)
+    rows_seen = []
+    guarded = reader._guarded  # noqa: SLF001
+
+    def counted(rows, declared):
+        for row in guarded(rows, declared):
+            rows_seen.append(len(row))
+            yield row
+
+    monkeypatch.setattr(reader, "_guarded", counted)
+    assert _read(path, measured=False) is reader._Unmeasured  # noqa: SLF001
+    assert max(rows_seen) == 2  # no 16,384-cell row got past the guard
+    monkeypatch.setattr(bounds, "MAX_CELLS", 1_000_000)
+    with pytest.raises(ReadError, match="16384 列"):
+        read_table(path)
+    wide = _xlsx(tmp_path / "wide.xlsx", [("台账", far + _row(400, [_inline("IV400", "x")]), False)], SHARED)
+    assert _same(_read(wide, measured=False), _read(wide, measured=True))  # column 256: streamed
+
+
 def test_a_long_run_of_empty_rows_hands_the_sheet_to_the_measuring(tmp_path):
     """A stray cell far below a roster streams as that many empty rows: the sheet is measured
     (and refused, or read as before) instead of streaming them all."""

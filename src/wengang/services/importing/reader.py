@@ -287,10 +287,12 @@ def _first_streamed_sheet(path: Path, inspected: bounds.XlsxInfo, notes: list[st
     return found or ((names[0] if names else ""), iter(()))
 
 
-# A declared <dimension> wider than this (the .xls grid's width; a ledger has a few dozen
-# columns) is measured first: the stream pads every row to the declared width, and "A1:XFD1"
-# would make each row 16,384 cells.
-DECLARED_COLUMNS_TRUSTED = 256
+# A sheet wider than this (the .xls grid's width; a ledger has a few dozen columns) is measured
+# first when its <dimension> says so (the stream pads every row to the declared width, and
+# "A1:XFD1" would make each row 16,384 cells), and as soon as a streamed row is that wide: a
+# stray cell in column XFD made every later row 16,384 cells until rows × width passed
+# MAX_CELLS (1,220 rows, 200 MiB, before the same refusal).
+COLUMNS_TRUSTED = 256
 # Rows looked at together by :func:`_guarded`: few enough that a batch of the widest rows a
 # sheet can have (16,384 cells) stays a few MiB before its width is seen.
 GUARD_ROWS = 128
@@ -310,7 +312,7 @@ def _unmeasured_rows(workbook, sheet: bounds.SheetInfo) -> Iterator[list]:
     if head.named is None:
         return iter(())  # no cell at all
     declared = head.declared
-    if declared and (declared[1] > DECLARED_COLUMNS_TRUSTED or declared[0] * declared[1] > bounds.MAX_CELLS):
+    if declared and (declared[1] > COLUMNS_TRUSTED or declared[0] * declared[1] > bounds.MAX_CELLS):
         raise _Unmeasured
     return _guarded(_streamed(workbook.stream_sheet_by_name(sheet.name)), declared)
 
@@ -326,7 +328,7 @@ def _guarded(rows: Iterator[list], declared: tuple[int, int] | None) -> Iterator
     far cell below a roster streams as) is measured too: refused at once, not after a million
     empty rows (7 s for a 5 KB file)."""
     count = width = blank_since = 0
-    most_rows, most_columns = declared or (bounds.MAX_CELLS, bounds.MAX_CELLS)
+    most_rows, most_columns = declared or (bounds.MAX_CELLS, COLUMNS_TRUSTED)
     while batch := list(itertools.islice(rows, GUARD_ROWS)):
         count += len(batch)
         width = max(width, *map(len, batch))
