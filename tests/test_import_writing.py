@@ -546,7 +546,7 @@ def test_spells_handed_over_in_chunks_keep_their_keys_past_rows_not_written(db, 
 
 @pytest.mark.parametrize("width", [1, 3, 16, 40])
 def test_rows_staged_many_to_a_statement_are_the_rows_staged_one_by_one(db, width):
-    # _fill_stage puts several rows in one INSERT (fewer when rows are wide, to stay within the
+    # insert_grouped puts several rows in one INSERT (fewer when rows are wide, to stay within the
     # parameters a statement takes): every row arrives, in order, with its values and types.
     conn = db.conn
     for count in (0, 1, upsert.STAGE_GROUP - 1, upsert.STAGE_GROUP, 3 * upsert.STAGE_GROUP + 5):
@@ -554,7 +554,7 @@ def test_rows_staged_many_to_a_statement_are_the_rows_staged_one_by_one(db, widt
         for name in ("one", "grouped"):
             conn.execute(f"CREATE TEMP TABLE {name} ({', '.join(f'c{n}' for n in range(width))})")
         conn.executemany(f"INSERT INTO temp.one VALUES ({', '.join('?' * width)})", rows)
-        upsert._fill_stage(conn, "grouped", width, rows)  # noqa: SLF001
+        upsert.insert_grouped(conn, "temp.grouped", width, rows)
         stored = "SELECT rowid, *, {} FROM temp.{} ORDER BY rowid"
         types = ", ".join(f"typeof(c{n})" for n in range(width))
         assert conn.execute(stored.format(types, "grouped")).fetchall() == \

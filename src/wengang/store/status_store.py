@@ -146,17 +146,18 @@ def _code_values(column: str) -> tuple[str, ...]:
     return codes(fields.field(table, name, source="store/status_store.py").codes).values
 
 
-def _sql_text(value: str) -> str:
+def sql_text(value: str) -> str:
+    """``value`` as an SQL string literal (the code lists' values written into CASE expressions)."""
     return "'" + value.replace("'", "''") + "'"
 
 
 def _encode(column: str, alias: str) -> str:
-    whens = " ".join(f"WHEN {_sql_text(v)} THEN {i}" for i, v in enumerate(_code_values(column)))
+    whens = " ".join(f"WHEN {sql_text(v)} THEN {i}" for i, v in enumerate(_code_values(column)))
     return f"CASE {alias}.{column} {whens} ELSE {alias}.{column} END"
 
 
 def _decode(column: str, value: str) -> str:
-    whens = " ".join(f"WHEN {i} THEN {_sql_text(v)}" for i, v in enumerate(_code_values(column)))
+    whens = " ".join(f"WHEN {i} THEN {sql_text(v)}" for i, v in enumerate(_code_values(column)))
     return f"CASE {value} {whens} ELSE {value} END"
 
 

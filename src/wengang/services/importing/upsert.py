@@ -35,7 +35,7 @@ BULK_INDEX_ROWS = 10_000  # from this many rows into an empty table, indexes are
 # statement each (store.row_marks): 244,303 spells 0.27 s CPU less; two triggers dropped and
 # made again per send cost 0.2 ms, what about 200 rows' trigger calls do.
 SET_BASED_MARK_ROWS = 1000
-# Rows per statement filling a TEMP table (_fill_stage), fewer for wide rows: a statement
+# Rows per statement filling a TEMP table (insert_grouped), fewer for wide rows: a statement
 # takes at most 999 parameters in SQLite before 3.32.
 STAGE_GROUP = 64
 
@@ -389,7 +389,7 @@ class Upserter:
         name = self._stage_table(conn, columns)
         width = len(self._staged_columns(columns))
         for i in range(0, len(params), CHUNK):
-            _fill_stage(conn, name, width, params[i:i + CHUNK])
+            insert_grouped(conn, f"temp.{name}", width, params[i:i + CHUNK])
         return columns, name
 
     def _move_sql(self, columns: tuple[str, ...], name: str) -> str:
@@ -418,16 +418,11 @@ def _through_stage(conn, name: str, width: int, params: list[tuple], statement: 
     ``statement`` run on each chunk (it reads the table), the table dropped in the end."""
     try:
         for i in range(0, len(params), CHUNK):
-            _fill_stage(conn, name, width, params[i:i + CHUNK])
+            insert_grouped(conn, f"temp.{name}", width, params[i:i + CHUNK])
             conn.execute(statement)
             conn.execute(f"DELETE FROM temp.{name}")
     finally:
         conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
-
-
-def _fill_stage(conn, name: str, width: int, rows: list[tuple]) -> None:
-    """``rows`` (``width`` values each) into the TEMP table ``name``, in order (:func:`insert_grouped`)."""
-    insert_grouped(conn, f"temp.{name}", width, rows)
 
 
 def insert_grouped(conn, into: str, width: int, rows: list[tuple]) -> None:
