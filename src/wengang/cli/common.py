@@ -126,8 +126,10 @@ def open_db(args, *, lock: bool = True) -> sqlite_utils.Database:
     ``lock=False`` for read-only commands, which may run while the program is open. An
     encrypted database takes its password from ``WENGANG_PASSWORD`` or asks for it.
     """
+    from wengang.store import integrity  # noqa: PLC0415
     from wengang.store.integrity import PasswordRequiredError  # noqa: PLC0415
 
+    integrity.on_full_check = _say_checking
     password = os.environ.get("WENGANG_PASSWORD") or None
     try:
         try:
@@ -139,6 +141,11 @@ def open_db(args, *, lock: bool = True) -> sqlite_utils.Database:
     except StoreError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         raise SystemExit(2) from exc
+
+
+def _say_checking(path: Path) -> None:
+    print(f"正在检查数据库文件“{path.name}”是否完好（它在本程序上次正常关闭后有过变化，例如是复制来的；"
+          "只检查这一次，大的文件要十几秒）…", file=sys.stderr, flush=True)
 
 
 def print_table(headers: list[str], rows: list[list], file=None) -> None:

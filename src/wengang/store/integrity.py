@@ -17,6 +17,7 @@ import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from wengang.store.backup import file_is_sound, list_backups
@@ -35,6 +36,11 @@ _verified: set[tuple[str, int, int]] = set()
 
 # How long the background check waits before it starts reading (see _Run._run).
 FIRST_PAINT_S = 0.3
+
+# Called with the file's path just before a full check reads it (seconds: 4 s at 50,000
+# households, 16 s at 200,000 after the file was copied): the command line says what it is
+# waiting for instead of sitting silent. The store prints nothing itself.
+on_full_check: Callable[[Path], None] | None = None
 
 
 def _header_damaged(head: bytes) -> bool:
@@ -197,6 +203,8 @@ def check_connection(conn, path: Path | str, password: str | None = None) -> Non
         return
     if not unchanged_since_clean_close(path):
         before = file_state(path)
+        if on_full_check is not None:
+            on_full_check(Path(path))
         problems = integrity_check(conn)
         if problems:
             forget_clean_close(path)
