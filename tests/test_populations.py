@@ -216,4 +216,4 @@ def test_the_spell_populations_are_the_status_definitions():
     assert status.SPELL_RETURNED == ("(s.end_date >= :year_start AND s.end_date <= :as_of "
                                      "AND s.region IN ('省外', '省内县外'))")
     source = (Path(status.__file__)).read_text(encoding="utf-8")
-    assert ":as_of" not in source.split("def _sql_list")[0]  # no spell condition written out there
+    assert ":as_of" not in source.split("def labour_sql")[0]  # no spell condition written out there

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from wengang.domain.codes import labour_skills, not_student_values
 from wengang.domain.populations import Dialect, compile_expr
+from wengang.domain.sqltext import sql_texts
 
 
 @dataclass(frozen=True)
@@ -85,15 +86,11 @@ SPELL_RETURNED = _spell("spell_returned")
 """Only the end of a spell outside the county (省外, 省内县外) is a return (返乡)."""
 
 
-def _sql_list(values: tuple[str, ...]) -> str:
-    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
-
-
 def labour_sql(alias: str = "p") -> str:
     """Labour force: 劳动技能 in the first three and not a student (code lists are data)."""
     return (
-        f"({alias}.labour_skill IN ({_sql_list(labour_skills())}) "
-        f"AND coalesce({alias}.student_status, '') IN ({_sql_list(not_student_values())}))"
+        f"({alias}.labour_skill IN ({sql_texts(labour_skills())}) "
+        f"AND coalesce({alias}.student_status, '') IN ({sql_texts(not_student_values())}))"
     )
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from wengang.domain.dates import month_end
+from wengang.domain.sqltext import sql_text
 from wengang.paths import resource_path
 from wengang.store.errors import LockedPeriodError, StoreError  # noqa: F401 - re-exported
 
@@ -122,10 +123,10 @@ def _json(cols: list[str], ref: str) -> str:
 def _trigger_sql(table: str, cols: list[str]) -> list[str]:
     cfg = audit_config()
     ctx = f"(SELECT {{}} FROM temp.{CONTEXT_TABLE})"
-    os_user = _os_user().replace("'", "''")
+    os_user = sql_text(_os_user())
     # Who: the context's user, else the caseworker configured now, else the OS account.
     user = (f"coalesce({ctx.format('user')}, (SELECT value FROM main.settings WHERE key = 'reporter' "
-            f"AND value <> ''), '{os_user}')")
+            f"AND value <> ''), {os_user})")
     compared = [c for c in cols if c not in cfg["ignore_fields"]]
     person = cfg["person_link"].get(table)
     dates = cfg["lock_dates"].get(table, [])

@@ -13,6 +13,7 @@ import os
 import sqlite3
 from pathlib import Path
 
+from wengang.domain.sqltext import sql_text  # PRAGMA key and ATTACH … KEY take no parameters
 from wengang.store.errors import EncryptionUnavailableError, StoreError, WrongPasswordError
 
 try:  # optional dependency
@@ -34,11 +35,6 @@ def is_encrypted_connection(conn) -> bool:
     return sqlcipher3 is not None and isinstance(conn, sqlcipher3.dbapi2.Connection)
 
 
-def _quote(password: str) -> str:
-    # PRAGMA key takes no parameters: quote as an SQL string literal.
-    return "'" + password.replace("'", "''") + "'"
-
-
 def connect_encrypted(path: Path | str, password: str):
     """A keyed SQLCipher connection, verified; :class:`WrongPasswordError` if the key is wrong."""
     if sqlcipher3 is None:
@@ -51,7 +47,7 @@ def connect_encrypted(path: Path | str, password: str):
             conn.execute("PRAGMA cipher_log_level = NONE")  # no hmac noise on stderr
         except sqlcipher3.dbapi2.DatabaseError:
             pass
-        conn.execute(f"PRAGMA key = {_quote(password)}")
+        conn.execute(f"PRAGMA key = {sql_text(password)}")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlcipher3.dbapi2.DatabaseError as exc:
         conn.close()
@@ -65,7 +61,7 @@ def change_password(db, new_password: str) -> None:
         raise StoreError("此数据库尚未加密，请先设置密码（wengang password set）。")
     if not new_password:
         raise WrongPasswordError("新密码不能为空。")
-    db.conn.execute(f"PRAGMA rekey = {_quote(new_password)}")
+    db.conn.execute(f"PRAGMA rekey = {sql_text(new_password)}")
 
 
 def export_encrypted(conn, dest: Path | str, password: str | None = None) -> None:
@@ -73,8 +69,8 @@ def export_encrypted(conn, dest: Path | str, password: str | None = None) -> Non
 
     With ``password`` None the attached file takes the source connection's own key.
     """
-    key = "" if password is None else f" KEY {_quote(password)}"
-    conn.execute(f"ATTACH DATABASE {_quote(str(dest))} AS wengang_export{key}")
+    key = "" if password is None else f" KEY {sql_text(password)}"
+    conn.execute(f"ATTACH DATABASE {sql_text(str(dest))} AS wengang_export{key}")
     try:
         conn.execute("SELECT sqlcipher_export('wengang_export')")
     finally:

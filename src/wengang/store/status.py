@@ -26,6 +26,7 @@ from collections.abc import Callable, Collection
 import sqlite_utils
 
 from wengang.domain.codes import codes
+from wengang.domain.sqltext import sql_text
 from wengang.domain.status import (
     SPELL_CURRENT,
     SPELL_IN_YEAR,
@@ -347,7 +348,7 @@ def _carried_regions() -> list[tuple[int, str]]:
 def _carried_latest_select(kinds: list[str]) -> str:
     """Per person, each of ``kinds``' latest spell (:func:`_spell_latest_select`'s choice) as its
     key × 4 + its 地域's code: the region code list's first three values 1–3, anything else 0."""
-    code = " ".join(f"WHEN {status_store.sql_text(region)} THEN {i}" for i, region in _carried_regions())
+    code = " ".join(f"WHEN {sql_text(region)} THEN {i}" for i, region in _carried_regions())
     carried = f"({_spell_key('start_date')}) * 4 + (CASE s.region {code} ELSE 0 END)"
     latest = ",".join(f"\n        MAX({carried}) FILTER (WHERE {_CARRIED[kind][0]}) AS {kind}" for kind in kinds)
     return f"""SELECT s.person_id,{latest}
@@ -358,7 +359,7 @@ def _carried_latest_select(kinds: list[str]) -> str:
 
 def _region_carried(carried: str) -> str:
     """The 地域 of the spell ``carried`` (:func:`_carried_latest_select`) names; NULL for none."""
-    whens = " ".join(f"WHEN {i} THEN {status_store.sql_text(region)}" for i, region in _carried_regions())
+    whens = " ".join(f"WHEN {i} THEN {sql_text(region)}" for i, region in _carried_regions())
     return (f"CASE {carried} % 4 {whens} ELSE (SELECT r.region FROM employment_spells r "
             f"WHERE r.id = {carried} / 4 % 10000000000) END")
 

@@ -69,6 +69,7 @@ import sqlite_utils
 
 from wengang.domain import fields
 from wengang.domain.codes import codes
+from wengang.domain.sqltext import sql_text
 from wengang.store.migrations import m0090_status_store as schema
 from wengang.store.migrations import m0115_report_facts as facts_schema
 
@@ -144,11 +145,6 @@ gives :data:`SURVEY_ID` beside :data:`STORE_COLUMNS`) but for the looked-up ones
 def _code_values(column: str) -> tuple[str, ...]:
     table, name = CODED[column]
     return codes(fields.field(table, name, source="store/status_store.py").codes).values
-
-
-def sql_text(value: str) -> str:
-    """``value`` as an SQL string literal (the code lists' values written into CASE expressions)."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _encode(column: str, alias: str) -> str:

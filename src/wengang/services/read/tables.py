@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from wengang.domain.fields import label
+from wengang.domain.sqltext import sql_text
 from wengang.domain.status import SPELL_CURRENT, SPELL_RETURNED, AsOf, age_sql, labour_sql
 from wengang.services.overview import place_filter
 from wengang.store.areas import VILLAGE_IN_TOWNSHIP
@@ -217,7 +218,7 @@ def _person_search(text: str) -> str:
 def _literal(value: str | float) -> str:
     """A value as SQL text (a group's condition is written out, like the area ids)."""
     if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
+        return sql_text(value)
     return repr(value)
 
 

@@ -26,6 +26,7 @@ from wengang.domain.codes import labour_skills, not_student_values
 from wengang.domain.fields import require_in_any
 from wengang.domain.ids import check_id
 from wengang.domain.populations import Dialect, compile_expr
+from wengang.domain.sqltext import sql_texts
 from wengang.domain.status import AsOf, age_sql, labour_sql
 from wengang.paths import resource_path
 from wengang.store.areas import AREA_SUBTREE, AREA_TOWNSHIP, household_village
@@ -42,10 +43,6 @@ ENTITY_FROM = {
                        "JOIN households h ON h.id = p.household_id")),
 }
 
-
-
-def _quoted(values) -> str:
-    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
 RULE_FILE = "rules/quality.json"
@@ -66,8 +63,8 @@ def expressions() -> dict[str, str]:
     """The ``{name}`` placeholders that are values rather than populations: code lists, the
     age at D and the installation's own place."""
     return {
-        "not_student": _quoted(not_student_values()),
-        "labour_skills": _quoted(labour_skills()),
+        "not_student": sql_texts(not_student_values()),
+        "labour_skills": sql_texts(labour_skills()),
         "age": age_sql("p"),
         # the installation's own place (settings), for 就业地域 against 务工地点; "甘肃" = "甘肃省"
         "same_province": ("(replace(s.place_province, '省', '') = "
