@@ -4,7 +4,11 @@ qtbase_zh_CN translations): a Chinese window must not say Cancel, Undo or Look i
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QLabel, QLineEdit, QMessageBox
@@ -63,3 +67,37 @@ def test_a_label_given_an_accelerator_is_found_without_it_and_keeps_its_key(app)
     assert translate("QFileDialog", "&Open") == "打开(&O)"              # the catalogue's own, unchanged
     assert translate("QFileDialog", "No such &thing here") == "No such &thing here"  # unknown: as Qt wrote it
     assert translate("MainWindow", "导出(&E)…") == "导出(&E)…"          # the program's own words untouched
+
+
+# A QApplication of its own (pytest-qt's exists before make_application runs): the file dialog
+# of a fresh process dates its files with the system locale's LC_TIME, read when the
+# QApplication is made.
+FRESH_APPLICATION = """
+import json, os, sys
+from PySide6.QtCore import QDateTime, QDate, QTime, QLocale
+from wengang.gui.app import make_application
+def user_locale():
+    return {k: v for k, v in os.environ.items() if k == "LANG" or k.startswith("LC_")}
+before = user_locale()  # Python may have added LC_CTYPE (PEP 538)
+own = QLocale((os.environ.get("LC_ALL") or os.environ["LANG"]).split(".")[0])
+make_application()
+moment = QDateTime(QDate(2026, 12, 4), QTime(15, 24))
+print(json.dumps({"default": QLocale().name(), "dialog": QLocale.system().toString(moment, QLocale.FormatType.ShortFormat),
+                  "numbers": [QLocale.system().toString(1234.5), own.toString(1234.5)],
+                  "env": [user_locale(), before]}))
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows shows its native file dialog, dated as Windows is set")
+@pytest.mark.parametrize("user", [{"LANG": "C"}, {"LANG": "en_US.UTF-8", "LC_TIME": "de_DE.UTF-8"},
+                                  {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}])
+def test_the_file_dialog_dates_files_the_chinese_way_whatever_the_system_locale(user):
+    env = {k: v for k, v in os.environ.items() if k != "LANG" and not k.startswith("LC_")}
+    env.update(user, QT_QPA_PLATFORM="offscreen", PYTHONPATH=os.pathsep.join(sys.path))
+    out = subprocess.run([sys.executable, "-c", FRESH_APPLICATION], env=env, capture_output=True, text=True,
+                         check=True, timeout=120).stdout
+    seen = json.loads(out.strip().splitlines()[-1])
+    assert seen["default"] == "zh_CN"
+    assert seen["dialog"] == "2026/12/4 15:24"  # was "4 12 2026 15:24" under LANG=C
+    assert seen["numbers"][0] == seen["numbers"][1]  # the system's numbers stay the user's
+    assert seen["env"][0] == seen["env"][1]  # so do the programs the window opens

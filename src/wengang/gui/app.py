@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
@@ -22,7 +24,10 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     from wengang.gui.printing.refcount import immortalise_none  # noqa: PLC0415
 
     immortalise_none()
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    app = QApplication.instance()
+    if app is None:
+        with _chinese_system_dates():
+            app = QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName(APP_ID)
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName(APP_ID)
@@ -32,6 +37,31 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     font.setPointSizeF(max(app.font().pointSizeF(), 9.5))
     app.setFont(font)
     return app  # type: ignore[return-value]
+
+
+@contextmanager
+def _chinese_system_dates():
+    """Qt's own file dialog (on Linux; Windows shows its native one, dated as Windows is set)
+    dates the files with the *system* locale, which QLocale.setDefault does not reach: under
+    LANG=C it showed "4 12 2026 15:24". On Unix Qt reads that locale's dates from LC_TIME once,
+    when the QApplication is made: LC_TIME says Chinese for that moment only (the programs the
+    window opens, a spreadsheet, keep the user's), and an LC_ALL, which would override it,
+    stands as LANG then (its numbers, messages and sorting stay the user's)."""
+    if sys.platform == "win32":
+        yield
+        return
+    user = {k: v for k, v in os.environ.items() if k == "LANG" or k.startswith("LC_")}
+    if "LC_ALL" in user:
+        for key in user:
+            del os.environ[key]
+        os.environ["LANG"] = user["LC_ALL"]
+    os.environ["LC_TIME"] = "zh_CN.UTF-8"
+    try:
+        yield
+    finally:
+        for key in [k for k in os.environ if k == "LANG" or k.startswith("LC_")]:
+            del os.environ[key]
+        os.environ.update(user)
 
 
 _ACCELERATOR = re.compile(r"&(\w)")
