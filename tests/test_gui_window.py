@@ -178,3 +178,34 @@ def test_overview_cards_open_their_lists(qtbot, make_window, county_path):
     assert window.current_tab() is window.tab("数据质量")
 
 
+
+
+def test_an_unset_installation_shows_the_data_s_county_and_asks_to_confirm_it(qtbot, make_window, county_path, tmp_path):
+    from importing_helpers import PERSON_HEADERS, person_rows, write_xlsx
+
+    from wengang.gui.dialogs.settings_dialog import SettingsDialog
+    from wengang.services.importing import import_file
+    from wengang.store.areas import installation
+    from wengang.store.db import open_database
+
+    db = open_database(county_path)
+    assert import_file(db, "persons", write_xlsx(tmp_path / "p.xlsx", PERSON_HEADERS, person_rows(3))).ok
+    db.close()
+    context, window = make_window(county_path)
+    assert "测试县乡村振兴局" in window.windowTitle()
+    report = window.show_tab("报表")
+    qtbot.waitUntil(lambda: report.result is not None)
+    assert report.title_label.text().startswith("测试县") and "测试县乡村振兴局" in report.meta_label.text()
+    assert not report.place_note.isHidden() and "设置" in report.place_note.text()
+    dialog = SettingsDialog(context.db, window)
+    assert dialog.place["county"].text() == "测试县" and "核对" in dialog.message.text()
+    assert dialog.texts["unit_name"].placeholderText().startswith("测试县乡村振兴局")
+    assert not dialog.save() and "省" in dialog.message.text()  # the 省 is still to be typed
+    dialog.place["province"].setText("甘肃省")
+    assert dialog.save()
+    place = installation(context.db)
+    assert (place.province, place.county, place.unit_name) == ("甘肃省", "测试县", "测试县乡村振兴局")
+    shown = report.result
+    report.refresh()
+    qtbot.waitUntil(lambda: report.result is not shown)
+    assert report.place_note.isHidden()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from wengang.domain.dates import parse_typed_day
 from wengang.paths import default_db_path
 from wengang.services.read import lookups
+from wengang.store.areas import heading
 from wengang.store.db import StoreError, open_database
 
 if TYPE_CHECKING:
@@ -146,6 +147,13 @@ def open_db(args, *, lock: bool = True) -> sqlite_utils.Database:
 def _say_checking(path: Path) -> None:
     print(f"正在检查数据库文件“{path.name}”是否完好（它在本程序上次正常关闭后有过变化，例如是复制来的；"
           "只检查这一次，大的文件要十几秒）…", file=sys.stderr, flush=True)
+
+
+def say_unsettled_place(db) -> None:
+    """On stderr, when 设置 names no place: whose name the forms and lists just written carry."""
+    note = heading(db).note
+    if note:
+        print(f"提示：{note}（命令行：wengang setup --province 省 --county 县）", file=sys.stderr)
 
 
 def print_table(headers: list[str], rows: list[list], file=None) -> None:

@@ -35,7 +35,7 @@ from wengang.gui.widgets.date_edit import DateEdit
 from wengang.gui.widgets.progress import run_with_progress
 from wengang.gui.widgets.search_box import SearchBox
 from wengang.services.read import lookups
-from wengang.store.areas import installation
+from wengang.store.areas import heading
 from wengang.store.city import is_city
 
 # Tabs are built the first time they are shown: opening the window then imports and builds only
@@ -305,7 +305,7 @@ class MainWindow(QMainWindow):
 
     # --- state --------------------------------------------------------------------------------
     def update_title(self) -> None:
-        unit = installation(self.context.db).unit_name or ""
+        unit = heading(self.context.db).unit_name
         self.setWindowTitle(f"{unit + ' — ' if unit else ''}{self.context.db_path} — {APP_NAME}")
 
     def _update_status(self) -> None:

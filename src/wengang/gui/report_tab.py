@@ -45,7 +45,7 @@ from wengang.services import archive, reports
 from wengang.services.read.lookups import targets_set
 from wengang.services.reports.model import FormResult
 from wengang.services.reports.periods import PERIODS, form_period, period_start
-from wengang.store.areas import area_path
+from wengang.store.areas import area_path, heading
 from wengang.store.audit import locked_periods
 
 GROUPINGS = {"township": "按乡镇", "village": "按村", "site": "按安置点", "county": "按县"}
@@ -131,6 +131,12 @@ class ReportTab(Tab):
         self.meta_label = QLabel()
         self.meta_label.setWordWrap(True)
         layout.addWidget(self.meta_label)
+        # While 设置 names no place: whose name the title and 填报单位 carry (a form to be stamped).
+        self.place_note = QLabel()
+        self.place_note.setWordWrap(True)
+        self.place_note.setStyleSheet("color: #c62828;")
+        self.place_note.hide()
+        layout.addWidget(self.place_note)
         self.model = FormResultModel(self)
         self.view = QTableView()
         self.view.setModel(self.model)
@@ -234,21 +240,24 @@ class ReportTab(Tab):
 
         def work(db, _progress):
             if unit_name:
-                return reports.compute_form(db, form_id, as_of, area_id=area_id, unit_name=unit_name, **params)
-            return reports.compute_form(db, form_id, as_of, area_id=area_id, **params)
+                return reports.compute_form(db, form_id, as_of, area_id=area_id, unit_name=unit_name, **params), ""
+            # While 设置 names no place, whose name the title and 填报单位 carry (read here: the
+            # window's connection may be closed by the time the result arrives).
+            return reports.compute_form(db, form_id, as_of, area_id=area_id, **params), heading(db).note
 
-        def done(result: FormResult) -> None:
+        def done(computed: tuple[FormResult, str]) -> None:
+            result, place_note = computed
             if area_id is not None:  # kept with the numbers when archived: 报送 compares the same area
                 result.params["area_id"] = area_id
             if request is self._request:
-                self.show_result(result)
+                self.show_result(result, place_note)
 
         def failed(exc: BaseException) -> None:
             self.status.setText(f"生成失败：{exc}")
 
         self.context.run_in_background(work, done, failed)
 
-    def show_result(self, result: FormResult) -> None:
+    def show_result(self, result: FormResult, place_note: str = "") -> None:
         self.result = result
         self.model.set_result(result)
         lay_out(self.view, self.model)
@@ -256,6 +265,8 @@ class ReportTab(Tab):
         period = f"{result.period_from} 至 " if result.period_from else "数据截止日期："
         self.meta_label.setText(f"填报单位：{result.unit_name}　　{period}{result.as_of}　　"
                                 f"数据来源：{result.data_source}　　单位：{result.unit}")
+        self.place_note.setText(place_note)
+        self.place_note.setVisible(bool(place_note))
         footer = "　　".join(f"{k}：{v}" for k, v in result.footer.items())
         self.notes_label.setText("\n".join([*(note_text(n) for n in result.notes), footer]).strip())
         self.status.setText(self.tr("双击数字可查看对应人员"))

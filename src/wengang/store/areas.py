@@ -90,6 +90,52 @@ def installation(db: sqlite_utils.Database) -> Installation:
     )
 
 
+def default_unit_name(area: str) -> str:
+    """The 填报单位 of an installation at ``area`` (县 or 市) until one is typed in 设置."""
+    return f"{area}乡村振兴局"
+
+
+@dataclass(frozen=True)
+class Heading:
+    """What a printed form or ledger says it is from: the area its title names and its 填报单位
+    ("" when unknown). ``settled``: 设置 names the installation's place; when not, ``area`` is
+    the one county the data names (to be confirmed in 设置), or blank."""
+
+    area: str
+    unit_name: str
+    settled: bool = True
+
+    @property
+    def note(self) -> str:
+        """What to tell the user while 设置 names no place ("" once it does)."""
+        if self.settled:
+            return ""
+        if self.area:
+            return f"本单位所在省、县尚未设置：标题和填报单位暂按数据中的{self.area}填写，请到“设置”中核对"
+        return "本单位所在省、县尚未设置，数据中也没有唯一的县：标题不写县名、填报单位留空，请到“设置”中填写"
+
+
+def _data_counties(db: sqlite_utils.Database) -> list[str]:
+    """The counties the area tree holds (imports make them from the rows' 县): one, or the
+    first two of several."""
+    return [r[0] for r in db.execute("SELECT DISTINCT name FROM areas WHERE level = 'county' ORDER BY name LIMIT 2")]
+
+
+def heading(db: sqlite_utils.Database) -> Heading:
+    """The installation's 县 (or 市) and 填报单位 (设置); when it names no place — a fresh data
+    folder that imported a national export naming only its 县 — the one county the data
+    names. Data naming several counties names none of them: a form to be stamped must not
+    print another county's name, so title and 填报单位 stay blank until 设置 names them."""
+    place = installation(db)
+    area = place.county or place.city
+    settled = bool(area)
+    if not settled:
+        counties = _data_counties(db)
+        area = counties[0] if len(counties) == 1 else None
+    unit_name = place.unit_name or (default_unit_name(area) if area else "")
+    return Heading(area or "", unit_name, settled)
+
+
 def set_installation(db: sqlite_utils.Database, province: str, city: str | None, county: str,
                      unit_name: str | None = None) -> int:
     """Record the installation's place and make sure its county area exists; returns its id."""
@@ -97,7 +143,7 @@ def set_installation(db: sqlite_utils.Database, province: str, city: str | None,
         set_setting(db, "province", province)
         set_setting(db, "city", city)
         set_setting(db, "county", county)
-        set_setting(db, "unit_name", unit_name or f"{county}乡村振兴局")
+        set_setting(db, "unit_name", unit_name or default_unit_name(county))
         return ensure_path(db, [("county", county)])
 
 

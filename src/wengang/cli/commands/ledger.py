@@ -16,6 +16,7 @@ from wengang.cli.common import (
     cannot_write,
     find_area,
     open_db,
+    say_unsettled_place,
     several_outputs_folder,
     split_names,
 )
@@ -109,4 +110,5 @@ def run(args) -> int:
         print(f"已导出{get_ledger(ledger_id).title}：{written}人 → {path}" + ("" if several else f"（{took}）"))
     if several:
         print(f"共{len(done)}个文件（{took}）")
+    say_unsettled_place(db)
     return 0

@@ -23,6 +23,7 @@ from wengang.cli.common import (
     find_area,
     open_db,
     print_table,
+    say_unsettled_place,
     several_outputs_folder,
     split_names,
 )
@@ -223,6 +224,7 @@ def run(args) -> int:
             _write_all(db, args, specs, folder, area_id, started, write)
         else:
             _write_one(db, args, specs[0], area_id, started, write)
+        say_unsettled_place(db)
     except (FormError, ValueError, DateError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wengang.store.areas import installation, set_installation
+from wengang.store.areas import default_unit_name, heading, installation, set_installation
 from wengang.store.db import get_setting, set_setting
 
 TEXT_SETTINGS = [("unit_name", "填报单位"), ("reporter", "填报人"), ("reviewer", "审核人")]
@@ -43,9 +43,15 @@ class SettingsDialog(QDialog):
         layout.addLayout(form)
         place = installation(db)
         self.place = {key: QLineEdit(getattr(place, key) or "") for key in ("province", "city", "county")}
+        own = heading(db)
+        if not own.settled and own.area:  # the one county the imported data names, to confirm
+            self.place["county"].setText(own.area)
         for key, label in [("province", "省"), ("city", "市"), ("county", "县（市、区）")]:
             form.addRow(label, self.place[key])
         self.texts = {key: QLineEdit(get_setting(db, key) or "") for key, _label in TEXT_SETTINGS}
+        # A blank 填报单位 is the county's default (set_installation): shown, not typed.
+        self.place["county"].textChanged.connect(self._show_default_unit)
+        self._show_default_unit(self.place["county"].text())
         for key, label in TEXT_SETTINGS:
             form.addRow(label, self.texts[key])
         self.ages: dict[str, QSpinBox] = {}
@@ -73,7 +79,11 @@ class SettingsDialog(QDialog):
         self.followup.setSuffix(" 个工作日")
         form.addRow("返乡后跟踪期限", self.followup)
         self.message = QLabel()
+        self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #c62828;")
+        if not own.settled:
+            self.message.setText("县（市、区）取自已导入的数据，请核对，并填写省（就业地域据此判断）。" if own.area
+                                 else "请填写本单位所在的省、县：报表标题和填报单位据此填写。")
         layout.addWidget(self.message)
         buttons = QDialogButtonBox()
         buttons.addButton("保存", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -81,6 +91,10 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def _show_default_unit(self, county: str) -> None:
+        county = county.strip()
+        self.texts["unit_name"].setPlaceholderText(f"{default_unit_name(county)}（留空时）" if county else "")
 
     def save(self) -> bool:
         province, city, county = (self.place[k].text().strip() for k in ("province", "city", "county"))

@@ -34,7 +34,7 @@ from wengang.domain.yesno import YesNoError, parse_yes_no
 from wengang.services.importing.errors_book import default_errors_path, write_errors_workbook
 from wengang.services.importing.model import Issue
 from wengang.services.importing.reader import ReadError, Table, read_table
-from wengang.store.areas import AREA_SUBTREE, AREA_TOWNSHIP, household_village, installation
+from wengang.store.areas import AREA_SUBTREE, AREA_TOWNSHIP, heading, household_village, installation
 from wengang.store.status import status_table
 
 ANSWERS = ("电话接通", "务工地一致", "务工时间一致", "政策知晓")
@@ -206,7 +206,7 @@ def write_call_sheet(db: sqlite_utils.Database, sample_id: int, path: str | Path
     ws = wb.active
     ws.title = "抽查电话单"
     ncols = len(SHEET_COLUMNS)
-    unit = installation(db).unit_name or ""
+    unit = heading(db).unit_name
     ws.append([f"脱贫人口务工信息电话抽查登记表（抽查批次{sample_id}）"])
     ws.append([(f"填报单位：{unit}　　核查单位：{checker_unit or '见各行'}　　共{len(rows)}人　　"
                "接通后逐项核对务工地点和外出时间，并询问是否知晓就业帮扶政策；未接通的只填“电话接通”为否")])

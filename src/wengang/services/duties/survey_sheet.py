@@ -30,7 +30,7 @@ from wengang.services.duties.spot_check import SheetCheck, SheetRow
 from wengang.services.importing.errors_book import default_errors_path, write_errors_workbook
 from wengang.services.importing.model import Issue
 from wengang.services.importing.reader import ReadError, read_table
-from wengang.store.areas import AREA_SUBTREE, AREA_TOWNSHIP, installation
+from wengang.store.areas import AREA_SUBTREE, AREA_TOWNSHIP, heading
 from wengang.store.status import status_table
 
 FILLED = ("乡镇（街道）", "行政村（社区）", "户编号", "户主姓名", "姓名", "证件号码", "与户主关系", "劳动技能",
@@ -128,7 +128,7 @@ def write_survey_sheet(db: sqlite_utils.Database, as_of: dt.date | AsOf, path: s
     ws = wb.active
     ws.title = "入户摸排核实表"
     ncols = len(SHEET_COLUMNS)
-    unit = installation(db).unit_name or ""
+    unit = heading(db).unit_name
     ws.append([title or "脱贫人口入户摸排核实表"])
     ws.append([(f"填报单位：{unit}　　信息截止：{as_of.date:%Y年%m月%d日}　　共{len(rows)}人　　"
                "左侧为台账现有信息，请入户核实后填写右侧黄色各列；计划外出时间写年月（如2027-03）")])

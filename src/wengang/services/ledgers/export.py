@@ -33,7 +33,7 @@ from wengang.services.xlsx_stream import (
     header_fit_width,
     print_a4_landscape,
 )
-from wengang.store.areas import installation
+from wengang.store.areas import heading
 from wengang.store.atomic import atomic_open
 
 ProgressFn = Callable[[int, int], None]
@@ -48,7 +48,7 @@ _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 def ledger_caption(db: sqlite_utils.Database, query: LedgerQuery, total: int) -> str:
     """The line under the title: 填报单位, 数据截止日期, 人数 (and 已脱敏 when masked)."""
-    unit = installation(db).unit_name or ""
+    unit = heading(db).unit_name
     caption = f"填报单位：{unit}　　数据截止日期：{query.as_of.date:%Y年%m月%d日}　　共{total}人"
     return caption + ("　　（证件号码、联系电话已脱敏）" if query.mask else "")
 

@@ -42,7 +42,7 @@ from wengang.services.reports.forms import (
 from wengang.services.reports.model import Column, FormResult, HeaderNode, Row
 from wengang.services.reports.periods import default_period_from
 from wengang.services.reports.sources import Source, household_sql, source
-from wengang.store.areas import AREA_ANCESTRY, AREA_SUBTREE, area_path, installation
+from wengang.store.areas import AREA_ANCESTRY, AREA_SUBTREE, area_path, heading, installation
 from wengang.store.db import get_setting
 from wengang.store.derived import cached, fresh_keys, temp_write
 from wengang.store.household_type import household_places_at, households_at
@@ -543,16 +543,16 @@ def _cn(day: dt.date) -> str:
 
 
 def _context(db, req: Request, unit_name: str | None) -> dict:
-    place = installation(db)
+    own = heading(db)  # the installation's place, or the one county its data names
     if req.area_id:
         area = area_path(db, req.area_id)[-1]["name"]
     else:
-        area = place.county or place.city or ""
+        area = own.area
     level, level_label = GROUPINGS[req.by]
     return {"year": req.as_of.year, "last_year": req.as_of.year - 1, "area": area, "level": level,
             "level_label": level_label, "as_of": _cn(req.as_of.date),
             "period_from": _cn(req.period_from), "ref_date": _cn(req.ref_date or req.as_of.date),
-            "unit_name": unit_name or place.unit_name or ""}
+            "unit_name": unit_name or own.unit_name}
 
 
 def _header(nodes: list[dict], ctx: dict) -> list[HeaderNode]:

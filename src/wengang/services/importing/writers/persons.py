@@ -144,16 +144,22 @@ def _roster(ctx: WriteContext) -> _Roster:
 
 
 def _learn_installation(ctx: WriteContext) -> None:
-    """An installation without its 省/县 takes them from an export's 省/市/县 columns (DOMAIN.md)."""
+    """An installation without its 省/县 takes them from an export's 省/市/县 columns (DOMAIN.md)
+    when the file names one 省 and one 县: of a file naming several, the first row's would be a
+    guess, printed on every form as 填报单位. A file naming only its 县 (recent exports) sets
+    nothing — 就业地域 needs the 省 too; the forms take that 县's name from the data
+    (store.areas.heading) until 设置 names it."""
     if ctx.home.configured or "province" not in ctx.parsed.present:
         return
     by_key = ctx.parsed.values_by_key()
     provinces, counties = by_key["province"], by_key.get("county", ())
-    first = next((i for i, (p, c) in enumerate(zip(provinces, counties)) if p and c), None)
-    if first is not None:
-        city = by_key["city"][first] if "city" in by_key else None
-        set_installation(ctx.db, provinces[first], city, counties[first])
-        ctx.home = installation(ctx.db)
+    named = {(p, c) for p, c in zip(provinces, counties) if p and c}
+    if len(named) != 1 or len({c for c in counties if c}) != 1:
+        return
+    ((province, county),) = named
+    cities = {city for city, c in zip(by_key.get("city", ()), counties) if city and c}
+    set_installation(ctx.db, province, cities.pop() if len(cities) == 1 else None, county)
+    ctx.home = installation(ctx.db)
 
 
 def _households_in_file(ctx: WriteContext, roster: _Roster) -> dict[str, list[int]]:
