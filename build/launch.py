@@ -1,13 +1,14 @@
 """Entry script for the frozen build: the same ``main`` the ``wengang`` console script runs."""
 
-import multiprocessing
 import sys
 
 if __name__ == "__main__":
-    # First: an import reads a large sheet in a second process (services/importing/
-    # sheet_process), which is this executable started again; freeze_support() runs that
-    # process's work and exits before the program (Qt, the CLI) loads. A no-op otherwise.
-    multiprocessing.freeze_support()
+    if sys.argv[1:2] == ["--wengang-read-sheet"]:
+        # This executable started again by an import to read a large sheet beside it
+        # (services/importing/sheet_process.CHILD_FLAG): only that, before Qt or the CLI loads.
+        from wengang.services.importing.sheet_process import child_main
+
+        sys.exit(child_main(sys.argv[2]))
     from wengang.cli.main import main
 
     sys.exit(main())

@@ -40,14 +40,14 @@ def _steps(folder: Path) -> list[str]:
     done.append(f"示范县：{db['households'].count} 户 {db['persons'].count} 人")
 
     # An import reads a large sheet in a second process (services/importing/sheet_process): it
-    # starts (the frozen program: build/launch.py's freeze_support) and reads what this one does.
+    # starts (the frozen program: build/launch.py hands it to sheet_process) and reads what this one does.
     from wengang.services.importing import export_kind, read_table
     from wengang.services.importing.reader import known_column
     from wengang.services.importing.sheet_process import read_beside
 
     roster = folder / "persons.xlsx"
     export_kind(db, "persons", roster)
-    beside = read_beside(roster, known_column, lambda *_: None, lambda *_: None)
+    beside = read_beside(roster, lambda *_: None, lambda *_: None)
     here = read_table(roster, keep=known_column)
     _check(beside is not None and (beside.headers, beside.row_numbers) == (here.headers, here.row_numbers)
            and all(beside.column(c) == here.column(c) for c, h in enumerate(here.headers) if known_column(h)),

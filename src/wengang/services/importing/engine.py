@@ -23,7 +23,7 @@ import sqlite_utils
 from wengang.services.importing.hostile import add_warnings
 from wengang.services.importing.model import Counts, ImportResult, Issue, Preview, default_errors_path
 from wengang.services.importing.parse import Parsed, Progress, TableParser, parse_table
-from wengang.services.importing.reader import ReadError, Table, known_column, read_table
+from wengang.services.importing.reader import ReadError, Table, give_back_freed_memory, known_column, read_table
 from wengang.services.importing.sender import sending
 from wengang.services.importing.sheet_process import read_beside, worth_a_process
 from wengang.services.importing.spec import detect_kind, kind_spec, load_kinds
@@ -178,6 +178,9 @@ def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write
             lazy = kind in COLUMN_WRITERS
             if early is not None and early.spec.name == kind and early.fits(table):
                 parsed = early.finish(table, progress, lazy=lazy)
+                # The chunks' messages and look-ups were freed among what stays: 245 → 208 MiB
+                # resident after 244,303 spells (the import's peak 292 → 281 MiB, as before).
+                give_back_freed_memory()
             else:
                 parsed = parse_table(kind_spec(kind), table, progress, lazy=lazy)
             parsed.warnings.extend(Issue(0, f"工作表“{table.sheet}”", note) for note in table.notes)
@@ -238,7 +241,7 @@ def _read(path: Path, kind: str | None) -> tuple[Table, TableParser | None]:
             if parser:
                 parser[0].add(columns.__getitem__, rows)
 
-        table = read_beside(path, known_column, header_known, rows_arrived)
+        table = read_beside(path, header_known, rows_arrived)
         if table is not None:
             return table, parser[0] if parser else None
     return read_table(path, keep=known_column), None

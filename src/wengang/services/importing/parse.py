@@ -203,24 +203,27 @@ class _FieldColumn:
         self.messages: dict[str, str] = {}
         self.blanks: list[int] = []  # row indexes
         self.bad: list[tuple[int, str]] = []
+        # Rows up to the first chunk with a blank or a text to parse are their texts (names,
+        # villages, phones as typed: no call per text), read from the table in the end; the
+        # values of the chunks from that one on are kept.
+        self.typed: int | None = None  # where that chunk begins; None before it
         self.parts: list[list] = []
-        self.as_typed = True  # every text its own value, none blank
 
     def add(self, texts: list[str], offset: int) -> None:
         f = self.f
         distinct = set(texts)
         blank = "" in distinct
         distinct.discard("")
-        if blank:
-            self.as_typed = False
-            if f.required:
-                self.blanks.extend(offset + i for i, text in enumerate(texts) if not text)
+        if blank and f.required:
+            self.blanks.extend(offset + i for i, text in enumerate(texts) if not text)
         to_parse = changed_by(f, distinct)
+        if self.typed is None:
+            if not (blank or to_parse):
+                return
+            self.typed = offset
         if not to_parse:
-            # Names, villages, phones as typed: every text is its own value (no call per text).
             self.parts.append([text or None for text in texts] if blank else texts)
             return
-        self.as_typed = False
         cache = self.cache
         if to_parse is not distinct:
             for text in distinct - to_parse:
@@ -250,7 +253,9 @@ class _FieldColumn:
         """The column's values: without a blank or a text to parse, the table's own list of
         them (read only, as the table's: a copy of each cost a 240,000-row file 2 MiB a column)."""
         parts, self.parts = self.parts, []
-        return [texts if self.as_typed else _joined(parts)]
+        if self.typed is None:
+            return [texts]
+        return [_joined([texts[:self.typed], *parts] if self.typed else parts)]
 
 
 _NO_ID = (None, None, None, ())

@@ -463,8 +463,7 @@ class _ColumnText:
         self.seen = 0
 
     def add(self, cells: Sequence) -> list[str]:
-        """The text of ``cells`` (a column's next chunk). Texts given again (a chunk made
-        in a second process) come back as they are, shared as the first time."""
+        """The text of ``cells``, a column's next chunk."""
         self.seen += len(cells)
         texts = None
         if self.shared is None:
@@ -569,7 +568,7 @@ def _without_blank_rows(chunk: list[list], texts: list[list[str]], number: int) 
     return texts, rows_kept
 
 
-def _give_back_freed_memory() -> None:
+def give_back_freed_memory() -> None:
     """Return the pages of calamine's freed sheet to the system (glibc only).
 
     The sheet's cells were small allocations of glibc's heap and the column lists were made on
@@ -655,7 +654,7 @@ def _table(path: Path, keep: Callable[[str], bool] | None, *, streamed: bool, me
     opened = _Opened(path, keep, streamed=streamed, measured=measured)
     columns, numbers, lead = _columns_text(opened.chunks(), len(opened.headers), opened.kept, opened.lead)
     opened.rows = None  # the last reference to the reader's sheet
-    _give_back_freed_memory()
+    give_back_freed_memory()
     return opened.table(path, columns, numbers, lead)
 
 
