@@ -39,21 +39,6 @@ def _steps(folder: Path) -> list[str]:
     _check(db["persons"].count > 300, "示范县人数过少")
     done.append(f"示范县：{db['households'].count} 户 {db['persons'].count} 人")
 
-    # An import reads a large sheet in a second process (services/importing/sheet_process): it
-    # starts (the frozen program: build/launch.py hands it to sheet_process) and reads what this one does.
-    from wengang.services.importing import export_kind, read_table
-    from wengang.services.importing.reader import known_column
-    from wengang.services.importing.sheet_process import read_beside
-
-    roster = folder / "persons.xlsx"
-    export_kind(db, "persons", roster)
-    beside = read_beside(roster, lambda *_: None, lambda *_: None)
-    here = read_table(roster, keep=known_column)
-    _check(beside is not None and (beside.headers, beside.row_numbers) == (here.headers, here.row_numbers)
-           and all(beside.column(c) == here.column(c) for c, h in enumerate(here.headers) if known_column(h)),
-           "第二个进程读取的表格与本进程不同")
-    done.append(f"第二个进程读表：{len(beside.row_numbers)} 行")
-
     result = compute_form(db, "employment", as_of)
     total = result.total()
     _check(total is not None, "就业统计表没有合计行")

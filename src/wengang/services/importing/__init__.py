@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 
+from wengang.services.importing.engine import import_file, preview_file
 from wengang.services.importing.model import ImportResult, Issue, Preview
 from wengang.services.importing.reader import ReadError, Table, read_table
 from wengang.services.importing.spec import KINDS, detect_kind, kind_spec
@@ -18,11 +19,7 @@ from wengang.services.importing.spec import KINDS, detect_kind, kind_spec
 # Excel writers, loaded when first asked for: they import openpyxl (0.06 s CPU, 11 MiB), which
 # an import that succeeds never uses (issue 20: ``wengang import`` starts without it).
 _WRITING = {"ConsistencyReport": "consistency", "check_consistency": "consistency",
-            "write_consistency": "consistency", "export_kind": "export", "write_template": "template",
-            # and the engine (its writers and checks, 0.11 s): the process that reads a large
-            # sheet beside an import (sheet_process) only reads, and its start is on the
-            # import's critical path
-            "import_file": "engine", "preview_file": "engine"}
+            "write_consistency": "consistency", "export_kind": "export", "write_template": "template"}
 
 
 def __getattr__(name: str):

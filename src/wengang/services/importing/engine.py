@@ -22,10 +22,9 @@ import sqlite_utils
 
 from wengang.services.importing.hostile import add_warnings
 from wengang.services.importing.model import Counts, ImportResult, Issue, Preview, default_errors_path
-from wengang.services.importing.parse import Parsed, Progress, TableParser, parse_table
-from wengang.services.importing.reader import ReadError, Table, give_back_freed_memory, known_column, read_table
+from wengang.services.importing.parse import Parsed, Progress, parse_table
+from wengang.services.importing.reader import ReadError, known_column, read_table
 from wengang.services.importing.sender import sending
-from wengang.services.importing.sheet_process import read_beside, worth_a_process
 from wengang.services.importing.spec import detect_kind, kind_spec, load_kinds
 from wengang.services.importing.upsert import insert_grouped, now_stamp
 from wengang.services.importing.writers import COLUMN_WRITERS, PRELOADS, WRITERS, WriteContext
@@ -168,21 +167,14 @@ def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write
         keep_backup = False
         try:
             try:
-                table, early = _read(path, kind)
+                table = read_table(path, keep=known_column)  # no other column is ever used
             except ReadError as exc:
                 return _Run(kind, None, Counts(), {}, [Issue(0, "文件", str(exc))])
             preloaded = loading.result() if loading else {}
             kind, problems = _detect(table.headers, kind, table.header_row)
             if problems:
                 return _Run(kind, None, Counts(), {}, problems)
-            lazy = kind in COLUMN_WRITERS
-            if early is not None and early.spec.name == kind and early.fits(table):
-                parsed = early.finish(table, progress, lazy=lazy)
-                # The chunks' messages and look-ups were freed among what stays: 245 → 208 MiB
-                # resident after 244,303 spells (the import's peak 292 → 281 MiB, as before).
-                give_back_freed_memory()
-            else:
-                parsed = parse_table(kind_spec(kind), table, progress, lazy=lazy)
+            parsed = parse_table(kind_spec(kind), table, progress, lazy=kind in COLUMN_WRITERS)
             parsed.warnings.extend(Issue(0, f"工作表“{table.sheet}”", note) for note in table.notes)
             run = _Run(kind, parsed, Counts(), {}, [])
             if parsed.missing_columns:
@@ -222,29 +214,6 @@ def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write
         # A constraint the declarations did not foresee: still all-or-nothing, and said plainly.
         run.file_errors.append(Issue(table.header_row, "数据库", f"数据与已有记录冲突，未导入：{exc}"))
     return run
-
-
-def _read(path: Path, kind: str | None) -> tuple[Table, TableParser | None]:
-    """The file's table (only the columns some kind reads: no other is ever used), and for a
-    large .xlsx its rows already parsed as they arrived from the process reading it
-    (:mod:`sheet_process`: 165,000 persons read and parsed 3.1 → 2.3 s), when the header names
-    the kind; else None."""
-    if worth_a_process(path):
-        parser: list[TableParser] = []
-
-        def header_known(headers: list[str], header_row: int) -> None:
-            found, problems = _detect(headers, kind, header_row)
-            if not problems:
-                parser.append(TableParser(kind_spec(found), headers))
-
-        def rows_arrived(columns: list[list[str] | None], rows: int) -> None:
-            if parser:
-                parser[0].add(columns.__getitem__, rows)
-
-        table = read_beside(path, header_known, rows_arrived)
-        if table is not None:
-            return table, parser[0] if parser else None
-    return read_table(path, keep=known_column), None
 
 
 def _mapped(parsed: Parsed | None) -> list[tuple[str, str]]:

@@ -454,16 +454,17 @@ class _ColumnText:
     证件号码, 姓名, phones) keeps no dict of them. Each cell the reader gives is its own object:
     sharing kept 240,000 spells' 开始时间, 证件号码 and 姓名 in 2 instead of 37 MiB (issue 20)."""
 
-    __slots__ = ("decided", "kinds", "seen", "shared")
+    __slots__ = ("decided", "kinds", "seen", "shared", "texts")
 
     def __init__(self) -> None:
+        self.texts: list[str] = []
         self.decided = False
         self.shared: dict | None = None
         self.kinds: set[type] = set()  # the types of the values in ``shared``
         self.seen = 0
 
     def add(self, cells: Sequence) -> list[str]:
-        """The text of ``cells``, a column's next chunk."""
+        """The text of ``cells`` (the caller appends the rows it keeps to ``texts``)."""
         self.seen += len(cells)
         texts = None
         if self.shared is None:
@@ -521,25 +522,12 @@ def _stripped(cells: Sequence) -> list[str] | None:
         return None
 
 
-def _columns_text(chunks: Iterable[tuple[list[list[str]], Iterable[int], int]], width: int, kept: list[int],
-                  lead: int) -> tuple[list[list[str] | None], list[int], int]:
-    """The kept columns' texts of :func:`_text_chunks`, the sheet row numbers of the rows that
-    are not blank, and how many of the first ``lead`` columns hold no cell in any row."""
-    columns: list[list[str] | None] = [[] if c in kept else None for c in range(width)]
+def _columns_text(rows: Iterator[list], width: int, kept: list[int], first_number: int,
+                  lead: int = 0) -> tuple[list[list[str] | None], list[int], int]:
+    """The kept columns' texts, the sheet row numbers of the rows that are not blank, and how
+    many of the first ``lead`` columns hold no cell in any row."""
+    converters = {c: _ColumnText() for c in kept}
     numbers: list[int] = []
-    blank_lead = lead
-    for texts, rows_kept, blank_lead in chunks:  # the last chunk's is the sheet's
-        numbers.extend(rows_kept)
-        for c, column_texts in zip(kept, texts):
-            columns[c].extend(column_texts)
-    return columns, numbers, blank_lead
-
-
-def _text_chunks(rows: Iterator[list], width: int, kept: list[int], first_number: int,
-                 lead: int = 0) -> Iterator[tuple[list[list[str]], Iterable[int], int]]:
-    """The rows a chunk at a time: the kept columns' texts of the chunk's rows that are not
-    blank, their sheet row numbers, and how many of the first ``lead`` columns are blank so far."""
-    converters = [_ColumnText() for _ in kept]
     pick = itemgetter(*kept) if len(kept) > 1 else (lambda row: (row[kept[0]],)) if kept else None
     number = first_number
     chunk_rows = max(16, CHUNK_CELLS // max(width, 1))
@@ -548,10 +536,13 @@ def _text_chunks(rows: Iterator[list], width: int, kept: list[int], first_number
             chunk = [row + [""] * (width - len(row)) if len(row) < width else row for row in chunk]
         if lead:
             lead = _leading_blank_columns(chunk, lead)
-        texts = [converter.add(cells) for converter, cells in zip(converters, zip(*map(pick, chunk)))] if kept else []
+        texts = [converters[c].add(cells) for c, cells in zip(kept, zip(*map(pick, chunk)))] if kept else []
         texts, rows_kept = _without_blank_rows(chunk, texts, number)
+        numbers.extend(rows_kept)
         number += len(chunk)
-        yield texts, rows_kept, lead
+        for c, column_texts in zip(kept, texts):
+            converters[c].texts.extend(column_texts)
+    return [converters[c].texts if c in converters else None for c in range(width)], numbers, lead
 
 
 def _without_blank_rows(chunk: list[list], texts: list[list[str]], number: int) -> tuple[list[list[str]], Iterable[int]]:
@@ -568,7 +559,7 @@ def _without_blank_rows(chunk: list[list], texts: list[list[str]], number: int) 
     return texts, rows_kept
 
 
-def give_back_freed_memory() -> None:
+def _give_back_freed_memory() -> None:
     """Return the pages of calamine's freed sheet to the system (glibc only).
 
     The sheet's cells were small allocations of glibc's heap and the column lists were made on
@@ -617,45 +608,28 @@ def _read_table(path: Path, keep: Callable[[str], bool] | None, *, streamed: boo
     return _table(path, keep, streamed=streamed, measured=True)
 
 
-class _Opened:
-    """A sheet opened and its header found: what :func:`_table` (or a reading process, which
-    sends it) knows before the data rows; ``rows`` are the data rows still to come."""
-
-    def __init__(self, path: Path, keep: Callable[[str], bool] | None, *, streamed: bool, measured: bool):
-        self.notes: list[str] = []
-        self.sheet, rows = _sheet_rows(path, self.notes, streamed, measured)
-        head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
-        if not head:
-            raise ReadError(f"文件{path.name}是空的")
-        shared: dict[str, str] = {}
-        head_text = [row_text(row, shared) for row in head]
-        self.header_index = h = _header_index(head_text)
-        self.headers = headers = head_text[h]
-        while headers and not headers[-1]:
-            headers.pop()
-        self.title_rows = head_text[:h]
-        self.kept = [c for c in range(len(headers)) if keep is None or keep(headers[c])]
-        # python-calamine's rows start at the sheet's first column with a cell; a stream's at A.
-        self.lead = _leading_blank_columns(head, max(map(len, head))) if streamed else 0
-        self.rows = itertools.chain(head[h + 1:], rows)
-
-    def chunks(self) -> Iterator[tuple[list[list[str]], Iterable[int], int]]:
-        """:func:`_text_chunks` of the data rows."""
-        return _text_chunks(self.rows, len(self.headers), self.kept, self.header_index + 2, self.lead)
-
-    def table(self, path: Path, columns: list[list[str] | None], numbers: list[int], lead: int) -> Table:
-        """The table of these columns, without the ``lead`` blank columns at the left."""
-        return Table(headers=self.headers[lead:], row_numbers=numbers, header_row=self.header_index + 1,
-                     sheet=self.sheet, title_rows=[_without_blank_end(r[lead:]) for r in self.title_rows],
-                     notes=self.notes, columns=columns[lead:], source=path)
-
-
 def _table(path: Path, keep: Callable[[str], bool] | None, *, streamed: bool, measured: bool) -> Table:
-    opened = _Opened(path, keep, streamed=streamed, measured=measured)
-    columns, numbers, lead = _columns_text(opened.chunks(), len(opened.headers), opened.kept, opened.lead)
-    opened.rows = None  # the last reference to the reader's sheet
-    give_back_freed_memory()
-    return opened.table(path, columns, numbers, lead)
+    notes: list[str] = []
+    sheet, rows = _sheet_rows(path, notes, streamed, measured)
+    head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
+    if not head:
+        raise ReadError(f"文件{path.name}是空的")
+    shared: dict[str, str] = {}
+    head_text = [row_text(row, shared) for row in head]
+    h = _header_index(head_text)
+    headers = head_text[h]
+    while headers and not headers[-1]:
+        headers.pop()
+    width = len(headers)
+    kept = [c for c in range(width) if keep is None or keep(headers[c])]
+    # python-calamine's rows start at the sheet's first column with a cell; a stream's at A.
+    lead = _leading_blank_columns(head, max(map(len, head))) if streamed else 0
+    columns, numbers, lead = _columns_text(itertools.chain(head[h + 1:], rows), width, kept, h + 2, lead)
+    del head, rows  # the last references to the reader's sheet
+    _give_back_freed_memory()
+    return Table(headers=headers[lead:], row_numbers=numbers, header_row=h + 1, sheet=sheet,
+                 title_rows=[_without_blank_end(r[lead:]) for r in head_text[:h]], notes=notes,
+                 columns=columns[lead:], source=path)
 
 
 def _leading_blank_columns(rows: list[list], at_most: int) -> int:
