@@ -445,3 +445,18 @@ def test_a_kept_summary_is_narrowed_to_the_counts_asked_for():
         [1, None, 5, 3, 1], [2, 7, 4, 1, 0]]
     assert store_status._narrowed(columns, rows, ["area_id", "persons", "m0"]) is None  # noqa: SLF001
     assert store_status._narrowed(columns, rows, ["area_id", "site_id", "persons", "m9"]) is None  # noqa: SLF001
+
+
+def test_a_carried_derivation_is_corrected_for_the_dated_things_its_columns_compare_with_d(monkeypatch):
+    """Next to a stored date, the persons corrected are those with a dated thing between the
+    two dates that the columns read compare with D: F1's (last year's and this year's latest
+    spells, the places) a spell's start and a 户类型 change, not a spell's end or a survey."""
+    places = {"household_id", *DIMENSIONS}
+    f1 = places | {"employed_last_year", "last_year_region", "employed_this_year", "this_year_region"}
+    assert store_status._compared_with_d(f1) == {"start_date", "hh_type"}  # noqa: SLF001
+    assert store_status._compared_with_d(places | {"now_region"}) == {"start_date", "end_date", "hh_type"}  # noqa: SLF001
+    assert store_status._compared_with_d(places | {"survey_date"}) is None  # noqa: SLF001 - not carried
+    assert store_status._compared_with_d(None) is None  # noqa: SLF001
+    ly, *columns = store_status._CARRIED["ly_id"]  # noqa: SLF001
+    monkeypatch.setitem(store_status._CARRIED, "ly_id", (f"({ly} AND s.end_date < date(:as_of))", *columns))  # noqa: SLF001
+    assert store_status._compared_with_d(f1) is None  # noqa: SLF001 - D compared another way: every dated thing
