@@ -23,7 +23,7 @@ from wengang.services.reports import compute_form, engine, list_forms
 from wengang.services.reports.cube import DIMENSIONS, columns_read, cube_sql
 from wengang.store import status as store_status
 from wengang.store.db import open_database
-from wengang.store.household_type import households_at
+from wengang.store.household_type import change_household_type, households_at
 from wengang.store.status import PLACE_COLUMNS, STATUS_COLUMNS, SURVEY_COLUMNS, count_derived, materialize_status
 
 DAYS = (AS_OF, dt.date(2024, 1, 1), dt.date(2023, 12, 31), dt.date(2024, 11, 30))
@@ -375,3 +375,88 @@ def test_a_form_alone_after_an_import_counts_per_household_first(county, monkeyp
     columns = [row[1] for row in db.execute(f"PRAGMA temp.table_info({given[0][1]})").fetchall()]
     assert columns == ["id", "area_id", "site_id", "hh_type", "relocated"]
     assert alone == _values(compute_form(db, "F1", AS_OF))
+
+
+def _types_changed_around(db, day: dt.date) -> None:
+    """户类型 changes of a few households in the days around ``day`` (the history says when; a
+    household's row holds its type now, not at a date before the change)."""
+    households = [r[0] for r in db.execute("SELECT id FROM households ORDER BY id")][3::13][:8]
+    for k, household in enumerate(households):
+        change_household_type(db, household, ("监测户", "一般户")[k % 2], None,
+                              day + dt.timedelta(days=k % 4 - 1), "风险消除")
+
+
+@pytest.mark.parametrize("kept", ["first", "full"])
+def test_f1_alone_next_to_a_stored_date_counts_its_own_columns_carried(county, monkeypatch, kept):
+    """F1 asked alone next to a stored date corrects its own eight counts, whichever cube the
+    neighbour keeps (the full cube narrowed to them), with the changed persons' statuses
+    carried with their latest spells (no ``materialize_status``) and their households' 户类型
+    at D looked up: the usual way's numbers, with spells starting and ending and 户类型
+    changing around the dates."""
+    path, db = county
+    _changes_around(db, AS_OF)
+    _types_changed_around(db, AS_OF)
+    if kept == "first":
+        compute_form(db, "F1", AS_OF)
+    else:
+        engine.prepare(db, AsOf(AS_OF), ("cube",))
+    derived: list = []
+    real = store_status.materialize_status
+    monkeypatch.setattr(store_status, "materialize_status", lambda *a, **k: (derived.append(a), real(*a, **k))[1])
+    monkeypatch.setattr(engine, "count_derived", lambda *a: derived.append(a))  # not counted afresh
+    for day in (NEAR[0], NEAR[1], NEAR[4]):  # fewer than 1/8 changed: the neighbour's cube corrected
+        for by in ("township", "village"):
+            derived.clear()
+            again = open_database(path)
+            try:
+                got = _values(compute_form(again, "F1", day, by=by, alone=True))
+                cube = again.execute(f"SELECT * FROM temp.{engine.FIRST_CUBE}_1")
+                columns, corrected = [c[0] for c in cube.description], sorted(cube.fetchall(), key=repr)
+            finally:
+                again.close()
+            assert derived == [], (kept, day)
+            usual = open_database(path)
+            try:
+                assert got == _values(compute_form(usual, "F1", day, by=by)), (kept, day, by)
+                # its own counts (and persons) by group, as counted from the statuses at D
+                predicates, own = engine.cube_predicates(), {}
+                engine._form_predicates([engine.get_form("F1").decl], own)  # noqa: SLF001
+                usual.execute(engine._cube_of(predicates, tuple(own))("want", store_status.status_table(usual, AsOf(day))))  # noqa: SLF001
+                want = usual.execute("SELECT * FROM temp.want")
+                assert columns == [c[0] for c in want.description]
+                assert corrected == sorted(want.fetchall(), key=repr), (kept, day)
+            finally:
+                usual.close()
+            with db.atomic():  # back to the neighbour alone
+                for (key,) in db.execute("SELECT day FROM status_store_dates WHERE day <> ?",
+                                         [AS_OF.year * 10000 + AS_OF.month * 100 + AS_OF.day]).fetchall():
+                    for table in ("status_store", "status_store_summaries", "status_store_replaced",
+                                  "status_store_dates"):
+                        db.execute(f"DELETE FROM {table} WHERE day = ?", [key])
+
+
+def test_a_kept_summary_is_narrowed_to_the_counts_asked_for():
+    """Rows of a summary counting more, as rows of some of its counts: the same groups and
+    persons; anything not such a part of it cannot be narrowed."""
+    columns = ["area_id", "site_id", "persons", "m0", "m1", "m2"]
+    rows = [[1, None, 5, 1, 2, 3], [2, 7, 4, 0, 1, 1]]
+    assert store_status._narrowed(columns, rows, columns) is rows  # noqa: SLF001
+    assert store_status._narrowed(columns, rows, ["area_id", "site_id", "persons", "m2", "m0"]) == [  # noqa: SLF001
+        [1, None, 5, 3, 1], [2, 7, 4, 1, 0]]
+    assert store_status._narrowed(columns, rows, ["area_id", "persons", "m0"]) is None  # noqa: SLF001
+    assert store_status._narrowed(columns, rows, ["area_id", "site_id", "persons", "m9"]) is None  # noqa: SLF001
+
+
+def test_a_carried_derivation_is_corrected_for_the_dated_things_its_columns_compare_with_d(monkeypatch):
+    """Next to a stored date, the persons corrected are those with a dated thing between the
+    two dates that the columns read compare with D: F1's (last year's and this year's latest
+    spells, the places) a spell's start and a 户类型 change, not a spell's end or a survey."""
+    places = {"household_id", *DIMENSIONS}
+    f1 = places | {"employed_last_year", "last_year_region", "employed_this_year", "this_year_region"}
+    assert store_status._compared_with_d(f1) == {"start_date", "hh_type"}  # noqa: SLF001
+    assert store_status._compared_with_d(places | {"now_region"}) == {"start_date", "end_date", "hh_type"}  # noqa: SLF001
+    assert store_status._compared_with_d(places | {"survey_date"}) is None  # noqa: SLF001 - not carried
+    assert store_status._compared_with_d(None) is None  # noqa: SLF001
+    ly, *columns = store_status._CARRIED["ly_id"]  # noqa: SLF001
+    monkeypatch.setitem(store_status._CARRIED, "ly_id", (f"({ly} AND s.end_date < date(:as_of))", *columns))  # noqa: SLF001
+    assert store_status._compared_with_d(f1) is None  # noqa: SLF001 - D compared another way: every dated thing
