@@ -176,3 +176,26 @@ def test_who_is_the_caseworker_configured_at_the_time(db, factory):
     db.execute("UPDATE persons SET name = '新名' WHERE id = ?", [pid])
     users = [e.user for e in person_history(db, pid)]
     assert users == ["钱干事", "赵干事"]
+
+
+def test_more_ids_than_sqlite_takes_parameters(db, factory):
+    """A cell's persons (300,000 of F1's 合计 at 200,000 households) and a township's rows in
+    the trash are more than the 32,766 parameters SQLite takes: the ids go as one JSON array.
+    Held here with the limit set to 64 for this connection (a row of the widest table still
+    goes in as one statement) and 80 persons."""
+    import datetime as dt
+    import sqlite3
+
+    from wengang.services.read.lookups import persons_listing
+
+    hh = factory.household()
+    ids = [factory.person(hh, name=f"人{i}", birth=dt.date(1985, 1, 1) + dt.timedelta(days=i)) for i in range(80)]
+    for pid in ids:
+        factory.spell(pid, "2025-01-01")
+    db.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 64)
+    assert sorted(r[0] for r in persons_listing(db, ids)) == sorted(f"人{i}" for i in range(80))
+    registry.delete_household(db, hh)
+    assert db["persons"].count == 0 and db["employment_spells"].count == 0
+    [entry] = list_trash(db)
+    assert restore_deleted(db, entry["id"]) == 1 + 80 + 80
+    assert db["persons"].count == 80 and db["employment_spells"].count == 80

@@ -48,15 +48,15 @@ def _gather(db, table: str, rowids: list[int], rows: list, unlinked: list) -> No
     """Rows of ``table`` with these rowids, then (recursively) their dependants."""
     if not rowids:
         return
-    marks = ",".join("?" * len(rowids))
+    # The ids as one JSON array: a township's persons and spells are more than the 32,766
+    # parameters SQLite takes.
     found = [dict(r) for r in db.query(f'SELECT rowid AS "__rowid__", * FROM "{table}" '
-                                       f"WHERE rowid IN ({marks})", rowids)]
+                                       "WHERE rowid IN (SELECT value FROM json_each(?))", [json.dumps(rowids)])]
     rows.extend([table, r] for r in found)
     for ref in _refs_to(db, table):
         keys = [r["__rowid__"] if ref.parent_column == "rowid" else r[ref.parent_column] for r in found]
-        km = ",".join("?" * len(keys))
         children = db.execute(f'SELECT rowid, "{ref.column}" FROM "{ref.table}" '
-                              f'WHERE "{ref.column}" IN ({km})', keys).fetchall()
+                              f'WHERE "{ref.column}" IN (SELECT value FROM json_each(?))', [json.dumps(keys)]).fetchall()
         already = {(t, r["__rowid__"]) for t, r in rows}
         children = [c for c in children if (ref.table, c[0]) not in already]
         if ref.must_follow:
@@ -143,8 +143,8 @@ def purge(db: sqlite_utils.Database, trash_ids: list[int] | None = None, *,
         raise TrashError(f"彻底删除前的备份 {saved} 未通过检查，回收站未改动。")
     with db.atomic():
         if trash_ids:
-            marks = ",".join("?" * len(trash_ids))
-            removed = db.execute(f"DELETE FROM trash WHERE id IN ({marks})", list(trash_ids)).rowcount
+            removed = db.execute("DELETE FROM trash WHERE id IN (SELECT value FROM json_each(?))",
+                                 [json.dumps(list(trash_ids))]).rowcount
         else:
             removed = db.execute("DELETE FROM trash WHERE deleted_at < ?", [before]).rowcount
         if removed:

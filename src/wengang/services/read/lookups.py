@@ -6,6 +6,7 @@ Each is one short query; keeping them here keeps SQL out of ``gui/`` and ``cli/`
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 import sqlite_utils
@@ -128,13 +129,14 @@ def record(db: sqlite_utils.Database, table: str, record_id: int) -> dict:
 
 
 def persons_listing(db: sqlite_utils.Database, person_ids: list[int]) -> list[tuple]:
-    """(姓名, 证件号码, 乡镇, 村, 户编号) of ``person_ids`` by township, village and entry order."""
-    marks = ",".join("?" * len(person_ids)) or "NULL"
+    """(姓名, 证件号码, 乡镇, 村, 户编号) of ``person_ids`` by township, village and entry order.
+    The ids go as one JSON array: a cell of F1 at 200,000 households names 300,000 persons,
+    more than the 32,766 parameters SQLite takes ("too many SQL variables")."""
     return db.execute(
         f"""SELECT p.name, p.id_number, t.name, v.name, h.hh_no FROM persons p
             JOIN households h ON h.id = p.household_id {village_and_township("h.area_id", village_join="JOIN")}
-            WHERE p.id IN ({marks}) ORDER BY t.name, v.name, p.id""",
-        person_ids).fetchall()
+            WHERE p.id IN (SELECT value FROM json_each(?)) ORDER BY t.name, v.name, p.id""",
+        [json.dumps(person_ids)]).fetchall()
 
 
 def person_with_spells(db: sqlite_utils.Database, at_least: int) -> int | None:
