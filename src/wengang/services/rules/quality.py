@@ -297,7 +297,7 @@ def findings(db: sqlite_utils.Database, rule_id: str | None = None, area_id: int
              limit: int | None = None, *, open_only: bool = False) -> list[dict]:
     """Findings with the person and place they concern (``person_id`` for opening the person),
     optionally of one rule and/or inside one area (any level: county, township, village)."""
-    titles = {r.id: r for r in quality_rules()}
+    titles = {r.id: r.title for r in quality_rules()}
     where, params = ["1 = 1"], {}
     if rule_id:
         where.append("f.rule = :rule_id")
@@ -325,8 +325,11 @@ def findings(db: sqlite_utils.Database, rule_id: str | None = None, area_id: int
     rows = []
     for values in cursor.fetchall():
         row = dict(zip(columns, values))
-        rule = titles.get(row["rule"])
-        row["title"] = rule.title if rule else group_title(row["rule"])
+        # One title per group, not per finding: group_title reads and checks every rule again,
+        # and an import at 200,000 households leaves 158,000 hints (84 s to export them all).
+        if row["rule"] not in titles:
+            titles[row["rule"]] = group_title(row["rule"])
+        row["title"] = titles[row["rule"]]
         row["severity_label"] = severity_labels().get(row["severity"], row["severity"])
         rows.append(row)
     return rows
