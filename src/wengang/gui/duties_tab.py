@@ -571,17 +571,12 @@ class SurveyPage(Page):
     def refresh(self) -> None:
         from collections import Counter  # noqa: PLC0415
 
-        from wengang.services.duties.survey_sheet import reasons_by_village, sheet_rows  # noqa: PLC0415
+        from wengang.services.duties.survey_sheet import flags_by_village, reasons_by_village  # noqa: PLC0415
 
         as_of, area, months = self.context.as_of, self.context.area_id, self.stale_months.value()
 
         def work(db):
-            rows = sheet_rows(db, as_of, area_id=area, stale_months=months, labour_only=True)
-            by_village: dict = {}
-            for row in rows:
-                counter = by_village.setdefault((row["township"], row["village"]), Counter())
-                counter["劳动力"] += 1
-                counter.update(row["flags"])
+            by_village = flags_by_village(db, as_of, area_id=area, stale_months=months)
             ids = {(t, v): lookups.village_id(db, t, v) for t, v in by_village}
             return by_village, ids, reasons_by_village(db, as_of, area)
 

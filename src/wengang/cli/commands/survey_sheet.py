@@ -24,10 +24,9 @@ from wengang.cli.common import (
 from wengang.services.duties.survey_sheet import (
     DEFAULT_STALE_MONTHS,
     SurveySheetError,
-    flag_counts,
+    flags_by_village,
     import_survey_sheet,
     reasons_by_village,
-    sheet_rows,
     write_survey_sheet,
 )
 
@@ -100,15 +99,10 @@ def run_flags(args) -> int:
     db = open_db(args, lock=False)
     as_of = as_of_or_today(args)
     area_id = optional_area(db, args.area)
-    rows = sheet_rows(db, as_of, area_id=area_id, stale_months=args.stale_months, labour_only=True)
+    by_village = flags_by_village(db, as_of, area_id=area_id, stale_months=args.stale_months)
     labels = ["从未摸排", f"摸排已超过{args.stale_months}个月", "计划外出月份已过"]
-    by_village: dict[tuple[str, str], Counter] = {}
-    for row in rows:
-        counter = by_village.setdefault((row["township"], row["village"]), Counter())
-        counter["劳动力"] += 1
-        counter.update(row["flags"])
-    total = flag_counts(rows)
-    print(f"入户摸排提醒（劳动力{len(rows)}人，截止 {as_of}）：" + "，".join(f"{k}{total[k]}人" for k in labels))
+    total = sum(by_village.values(), Counter())
+    print(f"入户摸排提醒（劳动力{total['劳动力']}人，截止 {as_of}）：" + "，".join(f"{k}{total[k]}人" for k in labels))
     print_table(["乡镇（街道）", "行政村（社区）", "劳动力", *labels],
                 [[t, v, c["劳动力"], *[c[k] for k in labels]] for (t, v), c in by_village.items()])
     return 0
