@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
-from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -137,35 +137,46 @@ COLUMNS = (("乡镇（街道）", 12), ("行政村（社区）", 12), ("姓名",
 def write_followups(items: list[FollowUp], path: str | Path, *, title: str,
                     progress: Callable[[int, int, str], object] | None = None) -> Path:
     """The follow-up list as .xlsx; ``progress(done, total, words)`` every few thousand rows
-    (it may raise to stop: the file is saved whole at the end, or not at all)."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "返乡回流跟踪"
-    sheet.append([title])
-    sheet.append([c[0] for c in COLUMNS])
-    for n, (_label, width) in enumerate(COLUMNS, start=1):
+    (it may raise to stop: the file is saved whole at the end, or not at all). Streamed, rows
+    as they come: a whole sheet of cells took 654 MB and 16 s for the 112,774 returnees of a
+    200,000-household county."""
+    from wengang.services.xlsx_stream import StreamedWorkbook  # noqa: PLC0415 - atomic, no formulas
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = StreamedWorkbook(path, "返乡回流跟踪")
+    try:
+        _write_rows(book.sheet, items, title, progress)
+    except BaseException:
+        book.abandon()  # no file, and any earlier one of that name as it was
+        raise
+    book.save()
+    return path
+
+
+def _write_rows(sheet, items: list[FollowUp], title: str, progress: Callable[[int, int, str], object] | None) -> None:
+    for n, (_label, width) in enumerate(COLUMNS, start=1):  # before any row: the sheet streams out
         sheet.column_dimensions[get_column_letter(n)].width = width
-        sheet.cell(row=2, column=n).font = Font(bold=True)
-        sheet.cell(row=2, column=n).fill = PatternFill("solid", fgColor="DDEBF7")
+    sheet.freeze_panes = "A3"
+    sheet.page_setup.orientation = "landscape"
+    sheet.print_title_rows = "2:2"
+    sheet.append([_styled(sheet, title, Font(bold=True, size=13))])
+    header_fill = PatternFill("solid", fgColor="DDEBF7")
+    sheet.append([_styled(sheet, label, Font(bold=True), header_fill) for label, _width in COLUMNS])
     red = Font(color="FF9C0006")
     for n, item in enumerate(items):
         if progress is not None and n % 2000 == 0:
             progress(n, len(items), f"正在写入第 {n + 1:,} 人（共 {len(items):,} 人）")
-        sheet.append([item.township, item.village, item.name, item.id_number, item.phone or "",
-                      item.return_date.isoformat(), item.return_reason or "", item.came_from,
-                      item.due.isoformat() if item.due else "", item.status,
-                      item.closed_on.isoformat() if item.closed_on else "", item.closed_by or "", item.note])
-        if item.status == OVERDUE:
-            # The row just appended (title and header above it). Not sheet.max_row: openpyxl
-            # scans every cell for it, which made 28,365 rows take 206 CPU s instead of 3.
-            sheet.cell(row=n + 3, column=10).font = red
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet.freeze_panes = "A3"
-    sheet.page_setup.orientation = "landscape"
-    sheet.print_title_rows = "2:2"
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    from wengang.services.xlsx_stream import save_workbook  # noqa: PLC0415 - atomic, no formulas
+        status = _styled(sheet, item.status, red) if item.status == OVERDUE else item.status
+        sheet.append_values([item.township, item.village, item.name, item.id_number, item.phone or "",
+                             item.return_date.isoformat(), item.return_reason or "", item.came_from,
+                             item.due.isoformat() if item.due else "", status,
+                             item.closed_on.isoformat() if item.closed_on else "", item.closed_by or "", item.note])
 
-    save_workbook(book, path)
-    return path
+
+def _styled(sheet, value, font: Font, fill: PatternFill | None = None) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value)
+    cell.font = font
+    if fill is not None:
+        cell.fill = fill
+    return cell
