@@ -155,7 +155,7 @@ def test_rerun_replaces_findings_and_keeps_import_warnings(db, factory):
 def test_findings_read_the_rules_once_however_many_import_hints(db, factory, monkeypatch):
     # An import at 200,000 households leaves 158,000 hints: reading and checking every rule again
     # for each of them made `quality --out` take 84 s there.
-    import wengang.services.rules.quality as quality  # noqa: PLC0415 - the module whose reads are counted
+    from wengang.services.rules import quality  # noqa: PLC0415 - the module whose reads are counted
 
     pid = good_person(factory, phone="12345")
     for n in range(5):
