@@ -108,6 +108,10 @@ def test_saved_list_keeps_its_styles_and_a_stopped_save_leaves_no_file(db, facto
     assert sheet["D3"].value == items[0].id_number and sheet["F3"].value == items[0].return_date.isoformat()
     assert (sheet.freeze_panes, sheet.page_setup.orientation, sheet.print_title_rows) == ("A3", "landscape", "$2:$2")
     assert sheet.column_dimensions["D"].width == 21
+    # Printed on A4, one page wide (its 13 columns went over three pages of letter paper).
+    setup = sheet.page_setup
+    assert (setup.paperSize, setup.fitToWidth, setup.fitToHeight) == (9, 1, 0)
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
 
     def stop(done, _total, _words):
         if done:

@@ -105,6 +105,10 @@ def test_no_rule_set_chosen_is_said_plainly_and_choosing_one_works(db, factory, 
     path = write_owed(result, tmp_path / "owed.xlsx", mask=True)
     rows = list(openpyxl.load_workbook(path)["应享未享（个人）"].iter_rows(values_only=True))
     assert rows[1][-1] == "为什么" and "省外" in rows[2][-1] and "*" in rows[2][4]
+    for sheet in openpyxl.load_workbook(path):  # printed on A4, one page wide
+        setup = sheet.page_setup
+        assert (setup.orientation, setup.paperSize, setup.fitToWidth, sheet.print_title_rows) == \
+            ("landscape", 9, 1, "$2:$2")
 
 
 def test_cli_choose_and_list(tmp_path, capsys):

@@ -82,6 +82,8 @@ def write_owed(result: Owed, path: str | Path, *, mask: bool = False) -> Path:
     path = Path(path)
     book = Workbook()
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    from wengang.services.xlsx_stream import print_a4_landscape, save_workbook  # noqa: PLC0415 - atomic, no formulas
+
     sheets = [("应享未享（个人）", PERSON_COLUMNS, result.persons), ("应享未享（单位）", ORG_COLUMNS, result.organisations)]
     for n, (title, columns, rows) in enumerate(sheets):
         sheet = book.active if n == 0 else book.create_sheet()
@@ -99,11 +101,8 @@ def write_owed(result: Owed, path: str | Path, *, mask: bool = False) -> Path:
                 values[at] = mask_id(values[at]) if mask else values[at]
             sheet.append(values)
         sheet.freeze_panes = "A3"
-        sheet.page_setup.orientation = "landscape"
-        sheet.print_title_rows = "2:2"
+        print_a4_landscape(sheet, "2:2")
         sheet["A1"].font = Font(bold=True, size=13)
     path.parent.mkdir(parents=True, exist_ok=True)
-    from wengang.services.xlsx_stream import save_workbook  # noqa: PLC0415 - atomic, no formulas
-
     save_workbook(book, path)
     return path

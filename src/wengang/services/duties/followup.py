@@ -158,8 +158,9 @@ def _write_rows(sheet, items: list[FollowUp], title: str, progress: Callable[[in
     for n, (_label, width) in enumerate(COLUMNS, start=1):  # before any row: the sheet streams out
         sheet.column_dimensions[get_column_letter(n)].width = width
     sheet.freeze_panes = "A3"
-    sheet.page_setup.orientation = "landscape"
-    sheet.print_title_rows = "2:2"
+    from wengang.services.xlsx_stream import print_a4_landscape  # noqa: PLC0415 - loaded by the caller already
+
+    print_a4_landscape(sheet, "2:2")  # one page wide: 13 columns split over three pages before
     sheet.append([_styled(sheet, title, Font(bold=True, size=13))])
     header_fill = PatternFill("solid", fgColor="DDEBF7")
     sheet.append([_styled(sheet, label, Font(bold=True), header_fill) for label, _width in COLUMNS])

@@ -858,11 +858,9 @@ def write_conflicts_xlsx(db: sqlite_utils.Database, out: Path, items: list[Confl
     for col, width in zip("ABCDEFGHIJK", (6, 10, 18, 26, 12, 10, 16, 16, 16, 10, 8), strict=True):
         sheet.column_dimensions[col].width = width
     sheet.freeze_panes = "A2"
-    sheet.print_title_rows = "1:1"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    from wengang.services.xlsx_stream import print_a4_landscape  # noqa: PLC0415 - openpyxl only when written
+
+    print_a4_landscape(sheet, "1:1")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     from wengang.services.xlsx_stream import save_workbook  # noqa: PLC0415 - atomic, no formulas
