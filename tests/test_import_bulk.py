@@ -249,8 +249,11 @@ def test_the_audit_workbook_names_an_imports_added_rows_by_batch(db, tmp_path):
     result = import_file(db, "persons", _persons_file(tmp_path, 5))
     out = tmp_path / "修改记录.xlsx"
     export_audit(db, out)
-    cells = {str(c) for row in load_workbook(out).active.iter_rows(values_only=True) for c in row if c is not None}
+    sheet = load_workbook(out).active
+    cells = {str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None}
     assert f"第{result.batch_id}批导入" in cells and "None" not in cells
+    setup = sheet.page_setup  # printed for an inspection: A4 landscape, one page wide, header repeated
+    assert (setup.orientation, setup.paperSize, setup.fitToWidth, sheet.print_title_rows) == ("landscape", 9, 1, "$1:$1")
 
 
 def test_an_entry_s_ranges_are_counted_in_sqlite_and_follow_any_gap(db):

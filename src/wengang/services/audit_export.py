@@ -69,7 +69,7 @@ def export_audit(db: sqlite_utils.Database, out: Path | str, *, person_id: int |
     from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415
     from openpyxl.utils import get_column_letter  # noqa: PLC0415
 
-    from wengang.services.xlsx_stream import fast_sheet, save_workbook  # noqa: PLC0415
+    from wengang.services.xlsx_stream import fast_sheet, print_a4_landscape, save_workbook  # noqa: PLC0415
 
     if masked is None:
         masked = mask_preference(db, "audit")
@@ -80,6 +80,7 @@ def export_audit(db: sqlite_utils.Database, out: Path | str, *, person_id: int |
     lines = audit_rows(db, entries, masked=masked)
     wb = Workbook(write_only=True)  # streams: 50,000 lines in seconds, not tens of seconds
     ws = fast_sheet(wb, "修改记录")
+    print_a4_landscape(ws, "1:1")  # printed for an inspection: one page wide, the header on every page
     for i, width in enumerate(WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
