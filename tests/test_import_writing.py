@@ -611,3 +611,72 @@ def test_rows_are_grouped_by_household_and_each_phone_warned_about_on_its_own_ro
         (2, "联系电话为空"), (4, "联系电话为空"), (5, "联系电话1361234是7位，手机号码应为11位"), (6, "联系电话为空")]
     again = import_file(db, "persons", write_xlsx(tmp_path / "again.xlsx", PERSON_HEADERS, [rows[0], rows[2], rows[0]]))
     assert [tuple(e) for e in again.errors] == [(4, "证件号码", f"证件号码{pid(1)}与第2行重复")]
+
+
+def test_stored_rows_held_by_id_alone_are_compared_as_rows_held_with_their_values(db):
+    # values=False (a re-import's spells and persons): the upserter holds each stored row's id
+    # only and reads the values of the rows it compares, a chunk at a time (fetch_values: ids
+    # close together as one range, others one by one through json_each; a row not fetched is
+    # read alone). The outcomes and what is written are those of the values held.
+    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, code TEXT UNIQUE, a TEXT, b REAL, batch_id INTEGER, "
+               "updated_at TEXT)")
+    db.conn.executemany("INSERT INTO t (id, code, a, b) VALUES (?, ?, ?, ?)",
+                        [(n, f"k{n}", f"甲{n}", n / 2) for n in (*range(1, 41), 1000, 5000)])
+    incoming = [((f"k{n}",), ("a", "b"), (f"甲{n}", n / 2 + (n % 3 == 0))) for n in (*range(1, 41), 1000, 5000, 6000)]
+
+    def outcomes(values: bool, chunks: list[slice]) -> tuple[list, list]:
+        db.execute("SAVEPOINT compared")
+        table = upsert.Upserter(db, "t", ("code",), ("a", "b"), None, values=values)
+        assert all(type(hit) is (tuple if values else int) for hit in table.rows.values())
+        said = []
+        for chunk in chunks:
+            table.fetch_values([table.rows.get(key) for key, _layout, _row in incoming[chunk]])
+            said += [table.apply_values(*row) for row in incoming[chunk]]
+        table.flush()
+        stored = db.execute("SELECT id, code, a, b FROM t ORDER BY id").fetchall()
+        db.execute("ROLLBACK TO compared")
+        db.execute("RELEASE compared")
+        return said, stored
+
+    held = outcomes(True, [slice(None)])
+    assert [outcome for outcome, _id in held[0]].count("changed") == 13 and held[0][-1] == ("added", 5001)
+    assert outcomes(False, [slice(0, 20), slice(20, 40), slice(40, None)]) == held  # ranges, then ids apart
+    assert outcomes(False, [slice(0, 0), slice(None)]) == held  # one range, 1000 and 5000 dropped from it
+    assert outcomes(False, [slice(0, 30)] + [slice(n, n + 1) for n in range(30, 43)]) == held
+
+
+def test_a_monthly_re_import_with_stored_rows_held_by_id_alone_stores_what_holding_their_values_stored(
+        tmp_path, monkeypatch):
+    # The same two re-imports (persons and spells: some changed, some new, most unchanged),
+    # once with the stored rows' values held from the start and once read a chunk at a time.
+    from wengang.services.importing.writers import employment, persons  # noqa: PLC0415
+
+    def spell(n, start, income=4500):
+        return [pid(n), None, "省外", "有组织劳务输出", "浙江省", "宁波市", "北仑区", "某厂", "制造业", start, None, None,
+                income]
+
+    def imported(name: str) -> list:
+        db = open_database(tmp_path / f"{name}.db")
+        try:
+            set_installation(db, "甘肃省", "张掖市", "测试县")
+            assert import_file(db, "persons", write_xlsx(tmp_path / "p1.xlsx", PERSON_HEADERS, person_rows(30))).ok
+            first = [spell(n, "2025-03-01") for n in range(1, 25)]
+            assert import_file(db, "employment", write_xlsx(tmp_path / "e1.xlsx", WORK_HEADERS, first)).ok
+            roster = person_rows(36)
+            roster[4][10] = "新名"
+            again = [spell(n, "2025-03-01", 5000 if n % 4 == 0 else 4500) for n in range(1, 25)]
+            again += [spell(n, "2026-01-01") for n in range(20, 34)]
+            said = [import_file(db, "persons", write_xlsx(tmp_path / "p2.xlsx", PERSON_HEADERS, roster)),
+                    import_file(db, "employment", write_xlsx(tmp_path / "e2.xlsx", WORK_HEADERS, again))]
+            return [[(r.ok, r.added, r.changed, r.unchanged) for r in said],
+                    db.execute("SELECT id, id_number, name, household_id FROM persons ORDER BY id").fetchall(),
+                    db.execute("SELECT id, person_id, start_date, monthly_income, batch_id FROM employment_spells "
+                               "ORDER BY id").fetchall()]
+        finally:
+            db.close()
+
+    by_id = imported("by-id")
+    assert by_id[0] == [(True, 6, 1, 29), (True, 14, 6, 18)]
+    monkeypatch.setattr(persons, "PERSONS_HELD", {"values": True})
+    monkeypatch.setattr(employment, "SPELLS_HELD", {"values": True})
+    assert imported("held") == by_id

@@ -26,6 +26,9 @@ PERSON_COLUMNS = ("household_id", "name", "gender", "birth_date", "relation", "l
                   "education", "health")
 HOUSEHOLDS = ("households", ("hh_no",), HOUSEHOLD_COLUMNS)
 PERSONS = ("persons", ("id_number",), PERSON_COLUMNS)
+# The stored persons are held by 证件号码 and id, their values read a block at a time when
+# compared (Upserter.fetch_values): a re-import of 165,479 persons held 86 MiB of them (issue 20).
+PERSONS_HELD = {"values": False}
 # The household's coded facts, each taken from the first member row that fills it.
 _HOUSEHOLD_CODES = ("hh_type", "monitor_category", "exit_year", "relocated")
 # A member's own columns written as the file gives them (absent columns stay untouched).
@@ -138,7 +141,7 @@ def _roster(ctx: WriteContext) -> _Roster:
         parsed.values_by_key(), [None] * len(parsed.records), AreaCache(ctx.db),
         {r[0]: r[1] for r in ctx.db.execute("SELECT name, id FROM relocation_sites")},
         {a["id"]: a["parent_id"] for a in areas_at_level(ctx.db, "group")},
-        ctx.upserter(*HOUSEHOLDS), ctx.upserter(*PERSONS), has_phone, member_columns, layout)
+        ctx.upserter(*HOUSEHOLDS), ctx.upserter(*PERSONS, **PERSONS_HELD), has_phone, member_columns, layout)
     roster.codes = tuple((key, roster.column(key)) for key in _HOUSEHOLD_CODES if key in parsed.present)
     return roster
 
@@ -278,6 +281,7 @@ class _Members:
     def _update(self, block: _Block, positions: list[int]) -> None:
         ids, columns, households = self._gathered(block, positions)
         apply, layout, outcomes = self.table.apply_values, self.layout, self.outcomes
+        self.table.fetch_values(list(map(self.table.rows.get, zip(ids))))  # PERSONS_HELD
         for key, values in zip(zip(ids), zip(*columns, households)):
             outcomes[apply(key, layout, values)[0]] += 1
 
@@ -417,5 +421,5 @@ def _site_id(ctx: WriteContext, roster: _Roster, i: int, township_id: int) -> in
 def preload_persons(db: sqlite_utils.Database, spec: KindSpec) -> dict:
     out: dict = {}
     preload_stored(db, out, *HOUSEHOLDS)
-    preload_stored(db, out, *PERSONS)
+    preload_stored(db, out, *PERSONS, **PERSONS_HELD)
     return out
