@@ -56,5 +56,6 @@ def test_the_overlaps_found_column_by_column_are_those_of_each_pair_of_rows():
         expected = {i: previous for previous, i, before, key in zip(walked, walked[1:], keys, keys[1:])
                     if before[0] == key[0] and (ends[previous] is None or ends[previous] > key[1])}
         assert 0 < len(expected) < len(walked) - 1
-        assert spells._overlaps(walked, keys) == expected  # noqa: SLF001
-    assert spells._overlaps(rows[:1], [combos[0][:2]]) == {}  # noqa: SLF001
+        held = employment._SpellKeys([key[0] for key in keys], [key[1] for key in keys])  # noqa: SLF001
+        assert spells._overlaps(walked, held) == expected  # noqa: SLF001
+    assert spells._overlaps(rows[:1], employment._SpellKeys([1], [days[1]])) == {}  # noqa: SLF001

@@ -82,7 +82,7 @@ def write_employment(ctx: WriteContext) -> None:
 
 
 def _write_spells(ctx: WriteContext, spells: _SpellFile, order: list[int], to_write: bytearray,
-                  keys: list[tuple | None]) -> None:
+                  keys: _SpellKeys) -> None:
     """Hand the rows to be written (those marked in ``to_write``, with ``keys`` in the same
     order) to the upserter in ``order``, a chunk at a time (the ids of new spells follow
     ``order``; each chunk may be sent while the next is built)."""
@@ -99,8 +99,6 @@ def _write_spells(ctx: WriteContext, spells: _SpellFile, order: list[int], to_wr
             end = taken + len(chunk)
             for outcome, count in spells.write(chunk, keys[taken:end]).items():
                 outcomes[outcome] += count
-            # Written: the keys are let go (the upserter keeps no new spell's once sent).
-            keys[taken:end] = [None] * len(chunk)
             taken = end
             written(len(chunk))
     for outcome, count in outcomes.items():
@@ -170,7 +168,7 @@ class _SpellFile:
             records[i].bad = True
         return out
 
-    def keys(self, order: list[int], persons: list, problems: list[tuple]) -> tuple[list[int], list[tuple]]:
+    def keys(self, order: list[int], persons: list, problems: list[tuple]) -> tuple[list[int], _SpellKeys]:
         """The rows to be written, in ``order``, and their (person, 开始时间): not a row without
         a start or with an error, an end before its start, or a second row of the same spell
         (those two are added to ``problems``)."""
@@ -179,35 +177,37 @@ class _SpellFile:
         rows = _ending_after_start([i for i in order if persons[i] is not None and starts[i] and not bad[i]],
                                    starts, ends, problems)
         if not rows:
-            return [], []
-        keys = list(zip(map(operator.itemgetter(0), _picked(persons, rows)), _picked(starts, rows)))
+            return [], _SpellKeys([], [])
+        keys = _SpellKeys(list(map(operator.itemgetter(0), _picked(persons, rows))), list(_picked(starts, rows)))
         if self.months_only:
             self._same_months(rows, keys)
-        elif all(map(operator.ne, keys, itertools.islice(keys, 1, None))):
+        elif not keys.neighbours_alike():
             # The rows are in ``order`` (by person, then 开始时间): a spell named twice would be
             # on neighbouring rows. No dict of every key to tell (10 MiB of a re-import's peak).
             return rows, keys
-        first = dict(zip(reversed(keys), reversed(rows)))  # the first row of each key wins
-        if len(first) == len(keys):
+        pairs = keys[:]
+        first = dict(zip(reversed(pairs), reversed(rows)))  # the first row of each key wins
+        if len(first) == len(pairs):
             return rows, keys
         records = self.parsed.records
         problems.extend((i, "start_date", f"与第{records[first[key]].row}行是同一人同一开始时间的重复记录")
-                        for i, key in zip(rows, keys) if first[key] != i)
-        kept = [(i, key) for i, key in zip(rows, keys) if first[key] == i]
-        return [i for i, _key in kept], [key for _i, key in kept]
+                        for i, key in zip(rows, pairs) if first[key] != i)
+        kept = [(i, key) for i, key in zip(rows, pairs) if first[key] == i]
+        return [i for i, _key in kept], _SpellKeys([key[0] for _i, key in kept], [key[1] for _i, key in kept])
 
-    def _same_months(self, rows: list[int], keys: list[tuple]) -> None:
+    def _same_months(self, rows: list[int], keys: _SpellKeys) -> None:
         """National exports give months; a caseworker may have typed the day: a month-only start
         of a spell not stored (nor written by a row before it) is the person's spell stored
         in that month, when there is just one (``keys`` changed in place)."""
         cell, col, months_only = self.parsed.table.cell, self.start_col, self.months_only
         stored = self.table.rows  # nothing written yet: the stored spells
         before: set[tuple] = set()
+        persons, starts = keys.persons, keys.starts
         for n, i in enumerate(rows):
-            key = keys[n]
+            key = (persons[n], starts[n])
             if key not in stored and key not in before and cell(i, col) in months_only:
-                start = self._same_month_start(key[0], key[1], before) or key[1]
-                key = keys[n] = (key[0], start)
+                starts[n] = self._same_month_start(key[0], key[1], before) or key[1]
+                key = (key[0], starts[n])
             before.add(key)
 
     def _same_month_start(self, pid: int, start: str, before: set[tuple]) -> str | None:
@@ -221,7 +221,7 @@ class _SpellFile:
         return hits[0] if len(hits) == 1 else None
 
     def warn(self, order: list[int], persons: list, rejected: list[bool], rows: list[int],
-             keys: list[tuple]) -> None:
+             keys: _SpellKeys) -> None:
         """The warnings, row by row in walking order, of the rows that have any: a 姓名 not the
         registered one, a spell overlapping the person's previous one, then its contents."""
         names = self.columns["name"]
@@ -239,12 +239,13 @@ class _SpellFile:
             if i in flagged:
                 self._check(i, record, person, overlaps.get(i))
 
-    def _overlaps(self, rows: list[int], keys: list[tuple]) -> dict[int, int]:
+    def _overlaps(self, rows: list[int], keys: _SpellKeys) -> dict[int, int]:
         """Row → the row before it (the same person's previous spell) that it overlaps:
         that spell is open or ends after this one's start."""
-        ends = self.columns["end_date"]
-        return {i: previous for previous, i, before, key in zip(rows, rows[1:], keys, keys[1:])
-                if before[0] == key[0] and (ends[previous] is None or ends[previous] > key[1])}
+        ends, persons = self.columns["end_date"], keys.persons
+        return {i: previous for previous, i, person_before, person, start
+                in zip(rows, rows[1:], persons, persons[1:], keys.starts[1:])
+                if person_before == person and (ends[previous] is None or ends[previous] > start)}
 
     def _flagged(self, rows: list[int], persons: list) -> set[int]:
         """The ``rows`` :func:`_spell_warnings` says something about (found column by column)."""
@@ -346,6 +347,28 @@ class _SpellFile:
             layouts.append(layout)
             out.append(values + tuple(c[i] for _k, c in self.extra if c[i] is not None))
         return layouts, out
+
+
+@dataclass
+class _SpellKeys:
+    """The (person, 开始时间) of the rows written, in walking order, as two columns: a tuple
+    per row is made only for the chunk being written (244,303 tuples held from the checks to
+    the end of the write were 17 MiB of a re-import's peak, issue 20)."""
+
+    persons: list[int]
+    starts: list[str]
+
+    def __len__(self) -> int:
+        return len(self.persons)
+
+    def __getitem__(self, at: slice) -> list[tuple]:
+        return list(zip(self.persons[at], self.starts[at]))
+
+    def neighbours_alike(self) -> bool:
+        """Whether two neighbouring rows have the same key."""
+        persons, starts = self.persons, self.starts
+        return any(person == after and start == next_start for person, after, start, next_start
+                   in zip(persons, persons[1:], starts, starts[1:]))
 
 
 def _fillable(parsed: Parsed, by_key: dict[str, list], key: str) -> list:
