@@ -9,6 +9,7 @@ import pytest
 
 from wengang.cli.main import main
 from wengang.services.duties.survey_sheet import (
+    ANSWERS,
     SHEET_COLUMNS,
     flags_by_village,
     import_survey_sheet,
@@ -90,6 +91,33 @@ def test_the_sheet_round_trips(db, household, tmp_path):
     # written again, the sheet shows the new survey and no flag for the son
     son = next(r for r in sheet_rows(db, AS_OF) if r["person_id"] == household["son"])
     assert son["flags"] == [] and son["last_survey"].startswith("2026-10-20 有意愿")
+
+
+def test_the_sheet_is_a_bordered_form_with_yellow_answers_and_red_flags(db, household, tmp_path):
+    # Streamed into the file with each column's style in its cells' XML (a township of 72,297
+    # persons took 744 MiB as a whole openpyxl sheet): every cell of every listed person, an
+    # empty one too, is bordered text; the answer columns yellow, the flags red; two lines
+    # high; the 是/否 list on 是否有外出意愿; title, caption and header as before.
+    path = tmp_path / "户.xlsx"
+    assert write_survey_sheet(db, AS_OF, path, title="某村入户摸排核实表") == 3
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet.title == "入户摸排核实表" and sheet.max_row == 6 and sheet.max_column == len(SHEET_COLUMNS)
+    assert sheet["A1"].value == "某村入户摸排核实表" and sheet["A1"].font.b and sheet["A1"].font.sz == 14
+    assert "共3人" in sheet["A2"].value
+    assert {str(r) for r in sheet.merged_cells.ranges} == {"A1:R1", "A2:R2"}
+    assert all(c.font.b and c.fill.fgColor.rgb == "00DDEBF7" for c in sheet[3])
+    for row in sheet.iter_rows(min_row=4):
+        for label, cell in zip(SHEET_COLUMNS, row):
+            assert cell.border.left.style == cell.border.bottom.style == "thin" and cell.number_format == "@"
+            assert cell.alignment.wrap_text and cell.alignment.vertical == "center"
+            assert (cell.fill.fgColor.rgb == "00FFF2CC") == (label in ANSWERS), (label, cell.coordinate)
+            assert (cell.font.color is not None and cell.font.color.rgb == "FF9C0006") == (label == "提醒")
+    assert sheet.sheet_format.defaultRowHeight == 30 and sheet.sheet_format.customHeight
+    [yes_no] = sheet.data_validations.dataValidation
+    assert str(yes_no.sqref) == "M4:M6" and yes_no.formula1 == '"是,否"'
+    assert sheet.freeze_panes == "F4" and sheet.print_title_rows == "$3:$3"
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
+    assert sheet.column_dimensions["F"].width == 21
 
 
 def test_a_bad_cell_rejects_the_whole_sheet_with_the_error_workbook(db, household, tmp_path):

@@ -124,6 +124,18 @@ def _row_xml(values: Sequence, row: int) -> str:
     return "".join(parts)
 
 
+def _styled_row_xml(values: Sequence, row: int, styles: Sequence[str]) -> str:
+    """A row whose every cell carries its column's style (`` s="N"``, empty cells too: a
+    bordered form to fill in by hand)."""
+    r = str(row)
+    parts = [f'<row r="{r}">']
+    for letter, value, style in zip(_letters(len(values)), values, styles):
+        xml = _cell_xml(letter + r, "" if value is None else value, style)
+        parts.append(xml if xml is not None else f'<c r="{letter}{r}"{style}/>')
+    parts.append("</row>")
+    return "".join(parts)
+
+
 def _inert(cell):
     """A cell openpyxl took for a formula because its text begins with "=": text again."""
     if getattr(cell, "data_type", None) == "f" and isinstance(cell.value, str):
@@ -177,6 +189,12 @@ class _PlainRow(tuple):
     """A row for the fast path: passes openpyxl's ``append`` checks, skips its cells."""
 
 
+class _StyledRow(_PlainRow):
+    """A plain row whose cells carry their column's style (:meth:`FastSheet.append_styled`)."""
+
+    styles: Sequence[str] = ()
+
+
 class _Utf8StreamWriter(WorksheetWriter):
     """openpyxl's worksheet writer on a UTF-8 stream that plain rows can be written into."""
 
@@ -205,7 +223,8 @@ class _Utf8StreamWriter(WorksheetWriter):
             if self._buffered:
                 xf.flush()  # lxml's pending output first, so the file stays in order
                 self._buffered = False
-            self._stream.write(_row_xml(row, row_idx).encode("utf-8"))
+            xml = _styled_row_xml(row, row_idx, row.styles) if isinstance(row, _StyledRow) else _row_xml(row, row_idx)
+            self._stream.write(xml.encode("utf-8"))
         else:
             super().write_row(xf, (_inert(cell) for cell in row), row_idx)  # lazily: openpyxl reuses the cell
             self._buffered = True
@@ -229,6 +248,13 @@ class FastSheet(WriteOnlyWorksheet):
         leave the cell empty, as openpyxl would read them back); a few ``WriteOnlyCell``s with
         a style and such a value may stand among them (a red error cell)."""
         self.append(_PlainRow(values))
+
+    def append_styled(self, values: Iterable, styles: Sequence[str]) -> None:
+        """:meth:`append_values`, every cell (an empty one too) with its column's style, given
+        as the XML attribute `` s="N"`` (N: the ``style_id`` of a cell styled that way)."""
+        row = _StyledRow(values)
+        row.styles = styles
+        self.append(row)
 
 
 class _Abandoned(Exception):

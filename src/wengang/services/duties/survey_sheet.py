@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlite_utils
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -133,55 +132,85 @@ def _iter_sheet_rows(db: sqlite_utils.Database, as_of: dt.date | AsOf, *, area_i
 def write_survey_sheet(db: sqlite_utils.Database, as_of: dt.date | AsOf, path: str | Path, *,
                        area_id: int | None = None, hh_no: str | None = None, stale_months: int = DEFAULT_STALE_MONTHS,
                        labour_only: bool = False, title: str | None = None) -> int:
-    """The door-to-door sheet as .xlsx (A4 landscape, header on every page); returns the rows."""
+    """The door-to-door sheet as .xlsx (A4 landscape, header on every page); returns the rows.
+
+    Streamed into the file (``xlsx_stream.StreamedWorkbook``) with each column's style written
+    into its cells' XML: a township of 72,297 persons at 200,000 households took 22 s and
+    744 MiB as a whole openpyxl sheet with a style set on each of its 1.3 million cells."""
+    from wengang.services.xlsx_stream import StreamedWorkbook  # noqa: PLC0415 - atomic, no formulas
+
     as_of = as_of if isinstance(as_of, AsOf) else AsOf(as_of)
-    rows = sheet_rows(db, as_of, area_id=area_id, hh_no=hh_no, stale_months=stale_months, labour_only=labour_only)
+    # The filled columns only, a tuple per person (the caption counts them before they stream).
+    rows = [(r["township"], r["village"], r["hh_no"], r["head_name"], r["name"], r["id_number"], r["relation"],
+             r["labour_skill"], r["work"], r["last_survey"], "、".join(r["flags"]))
+            for r in _iter_sheet_rows(db, as_of, area_id=area_id, hh_no=hh_no, stale_months=stale_months,
+                                      labour_only=labour_only)]
     if not rows:
         raise SurveySheetError("所选范围内没有脱贫户、监测户的人员")
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "入户摸排核实表"
-    ncols = len(SHEET_COLUMNS)
-    unit = heading(db).unit_name
-    ws.append([title or "脱贫人口入户摸排核实表"])
-    ws.append([(f"填报单位：{unit}　　信息截止：{as_of.date:%Y年%m月%d日}　　共{len(rows)}人　　"
-               "左侧为台账现有信息，请入户核实后填写右侧黄色各列；计划外出时间写年月（如2027-03）")])
-    ws.append(list(SHEET_COLUMNS))
-    for r in rows:
-        ws.append([r["township"], r["village"], r["hh_no"], r["head_name"], r["name"], r["id_number"], r["relation"],
-                   r["labour_skill"], r["work"], r["last_survey"], "、".join(r["flags"]), "", "", "", "", "", "", ""])
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncols)
-    ws["A1"].font = Font(bold=True, size=14)
-    ws["A1"].alignment = Alignment(horizontal="center")
+    book = StreamedWorkbook(path, "入户摸排核实表")
+    try:
+        sheet = book.sheet
+        styles = _sheet_head(sheet, db, as_of, title, len(rows))
+        blank = ("",) * len(ANSWERS)
+        for row in rows:
+            sheet.append_styled(row + blank, styles)
+        book.save()
+    except BaseException:
+        book.abandon()
+        raise
+    return len(rows)
+
+
+def _sheet_head(sheet, db: sqlite_utils.Database, as_of: AsOf, title: str | None, count: int) -> tuple[str, ...]:
+    """Title, caption and header of the sheet, its columns, print set-up, validation and
+    frozen panes (all before the rows stream out); the style of each column's data cells."""
+    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415 - with openpyxl's other imports, when a sheet is written
+
+    from wengang.services.xlsx_stream import print_a4_landscape  # noqa: PLC0415
+
+    ncols, last = len(SHEET_COLUMNS), get_column_letter(len(SHEET_COLUMNS))
     thin = Side(style="thin")
-    head_fill = PatternFill("solid", fgColor="DDEBF7")
     common = {"border": Border(left=thin, right=thin, top=thin, bottom=thin), "number_format": "@",
               "alignment": Alignment(wrap_text=True, vertical="center")}
-    wb.add_named_style(NamedStyle("survey_plain", **common))
-    wb.add_named_style(NamedStyle("survey_answer", fill=PatternFill("solid", fgColor="FFF2CC"), **common))
-    wb.add_named_style(NamedStyle("survey_flag", font=Font(color="FF9C0006"), **common))
+    looks = {"plain": {}, "answer": {"fill": PatternFill("solid", fgColor="FFF2CC")},
+             "flag": {"font": Font(color="FF9C0006")}}
+    style_of = {}
+    for name, extra in looks.items():
+        cell = WriteOnlyCell(sheet)
+        for attribute, value in {**common, **extra}.items():
+            setattr(cell, attribute, value)
+        style_of[name] = f' s="{cell.style_id}"'
     for col, width in enumerate(_WIDTHS, start=1):
-        ws.column_dimensions[get_column_letter(col)].width = width
-        head = ws.cell(row=3, column=col)
-        head.font, head.fill = Font(bold=True), head_fill
-        head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        label = SHEET_COLUMNS[col - 1]
-        style = "survey_answer" if label in ANSWERS else "survey_flag" if label == "提醒" else "survey_plain"
-        for row in range(4, len(rows) + 4):
-            ws.cell(row=row, column=col).style = style   # named styles: per-cell objects are slow
-    for row in range(4, len(rows) + 4):
-        ws.row_dimensions[row].height = 30   # two lines: long work places and flags wrap
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    # Every data row two lines high (long work places and flags wrap): the sheet's default row
+    # height, not a height per row.
+    sheet.sheet_format.defaultRowHeight = 30
+    sheet.sheet_format.customHeight = True
+    sheet.row_dimensions[1].height = 20
+    sheet.row_dimensions[2].height = 15
+    sheet.freeze_panes = "F4"
+    print_a4_landscape(sheet, "3:3")
     yes_no = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
-    ws.add_data_validation(yes_no)
     col = get_column_letter(SHEET_COLUMNS.index("是否有外出意愿") + 1)
-    yes_no.add(f"{col}4:{col}{len(rows) + 3}")
-    ws.freeze_panes = "F4"
-    from wengang.services.xlsx_stream import print_a4_landscape, save_workbook  # noqa: PLC0415
-
-    print_a4_landscape(ws, "3:3")
-    save_workbook(wb, path)  # atomic, no formulas
-    return len(rows)
+    yes_no.add(f"{col}4:{col}{count + 3}")
+    sheet.data_validations.append(yes_no)
+    head = WriteOnlyCell(sheet, title or "脱贫人口入户摸排核实表")
+    head.font, head.alignment = Font(bold=True, size=14), Alignment(horizontal="center")
+    sheet.append([head])
+    unit = heading(db).unit_name
+    sheet.append([(f"填报单位：{unit}　　信息截止：{as_of.date:%Y年%m月%d日}　　共{count}人　　"
+                   "左侧为台账现有信息，请入户核实后填写右侧黄色各列；计划外出时间写年月（如2027-03）")])
+    header = []
+    for label in SHEET_COLUMNS:
+        cell = WriteOnlyCell(sheet, label)
+        cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        header.append(cell)
+    sheet.append(header)
+    sheet.merged_cells.add(f"A1:{last}1")
+    sheet.merged_cells.add(f"A2:{last}2")
+    return tuple(style_of["answer"] if label in ANSWERS else style_of["flag"] if label == "提醒" else style_of["plain"]
+                 for label in SHEET_COLUMNS[:ncols])
 
 
 @dataclass
