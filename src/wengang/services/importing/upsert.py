@@ -59,9 +59,9 @@ def load_stored(db: sqlite_utils.Database, table: str, key: tuple[str, ...], col
     stored values in column order). Tuples, not dicts, because 240,000 spells are held at once.
 
     ``values=False``: key → row id alone (an int, no tuple: 244,303 spells 12 MiB less), the
-    values read a chunk at a time when the rows are compared (:meth:`Upserter.fetch_values`). A county's monthly re-import of 244,303
-    spells held them all, 106 MiB, for the comparison: its peak was 377 MiB, against 272 for
-    the first import (issue 20)."""
+    values read a chunk at a time when the rows are compared (:meth:`Upserter.fetch_values`).
+    A county's monthly re-import of 244,303 spells held them all, 106 MiB, for the
+    comparison: its peak was 377 MiB, against 272 for the first import (issue 20)."""
     columns = tuple(c for c in columns if c not in key) if values else ()
     cols = ", ".join((id_column, *key, *columns))
     rows: dict[tuple, tuple] = {}
@@ -92,8 +92,9 @@ class Upserter:
         self.columns = tuple(c for c in columns if c not in key)
         # key → (row id, stored values as a tuple in self.columns order); (row id,): a row this
         # batch added; the row id as an int: with ``values=False``, a stored row whose values
-        # are read when it is compared (fetch_values). :meth:`_hit` gives the first two. ``stored`` is what :func:`load_stored` read with
-        # the same arguments (while the file was being read).
+        # are read when it is compared (fetch_values; :meth:`_hit` gives it as (row id,)).
+        # ``stored`` is what :func:`load_stored` read with the same arguments (while the file
+        # was being read).
         self.rows: dict[tuple, tuple] = \
             load_stored(db, table, key, columns, where, id_column, values) if stored is None else stored
         self._fetched: dict[int, tuple] = {}  # row id → stored values, read for the rows compared now
