@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlite_utils
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -30,6 +31,7 @@ from wengang.services.duties.spot_check import SheetCheck, SheetRow
 from wengang.services.importing.errors_book import default_errors_path, write_errors_workbook
 from wengang.services.importing.model import Issue
 from wengang.services.importing.reader import ReadError, read_table
+from wengang.services.xlsx_stream import StreamedWorkbook, print_a4_landscape
 from wengang.store.areas import AREA_SUBTREE, AREA_TOWNSHIP, heading
 from wengang.store.status import status_table
 
@@ -137,8 +139,6 @@ def write_survey_sheet(db: sqlite_utils.Database, as_of: dt.date | AsOf, path: s
     Streamed into the file (``xlsx_stream.StreamedWorkbook``) with each column's style written
     into its cells' XML: a township of 72,297 persons at 200,000 households took 22 s and
     744 MiB as a whole openpyxl sheet with a style set on each of its 1.3 million cells."""
-    from wengang.services.xlsx_stream import StreamedWorkbook  # noqa: PLC0415 - atomic, no formulas
-
     as_of = as_of if isinstance(as_of, AsOf) else AsOf(as_of)
     # The filled columns only, a tuple per person (the caption counts them before they stream).
     rows = [(r["township"], r["village"], r["hh_no"], r["head_name"], r["name"], r["id_number"], r["relation"],
@@ -164,11 +164,7 @@ def write_survey_sheet(db: sqlite_utils.Database, as_of: dt.date | AsOf, path: s
 def _sheet_head(sheet, db: sqlite_utils.Database, as_of: AsOf, title: str | None, count: int) -> tuple[str, ...]:
     """Title, caption and header of the sheet, its columns, print set-up, validation and
     frozen panes (all before the rows stream out); the style of each column's data cells."""
-    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415 - with openpyxl's other imports, when a sheet is written
-
-    from wengang.services.xlsx_stream import print_a4_landscape  # noqa: PLC0415
-
-    ncols, last = len(SHEET_COLUMNS), get_column_letter(len(SHEET_COLUMNS))
+    last = get_column_letter(len(SHEET_COLUMNS))
     thin = Side(style="thin")
     common = {"border": Border(left=thin, right=thin, top=thin, bottom=thin), "number_format": "@",
               "alignment": Alignment(wrap_text=True, vertical="center")}
@@ -210,7 +206,7 @@ def _sheet_head(sheet, db: sqlite_utils.Database, as_of: AsOf, title: str | None
     sheet.merged_cells.add(f"A1:{last}1")
     sheet.merged_cells.add(f"A2:{last}2")
     return tuple(style_of["answer"] if label in ANSWERS else style_of["flag"] if label == "提醒" else style_of["plain"]
-                 for label in SHEET_COLUMNS[:ncols])
+                 for label in SHEET_COLUMNS)
 
 
 @dataclass
