@@ -69,6 +69,20 @@ def test_a_label_given_an_accelerator_is_found_without_it_and_keeps_its_key(app)
     assert translate("MainWindow", "导出(&E)…") == "导出(&E)…"          # the program's own words untouched
 
 
+def test_the_file_dialog_names_a_folder_s_type_in_chinese(app, qtbot, tmp_path):
+    """The 类型 column of Qt's own file dialog: Qt 6 asks QAbstractFileIconProvider for the words
+    the catalogue keeps under QFileDialog (gui.app._MOVED_CONTEXTS)."""
+    from PySide6.QtCore import QCoreApplication, QFileInfo
+    from PySide6.QtGui import QAbstractFileIconProvider
+    translate = QCoreApplication.translate
+    assert translate("QAbstractFileIconProvider", "Folder") == "文件夹"
+    assert translate("QAbstractFileIconProvider", "Drive") == "驱动器"
+    assert translate("QAbstractFileIconProvider", "%1 File") == "%1 文件"
+    assert translate("QAbstractFileIconProvider", "No such word") == "No such word"
+    (tmp_path / "备份").mkdir()
+    assert QAbstractFileIconProvider().type(QFileInfo(str(tmp_path / "备份"))) == "文件夹"
+
+
 # A QApplication of its own (pytest-qt's exists before make_application runs): the file dialog
 # of a fresh process dates its files with the system locale's LC_TIME, read when the
 # QApplication is made.

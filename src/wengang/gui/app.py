@@ -65,6 +65,11 @@ def _chinese_system_dates():
 
 
 _ACCELERATOR = re.compile(r"&(\w)")
+# Contexts Qt 6 moved words into after the catalogue was translated, and where the catalogue
+# has them: the file dialog's 类型 column asks QAbstractFileIconProvider for "Folder", "Drive",
+# "%1 File" …, which the catalogue keeps under QFileDialog (PySide6 6.12), so a folder's type
+# showed in English.
+_MOVED_CONTEXTS = {"QAbstractFileIconProvider": "QFileDialog"}
 
 
 class QtChinese(QTranslator):
@@ -72,7 +77,8 @@ class QtChinese(QTranslator):
     an accelerator since the catalogue was translated: the file dialog asks for "&Look in:" and
     "Files of &type:", the catalogue knows "Look in:" and "Files of type:" (PySide6 6.12), so
     they showed in English. Those are looked up without the "&" and get the key the Chinese
-    way: 查找范围(&L)：."""
+    way: 查找范围(&L)：. Words whose context Qt renamed are looked up under the old one
+    (:data:`_MOVED_CONTEXTS`)."""
 
     def __init__(self, catalogue: QTranslator, parent=None):
         super().__init__(parent)
@@ -81,6 +87,8 @@ class QtChinese(QTranslator):
     def translate(self, context, source, disambiguation=None, n=-1):
         # None, not "": Qt takes an empty string for a translation and would show nothing.
         found = self.catalogue.translate(context, source, disambiguation, n)
+        if not found and context in _MOVED_CONTEXTS:
+            found = self.catalogue.translate(_MOVED_CONTEXTS[context], source, disambiguation, n)
         if found:
             return found
         key = _ACCELERATOR.search(source) if "&" in source and "&&" not in source else None
