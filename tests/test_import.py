@@ -301,6 +301,13 @@ def test_control_characters_and_warnings_reach_the_workbook(db, tmp_path):
     listing = list(load_workbook(result.errors_path)["错误清单"].iter_rows(min_row=2, values_only=True))
     assert listing[0] == (4, "户类型", result.errors[0].message, "错误")
     assert any(r[3] == "提醒" and r[1] == "联系电话" for r in listing)
+    # An error's note is dark red, a 提醒's plain; the bad cell red, the row's others plain.
+    assert ws.cell(row=4, column=17).font.color.rgb == "FF9C0006"
+    assert ws.cell(row=3, column=17).font.color.rgb != "FF9C0006"
+    assert ws.cell(row=4, column=6).fill.fgColor.rgb == "FFFFC7CE"
+    assert [c.fill.fill_type for r in (2, 3, 4) for c in ws[r] if c.column != 6 or r != 4] == [None] * 50
+    assert all(c.font.b for c in ws[1]) and ws.freeze_panes == "A2"
+    assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$1"
 
 
 def test_month_precision_start_matches_a_spell_typed_to_the_day(db, tmp_path):

@@ -153,3 +153,35 @@ def test_an_abandoned_streamed_workbook_leaves_the_previous_file(tmp_path):
     untouched = StreamedWorkbook(tmp_path / "new.xlsx", "x")  # abandoned before any row
     untouched.abandon()
     assert not (tmp_path / "new.xlsx").exists() and len(list(tmp_path.iterdir())) == 1
+
+
+def test_a_streamed_workbook_takes_a_second_sheet_and_styled_rows_leave_plain_cells_plain(tmp_path):
+    """The error workbook's shape: rows with a style per cell ("" for a plain cell: an empty
+    plain cell is not written at all), then a second sheet written the usual way."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import PatternFill
+
+    from wengang.services.xlsx_stream import StreamedWorkbook
+
+    path = tmp_path / "book.xlsx"
+    book = StreamedWorkbook(path, "导入数据")
+    red = WriteOnlyCell(book.sheet)
+    red.fill = PatternFill("solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
+    style = f' s="{red.style_id}"'
+    book.sheet.append_values(["证件号码", "姓名", "备注"])
+    book.sheet.append_styled(["62070219900101123X", "", "第2行 错误"], [style, "", ""])
+    book.sheet.append_styled(["", "", ""], ["", style, ""])
+    listing = fast_sheet(book.workbook, "错误清单")
+    listing.append_values([2, "证件号码", "校验位不对"])
+    book.save()
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert '<c r="B2"' not in xml and '<c r="A3"' not in xml and '<c r="C3"' not in xml
+    assert f'<c r="B3"{style}' in xml  # a styled empty cell is there, with its style
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["导入数据", "错误清单"]
+    data = wb["导入数据"]
+    assert [c.value for c in data[2]] == ["62070219900101123X", None, "第2行 错误"]
+    assert [c.fill.fill_type for c in data[2]] == ["solid", None, None]
+    assert data["B3"].fill.start_color.rgb == "FFFFC7CE"
+    assert [c.value for c in wb["错误清单"][1]] == [2, "证件号码", "校验位不对"]

@@ -126,12 +126,15 @@ def _row_xml(values: Sequence, row: int) -> str:
 
 def _styled_row_xml(values: Sequence, row: int, styles: Sequence[str]) -> str:
     """A row whose every cell carries its column's style (`` s="N"``, empty cells too: a
-    bordered form to fill in by hand)."""
+    bordered form to fill in by hand); a cell whose style is "" is a plain one."""
     r = str(row)
     parts = [f'<row r="{r}">']
     for letter, value, style in zip(_letters(len(values)), values, styles):
         xml = _cell_xml(letter + r, "" if value is None else value, style)
-        parts.append(xml if xml is not None else f'<c r="{letter}{r}"{style}/>')
+        if xml is not None:
+            parts.append(xml)
+        elif style:
+            parts.append(f'<c r="{letter}{r}"{style}/>')
     parts.append("</row>")
     return "".join(parts)
 
@@ -284,7 +287,9 @@ class StreamedWorkbook:
     the file being written (atomically, as :func:`save_workbook` writes), instead of into
     openpyxl's temporary file that is read back and compressed at save: the six lists wrote
     280 MB of temporary XML that way. ``save()`` finishes the file; ``abandon()`` (on a
-    failure or a cancel) leaves no file and any previous one of that name as it was."""
+    failure or a cancel) leaves no file and any previous one of that name as it was. More
+    sheets may follow (``fast_sheet(book.workbook, …)``, after this one): they are written the
+    usual way, through openpyxl's temporary file, at ``save()``."""
 
     def __init__(self, path: str | Path, title: str | None = None):
         self.workbook = Workbook(write_only=True)
