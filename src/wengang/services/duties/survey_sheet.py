@@ -31,7 +31,7 @@ from wengang.services.duties.spot_check import SheetCheck, SheetRow
 from wengang.services.importing.errors_book import default_errors_path, write_errors_workbook
 from wengang.services.importing.model import Issue
 from wengang.services.importing.reader import ReadError, read_table
-from wengang.services.xlsx_stream import StreamedWorkbook, print_a4_landscape
+from wengang.services.xlsx_stream import StreamedWorkbook, print_a4_landscape, style_attribute
 from wengang.store.areas import AREA_SUBTREE, AREA_TOWNSHIP, heading
 from wengang.store.status import status_table
 
@@ -172,10 +172,7 @@ def _sheet_head(sheet, db: sqlite_utils.Database, as_of: AsOf, title: str | None
              "flag": {"font": Font(color="FF9C0006")}}
     style_of = {}
     for name, extra in looks.items():
-        cell = WriteOnlyCell(sheet)
-        for attribute, value in {**common, **extra}.items():
-            setattr(cell, attribute, value)
-        style_of[name] = f' s="{cell.style_id}"'
+        style_of[name] = style_attribute(sheet, **common, **extra)
     for col, width in enumerate(_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(col)].width = width
     # Every data row two lines high (long work places and flags wrap): the sheet's default row
