@@ -91,11 +91,13 @@ def test_each_form_alone_after_an_import_gives_the_stored_paths_numbers(county):
                     assert after[2] == 0, spec.id  # derived and stored: every mark answered
 
 
-def test_asked_alone_with_a_few_persons_marked_it_reads_the_store(county):
-    """Alone but with nothing to derive whole (an edit's few marks), the form takes the usual
-    way: the store brought up to date (the marks answered), the same numbers as a fresh reader."""
+def test_asked_alone_at_a_date_stored_without_a_cube_it_reads_the_store(county):
+    """Alone, a few persons marked, the date stored without a cube kept beside it (read by a
+    list, not a form): the form takes the usual way — the store brought up to date (the marks
+    answered), the same numbers as a fresh reader."""
     path, db = county
-    compute_form(db, "F1", AS_OF)  # the date stored
+    store_status.status_table(db, AsOf(AS_OF))  # the date stored, no summary counted
+    assert not db.execute("SELECT count(*) FROM status_store_summaries").fetchone()[0]
     random_edits(db, random.Random(10), 3)
     assert 0 < db.execute("SELECT count(*) FROM status_store_marks").fetchone()[0]
     again = open_database(path)
@@ -110,6 +112,89 @@ def test_asked_alone_with_a_few_persons_marked_it_reads_the_store(county):
         assert got == _values(compute_form(check, "F1", AS_OF))
     finally:
         check.close()
+
+
+def _monthly_changes(db) -> None:
+    """What a monthly import changes for a few persons: a household with someone at work moved
+    to a village of another township, a person at work gone, a spell's 地域 changed, a new
+    person (in a new household) at work since this year."""
+    at_work = db.execute("SELECT p.id, p.household_id FROM persons p JOIN employment_spells s ON s.person_id = p.id "
+                         "WHERE s.end_date IS NULL ORDER BY p.id").fetchall()
+    (moved, household), (gone, _) = at_work[0], at_work[-1]
+    assert moved != gone
+    with db.atomic():
+        db.execute("UPDATE households SET area_id = (SELECT v.id FROM areas v WHERE v.level = 'village' "
+                   "AND v.parent_id <> (SELECT parent_id FROM areas WHERE id = households.area_id) "
+                   "ORDER BY v.id LIMIT 1) WHERE id = ?", [household])
+        db.execute("DELETE FROM employment_spells WHERE person_id = ?", [gone])
+        db.execute("DELETE FROM persons WHERE id = ?", [gone])
+        db.execute("UPDATE employment_spells SET region = CASE region WHEN '省外' THEN '县内' ELSE '省外' END "
+                   "WHERE id = (SELECT max(id) FROM employment_spells WHERE end_date IS NULL)")
+        area = db.execute("SELECT area_id FROM households ORDER BY id LIMIT 1").fetchone()[0]
+        new_household = db.execute("INSERT INTO households (hh_no, area_id, hh_type) VALUES ('新户0001', ?, '脱贫户')",
+                                   [area]).lastrowid
+        db.execute("UPDATE household_type_history SET valid_from = NULL WHERE household_id = ?", [new_household])
+        person = db.execute("INSERT INTO persons (household_id, name, id_number, labour_skill) "
+                            "VALUES (?, '新人', '620102199001011236', '普通劳动力')", [new_household]).lastrowid
+        db.execute("INSERT INTO employment_spells (person_id, start_date, region, channel) "
+                   "VALUES (?, '2024-03-01', '省外', '自主')", [person])
+
+
+def _groupings(spec) -> list[str]:
+    return [by for by in ("township", "village") if by == "township" or by in spec.groupings]
+
+
+@pytest.mark.parametrize("kept", ["first", "full", "replaced"])
+def test_a_form_alone_at_a_stored_date_with_persons_marked_corrects_its_kept_cube(county, kept, monkeypatch):
+    """A stored date with a few persons marked since (an edit, a monthly import): the form
+    alone takes the date's kept cube (the first form's, the full one, or one with persons
+    replaced since it was counted) corrected by the marked persons — their stored rows out,
+    their statuses now in, no one else derived — and writes nothing, the marks left standing;
+    by township and by village its numbers are those of the usual way, which refreshes the
+    marked persons' rows first."""
+    path, db = county
+    if kept == "first":
+        compute_form(db, "F1", AS_OF)
+    else:
+        engine.prepare(db, AsOf(AS_OF), ("cube",))
+    earlier = _values(compute_form(db, "F1", AS_OF))
+    if kept == "replaced":
+        random_edits(db, random.Random(21), 10)
+        store_status.status_table(db, AsOf(AS_OF))  # the edited persons' rows replaced, the cube not recounted
+    _monthly_changes(db)
+    random_edits(db, random.Random(5), 8)
+    assert (kept == "replaced") == bool(db.execute("SELECT count(*) FROM status_store_replaced").fetchone()[0])
+    marked, persons = (db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("status_store_marks", "persons"))
+    assert 0 < marked * store_status.status_store.WHOLESALE_SHARE < persons
+    real = store_status.materialize_status
+
+    def for_the_marked_only(*args, **kwargs):
+        assert kwargs.get("persons"), "derived for everyone"
+        return real(*args, **kwargs)
+
+    forms = [spec for spec in _cube_forms() if kept != "first" or spec.id == "employment"]  # F1's cube kept
+    got = {}
+    with monkeypatch.context() as patched:
+        patched.setattr(store_status, "materialize_status", for_the_marked_only)
+        patched.setattr(engine, "count_derived", lambda *a: pytest.fail("counted afresh"))
+        for spec in forms:
+            for by in _groupings(spec):
+                before = _store_state(db)
+                again = open_database(path)
+                try:
+                    got[spec.id, by] = _values(compute_form(again, spec.id, AS_OF, by=by, alone=True))
+                    after = _store_state(again)
+                finally:
+                    again.close()
+                assert after == before, (spec.id, by)  # nothing written, the marks standing
+    assert got["employment", "township"] != earlier  # the changes show in F1
+    usual = open_database(path)
+    try:
+        for (form, by), values in got.items():
+            assert values == _values(compute_form(usual, form, AS_OF, by=by)), (kept, form, by)
+        assert usual.execute("SELECT count(*) FROM status_store_marks").fetchone()[0] == 0
+    finally:
+        usual.close()
 
 
 def test_statuses_already_derived_in_the_connection_are_counted_not_derived_again(county):

@@ -75,8 +75,8 @@ from wengang.store.migrations import m0115_report_facts as facts_schema
 
 __all__ = ["CHANGED_BY", "KEEP_DATES", "STORED", "STORE_COLUMNS", "SURVEY_ID", "WHOLESALE_SHARE", "Into", "changed_since",
            "day_key", "decoded_rows", "definition_hash", "drop_scratch", "emptied_on_reading", "fact_marks_seq",
-           "has_summary", "layout_sql", "load_facts", "load_summary", "neighbour_to_build_from", "replaced_selects",
-           "save_facts", "save_summary", "stored_dates", "sync_date"]
+           "has_summary", "layout_sql", "load_facts", "load_summary", "marks_table", "neighbour_to_build_from",
+           "replaced_selects", "save_facts", "save_summary", "stored_dates", "stored_past_marks", "sync_date"]
 
 KEEP_DATES = 3  # the dates a caseworker switches between (as derived.KEEP_PER_KIND); ≤ 10 MB each at 50k
 WHOLESALE_SHARE = 8  # more than 1/8 of the persons marked: derive the date whole
@@ -318,6 +318,22 @@ def neighbour_to_build_from(db: sqlite_utils.Database, day: dt.date, definition:
         return None  # marked persons are refreshed at every stored date first: the usual way
     work = _plan(db, day, definition)
     return None if work.clear else work.neighbour
+
+
+def stored_past_marks(db: sqlite_utils.Database, day: dt.date, definition: str) -> bool:
+    """Whether ``day`` is stored as this program derives and persons were marked since, fewer
+    than derive it whole: reading it would refresh their rows first (what an edit, or a
+    monthly import changing some persons, leaves). Reads only."""
+    if not _usable(db) or db.execute(f"SELECT 1 FROM {MARKS} LIMIT 1").fetchone() is None:
+        return False
+    work = _plan(db, day, definition)
+    return not (work.clear or work.build)
+
+
+def marks_table() -> str:
+    """The table of the marked persons (a ``person_id`` column), for a caller's ``IN (SELECT
+    person_id FROM …)``."""
+    return f"main.{MARKS}"
 
 
 def changed_since(db: sqlite_utils.Database, day: dt.date, neighbour: dt.date,
