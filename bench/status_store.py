@@ -22,7 +22,7 @@ from pathlib import Path
 from scenarios import run_children, timed
 
 SCENARIOS = ("forms_lists_cold", "forms_lists_cold_again", "edit_then_f1", "new_date_f1", "new_date_f1_first",
-             "after_import_f1", "after_import_f1_first", "after_import_forms_lists", "warm_forms_lists",
+             "monthly_import_f1_alone", "after_import_f1", "after_import_f1_first", "after_import_forms_lists", "warm_forms_lists",
              "trigger_cost", "store_size")
 
 
@@ -40,10 +40,10 @@ def _forms_and_lists(db, as_of: dt.date) -> str:
     return "9 forms + six lists " + "/".join(map(str, counts))
 
 
-def _f1(db, as_of: dt.date) -> str:
+def _f1(db, as_of: dt.date, *, alone: bool = False) -> str:
     from wengang.services.reports import compute_form
 
-    return f"F1 {len(compute_form(db, 'F1', as_of, **_period(as_of)).rows)} rows"
+    return f"F1 {len(compute_form(db, 'F1', as_of, alone=alone, **_period(as_of)).rows)} rows"
 
 
 def _edit_one_spell(db) -> int:
@@ -89,6 +89,26 @@ def _mark_everyone(db) -> str:
     with db.atomic():
         count = db.execute("INSERT OR IGNORE INTO status_store_marks SELECT id FROM persons").rowcount
     return f"{count} persons marked"
+
+
+def _f1_alone(db, as_of: dt.date) -> str:
+    """F1 as ``wengang report F1`` computes it: the process's one form (``alone``)."""
+    return _f1(db, as_of, alone=True)
+
+
+def _mark_some(db, every: int) -> str:
+    """What an import changing some persons leaves the status store: one person in ``every``
+    marked. No data changes, so the stored rows stay right and the marks may simply go again
+    (:func:`_unmark`)."""
+    with db.atomic():
+        count = db.execute("INSERT OR IGNORE INTO status_store_marks SELECT id FROM persons WHERE id % ? = 0",
+                           [every]).rowcount
+    return f"{count} persons marked"
+
+
+def _unmark(db, every: int) -> None:
+    with db.atomic():
+        db.execute("DELETE FROM status_store_marks WHERE person_id % ? = 0", [every])
 
 
 def _store_size(db) -> str:
@@ -141,6 +161,15 @@ def child(name: str, db_path: Path, as_of: dt.date) -> dict:
         elif name == "new_date_f1_first":  # what `wengang report F1` at a new date does
             day = _new_day(db, as_of)
             results[f"F1 at a new date {day}, first thing"] = timed(_f1, db, day)
+        elif name == "monthly_import_f1_alone":  # `wengang report F1` after an import changing 5 % of the persons
+            from wengang.store.db import open_database as reopen
+
+            _f1(db, as_of)  # the date stored, F1's cube kept
+            results["one person in 20 marked (a monthly import)"] = timed(_mark_some, db, 20)
+            db.close()
+            db = reopen(db_path, auto_backup=False)  # a cold connection, as a new process's
+            results["F1 asked alone after it, the first thing on the connection"] = timed(_f1_alone, db, as_of)
+            _unmark(db, 20)
         elif name == "after_import_f1":
             _f1(db, as_of)
             results["every person marked (as an import leaves it)"] = timed(_mark_everyone, db)
