@@ -155,8 +155,29 @@ def test_a_repeating_column_shares_texts_and_a_long_tail_stops_sharing():
     assert len({id(t) for t in first}) == 3 and column.shared is not None
     later = column.add(tuple(f" 乡镇{i % 3} " for i in range(4096)))  # new objects from the reader
     assert later == first and all(a is b for a, b in zip(later, first))
-    column.add(tuple(f"新{i}" for i in range(SHARED_MAX + 1)))  # then every value new
+    column.add(tuple(f"新{i}" for i in range(4 * SHARED_MAX)))  # then every value new, three in four and more
     assert column.shared is None
+
+
+def _cells(numbers) -> tuple[str, ...]:
+    """A column of 证件号码 as the reader gives them: each cell its own str object."""
+    return tuple(f"62010219900101{n:04d}" for n in numbers)
+
+
+def test_a_column_a_little_over_half_distinct_shares_and_one_nine_in_ten_distinct_does_not():
+    """An employment file's 证件号码 (a person's spells next to each other) is about half
+    distinct in its first chunk: one month's file 0.495, the next 0.52, and then its 245,000
+    texts were each their own object (the monthly re-import 28 MiB higher). Both share now, and
+    keep sharing past SHARED_MAX while the column repeats; a roster's (nine in ten distinct) not."""
+    spells = _ColumnText()
+    first = spells.add(_cells(n // 2 if n % 25 else n for n in range(5000)))  # 2,600 of 5,000 distinct
+    assert len(set(first)) == 2600 and len({id(t) for t in first}) == 2600 and spells.shared is not None
+    later = spells.add(_cells(n * 3 // 5 for n in range(5000, 5000 + 50_000)))  # 30,000 more, 3 in 5 distinct
+    assert spells.shared is not None and len(spells.shared) > SHARED_MAX
+    assert len({id(t) for t in later}) == len(set(later))
+    roster = _ColumnText()
+    assert len({id(t) for t in roster.add(_cells(n * 10 // 9 for n in range(5000)))}) == 5000
+    assert roster.shared is None
 
 
 def _parse_one_by_one(spec, texts):
