@@ -197,6 +197,38 @@ def test_a_form_alone_at_a_stored_date_with_persons_marked_corrects_its_kept_cub
         usual.close()
 
 
+@pytest.mark.parametrize("day", [dt.date(2023, 12, 31), dt.date(2025, 1, 31)])
+def test_a_form_alone_at_a_date_with_no_stored_date_of_its_year_counts_without_storing(county, day):
+    """Another year than every stored date (last year's end, next January): reading the date
+    would derive every person's statuses (no neighbour of its year to build it from), so a
+    form asked alone counts from a derivation of its own, as right after an import, and
+    stores nothing; by township and by village, the usual way's numbers (which then stores
+    the date). A date of a stored date's year is still built from it."""
+    path, db = county
+    engine.prepare(db, AsOf(AS_OF), ("cube",))  # AS_OF stored, the full cube kept
+    assert store_status.derived_whole_on_reading(db, AsOf(day))
+    assert not store_status.derived_whole_on_reading(db, AsOf(dt.date(2024, 3, 31)))
+    got = {}
+    for spec in _cube_forms():
+        for by in _groupings(spec):
+            before = _store_state(db)
+            again = open_database(path)
+            try:
+                got[spec.id, by] = _values(compute_form(again, spec.id, day, by=by, alone=True))
+                after = _store_state(again)
+            finally:
+                again.close()
+            assert after == before, (spec.id, by)
+    usual = open_database(path)
+    try:
+        for (form, by), values in got.items():
+            assert values == _values(compute_form(usual, form, day, by=by)), (day, form, by)
+        assert day.year * 10000 + day.month * 100 + day.day in {
+            r[0] for r in usual.execute("SELECT day FROM status_store_dates").fetchall()}
+    finally:
+        usual.close()
+
+
 def test_statuses_already_derived_in_the_connection_are_counted_not_derived_again(county):
     path, db = county
     _mark_everyone(db)

@@ -325,7 +325,8 @@ def count_derived(db: sqlite_utils.Database, as_of: AsOf, create_sql: Callable[[
     spells (:data:`_CARRIED`) instead of derived through every person's spells.
 
     For a process that asks one form and nothing else, when reading D would derive every
-    person's statuses anyway (``status_store.emptied_on_reading``: right after an import). It
+    person's statuses anyway (:func:`derived_whole_on_reading`: right after an import, or at a
+    date with no stored date of its year). It
     pays the latest spells and one pass counting through the derivation (SQLite computes
     only the columns the counts read), not the rows written into the store and read back
     (≈ 0.3 s CPU of ``wengang report F1`` at 50,000 households). The store is left as it was,
@@ -582,12 +583,14 @@ def _status_at(db: sqlite_utils.Database, as_of: AsOf, name: str, hh_at: Callabl
 
 
 def derived_whole_on_reading(db: sqlite_utils.Database, as_of: AsOf) -> bool:
-    """Whether :func:`status_table` at D would now derive every person's statuses afresh and
-    empty the store to keep them (most persons marked, as an import leaves them), rather
-    than read them or build them from a stored date. Reads only."""
+    """Whether :func:`status_table` at D would now derive every person's statuses afresh —
+    emptying the store to keep them (most persons marked, as an import leaves them), or at a
+    date not stored with no stored date of its year to build it from (the first month of a
+    year, a date in another year) — rather than read them or build them from a stored date.
+    Reads only."""
     if as_of.date in fresh_keys(db, "status_at"):
         return False
-    return status_store.emptied_on_reading(db)
+    return status_store.emptied_on_reading(db) or status_store.whole_on_reading(db, as_of.date, _definition())
 
 
 def status_table(db: sqlite_utils.Database, as_of: AsOf) -> str:

@@ -76,7 +76,8 @@ from wengang.store.migrations import m0115_report_facts as facts_schema
 __all__ = ["CHANGED_BY", "KEEP_DATES", "STORED", "STORE_COLUMNS", "SURVEY_ID", "WHOLESALE_SHARE", "Into", "changed_since",
            "day_key", "decoded_rows", "definition_hash", "drop_scratch", "emptied_on_reading", "fact_marks_seq",
            "has_summary", "layout_sql", "load_facts", "load_summary", "marks_table", "neighbour_to_build_from",
-           "replaced_selects", "save_facts", "save_summary", "stored_dates", "stored_past_marks", "sync_date"]
+           "replaced_selects", "save_facts", "save_summary", "stored_dates", "stored_past_marks", "sync_date",
+           "whole_on_reading"]
 
 KEEP_DATES = 3  # the dates a caseworker switches between (as derived.KEEP_PER_KIND); ≤ 10 MB each at 50k
 WHOLESALE_SHARE = 8  # more than 1/8 of the persons marked: derive the date whole
@@ -309,6 +310,15 @@ def emptied_on_reading(db: sqlite_utils.Database) -> bool:
     if len(db.execute(_MARK_TRIGGERS).fetchall()) != TRIGGER_COUNT:
         return True
     return _count(db, f"SELECT count(*) FROM {MARKS}") * WHOLESALE_SHARE > _count(db, "SELECT count(*) FROM persons")
+
+
+def whole_on_reading(db: sqlite_utils.Database, day: dt.date, definition: str) -> bool:
+    """Whether reading ``day`` now would derive every person's row at it: not stored as this
+    program derives, and no stored date of its year to build it from. Reads only."""
+    if not _usable(db):
+        return False
+    work = _plan(db, day, definition)
+    return work.clear or (work.build and work.neighbour is None)
 
 
 def neighbour_to_build_from(db: sqlite_utils.Database, day: dt.date, definition: str) -> dt.date | None:

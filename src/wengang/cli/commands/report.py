@@ -187,8 +187,8 @@ def _write_one(db, args, spec, area_id: int | None, started: float, write=write_
     params = {"by": args.by, "period_from": args.period_from, "row_filter": args.row_filter,
               "ref_date": args.ref_date or default_ref_date(spec, args.as_of), "area_id": area_id}
     # Without --cell nothing else reads the statuses in this process: right after an import, at a
-    # stored date some persons' changes have marked since (a monthly import), or at a date next
-    # to a stored one, a form counted on the cube is counted without storing the date's rows
+    # stored date some persons' changes have marked since (a monthly import), at a date next to a
+    # stored one or with none of its year, a form counted on the cube is counted without storing the date's rows
     # (services.reports.engine._cube_alone); the next reader that needs the rows stores them.
     result = compute_form(db, spec.id, args.as_of, alone=not args.cell, **params)
     if args.cell:

@@ -184,8 +184,9 @@ def _cube(db: sqlite_utils.Database, as_of: AsOf, status: str, decl: dict | None
 
 def _cube_alone(db: sqlite_utils.Database, as_of: AsOf, decl: dict) -> str | None:
     """The cube of the one form ``decl`` at D made without the statuses at D stored, where
-    storing them is what reading would cost most: right after an import (everyone's to
-    derive) counted straight from a derivation (``store.status.count_derived``); at a date
+    storing them is what reading would cost most: right after an import, or at a date with
+    no stored date of its year (everyone's to derive), counted straight from a derivation
+    (``store.status.count_derived``); at a date
     stored with a few persons marked since (an edit, a monthly import), its kept cube
     corrected by them (``store.status.count_past_marks``); at a date not stored, next to a
     stored one, the neighbour's kept cube corrected by the persons changed between
