@@ -325,6 +325,29 @@ def test_spell_date_warnings_come_row_by_row_futures_first_in_a_first_and_a_late
         (5, f"与已登记的务工记录（{future}起，尚未结束）时间重叠，请核实")]
 
 
+def test_overlaps_with_registered_spells_are_found_for_every_row_of_a_file_staged_in_chunks(db, tmp_path, monkeypatch):
+    """The incoming spells are staged for the overlap look-up a chunk at a time, many rows to a
+    statement: with chunks of 100 rows (of 64 to a statement and the rest one by one), each of
+    300 rows is looked at, and the overlapping ones are said in row order."""
+    from importing_helpers import WORK_HEADERS, pid
+
+    from wengang.services.importing import hostile, import_file
+    assert import_file(db, "persons", write_xlsx(tmp_path / "p.xlsx", PERSON_HEADERS, person_rows(300))).ok
+
+    def spell(n, start, end=None):
+        return [pid(n), None, "省外", "有组织劳务输出", "浙江省", "宁波市", "北仑区", "某厂", "制造业", start, end, None, 4500]
+
+    first = import_file(db, "employment", write_xlsx(tmp_path / "w1.xlsx", WORK_HEADERS,
+                                                     [spell(n, "2025-01-01", "2025-06-30") for n in range(1, 301)]))
+    assert first.ok, first.summary()
+    monkeypatch.setattr(hostile, "_STAGE_CHUNK", 100)
+    second = import_file(db, "employment", write_xlsx(tmp_path / "w2.xlsx", WORK_HEADERS, [
+        spell(n, "2025-03-01" if n % 3 == 0 else "2025-08-01") for n in range(1, 301)]))
+    assert second.ok, second.summary()
+    overlaps = [w.row for w in second.warnings if "时间重叠，请核实" in w.message]
+    assert overlaps == [n + 1 for n in range(1, 301) if n % 3 == 0]
+
+
 _ODS_HEAD = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
              'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
              'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
