@@ -144,20 +144,24 @@ def _groupings(spec) -> list[str]:
     return [by for by in ("township", "village") if by == "township" or by in spec.groupings]
 
 
-@pytest.mark.parametrize("kept", ["first", "full", "replaced"])
+@pytest.mark.parametrize("kept", ["first", "full", "replaced", "built from a neighbour"])
 def test_a_form_alone_at_a_stored_date_with_persons_marked_corrects_its_kept_cube(county, kept, monkeypatch):
     """A stored date with a few persons marked since (an edit, a monthly import): the form
-    alone takes the date's kept cube (the first form's, the full one, or one with persons
-    replaced since it was counted) corrected by the marked persons — their stored rows out,
-    their statuses now in, no one else derived — and writes nothing, the marks left standing;
-    by township and by village its numbers are those of the usual way, which refreshes the
-    marked persons' rows first."""
+    alone takes the date's kept cube (the first form's, the full one, one with persons
+    replaced since it was counted, or that of a date stored as a neighbour's rows and its own)
+    corrected by the marked persons — their stored rows out, their statuses now in, no one
+    else derived — and writes nothing, the marks left standing; by township and by village
+    its numbers are those of the usual way, which refreshes the marked persons' rows first."""
     path, db = county
+    day = dt.date(2024, 6, 29) if kept == "built from a neighbour" else AS_OF
     if kept == "first":
         compute_form(db, "F1", AS_OF)
     else:
         engine.prepare(db, AsOf(AS_OF), ("cube",))
-    earlier = _values(compute_form(db, "F1", AS_OF))
+    if kept == "built from a neighbour":
+        engine.prepare(db, AsOf(day), ("cube",))
+        assert db.execute("SELECT base FROM status_store_dates WHERE day = 20240629").fetchone() == (20240630,)
+    earlier = _values(compute_form(db, "F1", day))
     if kept == "replaced":
         random_edits(db, random.Random(21), 10)
         store_status.status_table(db, AsOf(AS_OF))  # the edited persons' rows replaced, the cube not recounted
@@ -182,7 +186,7 @@ def test_a_form_alone_at_a_stored_date_with_persons_marked_corrects_its_kept_cub
                 before = _store_state(db)
                 again = open_database(path)
                 try:
-                    got[spec.id, by] = _values(compute_form(again, spec.id, AS_OF, by=by, alone=True))
+                    got[spec.id, by] = _values(compute_form(again, spec.id, day, by=by, alone=True))
                     after = _store_state(again)
                 finally:
                     again.close()
@@ -191,7 +195,7 @@ def test_a_form_alone_at_a_stored_date_with_persons_marked_corrects_its_kept_cub
     usual = open_database(path)
     try:
         for (form, by), values in got.items():
-            assert values == _values(compute_form(usual, form, AS_OF, by=by)), (kept, form, by)
+            assert values == _values(compute_form(usual, form, day, by=by)), (kept, form, by)
         assert usual.execute("SELECT count(*) FROM status_store_marks").fetchone()[0] == 0
     finally:
         usual.close()
