@@ -272,6 +272,16 @@ def _rows_after_marks(db: sqlite_utils.Database, key: int, marked: int) -> int:
     return rows
 
 
+def _stored_as(db: sqlite_utils.Database, key: int, definition: str) -> bool | None:
+    """Whether the date ``key`` is stored, derived with ``definition`` (and its base, if built
+    from one, too); None: not stored at all."""
+    row = db.execute(f"SELECT d.definition, b.definition FROM {DATES} d LEFT JOIN {DATES} b ON b.day = d.base "
+                     "WHERE d.day = ?", [key]).fetchone()
+    if row is None:
+        return None
+    return row[0] == definition and row[1] in (None, definition)
+
+
 def _plan(db: sqlite_utils.Database, day: dt.date, definition: str) -> _Work:
     work = _Work(day_key(day))
     work.triggers_ok = len(db.execute(_MARK_TRIGGERS).fetchall()) == TRIGGER_COUNT
@@ -284,16 +294,14 @@ def _plan(db: sqlite_utils.Database, day: dt.date, definition: str) -> _Work:
     if work.clear:
         work.build = True
         return work
-    row = db.execute(f"SELECT d.definition, b.definition FROM {DATES} d LEFT JOIN {DATES} b ON b.day = d.base "
-                     "WHERE d.day = ?", [work.key]).fetchone()
+    stored = _stored_as(db, work.key, definition)
     if marked:
         work.refresh = stored_dates(db)
     # Rows lost some other way show in the count.
-    work.build = (row is None or row[0] != definition or row[1] not in (None, definition)
-                  or _rows_after_marks(db, work.key, marked) != persons)
+    work.build = not stored or _rows_after_marks(db, work.key, marked) != persons
     if work.build and day in work.refresh:
         work.refresh.remove(day)
-    if row is None:
+    if stored is None:
         _make_room(db, work)
     if work.build:
         work.neighbour = _neighbour(db, day, definition, persons, marked, work.evict)
@@ -313,10 +321,11 @@ def emptied_on_reading(db: sqlite_utils.Database) -> bool:
 
 
 def whole_on_reading(db: sqlite_utils.Database, day: dt.date, definition: str) -> bool:
-    """Whether reading ``day`` now would derive every person's row at it: not stored as this
-    program derives, and no stored date of its year to build it from. Reads only."""
-    if not _usable(db):
-        return False
+    """Whether reading ``day`` now would derive every person's row at it: the store emptied
+    first (:func:`emptied_on_reading`), or ``day`` not stored as this program derives and no
+    stored date of its year to build it from. Reads only."""
+    if not _usable(db) or _stored_as(db, day_key(day), definition):
+        return False  # stored: its rows read or refreshed (the plan's counting, 0.09 s at 200k, not needed)
     work = _plan(db, day, definition)
     return work.clear or (work.build and work.neighbour is None)
 
