@@ -144,6 +144,29 @@ def _groupings(spec) -> list[str]:
     return [by for by in ("township", "village") if by == "township" or by in spec.groupings]
 
 
+def _asked_alone(path, db, forms, day: dt.date) -> dict:
+    """(form, grouping) → its rows, each form asked alone (a process's one form) on a new
+    connection, by township and by village; each wrote nothing to the store."""
+    got = {}
+    for spec in forms:
+        for by in _groupings(spec):
+            before = _store_state(db)
+            again = open_database(path)
+            try:
+                got[spec.id, by] = _values(compute_form(again, spec.id, day, by=by, alone=True))
+                after = _store_state(again)
+            finally:
+                again.close()
+            assert after == before, (spec.id, day, by)
+    return got
+
+
+def _as_the_usual_way(usual, got: dict, day: dt.date) -> None:
+    """Each of ``got`` (:func:`_asked_alone`) equals its form computed the usual way on ``usual``."""
+    for (form, by), values in got.items():
+        assert values == _values(compute_form(usual, form, day, by=by)), (form, day, by)
+
+
 @pytest.mark.parametrize("kept", ["first", "full", "replaced", "built from a neighbour"])
 def test_a_form_alone_at_a_stored_date_with_persons_marked_corrects_its_kept_cube(county, kept, monkeypatch):
     """A stored date with a few persons marked since (an edit, a monthly import): the form
@@ -177,25 +200,14 @@ def test_a_form_alone_at_a_stored_date_with_persons_marked_corrects_its_kept_cub
         return real(*args, **kwargs)
 
     forms = [spec for spec in _cube_forms() if kept != "first" or spec.id == "employment"]  # F1's cube kept
-    got = {}
     with monkeypatch.context() as patched:
         patched.setattr(store_status, "materialize_status", for_the_marked_only)
         patched.setattr(engine, "count_derived", lambda *a: pytest.fail("counted afresh"))
-        for spec in forms:
-            for by in _groupings(spec):
-                before = _store_state(db)
-                again = open_database(path)
-                try:
-                    got[spec.id, by] = _values(compute_form(again, spec.id, day, by=by, alone=True))
-                    after = _store_state(again)
-                finally:
-                    again.close()
-                assert after == before, (spec.id, by)  # nothing written, the marks standing
+        got = _asked_alone(path, db, forms, day)  # the marks left standing
     assert got["employment", "township"] != earlier  # the changes show in F1
     usual = open_database(path)
     try:
-        for (form, by), values in got.items():
-            assert values == _values(compute_form(usual, form, day, by=by)), (kept, form, by)
+        _as_the_usual_way(usual, got, day)
         assert usual.execute("SELECT count(*) FROM status_store_marks").fetchone()[0] == 0
     finally:
         usual.close()
@@ -212,21 +224,10 @@ def test_a_form_alone_at_a_date_with_no_stored_date_of_its_year_counts_without_s
     engine.prepare(db, AsOf(AS_OF), ("cube",))  # AS_OF stored, the full cube kept
     assert store_status.derived_whole_on_reading(db, AsOf(day))
     assert not store_status.derived_whole_on_reading(db, AsOf(dt.date(2024, 3, 31)))
-    got = {}
-    for spec in _cube_forms():
-        for by in _groupings(spec):
-            before = _store_state(db)
-            again = open_database(path)
-            try:
-                got[spec.id, by] = _values(compute_form(again, spec.id, day, by=by, alone=True))
-                after = _store_state(again)
-            finally:
-                again.close()
-            assert after == before, (spec.id, by)
+    got = _asked_alone(path, db, _cube_forms(), day)
     usual = open_database(path)
     try:
-        for (form, by), values in got.items():
-            assert values == _values(compute_form(usual, form, day, by=by)), (day, form, by)
+        _as_the_usual_way(usual, got, day)
         assert day.year * 10000 + day.month * 100 + day.day in {
             r[0] for r in usual.execute("SELECT day FROM status_store_dates").fetchall()}
     finally:
