@@ -451,11 +451,16 @@ def neighbour_summary(db: sqlite_utils.Database, as_of: AsOf, kinds: Kinds) -> t
     if as_of.date in fresh_keys(db, "status_at"):
         return None
     neighbour = status_store.neighbour_to_build_from(db, as_of.date, _definition())
-    if neighbour is None:
-        return None
+    k = None if neighbour is None else _first_kept(db, neighbour, kinds)
+    return None if k is None else (neighbour, k)
+
+
+def _first_kept(db: sqlite_utils.Database, day: dt.date, kinds: Kinds) -> int | None:
+    """The place in ``kinds`` (kind, create_sql) of the first summary stored at ``day`` as
+    that create_sql counts it; None when none is."""
     for k, (kind, create_sql) in enumerate(kinds):
-        if status_store.has_summary(db, neighbour, kind, summary_definition(create_sql)):
-            return neighbour, k
+        if status_store.has_summary(db, day, kind, summary_definition(create_sql)):
+            return k
     return None
 
 
@@ -496,10 +501,7 @@ def marked_summary(db: sqlite_utils.Database, as_of: AsOf, kinds: Kinds) -> int 
     it keeps; None otherwise. Reads only."""
     if as_of.date in fresh_keys(db, "status_at") or not status_store.stored_past_marks(db, as_of.date, _definition()):
         return None
-    for k, (kind, create_sql) in enumerate(kinds):
-        if status_store.has_summary(db, as_of.date, kind, summary_definition(create_sql)):
-            return k
-    return None
+    return _first_kept(db, as_of.date, kinds)
 
 
 def count_past_marks(db: sqlite_utils.Database, as_of: AsOf, kept: tuple[str, Callable[[str, str], str]],

@@ -186,12 +186,11 @@ def _cube_alone(db: sqlite_utils.Database, as_of: AsOf, decl: dict) -> str | Non
     """The cube of the one form ``decl`` at D made without the statuses at D stored, where
     storing them is what reading would cost most: right after an import, or at a date with
     no stored date of its year (everyone's to derive), counted straight from a derivation
-    (``store.status.count_derived``); at a date
-    stored with a few persons marked since (an edit, a monthly import), its kept cube
-    corrected by them (``store.status.count_past_marks``); at a date not stored, next to a
-    stored one, the neighbour's kept cube corrected by the persons changed between
-    (``store.status.count_from_neighbour``). None otherwise (the usual way,
-    :func:`_cube`). Kept in the connection under the name the usual way gives, same numbers."""
+    (``store.status.count_derived``); at a date stored with a few persons marked since (an
+    edit, a monthly import), its kept cube corrected by them (``store.status.count_past_marks``);
+    at a date not stored, next to a stored one, the neighbour's kept cube corrected by the
+    persons changed between (``store.status.count_from_neighbour``). None otherwise (the usual
+    way, :func:`_cube`). Kept in the connection under the name the usual way gives, same numbers."""
     day, predicates = as_of.date, cube_predicates((decl,))
     if (day, predicates) in fresh_keys(db, FULL_CUBE) or day in fresh_keys(db, "status_at"):
         return None
