@@ -314,6 +314,47 @@ def test_the_connection_waits_for_the_senders_job(db):
     assert type(db.conn) is sqlite3.Connection
 
 
+
+def test_threads_switch_often_while_a_sender_runs_and_as_before_afterwards(db):
+    # The sender's statements each give the GIL up and wait to get it back from the writer's
+    # thread: while a sender runs, the interpreter switches threads every SWITCH_SECONDS; after
+    # it (also after an error, also with a second import on another thread that ends later)
+    # the interval is the one it found.
+    import threading  # noqa: PLC0415
+
+    import sqlite_utils  # noqa: PLC0415
+
+    from wengang.services.importing.sender import SWITCH_SECONDS, sending  # noqa: PLC0415
+
+    often = pytest.approx(SWITCH_SECONDS)  # kept in whole microseconds
+
+    before = sys.getswitchinterval()
+    assert before > SWITCH_SECONDS
+    with sending(db):
+        assert sys.getswitchinterval() == often
+    assert sys.getswitchinterval() == before
+    with pytest.raises(RuntimeError, match="cancelled"), sending(db):
+        raise RuntimeError("cancelled")
+    assert sys.getswitchinterval() == before
+
+    other_started, first_ended, seen = threading.Event(), threading.Event(), []
+
+    def second_import() -> None:
+        other = sqlite_utils.Database(memory=True)
+        with sending(other):
+            other_started.set()
+            first_ended.wait(5)
+            seen.append(sys.getswitchinterval())  # the first import has ended: still often
+
+    with sending(db):
+        thread = threading.Thread(target=second_import)
+        thread.start()
+        assert other_started.wait(5)
+    first_ended.set()
+    thread.join(5)
+    assert seen == [often] and sys.getswitchinterval() == before
+
+
 def test_member_values_made_column_wise_keep_each_rows_pinyin_phone_and_warning(db, tmp_path):
     # The roster writer makes every row's member values once, column by column (the pinyin once
     # per name, the phones' warnings before the rows are written): each row still gets its own
