@@ -155,6 +155,84 @@ def test_an_abandoned_streamed_workbook_leaves_the_previous_file(tmp_path):
     assert not (tmp_path / "new.xlsx").exists() and len(list(tmp_path.iterdir())) == 1
 
 
+
+def _many_rows(sheet, count: int) -> None:
+    for i in range(count):
+        sheet.append_values([i, f"姓名{i}", f"62070219900101{i:04d}", "城关镇", i * 1.5, None, "是"])
+
+
+def _sheet_entry(path) -> tuple:
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+        return info.CRC, info.compress_size, archive.read(info)
+
+
+def test_a_streamed_sheet_deflated_on_its_own_thread_is_the_same_entry(tmp_path, monkeypatch):
+    # The sheet's XML is deflated on a second thread, a block at a time (several blocks here):
+    # the entry is the very one written on the caller's thread (same bytes, same deflate).
+    import threading
+
+    from wengang.services import xlsx_stream
+    from wengang.services.xlsx_stream import StreamedWorkbook
+
+    monkeypatch.setattr(xlsx_stream, "DEFLATE_BLOCK", 1 << 14)
+    aside = tmp_path / "aside.xlsx"
+    book = StreamedWorkbook(aside, "台账")
+    assert any(t.name == "wengang-deflate" for t in threading.enumerate())
+    _many_rows(book.sheet, 5000)
+    book.save()
+    monkeypatch.setattr(xlsx_stream, "_DeflatedAside", lambda entry: entry)
+    direct = tmp_path / "direct.xlsx"
+    book = StreamedWorkbook(direct, "台账")
+    _many_rows(book.sheet, 5000)
+    book.save()
+    crc, size, xml = _sheet_entry(aside)
+    assert (crc, size, xml) == _sheet_entry(direct) and xml.count(b"<row ") == 5000 and size > 4 * (1 << 14)
+    assert not any(t.name == "wengang-deflate" for t in threading.enumerate())
+
+
+def test_a_full_disk_while_the_sheet_is_deflated_aside_fails_the_save_and_leaves_no_file(tmp_path, monkeypatch):
+    import io
+    import threading
+
+    from wengang.services import xlsx_stream
+    from wengang.services.xlsx_stream import StreamedWorkbook
+
+    class FullAfterOneBlock(io.RawIOBase):
+        def __init__(self, entry):
+            super().__init__()
+            self.entry, self.blocks = entry, 0
+
+        def writable(self):
+            return True
+
+        def write(self, data):
+            self.blocks += 1
+            if self.blocks > 1:
+                raise OSError(28, "No space left on device")
+            return self.entry.write(data)
+
+        def close(self):
+            self.entry.close()
+            super().close()
+
+    aside = xlsx_stream._DeflatedAside  # noqa: SLF001
+    monkeypatch.setattr(xlsx_stream, "DEFLATE_BLOCK", 1 << 14)
+    monkeypatch.setattr(xlsx_stream, "_DeflatedAside", lambda entry: aside(FullAfterOneBlock(entry)))
+    path = tmp_path / "台账.xlsx"
+    path.write_bytes(b"previous")
+    book = StreamedWorkbook(path, "台账")
+    with pytest.raises(OSError, match="No space left"):  # from a later row or from the save
+        try:
+            _many_rows(book.sheet, 5000)
+            book.save()
+        except OSError:
+            book.abandon()
+            raise
+    assert path.read_bytes() == b"previous" and [p.name for p in tmp_path.iterdir()] == ["台账.xlsx"]
+    assert not any(t.name == "wengang-deflate" for t in threading.enumerate())
+
+
 def test_a_streamed_workbook_takes_a_second_sheet_and_styled_rows_leave_plain_cells_plain(tmp_path):
     """The error workbook's shape: rows with a style per cell ("" for a plain cell: an empty
     plain cell is not written at all), then a second sheet written the usual way."""
