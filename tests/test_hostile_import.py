@@ -325,6 +325,42 @@ def test_spell_date_warnings_come_row_by_row_futures_first_in_a_first_and_a_late
         (5, f"与已登记的务工记录（{future}起，尚未结束）时间重叠，请核实")]
 
 
+
+def test_a_registered_spell_is_compared_as_the_same_file_leaves_it(db, tmp_path):
+    # The month's export ends a registered open spell and starts the next one: the next one
+    # overlaps the spell as it was registered, not as the file leaves it, so no hint (every
+    # such person was told "时间重叠" every month). A spell the file does not end, or ends after
+    # the next one began, still overlaps (said with the end the file gives it); so does one
+    # whose end a file without the 结束时间 column leaves as it is.
+    from importing_helpers import WORK_HEADERS, pid
+
+    from wengang.services.importing import import_file
+    assert import_file(db, "persons", write_xlsx(tmp_path / "p.xlsx", PERSON_HEADERS, person_rows(4))).ok
+
+    def spell(n, start, end=None):
+        return [pid(n), None, "省外", "有组织劳务输出", "浙江省", "宁波市", "北仑区", "某厂", "制造业", start, end, None, 4500]
+
+    def overlaps(result) -> list[tuple[int, str]]:
+        return [(w.row, w.message) for w in result.warnings if "已登记的务工记录" in w.message]
+
+    first = import_file(db, "employment", write_xlsx(tmp_path / "w1.xlsx", WORK_HEADERS, [
+        spell(1, "2025-07-18"), spell(2, "2025-07-18"), spell(3, "2025-03-01"), spell(4, "2025-07-18")]))
+    assert first.ok and overlaps(first) == []
+    month = import_file(db, "employment", write_xlsx(tmp_path / "w2.xlsx", WORK_HEADERS, [
+        spell(1, "2025-07-18", "2025-11-20"), spell(1, "2025-11-25"),
+        spell(2, "2025-11-25"),
+        spell(3, "2025-03-01", "2025-10-31"), spell(3, "2025-10-15")]))
+    assert month.ok, month.summary()
+    assert overlaps(month) == [(4, "与已登记的务工记录（2025-07-18起，尚未结束）时间重叠，请核实"),
+                               (6, "与已登记的务工记录（2025-03-01起至2025-10-31）时间重叠，请核实")]
+    no_end = [h for h in WORK_HEADERS if h != "结束时间"]
+    without = import_file(db, "employment", write_xlsx(tmp_path / "w3.xlsx", no_end, [
+        [c for h, c in zip(WORK_HEADERS, row, strict=True) if h != "结束时间"]
+        for row in (spell(4, "2025-07-18"), spell(4, "2025-11-25"))]))
+    assert without.ok, without.summary()
+    assert overlaps(without) == [(3, "与已登记的务工记录（2025-07-18起，尚未结束）时间重叠，请核实")]
+
+
 def test_overlaps_with_registered_spells_are_found_for_every_row_of_a_file_staged_in_chunks(db, tmp_path, monkeypatch):
     """The incoming spells are staged for the overlap look-up a chunk at a time, many rows to a
     statement: with chunks of 100 rows (of 64 to a statement and the rest one by one), each of

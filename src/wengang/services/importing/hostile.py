@@ -106,33 +106,56 @@ def _two_heads(parsed: Parsed, households: list, relations: list) -> None:
 
 
 def _spell_dates(db: sqlite_utils.Database, parsed: Parsed, values: _Columns) -> None:
-    today = dt.date.today().isoformat()
     starts, ends = values["start_date"], values.get("end_date") or [None] * len(parsed.records)
     numbers = values.get("id_number") or [None] * len(parsed.records)
-    records = parsed.records
     iso = {value: _iso(value) for value in {*starts, *ends}}  # dates repeat: each converted once
     # Column by column, the rows in order: a file's 244,303 spells each once through a loop
     # making a tuple per row cost 0.2 s CPU, most of it for a county with no spell yet.
+    today = dt.date.today().isoformat()
     future = {value for value in set(starts) if iso[value] and iso[value] > today}
     if future:
         for i in [i for i, start in enumerate(starts) if start in future]:
-            parsed.warn(records[i], "start_date", f"开始时间{iso[starts[i]]}晚于今天，请核实")
+            parsed.warn(parsed.records[i], "start_date", f"开始时间{iso[starts[i]]}晚于今天，请核实")
     if db.execute("SELECT 1 FROM employment_spells LIMIT 1").fetchone() is None:
         return  # nothing registered to overlap (a county's first employment import)
     # A generator, not a list: 244,303 tuples were 22 MiB of a re-import's peak (issue 20).
     rows = ((i, number, iso[start], iso[end]) for i, (start, end, number) in enumerate(zip(starts, ends, numbers))
             if iso[start] and number)
-    for i, start, end in _registered_overlaps(db, rows):
-        parsed.warn(records[i], "start_date",
+    pairs = _registered_overlaps(db, rows)
+    ended = _file_ends(pairs, starts, ends, numbers, iso) if "end_date" in values else {}
+    _overlap_hints(parsed, pairs, ended, numbers, starts, iso)
+
+
+def _overlap_hints(parsed: Parsed, pairs: list[tuple], ended: dict, numbers: list, starts: list, iso: dict) -> None:
+    """Each row's first registered spell it overlaps (``pairs``: by row, then start) once
+    that spell ends as the file says (``ended``, :func:`_file_ends`), said as the row's hint."""
+    said: set[int] = set()
+    for i, start, end in pairs:
+        end = ended.get((numbers[i], start), end)
+        if i in said or (end is not None and end <= iso[starts[i]]):
+            continue
+        said.add(i)
+        parsed.warn(parsed.records[i], "start_date",
                     f"与已登记的务工记录（{start}起{'至' + end if end else '，尚未结束'}）时间重叠，请核实")
+
+
+def _file_ends(pairs: list[tuple], starts: list, ends: list, numbers: list, iso: dict) -> dict[tuple, str | None]:
+    """(证件号码, start) → the end the file gives that spell, for the persons of ``pairs``.
+
+    A registered spell the file names again ends as the file says once imported: the month's
+    export ends last month's open spell and starts the next one, which then overlaps nothing
+    (every such person was told "时间重叠" every month). Only a file with the 结束时间 column
+    (without it the registered end stays)."""
+    wanted = {numbers[i] for i, _, _ in pairs}
+    return {(number, iso[start]): iso[end] for start, end, number in zip(starts, ends, numbers) if number in wanted}
 
 
 _STAGE_CHUNK = 16_384  # rows held at once while staging (about 2 MiB)
 
 
 def _registered_overlaps(db: sqlite_utils.Database, rows: Iterable[tuple]) -> list[tuple]:
-    """(row index, start, end) of the registered spell each incoming (index, 证件号码, start,
-    end) overlaps first, in row order."""
+    """(row index, start, end) of every registered spell each incoming (index, 证件号码, start,
+    end) overlaps as registered, in row order, then by start."""
     db.execute("CREATE TEMP TABLE IF NOT EXISTS wengang_incoming_spells (i INTEGER, id_number TEXT, "
                "start_date TEXT, end_date TEXT)")
     try:
@@ -142,13 +165,13 @@ def _registered_overlaps(db: sqlite_utils.Database, rows: Iterable[tuple]) -> li
         while chunk := list(itertools.islice(rows, _STAGE_CHUNK)):
             insert_grouped(db.conn, "temp.wengang_incoming_spells", 4, chunk)
         return db.execute("""
-            SELECT n.i, min(s.start_date), s.end_date FROM temp.wengang_incoming_spells n
+            SELECT n.i, s.start_date, s.end_date FROM temp.wengang_incoming_spells n
             JOIN persons p ON p.id_number = n.id_number
             JOIN employment_spells s ON s.person_id = p.id
             WHERE s.start_date <> n.start_date
               AND s.start_date < coalesce(n.end_date, '9999-12-31')
               AND coalesce(s.end_date, '9999-12-31') > n.start_date
-            GROUP BY n.i ORDER BY n.i""").fetchall()
+            ORDER BY n.i, s.start_date""").fetchall()
     finally:
         db.execute("DROP TABLE IF EXISTS temp.wengang_incoming_spells")
 
