@@ -77,7 +77,7 @@ def _files(tmp_path):
 
 
 def test_a_named_kind_imports_exactly_as_a_detected_one(tmp_path):
-    """With the kind named the look-ups are preloaded; "auto" reads them in the writer."""
+    """Named or detected ("auto"), the kind's look-ups are read before the rows are parsed."""
     _, steps = _files(tmp_path)
     named, detected = _county(), _county()
     seen = []
@@ -124,7 +124,42 @@ def test_a_failing_preload_propagates_after_the_reader_finished(db, tmp_path, mo
     monkeypatch.setitem(engine.PRELOADS, "employment", broken)
     with pytest.raises(RuntimeError, match="数据库读取失败"):
         import_file(db, "employment", path)
+    with pytest.raises(RuntimeError, match="数据库读取失败"):
+        import_file(db, "auto", path)  # a detected kind's look-ups are read the same way
     assert db.execute("SELECT count(*) FROM import_batches").fetchone()[0] == 0
+
+
+def test_the_look_ups_are_read_on_the_importing_thread_after_the_sheet_and_the_backup(db, tmp_path, monkeypatch):
+    # The xlsx stream holds the GIL: read beside it on the backup's thread, the look-ups came
+    # late and slowed the read. They are read on the importing thread, once the sheet is read
+    # and the backup (which has the connection meanwhile) is done.
+    from wengang.services.importing import reader
+
+    assert import_file(db, "persons", write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, person_rows(2))).ok
+    path = write_xlsx(tmp_path / "务工.xlsx", WORK_HEADERS, [_work(1, "2023-04-01")])
+    events: list[tuple[str, str]] = []
+    preload, read, backup = engine.PRELOADS["employment"], reader.read_table, engine._backup_started
+
+    def reading(*args, **kwargs):
+        events.append(("read", threading.current_thread().name))
+        return read(*args, **kwargs)
+
+    def backing_up(*args, **kwargs):
+        found = backup(*args, **kwargs)
+        events.append(("backup", threading.current_thread().name))
+        return found
+
+    def preloading(*args, **kwargs):
+        events.append(("look-ups", threading.current_thread().name))
+        return preload(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "read_table", reading)
+    monkeypatch.setattr(engine, "_backup_started", backing_up)
+    monkeypatch.setitem(engine.PRELOADS, "employment", preloading)
+    assert import_file(db, "auto", path).ok
+    threads = dict(events)
+    assert sorted(threads) == ["backup", "look-ups", "read"] and events[-1][0] == "look-ups" and len(events) == 3
+    assert threads["read"] == threads["look-ups"] == threading.current_thread().name != threads["backup"]
 
 
 def test_every_kind_with_a_writer_that_reads_look_ups_has_a_preload():

@@ -151,18 +151,17 @@ def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write
                user: str | None, progress: Progress | None) -> _Run:
     """Read and parse the file, then write (or only classify) in one transaction.
 
-    python-calamine parses a sheet without holding the GIL (3 s of a 200,000-row file), so a
-    second thread uses the database meanwhile: it reads the writer's look-ups for a kind named
-    in advance (PRELOADS: persons by 证件号码, the rows the file may update) and then takes the
-    导入前 backup of a real import, which goes on while the rows are parsed; on two cores both
-    cost no time. The sheet is read on this thread (a reader thread's allocations kept 70 MB
-    more resident on Linux, in its own malloc arena). This thread uses the database again only
-    after the other one is done: the look-ups are waited for after reading, the backup before
-    the transaction. The backup stays only where the old order took one (a real import whose
-    rows parsed without error)."""
-    preload = PRELOADS.get(kind) if kind in load_kinds() else None
+    While the sheet is read on this thread, a second one takes the 导入前 backup of a real
+    import (SQLite lets go of the GIL while it copies; on two cores it costs no time). The
+    sheet is read on this thread (a reader thread's allocations kept 70 MB more resident on
+    Linux, in its own malloc arena). Once the backup is done, this thread reads the writer's
+    look-ups (PRELOADS: persons by 证件号码, the rows the file may update), before the rows
+    are parsed, whatever the kind. Read beside the sheet on the second thread they came late
+    and slowed the read, because the xlsx stream holds the GIL (a 50k county's monthly
+    re-import of 245,393 spells: 6.9–7.3 s then, 6.3–6.8 now); read in the writer instead they
+    raised its peak by 8 MiB. The backup stays only where the old order took one (a real
+    import whose rows parsed without error)."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wengang-import") as helper:
-        loading = helper.submit(preload, db, kind_spec(kind)) if preload else None
         backing = helper.submit(_backup_started, db) if write else None
         keep_backup = False
         try:
@@ -170,10 +169,13 @@ def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write
                 table = read_table(path, keep=known_column)  # no other column is ever used
             except ReadError as exc:
                 return _Run(kind, None, Counts(), {}, [Issue(0, "文件", str(exc))])
-            preloaded = loading.result() if loading else {}
             kind, problems = _detect(table.headers, kind, table.header_row)
             if problems:
                 return _Run(kind, None, Counts(), {}, problems)
+            if backing is not None:
+                backing.result()  # the connection is used by one thread at a time
+            preload = PRELOADS.get(kind)
+            preloaded = preload(db, kind_spec(kind)) if preload else {}
             parsed = parse_table(kind_spec(kind), table, progress, lazy=kind in COLUMN_WRITERS)
             parsed.warnings.extend(Issue(0, f"工作表“{table.sheet}”", note) for note in table.notes)
             run = _Run(kind, parsed, Counts(), {}, [])
