@@ -288,3 +288,32 @@ def test_previews_and_rejected_files_leave_the_backups_as_they_were(tmp_path):
     kept = list_backups(path)
     assert len(kept) == 10 and kept[0].name.endswith("-导入前.db") and older[0] not in kept  # the oldest went
     db.close()
+
+
+def test_the_backup_begins_once_the_sheet_is_read_and_never_for_a_file_that_cannot_be(tmp_path, monkeypatch):
+    # Begun when the sheet's first rows are read (SQLite copies beside the rest of the read),
+    # not before: a file that cannot be read costs no copy of the county (at 200,000
+    # households a 1.4 GB file), whether its kind was named or not.
+    from wengang.services.importing import reader
+
+    db, _ = _file_county(tmp_path)
+    junk = tmp_path / "乱.xlsx"
+    junk.write_bytes(b"not a workbook")
+    people = write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, person_rows(3))
+    begun, backup = [], engine._backup_started
+    monkeypatch.setattr(engine, "_backup_started", lambda db: begun.append(1) or backup(db))
+    assert not import_file(db, "persons", junk).ok and not import_file(db, "auto", junk).ok
+    assert begun == []
+    assert import_file(db, "persons", people).ok and begun == [1]
+    calls = []
+    table = reader._table  # noqa: SLF001
+
+    def read_again(path, keep, *, streamed, measured, on_header=None):
+        if not measured:  # the stream met what needs the sheet measured: it is read again
+            on_header()
+            raise reader._Unmeasured  # noqa: SLF001
+        return table(path, keep, streamed=streamed, measured=measured, on_header=on_header)
+
+    monkeypatch.setattr(reader, "_table", read_again)
+    assert read_table(people, on_header=lambda: calls.append(1)).row_numbers == [2, 3, 4] and calls == [1]
+    db.close()

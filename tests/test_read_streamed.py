@@ -295,7 +295,8 @@ def test_xlsx_and_xlsm_are_streamed(tmp_path, monkeypatch, suffix):
     path = _xlsx(tmp_path / f"a{suffix}", [("台账", _cells_sheet(), False)], SHARED)
     seen = []
     read = reader._read_table  # noqa: SLF001
-    monkeypatch.setattr(reader, "_read_table", lambda p, k, *, streamed: seen.append(streamed) or read(p, k, streamed=streamed))
+    monkeypatch.setattr(reader, "_read_table",
+                        lambda p, k, *, streamed, **more: seen.append(streamed) or read(p, k, streamed=streamed, **more))
     read_table(path)
     assert seen == [True]
 

@@ -14,7 +14,7 @@ import gc
 import logging
 import sqlite3
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,22 +151,27 @@ def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write
                user: str | None, progress: Progress | None) -> _Run:
     """Read and parse the file, then write (or only classify) in one transaction.
 
-    While the sheet is read on this thread, a second one takes the 导入前 backup of a real
-    import (SQLite lets go of the GIL while it copies; on two cores it costs no time). The
-    sheet is read on this thread (a reader thread's allocations kept 70 MB more resident on
-    Linux, in its own malloc arena). Once the backup is done, this thread reads the writer's
-    look-ups (PRELOADS: persons by 证件号码, the rows the file may update), before the rows
-    are parsed, whatever the kind. Read beside the sheet on the second thread they came late
-    and slowed the read, because the xlsx stream holds the GIL (a 50k county's monthly
-    re-import of 245,393 spells: 6.9–7.3 s then, 6.3–6.8 now); read in the writer instead they
-    raised its peak by 8 MiB. The backup stays only where the old order took one (a real
-    import whose rows parsed without error)."""
+    The sheet is read on this thread (a reader thread's allocations kept 70 MB more resident
+    on Linux, in its own malloc arena). Once its first rows are read, a second thread takes
+    the 导入前 backup of a real import meanwhile (SQLite lets go of the GIL while it copies; on
+    two cores it costs no time; a file that cannot be read costs none). Once the backup is
+    done, this thread reads the writer's look-ups (PRELOADS: persons by 证件号码, the rows the
+    file may update), before the rows are parsed, whatever the kind. Read beside the sheet on
+    the second thread they came late and slowed the read, because the xlsx stream holds the
+    GIL (a 50k county's monthly re-import of 245,393 spells: 6.9–7.3 s then, 6.3–6.8 now);
+    read in the writer instead they raised its peak by 8 MiB. The backup stays only where the
+    old order took one (a real import whose rows parsed without error)."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wengang-import") as helper:
-        backing = helper.submit(_backup_started, db) if write else None
+        backing: Future | None = None
+
+        def back_up() -> None:  # called by the reader once the sheet's first rows are read
+            nonlocal backing
+            backing = helper.submit(_backup_started, db) if write else None
+
         keep_backup = False
         try:
             try:
-                table = read_table(path, keep=known_column)  # no other column is ever used
+                table = read_table(path, keep=known_column, on_header=back_up)  # no other column is ever used
             except ReadError as exc:
                 return _Run(kind, None, Counts(), {}, [Issue(0, "文件", str(exc))])
             kind, problems = _detect(table.headers, kind, table.header_row)
@@ -183,7 +188,7 @@ def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write
                 return run  # without the columns there is nothing to resolve
             keep_backup = write and not parsed.errors
         finally:
-            # A backup not begun yet is not needed (an unreadable file); one begun is waited for.
+            # A backup begun is waited for, then kept or removed (none for an unreadable file).
             if backing is not None and not (not keep_backup and backing.cancel()):
                 _backup_settled(db, backing.result(), keep_backup)
     add_warnings(db, parsed)  # against the database before the import: new township, two 户主, …

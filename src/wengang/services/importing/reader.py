@@ -588,23 +588,40 @@ def known_column(header: str) -> bool:
     return fold_header(header) in all_header_names()
 
 
-def read_table(path: str | Path, keep: Callable[[str], bool] | None = None) -> Table:
+def read_table(path: str | Path, keep: Callable[[str], bool] | None = None, *,
+               on_header: Callable[[], None] | None = None) -> Table:
     """Read the first non-empty sheet (or the CSV) into a :class:`Table` of text cells.
 
     With ``keep`` only the columns whose header it accepts become text (an import keeps the
-    columns some kind knows): the others' cells are never kept, whatever the file's width."""
+    columns some kind knows): the others' cells are never kept, whatever the file's width.
+    ``on_header`` is called once, when the sheet's first rows have been read and before the
+    others are (the import starts its backup then: a file that cannot be read costs none)."""
     path = Path(path)
     if not path.exists():
         raise ReadError(f"找不到文件：{path}")
+    once = _Once(on_header)
     if path.suffix.lower() in STREAMED:
         try:
-            return _read_table(path, keep, streamed=True)
+            return _read_table(path, keep, streamed=True, on_header=once)
         except _NotStreamed:
             pass  # read whole, as before the streaming reader: the same table, or the same error
-    return _read_table(path, keep, streamed=False)
+    return _read_table(path, keep, streamed=False, on_header=once)
 
 
-def _read_table(path: Path, keep: Callable[[str], bool] | None, *, streamed: bool) -> Table:
+class _Once:
+    """A callback called at most once, however many times the sheet is read again."""
+
+    def __init__(self, callback: Callable[[], None] | None):
+        self.callback = callback
+
+    def __call__(self) -> None:
+        callback, self.callback = self.callback, None
+        if callback is not None:
+            callback()
+
+
+def _read_table(path: Path, keep: Callable[[str], bool] | None, *, streamed: bool,
+                on_header: Callable[[], None] | None = None) -> Table:
     """The table as streamed (:class:`_NotStreamed` when the stream cannot read it) or whole.
 
     A stream is first read without measuring the sheet (the measuring pass over its XML was
@@ -612,18 +629,21 @@ def _read_table(path: Path, keep: Callable[[str], bool] | None, *, streamed: boo
     file is read again measured first, as before."""
     if streamed:
         try:
-            return _table(path, keep, streamed=True, measured=False)
+            return _table(path, keep, streamed=True, measured=False, on_header=on_header)
         except _Unmeasured:
             pass
-    return _table(path, keep, streamed=streamed, measured=True)
+    return _table(path, keep, streamed=streamed, measured=True, on_header=on_header)
 
 
-def _table(path: Path, keep: Callable[[str], bool] | None, *, streamed: bool, measured: bool) -> Table:
+def _table(path: Path, keep: Callable[[str], bool] | None, *, streamed: bool, measured: bool,
+           on_header: Callable[[], None] | None = None) -> Table:
     notes: list[str] = []
     sheet, rows = _sheet_rows(path, notes, streamed, measured)
     head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
     if not head:
         raise ReadError(f"文件{path.name}是空的")
+    if on_header is not None:
+        on_header()
     shared: dict[str, str] = {}
     head_text = [row_text(row, shared) for row in head]
     h = _header_index(head_text)
