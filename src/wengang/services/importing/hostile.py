@@ -122,7 +122,7 @@ def _spell_dates(db: sqlite_utils.Database, parsed: Parsed, values: _Columns) ->
     rows = ((i, number, iso[start], iso[end]) for i, (start, end, number) in enumerate(zip(starts, ends, numbers))
             if iso[start] and number)
     pairs = _registered_overlaps(db, rows)
-    ended = _file_ends(pairs, starts, ends, numbers, iso) if "end_date" in values else {}
+    ended = _file_ends(pairs, starts, ends, numbers, iso) if pairs and "end_date" in values else {}
     _overlap_hints(parsed, pairs, ended, numbers, starts, iso)
 
 
