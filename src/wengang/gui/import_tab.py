@@ -13,14 +13,16 @@ from functools import lru_cache
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
     QStackedWidget,
+    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -28,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from wengang.gui.context import AppContext
+from wengang.gui.issues_model import IssuesModel
 from wengang.gui.tab import Tab
 from wengang.gui.widgets.progress import run_with_progress
 from wengang.gui.widgets.save_dialog import ask_open_path, ask_save_path
@@ -57,10 +60,6 @@ def batch_changes(db, batch_id: int, limit: int = CHANGE_LIMIT) -> list[list]:
     entries = [e for e in reversed(audit_entries(db, batch_id=batch_id, limit=limit)) if e.action == "update"]
     return [[line[3], line[2], line[5], line[6], line[7]] for line in audit_rows(db, entries, masked=True)
             if line[5] != bookkeeping][:limit]
-
-
-ERROR_BRUSH = QBrush(QColor("#fde8e8"))
-WARNING_BRUSH = QBrush(QColor("#fff6dc"))
 
 
 class ImportTab(Tab):
@@ -201,11 +200,29 @@ class ImportTab(Tab):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
-        self.issues = QTableWidget(0, 4)
-        self.issues.setHorizontalHeaderLabels(["行号", "栏目", "问题", "类别"])
+        fields = QHBoxLayout()
+        fields.addWidget(QLabel(self.tr("栏目：")))
+        self.issue_fields = QComboBox()
+        self.issue_fields.setToolTip(self.tr("只看某一栏目的错误和提示；括号里是条数"))
+        self.issue_fields.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.issue_fields.currentIndexChanged.connect(self._issue_field_chosen)
+        fields.addWidget(self.issue_fields)
+        fields.addStretch()
+        layout.addLayout(fields)
+        self.issues_model = IssuesModel(self)
+        self.issues = QTableView()
+        self.issues.setModel(self.issues_model)
         self.issues.verticalHeader().setVisible(False)
-        self.issues.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.issues.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        # Rows of one height, none measured: a file's 40,000 提示 are laid out without asking each.
+        self.issues.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.issues.verticalHeader().setDefaultSectionSize(22)  # as the registry's tables
+        self.issues.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.issues.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.issues.setWordWrap(False)
+        header = self.issues.horizontalHeader()
+        for column, width in ((0, 70), (1, 150), (3, 60)):
+            self.issues.setColumnWidth(column, width)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.issues, 1)
         buttons = QHBoxLayout()
         back = QPushButton(self.tr("重新选择文件…"))
@@ -292,13 +309,8 @@ class ImportTab(Tab):
     def show_preview(self, preview) -> None:
         self.preview = preview
         kind, errors, warnings = preview.kind, preview.errors, preview.warnings
-        self.issues.setRowCount(len(errors) + len(warnings))
-        for r, ((row, field, message), label, brush) in enumerate(
-                [(e, "错误", ERROR_BRUSH) for e in errors] + [(w, "提示", WARNING_BRUSH) for w in warnings]):
-            for c, value in enumerate([row, field, message, label]):
-                item = QTableWidgetItem("" if value is None else str(value))
-                item.setBackground(brush)
-                self.issues.setItem(r, c, item)
+        self.issues_model.set_issues(errors, warnings)
+        self._list_issue_fields()
         counts = (f"将新增 {preview.to_add:,} 条，修改 {preview.to_change:,} 条，"
                   f"{preview.unchanged:,} 条无变化。")
         kind_text = kind_labels().get(kind, kind) if kind else "无法识别（表头不是国家系统导出的格式）"
@@ -313,6 +325,20 @@ class ImportTab(Tab):
         self.confirm_button.setEnabled(bool(kind) and not errors)
         self.save_errors_button.setEnabled(bool(errors or warnings))
         self.go(1)
+
+    def _list_issue_fields(self) -> None:
+        """The 栏目 choice: every 栏目 the errors and 提示 name, the most named first."""
+        self.issue_fields.blockSignals(True)
+        self.issue_fields.clear()
+        self.issue_fields.addItem(self.tr("全部（%s条）") % f"{self.issues_model.rowCount():,}", None)
+        for field, count in self.issues_model.fields():
+            self.issue_fields.addItem(f"{field or self.tr('整个文件')}（{count:,}条）", field)
+        self.issue_fields.blockSignals(False)
+        self.issue_fields.setEnabled(self.issue_fields.count() > 2)  # one 栏目 or none: nothing to choose
+
+    def _issue_field_chosen(self, index: int) -> None:
+        self.issues_model.set_field(self.issue_fields.itemData(index) if index > 0 else None)
+        self.issues.scrollToTop()
 
     def confirm(self) -> None:
         if self.preview is None or self.path is None or not self.confirm_button.isEnabled():
