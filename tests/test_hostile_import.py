@@ -361,6 +361,32 @@ def test_a_registered_spell_is_compared_as_the_same_file_leaves_it(db, tmp_path)
     assert overlaps(without) == [(3, "与已登记的务工记录（2025-07-18起，尚未结束）时间重叠，请核实")]
 
 
+def test_a_month_only_start_of_a_spell_typed_to_the_day_overlaps_nothing(db, tmp_path):
+    """A national export gives months ("2025年03月"); the spell it names is the one registered in
+    that month, typed to the day: it is that spell again, not a new one overlapping it (it was
+    compared by its first of the month and said "时间重叠" every month). A new spell of another
+    month still overlaps the open one, said on its row and linked to its person."""
+    from importing_helpers import WORK_HEADERS, pid
+
+    from wengang.services.importing import import_file
+    assert import_file(db, "persons", write_xlsx(tmp_path / "p.xlsx", PERSON_HEADERS, person_rows(2))).ok
+
+    def spell(n, start, end=None):
+        return [pid(n), None, "省外", "有组织劳务输出", "浙江省", "宁波市", "北仑区", "某厂", "制造业", start, end, None, 4500]
+
+    assert import_file(db, "employment", write_xlsx(tmp_path / "w1.xlsx", WORK_HEADERS, [
+        spell(1, "2025-03-15"), spell(2, "2025-03-15")])).ok
+    month = import_file(db, "employment", write_xlsx(tmp_path / "w2.xlsx", WORK_HEADERS, [
+        spell(1, "2025年03月"), spell(2, "2025年03月"), spell(2, "2025年06月")]))
+    assert month.ok, month.summary()
+    assert month.unchanged == 2 and month.added == 1
+    hints = [(w.row, w.message) for w in month.warnings if "已登记的务工记录" in w.message]
+    assert hints == [(4, "与已登记的务工记录（2025-03-15起，尚未结束）时间重叠，请核实")]
+    person = db.execute("SELECT id FROM persons WHERE id_number = ?", [pid(2)]).fetchone()[0]
+    found = db.execute("SELECT person_id FROM quality_findings WHERE message LIKE '与已登记的务工记录%'").fetchall()
+    assert found == [(person,)]
+
+
 def test_overlaps_with_registered_spells_are_found_for_every_row_of_a_file_staged_in_chunks(db, tmp_path, monkeypatch):
     """The incoming spells are staged for the overlap look-up a chunk at a time, many rows to a
     statement: with chunks of 100 rows (of 64 to a statement and the rest one by one), each of

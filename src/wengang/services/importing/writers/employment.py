@@ -17,6 +17,7 @@ import sqlite_utils
 
 from wengang.domain.codes import labour_skills, not_student_values
 from wengang.domain.dates import DateError, parse_date
+from wengang.services.importing.hostile import registered_overlap_hints
 from wengang.services.importing.parse import PROGRESS_EVERY, Parsed, Record
 from wengang.services.importing.places import Place, derive_region, split_place
 from wengang.services.importing.spec import KindSpec
@@ -222,18 +223,24 @@ class _SpellFile:
 
     def warn(self, order: list[int], persons: list, rejected: list[bool], rows: list[int],
              keys: _SpellKeys) -> None:
-        """The warnings, row by row in walking order, of the rows that have any: a 姓名 not the
-        registered one, a spell overlapping the person's previous one, then its contents."""
+        """The warnings, row by row in walking order, of the rows that have any: a spell
+        overlapping a registered one, a 姓名 not the registered one, a spell overlapping the
+        person's previous one in the file, then its contents."""
         names = self.columns["name"]
         registered = [person and person[1] for person in persons]
         misnamed = {i for i in itertools.compress(range(len(names)), map(operator.ne, names, registered))
                     if names[i] and persons[i] is not None and not rejected[i]}
+        # Before any row is sent: the registered spells as they were.
+        registered_overlaps = registered_overlap_hints(self.ctx.db, rows, keys.persons, keys.starts,
+                                                       self.columns["end_date"], file_ends="end_date" in self.have)
         overlaps = self._overlaps(rows, keys)
         flagged = self._flagged(rows, persons)
         flagged.update(overlaps)
         ctx, records = self.ctx, self.parsed.records
-        for i in [i for i in order if i in misnamed or i in flagged]:
+        for i in [i for i in order if i in misnamed or i in flagged or i in registered_overlaps]:
             record, person = records[i], persons[i]
+            if i in registered_overlaps:
+                ctx.warn(record, "start_date", registered_overlaps[i], person[0])
             if i in misnamed:
                 check_name(ctx, record, names[i], person)
             if i in flagged:
