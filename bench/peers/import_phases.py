@@ -4,7 +4,8 @@
 
 ``DB`` is made fresh as ``import_one.py`` makes it. At each phase boundary of the engine (read,
 parse, warnings, write, flush) prints the import's CPU seconds so far (process time, all
-threads: the helper thread's look-ups and backup count in the phase they overlap), the
+threads: the helper thread's backup counts in the phase it overlaps), the wall seconds since
+the import began (the sender's SQLite work overlaps the writer's: wall is below CPU), the
 resident MiB then and the highest resident MiB seen so far (sampled every 20 ms; Linux only).
 """
 
@@ -26,7 +27,7 @@ def _resident_mib() -> float:
 
 class _Phases:
     def __init__(self) -> None:
-        self.start, self.highest = time.process_time(), _resident_mib()
+        self.start, self.wall, self.highest = time.process_time(), time.perf_counter(), _resident_mib()
         threading.Thread(target=self._sample, daemon=True).start()
 
     def _sample(self) -> None:
@@ -37,7 +38,7 @@ class _Phases:
     def mark(self, what: str) -> None:
         now = _resident_mib()
         self.highest = max(self.highest, now)
-        print(f"{what:10s} {time.process_time() - self.start:6.2f} s CPU  {now:5.0f} MiB  "
+        print(f"{what:10s} {time.process_time() - self.start:6.2f} s CPU {time.perf_counter()-self.wall:6.2f} wall  {now:5.0f} MiB  "
               f"highest {self.highest:5.0f} MiB", flush=True)
 
     def around(self, name: str, function):
