@@ -252,6 +252,7 @@ class ImportTab(Tab):
         self.changes = QTableWidget(0, len(CHANGE_HEADERS))
         self.changes.setHorizontalHeaderLabels(CHANGE_HEADERS)
         self.changes.verticalHeader().setVisible(False)
+        self.changes.verticalHeader().setDefaultSectionSize(22)  # as the list of 提示: more of the 5,000 in view
         self.changes.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.changes.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.changes.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
