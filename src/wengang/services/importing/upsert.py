@@ -71,6 +71,9 @@ def load_stored(db: sqlite_utils.Database, table: str, key: tuple[str, ...], col
     shared: dict = {}
     share = shared.setdefault
     if not values:
+        if width == 2:  # the spells' (person, 开始时间): one comprehension, no call or list per row
+            # (244,303 spells 0.37–0.41 → 0.26–0.27 s; 978,033 at 200k about 0.5 s less)
+            return {(share(a, a), share(b, b)): row_id for row_id, a, b in db.execute(f"SELECT {cols} FROM {table} {where}")}
         # A key of one column is unique: nothing to share.
         key_of = (lambda row: row[1:]) if width == 1 else (lambda row: tuple([share(v, v) for v in row[1:]]))
         for row in db.execute(f"SELECT {cols} FROM {table} {where}"):
