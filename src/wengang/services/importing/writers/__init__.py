@@ -23,9 +23,9 @@ from wengang.services.importing.writers.posts import preload_posts, write_posts
 # kind → the look-ups its writer starts with (people by 证件号码, the rows it compares with),
 # handed to the writer as ``WriteContext.preloaded``. The engine reads them once the sheet is
 # read and the backup done (beside the xlsx stream, which holds the GIL, they slowed the read),
-# before the import's transaction: nothing else writes meanwhile (the program holds the database's lock and runs
-# its database work on one thread), and the writers change none of these tables before using
-# them. Kinds without an entry read their look-ups inside the writer, as before.
+# before the import's transaction: nothing else writes meanwhile (the program holds the
+# database's lock and runs its database work on one thread), and the writers change none of
+# these tables before using them. Kinds without an entry read their look-ups inside the writer, as before.
 PRELOADS: dict[str, Callable[[sqlite_utils.Database, KindSpec], dict]] = {
     "persons": preload_persons, "employment": preload_employment, "posts": preload_posts,
     "surveys": preload_linked, "services": preload_linked, "subsidies": preload_linked,
