@@ -23,7 +23,7 @@ def test_131_page_lists_villages_and_records_for_selected_people(qtbot, make_win
     page = tab.show_page("1-3-1服务")
     wait_idle(qtbot, context)
     assert "需要就业 2 人" in page.status.text()          # 李四 returned, 王五 never out
-    villages = {page.villages.item(r, 1).text() for r in range(page.villages.rowCount())}
+    villages = {page.villages.text(r, 1) for r in range(page.villages.rowCount())}
     assert villages == {"甘浚村"}
     page.villages.selectRow(0)
     wait_idle(qtbot, context)  # the village's list is read in the background

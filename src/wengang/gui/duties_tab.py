@@ -39,6 +39,7 @@ from wengang.gui.tab import Tab
 from wengang.gui.widgets.date_edit import DateEdit
 from wengang.gui.widgets.flow import FlowLayout
 from wengang.gui.widgets.progress import run_with_progress
+from wengang.gui.widgets.rows_table import WIDEST, RowsTable
 from wengang.gui.widgets.save_dialog import ask_open_path, ask_save_path
 from wengang.services.read import lookups
 
@@ -46,9 +47,9 @@ SHOWN = 2000   # rows a page shows; the export has them all
 XLSX = "Excel 文件 (*.xlsx)"
 
 
-def fill_table(table: QTableWidget, headers: list[str], rows: list[list], *, keys: list | None = None) -> None:
-    """Replace a table's contents; ``keys`` (one per row) go in the first cell's UserRole."""
-    table.setSortingEnabled(False)
+def fill_table(table: QTableWidget, headers: list[str], rows: list[list]) -> None:
+    """Replace the contents of an item table (the spot check's calls, whose answers are typed
+    into their cells; every other list is a :class:`RowsTable`)."""
     table.clear()
     table.setColumnCount(len(headers))
     table.setHorizontalHeaderLabels(headers)
@@ -57,31 +58,10 @@ def fill_table(table: QTableWidget, headers: list[str], rows: list[list], *, key
         for c, value in enumerate(row):
             item = QTableWidgetItem("" if value is None else str(value))
             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            if c == 0 and keys is not None:
-                item.setData(Qt.ItemDataRole.UserRole, keys[r])
             table.setItem(r, c, item)
     table.resizeColumnsToContents()
     for c in range(table.columnCount()):
-        table.setColumnWidth(c, min(table.columnWidth(c), 360))
-
-
-def make_table(*, multi: bool = False) -> QTableWidget:
-    table = QTableWidget()
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection if multi
-                           else QAbstractItemView.SelectionMode.SingleSelection)
-    table.verticalHeader().setDefaultSectionSize(24)
-    table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setStretchLastSection(True)
-    table.setAlternatingRowColors(True)
-    return table
-
-
-def selected_keys(table: QTableWidget) -> list:
-    rows = sorted({index.row() for index in table.selectionModel().selectedRows()})
-    return [table.item(r, 0).data(Qt.ItemDataRole.UserRole) for r in rows if table.item(r, 0)]
+        table.setColumnWidth(c, min(table.columnWidth(c), WIDEST))
 
 
 def _note(text: str) -> QLabel:
@@ -146,8 +126,8 @@ class ServicesPage(Page):
                                               "3次岗位信息推送、1次免费培训。选村查看未达标的人，可多选后一次登记服务。")))
         self.layout_.addWidget(self.status)
         split = QSplitter(Qt.Orientation.Vertical)
-        self.villages = make_table()
-        self.villages.itemSelectionChanged.connect(self.village_picked)
+        self.villages = RowsTable()
+        self.villages.selectionModel().selectionChanged.connect(lambda *_: self.village_picked())
         split.addWidget(self.villages)
         lower = QWidget()
         box = QVBoxLayout(lower)
@@ -176,7 +156,7 @@ class ServicesPage(Page):
         self.button(bar, "打印本村服务单…", self.print_sheet)
         self.button(bar, "导出本村服务单…", self.export_sheet)
         box.addWidget(bar_box)
-        self.people = make_table(multi=True)
+        self.people = RowsTable(multi=True)
         box.addWidget(self.people)
         split.addWidget(lower)
         split.setStretchFactor(1, 2)
@@ -196,17 +176,17 @@ class ServicesPage(Page):
             need = sum(r.needing for r in rows)
             complete = sum(r.complete for r in rows)
             self.status.setText(f"截止 {as_of}：需要就业 {need:,} 人，已达标 {complete:,} 人，未达标 {need - complete:,} 人")
-            fill_table(self.villages, ["乡镇（街道）", "行政村（社区）", "需要就业", "已达标", "未达标", "缺职业指导",
-                                       "缺岗位信息（不足3次）", "缺免费培训"],
-                       [[r.township, r.village, r.needing, r.complete, r.short, r.short_guidance, r.short_jobs,
-                         r.short_training] for r in rows], keys=ids)
+            self.villages.fill(["乡镇（街道）", "行政村（社区）", "需要就业", "已达标", "未达标", "缺职业指导",
+                                "缺岗位信息（不足3次）", "缺免费培训"],
+                               [[r.township, r.village, r.needing, r.complete, r.short, r.short_guidance, r.short_jobs,
+                                 r.short_training] for r in rows], keys=ids)
             if rows:
                 self.villages.selectRow(0)
 
         self.load(work, done)
 
     def village_id(self) -> int | None:
-        keys = selected_keys(self.villages)
+        keys = self.villages.selected_keys()
         return keys[0] if keys else None
 
     def village_picked(self) -> None:
@@ -230,7 +210,7 @@ class ServicesPage(Page):
             wanted = ["序号", "户主姓名", "姓名", "年龄", "联系电话", "需要就业的原因", "职业指导（次）",
                       "岗位信息推送（次）", "免费培训（次）", "还缺"]
             at = [columns.index(c) for c in wanted]
-            fill_table(self.people, wanted, [[row[i] for i in at] for row in rows], keys=ids)
+            self.people.fill(wanted, [[row[i] for i in at] for row in rows], keys=ids)
 
         self.context.run_in_background(lambda db, _p: work(db), done,
                                        lambda exc: self.status.setText(f"出错了：{exc}"))
@@ -238,7 +218,7 @@ class ServicesPage(Page):
     def record(self) -> None:
         from wengang.services.duties.services131 import record_services  # noqa: PLC0415
 
-        ids = selected_keys(self.people)
+        ids = self.people.selected_keys()
         if not ids:
             self.status.setText("请先在下方选中要登记的人（可按住 Ctrl 或 Shift 多选，或点“全选”）")
             return
@@ -274,8 +254,8 @@ class ServicesPage(Page):
         area = self.village_id()
         if area is None:
             return None
-        row = self.villages.currentRow()
-        name = self.villages.item(row, 1).text() if row >= 0 else "本村"
+        row = self.villages.current_row()
+        name = self.villages.text(row, 1) if row >= 0 else "本村"
         path = ask_save_path(self, self.tr("保存1-3-1服务单"), f"{name}1-3-1服务单.xlsx", XLSX, self.context.settings)
         if not path:
             return None
@@ -557,13 +537,13 @@ class SurveyPage(Page):
         self.layout_.addWidget(bar_box)
         self.layout_.addWidget(self.status)
         split = QSplitter(Qt.Orientation.Vertical)
-        self.flags = make_table()
+        self.flags = RowsTable()
         split.addWidget(self.flags)
         reasons = QWidget()
         box = QVBoxLayout(reasons)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(_note(self.tr("去年务工今年未务工人员：按村统计最近一次摸排的未外出原因和增收措施（种子文件002）")))
-        self.reasons = make_table()
+        self.reasons = RowsTable()
         box.addWidget(self.reasons)
         split.addWidget(reasons)
         self.layout_.addWidget(split, 1)
@@ -588,26 +568,26 @@ class SurveyPage(Page):
                 totals.update(counter)
             self.status.setText(f"劳动力 {totals['劳动力']:,} 人：" + "，".join(f"{k} {totals[k]:,} 人" for k in labels))
             keys = [ids[k] for k in by_village]
-            fill_table(self.flags, ["乡镇（街道）", "行政村（社区）", "劳动力", *labels],
-                       [[t, v, c["劳动力"], *[c[k] for k in labels]] for (t, v), c in by_village.items()], keys=keys)
+            self.flags.fill(["乡镇（街道）", "行政村（社区）", "劳动力", *labels],
+                            [[t, v, c["劳动力"], *[c[k] for k in labels]] for (t, v), c in by_village.items()], keys=keys)
             kinds = sorted({k for r in reasons for k in r.reasons})
             measures = sorted({k for r in reasons for k in r.measures})
-            fill_table(self.reasons, ["乡镇（街道）", "行政村（社区）", "人数", "已摸排",
-                                      *[f"原因：{k}" for k in kinds], *[f"措施：{k}" for k in measures]],
-                       [[r.township, r.village, r.not_yet, r.surveyed, *[r.reasons[k] for k in kinds],
-                         *[r.measures[k] for k in measures]] for r in reasons])
+            self.reasons.fill(["乡镇（街道）", "行政村（社区）", "人数", "已摸排",
+                               *[f"原因：{k}" for k in kinds], *[f"措施：{k}" for k in measures]],
+                              [[r.township, r.village, r.not_yet, r.surveyed, *[r.reasons[k] for k in kinds],
+                                *[r.measures[k] for k in measures]] for r in reasons])
 
         self.load(work, done)
 
     def export_sheet(self):
         from wengang.services.duties.survey_sheet import write_survey_sheet  # noqa: PLC0415
 
-        keys = selected_keys(self.flags)
+        keys = self.flags.selected_keys()
         if not keys or keys[0] is None:
             self.status.setText("请先在上表中选中一个村")
             return None
-        row = self.flags.currentRow()
-        name = self.flags.item(row, 0).text() + self.flags.item(row, 1).text()
+        row = self.flags.current_row()
+        name = self.flags.text(row, 0) + self.flags.text(row, 1)
         path = ask_save_path(self, self.tr("保存入户摸排核实表"), f"{name}入户摸排核实表.xlsx", XLSX, self.context.settings)
         if not path:
             return None
@@ -674,7 +654,7 @@ class FollowUpPage(Page):
         self.button(bar, "导出名单…", self.export)
         self.layout_.addWidget(bar_box)
         self.layout_.addWidget(self.status)
-        self.table = make_table()
+        self.table = RowsTable()
         self.table.doubleClicked.connect(self.open_person)
         self.layout_.addWidget(self.table, 1)
         self.items: list = []
@@ -692,11 +672,11 @@ class FollowUpPage(Page):
             self.status.setText(f"{as_of.year}年返乡 {len(items):,} 人：" + "，".join(f"{k} {v:,} 人" for k, v in counts.items() if v)
                                 + "（双击打开人员）")
             shown = [i for i in items if i.status == OVERDUE] if only else items
-            fill_table(self.table, ["乡镇（街道）", "行政村（社区）", "姓名", "联系电话", "返乡时间", "返乡原因", "从哪里返乡",
-                                    "跟踪到期", "状态", "跟踪日期", "跟踪方式"],
-                       [[i.township, i.village, i.name, i.phone or "", i.return_date, i.return_reason or "", i.came_from,
-                         i.due or "（未知）", i.status, i.closed_on or "", i.closed_by or ""] for i in shown[:SHOWN]],
-                       keys=[i.person_id for i in shown[:SHOWN]])
+            self.table.fill(["乡镇（街道）", "行政村（社区）", "姓名", "联系电话", "返乡时间", "返乡原因", "从哪里返乡",
+                             "跟踪到期", "状态", "跟踪日期", "跟踪方式"],
+                            [[i.township, i.village, i.name, i.phone or "", i.return_date, i.return_reason or "", i.came_from,
+                              i.due or "（未知）", i.status, i.closed_on or "", i.closed_by or ""] for i in shown[:SHOWN]],
+                            keys=[i.person_id for i in shown[:SHOWN]])
 
         self.load(lambda db: followups(db, as_of, area_id=area), done)
 
@@ -707,7 +687,7 @@ class FollowUpPage(Page):
         self.refresh()
 
     def open_person(self, index) -> None:
-        key = self.table.item(index.row(), 0).data(Qt.ItemDataRole.UserRole)
+        key = self.table.key(index.row())
         if key is not None:
             self.context.open_person.emit(key)
 
@@ -745,10 +725,10 @@ class EntitlementsPage(Page):
         self.layout_.addWidget(bar_box)
         self.layout_.addWidget(self.status)
         split = QSplitter(Qt.Orientation.Vertical)
-        self.persons = make_table()
+        self.persons = RowsTable()
         self.persons.doubleClicked.connect(self.open_person)
         split.addWidget(self.persons)
-        self.orgs = make_table()
+        self.orgs = RowsTable()
         split.addWidget(self.orgs)
         split.setStretchFactor(0, 3)
         self.layout_.addWidget(split, 1)
@@ -764,8 +744,8 @@ class EntitlementsPage(Page):
 
         def failed(exc) -> None:
             self.status.setText(str(exc) if isinstance(exc, RuleSetNotChosen) else f"出错了：{exc}")
-            fill_table(self.persons, [], [])
-            fill_table(self.orgs, [], [])
+            self.persons.fill([], [])
+            self.orgs.fill([], [])
 
         def done(result) -> None:
             self.result = result
@@ -773,13 +753,13 @@ class EntitlementsPage(Page):
             self.status.setText(f"按“{result.rule_set.title}”，截止 {as_of}：个人 {len(result.persons):,} 人次（{kinds}），"
                                 f"单位 {len(result.organisations)} 个。每条都写明依据和原因；双击打开人员")
             rows = result.persons[:SHOWN]
-            fill_table(self.persons, ["乡镇（街道）", "行政村（社区）", "姓名", "补贴类型", "应享（元）", "已享（元）", "发放对象",
-                                      "为什么", "政策依据"],
-                       [[r["township"], r["village"], r["name"], r["kind"], r["amount_text"], r["paid_amount"],
-                         r["paid_to_text"], r["why"], r["title"]] for r in rows], keys=[r["person_id"] for r in rows])
-            fill_table(self.orgs, ["单位（帮扶车间等）", "类型", "补贴类型", "吸纳人数", "应享（元）", "已享（元）", "政策依据"],
-                       [[o["name"], o["org_kind"], o["kind"], o["persons"], o["amount"], o["paid_amount"], o["title"]]
-                        for o in result.organisations])
+            self.persons.fill(["乡镇（街道）", "行政村（社区）", "姓名", "补贴类型", "应享（元）", "已享（元）", "发放对象",
+                               "为什么", "政策依据"],
+                              [[r["township"], r["village"], r["name"], r["kind"], r["amount_text"], r["paid_amount"],
+                                r["paid_to_text"], r["why"], r["title"]] for r in rows], keys=[r["person_id"] for r in rows])
+            self.orgs.fill(["单位（帮扶车间等）", "类型", "补贴类型", "吸纳人数", "应享（元）", "已享（元）", "政策依据"],
+                           [[o["name"], o["org_kind"], o["kind"], o["persons"], o["amount"], o["paid_amount"], o["title"]]
+                            for o in result.organisations])
 
         self.status.setText("计算中…")
         self.context.run_in_background(lambda db, _p: owed(db, as_of), done, failed)
@@ -793,7 +773,7 @@ class EntitlementsPage(Page):
         self.refresh()
 
     def open_person(self, index) -> None:
-        key = self.persons.item(index.row(), 0).data(Qt.ItemDataRole.UserRole)
+        key = self.persons.key(index.row())
         if key is not None:
             self.context.open_person.emit(key)
 
@@ -821,9 +801,9 @@ class SitesPage(Page):
                                               "岗位供给用 wengang sites add-job 登记")))
         self.layout_.addWidget(self.status)
         split = QSplitter(Qt.Orientation.Vertical)
-        self.checks = make_table()
+        self.checks = RowsTable()
         split.addWidget(self.checks)
-        self.jobs = make_table()
+        self.jobs = RowsTable()
         split.addWidget(self.jobs)
         self.layout_.addWidget(split, 1)
 
@@ -836,13 +816,13 @@ class SitesPage(Page):
             checks, jobs = result
             self.status.setText(f"{len(checks)}个安置点，有意愿劳动力 {sum(c.willing for c in checks):,} 人，"
                                 f"已达到 {sum(c.complete for c in checks):,} 人")
-            fill_table(self.checks, ["安置点", "有意愿劳动力", "已达到", "未达到", "岗位供给（条）", "未达到的人（前10）"],
-                       [[c.site, c.willing, c.complete, len(c.short), c.jobs_offered,
-                         "、".join(f"{p['name']}（培训{p['trainings']}、推荐{p['referrals']}）" for p in c.short[:10])]
-                        for c in checks])
-            fill_table(self.jobs, ["安置点", "用工单位", "岗位", "人数", "薪酬", "发布日期", "联系"],
-                       [[j["site"], j["employer"], j["post"], j["openings"] or "", j["pay"] or "", j["offered_date"],
-                         j["contact"] or ""] for j in jobs])
+            self.checks.fill(["安置点", "有意愿劳动力", "已达到", "未达到", "岗位供给（条）", "未达到的人（前10）"],
+                             [[c.site, c.willing, c.complete, len(c.short), c.jobs_offered,
+                               "、".join(f"{p['name']}（培训{p['trainings']}、推荐{p['referrals']}）" for p in c.short[:10])]
+                              for c in checks])
+            self.jobs.fill(["安置点", "用工单位", "岗位", "人数", "薪酬", "发布日期", "联系"],
+                           [[j["site"], j["employer"], j["post"], j["openings"] or "", j["pay"] or "", j["offered_date"],
+                             j["contact"] or ""] for j in jobs])
 
         self.load(lambda db: (site_checks(db, as_of), site_jobs(db)), done)
 
@@ -854,7 +834,7 @@ class DeadlinesPage(Page):
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(context, parent)
         self.layout_.addWidget(self.status)
-        self.table = make_table()
+        self.table = RowsTable()
         self.layout_.addWidget(self.table, 1)
 
     def refresh(self) -> None:
@@ -866,7 +846,7 @@ class DeadlinesPage(Page):
         found = schedule(self.context.db, today)
         if found.problem:
             self.status.setText(found.problem)
-            fill_table(self.table, [], [])
+            self.table.fill([], [])
             return
         late = "、".join(f"{s.deadline.period_label}{'、'.join(s.missing)}" for s in found.late[-3:])
         late = (f"{len(found.late)} 期（{late}{'等' if len(found.late) > 3 else ''}）") if found.late else "没有"
@@ -886,8 +866,8 @@ class DeadlinesPage(Page):
                 return "已报送"
             return "未到" if d.due >= today else "逾期未报送"
 
-        fill_table(self.table, ["报送事项", "报表", "数据期间", "数据截止", "报送截止", "状态"],
-                   [[d.item.title, "、".join(d.forms), d.period_label, d.period_end, d.due, state(d)] for d in rows])
+        self.table.fill(["报送事项", "报表", "数据期间", "数据截止", "报送截止", "状态"],
+                        [[d.item.title, "、".join(d.forms), d.period_label, d.period_end, d.due, state(d)] for d in rows])
 
 
 PAGES = (ServicesPage, SpotCheckPage, SurveyPage, FollowUpPage, EntitlementsPage, SitesPage, DeadlinesPage)
