@@ -81,7 +81,11 @@ def cube_sql(name: str, status: str, predicates: list[str], numbers: list[int] |
     the ``k`` of each predicate instead (a cube of some of them keeps the full cube's names)."""
     dims = ", ".join(f"st.{d}" for d in DIMENSIONS)
     numbers = list(range(len(predicates))) if numbers is None else numbers
-    measures = "".join(f",\n            SUM(CASE WHEN {p} THEN 1 ELSE 0 END) AS m{k}"
+    # COUNT(*) FILTER, not SUM(CASE …): the same numbers (a group has rows), no step per row
+    # not counted; the full cube over a stored date's 660,519 persons at 200,000 households
+    # 1.75 → 1.43 s (issue 20). Comparing the stored codes instead of the decoded texts was
+    # measured too: 1.38 s, not worth a second spelling of every predicate.
+    measures = "".join(f",\n            COUNT(*) FILTER (WHERE {p}) AS m{k}"
                        for k, p in zip(numbers, predicates, strict=True))
     # persons: how many in the group (a stored cube is corrected by group, store.status)
     return f"""CREATE TEMP TABLE {name} AS
