@@ -689,16 +689,16 @@ def _usable(db: sqlite_utils.Database) -> bool:
     return len(have) == 5
 
 
-def _check_passed(db: sqlite_utils.Database) -> bool:
+def _check_passed(db: sqlite_utils.Database, *, wait: bool = True) -> bool:
     """The window's background integrity check (``store.integrity.BackgroundCheck``) holds
     writes until it passes: wait for it before taking the write lock, not while holding it
     (other connections' edits would queue behind us); a failed check means no store writes
-    (the window reports the damage)."""
+    (the window reports the damage). ``wait=False``: ``False`` at once while it still runs."""
     check = getattr(db, "integrity", None)
     if check is None:
         return True
     try:
-        return check.wait()
+        return check.wait(None if wait else 0)
     except Exception:  # noqa: BLE001 - its error is the window's to show
         return False
 
@@ -756,8 +756,13 @@ def save_summary(db: sqlite_utils.Database, day: dt.date, kind: str, definition:
                  rows: list, version: int) -> bool:
     """Keep the summary ``kind`` at ``day`` (derived from the stored rows while ``PRAGMA
     data_version`` was ``version``): a short write, refused (``False``) when another
-    connection committed since, the date is not stored, or the file cannot be written."""
-    if not _usable(db) or not _check_passed(db):
+    connection committed since, the date is not stored, or the file cannot be written.
+
+    Also refused while the window's background integrity check still runs, not waited for:
+    the caller has its numbers already and the summary is only kept for the next reader. At
+    200,000 households the check of a copied file takes 16 s, and the 台账's first count
+    waited for it before showing the list."""
+    if not _usable(db) or not _check_passed(db, wait=False):
         return False
     key = day_key(day)
 
@@ -831,7 +836,7 @@ def save_facts(db: sqlite_utils.Database, day: dt.date, kind: str, definition: s
                rows: list, seen: int, version: int) -> bool:
     """Keep the period aggregate ``kind`` at ``day``, counted with the marks up to ``seen``
     while ``PRAGMA data_version`` was ``version``: refused (``False``) as :func:`save_summary`."""
-    if not _usable(db) or not _facts_usable(db) or not _check_passed(db):
+    if not _usable(db) or not _facts_usable(db) or not _check_passed(db, wait=False):
         return False
     key = day_key(day)
 
