@@ -189,7 +189,6 @@ def test_a_summary_derived_before_another_connection_committed_is_not_stored(cou
                       [key]).fetchone()[0] != "x"
 
 
-
 def test_a_summary_is_not_kept_while_the_background_integrity_check_runs_and_nothing_waits_for_it(county):
     """The window's integrity check of a changed file (16 s at 200,000 households) held the
     台账's first count: its cube waited to be kept. The numbers are there already; keeping
@@ -216,6 +215,7 @@ def test_a_summary_is_not_kept_while_the_background_integrity_check_runs_and_not
     assert db.execute("SELECT definition FROM status_store_summaries WHERE day = ? AND kind = 'report_cube'",
                       [key]).fetchone()[0] != "x"
     assert status_store.save_summary(db, AS_OF, "report_cube", "x", ["a"], [[1]], version)  # check done: kept
+
 
 def test_evicting_or_rebuilding_a_date_drops_its_summaries(county):
     _path, db = county
