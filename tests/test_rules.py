@@ -9,8 +9,9 @@ import pytest
 from openpyxl import load_workbook
 
 from wengang.cli.main import main as cli_main
-from wengang.domain.ids import make_id
+from wengang.domain.ids import check_id, make_id
 from wengang.services.rules import findings, quality_rules, run_quality
+from wengang.services.rules.quality import plainly_valid_id_sql
 
 AS_OF = dt.date(2026, 10, 31)
 GOOD_SPELL = {"region": "省外", "channel": "自主外出务工", "place_province": "浙江省", "place_city": "宁波市",
@@ -139,6 +140,41 @@ def test_rule_finds_the_planted_record_and_not_the_good_one(db, factory, rule_id
     assert good not in persons and good_hh not in households
     assert summary.by_rule[rule_id] >= 1
     assert all(r["message"] and r["title"] for r in findings(db, rule_id))
+
+
+def _with_check_char(first17: str) -> str:
+    total = sum(int(d) * (2 ** (17 - i) % 11) for i, d in enumerate(first17))
+    return first17 + "10X98765432"[total % 11]
+
+
+def test_the_id_rule_flags_exactly_the_numbers_check_id_rejects(db, factory):
+    """The rule's SQL pre-check lets only clean valid IDs pass without check_id; whatever it
+    passes, check_id passes too, and what check_id rejects is flagged."""
+    good = make_id("620702", dt.date(1980, 1, 1), 7, True)
+    future = dt.date.today() + dt.timedelta(days=40)
+    numbers = [
+        good, _id_ending_in_x(), _with_check_char("62070219900101009").lower(),  # valid; a lowercase x is accepted
+        good[:17] + ("0" if good[17] != "0" else "1"),                  # wrong check character
+        _with_check_char("62070219800230001"),                          # 30 February
+        _with_check_char("62070219801301001"),                          # month 13
+        _with_check_char("620702" + future.strftime("%Y%m%d") + "001"),  # born after today
+        _with_check_char("62070218991231001"),                          # born before 1900
+        _with_check_char("62070220000229001"),                          # 29 February of a leap year: valid
+        _with_check_char("62070219000229001"), _with_check_char("62070219990229001"),  # not leap years
+        _with_check_char("62070219800431001"),                          # 31 April
+        good[:15], good[:17], good + "1", "",                           # lengths
+        good.translate(str.maketrans("0123456789", "０１２３４５６７８９")),  # full-width digits: folded, valid
+        " " + good[1:], good[:6] + "A" + good[7:],
+    ]
+    ids = {good_person(factory, id_number=number): number for number in numbers}
+    run_quality(db, AS_OF, rules=[r for r in quality_rules() if r.id == "id_invalid"])
+    flagged, _households = _flagged(db, "id_invalid")
+    assert flagged == {pid for pid, number in ids.items() if not check_id(number).ok}
+    assert len(flagged) == len(ids) - 5, {ids[p] for p in set(ids) - flagged}  # the five valid numbers pass
+    today = dt.date.today().strftime("%Y%m%d")
+    passed = {n for (n,) in db.execute(f"SELECT id_number FROM persons WHERE {plainly_valid_id_sql('id_number')}",
+                                       {"today": today})}
+    assert passed == {good, _id_ending_in_x(), _with_check_char("62070220000229001")}
 
 
 def test_rerun_replaces_findings_and_keeps_import_warnings(db, factory):

@@ -154,31 +154,39 @@ _WEIGHTS = tuple(2 ** (17 - i) % 11 for i in range(17))
 _CHECK_CHARS = "10X98765432"
 
 
-def _plainly_valid(number: str, today: str) -> bool:
-    """A fast pre-check for the common case of a clean, valid 18-digit ID (check digit and
-    birth date); anything else goes to :func:`wengang.domain.ids.check_id` for its message.
-    check_id takes ~0.1 ms an ID; the county has 150k of them."""
-    if len(number) != 18 or not number[:17].isdigit():
-        return False
-    total = sum(int(d) * w for d, w in zip(number[:17], _WEIGHTS))
-    if _CHECK_CHARS[total % 11] != number[17]:
-        return False
-    birth = number[6:14]
-    if not ("19000101" <= birth <= today):
-        return False
-    try:
-        dt.date(int(birth[:4]), int(birth[4:6]), int(birth[6:]))
-    except ValueError:
-        return False
-    return True
+def plainly_valid_id_sql(column: str) -> str:
+    """SQL true for a clean, valid 18-digit ID in ``column`` (17 ASCII digits, its check
+    character, a birth date that exists, from 1900 to ``:today`` as YYYYMMDD); every other value
+    goes to :func:`wengang.domain.ids.check_id` for its verdict and message. Stricter than
+    check_id (a lowercase x, full-width digits go to it), never laxer.
+
+    In SQL rather than a Python loop over the rows: at 200,000 households (660,519 persons) the
+    loop took 6.3 s of the 18.7 s quality run and held the GIL throughout, so the window's
+    thread stalled behind it."""
+    def char(i: int) -> str:
+        return f"substr({column}, {i}, 1)"
+
+    def two(i: int) -> str:
+        return f"substr({column}, {i}, 2)"
+
+    # CAST and a CASE of month lengths: 1.8 s and 0.4 s at 660,000 persons, against 4.4 s for
+    # unicode() digits and 1.4 s for date(…, '+0 days').
+    checksum = " + ".join(f"CAST({char(i + 1)} AS INTEGER) * {w}" for i, w in enumerate(_WEIGHTS))
+    leap = f"{two(9)} % 4 = 0 AND ({two(9)} != '00' OR {two(7)} % 4 = 0)"
+    month_days = (f"CASE {two(11)} WHEN '02' THEN CASE WHEN {leap} THEN '29' ELSE '28' END"
+                  " WHEN '04' THEN '30' WHEN '06' THEN '30' WHEN '09' THEN '30' WHEN '11' THEN '30' ELSE '31' END")
+    return (f"(length({column}) = 18 AND substr({column}, 1, 17) GLOB '{'[0-9]' * 17}'"
+            f" AND substr({column}, 7, 8) BETWEEN '19000101' AND :today"
+            f" AND {two(11)} BETWEEN '01' AND '12' AND {two(13)} BETWEEN '01' AND {month_days}"
+            f" AND substr('{_CHECK_CHARS}', ({checksum}) % 11 + 1, 1) = {char(18)})")
 
 
 def _check_id_numbers(db: sqlite_utils.Database, rule: QualityRule) -> list[tuple]:
     rows = []
     today = dt.date.today().strftime("%Y%m%d")
-    for person_id, household_id, number in db.execute("SELECT id, household_id, id_number FROM persons"):
-        if isinstance(number, str) and _plainly_valid(number, today):
-            continue
+    for person_id, household_id, number in db.execute(
+            f"SELECT id, household_id, id_number FROM persons WHERE NOT coalesce({plainly_valid_id_sql('id_number')}, 0)",
+            {"today": today}):
         result = check_id(number)
         if not result.ok:
             rows.append((rule.id, rule.severity, person_id, household_id, rule.field, result.error))
