@@ -67,7 +67,7 @@ class InboxWatch(QObject):
                 self.show_waiting(waiting)
 
         self.checking = True
-        self.context.run_in_background(look, done, lambda _exc: setattr(self, "checking", False))
+        self.context.run_in_background(look, done, lambda _exc: setattr(self, "checking", False), idle=True)
 
     def show_waiting(self, waiting: list[Path]) -> None:
         self.waiting = waiting

@@ -186,7 +186,7 @@ class MainWindow(QMainWindow):
         self._update_status()
         # Warm the slow imports (report engine + openpyxl, pypinyin) off the GUI thread once the
         # window is up, so the first 报表 or 保存 does not pause.
-        QTimer.singleShot(500, lambda: context.run_in_background(_warm_imports))
+        QTimer.singleShot(500, lambda: context.run_in_background(_warm_imports, idle=True))
         if not is_empty(context):
             self.quality.schedule(1500)  # at start, after the window shows: 数据质量 is current
 
@@ -524,7 +524,7 @@ class MainWindow(QMainWindow):
         self.context.settings.setValue("main_window/state", self.saveState())
         self.context.settings.setValue("main_window/tab", self.tabs.tabText(self.tabs.currentIndex()))
         self.quality.stop()
-        self.context.pool.waitForDone()
+        self.context.finish_work()
         for tab in self.tab_pages.values():
             tab.shutdown()
         super().closeEvent(event)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
-from wengang.gui.context import AppContext
+from wengang.gui.context import AppContext, Cancelled
 from wengang.services.read import lookups
 from wengang.store import crypto
 
@@ -72,13 +72,19 @@ class QualityWatch(QObject):
 
         def failed(exc: BaseException) -> None:
             self.running = False
+            if isinstance(exc, Cancelled):  # the caseworker asked for something: again, after it
+                self._again = False
+                if not getattr(self.context, "closed", False):
+                    self.run()
+                return
             self.label.setText("数据质量：检查未完成")
             self.label.setToolTip(f"数据质量检查出错：{exc}")
             if self._again:
                 self._again = False
                 self.schedule()
 
-        self.context.run_in_background(lambda db, _p: run_quality(db, as_of), done, failed)
+        # idle: it waits behind whatever a tab asks for, and stops for it (17 s at 200,000 households)
+        self.context.run_in_background(lambda db, _p: run_quality(db, as_of), done, failed, idle=True)
 
     def stop(self) -> None:
         """The window closes: no further run."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import sqlite_utils
@@ -129,6 +129,31 @@ class Database(sqlite_utils.Database):
         super().close()
         if self._wengang_release is not None:
             self._wengang_release()
+
+
+INTERRUPT_EVERY = 20_000  # virtual-machine steps between looks at ``cancelled``: ~1 ms of work
+
+
+@contextlib.contextmanager
+def interrupted_when(db: sqlite_utils.Database, cancelled: Callable[[], bool]) -> Iterator[None]:
+    """Within the block, the statement running when ``cancelled()`` turns true stops at once
+    ("interrupted", an ``OperationalError``): a long read or rule is given up mid-statement,
+    not only between statements. Only that one statement is stopped; the rollbacks and the
+    clean-ups that follow it run, so the connection is left as after any failed statement."""
+    said = False
+
+    def look() -> int:
+        nonlocal said
+        if said or not cancelled():
+            return 0
+        said = True
+        return 1
+
+    db.conn.set_progress_handler(look, INTERRUPT_EVERY)
+    try:
+        yield
+    finally:
+        db.conn.set_progress_handler(None, 0)
 
 
 # Databases this process holds open with their lock (see abandon_held_databases).
