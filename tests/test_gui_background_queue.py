@@ -82,7 +82,7 @@ def test_closing_stops_idle_work_and_drops_what_is_queued(qtbot, context):
     assert ran == []
 
 
-def test_an_interrupted_statement_rolls_back_and_the_clean_up_after_it_runs(county_path):
+def test_an_interrupted_statement_rolls_back_short_clean_ups_run_and_long_work_stays_stopped(county_path):
     small_county(county_path)
     db = open_database(county_path)
     stop = threading.Event()
@@ -91,8 +91,11 @@ def test_an_interrupted_statement_rolls_back_and_the_clean_up_after_it_runs(coun
             db.execute("UPDATE persons SET name = '改过'")
             stop.set()
             db.execute(ENDLESS).fetchone()
-        # only the one statement is stopped: what follows runs
+        # short statements still run after it: the rollback, and this count
         assert db.execute("SELECT count(*) FROM persons WHERE name = '改过'").fetchone()[0] == 0
+        # a caller that catches the error and tries something long is stopped again
+        with pytest.raises(Exception, match="interrupted"):
+            db.execute(ENDLESS).fetchone()
     db.close()
 
 

@@ -84,7 +84,7 @@ class QualityWatch(QObject):
                 self.schedule()
 
         # idle: it waits behind whatever a tab asks for, and stops for it (17 s at 200,000 households)
-        self.context.run_in_background(lambda db, _p: run_quality(db, as_of), done, failed, idle=True)
+        self.context.run_in_background(lambda db, p: run_quality(db, as_of, p.callback), done, failed, idle=True)
 
     def stop(self) -> None:
         """The window closes: no further run."""

@@ -136,20 +136,12 @@ INTERRUPT_EVERY = 20_000  # virtual-machine steps between looks at ``cancelled``
 
 @contextlib.contextmanager
 def interrupted_when(db: sqlite_utils.Database, cancelled: Callable[[], bool]) -> Iterator[None]:
-    """Within the block, the statement running when ``cancelled()`` turns true stops at once
-    ("interrupted", an ``OperationalError``): a long read or rule is given up mid-statement,
-    not only between statements. Only that one statement is stopped; the rollbacks and the
-    clean-ups that follow it run, so the connection is left as after any failed statement."""
-    said = False
-
-    def look() -> int:
-        nonlocal said
-        if said or not cancelled():
-            return 0
-        said = True
-        return 1
-
-    db.conn.set_progress_handler(look, INTERRUPT_EVERY)
+    """Within the block, once ``cancelled()`` turns true, every statement that runs longer than
+    :data:`INTERRUPT_EVERY` steps stops ("interrupted", an ``OperationalError``): a long read
+    or rule is given up mid-statement, and so is any long one a caller tries after catching
+    the first error. Short statements still run (SQLite asks only after that many steps of a
+    statement): the rollbacks and the clean-ups of TEMP tables that follow the error."""
+    db.conn.set_progress_handler(lambda: 1 if cancelled() else 0, INTERRUPT_EVERY)
     try:
         yield
     finally:
