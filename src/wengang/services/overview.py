@@ -159,9 +159,9 @@ def _group_sql(when: AsOf, hh: str, status: str) -> dict[str, str]:
                    sum(ps.employed_this_year), sum(ps.employed_now),
                    sum(ps.is_labour AND NOT ps.employed_now AND coalesce(ps.willing, 0) = 1)
             FROM {status} ps {joins} WHERE 1 = 1{population} GROUP BY h.area_id, h.site_id""",
-        **{figure: f"SELECT h.area_id, h.site_id, coalesce(ps.this_year_{figure}, '未填'), count(*) "
-                   f"FROM {status} ps {joins} WHERE ps.employed_this_year{population} GROUP BY 1, 2, 3"
-           for figure in ("channel", "region")},
+        "mix": "SELECT h.area_id, h.site_id, coalesce(ps.this_year_channel, '未填'), "
+               f"coalesce(ps.this_year_region, '未填'), count(*) FROM {status} ps {joins} "
+               f"WHERE ps.employed_this_year{population} GROUP BY 1, 2, 3, 4",
         # NOT INDEXED: every spell is read anyway; walking the date index would fetch them one by one.
         "month": f"SELECT h.area_id, h.site_id, s.person_id, {_month_mask(when.date)} "
                  f"FROM employment_spells s NOT INDEXED JOIN persons p ON p.id = s.person_id JOIN temp.{hh} h "
@@ -193,8 +193,11 @@ def _place_groups(db: sqlite_utils.Database, when: AsOf) -> list[list]:
     rows: list[list] = []
     for area, site, *counts in db.execute(sql["totals"], params).fetchall():
         rows += [[area, site, figure, None, count or 0] for figure, count in zip(_TOTALS, counts)]
-    for figure in ("channel", "region"):
-        rows += [[area, site, figure, key, count] for area, site, key, count in db.execute(sql[figure], params)]
+    mix: dict[tuple, int] = {}  # channel and region in one pass over the employed (1.2 → 0.6 s at 200k)
+    for area, site, channel, region, count in db.execute(sql["mix"], params):
+        for key in ((area, site, "channel", channel), (area, site, "region", region)):
+            mix[key] = mix.get(key, 0) + count
+    rows += [[*key, count] for key, count in mix.items()]
     rows += _monthly(db, when.date, sql["month"], params)
     rows += [[area, site, "returned", None, count] for area, site, count in db.execute(sql["returned"], params)]
     if stored:
