@@ -126,3 +126,37 @@ def test_a_quality_run_stopped_for_a_tab_runs_again_after_it(qtbot, make_window,
     qtbot.waitUntil(lambda: window.quality.runs == runs + 1, timeout=15000)
     assert asked == [2] and len(calls) == 2
     assert "待处理" in window.quality.label.text()
+
+
+def test_idle_work_held_for_the_background_integrity_check_stops_for_work_asked_for(qtbot, county_path, monkeypatch):
+    """A copied file is checked whole in the background (16 s at 200,000 households) and
+    writes wait for the check: the quality run at start waited there, and the 台账 clicked
+    meanwhile waited behind it."""
+    from wengang.store import integrity
+
+    small_county(county_path)
+    integrity.forget_clean_close(county_path)  # as after a copy: the window checks the whole file
+    checked = threading.Event()
+    real_check = integrity.check_connection
+    monkeypatch.setattr(integrity, "FIRST_PAINT_S", 0)
+    monkeypatch.setattr(integrity, "check_connection", lambda *a: (checked.wait(30), real_check(*a)))
+    context = AppContext(county_path)
+    try:
+        failures: list[BaseException] = []
+        waiting = threading.Event()
+
+        def write(db, _progress):
+            waiting.set()
+            db.execute("UPDATE persons SET name = name WHERE id = -1")  # held until the check passes
+
+        context.run_in_background(write, None, failures.append, idle=True)
+        assert waiting.wait(10)
+        answers: list[int] = []
+        context.run_in_background(lambda db, _p: db.execute("SELECT count(*) FROM persons").fetchone()[0],
+                                  answers.append)
+        qtbot.waitUntil(lambda: bool(answers and failures), timeout=10000)
+        assert not checked.is_set()  # answered while the check still runs
+        assert isinstance(failures[0], Cancelled) and answers == [3]
+    finally:
+        checked.set()
+        context.close()

@@ -142,10 +142,15 @@ def interrupted_when(db: sqlite_utils.Database, cancelled: Callable[[], bool]) -
     the first error. Short statements still run (SQLite asks only after that many steps of a
     statement): the rollbacks and the clean-ups of TEMP tables that follow the error."""
     db.conn.set_progress_handler(lambda: 1 if cancelled() else 0, INTERRUPT_EVERY)
+    check = getattr(db, "integrity", None)  # a write or wait held for the window's check gives up too
+    if check is not None:
+        check.cancelled = cancelled
     try:
         yield
     finally:
         db.conn.set_progress_handler(None, 0)
+        if check is not None:
+            check.cancelled = None
 
 
 # Databases this process holds open with their lock (see abandon_held_databases).

@@ -248,6 +248,13 @@ _running: dict[tuple, _Run] = {}
 _running_lock = threading.Lock()
 
 
+CANCEL_LOOK_S = 0.05  # how often a wait for the check looks whether its work was stopped
+
+
+class WaitInterrupted(sqlite3.OperationalError):
+    """The work waiting for the background check was stopped (SQLite's "interrupted")."""
+
+
 class BackgroundCheck:
     """``integrity_check`` on a second connection in a thread, while the window shows; writes
     on the main connection wait (an SQLite authorizer holds them) until it has passed, and
@@ -267,6 +274,9 @@ class BackgroundCheck:
             if run is None or (run.done.is_set() and run.error is not None):
                 run = _running[key] = _Run(path, password)
         self._run = run
+        # Set while the connection runs work that may be stopped (store.db.interrupted_when):
+        # a write or a wait held for the check then gives up when it turns true.
+        self.cancelled: Callable[[], bool] | None = None
         conn.set_authorizer(self._authorize)
 
     @property
@@ -280,15 +290,34 @@ class BackgroundCheck:
     def _authorize(self, action, _arg1, _arg2, dbname, _source) -> int:
         if action not in self._WRITES or dbname not in ("main", None):
             return sqlite3.SQLITE_OK
-        self._run.done.wait()
+        if not self._finished(None):
+            return sqlite3.SQLITE_DENY  # the waiting work was stopped: nothing written
         return sqlite3.SQLITE_OK if self._run.error is None else sqlite3.SQLITE_DENY
 
     def wait(self, timeout: float | None = None) -> bool:
-        """True when the check has finished and passed; raises its error if it failed."""
-        finished = self._run.done.wait(timeout)
+        """True when the check has finished and passed; raises its error if it failed, and
+        SQLite's "interrupted" if the work waiting for it was stopped meanwhile."""
+        finished = self._finished(timeout)
         if self._run.error is not None:
             raise self._run.error
+        if not finished and self.cancelled is not None and self.cancelled():
+            raise WaitInterrupted("interrupted")
         return finished
+
+    def _finished(self, timeout: float | None) -> bool:
+        """Wait up to ``timeout`` (None: until done) for the check, in slices while the
+        waiting work may be stopped: the window's quality run at start, held 16 s by a
+        copied 200,000-household file, kept the 台账 the caseworker clicked waiting too."""
+        if self.cancelled is None:
+            return self._run.done.wait(timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.cancelled():
+            left = CANCEL_LOOK_S if deadline is None else min(CANCEL_LOOK_S, deadline - time.monotonic())
+            if self._run.done.wait(max(left, 0)):
+                return True
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+        return self._run.done.is_set()
 
 
 def refused_write(db, exc: BaseException) -> BaseException:

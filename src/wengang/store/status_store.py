@@ -70,6 +70,7 @@ import sqlite_utils
 from wengang.domain import fields
 from wengang.domain.codes import codes
 from wengang.domain.sqltext import sql_text
+from wengang.store import integrity
 from wengang.store.migrations import m0090_status_store as schema
 from wengang.store.migrations import m0115_report_facts as facts_schema
 
@@ -699,6 +700,8 @@ def _check_passed(db: sqlite_utils.Database, *, wait: bool = True) -> bool:
         return True
     try:
         return check.wait(None if wait else 0)
+    except integrity.WaitInterrupted:
+        raise  # the work was stopped (store.db.interrupted_when), not the check failed
     except Exception:  # noqa: BLE001 - its error is the window's to show
         return False
 
