@@ -104,8 +104,8 @@ def test_a_quality_run_stopped_for_a_tab_runs_again_after_it(qtbot, make_window,
 
     small_county(county_path)
     context, window = make_window(county_path)
+    qtbot.waitUntil(lambda: window.quality.runs >= 1, timeout=10000)  # the run at start
     wait_idle(qtbot, context)
-    window.quality.stop()
     real, calls = rules.run_quality, []
     started = threading.Event()
 
@@ -160,3 +160,26 @@ def test_idle_work_held_for_the_background_integrity_check_stops_for_work_asked_
     finally:
         checked.set()
         context.close()
+
+
+def test_a_quality_run_stopped_by_closing_is_not_started_again(qtbot, make_window, county_path, monkeypatch):
+    from wengang.services import rules
+
+    small_county(county_path)
+    context, window = make_window(county_path)
+    qtbot.waitUntil(lambda: window.quality.runs >= 1, timeout=10000)
+    wait_idle(qtbot, context)
+    calls, started = [], threading.Event()
+
+    def endless(db, as_of, *args, **kwargs):
+        calls.append(as_of)
+        started.set()
+        db.execute(ENDLESS).fetchone()
+
+    monkeypatch.setattr(rules, "run_quality", endless)
+    window.quality.run()
+    assert started.wait(10)
+    window.close()  # stops the run rather than waiting for it
+    qtbot.wait(500)  # its report arrives: it is not started again
+    wait_idle(qtbot, context)
+    assert len(calls) == 1 and not window.quality.running

@@ -523,7 +523,7 @@ class MainWindow(QMainWindow):
         self.context.settings.setValue("main_window/geometry", self.saveGeometry())
         self.context.settings.setValue("main_window/state", self.saveState())
         self.context.settings.setValue("main_window/tab", self.tabs.tabText(self.tabs.currentIndex()))
-        self.quality.stop()
+        self.quality.shut_down()
         self.context.finish_work()
         for tab in self.tab_pages.values():
             tab.shutdown()

@@ -33,6 +33,7 @@ class QualityWatch(QObject):
         self.context = context
         self.running = False
         self._again = False
+        self._stopped = False
         self.runs = 0  # finished runs (tests wait on it)
         self.label = QLabel()
         self.label.setToolTip("数据质量检查在每次导入、修改后自动在后台运行")
@@ -47,6 +48,8 @@ class QualityWatch(QObject):
         self._timer.start(DEBOUNCE_MS if delay_ms is None else delay_ms)
 
     def run(self) -> None:
+        if self._stopped:  # the window closed
+            return
         if self.running:
             self._again = True
             return
@@ -74,7 +77,7 @@ class QualityWatch(QObject):
             self.running = False
             if isinstance(exc, Cancelled):  # the caseworker asked for something: again, after it
                 self._again = False
-                if not getattr(self.context, "closed", False):
+                if not self._stopped and not getattr(self.context, "closed", False):
                     self.run()
                 return
             self.label.setText("数据质量：检查未完成")
@@ -87,9 +90,14 @@ class QualityWatch(QObject):
         self.context.run_in_background(lambda db, p: run_quality(db, as_of, p.callback), done, failed, idle=True)
 
     def stop(self) -> None:
-        """The window closes: no further run."""
+        """No run pending: the one scheduled, or asked for again, is not started."""
         self._timer.stop()
         self._again = False
+
+    def shut_down(self) -> None:
+        """The window closes: no further run, not even the one the closing stopped."""
+        self.stop()
+        self._stopped = True
 
     def _show_state_at_start(self) -> None:
         """As :meth:`_show_state`, the count read on the background thread: it walks every
