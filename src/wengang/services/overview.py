@@ -1,9 +1,10 @@
 """The numbers on the 概览 (overview) page — what a township head asks for — without Qt.
 
-One pass of ``person_status`` grouped by township gives the labour force, employed last year
-and this year, willing-but-not-out; the 合计 is their sum. Month-by-month employment, the
-channel/region mix, returns this month, targets and open findings are small extra queries.
-Every figure follows the global as-of date and the navigator's area or relocation site.
+The figures are counted per place (a household's area and relocation site) at the as-of
+date — the labour force, employed last year and this year and now, willing-but-not-out, the
+channel and region mix, month-by-month employment, returns this month — and kept beside the
+stored statuses (:func:`_place_groups`); the page's townships, its 合计 and the navigator's
+area or site are sums over those places. Targets and open findings are small live queries.
 """
 
 from __future__ import annotations
