@@ -103,32 +103,12 @@ def compute_overview(db: sqlite_utils.Database, as_of: dt.date, area_id: int | N
         groups = [g for g in groups if g[0] in inside]
     if site_id is not None:
         groups = [g for g in groups if g[1] == site_id]
-    townships = _townships(db)
-    by_township: dict[int | None, TownshipFigures] = {}
-    months = [0] * (12 + as_of.month)
-    for place, _site, figure, key, count in groups:
-        if figure in _TOTALS:
-            setattr(out, figure, getattr(out, figure) + count)
-            tid = townships.get(place, (None,))[0]
-            if tid not in by_township:
-                by_township[tid] = TownshipFigures(tid, townships.get(place, (None, "（未分乡镇）"))[1])
-            if hasattr(by_township[tid], figure):
-                setattr(by_township[tid], figure, getattr(by_township[tid], figure) + count)
-        elif figure == "month":
-            months[key] += count
-        elif figure in ("channel", "region"):
-            mix = out.channel_mix if figure == "channel" else out.region_mix
-            mix[key] = mix.get(key, 0) + count
-        elif figure == "returned":
-            out.returned_this_month += count
+    _fold(out, groups, _townships(db))
     order = {tid: rank for rank, tid in enumerate(_township_order(db))}
     targets = _township_targets(db, as_of.year)
-    out.townships = sorted(by_township.values(), key=lambda t: order.get(t.township_id, -1))
+    out.townships.sort(key=lambda t: order.get(t.township_id, -1))
     for township in out.townships:
         township.target = targets.get(township.township_id)
-    out.monthly_last_year, out.monthly_this_year = months[:12], months[12:]
-    for mix in ("channel_mix", "region_mix"):  # the most first, as the charts draw them
-        setattr(out, mix, dict(sorted(getattr(out, mix).items(), key=lambda kv: -kv[1])))
     out.target = _target(db, as_of.year, area_id, site_id, out.townships)
     place, params = place_filter(area_id, site_id)
     out.open_findings = db.execute(
@@ -136,6 +116,31 @@ def compute_overview(db: sqlite_utils.Database, as_of: dt.date, area_id: int | N
         "LEFT JOIN households h ON h.id = coalesce(f.household_id, p.household_id) "
         "WHERE f.resolved_at IS NULL" + place, params).fetchone()[0]
     return out
+
+
+def _fold(out: Overview, groups: list[list], townships: dict[int, tuple[int, str]]) -> None:
+    """Add the places' figures (:func:`_place_groups`' rows) into ``out``: its totals, its
+    townships (unordered), months and mixes (the most first, as the charts draw them)."""
+    by_township: dict[int | None, TownshipFigures] = {}
+    months = [0] * (12 + out.as_of.month)
+    for place, _site, figure, key, count in groups:
+        if figure in _TOTALS:
+            setattr(out, figure, getattr(out, figure) + count)
+            tid, name = townships.get(place, (None, "（未分乡镇）"))
+            township = by_township.get(tid) or by_township.setdefault(tid, TownshipFigures(tid, name))
+            if hasattr(township, figure):
+                setattr(township, figure, getattr(township, figure) + count)
+        elif figure == "month":
+            months[key] += count
+        elif figure in ("channel", "region"):
+            mix = out.channel_mix if figure == "channel" else out.region_mix
+            mix[key] = mix.get(key, 0) + count
+        elif figure == "returned":
+            out.returned_this_month += count
+    out.townships = list(by_township.values())
+    out.monthly_last_year, out.monthly_this_year = months[:12], months[12:]
+    for mix in ("channel_mix", "region_mix"):
+        setattr(out, mix, dict(sorted(getattr(out, mix).items(), key=lambda kv: -kv[1])))
 
 
 def _townships(db: sqlite_utils.Database) -> dict[int, tuple[int, str]]:
