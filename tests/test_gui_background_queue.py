@@ -183,3 +183,78 @@ def test_a_quality_run_stopped_by_closing_is_not_started_again(qtbot, make_windo
     qtbot.wait(500)  # its report arrives: it is not started again
     wait_idle(qtbot, context)
     assert len(calls) == 1 and not window.quality.running
+
+
+# About 200,000 steps of SQLite (well over the 20,000 between two looks at the stop): stopped
+# if the stop were armed while it runs, done in a fraction of a second otherwise.
+SHARED = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000) "
+          "SELECT count(*) FROM c")
+
+
+def tab_work(context: AppContext, hidden: bool, shared: list, failures: list, answers: list) -> threading.Event:
+    """A tab's job (the overview's shape): a shared part (the statuses), then its own counting,
+    which would run for minutes; it waits for the returned event before its shared part."""
+    go_on = threading.Event()
+
+    def work(db, progress):
+        go_on.wait(10)
+        shared.append(db.execute(SHARED).fetchone()[0])  # derived for every tab: never given up
+        progress.stoppable_from_here()
+        return db.execute(ENDLESS if hidden else SHARED).fetchone()[0]
+
+    context.run_in_background(work, answers.append, failures.append, gives_way=lambda: hidden)
+    return go_on
+
+
+def test_a_hidden_tabs_work_gives_way_from_its_own_counting_to_work_asked_for(qtbot, context):
+    """At 200,000 households after an import, 概览's job derived every status (8 s) and then
+    counted its figures (4.8 s) while the 台账 clicked meanwhile waited for both."""
+    shared, failures, answers = [], [], []
+    go_on = tab_work(context, True, shared, failures, answers)
+    asked: list[int] = []
+    context.run_in_background(lambda db, _p: db.execute("SELECT count(*) FROM persons").fetchone()[0],
+                              asked.append)  # asked for while the tab's job runs its shared part
+    go_on.set()
+    qtbot.waitUntil(lambda: bool(asked and failures), timeout=10000)
+    assert shared == [200000]  # the shared part ran to its end although the stop was asked before
+    assert isinstance(failures[0], Cancelled) and answers == []
+    assert asked == [3]
+
+
+def test_a_shown_tabs_work_does_not_give_way(qtbot, context):
+    shared, failures, answers = [], [], []
+    go_on = tab_work(context, False, shared, failures, answers)
+    asked: list[int] = []
+    context.run_in_background(lambda db, _p: db.execute("SELECT count(*) FROM persons").fetchone()[0],
+                              asked.append)
+    go_on.set()
+    wait_idle(qtbot, context)
+    assert failures == [] and answers == [200000] and asked == [3]
+
+
+def test_the_overview_counting_gives_way_to_the_ledger_clicked_and_counts_again_when_shown(
+        qtbot, make_window, county_path, monkeypatch):
+    from wengang.services import overview
+
+    small_county(county_path)
+    context, window = make_window(county_path)
+    tab = window.show_tab("概览")
+    wait_idle(qtbot, context)
+    real, counting = overview._place_groups, threading.Event()
+
+    def slow(db, when):
+        counting.set()
+        db.execute(ENDLESS).fetchone()
+        return real(db, when)
+
+    monkeypatch.setattr(overview, "_place_groups", slow)
+    tab.refresh_now()
+    assert counting.wait(10)
+    monkeypatch.setattr(overview, "_place_groups", real)
+    ledger = window.show_tab("台账")  # the overview hidden: it gives way to the list
+    qtbot.waitUntil(lambda: ledger.model.rowCount() > 0, timeout=10000)
+    qtbot.waitUntil(lambda: tab.stale, timeout=10000)
+    assert "计算中" in tab.heading.text()
+    window.show_tab("概览")
+    qtbot.waitUntil(lambda: "计算中" not in tab.heading.text(), timeout=10000)
+    assert tab.overview is not None and tab.overview.persons == 3

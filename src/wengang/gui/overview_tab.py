@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from wengang.gui.charts import BarChart, LineChart, MixChart
-from wengang.gui.context import AppContext
+from wengang.gui.context import AppContext, Cancelled
 from wengang.gui.tab import Tab
 from wengang.services.overview import Overview, compute_overview
 
@@ -139,13 +139,22 @@ class OverviewTab(Tab):
             if self._pending is token:  # a newer request supersedes this one
                 self.show_overview(result)
 
-        def work(db, _progress) -> Overview:
+        def work(db, progress) -> Overview:
             from wengang.services.rules.quality import last_checked  # noqa: PLC0415
-            overview = compute_overview(db, as_of, area_id, site_id)
+            overview = compute_overview(db, as_of, area_id, site_id, statuses_ready=progress.stoppable_from_here)
             overview.quality_checked = last_checked(db) is not None  # "未检查" rather than 0
             return overview
 
-        self.context.run_in_background(work, done, lambda exc: self.heading.setText(f"概览计算失败：{exc}"))
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, Cancelled):  # stopped for a tab the caseworker went to: again when shown
+                if self._pending is token:
+                    self.mark_stale()
+                return
+            self.heading.setText(f"概览计算失败：{exc}")
+
+        # Hidden (the caseworker went to 台账 while it counted), it gives way to that tab's work
+        # once the statuses they share are derived, instead of counting first.
+        self.context.run_in_background(work, done, failed, gives_way=lambda: not self.isVisible())
 
     def show_overview(self, o: Overview) -> None:
         self.overview = o
