@@ -383,6 +383,13 @@ def test_default_order_and_first_page(db, factory):
     assert [r[5] for r in query.rows(3, 10)] == expected[3:]  # a deeper page numbers everyone
     assert [r[5] for r in query.rows(0, 3)] == expected[:3] and query.person_ids(0, 3) == first_ids
     assert [r[0] for r in query.rows(0, 10)] == list(range(1, 8))
+    # Counted first (as the window does), pages near the top walk the ranks in order instead
+    # of sorting every member or numbering them all: the same rows and numbers.
+    walked = ledger_query(db, "labour", AS_OF)
+    assert walked.count() == 7
+    assert [r[5] for r in walked.rows(0, 3)] == expected[:3] and walked.person_ids(0, 3) == first_ids
+    assert [r[:1] + r[5:6] for r in walked.rows(3, 10)] == [(n, name) for n, name in enumerate(expected[3:], 4)]
+    assert walked._walks_ranks(13) and walked._positions is None
 
 
 def test_cli_says_a_long_pdf_is_being_laid_out(qapp, tmp_path, capsys, monkeypatch):
