@@ -49,6 +49,19 @@ def test_who_needs_work_and_what_they_lack(db, village):
     assert (gaps.needing, gaps.complete, gaps.short, gaps.short_jobs) == (3, 1, 2, 2)
 
 
+def test_a_list_paged_from_the_years_services_follows_a_service_recorded(db, village):
+    """The list reads each person's services this year from a TEMP table of the connection
+    (``catalogue.paged_sources``: a subquery was aggregated again for every page, 1.5 s at
+    200,000 households): a service recorded after it was made is in the next list."""
+    assert set(ledger_query(db, "service-gaps", "2026-10-31").person_ids(0, None)) == {village["idle"],
+                                                                                     village["returned"]}
+    for day, kind in [(7, "职业指导"), (8, "岗位信息推送"), (9, "岗位信息推送"), (10, "岗位信息推送"), (11, "免费培训")]:
+        record_services(db, [village["idle"]], kind, D(2026, 7, day))
+    query = ledger_query(db, "service-gaps", "2026-10-31")
+    assert set(query.person_ids(0, None)) == {village["returned"]}
+    assert "temp.services_year" in query._count_joins  # the kept table, not the subquery
+
+
 def test_services_count_from_the_first_of_january(db, village):
     assert person_services(db, village["idle"], 2026) == {"职业指导": 0, "岗位信息推送": 0, "免费培训": 0}
     assert person_services(db, village["idle"], 2025)["职业指导"] == 1

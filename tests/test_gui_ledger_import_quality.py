@@ -58,6 +58,26 @@ def test_ledger_tab_shows_and_exports_a_list(qtbot, make_window, county_path, tm
     assert "张三" in values and full_id in values
 
 
+def test_the_ledger_tab_shows_its_first_rows_as_read_off_the_gui_thread(qtbot, make_window, county_path,
+                                                                        monkeypatch):
+    """The first page is read with the count on the worker: the GUI thread queried it when the
+    view first painted (0.37 s at 200,000 households, 1.5 s for the 帮扶车间 list)."""
+    import threading
+
+    from wengang.services.ledgers.query import LedgerQuery
+
+    small_county(county_path)
+    _context, window = make_window(county_path)
+    real, readers = LedgerQuery.rows, []
+    monkeypatch.setattr(LedgerQuery, "rows", lambda self, *args: (readers.append(threading.get_ident()),
+                                                                  real(self, *args))[1])
+    tab = window.show_tab("台账")
+    qtbot.waitUntil(tab.is_ready)
+    qtbot.wait(100)  # painted
+    assert tab.model.rowCount() == 3 and tab.model.index(2, 1).data()
+    assert readers and threading.get_ident() not in readers
+
+
 def test_six_lists_go_into_one_folder_from_the_ledger_tab(qtbot, make_window, county_path, tmp_path, monkeypatch):
     small_county(county_path)
     context, window = make_window(county_path)

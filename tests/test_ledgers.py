@@ -390,6 +390,13 @@ def test_default_order_and_first_page(db, factory):
     assert [r[5] for r in walked.rows(0, 3)] == expected[:3] and walked.person_ids(0, 3) == first_ids
     assert [r[:1] + r[5:6] for r in walked.rows(3, 10)] == [(n, name) for n, name in enumerate(expected[3:], 4)]
     assert walked._walks_ranks(13) and walked._positions is None
+    # An area's members are not walked to: read ahead (on the worker), its rows are numbered
+    # first, so the pages the GUI thread reads after it sort nothing.
+    town = db.execute("SELECT id FROM areas WHERE name = '甲镇'").fetchone()[0]
+    scoped = ledger_query(db, "labour", AS_OF, area_id=town)
+    assert scoped.count() == 6
+    assert [r[5] for r in scoped.first_rows(2)] == expected[:2] and scoped._positions is not None
+    assert [r[5] for r in scoped.rows(2, 10)] == expected[2:6]
 
 
 def test_cli_says_a_long_pdf_is_being_laid_out(qapp, tmp_path, capsys, monkeypatch):

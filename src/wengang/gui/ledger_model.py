@@ -25,8 +25,9 @@ class LedgerModel(QAbstractTableModel):
         self._count = 0
         self._pages: dict[int, list] = {}
 
-    def set_query(self, query: Any, count: int | None = None) -> None:
-        """Show ``query`` (``count`` when already known: counting repeats the whole query)."""
+    def set_query(self, query: Any, count: int | None = None, first_page: list | None = None) -> None:
+        """Show ``query`` (``count`` when already known: counting repeats the whole query;
+        ``first_page``: its first :data:`PAGE` rows, read ahead off the GUI thread)."""
         self.beginResetModel()
         self.query = query
         self.columns = list(query.columns) if query is not None else []
@@ -34,7 +35,7 @@ class LedgerModel(QAbstractTableModel):
             self._count = 0
         else:
             self._count = int(query.count() if count is None else count)
-        self._pages = {}
+        self._pages = {} if first_page is None else {0: list(first_page)}
         self.endResetModel()
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature

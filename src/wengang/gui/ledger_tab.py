@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from wengang.gui import ledger_output
 from wengang.gui.context import AppContext
-from wengang.gui.ledger_model import LedgerModel
+from wengang.gui.ledger_model import PAGE, LedgerModel
 from wengang.gui.tab import Tab
 from wengang.gui.widgets.flow import ElidedLabel, FlowLayout
 from wengang.gui.widgets.lazy_table import LazyTableView
@@ -189,7 +189,8 @@ class LedgerTab(Tab):
             query = ledgers.ledger_query(self.ledger_db, ledger_id, as_of, area_id=area_id, site_id=site_id,
                                          order_by=order_by, mask=mask)
             query.prepare()  # the order ranks here, not on the GUI thread's first page
-            return query, query.count()  # counted here: at county scale it takes a moment
+            count = query.count()  # counted here: at county scale it takes a moment
+            return query, count, query.first_rows(PAGE)  # and the rows shown first
 
         def finished(built) -> None:
             self._building = False

@@ -19,10 +19,14 @@ same definitions as the forms, so a list's row count equals the form's cell.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
+import sqlite_utils
+
 from wengang.domain.populations import Dialect, compile_expr, status_rows
-from wengang.domain.status import age_sql
+from wengang.domain.status import AsOf, age_sql
+from wengang.store.derived import cached
 
 # The registry's aliases as the ledger query names them. A list is counted from the status
 # table and the sources its population names, without persons and households, so a
@@ -56,6 +60,11 @@ def _latest_spell_join(alias: str, predicate: str) -> str:
 _POST_SPELL = _spell_on_channel("spell_current_at_as_of & welfare_post_spell")
 _WORKSHOP_SPELL = _spell_on_channel("spell_current_at_as_of & workshop_spell")
 
+# Each person's 1-3-1 services this year, 1 Jan to D.
+_SERVICES_YEAR = """SELECT person_id, sum(kind = '职业指导') AS guidance, sum(kind = '岗位信息推送') AS jobs,
+            sum(kind = '免费培训') AS training FROM services
+            WHERE service_date >= :year_start AND service_date <= :as_of GROUP BY person_id"""
+
 SOURCES: dict[str, str] = {
     # The spells that gave the statuses their 地域/渠道 (ids kept in the status table).
     "ly": "LEFT JOIN employment_spells ly ON ly.id = ps.last_year_spell_id",
@@ -69,12 +78,26 @@ SOURCES: dict[str, str] = {
     "wp": "LEFT JOIN welfare_posts wp ON wp.spell_id = post.id",
     "site": "LEFT JOIN relocation_sites site ON site.id = h.site_id",
     # 1-3-1 (seed 001 §十二): each person's services this year, 1 Jan to D (services.duties.services131).
-    "svc": """LEFT JOIN (SELECT person_id, sum(kind = '职业指导') AS guidance, sum(kind = '岗位信息推送') AS jobs,
-            sum(kind = '免费培训') AS training FROM services
-            WHERE service_date >= :year_start AND service_date <= :as_of GROUP BY person_id) svc
-        ON svc.person_id = ps.person_id""",
+    "svc": f"LEFT JOIN ({_SERVICES_YEAR}) svc\n        ON svc.person_id = ps.person_id",
 }
 SOURCE_DEPENDS = {"org": ("wk",), "wp": ("post",)}
+
+
+def paged_sources(db: sqlite_utils.Database, as_of: AsOf, names: Collection[str]) -> dict[str, str]:
+    """:data:`SOURCES` as a list read page by page joins them: each person's services this
+    year (``svc``, when among ``names``) read from a TEMP table of the connection, made once
+    per date until the data changes (``store.derived.cached``). Joined as a subquery they were
+    aggregated again for every page the window read: 1.5 s a page of the 1-3-1 list at
+    200,000 households."""
+    if "svc" not in names:
+        return SOURCES
+
+    def build(name: str) -> None:
+        db.execute(f"CREATE TEMP TABLE {name} (person_id INTEGER PRIMARY KEY, guidance, jobs, training)")
+        db.execute(f"INSERT INTO temp.{name} {_SERVICES_YEAR}", as_of.params())
+
+    table = cached(db, "services_year", as_of.date, build)
+    return {**SOURCES, "svc": f"LEFT JOIN temp.{table} svc ON svc.person_id = ps.person_id"}
 
 
 @dataclass(frozen=True)
