@@ -188,6 +188,20 @@ def test_rerun_replaces_findings_and_keeps_import_warnings(db, factory):
     assert run_quality(db, AS_OF).by_rule["phone_invalid"] == 0
 
 
+def test_a_run_given_the_rules_done_goes_on_from_the_others(db, factory):
+    """A run stopped part way (for a tab the caseworker clicked) is asked again with the rules
+    it finished: their findings stand, the others are checked, and the counts are everyone's."""
+    pid = good_person(factory, phone="12345")
+    run_quality(db, AS_OF)
+    assert len(findings(db, "phone_invalid")) == 1
+    db.execute("UPDATE persons SET phone = '13912345678' WHERE id = ?", [pid])  # as if after the rule ran
+    done = {"phone_invalid"}
+    summary = run_quality(db, AS_OF, done=done)
+    assert summary.by_rule["phone_invalid"] == 1  # not checked again: its findings stand
+    assert done == {r.id for r in quality_rules()}  # each rule added as it finished
+    assert run_quality(db, AS_OF).by_rule["phone_invalid"] == 0
+
+
 def test_findings_read_the_rules_once_however_many_import_hints(db, factory, monkeypatch):
     # An import at 200,000 households leaves 158,000 hints: reading and checking every rule again
     # for each of them made `quality --out` take 84 s there.

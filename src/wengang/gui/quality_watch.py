@@ -35,13 +35,21 @@ class QualityWatch(QObject):
         self._again = False
         self._stopped = False
         self.runs = 0  # finished runs (tests wait on it)
+        # The rules a run stopped part way finished, at the date it checked: the next run goes
+        # on from there (run_quality's ``done``) unless the data or the date changed meanwhile.
+        self._done: set[str] = set()
+        self._done_at = None
         self.label = QLabel()
         self.label.setToolTip("数据质量检查在每次导入、修改后自动在后台运行")
         self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._timer.timeout.connect(self.run)
-        context.data_changed.connect(lambda: self.schedule())
+        context.data_changed.connect(self._data_changed)
         context.as_of_changed.connect(lambda _d: self.schedule())
         self._show_state_at_start()
+
+    def _data_changed(self) -> None:
+        self._done = set()  # every rule again (a run in flight keeps adding to the set it was given)
+        self.schedule()
 
     def schedule(self, delay_ms: int | None = None) -> None:
         """Run the check after ``delay_ms`` (default: a moment, so a burst of changes is one run)."""
@@ -60,10 +68,15 @@ class QualityWatch(QObject):
         self.running = True
         self.label.setText("数据质量：检查中…")
         as_of = self.context.as_of
+        if self._done_at != as_of:
+            self._done, self._done_at = set(), as_of
+        finished = self._done
 
         def done(summary) -> None:
             self.running = False
             self.runs += 1
+            if self._done is finished:
+                self._done = set()  # the next run checks every rule
             if getattr(self.context, "closed", False):
                 return  # the window closed while the check ran
             if self._again:
@@ -87,7 +100,8 @@ class QualityWatch(QObject):
                 self.schedule()
 
         # idle: it waits behind whatever a tab asks for, and stops for it (17 s at 200,000 households)
-        self.context.run_in_background(lambda db, p: run_quality(db, as_of, p.callback), done, failed, idle=True)
+        self.context.run_in_background(lambda db, p: run_quality(db, as_of, p.callback, done=finished), done, failed,
+                                       idle=True)
 
     def stop(self) -> None:
         """No run pending: the one scheduled, or asked for again, is not started."""
