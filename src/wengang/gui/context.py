@@ -188,7 +188,7 @@ class AppContext(QObject):
 
                 QMessageBox.critical(QApplication.activeWindow(), "稳岗台账", str(exc))
 
-        self.run_in_background(work, lambda _path: None, failed)
+        self.run_in_background(work, lambda _path: None, failed, behind=True)
 
     def _background_connection(self) -> sqlite_utils.Database:
         if self._background_db is None:  # opened on the background thread, on first use
@@ -234,6 +234,7 @@ class AppContext(QObject):
         *,
         idle: bool = False,
         gives_way: Callable[[], bool] | None = None,
+        behind: bool = False,
     ) -> Progress:
         """Run ``work(db, progress)`` on the background thread with the background connection.
 
@@ -249,6 +250,10 @@ class AppContext(QObject):
         once the work says it may stop (``progress.stoppable_from_here()``: the statuses every tab
         reads are derived; what is left is the tab's own counting, 4.8 s of 概览 at 200,000
         households). It then fails with :class:`Cancelled`, and its tab runs it again when shown.
+
+        ``behind``: work nobody waits for that must still be done (the day's backup: 6 s for a
+        1.3 GB county, and a 台账 clicked meanwhile waited for it): queued behind what is asked
+        for later, as idle work, but never stopped, and closing the window waits for it.
         """
         worker = _Worker(self._background_connection, work, idle=idle, gives_way=gives_way)
         self._workers.add(worker)  # keep the signals object alive until it reports
@@ -261,7 +266,7 @@ class AppContext(QObject):
         worker.signals.succeeded.connect(lambda r: (done(), on_success and on_success(r)))
         worker.signals.failed.connect(lambda e: (done(), on_failure and on_failure(e)))
         worker.setAutoDelete(False)
-        if idle:
+        if idle or behind:
             self.pool.start(worker, IDLE_PRIORITY)
         else:
             self.pool.start(worker)
