@@ -66,8 +66,7 @@ def walk(path: Path, click_after: float) -> None:
     run_in_background = AppContext.run_in_background
 
     def timed_run(self, work, *args, **kwargs):
-        name = getattr(work, "__qualname__", repr(work)) + (" (idle)" if kwargs.get("idle") else "") + (
-            " (behind)" if kwargs.get("behind") else "")
+        name = getattr(work, "__qualname__", repr(work)) + (" (idle)" if kwargs.get("idle") else "")
 
         def timed(db, progress):
             begun = time.perf_counter()
@@ -84,7 +83,7 @@ def walk(path: Path, click_after: float) -> None:
     window.resize(1366, 768)
     window.show()
     say("window shown")
-    context.daily_backup_later()  # as the program's start does (gui.app.run_app): the first of the day makes one
+    context.daily_backup_later()  # as the program's start does (gui.app.run_app), on a thread beside the jobs
     state: dict = {}
     beat = [time.perf_counter()]
 

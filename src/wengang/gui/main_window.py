@@ -519,12 +519,17 @@ class MainWindow(QMainWindow):
             self.fit_screen()
         self.stack.currentWidget().setFocus()  # not the date field: a stray keystroke would change it
 
+    def _say_finishing(self) -> None:
+        """Closing waits for work that must end (a write, the day's backup): say so, painted now."""
+        self.statusBar().showMessage(self.tr("正在完成后台工作（如保存、今天的自动备份），完成后自动关闭…"))
+        self.repaint()
+
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt
         self.context.settings.setValue("main_window/geometry", self.saveGeometry())
         self.context.settings.setValue("main_window/state", self.saveState())
         self.context.settings.setValue("main_window/tab", self.tabs.tabText(self.tabs.currentIndex()))
         self.quality.shut_down()
-        self.context.finish_work()
+        self.context.finish_work(before_waiting=self._say_finishing)
         for tab in self.tab_pages.values():
             tab.shutdown()
         super().closeEvent(event)

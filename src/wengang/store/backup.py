@@ -50,10 +50,12 @@ def _db_file(db: sqlite_utils.Database) -> Path | None:
 
 
 def backup(db_or_path: sqlite_utils.Database | Path | str, dest: Path | str, *,
-           password: str | None = None, progress=None) -> Path:
+           password: str | None = None, progress=None, at_once: bool = False) -> Path:
     """Copy a live database (open ``Database`` or a file) to ``dest``, consistently.
 
     ``progress(status, remaining, total)`` is sqlite3's backup callback (plain files only).
+    ``at_once``: in one step, one read transaction (a snapshot): another connection's writes
+    meanwhile go on (WAL) and do not make the copy start over, as between two steps.
     """
     dest = Path(dest)
     if isinstance(db_or_path, sqlite_utils.Database):
@@ -73,7 +75,8 @@ def backup(db_or_path: sqlite_utils.Database | Path | str, dest: Path | str, *,
             else:
                 target = sqlite3.connect(str(partial))
                 try:
-                    conn.backup(target, pages=1024 if progress is None else 16, progress=progress)
+                    pages = -1 if at_once else 1024 if progress is None else 16
+                    conn.backup(target, pages=pages, progress=progress)
                     # The copy inherits WAL mode from the live file; a backup is a single file
                     # (often on a USB stick), so switch it to a rollback journal: opening it later
                     # leaves no -wal/-shm files beside it.
@@ -122,6 +125,24 @@ def backup_before(db: sqlite_utils.Database, reason: str) -> Path | None:
     except (OSError, StoreError, *crypto.database_errors()) as exc:
         log.warning("自动备份失败：%s", exc)
         return None
+
+
+def daily_backup(db_path: Path | str, password: str | None = None) -> Path | None:
+    """The day's automatic backup of the file at ``db_path``, unless one was made today, on a
+    connection of its own and in one step (``backup(at_once=True)``): the window makes it on
+    a thread beside its own work, which goes on meanwhile. The caller has seen the file pass
+    its integrity check (a damaged file is never backed up over good backups). As
+    :func:`backup_before`, it never raises on a full disk (the failure is logged)."""
+    path = Path(db_path).resolve()
+    if not daily_backup_due(path):
+        return None
+    try:
+        dest = backup(path, _dated_backup_path(path, "每日"), password=password, at_once=True)
+    except (OSError, StoreError, *crypto.database_errors()) as exc:
+        log.warning("自动备份失败：%s", exc)
+        return None
+    _rotate(path)
+    return dest
 
 
 def daily_backup_due(db_path: Path | str, today: dt.date | None = None) -> bool:
