@@ -273,8 +273,9 @@ class LedgerQuery:
         return depth * self._everyone <= _WALK_LOOKUPS * self._counted
 
     def rows(self, offset: int = 0, limit: int | None = 200) -> list[tuple]:
-        """Rows ``offset+1 … offset+limit`` (序号 first) in order — SQL LIMIT/OFFSET over the
-        ordered positions; ``limit=None`` for all the rest."""
+        """Rows ``offset+1 … offset+limit`` (序号 first) in order: a page near the top read
+        without numbering everyone (:meth:`_leading`), any other a range of the numbered
+        positions; ``limit=None`` for all the rest."""
         first = self._leading(offset, limit)
         if first is not None:  # a page near the top: no positions to number yet
             marks = ", ".join(f":_p{i}" for i in range(len(first))) or "NULL"
