@@ -90,6 +90,7 @@ class LedgerTab(Tab):
         bar.addWidget(printer)
         right_layout.addWidget(bar_box)
         self.model = LedgerModel(self)
+        self.model.number_rows = self._number_rows  # a deep page numbers the rows on the worker
         self.view = LazyTableView()
         self.view.typed.connect(context.find_typed)
         self.view.setModel(self.model)
@@ -216,6 +217,14 @@ class LedgerTab(Tab):
             self.caption.setText(f"{title}：无法生成（{exc}）")
 
         self.context.run_in_background(work, finished, failed)
+
+    def _number_rows(self, query, done) -> None:
+        """The model's deep page needs every member numbered: on the worker, as the build was."""
+        def failed(exc: BaseException) -> None:
+            done(False)
+            self.caption.setText(f"{self.caption.text()}：后面的行无法显示（{exc}）")
+
+        self.context.run_in_background(lambda _db, _progress: query.number_rows(), lambda _r: done(True), failed)
 
     def show_ledger(self, ledger_id: str) -> bool:
         """Pick the list ``ledger_id`` (``labour``, ``willing`` …); False when there is none."""
