@@ -14,7 +14,12 @@ from wengang.services.importing import import_file, upsert
 from wengang.services.importing.writers import context
 from wengang.store.areas import set_installation
 from wengang.store.db import open_database
-from wengang.store.migrations import m0050_household_type_history, m0090_status_store, m0125_registry_changes
+from wengang.store.migrations import (
+    m0050_household_type_history,
+    m0090_status_store,
+    m0125_registry_changes,
+    m0130_ledger_order_changes,
+)
 from wengang.store.row_marks import marked_afterwards, set_based_marks
 
 _SPELL_TRIGGERS = ("status_mark_employment_spells_insert", "registry_changes_employment_spells_insert")
@@ -94,16 +99,19 @@ def test_set_based_marks_store_the_same_rows_as_the_triggers_per_row(tmp_path, m
                                                ("households", "household_type_history_insert")])
 def test_the_statements_cover_the_triggers_of_the_migrations(table, first):
     # A set-based statement for every insert trigger the migrations put on the table.
-    schemas = (m0050_household_type_history.SCHEMA, m0090_status_store.triggers(), m0125_registry_changes.SCHEMA)
+    schemas = (m0050_household_type_history.SCHEMA, m0090_status_store.triggers(), m0125_registry_changes.SCHEMA,
+               m0130_ledger_order_changes.SCHEMA)
     defined = {line.split()[2] for schema in schemas for line in schema.splitlines()
                if line.startswith("CREATE TRIGGER") and f" INSERT ON {table}" in line}
-    assert defined == set(set_based_marks(table)) == {first, f"registry_changes_{table}_insert"}
+    order = {f"ledger_order_changes_{table}_insert"} if table in ("persons", "households") else set()
+    assert defined == set(set_based_marks(table)) == {first, f"registry_changes_{table}_insert", *order}
     assert set_based_marks("household_type_history") == {}
 
 
 _PERSONS_COMPARED = {
     "status_store_marks": "person_id",
     "registry_changes": "n",
+    "ledger_order_changes": "n",
     "persons": "id, household_id, id_number, name, phone, labour_skill, substr(guid, 17)",
     "households": "id, hh_no, area_id, head_name, hh_type, substr(guid, 17)",
     "household_type_history": "id, household_id, hh_type, monitor_category, valid_from, valid_to, reason",

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 import sqlite_utils
+
+from wengang.store.migrations.m0130_ledger_order_changes import TRIGGER_COUNT as ORDER_TRIGGERS
 
 KEEP_PER_KIND = 3  # dates kept per kind of table: switching between a few dates stays instant
 
@@ -81,6 +84,40 @@ def cached(db: sqlite_utils.Database, kind: str, key: Hashable, build: Callable[
         registry.fresh.discard(old)
     registry.fingerprint = data_fingerprint(db)  # our own TEMP writes are not data changes
     return name
+
+
+def kept_while(db: sqlite_utils.Database, kind: str, version: Hashable, build: Callable[[str], None]) -> str:
+    """The TEMP table ``kind``, built by ``build(name)`` and kept across the data's changes
+    while ``version`` stays the same: a count the schema's triggers move on the writes that
+    can change the table (:func:`order_changes`), not on every write as :func:`cached` has it."""
+    registry = _registry(db)
+    if registry.fingerprint != data_fingerprint(db):
+        registry.fresh.clear()
+    entry = (kind, version)
+    name = registry.tables.get(entry)
+    if name is not None:
+        return name
+    for old in [e for e in registry.tables if e[0] == kind]:
+        drop_table(db, registry.tables.pop(old))
+        registry.fresh.discard(old)
+    name = f"{kind}_{next(registry.numbers)}"
+    build(name)
+    registry.tables[entry] = name
+    registry.fingerprint = data_fingerprint(db)  # our own TEMP writes are not data changes
+    return name
+
+
+def order_changes(db: sqlite_utils.Database) -> int | None:
+    """The count of the writes that can change the lists' default order (migration 0130), or
+    None when it cannot be trusted: not there (a file not migrated yet) or a trigger missing
+    (a writer that rebuilt a table dropped it)."""
+    try:
+        n, triggers = db.execute(
+            "SELECT n, (SELECT count(*) FROM main.sqlite_master WHERE type = 'trigger' AND name LIKE "
+            "'ledger\\_order\\_changes\\_%' ESCAPE '\\') FROM main.ledger_order_changes").fetchone()
+    except sqlite3.OperationalError:
+        return None
+    return n if triggers == ORDER_TRIGGERS else None
 
 
 def fresh_keys(db: sqlite_utils.Database, kind: str) -> list[Hashable]:

@@ -23,7 +23,12 @@ import re
 import sqlite3
 from collections.abc import Iterator
 
-from wengang.store.migrations import m0050_household_type_history, m0090_status_store, m0125_registry_changes
+from wengang.store.migrations import (
+    m0050_household_type_history,
+    m0090_status_store,
+    m0125_registry_changes,
+    m0130_ledger_order_changes,
+)
 
 # Table → its column holding the person the status store marks (NEW.person_id, NEW.id in 0090).
 _MARKED_PERSON = {"employment_spells": "person_id", "persons": "id"}
@@ -40,7 +45,8 @@ _MULTILINE_TRIGGER = re.compile(r"^CREATE TRIGGER (\S+) .*?^END", re.DOTALL | re
 
 def _definitions() -> dict[str, str]:
     """The migrations' trigger statements by name, as ``sqlite_master`` keeps them (no ';')."""
-    statements = m0090_status_store.triggers().splitlines() + m0125_registry_changes.SCHEMA.splitlines()
+    statements = (m0090_status_store.triggers().splitlines() + m0125_registry_changes.SCHEMA.splitlines()
+                  + m0130_ledger_order_changes.SCHEMA.splitlines())
     known = {s.split()[2]: s.rstrip().rstrip(";") for s in statements if s.startswith("CREATE TRIGGER ")}
     known.update((m.group(1), m.group(0)) for m in _MULTILINE_TRIGGER.finditer(m0050_household_type_history.SCHEMA))
     return known
@@ -52,6 +58,9 @@ def set_based_marks(table: str) -> dict[str, str]:
     marks are a set, the count a sum, the type history's rows are added in id order)."""
     counted = {f"registry_changes_{table}_insert":
                f"UPDATE registry_changes SET n = n + (SELECT count(*) FROM {table} WHERE rowid > ?1)"}
+    if table in ("persons", "households"):  # the lists' order counts them too (migration 0130)
+        counted[f"ledger_order_changes_{table}_insert"] = (
+            f"UPDATE ledger_order_changes SET n = n + (SELECT count(*) FROM {table} WHERE rowid > ?1)")
     if table == "households":
         return {"household_type_history_insert": _TYPE_HISTORY_OPENED, **counted}
     person = _MARKED_PERSON.get(table)
