@@ -89,7 +89,8 @@ def cached(db: sqlite_utils.Database, kind: str, key: Hashable, build: Callable[
 def kept_while(db: sqlite_utils.Database, kind: str, version: Hashable, build: Callable[[str], None]) -> str:
     """The TEMP table ``kind``, built by ``build(name)`` and kept across the data's changes
     while ``version`` stays the same: a count the schema's triggers move on the writes that
-    can change the table (:func:`order_changes`), not on every write as :func:`cached` has it."""
+    can change the table (:func:`order_changes`), not on every write as :func:`cached` has it.
+    Built again under the same name, as :func:`cached` does: a query holding it reads the new rows."""
     registry = _registry(db)
     if registry.fingerprint != data_fingerprint(db):
         registry.fresh.clear()
@@ -97,10 +98,11 @@ def kept_while(db: sqlite_utils.Database, kind: str, version: Hashable, build: C
     name = registry.tables.get(entry)
     if name is not None:
         return name
-    for old in [e for e in registry.tables if e[0] == kind]:
-        drop_table(db, registry.tables.pop(old))
-        registry.fresh.discard(old)
-    name = f"{kind}_{next(registry.numbers)}"
+    older = [e for e in registry.tables if e[0] == kind]
+    name = registry.tables.pop(older[-1]) if older else f"{kind}_{next(registry.numbers)}"
+    for stale in older[:-1]:
+        drop_table(db, registry.tables.pop(stale))
+    drop_table(db, name)
     build(name)
     registry.tables[entry] = name
     registry.fingerprint = data_fingerprint(db)  # our own TEMP writes are not data changes
