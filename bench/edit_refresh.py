@@ -17,7 +17,6 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 
@@ -39,46 +38,26 @@ def main() -> None:
 
 
 def walk(path: Path) -> None:
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
+    from window_clock import Heartbeat, open_window, until
 
-    from wengang.gui.context import AppContext
-    from wengang.gui.main_window import MainWindow
     from wengang.services import registry
 
-    app = QApplication([])
-    context = AppContext(path)
-    window = MainWindow(context)
-    window.resize(1366, 768)
-    window.show()
-    beat, worst = [time.perf_counter()], [0.0]
-
-    def heartbeat() -> None:
-        now = time.perf_counter()
-        worst[0], beat[0] = max(worst[0], now - beat[0]), now
-        QTimer.singleShot(20, heartbeat)
-
-    def until(condition: Callable[[], bool], timeout: float = 180) -> bool:
-        end = time.perf_counter() + timeout
-        while not condition() and time.perf_counter() < end:
-            app.processEvents()
-            time.sleep(0.005)
-        return condition()
-
-    heartbeat()
+    app, context, window = open_window(path)
+    heartbeat = Heartbeat()
     tab = window.show_tab("台账")
-    until(tab.is_ready)
-    until(lambda: context.pool.activeThreadCount() == 0 and not context._workers)
+    until(app, tab.is_ready)
+    until(app, lambda: context.pool.activeThreadCount() == 0 and not context._workers)
     for offset in (5000, 9000):
         person = context.db.execute("SELECT id FROM persons LIMIT 1 OFFSET ?", [offset]).fetchone()[0]
-        worst[0], started = 0.0, time.perf_counter()
+        heartbeat.reset()
+        started = time.perf_counter()
         registry.save_spell(context.db, {"person_id": person, "start_date": "2026-11-20", "region": "县内",
                                          "channel": "灵活就业"})
         context.data_changed.emit()
-        until(lambda: not tab.is_ready(), 2)
-        until(tab.is_ready)
+        until(app, lambda: not tab.is_ready(), 2)
+        until(app, tab.is_ready)
         print(f"a 务工 record saved: the list shown again in {time.perf_counter() - started:.2f} s, "
-              f"longest GUI stall {worst[0] * 1000:.0f} ms")
+              f"longest GUI stall {heartbeat.worst * 1000:.0f} ms")
     window.close()
     context.close()
 
