@@ -109,17 +109,24 @@ def kept_while(db: sqlite_utils.Database, kind: str, version: Hashable, build: C
     return name
 
 
-def order_changes(db: sqlite_utils.Database) -> int | None:
-    """The count of the writes that can change the lists' default order (migration 0130), or
-    None when it cannot be trusted: not there (a file not migrated yet) or a trigger missing
-    (a writer that rebuilt a table dropped it)."""
+def change_count(db: sqlite_utils.Database, counter: str, triggers: int) -> int | None:
+    """``counter``'s ``n``: a one-row table that the schema's triggers named ``<counter>_…``
+    move on the writes they watch (migrations 0125, 0130). None when it cannot be trusted: not
+    there (a file not migrated yet) or fewer than ``triggers`` of them (a writer that rebuilt a
+    table dropped some)."""
+    named = counter.replace("_", "\\_") + "\\_%"  # the counter's own triggers, "_" taken literally
     try:
-        n, triggers = db.execute(
-            "SELECT n, (SELECT count(*) FROM main.sqlite_master WHERE type = 'trigger' AND name LIKE "
-            "'ledger\\_order\\_changes\\_%' ESCAPE '\\') FROM main.ledger_order_changes").fetchone()
+        n, present = db.execute(
+            "SELECT n, (SELECT count(*) FROM main.sqlite_master WHERE type = 'trigger' AND name LIKE ? ESCAPE '\\') "
+            f"FROM main.{counter}", [named]).fetchone()
     except sqlite3.OperationalError:
         return None
-    return n if triggers == ORDER_TRIGGERS else None
+    return n if present == triggers else None
+
+
+def order_changes(db: sqlite_utils.Database) -> int | None:
+    """The count of the writes that can change the lists' default order (migration 0130)."""
+    return change_count(db, "ledger_order_changes", ORDER_TRIGGERS)
 
 
 def fresh_keys(db: sqlite_utils.Database, kind: str) -> list[Hashable]:

@@ -22,6 +22,7 @@ from wengang.domain.sqltext import sql_text
 from wengang.domain.status import SPELL_CURRENT, SPELL_RETURNED, AsOf, age_sql, labour_sql
 from wengang.services.overview import place_filter
 from wengang.store.areas import VILLAGE_IN_TOWNSHIP
+from wengang.store.derived import change_count
 from wengang.store.migrations.m0125_registry_changes import TRIGGER_COUNT
 
 
@@ -464,10 +465,8 @@ class TableReader:
         writes leave it alone), else every change on this connection and on others."""
         if self.table.changes:
             # (with its triggers all there: a writer that rebuilt a table may have dropped some)
-            n, triggers = self.db.execute(
-                f"SELECT n, (SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE "
-                f"'{self.table.changes}\\_%' ESCAPE '\\') FROM {self.table.changes}").fetchone()
-            if triggers == TRIGGER_COUNT:
+            n = change_count(self.db, self.table.changes, TRIGGER_COUNT)
+            if n is not None:
                 return (n,)
         return (self.db.conn.total_changes, self.db.execute("PRAGMA data_version").fetchone()[0])
 
