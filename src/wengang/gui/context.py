@@ -194,12 +194,7 @@ class AppContext(QObject):
 
                 QMessageBox.critical(QApplication.activeWindow(), "稳岗台账", str(exc))
 
-        worker = _Worker(lambda: None, lambda _db, progress: work(progress))
-        self._workers.add(worker)
-        worker.signals.succeeded.connect(lambda _path: self._workers.discard(worker))
-        worker.signals.failed.connect(lambda exc: (self._workers.discard(worker), failed(exc)))
-        worker.setAutoDelete(False)
-        self.beside.start(worker)
+        self.run_in_background(lambda _db, progress: work(progress), lambda _path: None, failed, beside=True)
 
     def _background_connection(self) -> sqlite_utils.Database:
         if self._background_db is None:  # opened on the background thread, on first use
@@ -251,6 +246,7 @@ class AppContext(QObject):
         *,
         idle: bool = False,
         gives_way: Callable[[], bool] | None = None,
+        beside: bool = False,
     ) -> Progress:
         """Run ``work(db, progress)`` on the background thread with the background connection.
 
@@ -266,8 +262,12 @@ class AppContext(QObject):
         once the work says it may stop (``progress.stoppable_from_here()``: the statuses every tab
         reads are derived; what is left is the tab's own counting, 4.8 s of 概览 at 200,000
         households). It then fails with :class:`Cancelled`, and its tab runs it again when shown.
+
+        ``beside``: work that needs none of the window's connections (``work(None, progress)``)
+        runs on a thread beside the queue (:attr:`beside`), nothing waiting for it but closing.
         """
-        worker = _Worker(self._background_connection, work, idle=idle, gives_way=gives_way)
+        connect = (lambda: None) if beside else self._background_connection
+        worker = _Worker(connect, work, idle=idle, gives_way=gives_way)
         self._workers.add(worker)  # keep the signals object alive until it reports
 
         def done() -> None:
@@ -278,7 +278,9 @@ class AppContext(QObject):
         worker.signals.succeeded.connect(lambda r: (done(), on_success and on_success(r)))
         worker.signals.failed.connect(lambda e: (done(), on_failure and on_failure(e)))
         worker.setAutoDelete(False)
-        if idle:
+        if beside:
+            self.beside.start(worker)
+        elif idle:
             self.pool.start(worker, IDLE_PRIORITY)
         else:
             self.pool.start(worker)
