@@ -291,11 +291,17 @@ def test_a_derivation_read_for_some_columns_counts_each_as_the_whole_one(county,
 
 def test_columns_read_name_the_spells_and_surveys_looked_for():
     read_in = store_status._read_in  # noqa: SLF001
-    assert read_in(None) == (None, True)
-    assert read_in(["employed_last_year", "area_id"]) == (frozenset({"ly_id"}), False)
-    assert read_in({"this_year_region", "replaced_date", "willing"}) == (frozenset({"ty_id", "return_id"}), True)
-    assert read_in(("area_id", "is_labour")) == (frozenset(), False)
-    assert read_in(["now_spell_id", "survey_id"]) == (frozenset({"cur_id"}), True)
+    assert read_in(None) == (None, True, True)
+    assert read_in(["employed_last_year", "area_id"]) == (frozenset({"ly_id"}), False, False)
+    assert read_in({"this_year_region", "replaced_date", "willing"}) == (
+        frozenset({"ty_id", "return_id"}), True, False)
+    assert read_in(("area_id", "is_labour")) == (frozenset(), False, False)
+    assert read_in(["now_spell_id", "survey_id"]) == (frozenset({"cur_id"}), True, False)
+    # the survey's particulars are copied only for a reader of one of them (the store looks
+    # them up by the survey's id)
+    assert read_in(["planned_month"]) == (frozenset(), True, True)
+    assert read_in(["survey_measure", "employed_now"]) == (frozenset({"cur_id"}), True, True)
+
 
 
 def test_a_cubes_columns_read_are_its_groups_and_every_status_column_its_predicates_name():

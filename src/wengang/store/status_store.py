@@ -159,9 +159,23 @@ def _decode(column: str, value: str) -> str:
     return f"CASE {value} {whens} ELSE {value} END"
 
 
+# A column that follows from another of the same row: ``replaced`` is whether there is a
+# ``replaced_date``. It is stored NULL and read from the date: store.status derives both from one
+# correlated sub-select, and SQLite, flattening the derivation into the store's INSERT, ran that
+# sub-select once for every column written from it (issue 20).
+IMPLIED = {"replaced": "replaced_date"}
+"""Stored column → the stored column it is read from (as whether that one has a value)."""
+
+
+def _stored_value(column: str, alias: str) -> str:
+    if column in CODED:
+        return _encode(column, alias)
+    return "NULL" if column in IMPLIED else f"{alias}.{column}"
+
+
 def _stored_select(alias: str) -> str:
     """The stored columns from a derived table's row ``alias`` (text codes → numbers)."""
-    return ", ".join(_encode(c, alias) if c in CODED else f"{alias}.{c}" for c in STORED)
+    return ", ".join(_stored_value(c, alias) for c in STORED)
 
 
 def decoded_select(value: Callable[[str], str]) -> str:
@@ -172,6 +186,8 @@ def decoded_select(value: Callable[[str], str]) -> str:
     for column in STORE_COLUMNS:
         if column in CODED:
             out.append(f"{_decode(column, value(column))} AS {column}")
+        elif column in IMPLIED:
+            out.append(f"{value(IMPLIED[column])} IS NOT NULL AS {column}")
         elif column in LOOKED_UP:
             table, key, source = LOOKED_UP[column]
             out.append(f"(SELECT x.{source} FROM main.{table} x WHERE x.id = {value(key)}) AS {column}")
