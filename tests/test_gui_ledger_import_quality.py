@@ -103,6 +103,35 @@ def test_a_deep_page_is_numbered_off_the_gui_thread(qtbot, make_window, county_p
     assert numbered_on and threading.get_ident() not in numbered_on
 
 
+def test_a_row_still_being_read_says_so_when_double_clicked(qtbot, make_window, county_path, monkeypatch):
+    """A double-click on a row that shows "…" (its page numbered on the worker) says the page is
+    still being read; it gave the masked-number hint before, which was not why."""
+    import threading
+
+    from wengang.gui import ledger_model, ledger_tab
+    from wengang.services.ledgers import query as ledger_query
+    from wengang.services.ledgers.query import LedgerQuery
+
+    for module in (ledger_model, ledger_tab):
+        monkeypatch.setattr(module, "PAGE", 1)
+    monkeypatch.setattr(ledger_query, "_WALK_LOOKUPS", 1)
+    small_county(county_path)
+    context, window = make_window(county_path)
+    real, release = LedgerQuery.number_rows, threading.Event()
+    monkeypatch.setattr(LedgerQuery, "number_rows", lambda self: (release.wait(10), real(self))[1])
+    tab = window.show_tab("台账")
+    qtbot.waitUntil(tab.is_ready)
+    opened = []
+    context.open_person.connect(opened.append)
+    assert tab.model.index(2, 0).data() == "…"
+    assert tab.open_person_at(2) is None and not opened
+    assert "还在读取" in window.statusBar().currentMessage()
+    release.set()
+    qtbot.waitUntil(lambda: tab.model.index(2, 0).data() == "3")
+    assert tab.open_person_at(2) is None  # read now, and masked: that is said instead
+    assert "已隐藏" in window.statusBar().currentMessage()
+
+
 def test_six_lists_go_into_one_folder_from_the_ledger_tab(qtbot, make_window, county_path, tmp_path, monkeypatch):
     small_county(county_path)
     context, window = make_window(county_path)

@@ -238,10 +238,16 @@ class LedgerTab(Tab):
         """Open the person of a ledger row, found by its 证件号码 (not possible while masked)."""
         if "证件号码" not in self.model.columns:
             return None
+        if self.model.row(row) is None:  # its page is still being read on the worker ("…")
+            self._status(self.tr("这一页还在读取，稍候片刻再双击即可打开人员"))
+            return None
         number = self.model.index(row, self.model.columns.index("证件号码")).data()
         person_id = person_id_by_id_number(self.context.db, number)
         if person_id is None:
-            self.caption.setToolTip(self.tr("证件号码已隐藏：取消勾选“隐藏证件号码”后可双击打开人员"))
+            hint = (self.tr("证件号码已隐藏：取消勾选“隐藏证件号码”后可双击打开人员") if self.mask.isChecked()
+                    else self.tr("找不到证件号码为 %1 的人员（可能刚被删除）").replace("%1", number or ""))
+            self.caption.setToolTip(hint)
+            self._status(hint)
             return None
         self.context.open_person.emit(person_id)
         return person_id
