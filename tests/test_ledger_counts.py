@@ -60,3 +60,38 @@ def test_list_counts_from_the_cube_equal_their_rows_in_every_area_and_site(tmp_p
             random_edits(db, rng, 15)
     finally:
         db.close()
+
+
+def test_a_list_counts_its_persons_until_the_full_cube_is_at_hand(tmp_path, monkeypatch):
+    """Right after an import no cube is kept: a list counts its persons (0.15 s at 200,000
+    households) rather than count the cube's every predicate first (2.6 s, what the 台账's first
+    list waited for). Once the cube is built (a form, 概览), or kept in the store for a new
+    connection, the lists sum it. The same numbers either way."""
+    from wengang.domain.status import AsOf
+    from wengang.services.reports.engine import prepare
+
+    path = tmp_path / "c.db"
+    db = open_database(path)
+    summed = []
+    real = LedgerQuery._cube_count_sql
+    monkeypatch.setattr(LedgerQuery, "_cube_count_sql", lambda self: summed.append(self.ledger.id) or real(self))
+    try:
+        build_demo(db, 60, seed=4, as_of=AS_OF)
+        with db.atomic():  # as an import leaves the store: every person marked, nothing counted
+            db.execute("INSERT OR IGNORE INTO status_store_marks SELECT id FROM persons")
+            db.execute("DELETE FROM status_store_summaries")
+        counted = {ledger_id: ledger_query(db, ledger_id, AS_OF).count() for ledger_id in SIX_LISTS}
+        assert summed == []
+        assert db.execute("SELECT count(*) FROM sqlite_temp_master WHERE name LIKE 'report_cube%'").fetchone()[0] == 0
+        prepare(db, AsOf(AS_OF), ("cube",))
+        assert {ledger_id: ledger_query(db, ledger_id, AS_OF).count() for ledger_id in SIX_LISTS} == counted
+        assert summed == list(SIX_LISTS)
+    finally:
+        db.close()
+    summed.clear()
+    db = open_database(path)  # a new process: the cube kept beside the statuses
+    try:
+        assert {ledger_id: ledger_query(db, ledger_id, AS_OF).count() for ledger_id in SIX_LISTS} == counted
+        assert summed == list(SIX_LISTS)
+    finally:
+        db.close()

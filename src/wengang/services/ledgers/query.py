@@ -23,7 +23,7 @@ from wengang.domain.status import AsOf
 from wengang.services.ledgers.catalogue import FIELDS, SOURCE_DEPENDS, paged_sources
 from wengang.services.ledgers.declarations import Ledger, LedgerError, get_ledger
 from wengang.services.reports.cube import list_predicate
-from wengang.services.reports.engine import cube_predicates, prepare
+from wengang.services.reports.engine import cube_predicates, full_cube_at_hand, prepare
 from wengang.store.areas import AREA_PLACE, AREA_SUBTREE
 from wengang.store.derived import cached, drop_table, kept_while, order_changes, temp_write
 from wengang.store.status import status_table
@@ -233,7 +233,7 @@ class LedgerQuery:
         if self._positions is not None:
             sql = f"SELECT count(*) AS n FROM temp.{self._positions}"
         else:
-            on_cube = self._cube_count_sql()
+            on_cube = self._cube_count_sql() if full_cube_at_hand(self.db, self.as_of) else None
             sql = on_cube or self._sql("SELECT count(*) AS n", joins=self._count_joins)
         self._counted = int(next(iter(self.db.query(sql, self._params)))["n"])
         return self._counted

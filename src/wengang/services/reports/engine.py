@@ -182,6 +182,18 @@ def _cube(db: sqlite_utils.Database, as_of: AsOf, status: str, decl: dict | None
     return cached(db, FULL_CUBE, (day, predicates), count(FULL_CUBE, full))
 
 
+def full_cube_at_hand(db: sqlite_utils.Database, as_of: AsOf) -> bool:
+    """Whether the full cube at D (every form's and list's counts) is built in this connection
+    or kept in the status store, so that summing its thousand rows is the cheapest count of a
+    list. Else counting the list's persons once is: right after an import at 200,000
+    households, 0.15 s against 2.6 s to count the cube's every predicate first, which the 台账's
+    first list waited for. The cube is then counted by the first form or 概览 that needs it."""
+    day, predicates = as_of.date, cube_predicates()
+    if (day, predicates) in fresh_keys(db, FULL_CUBE):
+        return True
+    return summary_stored(db, day, status_table(db, as_of), FULL_CUBE, _cube_of(predicates, predicates))
+
+
 def _cube_alone(db: sqlite_utils.Database, as_of: AsOf, decl: dict) -> str | None:
     """The cube of the one form ``decl`` at D made without the statuses at D stored, where
     storing them is what reading would cost most: right after an import, or at a date with
