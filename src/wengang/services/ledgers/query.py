@@ -53,9 +53,15 @@ def _order_table(db: sqlite_utils.Database) -> str:
             db.execute(f"CREATE TEMP TABLE {table} (id INTEGER PRIMARY KEY, rank INTEGER NOT NULL)")
         db.execute(f"""INSERT INTO temp.{areas} (id, rank) WITH RECURSIVE {AREA_PLACE}
             SELECT area_id, DENSE_RANK() OVER (ORDER BY township_order, village_order) FROM area_place""")
-        # 户编号 order read off its UNIQUE index: no sort, no table look-ups.
-        db.execute(f"INSERT INTO temp.{households} (id, rank) "
-                   "SELECT id, ROW_NUMBER() OVER (ORDER BY hh_no) FROM households")
+        # 户编号 order read off its UNIQUE index (no sort, no table look-ups), numbered as the
+        # rowids of a table filled in that order, then keyed by household: ROW_NUMBER() over the
+        # same rows took twice as long (0.37 → 0.17 s at 200,000 households).
+        db.execute(f"DROP TABLE IF EXISTS temp.{households}_in_order")
+        db.execute(f"CREATE TEMP TABLE {households}_in_order (rank INTEGER PRIMARY KEY, id INTEGER NOT NULL)")
+        db.execute(f"INSERT INTO temp.{households}_in_order (id) SELECT id FROM households ORDER BY hh_no")
+        db.execute(f"INSERT INTO temp.{households} (id, rank) SELECT id, rank FROM temp.{households}_in_order "
+                   "ORDER BY id")
+        db.execute(f"DROP TABLE temp.{households}_in_order")
         db.execute(f"CREATE TEMP TABLE {name} (person_id INTEGER PRIMARY KEY, rank INTEGER NOT NULL)")
         # (area, 户编号, 户主 first) packed in one integer (2²² households is plenty for a county);
         # the groups (组) of a village share its rank, as they share its sort keys.
