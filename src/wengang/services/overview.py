@@ -242,9 +242,12 @@ def _target(db, year, area_id, site_id, townships: list[TownshipFigures]) -> int
 
 
 def _month_mask(as_of: dt.date) -> str:
-    """SQL of a spell's months as bits (bit 0 = January last year, the last = D's month); 0
-    for a spell outside them. In SQL: the date arithmetic per spell in Python was a third of
-    the months' cost."""
+    """SQL of a spell's months as bits (bit 0 = January last year, the last = D's month), for
+    a spell the months' query reads: started by D and not ended before last year, so its first
+    month is at most its last (an end is never before its start: the table's CHECK). Without a
+    guard for other spells, each month is worked out once per spell instead of two or three
+    times (2.33 → 2.0 s of 概览's months at 200,000 households). In SQL: the date arithmetic
+    per spell in Python was a third of the months' cost."""
     def month(column: str) -> str:
         return (f"((CAST(substr({column}, 1, 4) AS INTEGER) - {as_of.year - 1}) * 12"
                 f" + CAST(substr({column}, 6, 2) AS INTEGER) - 1)")
@@ -252,7 +255,7 @@ def _month_mask(as_of: dt.date) -> str:
     last_bit = 12 + as_of.month - 1
     first = f"max({month('s.start_date')}, 0)"
     last = f"(CASE WHEN s.end_date IS NULL THEN {last_bit} ELSE min({month('s.end_date')}, {last_bit}) END)"
-    return f"(CASE WHEN {first} <= {last} THEN (1 << ({last} + 1)) - (1 << {first}) ELSE 0 END)"
+    return f"((1 << ({last} + 1)) - (1 << {first}))"
 
 
 def _monthly(db, as_of: dt.date, sql: str, params: dict) -> list[list]:
