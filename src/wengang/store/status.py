@@ -43,7 +43,7 @@ from wengang.store.household_type import TYPE_AT_SQL, households_at
 
 __all__ = ["PLACE_COLUMNS", "SPELL_ID_COLUMNS", "STATUS_COLUMNS", "SURVEY_COLUMNS", "count_derived",
            "count_from_neighbour", "count_past_marks", "data_fingerprint", "derived_whole_on_reading",
-           "latest_survey_sql", "marked_summary", "materialize_status", "neighbour_summary", "person_statuses",
+           "latest_spell_select", "latest_survey_sql", "marked_summary", "materialize_status", "neighbour_summary", "person_statuses",
            "status_sql", "status_table", "summary_definition", "summary_stored", "summary_table"]
 
 
@@ -61,6 +61,13 @@ def _spell_key(date: str) -> str:
 def _latest_id(predicate: str, date: str) -> str:
     """Id of the spell with the latest ``date`` (then highest id) among those matching."""
     return f"MAX(CASE WHEN {predicate} THEN {_spell_key(date)} END) % 10000000000"
+
+
+def latest_spell_select(predicate: str) -> str:
+    """``SELECT person_id, spell_id``: per person with a spell matching ``predicate`` (on the
+    spells as ``s``), the latest-starting one (then the highest id), as the statuses choose."""
+    return (f"SELECT s.person_id, MAX({_spell_key('start_date')}) % 10000000000 AS spell_id "
+            f"FROM employment_spells s WHERE {predicate} GROUP BY s.person_id")
 
 
 SPELL_LATEST_COLUMNS = "person_id, ly_id, ty_id, cur_id, return_id"

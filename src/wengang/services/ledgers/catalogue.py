@@ -19,6 +19,7 @@ same definitions as the forms, so a list's row count equals the form's cell.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ import sqlite_utils
 from wengang.domain.populations import Dialect, compile_expr, status_rows
 from wengang.domain.status import AsOf, age_sql
 from wengang.store.derived import cached
+from wengang.store.status import latest_spell_select
 
 # The registry's aliases as the ledger query names them. A list is counted from the status
 # table and the sources its population names, without persons and households, so a
@@ -83,21 +85,41 @@ SOURCES: dict[str, str] = {
 SOURCE_DEPENDS = {"org": ("wk",), "wp": ("post",)}
 
 
+# The sources of the latest spell on a channel, for a list read page by page: the spells' TEMP
+# table each is made into (its kind in store.derived) and the spells it picks.
+_PAGED_SPELLS = {"post": ("post_spells", _POST_SPELL), "wk": ("workshop_spells", _WORKSHOP_SPELL)}
+
+
 def paged_sources(db: sqlite_utils.Database, as_of: AsOf, names: Collection[str]) -> dict[str, str]:
-    """:data:`SOURCES` as a list read page by page joins them: each person's services this
-    year (``svc``, when among ``names``) read from a TEMP table of the connection, made once
-    per date until the data changes (``store.derived.cached``). Joined as a subquery they were
-    aggregated again for every page the window read: 1.5 s a page of the 1-3-1 list at
-    200,000 households."""
-    if "svc" not in names:
-        return SOURCES
+    """:data:`SOURCES` as a list read page by page joins them, from TEMP tables of the
+    connection made once per date until the data changes (``store.derived.cached``), for those
+    among ``names``:
 
-    def build(name: str) -> None:
-        db.execute(f"CREATE TEMP TABLE {name} (person_id INTEGER PRIMARY KEY, guidance, jobs, training)")
-        db.execute(f"INSERT INTO temp.{name} {_SERVICES_YEAR}", as_of.params())
+    - each person's services this year (``svc``). Joined as a subquery they were aggregated
+      again for every page the window read: 1.5 s a page of the 1-3-1 list at 200,000
+      households;
+    - each person's latest 公益性岗位 or 帮扶车间 spell at D (``post``, ``wk``): one pass over the
+      spells instead of a look-up per person employed at D (the 帮扶车间 list's count and first
+      page at 200,000 households: 1.42 s)."""
+    sources = dict(SOURCES)
+    if "svc" in names:
+        def services(name: str) -> None:
+            db.execute(f"CREATE TEMP TABLE {name} (person_id INTEGER PRIMARY KEY, guidance, jobs, training)")
+            db.execute(f"INSERT INTO temp.{name} {_SERVICES_YEAR}", as_of.params())
 
-    table = cached(db, "services_year", as_of.date, build)
-    return {**SOURCES, "svc": f"LEFT JOIN temp.{table} svc ON svc.person_id = ps.person_id"}
+        table = cached(db, "services_year", as_of.date, services)
+        sources["svc"] = f"LEFT JOIN temp.{table} svc ON svc.person_id = ps.person_id"
+    for alias, (kind, predicate) in _PAGED_SPELLS.items():
+        if alias in names:
+            table = cached(db, kind, as_of.date, functools.partial(_latest_spells, db, as_of, predicate))
+            sources[alias] = (f"LEFT JOIN temp.{table} {alias}_at ON {alias}_at.person_id = ps.person_id "
+                              f"LEFT JOIN employment_spells {alias} ON {alias}.id = {alias}_at.spell_id")
+    return sources
+
+
+def _latest_spells(db: sqlite_utils.Database, as_of: AsOf, predicate: str, name: str) -> None:
+    db.execute(f"CREATE TEMP TABLE {name} (person_id INTEGER PRIMARY KEY, spell_id INTEGER NOT NULL)")
+    db.execute(f"INSERT INTO temp.{name} (person_id, spell_id) {latest_spell_select(predicate)}", as_of.params())
 
 
 @dataclass(frozen=True)
