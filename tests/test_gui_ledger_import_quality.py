@@ -316,3 +316,26 @@ def test_findings_model_passes_the_model_tester(qtmodeltester, db, factory):
     model.reload()
     assert model.rowCount() == 1 and model.index(0, 5).data() == "联系电话"
     qtmodeltester.check(model)
+
+
+def test_amounts_show_on_screen_as_the_exports_write_them(qtbot):
+    """月收入 is REAL in SQLite: the list showed 3500.0 where the CSV writes 3500."""
+    from wengang.gui.ledger_model import LedgerModel
+
+    class Query:
+        columns = ["序号", "姓名", "月收入（元）"]
+        kinds = ["int", "text", "money"]
+
+        def count(self):
+            return 2
+
+        def needs_numbering(self, offset, limit):
+            return False
+
+        def rows(self, offset, limit):
+            return [(1, "张三", 3500.0), (2, "李四", 2750.5)][offset:offset + limit]
+
+    model = LedgerModel()
+    model.set_query(Query())
+    assert [model.index(r, 2).data() for r in range(2)] == ["3500", "2750.5"]
+    assert [model.index(r, 0).data() for r in range(2)] == ["1", "2"]

@@ -19,3 +19,11 @@ def percent(numerator: float, denominator: float, decimals: int = 2) -> Decimal 
         return None
     exact = Decimal(numerator) * 100 / Decimal(denominator)
     return round_half_up(exact, decimals)
+
+
+def plain_amount(value: object) -> object:
+    """An amount as a caseworker writes it: 3500, not 3500.0 (SQLite's REAL comes back a
+    float); a fraction stays as it is, anything else unchanged."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from wengang.domain.ids import age_at
+from wengang.domain.numbers import plain_amount
 from wengang.domain.status import AsOf
 from wengang.gui.context import AppContext
 from wengang.gui.registry import dialogs
@@ -50,11 +51,7 @@ def _table(headers: list[str]) -> QTableWidget:
 
 def _cell_text(value) -> str:
     """Money and counts are REAL in SQLite: 2900.0 shows as 2900, 2900.5 as it is."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    return "" if value is None else str(plain_amount(value))
 
 
 def _fill(table: QTableWidget, rows: list) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import sqlite_utils
 from openpyxl import Workbook
 
+from wengang.domain.numbers import plain_amount
 from wengang.services.importing.spec import kind_spec
 from wengang.services.xlsx_stream import fast_sheet, save_workbook
 from wengang.store.areas import LEVELS, areas_at_level
@@ -112,9 +113,7 @@ def display(value: object, parse: str) -> object:
         return None
     if parse == "yesno":
         return "是" if value else "否"
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
+    return plain_amount(value)
 
 
 def export_kind(db: sqlite_utils.Database, kind: str, path: str | Path, *, limit: int | None = None) -> int:

@@ -22,6 +22,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from wengang.domain.cells import neutralise
+from wengang.domain.numbers import plain_amount
 from wengang.domain.status import AsOf
 from wengang.domain.text import file_name
 from wengang.services.ledgers.declarations import SIX_LISTS, LedgerError, get_ledger
@@ -153,14 +154,12 @@ def _write_csv(query: LedgerQuery, path: Path, progress: ProgressFn | None) -> i
     with atomic_open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow([neutralise(c) for c in query.columns])
-        # Amounts as a caseworker writes them: 3500, not 3500.0 (SQLite's REAL comes back a float).
         money = [i for i, k in enumerate(query.kinds) if k == "money"]
         for row in query.iter_rows():
             if money:
                 row = list(row)
                 for i in money:
-                    if isinstance(row[i], float) and row[i].is_integer():
-                        row[i] = int(row[i])
+                    row[i] = plain_amount(row[i])
             writer.writerow([neutralise(v) for v in row])  # "=…" stays text (OWASP)
             written += 1
             if progress and written % _PROGRESS_EVERY == 0:
