@@ -323,8 +323,8 @@ def test_amounts_show_on_screen_as_the_exports_write_them(qtbot):
     from wengang.gui.ledger_model import LedgerModel
 
     class Query:
-        columns = ["序号", "姓名", "月收入（元）"]
-        kinds = ["int", "text", "money"]
+        columns = ("序号", "姓名", "月收入（元）")
+        kinds = ("int", "text", "money")
 
         def count(self):
             return 2
