@@ -43,8 +43,9 @@ from wengang.store.household_type import TYPE_AT_SQL, households_at
 
 __all__ = ["PLACE_COLUMNS", "SPELL_ID_COLUMNS", "STATUS_COLUMNS", "SURVEY_COLUMNS", "count_derived",
            "count_from_neighbour", "count_past_marks", "data_fingerprint", "derived_whole_on_reading",
-           "latest_spell_select", "latest_survey_sql", "marked_summary", "materialize_status", "neighbour_summary", "person_statuses",
-           "status_sql", "status_table", "summary_definition", "summary_stored", "summary_table"]
+           "latest_spell_select", "latest_survey_sql", "marked_summary", "materialize_status",
+           "neighbour_summary", "person_statuses", "status_sql", "status_table", "summary_definition",
+           "summary_stored", "summary_table"]
 
 
 # Spell keys order a person's spells by (date, id) in one integer (the date's day number × 10¹⁰
