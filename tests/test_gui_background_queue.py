@@ -340,3 +340,40 @@ def test_the_overview_counting_gives_way_to_the_ledger_clicked_and_counts_again_
     window.show_tab("概览")
     qtbot.waitUntil(lambda: "计算中" not in tab.heading.text(), timeout=10000)
     assert tab.overview is not None and tab.overview.persons == 3
+
+
+def test_the_overview_heading_says_what_its_work_is_doing(qtbot, make_window, county_path, monkeypatch):
+    """After an import at 200,000 households 概览 said 计算中… for 9 s: it now says whether the
+    statuses are being gathered or the figures counted, then shows the figures."""
+    from wengang.services import overview
+
+    small_county(county_path)
+    context, window = make_window(county_path)
+    tab = window.show_tab("概览")
+    wait_idle(qtbot, context)
+    real_status, real_groups = overview.status_table, overview._place_groups
+    deriving, counting = threading.Event(), threading.Event()
+    derived, counted = threading.Event(), threading.Event()
+
+    def held_status(db, when):
+        deriving.set()
+        derived.wait(10)
+        return real_status(db, when)
+
+    def held_groups(db, when):
+        counting.set()
+        counted.wait(10)
+        return real_groups(db, when)
+
+    monkeypatch.setattr(overview, "status_table", held_status)
+    tab.refresh_now()
+    assert deriving.wait(10)
+    qtbot.waitUntil(lambda: "正在汇总每个人" in tab.heading.text(), timeout=5000)
+    monkeypatch.setattr(overview, "status_table", real_status)
+    monkeypatch.setattr(overview, "_place_groups", held_groups)
+    derived.set()
+    assert counting.wait(10)
+    qtbot.waitUntil(lambda: "正在统计各乡镇" in tab.heading.text(), timeout=5000)
+    counted.set()
+    qtbot.waitUntil(lambda: "计算中" not in tab.heading.text(), timeout=10000)
+    assert tab.overview is not None and tab.overview.persons == 3
