@@ -19,6 +19,7 @@ from store_damage import break_index
 
 from wengang.cli import main as cli
 from wengang.domain.ids import make_id
+from wengang.store import atomic as integrity_atomic
 from wengang.store import integrity
 from wengang.store.areas import set_installation
 from wengang.store.db import abandon_held_databases, open_database
@@ -92,6 +93,33 @@ def test_a_file_changed_while_it_was_checked_is_checked_again(dbfile, checks, mo
     _new_process()
     open_database(dbfile, lock=False).close()
     assert checks == [1, 1]
+
+
+def test_a_command_that_only_read_leaves_the_record_of_the_clean_close_as_it_was(dbfile, checks, monkeypatch,
+                                                                                  capsys, tmp_path):
+    """Writing the same record again costs a synced temporary file and folder: a process that
+    only read leaves it untouched, one that wrote records the new state."""
+    record = integrity.clean_close_record(dbfile)
+    report = ["--db", str(dbfile), "report", "F1", "--as-of", "2026-11-30", "--out", str(tmp_path / "F1.xlsx")]
+    assert cli.main(report) == 0  # the date's statuses derived and kept: the file changed
+    gc.collect()
+    before = record.read_text(encoding="utf-8")
+    assert integrity.unchanged_since_clean_close(dbfile)
+    synced: list[Path] = []
+    real_fsync = integrity_atomic.fsync_file
+    monkeypatch.setattr(integrity_atomic, "fsync_file", lambda path: synced.append(path) or real_fsync(path))
+    _new_process()
+    assert cli.main(report) == 0  # the kept date read back: nothing written
+    gc.collect()
+    assert [p for p in synced if p.name.startswith(record.name)] == []
+    assert record.read_text(encoding="utf-8") == before
+    assert integrity.unchanged_since_clean_close(dbfile)
+    assert cli.main(["--db", str(dbfile), "setup", "--reviewer", "王审核"]) == 0
+    gc.collect()
+    assert record.read_text(encoding="utf-8") != before  # the file changed: its new state recorded
+    assert integrity.unchanged_since_clean_close(dbfile)
+    assert checks == []
+    capsys.readouterr()
 
 
 def test_a_database_let_go_without_close_records_the_state_it_left(dbfile, checks):

@@ -154,9 +154,17 @@ def record_clean_close(path: Path | str) -> None:
 
 def _record_state(path: Path | str, state: dict) -> None:
     """Remember ``state`` as one the program left or verified (never raises: a read-only
-    folder only means the next open checks again)."""
+    folder only means the next open checks again). A record that already says so is left as
+    it is: a command that only read (``wengang report`` after an import) closed the file as
+    it found it, and writing the same record again costs a synced temporary file and folder
+    (about 1 ms on this machine's disk; a laptop's hard disk waits tens of ms for a sync)."""
     from wengang.store.atomic import atomic_open  # noqa: PLC0415
 
+    try:
+        if json.loads(clean_close_record(path).read_text(encoding="utf-8")) == state:
+            return
+    except (OSError, ValueError):
+        pass  # no record, or not one to keep: written below
     try:
         with atomic_open(clean_close_record(path), "w", encoding="utf-8") as fh:
             json.dump(state, fh)
