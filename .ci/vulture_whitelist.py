@@ -78,6 +78,7 @@ _.pytestmark
 _.pytest_plugins
 _.qapp
 _._qt_torn_down_before_python  # tests/conftest.py: autouse, runs at the end of the session
+_.small_chunks  # tests/test_import_progress.py: usefixtures, small read chunks so 1,000 rows report often
 
 # services.xlsx_stream.save_workbook: the workbook's modified time, as openpyxl's own save sets it
 _.modified

@@ -308,11 +308,12 @@ def test_the_backup_begins_once_the_sheet_is_read_and_never_for_a_file_that_cann
     calls = []
     table = reader._table  # noqa: SLF001
 
-    def read_again(path, keep, *, streamed, measured, on_header=None):
+    def read_again(path, keep, *, streamed, measured, on_header=None, progress=None):
         if not measured:  # the stream met what needs the sheet measured: it is read again
             on_header()
             raise reader._Unmeasured  # noqa: SLF001
-        return table(path, keep, streamed=streamed, measured=measured, on_header=on_header)
+        return table(path, keep, streamed=streamed, measured=measured, on_header=on_header,
+                     progress=progress)
 
     monkeypatch.setattr(reader, "_table", read_again)
     assert read_table(people, on_header=lambda: calls.append(1)).row_numbers == [2, 3, 4] and calls == [1]

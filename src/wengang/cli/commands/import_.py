@@ -28,8 +28,10 @@ def register(sub) -> None:
 
 
 def _progress(done: int, total: int, text: str) -> None:
-    if sys.stderr.isatty() and total:
-        print(f"\r{text} {done}/{total}", end="", file=sys.stderr, flush=True)
+    # Without a total (a sheet read whose length is not known beforehand) the text says how
+    # far it got; the spaces clear a longer line written before.
+    if sys.stderr.isatty() and (total or done):
+        print(f"\r{text} {done}/{total}    " if total else f"\r{text}    ", end="", file=sys.stderr, flush=True)
 
 
 def run(args) -> int:

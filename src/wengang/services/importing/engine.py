@@ -171,7 +171,8 @@ def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write
         keep_backup = False
         try:
             try:
-                table = read_table(path, keep=known_column, on_header=back_up)  # no other column is ever used
+                # no other column is ever used
+                table = read_table(path, keep=known_column, on_header=back_up, progress=progress)
             except ReadError as exc:
                 return _Run(kind, None, Counts(), {}, [Issue(0, "文件", str(exc))])
             kind, problems = _detect(table.headers, kind, table.header_row)
@@ -197,8 +198,8 @@ def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write
             batch_id = db.execute(
                 "INSERT INTO import_batches(kind, file_name, user, rows) VALUES (?, ?, ?, ?)",
                 [kind, file_name or path.name, user, len(parsed.records)]).lastrowid
-            ctx = WriteContext(db, parsed, batch_id, installation(db), progress, preloaded=preloaded,
-                               write=write)
+            ctx = WriteContext(db, parsed, batch_id, installation(db), progress if write else _comparing(progress),
+                               preloaded=preloaded, write=write)
             # The rows this batch adds go into the trail as one entry per table (store.audit);
             # chunks of new rows are inserted on a second thread while the writer goes on.
             with bulk_import_audit(db, batch_id), sending(db) as ctx.sender:
@@ -208,6 +209,10 @@ def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write
                     # Preview and rejected files: the writers only classified the rows; what
                     # they collected is never sent (areas and sites they made are rolled back).
                     raise _Rollback
+                if progress:
+                    # The rows are written; the tables' indexes and the commit are left (about
+                    # 1.5 s of a 50,000-household roster, 6 s at 200,000): said, not a full bar.
+                    progress(len(parsed.records), len(parsed.records), "正在保存")
                 ctx.flush()
             _save_findings(ctx)
             db.execute(
@@ -223,21 +228,35 @@ def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write
     return run
 
 
+def _comparing(progress: Progress | None) -> Progress | None:
+    """A preview's writers only compare the rows with the database: their "正在写入" said so."""
+    if progress is None:
+        return None
+
+    def comparing(done: int, total: int, text: str) -> object:
+        return progress(done, total, "正在与已有数据比对" if text == "正在写入" else text)
+
+    return comparing
+
+
 def _mapped(parsed: Parsed | None) -> list[tuple[str, str]]:
     if parsed is None:
         return []
     return [(parsed.table.headers[c], f.label) for c, f in parsed.columns]
 
 
-def preview_file(db: sqlite_utils.Database, path: str | Path, kind: str | None = None) -> Preview:
-    """What importing ``path`` would do — mapped columns, errors, warnings, counts — writing nothing."""
+def preview_file(db: sqlite_utils.Database, path: str | Path, kind: str | None = None, *,
+                 progress: Progress | None = None) -> Preview:
+    """What importing ``path`` would do — mapped columns, errors, warnings, counts — writing nothing.
+    ``progress(done, total, text)`` as :func:`import_file`'s: the reading, the checking and the
+    comparing with the database; an exception raised from it stops the preview and propagates."""
     # The collector stays paused until the rows and records are gone (see import_file).
     with _gc_paused():
-        return _preview(db, Path(path), kind)
+        return _preview(db, Path(path), kind, progress)
 
 
-def _preview(db: sqlite_utils.Database, path: Path, kind: str | None) -> Preview:
-    run = _run_steps(db, path, kind, write=False, file_name=None, user=None, progress=None)
+def _preview(db: sqlite_utils.Database, path: Path, kind: str | None, progress: Progress | None) -> Preview:
+    run = _run_steps(db, path, kind, write=False, file_name=None, user=None, progress=progress)
     parsed = run.parsed
     return Preview(
         kind=run.kind, path=path, headers=_mapped(parsed), unknown_columns=parsed.unknown if parsed else [],
@@ -258,7 +277,7 @@ def import_file(db: sqlite_utils.Database, kind: str | None, path: str | Path, *
 
     With errors nothing is written and, when the file could be read, an error workbook is
     written to ``errors_path`` (default: ``<name>-错误说明.xlsx`` next to the input).
-    ``progress(done, total, text)`` is called as rows are checked and written; an exception
+    ``progress(done, total, text)`` is called as rows are read, checked and written; an exception
     raised from it cancels the import (nothing is written) and propagates.
     """
     # Paused until _import has returned and its rows, records and upserters are freed: with

@@ -8,16 +8,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import operator
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import repeat
 
 from wengang.services.importing.model import Issue
 from wengang.services.importing.parsers import CellError, changed_by, parse_ids, parser_for
-from wengang.services.importing.reader import Table
+from wengang.services.importing.reader import Progress, Table
 from wengang.services.importing.spec import FieldSpec, KindSpec
 
-Progress = Callable[[int, int, str], object]
 PROGRESS_EVERY = 2000
 
 

@@ -34,6 +34,8 @@ from wengang.services.importing import bounds
 from wengang.services.importing.spec import all_header_names
 
 HEADER_SEARCH_ROWS = 10
+# ``progress(done, total, text)``: what an import or a reading reports, and where 取消 stops it.
+Progress = Callable[[int, int, str], object]
 
 
 class ReadError(ValueError):
@@ -214,8 +216,12 @@ def _decode(data: bytes) -> str:
     raise ReadError("无法识别CSV文件的编码，请另存为UTF-8或GBK编码")
 
 
-def _sheet_rows(path: Path, notes: list[str], streamed: bool, measured: bool = True) -> tuple[str, Iterator[list]]:
-    """The first non-empty sheet (or the CSV): its name and its rows as the reader gives them.
+def _sheet_rows(path: Path, notes: list[str], streamed: bool,
+                measured: bool = True) -> tuple[str, Iterator[list], int]:
+    """The first non-empty sheet (or the CSV): its name, its rows as the reader gives them, and
+    its last row as far as known before reading it (0: not known), for the reading's progress:
+    a sheet read whole knows its height; a stream only what the sheet's <dimension> says, which
+    Excel and WPS write and a streaming writer (our own exports) leaves out.
 
     An .xlsx/.xlsm is ``streamed`` (python-calamine-plus reads its rows from the zip as they
     are asked for; the whole-sheet reader held a 240,000-row sheet's cells, 250–300 MiB);
@@ -223,23 +229,38 @@ def _sheet_rows(path: Path, notes: list[str], streamed: bool, measured: bool = T
     A stream not ``measured`` first keeps the bounds as its rows arrive (:func:`_guarded`)."""
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
-        return path.stem, _csv_rows(path)
+        return path.stem, _csv_rows(path), 0
     if suffix in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
         try:
             # before calamine allocates anything
             inspected = _inspect_workbook(path, suffix, measure=measured or not streamed)
             if streamed:
-                return _first_streamed_sheet(path, inspected, notes)
+                name, rows = _first_streamed_sheet(path, inspected, notes)
+                return name, rows, _declared_rows(inspected.sheet(name))
             workbook = CalamineWorkbook.from_path(str(path))
             names = workbook.sheet_names
-            found = _first_sheet_with_rows(names, lambda name: workbook.get_sheet_by_name(name).iter_rows(),
-                                           inspected.hidden() if inspected else set(), notes)
+            heights: dict[str, int] = {}
+
+            def rows_of(name: str) -> Iterator[list]:
+                sheet = workbook.get_sheet_by_name(name)
+                heights[name] = sheet.height
+                return sheet.iter_rows()
+
+            found = _first_sheet_with_rows(names, rows_of, inspected.hidden() if inspected else set(), notes)
         except (ReadError, MemoryError, _NotStreamed, _Unmeasured):
             raise
         except Exception as exc:  # calamine raises its own error types per format and cell
             raise ReadError(f"无法读取Excel文件{path.name}：{bounds.plain_read_error(exc)}") from exc
-        return found or ((names[0] if names else ""), iter(()))
+        if found is None:
+            return (names[0] if names else ""), iter(()), 0
+        return (*found, heights.get(found[0], 0))
     raise ReadError(f"不支持的文件类型“{path.suffix}”，请使用.xlsx、.xls或.csv文件")
+
+
+def _declared_rows(sheet: bounds.SheetInfo) -> int:
+    """The last row a streamed sheet's <dimension> declares (read with its head); 0 if none."""
+    head = sheet.head
+    return head.declared[0] if head is not None and head.declared else 0
 
 
 # Read a row at a time (python-calamine-plus); the other formats are read whole by python-calamine.
@@ -533,9 +554,11 @@ def _stripped(cells: Sequence) -> list[str] | None:
 
 
 def _columns_text(rows: Iterator[list], width: int, kept: list[int], first_number: int,
-                  lead: int = 0) -> tuple[list[list[str] | None], list[int], int]:
+                  lead: int = 0, read: Callable[[int], object] | None = None
+                  ) -> tuple[list[list[str] | None], list[int], int]:
     """The kept columns' texts, the sheet row numbers of the rows that are not blank, and how
-    many of the first ``lead`` columns hold no cell in any row."""
+    many of the first ``lead`` columns hold no cell in any row. ``read(n)`` is called after
+    each chunk with the number of the sheet row read last (:class:`_Reading`)."""
     converters = {c: _ColumnText() for c in kept}
     numbers: list[int] = []
     pick = itemgetter(*kept) if len(kept) > 1 else (lambda row: (row[kept[0]],)) if kept else None
@@ -552,6 +575,8 @@ def _columns_text(rows: Iterator[list], width: int, kept: list[int], first_numbe
         number += len(chunk)
         for c, column_texts in zip(kept, texts):
             converters[c].texts.extend(column_texts)
+        if read is not None:
+            read(number - 1)
     return [converters[c].texts if c in converters else None for c in range(width)], numbers, lead
 
 
@@ -589,23 +614,25 @@ def known_column(header: str) -> bool:
 
 
 def read_table(path: str | Path, keep: Callable[[str], bool] | None = None, *,
-               on_header: Callable[[], None] | None = None) -> Table:
+               on_header: Callable[[], None] | None = None, progress: Progress | None = None) -> Table:
     """Read the first non-empty sheet (or the CSV) into a :class:`Table` of text cells.
 
     With ``keep`` only the columns whose header it accepts become text (an import keeps the
     columns some kind knows): the others' cells are never kept, whatever the file's width.
     ``on_header`` is called once, when the sheet's first rows have been read and before the
-    others are (the import starts its backup then: a file that cannot be read costs none)."""
+    others are (the import starts its backup then: a file that cannot be read costs none).
+    ``progress(done, total, text)`` is called as the rows are read (:class:`_Reading`); an
+    exception from it (the caseworker's 取消) stops the reading and propagates."""
     path = Path(path)
     if not path.exists():
         raise ReadError(f"找不到文件：{path}")
     once = _Once(on_header)
     if path.suffix.lower() in STREAMED:
         try:
-            return _read_table(path, keep, streamed=True, on_header=once)
+            return _read_table(path, keep, streamed=True, on_header=once, progress=progress)
         except _NotStreamed:
             pass  # read whole, as before the streaming reader: the same table, or the same error
-    return _read_table(path, keep, streamed=False, on_header=once)
+    return _read_table(path, keep, streamed=False, on_header=once, progress=progress)
 
 
 class _Once:
@@ -621,7 +648,7 @@ class _Once:
 
 
 def _read_table(path: Path, keep: Callable[[str], bool] | None, *, streamed: bool,
-                on_header: Callable[[], None] | None = None) -> Table:
+                on_header: Callable[[], None] | None = None, progress: Progress | None = None) -> Table:
     """The table as streamed (:class:`_NotStreamed` when the stream cannot read it) or whole.
 
     A stream is first read without measuring the sheet (the measuring pass over its XML was
@@ -629,16 +656,16 @@ def _read_table(path: Path, keep: Callable[[str], bool] | None, *, streamed: boo
     file is read again measured first, as before."""
     if streamed:
         try:
-            return _table(path, keep, streamed=True, measured=False, on_header=on_header)
+            return _table(path, keep, streamed=True, measured=False, on_header=on_header, progress=progress)
         except _Unmeasured:
             pass
-    return _table(path, keep, streamed=streamed, measured=True, on_header=on_header)
+    return _table(path, keep, streamed=streamed, measured=True, on_header=on_header, progress=progress)
 
 
 def _table(path: Path, keep: Callable[[str], bool] | None, *, streamed: bool, measured: bool,
-           on_header: Callable[[], None] | None = None) -> Table:
+           on_header: Callable[[], None] | None = None, progress: Progress | None = None) -> Table:
     notes: list[str] = []
-    sheet, rows = _sheet_rows(path, notes, streamed, measured)
+    sheet, rows, last_row = _sheet_rows(path, notes, streamed, measured)
     head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
     if not head:
         raise ReadError(f"文件{path.name}是空的")
@@ -654,12 +681,33 @@ def _table(path: Path, keep: Callable[[str], bool] | None, *, streamed: bool, me
     kept = [c for c in range(width) if keep is None or keep(headers[c])]
     # python-calamine's rows start at the sheet's first column with a cell; a stream's at A.
     lead = _leading_blank_columns(head, max(map(len, head))) if streamed else 0
-    columns, numbers, lead = _columns_text(itertools.chain(head[h + 1:], rows), width, kept, h + 2, lead)
+    read = _Reading(progress, h + 1, last_row) if progress is not None else None
+    columns, numbers, lead = _columns_text(itertools.chain(head[h + 1:], rows), width, kept, h + 2, lead, read)
     del head, rows  # the last references to the reader's sheet
     _give_back_freed_memory()
     return Table(headers=headers[lead:], row_numbers=numbers, header_row=h + 1, sheet=sheet,
                  title_rows=[_without_blank_end(r[lead:]) for r in head_text[:h]], notes=notes,
                  columns=columns[lead:], source=path)
+
+
+class _Reading:
+    """The reading's progress: ``progress(rows read, rows in all, text)`` after each chunk of rows
+    (a few thousand), counting the rows below the header. Where the sheet's last row is not
+    known beforehand (or turns out wrong) the total is 0 and the text says how many rows are
+    read so far (a 200,000-household county's roster is read for 15 s or more: the caseworker
+    sees it move, and 取消 stops it)."""
+
+    __slots__ = ("header_row", "last_row", "progress")
+
+    def __init__(self, progress: Progress, header_row: int, last_row: int):
+        self.progress, self.header_row, self.last_row = progress, header_row, last_row
+
+    def __call__(self, row: int) -> None:
+        done, total = row - self.header_row, self.last_row - self.header_row
+        if 0 < done <= total:
+            self.progress(done, total, "正在读取")
+        else:
+            self.progress(done, 0, f"正在读取（已读 {done:,} 行）")
 
 
 def _leading_blank_columns(rows: list[list], at_most: int) -> int:
