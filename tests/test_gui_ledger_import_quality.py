@@ -339,3 +339,39 @@ def test_amounts_show_on_screen_as_the_exports_write_them(qtbot):
     model.set_query(Query())
     assert [model.index(r, 2).data() for r in range(2)] == ["3500", "2750.5"]
     assert [model.index(r, 0).data() for r in range(2)] == ["1", "2"]
+
+
+def test_the_preview_says_how_far_the_reading_got_and_its_cancel_stops_it(qtbot, make_window, county_path,
+                                                                         tmp_path, monkeypatch):
+    """A county's roster is read for seconds (15 s and more at 200,000 households): the dialog
+    shows the rows read so far, and 取消 stops the reading there (it did nothing until the
+    whole file was read and checked)."""
+    import time
+
+    from PySide6.QtWidgets import QProgressDialog, QPushButton
+
+    small_county(county_path)
+    context, window = make_window(county_path)
+    tab = window.show_tab("导入")
+    seen: dict = {"stopped": None}
+
+    def slow_preview(db, path, kind=None, *, progress=None):
+        for n in range(1, 3000):
+            try:
+                progress(n * 100, 0, f"正在读取（已读 {n * 100:,} 行）")
+            except Exception as exc:  # what 取消 raises from the callback
+                seen["stopped"] = type(exc).__name__
+                raise
+            time.sleep(0.005)
+        raise AssertionError("the reading was never stopped")
+
+    monkeypatch.setattr(tab.importing, "preview_file", slow_preview)
+    tab.load_preview(tmp_path / "人员.xlsx")
+    dialogs = tab.findChildren(QProgressDialog)
+    qtbot.waitUntil(lambda: any(d.labelText().startswith("正在读取（已读") for d in dialogs))
+    dialogs[-1].findChild(QPushButton).click()  # 取消
+    qtbot.waitUntil(lambda: seen["stopped"] is not None)
+    wait_idle(qtbot, context)
+    assert seen["stopped"] == "Cancelled"
+    qtbot.waitUntil(lambda: "已取消读取 人员.xlsx" in tab.choose_status.text())
+    assert tab.pages.currentIndex() == 0 and tab.preview is None
