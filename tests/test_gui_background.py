@@ -55,3 +55,28 @@ def test_report_print_paints_pages(qtbot, make_window, county_path, tmp_path, mo
     monkeypatch.setattr(print_preview, "preview", fake_preview)
     window.print_current()  # Ctrl+P on the report tab
     assert target.read_bytes()[:4] == b"%PDF"
+
+
+def test_work_queued_behind_another_says_it_waits_until_it_starts(qtbot, make_window, county_path):
+    """The overview's first count at open takes seconds at county scale: an import asked for
+    meanwhile said "正在读取文件" with nothing moving; it says it waits, then what it does."""
+    import threading
+
+    small_county(county_path)
+    context, window = make_window(county_path)
+    wait_idle(qtbot, context)
+    from wengang.gui.widgets.progress import run_with_progress
+    release, running, done = threading.Event(), threading.Event(), []
+    context.run_in_background(lambda _db, _p: (running.set(), release.wait(10)))
+    assert running.wait(5)
+
+    dialog = run_with_progress(context, window, "正在读取文件", lambda _db, _p: release.wait(10), done.append)
+    assert dialog.labelText() == "正在读取文件\n（等待正在进行的工作结束）"
+    release.set()
+    qtbot.waitUntil(lambda: bool(done))
+    assert dialog.labelText() == "正在读取文件"
+
+    # Nothing queued: the title from the start
+    dialog = run_with_progress(context, window, "正在读取文件", lambda _db, _p: None, done.append)
+    assert dialog.labelText() == "正在读取文件"
+    wait_idle(qtbot, context)

@@ -57,6 +57,7 @@ class Cancelled(Exception):
 
 
 class _WorkerSignals(QObject):
+    started = Signal()  # the work left the queue: a dialog that said it waits says what it does
     progress = Signal(int, int, str)
     succeeded = Signal(object)
     failed = Signal(object)  # the exception, with .traceback_text
@@ -90,6 +91,7 @@ class _Worker(QRunnable):
 
     def run(self) -> None:  # runs on the background thread, on the background connection
         db = None
+        self.signals.started.emit()
         try:
             db = self._connect()
             if self.idle or self.gives_way is not None:  # stopped mid-statement for a job asked for (make_way)
@@ -228,6 +230,11 @@ class AppContext(QObject):
         self.pool.waitForDone()
         self.beside.waitForDone()
 
+    def queue_busy(self) -> bool:
+        """Whether a job runs on the background thread: work asked for now waits behind it
+        (idle work gives way at once; a hidden tab's once it may stop, seconds at county scale)."""
+        return self.pool.activeThreadCount() > 0
+
     def _make_way(self) -> None:
         """Someone asked for work: the idle job that runs stops (its caller runs it again), and
         so does a hidden tab's that gives way (once it may stop); queued, they wait behind it."""
@@ -247,6 +254,7 @@ class AppContext(QObject):
         idle: bool = False,
         gives_way: Callable[[], bool] | None = None,
         beside: bool = False,
+        on_started: Callable[[], None] | None = None,
     ) -> Progress:
         """Run ``work(db, progress)`` on the background thread with the background connection.
 
@@ -265,6 +273,8 @@ class AppContext(QObject):
 
         ``beside``: work that needs none of the window's connections (``work(None, progress)``)
         runs on a thread beside the queue (:attr:`beside`), nothing waiting for it but closing.
+
+        ``on_started``: called (on the GUI thread) when the work leaves the queue and starts.
         """
         connect = (lambda: None) if beside else self._background_connection
         worker = _Worker(connect, work, idle=idle, gives_way=gives_way)
@@ -273,6 +283,8 @@ class AppContext(QObject):
         def done() -> None:
             self._workers.discard(worker)
 
+        if on_started:
+            worker.signals.started.connect(on_started)
         if on_progress:
             worker.signals.progress.connect(on_progress)
         worker.signals.succeeded.connect(lambda r: (done(), on_success and on_success(r)))

@@ -52,7 +52,12 @@ def run_with_progress(context: AppContext, parent: QWidget, title: str,
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             box.open()
 
-    handle = context.run_in_background(work, succeeded, failed, progress)
+    if context.queue_busy():
+        # Behind another job (the overview's first count at open takes seconds at county
+        # scale): say so rather than a title that claims the work has begun.
+        dialog.setLabelText(parent.tr("%s\n（等待正在进行的工作结束）") % title)
+    handle = context.run_in_background(work, succeeded, failed, progress,
+                                       on_started=lambda: dialog.setLabelText(title))
     dialog.canceled.connect(lambda: setattr(handle, "cancelled", True))
     dialog.show()
     return dialog
