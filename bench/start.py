@@ -51,6 +51,9 @@ app.exec()
 # a new laptop, on its first tab (日常工作), whatever other runs left.
 _SETTINGS_DIR = tempfile.TemporaryDirectory(prefix="wengang-bench-settings-")  # removed at exit
 _FRESH_SETTINGS = {"XDG_CONFIG_HOME": _SETTINGS_DIR.name}
+# As installed (bytecode written and kept; peers/measure.as_installed says why), warnings quiet.
+_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {
+    "PYTHONWARNINGS": "ignore", **_FRESH_SETTINGS}
 
 
 def _child(argv: list[str], *, own_clock: bool = False) -> dict:
@@ -59,7 +62,7 @@ def _child(argv: list[str], *, own_clock: bool = False) -> dict:
     started = time.time()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen([*argv, str(started)] if own_clock else argv, stdout=out, stderr=err,
-                                env={**os.environ, "PYTHONWARNINGS": "ignore", **_FRESH_SETTINGS})
+                                env=_ENV)
         _pid, status, usage = os.wait4(proc.pid, 0)
         wall = time.time() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
