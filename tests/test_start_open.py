@@ -173,6 +173,21 @@ def test_a_command_says_what_it_waits_for_while_the_whole_file_is_checked(dbfile
     assert "正在检查" not in capsys.readouterr().err
 
 
+def test_a_new_database_is_made_without_a_check_or_word_of_one(tmp_path, checks, capsys):
+    """``wengang setup`` on a new path said it was checking a file "changed since the program
+    last closed it, e.g. copied": there was no file."""
+    path = tmp_path / "新县.db"
+    assert cli.main(["--db", str(path), "setup", "--province", "甘肃省", "--county", "测试县"]) == 0
+    gc.collect()
+    assert checks == []
+    assert "正在检查" not in capsys.readouterr().err
+    _new_process()
+    assert cli.main(["--db", str(path), "info"]) == 0  # as it was left: nothing to check either
+    gc.collect()
+    assert checks == []
+    assert integrity.unchanged_since_clean_close(path)
+
+
 def test_a_command_that_raised_leaves_the_file_to_be_checked(dbfile, checks, monkeypatch, capsys):
     from wengang.cli.commands import setup
 

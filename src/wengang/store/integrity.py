@@ -128,12 +128,20 @@ def clean_close_record(path: Path | str) -> Path:
     return path.with_name(path.name + ".verified")
 
 
+def _wal_pending(path: Path | str) -> bool:
+    """Whether writes wait in the WAL beside the file (yes when it cannot be told)."""
+    wal = Path(str(path) + "-wal")
+    try:
+        return wal.exists() and wal.stat().st_size > 0
+    except OSError:
+        return True
+
+
 def file_state(path: Path | str) -> dict | None:
     """Size, mtime and change counter of a closed database (``None`` while a WAL is pending)."""
     path = Path(path)
     try:
-        wal = Path(str(path) + "-wal")
-        if wal.exists() and wal.stat().st_size > 0:
+        if _wal_pending(path):
             return None
         st = path.stat()
         with open(path, "rb") as fh:
@@ -208,6 +216,10 @@ def check_connection(conn, path: Path | str, password: str | None = None) -> Non
     :class:`DamagedDatabaseError` if bad; a full disk or read-only file is said as such."""
     key = _fingerprint(path)
     if key is not None and key in _verified:
+        return
+    if key is not None and key[1] == 0 and not _wal_pending(path):
+        # A database being created (the first start, ``wengang setup`` on a new path) holds
+        # nothing to check; the command line said it was checking a changed or copied file.
         return
     if not unchanged_since_clean_close(path):
         before = file_state(path)
