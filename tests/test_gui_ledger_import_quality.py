@@ -375,3 +375,25 @@ def test_the_preview_says_how_far_the_reading_got_and_its_cancel_stops_it(qtbot,
     assert seen["stopped"] == "Cancelled"
     qtbot.waitUntil(lambda: "已取消读取 人员.xlsx" in tab.choose_status.text())
     assert tab.pages.currentIndex() == 0 and tab.preview is None
+
+
+def test_a_file_that_could_not_be_read_leaves_no_red_on_the_next(qtbot, make_window, county_path, tmp_path,
+                                                                 monkeypatch):
+    """After "无法导入 …" in red, the next file's "正在读取" and "已取消读取" were red too."""
+    small_county(county_path)
+    context, window = make_window(county_path)
+    tab = window.show_tab("导入")
+
+    def unreadable(db, path, kind=None, *, progress=None):
+        raise OSError("文件被其他程序占用")
+
+    monkeypatch.setattr(tab.importing, "preview_file", unreadable)
+    tab.load_preview(tmp_path / "人员.xlsx")
+    wait_idle(qtbot, context)
+    qtbot.waitUntil(lambda: "无法导入 人员.xlsx" in tab.choose_status.text())
+    assert "c62828" in tab.choose_status.styleSheet()
+    tab.load_preview(tmp_path / "务工.xlsx")  # read in the background: it fails again, later
+    assert tab.choose_status.text() == "正在读取 务工.xlsx…"
+    assert tab.choose_status.styleSheet() == ""
+    wait_idle(qtbot, context)
+    qtbot.waitUntil(lambda: "无法导入 务工.xlsx" in tab.choose_status.text())

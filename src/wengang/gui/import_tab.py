@@ -297,6 +297,7 @@ class ImportTab(Tab):
         """Read and check ``path`` in the background; the preview page shows the outcome."""
         self.path = Path(path)
         self.choose_status.setText(f"正在读取 {self.path.name}…")
+        self.choose_status.setStyleSheet("")  # not in the red of a file that could not be read before
         importing = self.importing
 
         def failed(exc: BaseException) -> None:
