@@ -26,13 +26,14 @@ def small_chunks(monkeypatch):
     monkeypatch.setattr(reader, "CHUNK_CELLS", 16 * 100)
 
 
-def _without_dimension(source: Path, target: Path) -> Path:
-    """``source`` without its sheet's <dimension>, as a streaming writer (our exports) leaves it."""
+def _with_dimension(source: Path, target: Path, dimension: bytes) -> Path:
+    """``source`` with its sheet's <dimension> replaced by ``dimension`` (b"": none, as a
+    streaming writer, our exports, leaves it)."""
     with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
         for item in old.infolist():
             data = old.read(item)
             if item.filename.startswith("xl/worksheets/"):
-                data = re.sub(rb"<dimension [^>]*/>", b"", data)
+                data = re.sub(rb"<dimension [^>]*/>", dimension, data)
             new.writestr(item, data)
     return target
 
@@ -56,7 +57,7 @@ def test_a_sheet_that_declares_its_rows_is_read_with_a_total(tmp_path):
 @pytest.mark.usefixtures("small_chunks")
 def test_a_sheet_without_its_rows_declared_says_how_many_are_read(tmp_path, monkeypatch):
     source = write_xlsx(tmp_path / "openpyxl.xlsx", PERSON_HEADERS, person_rows(ROWS))
-    path = _without_dimension(source, tmp_path / "人员.xlsx")
+    path = _with_dimension(source, tmp_path / "人员.xlsx", b"")
     whole = []
     real = reader._read_table  # noqa: SLF001 - the stream must read it, not the whole-sheet reader
     monkeypatch.setattr(reader, "_read_table", lambda *a, **k: whole.append(k["streamed"]) or real(*a, **k))
@@ -70,13 +71,7 @@ def test_a_sheet_without_its_rows_declared_says_how_many_are_read(tmp_path, monk
 @pytest.mark.usefixtures("small_chunks")
 def test_a_sheet_declaring_too_few_rows_goes_on_counting(tmp_path):
     source = write_xlsx(tmp_path / "openpyxl.xlsx", PERSON_HEADERS, person_rows(ROWS))
-    path = tmp_path / "人员.xlsx"
-    with zipfile.ZipFile(source) as old, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
-        for item in old.infolist():
-            data = old.read(item)
-            if item.filename.startswith("xl/worksheets/"):
-                data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:P501"/>', data)
-            new.writestr(item, data)
+    path = _with_dimension(source, tmp_path / "人员.xlsx", b'<dimension ref="A1:P501"/>')
     calls = _recorded(path)
     assert calls[0] == (100, 500, "正在读取")
     assert calls[-1] == (ROWS, 0, "正在读取（已读 1,000 行）")  # past what it declared: no total
