@@ -62,6 +62,7 @@ _.m0110_compact_status_store
 _.m0115_report_facts
 _.m0120_spell_date_person_indexes
 _.m0125_registry_changes
+_.m0135_findings_resolved_by_batch
 _._release_all
 _.__getattr__  # services.reports: module-level lazy exports (PEP 562)
 

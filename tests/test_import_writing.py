@@ -11,7 +11,7 @@ import sys
 import pytest
 from importing_helpers import PERSON_HEADERS, WORK_HEADERS, person_rows, pid, write_xlsx
 
-from wengang.services.importing import engine, import_file, preview_file, upsert
+from wengang.services.importing import findings, import_file, preview_file, upsert
 from wengang.services.importing.writers import context
 from wengang.store import db as store_db
 from wengang.store.areas import set_installation
@@ -607,8 +607,8 @@ def test_rows_staged_many_to_a_statement_are_the_rows_staged_one_by_one(db, widt
 
 
 def test_findings_saved_many_to_a_statement_are_those_saved_one_by_one(tmp_path, monkeypatch):
-    # The import's warnings go into quality_findings many rows to a statement (engine's
-    # _save_findings through upsert.insert_grouped): the same rows, ids and order as one INSERT
+    # The import's warnings go into quality_findings many rows to a statement
+    # (findings.save_findings through upsert.insert_grouped): the same rows, ids and order as one INSERT
     # per finding, an open finding not added again by the next import of the same rows.
     rows = person_rows(3 * upsert.STAGE_GROUP + 5)
     for row in rows:
@@ -621,7 +621,7 @@ def test_findings_saved_many_to_a_statement_are_those_saved_one_by_one(tmp_path,
 
     states = []
     for save in (one_by_one, upsert.insert_grouped):
-        monkeypatch.setattr(engine, "insert_grouped", save)
+        monkeypatch.setattr(findings, "insert_grouped", save)
         db = open_database(":memory:")
         set_installation(db, "甘肃省", "张掖市", "测试县")
         assert import_file(db, "persons", first).ok and import_file(db, "persons", second).ok

@@ -115,6 +115,7 @@ def undo_batch(db: sqlite_utils.Database, batch_id: int) -> UndoResult:
                 raise UndoError(f"无法撤销导入批次{batch_id}：后来登记的记录依赖本批次导入的数据"
                                 f"（{_describe(db, dragged)}）。数据未作任何改动。")
             _drop_unaudited(db, batch_id)
+            _reopen_findings(db, batch_id)
             db.execute("UPDATE import_batches SET status = 'undone' WHERE id = ?", [batch_id])
     except crypto.database_errors() as exc:
         raise UndoError(f"无法撤销导入批次{batch_id}：后来登记的记录依赖本批次导入的数据（{exc}）。"
@@ -149,6 +150,12 @@ def _drop_unaudited(db: sqlite_utils.Database, batch_id: int) -> None:
     for table in db.table_names():
         if table not in audited and "batch_id" in db[table].columns_dict:
             db.execute(f'DELETE FROM "{table}" WHERE batch_id = ?', [batch_id])
+
+
+def _reopen_findings(db: sqlite_utils.Database, batch_id: int) -> None:
+    """The earlier imports' hints this batch resolved (its file no longer gave them) open again."""
+    db.execute("UPDATE quality_findings SET resolved_at = NULL, resolved_batch_id = NULL WHERE resolved_batch_id = ?",
+               [batch_id])
 
 
 def _invert(db: sqlite_utils.Database, entry: dict, result: UndoResult) -> None:

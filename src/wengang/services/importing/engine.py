@@ -20,13 +20,14 @@ from pathlib import Path
 
 import sqlite_utils
 
+from wengang.services.importing.findings import save_findings
 from wengang.services.importing.hostile import add_warnings
 from wengang.services.importing.model import Counts, ImportResult, Issue, Preview, default_errors_path
 from wengang.services.importing.parse import Parsed, Progress, parse_table
 from wengang.services.importing.reader import ReadError, known_column, read_table
 from wengang.services.importing.sender import sending
 from wengang.services.importing.spec import detect_kind, kind_spec, load_kinds
-from wengang.services.importing.upsert import insert_grouped, now_stamp
+from wengang.services.importing.upsert import now_stamp
 from wengang.services.importing.writers import COLUMN_WRITERS, PRELOADS, WRITERS, WriteContext
 from wengang.store.areas import installation
 from wengang.store.audit import bulk_import_audit
@@ -123,30 +124,6 @@ def _detect(table_headers: list[str], kind: str | None, header_row: int) -> tupl
     return kind, []
 
 
-def _save_findings(ctx: WriteContext) -> None:
-    """Keep the warnings (once: an identical open finding is not added again)."""
-    rule = f"import.{ctx.parsed.spec.name}"
-    open_findings = {
-        (r[0], r[1], r[2], r[3]) for r in ctx.db.execute(
-            "SELECT person_id, household_id, field, message FROM quality_findings "
-            "WHERE rule = ? AND resolved_at IS NULL", [rule])
-    }
-    rows = []
-    # found_at given once, as the column's default would give it row by row (its localtime
-    # conversion was 0.013 s of 23,632 findings' 0.08 s insert).
-    found_at, refs = now_stamp(), ctx.finding_refs
-    for i, issue in enumerate(ctx.parsed.warnings):
-        person_id, household_id = refs.get(i, (None, None))
-        key = (person_id, household_id, issue.field, issue.message)
-        if key not in open_findings:
-            open_findings.add(key)
-            rows.append((rule, person_id, household_id, issue.field, issue.message, ctx.batch_id, found_at))
-    # Many rows to a statement (still inside the import's atomic()): 23,632 findings of a
-    # 165,000-person roster 0.08 -> 0.055 s CPU, one row a statement run.
-    insert_grouped(ctx.db.conn, "quality_findings(rule, person_id, household_id, field, message, batch_id, found_at)",
-                   7, rows)
-
-
 def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write: bool, file_name: str | None,
                user: str | None, progress: Progress | None) -> _Run:
     """Read and parse the file, then write (or only classify) in one transaction.
@@ -214,7 +191,7 @@ def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write
                     # 1.5 s of a 50,000-household roster, 6 s at 200,000): said, not a full bar.
                     progress(len(parsed.records), len(parsed.records), "正在保存")
                 ctx.flush()
-            _save_findings(ctx)
+            save_findings(ctx)
             db.execute(
                 "UPDATE import_batches SET finished_at = ?, added = ?, changed = ?, unchanged = ?, "
                 "status = 'done' WHERE id = ?",
