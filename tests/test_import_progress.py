@@ -127,3 +127,20 @@ def test_a_preview_reports_reading_checking_and_comparing_never_writing(tmp_path
     assert import_file(db, "persons", path, progress=lambda done, total, text: texts.append(text)).ok
     assert {"正在读取", "正在检查", "正在写入", "正在保存", "完成"} <= set(texts)
     assert texts.index("正在保存") > max(i for i, text in enumerate(texts) if text == "正在写入")
+
+
+def test_the_command_line_counts_as_the_reading_does(monkeypatch):
+    """On a terminal: "正在检查 1,000/165,479" as the reading's "已读 4,096 行", not 1000/165479."""
+    import io
+
+    from wengang.cli.commands import import_
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    import_._progress(4096, 0, "正在读取（已读 4,096 行）")
+    import_._progress(1000, 165479, "正在检查")
+    assert terminal.getvalue().split("\r")[1:] == ["正在读取（已读 4,096 行）    ", "正在检查 1,000/165,479    "]

@@ -31,7 +31,7 @@ def _progress(done: int, total: int, text: str) -> None:
     # Without a total (a sheet read whose length is not known beforehand) the text says how
     # far it got; the spaces clear a longer line written before.
     if sys.stderr.isatty() and (total or done):
-        print(f"\r{text} {done}/{total}    " if total else f"\r{text}    ", end="", file=sys.stderr, flush=True)
+        print(f"\r{text} {done:,}/{total:,}    " if total else f"\r{text}    ", end="", file=sys.stderr, flush=True)
 
 
 def run(args) -> int:
