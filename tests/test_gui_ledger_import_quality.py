@@ -397,3 +397,18 @@ def test_a_file_that_could_not_be_read_leaves_no_red_on_the_next(qtbot, make_win
     assert tab.choose_status.styleSheet() == ""
     wait_idle(qtbot, context)
     qtbot.waitUntil(lambda: "无法导入 务工.xlsx" in tab.choose_status.text())
+
+
+def test_the_result_page_says_how_many_earlier_hints_the_file_corrected(qtbot, make_window, county_path):
+    from wengang.services.importing.model import ImportResult
+
+    small_county(county_path)
+    context, window = make_window(county_path)
+    tab = window.show_tab("导入")
+    tab.show_result(ImportResult(ok=True, kind="persons", batch_id=None, rows=3, added=0, changed=0, unchanged=3,
+                                 errors=[], warnings=[], hints_resolved=1234))
+    assert tab.result_label.text().endswith("以前导入的提示中有 1,234 条已在本文件中改正，记为已处理。")
+    tab.show_result(ImportResult(ok=True, kind="persons", batch_id=None, rows=3, added=0, changed=0, unchanged=3,
+                                 errors=[], warnings=[]))
+    assert "改正" not in tab.result_label.text()
+    wait_idle(qtbot, context)

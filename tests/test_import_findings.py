@@ -36,6 +36,8 @@ def test_a_roster_resolves_the_hints_it_shows_corrected_and_no_others(db, tmp_pa
     resolved = db.execute("SELECT p.id_number, f.resolved_batch_id, f.resolved_at IS NOT NULL FROM quality_findings f "
                           "JOIN persons p ON p.id = f.person_id WHERE f.resolved_at IS NOT NULL").fetchall()
     assert resolved == [(pid(1), second.batch_id, 1)]
+    assert (first.hints_resolved, second.hints_resolved) == (0, 1)
+    assert second.summary().endswith("；以前导入的提醒中有1条已在本文件中改正，记为已处理")
     # person 2's hint is the first import's, not added twice
     assert db.execute("SELECT count(*) FROM quality_findings").fetchone()[0] == 3
 

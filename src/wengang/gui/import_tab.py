@@ -364,7 +364,9 @@ class ImportTab(Tab):
         self.result = result
         added, changed, unchanged, errors = result.added, result.changed, result.unchanged, len(result.errors)
         self.result_label.setText(f"已导入 {self.path.name if self.path else ''}：新增 {added:,} 条，修改 {changed:,} 条，"
-                                  f"{unchanged:,} 条无变化" + (f"，{errors:,} 行有错误未导入" if errors else "") + "。")
+                                  f"{unchanged:,} 条无变化" + (f"，{errors:,} 行有错误未导入" if errors else "") + "。"
+                                  + (f"以前导入的提示中有 {result.hints_resolved:,} 条已在本文件中改正，记为已处理。"
+                                     if result.hints_resolved else ""))
         self.choose_status.setText("")  # the "正在读取…" of ① is over
         batch_id = result.batch_id
         self.undo_result_button.setEnabled(batch_id is not None)

@@ -111,6 +111,7 @@ class _Run:
     details: dict[str, int]
     file_errors: list[Issue]
     batch_id: int | None = None
+    hints_resolved: int = 0
 
 
 def _detect(table_headers: list[str], kind: str | None, header_row: int) -> tuple[str | None, list[Issue]]:
@@ -191,7 +192,7 @@ def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write
                     # 1.5 s of a 50,000-household roster, 6 s at 200,000): said, not a full bar.
                     progress(len(parsed.records), len(parsed.records), "正在保存")
                 ctx.flush()
-            save_findings(ctx)
+            run.hints_resolved = save_findings(ctx)
             db.execute(
                 "UPDATE import_batches SET finished_at = ?, added = ?, changed = ?, unchanged = ?, "
                 "status = 'done' WHERE id = ?",
@@ -300,7 +301,7 @@ def _import(db: sqlite_utils.Database, kind: str | None, path: Path, dry_run: bo
         ok=not errors, kind=run.kind, batch_id=run.batch_id, rows=len(parsed.records) if parsed else 0,
         added=run.counts.added, changed=run.counts.changed, unchanged=run.counts.unchanged,
         errors=errors, warnings=_sorted(parsed.warnings) if parsed else [], dry_run=dry_run,
-        unknown_columns=parsed.unknown if parsed else [], details=run.details)
+        unknown_columns=parsed.unknown if parsed else [], details=run.details, hints_resolved=run.hints_resolved)
     # The workbook is written for errors, or for warnings when the caller asked for one by path
     # (the GUI's 保存错误清单 on a file that only has 提醒).
     if parsed is not None and (errors or (errors_path and parsed.warnings)):

@@ -68,6 +68,8 @@ class ImportResult:
     dry_run: bool = False
     unknown_columns: list[str] = field(default_factory=list)
     details: dict[str, int] = field(default_factory=dict)
+    # Earlier imports' 提示 this file showed corrected, now 已处理 (importing.findings).
+    hints_resolved: int = 0
 
     def summary(self) -> str:
         """One line for the caseworker."""
@@ -78,6 +80,8 @@ class ImportResult:
         if self.warnings:
             kept = "" if self.dry_run else "，已记入数据质量问题"
             text += f"；另有{len(self.warnings)}条提醒{kept}"
+        if self.hints_resolved:
+            text += f"；以前导入的提醒中有{self.hints_resolved}条已在本文件中改正，记为已处理"
         return text
 
 
