@@ -29,6 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent / "peers"))
+from measure import as_installed  # bench/peers is not a package: found by the path above
+
 WINDOW = """
 import json, os, resource, sys, time
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -51,9 +54,8 @@ app.exec()
 # a new laptop, on its first tab (日常工作), whatever other runs left.
 _SETTINGS_DIR = tempfile.TemporaryDirectory(prefix="wengang-bench-settings-")  # removed at exit
 _FRESH_SETTINGS = {"XDG_CONFIG_HOME": _SETTINGS_DIR.name}
-# As installed (bytecode written and kept; peers/measure.as_installed says why), warnings quiet.
-_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {
-    "PYTHONWARNINGS": "ignore", **_FRESH_SETTINGS}
+# As installed (bytecode written and kept: peers/measure.as_installed), warnings quiet.
+_ENV = as_installed(None) | {"PYTHONWARNINGS": "ignore", **_FRESH_SETTINGS}
 
 
 def _child(argv: list[str], *, own_clock: bool = False) -> dict:

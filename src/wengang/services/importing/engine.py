@@ -176,8 +176,7 @@ def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write
             batch_id = db.execute(
                 "INSERT INTO import_batches(kind, file_name, user, rows) VALUES (?, ?, ?, ?)",
                 [kind, file_name or path.name, user, len(parsed.records)]).lastrowid
-            ctx = WriteContext(db, parsed, batch_id, installation(db), progress if write else _comparing(progress),
-                               preloaded=preloaded, write=write)
+            ctx = WriteContext(db, parsed, batch_id, installation(db), progress, preloaded=preloaded, write=write)
             # The rows this batch adds go into the trail as one entry per table (store.audit);
             # chunks of new rows are inserted on a second thread while the writer goes on.
             with bulk_import_audit(db, batch_id), sending(db) as ctx.sender:
@@ -204,17 +203,6 @@ def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write
         # A constraint the declarations did not foresee: still all-or-nothing, and said plainly.
         run.file_errors.append(Issue(table.header_row, "数据库", f"数据与已有记录冲突，未导入：{exc}"))
     return run
-
-
-def _comparing(progress: Progress | None) -> Progress | None:
-    """A preview's writers only compare the rows with the database: their "正在写入" said so."""
-    if progress is None:
-        return None
-
-    def comparing(done: int, total: int, text: str) -> object:
-        return progress(done, total, "正在与已有数据比对" if text == "正在写入" else text)
-
-    return comparing
 
 
 def _mapped(parsed: Parsed | None) -> list[tuple[str, str]]:

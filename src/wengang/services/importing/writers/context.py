@@ -109,9 +109,14 @@ class WriteContext:
             if not record.bad:
                 yield record
 
+    @property
+    def doing(self) -> str:
+        """What the writers' progress says they do: a preview's only compare with the database."""
+        return "正在写入" if self.write else "正在与已有数据比对"
+
     def tick(self, i: int, total: int) -> None:
         if self.progress and i % PROGRESS_EVERY == 0:
-            self.progress(i, total, "正在写入")
+            self.progress(i, total, self.doing)
 
     def bump(self, name: str, by: int = 1) -> None:
         self.details[name] = self.details.get(name, 0) + by

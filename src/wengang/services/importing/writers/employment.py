@@ -93,7 +93,7 @@ def _write_spells(ctx: WriteContext, spells: _SpellFile, order: list[int], to_wr
     taken = 0  # keys handed over so far
     for done in range(0, n, PROGRESS_EVERY):
         if progress:
-            progress(done, n, "正在写入")
+            progress(done, n, ctx.doing)
         walked = order[done:done + PROGRESS_EVERY]
         chunk = list(itertools.compress(walked, map(to_write.__getitem__, walked)))
         if chunk:

@@ -116,7 +116,7 @@ def write_persons(ctx: WriteContext) -> None:
         hh_id = _write_household(ctx, roster, hh_no, rows)
         if progress:  # at every PROGRESS_EVERY-th row, as if ticking row by row
             for at in range(-(-done // PROGRESS_EVERY) * PROGRESS_EVERY, done + len(rows), PROGRESS_EVERY):
-                progress(at, total, "正在写入")
+                progress(at, total, ctx.doing)
         done += len(rows)
         if hh_id is not None:  # a household's rows at once, not one by one (165,000 rows)
             kept = [i for i in rows if not records[i].bad and ids[i]]
