@@ -1,7 +1,8 @@
-"""An import's 提示 kept for the 数据质量 panel go when a later roster shows them corrected.
+"""An import's 提示 kept for the 数据质量 panel go when a later file shows them corrected: a
+roster, about the persons it holds; a 务工 file, about the persons all of whose spells it holds.
 
 Nothing resolved them before: the 50k demo's roster left 23,631 "联系电话为空/是10位" hints open
-for good, whatever the next month's file said."""
+for good, whatever the next month's file said, and a 200k county's 务工 export 133,356."""
 
 from __future__ import annotations
 
@@ -60,13 +61,15 @@ def test_a_household_hint_goes_when_the_roster_gives_the_household_its_head(db, 
     assert db.execute(open_household).fetchone()[0] == 0
 
 
-def test_an_employment_file_resolves_nothing(db, tmp_path):
+def spell(start: str, end: str, employer: str | None, person: int = 1) -> list:
+    """A 务工 row (WORK_HEADERS) of person ``person``."""
+    return [pid(person), f"人{person}", "省外", "自主外出务工", "广东省", "东莞市", "长安镇", employer, "制造业",
+            start, end, None, 4000]
+
+
+def test_an_employment_file_resolves_nothing_of_spells_it_does_not_hold(db, tmp_path):
     """A person's 务工 row says nothing of their other spells: the hint about an earlier one stays."""
     assert import_file(db, "persons", write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, person_rows(2))).ok
-
-    def spell(start: str, end: str, employer: str | None) -> list:
-        return [pid(1), "人1", "省外", "自主外出务工", "广东省", "东莞市", "长安镇", employer, "制造业",
-                start, end, None, 4000]
 
     assert import_file(db, "employment", write_xlsx(tmp_path / "一月.xlsx", WORK_HEADERS,
                                                     [spell("2024-01-01", "2024-03-31", None)])).ok
@@ -75,3 +78,43 @@ def test_an_employment_file_resolves_nothing(db, tmp_path):
     assert import_file(db, "employment", write_xlsx(tmp_path / "二月.xlsx", WORK_HEADERS,
                                                     [spell("2024-06-01", "2024-09-30", "某厂")])).ok
     assert _open_hints(db, "import.employment") == before
+
+
+def test_an_employment_file_holding_all_of_a_persons_spells_resolves_their_corrected_hints(db, tmp_path):
+    """Next month's whole export: person 1's employer now given for both spells, person 2's
+    still missing; only person 1's hint goes, and undoing the import opens it again."""
+    assert import_file(db, "persons", write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, person_rows(3))).ok
+    january = [spell("2024-01-01", "2024-03-31", None), spell("2024-06-01", None, "某厂"),
+               spell("2024-02-01", None, None, person=2)]
+    first = import_file(db, "employment", write_xlsx(tmp_path / "一月.xlsx", WORK_HEADERS, january))
+    assert first.ok
+    missing = "务工信息缺少务工企业名称"
+    assert _open_hints(db, "import.employment") == {(pid(1), missing), (pid(2), missing)}
+
+    february = [spell("2024-01-01", "2024-03-31", "某厂"), spell("2024-06-01", None, "某厂"),
+                spell("2024-02-01", None, None, person=2)]
+    second = import_file(db, "employment", write_xlsx(tmp_path / "二月.xlsx", WORK_HEADERS, february))
+    assert second.ok
+    assert _open_hints(db, "import.employment") == {(pid(2), missing)}
+    assert second.hints_resolved == 1
+    assert second.summary().endswith("；以前导入的提醒中有1条已在本文件中改正，记为已处理")
+
+    undo_batch(db, second.batch_id)
+    assert _open_hints(db, "import.employment") == {(pid(1), missing), (pid(2), missing)}
+
+
+def test_a_hint_naming_another_row_next_month_replaces_the_old_one(db, tmp_path):
+    """The same overlap, its rows moved by a row added above them: one open hint naming this
+    file's row, the old one closed and not counted as corrected."""
+    assert import_file(db, "persons", write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, person_rows(3))).ok
+    overlapping = [spell("2024-01-01", "2024-06-30", "某厂"), spell("2024-03-01", "2024-09-30", "某厂")]
+    assert import_file(db, "employment", write_xlsx(tmp_path / "一月.xlsx", WORK_HEADERS, overlapping)).ok
+    overlap = {message for _, message in _open_hints(db, "import.employment") if message.startswith("开始时间早于")}
+    assert overlap == {"开始时间早于第2行那段务工的结束时间（时间重叠）"}
+
+    moved = import_file(db, "employment", write_xlsx(tmp_path / "二月.xlsx", WORK_HEADERS,
+                                                     [spell("2024-02-01", None, "某厂", person=2), *overlapping]))
+    assert moved.ok
+    overlap = {message for _, message in _open_hints(db, "import.employment") if message.startswith("开始时间早于")}
+    assert overlap == {"开始时间早于第3行那段务工的结束时间（时间重叠）"}
+    assert moved.hints_resolved == 0

@@ -1,20 +1,26 @@
 """An import's 提示 (warnings) kept as findings for the 数据质量 panel, and the earlier ones
 its file shows were corrected.
 
-A hint is kept once: an identical open finding is not added again. A roster import (its rows
-are the persons) resolves the open hints of earlier roster imports about the persons and
-households its file holds that this file no longer gives: the phone was corrected in the
-national system, the file says so, and "联系电话为空" leaves the panel instead of staying open
-for good (nothing else ever resolved an import's hint; 23,631 of them after the 50k demo's
-roster). A hint about someone the file does not hold (another township's export) stays open.
-An import whose rows are events (务工, 意愿, 服务) resolves nothing: a person's row in it says
-nothing about their other spells. Undoing the import opens what it resolved again
+A hint is kept once: an identical open finding is not added again. An import resolves the
+open hints of earlier imports of its kind that its file no longer gives, about what the file
+shows whole:
+- a roster (its rows are the persons): the persons and households it holds. The phone was
+  corrected in the national system, the file says so, and "联系电话为空" leaves the panel
+  instead of staying open for good (23,631 of them after the 50k demo's roster);
+- a file of a person's records (务工, 意愿, 服务, 抽查, 公益性岗位: rows keyed by the person and
+  a date): the persons all of whose records it holds, as the national system's monthly
+  export does. A file holding some of a person's spells (a month's new ones) says nothing of
+  the others: the hint about an earlier one stays (133,356 务工 hints stayed open for good
+  after the 200k county's export, whatever the next month's said).
+A hint about someone the file does not hold (another township's export) stays open. A hint
+given again naming another row (第N行: the rows move from month to month) replaces the old
+one, which is closed, not counted as corrected. Undoing the import opens what it closed again
 (``store.undo``, by ``resolved_batch_id``).
 """
-
 from __future__ import annotations
 
 import json
+import re
 
 from wengang.services.importing.upsert import insert_grouped, now_stamp
 from wengang.services.importing.writers import WriteContext
@@ -30,7 +36,8 @@ _WHOSE = """SELECT f.id, f.person_id, p.id_number, h.hh_no
 
 def save_findings(ctx: WriteContext) -> int:
     """Keep this import's hints and resolve the earlier ones its file no longer gives (above);
-    returns how many it resolved."""
+    returns how many it shows corrected (those replaced by the same hint naming another row
+    are closed too, not counted)."""
     rule = f"import.{ctx.parsed.spec.name}"
     open_rows = ctx.db.execute(_OPEN, [rule]).fetchall()
     kept = {row[1:5] for row in open_rows}
@@ -46,10 +53,13 @@ def save_findings(ctx: WriteContext) -> int:
         if key not in kept:
             kept.add(key)
             rows.append((rule, person_id, household_id, issue.field, issue.message, ctx.batch_id, found_at))
-    corrected = _corrected(ctx, open_rows, given)
-    if corrected:
+    gone = [row for row in open_rows if row[1:5] not in given]
+    alike = {_alike(key) for key in given} if gone else set()
+    replaced = [row[0] for row in gone if _alike(row[1:5]) in alike]
+    corrected = _corrected(ctx, [row for row in gone if _alike(row[1:5]) not in alike])
+    if corrected or replaced:
         ctx.db.conn.executemany("UPDATE quality_findings SET resolved_at = ?, resolved_batch_id = ? WHERE id = ?",
-                                [(found_at, ctx.batch_id, finding_id) for finding_id in corrected])
+                                [(found_at, ctx.batch_id, finding_id) for finding_id in corrected + replaced])
     # Many rows to a statement (still inside the import's atomic()): 23,632 findings of a
     # 165,000-person roster 0.08 -> 0.055 s CPU, one row a statement run.
     insert_grouped(ctx.db.conn, "quality_findings(rule, person_id, household_id, field, message, batch_id, found_at)",
@@ -57,16 +67,58 @@ def save_findings(ctx: WriteContext) -> int:
     return len(corrected)
 
 
-def _corrected(ctx: WriteContext, open_rows: list[tuple], given: set[tuple]) -> list[int]:
-    """The open hints (``open_rows`` of :data:`_OPEN`) about a person or household this roster
-    holds that it gives no more; none for a file whose rows are not persons. A file that gives
-    every open hint again (the same roster next month) costs one pass over them."""
-    if ctx.parsed.spec.table != "persons":
-        return []
-    gone = [row[0] for row in open_rows if row[1:5] not in given]
+_ROW = re.compile(r"第\d+行")
+
+
+def _alike(key: tuple) -> tuple:
+    """A finding's key (person, household, field, message) with the rows its message names
+    left out: the same hint in next month's file names other rows."""
+    person_id, household_id, field, message = key
+    return person_id, household_id, field, _ROW.sub("第…行", message)
+
+
+def _corrected(ctx: WriteContext, gone: list[tuple]) -> list[int]:
+    """Of the open hints ``gone`` (rows of :data:`_OPEN` this file does not give again), those
+    about what the file shows whole (the module's docstring). A file that gives every open hint
+    again (the same roster next month) costs one pass over them."""
     if not gone:
         return []
+    spec = ctx.parsed.spec
+    if spec.table == "persons":
+        return _in_roster(ctx, gone)
+    if spec.person_link is True and spec.key[0] == "person_id":
+        return _records_all_in_file(ctx, gone, spec.table, spec.key[1:])
+    return []
+
+
+def _in_roster(ctx: WriteContext, gone: list[tuple]) -> list[int]:
+    """The hints ``gone`` about a person or household this roster holds."""
     values = ctx.parsed.values_by_key()
     ids, hh_nos = set(values.get("id_number") or ()), set(values.get("hh_no") or ())
-    return [finding_id for finding_id, person_id, id_number, hh_no in ctx.db.execute(_WHOSE, [json.dumps(gone)])
+    return [finding_id for finding_id, person_id, id_number, hh_no in
+            ctx.db.execute(_WHOSE, [json.dumps([row[0] for row in gone])])
             if (id_number in ids if person_id is not None else hh_no in hh_nos) and (id_number or hh_no)]
+
+
+# Each person's 证件号码 and how many records of theirs ``table`` holds (this file's written).
+_RECORDS_OF = """SELECT p.id, p.id_number, (SELECT count(*) FROM {table} r WHERE r.person_id = p.id)
+    FROM persons p WHERE p.id IN (SELECT value FROM json_each(?))"""
+
+
+def _records_all_in_file(ctx: WriteContext, gone: list[tuple], table: str, keys: tuple[str, ...]) -> list[int]:
+    """The hints ``gone`` about a person this file gives every stored record of: as many
+    distinct keys (``keys``: the record's key after the person) as the table holds of theirs.
+    The file's records are all written by now, so as many means the same ones."""
+    values = ctx.parsed.values_by_key()
+    numbers, columns = values.get("id_number"), [values.get(key) for key in keys]
+    persons = {row[1] for row in gone if row[1] is not None}
+    if not persons or numbers is None or any(column is None for column in columns):
+        return []
+    stored = {number: (person_id, count) for person_id, number, count in
+              ctx.db.execute(_RECORDS_OF.format(table=table), [json.dumps(sorted(persons))])}
+    in_file: dict[str, set[tuple]] = {}
+    for number, *key in zip(numbers, *columns):
+        if number in stored:
+            in_file.setdefault(number, set()).add(tuple(key))
+    whole = {person_id for number, (person_id, count) in stored.items() if count and len(in_file.get(number, ())) == count}
+    return [row[0] for row in gone if row[1] in whole]
