@@ -4,6 +4,9 @@ The rules run by themselves in the background (``gui.quality_watch``) after ever
 start; until the first run the count says "未检查", not 0. 按村导出… writes the findings of the
 area picked in the navigator as one workbook with a sheet per village
 (``services.rules.export.write_findings_by_village``), so villages correct their own rows.
+标记为已核实… records what checking the selected findings found (核实情况) and takes them off
+the 待处理 list for as long as the data stay as they were (``services.rules.reviews``); 取消核实
+puts them back.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
+    QInputDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -64,6 +68,15 @@ class QualityTab(Tab):
                                               "发给各村逐条核实改正"))
         self.export_button.clicked.connect(self.export)
         bar.addWidget(self.export_button)
+        self.review_button = QPushButton(self.tr("标记为已核实…"))
+        self.review_button.setToolTip(self.tr("选中的问题已核实（例如确实没有手机、收入属实）：写明核实情况后不再算待处理；"
+                                              "数据改动后如又查出不同的问题，会重新列出"))
+        self.review_button.clicked.connect(self.review_selected)
+        bar.addWidget(self.review_button)
+        self.take_back_button = QPushButton(self.tr("取消核实"))
+        self.take_back_button.setToolTip(self.tr("选中的问题恢复为待处理"))
+        self.take_back_button.clicked.connect(self.take_back_selected)
+        bar.addWidget(self.take_back_button)
         self.open_only = QCheckBox(self.tr("只看未处理"))
         self.open_only.setChecked(True)
         self.open_only.toggled.connect(lambda on: (self.model.set_filter(open_only=on), self._fill_rules()))
@@ -141,6 +154,50 @@ class QualityTab(Tab):
         if person_id is not None:
             self.context.open_person.emit(person_id)
 
+    # --- checked by hand ------------------------------------------------------------------------
+    def selected_finding_ids(self) -> list[int]:
+        rows = sorted({index.row() for index in self.view.selectionModel().selectedRows()})
+        return [i for i in map(self.model.id_at, rows) if i is not None]
+
+    def review_selected(self) -> int:
+        """标记为已核实…: the selected findings get the 核实情况 asked for; how many."""
+        from wengang.services.rules.reviews import ReviewError, review_findings  # noqa: PLC0415
+        ids = self.selected_finding_ids()
+        if not ids:
+            self.status.setText(self.tr("请先在列表中选中要标记的问题（按住 Ctrl 或 Shift 可多选）"))
+            return 0
+        recent = list(self.context.settings.value(RECENT_NOTES_KEY, [], type=list) or [])
+        note = ask_review_note(self, len(ids), recent)
+        if note is None:
+            return 0
+        try:
+            count = review_findings(self.context.db, ids, note)
+        except ReviewError as exc:
+            self.status.setText(str(exc))
+            return 0
+        self.context.settings.setValue(RECENT_NOTES_KEY, [note, *[n for n in recent if n != note]][:RECENT_NOTES])
+        self._findings_changed(self.tr("已将 {0} 条问题标记为已核实：{1}").format(f"{count:,}", note))
+        return count
+
+    def take_back_selected(self) -> int:
+        """取消核实: the selected findings' reviews taken back, their findings 待处理 again."""
+        from wengang.services.rules.reviews import take_back_reviews  # noqa: PLC0415
+        ids = self.selected_finding_ids()
+        count = take_back_reviews(self.context.db, ids) if ids else 0
+        if not count:
+            self.status.setText(self.tr("选中的问题没有核实记录（取消“只看未处理”可看到已核实的问题）"))
+            return 0
+        self._findings_changed(self.tr("已取消 {0} 条核实，这些问题恢复为待处理").format(f"{count:,}"))
+        return count
+
+    def _findings_changed(self, said: str) -> None:
+        self.model.reload()
+        self._fill_rules()
+        self.status.setText(said)
+        watch = getattr(self.context, "quality_watch", None)
+        if watch is not None:
+            watch.reviewed()
+
     def run_rules(self) -> None:
         """Check again now: through the window's background watch when there is one."""
         watch = getattr(self.context, "quality_watch", None)
@@ -188,3 +245,17 @@ class QualityTab(Tab):
         if self.context.area_id is None:
             return "全部"
         return lookups.area_name(self.context.db, self.context.area_id) or "全部"
+
+
+RECENT_NOTES_KEY, RECENT_NOTES = "quality/review_notes", 8
+COMMON_NOTES = ["已入户核实，情况属实", "本人无手机，已留家属电话", "年老或年幼，无需联系电话", "收入属实（试用期、零工）"]
+
+
+def ask_review_note(parent: QWidget, count: int, recent: list[str]) -> str | None:
+    """The 核实情况 for ``count`` findings: typed, or one used before (``recent`` first, then
+    the usual ones); None when cancelled."""
+    choices = list(dict.fromkeys([*recent, *COMMON_NOTES]))
+    note, ok = QInputDialog.getItem(parent, parent.tr("标记为已核实"),
+                                    parent.tr("已选 {0} 条问题。核实情况（显示在“核实情况”一栏，记入操作记录）：").format(f"{count:,}"),
+                                    choices, 0, True)
+    return note if ok else None

@@ -26,7 +26,7 @@ def quality_state(db) -> tuple[bool, int]:
 class QualityWatch(QObject):
     """Runs the data-quality rules in the background when the data change."""
 
-    checked = Signal(object)  # the QualitySummary of a finished run
+    checked = Signal(object)  # the QualitySummary of a finished run; None: findings reviewed by hand
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -102,6 +102,12 @@ class QualityWatch(QObject):
         # idle: it waits behind whatever a tab asks for, and stops for it (17 s at 200,000 households)
         self.context.run_in_background(lambda db, p: run_quality(db, as_of, p.callback, done=finished), done, failed,
                                        idle=True)
+
+    def reviewed(self) -> None:
+        """Findings were checked by hand (``rules.reviews``): the count and whatever shows the
+        findings follow, with no run of the rules (nothing they look at changed)."""
+        self._show_state_at_start()
+        self.checked.emit(None)
 
     def stop(self) -> None:
         """No run pending: the one scheduled, or asked for again, is not started."""

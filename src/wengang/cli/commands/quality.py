@@ -60,7 +60,7 @@ def run(args) -> int:
 def _save(args, summary, db, owed) -> int:
     if args.out:
         try:
-            rows = findings(db)
+            rows = findings(db, open_only=True)  # 待处理, as the counts (rules.reviews: not those checked)
             if args.mask:
                 from wengang.domain.masking import mask_personal  # noqa: PLC0415
                 rows = [{k: mask_personal(v) for k, v in r.items()} for r in rows]

@@ -1,7 +1,8 @@
 """An import's 提示 (warnings) kept as findings for the 数据质量 panel, and the earlier ones
 its file shows were corrected.
 
-A hint is kept once: an identical open finding is not added again. An import resolves the
+A hint is kept once: an identical open finding, or one checked by hand (``rules.reviews``),
+is not added again. An import resolves the
 open hints of earlier imports of its kind that its file no longer gives, about what the file
 shows whole:
 - a roster (its rows are the persons): the persons and households it holds. The phone was
@@ -24,6 +25,7 @@ import re
 
 from wengang.services.importing.upsert import insert_grouped, now_stamp
 from wengang.services.importing.writers import WriteContext
+from wengang.services.rules.reviews import reviewed_identities
 
 _OPEN = "SELECT id, person_id, household_id, field, message FROM quality_findings WHERE rule = ? AND resolved_at IS NULL"
 # The person's 证件号码 and the household's 户编号 of the findings (ids in a JSON list) not given again.
@@ -40,7 +42,8 @@ def save_findings(ctx: WriteContext) -> int:
     are closed too, not counted)."""
     rule = f"import.{ctx.parsed.spec.name}"
     open_rows = ctx.db.execute(_OPEN, [rule]).fetchall()
-    kept = {row[1:5] for row in open_rows}
+    # Open hints, and those checked by hand (rules.reviews: they stand, 已处理), are not kept again.
+    kept = {row[1:5] for row in open_rows} | reviewed_identities(ctx.db, rule)
     given: set[tuple] = set()
     rows = []
     # found_at given once, as the column's default would give it row by row (its localtime

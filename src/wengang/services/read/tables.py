@@ -300,10 +300,12 @@ FINDING_COLUMNS = [
     ColumnSpec("证件号码", "p.id_number", "p.id_number"),
     ColumnSpec("栏目", "f.field", "f.field"),
     ColumnSpec("问题", "f.message", "f.message"),
+    ColumnSpec("核实情况", "r.note", "r.note"),
     ColumnSpec("发现时间", "f.found_at", "f.found_at"),
 ]
 FINDING_SOURCE = Source("quality_findings", "f", (
     Join("p", "persons", "p.id = f.person_id"),
+    Join("r", "quality_reviews", "r.id = f.review_id"),
     Join("h", "households", "h.id = coalesce(f.household_id, p.household_id)"),
     _VILLAGE, _TOWNSHIP))
 

@@ -7,7 +7,8 @@ rules cost one query each instead of a Python loop over people. Checks that SQL 
 (the GB 11643 check digit) are named Python checks (``"check": "id_number"``).
 
 Findings written here replace the previous findings of the same rules; findings recorded by
-importers under other rule names stay.
+importers under other rule names stay. Those a caseworker checked by hand (``rules.reviews``)
+are written 已处理 again, and not counted.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from wengang.domain.populations import Dialect, compile_expr
 from wengang.domain.sqltext import sql_texts
 from wengang.domain.status import AsOf, age_sql, labour_sql
 from wengang.paths import resource_path
+from wengang.services.rules.reviews import apply_reviews
 from wengang.store.areas import AREA_SUBTREE, AREA_TOWNSHIP, household_village
 from wengang.store.db import get_setting, set_setting
 
@@ -256,6 +258,7 @@ def run_quality(db: sqlite_utils.Database, as_of, progress: Progress | None = No
         with db.atomic():
             db.execute("DELETE FROM quality_findings WHERE rule = ?", [rule.id])
             _evaluate(db, rule, params)
+            apply_reviews(db, rule.id)  # what was checked by hand stays 已处理
         if done is not None:
             done.add(rule.id)
     if progress:
@@ -269,7 +272,7 @@ def run_quality(db: sqlite_utils.Database, as_of, progress: Progress | None = No
             LEFT JOIN households h ON h.id = f.household_id
             LEFT JOIN area_township at ON at.area_id = h.area_id
             LEFT JOIN areas t ON t.id = at.township_id
-            WHERE f.rule IN ({marks})
+            WHERE f.rule IN ({marks}) AND f.resolved_at IS NULL
             GROUP BY f.rule, t.id ORDER BY t.sort_order, t.id""", [r.id for r in rules]).fetchall():
         summary.by_rule[rule_id] += count
         summary.by_township[township] = summary.by_township.get(township, 0) + count
@@ -326,8 +329,10 @@ def findings(db: sqlite_utils.Database, rule_id: str | None = None, area_id: int
         params["area_id"] = area_id
     sql = f"""WITH RECURSIVE {AREA_TOWNSHIP}
         SELECT f.id, f.rule, f.severity, f.person_id, f.household_id, f.field, f.message, f.found_at,
-               p.name AS person_name, p.id_number, h.hh_no, t.name AS township, v.name AS village
+               p.name AS person_name, p.id_number, h.hh_no, t.name AS township, v.name AS village,
+               r.note AS answer
         FROM quality_findings f
+        LEFT JOIN quality_reviews r ON r.id = f.review_id
         LEFT JOIN persons p ON p.id = f.person_id
         LEFT JOIN households h ON h.id = f.household_id
         {household_village('h.area_id')}

@@ -1,0 +1,81 @@
+"""数据质量 → 标记为已核实… / 取消核实: the selected findings leave the 待处理 list with their
+核实情况, the status bar's count follows, and taking the review back lists them again."""
+
+from __future__ import annotations
+
+import pytest
+from gui_support import small_county, wait_idle
+from PySide6.QtCore import QItemSelectionModel, Qt
+
+from wengang.gui import quality_tab
+from wengang.services.read import lookups
+
+pytestmark = pytest.mark.gui
+
+
+def _select(tab, rows: list[int]) -> None:
+    selection = tab.view.selectionModel()
+    selection.clearSelection()
+    for row in rows:
+        selection.select(tab.model.index(row, 0),
+                         QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+
+
+def test_findings_marked_checked_leave_the_open_list_and_come_back_when_taken_back(
+        qtbot, make_window, county_path, monkeypatch):
+    ids = small_county(county_path)
+    from wengang.store.db import open_database
+    db = open_database(county_path)
+    with db.atomic():
+        for name in ("张三", "李四"):
+            db.execute("INSERT INTO quality_findings(rule, person_id, field, message) VALUES "
+                       "('import.persons', ?, 'phone', '联系电话为空')", [ids[name]])
+    db.close()
+    context, window = make_window(county_path)
+    watch = context.quality_watch
+    watch.schedule(0)  # the rules' own findings too: the status bar counts every open one
+    qtbot.waitUntil(lambda: watch.runs >= 1, timeout=10000)
+    wait_idle(qtbot, context)
+    everything = lookups.open_findings(context.db)
+    assert watch.label.text() == f"数据质量：全部 {everything} 条待处理"
+    tab = window.show_tab("数据质量")
+    hints = next(r for r in range(tab.rules.count())
+                 if tab.rules.item(r).data(Qt.ItemDataRole.UserRole) == "import.persons")
+    tab.rules.setCurrentRow(hints)
+    assert tab.model.rowCount() == 2
+    asked = []
+    monkeypatch.setattr(quality_tab, "ask_review_note",
+                        lambda _parent, count, recent: asked.append((count, recent)) or "本人无手机，已留家属电话")
+
+    # Nothing selected: said, nothing asked.
+    _select(tab, [])
+    assert tab.review_selected() == 0 and asked == []
+    assert "请先在列表中选中" in tab.status.text()
+
+    _select(tab, [0])
+    assert tab.review_selected() == 1
+    assert asked == [(1, [])]
+    assert tab.model.rowCount() == 1 and "已将 1 条问题标记为已核实" in tab.status.text()
+    qtbot.waitUntil(lambda: context.quality_watch.label.text() == f"数据质量：全部 {everything - 1} 条待处理", timeout=5000)
+    # the note used is offered first next time
+    _select(tab, [])
+    tab.review_selected()
+    assert context.settings.value(quality_tab.RECENT_NOTES_KEY, [], type=list) == ["本人无手机，已留家属电话"]
+
+    # All findings, with the 核实情况 column: the checked one carries its note.
+    tab.open_only.setChecked(False)
+    assert tab.model.rowCount() == 2
+    note_column = [c.title for c in tab.model.columns].index("核实情况")
+    notes = sorted(str(tab.model.index(r, note_column).data() or "") for r in range(2))
+    assert notes == ["", "本人无手机，已留家属电话"]
+
+    checked_row = next(r for r in range(2) if tab.model.index(r, note_column).data())
+    _select(tab, [checked_row])
+    assert tab.take_back_selected() == 1
+    assert "已取消 1 条核实" in tab.status.text()
+    tab.open_only.setChecked(True)
+    assert tab.model.rowCount() == 2
+    qtbot.waitUntil(lambda: context.quality_watch.label.text() == f"数据质量：全部 {everything} 条待处理", timeout=5000)
+    # a finding never checked has nothing to take back
+    _select(tab, [0])
+    assert tab.take_back_selected() == 0 and "没有核实记录" in tab.status.text()
