@@ -49,18 +49,20 @@ def test_findings_marked_checked_leave_the_open_list_and_come_back_when_taken_ba
 
     # Nothing selected: said, nothing asked.
     _select(tab, [])
-    assert tab.review_selected() == 0 and asked == []
+    assert tab.review_selected() is None and asked == []
     assert "请先在列表中选中" in tab.status.text()
 
     _select(tab, [0])
-    assert tab.review_selected() == 1
+    assert tab.review_selected() is not None  # written off the GUI thread
+    qtbot.waitUntil(lambda: "已将 1 条问题标记为已核实" in tab.status.text(), timeout=5000)
     assert asked == [(1, [])]
-    assert tab.model.rowCount() == 1 and "已将 1 条问题标记为已核实" in tab.status.text()
+    assert tab.model.rowCount() == 1
     qtbot.waitUntil(lambda: context.quality_watch.label.text() == f"数据质量：全部 {everything - 1} 条待处理", timeout=5000)
-    # the note used is offered first next time
-    _select(tab, [])
-    tab.review_selected()
-    assert context.settings.value(quality_tab.RECENT_NOTES_KEY, [], type=list) == ["本人无手机，已留家属电话"]
+    # the note used is offered first next time (cancelled here: nothing written)
+    monkeypatch.setattr(quality_tab, "ask_review_note", lambda _parent, count, recent: asked.append((count, recent)))
+    _select(tab, [0])
+    assert tab.review_selected() is None
+    assert asked[-1] == (1, ["本人无手机，已留家属电话"]) and tab.model.rowCount() == 1
 
     # All findings, with the 核实情况 column: the checked one carries its note.
     tab.open_only.setChecked(False)
@@ -71,11 +73,15 @@ def test_findings_marked_checked_leave_the_open_list_and_come_back_when_taken_ba
 
     checked_row = next(r for r in range(2) if tab.model.index(r, note_column).data())
     _select(tab, [checked_row])
-    assert tab.take_back_selected() == 1
-    assert "已取消 1 条核实" in tab.status.text()
+    tab.take_back_selected()
+    qtbot.waitUntil(lambda: "已取消 1 条核实" in tab.status.text(), timeout=5000)
     tab.open_only.setChecked(True)
     assert tab.model.rowCount() == 2
     qtbot.waitUntil(lambda: context.quality_watch.label.text() == f"数据质量：全部 {everything} 条待处理", timeout=5000)
     # a finding never checked has nothing to take back
     _select(tab, [0])
-    assert tab.take_back_selected() == 0 and "没有核实记录" in tab.status.text()
+    tab.take_back_selected()
+    qtbot.waitUntil(lambda: "没有核实记录" in tab.status.text(), timeout=5000)
+    # a blank note is said, and nothing written
+    monkeypatch.setattr(quality_tab, "ask_review_note", lambda *_args: "   ")
+    assert tab.review_selected() is None and "请填写核实情况" in tab.status.text()
