@@ -118,3 +118,17 @@ def test_a_hint_naming_another_row_next_month_replaces_the_old_one(db, tmp_path)
     overlap = {message for _, message in _open_hints(db, "import.employment") if message.startswith("开始时间早于")}
     assert overlap == {"开始时间早于第3行那段务工的结束时间（时间重叠）"}
     assert moved.hints_resolved == 0
+
+
+def test_a_table_reaching_its_person_through_another_resolves_nothing(db, factory):
+    """公益性岗位 rows hold their spell, not a person_id or start date of their own: nothing to
+    count a person's records by (an SQL error before this guard, had such a hint been gone)."""
+    from types import SimpleNamespace
+
+    from wengang.services.importing.findings import _records_all_in_file
+    person = factory.person()
+    number = db.execute("SELECT id_number FROM persons WHERE id = ?", [person]).fetchone()[0]
+    ctx = SimpleNamespace(db=db, parsed=SimpleNamespace(
+        values_by_key=lambda: {"id_number": [number], "start_date": ["2024-01-01"]}))
+    gone = [(1, person, None, "start_date", "某提示")]
+    assert _records_all_in_file(ctx, gone, "welfare_posts", ("start_date",)) == []

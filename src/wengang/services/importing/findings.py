@@ -2,9 +2,8 @@
 its file shows were corrected.
 
 A hint is kept once: an identical open finding, or one checked by hand (``rules.reviews``),
-is not added again. An import resolves the
-open hints of earlier imports of its kind that its file no longer gives, about what the file
-shows whole:
+is not added again. An import resolves the open hints of earlier imports of its kind that its
+file no longer gives, about what the file shows whole:
 - a roster (its rows are the persons): the persons and households it holds. The phone was
   corrected in the national system, the file says so, and "联系电话为空" leaves the panel
   instead of staying open for good (23,631 of them after the 50k demo's roster);
@@ -18,6 +17,7 @@ given again naming another row (第N行: the rows move from month to month) repl
 one, which is closed, not counted as corrected. Undoing the import opens what it closed again
 (``store.undo``, by ``resolved_batch_id``).
 """
+
 from __future__ import annotations
 
 import json
@@ -116,6 +116,10 @@ def _records_all_in_file(ctx: WriteContext, gone: list[tuple], table: str, keys:
     numbers, columns = values.get("id_number"), [values.get(key) for key in keys]
     persons = {row[1] for row in gone if row[1] is not None}
     if not persons or numbers is None or any(column is None for column in columns):
+        return []
+    # A table reaching its person through another (公益性岗位: through the spell) holds no
+    # person_id or key of its own to count by: nothing resolved.
+    if not {"person_id", *keys} <= {row[1] for row in ctx.db.execute(f'PRAGMA table_info("{table}")')}:
         return []
     stored = {number: (person_id, count) for person_id, number, count in
               ctx.db.execute(_RECORDS_OF.format(table=table), [json.dumps(sorted(persons))])}
