@@ -39,7 +39,7 @@ def test_a_reviewed_finding_stays_closed_through_every_check_until_its_data_chan
 
     summary = run_quality(db, AS_OF)  # the rules replace their rows: the review stays
     assert [p for p, _ in _open(db, "phone_missing")] == [other]
-    assert summary.by_rule["phone_missing"] == 1  # 待处理 only
+    assert summary.by_rule["phone_missing"] == 1 and summary.reviewed == 1  # 待处理, and apart
     assert lookups.open_findings(db) == sum(summary.by_rule.values())
     closed = db.execute("SELECT f.resolved_at IS NOT NULL, r.note FROM quality_findings f JOIN quality_reviews r "
                         "ON r.id = f.review_id WHERE f.person_id = ?", [checked]).fetchall()
@@ -114,3 +114,23 @@ def test_an_import_hint_checked_by_hand_is_not_kept_again_next_month(db, tmp_pat
     kept = db.execute("SELECT p.id_number, f.resolved_at IS NULL FROM quality_findings f JOIN persons p "
                       "ON p.id = f.person_id WHERE f.rule = 'import.persons' ORDER BY p.id_number").fetchall()
     assert kept == [(pid(1), 0), (pid(2), 1)]  # one finding each: the reviewed one stands, closed
+
+
+def test_the_cli_counts_the_findings_checked_apart(tmp_path, capsys):
+    from conftest import Factory
+
+    from wengang.cli.main import main as cli_main
+    from wengang.store.areas import set_installation
+    from wengang.store.db import open_database
+    path = tmp_path / "c.db"
+    db = open_database(path)
+    set_installation(db, "甘肃省", "张掖市", "测试县")
+    factory = Factory(db)
+    checked, _other = factory.person(phone=None), factory.person(phone=None)
+    run_quality(db, AS_OF)
+    review_findings(db, [_finding(db, "phone_missing", checked)], "本人无手机")
+    db.close()
+    assert cli_main(["--db", str(path), "quality", "--as-of", AS_OF.isoformat()]) == 0
+    printed = capsys.readouterr().out
+    assert "另有1个问题已核实" in printed
+    assert any(line.startswith("劳动力未填联系电话") and line.split()[-1] == "1" for line in printed.splitlines())

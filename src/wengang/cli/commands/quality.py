@@ -30,6 +30,8 @@ def run(args) -> int:
     print(f"数据质量检查（截止 {summary.as_of}）：共发现 {summary.total} 个问题，用时 {summary.seconds:.1f} 秒")
     print_table(["规则", "级别", "问题数"],
                 [[r.title, r.severity_label, summary.by_rule[r.id]] for r in summary.rules])
+    if summary.reviewed:
+        print(f"另有{summary.reviewed}个问题已核实（在“数据质量”页标记，写明了核实情况），不计入上面的问题数")
     if summary.by_township:
         print()
         print_table(["乡镇（街道）", "问题数"], [[k, v] for k, v in summary.by_township.items()])

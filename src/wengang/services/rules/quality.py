@@ -211,6 +211,7 @@ class QualitySummary:
     by_township: dict[str, int] = field(default_factory=dict)
     by_rule_township: dict[tuple[str, str], int] = field(default_factory=dict)
     seconds: float = 0.0
+    reviewed: int = 0  # findings of these rules checked by hand (rules.reviews), not counted above
 
     @property
     def total(self) -> int:
@@ -277,6 +278,8 @@ def run_quality(db: sqlite_utils.Database, as_of, progress: Progress | None = No
         summary.by_rule[rule_id] += count
         summary.by_township[township] = summary.by_township.get(township, 0) + count
         summary.by_rule_township[(rule_id, township)] = count
+    summary.reviewed = db.execute(f"SELECT count(*) FROM quality_findings WHERE rule IN ({marks}) "
+                                  "AND review_id IS NOT NULL", [r.id for r in rules]).fetchone()[0]
     summary.seconds = time.perf_counter() - started
     # When the check last ran (and at which date): the window says "未检查" until it has run,
     # rather than a misleading 0.
