@@ -134,3 +134,22 @@ def test_the_cli_counts_the_findings_checked_apart(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "另有1个问题已核实" in printed
     assert any(line.startswith("劳动力未填联系电话") and line.split()[-1] == "1" for line in printed.splitlines())
+
+
+def test_a_person_deleted_and_restored_comes_back_with_the_findings_checked(db, factory):
+    """The 回收站 takes the person's findings and reviews along; restoring puts both back (a
+    finding points at the review that closed it, gathered after it: checked at the commit)."""
+    from wengang.services.registry import delete_person
+    from wengang.store.trash import restore_deleted
+
+    person = factory.person(phone=None)
+    run_quality(db, AS_OF)
+    finding = _finding(db, "phone_missing", person)
+    review_findings(db, [finding], "本人无手机")
+    trash_id = delete_person(db, person, "录错了")
+    assert db.execute("SELECT count(*) FROM quality_reviews").fetchone()[0] == 0
+    restore_deleted(db, trash_id)
+    assert db.execute("SELECT f.resolved_at IS NOT NULL, r.note FROM quality_findings f "
+                      "JOIN quality_reviews r ON r.id = f.review_id WHERE f.id = ?", [finding]).fetchall() == [(1, "本人无手机")]
+    run_quality(db, AS_OF)
+    assert _open(db, "phone_missing") == []

@@ -100,6 +100,11 @@ def restore_deleted(db: sqlite_utils.Database, trash_id: int) -> int:
     payload = json.loads(entry[0])
     try:
         with db.atomic(), audit.audit_reason(db, f"从回收站恢复（{entry[1]}）"):
+            # The references are checked once everything is back (at the commit): the rows come
+            # back in the order they were gathered, parents first along the references the
+            # gathering followed, but a row may also point at another dependant gathered later
+            # (a finding at the review that closed it, both the deleted person's).
+            db.execute("PRAGMA defer_foreign_keys = ON")
             for table, row in payload["rows"]:
                 columns = set(db[table].columns_dict)
                 values = {k: v for k, v in row.items() if k in columns}
