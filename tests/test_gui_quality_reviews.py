@@ -85,3 +85,30 @@ def test_findings_marked_checked_leave_the_open_list_and_come_back_when_taken_ba
     # a blank note is said, and nothing written
     monkeypatch.setattr(quality_tab, "ask_review_note", lambda *_args: "   ")
     assert tab.review_selected() is None and "请填写核实情况" in tab.status.text()
+
+
+def test_a_selection_gives_its_ids_by_ranges_once_each_in_order(qtbot, db, factory):
+    """Ctrl+A over a 200k county's 94,320 phone findings: the ids come from the selection's
+    ranges (0.06 s) instead of an index per row (5.3 s on the GUI thread); every cell is still
+    enabled and selectable (Qt's own flags)."""
+    from PySide6.QtCore import QItemSelection
+    from PySide6.QtWidgets import QTableView
+
+    from wengang.gui.quality_model import FindingTableModel
+    for n in range(5):
+        db.execute("INSERT INTO quality_findings(rule, person_id, field, message) VALUES ('phone', ?, 'phone', ?)",
+                   [factory.person(), f"电话{n}"])
+    model = FindingTableModel(db)
+    model.reload()
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    ids = [model.id_at(r) for r in range(5)]
+    selection = view.selectionModel()
+    for top, bottom in ((3, 4), (0, 1), (1, 1)):  # overlapping and out of order, as the mouse makes them
+        selection.select(QItemSelection(model.index(top, 0), model.index(bottom, model.columnCount() - 1)),
+                         QItemSelectionModel.SelectionFlag.Select)
+    ranges = sorted((r.top(), r.bottom()) for r in selection.selection())
+    assert model.ids_of_rows(ranges) == [ids[0], ids[1], ids[3], ids[4]]
+    flags = model.flags(model.index(0, 0))
+    assert flags & Qt.ItemFlag.ItemIsSelectable and flags & Qt.ItemFlag.ItemIsEnabled

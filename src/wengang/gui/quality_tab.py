@@ -156,8 +156,8 @@ class QualityTab(Tab):
 
     # --- checked by hand ------------------------------------------------------------------------
     def selected_finding_ids(self) -> list[int]:
-        rows = sorted({index.row() for index in self.view.selectionModel().selectedRows()})
-        return [i for i in map(self.model.id_at, rows) if i is not None]
+        ranges = sorted((r.top(), r.bottom()) for r in self.view.selectionModel().selection())
+        return self.model.ids_of_rows(ranges)
 
     def review_selected(self):
         """标记为已核实…: the selected findings get the 核实情况 asked for, written off the GUI

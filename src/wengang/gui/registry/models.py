@@ -13,7 +13,7 @@ or at once if the view needs a row beyond them first.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any, ClassVar
 
@@ -137,10 +137,9 @@ class SqlTableModel(QAbstractTableModel):
     def foreground(self, column: int, value):  # overridden for the status colours
         return None
 
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+    # No flags() here: QAbstractTableModel's (enabled, selectable, no children) answers in C++.
+    # Qt asks it for every cell of a selection: Ctrl+A over 94,320 findings asked 377,527
+    # times, 1.5 s of Python on the GUI thread.
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self.sort_column = column
@@ -321,6 +320,13 @@ class SqlTableModel(QAbstractTableModel):
         if self._pos is None:
             self._pos = Positions(self._ids)
         return self._pos.get(record_id)
+
+    def ids_of_rows(self, ranges: Iterable[tuple[int, int]]) -> list[int]:
+        """The ids of rows ``top`` to ``bottom`` (inclusive) of each range, once each, in order:
+        a selection's, without an index object per row (a 200k county's 94,320 selected
+        findings: 5.3 s by ``selectedRows()`` and :meth:`id_at`)."""
+        self._fetch_rest()
+        return list(dict.fromkeys(i for top, bottom in ranges for i in self._ids[max(top, 0):bottom + 1]))
 
     def ids(self) -> list[int]:
         """Every matching id (fetching the rest of a search first)."""
