@@ -7,7 +7,7 @@ the as-of date all become ``WHERE`` clauses. Actions work on every selected pers
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -60,12 +60,6 @@ def make_table(model: SqlTableModel) -> QTableView:
     # Not setSortingEnabled: that sorts once more on every model reset; a click is enough.
     view.horizontalHeader().sortIndicatorChanged.connect(model.sort)
     view.horizontalHeader().setStretchLastSection(True)
-    # Rows are what is selected. The header asks, for each section it paints, whether its whole
-    # column is selected (QItemSelectionModel::isColumnSelected: a model index per row, each
-    # into Python twice) even with highlighting off: Ctrl+A over 94,320 findings held the window
-    # 1.4-2.0 s at every repaint. The header gets a selection of its own, always empty.
-    view.horizontalHeader().setHighlightSections(False)
-    view.horizontalHeader().setSelectionModel(QItemSelectionModel(model, view))
     # Fixed widths for the long codes (measuring 150,000 rows' contents is what lazy models avoid).
     for column, spec in enumerate(model.columns):
         width = WIDE_COLUMNS.get(spec.title)
