@@ -156,8 +156,7 @@ class QualityTab(Tab):
 
     # --- checked by hand ------------------------------------------------------------------------
     def selected_finding_ids(self) -> list[int]:
-        ranges = sorted((r.top(), r.bottom()) for r in self.view.selectionModel().selection())
-        return self.model.ids_of_rows(ranges)
+        return self.view.selected_ids()
 
     def review_selected(self):
         """标记为已核实…: the selected findings get the 核实情况 asked for, written off the GUI

@@ -189,12 +189,10 @@ class RegistryTab(Tab):
 
     # --- selection --------------------------------------------------------------------------
     def selected_person_ids(self) -> list[int]:
-        rows = sorted({i.row() for i in self.person_view.selectionModel().selectedRows()})
-        return [self.persons.id_at(r) for r in rows]
+        return self.person_view.selected_ids()
 
     def selected_household_ids(self) -> list[int]:
-        rows = sorted({i.row() for i in self.household_view.selectionModel().selectedRows()})
-        return [self.households.id_at(r) for r in rows]
+        return self.household_view.selected_ids()
 
     def _on_households(self) -> bool:
         return self.tables.currentIndex() == 1
