@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QStackedWidget,
-    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 from wengang.gui.context import AppContext
 from wengang.gui.issues_model import IssuesModel
 from wengang.gui.tab import Tab
+from wengang.gui.widgets.lazy_table import LazyTableView
 from wengang.gui.widgets.progress import run_with_progress
 from wengang.gui.widgets.save_dialog import ask_open_path, ask_save_path
 from wengang.paths import resource_path
@@ -210,7 +210,9 @@ class ImportTab(Tab):
         fields.addStretch()
         layout.addLayout(fields)
         self.issues_model = IssuesModel(self)
-        self.issues = QTableView()
+        # A lazy table's view: Ctrl+A and typed letters do not walk 40,000 提示 through the model
+        # (widgets.lazy_table).
+        self.issues = LazyTableView()
         self.issues.setModel(self.issues_model)
         self.issues.verticalHeader().setVisible(False)
         # Rows of one height, none measured: a file's 40,000 提示 are laid out without asking each.
