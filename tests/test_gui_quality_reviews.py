@@ -144,3 +144,28 @@ def test_select_all_does_not_ask_the_model_about_every_row(qtbot, db):
     assert Counting.asked < 3000  # 21,127 times before: 7 columns × 3,000 rows
     assert not view.horizontalHeader().selectionModel().hasSelection()
     assert len(view.selectionModel().selectedRows()) == 3000
+
+
+def test_findings_the_check_replaced_after_they_were_selected_are_said_not_marked(
+        qtbot, make_window, county_path, monkeypatch):
+    ids = small_county(county_path)
+    from wengang.store.db import open_database
+    db = open_database(county_path)
+    with db.atomic():
+        for name in ("张三", "李四"):
+            db.execute("INSERT INTO quality_findings(rule, person_id, field, message) VALUES "
+                       "('import.persons', ?, 'phone', '联系电话为空')", [ids[name]])
+    db.close()
+    context, window = make_window(county_path)
+    wait_idle(qtbot, context)
+    tab = window.show_tab("数据质量")
+    hints = next(r for r in range(tab.rules.count())
+                 if tab.rules.item(r).data(Qt.ItemDataRole.UserRole) == "import.persons")
+    tab.rules.setCurrentRow(hints)
+    _select(tab, [0, 1])
+    # The rules' background run replaces rows under the selection (here: one row gone).
+    context.db.execute("DELETE FROM quality_findings WHERE id = ?", [tab.model.id_at(1)])
+    monkeypatch.setattr(quality_tab, "ask_review_note", lambda *_args: "已核实")
+    tab.review_selected()
+    qtbot.waitUntil(lambda: "已将 1 条问题标记为已核实" in tab.status.text(), timeout=5000)
+    assert "另有 1 条在刚才的自动检查后已更新，未标记，请重新选中" in tab.status.text()

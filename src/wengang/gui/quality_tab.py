@@ -178,7 +178,10 @@ class QualityTab(Tab):
 
         def done(count: int) -> None:
             self.context.settings.setValue(RECENT_NOTES_KEY, [note, *[n for n in recent if n != note]][:RECENT_NOTES])
-            self._findings_changed(self.tr("已将 {0} 条问题标记为已核实：{1}").format(f"{count:,}", note))
+            said = self.tr("已将 {0} 条问题标记为已核实：{1}").format(f"{count:,}", note)
+            if count < len(ids):  # the background check replaced those rows after they were selected
+                said += self.tr("。另有 {0} 条在刚才的自动检查后已更新，未标记，请重新选中").format(f"{len(ids) - count:,}")
+            self._findings_changed(said)
 
         return run_with_progress(self.context, self, self.tr("正在标记为已核实"),
                                  lambda db, _progress: review_findings(db, ids, note), done)
