@@ -130,10 +130,19 @@ def test_the_cli_counts_the_findings_checked_apart(tmp_path, capsys):
     run_quality(db, AS_OF)
     review_findings(db, [_finding(db, "phone_missing", checked)], "本人无手机")
     db.close()
-    assert cli_main(["--db", str(path), "quality", "--as-of", AS_OF.isoformat()]) == 0
+    out = tmp_path / "问题清单.xlsx"
+    assert cli_main(["--db", str(path), "quality", "--as-of", AS_OF.isoformat(), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "另有1个问题已核实" in printed
     assert any(line.startswith("劳动力未填联系电话") and line.split()[-1] == "1" for line in printed.splitlines())
+    # The workbook lists the open ones, and those checked on a sheet of their own with the note.
+    from openpyxl import load_workbook
+    book = load_workbook(out)
+    listing = list(book["问题清单"].iter_rows(values_only=True))
+    reviewed = list(book["已核实"].iter_rows(values_only=True))
+    assert [r[5] for r in listing[1:]].count("劳动力未填联系电话") == 1
+    assert reviewed[0][-3:] == ("核实情况", "核实人", "核实时间")
+    assert [(r[5], r[-3]) for r in reviewed[1:]] == [("劳动力未填联系电话", "本人无手机")]
 
 
 def test_a_person_deleted_and_restored_comes_back_with_the_findings_checked(db, factory):

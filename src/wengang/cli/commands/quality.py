@@ -63,11 +63,12 @@ def _save(args, summary, db, owed) -> int:
     if args.out:
         try:
             rows = findings(db, open_only=True)  # 待处理, as the counts (rules.reviews: not those checked)
+            reviewed = findings(db, reviewed_only=True)  # their own sheet, with what checking found
             if args.mask:
                 from wengang.domain.masking import mask_personal  # noqa: PLC0415
-                rows = [{k: mask_personal(v) for k, v in r.items()} for r in rows]
-                owed = [{k: mask_personal(v) for k, v in r.items()} for r in owed]
-            path = write_quality_workbook(summary, rows, args.out, owed)
+                rows, owed, reviewed = ([{k: mask_personal(v) for k, v in r.items()} for r in listed]
+                                        for listed in (rows, owed, reviewed))
+            path = write_quality_workbook(summary, rows, args.out, owed, reviewed)
         except OSError as exc:
             return cannot_write(exc, args.out)
         print(f"\n问题清单已保存：{path}")

@@ -22,6 +22,8 @@ from wengang.services.xlsx_stream import FastSheet, fast_sheet, print_a4_landsca
 LIST_COLUMNS = (("乡镇", "township", 10), ("行政村", "village", 10), ("户编号", "hh_no", 20),
                 ("姓名", "person_name", 10), ("证件号码", "id_number", 21), ("问题", "title", 30),
                 ("级别", "severity_label", 6), ("说明", "message", 60))
+REVIEWED_COLUMNS = LIST_COLUMNS + (("核实情况", "answer", 30), ("核实人", "reviewed_by", 10),
+                                   ("核实时间", "reviewed_at", 18))
 OWED_COLUMNS = (("乡镇", "township", 10), ("行政村", "village", 10), ("户编号", "hh_no", 20),
                 ("姓名", "name", 10), ("证件号码", "id_number", 21), ("年度", "year", 6),
                 ("补贴类型", "kind", 18), ("应享金额（元）", "amount", 12), ("已享金额（元）", "paid_amount", 12),
@@ -65,9 +67,10 @@ def _listing(book: Workbook, title: str, columns: tuple, rows: list[dict], blank
 
 
 def write_quality_workbook(summary: QualitySummary, rows: list[dict], path: str | Path,
-                           owed: list[dict] | None = None) -> Path:
+                           owed: list[dict] | None = None, reviewed: list[dict] | None = None) -> Path:
     """Write 汇总 (per rule and township), 问题清单 (one row per finding) and, when given,
-    应享未享 (entitlement_details rows); IDs as text."""
+    已核实 (findings checked by hand, with what was found, by whom, when: ``rules.reviews``)
+    and 应享未享 (entitlement_details rows); IDs as text."""
     path = Path(path)
     book = Workbook(write_only=True)
     overview = fast_sheet(book, "汇总")
@@ -82,6 +85,8 @@ def write_quality_workbook(summary: QualitySummary, rows: list[dict], path: str 
         overview.append_values([rule.title, rule.severity_label, summary.by_rule[rule.id],
                                 *[summary.by_rule_township.get((rule.id, t), 0) for t in townships]])
     _listing(book, "问题清单", LIST_COLUMNS, rows, lambda row, key: row.get(key) or "")
+    if reviewed:
+        _listing(book, "已核实", REVIEWED_COLUMNS, reviewed, lambda row, key: row.get(key) or "")
     if owed is not None:
         _listing(book, "应享未享", OWED_COLUMNS, owed, lambda row, key: row.get(key, ""))
     save_workbook(book, path)

@@ -317,9 +317,10 @@ def group_title(rule_id: str) -> str:
 
 
 def findings(db: sqlite_utils.Database, rule_id: str | None = None, area_id: int | None = None,
-             limit: int | None = None, *, open_only: bool = False) -> list[dict]:
+             limit: int | None = None, *, open_only: bool = False, reviewed_only: bool = False) -> list[dict]:
     """Findings with the person and place they concern (``person_id`` for opening the person),
-    optionally of one rule and/or inside one area (any level: county, township, village)."""
+    optionally of one rule and/or inside one area (any level: county, township, village);
+    ``reviewed_only``: those checked by hand, with the review's note (``answer``), who and when."""
     titles = {r.id: r.title for r in quality_rules()}
     where, params = ["1 = 1"], {}
     if rule_id:
@@ -327,13 +328,15 @@ def findings(db: sqlite_utils.Database, rule_id: str | None = None, area_id: int
         params["rule_id"] = rule_id
     if open_only:
         where.append("f.resolved_at IS NULL")
+    if reviewed_only:
+        where.append("f.review_id IS NOT NULL")
     if area_id is not None:
         where.append(f"h.area_id IN {AREA_SUBTREE}")
         params["area_id"] = area_id
     sql = f"""WITH RECURSIVE {AREA_TOWNSHIP}
         SELECT f.id, f.rule, f.severity, f.person_id, f.household_id, f.field, f.message, f.found_at,
                p.name AS person_name, p.id_number, h.hh_no, t.name AS township, v.name AS village,
-               r.note AS answer
+               r.note AS answer, r.reviewed_by, r.reviewed_at
         FROM quality_findings f
         LEFT JOIN quality_reviews r ON r.id = f.review_id
         LEFT JOIN persons p ON p.id = f.person_id
