@@ -86,7 +86,7 @@ def write_quality_workbook(summary: QualitySummary, rows: list[dict], path: str 
                                 *[summary.by_rule_township.get((rule.id, t), 0) for t in townships]])
     _listing(book, "问题清单", LIST_COLUMNS, rows, lambda row, key: row.get(key) or "")
     if reviewed:
-        _listing(book, "已核实", REVIEWED_COLUMNS, reviewed, lambda row, key: row.get(key) or "")
+        _listing(book, "已核实", REVIEWED_COLUMNS, reviewed, lambda row, key: row.get(key) or "", landscape=True)
     if owed is not None:
         _listing(book, "应享未享", OWED_COLUMNS, owed, lambda row, key: row.get(key, ""))
     save_workbook(book, path)
