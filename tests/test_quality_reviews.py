@@ -162,3 +162,23 @@ def test_a_person_deleted_and_restored_comes_back_with_the_findings_checked(db, 
                       "JOIN quality_reviews r ON r.id = f.review_id WHERE f.id = ?", [finding]).fetchall() == [(1, "本人无手机")]
     run_quality(db, AS_OF)
     assert _open(db, "phone_missing") == []
+
+
+def test_a_hint_checked_by_hand_comes_back_checked_when_its_import_is_undone_and_done_again(db, tmp_path):
+    """Undoing an import takes its findings away, not the reviews of them (the persons stay:
+    the import only changed them); the same file again gives the hint, closed by its review."""
+    from wengang.store.undo import undo_batch
+
+    rows = person_rows(2)
+    assert import_file(db, "persons", write_xlsx(tmp_path / "一月.xlsx", PERSON_HEADERS, rows)).ok
+    rows[0][PHONE] = None
+    second = import_file(db, "persons", write_xlsx(tmp_path / "二月.xlsx", PERSON_HEADERS, rows))
+    [finding] = [f for (f,) in db.execute("SELECT id FROM quality_findings WHERE rule = 'import.persons'")]
+    review_findings(db, [finding], "老人，无电话")
+    undo_batch(db, second.batch_id)
+    assert db.execute("SELECT count(*) FROM quality_findings").fetchone()[0] == 0
+
+    assert import_file(db, "persons", write_xlsx(tmp_path / "二月.xlsx", PERSON_HEADERS, rows)).ok
+    back = db.execute("SELECT f.resolved_at IS NOT NULL, r.note FROM quality_findings f "
+                      "LEFT JOIN quality_reviews r ON r.id = f.review_id WHERE f.rule = 'import.persons'").fetchall()
+    assert back == [(1, "老人，无电话")]

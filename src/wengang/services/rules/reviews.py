@@ -3,7 +3,7 @@
 A review belongs to a finding's identity (rule, person, household, field, message), not to the
 finding's row: the rules replace their rows at every run, and an import gives its hints again
 next month. Whatever finds the same thing again finds it 已处理 (:func:`apply_reviews`, after
-each rule's run; :func:`reviewed_identities`, for an import's hints); a finding that changed
+each rule's run and each import's hints); a finding that changed
 (another phone, another amount: another message) is a new one, 待处理. Taking a review back
 (:func:`take_back_reviews`) opens the findings it closed.
 
@@ -91,10 +91,3 @@ def _close(db: sqlite_utils.Database, where: str, params: list) -> int:
             resolved_at = (SELECT r.reviewed_at FROM quality_reviews r WHERE {_SAME})
         WHERE {where} AND f.resolved_at IS NULL AND EXISTS (SELECT 1 FROM quality_reviews r WHERE {_SAME})""",
                       params).rowcount
-
-
-def reviewed_identities(db: sqlite_utils.Database, rule: str) -> set[tuple]:
-    """(person, household, field, message) of the reviews of ``rule``: an import's hint with
-    one of them is not kept again (the reviewed finding stands, 已处理)."""
-    return {tuple(row) for row in db.execute(
-        "SELECT person_id, household_id, field, message FROM quality_reviews WHERE rule = ?", [rule])}
