@@ -3,9 +3,9 @@
 A review belongs to a finding's identity (rule, person, household, field, message), not to the
 finding's row: the rules replace their rows at every run, and an import gives its hints again
 next month. Whatever finds the same thing again finds it 已处理 (:func:`apply_reviews`, after
-each rule's run and each import's hints); a finding that changed
-(another phone, another amount: another message) is a new one, 待处理. Taking a review back
-(:func:`take_back_reviews`) opens the findings it closed.
+each rule's run and each import's hints); a finding that changed (another phone, another
+amount: another message) is a new one, 待处理. Taking a review back (:func:`take_back_reviews`)
+opens the findings it closed.
 
 Reviews are rows with a guid, so the audit trail records who reviewed what (and who took it
 back) without this module's help; ``reviewed_by`` is the name the trail gives writes
