@@ -21,8 +21,8 @@ def _select(tab, rows: list[int]) -> None:
                          QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
 
 
-def test_findings_marked_checked_leave_the_open_list_and_come_back_when_taken_back(
-        qtbot, make_window, county_path, monkeypatch):
+def _county_with_two_phone_hints(county_path) -> None:
+    """The small county, with an import's "联系电话为空" hint about 张三 and about 李四."""
     ids = small_county(county_path)
     from wengang.store.db import open_database
     db = open_database(county_path)
@@ -31,6 +31,18 @@ def test_findings_marked_checked_leave_the_open_list_and_come_back_when_taken_ba
             db.execute("INSERT INTO quality_findings(rule, person_id, field, message) VALUES "
                        "('import.persons', ?, 'phone', '联系电话为空')", [ids[name]])
     db.close()
+
+
+def _show_the_hints(tab) -> None:
+    """The 数据质量 tab on the import's hints alone."""
+    hints = next(r for r in range(tab.rules.count())
+                 if tab.rules.item(r).data(Qt.ItemDataRole.UserRole) == "import.persons")
+    tab.rules.setCurrentRow(hints)
+
+
+def test_findings_marked_checked_leave_the_open_list_and_come_back_when_taken_back(
+        qtbot, make_window, county_path, monkeypatch):
+    _county_with_two_phone_hints(county_path)
     context, window = make_window(county_path)
     watch = context.quality_watch
     watch.schedule(0)  # the rules' own findings too: the status bar counts every open one
@@ -39,9 +51,7 @@ def test_findings_marked_checked_leave_the_open_list_and_come_back_when_taken_ba
     everything = lookups.open_findings(context.db)
     assert watch.label.text() == f"数据质量：全部 {everything} 条待处理"
     tab = window.show_tab("数据质量")
-    hints = next(r for r in range(tab.rules.count())
-                 if tab.rules.item(r).data(Qt.ItemDataRole.UserRole) == "import.persons")
-    tab.rules.setCurrentRow(hints)
+    _show_the_hints(tab)
     assert tab.model.rowCount() == 2
     asked = []
     monkeypatch.setattr(quality_tab, "ask_review_note",
@@ -148,20 +158,11 @@ def test_select_all_does_not_ask_the_model_about_every_row(qtbot, db):
 
 def test_findings_the_check_replaced_after_they_were_selected_are_said_not_marked(
         qtbot, make_window, county_path, monkeypatch):
-    ids = small_county(county_path)
-    from wengang.store.db import open_database
-    db = open_database(county_path)
-    with db.atomic():
-        for name in ("张三", "李四"):
-            db.execute("INSERT INTO quality_findings(rule, person_id, field, message) VALUES "
-                       "('import.persons', ?, 'phone', '联系电话为空')", [ids[name]])
-    db.close()
+    _county_with_two_phone_hints(county_path)
     context, window = make_window(county_path)
     wait_idle(qtbot, context)
     tab = window.show_tab("数据质量")
-    hints = next(r for r in range(tab.rules.count())
-                 if tab.rules.item(r).data(Qt.ItemDataRole.UserRole) == "import.persons")
-    tab.rules.setCurrentRow(hints)
+    _show_the_hints(tab)
     _select(tab, [0, 1])
     # The rules' background run replaces rows under the selection (here: one row gone).
     context.db.execute("DELETE FROM quality_findings WHERE id = ?", [tab.model.id_at(1)])
