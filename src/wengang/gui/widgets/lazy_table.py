@@ -25,7 +25,11 @@ class LazyTableView(QTableView):
         super().setSelectionModel(selection_model)
         header = self.horizontalHeader()
         header.setHighlightSections(False)
-        header.setSelectionModel(QItemSelectionModel(self.model(), self))
+        previous = getattr(self, "_header_selection", None)
+        self._header_selection = QItemSelectionModel(self.model(), self)
+        header.setSelectionModel(self._header_selection)
+        if previous is not None:
+            previous.deleteLater()  # the empty one made for an earlier model
 
     def keyboardSearch(self, search: str) -> None:  # noqa: N802 - Qt
         if search.strip():
