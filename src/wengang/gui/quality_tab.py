@@ -162,7 +162,7 @@ class QualityTab(Tab):
         """标记为已核实…: the selected findings get the 核实情况 asked for, written off the GUI
         thread (Ctrl+A over 77,000 phone findings at 200,000 households is seconds of writing).
         Returns the progress dialog (None when nothing was asked or it was cancelled)."""
-        from wengang.services.rules.reviews import NOTE_MAX, review_findings  # noqa: PLC0415
+        from wengang.services.rules.reviews import ReviewError, review_findings, review_note  # noqa: PLC0415
         ids = self.selected_finding_ids()
         if not ids:
             self.status.setText(self.tr("请先在列表中选中要标记的问题（按住 Ctrl 或 Shift 可多选）"))
@@ -171,9 +171,10 @@ class QualityTab(Tab):
         note = ask_review_note(self, len(ids), recent)
         if note is None:
             return None
-        note = " ".join(note.split())
-        if not note or len(note) > NOTE_MAX:  # said before anything is written
-            self.status.setText(self.tr("请填写核实情况（最多{0}个字），例如：已入户核实，该人无手机").format(NOTE_MAX))
+        try:
+            note = review_note(note)  # said before anything is written
+        except ReviewError as exc:
+            self.status.setText(str(exc))
             return None
 
         def done(count: int) -> None:
@@ -205,12 +206,12 @@ class QualityTab(Tab):
                                  lambda db, _progress: take_back_reviews(db, ids), done)
 
     def _findings_changed(self, said: str) -> None:
-        self.model.reload()
-        self._fill_rules()
         self.status.setText(said)
         watch = getattr(self.context, "quality_watch", None)
         if watch is not None:
-            watch.reviewed()
+            watch.reviewed()  # the count; this tab and 概览 follow its signal (mark_stale)
+        else:
+            self.refresh()
 
     def run_rules(self) -> None:
         """Check again now: through the window's background watch when there is one."""

@@ -34,15 +34,23 @@ class ReviewError(ValueError):
     """A review that cannot be recorded, in the caseworker's words."""
 
 
-def review_findings(db: sqlite_utils.Database, finding_ids: Iterable[int], note: str,
-                    user: str | None = None) -> int:
-    """Record ``note`` (核实情况) for the findings ``finding_ids`` and close those open; a
-    finding reviewed before gets the new note. Returns how many findings it reviewed."""
-    note = " ".join(str(note or "").split())
+def review_note(text: object) -> str:
+    """``text`` as a 核实情况 is kept (its spaces and line breaks made single spaces), or
+    :class:`ReviewError` saying what is wrong: checked before anything is written, by the window
+    as soon as the note is given."""
+    note = " ".join(str(text or "").split())
     if not note:
         raise ReviewError("请填写核实情况（例如：已入户核实，该人无手机）")
     if len(note) > NOTE_MAX:
         raise ReviewError(f"核实情况最多{NOTE_MAX}个字")
+    return note
+
+
+def review_findings(db: sqlite_utils.Database, finding_ids: Iterable[int], note: str,
+                    user: str | None = None) -> int:
+    """Record ``note`` (核实情况) for the findings ``finding_ids`` and close those open; a
+    finding reviewed before gets the new note. Returns how many findings it reviewed."""
+    note = review_note(note)
     ids = json.dumps(sorted({int(i) for i in finding_ids}))
     user = user or default_user(db)
     with db.atomic():
@@ -86,8 +94,5 @@ def apply_reviews(db: sqlite_utils.Database, rule: str) -> int:
 
 def _close(db: sqlite_utils.Database, where: str, params: list) -> int:
     """Open findings (``where``, on ``f``) that a review matches: closed by it, at its time."""
-    return db.execute(f"""UPDATE quality_findings AS f
-        SET review_id = (SELECT r.id FROM quality_reviews r WHERE {_SAME}),
-            resolved_at = (SELECT r.reviewed_at FROM quality_reviews r WHERE {_SAME})
-        WHERE {where} AND f.resolved_at IS NULL AND EXISTS (SELECT 1 FROM quality_reviews r WHERE {_SAME})""",
-                      params).rowcount
+    return db.execute(f"""UPDATE quality_findings AS f SET review_id = r.id, resolved_at = r.reviewed_at
+        FROM quality_reviews r WHERE {where} AND f.resolved_at IS NULL AND {_SAME}""", params).rowcount
