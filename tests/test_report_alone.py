@@ -20,7 +20,7 @@ from wengang.cli.main import main
 from wengang.domain.status import AsOf
 from wengang.services.demo.builder import build_demo
 from wengang.services.reports import compute_form, engine, list_forms
-from wengang.services.reports.cube import DIMENSIONS, columns_read, cube_sql
+from wengang.services.reports.cube import DIMENSIONS, columns_read, counts_the_employed_only, cube_sql
 from wengang.store import status as store_status
 from wengang.store.db import open_database
 from wengang.store.household_type import change_household_type, households_at
@@ -352,6 +352,58 @@ def test_a_derivation_carrying_the_latest_spells_counts_each_region_as_the_whole
     assert db.execute("SELECT name FROM sqlite_temp_master WHERE name LIKE 'got_cube%'").fetchall() == []
 
 
+@pytest.mark.parametrize("day", DAYS)
+def test_counts_of_the_employed_read_the_persons_with_a_spell_alone(county, day):
+    """Counts that are all of persons who worked last year, this year or now (F1's), carried
+    with ``employed_only``: each group's counts as over the whole derivation (a group with
+    none of them employed is left out: a form sums it as 0), from the rows of the persons with
+    a latest spell of a kind read alone."""
+    _, db = county
+    _regions_off_the_list(db)
+    whole = materialize_status(db, AsOf(day), "whole_statuses")
+    hh_at = households_at(db, day)
+    regions = ("省外", "省内县外", "县内", "境外")
+    predicates = [f"(st.{employed})" + (f" AND (st.{region} = '{r}')" if r else "")
+                  for employed, region in (("employed_last_year", "last_year_region"),
+                                           ("employed_this_year", "this_year_region"),
+                                           ("employed_now", "now_region"))
+                  for r in (None, *regions)] + ["(st.hh_type = '脱贫户') AND (st.employed_this_year)"]
+    assert counts_the_employed_only(predicates)
+    db.execute(cube_sql("want_cube", whole, predicates))
+    count_derived(db, AsOf(day), lambda name, status: cube_sql(name, status, predicates), "got_cube", hh_at,
+                  columns_read(predicates), employed_only=True)
+    groups = len(DIMENSIONS)
+    want, got = ({tuple(row[:groups]): row[groups:] for row in db.execute(f"SELECT * FROM temp.{t}")}
+                 for t in ("want_cube", "got_cube"))
+    assert {k: v[1:] for k, v in got.items()} == {k: v[1:] for k, v in want.items() if any(v[1:])}
+    read = sum(v[0] for v in got.values())  # the cube's COUNT(*): the rows it was given
+    with_a_spell = db.execute(
+        "SELECT count(DISTINCT person_id) FROM employment_spells WHERE start_date <= ? "
+        "AND (end_date IS NULL OR end_date >= ?)", [day.isoformat(), f"{day.year - 1}-01-01"]).fetchone()[0]
+    everyone = db.execute("SELECT count(*) FROM persons").fetchone()[0]
+    assert read == with_a_spell < everyone
+    if day == AS_OF:
+        assert sum(v[1] for v in want.values()) > 0
+
+
+def test_counts_of_the_employed_only_are_those_with_whether_they_worked_as_an_anded_part():
+    engine._form_predicates([engine.get_form("F1").decl], out := {})  # noqa: SLF001
+    f1 = list(out)
+    assert len(f1) == 8 and counts_the_employed_only(f1)
+    for form in ("F2", "F6", "F7"):
+        engine._form_predicates([engine.get_form(form).decl], out := {})  # noqa: SLF001
+        assert counts_the_employed_only(list(out)) == (form == "F2"), form
+    assert counts_the_employed_only(["(st.is_labour) AND (st.employed_now)", "st.employed_last_year"])
+    assert counts_the_employed_only(["(st.x = 'a AND (b') AND (st.employed_now)"])
+    # anything a person without a spell could meet is counted over everyone
+    for predicate in ("1", "(st.is_labour)", "NOT st.employed_now", "(NOT st.employed_now)",
+                      "(st.employed_now) OR (st.is_labour)", "(st.employed_now OR st.is_labour)",
+                      "st.employed_nowhere", "(st.x = 'st.employed_now')", "coalesce(st.employed_now, 1)"):
+        assert not counts_the_employed_only([predicate]), predicate
+        assert not counts_the_employed_only(f1 + [predicate]), predicate
+    assert not counts_the_employed_only([])
+
+
 def test_dates_are_written_into_a_view_as_literals_and_nothing_else():
     literals = store_status._with_literals  # noqa: SLF001
     params = AsOf(AS_OF).params()
@@ -492,10 +544,12 @@ def test_a_form_alone_after_an_import_counts_per_household_first(county, monkeyp
     _mark_everyone(db)
     given: list = []
     real = engine.count_derived
-    monkeypatch.setattr(engine, "count_derived", lambda d, a, create_sql, name, hh_at, reads: (
-        given.append((create_sql("x", "y"), hh_at, reads)), real(d, a, create_sql, name, hh_at, reads))[1])
+    monkeypatch.setattr(engine, "count_derived", lambda d, a, create_sql, name, hh_at, reads, **kw: (
+        given.append((create_sql("x", "y"), hh_at, reads, kw)), real(d, a, create_sql, name, hh_at, reads, **kw))[1])
     alone = _values(compute_form(db, "F1", AS_OF, alone=True))
     assert len(given) == 1 and "GROUP BY st.household_id" in given[0][0]
+    # F1 counts the employed alone: the persons with a spell are read, no count of everyone
+    assert given[0][3] == {"employed_only": True} and "NULL AS persons" in given[0][0]
     # F1 reads whether and where persons worked last year and this year, and the places
     assert given[0][2] == {"household_id", *DIMENSIONS, "employed_last_year", "last_year_region",
                            "employed_this_year", "this_year_region"}

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from wengang.services.reports.sources import Source
-from wengang.store.status import PLACE_COLUMNS, STATUS_COLUMNS, SURVEY_COLUMNS
+from wengang.store.status import EMPLOYED_COLUMNS, PLACE_COLUMNS, STATUS_COLUMNS, SURVEY_COLUMNS
 
 DIMENSIONS = ("area_id", "site_id", "hh_type", "relocated")  # household columns, also in st
 _ST_COLUMNS = frozenset(STATUS_COLUMNS + PLACE_COLUMNS + SURVEY_COLUMNS)
@@ -58,6 +58,45 @@ def columns_read(predicates: tuple[str, ...] | list[str]) -> frozenset[str]:
     one: reading one too many costs a look-up, one too few a wrong count)."""
     named = {word for predicate in predicates for word in _WORD.findall(predicate)}
     return frozenset(("household_id",) + DIMENSIONS) | (_ST_COLUMNS & named)
+
+
+_EMPLOYED_PARTS = frozenset(f"st.{column}" for column in EMPLOYED_COLUMNS)
+_TOKENS = re.compile(r"'(?:[^']|'')*'|[()]| AND ", re.IGNORECASE)
+
+
+def _and_parts(predicate: str) -> list[str]:
+    """The parts of ``predicate`` ANDed at its top level (outside brackets and quoted text),
+    each without the brackets around the whole of it."""
+    parts, depth, start = [], 0, 0
+    for match in _TOKENS.finditer(predicate):
+        token = match.group()
+        if token in "()":
+            depth += 1 if token == "(" else -1
+        elif not token.startswith("'") and depth == 0:
+            parts.append(predicate[start:match.start()])
+            start = match.end()
+    parts.append(predicate[start:])
+    return [_unbracketed(part.strip()) for part in parts]
+
+
+def _unbracketed(part: str) -> str:
+    """``part`` without brackets enclosing the whole of it (``(a)`` → ``a``; ``(a) OR (b)`` stays)."""
+    while part.startswith("(") and part.endswith(")"):
+        depth = 0
+        for match in _TOKENS.finditer(part):
+            depth += {"(": 1, ")": -1}.get(match.group(), 0)
+            if depth == 0 and match.end() < len(part):
+                return part  # the first bracket closes before the end
+        part = part[1:-1].strip()
+    return part
+
+
+def counts_the_employed_only(predicates: tuple[str, ...] | list[str]) -> bool:
+    """Whether each of ``predicates`` (counted, as :func:`split` gives them) is false for a
+    person who worked neither last year, this year nor now: one of its ANDed parts is whether
+    they did (``st.employed_this_year``; F1's every count). Such a cube's counts need the
+    persons with a spell alone (``store.status.count_derived``'s ``employed_only``)."""
+    return bool(predicates) and all(_EMPLOYED_PARTS.intersection(_and_parts(p)) for p in predicates)
 
 
 _LIST_ALIAS = re.compile(r"\bps\.")

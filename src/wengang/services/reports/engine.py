@@ -30,7 +30,15 @@ from wengang.domain.numbers import percent
 from wengang.domain.status import AsOf
 from wengang.services.reports import facts
 from wengang.services.reports import household_cube as households
-from wengang.services.reports.cube import CUBE_SOURCE, DIMENSIONS, columns_read, cube_sql, list_predicate, split
+from wengang.services.reports.cube import (
+    CUBE_SOURCE,
+    DIMENSIONS,
+    columns_read,
+    counts_the_employed_only,
+    cube_sql,
+    list_predicate,
+    split,
+)
 from wengang.services.reports.forms import (
     FormError,
     FormSpec,
@@ -129,7 +137,8 @@ def _cube_of(predicates: tuple[str, ...], chosen: tuple[str, ...]) -> Callable[[
     return lambda table, status: cube_sql(table, status, list(chosen), numbers)
 
 
-def _cube_by_household(predicates: tuple[str, ...], chosen: tuple[str, ...]) -> Callable[[str, str], str]:
+def _cube_by_household(predicates: tuple[str, ...], chosen: tuple[str, ...],
+                       everyone: bool = True) -> Callable[[str, str], str]:
     """``create_sql(table, status)`` making the same table as :func:`_cube_of` (same columns,
     groups, numbers and row order), counted per household first, then the households summed
     by group. For statuses derived here and now (``count_derived``): their persons come in
@@ -138,8 +147,12 @@ def _cube_by_household(predicates: tuple[str, ...], chosen: tuple[str, ...]) -> 
     CPU at 200,000 households). Every group column is the household's (:data:`DIMENSIONS`),
     the same on each of its persons' rows, so a household's rows fall in one group. A
     household's counts are ``COUNT(*) FILTER``: the same numbers as SUM(CASE …) over its
-    (one or more) rows, without a step per row not counted (≈ 0.1 s CPU at 200,000 households)."""
+    (one or more) rows, without a step per row not counted (≈ 0.1 s CPU at 200,000 households).
+    ``everyone``: False where the rows are some of the persons only (those with a spell, for
+    counts of the employed): ``persons`` is then NULL, not a count of the group (a
+    correction by group, ``store.status``, counts again on a NULL)."""
     numbers = [predicates.index(p) for p in chosen]
+    persons = "SUM(st.persons)" if everyone else "NULL"
     dims = ", ".join(f"st.{d}" for d in DIMENSIONS)
 
     def create_sql(table: str, status: str) -> str:
@@ -147,7 +160,7 @@ def _cube_by_household(predicates: tuple[str, ...], chosen: tuple[str, ...]) -> 
                           for k, p in zip(numbers, chosen, strict=True))
         summed = "".join(f", SUM(st.m{k}) AS m{k}" for k in numbers)
         return f"""CREATE TEMP TABLE {table} AS
-        SELECT {dims}, SUM(st.persons) AS persons{summed}
+        SELECT {dims}, {persons} AS persons{summed}
         FROM (SELECT st.household_id, {dims}, COUNT(*) AS persons{counted}
               FROM temp.{status} st
               GROUP BY st.household_id) st
@@ -213,11 +226,14 @@ def _cube_alone(db: sqlite_utils.Database, as_of: AsOf, decl: dict) -> str | Non
     _form_predicates([decl], out)
     full, own = _cube_of(predicates, predicates), _cube_of(predicates, tuple(out))
     if derived_whole_on_reading(db, as_of):
-        # The derivation reads the households' places only (the form nothing else of them).
+        # The derivation reads the households' places only (the form nothing else of them);
+        # counts of the employed alone (F1's) read the persons with a spell alone.
         hh_at = household_places_at(db, day)
-        by_household = _cube_by_household(predicates, tuple(out))
+        employed_only = counts_the_employed_only(tuple(out))
+        by_household = _cube_by_household(predicates, tuple(out), everyone=not employed_only)
         return cached(db, FIRST_CUBE, (day, tuple(out)),
-                      lambda name: count_derived(db, as_of, by_household, name, hh_at, columns_read(tuple(out))))
+                      lambda name: count_derived(db, as_of, by_household, name, hh_at, columns_read(tuple(out)),
+                                                 employed_only=employed_only))
     kinds = [(FULL_CUBE, full), (FIRST_CUBE, own)]
     chosen = tuple(out)
 
