@@ -148,7 +148,7 @@ def _cube_by_household(predicates: tuple[str, ...], chosen: tuple[str, ...],
     the same on each of its persons' rows, so a household's rows fall in one group. A
     household's counts are ``COUNT(*) FILTER``: the same numbers as SUM(CASE …) over its
     (one or more) rows, without a step per row not counted (≈ 0.1 s CPU at 200,000 households).
-    ``everyone``: False where the rows are some of the persons only (those with a spell, for
+    ``everyone``: False where the rows may be some of the persons only (those with a spell, for
     counts of the employed): ``persons`` is then NULL, not a count of the group (a
     correction by group, ``store.status``, counts again on a NULL)."""
     numbers = [predicates.index(p) for p in chosen]
