@@ -121,11 +121,16 @@ def db_path(args) -> Path:
     return Path(args.db) if getattr(args, "db", None) else default_db_path()
 
 
-def open_db(args, *, lock: bool = True) -> sqlite_utils.Database:
+def open_db(args, *, lock: bool = True, daily_backup: bool = True) -> sqlite_utils.Database:
     """Open the database for a command, or exit 2 with the store's message.
 
     ``lock=False`` for read-only commands, which may run while the program is open. An
     encrypted database takes its password from ``WENGANG_PASSWORD`` or asks for it.
+    ``daily_backup=False`` for a command that writes none of the caseworker's data (forms,
+    lists: the status store's derived rows alone): the day's backup is taken by the first
+    command or window that may change the data, not before a form. At 200,000 households it
+    copies 731 MiB (1.9 s of a 2.6 s ``report F1`` on this machine; tens of seconds from a
+    laptop's disk), and a day with nothing but forms has nothing new to keep.
     """
     from wengang.store import integrity  # noqa: PLC0415
     from wengang.store.integrity import PasswordRequiredError  # noqa: PLC0415
@@ -134,11 +139,12 @@ def open_db(args, *, lock: bool = True) -> sqlite_utils.Database:
     password = os.environ.get("WENGANG_PASSWORD") or None
     try:
         try:
-            return open_database(db_path(args), password=password, lock=lock)
+            return open_database(db_path(args), password=password, lock=lock, daily_backup=daily_backup)
         except PasswordRequiredError:
             if password or not sys.stdin.isatty():
                 raise
-            return open_database(db_path(args), password=getpass.getpass("数据库密码："), lock=lock)
+            return open_database(db_path(args), password=getpass.getpass("数据库密码："), lock=lock,
+                                 daily_backup=daily_backup)
     except StoreError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         raise SystemExit(2) from exc

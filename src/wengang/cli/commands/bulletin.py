@@ -28,7 +28,7 @@ def run(args) -> int:
     from wengang.services.reports.engine import compute_form  # noqa: PLC0415
     from wengang.services.reports.forms import FormError  # noqa: PLC0415
 
-    db = open_db(args)
+    db = open_db(args, daily_backup=False)  # writes derived rows alone (the status store)
     from wengang.store.city import is_city  # noqa: PLC0415
 
     if is_city(db):  # a city drafts from its counties' submissions (services.city.bulletin)

@@ -98,7 +98,7 @@ def run(args) -> int:
         return 2
     except OSError as exc:
         return cannot_write(exc, args.out)
-    db = open_db(args)
+    db = open_db(args, daily_backup=False)  # writes derived rows alone (the status store)
     area_id = find_area(db, args.area) if args.area else None
     started = time.perf_counter()
     try:

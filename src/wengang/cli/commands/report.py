@@ -216,7 +216,7 @@ def run(args) -> int:
         folder = several_outputs_folder(args.out, "报表") if several else None
         write = _writer_imported_beside(args.format == "xlsx" if several
                                         else Path(args.out or "").suffix.lower() == ".xlsx")
-        db = open_db(args)
+        db = open_db(args, daily_backup=False)  # writes derived rows alone (the status store)
         area_id = find_area(db, args.area) if args.area else None
         if args.period and not args.period_from:
             args.period_from = period_start(parse_date(args.as_of, "day"), args.period)
