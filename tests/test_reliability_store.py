@@ -344,3 +344,25 @@ def test_forms_and_lists_from_the_command_line_leave_the_days_backup_to_a_comman
     made = list_backups(path)
     assert len(made) == 1 and "每日" in made[0].name and file_is_sound(made[0])
     capsys.readouterr()
+
+
+def test_the_days_first_import_takes_one_backup_its_own(tmp_path, capsys):
+    """``wengang import`` takes no daily backup at the open: a real import's 导入前 backup
+    (the file as it was, dated today) is the day's, and a preview copies nothing. Before, the
+    day's first import copied the whole file twice."""
+    from wengang.cli.main import main  # noqa: PLC0415
+
+    samples = Path("/work/shared/samples")
+    persons = samples / "（自定义）脱贫人口和监测对象信息-样例.xlsx"
+    path = tmp_path / "s.db"
+    assert main(["--db", str(path), "setup", "--province", "甘肃省", "--city", "张掖市", "--county", "临泽县"]) == 0
+    assert list_backups(path) == []  # a new file: nothing to keep yet; the next open is the day's first
+    errors = str(tmp_path / "errors.xlsx")
+    assert main(["--db", str(path), "import", "persons", str(persons), "--dry-run", "--errors", errors]) == 0
+    assert list_backups(path) == []
+    assert main(["--db", str(path), "import", "persons", str(persons), "--errors", errors]) == 0
+    made = list_backups(path)
+    assert [p.name.rsplit("-", 1)[1] for p in made] == ["导入前.db"] and file_is_sound(made[0])
+    assert main(["--db", str(path), "setup", "--reviewer", "王审核"]) == 0
+    assert list_backups(path) == made  # the import's backup was the day's
+    capsys.readouterr()
