@@ -431,6 +431,28 @@ def _first_sheet_with_rows(names: list[str], rows_of: Callable[[str], Iterator[l
     return None
 
 
+def read_sheets(path: str | Path) -> list[tuple[str, list[list[str]]]]:
+    """Every visible sheet of a workbook we wrote and someone filled in (the village sheets of
+    数据质量问题按村导出): (name, its rows as text), read whole after the bounds checks that refuse
+    a hostile file; :class:`ReadError` in the caseworker's words when it cannot be read."""
+    path = Path(path)
+    if not path.exists():
+        raise ReadError(f"找不到文件：{path}")
+    suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
+        raise ReadError(f"不支持的文件类型“{path.suffix}”，请使用.xlsx或.xls文件")
+    try:
+        inspected = _inspect_workbook(path, suffix)
+        hidden = inspected.hidden() if inspected else set()
+        workbook = CalamineWorkbook.from_path(str(path))
+        return [(name, [[cell_text(value) for value in row] for row in workbook.get_sheet_by_name(name).iter_rows()])
+                for name in workbook.sheet_names if name not in hidden]
+    except (ReadError, MemoryError):
+        raise
+    except Exception as exc:  # calamine and zipfile raise their own error types
+        raise ReadError(f"无法读取Excel文件{path.name}：{bounds.plain_read_error(exc)}") from exc
+
+
 def _has_text(row: list) -> bool:
     """Whether any cell of ``row`` is not blank as text (a number 0 is "0": not blank)."""
     return any(map(cell_text, row))
