@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from wengang.cli.common import cannot_write, day_arg, open_db, print_table
 from wengang.domain.dates import last_month_end
 from wengang.services.read import lookups
@@ -20,6 +22,10 @@ def register(sub) -> None:
     parser.add_argument("--as-of", type=day_arg, default=None, metavar="D", help="数据截止日期 YYYY-MM-DD（默认上月末）")
     parser.add_argument("--out", metavar="FILE.xlsx", default=None, help="把问题清单保存为 Excel 文件")
     parser.add_argument("--mask", action="store_true", help="问题清单中的证件号码、手机号脱敏")
+    parser.add_argument("--replies", metavar="FILE.xlsx", default=None,
+                        help="读入各村在“数据质量问题按村导出”表里填写的核实情况（先检查，列出可记为已核实的）")
+    parser.add_argument("--accept-replies", action="store_true",
+                        help="与 --replies 同用：把村里核实属实的问题记为已核实（写明“村里核实：…”）")
     parser.set_defaults(run=run)
 
 
@@ -27,6 +33,8 @@ def run(args) -> int:
     db = open_db(args)
     as_of = args.as_of or last_month_end()
     summary = run_quality(db, as_of)
+    if args.replies:
+        return _replies(db, args)
     print(f"数据质量检查（截止 {summary.as_of}）：共发现 {summary.total} 个问题，用时 {summary.seconds:.1f} 秒")
     print_table(["规则", "级别", "问题数"],
                 [[r.title, r.severity_label, summary.by_rule[r.id]] for r in summary.rules])
@@ -72,4 +80,28 @@ def _save(args, summary, db, owed) -> int:
         except OSError as exc:
             return cannot_write(exc, args.out)
         print(f"\n问题清单已保存：{path}")
+    return 0
+
+
+def _replies(db, args) -> int:
+    """--replies FILE [--accept-replies]: the villages' 核实情况 matched to the findings just found."""
+    from wengang.services.rules.replies import ReplyError, accept_replies, read_village_replies  # noqa: PLC0415
+
+    try:
+        replies = read_village_replies(db, args.replies)
+    except ReplyError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    print(replies.summary())
+    for title, listed in (("村里写了已改正，但数据还是这样（请在登记页改正）", replies.said_corrected),
+                          ("已不是待处理的问题", replies.gone)):
+        if listed:
+            print(f"\n{title}：")
+            print_table(["位置", "姓名", "问题", "村里填写"], [[r.where(), r.person_name, r.title, r.answer] for r in listed])
+    if not replies.to_review:
+        return 0
+    if not args.accept_replies:
+        print(f"\n{len(replies.to_review)}条村里核实属实的问题还没有记为已核实：加 --accept-replies 记入（可在“数据质量”页取消核实）")
+        return 0
+    print(f"\n已记为已核实：{accept_replies(db, replies.to_review)}条（核实情况写为“村里核实：…”）")
     return 0
