@@ -3,7 +3,8 @@
 The rules run by themselves in the background (``gui.quality_watch``) after every change and at
 start; until the first run the count says "未检查", not 0. 按村导出… writes the findings of the
 area picked in the navigator as one workbook with a sheet per village
-(``services.rules.export.write_findings_by_village``), so villages correct their own rows.
+(``services.rules.export.write_findings_by_village``), so villages correct their own rows;
+读入村里核实情况… reads back what they wrote in it (``services.rules.replies``).
 标记为已核实… records what checking the selected findings found (核实情况) and takes them off
 the 待处理 list for as long as the data stay as they were (``services.rules.reviews``); 取消核实
 puts them back.
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -30,7 +32,7 @@ from wengang.gui.registry_tab import make_table
 from wengang.gui.tab import Tab
 from wengang.gui.widgets.flow import ElidedLabel, FlowLayout
 from wengang.gui.widgets.progress import run_with_progress
-from wengang.gui.widgets.save_dialog import ask_save_path
+from wengang.gui.widgets.save_dialog import ask_open_path, ask_save_path
 from wengang.services.read import lookups
 
 
@@ -68,6 +70,11 @@ class QualityTab(Tab):
                                               "发给各村逐条核实改正"))
         self.export_button.clicked.connect(self.export)
         bar.addWidget(self.export_button)
+        self.replies_button = QPushButton(self.tr("读入村里核实情况…"))
+        self.replies_button.setToolTip(self.tr("读入各村在“按村导出”的表里填写的核实情况：村里核实属实的记为已核实，"
+                                               "写了已改正但数据未改的列出来"))
+        self.replies_button.clicked.connect(self.read_replies)
+        bar.addWidget(self.replies_button)
         self.review_button = QPushButton(self.tr("标记为已核实…"))
         self.review_button.setToolTip(self.tr("选中的问题已核实（例如确实没有手机、收入属实）：写明核实情况后不再算待处理；"
                                               "数据改动后如又查出不同的问题，会重新列出"))
@@ -256,6 +263,33 @@ class QualityTab(Tab):
 
         return run_with_progress(self.context, self, self.tr("正在导出数据质量问题"), work, done)
 
+    def read_replies(self):
+        """读入村里核实情况…: a village workbook read back and matched to the findings off the GUI
+        thread, what it holds said, and the rows the villages found right recorded as checked
+        once the caseworker agrees. Returns the progress dialog (None when no file was picked)."""
+        from wengang.services.rules.replies import read_village_replies  # noqa: PLC0415
+        path = ask_open_path(self, self.tr("读入村里填写的核实情况"), "Excel 工作簿 (*.xlsx *.xlsm *.xls)",
+                             self.context.settings)
+        if path is None:
+            return None
+        return run_with_progress(self.context, self, self.tr("正在读入村里填写的核实情况"),
+                                 lambda db, _progress: read_village_replies(db, path), self._replies_read,
+                                 lambda exc: self.status.setText(str(exc)))
+
+    def _replies_read(self, replies) -> None:
+        from wengang.services.rules.replies import accept_replies  # noqa: PLC0415
+        self.last_replies = replies
+        if not confirm_replies(self, replies):
+            self.status.setText(replies.summary())
+            return
+        chosen = replies.to_review
+
+        def done(count: int) -> None:
+            self._findings_changed(self.tr("已将 {0} 条问题记为已核实（核实情况写为“村里核实：…”）").format(f"{count:,}"))
+
+        run_with_progress(self.context, self, self.tr("正在标记为已核实"),
+                          lambda db, _progress: accept_replies(db, chosen), done)
+
     def _place_name(self) -> str:
         if self.context.area_id is None:
             return "全部"
@@ -264,6 +298,33 @@ class QualityTab(Tab):
 
 RECENT_NOTES_KEY, RECENT_NOTES = "quality/review_notes", 8
 COMMON_NOTES = ["已入户核实，情况属实", "本人无手机，已留家属电话", "年老或年幼，无需联系电话", "收入属实（试用期、零工）"]
+
+
+def confirm_replies(parent: QWidget, replies) -> bool:
+    """What a village workbook holds (``rules.replies.VillageReplies``), with the rows to look at
+    in 显示详细信息; True when there are findings the villages found right and the caseworker
+    agrees to record them as checked."""
+    box = QMessageBox(parent)
+    box.setWindowTitle(parent.tr("村里填写的核实情况"))
+    box.setText(replies.summary())
+    listed = [(parent.tr("村里写了已改正，但数据还是这样（请在登记页改正）："), replies.said_corrected),
+              (parent.tr("已不是待处理的问题："), replies.gone)]
+    details = "\n\n".join(title + "\n" + "\n".join(f"{r.where()} {r.person_name} {r.title}：{r.answer}" for r in rows)
+                           for title, rows in listed if rows)
+    if details:
+        box.setDetailedText(details)
+    if not replies.to_review:
+        box.setIcon(QMessageBox.Icon.Information)
+        box.exec()
+        return False
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setInformativeText(parent.tr("把村里核实属实的 {0} 条记为已核实？核实情况写为“村里核实：”加村里填写的原话；"
+                                     "以后可以选中后取消核实。").format(f"{len(replies.to_review):,}"))
+    accept = box.addButton(parent.tr("记为已核实"), QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(parent.tr("取消"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(accept)
+    box.exec()
+    return box.clickedButton() is accept
 
 
 def ask_review_note(parent: QWidget, count: int, recent: list[str]) -> str | None:
