@@ -170,3 +170,53 @@ def test_findings_the_check_replaced_after_they_were_selected_are_said_not_marke
     tab.review_selected()
     qtbot.waitUntil(lambda: "已将 1 条问题标记为已核实" in tab.status.text(), timeout=5000)
     assert "另有 1 条在刚才的自动检查后已更新，未标记，请重新选中" in tab.status.text()
+
+
+def test_the_villages_replies_read_back_record_what_they_found_right(qtbot, make_window, county_path, monkeypatch,
+                                                                     tmp_path):
+    """读入村里核实情况…: the village workbook the tab exported, filled in, read back off the GUI
+    thread; the caseworker is shown what it holds and agrees; the finding a village found right
+    is checked with the village's words, the one it says it corrected stays 待处理."""
+    from openpyxl import load_workbook
+
+    from wengang.services.rules.export import write_findings_by_village
+    _county_with_two_phone_hints(county_path)
+    context, window = make_window(county_path)
+    tab = window.show_tab("数据质量")
+    _show_the_hints(tab)
+    book, _, _ = write_findings_by_village(context.db, tmp_path / "按村.xlsx")
+    workbook = load_workbook(book)
+    answered = {}
+    for ws in workbook.worksheets[1:]:
+        header = [c.value for c in ws[1]]
+        for row in ws.iter_rows(min_row=2):
+            name = row[header.index("姓名")].value
+            if name in ("张三", "李四"):
+                row[header.index("核实情况（村里填写）")].value = "本人无手机" if name == "张三" else "已补录电话"
+                answered[name] = row[header.index("说明")].value
+    workbook.save(book)
+    assert set(answered) == {"张三", "李四"}
+    shown = []
+    monkeypatch.setattr(quality_tab, "ask_open_path", lambda *_a, **_k: book)
+    monkeypatch.setattr(quality_tab, "confirm_replies", lambda _parent, replies: shown.append(replies) or True)
+
+    assert tab.read_replies() is not None
+    qtbot.waitUntil(lambda: "已将 1 条问题记为已核实" in tab.status.text(), timeout=10000)
+    replies = shown[0]
+    assert [r.person_name for r in replies.to_review] == ["张三"]
+    assert [r.person_name for r in replies.said_corrected] == ["李四"]
+    notes = context.db.execute("SELECT p.name, r.note FROM quality_reviews r JOIN persons p ON p.id = r.person_id").fetchall()
+    assert notes == [("张三", "村里核实：本人无手机")]
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=5000)  # 李四's hint stays 待处理
+
+    # A file that is not a village sheet: said in the status line, nothing asked or written.
+    other = tmp_path / "别的.xlsx"
+    workbook = load_workbook(book)
+    del workbook[workbook.sheetnames[1]]
+    for ws in workbook.worksheets:
+        ws.delete_rows(1)
+    workbook.save(other)
+    monkeypatch.setattr(quality_tab, "ask_open_path", lambda *_a, **_k: other)
+    tab.read_replies()
+    qtbot.waitUntil(lambda: "不是“数据质量问题按村导出”的表" in tab.status.text(), timeout=10000)
+    assert len(shown) == 1
