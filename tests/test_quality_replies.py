@@ -153,3 +153,26 @@ def test_cli_reads_the_replies_and_records_them_when_asked(county, tmp_path, cap
     again.close()
     assert main(["--db", str(path), "quality", "--replies", str(tmp_path / "没有.xlsx")]) == 1
     assert "找不到文件" in capsys.readouterr().err
+
+
+def test_findings_about_a_household_or_about_a_person_without_one_are_found_too(county, tmp_path):
+    """A row with no 姓名 (a finding about a household) and one with no 户编号 (an import's hint
+    about a person, kept without the household) are matched as the others."""
+    _, db = county
+    household, hh_no = db.execute("SELECT id, hh_no FROM households ORDER BY id LIMIT 1").fetchone()
+    person, name = db.execute("SELECT id, name FROM persons ORDER BY id DESC LIMIT 1").fetchone()
+    with db.atomic():
+        db.execute("INSERT INTO quality_findings(rule, household_id, field, message) VALUES "
+                   "('import.persons', ?, 'phone', '户联系电话为空')", [household])
+        db.execute("INSERT INTO quality_findings(rule, person_id, field, message) VALUES "
+                   "('import.persons', ?, 'phone', '联系电话为空')", [person])
+    book, _, _ = write_findings_by_village(db, tmp_path / "按村.xlsx")
+    sheets = load_workbook(book).worksheets
+    wanted = {(hh_no, None, "户联系电话为空"), (None, name, "联系电话为空")}
+    where = {(k, r) for k, ws in enumerate(sheets[1:], 1) for r, row in enumerate(ws.iter_rows(values_only=True), 1)
+             if (row[0] or None, row[1] or None, row[5]) in wanted}
+    assert len(where) == 2
+    _answered(book, dict.fromkeys(where, "核实无误"))
+    replies = read_village_replies(db, book)
+    assert sorted(r.person_name for r in replies.to_review) == sorted(["", name])
+    assert accept_replies(db, replies.to_review) == 2

@@ -445,7 +445,8 @@ def read_sheets(path: str | Path) -> list[tuple[str, list[list[str]]]]:
         inspected = _inspect_workbook(path, suffix)
         hidden = inspected.hidden() if inspected else set()
         workbook = CalamineWorkbook.from_path(str(path))
-        return [(name, [[cell_text(value) for value in row] for row in workbook.get_sheet_by_name(name).iter_rows()])
+        shared: dict[str, str] = {}
+        return [(name, [row_text(row, shared) for row in workbook.get_sheet_by_name(name).iter_rows()])
                 for name in workbook.sheet_names if name not in hidden]
     except (ReadError, MemoryError):
         raise

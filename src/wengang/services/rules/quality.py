@@ -17,7 +17,7 @@ import datetime as dt
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -317,12 +317,19 @@ def group_title(rule_id: str) -> str:
 
 
 def findings(db: sqlite_utils.Database, rule_id: str | None = None, area_id: int | None = None,
-             limit: int | None = None, *, open_only: bool = False, reviewed_only: bool = False) -> list[dict]:
+             limit: int | None = None, *, open_only: bool = False, reviewed_only: bool = False,
+             shown: Collection[tuple[str, str]] | None = None) -> list[dict]:
     """Findings with the person and place they concern (``person_id`` for opening the person),
     optionally of one rule and/or inside one area (any level: county, township, village);
-    ``reviewed_only``: those checked by hand, with the review's note (``answer``), who and when."""
+    ``reviewed_only``: those checked by hand, with the review's note (``answer``), who and when;
+    ``shown``: of those (户编号, 姓名) alone, as a sheet of them shows them ("" for none: a hint
+    about a person, a finding about a household), for a village's replies (``rules.replies``)."""
     titles = {r.id: r.title for r in quality_rules()}
     where, params = ["1 = 1"], {}
+    if shown is not None:
+        where.append("(coalesce(h.hh_no, ''), coalesce(p.name, '')) IN "
+                     "(SELECT value ->> 0, value ->> 1 FROM json_each(:shown))")
+        params["shown"] = json.dumps(sorted(shown), ensure_ascii=False)
     if rule_id:
         where.append("f.rule = :rule_id")
         params["rule_id"] = rule_id

@@ -96,6 +96,7 @@ def _key(row: dict) -> tuple[str, ...]:
 
 
 def _index(rows: list[dict]) -> dict[tuple[str, ...], tuple[int, ...]]:
+    """The findings ``rows`` by what a sheet shows of them."""
     index: dict[tuple[str, ...], list[int]] = {}
     for row in rows:
         index.setdefault(_key(row), []).append(row["id"])
@@ -125,26 +126,33 @@ def read_village_replies(db: sqlite_utils.Database, path: str | Path) -> Village
     found = [(name, rows, layout) for name, rows in sheets if (layout := _village_sheet(rows)) is not None]
     if not found:
         raise ReplyError(f"“{Path(path).name}”不是“数据质量问题按村导出”的表：没有找到“{ANSWER}”一栏")
-    open_now, reviewed = _index(findings(db, open_only=True)), _index(findings(db, reviewed_only=True))
     result = VillageReplies(sheets=len(found))
+    answered: list[tuple[str, int, dict[str, str]]] = []
     for name, rows, (header, columns) in found:
         width = max(columns.values()) + 1
         for number, row in enumerate(rows[header + 1:], start=header + 2):
             row = row + [""] * (width - len(row))
-            answer = _same(row[columns["answer"]])
-            if not answer:
-                result.blank += any(row)
-                continue
-            values = {key: row[column] for key, column in columns.items()}
-            key = _key(values)
-            reply = Reply(name, number, _same(values["person_name"]), _same(values["title"]), answer,
-                          open_now.get(key) or reviewed.get(key, ()))
-            if key in open_now:
-                (result.said_corrected if _SAYS_CORRECTED.search(answer) else result.to_review).append(reply)
-            elif key in reviewed:
-                result.already_reviewed.append(reply)
+            if _same(row[columns["answer"]]):
+                answered.append((name, number, {key: row[column] for key, column in columns.items()}))
             else:
-                result.gone.append(reply)
+                result.blank += any(row)
+    if not answered:
+        return result
+    # Only the findings of the households and persons answered about: a reply file answers a few
+    # of a county's (150,794 open at 200,000 households: 3.7 → 0.3 s for one village's sheet).
+    shown = {(values["hh_no"], values["person_name"]) for _, _, values in answered}
+    open_now = _index(findings(db, open_only=True, shown=shown))
+    reviewed = _index(findings(db, reviewed_only=True, shown=shown))
+    for name, number, values in answered:
+        answer, key = _same(values["answer"]), _key(values)
+        reply = Reply(name, number, _same(values["person_name"]), _same(values["title"]), answer,
+                      open_now.get(key) or reviewed.get(key, ()))
+        if key in open_now:
+            (result.said_corrected if _SAYS_CORRECTED.search(answer) else result.to_review).append(reply)
+        elif key in reviewed:
+            result.already_reviewed.append(reply)
+        else:
+            result.gone.append(reply)
     return result
 
 
