@@ -220,3 +220,41 @@ def test_the_villages_replies_read_back_record_what_they_found_right(qtbot, make
     tab.read_replies()
     qtbot.waitUntil(lambda: "不是“数据质量问题按村导出”的表" in tab.status.text(), timeout=10000)
     assert len(shown) == 1
+
+
+def test_the_replies_box_says_what_the_file_holds_and_asks_before_recording(qtbot):
+    """``confirm_replies``: the summary, the rows to look at in 显示详情…; True only when there is
+    something to record and 记为已核实 is clicked; an information box otherwise."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+    from wengang.services.rules.replies import Reply, VillageReplies
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    replies = VillageReplies(sheets=2, to_review=[Reply("王家庄村", 2, "张三", "联系电话为空", "本人无手机", (1,))],
+                             said_corrected=[Reply("兴隆村", 5, "李四", "务工记录未填务工企业名称", "已补录", (2,))])
+    seen = []
+
+    def answer(role: QMessageBox.ButtonRole) -> None:
+        box = next((w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()), None)
+        if box is None:
+            QTimer.singleShot(20, lambda: answer(role))
+            return
+        seen.append((box.text(), box.detailedText(), {box.buttonRole(b): b.text() for b in box.buttons()}))
+        next(b for b in box.buttons() if box.buttonRole(b) == role).click()
+
+    QTimer.singleShot(20, lambda: answer(QMessageBox.ButtonRole.AcceptRole))
+    assert quality_tab.confirm_replies(parent, replies) is True
+    text, details, buttons = seen[-1]
+    assert text == replies.summary() and "1条可记为已核实" in text
+    assert "“兴隆村”第5行 李四 务工记录未填务工企业名称：已补录" in details
+    assert buttons[QMessageBox.ButtonRole.AcceptRole] == "记为已核实"
+    QTimer.singleShot(20, lambda: answer(QMessageBox.ButtonRole.RejectRole))
+    assert quality_tab.confirm_replies(parent, replies) is False
+    # nothing to record: said, not asked
+    nothing = VillageReplies(sheets=1, said_corrected=replies.said_corrected)
+    QTimer.singleShot(20, lambda: answer(QMessageBox.ButtonRole.AcceptRole))
+    assert quality_tab.confirm_replies(parent, nothing) is False
+    text, details, buttons = seen[-1]
+    assert "1条村里写了已改正" in text and "李四" in details
+    assert "记为已核实" not in buttons.values() and len(seen) == 3

@@ -278,7 +278,6 @@ class QualityTab(Tab):
 
     def _replies_read(self, replies) -> None:
         from wengang.services.rules.replies import accept_replies  # noqa: PLC0415
-        self.last_replies = replies
         if not confirm_replies(self, replies):
             self.status.setText(replies.summary())
             return
