@@ -74,17 +74,16 @@ class VillageReplies:
     gone: list[Reply] = field(default_factory=list)          # no such finding now (corrected since)
 
     def summary(self) -> str:
-        answered = len(self.to_review) + len(self.said_corrected) + len(self.already_reviewed) + len(self.gone)
-        parts = [f"{self.sheets}个村的表里有{answered}条写了核实情况"]
-        if self.to_review:
-            parts.append(f"{len(self.to_review)}条可记为已核实")
-        if self.said_corrected:
-            parts.append(f"{len(self.said_corrected)}条村里写了已改正，但数据还是这样，需要在登记页改正")
-        if self.already_reviewed:
-            parts.append(f"{len(self.already_reviewed)}条以前已核实")
-        if self.gone:
-            parts.append(f"{len(self.gone)}条已不是待处理的问题（数据已改正，或不是本库的问题）")
-        return "，".join(parts) + "。"
+        kinds = [(len(getattr(self, name)), said) for name, said in _SAID]
+        parts = [f"{self.sheets}个村的表里有{sum(n for n, _ in kinds)}条写了核实情况"]
+        return "，".join(parts + [said.format(n) for n, said in kinds if n]) + "。"
+
+
+# What a summary says of each kind of reply, in this order.
+_SAID = (("to_review", "{}条可记为已核实"),
+         ("said_corrected", "{}条村里写了已改正，但数据还是这样，需要在登记页改正"),
+         ("already_reviewed", "{}条以前已核实"),
+         ("gone", "{}条已不是待处理的问题（数据已改正，或不是本库的问题）"))
 
 
 def _same(text: str) -> str:
