@@ -321,7 +321,7 @@ def test_a_backup_is_one_file_that_leaves_nothing_beside_it_when_checked(tmp_pat
 
 
 def test_forms_and_lists_from_the_command_line_leave_the_days_backup_to_a_command_that_writes(tmp_path, capsys):
-    """``wengang report``, ``ledger`` and ``bulletin`` write nothing of the caseworker's (the
+    """``wengang report``, ``ledger``, ``bulletin`` and ``check-consistency`` write nothing of the caseworker's (the
     status store's derived rows alone): the first of them in a day does not copy the whole file
     before the form (731 MiB at 200,000 households); the first command that may change the
     data does, as the window does once shown."""
@@ -338,6 +338,10 @@ def test_forms_and_lists_from_the_command_line_leave_the_days_backup_to_a_comman
     assert main(["--db", str(path), "report", "all", *day, "--out", str(tmp_path / "forms")]) == 0
     assert main(["--db", str(path), "ledger", "labour", *day, "--out", str(tmp_path / "labour.xlsx")]) == 0
     assert main(["--db", str(path), "bulletin", *day, "--out", str(tmp_path / "bulletin.txt")]) == 0
+    roster = "/work/shared/samples/（自定义）脱贫人口和监测对象信息-样例.xlsx"
+    # 1: the sample's persons are not this county's (the comparison is still written)
+    assert main(["--db", str(path), "check-consistency", roster, "--out", str(tmp_path / "核对.xlsx")]) == 1
+    assert (tmp_path / "核对.xlsx").exists()
     assert list_backups(path) == []
     assert (tmp_path / "f1.xlsx").exists() and (tmp_path / "labour.xlsx").exists()
     assert main(["--db", str(path), "setup", "--reviewer", "王审核"]) == 0

@@ -19,7 +19,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    db = open_db(args)
+    db = open_db(args, daily_backup=False)  # reads the database, writes a workbook: nothing to back up
     try:
         report = check_consistency(db, args.file)
     except (ReadError, ValueError) as exc:
