@@ -1,7 +1,7 @@
 """Pictures of the window on the screens caseworkers have (issue 18): every tab at 1024×768
 (a projector) and 1366×768 (a township laptop), the import result page with its change list,
 and the data-quality export by village (the window and, when LibreOffice is installed, the
-workbook itself).
+workbook itself), and what reading the villages' answers back says.
 
 ``python -m wengang.gui.screenshots`` calls :func:`render` after the main pictures; on its own:
 ``python -m wengang.gui.small_screenshots --db DEMO.db --out docs/screenshots``.
@@ -66,6 +66,52 @@ def _xlsx_png(workbook: Path, out: Path) -> Path | None:
     return out
 
 
+def _village_answers(workbook: Path) -> None:
+    """What villages write back: in the first two village sheets, the first row found right, the
+    second said corrected."""
+    from openpyxl import load_workbook  # noqa: PLC0415
+
+    from wengang.services.xlsx_stream import save_workbook  # noqa: PLC0415
+
+    book = load_workbook(workbook)
+    for sheet in book.worksheets[1:3]:
+        answer = [c.value for c in sheet[1]].index("核实情况（村里填写）") + 1
+        for row, text in ((2, "已入户核实，本人无手机"), (3, "已补录")):
+            if sheet.max_row >= row:
+                sheet.cell(row=row, column=answer).value = text
+    save_workbook(book, workbook)
+
+
+def _replies_box(app, context, quality, workbook: Path, out: Path) -> Path:
+    """数据质量 → 读入村里核实情况… on the exported workbook with answers written in: the box
+    that says what it holds, with 显示详情… open, pictured and cancelled (nothing recorded)."""
+    from PySide6.QtCore import QTimer  # noqa: PLC0415
+    from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: PLC0415
+
+    from wengang.gui import quality_tab  # noqa: PLC0415
+    from wengang.gui.screenshot_tools import save_png, settle  # noqa: PLC0415
+
+    _village_answers(workbook)
+    quality_tab.ask_open_path = lambda *_a, **_k: workbook
+
+    def picture() -> None:
+        box = next((w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()), None)
+        if box is None:
+            QTimer.singleShot(100, picture)
+            return
+        details = next((b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.ActionRole), None)
+        if details is not None:
+            details.click()
+        app.processEvents()
+        save_png(box, out)
+        next(b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.RejectRole).click()
+
+    QTimer.singleShot(100, picture)
+    quality.read_replies()
+    settle(app, context, 2.0)
+    return out
+
+
 def render(out: Path, db_path: Path) -> list[Path]:
     """Save the pictures into ``out``; ``db_path`` is a demo county (it is imported into)."""
     from PySide6.QtWidgets import QFileDialog  # noqa: PLC0415
@@ -116,6 +162,7 @@ def render(out: Path, db_path: Path) -> list[Path]:
         picture = _xlsx_png(target, out / "quality_export_xlsx.png")
         if picture is not None:
             saved.append(picture)
+        saved.append(_replies_box(app, context, quality, target, out / "quality_replies.png"))
     window.close()
     context.close()
     return saved
