@@ -301,7 +301,7 @@ COMMON_NOTES = ["已入户核实，情况属实", "本人无手机，已留家�
 
 def confirm_replies(parent: QWidget, replies) -> bool:
     """What a village workbook holds (``rules.replies.VillageReplies``), with the rows to look at
-    in 显示详细信息; True when there are findings the villages found right and the caseworker
+    in 显示详情…; True when there are findings the villages found right and the caseworker
     agrees to record them as checked."""
     box = QMessageBox(parent)
     box.setWindowTitle(parent.tr("村里填写的核实情况"))

@@ -52,6 +52,7 @@ class Reply:
     title: str
     answer: str
     finding_ids: tuple[int, ...] = ()
+    key: tuple[str, ...] = ()   # what the sheet shows of its finding (户编号, 姓名, 问题, 说明)
 
     @property
     def note(self) -> str:
@@ -145,7 +146,7 @@ def read_village_replies(db: sqlite_utils.Database, path: str | Path) -> Village
     for name, number, values in answered:
         answer, key = _same(values["answer"]), _key(values)
         reply = Reply(name, number, _same(values["person_name"]), _same(values["title"]), answer,
-                      open_now.get(key) or reviewed.get(key, ()))
+                      open_now.get(key) or reviewed.get(key, ()), key)
         if key in open_now:
             (result.said_corrected if _SAYS_CORRECTED.search(answer) else result.to_review).append(reply)
         elif key in reviewed:
@@ -156,10 +157,15 @@ def read_village_replies(db: sqlite_utils.Database, path: str | Path) -> Village
 
 
 def accept_replies(db: sqlite_utils.Database, replies: list[Reply], user: str | None = None) -> int:
-    """Record each reply's words as the 核实情况 of its findings (``rules.reviews``: audited,
-    taken back with 取消核实); returns how many findings were reviewed. All or nothing."""
-    by_note: dict[str, set[int]] = {}
-    for reply in replies:
-        by_note.setdefault(reply.note, set()).update(reply.finding_ids)
+    """Record each reply's words as the 核实情况 of its findings that are still 待处理
+    (``rules.reviews``: audited, taken back with 取消核实); returns how many findings were
+    reviewed. All or nothing. The findings are found again by what the sheet shows of them: the
+    rules re-run in the background after every change and replace their rows (new ids), so
+    the ids found when the file was read may be gone by the time the caseworker agrees."""
     with db.atomic():
+        shown = {key[:2] for key in (reply.key for reply in replies) if key}
+        open_now = _index(findings(db, open_only=True, shown=shown)) if shown else {}
+        by_note: dict[str, set[int]] = {}
+        for reply in replies:
+            by_note.setdefault(reply.note, set()).update(open_now.get(reply.key, ()))
         return sum(review_findings(db, ids, note, user) for note, ids in by_note.items() if ids)
