@@ -248,6 +248,7 @@ def test_the_replies_box_says_what_the_file_holds_and_asks_before_recording(qtbo
     text, details, buttons = seen[-1]
     assert text == replies.summary() and "1条可记为已核实" in text
     assert "“兴隆村”第5行 李四 务工记录未填务工企业名称：已补录" in details
+    assert details.index("“王家庄村”第2行 张三 联系电话为空：本人无手机") < details.index("李四")  # what is recorded
     assert buttons[QMessageBox.ButtonRole.AcceptRole] == "记为已核实"
     QTimer.singleShot(20, lambda: answer(QMessageBox.ButtonRole.RejectRole))
     assert quality_tab.confirm_replies(parent, replies) is False

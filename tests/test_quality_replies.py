@@ -144,6 +144,7 @@ def test_cli_reads_the_replies_and_records_them_when_asked(county, tmp_path, cap
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "2条写了核实情况" in out and "1条可记为已核实" in out and "已改正" in out
+    assert "村里核实属实，可记为已核实：" in out and "电话属实" in out
     assert "加 --accept-replies" in out
     again = open_database(path)
     assert again.execute("SELECT count(*) FROM quality_reviews").fetchone()[0] == 0

@@ -306,7 +306,8 @@ def confirm_replies(parent: QWidget, replies) -> bool:
     box = QMessageBox(parent)
     box.setWindowTitle(parent.tr("村里填写的核实情况"))
     box.setText(replies.summary())
-    listed = [(parent.tr("村里写了已改正，但数据还是这样（请在登记页改正）："), replies.said_corrected),
+    listed = [(parent.tr("村里核实属实，可记为已核实："), replies.to_review),
+              (parent.tr("村里写了已改正，但数据还是这样（请在登记页改正）："), replies.said_corrected),
               (parent.tr("已不是待处理的问题："), replies.gone)]
     details = "\n\n".join(title + "\n" + "\n".join(f"{r.where()} {r.person_name} {r.title}：{r.answer}" for r in rows)
                            for title, rows in listed if rows)

@@ -93,7 +93,8 @@ def _replies(db, args) -> int:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
     print(replies.summary())
-    for title, listed in (("村里写了已改正，但数据还是这样（请在登记页改正）", replies.said_corrected),
+    for title, listed in (("村里核实属实，可记为已核实", replies.to_review),
+                          ("村里写了已改正，但数据还是这样（请在登记页改正）", replies.said_corrected),
                           ("已不是待处理的问题", replies.gone)):
         if listed:
             print(f"\n{title}：")
