@@ -61,29 +61,25 @@ class QualityTab(Tab):
         layout = QVBoxLayout(self)
         bar_box = QWidget()
         bar = FlowLayout(bar_box)
-        self.run_button = QPushButton(self.tr("重新检查"))
-        self.run_button.setToolTip(self.tr("检查会在每次导入、修改后自动在后台运行；这里可立即再查一遍"))
-        self.run_button.clicked.connect(self.run_rules)
-        bar.addWidget(self.run_button)
-        self.export_button = QPushButton(self.tr("按村导出…"))
-        self.export_button.setToolTip(self.tr("把左侧“地区”所选的县、乡镇或村的问题导出为一个Excel文件，每村一个工作表，"
-                                              "发给各村逐条核实改正"))
-        self.export_button.clicked.connect(self.export)
-        bar.addWidget(self.export_button)
-        self.replies_button = QPushButton(self.tr("读入村里核实情况…"))
-        self.replies_button.setToolTip(self.tr("读入各村在“按村导出”的表里填写的核实情况：村里核实属实的记为已核实，"
-                                               "写了已改正但数据未改的列出来"))
-        self.replies_button.clicked.connect(self.read_replies)
-        bar.addWidget(self.replies_button)
-        self.review_button = QPushButton(self.tr("标记为已核实…"))
-        self.review_button.setToolTip(self.tr("选中的问题已核实（例如确实没有手机、收入属实）：写明核实情况后不再算待处理；"
-                                              "数据改动后如又查出不同的问题，会重新列出"))
-        self.review_button.clicked.connect(self.review_selected)
-        bar.addWidget(self.review_button)
-        self.take_back_button = QPushButton(self.tr("取消核实"))
-        self.take_back_button.setToolTip(self.tr("选中的问题恢复为待处理"))
-        self.take_back_button.clicked.connect(self.take_back_selected)
-        bar.addWidget(self.take_back_button)
+        def button(text: str, tip: str, slot) -> QPushButton:
+            made = QPushButton(text)
+            made.setToolTip(tip)
+            made.clicked.connect(slot)
+            bar.addWidget(made)
+            return made
+
+        self.run_button = button(self.tr("重新检查"), self.tr("检查会在每次导入、修改后自动在后台运行；这里可立即再查一遍"),
+                                 self.run_rules)
+        self.export_button = button(self.tr("按村导出…"),
+                                    self.tr("把左侧“地区”所选的县、乡镇或村的问题导出为一个Excel文件，每村一个工作表，"
+                                            "发给各村逐条核实改正"), self.export)
+        self.replies_button = button(self.tr("读入村里核实情况…"),
+                                     self.tr("读入各村在“按村导出”的表里填写的核实情况：村里核实属实的记为已核实，"
+                                             "写了已改正但数据未改的列出来"), self.read_replies)
+        self.review_button = button(self.tr("标记为已核实…"),
+                                    self.tr("选中的问题已核实（例如确实没有手机、收入属实）：写明核实情况后不再算待处理；"
+                                            "数据改动后如又查出不同的问题，会重新列出"), self.review_selected)
+        self.take_back_button = button(self.tr("取消核实"), self.tr("选中的问题恢复为待处理"), self.take_back_selected)
         self.open_only = QCheckBox(self.tr("只看未处理"))
         self.open_only.setChecked(True)
         self.open_only.toggled.connect(lambda on: (self.model.set_filter(open_only=on), self._fill_rules()))
