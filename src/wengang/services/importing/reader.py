@@ -250,7 +250,7 @@ def _sheet_rows(path: Path, notes: list[str], streamed: bool,
         except (ReadError, MemoryError, _NotStreamed, _Unmeasured):
             raise
         except Exception as exc:  # calamine raises its own error types per format and cell
-            raise ReadError(f"无法读取Excel文件{path.name}：{bounds.plain_read_error(exc)}") from exc
+            raise _unreadable(path, exc) from exc
         if found is None:
             return (names[0] if names else ""), iter(()), 0
         return (*found, heights.get(found[0], 0))
@@ -431,13 +431,22 @@ def _first_sheet_with_rows(names: list[str], rows_of: Callable[[str], Iterator[l
     return None
 
 
+def _must_exist(path: Path) -> None:
+    if not path.exists():
+        raise ReadError(f"找不到文件：{path}")
+
+
+def _unreadable(path: Path, exc: BaseException) -> ReadError:
+    """What the caseworker is told when the spreadsheet reader failed on ``path``."""
+    return ReadError(f"无法读取Excel文件{path.name}：{bounds.plain_read_error(exc)}")
+
+
 def read_sheets(path: str | Path) -> list[tuple[str, list[list[str]]]]:
     """Every visible sheet of a workbook we wrote and someone filled in (the village sheets of
     数据质量问题按村导出): (name, its rows as text), read whole after the bounds checks that refuse
     a hostile file; :class:`ReadError` in the caseworker's words when it cannot be read."""
     path = Path(path)
-    if not path.exists():
-        raise ReadError(f"找不到文件：{path}")
+    _must_exist(path)
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
         raise ReadError(f"不支持的文件类型“{path.suffix}”，请使用.xlsx或.xls文件")
@@ -451,7 +460,7 @@ def read_sheets(path: str | Path) -> list[tuple[str, list[list[str]]]]:
     except (ReadError, MemoryError):
         raise
     except Exception as exc:  # calamine and zipfile raise their own error types
-        raise ReadError(f"无法读取Excel文件{path.name}：{bounds.plain_read_error(exc)}") from exc
+        raise _unreadable(path, exc) from exc
 
 
 def _has_text(row: list) -> bool:
@@ -647,8 +656,7 @@ def read_table(path: str | Path, keep: Callable[[str], bool] | None = None, *,
     ``progress(done, total, text)`` is called as the rows are read (:class:`_Reading`); an
     exception from it (the caseworker's 取消) stops the reading and propagates."""
     path = Path(path)
-    if not path.exists():
-        raise ReadError(f"找不到文件：{path}")
+    _must_exist(path)
     once = _Once(on_header)
     if path.suffix.lower() in STREAMED:
         try:
