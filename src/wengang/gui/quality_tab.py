@@ -61,25 +61,23 @@ class QualityTab(Tab):
         layout = QVBoxLayout(self)
         bar_box = QWidget()
         bar = FlowLayout(bar_box)
-        def button(text: str, tip: str, slot) -> QPushButton:
+        def button(text: str, tip: str, slot) -> None:
             made = QPushButton(text)
             made.setToolTip(tip)
             made.clicked.connect(slot)
             bar.addWidget(made)
-            return made
 
-        self.run_button = button(self.tr("重新检查"), self.tr("检查会在每次导入、修改后自动在后台运行；这里可立即再查一遍"),
-                                 self.run_rules)
-        self.export_button = button(self.tr("按村导出…"),
-                                    self.tr("把左侧“地区”所选的县、乡镇或村的问题导出为一个Excel文件，每村一个工作表，"
-                                            "发给各村逐条核实改正"), self.export)
-        self.replies_button = button(self.tr("读入村里核实情况…"),
-                                     self.tr("读入各村在“按村导出”的表里填写的核实情况：村里核实属实的记为已核实，"
-                                             "写了已改正但数据未改的列出来"), self.read_replies)
-        self.review_button = button(self.tr("标记为已核实…"),
-                                    self.tr("选中的问题已核实（例如确实没有手机、收入属实）：写明核实情况后不再算待处理；"
-                                            "数据改动后如又查出不同的问题，会重新列出"), self.review_selected)
-        self.take_back_button = button(self.tr("取消核实"), self.tr("选中的问题恢复为待处理"), self.take_back_selected)
+        button(self.tr("重新检查"), self.tr("检查会在每次导入、修改后自动在后台运行；这里可立即再查一遍"), self.run_rules)
+        button(self.tr("按村导出…"),
+               self.tr("把左侧“地区”所选的县、乡镇或村的问题导出为一个Excel文件，每村一个工作表，发给各村逐条核实改正"),
+               self.export)
+        button(self.tr("读入村里核实情况…"),
+               self.tr("读入各村在“按村导出”的表里填写的核实情况：村里核实属实的记为已核实，写了已改正但数据未改的列出来"),
+               self.read_replies)
+        button(self.tr("标记为已核实…"),
+               self.tr("选中的问题已核实（例如确实没有手机、收入属实）：写明核实情况后不再算待处理；"
+                       "数据改动后如又查出不同的问题，会重新列出"), self.review_selected)
+        button(self.tr("取消核实"), self.tr("选中的问题恢复为待处理"), self.take_back_selected)
         self.open_only = QCheckBox(self.tr("只看未处理"))
         self.open_only.setChecked(True)
         self.open_only.toggled.connect(lambda on: (self.model.set_filter(open_only=on), self._fill_rules()))
