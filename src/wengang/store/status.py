@@ -39,6 +39,7 @@ from wengang.domain.status import (
 )
 from wengang.store import status_store
 from wengang.store.derived import cached, data_fingerprint, drop_table, fill_temp_table, fresh_keys
+from wengang.store.halves import count_in_halves
 from wengang.store.household_type import TYPE_AT_SQL, households_at
 
 __all__ = ["EMPLOYED_COLUMNS", "PLACE_COLUMNS", "SPELL_ID_COLUMNS", "STATUS_COLUMNS", "SURVEY_COLUMNS", "count_derived",
@@ -715,14 +716,16 @@ def summary_stored(db: sqlite_utils.Database, day: dt.date, status: str, kind: s
 
 
 def summary_table(db: sqlite_utils.Database, day: dt.date, status: str, kind: str,
-                  create_sql: Callable[[str, str], str], name: str) -> None:
+                  create_sql: Callable[[str, str], str], name: str, *, in_halves: bool = False) -> None:
     """Build the TEMP table ``name`` that ``create_sql(name, status)`` creates from the statuses
     at ``day`` (``status``, as :func:`status_table` gives it) — from the summary stored beside
     them when there is one (``store.status_store``: kept per date, gone when the date goes;
     after an edit corrected by the persons it touched alone), else by running it and storing
     what it gave. The report engine's cube and F5 cohorts: a new process reads a thousand
     stored rows instead of scanning every person. ``create_sql`` groups by its first columns
-    and counts them in a column ``persons`` right after (how a correction finds the groups)."""
+    and counts them in a column ``persons`` right after (how a correction finds the groups).
+    ``in_halves``: every column after ``persons`` is a count of persons too, so a big county's
+    may be counted in two halves at once (``store.halves``)."""
     stored = _is_stored(db, status)
     definition = summary_definition(create_sql)
     version = db.execute("PRAGMA data_version").fetchone()[0]
@@ -734,7 +737,8 @@ def summary_table(db: sqlite_utils.Database, day: dt.date, status: str, kind: st
         if rows is not found[1]:  # corrected: stored so, the replaced rows answered
             status_store.save_summary(db, day, kind, definition, columns, rows, version)
         return
-    db.execute(create_sql(name, status))
+    if not (stored and in_halves and count_in_halves(db, status, create_sql, name)):
+        db.execute(create_sql(name, status))
     if stored:
         cursor = db.execute(f"SELECT * FROM temp.{name}")
         columns = [c[0] for c in cursor.description]
