@@ -12,8 +12,8 @@ and takes out rows by group).
 The latest spells of everyone (a derivation's first pass, one GROUP BY of 978,033 spells at
 200,000 households) were tried the same way and not kept: each half's index range took
 0.76–0.79 s where the whole took 0.8–1.15 s, and the lower half's 171,907 rows cost 0.2 s more
-to hand over (no TEMP table is shared by two connections); in five rounds out of six the
-halves were slower.
+to hand over (no TEMP table is shared by two connections); F1 right after an import was
+slower in halves in four rounds of six (a contended hour).
 
 Only where it is sure to give the same numbers, else :func:`count_in_halves` says no and the
 caller counts as before: the statuses are a view of the stored rows (the second connection
