@@ -153,3 +153,17 @@ def test_a_failed_half_stops_the_other_and_leaves_nothing(county, counted):
 
     assert not halves.count_in_halves(db, status, create_lower_fails, "lower_failed")
     assert not db.execute("SELECT 1 FROM sqlite_temp_master WHERE name LIKE 'lower\\_failed%' ESCAPE '\\'").fetchall()
+
+
+def test_the_second_connection_cannot_change_the_file(county, counted):
+    """It opens the file read-only: a count that tried to write the file (not its own TEMP
+    tables) fails there, and the halves say no."""
+    _, db = county
+    predicates = list(engine.cube_predicates())
+
+    def create(name: str, status: str) -> str:
+        sql = cube_sql(name, status, predicates)
+        return sql.replace("CREATE TEMP TABLE lower_half", "CREATE TABLE main.lower_half") if name == "lower_half" else sql
+
+    assert not halves.count_in_halves(db, status_table(db, AsOf(AS_OF)), create, "written")
+    assert not db.execute("SELECT 1 FROM main.sqlite_master WHERE name = 'lower_half'").fetchall()

@@ -30,6 +30,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import sqlite_utils
 
@@ -123,7 +124,9 @@ class _Lower(threading.Thread):
     def run(self) -> None:
         try:
             with self.lock:
-                self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                # read-only: it makes TEMP tables, never a change to the caseworker's file
+                self.conn = sqlite3.connect(f"{Path(self.path).as_uri()}?mode=ro", uri=True, isolation_level=None,
+                                            check_same_thread=False)
             self.conn.execute("PRAGMA busy_timeout = 5000")
             self.conn.execute(self.view_sql)  # the same statuses, by the same name
             self.conn.execute(f"CREATE TEMP VIEW lower_rows AS SELECT * FROM temp.{self.status} "
