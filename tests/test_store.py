@@ -18,6 +18,21 @@ def test_fresh_database_has_all_migrations(tmp_path):
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
 
 
+def test_the_sorter_may_use_a_second_core(tmp_path):
+    """Index builds and big sorts (an import's indexes, a whole date's statuses) run in
+    parallel where the machine has the cores (issue 20): every connection the program opens
+    lets SQLite's sorter take up to two threads more, none on one core."""
+    import os  # noqa: PLC0415
+
+    from wengang.store import db as store_db  # noqa: PLC0415
+
+    want = max(0, min(2, (os.cpu_count() or 1) - 1))
+    assert store_db.SORTER_THREADS == want
+    for db in (open_database(tmp_path / "a.db"), open_database(":memory:")):
+        assert db.execute("PRAGMA threads").fetchone()[0] == want
+        db.close()
+
+
 def test_database_from_first_schema_version_upgrades(tmp_path):
     """Build a v1 database by hand, as the first release wrote it, then open it."""
     path = tmp_path / "v1.db"
