@@ -249,6 +249,43 @@ def test_encrypting_an_existing_plain_database(dbfile):
     db.close()
 
 
+class _Terminal:
+    """A stdin that is a terminal: the command may ask for the password."""
+
+    @staticmethod
+    def isatty() -> bool:
+        return True
+
+
+@pytest.mark.parametrize("command", [["report", "F1", "--as-of", "2026-11-30", "--out", "F1.xlsx"],
+                                     ["report", "F1,F2", "--as-of", "2026-11-30", "--out", "forms"]])
+def test_an_encrypted_countys_password_is_asked_once_per_command(tmp_path, monkeypatch, command):
+    """``wengang report`` opened the file twice (is it a city's? then the forms) and asked
+    the caseworker for the password twice; a password typed once now opens it again in the
+    same command, and a wrong one is never kept."""
+    from wengang.cli import common  # noqa: PLC0415
+    from wengang.cli.main import main  # noqa: PLC0415
+    from wengang.services.demo.builder import build_demo  # noqa: PLC0415
+
+    path = tmp_path / "secret.db"
+    db = open_database(path, password="春天")
+    build_demo(db, 20, seed=5, as_of=dt.date(2026, 11, 30))
+    db.close()
+    typed = ["夏天", "春天"]  # a wrong password first: refused, then the right one
+    asked: list[str] = []
+    monkeypatch.setattr(common, "_TYPED", {}, raising=False)
+    monkeypatch.delenv("WENGANG_PASSWORD", raising=False)
+    monkeypatch.setattr(sys, "stdin", _Terminal())
+    monkeypatch.setattr(common.getpass, "getpass", lambda prompt="": asked.append(prompt) or typed[len(asked) - 1])
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit):
+        main(["--db", str(path), *command])  # 夏天: 密码错误
+    assert len(asked) == 1 and common._TYPED == {}  # noqa: SLF001
+    assert main(["--db", str(path), *command]) == 0
+    assert len(asked) == 2  # once for this command, not once per open
+    assert (tmp_path / command[-1]).exists()
+
+
 # --- masking remembered ----------------------------------------------------------------------
 def test_mask_preference_is_remembered_per_export_kind(db):
     assert mask_preference(db, "ledger_outgoing") is True

@@ -121,11 +121,17 @@ def db_path(args) -> Path:
     return Path(args.db) if getattr(args, "db", None) else default_db_path()
 
 
+# A password typed at the prompt, by file, for the same process's later opens of that file
+# (a command that opens it twice asked twice); kept only once it opened the file.
+_TYPED: dict[Path, str] = {}
+
+
 def open_db(args, *, lock: bool = True, daily_backup: bool = True) -> sqlite_utils.Database:
     """Open the database for a command, or exit 2 with the store's message.
 
     ``lock=False`` for read-only commands, which may run while the program is open. An
-    encrypted database takes its password from ``WENGANG_PASSWORD`` or asks for it.
+    encrypted database takes its password from ``WENGANG_PASSWORD`` or asks for it, once per
+    process.
     ``daily_backup=False`` for a command that writes none of the caseworker's data (forms,
     lists: the status store's derived rows alone): the day's backup is taken by the first
     command or window that may change the data, not before a form. At 200,000 households it
@@ -136,15 +142,18 @@ def open_db(args, *, lock: bool = True, daily_backup: bool = True) -> sqlite_uti
     from wengang.store.integrity import PasswordRequiredError  # noqa: PLC0415
 
     integrity.on_full_check = _say_checking
-    password = os.environ.get("WENGANG_PASSWORD") or None
+    path = db_path(args)
+    password = os.environ.get("WENGANG_PASSWORD") or _TYPED.get(path.resolve()) or None
     try:
         try:
-            return open_database(db_path(args), password=password, lock=lock, daily_backup=daily_backup)
+            return open_database(path, password=password, lock=lock, daily_backup=daily_backup)
         except PasswordRequiredError:
             if password or not sys.stdin.isatty():
                 raise
-            return open_database(db_path(args), password=getpass.getpass("数据库密码："), lock=lock,
-                                 daily_backup=daily_backup)
+            typed = getpass.getpass("数据库密码：")
+            db = open_database(path, password=typed, lock=lock, daily_backup=daily_backup)
+            _TYPED[path.resolve()] = typed
+            return db
     except StoreError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         raise SystemExit(2) from exc
