@@ -29,9 +29,10 @@ sqlite3.register_adapter(type(None), lambda _none: None)
 
 
 # Threads SQLite's sorter may use beside the statement's own (CREATE INDEX, a big GROUP BY or
-# ORDER BY that outgrows its memory: sorted runs made and merged in parallel). A roster's
-# first import builds eight indexes of the persons at its end: 165,479 persons 7.17–7.65 →
-# 6.73–6.91 s; one index of 660,519 persons 0.62–0.73 → 0.47–0.57 s (issue 20). None on one core.
+# ORDER BY that outgrows its memory: sorted runs made and merged in parallel), where the
+# machine has a core to spare (issue 20, bench/README): one index of 660,519 persons 0.62–0.94
+# → 0.47–0.68 s; a whole date derived and stored at 200,000 households 5.5 → 4.0–4.4 s; a
+# 165,479-person roster's import, which builds eight indexes at its end, 7.2–7.7 → 6.7–6.9 s.
 SORTER_THREADS = max(0, min(2, (os.cpu_count() or 1) - 1))
 
 
