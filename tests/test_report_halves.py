@@ -167,3 +167,30 @@ def test_the_second_connection_cannot_change_the_file(county, counted):
 
     assert not halves.count_in_halves(db, status_table(db, AsOf(AS_OF)), create, "written")
     assert not db.execute("SELECT 1 FROM main.sqlite_master WHERE name = 'lower_half'").fetchall()
+
+
+def test_f1_alone_right_after_an_import_counts_the_same_in_halves(county, monkeypatch):
+    """``wengang report F1`` right after an import counts the employed straight from a
+    derivation (``store.status.count_derived``): in halves each connection derives its own
+    half — households' places, latest spells, counts — and only the groups cross over."""
+    from wengang.services.reports import compute_form  # noqa: PLC0415
+    from wengang.store import status_store  # noqa: PLC0415
+
+    _, db = county
+    started: list[str] = []
+    real_start = halves._Lower.start  # noqa: SLF001
+    monkeypatch.setattr(halves._Lower, "start", lambda thread: (started.append(thread.name), real_start(thread)))  # noqa: SLF001
+
+    def f1() -> list:
+        db.execute(f"INSERT OR IGNORE INTO {status_store.MARKS} (person_id) SELECT id FROM persons")  # as an import
+        derived.forget(db)
+        return [row.values for row in compute_form(db, "F1", AS_OF, alone=True).rows]
+
+    monkeypatch.setattr(halves, "HALVES_FROM", 10**12)
+    once = f1()
+    assert not started
+    monkeypatch.setattr(halves, "HALVES_FROM", 10)
+    assert f1() == once
+    assert started  # the count went through the halves
+    assert any(any(isinstance(v, int) and v > 0 for v in row.values()) for row in once)
+    assert not _lower_halves_alive()
