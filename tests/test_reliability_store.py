@@ -302,9 +302,7 @@ def test_a_report_on_a_county_due_a_migration_checks_no_file_after_migrating(tmp
     db.close()  # left verified, at this program's schema
     monkeypatch.setattr(migrations, "_migrations", list(migrations._migrations))  # noqa: SLF001
 
-    @migrations(name="9999_a_newer_program")
-    def _newer(db) -> None:
-        db.execute("CREATE TABLE newer_program_table (a)")
+    migrations(name="9999_a_newer_program")(lambda db: db.execute("CREATE TABLE newer_program_table (a)"))
 
     checked: list[Path] = []
     monkeypatch.setattr(common, "_say_checking", checked.append)
