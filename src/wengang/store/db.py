@@ -39,13 +39,19 @@ SORTER_THREADS = max(0, min(2, (os.cpu_count() or 1) - 1))
 def _connect(path: str | Path) -> sqlite3.Connection:
     # isolation_level=None: sqlite-utils manages transactions explicitly (atomic()).
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    _set_up(conn, in_file=str(path) != ":memory:")
+    return conn
+
+
+def _set_up(conn: sqlite3.Connection, *, in_file: bool) -> None:
+    """What every connection the program opens has: foreign keys, a busy timeout, the
+    sorter's threads; a file's, WAL."""
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 5000")
     conn.execute(f"PRAGMA threads = {SORTER_THREADS}")
-    if str(path) != ":memory:":
+    if in_file:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL is durable across app crashes
-    return conn
 
 
 def applied_migrations(db: sqlite_utils.Database) -> list[str]:
@@ -187,11 +193,7 @@ def _open_file(path: Path, password: str | None, background: bool = False):
     try:
         if not background:
             integrity.check_connection(conn, path, password)
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA busy_timeout = 5000")
-        conn.execute(f"PRAGMA threads = {SORTER_THREADS}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL is durable across app crashes
+        _set_up(conn, in_file=True)
     except BaseException:
         conn.close()
         raise

@@ -356,22 +356,21 @@ def count_derived(db: sqlite_utils.Database, as_of: AsOf, create_sql: Callable[[
     derivation is carried, the rows are the persons with a spell alone (:func:`_carried_rows`),
     so ``create_sql``'s groups and counts of persons meeting its predicates are the same and
     its count of everyone is not (F1 keeps none)."""
-    view = f"{name}_rows"
-    counting = create_sql(name, view)
     if _carried(reads):
         def count(part: sqlite_utils.Database, condition: str, table: str) -> None:
-            # one half of the persons (store.halves), the second connection with places of its own
+            # The persons whose id meets ``condition`` ("": everyone); one half of them
+            # (store.halves) on the second connection with households' places of its own.
             places = hh_at if part is db else household_places_at(part, as_of.date)
-            with _carried_rows(part, as_of, f"{table}_rows", frozenset(reads),
-                               f"{_places_of_everyone(places)} WHERE p.id {condition}", employed_only=employed_only,
-                               spell_filter=f" AND s.person_id {condition}"):
+            where, spells = (f" WHERE p.id {condition}", f" AND s.person_id {condition}") if condition else ("", "")
+            with _carried_rows(part, as_of, f"{table}_rows", frozenset(reads), _places_of_everyone(places) + where,
+                               employed_only=employed_only, spell_filter=spells):
                 part.execute(create_sql(table, f"{table}_rows"))
 
         if not count_by_halves(db, name, count):
-            with _carried_rows(db, as_of, view, frozenset(reads), _places_of_everyone(hh_at),
-                               employed_only=employed_only):
-                db.execute(counting)
+            count(db, "", name)
         return
+    view = f"{name}_rows"
+    counting = create_sql(name, view)
 
     def count(select: str, params: dict) -> None:
         db.execute(f"CREATE TEMP VIEW {view} AS {_with_literals(select, params)}")
@@ -733,9 +732,11 @@ def summary_table(db: sqlite_utils.Database, day: dt.date, status: str, kind: st
     after an edit corrected by the persons it touched alone), else by running it and storing
     what it gave. The report engine's cube and F5 cohorts: a new process reads a thousand
     stored rows instead of scanning every person. ``create_sql`` groups by its first columns
-    and counts them in a column ``persons`` right after (how a correction finds the groups).
-    ``in_halves``: every column after ``persons`` is a count of persons too, so a big county's
-    may be counted in two halves at once (``store.halves``)."""
+    and counts them in a column ``persons`` right after (how a correction finds the groups),
+    every later column a sum by group too. ``in_halves``: a big county's may be counted in two
+    halves at once (``store.halves``), for a summary of few groups (the cube's couple of
+    thousand), whose halves cost little to hand over; not for one row per household (F5's
+    cohorts: 200,000 rows at 200,000 households, half of them handed over; not measured)."""
     stored = _is_stored(db, status)
     definition = summary_definition(create_sql)
     version = db.execute("PRAGMA data_version").fetchone()[0]

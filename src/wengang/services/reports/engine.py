@@ -179,7 +179,7 @@ def _cube(db: sqlite_utils.Database, as_of: AsOf, status: str, decl: dict | None
     day, predicates = as_of.date, cube_predicates((decl,) if decl else ())
 
     def count(kind: str, create_sql: Callable[[str, str], str]) -> Callable[[str], None]:
-        # a cube's every column after persons is a count of persons: a big county's in halves
+        # a couple of thousand groups, cheap to hand over: a big county's counted in halves
         return lambda name: summary_table(db, day, status, kind, create_sql, name, in_halves=True)
 
     full = _cube_of(predicates, predicates)
