@@ -24,7 +24,7 @@ SAMPLE_SECONDS = 0.02
 
 
 def _tree(root: int) -> set[int]:
-    """``root`` and its descendants now (Linux /proc; ``{root}`` elsewhere)."""
+    """``root`` and its descendants now, from Linux's /proc (the sampler runs only there)."""
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
