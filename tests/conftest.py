@@ -28,6 +28,27 @@ def db():
     database.close()
 
 
+@pytest.fixture
+def demo_file(tmp_path):
+    """``make(seed, as_of)``: a demo county of 120 households in a file under ``tmp_path``,
+    as (its path, the open database), closed after the test (the forms' stores and halves
+    need a file another connection can open)."""
+    from wengang.services.demo.builder import build_demo  # noqa: PLC0415 - only these tests build one
+
+    opened = []
+
+    def make(seed: int, as_of: dt.date):
+        path = tmp_path / "county.db"
+        database = open_database(path)
+        opened.append(database)
+        build_demo(database, 120, seed=seed, as_of=as_of)
+        return path, database
+
+    yield make
+    for database in opened:
+        database.close()
+
+
 class Factory:
     """Creates households, persons and spells with valid IDs; ids count up per factory."""
 

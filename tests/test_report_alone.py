@@ -18,7 +18,6 @@ from test_status_store import AS_OF, random_edits
 
 from wengang.cli.main import main
 from wengang.domain.status import AsOf
-from wengang.services.demo.builder import build_demo
 from wengang.services.reports import compute_form, engine, list_forms
 from wengang.services.reports.cube import DIMENSIONS, columns_read, counts_the_employed_only, cube_sql
 from wengang.store import status as store_status
@@ -30,13 +29,10 @@ DAYS = (AS_OF, dt.date(2024, 1, 1), dt.date(2023, 12, 31), dt.date(2024, 11, 30)
 
 
 @pytest.fixture
-def county(tmp_path):
-    path = tmp_path / "county.db"
-    db = open_database(path)
-    build_demo(db, 120, seed=11, as_of=AS_OF)
+def county(demo_file):
+    path, db = demo_file(11, AS_OF)
     random_edits(db, random.Random(3), 12)
-    yield path, db
-    db.close()
+    return path, db
 
 
 def _mark_everyone(db) -> None:

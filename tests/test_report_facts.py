@@ -17,7 +17,6 @@ import pytest
 import sqlite_utils
 from test_status_store import AS_OF, random_edits
 
-from wengang.services.demo.builder import build_demo
 from wengang.services.reports import compute_form, engine, facts
 from wengang.store import status_store
 from wengang.store.db import open_database
@@ -103,12 +102,8 @@ def fact_edits(db, rng: random.Random, count: int) -> None:
 
 
 @pytest.fixture
-def county(tmp_path):
-    path = tmp_path / "county.db"
-    db = open_database(path)
-    build_demo(db, 120, seed=7, as_of=AS_OF)
-    yield path, db
-    db.close()
+def county(demo_file):
+    return demo_file(7, AS_OF)
 
 
 def test_kept_groups_equal_the_fact_rows_after_random_edits_at_several_dates_and_periods(county):

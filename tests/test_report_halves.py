@@ -21,12 +21,8 @@ from wengang.store.status import materialize_status, status_table
 
 
 @pytest.fixture
-def county(tmp_path):
-    path = tmp_path / "county.db"
-    db = open_database(path)
-    build_demo(db, 120, seed=11, as_of=AS_OF)
-    yield path, db
-    db.close()
+def county(demo_file):
+    return demo_file(11, AS_OF)
 
 
 @pytest.fixture

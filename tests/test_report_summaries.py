@@ -16,7 +16,6 @@ import pytest
 from test_status_store import AS_OF, random_edits
 
 from wengang.domain.status import AsOf
-from wengang.services.demo.builder import build_demo
 from wengang.services.reports import compute_form, engine, household_cube, list_forms, write_forms
 from wengang.services.reports.cube import cube_sql
 from wengang.services.reports.sources import household_sql
@@ -61,12 +60,8 @@ def all_forms(db, day: dt.date) -> list:
 
 
 @pytest.fixture
-def county(tmp_path):
-    path = tmp_path / "county.db"
-    db = open_database(path)
-    build_demo(db, 120, seed=7, as_of=AS_OF)
-    yield path, db
-    db.close()
+def county(demo_file):
+    return demo_file(7, AS_OF)
 
 
 def test_a_new_process_reads_the_stored_cube_and_counts_nothing(county, monkeypatch):
