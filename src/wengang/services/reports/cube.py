@@ -114,10 +114,14 @@ def list_predicate(where: str, sources: tuple[str, ...] = ()) -> str | None:
     return parts[1]
 
 
-def cube_sql(name: str, status: str, predicates: list[str], numbers: list[int] | None = None) -> str:
+def cube_sql(name: str, status: str, predicates: list[str], numbers: list[int] | None = None,
+             everyone: bool = True) -> str:
     """``CREATE TEMP TABLE name``: per group of :data:`DIMENSIONS`, ``m<k>`` = persons
     meeting ``predicates[k]`` (status predicates, as :func:`split` gives them); ``numbers``:
-    the ``k`` of each predicate instead (a cube of some of them keeps the full cube's names)."""
+    the ``k`` of each predicate instead (a cube of some of them keeps the full cube's names).
+    ``everyone``: False where ``status`` may give some of the persons only (those with a
+    spell, for counts of the employed): ``persons`` is then NULL, not a count of the group (a
+    correction by group, ``store.status``, counts again on a NULL)."""
     dims = ", ".join(f"st.{d}" for d in DIMENSIONS)
     numbers = list(range(len(predicates))) if numbers is None else numbers
     # COUNT(*) FILTER, not SUM(CASE …): the same numbers (a group has rows), no step per row
@@ -128,6 +132,6 @@ def cube_sql(name: str, status: str, predicates: list[str], numbers: list[int] |
                        for k, p in zip(numbers, predicates, strict=True))
     # persons: how many in the group (a stored cube is corrected by group, store.status)
     return f"""CREATE TEMP TABLE {name} AS
-        SELECT {dims}, COUNT(*) AS persons{measures}
+        SELECT {dims}, {"COUNT(*)" if everyone else "NULL"} AS persons{measures}
         FROM temp.{status} st
         GROUP BY {dims}"""

@@ -128,17 +128,16 @@ def cube_predicates(extra: tuple[dict, ...] = ()) -> tuple[str, ...]:
 FULL_CUBE, FIRST_CUBE = "report_cube", "report_cube_first"  # their summary kinds (and TEMP tables')
 
 
-def _cube_of(predicates: tuple[str, ...], chosen: tuple[str, ...]) -> Callable[[str, str], str]:
+def _cube_of(predicates: tuple[str, ...], chosen: tuple[str, ...], everyone: bool = True) -> Callable[[str, str], str]:
     """``create_sql(table, status)`` of a cube counting ``chosen``, named by their places in
-    ``predicates``."""
-    if chosen == predicates:
+    ``predicates``; ``everyone``: as :func:`cube.cube_sql` has it."""
+    if chosen == predicates and everyone:
         return lambda table, status: cube_sql(table, status, list(chosen))
     numbers = [predicates.index(p) for p in chosen]
-    return lambda table, status: cube_sql(table, status, list(chosen), numbers)
+    return lambda table, status: cube_sql(table, status, list(chosen), numbers, everyone=everyone)
 
 
-def _cube_by_household(predicates: tuple[str, ...], chosen: tuple[str, ...],
-                       everyone: bool = True) -> Callable[[str, str], str]:
+def _cube_by_household(predicates: tuple[str, ...], chosen: tuple[str, ...]) -> Callable[[str, str], str]:
     """``create_sql(table, status)`` making the same table as :func:`_cube_of` (same columns,
     groups, numbers and row order), counted per household first, then the households summed
     by group. For statuses derived here and now (``count_derived``): their persons come in
@@ -147,12 +146,8 @@ def _cube_by_household(predicates: tuple[str, ...], chosen: tuple[str, ...],
     CPU at 200,000 households). Every group column is the household's (:data:`DIMENSIONS`),
     the same on each of its persons' rows, so a household's rows fall in one group. A
     household's counts are ``COUNT(*) FILTER``: the same numbers as SUM(CASE …) over its
-    (one or more) rows, without a step per row not counted (≈ 0.1 s CPU at 200,000 households).
-    ``everyone``: False where the rows may be some of the persons only (those with a spell, for
-    counts of the employed): ``persons`` is then NULL, not a count of the group (a
-    correction by group, ``store.status``, counts again on a NULL)."""
+    (one or more) rows, without a step per row not counted (≈ 0.1 s CPU at 200,000 households)."""
     numbers = [predicates.index(p) for p in chosen]
-    persons = "SUM(st.persons)" if everyone else "NULL"
     dims = ", ".join(f"st.{d}" for d in DIMENSIONS)
 
     def create_sql(table: str, status: str) -> str:
@@ -160,7 +155,7 @@ def _cube_by_household(predicates: tuple[str, ...], chosen: tuple[str, ...],
                           for k, p in zip(numbers, chosen, strict=True))
         summed = "".join(f", SUM(st.m{k}) AS m{k}" for k in numbers)
         return f"""CREATE TEMP TABLE {table} AS
-        SELECT {dims}, {persons} AS persons{summed}
+        SELECT {dims}, SUM(st.persons) AS persons{summed}
         FROM (SELECT st.household_id, {dims}, COUNT(*) AS persons{counted}
               FROM temp.{status} st
               GROUP BY st.household_id) st
@@ -227,20 +222,23 @@ def _cube_alone(db: sqlite_utils.Database, as_of: AsOf, decl: dict) -> str | Non
     _form_predicates([decl], out)
     full, own = _cube_of(predicates, predicates), _cube_of(predicates, tuple(out))
     if derived_whole_on_reading(db, as_of):
-        # The derivation reads the households' places only (the form nothing else of them);
-        # counts of the employed alone (F1's) read the persons with a spell alone.
-        hh_at = household_places_at(db, day)
+        # The derivation reads the households' places only (the form nothing else of them),
+        # made once the lower half's connection is under way (it makes its own meanwhile);
+        # counts of the employed alone (F1's) read the persons with a spell alone, in person
+        # order (``store.status._carried_rows``): grouped straight, not by household first.
         employed_only = counts_the_employed_only(tuple(out))
-        by_household = _cube_by_household(predicates, tuple(out), everyone=not employed_only)
+        counted = (_cube_of(predicates, tuple(out), everyone=False) if employed_only
+                   else _cube_by_household(predicates, tuple(out)))
         return cached(db, FIRST_CUBE, (day, tuple(out)),
-                      lambda name: count_derived(db, as_of, by_household, name, hh_at, columns_read(tuple(out)),
+                      lambda name: count_derived(db, as_of, counted, name, lambda: household_places_at(db, day),
+                                                 columns_read(tuple(out)),
                                                  employed_only=employed_only))
     kinds = [(FULL_CUBE, full), (FIRST_CUBE, own)]
     chosen = tuple(out)
 
     def count_afresh(name: str) -> None:
-        count_derived(db, as_of, _cube_by_household(predicates, chosen), name, household_places_at(db, day),
-                      columns_read(chosen))
+        count_derived(db, as_of, _cube_by_household(predicates, chosen), name,
+                      lambda: household_places_at(db, day), columns_read(chosen))
 
     marked = marked_summary(db, as_of, kinds)
     if marked is not None:
