@@ -265,7 +265,7 @@ def test_a_derivation_read_for_some_columns_counts_each_as_the_whole_one(county,
 
     def both(chosen: list[str]) -> tuple[list, list]:
         db.execute(cube_sql("want_cube", whole, chosen))
-        count_derived(db, AsOf(day), lambda name, status: cube_sql(name, status, chosen), "got_cube", lambda: hh_at,
+        count_derived(db, AsOf(day), lambda name, status: cube_sql(name, status, chosen), "got_cube", hh_at,
                       columns_read(chosen))
         out = [sorted(db.execute(f"SELECT * FROM temp.{t}").fetchall(), key=repr) for t in ("want_cube", "got_cube")]
         db.execute("DROP TABLE temp.want_cube")
@@ -338,7 +338,7 @@ def test_a_derivation_carrying_the_latest_spells_counts_each_region_as_the_whole
     for chosen in [predicates, *([p] for p in predicates)]:
         db.execute(cube_sql("want_cube", whole, chosen))
         count_derived(db, AsOf(day), lambda name, status, chosen=chosen: cube_sql(name, status, chosen),
-                      "got_cube", lambda: hh_at, columns_read(chosen))
+                      "got_cube", hh_at, columns_read(chosen))
         want, got = (db.execute(f"SELECT * FROM temp.{t}").fetchall() for t in ("want_cube", "got_cube"))
         assert got == want, (day, chosen)
         if day == AS_OF and len(chosen) > 1:  # the data has each kind in each region, and off the list
@@ -366,7 +366,7 @@ def test_counts_of_the_employed_read_the_persons_with_a_spell_alone(county, day)
                   for r in (None, *regions)] + ["(st.hh_type = '脱贫户') AND (st.employed_this_year)"]
     assert counts_the_employed_only(predicates)
     db.execute(cube_sql("want_cube", whole, predicates))
-    count_derived(db, AsOf(day), lambda name, status: cube_sql(name, status, predicates), "got_cube", lambda: hh_at,
+    count_derived(db, AsOf(day), lambda name, status: cube_sql(name, status, predicates), "got_cube", hh_at,
                   columns_read(predicates), employed_only=True)
     groups = len(DIMENSIONS)
     want, got = ({tuple(row[:groups]): row[groups:] for row in db.execute(f"SELECT * FROM temp.{t}")}
@@ -524,7 +524,7 @@ def test_a_cube_counted_per_household_first_is_the_cube(county, day):
         db.execute(engine._cube_of(predicates, chosen)("want_cube", whole))  # noqa: SLF001
         by_household = engine._cube_by_household(predicates, chosen)  # noqa: SLF001
         assert "GROUP BY st.household_id" in by_household("got_cube", whole)
-        count_derived(db, AsOf(day), by_household, "got_cube", lambda: hh_at, columns_read(chosen))
+        count_derived(db, AsOf(day), by_household, "got_cube", hh_at, columns_read(chosen))
         want, got = (db.execute(f"SELECT * FROM temp.{t}") for t in ("want_cube", "got_cube"))
         assert [c[0] for c in got.description] == [c[0] for c in want.description]
         assert got.fetchall() == want.fetchall(), (day, len(chosen))
@@ -536,8 +536,7 @@ def test_a_cube_counted_per_household_first_is_the_cube(county, day):
 def test_a_form_alone_after_an_import_counts_the_employed_from_their_spells(county, monkeypatch):
     """Right after an import, F1 asked alone counts the persons with a spell alone, straight
     from their latest spells in person order (no TEMP table of them, no count per household
-    first), joining the households' places alone, made once the second connection of the
-    halves could start."""
+    first), joining the households' places alone."""
     _, db = county
     _mark_everyone(db)
     given: list = []
@@ -560,8 +559,8 @@ def test_a_form_alone_after_an_import_counts_the_employed_from_their_spells(coun
     made = [s.split("(")[0] for s in statements if s.lstrip().upper().startswith("CREATE TEMP TABLE")]
     assert made and not [s for s in made if s.rstrip().endswith("_latest")], made
     assert any("CROSS JOIN" in s for s in statements if s.lstrip().upper().startswith("CREATE TEMP VIEW"))
-    # the households' places alone: what the derivation reads of them (made when first asked)
-    columns = [row[1] for row in db.execute(f"PRAGMA temp.table_info({given[0][1]()})").fetchall()]
+    # the households' places alone: what the derivation reads of them
+    columns = [row[1] for row in db.execute(f"PRAGMA temp.table_info({given[0][1]})").fetchall()]
     assert columns == ["id", "area_id", "site_id", "hh_type", "relocated"]
     assert alone == _values(compute_form(db, "F1", AS_OF))
 

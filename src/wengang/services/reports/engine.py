@@ -222,23 +222,22 @@ def _cube_alone(db: sqlite_utils.Database, as_of: AsOf, decl: dict) -> str | Non
     _form_predicates([decl], out)
     full, own = _cube_of(predicates, predicates), _cube_of(predicates, tuple(out))
     if derived_whole_on_reading(db, as_of):
-        # The derivation reads the households' places only (the form nothing else of them),
-        # made once the lower half's connection is under way (it makes its own meanwhile);
+        # The derivation reads the households' places only (the form nothing else of them);
         # counts of the employed alone (F1's) read the persons with a spell alone, in person
         # order (``store.status._carried_rows``): grouped straight, not by household first.
+        hh_at = household_places_at(db, day)
         employed_only = counts_the_employed_only(tuple(out))
         counted = (_cube_of(predicates, tuple(out), everyone=False) if employed_only
                    else _cube_by_household(predicates, tuple(out)))
         return cached(db, FIRST_CUBE, (day, tuple(out)),
-                      lambda name: count_derived(db, as_of, counted, name, lambda: household_places_at(db, day),
-                                                 columns_read(tuple(out)),
+                      lambda name: count_derived(db, as_of, counted, name, hh_at, columns_read(tuple(out)),
                                                  employed_only=employed_only))
     kinds = [(FULL_CUBE, full), (FIRST_CUBE, own)]
     chosen = tuple(out)
 
     def count_afresh(name: str) -> None:
-        count_derived(db, as_of, _cube_by_household(predicates, chosen), name,
-                      lambda: household_places_at(db, day), columns_read(chosen))
+        count_derived(db, as_of, _cube_by_household(predicates, chosen), name, household_places_at(db, day),
+                      columns_read(chosen))
 
     marked = marked_summary(db, as_of, kinds)
     if marked is not None:
