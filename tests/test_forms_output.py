@@ -260,3 +260,30 @@ def test_csv_of_a_two_level_table_starts_with_the_area_name(db, factory, tmp_pat
     rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
     assert rows[0][:3] == ["乡镇（街道）", "县(市、区)", "电话接通情况/人数(人)"]
     assert [r[:3] for r in rows[1:]] == [["合计", "合计", "2"], ["东县镇", "东县", "1"], ["西县镇", "西县", "1"]]
+
+
+def _cells_as_read(path) -> tuple[list, set[str]]:
+    """Every cell's value and style as openpyxl reads the workbook back, and its merged ranges."""
+    ws = load_workbook(path).active
+    cells = [(cell.coordinate, cell.value, repr(cell.font), repr(cell.border), repr(cell.fill),
+              repr(cell.alignment), cell.number_format)
+             for row in ws.iter_rows() for cell in row]
+    return cells, {str(r) for r in ws.merged_cells.ranges}
+
+
+def test_every_form_styled_by_copies_reads_back_as_styled_cell_by_cell(demo_file, tmp_path):
+    """The forms' workbooks style each distinct style once and copy it to the other cells
+    (``reports.xlsx._Styles``, issue 20): every cell of every declared form reads back with
+    the font, border, fill, alignment and number format openpyxl's setters give it."""
+    from wengang.services.reports.forms import list_forms  # noqa: PLC0415
+    from wengang.services.reports.xlsx import _Styles  # noqa: PLC0415
+
+    _, db = demo_file(5, dt.date(2023, 6, 30))
+    for spec in list_forms():
+        result = compute_form(db, spec.id, AS_OF)
+        copied = _cells_as_read(write_form_xlsx(result, tmp_path / f"{spec.id}_copied.xlsx"))
+        set_one_by_one = _cells_as_read(write_form_xlsx(result, tmp_path / f"{spec.id}_set.xlsx",
+                                                        styles=_Styles(copied=False)))
+        assert copied == set_one_by_one, spec.id
+        styled = {font for _, _, font, *_ in copied[0]}
+        assert len(styled) >= 3, spec.id  # header, body and bold 合计 fonts at least: styles were compared

@@ -9,6 +9,7 @@ width with the header rows repeated on every printed page.
 
 from __future__ import annotations
 
+from copy import copy
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,8 +24,40 @@ _THIN = Side(style="thin", color="000000")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+_RIGHT = Alignment(horizontal="right", vertical="center")
 _HEADER_FILL = PatternFill("solid", fgColor="F2F2F2")
 _FONT = "宋体"
+_HEADER_FONT = Font(name=_FONT, bold=True, size=10)
+_BODY_FONT, _BOLD_FONT = Font(name=_FONT, size=10), Font(name=_FONT, size=10, bold=True)
+
+
+class _Styles:
+    """Each distinct cell style of one workbook made once, then copied to the cells that have it.
+
+    openpyxl's style setters (``cell.font = …``) hash the Font, Border, Fill or Alignment on
+    every assignment to find it in the workbook's lists: about 0.25 s of the 0.40 s the nine
+    forms took to write at 200,000 households (13 rows each). A cell's style is the array of
+    those list positions (``cell._style``), the same for every cell styled alike, so the first
+    such cell is styled by the setters and the others get a copy of its array (openpyxl pinned
+    below 3.2; ``tests/test_forms_output.py`` reads back every cell's style against the setters').
+    ``copied=False``: the setters on every cell (what the test compares with)."""
+
+    def __init__(self, copied: bool = True):
+        self.copied = copied
+        self._made: dict[tuple, tuple] = {}
+
+    def apply(self, cell, **attributes) -> None:
+        """Set ``attributes`` (font, border, fill, alignment: module constants; number_format)
+        on ``cell``, a fresh cell of the workbook."""
+        # keyed by identity: the style objects are kept alive in the entry, so an id is never reused
+        key = tuple((name, value if isinstance(value, str) else id(value)) for name, value in attributes.items())
+        made = self._made.get(key) if self.copied else None
+        if made is not None:
+            cell._style = copy(made[0])  # noqa: SLF001 - openpyxl's own way to copy a style
+            return
+        for name, value in attributes.items():
+            setattr(cell, name, value)
+        self._made[key] = (copy(cell._style), attributes)  # noqa: SLF001
 
 
 def _date_text(day) -> str:
@@ -100,9 +133,11 @@ def _spread(ws, row: int, texts: list[str], width: int, font: Font) -> None:
 _TOP = 3  # the header starts under the title and the 填报单位 line
 
 
-def write_form_xlsx(result: FormResult, path: str | Path) -> Path:
-    """Write the form to ``path`` (.xlsx) and return the path."""
+def write_form_xlsx(result: FormResult, path: str | Path, *, styles: _Styles | None = None) -> Path:
+    """Write the form to ``path`` (.xlsx) and return the path. ``styles``: :class:`_Styles`
+    (tests), else each distinct style made once."""
     path = Path(path)
+    styles = _Styles() if styles is None else styles
     wb = Workbook()
     ws = wb.active
     ws.title = (result.params.get("number") or result.form_id)[:31]
@@ -113,9 +148,9 @@ def write_form_xlsx(result: FormResult, path: str | Path) -> Path:
     for j, column_width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = column_width
     _write_title(ws, result, width)
-    _write_header(ws, cells, depth, width, widths)
+    _write_header(ws, cells, depth, width, widths, styles)
     first_data = _TOP + depth
-    _write_rows(ws, result, first_data, extra, area_col)
+    _write_rows(ws, result, first_data, extra, area_col, styles)
     _write_notes_and_footer(ws, result, first_data + len(result.rows) + 1, width)
     ws.freeze_panes = ws.cell(first_data, 2 + area_col + extra)
     _set_up_printing(ws, f"{_TOP}:{first_data - 1}")
@@ -130,7 +165,7 @@ def _write_title(ws, result: FormResult, width: int) -> None:
     ws.cell(1, 1).alignment = _CENTER
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     ws.row_dimensions[1].height = 32
-    _spread(ws, 2, info_line(result), width, Font(name=_FONT, size=10))
+    _spread(ws, 2, info_line(result), width, _BODY_FONT)
     ws.row_dimensions[2].height = 18
 
 
@@ -144,15 +179,14 @@ def _header_widths(cells: list[HeaderCell], widths: list[float]) -> list[float]:
     return widths
 
 
-def _write_header(ws, cells: list[HeaderCell], depth: int, width: int, widths: list[float]) -> None:
+def _write_header(ws, cells: list[HeaderCell], depth: int, width: int, widths: list[float],
+                  styles: _Styles) -> None:
     """The multi-row header: every cell bordered and shaded, spanning labels merged, each label
     broken into lines between words (``domain.words``, as the printed form and the window do)
     and the header rows as tall as their lines need."""
-    header_font = Font(name=_FONT, bold=True, size=10)
     for r in range(_TOP, _TOP + depth):
         for c in range(1, width + 1):
-            cell = ws.cell(r, c)
-            cell.border, cell.fill, cell.alignment, cell.font = _BORDER, _HEADER_FILL, _CENTER, header_font
+            styles.apply(ws.cell(r, c), border=_BORDER, fill=_HEADER_FILL, alignment=_CENTER, font=_HEADER_FONT)
     heights = [30.0 if depth > 1 else 45.0] * depth
     for hc in cells:
         lines = header_lines(hc.label, sum(widths[hc.col:hc.col + hc.colspan]))
@@ -168,22 +202,19 @@ def _write_header(ws, cells: list[HeaderCell], depth: int, width: int, widths: l
         ws.row_dimensions[_TOP + r].height = height
 
 
-def _write_rows(ws, result: FormResult, first_data: int, extra: int, area_col: int) -> None:
+def _write_rows(ws, result: FormResult, first_data: int, extra: int, area_col: int, styles: _Styles) -> None:
     """合计 first, then the rows (bold for 合计 and subtotals), a 序号 cell before the name when
     the rows are numbered."""
-    body_font, bold_font = Font(name=_FONT, size=10), Font(name=_FONT, size=10, bold=True)
     for i, row in enumerate(result.rows):
         r = first_data + i
-        font = bold_font if row.kind in ("total", "subtotal") else body_font
+        font = _BOLD_FONT if row.kind in ("total", "subtotal") else _BODY_FONT
         c = 1
         for j, col in enumerate(result.columns):
             if extra and j == area_col:
-                cell = ws.cell(r, c, row.number)
-                cell.border, cell.alignment, cell.font = _BORDER, _CENTER, font
+                styles.apply(ws.cell(r, c, row.number), border=_BORDER, alignment=_CENTER, font=font)
                 c += 1
-            cell = ws.cell(r, c, _value(row.values.get(col.key)))
-            cell.border, cell.font = _BORDER, font
-            _align_and_format(cell, row.kind, col)
+            styles.apply(ws.cell(r, c, _value(row.values.get(col.key))), border=_BORDER, font=font,
+                         **_alignment_and_format(row.kind, col))
             c += 1
     _merge_groups(ws, result, first_data)
     if extra:  # 合计 spans the 序号 column and the name, as in the seeds
@@ -195,29 +226,27 @@ def _write_rows(ws, result: FormResult, first_data: int, extra: int, area_col: i
 _NUMBER_FORMATS = {"money": "#,##0.00", "int": "0"}
 
 
-def _align_and_format(cell, row_kind: str, col) -> None:
+def _alignment_and_format(row_kind: str, col) -> dict:
     """Names left in area rows (centred in 合计 and subtotals); numbers right, with the column's
     format (percentages with the form's decimals)."""
     if col.kind in ("area", "text"):
-        cell.alignment = _CENTER if row_kind != "area" or col.kind == "text" else _LEFT
-        return
-    cell.alignment = Alignment(horizontal="right", vertical="center")
+        return {"alignment": _CENTER if row_kind != "area" or col.kind == "text" else _LEFT}
     if col.kind == "percent":
-        cell.number_format = "0" if not col.decimals else "0." + "0" * col.decimals
-    elif col.kind in _NUMBER_FORMATS:
-        cell.number_format = _NUMBER_FORMATS[col.kind]
+        return {"alignment": _RIGHT, "number_format": "0" if not col.decimals else "0." + "0" * col.decimals}
+    if col.kind in _NUMBER_FORMATS:
+        return {"alignment": _RIGHT, "number_format": _NUMBER_FORMATS[col.kind]}
+    return {"alignment": _RIGHT}
 
 
 def _write_notes_and_footer(ws, result: FormResult, r: int, width: int) -> None:
     """The notes (注：) from row ``r``, each merged across the table, then the footer line."""
-    body_font = Font(name=_FONT, size=10)
     for note in result.notes:
         ws.cell(r, 1, note).alignment = _LEFT
-        ws.cell(r, 1).font = body_font
+        ws.cell(r, 1).font = _BODY_FONT
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
         ws.row_dimensions[r].height = 15 * max(1, len(note) // (width * 6) + 1)
         r += 1
-    _spread(ws, r + 1, footer_line(result), width, body_font)
+    _spread(ws, r + 1, footer_line(result), width, _BODY_FONT)
 
 
 def _set_up_printing(ws, header_rows: str) -> None:
