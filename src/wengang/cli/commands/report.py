@@ -165,11 +165,14 @@ def _refused_here(args) -> str | None:
 
 
 def _write_all(db, args, specs, folder: Path, area_id: int | None, started: float, write=write_any) -> None:
-    """Several forms into ``folder``, the statuses derived once for all of them."""
-    for result, path in write_forms(db, [s.id for s in specs], args.as_of, folder, suffix=args.format,
-                                    by=args.by, period_from=args.period_from, ref_date=args.ref_date,
-                                    area_id=area_id, write=write):
+    """Several forms into ``folder``, the statuses derived once for all of them; each said as
+    it is written (the seconds since the command began then), not all at the end."""
+    def write_and_say(result, path) -> None:
+        write(result, path)
         _written(result, path, started)
+
+    write_forms(db, [s.id for s in specs], args.as_of, folder, suffix=args.format, by=args.by,
+                period_from=args.period_from, ref_date=args.ref_date, area_id=area_id, write=write_and_say)
 
 
 def _write_one(db, args, spec, area_id: int | None, started: float, write=write_any) -> None:
