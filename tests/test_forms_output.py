@@ -204,11 +204,13 @@ def test_cli_says_each_form_as_it_is_written(db_file, tmp_path, capsys, monkeypa
     and the same time, read like nine forms that took that long each)."""
     from wengang.cli.commands import report  # noqa: PLC0415
 
+    printed: list[str] = []
     said_before: list[int] = []  # how many 已生成 lines were out when each form was written
     real_write = report.write_any
 
     def write(result, path):
-        said_before.append(capsys.readouterr().out.count("已生成") + sum(said_before[-1:]))
+        printed.append(capsys.readouterr().out)
+        said_before.append("".join(printed).count("已生成"))
         real_write(result, path)
 
     monkeypatch.setattr(report, "write_any", write)

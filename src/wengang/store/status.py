@@ -743,8 +743,9 @@ def summary_table(db: sqlite_utils.Database, day: dt.date, status: str, kind: st
     and counts them in a column ``persons`` right after (how a correction finds the groups),
     every later column a sum by group too. ``in_halves``: a big county's may be counted in two
     halves at once (``store.halves``), for a summary of few groups (the cube's couple of
-    thousand), whose halves cost little to hand over; not for one row per household (F5's
-    cohorts: 200,000 rows at 200,000 households, half of them handed over; not measured)."""
+    thousand), whose halves cost little to hand over; not for F5's household groups (split by
+    household, each half reads every stored row of the date: 0.41 and 0.61 s at once against
+    0.23 and 0.29 s alone at 200,000 households, no gain; bench/README, sixteenth session)."""
     stored = _is_stored(db, status)
     definition = summary_definition(create_sql)
     version = db.execute("PRAGMA data_version").fetchone()[0]
