@@ -80,3 +80,30 @@ def test_work_queued_behind_another_says_it_waits_until_it_starts(qtbot, make_wi
     dialog = run_with_progress(context, window, "正在读取文件", lambda _db, _p: None, done.append)
     assert dialog.labelText() == "正在读取文件"
     wait_idle(qtbot, context)
+
+
+def test_the_window_builds_the_indexes_an_import_left_to_it(qtbot, make_window, county_path, tmp_path, monkeypatch):
+    from importing_helpers import PERSON_HEADERS, person_rows, write_xlsx
+
+    from wengang.services.importing import import_file, upsert
+    from wengang.store.areas import set_installation
+    from wengang.store.db import open_database
+    from wengang.store.owed_indexes import WINDOW_ONLY, defer, owed
+
+    monkeypatch.setattr(upsert, "BULK_INDEX_ROWS", 5)  # a first import of 30 persons fills the table in bulk
+    db = open_database(county_path)
+    set_installation(db, "甘肃省", "张掖市", "测试县")
+    assert import_file(db, "persons", write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, person_rows(30))).ok
+    assert owed(db) == sorted(WINDOW_ONLY)  # as `wengang import persons` leaves a new county
+    db.close()
+    indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'persons'"
+    context, _window = make_window(county_path)
+    wait_idle(qtbot, context)
+    assert owed(context.db) == [] and WINDOW_ONLY <= {name for (name,) in context.db.execute(indexes)}
+    # An import in the window says the data changed: what it left owed is built then.
+    with context.db.atomic():
+        context.db.execute("DROP INDEX idx_persons_age")
+        defer(context.db.conn, [("idx_persons_age", "CREATE INDEX idx_persons_age ON persons(0 - julianday(birth_date))")])
+    context.data_changed.emit()
+    wait_idle(qtbot, context)
+    assert owed(context.db) == [] and "idx_persons_age" in {name for (name,) in context.db.execute(indexes)}

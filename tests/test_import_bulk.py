@@ -10,9 +10,10 @@ import pytest
 from importing_helpers import PERSON_HEADERS, WORK_HEADERS, person_rows, pid, write_xlsx
 
 from wengang.domain.pinyin import initials
-from wengang.services.importing import import_file, preview_file, upsert
+from wengang.services.importing import engine, import_file, preview_file, upsert
 from wengang.services.importing.reader import read_table
 from wengang.store.audit import audit_entries, person_history
+from wengang.store.owed_indexes import WINDOW_ONLY, build_owed, owed
 from wengang.store.undo import UndoError, undo_batch
 
 
@@ -149,10 +150,34 @@ def test_filling_an_empty_table_rebuilds_exactly_the_same_indexes(db, tmp_path, 
     before = db.execute(schema).fetchall()
     result = import_file(db, "persons", _persons_file(tmp_path, 30))
     assert result.ok
+    # Built again at the end: every index but those only the window reads, which are owed to it.
+    assert db.execute(schema).fetchall() == [row for row in before if row[0] not in WINDOW_ONLY]
+    assert owed(db) == sorted(WINDOW_ONLY)
+    plan = " ".join(r[3] for r in db.execute("EXPLAIN QUERY PLAN SELECT id FROM persons WHERE name = '人7'"))
+    assert "idx_persons_name" not in plan  # answered all the same, by a scan
+    assert [r[0] for r in db.execute("SELECT id FROM persons WHERE name = '人7'")]
+    assert build_owed(db) == sorted(WINDOW_ONLY) and not owed(db)
     assert db.execute(schema).fetchall() == before
     plan = " ".join(r[3] for r in db.execute("EXPLAIN QUERY PLAN SELECT id FROM persons WHERE name = '人7'"))
     assert "idx_persons_name" in plan
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert build_owed(db) == []  # nothing left: a look at an empty table
+
+
+def test_an_import_failing_after_its_indexes_owes_nothing_and_drops_nothing(db, tmp_path, monkeypatch):
+    monkeypatch.setattr(upsert, "BULK_INDEX_ROWS", 5)
+    schema = "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
+    before = db.execute(schema).fetchall()
+
+    def fail(ctx):
+        assert owed(ctx.db) == sorted(WINDOW_ONLY)  # the indexes were dropped and recorded as owed
+        raise KeyboardInterrupt  # e.g. the window closed at the last moment
+
+    monkeypatch.setattr(engine, "save_findings", fail)
+    with pytest.raises(KeyboardInterrupt):
+        import_file(db, "persons", _persons_file(tmp_path, 30))
+    assert db.execute(schema).fetchall() == before and owed(db) == []
+    assert db.execute("SELECT count(*) FROM persons").fetchone()[0] == 0
 
 
 def test_preview_and_dry_run_write_nothing_not_even_temporarily(db, tmp_path):

@@ -37,6 +37,7 @@ from wengang.gui.widgets.search_box import SearchBox
 from wengang.services.read import lookups
 from wengang.store.areas import heading
 from wengang.store.city import is_city
+from wengang.store.owed_indexes import build_owed, owed
 
 # Tabs are built the first time they are shown: opening the window then imports and builds only
 # 概览 (the report engine, openpyxl and pypinyin load when their tabs are first used).
@@ -184,6 +185,7 @@ class MainWindow(QMainWindow):
         self.update_title()
         self.show_welcome_if_empty()
         self._update_status()
+        self._build_owed_indexes()
         # Warm the slow imports (report engine + openpyxl, pypinyin) off the GUI thread once the
         # window is up, so the first 报表 or 保存 does not pause.
         QTimer.singleShot(500, lambda: context.run_in_background(_warm_imports, idle=True))
@@ -326,6 +328,15 @@ class MainWindow(QMainWindow):
             self.navigator_dock.setVisible(self.area_pane_wanted())
         self.update_title()
         self._update_status()
+        self._build_owed_indexes()
+
+    def _build_owed_indexes(self) -> None:
+        """The indexes an import left to the window (``store.owed_indexes``: the persons' sorted
+        pages and search), built now on the background thread, before the caseworker is likely
+        to sort by them (0.7 s at 50,000 households, 2.7 s at 200,000). A failure leaves them
+        owed: the next start or import tries again, and sorting meanwhile only takes longer."""
+        if owed(self.context.db):
+            self.context.run_in_background(lambda db, _progress: build_owed(db))
 
     def tab(self, title: str) -> Tab:
         """The tab called ``title`` (built now if it has not been shown yet)."""
