@@ -64,6 +64,7 @@ _.m0120_spell_date_person_indexes
 _.m0125_registry_changes
 _.m0135_findings_resolved_by_batch
 _.m0140_quality_reviews
+_.m0145_owed_indexes
 _._release_all
 _.__getattr__  # services.reports: module-level lazy exports (PEP 562)
 
