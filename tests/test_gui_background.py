@@ -107,3 +107,34 @@ def test_the_window_builds_the_indexes_an_import_left_to_it(qtbot, make_window, 
     context.data_changed.emit()
     wait_idle(qtbot, context)
     assert owed(context.db) == [] and "idx_persons_age" in {name for (name,) in context.db.execute(indexes)}
+
+
+def test_the_window_stops_building_owed_indexes_for_work_asked_for_and_builds_them_after(qtbot, make_window,
+                                                                                        county_path, monkeypatch):
+    from wengang.gui import main_window
+    from wengang.store.db import open_database
+    from wengang.store.owed_indexes import build_owed, defer, owed
+
+    small_county(county_path)
+    db = open_database(county_path)
+    with db.atomic():  # as a first import leaves it
+        db.execute("DROP INDEX idx_persons_name")
+        defer(db.conn, [("idx_persons_name", "CREATE INDEX idx_persons_name ON persons(name)")])
+    db.close()
+    calls = []
+
+    def slow_first(db):  # the first build runs long enough to be stopped mid-statement
+        calls.append(len(calls))
+        if len(calls) == 1:
+            db.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n")
+        return build_owed(db)
+
+    monkeypatch.setattr(main_window, "build_owed", slow_first)
+    context, _window = make_window(county_path)
+    qtbot.waitUntil(lambda: bool(calls))
+    asked = []
+    context.run_in_background(lambda db, _p: db.execute("SELECT count(*) FROM persons").fetchone()[0], asked.append)
+    qtbot.waitUntil(lambda: bool(asked))  # not behind the build: it gave way
+    wait_idle(qtbot, context)
+    assert asked == [3] and len(calls) == 2 and owed(context.db) == []
+    assert "idx_persons_name" in {n for (n,) in context.db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
