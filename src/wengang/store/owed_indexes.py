@@ -4,8 +4,8 @@ A first import into an empty table drops the table's secondary indexes and build
 at its end, sorted (``services.importing.upsert``). Seven of the persons' eight serve the
 window alone: its sorted pages of 人员 (姓名, 拼音首字母, 联系电话, 性别, 与户主关系, 劳动技能,
 年龄; migration 0100) and its search. Forms, ledgers, rules, exchange and the import's own
-look-ups read none of them. Building them was 0.68 s of a 50,000-household roster's import
-and 2.7 s at 200,000, paid by every roster import before a report could run. The import
+look-ups need none of them. Building them was 0.68 s of a 50,000-household roster's import
+and 3.7–5.6 s at 200,000, paid by every first import before a report could run. The import
 now records them here, in its transaction (:func:`defer`), and the window builds them on its
 background thread when it opens and after an import (:func:`build_owed`), long before a
 caseworker sorts by them. A sort asked meanwhile is answered without the index: the same
