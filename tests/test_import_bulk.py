@@ -9,10 +9,13 @@ import json
 import pytest
 from importing_helpers import PERSON_HEADERS, WORK_HEADERS, person_rows, pid, write_xlsx
 
+from wengang.cli.main import main
 from wengang.domain.pinyin import initials
 from wengang.services.importing import engine, import_file, preview_file, upsert
 from wengang.services.importing.reader import read_table
+from wengang.store.areas import set_installation
 from wengang.store.audit import audit_entries, person_history
+from wengang.store.db import open_database
 from wengang.store.owed_indexes import WINDOW_ONLY, build_owed, owed
 from wengang.store.undo import UndoError, undo_batch
 
@@ -294,3 +297,20 @@ def test_an_entry_s_ranges_are_counted_in_sqlite_and_follow_any_gap(db):
     db.execute("DELETE FROM t WHERE id = 4")
     assert _added_ranges(db, ids_sql, [2]) == (1, [[9, 9]])
     assert _added_ranges(db, ids_sql, [3]) == (0, [])
+
+
+def test_info_says_the_indexes_left_to_the_window(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(upsert, "BULK_INDEX_ROWS", 5)
+    path = tmp_path / "c.db"
+    county = open_database(path)
+    set_installation(county, "甘肃省", "张掖市", "测试县")
+    assert import_file(county, "persons", _persons_file(tmp_path, 30)).ok
+    county.close()
+    capsys.readouterr()
+    assert main(["--db", str(path), "info"]) == 0
+    assert f"人员排序索引：{len(WINDOW_ONLY)}个待建立" in capsys.readouterr().out
+    county = open_database(path)
+    build_owed(county)
+    county.close()
+    assert main(["--db", str(path), "info"]) == 0
+    assert "人员排序索引" not in capsys.readouterr().out

@@ -6,6 +6,7 @@ from wengang.cli.common import db_path, open_db, print_table
 from wengang.services.read import lookups
 from wengang.store.areas import installation
 from wengang.store.db import schema_version
+from wengang.store.owed_indexes import owed
 
 TABLES = [
     ("households", "户"), ("persons", "人"), ("employment_spells", "务工就业记录"),
@@ -25,6 +26,9 @@ def run(args) -> int:
     place = installation(db)
     print(f"数据库：{db_path(args)}")
     print(f"数据结构版本：{schema_version(db)}")
+    waiting = owed(db)
+    if waiting:  # left by a first import to the window (store.owed_indexes): not an error
+        print(f"人员排序索引：{len(waiting)}个待建立（打开程序窗口后在后台自动建立；报表、台账不受影响）")
     print(f"本单位：{place.unit_name or '（未设置）'}　{place.province or ''}{place.city or ''}{place.county or ''}")
     print()
     print_table(["表", "记录数"], [[label, db[name].count] for name, label in TABLES])
