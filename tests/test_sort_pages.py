@@ -173,3 +173,32 @@ def test_positions_answer_like_a_dict_for_dense_and_sparse_ids():
         assert sorted(ids, key=positions.__getitem__) == ids
         with pytest.raises(KeyError):
             positions[123456]
+
+
+def test_forms_and_six_lists_are_the_same_while_the_window_owes_its_indexes():
+    """A county used from the command line alone keeps the indexes a first import left to the
+    window (store.owed_indexes): the forms and the six lists are the same rows, in the same order."""
+    from wengang.services.ledgers import SIX_LISTS, ledger_query  # noqa: PLC0415
+    from wengang.services.reports import compute_form, list_forms  # noqa: PLC0415
+    from wengang.store import derived, status_store  # noqa: PLC0415
+
+    db = open_database()
+    build_demo(db, households=40)
+    try:
+        def everything() -> list:
+            db.execute(f"INSERT OR IGNORE INTO {status_store.MARKS} (person_id) SELECT id FROM persons")  # as an import
+            derived.forget(db)
+            forms = [[row.values for row in compute_form(db, form.id, AS_OF).rows] for form in list_forms()]
+            return [*forms, *(ledger_query(db, ledger, AS_OF).rows(limit=None) for ledger in SIX_LISTS)]
+
+        built = everything()
+        assert any(built[-len(SIX_LISTS):])
+        indexes = [row for row in db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'")
+                   if row[0] in WINDOW_ONLY]
+        with db.atomic():
+            for name, _sql in indexes:
+                db.execute(f"DROP INDEX {name}")
+            defer(db.conn, indexes)
+        assert everything() == built
+    finally:
+        db.close()
