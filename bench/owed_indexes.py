@@ -16,15 +16,9 @@ import argparse
 import os
 import time
 
+from sort import _until  # bench/sort.py: the event loop turned until a condition holds
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-
-def _until(predicate, timeout: float = 300.0) -> None:
-    from PySide6.QtWidgets import QApplication
-    started = time.perf_counter()
-    while not predicate() and time.perf_counter() - started < timeout:
-        QApplication.processEvents()
-        time.sleep(0.002)
 
 
 def main() -> None:

@@ -369,9 +369,12 @@ class Upserter:
                        drop, conn)
         # The indexes only the window reads are left to it (store.owed_indexes): a roster's
         # import no longer builds seven of the persons' eight (0.68 s of 7.2 s at 50,000 households).
-        for _, sql in [(name, sql) for name, sql in self._dropped if name not in WINDOW_ONLY]:
-            conn.execute(sql)
-        defer(conn, [(name, sql) for name, sql in self._dropped if name in WINDOW_ONLY])
+        owed = [(name, sql) for name, sql in self._dropped if name in WINDOW_ONLY]
+        for name, sql in self._dropped:
+            if name not in WINDOW_ONLY:
+                conn.execute(sql)
+        if owed:
+            defer(conn, owed)
         self._dropped = []
         for cols, params in self._updates.items():
             self._update_rows(conn, cols, params)
