@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from wengang.services.demo import build_demo
 from wengang.services.read.tables import HOUSEHOLD_TABLE, PERSON_TABLE, RegistryFilter, TableReader
 from wengang.store.db import open_database
-from wengang.store.owed_indexes import WINDOW_ONLY, defer
+from wengang.store.owed_indexes import SPELL_DATES, WINDOW_ONLY, defer
 
 AS_OF = dt.date(2025, 6, 30)
 
@@ -39,6 +39,16 @@ def _filters(db) -> dict[str, RegistryFilter]:
             "监测户": RegistryFilter(as_of=AS_OF, hh_type="监测户"),
             "劳动力": RegistryFilter(as_of=AS_OF, labour_only=True),
             "目前务工": RegistryFilter(as_of=AS_OF, employed=True)}
+
+
+def _owe(db, names) -> None:
+    """Drop the indexes ``names`` and record them as owed, as a first import leaves them."""
+    indexes = [row for row in db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'") if row[0] in names]
+    assert len(indexes) == len(names)
+    with db.atomic():
+        for name, _sql in indexes:
+            db.execute(f"DROP INDEX {name}")
+        defer(db.conn, indexes)
 
 
 @pytest.mark.parametrize("table", [PERSON_TABLE, HOUSEHOLD_TABLE], ids=["persons", "households"])
@@ -93,12 +103,7 @@ def test_while_an_import_owes_the_indexes_each_order_sorts_once_and_is_the_same(
         reader, flt = TableReader(db, PERSON_TABLE), RegistryFilter(as_of=AS_OF)
         orders = {(column, descending): reader.first_ids(flt, column, descending, 25)
                   for column in range(len(PERSON_TABLE.columns)) for descending in (False, True)}
-        indexes = [row for row in db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'")
-                   if row[0] in WINDOW_ONLY]
-        with db.atomic():  # as a first import leaves them
-            for name, _sql in indexes:
-                db.execute(f"DROP INDEX {name}")
-            defer(db.conn, indexes)
+        _owe(db, WINDOW_ONLY)
         for (column, descending), first in orders.items():
             seen: list[str] = []
             db.conn.set_trace_callback(seen.append)
@@ -109,6 +114,56 @@ def test_while_an_import_owes_the_indexes_each_order_sorts_once_and_is_the_same(
             assert not [sql for sql in seen if "SELECT min(" in sql], PERSON_TABLE.columns[column].title
     finally:
         db.close()
+
+
+def test_the_spells_dates_owed_leave_the_persons_orders_to_their_own_indexes():
+    """Only the persons' own indexes owed send a few values' order to one sort: with the spells'
+    dates owed (a first 务工 import into a county whose roster the window has indexed), 性别,
+    与户主关系 and 劳动技能 still walk their index value by value."""
+    db = open_database()
+    build_demo(db, households=40)
+    try:
+        reader, flt = TableReader(db, PERSON_TABLE), RegistryFilter(as_of=AS_OF)
+        by_value = [n for n, column in enumerate(PERSON_TABLE.columns) if column.by_value]
+        assert len(by_value) == 3
+        orders = {n: reader.first_ids(flt, n, False, 25) for n in by_value}
+        _owe(db, SPELL_DATES)
+        for n, first in orders.items():
+            seen: list[str] = []
+            db.conn.set_trace_callback(seen.append)
+            try:
+                assert reader.first_ids(flt, n, False, 25) == first
+            finally:
+                db.conn.set_trace_callback(None)
+            assert [sql for sql in seen if "SELECT min(" in sql], PERSON_TABLE.columns[n].title
+    finally:
+        db.close()
+
+
+def test_a_date_next_to_a_stored_one_is_the_same_while_the_spells_dates_are_owed():
+    """The one reader of the spells' date indexes, the persons whose spells start or end
+    between a stored date and a new one (store.status_store), finds the same persons by a scan."""
+    from wengang.services.reports import compute_form  # noqa: PLC0415
+
+    def f1_next_to_a_stored_date(owing: bool) -> list:
+        db = open_database()
+        build_demo(db, households=40)
+        try:
+            compute_form(db, "F1", AS_OF)  # stored
+            if owing:
+                _owe(db, SPELL_DATES)
+            seen: list[str] = []
+            db.conn.set_trace_callback(seen.append)
+            try:
+                rows = [row.values for row in compute_form(db, "F1", AS_OF + dt.timedelta(days=45)).rows]
+            finally:
+                db.conn.set_trace_callback(None)
+            assert any("INSERT INTO temp.status_store_changed" in sql for sql in seen)  # built from the neighbour
+            return rows
+        finally:
+            db.close()
+
+    assert f1_next_to_a_stored_date(owing=True) == f1_next_to_a_stored_date(owing=False)
 
 
 def _all_cells(model) -> list[tuple]:
@@ -177,7 +232,8 @@ def test_positions_answer_like_a_dict_for_dense_and_sparse_ids():
 
 def test_forms_and_six_lists_are_the_same_while_the_window_owes_its_indexes():
     """A county used from the command line alone keeps the indexes a first import left to the
-    window (store.owed_indexes): the forms and the six lists are the same rows, in the same order."""
+    window, and one imported through the window closed at once the spells' dates too
+    (store.owed_indexes): the forms and the six lists are the same rows, in the same order."""
     from wengang.services.ledgers import SIX_LISTS, ledger_query  # noqa: PLC0415
     from wengang.services.reports import compute_form, list_forms  # noqa: PLC0415
     from wengang.store import derived, status_store  # noqa: PLC0415
@@ -193,12 +249,7 @@ def test_forms_and_six_lists_are_the_same_while_the_window_owes_its_indexes():
 
         built = everything()
         assert any(built[-len(SIX_LISTS):])
-        indexes = [row for row in db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'")
-                   if row[0] in WINDOW_ONLY]
-        with db.atomic():
-            for name, _sql in indexes:
-                db.execute(f"DROP INDEX {name}")
-            defer(db.conn, indexes)
+        _owe(db, WINDOW_ONLY | SPELL_DATES)
         assert everything() == built
     finally:
         db.close()

@@ -12,6 +12,7 @@ from pathlib import Path
 from wengang.cli.common import open_db
 from wengang.services.importing import KINDS, import_file
 from wengang.services.importing.reader import ReadError
+from wengang.store.owed_indexes import WINDOW_ONLY, build_owed
 
 SHOWN_ERRORS = 50
 
@@ -47,6 +48,10 @@ def run(args) -> int:
     except ReadError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
+    if result.ok and not args.dry_run:
+        # What a first import left for later that more than the window reads (the spells'
+        # dates, store.owed_indexes): a command line has no idle time after it to build them.
+        build_owed(db, keep=WINDOW_ONLY)
     if sys.stderr.isatty():
         print(file=sys.stderr)
     if result.unknown_columns:

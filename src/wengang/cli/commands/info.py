@@ -27,8 +27,8 @@ def run(args) -> int:
     print(f"数据库：{db_path(args)}")
     print(f"数据结构版本：{schema_version(db)}")
     waiting = owed(db)
-    if waiting:  # left by a first import to the window (store.owed_indexes): not an error
-        print(f"人员排序索引：{len(waiting)}个待建立（打开程序窗口后在后台自动建立；报表、台账不受影响）")
+    if waiting:  # left by a first import for later (store.owed_indexes): not an error
+        print(f"待建立的索引：{len(waiting)}个（打开程序窗口后在后台自动建立；报表、台账不受影响）")
     print(f"本单位：{place.unit_name or '（未设置）'}　{place.province or ''}{place.city or ''}{place.county or ''}")
     print()
     print_table(["表", "记录数"], [[label, db[name].count] for name, label in TABLES])

@@ -24,7 +24,7 @@ from wengang.services.overview import place_filter
 from wengang.store.areas import VILLAGE_IN_TOWNSHIP
 from wengang.store.derived import change_count
 from wengang.store.migrations.m0125_registry_changes import TRIGGER_COUNT
-from wengang.store.owed_indexes import owed
+from wengang.store.owed_indexes import WINDOW_ONLY, owed
 
 
 @dataclass(frozen=True)
@@ -380,7 +380,7 @@ class TableReader:
             # Right after a first import, until the window has built them (store.owed_indexes),
             # the few values' indexes are missing: a look-up per value would scan every person
             # (与户主关系 at 660,519 persons: 1.0–1.2 s), a plain ORDER BY … LIMIT sorts once.
-            if spec.values or (spec.by_value and not owed(self.db)):
+            if spec.values or (spec.by_value and WINDOW_ONLY.isdisjoint(owed(self.db))):
                 conditions = ([condition for _value, condition in spec.values] if spec.values
                               else self._value_groups(spec))
                 return self._first_ids_by_group(flt, conditions[::-1] if descending else conditions, limit,
