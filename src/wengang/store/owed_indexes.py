@@ -14,11 +14,11 @@ order, found more slowly.
 The spells' two date indexes (:data:`SPELL_DATES`) are left too. One reader wants them: a
 date built from a stored neighbour finds the persons whose spells start or end between the two
 dates (``store.status_store``), a range of each instead of a scan of every spell (at 200,000
-households 0.02 s against 0.22–0.33 s warm, and the whole table read from disk cold); the
-window's 务工 list sorted by 开始时间 or 结束时间 sorts every spell for its first page instead of
-walking one. The forms, lists and rules answer as fast without them (at 50,000 households
-``report all``, the six lists, ``quality``: the same times), and right after an import no date
-has such a neighbour: every person is marked, dates are derived whole. Building them was
+households 0.02 s against 0.22–0.33 s warm, and the whole table read from disk cold). The
+forms, lists and rules answer as fast without them (at 50,000 households ``report all``, the
+six lists, ``quality``: the same times; no list of the window is sorted by a spell's date), and
+right after an import no date has such a neighbour: every person is marked, dates are derived
+whole. Building them was
 0.57 s of a 50,000-household employment import. The window builds them with the others;
 ``wengang import``, which has no idle time after it, builds them at once after its commit
 (:func:`build_owed` with ``keep``), so a county kept from the command line alone never goes
