@@ -83,23 +83,26 @@ def test_work_queued_behind_another_says_it_waits_until_it_starts(qtbot, make_wi
 
 
 def test_the_window_builds_the_indexes_an_import_left_to_it(qtbot, make_window, county_path, tmp_path, monkeypatch):
-    from importing_helpers import PERSON_HEADERS, person_rows, write_xlsx
+    from importing_helpers import PERSON_HEADERS, WORK_HEADERS, person_rows, pid, write_xlsx
 
     from wengang.services.importing import import_file, upsert
     from wengang.store.areas import set_installation
     from wengang.store.db import open_database
-    from wengang.store.owed_indexes import WINDOW_ONLY, defer, owed
+    from wengang.store.owed_indexes import LEFT_TO_LATER, defer, owed
 
     monkeypatch.setattr(upsert, "BULK_INDEX_ROWS", 5)  # a first import of 30 persons fills the table in bulk
     db = open_database(county_path)
     set_installation(db, "甘肃省", "张掖市", "测试县")
     assert import_file(db, "persons", write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, person_rows(30))).ok
-    assert owed(db) == sorted(WINDOW_ONLY)  # as `wengang import persons` leaves a new county
+    spells = [[pid(n), None, "省外", "有组织劳务输出", "浙江省", "宁波市", "北仑区", "某厂", "制造业", "2025-03-01",
+               None, None, 4500] for n in range(1, 21)]
+    assert import_file(db, "employment", write_xlsx(tmp_path / "务工.xlsx", WORK_HEADERS, spells)).ok
+    assert owed(db) == sorted(LEFT_TO_LATER)  # as an import in a window closed at once leaves a new county
     db.close()
-    indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'persons'"
+    indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('persons', 'employment_spells')"
     context, _window = make_window(county_path)
     wait_idle(qtbot, context)
-    assert owed(context.db) == [] and WINDOW_ONLY <= {name for (name,) in context.db.execute(indexes)}
+    assert owed(context.db) == [] and LEFT_TO_LATER <= {name for (name,) in context.db.execute(indexes)}
     # An import in the window says the data changed: what it left owed is built then.
     with context.db.atomic():
         context.db.execute("DROP INDEX idx_persons_age")
