@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 from pathlib import Path
@@ -95,6 +96,11 @@ def main(argv: list[str] | None = None) -> int:
         _failed()
         print("已中断", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # Whoever read the output stopped reading (``wengang info | head -3``): the file is not
+        # at fault (this said "无法读写 <the database>"), and there is no one left to tell.
+        _output_dropped()
+        return 141  # as a shell reports a command that a closed pipe stopped (128 + SIGPIPE)
     except SystemExit as exc:
         if exc.code:
             _failed()
@@ -103,6 +109,15 @@ def main(argv: list[str] | None = None) -> int:
         _failed()
         return _unexpected(exc, args)
     return code
+
+
+def _output_dropped() -> None:
+    """What is still to be printed goes nowhere: Python flushes standard output once more at
+    exit and would complain of the closed pipe again."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # no file behind sys.stdout (io.UnsupportedOperation is a ValueError)
+        pass
 
 
 def _failed() -> None:
