@@ -44,6 +44,26 @@ def test_added_rows_are_one_audit_entry_per_table_not_one_per_row(db, tmp_path):
     assert by_table["households"].new["bulk_rows"] == 10
 
 
+def test_a_later_batch_entry_names_its_added_rows_reading_only_those_above_the_rows_before(db, tmp_path):
+    """The rows a batch added are found above the largest rowid before it: not by reading every
+    row of the table for its batch_id (978,033 spells, 0.24 s at 200,000 households)."""
+    assert import_file(db, "persons", _persons_file(tmp_path, 30)).ok
+    rows = person_rows(40)
+    rows[0][-1] = "13900000000"  # one person changed: updated by the batch, not added
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    result = import_file(db, "persons", write_xlsx(tmp_path / "更多.xlsx", PERSON_HEADERS, rows))
+    db.conn.set_trace_callback(None)
+    assert result.ok and result.added == 10 and result.changed == 1, result.summary()
+    persons = {e.table_name: e for e in audit_entries(db, batch_id=result.batch_id) if e.row_id is None}["persons"]
+    added = [r[0] for r in db.execute("SELECT id FROM persons WHERE batch_id = ? ORDER BY id", [result.batch_id])][1:]
+    assert persons.changes == [("导入新增条数", None, 10)] and persons.new["ranges"] == [[added[0], added[-1]]]
+    counted = [s for s in statements if s.startswith("SELECT count(*), min(rowid), max(rowid)") and '"persons"' in s]
+    assert counted, statements
+    plan = " ".join(r[3] for r in db.execute(f"EXPLAIN QUERY PLAN {counted[0]}"))
+    assert "rowid>?" in plan.replace(" ", ""), plan  # a range of rowids, not a scan of the table
+
+
 def test_single_edits_are_still_audited_row_by_row_after_an_import(db, tmp_path):
     result = import_file(db, "persons", _persons_file(tmp_path, 3))
     person_id = db.execute("SELECT id FROM persons ORDER BY id LIMIT 1").fetchone()[0]

@@ -235,17 +235,26 @@ def _locked_flag(db: sqlite_utils.Database, table: str, ids_sql: str, params: li
     return "已报送月份" + "、".join(periods) if periods else None
 
 
-def _write_bulk_entries(db: sqlite_utils.Database, batch_id: int, tables: list[str]) -> None:
+def _largest_rowids(db: sqlite_utils.Database, tables: list[str]) -> dict[str, int]:
+    """Each table's largest rowid now (one step down its b-tree), 0 when empty."""
+    return {table: db.execute(f'SELECT coalesce(max(rowid), 0) FROM "{table}"').fetchone()[0] for table in tables}
+
+
+def _write_bulk_entries(db: sqlite_utils.Database, batch_id: int, tables: list[str], before: dict[str, int]) -> None:
+    """One insert entry per table for the rows the batch added. They are above the table's
+    largest rowid ``before`` the batch (new rows take the next ids: SQLite's and the
+    upserter's alike), so only those are read: the batch's rows were found by reading every
+    row of the table, 978,033 spells 0.24 s at 200,000 households, whatever the batch added."""
     context = audit_context(db)
     for table in tables:
         # The batch's rows that no update entry of this batch names: the ones it added.
         updates = ("SELECT row_id FROM audit_log WHERE batch_id = ? AND table_name = ? "
                    "AND action = 'update'")
         if db.execute(f"SELECT EXISTS ({updates})", [batch_id, table]).fetchone()[0]:
-            ids_sql = f'SELECT rowid FROM "{table}" WHERE batch_id = ? AND rowid NOT IN ({updates})'
-            params = [batch_id, batch_id, table]
+            ids_sql = f'SELECT rowid FROM "{table}" WHERE rowid > ? AND batch_id = ? AND rowid NOT IN ({updates})'
+            params = [before[table], batch_id, batch_id, table]
         else:  # a batch that only added rows here: no lookup per row (165,000 persons 0.03 → 0.02 s)
-            ids_sql, params = f'SELECT rowid FROM "{table}" WHERE batch_id = ?', [batch_id]
+            ids_sql, params = f'SELECT rowid FROM "{table}" WHERE rowid > ? AND batch_id = ?', [before[table], batch_id]
         added, ranges = _added_ranges(db, ids_sql, params)
         if not added:
             continue
@@ -270,12 +279,13 @@ def bulk_import_audit(db: sqlite_utils.Database, batch_id: int) -> Iterator[None
     the rows it adds are recorded as one entry per table (written when the block ends without
     an exception). Call it inside the import's ``db.atomic()``."""
     tables = _batch_tables(db) if db["audit_log"].exists() else []
+    before = _largest_rowids(db, tables)
     with audit_batch(db, batch_id):
         for table in tables:
             db.execute(f'DROP TRIGGER IF EXISTS temp."audit_{table}_insert"')
         try:
             yield
-            _write_bulk_entries(db, batch_id, tables)
+            _write_bulk_entries(db, batch_id, tables, before)
         finally:
             for table in tables:
                 db.execute(_trigger(table, [c.name for c in db[table].columns], "insert"))
