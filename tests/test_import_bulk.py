@@ -380,3 +380,29 @@ def test_info_says_the_indexes_left_to_the_window(tmp_path, monkeypatch, capsys)
     county.close()
     assert main(["--db", str(path), "info"]) == 0
     assert "待建立的索引" not in capsys.readouterr().out
+
+
+def test_a_disk_too_full_for_the_left_indexes_does_not_fail_the_imported_rows(tmp_path, monkeypatch, capsys):
+    import sqlite3  # noqa: PLC0415
+
+    from wengang.cli.commands import import_  # noqa: PLC0415
+
+    def full(_db, **_kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(upsert, "BULK_INDEX_ROWS", 5)
+    monkeypatch.setattr(import_, "build_owed", full)
+    path = tmp_path / "c.db"
+    county = open_database(path)
+    set_installation(county, "甘肃省", "张掖市", "测试县")
+    county.close()
+    assert main(["--db", str(path), "import", "persons", str(_persons_file(tmp_path, 30))]) == 0
+    assert main(["--db", str(path), "import", "employment", str(_work_file(tmp_path, [pid(n) for n in range(1, 21)]))]) == 0
+    err = capsys.readouterr().err
+    assert "数据已导入" in err and "磁盘" in err, err
+    county = open_database(path)
+    try:
+        assert county.execute("SELECT count(*) FROM employment_spells").fetchone()[0] == 20
+        assert owed(county) == sorted(LEFT_TO_LATER)  # left for the window, or the next import
+    finally:
+        county.close()
