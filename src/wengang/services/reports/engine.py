@@ -53,7 +53,7 @@ from wengang.services.reports.sources import Source, household_sql, source
 from wengang.store.areas import AREA_ANCESTRY, AREA_SUBTREE, area_path, heading, installation
 from wengang.store.db import get_setting
 from wengang.store.derived import cached, fresh_keys, temp_write
-from wengang.store.household_type import household_places_at, households_at
+from wengang.store.household_type import households_at
 from wengang.store.status import (
     count_derived,
     count_from_neighbour,
@@ -225,19 +225,18 @@ def _cube_alone(db: sqlite_utils.Database, as_of: AsOf, decl: dict) -> str | Non
         # The derivation reads the households' places only (the form nothing else of them);
         # counts of the employed alone (F1's) read the persons with a spell alone, in person
         # order (``store.status._carried_rows``): grouped straight, not by household first.
-        hh_at = household_places_at(db, day)
+        # The places (None) are made by each half of the count as it begins.
         employed_only = counts_the_employed_only(tuple(out))
         counted = (_cube_of(predicates, tuple(out), everyone=False) if employed_only
                    else _cube_by_household(predicates, tuple(out)))
         return cached(db, FIRST_CUBE, (day, tuple(out)),
-                      lambda name: count_derived(db, as_of, counted, name, hh_at, columns_read(tuple(out)),
+                      lambda name: count_derived(db, as_of, counted, name, None, columns_read(tuple(out)),
                                                  employed_only=employed_only))
     kinds = [(FULL_CUBE, full), (FIRST_CUBE, own)]
     chosen = tuple(out)
 
     def count_afresh(name: str) -> None:
-        count_derived(db, as_of, _cube_by_household(predicates, chosen), name, household_places_at(db, day),
-                      columns_read(chosen))
+        count_derived(db, as_of, _cube_by_household(predicates, chosen), name, None, columns_read(chosen))
 
     marked = marked_summary(db, as_of, kinds)
     if marked is not None:
