@@ -22,7 +22,12 @@ from wengang.services.reports import compute_form, engine, list_forms
 from wengang.services.reports.cube import DIMENSIONS, columns_read, counts_the_employed_only, cube_sql
 from wengang.store import status as store_status
 from wengang.store.db import open_database
-from wengang.store.household_type import change_household_type, household_places_at, households_at
+from wengang.store.household_type import (
+    change_household_type,
+    household_places_at,
+    household_places_view,
+    households_at,
+)
 from wengang.store.status import PLACE_COLUMNS, STATUS_COLUMNS, SURVEY_COLUMNS, count_derived, materialize_status
 
 DAYS = (AS_OF, dt.date(2024, 1, 1), dt.date(2023, 12, 31), dt.date(2024, 11, 30))
@@ -560,10 +565,11 @@ def test_a_form_alone_after_an_import_counts_the_employed_from_their_spells(coun
     assert made and not [s for s in made if s.rstrip().endswith("_latest")], made
     assert any("CROSS JOIN" in s for s in statements if s.lstrip().upper().startswith("CREATE TEMP VIEW"))
     # the households' places alone: what the derivation reads of them, made by the count itself
-    # (None: each half of a count in halves makes its own as it begins)
+    # (None: each half of a count in halves makes its own as it begins), a view: no table built
     assert given[0][1] is None
-    places = household_places_at(db, AS_OF)
-    assert any(s.lstrip().startswith(f"CREATE TEMP TABLE {places} ") for s in statements)
+    places = household_places_view(db, AS_OF)
+    assert any(s.lstrip().startswith(f"CREATE TEMP VIEW {places} ") for s in statements)
+    assert not any(s.lstrip().startswith("CREATE TEMP TABLE household_places") for s in statements)
     columns = [row[1] for row in db.execute(f"PRAGMA temp.table_info({places})").fetchall()]
     assert columns == ["id", "area_id", "site_id", "hh_type", "relocated"]
     assert alone == _values(compute_form(db, "F1", AS_OF))
@@ -652,3 +658,17 @@ def test_a_carried_derivation_is_corrected_for_the_dated_things_its_columns_comp
     ly, *columns = store_status._CARRIED["ly_id"]  # noqa: SLF001
     monkeypatch.setitem(store_status._CARRIED, "ly_id", (f"({ly} AND s.end_date < date(:as_of))", *columns))  # noqa: SLF001
     assert store_status._compared_with_d(f1) is None  # noqa: SLF001 - D compared another way: every dated thing
+
+
+def test_the_households_places_as_a_view_are_the_places_table_at_every_date(county):
+    """``household_places_view`` (what F1 alone joins right after an import) gives the rows
+    ``household_places_at`` stores, at dates before, on and after 户类型 changes."""
+    _, db = county
+    _types_changed_around(db, AS_OF)
+    for day in (*DAYS, AS_OF - dt.timedelta(days=2), AS_OF - dt.timedelta(days=1), AS_OF + dt.timedelta(days=1),
+                AS_OF + dt.timedelta(days=3)):
+        table, view = household_places_at(db, day), household_places_view(db, day)
+        want = db.execute(f"SELECT * FROM temp.{table} ORDER BY id").fetchall()
+        assert db.execute(f"SELECT * FROM temp.{view} ORDER BY id").fetchall() == want, day
+        assert len(want) == db.execute("SELECT count(*) FROM households").fetchone()[0]
+    assert {row[3] for row in want} >= {"监测户", "一般户"}

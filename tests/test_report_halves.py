@@ -193,12 +193,12 @@ def test_f1_alone_right_after_an_import_counts_the_same_in_halves(county, monkey
 
 
 def test_f1_alone_in_halves_makes_the_upper_halfs_places_after_the_lower_half_began(county, monkeypatch):
-    """The households' places at D (``household_places_at``) are made by each half as it
-    begins: the upper half's are no longer made before the lower half is started (0.18 s of
-    one core, then both halves at once, at 200,000 households)."""
+    """The households' places at D (``household_places_view``) are made by each half as it
+    begins: the upper half's are no longer made before the lower half is started (as a table,
+    0.18 s of one core, then both halves at once, at 200,000 households)."""
     from wengang.services.reports import compute_form  # noqa: PLC0415
     from wengang.store import status_store  # noqa: PLC0415
-    from wengang.store.household_type import household_places_at  # noqa: PLC0415
+    from wengang.store.household_type import household_places_view  # noqa: PLC0415
 
     _, db = county
     events: list[str] = []  # this connection's statements and the lower half's start, in order
@@ -212,7 +212,7 @@ def test_f1_alone_in_halves_makes_the_upper_halfs_places_after_the_lower_half_be
         compute_form(db, "F1", AS_OF, alone=True)
     finally:
         db.conn.set_trace_callback(None)
-    places = household_places_at(db, AS_OF)  # the name this connection made them under
-    made = [k for k, sql in enumerate(events) if sql.lstrip().startswith(f"CREATE TEMP TABLE {places} ")]
+    places = household_places_view(db, AS_OF)  # the name this connection made them under
+    made = [k for k, sql in enumerate(events) if sql.lstrip().startswith(f"CREATE TEMP VIEW {places} ")]
     assert len(made) == 1
     assert events.index("lower half begun") < made[0]

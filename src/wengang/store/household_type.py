@@ -16,8 +16,8 @@ import sqlite_utils
 
 from wengang.store.derived import cached
 
-__all__ = ["PLACES_AT", "TYPE_AT_SQL", "change_household_type", "household_places_at", "households_at",
-           "type_history"]
+__all__ = ["PLACES_AT", "TYPE_AT_SQL", "change_household_type", "household_places_at", "household_places_view",
+           "households_at", "type_history"]
 
 TYPE_AT_SQL = """SELECT household_id, hh_type, monitor_category FROM household_type_history
     WHERE (valid_from IS NULL OR valid_from <= :as_of) AND (valid_to IS NULL OR valid_to > :as_of)"""
@@ -49,11 +49,14 @@ PLACES_AT = ("area_id", "site_id", "hh_type", "relocated")
 """The households' columns a status derivation reads (``store.status.PLACE_COLUMNS``)."""
 
 
+_PLACES_SELECT = ("SELECT h.id, h.area_id, h.site_id, ht.hh_type, h.relocated FROM households h "
+                  f"LEFT JOIN ({TYPE_AT_SQL}) ht ON ht.household_id = h.id")
+
+
 def _build_places(db: sqlite_utils.Database, name: str, day: str) -> None:
     db.execute(f"CREATE TEMP TABLE {name} (id INTEGER PRIMARY KEY, area_id INTEGER, site_id INTEGER, "
                "hh_type TEXT, relocated INTEGER)")
-    db.execute(f"INSERT INTO temp.{name} SELECT h.id, h.area_id, h.site_id, ht.hh_type, h.relocated FROM households h "
-               f"LEFT JOIN ({TYPE_AT_SQL}) ht ON ht.household_id = h.id ORDER BY h.id", {"as_of": day})
+    db.execute(f"INSERT INTO temp.{name} {_PLACES_SELECT} ORDER BY h.id", {"as_of": day})
 
 
 def household_places_at(db: sqlite_utils.Database, as_of: dt.date | str) -> str:
@@ -63,6 +66,20 @@ def household_places_at(db: sqlite_utils.Database, as_of: dt.date | str) -> str:
     (≈ 0.08 s CPU less at 200,000 households)."""
     day = as_of if isinstance(as_of, str) else as_of.isoformat()
     return cached(db, "household_places_at", day, lambda name: _build_places(db, name, day))
+
+
+def household_places_view(db: sqlite_utils.Database, as_of: dt.date | str) -> str:
+    """TEMP view: :func:`household_places_at`'s rows, read where joined, not stored — for a
+    count that looks up each person's household once (``store.status.count_derived``: F1 alone
+    right after an import reads the households of the persons with a spell), where building
+    the table costs more than looking up the households themselves (200,000 households: the
+    table 0.18 s on each connection of a count in halves; F1 alone 1.13 → 0.96 s, median of 5,
+    CPU 2.06 → 1.79 s). The same rows as long as a household has one type row valid at a date,
+    as the history's triggers keep it (the table refuses a second; the view would count the
+    household's persons twice)."""
+    day = dt.date.fromisoformat(as_of if isinstance(as_of, str) else as_of.isoformat()).isoformat()
+    select = _PLACES_SELECT.replace(":as_of", f"'{day}'")  # a view takes no parameters; a checked date
+    return cached(db, "household_places_view", day, lambda name: db.execute(f"CREATE TEMP VIEW {name} AS {select}"))
 
 
 def type_history(db: sqlite_utils.Database, household_id: int) -> list[dict]:

@@ -40,7 +40,7 @@ from wengang.domain.status import (
 from wengang.store import status_store
 from wengang.store.derived import cached, data_fingerprint, drop_table, fill_temp_table, fresh_keys
 from wengang.store.halves import count_by_halves, count_in_halves
-from wengang.store.household_type import TYPE_AT_SQL, household_places_at, households_at
+from wengang.store.household_type import TYPE_AT_SQL, household_places_at, household_places_view, households_at
 
 __all__ = ["EMPLOYED_COLUMNS", "PLACE_COLUMNS", "SPELL_ID_COLUMNS", "STATUS_COLUMNS", "SURVEY_COLUMNS", "count_derived",
            "count_from_neighbour", "count_past_marks", "data_fingerprint", "derived_whole_on_reading",
@@ -337,9 +337,9 @@ def count_derived(db: sqlite_utils.Database, as_of: AsOf, create_sql: Callable[[
                   hh_at: str | None, reads: Collection[str] | None, employed_only: bool = False) -> None:
     """TEMP table ``name`` as ``create_sql(name, status)`` makes it, counted over everyone's
     statuses at D derived here and now (``hh_at``: :func:`households_at` at D, or its places
-    alone; None: its places alone, ``household_places_at``, made where they are read: each
-    half of a count in halves makes its own at once, the upper no longer before the lower
-    begins, 0.18 s at 200,000 households), read once and
+    alone; None: its places alone, made where they are read: each half of a count in halves
+    makes its own as it begins — a view of the households where the latest spells are
+    carried, ``household_places_view``, else the table ``household_places_at``), read once and
     kept nowhere: the same rows :func:`status_table` would give, without writing them.
     ``reads``: the status columns ``create_sql`` reads (None: any); only the latest spells (and
     surveys) they need are looked for — F1: 2 kinds of 4, no surveys — and where they are the
@@ -362,7 +362,7 @@ def count_derived(db: sqlite_utils.Database, as_of: AsOf, create_sql: Callable[[
         def count(part: sqlite_utils.Database, condition: str, table: str) -> None:
             # The persons whose id meets ``condition`` ("": everyone); one half of them
             # (store.halves) on the second connection with households' places of its own.
-            places = hh_at if part is db and hh_at is not None else household_places_at(part, as_of.date)
+            places = hh_at if part is db and hh_at is not None else household_places_view(part, as_of.date)
             where, spells = (f" WHERE p.id {condition}", f" AND s.person_id {condition}") if condition else ("", "")
             with _carried_rows(part, as_of, f"{table}_rows", frozenset(reads), _places_of_everyone(places) + where,
                                employed_only=employed_only, spell_filter=spells):
