@@ -72,11 +72,12 @@ def household_places_view(db: sqlite_utils.Database, as_of: dt.date | str) -> st
     """TEMP view: :func:`household_places_at`'s rows, read where joined, not stored — for a
     count that looks up each person's household once (``store.status.count_derived``: F1 alone
     right after an import reads the households of the persons with a spell), where building
-    the table costs more than looking up the households themselves (200,000 households: the
-    table 0.18 s on each connection of a count in halves; F1 alone 1.13 → 0.96 s, median of 5,
-    CPU 2.06 → 1.79 s). The same rows as long as a household has one type row valid at a date,
-    as the history's triggers keep it (the table refuses a second; the view would count the
-    household's persons twice)."""
+    the table costs about what it saves (200,000 households: the table 0.18 s on each
+    connection of a count in halves; F1 alone in-process, median of 5, 1.13 → 0.96 s, CPU 2.06
+    → 1.79 s; 8 more in a noisier stretch 1.32 s either way, the fastest 1.10 → 1.02 s): one
+    statement less on each connection. The same rows as long as a household has one type
+    row valid at a date, as the history's triggers keep it (the table refuses a second; the
+    view would count the household's persons twice)."""
     day = dt.date.fromisoformat(as_of if isinstance(as_of, str) else as_of.isoformat()).isoformat()
     select = _PLACES_SELECT.replace(":as_of", f"'{day}'")  # a view takes no parameters; a checked date
     return cached(db, "household_places_view", day, lambda name: db.execute(f"CREATE TEMP VIEW {name} AS {select}"))
