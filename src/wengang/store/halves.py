@@ -16,6 +16,10 @@ group):
   Only the groups cross over. Handing the latest spells themselves over instead (171,907 rows
   of the lower half at 200k) cost 0.2 s and was not kept.
 
+- :func:`read_aside`: reads of their own (the forms' period aggregates, ``services.reports.facts``)
+  made on the second connection while this one goes on with others, each read's value taken
+  when this one comes to need it.
+
 Only where it is sure to give the same numbers, else the caller counts once as before: what
 is counted is the file's (the second connection reads the same file; a TEMP table derived
 here it cannot see), the file is a plain one (not :memory:, not encrypted: the key is not
@@ -29,7 +33,7 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 
 import sqlite_utils
@@ -37,7 +41,7 @@ import sqlite_utils
 from wengang.store import crypto
 from wengang.store.derived import fill_temp_table
 
-__all__ = ["HALVES_FROM", "Count", "count_by_halves", "count_in_halves"]
+__all__ = ["HALVES_FROM", "Aside", "Count", "count_by_halves", "count_in_halves", "read_aside"]
 
 HALVES_FROM = 50_000
 """Persons (their id span) from which a second connection pays: opening it, its view and its
@@ -55,6 +59,16 @@ counting the persons whose id meets ``condition`` (``"< 330260"``), grouped by i
 columns, ``persons`` right after them, every later column a count of persons too."""
 
 
+def _status_view_sql(db: sqlite_utils.Database, status: str) -> str | None:
+    """The statement that makes the stored statuses ``status`` (a TEMP view) on another
+    connection, by the same name; None for a TEMP table derived here, or a view reading one:
+    the other connection cannot see it."""
+    row = db.execute("SELECT sql FROM sqlite_temp_master WHERE type = 'view' AND name = ?", [status]).fetchone()
+    if row is None or not _VIEW.match(row[0]) or re.search(r"\btemp\.", row[0], re.IGNORECASE):
+        return None
+    return _VIEW.sub("CREATE TEMP VIEW ", row[0], count=1)
+
+
 def count_in_halves(db: sqlite_utils.Database, status: str, create_sql: Callable[[str, str], str],
                     name: str) -> bool:
     """TEMP table ``name`` as ``create_sql(name, status)`` makes it over the stored statuses
@@ -62,10 +76,9 @@ def count_in_halves(db: sqlite_utils.Database, status: str, create_sql: Callable
     by its first columns and counts persons in a column ``persons`` right after, every later
     column a count too (summed by group). False, nothing made, where it cannot be sure of
     the same numbers (the module's docstring)."""
-    row = db.execute("SELECT sql FROM sqlite_temp_master WHERE type = 'view' AND name = ?", [status]).fetchone()
-    if row is None or not _VIEW.match(row[0]) or re.search(r"\btemp\.", row[0], re.IGNORECASE):
-        return False  # a TEMP table derived here, or a view reading one: the other cannot see it
-    view_sql = _VIEW.sub("CREATE TEMP VIEW ", row[0], count=1)
+    view_sql = _status_view_sql(db, status)
+    if view_sql is None:
+        return False
 
     def count(part: sqlite_utils.Database, condition: str, table: str) -> None:
         if part is not db:
@@ -118,14 +131,20 @@ def count_by_halves(db: sqlite_utils.Database, name: str, count: Count) -> bool:
         db.execute(f"DROP TABLE IF EXISTS temp.{name}_lower")
 
 
-def _split(db: sqlite_utils.Database) -> tuple[str, int] | None:
-    """(the file, the first person id of the upper half) where a second connection reads
-    what this one reads and pays: two cores, a plain file, no transaction here, enough persons."""
+def _second_file(db: sqlite_utils.Database) -> str | None:
+    """The file a second connection would read, where it reads what this one reads and a core
+    is there for it: two cores, a plain file (not :memory:, not encrypted), no transaction here."""
     if (os.cpu_count() or 1) < 2 or db.conn.in_transaction or crypto.is_encrypted_connection(db.conn):
         return None
-    path = db.execute("PRAGMA database_list").fetchone()[2]
-    if not path:
-        return None  # :memory:
+    return db.execute("PRAGMA database_list").fetchone()[2] or None
+
+
+def _split(db: sqlite_utils.Database) -> tuple[str, int] | None:
+    """(the file, the first person id of the upper half) where a second connection reads
+    what this one reads and pays (:func:`_second_file`, enough persons)."""
+    path = _second_file(db)
+    if path is None:
+        return None
     # two look-ups at the ends of the rowid b-tree (min and max in one SELECT scan every row)
     low, high = db.execute("SELECT (SELECT min(id) FROM main.persons), (SELECT max(id) FROM main.persons)").fetchone()
     if low is None or high - low < HALVES_FROM:
@@ -135,6 +154,14 @@ def _split(db: sqlite_utils.Database) -> tuple[str, int] | None:
 
 def _data_version(db: sqlite_utils.Database) -> int:
     return db.execute("PRAGMA data_version").fetchone()[0]
+
+
+def _read_only(path: str) -> sqlite3.Connection:
+    """A second connection to the file that can make TEMP tables and views, never a change to
+    the caseworker's data."""
+    conn = sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 5000")
+    return conn
 
 
 class _Lower(threading.Thread):
@@ -154,9 +181,7 @@ class _Lower(threading.Thread):
         try:
             with self.lock:
                 # read-only: it makes TEMP tables, never a change to the caseworker's file
-                self.conn = sqlite3.connect(f"{Path(self.path).as_uri()}?mode=ro", uri=True, isolation_level=None,
-                                            check_same_thread=False)
-            self.conn.execute("PRAGMA busy_timeout = 5000")
+                self.conn = _read_only(self.path)
             self.count(sqlite_utils.Database(self.conn, execute_plugins=False))
             cursor = self.conn.execute("SELECT * FROM temp.lower_half")
             self.columns = [c[0] for c in cursor.description]
@@ -173,3 +198,86 @@ class _Lower(threading.Thread):
         with self.lock:
             if self.conn is not None:
                 self.conn.interrupt()
+
+
+Read = Callable[[sqlite_utils.Database], object]
+"""``read(part)``: a value read on the second connection ``part`` (the statuses' view made
+there by the same name)."""
+
+
+class Aside(threading.Thread):
+    """Reads made one after another on a second, read-only connection while this one goes on
+    (:func:`read_aside`); :meth:`value` gives a read's value once this one needs it."""
+
+    def __init__(self, db: sqlite_utils.Database, path: str, view_sql: str, reads: list[tuple[Hashable, Read]]):
+        super().__init__(name="wengang-aside", daemon=True)
+        self.db, self.path, self.view_sql, self.reads = db, path, view_sql, reads
+        self.version = _data_version(db)
+        self.values: dict[Hashable, object] = {}
+        self.done = {key: threading.Event() for key, _ in reads}
+        self.conn: sqlite3.Connection | None = None
+        self.lock = threading.Lock()  # the connection is interrupted only while open
+        self.stopped = False
+
+    def run(self) -> None:
+        try:
+            with self.lock:
+                if self.stopped:
+                    return
+                self.conn = _read_only(self.path)
+            part = sqlite_utils.Database(self.conn, execute_plugins=False)
+            part.execute(self.view_sql)
+            for key, read in self.reads:
+                if self.stopped:
+                    return
+                self.values[key] = read(part)
+                self.done[key].set()
+        except Exception:  # noqa: BLE001 - any failure: the reads not made are this connection's to make
+            return
+        finally:
+            with self.lock:
+                if self.conn is not None:
+                    self.conn.close()
+                    self.conn = None
+            for event in self.done.values():
+                event.set()
+
+    def has(self, key: Hashable) -> bool:
+        """Whether ``key`` is one of the reads (made, being made or to be made)."""
+        return key in self.done
+
+    def value(self, key: Hashable) -> tuple[bool, object]:
+        """(True, the value) of read ``key`` once made — waiting for it — and only while no
+        other connection committed since the reads began (the same rows this one would read);
+        (False, None) otherwise: a failed read, or the data changed."""
+        event = self.done.get(key)
+        if event is None:
+            return False, None
+        event.wait()
+        if key not in self.values or _data_version(self.db) != self.version:
+            return False, None
+        return True, self.values.pop(key)
+
+    def stop(self) -> None:
+        """Stop reading (what is made is kept) and wait for the connection to close."""
+        self.stopped = True
+        with self.lock:
+            if self.conn is not None:
+                self.conn.interrupt()
+        if self.is_alive():
+            self.join()
+
+
+def read_aside(db: sqlite_utils.Database, status: str, reads: list[tuple[Hashable, Read]]) -> Aside | None:
+    """``reads`` (key, read) begun on a second connection to the file, one after another,
+    with the stored statuses ``status`` (a TEMP view here) made there by the same name: the
+    values for this connection to take (:meth:`Aside.value`) when it comes to them. None —
+    this connection reads them itself — where the second would not read what this one reads
+    (:func:`_second_file`, statuses derived into a TEMP table here) or there is nothing to read."""
+    path = _second_file(db) if reads else None
+    view_sql = _status_view_sql(db, status) if path else None
+    if view_sql is None:
+        return None
+    aside = Aside(db, path, view_sql, reads)
+    aside.start()
+    return aside

@@ -15,7 +15,8 @@ import sqlite_utils
 
 from wengang.domain.dates import DateError, parse_date
 from wengang.domain.text import file_name
-from wengang.services.reports.engine import compute_form, prepare_forms
+from wengang.services.reports.engine import compute_form, count_facts_ahead, prepare_forms
+from wengang.services.reports.facts import stop_counting_ahead
 from wengang.services.reports.forms import FormSpec, get_form
 from wengang.services.reports.model import FormResult
 from wengang.services.reports.output import write_form
@@ -62,14 +63,19 @@ def write_forms(db: sqlite_utils.Database, form_ids: list[str] | tuple[str, ...]
     specs = [get_form(form_id) for form_id in form_ids]  # an unknown form fails before any file
     out: list[tuple[FormResult, Path]] = []
     prepare_forms(db, [spec.id for spec in specs], as_of)
-    for n, spec in enumerate(specs):
-        if progress:
-            progress(n, len(specs), f"正在生成{spec.number}…")
-        params = form_request(spec, by=by, period_from=period_from, ref_date=ref_date, as_of=as_of)
-        result = compute_form(db, spec.id, as_of, area_id=area_id, **params)
-        path = folder / form_file_name(result, suffix)
-        write(result, path)
-        out.append((result, path))
+    requests = [(spec, form_request(spec, by=by, period_from=period_from, ref_date=ref_date, as_of=as_of))
+                for spec in specs]
+    try:
+        count_facts_ahead(db, [(spec.id, params | {"area_id": area_id}) for spec, params in requests], as_of)
+        for n, (spec, params) in enumerate(requests):
+            if progress:
+                progress(n, len(specs), f"正在生成{spec.number}…")
+            result = compute_form(db, spec.id, as_of, area_id=area_id, **params)
+            path = folder / form_file_name(result, suffix)
+            write(result, path)
+            out.append((result, path))
+    finally:
+        stop_counting_ahead(db)  # a cancel or a failure: what is still counted beside is for nothing
     if progress:
         progress(len(specs), len(specs), "")
     return out

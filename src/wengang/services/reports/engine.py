@@ -689,18 +689,47 @@ def compute_form(db: sqlite_utils.Database, form_id: str, as_of, *, by: str = "t
 
 # --- the steps of compute_form -------------------------------------------------------------------
 
-def _counts(db, req: Request, tables: dict, counted: list[dict]) -> dict:
-    """Every counted column's value per row key: plain person counts from the cube, the
-    other columns one ``GROUP BY`` query per source."""
-    on_cube = [c for c in counted if _on_cube(req.decl, c) is not None]
-    on_households = [c for c in counted if c not in on_cube and households.split(req.decl, c) is not None]
+def _by_way(decl: dict, counted: list[dict]) -> tuple[list[dict], list[dict], dict[str, list[dict]],
+                                                     dict[str, list[dict]]]:
+    """The counted columns by how they are counted: on the cube, on the household cube, on a
+    fact source's groups (by source), one ``GROUP BY`` per source (by source)."""
+    on_cube = [c for c in counted if _on_cube(decl, c) is not None]
+    on_households = [c for c in counted if c not in on_cube and households.split(decl, c) is not None]
     by_source: dict[str, list[dict]] = {}
     on_facts: dict[str, list[dict]] = {}
     for col in counted:
         if col in on_cube or col in on_households:
             continue
-        group = on_facts if facts.measure(req.decl, col) is not None else by_source
+        group = on_facts if facts.measure(decl, col) is not None else by_source
         group.setdefault(col["source"], []).append(col)
+    return on_cube, on_households, on_facts, by_source
+
+
+def count_facts_ahead(db: sqlite_utils.Database, forms: list[tuple[str, dict]], as_of) -> None:
+    """A batch's fact sources (``forms``: form id and ``compute_form``'s keyword arguments,
+    in the batch's order) but the first begun on a second connection
+    (:func:`.facts.count_ahead`): the spells of F3 counted here while the services and
+    subsidies of F4 are counted beside. Call after :func:`prepare_forms` (whose counts take
+    both cores); :func:`.facts.stop_counting_ahead` when the batch ends."""
+    sources, day = [], None
+    for form_id, kwargs in forms:
+        try:
+            req = _request(form_id, as_of, kwargs.get("by", "township"), kwargs.get("period_from"),
+                           kwargs.get("ref_date"), kwargs.get("area_id"))
+        except FormError:
+            continue  # said when the form is computed, after the forms before it are written
+        _, _, on_facts, _ = _by_way(req.decl, [c for c in req.decl["columns"] if "source" in c])
+        sources += [(name, facts.declared_measures(name, (req.decl,)), req.params()) for name in on_facts]
+        day = req.as_of
+    if len(sources) > 1:
+        status = status_table(db, day)
+        facts.count_ahead(db, status, facts.is_stored(db, status), sources)
+
+
+def _counts(db, req: Request, tables: dict, counted: list[dict]) -> dict:
+    """Every counted column's value per row key: plain person counts from the cube, the
+    other columns one ``GROUP BY`` query per source."""
+    on_cube, on_households, on_facts, by_source = _by_way(req.decl, counted)
     parts = [_cube_aggregate(db, req, tables, on_cube)] if on_cube else []
     parts += [_household_cube_aggregate(db, req, tables, on_households)] if on_households else []
     parts += [_facts_aggregate(db, req, tables, name, cols) for name, cols in on_facts.items()]

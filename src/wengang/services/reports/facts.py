@@ -36,7 +36,8 @@ import sqlite_utils
 from wengang.services.reports.forms import list_forms, predicate_parts
 from wengang.services.reports.sources import SOURCES, Source
 from wengang.store import status_store
-from wengang.store.derived import cached, fill_temp_table, temp_write
+from wengang.store.derived import cached, fill_temp_table, fresh_keys, temp_write
+from wengang.store.halves import read_aside
 from wengang.store.migrations.m0115_report_facts import COUNTED
 
 DIMENSIONS = ("area_id", "site_id")
@@ -231,13 +232,17 @@ def _kind(source: str, period: tuple[str, str]) -> str:
     return f"facts_{source}_{period[0]}_{period[1]}".replace("-", "x")
 
 
+def _definition(table: FactTable, measures: tuple[Measure, ...]) -> str:
+    return status_store.definition_hash(*(_group_sql(table, measures, "status", False),
+                                          *(_text_sql(table, m, "status", False) for m in measures
+                                            if m.kind == "text")))
+
+
 def _build(db, table: FactTable, measures, status: str, stored: bool, day: dt.date, params: dict,
            name: str) -> None:
     columns = list(DIMENSIONS) + [f"m{k}" for k in range(len(measures))]
     kind = _kind(table.source, _period(table, measures, params))
-    definition = status_store.definition_hash(*(_group_sql(table, measures, "status", False),
-                                                 *(_text_sql(table, m, "status", False) for m in measures
-                                                   if m.kind == "text")))
+    definition = _definition(table, measures)
     version = db.execute("PRAGMA data_version").fetchone()[0]
     seen = status_store.fact_marks_seq(db) if stored else 0
     found = status_store.load_facts(db, day, kind, definition) if stored else None
@@ -247,7 +252,9 @@ def _build(db, table: FactTable, measures, status: str, stored: bool, day: dt.da
     if found is not None:
         rows = _recount_marked(db, table, measures, status, params, found[1], found[2])
     else:
-        rows = _count(db, table, measures, status, params, only_marked=False)
+        made, rows = _counted_ahead(db, _key(table, measures, params, stored))
+        if not made:
+            rows = _count(db, table, measures, status, params, only_marked=False)
     fill_temp_table(db, name, columns, rows)
     if stored:
         status_store.save_facts(db, day, kind, definition, columns, rows, seen, version)
@@ -267,9 +274,66 @@ def fact_table(db: sqlite_utils.Database, source: str, measures: tuple[Measure, 
     ``stored`` (the areas marked since counted again), else counted; cached per connection."""
     table = FACT_TABLES[source]
     day = dt.date.fromisoformat(params["as_of"])
-    key = (day, _period(table, measures, params), measures, stored)
-    return cached(db, f"report_facts_{source}", key,
+    return cached(db, f"report_facts_{source}", _key(table, measures, params, stored),
                   lambda name: _build(db, table, measures, status, stored, day, params, name))
+
+
+def _key(table: FactTable, measures: tuple[Measure, ...], params: dict, stored: bool) -> tuple:
+    """What a source's groups at D depend on: the date, the period its SQL reads, the measures."""
+    return (params["as_of"], _period(table, measures, params), measures, stored)
+
+
+# --- counted ahead, on a second connection ----------------------------------------------------
+
+_AHEAD = "_wengang_facts_ahead"  # the connection's attribute: its Asides (store.halves), newest last
+
+
+def count_ahead(db: sqlite_utils.Database, status: str, stored: bool,
+                sources: list[tuple[str, tuple[Measure, ...], dict]]) -> None:
+    """Begin counting ``sources`` ((source, measures, params), in the order a batch of forms
+    will ask for them; ``status``: the statuses at D, ``stored`` as :func:`is_stored` says)
+    but the first on a second connection, while this one computes the forms up to them and
+    counts the first itself; :func:`fact_table` takes each one's groups when it comes to
+    them. Those kept in the store already, or counted in this connection since the data last
+    changed, are left out. At 200,000 households the first counts of services and subsidies
+    (0.5 s) so run beside the spells' (0.6 s): the three 1.39–1.59 → 0.87–1.13 s. Nothing
+    where a second connection would not read the same rows (``store.halves.read_aside``)."""
+    keyed = {_key(FACT_TABLES[source], measures, params, stored): (source, measures, params)
+             for source, measures, params in sources}
+    reads = []
+    for key, (source, measures, params) in list(keyed.items())[1:]:
+        table = FACT_TABLES[source]
+        if key in fresh_keys(db, f"report_facts_{source}") or any(a.has(key) for a in getattr(db, _AHEAD, [])):
+            continue
+        if stored and _kept(db, table, measures, params):
+            continue
+        reads.append((key, lambda part, t=table, m=measures, p=params: _count(part, t, m, status, p, only_marked=False)))
+    aside = read_aside(db, status, reads)
+    if aside is not None:
+        setattr(db, _AHEAD, [*getattr(db, _AHEAD, []), aside])
+
+
+def stop_counting_ahead(db: sqlite_utils.Database) -> None:
+    """Stop what :func:`count_ahead` began and forget it (a batch's end, or a cancel)."""
+    for aside in getattr(db, _AHEAD, []):
+        aside.stop()
+    setattr(db, _AHEAD, [])
+
+
+def _counted_ahead(db: sqlite_utils.Database, key: tuple) -> tuple[bool, list[list] | None]:
+    """(True, the groups' rows) counted ahead for ``key`` (:func:`count_ahead`; waiting for
+    them), (False, None) where none were or they cannot be used (the data changed)."""
+    for aside in getattr(db, _AHEAD, []):
+        if aside.has(key):
+            return aside.value(key)  # type: ignore[return-value]
+    return False, None
+
+
+def _kept(db: sqlite_utils.Database, table: FactTable, measures: tuple[Measure, ...], params: dict) -> bool:
+    """Whether the store keeps the source's groups at D for this period (stale areas or not:
+    those are recounted from their own rows)."""
+    return status_store.load_facts(db, dt.date.fromisoformat(params["as_of"]), _kind(table.source, _period(
+        table, measures, params)), _definition(table, measures)) is not None
 
 
 def group_values(db, sql: str, params: dict, measures: list[tuple[str, Measure, int]]) -> dict:
