@@ -1,8 +1,8 @@
-"""A batch of forms counts its later fact sources on a second connection (issue 20,
-``services.reports.facts.count_ahead``, ``store.halves.read_aside``): F3's spells are counted
-here while F4's services and subsidies and F9's spot checks are counted beside; the forms are
-the very ones counted one after another, and counts made beside data another connection
-changed meanwhile are not used."""
+"""A batch of forms counts the group tables it reads after the first on a second connection
+(issue 20, ``services.reports.ahead``, ``store.halves.read_aside``): F3's spells are counted
+here while F4's services and subsidies, F5's household groups and F9's spot checks are counted
+beside; the forms are the very ones counted one after another, and counts made beside data
+another connection changed meanwhile are not used."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ import threading
 import pytest
 from test_status_store import AS_OF
 
-from wengang.services.reports import batch, engine, facts
+from wengang.services.reports import ahead, batch, engine, facts
+from wengang.services.reports import household_cube as households
 from wengang.store import derived, halves
 from wengang.store.db import open_database
 
-FORMS = ("F1", "F3", "F4", "F9")
+FORMS = ("F1", "F3", "F4", "F5", "F9")
 
 
 @pytest.fixture
@@ -28,6 +29,7 @@ def _afresh(db) -> None:
     """Nothing counted kept: neither in this connection nor in the store."""
     derived.forget(db)
     db.execute("DELETE FROM status_store_facts")
+    db.execute("DELETE FROM status_store_summaries WHERE kind = ?", [households.KIND])
 
 
 def _forms(db, tmp_path, name: str) -> list[list[dict]]:
@@ -40,41 +42,44 @@ def _asides() -> list[threading.Thread]:
 
 
 def _reads_beside(monkeypatch) -> list[str]:
-    """The sources each ``read_aside`` of the fact counts was given, in order."""
-    sources: list[str] = []
-    real = facts.read_aside
+    """The tables each ``read_aside`` of the batch's counts was given, in order."""
+    tables: list[str] = []
+    real = ahead.read_aside
 
     def spy(db, status, reads):
-        sources.extend(_source_of(key) for key, _ in reads)
+        tables.extend(_table_of(key) for key, _ in reads)
         return real(db, status, reads)
 
-    monkeypatch.setattr(facts, "read_aside", spy)
-    return sources
+    monkeypatch.setattr(ahead, "read_aside", spy)
+    return tables
 
 
-def _source_of(key: tuple) -> str:
-    """The fact source a key of ``facts._key`` is for, told by its measures' aliases."""
-    sql = " ".join(m.sql for m in key[2])
+def _table_of(key: tuple) -> str:
+    """The fact source a key of the facts is for (told by its measures' aliases), or F5's
+    household groups."""
+    if key[0] == households.KIND:
+        return "households"
+    sql = " ".join(m.sql for m in key[1][2])
     return next(name for name, table in facts.FACT_TABLES.items() if f"{table.alias}." in sql)
 
 
 def test_a_batch_counts_its_later_fact_sources_beside_the_same_forms(county, tmp_path, monkeypatch):
     _, db = county
     _afresh(db)
-    monkeypatch.setattr(facts, "read_aside", lambda *a: None)  # one after another, as before
+    monkeypatch.setattr(ahead, "read_aside", lambda *a: None)  # one after another, as before
     want = _forms(db, tmp_path, "one")
     monkeypatch.undo()
     monkeypatch.setattr(halves.os, "cpu_count", lambda: 2)
     _afresh(db)
     beside = _reads_beside(monkeypatch)
     taken: list[bool] = []
-    real = facts._counted_ahead  # noqa: SLF001
-    monkeypatch.setattr(facts, "_counted_ahead", lambda d, key: _taken(real, d, key, taken))
+    real = ahead.take
+    monkeypatch.setattr(ahead, "take", lambda d, key: _taken(real, d, key, taken))
     got = _forms(db, tmp_path, "beside")
     assert got == want
     # the spells (F3's, the batch's first) counted here, the rest beside, each taken once made
-    assert beside == ["service", "subsidy", "check"]
-    assert taken.count(True) == 3
+    assert beside == ["service", "subsidy", "households", "check"]
+    assert taken.count(True) == 4
     assert any(any(isinstance(v, int) and v > 0 for v in row.values()) for form in want[1:] for row in form)
     assert not _asides()
 
@@ -92,8 +97,8 @@ def test_counts_beside_are_not_taken_once_another_connection_committed(county):
     forms = [(form, {}) for form in ("F3", "F4")]
     guidance_before = engine.compute_form(open_database(path), "F4", AS_OF).total().values["guidance"]
     _afresh(db)
-    engine.count_facts_ahead(db, forms, AS_OF)
-    (aside,) = getattr(db, facts._AHEAD)  # noqa: SLF001
+    engine.count_ahead(db, forms, AS_OF)
+    (aside,) = ahead._asides(db)  # noqa: SLF001
     aside.join()  # the services counted beside, before the change below
     other = open_database(path)
     try:
@@ -104,7 +109,7 @@ def test_counts_beside_are_not_taken_once_another_connection_committed(county):
     finally:
         other.close()
     got = engine.compute_form(db, "F4", AS_OF)
-    facts.stop_counting_ahead(db)
+    ahead.stop(db)
     assert got.total().values["guidance"] == guidance_before + 1  # counted here again, with the new one
 
 
@@ -119,7 +124,7 @@ def test_a_batch_stopped_midway_leaves_nothing_counting_beside(county, tmp_path)
     with pytest.raises(KeyboardInterrupt):
         batch.write_forms(db, FORMS, AS_OF, tmp_path / "stopped", progress=cancel)
     assert not _asides()
-    assert getattr(db, facts._AHEAD) == []  # noqa: SLF001
+    assert ahead._asides(db) == []  # noqa: SLF001
 
 
 def test_nothing_beside_without_a_second_core_or_for_kept_groups(county, tmp_path, monkeypatch):

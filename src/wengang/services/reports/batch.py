@@ -15,8 +15,8 @@ import sqlite_utils
 
 from wengang.domain.dates import DateError, parse_date
 from wengang.domain.text import file_name
-from wengang.services.reports.engine import compute_form, count_facts_ahead, prepare_forms
-from wengang.services.reports.facts import stop_counting_ahead
+from wengang.services.reports import ahead
+from wengang.services.reports.engine import compute_form, count_ahead, prepare_forms
 from wengang.services.reports.forms import FormSpec, get_form
 from wengang.services.reports.model import FormResult
 from wengang.services.reports.output import write_form
@@ -66,7 +66,7 @@ def write_forms(db: sqlite_utils.Database, form_ids: list[str] | tuple[str, ...]
     requests = [(spec, form_request(spec, by=by, period_from=period_from, ref_date=ref_date, as_of=as_of))
                 for spec in specs]
     try:
-        count_facts_ahead(db, [(spec.id, params | {"area_id": area_id}) for spec, params in requests], as_of)
+        count_ahead(db, [(spec.id, params | {"area_id": area_id}) for spec, params in requests], as_of)
         for n, (spec, params) in enumerate(requests):
             if progress:
                 progress(n, len(specs), f"正在生成{spec.number}…")
@@ -75,7 +75,7 @@ def write_forms(db: sqlite_utils.Database, form_ids: list[str] | tuple[str, ...]
             write(result, path)
             out.append((result, path))
     finally:
-        stop_counting_ahead(db)  # a cancel or a failure: what is still counted beside is for nothing
+        ahead.stop(db)  # a cancel or a failure: what is still counted beside is for nothing
     if progress:
         progress(len(specs), len(specs), "")
     return out

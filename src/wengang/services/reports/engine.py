@@ -28,7 +28,7 @@ import sqlite_utils
 from wengang.domain.dates import DateError, parse_date
 from wengang.domain.numbers import percent
 from wengang.domain.status import AsOf
-from wengang.services.reports import facts
+from wengang.services.reports import ahead, facts
 from wengang.services.reports import household_cube as households
 from wengang.services.reports.cube import (
     CUBE_SOURCE,
@@ -705,25 +705,36 @@ def _by_way(decl: dict, counted: list[dict]) -> tuple[list[dict], list[dict], di
     return on_cube, on_households, on_facts, by_source
 
 
-def count_facts_ahead(db: sqlite_utils.Database, forms: list[tuple[str, dict]], as_of) -> None:
-    """A batch's fact sources (``forms``: form id and ``compute_form``'s keyword arguments,
-    in the batch's order) but the first begun on a second connection
-    (:func:`.facts.count_ahead`): the spells of F3 counted here while the services and
-    subsidies of F4 are counted beside. Call after :func:`prepare_forms` (whose counts take
-    both cores); :func:`.facts.stop_counting_ahead` when the batch ends."""
-    sources, day = [], None
+def count_ahead(db: sqlite_utils.Database, forms: list[tuple[str, dict]], as_of) -> None:
+    """The group tables a batch's forms read (``forms``: form id and ``compute_form``'s
+    keyword arguments, in the batch's order) — their fact sources' (:mod:`.facts`) and the
+    household groups (:mod:`.household_cube`) — counted but the first on a second
+    connection (:mod:`.ahead`): F3's spells here while F4's services and subsidies, F5's
+    household groups and F9's checks are counted beside. Call after :func:`prepare_forms`
+    (whose person cube takes both cores); :func:`.ahead.stop` when the batch ends."""
+    wanted: list[tuple] = []  # ("facts", source, measures, params) or ("households", measures), in order
+    day = None
     for form_id, kwargs in forms:
         try:
             req = _request(form_id, as_of, kwargs.get("by", "township"), kwargs.get("period_from"),
                            kwargs.get("ref_date"), kwargs.get("area_id"))
         except FormError:
             continue  # said when the form is computed, after the forms before it are written
-        _, _, on_facts, _ = _by_way(req.decl, [c for c in req.decl["columns"] if "source" in c])
-        sources += [(name, facts.declared_measures(name, (req.decl,)), req.params()) for name in on_facts]
+        _, on_households, on_facts, _ = _by_way(req.decl, [c for c in req.decl["columns"] if "source" in c])
+        wanted += [("facts", name, facts.declared_measures(name, (req.decl,)), req.params()) for name in on_facts]
+        if on_households:
+            wanted.append(("households", households.declared_measures((req.decl,))))
         day = req.as_of
-    if len(sources) > 1:
-        status = status_table(db, day)
-        facts.count_ahead(db, status, facts.is_stored(db, status), sources)
+    if len(wanted) < 2:
+        return  # nothing to count beside the first
+    status = status_table(db, day)
+    stored = facts.is_stored(db, status)
+    reads = []
+    for kind, *what in wanted:  # those kept or counted already make none
+        reads += (facts.reads_ahead(db, status, stored, [tuple(what)]) if kind == "facts"
+                  else households.read_ahead(db, day.date, status, what[0]))
+    # the first still to count is counted here, as the batch comes to it
+    ahead.begin(db, status, list(dict(reads).items())[1:])
 
 
 def _counts(db, req: Request, tables: dict, counted: list[dict]) -> dict:

@@ -33,11 +33,12 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from wengang.services.reports import ahead
 from wengang.services.reports.forms import list_forms, predicate_parts
 from wengang.services.reports.sources import SOURCES, Source
 from wengang.store import status_store
 from wengang.store.derived import cached, fill_temp_table, fresh_keys, temp_write
-from wengang.store.halves import read_aside
+from wengang.store.halves import Read
 from wengang.store.migrations.m0115_report_facts import COUNTED
 
 DIMENSIONS = ("area_id", "site_id")
@@ -252,7 +253,7 @@ def _build(db, table: FactTable, measures, status: str, stored: bool, day: dt.da
     if found is not None:
         rows = _recount_marked(db, table, measures, status, params, found[1], found[2])
     else:
-        made, rows = _counted_ahead(db, _key(table, measures, params, stored))
+        made, rows = ahead.take(db, ("facts", _key(table, measures, params, stored)))
         if not made:
             rows = _count(db, table, measures, status, params, only_marked=False)
     fill_temp_table(db, name, columns, rows)
@@ -283,50 +284,23 @@ def _key(table: FactTable, measures: tuple[Measure, ...], params: dict, stored: 
     return (params["as_of"], _period(table, measures, params), measures, stored)
 
 
-# --- counted ahead, on a second connection ----------------------------------------------------
+# --- counted ahead, on a second connection (.ahead) ------------------------------------------
 
-_AHEAD = "_wengang_facts_ahead"  # the connection's attribute: its Asides (store.halves), newest last
-
-
-def count_ahead(db: sqlite_utils.Database, status: str, stored: bool,
-                sources: list[tuple[str, tuple[Measure, ...], dict]]) -> None:
-    """Begin counting ``sources`` ((source, measures, params), in the order a batch of forms
-    will ask for them; ``status``: the statuses at D, ``stored`` as :func:`is_stored` says)
-    but the first on a second connection, while this one computes the forms up to them and
-    counts the first itself; :func:`fact_table` takes each one's groups when it comes to
-    them. Those kept in the store already, or counted in this connection since the data last
-    changed, are left out. At 200,000 households the first counts of services and subsidies
-    (0.5 s) so run beside the spells' (0.6 s): the three 1.39–1.59 → 0.87–1.13 s. Nothing
-    where a second connection would not read the same rows (``store.halves.read_aside``)."""
-    keyed = {_key(FACT_TABLES[source], measures, params, stored): (source, measures, params)
-             for source, measures, params in sources}
-    reads = []
-    for key, (source, measures, params) in list(keyed.items())[1:]:
+def reads_ahead(db: sqlite_utils.Database, status: str, stored: bool,
+                sources: list[tuple[str, tuple[Measure, ...], dict]]) -> list[tuple[tuple, Read]]:
+    """The counts of ``sources`` ((source, measures, params); ``status``: the statuses at D,
+    ``stored`` as :func:`is_stored` says) to make beside (:mod:`.ahead`), one per table of
+    groups :func:`fact_table` will make, in order: none for those kept in the store already
+    or counted in this connection since the data last changed."""
+    reads: dict[tuple, Read] = {}
+    for source, measures, params in sources:
         table = FACT_TABLES[source]
-        if key in fresh_keys(db, f"report_facts_{source}") or any(a.has(key) for a in getattr(db, _AHEAD, [])):
+        key = _key(table, measures, params, stored)
+        if (key in reads or key in fresh_keys(db, f"report_facts_{source}") or ahead.pending(db, ("facts", key))
+                or (stored and _kept(db, table, measures, params))):
             continue
-        if stored and _kept(db, table, measures, params):
-            continue
-        reads.append((key, lambda part, t=table, m=measures, p=params: _count(part, t, m, status, p, only_marked=False)))
-    aside = read_aside(db, status, reads)
-    if aside is not None:
-        setattr(db, _AHEAD, [*getattr(db, _AHEAD, []), aside])
-
-
-def stop_counting_ahead(db: sqlite_utils.Database) -> None:
-    """Stop what :func:`count_ahead` began and forget it (a batch's end, or a cancel)."""
-    for aside in getattr(db, _AHEAD, []):
-        aside.stop()
-    setattr(db, _AHEAD, [])
-
-
-def _counted_ahead(db: sqlite_utils.Database, key: tuple) -> tuple[bool, list[list] | None]:
-    """(True, the groups' rows) counted ahead for ``key`` (:func:`count_ahead`; waiting for
-    them), (False, None) where none were or they cannot be used (the data changed)."""
-    for aside in getattr(db, _AHEAD, []):
-        if aside.has(key):
-            return aside.value(key)  # type: ignore[return-value]
-    return False, None
+        reads[key] = lambda part, t=table, m=measures, p=params: _count(part, t, m, status, p, only_marked=False)
+    return [(("facts", key), read) for key, read in reads.items()]
 
 
 def _kept(db: sqlite_utils.Database, table: FactTable, measures: tuple[Measure, ...], params: dict) -> bool:

@@ -23,11 +23,13 @@ import re
 
 import sqlite_utils
 
+from wengang.services.reports import ahead
 from wengang.services.reports.cube import DIMENSIONS
 from wengang.services.reports.forms import list_forms, predicate_parts
 from wengang.services.reports.sources import Source, household_select
 from wengang.store import status_store
-from wengang.store.derived import cached, fill_temp_table, temp_write
+from wengang.store.derived import cached, fill_temp_table, fresh_keys, temp_write
+from wengang.store.halves import Read
 
 KIND = "report_household_cube"
 HOUSEHOLD_CUBE_SOURCE = Source("household", "temp.{household_cube} c", area="c.area_id", site="c.site_id",
@@ -143,7 +145,11 @@ def _build(db, day: dt.date, status: str, measures: tuple[str, ...], name: str) 
     version = db.execute("PRAGMA data_version").fetchone()[0]
     found = status_store.load_summary(db, day, KIND, definition) if stored else None
     if found is None:
-        db.execute(cube_sql(name, status, measures))
+        made, counted = ahead.take(db, _ahead_key(day, measures))
+        if made:
+            fill_temp_table(db, name, *counted)  # counted beside (.ahead)
+        else:
+            db.execute(cube_sql(name, status, measures))
         if stored:
             cursor = db.execute(f"SELECT * FROM temp.{name}")
             columns = [c[0] for c in cursor.description]
@@ -163,3 +169,25 @@ def household_cube(db: sqlite_utils.Database, day: dt.date, status: str, measure
     ``store.status.status_table`` gives them): read from the status store when kept there
     (corrected for the persons touched since), else counted; cached per connection."""
     return cached(db, KIND, (day, measures), lambda name: _build(db, day, status, measures, name))
+
+
+def _ahead_key(day: dt.date, measures: tuple[str, ...]) -> tuple:
+    return (KIND, day, measures)
+
+
+def read_ahead(db: sqlite_utils.Database, day: dt.date, status: str, measures: tuple[str, ...]) -> list[tuple[tuple, Read]]:
+    """The count of the household groups at ``day`` to make beside (:mod:`.ahead`), as
+    :func:`household_cube` would count them (columns and rows); none when they are kept in
+    the store or counted in this connection since the data last changed."""
+    row = db.execute("SELECT type FROM sqlite_temp_master WHERE name = ?", [status]).fetchone()
+    kept = row is not None and row[0] == "view" and status_store.load_summary(
+        db, day, KIND, status_store.definition_hash(cube_sql("summary", "status", measures))) is not None
+    if kept or (day, measures) in fresh_keys(db, KIND) or ahead.pending(db, _ahead_key(day, measures)):
+        return []
+
+    def count(part: sqlite_utils.Database) -> tuple[list[str], list[list]]:
+        part.execute(cube_sql("household_cube_aside", status, measures))
+        cursor = part.execute("SELECT * FROM temp.household_cube_aside")
+        return [c[0] for c in cursor.description], [list(r) for r in cursor.fetchall()]
+
+    return [(_ahead_key(day, measures), count)]
