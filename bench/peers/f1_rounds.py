@@ -1,4 +1,5 @@
-"""``wengang report F1`` as a new process, two source trees interleaved, on fresh copies (issue 20):
+"""``wengang report F1`` (or another form, or ``all``: ``--form``) as a new process, two source trees
+interleaved, on fresh copies (issue 20):
 
     python bench/peers/f1_rounds.py --tree before=/tmp/x-before/src --tree after=src \\
         --case "50k after import=/tmp/x/tmpl.db@2026-11-30" --rounds 3 --work /tmp/x
@@ -6,8 +7,8 @@
 Each case is a template database (with its ``.verified`` record) and an as-of date. Per round
 and tree, the template is copied (``cp -p``, as the program closed it: no whole-file check)
 to ``WORK/<case number>.db`` — the same name every time, so the day's backup made by the first
-run is there for the others — and ``wengang --db COPY report F1 --as-of D --out WORK/f1.xlsx``
-runs under ``measure.py``. A first untimed run per case and tree makes that backup (and any
+run is there for the others — and ``wengang --db COPY report FORM --as-of D --out WORK/FORM.xlsx``
+(``all``: ``--out WORK/forms``) runs under ``measure.py``. A first untimed run per case and tree makes that backup (and any
 migration). Prints each run's wall / CPU seconds / peak MiB, then min and median per case and tree.
 """
 
@@ -35,9 +36,11 @@ def _copy(template: Path, target: Path) -> None:
     os.sync()
 
 
-def _run(tree: str, db: Path, day: str, out: Path) -> tuple[float, float, float]:
+def _run(tree: str, db: Path, day: str, out: Path, form: str = "F1") -> tuple[float, float, float]:
     env = dict(os.environ, PYTHONPATH=tree)
-    wall, cpu, peak, code = measure([sys.executable, "-m", "wengang", "--db", str(db), "report", "F1",
+    if form == "all":  # a folder of nine workbooks, emptied first
+        shutil.rmtree(out, ignore_errors=True)
+    wall, cpu, peak, code = measure([sys.executable, "-m", "wengang", "--db", str(db), "report", form,
                                      "--as-of", day, "--out", str(out)], env)
     if code:
         raise SystemExit(f"exit {code}: {tree} {db} {day}")
@@ -50,21 +53,23 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--case", action="append", required=True, help="NAME=TEMPLATE.db@AS_OF")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--work", required=True)
+    parser.add_argument("--form", default="F1", help="the form to write (F1 … F9), or all: the nine into a folder")
     args = parser.parse_args(argv)
     trees = [t.split("=", 1) for t in args.tree]
     cases = [(c.split("=", 1)[0], *c.split("=", 1)[1].rsplit("@", 1)) for c in args.case]
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
+    out = work / ("forms" if args.form == "all" else f"{args.form}.xlsx")
     results: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
     for n, (case, template, day) in enumerate(cases):
         db = work / f"round{n}.db"
         for tree_name, tree in trees:  # the day's backup and any migration, untimed
             _copy(Path(template), db)
-            _run(tree, db, day, work / "f1.xlsx")
+            _run(tree, db, day, out, args.form)
         for r in range(args.rounds):
             for tree_name, tree in (trees if r % 2 == 0 else trees[::-1]):
                 _copy(Path(template), db)
-                got = _run(tree, db, day, work / "f1.xlsx")
+                got = _run(tree, db, day, out, args.form)
                 results.setdefault((case, tree_name), []).append(got)
                 print(f"{case} | {tree_name} | round {r + 1}: {got[0]:.2f} s wall  {got[1]:.2f} s CPU  "
                       f"{got[2]:.0f} MiB", flush=True)
