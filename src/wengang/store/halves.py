@@ -156,48 +156,66 @@ def _data_version(db: sqlite_utils.Database) -> int:
     return db.execute("PRAGMA data_version").fetchone()[0]
 
 
-def _read_only(path: str) -> sqlite3.Connection:
-    """A second connection to the file that can make TEMP tables and views, never a change to
-    the caseworker's data."""
-    conn = sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout = 5000")
-    return conn
+class _SecondConnection(threading.Thread):
+    """A thread with a read-only connection of its own to the file: it can make TEMP tables
+    and views there, never a change to the caseworker's data; this connection may interrupt
+    it while it is open."""
+
+    def __init__(self, name: str, path: str):
+        super().__init__(name=name, daemon=True)
+        self.path = path
+        self.conn: sqlite3.Connection | None = None
+        self.lock = threading.Lock()  # the connection is interrupted only while open
+        self.stopped = False
+
+    def _open(self) -> sqlite_utils.Database | None:
+        """The connection, opened; None once :meth:`interrupt` came first."""
+        with self.lock:
+            if self.stopped:
+                return None
+            self.conn = sqlite3.connect(f"{Path(self.path).as_uri()}?mode=ro", uri=True, isolation_level=None,
+                                        check_same_thread=False)
+        self.conn.execute("PRAGMA busy_timeout = 5000")
+        return sqlite_utils.Database(self.conn, execute_plugins=False)
+
+    def _close(self) -> None:
+        with self.lock:
+            if self.conn is not None:
+                self.conn.close()
+                self.conn = None
+
+    def interrupt(self) -> None:
+        """Stop what the connection is doing, and anything it would begin."""
+        with self.lock:
+            self.stopped = True
+            if self.conn is not None:
+                self.conn.interrupt()
 
 
-class _Lower(threading.Thread):
+class _Lower(_SecondConnection):
     """The lower half counted on a connection of its own: ``count(part)`` makes TEMP table
     ``lower_half`` there; ``rows`` and ``columns`` of it once done, ``rows`` None if it failed
     (the caller then counts the whole itself)."""
 
     def __init__(self, path: str, count: Callable[[sqlite_utils.Database], None]):
-        super().__init__(name="wengang-lower-half", daemon=True)
-        self.path, self.count = path, count
+        super().__init__("wengang-lower-half", path)
+        self.count = count
         self.rows: list | None = None
         self.columns: list[str] = []
-        self.conn: sqlite3.Connection | None = None
-        self.lock = threading.Lock()  # the connection is interrupted only while open
 
     def run(self) -> None:
         try:
-            with self.lock:
-                # read-only: it makes TEMP tables, never a change to the caseworker's file
-                self.conn = _read_only(self.path)
-            self.count(sqlite_utils.Database(self.conn, execute_plugins=False))
-            cursor = self.conn.execute("SELECT * FROM temp.lower_half")
+            part = self._open()
+            if part is None:
+                return
+            self.count(part)
+            cursor = part.execute("SELECT * FROM temp.lower_half")
             self.columns = [c[0] for c in cursor.description]
             self.rows = cursor.fetchall()
         except Exception:  # noqa: BLE001 - any failure: the caller counts the whole itself
             self.rows = None
         finally:
-            with self.lock:
-                if self.conn is not None:
-                    self.conn.close()
-                    self.conn = None
-
-    def interrupt(self) -> None:
-        with self.lock:
-            if self.conn is not None:
-                self.conn.interrupt()
+            self._close()
 
 
 Read = Callable[[sqlite_utils.Database], object]
@@ -205,27 +223,22 @@ Read = Callable[[sqlite_utils.Database], object]
 there by the same name)."""
 
 
-class Aside(threading.Thread):
+class Aside(_SecondConnection):
     """Reads made one after another on a second, read-only connection while this one goes on
     (:func:`read_aside`); :meth:`value` gives a read's value once this one needs it."""
 
     def __init__(self, db: sqlite_utils.Database, path: str, view_sql: str, reads: list[tuple[Hashable, Read]]):
-        super().__init__(name="wengang-aside", daemon=True)
-        self.db, self.path, self.view_sql, self.reads = db, path, view_sql, reads
+        super().__init__("wengang-aside", path)
+        self.db, self.view_sql, self.reads = db, view_sql, reads
         self.version = _data_version(db)
         self.values: dict[Hashable, object] = {}
         self.done = {key: threading.Event() for key, _ in reads}
-        self.conn: sqlite3.Connection | None = None
-        self.lock = threading.Lock()  # the connection is interrupted only while open
-        self.stopped = False
 
     def run(self) -> None:
         try:
-            with self.lock:
-                if self.stopped:
-                    return
-                self.conn = _read_only(self.path)
-            part = sqlite_utils.Database(self.conn, execute_plugins=False)
+            part = self._open()
+            if part is None:
+                return
             part.execute(self.view_sql)
             for key, read in self.reads:
                 if self.stopped:
@@ -235,10 +248,7 @@ class Aside(threading.Thread):
         except Exception:  # noqa: BLE001 - any failure: the reads not made are this connection's to make
             return
         finally:
-            with self.lock:
-                if self.conn is not None:
-                    self.conn.close()
-                    self.conn = None
+            self._close()
             for event in self.done.values():
                 event.set()
 
@@ -260,10 +270,7 @@ class Aside(threading.Thread):
 
     def stop(self) -> None:
         """Stop reading (what is made is kept) and wait for the connection to close."""
-        self.stopped = True
-        with self.lock:
-            if self.conn is not None:
-                self.conn.interrupt()
+        self.interrupt()
         if self.is_alive():
             self.join()
 

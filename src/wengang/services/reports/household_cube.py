@@ -25,6 +25,7 @@ import sqlite_utils
 
 from wengang.services.reports import ahead
 from wengang.services.reports.cube import DIMENSIONS
+from wengang.services.reports.facts import is_stored
 from wengang.services.reports.forms import list_forms, predicate_parts
 from wengang.services.reports.sources import Source, household_select
 from wengang.store import status_store
@@ -138,10 +139,13 @@ def _corrected(db, status: str, selects: tuple[str, str], rows: list[list],
     return [row for row in groups.values() if row[keys]]
 
 
+def _definition(measures: tuple[str, ...]) -> str:
+    return status_store.definition_hash(cube_sql("summary", "status", measures))
+
+
 def _build(db, day: dt.date, status: str, measures: tuple[str, ...], name: str) -> None:
-    row = db.execute("SELECT type FROM sqlite_temp_master WHERE name = ?", [status]).fetchone()
-    stored = row is not None and row[0] == "view"  # the status store's rows, not a TEMP table
-    definition = status_store.definition_hash(cube_sql("summary", "status", measures))
+    stored = is_stored(db, status)  # the status store's rows, not a TEMP table
+    definition = _definition(measures)
     version = db.execute("PRAGMA data_version").fetchone()[0]
     found = status_store.load_summary(db, day, KIND, definition) if stored else None
     if found is None:
@@ -179,9 +183,7 @@ def read_ahead(db: sqlite_utils.Database, day: dt.date, status: str, measures: t
     """The count of the household groups at ``day`` to make beside (:mod:`.ahead`), as
     :func:`household_cube` would count them (columns and rows); none when they are kept in
     the store or counted in this connection since the data last changed."""
-    row = db.execute("SELECT type FROM sqlite_temp_master WHERE name = ?", [status]).fetchone()
-    kept = row is not None and row[0] == "view" and status_store.load_summary(
-        db, day, KIND, status_store.definition_hash(cube_sql("summary", "status", measures))) is not None
+    kept = is_stored(db, status) and status_store.load_summary(db, day, KIND, _definition(measures)) is not None
     if kept or (day, measures) in fresh_keys(db, KIND) or ahead.pending(db, _ahead_key(day, measures)):
         return []
 
