@@ -132,8 +132,11 @@ def test_nothing_beside_without_a_second_core_or_for_kept_groups(county, tmp_pat
     _afresh(db)
     beside = _reads_beside(monkeypatch)
     monkeypatch.setattr(halves.os, "cpu_count", lambda: 1)
+    started: list[str] = []
+    real_start = halves.Aside.start
+    monkeypatch.setattr(halves.Aside, "start", lambda thread: (started.append(thread.name), real_start(thread)))
     one_core = _forms(db, tmp_path, "one core")
-    assert not _asides()
+    assert beside and not started  # the tables were offered; no second connection was begun
     monkeypatch.setattr(halves.os, "cpu_count", lambda: 2)
     beside.clear()
     derived.forget(db)  # the groups stay kept in the store: read, not counted
