@@ -210,3 +210,112 @@ def test_a_damaged_file_is_refused_by_a_read_only_command(dbfile, checks, capsys
     assert stopped.value.code == 2
     assert "完整性检查未通过" in capsys.readouterr().err
     assert not integrity.clean_close_record(dbfile).exists()
+
+
+# --- a read-only command beside the program holding the file ------------------------------------
+# The holder (the window, a long import) checked the file as it opened it and writes it since, so
+# the record of the last clean close never matches while it runs: a read-only command run then
+# (``wengang info``, ``wengang backup``) read the whole file again, 2 s at 200,000 households.
+HOLDER = """
+import sys, time
+from wengang.store.db import open_database
+db = open_database(sys.argv[1], daily_backup=False)
+with db.atomic():
+    db.execute("UPDATE persons SET name = '写过' WHERE id = 1")  # the file changes as it is held
+print("open", flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.fixture
+def holder(dbfile):
+    """Another program holding ``dbfile`` open, after checking it (it had changed) and writing."""
+    import subprocess
+    import sys
+
+    _changed_behind_our_back(dbfile)
+    process = subprocess.Popen([sys.executable, "-c", HOLDER, str(dbfile)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().strip() == "open"
+        yield process
+    finally:
+        process.kill()
+        process.wait()
+        process.stdout.close()
+
+
+def _lock_owner(path: Path) -> dict:
+    import json
+
+    return json.loads(Path(str(path.resolve()) + ".lock").read_text(encoding="utf-8"))
+
+
+def test_a_read_only_command_beside_the_program_that_checked_the_file_does_not_read_it_again(
+        dbfile, holder, checks, capsys):
+    assert _lock_owner(dbfile)["verified"] is True
+    assert not integrity.unchanged_since_clean_close(dbfile)  # as without a holder: it would check
+    assert cli.main(["--db", str(dbfile), "info"]) == 0
+    gc.collect()
+    assert checks == []
+    assert "正在检查" not in capsys.readouterr().err
+    reader = open_database(dbfile, lock=False)
+    assert reader.execute("SELECT name FROM persons WHERE id = 1").fetchone()[0] == "写过"
+    reader.close()
+    assert checks == []
+
+
+def test_a_holder_that_has_not_vouched_for_the_file_leaves_the_check_to_the_reader(dbfile, holder, checks):
+    lock = Path(str(dbfile.resolve()) + ".lock")
+    owner = _lock_owner(dbfile)
+    for said in ({**owner, "verified": False}, {k: v for k, v in owner.items() if k != "verified"},
+                 {**owner, "host": "另一台电脑"}):
+        lock.write_text(__import__("json").dumps(said), encoding="utf-8")
+        _new_process()
+        integrity.forget_clean_close(dbfile)  # the reader before checked it and said so
+        checks.clear()
+        open_database(dbfile, lock=False).close()
+        assert checks == [1], said
+
+
+def test_the_word_of_a_program_gone_is_not_taken(dbfile, checks):
+    import json
+    import socket
+    import subprocess
+    import sys
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    _changed_behind_our_back(dbfile)
+    Path(str(dbfile.resolve()) + ".lock").write_text(json.dumps(
+        {"pid": gone.pid, "host": socket.gethostname(), "verified": True}), encoding="utf-8")
+    open_database(dbfile, lock=False).close()
+    assert checks == [1]
+
+
+def test_the_window_vouches_for_the_file_once_its_background_check_has_passed(dbfile, checks, monkeypatch):
+    monkeypatch.setattr(integrity, "FIRST_PAINT_S", 0)
+    _changed_behind_our_back(dbfile)
+    passed = integrity.BackgroundCheck.when_passed
+    held: list = []
+    # The vouch is held back until the test has looked at the lock before it.
+    monkeypatch.setattr(integrity.BackgroundCheck, "when_passed", lambda self, callback: held.append((self, callback)))
+    db = open_database(dbfile, verify_in_background=True, daily_backup=False)
+    assert "verified" not in _lock_owner(dbfile)
+    (check, callback), = held
+    passed(check, callback)
+    assert check.wait(10)
+    assert checks == [1]
+    assert _lock_owner(dbfile)["verified"] is True
+    abandon_held_databases()  # a run failed: the word is taken back
+    assert _lock_owner(dbfile)["verified"] is False
+    db.close()
+
+
+def test_a_damaged_file_is_never_vouched_for(dbfile, checks, monkeypatch):
+    monkeypatch.setattr(integrity, "FIRST_PAINT_S", 0)
+    break_index(dbfile)
+    db = open_database(dbfile, verify_in_background=True, daily_backup=False)
+    with pytest.raises(integrity.DamagedDatabaseError):
+        db.integrity.wait(10)
+    assert "verified" not in _lock_owner(dbfile)
+    db.close()

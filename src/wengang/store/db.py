@@ -8,6 +8,7 @@ a failed import or edit leaves nothing half-written.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sqlite3
 import weakref
@@ -181,12 +182,14 @@ def abandon_held_databases() -> None:
         if holding is not None and holding.record:
             holding.record = False
             integrity.forget_clean_close(holding.path)
+            locking.unvouch(holding.lock)  # nor may a read-only command beside it trust it now
 
 
 def _open_file(path: Path, password: str | None, background: bool = False):
     """A checked connection: header, key, ``integrity_check`` (unless unchanged since the last
-    clean close) — all before anything is written; ``background``: the caller starts the check
-    (``integrity.BackgroundCheck``) once the connection is set up."""
+    clean close) — all before anything is written; ``background``: no check here (the caller
+    starts ``integrity.BackgroundCheck`` once the connection is set up, or the program holding
+    the file checked it, ``lock.vouched``)."""
     integrity.preflight(path, password=password)
     conn = crypto.connect_encrypted(path, password) if password else \
         sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
@@ -230,11 +233,15 @@ def open_database(path: str | Path = ":memory:", *, migrate: bool = True, passwo
             for folder in (path.parent, backup.backups_dir(path)):
                 clean_stale_partials(folder)  # left by a killed backup or export
         deferred = verify_in_background and existed
+        # A read-only command beside the program holding the file (the window): that program
+        # checked it at its open and has changed it since, so the record of the last clean
+        # close no longer matches; reading all of it again would tell nothing new.
+        beside_holder = not lock and existed and locking.vouched(path)
         # No sqlite-utils plugins are used; looking for them scans every installed package (0.08 s).
-        db = Database(_open_file(path, password, deferred), execute_plugins=False)
-        if held is not None:
-            db.hold_lock(held, path)
-            held = None
+        db = Database(_open_file(path, password, deferred or beside_holder), execute_plugins=False)
+        holding, held = held, None
+        if holding is not None:
+            db.hold_lock(holding, path)
         try:
             backup_due = existed and lock and auto_backup and daily_backup and backup.daily_backup_due(path)
             _bring_up_to_date(db, path, password, migrate=migrate, locked=lock, deferred=deferred,
@@ -242,12 +249,24 @@ def open_database(path: str | Path = ":memory:", *, migrate: bool = True, passwo
         except BaseException:
             db.close()
             raise
+        if holding is not None:
+            _vouch_when_checked(db, holding)
     except (OSError, *crypto.database_errors()) as exc:
         raise _plain_open_error(exc, path) from exc
     finally:
         if held is not None:
             locking.release(held)
     return db
+
+
+def _vouch_when_checked(db: Database, lock: Path) -> None:
+    """Say in the lock that the file is sound (``lock.vouch``) once it is known to be: now, when
+    it was checked on the way in (or needed none), or when the window's background check passes."""
+    check = db.integrity
+    if check is None:
+        locking.vouch(lock)
+    else:
+        check.when_passed(functools.partial(locking.vouch, lock))
 
 
 def _bring_up_to_date(db: Database, path: Path, password: str | None, *, migrate: bool, locked: bool,

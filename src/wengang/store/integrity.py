@@ -243,6 +243,8 @@ class _Run:
         self.path, self.password = path, password
         self.done = threading.Event()
         self.error: Exception | None = None
+        self._guard = threading.Lock()
+        self._when_passed: list[Callable[[], None]] | None = []  # None once the check is over
         threading.Thread(target=self._run, name="wengang-integrity", daemon=True).start()
 
     def _run(self) -> None:
@@ -261,7 +263,23 @@ class _Run:
         except Exception as exc:  # noqa: BLE001 - kept for the window to show
             self.error = exc
         finally:
-            self.done.set()
+            with self._guard:
+                passed, self._when_passed = self._when_passed, None
+            try:
+                for callback in passed if self.error is None else ():
+                    callback()  # before ``done``: whoever waited for the check finds them done
+            finally:
+                self.done.set()
+
+    def when_passed(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (on the check's thread, or now) once the check has passed; never
+        if it fails."""
+        with self._guard:
+            if self._when_passed is not None:  # still checking
+                self._when_passed.append(callback)
+                return
+        if self.error is None:
+            callback()
 
 
 _running: dict[tuple, _Run] = {}
@@ -302,6 +320,10 @@ class BackgroundCheck:
     @property
     def done(self) -> threading.Event:
         return self._run.done
+
+    def when_passed(self, callback: Callable[[], None]) -> None:
+        """``callback()`` once the check has passed (at once if it has); never if it fails."""
+        self._run.when_passed(callback)
 
     @property
     def error(self) -> Exception | None:
