@@ -232,13 +232,13 @@ def open_database(path: str | Path = ":memory:", *, migrate: bool = True, passwo
 
             for folder in (path.parent, backup.backups_dir(path)):
                 clean_stale_partials(folder)  # left by a killed backup or export
-        deferred = verify_in_background and existed
-        # A read-only command beside the program holding the file (the window): that program
+        # The program holding the file (the window; this process, for its next connection)
         # checked it at its open and has changed it since, so the record of the last clean
         # close no longer matches; reading all of it again would tell nothing new.
-        beside_holder = not lock and existed and locking.vouched(path)
+        checked = existed and locking.vouched(path)
+        deferred = verify_in_background and existed and not checked
         # No sqlite-utils plugins are used; looking for them scans every installed package (0.08 s).
-        db = Database(_open_file(path, password, deferred or beside_holder), execute_plugins=False)
+        db = Database(_open_file(path, password, deferred or checked), execute_plugins=False)
         holding, held = held, None
         if holding is not None:
             db.hold_lock(holding, path)
