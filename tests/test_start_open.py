@@ -340,3 +340,33 @@ def test_the_programs_next_connection_takes_its_own_word(dbfile, checks):
     _changed_behind_our_back(dbfile)  # let go: this process's word of then is not taken
     open_database(dbfile, lock=False).close()
     assert checks == [1, 1]
+
+
+def test_a_lock_held_open_for_a_moment_is_vouched_for_when_it_is_let_go(dbfile, monkeypatch):
+    """Windows refuses to replace a file another process has open (a read-only command reading
+    the owner, a virus scanner looking at the new lock): tried again a moment later, and never
+    an error for the caseworker when it stays refused."""
+    from wengang.store import lock as locking
+
+    real, refusals = locking.os.replace, []
+
+    def refused_twice(source, target):
+        if len(refusals) < 2:
+            refusals.append(target)
+            raise PermissionError(13, "另一个程序正在使用此文件")
+        real(source, target)
+
+    monkeypatch.setattr(locking.os, "replace", refused_twice)
+    db = open_database(dbfile, daily_backup=False)
+    assert len(refusals) == 2 and _lock_owner(dbfile)["verified"] is True
+    db.close()
+
+    def always_refused(_source, target):
+        refusals.append(target)
+        raise PermissionError(13, "另一个程序正在使用此文件")
+
+    monkeypatch.setattr(locking.os, "replace", always_refused)
+    db = open_database(dbfile, daily_backup=False)  # opens as before, only without the word
+    assert "verified" not in _lock_owner(dbfile)
+    assert not list(dbfile.parent.glob("*.partial"))
+    db.close()

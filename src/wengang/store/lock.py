@@ -24,6 +24,8 @@ from pathlib import Path
 
 from wengang.store.errors import DatabaseInUseError, StoreError  # noqa: F401 - re-exported
 
+REPLACE_PAUSES = (0.02, 0.05, 0.1)  # seconds between tries of a refused replace (_set_verified)
+
 _held: dict[Path, int] = {}  # lock file → how many connections of this process hold it
 
 
@@ -141,7 +143,17 @@ def _set_verified(lock: Path, verified: bool) -> None:
     partial = lock.with_name(f"{lock.name}.{os.getpid()}.partial")
     try:
         partial.write_text(json.dumps(owner), encoding="utf-8")
-        os.replace(partial, lock)
+        for pause in (*REPLACE_PAUSES, None):
+            try:
+                os.replace(partial, lock)
+                return
+            except PermissionError:
+                # Windows refuses to replace a file another process has open at that moment:
+                # a read-only command reading the owner, or a virus scanner looking at the
+                # lock just made. A moment later it is closed.
+                if pause is None:
+                    raise
+                time.sleep(pause)
     except OSError:
         partial.unlink(missing_ok=True)
 
