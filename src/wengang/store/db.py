@@ -185,16 +185,16 @@ def abandon_held_databases() -> None:
             locking.unvouch(holding.lock)  # nor may a read-only command beside it trust it now
 
 
-def _open_file(path: Path, password: str | None, background: bool = False):
+def _open_file(path: Path, password: str | None, checked_elsewhere: bool = False):
     """A checked connection: header, key, ``integrity_check`` (unless unchanged since the last
-    clean close) — all before anything is written; ``background``: no check here (the caller
-    starts ``integrity.BackgroundCheck`` once the connection is set up, or the program holding
-    the file checked it, ``lock.vouched``)."""
+    clean close) — all before anything is written; ``checked_elsewhere``: no check here (the
+    caller starts ``integrity.BackgroundCheck`` once the connection is set up, or the program
+    holding the file checked it, ``lock.vouched``)."""
     integrity.preflight(path, password=password)
     conn = crypto.connect_encrypted(path, password) if password else \
         sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     try:
-        if not background:
+        if not checked_elsewhere:
             integrity.check_connection(conn, path, password)
         _set_up(conn, in_file=True)
     except BaseException:

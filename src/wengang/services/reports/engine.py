@@ -731,9 +731,10 @@ def count_ahead(db: sqlite_utils.Database, forms: list[tuple[str, dict]], as_of)
     stored = facts.is_stored(db, status)
     reads = []
     for kind, *what in wanted:  # those kept or counted already make none
-        reads += (facts.reads_ahead(db, status, stored, [tuple(what)]) if kind == "facts"
+        reads += (facts.read_ahead(db, status, stored, *what) if kind == "facts"
                   else households.read_ahead(db, day.date, status, what[0]))
-    # the first still to count is counted here, as the batch comes to it
+    # Two forms reading the same table count it once (the first's place kept); the first
+    # still to count is counted here, as the batch comes to it.
     ahead.begin(db, status, list(dict(reads).items())[1:])
 
 

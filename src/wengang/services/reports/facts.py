@@ -286,21 +286,18 @@ def _key(table: FactTable, measures: tuple[Measure, ...], params: dict, stored: 
 
 # --- counted ahead, on a second connection (.ahead) ------------------------------------------
 
-def reads_ahead(db: sqlite_utils.Database, status: str, stored: bool,
-                sources: list[tuple[str, tuple[Measure, ...], dict]]) -> list[tuple[tuple, Read]]:
-    """The counts of ``sources`` ((source, measures, params); ``status``: the statuses at D,
-    ``stored`` as :func:`is_stored` says) to make beside (:mod:`.ahead`), one per table of
-    groups :func:`fact_table` will make, in order: none for those kept in the store already
-    or counted in this connection since the data last changed."""
-    reads: dict[tuple, Read] = {}
-    for source, measures, params in sources:
-        table = FACT_TABLES[source]
-        key = _key(table, measures, params, stored)
-        if (key in reads or key in fresh_keys(db, f"report_facts_{source}") or ahead.pending(db, ("facts", key))
-                or (stored and _kept(db, table, measures, params))):
-            continue
-        reads[key] = lambda part, t=table, m=measures, p=params: _count(part, t, m, status, p, only_marked=False)
-    return [(("facts", key), read) for key, read in reads.items()]
+def read_ahead(db: sqlite_utils.Database, status: str, stored: bool, source: str, measures: tuple[Measure, ...],
+               params: dict) -> list[tuple[tuple, Read]]:
+    """The count of ``source``'s groups (``status``: the statuses at D, ``stored`` as
+    :func:`is_stored` says) to make beside (:mod:`.ahead`), as :func:`fact_table` would make
+    them: none when kept in the store already, counted in this connection since the data last
+    changed, or already being counted beside."""
+    table = FACT_TABLES[source]
+    key = _key(table, measures, params, stored)
+    if (key in fresh_keys(db, f"report_facts_{source}") or ahead.pending(db, ("facts", key))
+            or (stored and _kept(db, table, measures, params))):
+        return []
+    return [(("facts", key), lambda part: _count(part, table, measures, status, params, only_marked=False))]
 
 
 def _kept(db: sqlite_utils.Database, table: FactTable, measures: tuple[Measure, ...], params: dict) -> bool:
