@@ -132,6 +132,47 @@ def test_all_forms_go_into_one_folder(qtbot, make_window, county_path, tmp_path,
     assert "已导出9张报表" in tab.status.text()
 
 
+def _period_line(path) -> str:
+    import openpyxl
+    texts = [str(c.value) for row in openpyxl.load_workbook(path).active.iter_rows() for c in row if c.value]
+    return next(t for t in texts if "统计期：" in t)
+
+
+def _export_all(qtbot, context, tab, folder, monkeypatch) -> dict[str, str]:
+    folder.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(folder)))
+    tab.export_all()
+    wait_idle(qtbot, context)
+    qtbot.waitUntil(lambda: getattr(tab, "last_export", None) == folder)
+    return {p.name[:2]: _period_line(p) for p in folder.iterdir() if p.name[:2] in ("F4", "F9")}
+
+
+def test_all_forms_keep_each_forms_own_period(qtbot, make_window, county_path, tmp_path, monkeypatch):
+    """全部导出 from F1 (no 统计期 on screen) gives F4 its quarter and F9 its month, as
+    ``wengang report all`` does; the field hidden under F1 holds a month start it never chose."""
+    small_county(county_path)
+    context, window = make_window(county_path)
+    tab = _ready(qtbot, context, window)
+    day = context.as_of
+    quarter = f"{day.year}年{3 * ((day.month - 1) // 3) + 1}月1日"
+    periods = _export_all(qtbot, context, tab, tmp_path / "月报", monkeypatch)
+    assert periods["F4"].startswith(f"统计期：{quarter}至")
+    assert periods["F9"].startswith(f"统计期：{day.year}年{day.month}月1日至")
+
+
+def test_all_forms_take_a_period_chosen_on_screen(qtbot, make_window, county_path, tmp_path, monkeypatch):
+    """A period other than the form's own, chosen on screen (F4 本年累计), holds for every
+    period form, as ``report all --period year``."""
+    small_county(county_path)
+    context, window = make_window(county_path)
+    tab = window.show_tab("报表")
+    tab.form_box.setCurrentIndex(tab.form_box.findData("policy"))
+    tab.period_preset.setCurrentIndex(tab.period_preset.findData("year"))
+    periods = _export_all(qtbot, context, tab, tmp_path / "年报", monkeypatch)
+    assert all(line.startswith(f"统计期：{context.as_of.year}年1月1日至") for line in periods.values())
+    assert len(periods) == 2
+
+
 def test_pdf_export(qtbot, make_window, county_path, tmp_path, monkeypatch):
     small_county(county_path)
     context, window = make_window(county_path)

@@ -331,14 +331,15 @@ class ReportTab(Tab):
         self.write_file(self.result, path, lambda: self.status.setText(f"已导出 {path}"))
 
     def export_all(self) -> None:
-        """F1–F9 at this date, area and grouping (the dates set here for F3/F4/F9) into one
-        folder as Excel, one file each (``services.reports.write_forms``), off the GUI thread."""
+        """F1–F9 at this date, area and grouping (F3's 对比日期 as set here; the 统计期 as
+        :meth:`_batch_period_from` says) into one folder as Excel, one file each
+        (``services.reports.write_forms``), off the GUI thread."""
         folder = ask_folder(self, self.tr("全部报表导出到文件夹"), self.context.settings)
         if folder is None:
             return
         reports, as_of, area_id = self.reports, self.context.as_of, self.context.area_id
         by = self.grouping.currentData() or "township"
-        period_from, ref_date = self.period_from.value(), self.ref_date.value()
+        period_from, ref_date = self._batch_period_from(), self.ref_date.value()
         form_ids = [form.id for form in self.forms]
 
         def work(db, progress):
@@ -350,6 +351,18 @@ class ReportTab(Tab):
             self.status.setText(self.tr("已导出{n}张报表到 {folder}").format(n=len(files), folder=folder))
 
         run_with_progress(self.context, self, self.tr("正在导出全部报表"), work, done)
+
+    def _batch_period_from(self) -> dt.date | None:
+        """The 统计期起 every period form of 全部导出 gets: None (each its own, F4 本季度 and F9
+        本月, as ``wengang report all`` gives them) unless a period other than the form on
+        screen's own was chosen here, which then holds for all (as ``report all --period``)."""
+        form = self.current_form()
+        if not self.needs_period or form is None:
+            return None  # the field is hidden: what it holds was never chosen
+        if self.period_preset.currentData() == form_period(form.decl or {}):
+            return None
+        self._apply_preset()  # a preset follows the as-of date
+        return self.period_from.value()
 
     def write_file(self, result: FormResult, path: Path, done) -> None:
         """``result`` to ``path``; a long PDF (a form by village) is painted off the GUI thread
