@@ -296,12 +296,12 @@ def test_control_characters_and_warnings_reach_the_workbook(db, tmp_path):
     assert not result.ok and result.errors_path == tmp_path / "out" / "e.xlsx"
     ws = load_workbook(result.errors_path)["导入数据"]
     assert ws.cell(row=2, column=11).value == "张三"
-    assert "提醒 联系电话" in ws.cell(row=3, column=17).value
+    assert "提示 联系电话" in ws.cell(row=3, column=17).value
     assert "户类型" in ws.cell(row=4, column=17).value
     listing = list(load_workbook(result.errors_path)["错误清单"].iter_rows(min_row=2, values_only=True))
     assert listing[0] == (4, "户类型", result.errors[0].message, "错误")
-    assert any(r[3] == "提醒" and r[1] == "联系电话" for r in listing)
-    # An error's note is dark red, a 提醒's plain; the bad cell red, the row's others plain.
+    assert any(r[3] == "提示" and r[1] == "联系电话" for r in listing)
+    # An error's note is dark red, a 提示's plain; the bad cell red, the row's others plain.
     assert ws.cell(row=4, column=17).font.color.rgb == "FF9C0006"
     assert ws.cell(row=3, column=17).font.color.rgb != "FF9C0006"
     assert ws.cell(row=4, column=6).fill.fgColor.rgb == "FFFFC7CE"

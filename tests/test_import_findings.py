@@ -38,7 +38,7 @@ def test_a_roster_resolves_the_hints_it_shows_corrected_and_no_others(db, tmp_pa
                           "JOIN persons p ON p.id = f.person_id WHERE f.resolved_at IS NOT NULL").fetchall()
     assert resolved == [(pid(1), second.batch_id, 1)]
     assert (first.hints_resolved, second.hints_resolved) == (0, 1)
-    assert second.summary().endswith("；以前导入的提醒中有1条已在本文件中改正，记为已处理")
+    assert second.summary().endswith("；以前导入的提示中有1条已在本文件中改正，记为已处理")
     # person 2's hint is the first import's, not added twice
     assert db.execute("SELECT count(*) FROM quality_findings").fetchone()[0] == 3
 
@@ -97,7 +97,7 @@ def test_an_employment_file_holding_all_of_a_persons_spells_resolves_their_corre
     assert second.ok
     assert _open_hints(db, "import.employment") == {(pid(2), missing)}
     assert second.hints_resolved == 1
-    assert second.summary().endswith("；以前导入的提醒中有1条已在本文件中改正，记为已处理")
+    assert second.summary().endswith("；以前导入的提示中有1条已在本文件中改正，记为已处理")
 
     undo_batch(db, second.batch_id)
     assert _open_hints(db, "import.employment") == {(pid(1), missing), (pid(2), missing)}

@@ -46,7 +46,7 @@ def _build_left_indexes(db, args) -> None:
         build_owed(db, keep=WINDOW_ONLY)
     except (OSError, sqlite3.Error) as exc:
         problem = plain_problem(exc, db_path(args), "数据库") or exc
-        print(f"提醒 数据已导入；查询用的索引暂未建立（{problem}），打开程序窗口或下次导入时自动建立", file=sys.stderr)
+        print(f"提示 数据已导入；查询用的索引暂未建立（{problem}），打开程序窗口或下次导入时自动建立", file=sys.stderr)
 
 
 def run(args) -> int:
@@ -78,7 +78,7 @@ def run(args) -> int:
             print(f"错误说明表：{result.errors_path}", file=sys.stderr)
         for issue in result.warnings:
             if issue.field == "错误说明表":  # could not be written beside the file
-                print("提醒 " + issue.text(), file=sys.stderr)
+                print("提示 " + issue.text(), file=sys.stderr)
         return 1
     print(result.summary())
     for name, count in sorted(result.details.items()):
@@ -86,7 +86,7 @@ def run(args) -> int:
                  "areas_added": "新增地区", "sites_added": "新增安置点"}.get(name, name)
         print(f"  {label}：{count}")
     for issue in result.warnings[:20]:
-        print("提醒 " + issue.text())
+        print("提示 " + issue.text())
     if len(result.warnings) > 20:
-        print(f"……共{len(result.warnings)}条提醒")
+        print(f"……共{len(result.warnings)}条提示")
     return 0

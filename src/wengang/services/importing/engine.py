@@ -291,7 +291,7 @@ def _import(db: sqlite_utils.Database, kind: str | None, path: Path, dry_run: bo
         errors=errors, warnings=_sorted(parsed.warnings) if parsed else [], dry_run=dry_run,
         unknown_columns=parsed.unknown if parsed else [], details=run.details, hints_resolved=run.hints_resolved)
     # The workbook is written for errors, or for warnings when the caller asked for one by path
-    # (the GUI's 保存错误清单 on a file that only has 提醒).
+    # (the GUI's 保存错误清单 on a file that only has 提示).
     if parsed is not None and (errors or (errors_path and parsed.warnings)):
         target = Path(errors_path) if errors_path else default_errors_path(path)
         result.errors_path = _write_errors_somewhere(parsed, target, result)

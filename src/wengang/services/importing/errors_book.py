@@ -22,6 +22,7 @@ RED = PatternFill("solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
 ERROR_FONT = Font(color="FF9C0006")
 BOLD = Font(bold=True)
 ERROR_COLUMN = "错误说明"
+WARNING = "提示"  # what the window's preview, the 数据质量 panel and the manual call a warning
 
 
 def _safe(text: object) -> object:
@@ -45,18 +46,18 @@ def _column_widths(headers: list[str], rows: list[list[str]], sample: int = 500)
 
 
 def write_errors_workbook(parsed: Parsed, path: Path) -> Path:
-    """Write the workbook for ``parsed``: all rows kept, errors (then 提醒 warnings) per row.
+    """Write the workbook for ``parsed``: all rows kept, errors (then 提示, the warnings) per row.
 
     The 导入数据 sheet streams into the file (``StreamedWorkbook``) and a row with problems is
     written as plain values with a style attribute per cell (the red cells, the 错误说明 note),
-    not as openpyxl cells: a rejected 244,303-spell file with 39,627 提醒 rows took 3.8–4.3 s
+    not as openpyxl cells: a rejected 244,303-spell file with 39,627 提示 rows took 3.8–4.3 s
     CPU here, 2.7–3.1 s now, most of it was styling each note cell (issue 20)."""
     table = parsed.table
     by_row: dict[int, list[str]] = defaultdict(list)
     for issue in parsed.errors:
         by_row[issue.row].append(f"{issue.field}：{issue.message}")
     for issue in parsed.warnings:  # listed after the errors; they never block an import
-        by_row[issue.row].append(f"提醒 {issue.field}：{issue.message}")
+        by_row[issue.row].append(f"{WARNING} {issue.field}：{issue.message}")
     path.parent.mkdir(parents=True, exist_ok=True)
     book = StreamedWorkbook(path, "导入数据")
     try:
@@ -104,7 +105,7 @@ def _write_rows(ws, table, by_row: dict[int, list[str]], bad: set[tuple[int, int
         cells.extend([""] * (width - len(cells)))
         styles = [red if (index, col) in bad else "" for col in range(width)]
         cells.append(_safe(f"第{row_no}行 " + "；".join(problems)))
-        styles.append(error_note if any(not p.startswith("提醒") for p in problems) else "")
+        styles.append(error_note if any(not p.startswith(WARNING) for p in problems) else "")
         ws.append_styled(cells, styles)
 
 
@@ -117,6 +118,6 @@ def _write_listing(listing, parsed: Parsed) -> None:
     for cell in titles:
         cell.font = BOLD
     listing.append(titles)
-    issues = [(i, "错误") for i in parsed.errors] + [(i, "提醒") for i in parsed.warnings]
+    issues = [(i, "错误") for i in parsed.errors] + [(i, WARNING) for i in parsed.warnings]
     for issue, label in sorted(issues, key=lambda p: (p[1] != "错误", p[0].row)):
         listing.append_values([issue.row, str(issue.field), str(issue.message), label])

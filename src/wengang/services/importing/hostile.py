@@ -10,7 +10,7 @@ database as it was before the import:
   person (:func:`registered_overlap_hints`, said by the employment writer, which also warns of
   overlaps within the file).
 
-All are 提醒 (warnings): the import goes ahead, the caseworker sees them in the preview, the
+All are 提示 (warnings): the import goes ahead, the caseworker sees them in the preview, the
 summary and the error workbook.
 """
 

@@ -79,9 +79,9 @@ class ImportResult:
         text = f"{verb}：共{self.rows}行，新增{self.added}，更新{self.changed}，未变{self.unchanged}"
         if self.warnings:
             kept = "" if self.dry_run else "，已记入数据质量问题"
-            text += f"；另有{len(self.warnings)}条提醒{kept}"
+            text += f"；另有{len(self.warnings)}条提示{kept}"
         if self.hints_resolved:
-            text += f"；以前导入的提醒中有{self.hints_resolved}条已在本文件中改正，记为已处理"
+            text += f"；以前导入的提示中有{self.hints_resolved}条已在本文件中改正，记为已处理"
         return text
 
 
