@@ -176,6 +176,9 @@ class _SecondConnection(threading.Thread):
             self.conn = sqlite3.connect(f"{Path(self.path).as_uri()}?mode=ro", uri=True, isolation_level=None,
                                         check_same_thread=False)
         self.conn.execute("PRAGMA busy_timeout = 5000")
+        # No PRAGMA threads here (store.db's connections have it): this connection runs while
+        # the first one counts on the other core, so a sorter's helper thread would only take
+        # turns with one of the two.
         return sqlite_utils.Database(self.conn, execute_plugins=False)
 
     def _close(self) -> None:
