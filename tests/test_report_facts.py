@@ -237,3 +237,16 @@ def test_a_date_keeps_the_periods_last_asked_for(county):
         compute_form(db, "F3", AS_OF, period_from=start)
     assert [k for (k,) in db.execute("SELECT kind FROM status_store_facts WHERE kind LIKE 'facts_spell%'")] == [
         f"facts_spell_x_{AS_OF:%Y%m%d}"]  # F3 compares with the as-of date unless asked
+
+
+def test_rows_no_measure_counts_are_left_out_before_the_join():
+    """F3's spells: only a 公益性岗位 or 帮扶车间 spell current at D or at the comparison date
+    reaches the join to the statuses (what the fact row alone says of each measure, ORed:
+    200,000 households, 174,181 spells joined → 117,004); F4's subsidies: 人数 and 单位 of a
+    kind read the same rows, so one alternative each; F9's 抽查人数 reads every check: none."""
+    spells = facts._counted_somewhere(facts.FACT_TABLES["spell"], facts.declared_measures("spell"))
+    assert spells.count("(spell.channel = ") == 4 and ":as_of" in spells and ":ref_date" in spells
+    assert "st." not in spells  # a filter on the fact row alone, made before the join
+    subsidies = facts._counted_somewhere(facts.FACT_TABLES["subsidy"], facts.declared_measures("subsidy"))
+    assert "org_id" not in subsidies and "funding" not in subsidies  # absorbed; common already
+    assert facts._counted_somewhere(facts.FACT_TABLES["check"], facts.declared_measures("check")) == ""

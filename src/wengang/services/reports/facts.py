@@ -167,13 +167,41 @@ def _common(measures: tuple[Measure, ...]) -> str:
     return "".join(f" AND ({p})" for p in dict.fromkeys(common))  # F4: 就业补助资金 in filter and column
 
 
+def _own_parts(table: FactTable, measure: Measure) -> list[str]:
+    """The parts of ``measure`` that read the fact row alone (no status, no organisation)."""
+    return [p for p in measure.parts
+            if (found := _REFERENCE.findall(p)) and all(alias == table.alias for alias, _ in found)]
+
+
+def _counted_somewhere(table: FactTable, measures: tuple[Measure, ...]) -> str:
+    """The rows some ``sum``/``set`` measure may count, by what the fact row alone says: a row
+    none counts adds 0 or NULL to each, so it is left out before the join to the statuses
+    (F3's spells: a 公益性岗位 or 帮扶车间 spell current at D or at the comparison date; at
+    200,000 households 174,181 spells joined → 117,004). "" when one measure reads every row."""
+    alternatives: list[frozenset[str]] = []
+    common = _common(measures)
+    for m in measures:
+        if m.kind == "text":  # NULL in the groups' pass; its own pass has its own WHERE
+            continue
+        own = frozenset(p for p in _own_parts(table, m) if f" AND ({p})" not in common)
+        if not own:
+            return ""
+        alternatives.append(own)
+    # F4's 人数 and 单位 of one kind: the second's rows are among the first's
+    kept = list(dict.fromkeys(a for a in alternatives if not any(b < a for b in alternatives)))
+    if len(kept) < 2:  # one measure: its parts are the common ones already
+        return ""
+    return " AND (" + " OR ".join("(" + " AND ".join(f"({p})" for p in sorted(a)) + ")" for a in kept) + ")"
+
+
 def _group_sql(table: FactTable, measures: tuple[Measure, ...], status: str, only_marked: bool) -> str:
     """One pass: per (area, site) group, every ``sum``/``set`` measure (``text`` ones NULL)."""
     cols = ", ".join(f"{m.sql if m.kind != 'text' else 'NULL'} AS m{k}" for k, m in enumerate(measures))
     base = SOURCES[table.source].base or "1"
     return (f"SELECT {table.area} AS area_id, st.site_id AS site_id, {cols} "
             f"FROM {table.rows(only_marked).format(status=status)} "
-            f"WHERE ({base}){_common(measures)} AND {table.area} IS NOT NULL GROUP BY 1, 2")
+            f"WHERE ({base}){_common(measures)}{_counted_somewhere(table, measures)} "
+            f"AND {table.area} IS NOT NULL GROUP BY 1, 2")
 
 
 def _text_sql(table: FactTable, text: Measure, status: str, only_marked: bool) -> str:
