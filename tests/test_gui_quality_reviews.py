@@ -259,3 +259,24 @@ def test_the_replies_box_says_what_the_file_holds_and_asks_before_recording(qtbo
     text, details, buttons = seen[-1]
     assert "1条村里写了已改正" in text and "李四" in details
     assert "记为已核实" not in buttons.values() and len(seen) == 3
+
+
+def test_the_rules_list_is_as_wide_as_its_longest_rule(qtbot, make_window, county_path):
+    """The rules beside the findings are read whole (up to the list's maximum), and each says
+    its whole name when hovered."""
+    _county_with_two_phone_hints(county_path)
+    from wengang.store.db import open_database
+    db = open_database(county_path)
+    with db.atomic():  # the longest rule name there is
+        db.execute("INSERT INTO quality_findings(rule, person_id, field, message) "
+                   "SELECT 'spell_overlap', id, 'start_date', '上一段未结束就开始下一段' FROM persons LIMIT 1")
+    db.close()
+    context, window = make_window(county_path)
+    tab = window.show_tab("数据质量")
+    wait_idle(qtbot, context)
+    tab._fill_rules()
+    rules = tab.rules
+    assert any("务工时间重叠（上一段未结束就开始下一段）" in rules.item(r).text() for r in range(rules.count()))
+    widest = max(rules.fontMetrics().horizontalAdvance(rules.item(r).text()) for r in range(rules.count()))
+    assert rules.minimumWidth() >= min(widest, quality_tab.RULES_MAX_WIDTH - 40)
+    assert all(rules.item(r).toolTip() == rules.item(r).text() for r in range(1, rules.count()))

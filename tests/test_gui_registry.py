@@ -186,3 +186,16 @@ def test_type_change_in_the_household_dialog_asks_when_it_took_effect(qtbot, mak
     assert history[-1]["hh_type"] == "监测户" and history[-1]["valid_from"] == "2024-04-01"
     assert history[-1]["reason"] == "新识别"
     assert history[-2]["valid_to"] is not None
+
+
+def test_long_codes_and_labels_are_read_whole(qtbot, make_window, county_path):
+    """证件号码 and 劳动技能's longest label fit their columns in the view's own font (not a
+    fixed pixel width a larger font cuts to 弱劳动力或半劳…)."""
+    small_county(county_path)
+    _context, window = make_window(county_path)
+    tab = window.show_tab("登记")
+    view, model = tab.person_view, tab.persons
+    metrics = view.fontMetrics()
+    titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    for title, text in (("劳动技能", "弱劳动力或半劳动力"), ("证件号码", "62072219530307211X")):
+        assert view.columnWidth(titles.index(title)) >= metrics.horizontalAdvance(text) + 8, title

@@ -50,6 +50,9 @@ def rule_titles() -> dict[str, str]:
         return {}
 
 
+RULES_MIN_WIDTH, RULES_MAX_WIDTH = 200, 420  # the list of rules beside the findings
+
+
 class QualityTab(Tab):
     title = "数据质量"
 
@@ -94,8 +97,8 @@ class QualityTab(Tab):
             watch.checked.connect(lambda _summary: self.mark_stale())
         split = QSplitter()
         self.rules = QListWidget()
-        self.rules.setMaximumWidth(380)
-        self.rules.setMinimumWidth(200)
+        self.rules.setMaximumWidth(RULES_MAX_WIDTH)
+        self.rules.setMinimumWidth(RULES_MIN_WIDTH)
         self.rules.currentItemChanged.connect(self._rule_picked)
         split.addWidget(self.rules)
         self.view = make_table(self.model)
@@ -126,13 +129,22 @@ class QualityTab(Tab):
         for rule, n in counts:
             item = QListWidgetItem(f"{self.titles.get(rule, rule)}（{n:,}）")
             item.setData(Qt.ItemDataRole.UserRole, rule)
+            item.setToolTip(item.text())
             self.rules.addItem(item)
             if rule == current:
                 self.rules.setCurrentItem(item)
         if self.rules.currentItem() is None:
             self.rules.setCurrentRow(0)
         self.rules.blockSignals(False)
+        self._fit_rules()
         self._update_count()
+
+    def _fit_rules(self) -> None:
+        """The list as wide as its longest rule (务工时间重叠（上一段未结束就开始下一段）…), up to
+        its maximum: the splitter otherwise gives it its minimum and cuts the names off."""
+        rules = self.rules
+        wanted = rules.sizeHintForColumn(0) + 2 * rules.frameWidth() + rules.verticalScrollBar().sizeHint().width()
+        rules.setMinimumWidth(max(RULES_MIN_WIDTH, min(wanted, RULES_MAX_WIDTH)))
 
     def _rule_picked(self, item, _previous) -> None:
         self.model.set_filter(rule=item.data(Qt.ItemDataRole.UserRole) if item else None)

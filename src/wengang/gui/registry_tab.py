@@ -42,8 +42,13 @@ ACTIONS = {
 }
 
 
-WIDE_COLUMNS = {"户编号": 150, "证件号码": 165, "问题": 420, "核实情况": 220, "发现时间": 140, "监测对象类别": 110, "规则": 220,
-                "劳动技能": 120, "联系电话": 110}
+# The widest text a column commonly shows, measured in the view's font (a caseworker's 125 %
+# Windows font or a larger one widens them alike): a 户编号 or 证件号码 is read whole, and
+# 劳动技能's 弱劳动力或半劳动力 is not cut to 弱劳动力或半劳….
+WIDE_COLUMNS = {"户编号": "620722001000000009", "证件号码": "62072219530307211X", "问题": "中" * 30,
+                "核实情况": "中" * 15, "发现时间": "2026-12-07T15:31:00", "监测对象类别": "突发严重困难户",
+                "规则": "公益性岗位或帮扶车间却在县外务工", "劳动技能": "弱劳动力或半劳动力", "联系电话": "18812345678"}
+_CELL_PADDING = 14  # the cell's margins and the grid line
 
 
 def make_table(model: SqlTableModel) -> QTableView:
@@ -60,11 +65,12 @@ def make_table(model: SqlTableModel) -> QTableView:
     # Not setSortingEnabled: that sorts once more on every model reset; a click is enough.
     view.horizontalHeader().sortIndicatorChanged.connect(model.sort)
     view.horizontalHeader().setStretchLastSection(True)
-    # Fixed widths for the long codes (measuring 150,000 rows' contents is what lazy models avoid).
+    # Widths from a sample text, not the contents (measuring 150,000 rows is what lazy models avoid).
+    metrics = view.fontMetrics()
     for column, spec in enumerate(model.columns):
-        width = WIDE_COLUMNS.get(spec.title)
-        if width:
-            view.setColumnWidth(column, width)
+        sample = WIDE_COLUMNS.get(spec.title)
+        if sample:
+            view.setColumnWidth(column, metrics.horizontalAdvance(sample) + _CELL_PADDING)
     return view
 
 
