@@ -100,3 +100,22 @@ def test_the_duties_lists_are_row_tables(qtbot, make_window, county_path):
     wait_idle(qtbot, context)
     assert page.villages.rowCount() >= 1 and page.people.rowCount() >= 1
     assert page.village_id() == page.villages.key(0)
+
+
+def test_a_last_column_of_counts_keeps_its_width(qtbot):
+    """1-3-1's 缺免费培训: a last column of numbers is not stretched to the window's edge (its
+    counts would stand far from the rest); a last column of text (还缺) takes the room left."""
+    from wengang.gui.widgets.rows_table import RowsTable
+
+    table = RowsTable()
+    qtbot.addWidget(table)
+    table.resize(1200, 300)
+    table.show()
+    table.fill(["行政村（社区）", "需要就业", "缺免费培训"], [["河西村", 639, 574], ["东关村", 548, None]])
+    header = table.horizontalHeader()
+    assert not header.stretchLastSection()
+    assert table.columnWidth(2) < 200
+    table.fill(["姓名", "还缺"], [["史欣", "职业指导1次、岗位信息3次"]])
+    assert header.stretchLastSection()
+    table.fill(["姓名", "跟踪方式"], [["史欣", None]])  # nothing yet: a text column still
+    assert header.stretchLastSection()
