@@ -116,6 +116,7 @@ def test_a_last_column_of_counts_keeps_its_width(qtbot):
     assert not header.stretchLastSection()
     assert table.columnWidth(2) < 200
     table.fill(["姓名", "还缺"], [["史欣", "职业指导1次、岗位信息3次"]])
+    qtbot.waitUntil(lambda: table.columnWidth(1) > 800)  # filled while shown: 报送时间's 状态
     assert header.stretchLastSection()
     table.fill(["姓名", "跟踪方式"], [["史欣", None]])  # nothing yet: a text column still
     assert header.stretchLastSection()

@@ -91,14 +91,17 @@ class RowsTable(QTableView):
     def fill(self, headers: Sequence[str], rows: Sequence[Sequence], *, keys: Sequence | None = None) -> None:
         """Show ``rows`` (``keys``: one per row, :meth:`key` gives them back), columns fitted."""
         self.rows_model.set_rows(headers, rows, keys)
-        # A last column of text (还缺, 说明) takes the room left; one of numbers keeps its width,
-        # else its right-aligned counts stand a screen away from the rest (1-3-1's 缺免费培训).
-        last = [row[-1] for row in rows[:MEASURED_ROWS] if row]
-        counts = any(_is_number(v) for v in last) and all(_is_number(v) or v is None for v in last)
-        self.horizontalHeader().setStretchLastSection(not counts)
+        header = self.horizontalHeader()
+        header.setStretchLastSection(False)
         self.resizeColumnsToContents()
         for column in range(self.rows_model.columnCount()):
             self.setColumnWidth(column, min(self.columnWidth(column), WIDEST))
+        # Then a last column of text (还缺, 状态) takes the room left — set after the widths,
+        # which undo it — and one of numbers keeps its width, else its right-aligned counts
+        # stand a screen away from the rest of their row (1-3-1's 缺免费培训).
+        last = [row[-1] for row in rows[:MEASURED_ROWS] if row]
+        counts = any(_is_number(v) for v in last) and all(_is_number(v) or v is None for v in last)
+        header.setStretchLastSection(not counts)
 
     def rowCount(self) -> int:  # noqa: N802 - as QTableWidget says it
         return self.rows_model.rowCount()
