@@ -11,10 +11,12 @@ import threading
 import pytest
 from test_status_store import AS_OF
 
+from wengang.domain.status import AsOf
 from wengang.services.reports import ahead, batch, engine, facts
 from wengang.services.reports import household_cube as households
 from wengang.store import derived, halves
 from wengang.store.db import open_database
+from wengang.store.status import status_table
 
 FORMS = ("F1", "F3", "F4", "F5", "F9")
 
@@ -142,3 +144,42 @@ def test_nothing_beside_without_a_second_core_or_for_kept_groups(county, tmp_pat
     derived.forget(db)  # the groups stay kept in the store: read, not counted
     assert _forms(db, tmp_path, "kept") == one_core
     assert beside == []
+
+
+def test_while_a_read_is_made_beside_this_connection_makes_the_next_not_begun(county):
+    """A county's first ``report all`` at 200k: F3's spells here (1.0 s), services, subsidies
+    and the household groups beside (2.1 s). Waiting for one read made beside, this connection
+    makes the next not begun yet itself, so the second connection's queue is shared; a read
+    made here is taken as one made beside is, and neither is made twice."""
+    _, db = county
+    status = status_table(db, AsOf(AS_OF))
+    made_on: dict[str, list] = {"first": [], "second": [], "third": []}
+    first_begun, second_made = threading.Event(), threading.Event()
+
+    def first(part):
+        made_on["first"].append(part)
+        first_begun.set()
+        second_made.wait(10)  # beside, busy until this connection has made the second
+        return "one"
+
+    def second(part):
+        made_on["second"].append(part)
+        second_made.set()
+        return part.execute(f"SELECT count(*) FROM temp.{status}").fetchone()[0]
+
+    def third(part):
+        made_on["third"].append(part)
+        return "three"
+
+    aside = halves.read_aside(db, status, [("first", first), ("second", second), ("third", third)])
+    assert aside is not None
+    try:
+        assert first_begun.wait(10)
+        assert aside.value("first") == (True, "one")
+        made, persons = aside.value("second")
+        assert made and persons == db.execute("SELECT count(*) FROM persons").fetchone()[0]
+        assert aside.value("third") == (True, "three")
+    finally:
+        aside.stop()
+    assert made_on["first"][0] is not db and made_on["second"] == [db]
+    assert all(len(parts) == 1 for parts in made_on.values())

@@ -188,8 +188,13 @@ def read_ahead(db: sqlite_utils.Database, day: dt.date, status: str, measures: t
         return []
 
     def count(part: sqlite_utils.Database) -> tuple[list[str], list[list]]:
+        # on the second connection, or on this one when it makes the read itself (halves.Aside)
+        part.execute("DROP TABLE IF EXISTS temp.household_cube_aside")
         part.execute(cube_sql("household_cube_aside", status, measures))
-        cursor = part.execute("SELECT * FROM temp.household_cube_aside")
-        return [c[0] for c in cursor.description], [list(r) for r in cursor.fetchall()]
+        try:
+            cursor = part.execute("SELECT * FROM temp.household_cube_aside")
+            return [c[0] for c in cursor.description], [list(r) for r in cursor.fetchall()]
+        finally:
+            part.execute("DROP TABLE temp.household_cube_aside")
 
     return [(_ahead_key(day, measures), count)]
