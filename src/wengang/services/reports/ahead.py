@@ -7,7 +7,9 @@ households F3's spells 0.6 s, F4's services 0.2 and subsidies 0.3, F5's househol
 (:func:`begin`, from ``engine.count_ahead``) are made one after another on a second,
 read-only connection (``store.halves.read_aside``) while this one computes the forms up to
 them and counts the first itself; each form takes its table's rows (:func:`take`) when it
-comes to them, waiting if they are still being counted. Rows counted there are taken only
+comes to them, waiting if they are still being counted — and while it waits this connection
+counts the next table not begun there yet itself, so the two share what is left (a county's
+first ``report all`` at 200,000 households: 4.63 → 4.13 s fastest of four). Rows counted there are taken only
 if no other connection committed since (else counted here again, as before); a batch's end
 or a cancel stops what is left (:func:`stop`).
 """
