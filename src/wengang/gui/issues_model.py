@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from wengang.services.importing.model import ERROR, WARNING
+
 ERROR_BRUSH = QBrush(QColor("#fde8e8"))
 WARNING_BRUSH = QBrush(QColor("#fff6dc"))
 HEADERS = ("行号", "栏目", "问题", "类别")
-ERROR, WARNING = "错误", "提示"
 
 _Index = QModelIndex | QPersistentModelIndex
 

@@ -20,11 +20,10 @@ import sqlite_utils
 from wengang.domain.numbers import percent
 from wengang.domain.populations import status_population
 from wengang.domain.status import AsOf
-from wengang.services.reports.facts import is_stored
 from wengang.store import status_store
 from wengang.store.areas import AREA_SUBTREE, AREA_TOWNSHIP
 from wengang.store.household_type import households_at
-from wengang.store.status import status_table
+from wengang.store.status import is_stored, status_table
 
 COUNTED = "poor"  # the population the overview counts (the registry's name)
 

@@ -44,7 +44,7 @@ from wengang.store.household_type import TYPE_AT_SQL, household_places_at, house
 
 __all__ = ["EMPLOYED_COLUMNS", "PLACE_COLUMNS", "SPELL_ID_COLUMNS", "STATUS_COLUMNS", "SURVEY_COLUMNS", "count_derived",
            "count_from_neighbour", "count_past_marks", "data_fingerprint", "derived_whole_on_reading",
-           "latest_spell_select", "latest_survey_sql", "marked_summary", "materialize_status",
+           "is_stored", "latest_spell_select", "latest_survey_sql", "marked_summary", "materialize_status",
            "neighbour_summary", "person_statuses", "status_sql", "status_table", "summary_definition",
            "summary_stored", "summary_table"]
 
@@ -657,9 +657,10 @@ def status_table(db: sqlite_utils.Database, as_of: AsOf) -> str:
                   lambda name: _status_at(db, as_of, name, lambda: households_at(db, as_of.date)))
 
 
-def _is_stored(db: sqlite_utils.Database, status: str) -> bool:
+def is_stored(db: sqlite_utils.Database, status: str) -> bool:
     """Whether ``status`` (a :func:`status_table` name) reads the status store (a TEMP view)
-    rather than a TEMP table derived where the store could not be written."""
+    rather than a TEMP table derived where the store could not be written (then nothing
+    counted from it is kept there)."""
     row = db.execute("SELECT type FROM sqlite_temp_master WHERE name = ?", [status]).fetchone()
     return row is not None and row[0] == "view"
 
@@ -732,7 +733,7 @@ def summary_stored(db: sqlite_utils.Database, day: dt.date, status: str, kind: s
     """Whether :func:`summary_table` would read the summary ``kind`` at ``day`` from the store
     (any made with ``create_sql``, else any at all) rather than count it."""
     definition = None if create_sql is None else summary_definition(create_sql)
-    return _is_stored(db, status) and status_store.has_summary(db, day, kind, definition)
+    return is_stored(db, status) and status_store.has_summary(db, day, kind, definition)
 
 
 def summary_table(db: sqlite_utils.Database, day: dt.date, status: str, kind: str,
@@ -749,7 +750,7 @@ def summary_table(db: sqlite_utils.Database, day: dt.date, status: str, kind: st
     thousand), whose halves cost little to hand over; not for F5's household groups (split by
     household, each half reads every stored row of the date: 0.41 and 0.61 s at once against
     0.23 and 0.29 s alone at 200,000 households, no gain; bench/README, sixteenth session)."""
-    stored = _is_stored(db, status)
+    stored = is_stored(db, status)
     definition = summary_definition(create_sql)
     version = db.execute("PRAGMA data_version").fetchone()[0]
     found = status_store.load_summary(db, day, kind, definition) if stored else None

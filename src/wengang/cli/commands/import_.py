@@ -12,6 +12,7 @@ from pathlib import Path
 
 from wengang.cli.common import db_path, open_db
 from wengang.services.importing import KINDS, import_file
+from wengang.services.importing.model import WARNING
 from wengang.services.importing.reader import ReadError
 from wengang.store.diskerrors import plain_problem
 from wengang.store.owed_indexes import WINDOW_ONLY, build_owed
@@ -46,7 +47,7 @@ def _build_left_indexes(db, args) -> None:
         build_owed(db, keep=WINDOW_ONLY)
     except (OSError, sqlite3.Error) as exc:
         problem = plain_problem(exc, db_path(args), "数据库") or exc
-        print(f"提示 数据已导入；查询用的索引暂未建立（{problem}），打开程序窗口或下次导入时自动建立", file=sys.stderr)
+        print(f"{WARNING} 数据已导入；查询用的索引暂未建立（{problem}），打开程序窗口或下次导入时自动建立", file=sys.stderr)
 
 
 def run(args) -> int:
@@ -78,7 +79,7 @@ def run(args) -> int:
             print(f"错误说明表：{result.errors_path}", file=sys.stderr)
         for issue in result.warnings:
             if issue.field == "错误说明表":  # could not be written beside the file
-                print("提示 " + issue.text(), file=sys.stderr)
+                print(f"{WARNING} " + issue.text(), file=sys.stderr)
         return 1
     print(result.summary())
     for name, count in sorted(result.details.items()):
@@ -86,7 +87,7 @@ def run(args) -> int:
                  "areas_added": "新增地区", "sites_added": "新增安置点"}.get(name, name)
         print(f"  {label}：{count}")
     for issue in result.warnings[:20]:
-        print("提示 " + issue.text())
+        print(f"{WARNING} " + issue.text())
     if len(result.warnings) > 20:
-        print(f"……共{len(result.warnings)}条提示")
+        print(f"……共{len(result.warnings)}条{WARNING}")
     return 0

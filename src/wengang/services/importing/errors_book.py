@@ -14,7 +14,11 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from wengang.services.importing.model import default_errors_path  # noqa: F401 - re-exported
+from wengang.services.importing.model import (
+    ERROR,
+    WARNING,
+    default_errors_path,  # noqa: F401 - re-exported
+)
 from wengang.services.importing.parse import Parsed
 from wengang.services.xlsx_stream import StreamedWorkbook, fast_sheet, style_attribute
 
@@ -22,7 +26,6 @@ RED = PatternFill("solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
 ERROR_FONT = Font(color="FF9C0006")
 BOLD = Font(bold=True)
 ERROR_COLUMN = "错误说明"
-WARNING = "提示"  # what the window's preview, the 数据质量 panel and the manual call a warning
 
 
 def _safe(text: object) -> object:
@@ -118,6 +121,6 @@ def _write_listing(listing, parsed: Parsed) -> None:
     for cell in titles:
         cell.font = BOLD
     listing.append(titles)
-    issues = [(i, "错误") for i in parsed.errors] + [(i, WARNING) for i in parsed.warnings]
-    for issue, label in sorted(issues, key=lambda p: (p[1] != "错误", p[0].row)):
+    issues = [(i, ERROR) for i in parsed.errors] + [(i, WARNING) for i in parsed.warnings]
+    for issue, label in sorted(issues, key=lambda p: (p[1] != ERROR, p[0].row)):
         listing.append_values([issue.row, str(issue.field), str(issue.message), label])

@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+# What an import's problems are called wherever a caseworker reads them: the window's preview,
+# the command line, the summary line, the 错误说明 workbook (the manual and 数据质量 say 提示 too).
+ERROR, WARNING = "错误", "提示"
+
 
 class Issue(NamedTuple):
     """One problem: the sheet's row number, the column label, what is wrong."""
@@ -79,9 +83,9 @@ class ImportResult:
         text = f"{verb}：共{self.rows}行，新增{self.added}，更新{self.changed}，未变{self.unchanged}"
         if self.warnings:
             kept = "" if self.dry_run else "，已记入数据质量问题"
-            text += f"；另有{len(self.warnings)}条提示{kept}"
+            text += f"；另有{len(self.warnings)}条{WARNING}{kept}"
         if self.hints_resolved:
-            text += f"；以前导入的提示中有{self.hints_resolved}条已在本文件中改正，记为已处理"
+            text += f"；以前导入的{WARNING}中有{self.hints_resolved}条已在本文件中改正，记为已处理"
         return text
 
 

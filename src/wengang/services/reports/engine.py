@@ -59,6 +59,7 @@ from wengang.store.status import (
     count_from_neighbour,
     count_past_marks,
     derived_whole_on_reading,
+    is_stored,
     marked_summary,
     neighbour_summary,
     status_table,
@@ -479,7 +480,7 @@ def _facts_aggregate(db, req: Request, tables: dict, src_name: str, columns: lis
     measures = facts.declared_measures(src_name, (req.decl,))
     index = {m: k for k, m in enumerate(measures)}
     params = req.params()
-    table = facts.fact_table(db, src_name, measures, tables["status"], facts.is_stored(db, tables["status"]), params)
+    table = facts.fact_table(db, src_name, measures, tables["status"], is_stored(db, tables["status"]), params)
     src = facts.facts_source(src_name)
     key = _row_key(src, req.by)
     from_sql, conds = _from_where(req, src, f"temp.{table} c", [], "")
@@ -728,7 +729,7 @@ def count_ahead(db: sqlite_utils.Database, forms: list[tuple[str, dict]], as_of)
     if len(wanted) < 2:
         return  # nothing to count beside the first
     status = status_table(db, day)
-    stored = facts.is_stored(db, status)
+    stored = is_stored(db, status)
     reads = []
     for kind, *what in wanted:  # those kept or counted already make none
         reads += (facts.read_ahead(db, status, stored, *what) if kind == "facts"

@@ -159,12 +159,17 @@ def declared_measures(source: str, extra: tuple[dict, ...] = ()) -> tuple[Measur
 
 # --- counting ---------------------------------------------------------------------------------------
 
+def _common_parts(measures: tuple[Measure, ...]) -> list[str]:
+    """The parts every measure has, once each (F4: 就业补助资金 in filter and column)."""
+    common = [p for p in measures[0].parts if all(p in m.parts for m in measures[1:])] if measures else []
+    return list(dict.fromkeys(common))
+
+
 def _common(measures: tuple[Measure, ...]) -> str:
     """The parts every measure has (the forms' filters: F3's 公益性岗位 or 帮扶车间 of the poor):
     rows failing one count in none, so they are left out before the join to the statuses
     (F3's spells at 200,000 households: a million rows joined → 150,000)."""
-    common = [p for p in measures[0].parts if all(p in m.parts for m in measures[1:])] if measures else []
-    return "".join(f" AND ({p})" for p in dict.fromkeys(common))  # F4: 就业补助资金 in filter and column
+    return "".join(f" AND ({p})" for p in _common_parts(measures))
 
 
 def _own_parts(table: FactTable, measure: Measure) -> list[str]:
@@ -179,11 +184,11 @@ def _counted_somewhere(table: FactTable, measures: tuple[Measure, ...]) -> str:
     (F3's spells: a 公益性岗位 or 帮扶车间 spell current at D or at the comparison date; at
     200,000 households 174,181 spells joined → 117,004). "" when one measure reads every row."""
     alternatives: list[frozenset[str]] = []
-    common = _common(measures)
+    common = set(_common_parts(measures))  # in the WHERE already
     for m in measures:
         if m.kind == "text":  # NULL in the groups' pass; its own pass has its own WHERE
             continue
-        own = frozenset(p for p in _own_parts(table, m) if f" AND ({p})" not in common)
+        own = frozenset(p for p in _own_parts(table, m) if p not in common)
         if not own:
             return ""
         alternatives.append(own)
@@ -289,13 +294,6 @@ def _build(db, table: FactTable, measures, status: str, stored: bool, day: dt.da
         status_store.save_facts(db, day, kind, definition, columns, rows, seen, version)
 
 
-def is_stored(db: sqlite_utils.Database, status: str) -> bool:
-    """Whether the statuses ``status`` are the status store's (a TEMP view of its rows) rather
-    than a TEMP table derived where the store could not be written (then nothing is kept)."""
-    row = db.execute("SELECT type FROM sqlite_temp_master WHERE name = ?", [status]).fetchone()
-    return row is not None and row[0] == "view"
-
-
 def fact_table(db: sqlite_utils.Database, source: str, measures: tuple[Measure, ...], status: str,
                stored: bool, params: dict) -> str:
     """The TEMP table of source ``source``'s groups at D for the period in ``params``
@@ -317,7 +315,7 @@ def _key(table: FactTable, measures: tuple[Measure, ...], params: dict, stored: 
 def read_ahead(db: sqlite_utils.Database, status: str, stored: bool, source: str, measures: tuple[Measure, ...],
                params: dict) -> list[tuple[tuple, Read]]:
     """The count of ``source``'s groups (``status``: the statuses at D, ``stored`` as
-    :func:`is_stored` says) to make beside (:mod:`.ahead`), as :func:`fact_table` would make
+    ``store.status.is_stored`` says) to make beside (:mod:`.ahead`), as :func:`fact_table` would make
     them: none when kept in the store already, counted in this connection since the data last
     changed, or already being counted beside."""
     table = FACT_TABLES[source]

@@ -25,12 +25,12 @@ import sqlite_utils
 
 from wengang.services.reports import ahead
 from wengang.services.reports.cube import DIMENSIONS
-from wengang.services.reports.facts import is_stored
 from wengang.services.reports.forms import list_forms, predicate_parts
 from wengang.services.reports.sources import Source, household_select
 from wengang.store import status_store
 from wengang.store.derived import cached, fill_temp_table, fresh_keys, temp_write
 from wengang.store.halves import Read
+from wengang.store.status import is_stored
 
 KIND = "report_household_cube"
 HOUSEHOLD_CUBE_SOURCE = Source("household", "temp.{household_cube} c", area="c.area_id", site="c.site_id",
@@ -188,10 +188,8 @@ def read_ahead(db: sqlite_utils.Database, day: dt.date, status: str, measures: t
         return []
 
     def count(part: sqlite_utils.Database) -> tuple[list[str], list[list]]:
-        # on the second connection, or on this one when it makes the read itself (halves.Aside)
-        part.execute("DROP TABLE IF EXISTS temp.household_cube_aside")
         part.execute(cube_sql("household_cube_aside", status, measures))
-        try:
+        try:  # dropped after: this connection may make the read itself again (halves.Aside)
             cursor = part.execute("SELECT * FROM temp.household_cube_aside")
             return [c[0] for c in cursor.description], [list(r) for r in cursor.fetchall()]
         finally:
