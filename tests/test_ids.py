@@ -1,7 +1,13 @@
 """Resident ID checks (GB 11643) and phone checks."""
 
 import datetime as dt
+import importlib.util
+from types import SimpleNamespace
 
+import pytest
+from stdnum import numdb
+
+from wengang.domain import ids
 from wengang.domain.ids import age_at, check_id, make_id
 from wengang.domain.phones import normalise_phone, phone_problem
 
@@ -56,6 +62,48 @@ def test_unknown_birthplace_is_only_a_warning():
     result = check_id(number)
     assert result.ok
     assert any("行政区划" in w for w in result.warnings)
+
+
+def _numdb_counties() -> set[str]:
+    """The codes python-stdnum's own reader of its region data gives a county, in any period."""
+    known = set()
+    for _length, low, high, _props, children in numdb.get("cn/loc").prefixes:
+        assert low == high
+        known.update(low + code for _l, code, _h, props, _c in children if props.get("county"))
+    return known
+
+
+def test_the_birthplace_codes_read_from_stdnum_s_file_are_those_its_reader_gives():
+    """place_known reads python-stdnum's data file itself (the first ID of every import paid
+    numdb's parse of every property): the very codes numdb gives a county, no more, no less."""
+    counties = ids._counties()  # noqa: SLF001
+    assert counties is not None and counties == _numdb_counties()
+    assert {"622201", "620702", "110101"} <= counties and "999999" not in counties
+
+
+def test_a_data_file_laid_out_otherwise_is_left_to_stdnum_s_reader(tmp_path, monkeypatch):
+    """A later python-stdnum laying out cn/loc.dat otherwise (ranges here): its own reader
+    answers, not a guess from a reading of another layout."""
+    (tmp_path / "cn").mkdir()
+    (tmp_path / "cn" / "loc.dat").write_text('62 province="甘肃省"\n  0100-0199 county="兰州"\n', encoding="utf-8")
+    real = importlib.util.find_spec
+    monkeypatch.setattr(ids.importlib.util, "find_spec", lambda name, *a: (
+        SimpleNamespace(submodule_search_locations=[str(tmp_path)]) if name == "stdnum" else real(name, *a)))
+    ids._counties.cache_clear()  # noqa: SLF001
+    ids.place_known.cache_clear()
+    try:
+        assert ids._counties() is None  # noqa: SLF001
+        assert ids.place_known("622201") and ids.place_known("620702") and not ids.place_known("999999")
+    finally:
+        ids._counties.cache_clear()  # noqa: SLF001
+        ids.place_known.cache_clear()
+
+
+@pytest.mark.parametrize("code", ["622201", "620702", "999999", "110000", "623000", "659001"])
+def test_place_known_answers_as_stdnum_s_reader(code, monkeypatch):
+    expected = code in _numdb_counties()
+    assert ids.place_known(code) is expected
+    assert ids.place_warnings(code) == (() if expected else (f"证件号码前6位行政区划代码{code}未知",))
 
 
 def test_make_id_round_trips_gender():

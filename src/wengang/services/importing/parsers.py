@@ -12,11 +12,9 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
-from stdnum.cn import ric
-
 from wengang.domain.codes import CodeError, codes
 from wengang.domain.dates import DateError, parse_date
-from wengang.domain.ids import check_id
+from wengang.domain.ids import check_id, place_warnings
 from wengang.domain.phones import normalise_phone
 from wengang.domain.text import fold
 from wengang.domain.yesno import YesNoError, parse_yes_no
@@ -33,12 +31,8 @@ _CHECK = "10X98765432"
 _BASE = 13
 
 
-@lru_cache(maxsize=8192)
-def _prefix_warnings(prefix6: str) -> tuple[str, ...]:
-    # python-stdnum's birthplace lookup costs ~170 µs an ID (3/4 of check_id); the answer
-    # depends only on the first six digits, so ask once per prefix.
-    probe = prefix6 + "19800101001"
-    return check_id(probe + ric.calc_check_digit(probe + "0")).warnings
+# check_id's warnings of a valid number depend only on its first six digits: asked once a prefix
+_prefix_warnings = lru_cache(maxsize=8192)(place_warnings)
 
 
 @lru_cache(maxsize=65536)
