@@ -130,6 +130,28 @@ def test_an_import_that_succeeds_does_not_load_openpyxl(tmp_path):
     assert "openpyxl" in modules and (tmp_path / "bad-错误说明.xlsx").exists()
 
 
+def test_an_import_of_good_ids_loads_no_encryption_stdnum_nor_the_quality_rules(tmp_path):
+    """A clean roster into an unencrypted county: sqlcipher3 (10 ms), python-stdnum (its util
+    imports ssl and pydoc, 20 ms; the IDs are checked on the parsers' own path and the
+    birthplaces read from its data file) and the quality and subsidy rules (24 ms) are not
+    imported; an ID off that path still gets stdnum's check."""
+    from importing_helpers import PERSON_HEADERS, person_rows, write_xlsx
+
+    db = _county(tmp_path / "c.db")
+    good = write_xlsx(tmp_path / "good.xlsx", PERSON_HEADERS, person_rows(3))
+    modules = _loaded_after("from wengang.cli.main import main\n"
+                            f"assert main(['--db', {db!r}, 'import', 'persons', {str(good)!r}]) == 0\n")
+    assert "wengang.services.importing.engine" in modules and "wengang.domain.ids" in modules
+    assert not {"sqlcipher3", "stdnum", "ssl", "wengang.services.rules.quality",
+                "wengang.services.rules.subsidies"} & modules
+    rows = person_rows(2)
+    rows[0][11] = rows[0][11][:17] + ("0" if rows[0][11][17] != "0" else "1")  # a wrong check digit
+    bad = write_xlsx(tmp_path / "bad.xlsx", PERSON_HEADERS, rows)
+    modules = _loaded_after("from wengang.cli.main import main\n"
+                            f"assert main(['--db', {db!r}, 'import', 'persons', {str(bad)!r}]) == 1\n")
+    assert "stdnum.cn.ric" in modules
+
+
 def test_the_importing_package_s_excel_writers_load_when_asked_for():
     modules = _loaded_after("import wengang.services.importing as importing\n"
                             "assert 'openpyxl' not in __import__('sys').modules\n"

@@ -11,32 +11,48 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
+from functools import cache
 from pathlib import Path
 
 from wengang.domain.sqltext import sql_text  # PRAGMA key and ATTACH … KEY take no parameters
 from wengang.store.errors import EncryptionUnavailableError, StoreError, WrongPasswordError
 
-try:  # optional dependency
-    import sqlcipher3
-except ImportError:  # pragma: no cover - exercised when the extra is not installed
-    sqlcipher3 = None
+
+@cache
+def _sqlcipher3():
+    """``sqlcipher3`` (an optional dependency), None when not installed. Imported when first
+    needed, not by every process: 10 ms of a start where most databases have no password."""
+    try:
+        import sqlcipher3  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - exercised when the extra is not installed
+        return None
+    return sqlcipher3
+
+
+def _loaded_dbapi():
+    """``sqlcipher3.dbapi2`` if this process has imported it; else no connection of it exists."""
+    return sys.modules.get("sqlcipher3.dbapi2")
 
 
 def available() -> bool:
-    return sqlcipher3 is not None
+    return _sqlcipher3() is not None
 
 
 def database_errors() -> tuple[type[BaseException], ...]:
     """The DatabaseError classes of every engine in use (they are distinct classes)."""
-    return (sqlite3.DatabaseError,) + ((sqlcipher3.dbapi2.DatabaseError,) if sqlcipher3 else ())
+    dbapi = _loaded_dbapi()
+    return (sqlite3.DatabaseError,) + ((dbapi.DatabaseError,) if dbapi is not None else ())
 
 
 def is_encrypted_connection(conn) -> bool:
-    return sqlcipher3 is not None and isinstance(conn, sqlcipher3.dbapi2.Connection)
+    dbapi = _loaded_dbapi()
+    return dbapi is not None and isinstance(conn, dbapi.Connection)
 
 
 def connect_encrypted(path: Path | str, password: str):
     """A keyed SQLCipher connection, verified; :class:`WrongPasswordError` if the key is wrong."""
+    sqlcipher3 = _sqlcipher3()
     if sqlcipher3 is None:
         raise EncryptionUnavailableError()
     if not password:
@@ -83,6 +99,7 @@ def encrypt_file(path: Path | str, password: str) -> None:
     The plain text is exported into ``<db>.encrypting`` and verified before it replaces the
     original, so an interruption leaves the original untouched.
     """
+    sqlcipher3 = _sqlcipher3()
     if sqlcipher3 is None:
         raise EncryptionUnavailableError()
     if not password:
