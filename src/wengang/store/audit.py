@@ -47,9 +47,19 @@ def field_label(column: str) -> str:
 
 def audited_tables(db: sqlite_utils.Database) -> list[str]:
     """Tables holding entities: those with a ``guid`` column (every entity row carries one)."""
+    return list(_audited_columns(db))
+
+
+def _audited_columns(db: sqlite_utils.Database) -> dict[str, list[str]]:
+    """The audited tables (:func:`audited_tables`), each with its columns in order: read in one
+    statement, where asking sqlite-utils table by table took 227 (15 ms of every open)."""
     skip = set(audit_config()["skip"]) | OWN_TABLES
-    return [t.name for t in db.tables
-            if "guid" in t.columns_dict and t.name not in skip and not t.name.startswith("sqlite_")]
+    columns: dict[str, list[str]] = {}
+    for table, column in db.execute(
+            "SELECT m.name, c.name FROM sqlite_master m, pragma_table_info(m.name) c "
+            "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.rowid, c.cid"):
+        columns.setdefault(table, []).append(column)
+    return {table: names for table, names in columns.items() if "guid" in names and table not in skip}
 
 
 # --- who / why -------------------------------------------------------------------------------
@@ -177,9 +187,8 @@ def install_audit_triggers(db: sqlite_utils.Database) -> int:
     for (name,) in db.execute("SELECT name FROM sqlite_temp_master WHERE type = 'trigger' "
                               "AND name LIKE 'audit\\_%' ESCAPE '\\'").fetchall():
         db.execute(f'DROP TRIGGER temp."{name}"')
-    tables = audited_tables(db)
-    for table in tables:
-        cols = [c.name for c in db[table].columns]
+    tables = _audited_columns(db)
+    for table, cols in tables.items():
         for statement in _trigger_sql(table, cols):
             db.execute(statement)
     return len(tables)
