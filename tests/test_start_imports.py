@@ -84,6 +84,7 @@ def test_the_window_s_first_paint_loads_no_openpyxl_nor_reports(tmp_path):
     assert "<first tab built>" in modules
     assert "wengang.gui.main_window" in modules
     assert not {"openpyxl", "pypinyin", "numpy", "wengang.services.reports.engine"} & modules
+    assert "sqlcipher3" not in modules  # found to offer a password, imported when one is used
 
 
 def test_pinyin_loads_when_initials_are_first_asked_for():

@@ -9,6 +9,7 @@ before anything is written. Backups of an encrypted database are made with
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sqlite3
 import sys
@@ -36,7 +37,11 @@ def _loaded_dbapi():
 
 
 def available() -> bool:
-    return _sqlcipher3() is not None
+    """Whether sqlcipher3 is installed: found, not imported, until a password is used (the
+    window asks at its start, to offer one)."""
+    if "sqlcipher3" in sys.modules:
+        return _sqlcipher3() is not None
+    return importlib.util.find_spec("sqlcipher3") is not None
 
 
 def database_errors() -> tuple[type[BaseException], ...]:
