@@ -199,7 +199,7 @@ def _changed_since_close(dbfile):
 
 def test_disk_io_error_on_a_full_disk_is_said_as_a_full_disk(dbfile, monkeypatch):
     _changed_since_close(dbfile)
-    monkeypatch.setattr(integrity, "integrity_check", lambda conn: ["disk I/O error"])
+    monkeypatch.setattr(integrity, "integrity_check_beside", lambda conn, second: ["disk I/O error"])
     monkeypatch.setattr(diskerrors, "free_space", lambda path: 1024)
     with pytest.raises(diskerrors.DiskFullError) as caught:
         open_database(dbfile)
@@ -208,7 +208,7 @@ def test_disk_io_error_on_a_full_disk_is_said_as_a_full_disk(dbfile, monkeypatch
 
 def test_database_full_is_not_called_damaged(dbfile, monkeypatch):
     _changed_since_close(dbfile)
-    monkeypatch.setattr(integrity, "integrity_check", lambda conn: ["database or disk is full"])
+    monkeypatch.setattr(integrity, "integrity_check_beside", lambda conn, second: ["database or disk is full"])
     with pytest.raises(diskerrors.DiskFullError):
         open_database(dbfile)
 
@@ -224,8 +224,8 @@ def test_enospc_and_read_only_errors_are_plain():
 # --- the check off the start path (point 4) ----------------------------------------------------
 def test_unchanged_file_is_not_checked_again_and_a_changed_one_is(dbfile, monkeypatch):
     calls = []
-    real = integrity.integrity_check
-    monkeypatch.setattr(integrity, "integrity_check", lambda conn: calls.append(1) or real(conn))
+    real = integrity.integrity_check_beside
+    monkeypatch.setattr(integrity, "integrity_check_beside", lambda conn, second: calls.append(1) or real(conn, second))
     integrity._verified.clear()
     open_database(dbfile).close()  # the fixture's close recorded the state: nothing to check
     assert calls == []

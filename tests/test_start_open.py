@@ -45,8 +45,11 @@ def checks(monkeypatch):
     """The whole-file checks run from here on (as a new process would: nothing remembered)."""
     integrity._verified.clear()  # noqa: SLF001 - what this process already checked
     calls: list[int] = []
-    real = integrity.integrity_check
+    real, real_beside = integrity.integrity_check, integrity.integrity_check_beside
     monkeypatch.setattr(integrity, "integrity_check", lambda conn: calls.append(1) or real(conn))
+    # A command's own check: in parts, on a second connection too (one check, counted once).
+    monkeypatch.setattr(integrity, "integrity_check_beside",
+                        lambda conn, second: calls.append(1) or real_beside(conn, second))
     yield calls
     integrity._verified.clear()  # noqa: SLF001
 
@@ -76,10 +79,10 @@ def test_a_read_only_open_that_checked_the_file_spares_the_next_process(dbfile, 
 
 def test_a_file_changed_while_it_was_checked_is_checked_again(dbfile, checks, monkeypatch):
     _changed_behind_our_back(dbfile)
-    real = integrity.integrity_check  # counts into ``checks``
+    real = integrity.integrity_check_beside  # counts into ``checks``
 
-    def check_while_another_program_writes(conn):
-        problems = real(conn)
+    def check_while_another_program_writes(conn, second):
+        problems = real(conn, second)
         other = sqlite3.connect(dbfile)
         other.execute("UPDATE persons SET name = '又改' WHERE id = 2")
         other.commit()
@@ -87,7 +90,7 @@ def test_a_file_changed_while_it_was_checked_is_checked_again(dbfile, checks, mo
         other.close()
         return problems
 
-    monkeypatch.setattr(integrity, "integrity_check", check_while_another_program_writes)
+    monkeypatch.setattr(integrity, "integrity_check_beside", check_while_another_program_writes)
     open_database(dbfile, lock=False).close()
     assert not integrity.unchanged_since_clean_close(dbfile)
     _new_process()

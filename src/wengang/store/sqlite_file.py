@@ -6,7 +6,10 @@ They live below both so that ``integrity`` (which offers the newest good backup)
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -40,3 +43,72 @@ def _pragma_check(conn, pragma: str) -> list[str]:
     except Exception as exc:  # noqa: BLE001 - sqlite3 and sqlcipher3 raise different classes
         return [str(exc)]
     return [r[0] for r in rows if r[0] != "ok"]
+
+
+def integrity_check_beside(conn, open_second: Callable[[], Any]) -> list[str]:
+    """The problems :func:`integrity_check` finds, looked for by two connections at once:
+    ``conn`` here and ``open_second()`` on a thread, each taking the next part not begun.
+
+    The parts are ``quick_check`` (every b-tree's structure, every page accounted for) and
+    ``integrity_check(T)`` of each table (its indexes against its rows, its constraints):
+    between them what the whole check looks at. SQLite lets go of the GIL while it checks, so
+    a copied 200,000-household file (1.4 GB) is checked on two cores: 36 → 22 s, where the
+    persons' ten indexes alone take 18. Largest parts first, by rows × (1 + indexes). The
+    whole check on ``conn`` where the parts cannot be had (SQLite before 3.33, a schema that
+    cannot be listed, no second connection)."""
+    parts = _check_parts(conn)
+    if parts is None:
+        return integrity_check(conn)
+    try:
+        second = open_second()
+    except Exception:  # noqa: BLE001 - sqlite3 and sqlcipher3 raise different classes
+        return integrity_check(conn)
+    found: dict[int, list[str]] = {}
+    pending = iter(enumerate(parts))
+    taking = threading.Lock()
+
+    def check_parts(connection) -> None:
+        while True:
+            with taking:
+                k, pragma = next(pending, (None, ""))
+            if k is None:
+                return
+            found[k] = _pragma_check(connection, pragma)
+
+    beside = threading.Thread(target=check_parts, args=(second,), name="wengang-integrity-beside", daemon=True)
+    beside.start()
+    try:
+        check_parts(conn)
+    finally:
+        beside.join()
+        second.close()
+    # A damaged table's b-tree is reported by quick_check and by its own part: said once.
+    return list(dict.fromkeys(problem for k in sorted(found) for problem in found[k]))
+
+
+def _check_parts(conn) -> list[str] | None:
+    """The PRAGMAs :func:`integrity_check_beside` runs, largest first; None where it cannot."""
+    try:
+        version = tuple(int(n) for n in conn.execute("SELECT sqlite_version()").fetchone()[0].split(".")[:2])
+        if version < (3, 33):  # integrity_check(TABLE) is 3.33's
+            return None
+        tables = conn.execute(
+            "SELECT m.name, (SELECT count(*) FROM sqlite_master i WHERE i.type = 'index' AND i.tbl_name = m.name) "
+            "FROM sqlite_master m WHERE m.type = 'table' AND m.sql NOT LIKE 'CREATE VIRTUAL%'").fetchall()
+        sizes = {name: conn.execute(f"SELECT count(*) FROM {_quoted(name)}").fetchone()[0]
+                 for name, _ in tables}
+    except Exception:  # noqa: BLE001 - a schema that cannot be read: the whole check says why
+        return None
+    # quick_check reads each row once; a table's own check looks each row up in every index.
+    if not tables:
+        return None
+    costs = {f"integrity_check({_quoted(name, _SINGLE)})": sizes[name] * (1 + indexes) for name, indexes in tables}
+    costs["quick_check"] = sum(sizes.values())
+    return sorted(costs, key=costs.__getitem__, reverse=True)
+
+
+_SINGLE = "'"
+
+
+def _quoted(name: str, quote: str = '"') -> str:
+    return quote + name.replace(quote, quote * 2) + quote
