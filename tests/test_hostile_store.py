@@ -199,7 +199,7 @@ def _changed_since_close(dbfile):
 
 def test_disk_io_error_on_a_full_disk_is_said_as_a_full_disk(dbfile, monkeypatch):
     _changed_since_close(dbfile)
-    monkeypatch.setattr(integrity, "integrity_check_beside", lambda conn, second: ["disk I/O error"])
+    monkeypatch.setattr(integrity, "integrity_check_beside", lambda conn, second, when=None: ["disk I/O error"])
     monkeypatch.setattr(diskerrors, "free_space", lambda path: 1024)
     with pytest.raises(diskerrors.DiskFullError) as caught:
         open_database(dbfile)
@@ -208,7 +208,7 @@ def test_disk_io_error_on_a_full_disk_is_said_as_a_full_disk(dbfile, monkeypatch
 
 def test_database_full_is_not_called_damaged(dbfile, monkeypatch):
     _changed_since_close(dbfile)
-    monkeypatch.setattr(integrity, "integrity_check_beside", lambda conn, second: ["database or disk is full"])
+    monkeypatch.setattr(integrity, "integrity_check_beside", lambda conn, second, when=None: ["database or disk is full"])
     with pytest.raises(diskerrors.DiskFullError):
         open_database(dbfile)
 
@@ -225,7 +225,7 @@ def test_enospc_and_read_only_errors_are_plain():
 def test_unchanged_file_is_not_checked_again_and_a_changed_one_is(dbfile, monkeypatch):
     calls = []
     real = integrity.integrity_check_beside
-    monkeypatch.setattr(integrity, "integrity_check_beside", lambda conn, second: calls.append(1) or real(conn, second))
+    monkeypatch.setattr(integrity, "integrity_check_beside", lambda conn, second, when=None: calls.append(1) or real(conn, second, when))
     integrity._verified.clear()
     open_database(dbfile).close()  # the fixture's close recorded the state: nothing to check
     assert calls == []
@@ -238,12 +238,34 @@ def test_unchanged_file_is_not_checked_again_and_a_changed_one_is(dbfile, monkey
     assert calls == [1]
 
 
+def test_a_write_waiting_for_the_background_check_brings_in_the_second_connection(dbfile, monkeypatch):
+    """The window's check runs on one connection, the second core left to the window, until
+    work waits for it: then a second connection checks parts of it too."""
+    integrity.forget_clean_close(dbfile)
+    integrity._verified.clear()
+    cued = []
+
+    def check(conn, second, when):
+        cued.append(when is not None and when.wait(10))  # as the parts wait for their cue
+        return []
+
+    monkeypatch.setattr(integrity, "integrity_check_beside", check)
+    db = open_database(dbfile, verify_in_background=True, daily_backup=False)
+    try:
+        time.sleep(integrity.FIRST_PAINT_S + 0.2)
+        assert db["persons"].count == 3 and not db.integrity.done.is_set()  # reads do not cue it
+        assert db.execute("UPDATE persons SET name='等' WHERE id=1").rowcount == 1
+        assert cued == [True]
+    finally:
+        db.close()
+
+
 def test_background_check_holds_writes_until_it_passes(dbfile, monkeypatch):
     integrity.forget_clean_close(dbfile)
     integrity._verified.clear()
     gate = threading.Event()
-    real = integrity.integrity_check
-    monkeypatch.setattr(integrity, "integrity_check", lambda conn: gate.wait(10) and real(conn))
+    real = integrity.integrity_check_beside
+    monkeypatch.setattr(integrity, "integrity_check_beside", lambda *args: gate.wait(10) and real(*args))
     db = open_database(dbfile, verify_in_background=True, daily_backup=False)
     try:
         assert db["persons"].count == 3  # reads go ahead at once

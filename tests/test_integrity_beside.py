@@ -5,6 +5,7 @@ finds, and on a sound file nothing."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 
 import pytest
 from store_damage import break_index
@@ -35,22 +36,40 @@ def _reading(path):
 
 
 class _Traced:
-    """Opens the second connection and keeps the PRAGMAs it ran."""
+    """Opens the second connection and keeps the PRAGMAs it ran; ``waiting(conn)`` makes
+    ``conn``'s first part wait until this one has begun one (on a small file the first
+    connection would otherwise take every part before the second is open)."""
 
     def __init__(self, path):
-        self.path, self.ran = path, []
+        self.path, self.ran, self.began = path, [], threading.Event()
 
     def __call__(self):
         conn = _reading(self.path)
-        conn.set_trace_callback(self.ran.append)
+
+        def ran(sql: str) -> None:
+            self.ran.append(sql)
+            if sql.startswith("PRAGMA"):
+                self.began.set()
+
+        conn.set_trace_callback(ran)
         return conn
+
+    def waiting(self, conn) -> list[str]:
+        ran: list[str] = []
+
+        def first_waits(sql: str) -> None:
+            if sql.startswith("PRAGMA") and not any(s.startswith("PRAGMA") for s in ran):
+                assert self.began.wait(10), "the second connection took no part"
+            ran.append(sql)
+
+        conn.set_trace_callback(first_waits)
+        return ran
 
 
 def test_a_sound_file_has_no_problems_and_both_connections_took_parts(county, tmp_path):
     path = _copy(county, tmp_path)
     here, beside = _reading(path), _Traced(path)
-    ran_here: list[str] = []
-    here.set_trace_callback(ran_here.append)
+    ran_here = beside.waiting(here)
     assert integrity_check_beside(here, beside) == []
     checks_here = {s for s in ran_here if s.startswith("PRAGMA")}
     checks_beside = {s for s in beside.ran if s.startswith("PRAGMA")}
@@ -98,7 +117,7 @@ def test_scribbled_pages_are_found(county, tmp_path):
     assert integrity_check_beside(conn, lambda: _reading(path))
 
 
-def test_without_a_second_connection_the_whole_check_runs_here(county, tmp_path):
+def test_without_a_second_connection_this_one_checks_every_part(county, tmp_path):
     path = _copy(county, tmp_path)
     break_index(path)
     conn = _reading(path)
@@ -109,4 +128,19 @@ def test_without_a_second_connection_the_whole_check_runs_here(county, tmp_path)
     ran: list[str] = []
     conn.set_trace_callback(ran.append)
     found = integrity_check_beside(conn, cannot)
-    assert found == integrity_check(conn) and "PRAGMA integrity_check" in ran
+    assert found and set(found) == set(integrity_check(conn))
+    assert "PRAGMA quick_check" in ran and "PRAGMA integrity_check('persons')" in ran
+
+
+def test_a_second_connection_waits_for_its_cue(county, tmp_path):
+    """The window's background check takes the second core only once work waits for it."""
+    path = _copy(county, tmp_path)
+    never, cue = threading.Event(), threading.Event()
+    beside = _Traced(path)
+    assert integrity_check_beside(_reading(path), beside, never) == []
+    assert beside.ran == []  # never opened: this connection checked every part
+    cue.set()
+    here, beside = _reading(path), _Traced(path)
+    beside.waiting(here)
+    assert integrity_check_beside(here, beside, cue) == []
+    assert any(s.startswith("PRAGMA") for s in beside.ran)

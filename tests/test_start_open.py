@@ -45,11 +45,10 @@ def checks(monkeypatch):
     """The whole-file checks run from here on (as a new process would: nothing remembered)."""
     integrity._verified.clear()  # noqa: SLF001 - what this process already checked
     calls: list[int] = []
-    real, real_beside = integrity.integrity_check, integrity.integrity_check_beside
-    monkeypatch.setattr(integrity, "integrity_check", lambda conn: calls.append(1) or real(conn))
-    # A command's own check: in parts, on a second connection too (one check, counted once).
+    real_beside = integrity.integrity_check_beside
+    # The whole check, in parts on a second connection too (one check, counted once).
     monkeypatch.setattr(integrity, "integrity_check_beside",
-                        lambda conn, second: calls.append(1) or real_beside(conn, second))
+                        lambda conn, second, when=None: calls.append(1) or real_beside(conn, second, when))
     yield calls
     integrity._verified.clear()  # noqa: SLF001
 
@@ -81,8 +80,8 @@ def test_a_file_changed_while_it_was_checked_is_checked_again(dbfile, checks, mo
     _changed_behind_our_back(dbfile)
     real = integrity.integrity_check_beside  # counts into ``checks``
 
-    def check_while_another_program_writes(conn, second):
-        problems = real(conn, second)
+    def check_while_another_program_writes(conn, second, when=None):
+        problems = real(conn, second, when)
         other = sqlite3.connect(dbfile)
         other.execute("UPDATE persons SET name = '又改' WHERE id = 2")
         other.commit()

@@ -212,11 +212,12 @@ def _raise_problems(problems: list[str], path: Path | str, password: str | None)
     raise error
 
 
-def check_connection(conn, path: Path | str, password: str | None = None, *, beside: bool = True) -> None:
+def check_connection(conn, path: Path | str, password: str | None = None, *,
+                     second_when: threading.Event | None = None) -> None:
     """Before the first write: nothing when the file is as the program last closed it;
-    otherwise the full ``integrity_check`` (once per file state per process), with a second
-    connection checking parts of it at once (``beside``; the window's background check
-    leaves the second core to the window).
+    otherwise the full ``integrity_check`` (once per file state per process), a second
+    connection checking parts of it at once (from the start; with ``second_when``, once it
+    is set: the window's background check takes the second core only when work waits for it).
     :class:`DamagedDatabaseError` if bad; a full disk or read-only file is said as such."""
     key = _fingerprint(path)
     if key is not None and key in _verified:
@@ -229,7 +230,7 @@ def check_connection(conn, path: Path | str, password: str | None = None, *, bes
         before = file_state(path)
         if on_full_check is not None:
             on_full_check(Path(path))
-        problems = integrity_check_beside(conn, lambda: _second_reader(path, password)) if beside else integrity_check(conn)
+        problems = integrity_check_beside(conn, lambda: _second_reader(path, password), second_when)
         if problems:
             forget_clean_close(path)
             _raise_problems(problems, path, password)
@@ -266,6 +267,7 @@ class _Run:
     def __init__(self, path: Path, password: str | None):
         self.path, self.password = path, password
         self.done = threading.Event()
+        self.waited_for = threading.Event()  # work waits for the check: a second connection joins it
         self.error: Exception | None = None
         self._guard = threading.Lock()
         self._when_passed: list[Callable[[], None]] | None = []  # None once the check is over
@@ -278,7 +280,7 @@ class _Run:
         try:
             conn = _reader(self.path, self.password)
             try:
-                check_connection(conn, self.path, self.password, beside=False)
+                check_connection(conn, self.path, self.password, second_when=self.waited_for)
             finally:
                 conn.close()
         except Exception as exc:  # noqa: BLE001 - kept for the window to show
@@ -371,6 +373,8 @@ class BackgroundCheck:
         """Wait up to ``timeout`` (None: until done) for the check, in slices while the
         waiting work may be stopped: the window's quality run at start, held 16 s by a
         copied 200,000-household file, kept the 台账 the caseworker clicked waiting too."""
+        if (timeout is None or timeout > 0) and not self._run.done.is_set():
+            self._run.waited_for.set()  # work waits (not a look whether it is done)
         if self.cancelled is None:
             return self._run.done.wait(timeout)
         deadline = None if timeout is None else time.monotonic() + timeout
