@@ -132,6 +132,18 @@ def test_without_a_second_connection_this_one_checks_every_part(county, tmp_path
     assert "PRAGMA quick_check" in ran and "PRAGMA integrity_check('persons')" in ran
 
 
+def test_a_second_connection_that_cannot_read_leaves_the_parts_to_this_one(county, tmp_path):
+    """Opened but unable to read (a read-only WAL file elsewhere): not a problem of the file."""
+    path = _copy(county, tmp_path)
+
+    def unreadable() -> sqlite3.Connection:
+        conn = sqlite3.connect(":memory:", check_same_thread=False)
+        conn.set_authorizer(lambda *args: sqlite3.SQLITE_DENY)  # every read refused
+        return conn
+
+    assert integrity_check_beside(_reading(path), unreadable) == []
+
+
 def test_a_second_connection_waits_for_its_cue(county, tmp_path):
     """The window's background check takes the second core only once work waits for it."""
     path = _copy(county, tmp_path)

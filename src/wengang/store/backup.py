@@ -22,7 +22,7 @@ import sqlite_utils
 from wengang.store import crypto, lock
 from wengang.store.atomic import atomic_output, fsync_file
 from wengang.store.errors import RestoreError, StoreError
-from wengang.store.sqlite_file import integrity_check, looks_like_sqlite, zero_filled
+from wengang.store.sqlite_file import integrity_check_beside, looks_like_sqlite, zero_filled
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +159,14 @@ def file_is_sound(path: Path | str, password: str | None = None) -> bool:
     return not problems
 
 
+def open_reading(path: Path | str, password: str | None = None):
+    """A connection that only reads ``path`` (keyed with ``password`` if given), usable from
+    another thread."""
+    if password:
+        return crypto.connect_encrypted(path, password)
+    return sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, check_same_thread=False)
+
+
 def verify_file(path: Path | str, password: str | None = None) -> list[str]:
     """Problems that make ``path`` unfit to restore: integrity, schema, newer version."""
     from wengang.store.migrations import known_migration_names  # noqa: PLC0415
@@ -168,14 +176,12 @@ def verify_file(path: Path | str, password: str | None = None) -> list[str]:
         return [f"文件 {path} 不存在或为空"]
     if zero_filled(path):
         return ["文件内容全是零（复制或保存未完成）"]
-    if password:
-        conn = crypto.connect_encrypted(path, password)
-    else:
-        if not looks_like_sqlite(path):
-            return ["不是稳岗台账数据库文件（可能已加密或已损坏）"]
-        conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+    if not password and not looks_like_sqlite(path):
+        return ["不是稳岗台账数据库文件（可能已加密或已损坏）"]
+    conn = open_reading(path, password)
     try:
-        problems = integrity_check(conn)  # indexes too: quick_check misses a broken index
+        # indexes too (quick_check misses a broken index), in parts on a second connection
+        problems = integrity_check_beside(conn, lambda: open_reading(path, password))
         if problems:
             return [f"完整性检查未通过：{'；'.join(problems[:3])}"]
         try:

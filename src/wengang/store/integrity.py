@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from wengang.store.backup import file_is_sound, list_backups
+from wengang.store.backup import file_is_sound, list_backups, open_reading
 from wengang.store.errors import DamagedDatabaseError, PasswordRequiredError, StoreError  # noqa: F401 - re-exported
 from wengang.store.sqlite_file import (  # noqa: F401 - re-exported
     SQLITE_HEADER,
@@ -230,7 +230,7 @@ def check_connection(conn, path: Path | str, password: str | None = None, *,
         before = file_state(path)
         if on_full_check is not None:
             on_full_check(Path(path))
-        problems = integrity_check_beside(conn, lambda: _second_reader(path, password), second_when)
+        problems = integrity_check_beside(conn, lambda: open_reading(path, password), second_when)
         if problems:
             forget_clean_close(path)
             _raise_problems(problems, path, password)
@@ -238,26 +238,6 @@ def check_connection(conn, path: Path | str, password: str | None = None, *,
             _record_state(path, before)  # the next process (a read-only command too) need not check
     if key is not None and key[1] > 0:
         _verified.add(key)
-
-
-def _reader(path: Path | str, password: str | None):
-    """A connection that only reads ``path``, usable from another thread."""
-    from wengang.store import crypto  # noqa: PLC0415
-
-    return crypto.connect_encrypted(path, password) if password else \
-        sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, check_same_thread=False)
-
-
-def _second_reader(path: Path | str, password: str | None):
-    """:func:`_reader`, tried with one read: a file that cannot be read so is checked on the
-    caller's connection alone (which then says what is wrong with it)."""
-    conn = _reader(path, password)
-    try:
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except BaseException:
-        conn.close()
-        raise
-    return conn
 
 
 class _Run:
@@ -278,7 +258,7 @@ class _Run:
         # whole file) would otherwise share the processor with it. Writes wait either way.
         time.sleep(FIRST_PAINT_S)
         try:
-            conn = _reader(self.path, self.password)
+            conn = open_reading(self.path, self.password)
             try:
                 check_connection(conn, self.path, self.password, second_when=self.waited_for)
             finally:

@@ -84,6 +84,13 @@ def integrity_check_beside(conn, open_second: Callable[[], Any], when: threading
         except Exception:  # noqa: BLE001 - sqlite3 and sqlcipher3 raise different classes
             return  # ``conn`` checks every part
         try:
+            # one read first: a connection that cannot read the file (a WAL file read-only
+            # elsewhere) leaves the parts to ``conn``, which says what is wrong, if anything
+            second.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except Exception:  # noqa: BLE001
+            second.close()
+            return
+        try:
             check_parts(second)
         finally:
             second.close()
