@@ -156,3 +156,19 @@ def test_a_second_connection_waits_for_its_cue(county, tmp_path):
     beside.waiting(here)
     assert integrity_check_beside(here, beside, cue) == []
     assert any(s.startswith("PRAGMA") for s in beside.ran)
+
+
+def test_a_file_with_a_virtual_table_is_checked_whole(tmp_path):
+    """The whole check asks a virtual table (full-text search) to check itself; a table's own
+    check might not: such a file gets the whole check, on one connection."""
+    path = tmp_path / "fts.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE VIRTUAL TABLE notes USING fts5(body)")
+    conn.execute("INSERT INTO notes VALUES ('务工')")
+    conn.commit()
+    conn.close()
+    here, beside = _reading(path), _Traced(path)
+    ran: list[str] = []
+    here.set_trace_callback(ran.append)
+    assert integrity_check_beside(here, beside) == []
+    assert "PRAGMA integrity_check" in ran and beside.ran == []
