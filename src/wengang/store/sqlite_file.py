@@ -121,9 +121,9 @@ def _check_parts(conn) -> list[str] | None:
                  for name, _, _ in tables}
     except Exception:  # noqa: BLE001 - a schema that cannot be read: the whole check says why
         return None
-    # quick_check reads each row once; a table's own check looks each row up in every index.
     if not tables:
         return None
+    # quick_check reads each row once; a table's own check looks each row up in every index.
     costs = {f"integrity_check({_quoted(name, _SINGLE)})": sizes[name] * (1 + indexes) for name, indexes, _ in tables}
     costs["quick_check"] = sum(sizes.values())
     return sorted(costs, key=costs.__getitem__, reverse=True)
