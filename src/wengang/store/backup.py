@@ -22,7 +22,7 @@ import sqlite_utils
 from wengang.store import crypto, lock
 from wengang.store.atomic import atomic_output, fsync_file
 from wengang.store.errors import RestoreError, StoreError
-from wengang.store.sqlite_file import integrity_check_beside, looks_like_sqlite, zero_filled
+from wengang.store.sqlite_file import integrity_check_beside, looks_like_sqlite, read_only_uri, zero_filled
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def backup(db_or_path: sqlite_utils.Database | Path | str, dest: Path | str, *,
     else:
         if not Path(db_or_path).exists():
             raise StoreError(f"找不到数据库文件 {db_or_path}")
-        conn, close = sqlite3.connect(f"file:{Path(db_or_path).resolve()}?mode=ro", uri=True), True
+        conn, close = sqlite3.connect(read_only_uri(db_or_path), uri=True), True
     try:
         # A temporary name beside dest, fsynced and renamed (store.atomic): a killed or failed
         # backup never leaves a half file under the backup's name, nor harms an older one.
@@ -164,7 +164,7 @@ def open_reading(path: Path | str, password: str | None = None):
     another thread."""
     if password:
         return crypto.connect_encrypted(path, password)
-    return sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, check_same_thread=False)
+    return sqlite3.connect(read_only_uri(path), uri=True, check_same_thread=False)
 
 
 def verify_file(path: Path | str, password: str | None = None) -> list[str]:

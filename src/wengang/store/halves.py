@@ -34,12 +34,12 @@ import re
 import sqlite3
 import threading
 from collections.abc import Callable, Hashable
-from pathlib import Path
 
 import sqlite_utils
 
 from wengang.store import crypto
 from wengang.store.derived import fill_temp_table
+from wengang.store.sqlite_file import read_only_uri
 
 __all__ = ["HALVES_FROM", "Aside", "Count", "count_by_halves", "count_in_halves", "read_aside"]
 
@@ -173,7 +173,7 @@ class _SecondConnection(threading.Thread):
         with self.lock:
             if self.stopped:
                 return None
-            self.conn = sqlite3.connect(f"{Path(self.path).as_uri()}?mode=ro", uri=True, isolation_level=None,
+            self.conn = sqlite3.connect(read_only_uri(self.path), uri=True, isolation_level=None,
                                         check_same_thread=False)
         self.conn.execute("PRAGMA busy_timeout = 5000")
         # No PRAGMA threads here (store.db's connections have it): this connection runs while

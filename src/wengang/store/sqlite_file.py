@@ -14,6 +14,13 @@ from typing import Any
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
+def read_only_uri(path: Path | str) -> str:
+    """``path`` as an SQLite URI that opens it read-only. ``Path.as_uri`` percent-encodes what a
+    URI would take as its own: written as ``file:{path}``, a folder named ``数据#1`` was read as
+    ``数据`` — a new empty file made there and checked, backed up or verified instead."""
+    return f"{Path(path).resolve().as_uri()}?mode=ro"
+
+
 def looks_like_sqlite(path: Path | str) -> bool:
     with open(path, "rb") as fh:
         return fh.read(16) == SQLITE_HEADER
