@@ -226,7 +226,7 @@ def test_idle_work_held_for_the_background_integrity_check_stops_for_work_asked_
     checked = threading.Event()
     real_check = integrity.check_connection
     monkeypatch.setattr(integrity, "FIRST_PAINT_S", 0)
-    monkeypatch.setattr(integrity, "check_connection", lambda *a: (checked.wait(30), real_check(*a)))
+    monkeypatch.setattr(integrity, "check_connection", lambda *a, **kw: (checked.wait(30), real_check(*a, **kw)))
     context = AppContext(county_path)
     try:
         failures: list[BaseException] = []
