@@ -31,10 +31,6 @@ _CHECK = "10X98765432"
 _BASE = 13
 
 
-# check_id's warnings of a valid number depend only on its first six digits: asked once a prefix
-_prefix_warnings = lru_cache(maxsize=8192)(place_warnings)
-
-
 @lru_cache(maxsize=65536)
 def _birth(digits: str) -> str | None:
     """``"19800101"`` → ``"1980-01-01"`` when it is a real day from 1900 on (birthdays repeat)."""
@@ -60,7 +56,7 @@ def parse_id(text: str, today: str | None = None) -> tuple[str, str, str, tuple[
         if (birth is not None and _CHECK[2 * int(number[:17], _BASE) % 11] == number[17]
                 and birth <= (today or dt.date.today().isoformat())):
             gender = "男" if int(number[16]) % 2 == 1 else "女"
-            return number, gender, birth, _prefix_warnings(number[:6])
+            return number, gender, birth, place_warnings(number[:6])
     result = check_id(text)
     if not result.ok:
         raise CellError(result.error)
@@ -73,7 +69,7 @@ def parse_ids(texts: Iterable[str], today: str) -> dict[str, tuple | CellError]:
     The common case is the first test of parse_id written out in the loop, without a call
     per ID (165,000 rosters' IDs: 0.41 s → 0.3 s); anything else goes through parse_id."""
     out: dict[str, tuple | CellError] = {}
-    check, birth_of, warnings_of = _CHECK, _birth, _prefix_warnings
+    check, birth_of, warnings_of = _CHECK, _birth, place_warnings
     for text in texts:
         if len(text) == 18 and text.isascii() and text.isalnum() and text[:17].isdigit():
             # The cell's own text unless it ends in a small x: no second copy of 150,000 IDs.
