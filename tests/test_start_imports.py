@@ -190,6 +190,27 @@ def test_sqlite_utils_does_not_import_numpy_yet_numpy_stays_importable():
     assert "sqlite_utils.db" in modules
 
 
+def test_sqlite_utils_virtual_table_pattern_is_compiled_when_first_used():
+    """sqlite-utils compiles a case-insensitive pattern over \\u0080-\\uffff at import (22 ms of
+    every process); it is compiled when a virtual table's module is first asked for, and then
+    answers as before."""
+    script = ("import re, sqlite3\n"
+              "compiled = []\n"
+              "real = re._compile\n"
+              "re._compile = lambda pattern, flags: compiled.append(str(pattern)) or real(pattern, flags)\n"
+              "import wengang.store.db\n"
+              "import sqlite_utils\n"
+              "at_import = [p for p in compiled if 'VIRTUAL' in p]\n"
+              "db = sqlite_utils.Database(sqlite3.connect(':memory:'))\n"
+              "db.execute('CREATE VIRTUAL TABLE names USING fts5(name)')\n"
+              "db.execute('CREATE TABLE plain (a)')\n"
+              "print(len(at_import), db['names'].virtual_table_using, db['plain'].virtual_table_using,\n"
+              "      len([p for p in compiled if 'VIRTUAL' in p]))\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                         timeout=300).stdout.split()
+    assert out == ["0", "FTS5", "None", "1"]
+
+
 def _helps(parser) -> dict[str, str]:
     sub = next(a for a in parser._actions if a.dest == "command")  # noqa: SLF001
     return {a.dest: a.help for a in sub._choices_actions}  # noqa: SLF001
