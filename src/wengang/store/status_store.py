@@ -149,9 +149,18 @@ def _code_values(column: str) -> tuple[str, ...]:
     return codes(fields.field(table, name, source="store/status_store.py").codes).values
 
 
+def _numbered(column: str) -> str:
+    return " ".join(f"WHEN {sql_text(v)} THEN {i}" for i, v in enumerate(_code_values(column)))
+
+
 def _encode(column: str, alias: str) -> str:
-    whens = " ".join(f"WHEN {sql_text(v)} THEN {i}" for i, v in enumerate(_code_values(column)))
-    return f"CASE {alias}.{column} {whens} ELSE {alias}.{column} END"
+    return f"CASE {alias}.{column} {_numbered(column)} ELSE {alias}.{column} END"
+
+
+def code_number(column: str, value: str) -> str:
+    """SQL: the place of ``value`` (an SQL expression of a decoded :data:`CODED` column) in its
+    code list, NULL for a value outside it (or NULL)."""
+    return f"CASE {value} {_numbered(column)} END"
 
 
 def _decode(column: str, value: str) -> str:

@@ -36,6 +36,7 @@ from wengang.services.reports.cube import (
     columns_read,
     counts_the_employed_only,
     cube_sql,
+    group_key,
     list_predicate,
     split,
 )
@@ -160,7 +161,8 @@ def _cube_by_household(predicates: tuple[str, ...], chosen: tuple[str, ...]) -> 
         FROM (SELECT st.household_id, {dims}, COUNT(*) AS persons{counted}
               FROM temp.{status} st
               GROUP BY st.household_id) st
-        GROUP BY {dims}"""
+        GROUP BY {group_key("st")}
+        ORDER BY {dims}"""
 
     return create_sql
 

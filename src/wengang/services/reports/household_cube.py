@@ -24,7 +24,7 @@ import re
 import sqlite_utils
 
 from wengang.services.reports import ahead
-from wengang.services.reports.cube import DIMENSIONS
+from wengang.services.reports.cube import DIMENSIONS, group_key
 from wengang.services.reports.forms import list_forms, predicate_parts
 from wengang.services.reports.sources import Source, household_select
 from wengang.store import status_store
@@ -91,7 +91,7 @@ def cube_sql(name: str, status: str, measures: tuple[str, ...]) -> str:
     dims = ", ".join(f"hh.{d}" for d in DIMENSIONS)
     sums = "".join(f", {m} AS m{k}" for k, m in enumerate(measures))
     return (f"CREATE TEMP TABLE {name} AS SELECT {dims}, COUNT(*) AS households{sums} "
-            f"FROM ({household_select(status, place=True)}) hh GROUP BY {dims}")
+            f"FROM ({household_select(status, place=True)}) hh GROUP BY {group_key('hh')} ORDER BY {dims}")
 
 
 def _rows(db, name: str) -> list[list]:
