@@ -154,6 +154,40 @@ def test_initials_of_every_character_are_pypinyins_first_letter():
         assert _initial(char) == expected[0][:1].lower(), char
 
 
+def test_the_shipped_initials_are_pypinyins_table_s_and_read_instead_of_it(monkeypatch):
+    """pinyin_initials is the letter of every character of pypinyin's table (what _initial
+    derives from it); it is read when the table here is the one it was made from (else: run
+    ``python -m wengang.domain.pinyin``), and a table changed since is read itself."""
+    from wengang.domain import pinyin, pinyin_initials
+
+    assert pinyin_initials.RANGES == pinyin.initials_table(pinyin._readings())
+    pinyin._known_letters.cache_clear()
+    assert pinyin._known_letters() is pinyin_initials.RANGES
+    names = ["张三", "欧阳娜娜", "㐀㐁", "李Ａ明", "丨丶", "龥", "\uf900"]
+    want = [pinyin.initials(n) for n in names]
+    monkeypatch.setattr(pinyin_initials, "SOURCE", (0, 0))  # made from another table
+    pinyin._known_letters.cache_clear()
+    pinyin._initial.cache_clear()
+    try:
+        assert isinstance(pinyin._known_letters(), dict)
+        assert [pinyin.initials(n) for n in names] == want
+        for code in range(0x3400, 0xFB00, 7):  # table and file give every character the same letter
+            if any(first <= code <= last for first, last in pinyin.HAN_RANGES):
+                assert pinyin._known_letter(chr(code)) == pinyin_initials_letter(code), hex(code)
+    finally:
+        pinyin._known_letters.cache_clear()
+        pinyin._initial.cache_clear()
+
+
+def pinyin_initials_letter(code: int) -> str | None:
+    from wengang.domain import pinyin_initials
+
+    for first, letters in pinyin_initials.RANGES:
+        if first <= code < first + len(letters):
+            return None if letters[code - first] == "?" else letters[code - first]
+    return None
+
+
 def test_chinese_names_are_spelled_without_loading_pypinyins_phrases():
     # Importing pypinyin loads its 400,000 phrases (41 MB held through an import); a name of
     # Chinese characters only needs the table of single characters.
