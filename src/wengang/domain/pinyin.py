@@ -72,28 +72,25 @@ def _signature(data: bytes) -> tuple[int, int]:
 
 
 @cache
-def _known_letters() -> dict[str, str] | tuple[tuple[int, str], ...]:
-    """The letters of the characters pypinyin's table has: :mod:`.pinyin_initials` (made from
-    it, 0.5 ms to check it is the one here) where it is, else the table itself read (json,
-    27 ms at the first name an import spells; issue 20). Empty when the table is not found."""
+def _known_letters() -> tuple[tuple[int, str], ...]:
+    """The letters of the characters pypinyin's table has, as :func:`initials_table` gives
+    them: :mod:`.pinyin_initials` (made from it, 0.5 ms to check it is the one here) where it
+    is, else made from the table itself (json and the letters, 25 ms at the first name an
+    import spells; issue 20). Empty when the table is not found."""
     path = _pinyin_dict()
     if path is None:
-        return {}
+        return ()
     data = path.read_bytes()
     from wengang.domain import pinyin_initials  # noqa: PLC0415 - 50 KB, only with the table
 
     if _signature(data) == pinyin_initials.SOURCE:
         return pinyin_initials.RANGES
-    return json.loads(data.decode("utf-8"))
+    return initials_table(json.loads(data.decode("utf-8")))
 
 
 def _known_letter(char: str) -> str | None:
-    known = _known_letters()
-    if isinstance(known, dict):
-        reading = known.get(str(ord(char)))
-        return _letter(reading) if reading else None
     code = ord(char)
-    for first, letters in known:
+    for first, letters in _known_letters():
         if first <= code < first + len(letters):
             return None if letters[code - first] == _UNKNOWN else letters[code - first]
     return None
