@@ -199,7 +199,7 @@ def _changed_since_close(dbfile):
 
 def test_disk_io_error_on_a_full_disk_is_said_as_a_full_disk(dbfile, monkeypatch):
     _changed_since_close(dbfile)
-    monkeypatch.setattr(integrity, "integrity_check_beside", lambda conn, second, when=None: ["disk I/O error"])
+    monkeypatch.setattr(integrity, "integrity_check_beside", lambda conn, second, when=None, progress=None: ["disk I/O error"])
     monkeypatch.setattr(diskerrors, "free_space", lambda path: 1024)
     with pytest.raises(diskerrors.DiskFullError) as caught:
         open_database(dbfile)
@@ -208,7 +208,7 @@ def test_disk_io_error_on_a_full_disk_is_said_as_a_full_disk(dbfile, monkeypatch
 
 def test_database_full_is_not_called_damaged(dbfile, monkeypatch):
     _changed_since_close(dbfile)
-    monkeypatch.setattr(integrity, "integrity_check_beside", lambda conn, second, when=None: ["database or disk is full"])
+    monkeypatch.setattr(integrity, "integrity_check_beside", lambda conn, second, when=None, progress=None: ["database or disk is full"])
     with pytest.raises(diskerrors.DiskFullError):
         open_database(dbfile)
 
@@ -225,7 +225,7 @@ def test_enospc_and_read_only_errors_are_plain():
 def test_unchanged_file_is_not_checked_again_and_a_changed_one_is(dbfile, monkeypatch):
     calls = []
     real = integrity.integrity_check_beside
-    monkeypatch.setattr(integrity, "integrity_check_beside", lambda conn, second, when=None: calls.append(1) or real(conn, second, when))
+    monkeypatch.setattr(integrity, "integrity_check_beside", lambda conn, second, when=None, progress=None: calls.append(1) or real(conn, second, when, progress))
     integrity._verified.clear()
     open_database(dbfile).close()  # the fixture's close recorded the state: nothing to check
     assert calls == []
@@ -245,7 +245,7 @@ def test_a_write_waiting_for_the_background_check_brings_in_the_second_connectio
     integrity._verified.clear()
     cued = []
 
-    def check(conn, second, when):
+    def check(conn, second, when, progress=None):
         cued.append(when is not None and when.wait(10))  # as the parts wait for their cue
         return []
 
@@ -265,7 +265,7 @@ def test_background_check_holds_writes_until_it_passes(dbfile, monkeypatch):
     integrity._verified.clear()
     gate = threading.Event()
     real = integrity.integrity_check_beside
-    monkeypatch.setattr(integrity, "integrity_check_beside", lambda *args: gate.wait(10) and real(*args))
+    monkeypatch.setattr(integrity, "integrity_check_beside", lambda *args, **kw: gate.wait(10) and real(*args, **kw))
     db = open_database(dbfile, verify_in_background=True, daily_backup=False)
     try:
         assert db["persons"].count == 3  # reads go ahead at once

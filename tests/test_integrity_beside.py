@@ -117,6 +117,31 @@ def test_scribbled_pages_are_found(county, tmp_path):
     assert integrity_check_beside(conn, lambda: _reading(path))
 
 
+def test_each_part_checked_is_told_once_in_order_of_completion(county, tmp_path):
+    """``progress(done, total)`` after each part, from either connection, one call at a time:
+    1…total, total being the parts run (the command line shows it while a copied file is checked)."""
+    path = _copy(county, tmp_path)
+    here, beside = _reading(path), _Traced(path)
+    ran_here = beside.waiting(here)
+    told: list[tuple[int, int, str]] = []
+    assert integrity_check_beside(here, beside, progress=lambda done, total: told.append(
+        (done, total, threading.current_thread().name))) == []
+    parts = [s for s in ran_here + beside.ran if s.startswith("PRAGMA")]
+    assert [(done, total) for done, total, _ in told] == [(k, len(parts)) for k in range(1, len(parts) + 1)]
+    assert {name for *_, name in told} == {threading.main_thread().name, "wengang-integrity-beside"}
+
+
+def test_a_file_checked_whole_is_told_as_one_part(tmp_path):
+    path = tmp_path / "fts.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE VIRTUAL TABLE notes USING fts5(body)")
+    conn.commit()
+    conn.close()
+    told: list[tuple[int, int]] = []
+    assert integrity_check_beside(_reading(path), _Traced(path), progress=lambda *part: told.append(part)) == []
+    assert told == [(1, 1)]
+
+
 def test_without_a_second_connection_this_one_checks_every_part(county, tmp_path):
     path = _copy(county, tmp_path)
     break_index(path)

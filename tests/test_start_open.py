@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import re
 import sqlite3
 from pathlib import Path
 
@@ -48,7 +49,7 @@ def checks(monkeypatch):
     real_beside = integrity.integrity_check_beside
     # The whole check, in parts on a second connection too (one check, counted once).
     monkeypatch.setattr(integrity, "integrity_check_beside",
-                        lambda conn, second, when=None: calls.append(1) or real_beside(conn, second, when))
+                        lambda conn, second, when=None, progress=None: calls.append(1) or real_beside(conn, second, when, progress))
     yield calls
     integrity._verified.clear()  # noqa: SLF001
 
@@ -80,8 +81,8 @@ def test_a_file_changed_while_it_was_checked_is_checked_again(dbfile, checks, mo
     _changed_behind_our_back(dbfile)
     real = integrity.integrity_check_beside  # counts into ``checks``
 
-    def check_while_another_program_writes(conn, second, when=None):
-        problems = real(conn, second, when)
+    def check_while_another_program_writes(conn, second, when=None, progress=None):
+        problems = real(conn, second, when, progress)
         other = sqlite3.connect(dbfile)
         other.execute("UPDATE persons SET name = '又改' WHERE id = 2")
         other.commit()
@@ -160,6 +161,41 @@ def test_a_command_that_finished_leaves_the_file_ready_for_the_next(dbfile, chec
     assert "王审核" in capsys.readouterr().out
 
 
+class _Terminal:
+    """stderr as a terminal: what was written, one string."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_the_check_says_how_far_it_is_and_that_it_passed(dbfile, checks, monkeypatch):
+    """The check of a copied 200,000-household file takes about 20 s: on a terminal the line
+    under the message counts the parts checked and the seconds; then it says the file passed."""
+    _changed_behind_our_back(dbfile)
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    assert cli.main(["--db", str(dbfile), "info"]) == 0
+    gc.collect()
+    assert checks == [1]
+    said = terminal.text
+    assert said.index("是否完好") < said.index("已检查") < said.index("文件完好（检查用了")
+    counts = re.findall(r"已检查(\d+)/(\d+)项", said)
+    total = int(counts[-1][1])
+    assert total > 5 and counts[-1][0] == str(total)  # quick_check and each table's own check
+    assert [int(done) for done, _ in counts] == sorted(int(done) for done, _ in counts)
+    assert "\n文件完好" in said  # the counting line ended before the next line
+
+
 def test_a_command_says_what_it_waits_for_while_the_whole_file_is_checked(dbfile, checks, capsys):
     """The check of a copied file takes seconds (16 s at 200,000 households); the command
     line says so before it starts, and says nothing when the file is as it was left."""
@@ -167,7 +203,9 @@ def test_a_command_says_what_it_waits_for_while_the_whole_file_is_checked(dbfile
     assert cli.main(["--db", str(dbfile), "info"]) == 0
     gc.collect()
     assert checks == [1]
-    assert "正在检查数据库文件“wengang.db”是否完好" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert "正在检查数据库文件“wengang.db”是否完好" in said
+    assert "文件完好（检查用了" in said and "已检查" not in said  # no counting line off a terminal
     _new_process()
     assert cli.main(["--db", str(dbfile), "info"]) == 0
     gc.collect()
@@ -210,7 +248,8 @@ def test_a_damaged_file_is_refused_by_a_read_only_command(dbfile, checks, capsys
     with pytest.raises(SystemExit) as stopped:
         cli.main(["--db", str(dbfile), "report", "F1", "--as-of", "2026-11-30"])
     assert stopped.value.code == 2
-    assert "完整性检查未通过" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert "完整性检查未通过" in said and "文件完好" not in said
     assert not integrity.clean_close_record(dbfile).exists()
 
 

@@ -40,9 +40,10 @@ FIRST_PAINT_S = 0.3
 
 # Called with the file's path just before a full check reads it (seconds: 4 s at 50,000
 # households, 16 s at 200,000 after the file was copied, on one connection; about 40 % less in
-# parts on two, integrity_check_beside): the command line says what it is
-# waiting for instead of sitting silent. The store prints nothing itself.
-on_full_check: Callable[[Path], None] | None = None
+# parts on two, integrity_check_beside): the command line says what it is waiting for instead
+# of sitting silent. A context manager around the check; what it gives is told each part
+# checked (integrity_check_beside's ``progress``). The store prints nothing itself.
+on_full_check: Callable[[Path], contextlib.AbstractContextManager[Callable[[int, int], None] | None]] | None = None
 
 
 def _header_damaged(head: bytes) -> bool:
@@ -228,12 +229,13 @@ def check_connection(conn, path: Path | str, password: str | None = None, *,
         return
     if not unchanged_since_clean_close(path):
         before = file_state(path)
-        if on_full_check is not None:
-            on_full_check(Path(path))
-        problems = integrity_check_beside(conn, lambda: open_reading(path, password), second_when)
-        if problems:
-            forget_clean_close(path)
-            _raise_problems(problems, path, password)
+        saying = on_full_check(Path(path)) if on_full_check is not None else contextlib.nullcontext()
+        with saying as progress:
+            problems = integrity_check_beside(conn, lambda: open_reading(path, password), second_when,
+                                              progress=progress)
+            if problems:
+                forget_clean_close(path)
+                _raise_problems(problems, path, password)
         if before is not None and file_state(path) == before:
             _record_state(path, before)  # the next process (a read-only command too) need not check
     if key is not None and key[1] > 0:
