@@ -13,6 +13,7 @@ import datetime as dt
 import gc
 import re
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -194,6 +195,23 @@ def test_on_a_terminal_the_check_says_how_far_it_is_and_that_it_passed(dbfile, c
     assert total > 5 and counts[-1][0] == str(total)  # quick_check and each table's own check
     assert [int(done) for done, _ in counts] == sorted(int(done) for done, _ in counts)
     assert "\n文件完好" in said  # the counting line ended before the next line
+
+
+def test_a_command_run_by_the_windowed_build_does_its_work(dbfile, checks, monkeypatch, tmp_path):
+    """The window's build has no console: no standard output or error (None). A command run
+    through it on a copied file checks the file and writes its form, saying nothing."""
+    _changed_behind_our_back(dbfile)
+    monkeypatch.setattr("sys.stdout", None)
+    monkeypatch.setattr("sys.stderr", None)
+    out = tmp_path / "F1.xlsx"
+    try:
+        assert cli.main(["--db", str(dbfile), "report", "F1", "--as-of", "2026-11-30", "--out", str(out)]) == 0
+    finally:
+        for stream in (sys.stdout, sys.stderr):  # the process's, until it exits
+            if stream is not None:
+                stream.close()
+    gc.collect()
+    assert checks == [1] and out.exists()
 
 
 def test_a_command_says_what_it_waits_for_while_the_whole_file_is_checked(dbfile, checks, capsys):

@@ -81,7 +81,18 @@ def _register(sub, module) -> None:
     register(sub)
 
 
+def _streams_of_the_windowed_build() -> None:
+    """The window's build has no console (``installer.spec``: ``console=False``), and Python
+    gives it no standard output or error (None): a command run through it stopped at its first
+    ``isatty()`` with exit code 2 and nothing said. Its output goes nowhere instead, the exit
+    code stays the command's (``wengang-cli`` is the build with a console)."""
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 - for the process's life
+
+
 def main(argv: list[str] | None = None) -> int:
+    _streams_of_the_windowed_build()
     args = build_parser(argv).parse_args(argv)
     if args.smoke_test:
         from wengang.cli.smoke import run_smoke_test  # noqa: PLC0415 - optional, heavy
