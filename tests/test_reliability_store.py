@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -12,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from terminal import Terminal
 
 from wengang.domain.ids import make_id
 from wengang.services.privacy import mask_preference, set_mask_preference
@@ -107,6 +109,61 @@ def test_restore_verifies_then_replaces_and_keeps_the_current_db(dbfile, tmp_pat
     old = open_database(aside, lock=False, auto_backup=False)
     assert old["persons"].count == 2
     old.close()
+
+
+class _Checks:
+    """A ``store.backup.Checking`` that keeps, per file checked: its name, what it was called,
+    the parts it was told of, and whether it passed (left without an exception)."""
+
+    def __init__(self) -> None:
+        self.seen: list[dict] = []
+
+    @contextlib.contextmanager
+    def __call__(self, path: Path, what: str):
+        check = {"name": path.name, "what": what, "parts": [], "passed": False}
+        self.seen.append(check)
+        yield lambda done, total: check["parts"].append((done, total))
+        check["passed"] = True
+
+
+def test_a_restore_says_each_file_it_checks_and_how_far_it_is(dbfile, tmp_path):
+    """Four whole-file checks, about 20 s each at 200,000 households: each within the caller's
+    ``checking``, told every part, passed."""
+    good = backup(dbfile, tmp_path / "good.db")
+    checks = _Checks()
+    restore(good, dbfile, checking=checks)
+    assert [(c["what"], c["passed"]) for c in checks.seen] == [
+        ("备份文件", True), ("当前数据库", True), ("恢复前备份", True), ("复制好的备份", True)]
+    assert checks.seen[0]["name"] == "good.db" and checks.seen[3]["name"] == "wengang.db.restoring"
+    for check in checks.seen:
+        total = check["parts"][-1][1]
+        assert total > 5 and check["parts"] == [(k, total) for k in range(1, total + 1)]
+
+
+def test_a_damaged_backup_is_not_said_to_have_passed(dbfile, tmp_path):
+    from store_damage import break_index
+
+    bad = backup(dbfile, tmp_path / "bad.db")
+    break_index(bad)
+    checks = _Checks()
+    before = _sha(dbfile)
+    with pytest.raises(RestoreError, match="完整性检查未通过"):
+        restore(bad, dbfile, checking=checks)
+    assert [(c["what"], c["passed"]) for c in checks.seen] == [("备份文件", False)]
+    assert _sha(dbfile) == before
+
+
+def test_the_command_line_restore_counts_each_check_on_a_terminal(dbfile, tmp_path, monkeypatch):
+    from wengang.cli.main import main
+
+    good = backup(dbfile, tmp_path / "good.db")
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    assert main(["--db", str(dbfile), "restore", str(good)]) == 0
+    said = terminal.text
+    for what in ("备份文件“good.db”", "当前数据库“wengang.db”", "恢复前备份“wengang-", "复制好的备份“wengang.db.restoring”"):
+        assert f"正在检查{what}" in said
+    assert said.count("文件完好（检查用了") == 4 and "已检查" in said
 
 
 def test_restore_refuses_a_backup_from_a_newer_program(dbfile, tmp_path):
@@ -249,14 +306,6 @@ def test_encrypting_an_existing_plain_database(dbfile):
     db.close()
 
 
-class _Terminal:
-    """A stdin that is a terminal: the command may ask for the password."""
-
-    @staticmethod
-    def isatty() -> bool:
-        return True
-
-
 @pytest.mark.parametrize("command", [["report", "F1", "--as-of", "2026-11-30", "--out", "F1.xlsx"],
                                      ["report", "F1,F2", "--as-of", "2026-11-30", "--out", "forms"]])
 def test_an_encrypted_countys_password_is_asked_once_per_command(tmp_path, monkeypatch, command):
@@ -275,7 +324,7 @@ def test_an_encrypted_countys_password_is_asked_once_per_command(tmp_path, monke
     asked: list[str] = []
     monkeypatch.setattr(common, "_TYPED", {}, raising=False)
     monkeypatch.delenv("WENGANG_PASSWORD", raising=False)
-    monkeypatch.setattr(sys, "stdin", _Terminal())
+    monkeypatch.setattr(sys, "stdin", Terminal())  # the command may ask for the password
     monkeypatch.setattr(common.getpass, "getpass", lambda prompt="": asked.append(prompt) or typed[len(asked) - 1])
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit):

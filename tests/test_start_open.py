@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from store_damage import break_index
+from terminal import Terminal
 
 from wengang.cli import main as cli
 from wengang.domain.ids import make_id
@@ -162,28 +163,11 @@ def test_a_command_that_finished_leaves_the_file_ready_for_the_next(dbfile, chec
     assert "王审核" in capsys.readouterr().out
 
 
-class _Terminal:
-    """stderr as a terminal: what was written, one string."""
-
-    def __init__(self) -> None:
-        self.text = ""
-
-    def write(self, text: str) -> int:
-        self.text += text
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return True
-
-
 def test_on_a_terminal_the_check_says_how_far_it_is_and_that_it_passed(dbfile, checks, monkeypatch):
     """The check of a copied 200,000-household file takes about 20 s: on a terminal the line
     under the message counts the parts checked and the seconds; then it says the file passed."""
     _changed_behind_our_back(dbfile)
-    terminal = _Terminal()
+    terminal = Terminal()
     monkeypatch.setattr("sys.stderr", terminal)
     assert cli.main(["--db", str(dbfile), "info"]) == 0
     gc.collect()

@@ -162,12 +162,17 @@ def open_db(args, *, lock: bool = True, daily_backup: bool = True) -> sqlite_uti
         raise SystemExit(2) from exc
 
 
-@contextlib.contextmanager
 def _say_checking(path: Path):
-    """Around the whole-file check of a changed file (``store.integrity.on_full_check``): what
-    it is waiting for, then, on a terminal, how far it is; how long it took once it passed."""
-    print(f"正在检查数据库文件“{path.name}”是否完好（它在本程序上次正常关闭后有过变化，例如是复制来的；"
-          "只检查这一次，大的文件要十几秒）…", file=sys.stderr, flush=True)
+    """Around the whole-file check of a changed file (``store.integrity.on_full_check``)."""
+    return say_checking(path, "数据库文件", "（它在本程序上次正常关闭后有过变化，例如是复制来的；"
+                                       "只检查这一次，大的文件要十几秒）")
+
+
+@contextlib.contextmanager
+def say_checking(path: Path, what: str, why: str = ""):
+    """Around a whole-file check (``store.backup.Checking``): what is checked, then, on a
+    terminal, how far it is; how long it took once the file passed."""
+    print(f"正在检查{what}“{path.name}”是否完好{why}…", file=sys.stderr, flush=True)
     said = _CheckSaid(sys.stderr)
     try:
         yield said.part_done

@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from wengang.cli.common import db_path
+from wengang.cli.common import db_path, say_checking
 from wengang.store.db import StoreError
 
 
@@ -23,8 +23,10 @@ def run(args) -> int:
 
     target = db_path(args)
     try:
+        # Four whole-file checks (the backup, the current database, its 恢复前 backup, the
+        # copy): about 20 s each at 200,000 households, each said with how far it is.
         aside = restore(args.file, target, password=os.environ.get("WENGANG_PASSWORD") or None,
-                        decrypt=args.unencrypted)
+                        decrypt=args.unencrypted, checking=say_checking)
     except StoreError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
