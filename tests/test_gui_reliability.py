@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from gui_support import small_county, wait_idle
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QProgressDialog
 
 from wengang.gui.registry import dialogs
 from wengang.store.backup import backup, verify_file
@@ -138,17 +138,39 @@ def test_audit_trail_exports_to_excel_masked_by_default(qtbot, make_window, coun
 
 
 # --- backup and restore from the 文件 menu -----------------------------------------------------
+def _dialog_shows(monkeypatch) -> list[tuple[str, int, int]]:
+    """(label, value, maximum) of every progress dialog's bar as the work reports it."""
+    shown: list[tuple[str, int, int]] = []
+    label = {}
+
+    def set_label(dialog, text):
+        label[id(dialog)] = text
+        real_label(dialog, text)
+
+    def set_value(dialog, value):
+        shown.append((label.get(id(dialog), ""), value, dialog.maximum()))
+        real_value(dialog, value)
+
+    real_label, real_value = QProgressDialog.setLabelText, QProgressDialog.setValue
+    monkeypatch.setattr(QProgressDialog, "setLabelText", set_label)
+    monkeypatch.setattr(QProgressDialog, "setValue", set_value)
+    return shown
+
+
 def test_backup_from_the_menu_writes_a_verified_file(qtbot, make_window, county_path, tmp_path, monkeypatch):
     small_county(county_path)
     context, window = make_window(county_path)
     dest = tmp_path / "U盘" / "备份.db"
     dest.parent.mkdir()
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(dest), "")))
+    shown = _dialog_shows(monkeypatch)
     said = Said(monkeypatch)
     _trigger(window, "备份数据库…")
     wait_idle(qtbot, context)
     qtbot.waitUntil(lambda: bool(said.lines))
     assert "核对完好" in said.text("information"), said.lines
+    # the check of the copy (20 s at 200,000 households) moves the dialog's bar part by part
+    assert any(text == "正在核对备份文件是否完好…" and value == top > 5 for text, value, top in shown), shown
     assert verify_file(dest) == []
     import sqlite3
     conn = sqlite3.connect(dest)
@@ -166,6 +188,7 @@ def test_restore_from_the_menu_replaces_the_data_and_reopens_the_window(qtbot, m
     context.data_changed.emit()
     assert context.db["persons"].count == 2
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(saved), "")))
+    shown = _dialog_shows(monkeypatch)
     said = Said(monkeypatch)
     new = _adopt(window, [])
     from wengang.gui.app import Session
@@ -176,6 +199,7 @@ def test_restore_from_the_menu_replaces_the_data_and_reopens_the_window(qtbot, m
     _trigger(window, "从备份恢复…")
     qtbot.waitUntil(lambda: len(new) == 1)  # checked on the background thread first
     assert len(new) == 1, said.lines
+    assert any(text == "正在检查三月备份.db是否完好…" and value == top > 5 for text, value, top in shown), shown
     fresh = new[0]
     assert session.window is fresh and session.context is fresh.context
     qtbot.addWidget(fresh)

@@ -117,9 +117,10 @@ def test_scribbled_pages_are_found(county, tmp_path):
     assert integrity_check_beside(conn, lambda: _reading(path))
 
 
-def test_each_part_checked_is_told_once_in_order_of_completion(county, tmp_path):
-    """``progress(done, total)`` after each part, from either connection, one call at a time:
-    1…total, total being the parts run (the command line shows it while a copied file is checked)."""
+def test_each_part_checked_is_told_once_as_a_share_of_the_whole(county, tmp_path):
+    """``progress(done, total)`` after each part, from either connection, one call at a time,
+    in the parts' estimated costs: rising to total at the last part (the command line and the
+    window show it while a copied file is checked)."""
     path = _copy(county, tmp_path)
     here, beside = _reading(path), _Traced(path)
     ran_here = beside.waiting(here)
@@ -127,7 +128,12 @@ def test_each_part_checked_is_told_once_in_order_of_completion(county, tmp_path)
     assert integrity_check_beside(here, beside, progress=lambda done, total: told.append(
         (done, total, threading.current_thread().name))) == []
     parts = [s for s in ran_here + beside.ran if s.startswith("PRAGMA")]
-    assert [(done, total) for done, total, _ in told] == [(k, len(parts)) for k in range(1, len(parts) + 1)]
+    done = [d for d, _, _ in told]
+    total = told[-1][1]
+    assert len(told) == len(parts) and {t for _, t, _ in told} == {total}
+    assert done == sorted(done) and done[-1] == total and done[0] < total
+    persons = here.execute("SELECT count(*) FROM persons").fetchone()[0]
+    assert total > 10 * persons  # rows read: every table once, then each again per index
     assert {name for *_, name in told} == {threading.main_thread().name, "wengang-integrity-beside"}
 
 

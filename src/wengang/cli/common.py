@@ -182,9 +182,10 @@ def say_checking(path: Path, what: str, why: str = ""):
 
 
 class _CheckSaid:
-    """How far the check is, on one line of a terminal: the parts checked and the seconds so
-    far, again every second (one part can take most of the check: the persons' 18 s of a
-    copied 200,000-household file). Nothing per part where the output is not a terminal."""
+    """How far the check is, on one line of a terminal: the share checked (of the parts'
+    estimated costs) and the seconds so far, again every second (one part can take most of
+    the check: the persons' 18 s of a copied 200,000-household file, the share standing
+    still meanwhile). Nothing per part where the output is not a terminal."""
 
     def __init__(self, out) -> None:
         self._out, self._start = out, time.monotonic()
@@ -212,7 +213,7 @@ class _CheckSaid:
             return
         with self._guard:
             done, total = self._parts
-            parts = f"已检查{done}/{total}项，" if total else ""
+            parts = f"已检查{100 * done // total}%，" if total else ""
             print(f"\r  {parts}已用{self.seconds():.0f}秒    ", end="", file=self._out, flush=True)
 
     def stop(self) -> None:

@@ -66,15 +66,19 @@ def integrity_check_beside(conn, open_second: Callable[[], Any], when: threading
     Without a second connection ``conn`` checks every part; the whole check on ``conn`` where
     the parts cannot be had (SQLite before 3.33, a schema that cannot be listed).
 
-    ``progress(parts done, parts in all)`` is told each part checked, one call at a time
-    (from either thread): SQLite says nothing while one part runs (the persons' alone is
-    18 s of a copied 200,000-household file), so this is as often as it can be told."""
-    parts = _check_parts(conn)
-    if parts is None:
+    ``progress(done, total)`` is told after each part, one call at a time (from either
+    thread), in the parts' estimated costs (rows read, above): SQLite says nothing while one
+    part runs (the persons' alone is 18 s of a copied 200,000-household file), so this is as
+    often as it can be told, and a bar of it moves with the work, not with the part count."""
+    costs = _check_parts(conn)
+    if costs is None:
         problems = integrity_check(conn)
         if progress is not None:
             progress(1, 1)
         return problems
+    parts = list(costs)
+    total = sum(costs.values()) or 1
+    done = [0]
     found: dict[int, list[str]] = {}
     pending = iter(enumerate(parts))
     taking = threading.Lock()
@@ -89,8 +93,9 @@ def integrity_check_beside(conn, open_second: Callable[[], Any], when: threading
             problems = _pragma_check(connection, pragma)
             with taking:
                 found[k] = problems
+                done[0] += costs[pragma]
                 if progress is not None:
-                    progress(len(found), len(parts))
+                    progress(done[0] if len(found) < len(parts) else total, total)
 
     def beside() -> None:
         while when is not None and not when.wait(0.05):
@@ -125,8 +130,9 @@ def integrity_check_beside(conn, open_second: Callable[[], Any], when: threading
     return list(dict.fromkeys(problem for k in sorted(found) for problem in found[k]))
 
 
-def _check_parts(conn) -> list[str] | None:
-    """The PRAGMAs :func:`integrity_check_beside` runs, largest first; None where it cannot."""
+def _check_parts(conn) -> dict[str, int] | None:
+    """The PRAGMAs :func:`integrity_check_beside` runs, largest first, with their estimated
+    costs; None where it cannot."""
     try:
         version = tuple(int(n) for n in conn.execute("SELECT sqlite_version()").fetchone()[0].split(".")[:2])
         if version < (3, 33):  # integrity_check(TABLE) is 3.33's
@@ -145,7 +151,7 @@ def _check_parts(conn) -> list[str] | None:
     # quick_check reads each row once; a table's own check looks each row up in every index.
     costs = {f"integrity_check({_quoted(name, _SINGLE)})": sizes[name] * (1 + indexes) for name, indexes, _ in tables}
     costs["quick_check"] = sum(sizes.values())
-    return sorted(costs, key=costs.__getitem__, reverse=True)
+    return {pragma: costs[pragma] for pragma in sorted(costs, key=costs.__getitem__, reverse=True)}
 
 
 _SINGLE = "'"
