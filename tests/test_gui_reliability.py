@@ -199,7 +199,10 @@ def test_restore_from_the_menu_replaces_the_data_and_reopens_the_window(qtbot, m
     _trigger(window, "从备份恢复…")
     qtbot.waitUntil(lambda: len(new) == 1)  # checked on the background thread first
     assert len(new) == 1, said.lines
-    assert any(text == "正在检查三月备份.db是否完好…" and value == top > 5 for text, value, top in shown), shown
+    assert any(text == "正在检查备份文件“三月备份.db”是否完好…" and value == top > 5 for text, value, top in shown), shown
+    # the restore's own four checks, behind the box shown while no window is open
+    for what in ("备份文件“三月备份.db”", f"当前数据库“{county_path.name}”", "恢复前备份“", "复制好的备份“"):
+        assert any(text.startswith(f"正在检查{what}") and value == top > 5 for text, value, top in shown), what
     fresh = new[0]
     assert session.window is fresh and session.context is fresh.context
     qtbot.addWidget(fresh)

@@ -301,15 +301,18 @@ class AppContext(QObject):
 
 
 def run_detached(work: Callable[[Progress], Any], on_success: Callable[[Any], None],
-                 on_failure: Callable[[BaseException], None]) -> None:
+                 on_failure: Callable[[BaseException], None],
+                 on_progress: Callable[[int, int, str], None] | None = None) -> None:
     """``work(progress)`` that needs no database connection — the file itself is being replaced
     (restore, encryption) while no window is open — on Qt's global thread pool; the callbacks
-    run on the GUI thread. They are connected before the work starts: a quick failure would
-    otherwise report before anyone listened."""
+    (and ``on_progress`` of what it reports) run on the GUI thread. They are connected before
+    the work starts: a quick failure would otherwise report before anyone listened."""
     worker = _Worker(lambda: None, lambda _db, progress: work(progress))
     _DETACHED.add(worker)  # kept alive until it reports, as run_in_background keeps its workers
     worker.signals.succeeded.connect(lambda result: (_DETACHED.discard(worker), on_success(result)))
     worker.signals.failed.connect(lambda exc: (_DETACHED.discard(worker), on_failure(exc)))
+    if on_progress is not None:
+        worker.signals.progress.connect(on_progress)
     worker.setAutoDelete(False)
     QThreadPool.globalInstance().start(worker)
 

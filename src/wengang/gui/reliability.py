@@ -12,6 +12,7 @@ Dialog factories return the unshown box so tests can drive them (qutebrowser's h
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from pathlib import Path
 
@@ -34,7 +35,7 @@ from wengang.gui.context import AppContext, Progress
 from wengang.gui.widgets.progress import run_with_progress
 from wengang.services.audit_export import audit_rows
 from wengang.store.audit import person_history
-from wengang.store.backup import backup, backups_dir, restore, verify_file
+from wengang.store.backup import Checking, backup, backups_dir, restore, verify_file
 from wengang.store.db import StoreError
 from wengang.store.integrity import DamagedDatabaseError, looks_like_sqlite
 
@@ -68,6 +69,20 @@ def _parts_told(progress: Progress, text: str):
     check: 20 s at 200,000 households). Called on the check's two threads, it only reports: a
     取消 pressed meanwhile is taken by the work once the check is over."""
     return lambda done, total: progress.report(done, total, text)
+
+
+def checks_told(progress: Progress, between: str) -> Checking:
+    """``store.backup``'s ``checking`` behind a progress box: each file's check moves the
+    bar, its label naming the file; ``between`` (busy) while the work copies between checks."""
+    @contextlib.contextmanager
+    def checking(path: Path, what: str):
+        text = f"正在检查{what}“{path.name}”是否完好…"
+        progress.report(0, 0, text)
+        try:
+            yield _parts_told(progress, text)
+        finally:
+            progress.report(0, 0, between)
+    return checking
 
 
 def suggested_backup(db_path, today: dt.date | None = None) -> Path:
@@ -128,7 +143,7 @@ def choose_backup(parent: QWidget, context: AppContext, on_chosen) -> QProgressD
 
     def check(_db, progress) -> list[str]:
         try:
-            problems = verify_file(source, password, _parts_told(progress, f"正在检查{source.name}是否完好…"))
+            problems = verify_file(source, password, _parts_told(progress, f"正在检查备份文件“{source.name}”是否完好…"))
         except StoreError as exc:
             return [str(exc)]
         progress.check()  # a 取消 pressed during the check
