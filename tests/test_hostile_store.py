@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from checks_said import Checks
 from store_damage import break_index
 
 from wengang.domain.ids import make_id
@@ -127,13 +128,19 @@ def test_password_set_removes_plain_backups_and_change_rekeys_the_rest(dbfile, t
     db.close()
     backup(dbfile, dbfile.parent / "backups" / "wengang-20260101-080000-每日.db")
     assert any(integrity.looks_like_sqlite(p) for p in list_backups(dbfile))
-    removed = encrypt_database(dbfile, "旧密码")
+    checks = Checks()
+    removed = encrypt_database(dbfile, "旧密码", checking=checks)
     assert removed and not any(integrity.looks_like_sqlite(p) for p in list_backups(dbfile))
+    assert [(c["what"], c["passed"]) for c in checks.seen] == [("加密后的备份", True)] and checks.told_to_the_end()
     assert all(verify_file(p, "旧密码") == [] for p in list_backups(dbfile))
     db = open_database(dbfile, password="旧密码")
     crypto.change_password(db, "新密码")
     db.close()
-    assert rekey_backups(dbfile, "旧密码", "新密码") >= 1
+    checks = Checks()
+    rekeyed = rekey_backups(dbfile, "旧密码", "新密码", checking=checks)
+    assert rekeyed == len(checks.seen) >= 1 and checks.told_to_the_end()
+    assert {(c["what"], c["passed"]) for c in checks.seen} == {("改用新密码的备份", True)}
+    assert {c["name"] for c in checks.seen} <= {p.name for p in list_backups(dbfile)}  # not its temporary's
     assert all(verify_file(p, "新密码") == [] for p in list_backups(dbfile))
     dbfile.write_bytes(b"\0" * 8192)  # now damaged: a backup is still offered, with the new key
     with pytest.raises(DamagedDatabaseError) as caught:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -13,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from checks_said import Checks
 from terminal import Terminal
 
 from wengang.domain.ids import make_id
@@ -111,34 +111,16 @@ def test_restore_verifies_then_replaces_and_keeps_the_current_db(dbfile, tmp_pat
     old.close()
 
 
-class _Checks:
-    """A ``store.backup.Checking`` that keeps, per file checked: its name, what it was called,
-    the parts it was told of, and whether it passed (left without an exception)."""
-
-    def __init__(self) -> None:
-        self.seen: list[dict] = []
-
-    @contextlib.contextmanager
-    def __call__(self, path: Path, what: str):
-        check = {"name": path.name, "what": what, "parts": [], "passed": False}
-        self.seen.append(check)
-        yield lambda done, total: check["parts"].append((done, total))
-        check["passed"] = True
-
-
 def test_a_restore_says_each_file_it_checks_and_how_far_it_is(dbfile, tmp_path):
     """Four whole-file checks, about 20 s each at 200,000 households: each within the caller's
     ``checking``, told every part, passed."""
     good = backup(dbfile, tmp_path / "good.db")
-    checks = _Checks()
+    checks = Checks()
     restore(good, dbfile, checking=checks)
     assert [(c["what"], c["passed"]) for c in checks.seen] == [
         ("备份文件", True), ("当前数据库", True), ("恢复前备份", True), ("复制好的备份", True)]
     assert checks.seen[0]["name"] == "good.db" and checks.seen[3]["name"] == "wengang.db.restoring"
-    for check in checks.seen:
-        done, total = zip(*check["parts"])
-        assert len(done) > 5 and set(total) == {total[0]}  # quick_check and each table's own
-        assert list(done) == sorted(done) and done[-1] == total[0]
+    assert checks.told_to_the_end()  # quick_check and each table's own, a share at a time
 
 
 def test_a_damaged_backup_is_not_said_to_have_passed(dbfile, tmp_path):
@@ -146,7 +128,7 @@ def test_a_damaged_backup_is_not_said_to_have_passed(dbfile, tmp_path):
 
     bad = backup(dbfile, tmp_path / "bad.db")
     break_index(bad)
-    checks = _Checks()
+    checks = Checks()
     before = _sha(dbfile)
     with pytest.raises(RestoreError, match="完整性检查未通过"):
         restore(bad, dbfile, checking=checks)

@@ -83,10 +83,11 @@ def set_password(window):
         return None
     path, old = context.db_path, context.password
 
-    def change(_progress: Progress) -> str:
+    def change(progress: Progress) -> str:
         from wengang.store.backup import encrypt_database, rekey_backups  # noqa: PLC0415
+        checking = reliability.checks_told(progress, _WORKING)
         if old is None:
-            removed = encrypt_database(path, new)
+            removed = encrypt_database(path, new, checking=checking)
             return "数据库已加密，请牢记密码。" + (
                 f"{len(removed)} 个未加密的旧备份已删除（新的加密备份已检查无误）。" if removed else "")
         db = open_database(path, password=old)
@@ -94,7 +95,7 @@ def set_password(window):
             crypto.change_password(db, new)
         finally:
             db.close()
-        rekey_backups(path, old, new)
+        rekey_backups(path, old, new, checking=checking)
         return "密码已修改，下次打开请使用新密码（备份也已改用新密码）。"
 
     return reopen(window, change, new)

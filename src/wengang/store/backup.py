@@ -164,13 +164,15 @@ class _Unsound(Exception):
     """A file's problems, out of a :data:`Checking` context."""
 
 
-def _verified(path: Path | str, password: str | None, checking: Checking | None, what: str) -> list[str]:
-    """:func:`verify_file`, said through ``checking`` (:data:`Checking`)."""
+def _verified(path: Path | str, password: str | None, checking: Checking | None, what: str,
+              named: Path | None = None) -> list[str]:
+    """:func:`verify_file`, said through ``checking`` (:data:`Checking`) as the file ``named``
+    (the one a temporary ``path`` will replace), else as ``path``."""
     if checking is None:
         return verify_file(path, password)
     problems: list[str] = []
     try:
-        with checking(Path(path), what) as progress:
+        with checking(named or Path(path), what) as progress:
             problems = verify_file(path, password, progress)
             if problems:
                 raise _Unsound
@@ -345,15 +347,15 @@ def _kept_copies(db_path: Path) -> list[Path]:
     return [*list_backups(db_path), *[p for p in asides if not p.name.endswith(".partial")]]
 
 
-def encrypt_database(db_path: Path | str, password: str) -> list[Path]:
-    """``password set``: encrypt the database in place, take an encrypted backup and verify it,
-    then remove the old unencrypted backups (they would leak what the password protects).
-    Returns the removed files. The caller holds the lock."""
+def encrypt_database(db_path: Path | str, password: str, *, checking: Checking | None = None) -> list[Path]:
+    """``password set``: encrypt the database in place, take an encrypted backup and verify it
+    (within ``checking``, :data:`Checking`), then remove the old unencrypted backups (they
+    would leak what the password protects). Returns the removed files. The caller holds the lock."""
 
     db_path = Path(db_path)
     crypto.encrypt_file(db_path, password)
     kept = backup(db_path, _dated_backup_path(db_path, "加密后"), password=password)
-    if verify_file(kept, password):
+    if _verified(kept, password, checking, "加密后的备份"):
         raise StoreError(f"数据库已加密，但加密后的备份 {kept} 未通过检查，未加密的旧备份暂时保留。")
     removed = []
     for old in _kept_copies(db_path):
@@ -363,11 +365,13 @@ def encrypt_database(db_path: Path | str, password: str) -> list[Path]:
     return removed
 
 
-def rekey_backups(db_path: Path | str, old_password: str, new_password: str) -> int:
+def rekey_backups(db_path: Path | str, old_password: str, new_password: str, *,
+                  checking: Checking | None = None) -> int:
     """``password change``: re-key every backup made with the old password (each written to a
-    temporary file, verified with the new password, then renamed over the old one), so a
-    damaged database can still be restored with the password the caseworker now knows.
-    Backups that do not open with the old password are left alone. Returns how many changed."""
+    temporary file, verified with the new password within ``checking``, :data:`Checking`,
+    then renamed over the old one), so a damaged database can still be restored with the
+    password the caseworker now knows. Backups that do not open with the old password are
+    left alone. Returns how many changed."""
     changed = 0
     for old in _kept_copies(Path(db_path)):
         try:
@@ -377,7 +381,7 @@ def rekey_backups(db_path: Path | str, old_password: str, new_password: str) -> 
         try:
             with atomic_output(old) as tmp:
                 crypto.export_encrypted(conn, tmp, new_password)
-                if verify_file(tmp, new_password):
+                if _verified(tmp, new_password, checking, "改用新密码的备份", named=old):
                     raise StoreError(f"重新加密备份 {old.name} 未通过检查")
         finally:
             conn.close()

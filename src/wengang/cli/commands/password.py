@@ -10,7 +10,7 @@ import getpass
 import os
 import sys
 
-from wengang.cli.common import db_path
+from wengang.cli.common import db_path, say_checking
 from wengang.store.db import StoreError, open_database
 
 
@@ -41,7 +41,7 @@ def run(args) -> int:
             path = db_path(args)
             held = lock.acquire(path)
             try:
-                removed = encrypt_database(path, _new_password())
+                removed = encrypt_database(path, _new_password(), checking=say_checking)
             finally:
                 lock.release(held)
             print(f"数据库已加密：{path}。请牢记密码，忘记密码将无法打开数据库。"
@@ -54,7 +54,7 @@ def run(args) -> int:
             crypto.change_password(db, new)
         finally:
             db.close()
-        changed = rekey_backups(db_path(args), old, new)
+        changed = rekey_backups(db_path(args), old, new, checking=say_checking)  # each checked: 20 s at 200k
         print("密码已修改。" + (f"{changed} 个备份已改用新密码。" if changed else ""))
         return 0
     except StoreError as exc:
