@@ -217,6 +217,44 @@ def test_restore_from_the_menu_replaces_the_data_and_reopens_the_window(qtbot, m
         fresh.context.close()
 
 
+def test_the_status_bar_says_how_far_the_check_of_a_copied_file_is(qtbot, make_window, county_path, monkeypatch):
+    """A copied 200,000-household file is checked for about 20 s behind the window and saving
+    waits for it: the status bar says so and how far it is, then that the file passed."""
+    import threading
+
+    from wengang.store import integrity
+
+    small_county(county_path)
+    integrity.forget_clean_close(county_path)  # as after a copy
+    integrity._verified.clear()  # noqa: SLF001 - a new process
+    gate = threading.Event()
+    real = integrity.integrity_check_beside
+
+    def slowed(conn, second, when=None, progress=None):
+        progress(3, 10)  # the first parts done
+        gate.wait(10)
+        return real(conn, second, when, progress)
+
+    monkeypatch.setattr(integrity, "integrity_check_beside", slowed)
+    context, window = make_window(county_path)
+    label = window.file_check.label
+    try:
+        qtbot.waitUntil(lambda: label.isVisible() and label.text() == "正在检查数据库文件 30%（检查完才能保存）")
+        assert "复制" in label.toolTip()
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: label.text() == "数据库文件检查完毕，文件完好")
+    assert label.isVisible() and context.db.integrity.error is None
+
+
+def test_the_status_bar_says_nothing_of_a_file_as_it_was_left(qtbot, make_window, county_path):
+    small_county(county_path)
+    context, window = make_window(county_path)
+    qtbot.waitUntil(lambda: context.db.integrity is None or context.db.integrity.done.is_set())
+    qtbot.wait(2 * 400)
+    assert not window.file_check.label.isVisible() and not window.file_check.said_checking
+
+
 def test_restore_refuses_a_bad_backup_and_keeps_the_window(qtbot, make_window, county_path, tmp_path, monkeypatch):
     small_county(county_path)
     context, window = make_window(county_path)

@@ -175,6 +175,9 @@ class MainWindow(QMainWindow):
         from wengang.gui.inbox_watch import InboxWatch  # noqa: PLC0415
         self.inbox = InboxWatch(context, lambda: self.show_exchange(), self)  # new exchange packages, said
         self.statusBar().addWidget(self.inbox.label)
+        from wengang.gui.file_check_watch import FileCheckWatch  # noqa: PLC0415
+        self.file_check = FileCheckWatch(context, self)  # a copied file's check: saving waits for it
+        self.statusBar().addWidget(self.file_check.label)
         context.open_person.connect(self.open_person)
         context.find_typed.connect(self.type_into_search)
         context.on_damaged = lambda exc: database_actions.offer_restore_when_damaged(self, exc)

@@ -214,12 +214,15 @@ def _raise_problems(problems: list[str], path: Path | str, password: str | None)
 
 
 def check_connection(conn, path: Path | str, password: str | None = None, *,
-                     second_when: threading.Event | None = None) -> None:
+                     second_when: threading.Event | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> None:
     """Before the first write: nothing when the file is as the program last closed it;
     otherwise the full ``integrity_check`` (once per file state per process), a second
     connection checking parts of it at once (from the start; with ``second_when``, once it
     is set: the window's background check takes the second core only when work waits for it).
-    :class:`DamagedDatabaseError` if bad; a full disk or read-only file is said as such."""
+    :class:`DamagedDatabaseError` if bad; a full disk or read-only file is said as such.
+    ``progress``: told ``(0, 0)`` as a whole-file check begins, then how far it is
+    (``integrity_check_beside``); never when the file is as it was left."""
     key = _fingerprint(path)
     if key is not None and key in _verified:
         return
@@ -230,9 +233,11 @@ def check_connection(conn, path: Path | str, password: str | None = None, *,
     if not unchanged_since_clean_close(path):
         before = file_state(path)
         saying = on_full_check(Path(path)) if on_full_check is not None else contextlib.nullcontext()
-        with saying as progress:
+        with saying as said:
+            if progress is not None:
+                progress(0, 0)
             problems = integrity_check_beside(conn, lambda: open_reading(path, password), second_when,
-                                              progress=progress)
+                                              progress=_both(said, progress))
             if problems:
                 forget_clean_close(path)
                 _raise_problems(problems, path, password)
@@ -242,12 +247,22 @@ def check_connection(conn, path: Path | str, password: str | None = None, *,
         _verified.add(key)
 
 
+def _both(first: Callable[[int, int], None] | None,
+          second: Callable[[int, int], None] | None) -> Callable[[int, int], None] | None:
+    if first is None or second is None:
+        return first or second
+    return lambda done, total: (first(done, total), second(done, total))
+
+
 class _Run:
     """One background ``integrity_check`` of one file state, shared by the connections that
     open it meanwhile (the window opens several)."""
 
     def __init__(self, path: Path, password: str | None):
         self.path, self.password = path, password
+        # (done, total) of a whole-file check once one has begun ((0, 0) until its first part
+        # is done); None while none has: the window says how far it is (gui.file_check_watch).
+        self.share: tuple[int, int] | None = None
         self.done = threading.Event()
         self.waited_for = threading.Event()  # work waits for the check: a second connection joins it
         self.error: Exception | None = None
@@ -262,7 +277,8 @@ class _Run:
         try:
             conn = open_reading(self.path, self.password)
             try:
-                check_connection(conn, self.path, self.password, second_when=self.waited_for)
+                check_connection(conn, self.path, self.password, second_when=self.waited_for,
+                                 progress=lambda done, total: setattr(self, "share", (done, total)))
             finally:
                 conn.close()
         except Exception as exc:  # noqa: BLE001 - kept for the window to show
@@ -333,6 +349,12 @@ class BackgroundCheck:
     @property
     def error(self) -> Exception | None:
         return self._run.error
+
+    @property
+    def share(self) -> tuple[int, int] | None:
+        """How far a whole-file check is: (done, total) of its estimated cost ((0, 0): begun,
+        no part done yet); None when none has begun (the file was as it was left)."""
+        return self._run.share
 
     def _authorize(self, action, _arg1, _arg2, dbname, _source) -> int:
         if action not in self._WRITES or dbname not in ("main", None):
