@@ -114,22 +114,17 @@ def _while_showing_progress(change: Callable[[Progress], str]) -> str:
     from PySide6.QtWidgets import QProgressDialog  # noqa: PLC0415
 
     from wengang.gui.context import run_detached  # noqa: PLC0415
+    from wengang.gui.widgets.progress import show_progress  # noqa: PLC0415
 
     box = QProgressDialog(_WORKING, "", 0, 0)
     box.setWindowTitle(APP_NAME)
     box.setCancelButton(None)  # a half-replaced file cannot be stopped safely; it finishes or rolls back
     box.setMinimumDuration(0)
     box.show()
-
-    def reported(done: int, total: int, text: str) -> None:
-        box.setMaximum(max(total, 0))
-        box.setValue(min(done, total) if total else 0)
-        if text:
-            box.setLabelText(text)
-
     loop, outcome = QEventLoop(), {}
     run_detached(change, lambda message: (outcome.setdefault("message", message), loop.quit()),
-                 lambda exc: (outcome.setdefault("error", exc), loop.quit()), reported)
+                 lambda exc: (outcome.setdefault("error", exc), loop.quit()),
+                 lambda done, total, text: show_progress(box, done, total, text))
     loop.exec()  # the callbacks are queued to this thread: they arrive inside the loop
     box.close()
     box.deleteLater()

@@ -11,6 +11,14 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 from wengang.gui.context import AppContext, Cancelled
 
 
+def show_progress(dialog: QProgressDialog, done: int, total: int, message: str = "") -> None:
+    """What work reported (``done`` of ``total``; 0 of 0: busy, no bar) on ``dialog``."""
+    dialog.setMaximum(max(total, 0))
+    dialog.setValue(min(done, total) if total else 0)
+    if message:
+        dialog.setLabelText(message)
+
+
 def run_with_progress(context: AppContext, parent: QWidget, title: str,
                       work: Callable, on_success: Callable[[Any], None] | None = None,
                       on_failure: Callable[[BaseException], None] | None = None,
@@ -29,10 +37,7 @@ def run_with_progress(context: AppContext, parent: QWidget, title: str,
     dialog.setAutoReset(False)
 
     def progress(done: int, total: int, message: str) -> None:
-        dialog.setMaximum(max(total, 0))
-        dialog.setValue(min(done, total) if total else 0)
-        if message:
-            dialog.setLabelText(message)
+        show_progress(dialog, done, total, message)
 
     def succeeded(result: Any) -> None:
         dialog.close()
