@@ -171,6 +171,7 @@ def test_backup_from_the_menu_writes_a_verified_file(qtbot, make_window, county_
     assert "核对完好" in said.text("information"), said.lines
     # the check of the copy (20 s at 200,000 households) moves the dialog's bar part by part
     assert any(text == "正在核对备份文件是否完好…" and value == top > 5 for text, value, top in shown), shown
+    assert any(text == "正在备份数据库…" and value == top > 4096 for text, value, top in shown), shown  # bytes
     assert verify_file(dest) == []
     import sqlite3
     conn = sqlite3.connect(dest)

@@ -223,6 +223,21 @@ class _CheckSaid:
             print(file=self._out, flush=True)
 
 
+def copying_said():
+    """On a terminal, a backup's ``progress(bytes written, bytes to write)`` (``store.backup``)
+    said on one line as the share copied; None elsewhere (nothing to say it on)."""
+    if not sys.stderr.isatty():
+        return None
+    said = [-1]
+
+    def copied(done: int, total: int) -> None:
+        share = 100 * done // total if total else 100
+        if share != said[0]:
+            said[0] = share
+            print(f"\r  已备份{share}%    ", end="", file=sys.stderr, flush=True)
+    return copied
+
+
 def say_unsettled_place(db) -> None:
     """On stderr, when 设置 names no place: whose name the forms and lists just written carry."""
     note = heading(db).note

@@ -107,7 +107,7 @@ def backup_now(parent: QWidget, context: AppContext):
     password = context.password
 
     def work(db, progress):
-        backup(db, dest)
+        backup(db, dest, progress=lambda done, total: progress.report(done, total, "正在备份数据库…"))
         # an encrypted database's backup keeps its password
         problems = verify_file(dest, password, _parts_told(progress, "正在核对备份文件是否完好…"))
         progress.check()  # a 取消 pressed during the check

@@ -16,7 +16,8 @@ import os
 import re
 import shutil
 import sqlite3
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import sqlite_utils
@@ -55,9 +56,10 @@ def backup(db_or_path: sqlite_utils.Database | Path | str, dest: Path | str, *,
            password: str | None = None, progress=None, at_once: bool = False) -> Path:
     """Copy a live database (open ``Database`` or a file) to ``dest``, consistently.
 
-    ``progress(status, remaining, total)`` is sqlite3's backup callback (plain files only).
     ``at_once``: in one step, one read transaction (a snapshot): another connection's writes
     meanwhile go on (WAL) and do not make the copy start over, as between two steps.
+    ``progress(bytes written, bytes to write)``: told from a thread as the copy grows (plain
+    files only); the copy is then made at once, so that it ends however busy the file is.
     """
     dest = Path(dest)
     if isinstance(db_or_path, sqlite_utils.Database):
@@ -77,8 +79,11 @@ def backup(db_or_path: sqlite_utils.Database | Path | str, dest: Path | str, *,
             else:
                 target = sqlite3.connect(str(partial))
                 try:
-                    pages = -1 if at_once else 1024 if progress is None else 16
-                    conn.backup(target, pages=pages, progress=progress)
+                    if progress is None:
+                        conn.backup(target, pages=-1 if at_once else 1024)
+                    else:
+                        with _told_by_growth(conn, partial, progress):
+                            conn.backup(target, pages=-1)
                     # The copy inherits WAL mode from the live file; a backup is a single file
                     # (often on a USB stick), so switch it to a rollback journal: opening it later
                     # leaves no -wal/-shm files beside it.
@@ -91,15 +96,42 @@ def backup(db_or_path: sqlite_utils.Database | Path | str, dest: Path | str, *,
     return dest
 
 
-def auto_backup(db: sqlite_utils.Database, reason: str, *, keep: int = KEEP) -> Path | None:
-    """A rotating backup into ``backups/`` (None for an in-memory database)."""
+GROWTH_LOOK_S = 0.25
+
+
+@contextlib.contextmanager
+def _told_by_growth(conn, copy: Path, progress: Callable[[int, int], None]) -> Iterator[None]:
+    """While the block copies ``conn``'s database into ``copy`` in one step (SQLite lets go of
+    the GIL meanwhile and the file grows as the pages are written), ``progress(bytes so far,
+    bytes in all)`` from a thread; once more with all of them when the block ends normally."""
+    total = conn.execute("PRAGMA page_count").fetchone()[0] * conn.execute("PRAGMA page_size").fetchone()[0]
+    over = threading.Event()
+
+    def watch() -> None:
+        while not over.wait(GROWTH_LOOK_S):
+            with contextlib.suppress(OSError):
+                progress(min(copy.stat().st_size, total), total)
+
+    watching = threading.Thread(target=watch, name="wengang-backup-growth", daemon=True)
+    watching.start()
+    try:
+        yield
+    finally:
+        over.set()
+        watching.join()
+    progress(total, total)
+
+
+def auto_backup(db: sqlite_utils.Database, reason: str, *, keep: int = KEEP, progress=None) -> Path | None:
+    """A rotating backup into ``backups/`` (None for an in-memory database); ``progress`` as
+    :func:`backup` takes it."""
     path = _db_file(db)
     if path is None:
         return None
     check = getattr(db, "integrity", None)
     if check is not None:
         check.wait()  # never back up (and rotate out good backups for) an unverified file
-    dest = backup(db, _dated_backup_path(path, reason))
+    dest = backup(db, _dated_backup_path(path, reason), progress=progress)
     _rotate(path, keep)
     return dest
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-from wengang.cli.common import db_path, open_db, print_table
+from wengang.cli.common import copying_said, db_path, open_db, print_table
 from wengang.store.backup import auto_backup, backup, list_backups
 
 
@@ -21,9 +22,12 @@ def run(args) -> int:
         print_table(["备份文件", "大小"], rows)
         return 0
     db = open_db(args, lock=False)  # the online backup API copies safely while others write
+    copied = copying_said()  # 1.3 GB at 200,000 households: a minute onto a USB stick
     try:
-        dest = backup(db, args.out) if args.out else auto_backup(db, "手动")
+        dest = backup(db, args.out, progress=copied) if args.out else auto_backup(db, "手动", progress=copied)
     finally:
         db.close()
+        if copied is not None:
+            print(file=sys.stderr)
     print(f"已备份到：{dest}")
     return 0

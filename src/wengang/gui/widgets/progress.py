@@ -12,11 +12,12 @@ from wengang.gui.context import AppContext, Cancelled
 
 
 def show_progress(dialog: QProgressDialog, done: int, total: int, message: str = "") -> None:
-    """What work reported (``done`` of ``total``; 0 of 0: busy, no bar) on ``dialog``."""
-    dialog.setMaximum(max(total, 0))
-    dialog.setValue(min(done, total) if total else 0)
+    """What work reported (``done`` of ``total``; 0 of 0: busy, no bar) on ``dialog``: the
+    words first, then the bar they describe."""
     if message:
         dialog.setLabelText(message)
+    dialog.setMaximum(max(total, 0))
+    dialog.setValue(min(done, total) if total else 0)
 
 
 def run_with_progress(context: AppContext, parent: QWidget, title: str,
