@@ -267,6 +267,33 @@ def test_cli_six_lists_into_a_folder_in_one_run(tmp_path, capsys, monkeypatch):
     assert "nothing" in capsys.readouterr().err and not (tmp_path / "b").exists()
 
 
+def test_the_command_line_says_how_far_the_lists_are_on_a_terminal(tmp_path, monkeypatch):
+    """The six lists take 30 s at 200,000 households, one ledger alone seconds: on a terminal
+    one line counts the persons written; the files are said after it, on lines of their own."""
+    from conftest import Factory
+    from terminal import Terminal
+
+    from wengang.cli.main import main
+    from wengang.store.areas import set_installation
+    from wengang.store.db import open_database
+
+    db_file = tmp_path / "county.db"
+    database = open_database(db_file)
+    set_installation(database, "甘肃省", "张掖市", "测试县")
+    f = Factory(database)
+    f.spell(f.person(f.household("城关镇", "城关村")), "2023-03-01", None)
+    database.close()
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    assert main(["--db", str(db_file), "ledger", "six-lists", "--as-of", AS_OF, "--out", str(tmp_path / "lists")]) == 0
+    said = terminal.text
+    assert said.startswith("\r正在统计各台账人数…") and "\r共2人次，开始写入… 0/2" in said  # in two of the lists
+    assert said.endswith("\r正在保存今年返乡回流和实现再输出底数清单… 2/2    \n")
+    terminal.text = ""
+    assert main(["--db", str(db_file), "ledger", "labour", "--as-of", AS_OF, "--out", str(tmp_path / "l.xlsx")]) == 0
+    assert terminal.text == "\r正在导出劳动力底数清单… 1/1    \n"
+
+
 def test_write_ledgers_counts_progress_over_all_files_and_a_cancel_keeps_only_whole_ones(db, county, tmp_path,
                                                                                        monkeypatch):
     from wengang.services.ledgers import SIX_LISTS, export, write_ledgers

@@ -223,6 +223,21 @@ class _CheckSaid:
             print(file=self._out, flush=True)
 
 
+def say_progress(done: int, total: int, text: str) -> None:
+    """A service's ``progress(done, total, text)`` on one line of a terminal (an import, the
+    six lists: 30 s at 200,000 households); nothing elsewhere. Without a total the text says
+    how far it got (a sheet read whose length is not known beforehand). The spaces clear a
+    longer line written before; :func:`end_progress` ends the line."""
+    if sys.stderr.isatty() and (total or done or text):
+        print(f"\r{text} {done:,}/{total:,}    " if total else f"\r{text}    ", end="", file=sys.stderr, flush=True)
+
+
+def end_progress() -> None:
+    """The line :func:`say_progress` wrote, ended (on a terminal)."""
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+
+
 def copying_said():
     """On a terminal, a backup's ``progress(bytes written, bytes to write)`` (``store.backup``)
     said on one line as the share copied; None elsewhere (nothing to say it on)."""

@@ -10,7 +10,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from wengang.cli.common import db_path, open_db
+from wengang.cli.common import db_path, end_progress, open_db, say_progress
 from wengang.services.importing import KINDS, import_file
 from wengang.services.importing.model import WARNING
 from wengang.services.importing.reader import ReadError
@@ -29,13 +29,6 @@ def register(sub) -> None:
     parser.add_argument("--errors", type=Path, default=None, metavar="OUT.xlsx",
                         help="错误说明表（默认：与原文件同目录的“<文件名>-错误说明.xlsx”）")
     parser.set_defaults(run=run)
-
-
-def _progress(done: int, total: int, text: str) -> None:
-    # Without a total (a sheet read whose length is not known beforehand) the text says how
-    # far it got; the spaces clear a longer line written before.
-    if sys.stderr.isatty() and (total or done):
-        print(f"\r{text} {done:,}/{total:,}    " if total else f"\r{text}    ", end="", file=sys.stderr, flush=True)
 
 
 def _build_left_indexes(db, args) -> None:
@@ -59,14 +52,13 @@ def run(args) -> int:
     db = open_db(args, daily_backup=False)
     try:
         result = import_file(db, None if args.kind == "auto" else args.kind, args.file,
-                             dry_run=args.dry_run, errors_path=args.errors, progress=_progress)
+                             dry_run=args.dry_run, errors_path=args.errors, progress=say_progress)
     except ReadError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
     if result.ok and not args.dry_run:
         _build_left_indexes(db, args)
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
+    end_progress()
     if result.unknown_columns:
         print("以下列未导入（不认识的列名）：" + "、".join(result.unknown_columns))
     if not result.ok:

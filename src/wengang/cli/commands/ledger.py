@@ -14,8 +14,10 @@ from pathlib import Path
 
 from wengang.cli.common import (
     cannot_write,
+    end_progress,
     find_area,
     open_db,
+    say_progress,
     say_unsettled_place,
     several_outputs_folder,
     split_names,
@@ -75,6 +77,11 @@ def _write_pdf(db, ledger_id: str, args, area_id: int | None, path: Path) -> int
     return rows
 
 
+def _said_as(title: str):
+    """``write_ledger``'s ``progress(rows, total)`` said on a terminal as exporting ``title``."""
+    return lambda rows, total: say_progress(rows, total, f"正在导出{title}…")
+
+
 def ledgers_named(text: str) -> list:
     """The ledgers LIST names: one id, several comma-separated, the six lists, or all."""
     wanted = text.strip().lower()
@@ -102,21 +109,26 @@ def run(args) -> int:
     area_id = find_area(db, args.area) if args.area else None
     started = time.perf_counter()
     try:
+        # On a terminal, how far it is (the six lists: 30 s at 200,000 households).
         if folder is not None and args.format != "pdf":
             done = write_ledgers(db, [ledger.id for ledger in ledgers], args.as_of, folder, suffix=args.format,
-                                 mask=args.mask, area_id=area_id)
+                                 mask=args.mask, area_id=area_id, progress=say_progress)
         else:
             done = []
             for ledger in ledgers:  # PDF goes through the GUI layer's painter, one ledger at a time
                 path = folder / ledger_file_name(ledger.id, args.as_of, "pdf") if folder else Path(args.out)
                 written = _write_pdf(db, ledger.id, args, area_id, path) if path.suffix.lower() == ".pdf" \
-                    else write_ledger(db, ledger.id, args.as_of, path, mask=args.mask, area_id=area_id)
+                    else write_ledger(db, ledger.id, args.as_of, path, mask=args.mask, area_id=area_id,
+                                      progress=_said_as(ledger.title))
                 done.append((ledger.id, path, written))
     except (LedgerError, ValueError) as exc:
+        end_progress()
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     except OSError as exc:
+        end_progress()
         return cannot_write(exc, args.out)
+    end_progress()
     took = f"{time.perf_counter() - started:.1f}秒"
     for ledger_id, path, written in done:
         print(f"已导出{get_ledger(ledger_id).title}：{written}人 → {path}" + ("" if several else f"（{took}）"))
