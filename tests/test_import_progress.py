@@ -130,17 +130,16 @@ def test_a_preview_reports_reading_checking_and_comparing_never_writing(tmp_path
 
 
 def test_the_command_line_counts_as_the_reading_does(monkeypatch):
-    """On a terminal: "正在检查 1,000/165,479" as the reading's "已读 4,096 行", not 1000/165479."""
-    import io
+    """On a terminal: "正在检查 1,000/165,479" as the reading's "已读 4,096 行", not 1000/165479
+    (``wengang import``'s progress, ``cli.common.say_progress``)."""
+    from terminal import Terminal
 
+    from wengang.cli import common
     from wengang.cli.commands import import_
 
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
+    assert import_.say_progress is common.say_progress
     terminal = Terminal()
     monkeypatch.setattr("sys.stderr", terminal)
-    import_._progress(4096, 0, "正在读取（已读 4,096 行）")
-    import_._progress(1000, 165479, "正在检查")
-    assert terminal.getvalue().split("\r")[1:] == ["正在读取（已读 4,096 行）    ", "正在检查 1,000/165,479    "]
+    common.say_progress(4096, 0, "正在读取（已读 4,096 行）")
+    common.say_progress(1000, 165479, "正在检查")
+    assert terminal.text.split("\r")[1:] == ["正在读取（已读 4,096 行）    ", "正在检查 1,000/165,479    "]
