@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from wengang.cli.common import cannot_write, day_arg, open_db, print_table
+from wengang.cli.common import cannot_write, day_arg, end_progress, open_db, print_table, say_progress
 from wengang.domain.dates import last_month_end
 from wengang.services.read import lookups
 from wengang.services.rules.export import write_quality_workbook
@@ -32,7 +32,9 @@ def register(sub) -> None:
 def run(args) -> int:
     db = open_db(args)
     as_of = args.as_of or last_month_end()
-    summary = run_quality(db, as_of)
+    # rule by rule on a terminal (about 20 s at 200,000 households)
+    summary = run_quality(db, as_of, progress=lambda done, total, rule: say_progress(done, total, f"数据质量检查：{rule}"))
+    end_progress()
     if args.replies:
         return _replies(db, args)
     print(f"数据质量检查（截止 {summary.as_of}）：共发现 {summary.total} 个问题，用时 {summary.seconds:.1f} 秒")
