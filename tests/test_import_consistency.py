@@ -61,7 +61,7 @@ def _cli_db(tmp_path) -> Path:
     return path
 
 
-def test_cli_template_import_and_check(tmp_path, capsys):
+def test_cli_template_import_and_check(tmp_path, capsys, monkeypatch):
     dbp = _cli_db(tmp_path)
     out = tmp_path / "模板.xlsx"
     assert main(["--db", str(dbp), "template", "employment", "--out", str(out)]) == 0
@@ -76,6 +76,15 @@ def test_cli_template_import_and_check(tmp_path, capsys):
                  str(tmp_path / "e.xlsx")]) == 0
     assert main(["--db", str(dbp), "check-consistency", str(src), "--out", str(tmp_path / "r.xlsx")]) == 0
     assert "信息不一致0条" in capsys.readouterr().out
+    # on a terminal, how far it is (27 s at 200,000 households): read, the ledger's records, compared
+    from terminal import Terminal
+
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    assert main(["--db", str(dbp), "check-consistency", str(src), "--out", str(tmp_path / "r.xlsx")]) == 0
+    said = terminal.text
+    assert said.index("\r正在读取台账中的记录…") < said.index("\r正在比对 0/53")
+    assert said.endswith("\r正在比对 53/53    \n")
 
 
 def test_cli_rejects_a_bad_file_with_row_and_field(tmp_path, capsys):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from wengang.cli.common import open_db
+from wengang.cli.common import end_progress, open_db, say_progress
 from wengang.services.importing import check_consistency, write_consistency
 from wengang.services.importing.reader import ReadError
 
@@ -21,10 +21,12 @@ def register(sub) -> None:
 def run(args) -> int:
     db = open_db(args, daily_backup=False)  # reads the database, writes a workbook: nothing to back up
     try:
-        report = check_consistency(db, args.file)
+        report = check_consistency(db, args.file, progress=say_progress)  # 27 s at 200,000 households
     except (ReadError, ValueError) as exc:
+        end_progress()
         print(f"错误：{exc}", file=sys.stderr)
         return 1
+    end_progress()
     if args.mask:
         from wengang.services.importing.consistency import masked  # noqa: PLC0415
         report = masked(report)
