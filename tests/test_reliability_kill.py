@@ -89,18 +89,18 @@ def test_kill_mid_import_leaves_all_or_none(tmp_path):
     db.close()
 
 
+# The backup told as it copies (store.backup: one step, its growth watched from a thread)
+# holds still at its first report, before the copy is renamed into place; killed there.
 BACKUP_CHILD = """
 import sys, time
+from wengang.store import backup as backup_module
 from wengang.store.db import open_database
-from wengang.store.backup import backup
+backup_module.GROWTH_LOOK_S = 0.0001
 db = open_database(sys.argv[1])
-steps = []
-def progress(status, remaining, total):
-    steps.append(remaining)
-    if len(steps) == 3:
-        print("COPYING", flush=True)
-        time.sleep(60)
-backup(db, sys.argv[2], progress=progress)
+def progress(done, total):
+    print("COPYING", flush=True)
+    time.sleep(60)
+backup_module.backup(db, sys.argv[2], progress=progress)
 """
 
 

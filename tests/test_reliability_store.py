@@ -179,6 +179,29 @@ def test_the_command_line_backup_says_the_share_copied_on_a_terminal(dbfile, tmp
     assert verify_file(tmp_path / "usb.db") == []
 
 
+def test_the_command_line_backup_is_a_snapshot_on_a_terminal_or_not(dbfile, tmp_path, monkeypatch):
+    """``wengang backup`` beside the window: copied in one step, so the window's writes meanwhile
+    do not make a 1.3 GB copy start over (the 1,024-page steps restart at each of them)."""
+    from wengang.cli.commands import backup as command
+    from wengang.cli.main import main
+    from wengang.store import backup as backup_module
+
+    asked: list[bool] = []
+    real = backup_module.backup
+
+    def spied(*args, **kwargs):
+        asked.append(kwargs.get("at_once"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(backup_module, "backup", spied)  # auto_backup's
+    monkeypatch.setattr(command, "backup", spied)  # --out's
+    assert main(["--db", str(dbfile), "backup", "--out", str(tmp_path / "usb.db")]) == 0
+    assert main(["--db", str(dbfile), "backup"]) == 0
+    monkeypatch.setattr("sys.stderr", Terminal())
+    assert main(["--db", str(dbfile), "backup", "--out", str(tmp_path / "usb2.db")]) == 0
+    assert asked[-3:] == [True, True, True]
+
+
 def test_restore_refuses_a_backup_from_a_newer_program(dbfile, tmp_path):
     newer = backup(dbfile, tmp_path / "newer.db")
     import sqlite3

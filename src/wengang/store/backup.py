@@ -122,16 +122,17 @@ def _told_by_growth(conn, copy: Path, progress: Callable[[int, int], None]) -> I
     progress(total, total)
 
 
-def auto_backup(db: sqlite_utils.Database, reason: str, *, keep: int = KEEP, progress=None) -> Path | None:
-    """A rotating backup into ``backups/`` (None for an in-memory database); ``progress`` as
-    :func:`backup` takes it."""
+def auto_backup(db: sqlite_utils.Database, reason: str, *, keep: int = KEEP, progress=None,
+                at_once: bool = False) -> Path | None:
+    """A rotating backup into ``backups/`` (None for an in-memory database); ``progress`` and
+    ``at_once`` as :func:`backup` takes them."""
     path = _db_file(db)
     if path is None:
         return None
     check = getattr(db, "integrity", None)
     if check is not None:
         check.wait()  # never back up (and rotate out good backups for) an unverified file
-    dest = backup(db, _dated_backup_path(path, reason), progress=progress)
+    dest = backup(db, _dated_backup_path(path, reason), progress=progress, at_once=at_once)
     _rotate(path, keep)
     return dest
 
