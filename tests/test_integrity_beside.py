@@ -123,9 +123,20 @@ def test_each_part_checked_is_told_once_as_a_share_of_the_whole(county, tmp_path
     window show it while a copied file is checked)."""
     path = _copy(county, tmp_path)
     here, beside = _reading(path), _Traced(path)
-    ran_here = beside.waiting(here)
+    # Each connection checks a part at least: the second opens once this one has taken its
+    # first, which waits until the second has begun one (on a busy machine the second could
+    # otherwise take every part of this small file before this one took any).
+    cue, ran_here = threading.Event(), []
+
+    def first_cues_then_waits(sql: str) -> None:
+        if sql.startswith("PRAGMA") and not cue.is_set():
+            cue.set()
+            assert beside.began.wait(10), "the second connection took no part"
+        ran_here.append(sql)
+
+    here.set_trace_callback(first_cues_then_waits)
     told: list[tuple[int, int, str]] = []
-    assert integrity_check_beside(here, beside, progress=lambda done, total: told.append(
+    assert integrity_check_beside(here, beside, cue, progress=lambda done, total: told.append(
         (done, total, threading.current_thread().name))) == []
     parts = [s for s in ran_here + beside.ran if s.startswith("PRAGMA")]
     done = [d for d, _, _ in told]
