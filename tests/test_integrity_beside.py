@@ -36,12 +36,15 @@ def _reading(path):
 
 
 class _Traced:
-    """Opens the second connection and keeps the PRAGMAs it ran; ``waiting(conn)`` makes
-    ``conn``'s first part wait until this one has begun one (on a small file the first
-    connection would otherwise take every part before the second is open)."""
+    """Opens the second connection and keeps the PRAGMAs it ran. ``waiting(conn)`` makes each
+    connection check a part at least: ``conn``'s first part sets ``cue`` (pass it as the
+    check's ``when``: the second connection opens then) and waits until this one has begun a
+    part. Else, on a small file, either could take every part before the other took one (the
+    first before the second is open; the second, on a busy machine, before the first is
+    scheduled)."""
 
     def __init__(self, path):
-        self.path, self.ran, self.began = path, [], threading.Event()
+        self.path, self.ran, self.began, self.cue = path, [], threading.Event(), threading.Event()
 
     def __call__(self):
         conn = _reading(self.path)
@@ -59,6 +62,7 @@ class _Traced:
 
         def first_waits(sql: str) -> None:
             if sql.startswith("PRAGMA") and not any(s.startswith("PRAGMA") for s in ran):
+                self.cue.set()
                 assert self.began.wait(10), "the second connection took no part"
             ran.append(sql)
 
@@ -70,7 +74,7 @@ def test_a_sound_file_has_no_problems_and_both_connections_took_parts(county, tm
     path = _copy(county, tmp_path)
     here, beside = _reading(path), _Traced(path)
     ran_here = beside.waiting(here)
-    assert integrity_check_beside(here, beside) == []
+    assert integrity_check_beside(here, beside, beside.cue) == []
     checks_here = {s for s in ran_here if s.startswith("PRAGMA")}
     checks_beside = {s for s in beside.ran if s.startswith("PRAGMA")}
     assert checks_here and checks_beside and not checks_here & checks_beside
@@ -123,20 +127,9 @@ def test_each_part_checked_is_told_once_as_a_share_of_the_whole(county, tmp_path
     window show it while a copied file is checked)."""
     path = _copy(county, tmp_path)
     here, beside = _reading(path), _Traced(path)
-    # Each connection checks a part at least: the second opens once this one has taken its
-    # first, which waits until the second has begun one (on a busy machine the second could
-    # otherwise take every part of this small file before this one took any).
-    cue, ran_here = threading.Event(), []
-
-    def first_cues_then_waits(sql: str) -> None:
-        if sql.startswith("PRAGMA") and not cue.is_set():
-            cue.set()
-            assert beside.began.wait(10), "the second connection took no part"
-        ran_here.append(sql)
-
-    here.set_trace_callback(first_cues_then_waits)
+    ran_here = beside.waiting(here)  # each connection checks a part at least
     told: list[tuple[int, int, str]] = []
-    assert integrity_check_beside(here, beside, cue, progress=lambda done, total: told.append(
+    assert integrity_check_beside(here, beside, beside.cue, progress=lambda done, total: told.append(
         (done, total, threading.current_thread().name))) == []
     parts = [s for s in ran_here + beside.ran if s.startswith("PRAGMA")]
     done = [d for d, _, _ in told]
