@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import itertools
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -216,6 +217,23 @@ def test_cli_says_each_form_as_it_is_written(db_file, tmp_path, capsys, monkeypa
     monkeypatch.setattr(report, "write_any", write)
     assert main(["--db", str(db_file), "report", "all", "--as-of", AS_OF, "--out", str(tmp_path / "all")]) == 0
     assert said_before == list(range(9))
+
+
+def test_on_a_terminal_a_line_says_what_the_forms_wait_for_and_each_forms_line_replaces_it(db_file, tmp_path,
+                                                                                            monkeypatch):
+    """Right after an import at 200,000 households the date is derived first: 4 s before the
+    first form. On a terminal a line says so, then which form is being made; each 已生成 line
+    (standard output) takes its place, the line wiped first."""
+    from terminal import Terminal
+
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    assert main(["--db", str(db_file), "report", "F1,F5", "--as-of", AS_OF, "--out", str(tmp_path / "two")]) == 0
+    said = terminal.text
+    assert said.startswith("\r正在按数据截止日期统计… 0/2    \r正在生成F1… 0/2    \r")
+    assert said.index("正在生成F1") < said.index("正在生成F5… 1/2")
+    wiped = re.findall(r"\r( +)\r", said)
+    assert len(wiped) >= 2 and said.endswith(f"\r{wiped[-1]}\r")  # before each form's line, and at the end
 
 
 def test_cli_several_forms_need_a_folder_and_no_cell(db_file, tmp_path, capsys):

@@ -223,19 +223,33 @@ class _CheckSaid:
             print(file=self._out, flush=True)
 
 
+_SAID = [0]  # the columns of the progress line on the terminal now (0: none)
+
+
 def say_progress(done: int, total: int, text: str) -> None:
     """A service's ``progress(done, total, text)`` on one line of a terminal (an import, the
     six lists: 30 s at 200,000 households); nothing elsewhere. Without a total the text says
     how far it got (a sheet read whose length is not known beforehand). The spaces clear a
-    longer line written before; :func:`end_progress` ends the line."""
+    longer line written before; :func:`end_progress` ends the line, :func:`clear_progress`
+    wipes it for a line of results."""
     if sys.stderr.isatty() and (total or done or text):
-        print(f"\r{text} {done:,}/{total:,}    " if total else f"\r{text}    ", end="", file=sys.stderr, flush=True)
+        line = f"{text} {done:,}/{total:,}    " if total else f"{text}    "
+        print(f"\r{line}", end="", file=sys.stderr, flush=True)
+        _SAID[0] = max(_SAID[0], 2 * len(line))  # a Chinese character takes two columns
 
 
 def end_progress() -> None:
     """The line :func:`say_progress` wrote, ended (on a terminal)."""
     if sys.stderr.isatty():
         print(file=sys.stderr)
+    _SAID[0] = 0
+
+
+def clear_progress() -> None:
+    """The line :func:`say_progress` wrote, wiped: what is printed next takes its place."""
+    if _SAID[0] and sys.stderr.isatty():
+        print("\r" + " " * _SAID[0] + "\r", end="", file=sys.stderr, flush=True)
+    _SAID[0] = 0
 
 
 def copying_said():

@@ -20,9 +20,11 @@ from pathlib import Path
 
 from wengang.cli.common import (
     cannot_write,
+    clear_progress,
     find_area,
     open_db,
     print_table,
+    say_progress,
     say_unsettled_place,
     several_outputs_folder,
     split_names,
@@ -166,13 +168,20 @@ def _refused_here(args) -> str | None:
 
 def _write_all(db, args, specs, folder: Path, area_id: int | None, started: float, write=write_any) -> None:
     """Several forms into ``folder``, the statuses derived once for all of them; each said as
-    it is written (the seconds since the command began then), not all at the end."""
+    it is written (the seconds since the command began then), not all at the end. On a
+    terminal a line under them says what is being done (the date derived first: 4 s right
+    after an import at 200,000 households), wiped for each form's line."""
     def write_and_say(result, path) -> None:
         write(result, path)
+        clear_progress()
         _written(result, path, started)
 
-    write_forms(db, [s.id for s in specs], args.as_of, folder, suffix=args.format, by=args.by,
-                period_from=args.period_from, ref_date=args.ref_date, area_id=area_id, write=write_and_say)
+    try:
+        write_forms(db, [s.id for s in specs], args.as_of, folder, suffix=args.format, by=args.by,
+                    period_from=args.period_from, ref_date=args.ref_date, area_id=area_id, write=write_and_say,
+                    progress=say_progress)
+    finally:
+        clear_progress()
 
 
 def _write_one(db, args, spec, area_id: int | None, started: float, write=write_any) -> None:
