@@ -173,7 +173,7 @@ def say_checking(path: Path, what: str, why: str = ""):
     """Around a whole-file check (``store.backup.Checking``): what is checked, then, on a
     terminal, how far it is; how long it took once the file passed."""
     print(f"正在检查{what}“{path.name}”是否完好{why}…", file=sys.stderr, flush=True)
-    said = _CheckSaid(sys.stderr)
+    said = _CheckSaid()
     try:
         yield said.part_done
     finally:
@@ -182,18 +182,18 @@ def say_checking(path: Path, what: str, why: str = ""):
 
 
 class _CheckSaid:
-    """How far the check is, on one line of a terminal: the share checked (of the parts'
-    estimated costs) and the seconds so far, again every second (one part can take most of
-    the check: the persons' 18 s of a copied 200,000-household file, the share standing
-    still meanwhile). Nothing per part where the output is not a terminal."""
+    """How far the check is, on the terminal's progress line: the share checked (of the
+    parts' estimated costs) and the seconds so far, again every second (one part can take
+    most of the check: the persons' 18 s of a copied 200,000-household file, the share
+    standing still meanwhile). Nothing per part where the output is not a terminal."""
 
-    def __init__(self, out) -> None:
-        self._out, self._start = out, time.monotonic()
+    def __init__(self) -> None:
+        self._start = time.monotonic()
         self._parts = (0, 0)
         self._guard = threading.Lock()
         self._over = threading.Event()
         self._ticking = threading.Thread(target=self._tick, name="wengang-check-said", daemon=True)
-        if out.isatty():
+        if sys.stderr.isatty():
             self._ticking.start()
 
     def seconds(self) -> float:
@@ -214,39 +214,44 @@ class _CheckSaid:
         with self._guard:
             done, total = self._parts
             parts = f"已检查{100 * done // total}%，" if total else ""
-            print(f"\r  {parts}已用{self.seconds():.0f}秒    ", end="", file=self._out, flush=True)
+            _say_line(f"  {parts}已用{self.seconds():.0f}秒")
 
     def stop(self) -> None:
         if self._ticking.is_alive():
             self._over.set()
             self._ticking.join()
-            print(file=self._out, flush=True)
+            end_progress()
 
 
 _SAID = [0]  # the columns of the progress line on the terminal now (0: none)
 
 
+def _say_line(text: str) -> None:
+    """``text`` on the terminal's one progress line, over what it said before (the spaces
+    clear a longer line)."""
+    line = f"{text}    "
+    print(f"\r{line}", end="", file=sys.stderr, flush=True)
+    _SAID[0] = max(_SAID[0], 2 * len(line))  # a Chinese character takes two columns
+
+
 def say_progress(done: int, total: int, text: str) -> None:
-    """A service's ``progress(done, total, text)`` on one line of a terminal (an import, the
-    six lists: 30 s at 200,000 households); nothing elsewhere. Without a total the text says
-    how far it got (a sheet read whose length is not known beforehand). The spaces clear a
-    longer line written before; :func:`end_progress` ends the line, :func:`clear_progress`
-    wipes it for a line of results."""
+    """A service's ``progress(done, total, text)`` on the progress line of a terminal (an
+    import, the six lists: 30 s at 200,000 households); nothing elsewhere. Without a total
+    the text says how far it got (a sheet read whose length is not known beforehand).
+    :func:`end_progress` ends the line, :func:`clear_progress` wipes it for a line of results."""
     if sys.stderr.isatty() and (total or done or text):
-        line = f"{text} {done:,}/{total:,}    " if total else f"{text}    "
-        print(f"\r{line}", end="", file=sys.stderr, flush=True)
-        _SAID[0] = max(_SAID[0], 2 * len(line))  # a Chinese character takes two columns
+        _say_line(f"{text} {done:,}/{total:,}" if total else text)
 
 
 def end_progress() -> None:
-    """The line :func:`say_progress` wrote, ended (on a terminal)."""
+    """The progress line, ended (on a terminal)."""
     if sys.stderr.isatty():
         print(file=sys.stderr)
     _SAID[0] = 0
 
 
 def clear_progress() -> None:
-    """The line :func:`say_progress` wrote, wiped: what is printed next takes its place."""
+    """The progress line, wiped: what is printed next takes its place."""
     if _SAID[0] and sys.stderr.isatty():
         print("\r" + " " * _SAID[0] + "\r", end="", file=sys.stderr, flush=True)
     _SAID[0] = 0
@@ -254,7 +259,7 @@ def clear_progress() -> None:
 
 def copying_said():
     """On a terminal, a backup's ``progress(bytes written, bytes to write)`` (``store.backup``)
-    said on one line as the share copied; None elsewhere (nothing to say it on)."""
+    said on the progress line as the share copied; None elsewhere (nothing to say it on)."""
     if not sys.stderr.isatty():
         return None
     said = [-1]
@@ -263,7 +268,7 @@ def copying_said():
         share = 100 * done // total if total else 100
         if share != said[0]:
             said[0] = share
-            print(f"\r  已备份{share}%    ", end="", file=sys.stderr, flush=True)
+            _say_line(f"  已备份{share}%")
     return copied
 
 

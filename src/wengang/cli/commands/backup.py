@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-from wengang.cli.common import copying_said, db_path, open_db, print_table
+from wengang.cli.common import copying_said, db_path, end_progress, open_db, print_table
 from wengang.store.backup import auto_backup, backup, list_backups
 
 
@@ -30,6 +29,6 @@ def run(args) -> int:
     finally:
         db.close()
         if copied is not None:
-            print(file=sys.stderr)
+            end_progress()
     print(f"已备份到：{dest}")
     return 0
