@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -389,8 +390,18 @@ def test_a_report_on_a_county_due_a_migration_checks_no_file_after_migrating(tmp
 
     migrations(name="9999_a_newer_program")(lambda db: db.execute("CREATE TABLE newer_program_table (a)"))
 
+    from wengang.store import integrity
+
     checked: list[Path] = []
-    monkeypatch.setattr(common, "_say_checking", checked.append)
+
+    @contextlib.contextmanager
+    def say_checking(path: Path):  # the hook's shape: a context around the check
+        checked.append(path)
+        yield None
+
+    monkeypatch.setattr(common, "_say_checking", say_checking)
+    # open_db installs the hook for the process: put back what was there for the next tests
+    monkeypatch.setattr(integrity, "on_full_check", integrity.on_full_check)
     assert main(["--db", str(path), "report", "F1", "--as-of", "2026-11-30", "--out", str(tmp_path / "F1.xlsx")]) == 0
     assert checked == []  # no whole-file check
     assert (tmp_path / "F1.xlsx").exists()
