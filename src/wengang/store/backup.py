@@ -25,7 +25,7 @@ import sqlite_utils
 from wengang.store import crypto, lock
 from wengang.store.atomic import atomic_output, fsync_file
 from wengang.store.errors import RestoreError, StoreError
-from wengang.store.sqlite_file import integrity_check_beside, looks_like_sqlite, read_only_uri, zero_filled
+from wengang.store.sqlite_file import Progress, integrity_check_beside, looks_like_sqlite, read_only_uri, zero_filled
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ GROWTH_LOOK_S = 0.25
 
 
 @contextlib.contextmanager
-def _told_by_growth(conn, copy: Path, progress: Callable[[int, int], None]) -> Iterator[None]:
+def _told_by_growth(conn, copy: Path, progress: Progress) -> Iterator[None]:
     """While the block copies ``conn``'s database into ``copy`` in one step (SQLite lets go of
     the GIL meanwhile and the file grows as the pages are written), ``progress(bytes so far,
     bytes in all)`` from a thread; once more with all of them when the block ends normally."""
@@ -185,7 +185,6 @@ def daily_backup_due(db_path: Path | str, today: dt.date | None = None) -> bool:
     return not any(f"-{day}-" in p.name for p in list_backups(db_path))
 
 
-Progress = Callable[[int, int], None]
 Checking = Callable[[Path, str], contextlib.AbstractContextManager[Progress | None]]
 """Around each whole-file check of a restore (``checking(path, what is checked)``): what it
 gives is told each part checked (``integrity_check_beside``'s ``progress``); a file with

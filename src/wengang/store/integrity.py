@@ -24,6 +24,7 @@ from wengang.store.backup import file_is_sound, list_backups, open_reading
 from wengang.store.errors import DamagedDatabaseError, PasswordRequiredError, StoreError  # noqa: F401 - re-exported
 from wengang.store.sqlite_file import (  # noqa: F401 - re-exported
     SQLITE_HEADER,
+    Progress,
     integrity_check,
     integrity_check_beside,
     looks_like_sqlite,
@@ -43,7 +44,7 @@ FIRST_PAINT_S = 0.3
 # parts on two, integrity_check_beside): the command line says what it is waiting for instead
 # of sitting silent. A context manager around the check; what it gives is told each part
 # checked (integrity_check_beside's ``progress``). The store prints nothing itself.
-on_full_check: Callable[[Path], contextlib.AbstractContextManager[Callable[[int, int], None] | None]] | None = None
+on_full_check: Callable[[Path], contextlib.AbstractContextManager[Progress | None]] | None = None
 
 
 def _header_damaged(head: bytes) -> bool:
@@ -215,7 +216,7 @@ def _raise_problems(problems: list[str], path: Path | str, password: str | None)
 
 def check_connection(conn, path: Path | str, password: str | None = None, *,
                      second_when: threading.Event | None = None,
-                     progress: Callable[[int, int], None] | None = None) -> None:
+                     progress: Progress | None = None) -> None:
     """Before the first write: nothing when the file is as the program last closed it;
     otherwise the full ``integrity_check`` (once per file state per process), a second
     connection checking parts of it at once (from the start; with ``second_when``, once it
@@ -247,8 +248,7 @@ def check_connection(conn, path: Path | str, password: str | None = None, *,
         _verified.add(key)
 
 
-def _both(first: Callable[[int, int], None] | None,
-          second: Callable[[int, int], None] | None) -> Callable[[int, int], None] | None:
+def _both(first: Progress | None, second: Progress | None) -> Progress | None:
     if first is None or second is None:
         return first or second
     return lambda done, total: (first(done, total), second(done, total))

@@ -52,8 +52,12 @@ def _pragma_check(conn, pragma: str) -> list[str]:
     return [r[0] for r in rows if r[0] != "ok"]
 
 
+Progress = Callable[[int, int], None]
+"""``progress(done, total)`` of a check or a copy (what :func:`integrity_check_beside` tells)."""
+
+
 def integrity_check_beside(conn, open_second: Callable[[], Any], when: threading.Event | None = None,
-                           progress: Callable[[int, int], None] | None = None) -> list[str]:
+                           progress: Progress | None = None) -> list[str]:
     """The problems :func:`integrity_check` finds, looked for by two connections at once:
     ``conn`` here and ``open_second()`` on a thread (once ``when`` is set, if given), each
     taking the next part not begun.
