@@ -42,13 +42,16 @@ def _new_db(path: Path, persons: int = 0):
     return db
 
 
-def _run_until(script: str, marker: str, *args: str) -> None:
-    """Start ``script``, wait for it to print ``marker``, then SIGKILL it."""
+def _run_until(script: str, marker: str, *args: str) -> list[str]:
+    """Start ``script``, wait for it to print ``marker``, then SIGKILL it: the lines it printed
+    before the marker."""
+    said: list[str] = []
     proc = subprocess.Popen([sys.executable, "-c", script, *args], stdout=subprocess.PIPE, text=True)
     try:
         for line in proc.stdout:
             if line.strip() == marker:
                 break
+            said.append(line.strip())
         else:
             pytest.fail(f"child ended without reaching {marker}: rc={proc.wait()}")
         proc.send_signal(signal.SIGKILL)
@@ -56,6 +59,7 @@ def _run_until(script: str, marker: str, *args: str) -> None:
         proc.wait(timeout=30)
         proc.stdout.close()
     assert proc.returncode == -signal.SIGKILL
+    return said
 
 
 IMPORT_CHILD = """
@@ -124,3 +128,52 @@ def test_kill_mid_backup_leaves_database_sound_and_no_half_backup(tmp_path):
     backup(db, dest)  # the leftover .partial does not get in the way
     db.close()
     assert file_is_sound(dest)
+
+
+# The automatic backups (store.backup.backup_before and auto_backup: 每日, 升级前, an import's
+# 导入前, 彻底删除前) copy in steps of 1,024 pages. The child's connection reports each step
+# (sqlite3's own backup progress) and holds still after the first, with pages left to copy.
+STEPPED_BACKUP_CHILD = """
+import sqlite3, sys, time
+import sqlite_utils
+from wengang.store import backup as backup_module
+
+class Stepped(sqlite3.Connection):
+    def backup(self, target, *, pages=-1, progress=None, **rest):
+        def step(status, remaining, total):
+            print(f"LEFT {remaining} OF {total}", flush=True)
+            print("STEPPED", flush=True)
+            time.sleep(60)
+        return super().backup(target, pages=pages, progress=step, **rest)
+
+db = sqlite_utils.Database(sqlite3.connect(sys.argv[1], factory=Stepped))
+backup_module.backup_before(db, "导入前")
+"""
+
+
+def test_kill_mid_stepped_backup_before_keeps_older_backups_and_no_half_one(tmp_path):
+    from wengang.store.backup import auto_backup, list_backups
+
+    path = tmp_path / "wengang.db"
+    db = _new_db(path)
+    area = db["areas"].insert({"name": "城关村", "level": "village"}).last_pk
+    with db.atomic():
+        hh = db["households"].insert({"hh_no": "1", "area_id": area, "hh_type": "脱贫户"}).last_pk
+        db["persons"].insert_all(
+            {"household_id": hh, "name": f"人{i}", "labour_skill": "普通劳动力",
+             "id_number": make_id("620702", dt.date(1940, 1, 1) + dt.timedelta(days=i), i % 1000, True)}
+            for i in range(20000))
+    assert db.execute("PRAGMA page_count").fetchone()[0] > 2 * 1024  # more than one step to copy
+    older = auto_backup(db, "导入前")
+    db.close()
+    said = _run_until(STEPPED_BACKUP_CHILD, "STEPPED", str(path))
+    left, total = map(int, said[-1].split()[1::2])
+    assert 0 < left < total  # killed between two steps, not after the last
+    assert list_backups(path) == [older]  # no half backup under a backup's name; the older one kept
+    assert any(p.name.endswith(".partial") for p in older.parent.iterdir())  # what the kill left
+    db = open_database(path)  # the next open removes the dead writer's partial
+    assert [p.name for p in older.parent.iterdir()] == [older.name]
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db["persons"].count == 20000
+    assert file_is_sound(older)
+    db.close()

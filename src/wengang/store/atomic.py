@@ -20,7 +20,9 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-_PARTIAL = re.compile(r"^(?P<name>.+?)\.(?:(?P<pid>\d+)\.)?partial$")
+# A partial, or the rollback journal (or WAL) SQLite keeps beside a partial database while a
+# backup copies into it in steps: a backup killed between two steps leaves both.
+_PARTIAL = re.compile(r"^(?P<name>.+?)\.(?:(?P<pid>\d+)\.)?partial(?:-journal|-wal|-shm)?$")
 
 
 def _pid_alive(pid: int) -> bool:
