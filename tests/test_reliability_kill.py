@@ -93,6 +93,52 @@ def test_kill_mid_import_leaves_all_or_none(tmp_path):
     db.close()
 
 
+# A large first import (upsert.BULK_INDEX_ROWS rows and more into empty tables) takes another
+# path: the tables' indexes are dropped in its transaction, chunks of rows go in on the sender's
+# thread, and at the end the indexes are built again or recorded as owed (store.owed_indexes).
+# Killed once every row is in and the indexes are yet to be built ("正在保存").
+BULK_IMPORT_CHILD = """
+import sys, time
+from wengang.store.db import open_database
+from wengang.services.importing import import_file
+db = open_database(sys.argv[1])
+def progress(done, total, text):
+    if text == "正在保存":
+        print(db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'index'").fetchone()[0])
+        print("SAVING", flush=True)
+        time.sleep(60)
+import_file(db, None, sys.argv[2], progress=progress)
+"""
+
+
+def _indexes(db) -> set[str]:
+    return {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+
+
+def test_kill_mid_bulk_import_leaves_no_row_and_every_index(tmp_path):
+    from wengang.services.importing import import_file
+    from wengang.services.importing.upsert import BULK_INDEX_ROWS
+    from wengang.store.owed_indexes import owed
+
+    path = tmp_path / "wengang.db"
+    db = _new_db(path)
+    before = _indexes(db)
+    db.close()
+    rows = BULK_INDEX_ROWS + 2000
+    book = persons_workbook(tmp_path / "人员.xlsx", rows)
+    said = _run_until(BULK_IMPORT_CHILD, "SAVING", str(path), str(book))
+    assert int(said[-1]) < len(before)  # killed with the indexes dropped, in the transaction
+    db = open_database(path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db["persons"].count == 0 and db["households"].count == 0
+    assert _indexes(db) == before and owed(db) == []  # the dropped indexes came back with the rollback
+    result = import_file(db, None, book)
+    assert result.ok and db["persons"].count == rows
+    assert _indexes(db) | set(owed(db)) == before  # built again, or owed to the window
+    assert owed(db)  # the large path was taken (it leaves the window's indexes owed)
+    db.close()
+
+
 # The backup told as it copies (store.backup: one step, its growth watched from a thread)
 # holds still at its first report, before the copy is renamed into place; killed there.
 BACKUP_CHILD = """
