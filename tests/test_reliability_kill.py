@@ -223,3 +223,53 @@ def test_kill_mid_stepped_backup_before_keeps_older_backups_and_no_half_one(tmp_
     assert db["persons"].count == 20000
     assert file_is_sound(older)
     db.close()
+
+
+# A form's first reading of a date writes that date's statuses into the store (store.status_store,
+# one transaction): derived whole (everyone marked, as after an import), or built from a stored
+# date nearby. The child's form (F5: F1 alone is counted without the store when the date would
+# be derived whole) is killed once the rows are in, before the commit.
+STATUS_STORE_CHILD = """
+import sys, time
+from wengang.cli.main import main
+from wengang.store import status_store
+stored = status_store._store_rows
+def store_then_hold(*args, **kwargs):
+    stored(*args, **kwargs)
+    print("STORED", flush=True)
+    time.sleep(60)
+status_store._store_rows = store_then_hold
+main(["--db", sys.argv[1], "report", "F5", "--as-of", sys.argv[2], "--out", sys.argv[3]])
+"""
+
+
+@pytest.mark.parametrize("stored_first", [None, "2026-06-30"], ids=["whole", "from-neighbour"])
+def test_kill_mid_status_store_write_leaves_the_store_as_before(demo_file, tmp_path, stored_first):
+    import shutil
+
+    from wengang.cli.main import main
+    from wengang.store.status_store import stored_dates
+
+    path, db = demo_file(7, dt.date(2026, 11, 30))
+    db.close()
+    if stored_first:
+        main(["--db", str(path), "report", "F5", "--as-of", stored_first, "--out", str(tmp_path / "六月.csv")])
+    db = open_database(path)
+    before = stored_dates(db)
+    marks = db.execute("SELECT count(*) FROM status_store_marks").fetchone()[0]
+    db.close()
+    reference = tmp_path / "对照.db"
+    shutil.copy2(path, reference)  # the same file, never killed
+    _run_until(STATUS_STORE_CHILD, "STORED", str(path), "2026-11-30", str(tmp_path / "killed.csv"))
+    assert not (tmp_path / "killed.csv").exists()
+    db = open_database(path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert stored_dates(db) == before  # not the half-written date
+    assert db.execute("SELECT count(*) FROM status_store_marks").fetchone()[0] == marks
+    db.close()
+    for name, db_path in (("after.csv", path), ("reference.csv", reference)):
+        main(["--db", str(db_path), "report", "F5", "--as-of", "2026-11-30", "--out", str(tmp_path / name)])
+    assert (tmp_path / "after.csv").read_bytes() == (tmp_path / "reference.csv").read_bytes()
+    db = open_database(path)
+    assert stored_dates(db)[-1] == dt.date(2026, 11, 30)  # stored this time
+    db.close()
