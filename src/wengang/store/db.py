@@ -71,16 +71,26 @@ def check_not_newer(db: sqlite_utils.Database) -> None:
 
 
 class _Holding:
-    """What a database opened with the program's lock gives back, once: on ``close()`` or when
+    """What a database file opened by the program gives back, once: on ``close()`` or when
     the ``Database`` is collected (most commands just let it go at their end). The connection
     is closed first, so SQLite merges and removes the WAL; then the state the file is left in
     is recorded (``integrity.record_clean_close``) unless its background check is unfinished or
-    failed, or ``abandon_held_databases`` said not to; then the lock file goes. Recording makes
-    the next process's open free of the whole-file check (``wengang report`` after an import)."""
+    failed, or ``abandon_held_databases`` said not to; then the lock file goes, if it was
+    taken. Recording makes the next process's open free of the whole-file check (``wengang
+    report`` after an import).
 
-    def __init__(self, conn: sqlite3.Connection, lock: Path, path: Path | None):
+    A command opened without the lock (``lock=False``: ``followup``, ``entitlements``, ``info``
+    …) records too, when the file was as last recorded once it was open (unchanged since, or
+    checked whole with nothing writing meanwhile). It may write: the status store keeps the
+    statuses of each date it reads (``store.status_store``). Unrecorded, its close left the
+    file changed since the record, and the next command or window read the whole file again
+    (2 s at 50,000 households, about 20 s at 200,000). While the window holds the file, its
+    WAL is there and nothing is recorded (``integrity.file_state``); the window records at its
+    own close."""
+
+    def __init__(self, conn: sqlite3.Connection, lock: Path | None, path: Path | None, record: bool = True):
         self.conn, self.lock, self.path = conn, lock, path
-        self.record = path is not None
+        self.record = record and path is not None
         self.check = None  # the background integrity check (integrity.BackgroundCheck), if any
 
     def let_go(self) -> None:
@@ -91,7 +101,8 @@ class _Holding:
             if self.record and verified:
                 integrity.record_clean_close(self.path)  # the state this program left it in
         finally:
-            locking.release(self.lock)
+            if self.lock is not None:
+                locking.release(self.lock)
 
 
 class Database(sqlite_utils.Database):
@@ -136,8 +147,10 @@ class Database(sqlite_utils.Database):
             self.rollback()
             raise
 
-    def hold_lock(self, lock: Path, path: Path | None = None) -> None:
-        self._holding = _Holding(self.conn, lock, path)
+    def hold_lock(self, lock: Path | None, path: Path | None = None, *, record: bool = True) -> None:
+        """Give back ``lock`` (None: opened without it) and, with ``record``, record the file's
+        state at the end (:class:`_Holding`)."""
+        self._holding = _Holding(self.conn, lock, path, record)
         self._holding.check = self._integrity
         self._wengang_release = weakref.finalize(self, self._holding.let_go)
         _held_open.add(self)
@@ -170,7 +183,7 @@ def interrupted_when(db: sqlite_utils.Database, cancelled: Callable[[], bool]) -
             check.cancelled = None
 
 
-# Databases this process holds open with their lock (see abandon_held_databases).
+# Database files this process holds open, with their lock or without (see abandon_held_databases).
 _held_open: weakref.WeakSet[Database] = weakref.WeakSet()
 
 
@@ -182,7 +195,8 @@ def abandon_held_databases() -> None:
         if holding is not None and holding.record:
             holding.record = False
             integrity.forget_clean_close(holding.path)
-            locking.unvouch(holding.lock)  # nor may a read-only command beside it trust it now
+            if holding.lock is not None:
+                locking.unvouch(holding.lock)  # nor may a read-only command beside it trust it now
 
 
 def _open_file(path: Path, password: str | None, checked_elsewhere: bool = False):
@@ -240,8 +254,7 @@ def open_database(path: str | Path = ":memory:", *, migrate: bool = True, passwo
         # No sqlite-utils plugins are used; looking for them scans every installed package (0.08 s).
         db = Database(_open_file(path, password, deferred or checked), execute_plugins=False)
         holding, held = held, None
-        if holding is not None:
-            db.hold_lock(holding, path)
+        db.hold_lock(holding, path, record=holding is not None or integrity.unchanged_since_clean_close(path))
         try:
             backup_due = existed and lock and auto_backup and daily_backup and backup.daily_backup_due(path)
             _bring_up_to_date(db, path, password, migrate=migrate, locked=lock, deferred=deferred,
