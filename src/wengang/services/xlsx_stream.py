@@ -43,6 +43,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet._writer import WorksheetWriter
@@ -389,6 +390,31 @@ def style_attribute(sheet, **looks) -> str:
     for attribute, value in looks.items():
         setattr(cell, attribute, value)
     return f' s="{cell.style_id}"'
+
+
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")  # the shade of a list's header row
+
+
+def header_cell(sheet, label: str) -> WriteOnlyCell:
+    """A header cell of a list on a write-only sheet: bold, shaded, centred."""
+    cell = WriteOnlyCell(sheet, label)
+    cell.font, cell.fill, cell.alignment = Font(bold=True), HEADER_FILL, Alignment(horizontal="center")
+    return cell
+
+
+def listing_head(sheet, title: str, columns: Sequence[tuple[str, float]]) -> None:
+    """The head of a list of people on a write-only sheet, before its rows stream out: the
+    columns' (label, width), ``title`` in bold in row 1, the header row below it (frozen, and
+    on every printed page), printed A4 landscape one page wide. 应享未享, 返乡回流跟踪 and a
+    form's 人员名单 look alike."""
+    for n, (_label, width) in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(n)].width = width
+    sheet.freeze_panes = "A3"
+    print_a4_landscape(sheet, "2:2")
+    heading = WriteOnlyCell(sheet, title)
+    heading.font = Font(bold=True, size=13)
+    sheet.append([heading])
+    sheet.append([header_cell(sheet, label) for label, _width in columns])
 
 
 def fast_sheet(workbook: Workbook, title: str | None = None) -> FastSheet:

@@ -11,9 +11,6 @@ from pathlib import Path
 
 import sqlite_utils
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from wengang.domain.masking import mask_id
 from wengang.domain.status import AsOf
@@ -83,22 +80,15 @@ def write_owed(result: Owed, path: str | Path, *, mask: bool = False) -> Path:
 
     Streamed (``services.xlsx_stream``): a 50,000-household county's 37,891 rows took 4.5 s as
     a normal workbook, about half a second so."""
-    from wengang.services.xlsx_stream import fast_sheet, print_a4_landscape, save_workbook  # noqa: PLC0415 - atomic, no formulas
+    from wengang.services.xlsx_stream import fast_sheet, listing_head, save_workbook  # noqa: PLC0415 - atomic, no formulas
 
     path = Path(path)
     book = Workbook(write_only=True)
-    bold, fill, centre = Font(bold=True), PatternFill("solid", fgColor="DDEBF7"), Alignment(horizontal="center")
     sheets = [("应享未享（个人）", PERSON_COLUMNS, result.persons), ("应享未享（单位）", ORG_COLUMNS, result.organisations)]
     for title, columns, rows in sheets:
         sheet = fast_sheet(book, title)
-        for i, (_label, _key, width) in enumerate(columns, start=1):  # before any row: it streams out
-            sheet.column_dimensions[get_column_letter(i)].width = width
-        sheet.freeze_panes = "A3"
-        print_a4_landscape(sheet, "2:2")
-        heading = WriteOnlyCell(sheet, f"{title}　依据：{result.rule_set.title}　数据截止：{result.as_of}　共{len(rows)}条")
-        heading.font = Font(bold=True, size=13)
-        sheet.append([heading])
-        sheet.append([_header_cell(sheet, label, bold, fill, centre) for label, _key, _width in columns])
+        listing_head(sheet, f"{title}　依据：{result.rule_set.title}　数据截止：{result.as_of}　共{len(rows)}条",
+                     [(label, width) for label, _key, width in columns])
         keys = [key for _label, key, _width in columns]
         id_at = keys.index("id_number") if "id_number" in keys else None
         for row in rows:
@@ -109,9 +99,3 @@ def write_owed(result: Owed, path: str | Path, *, mask: bool = False) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     save_workbook(book, path)
     return path
-
-
-def _header_cell(sheet, label: str, font: Font, fill: PatternFill, alignment: Alignment) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, label)
-    cell.font, cell.fill, cell.alignment = font, fill, alignment
-    return cell

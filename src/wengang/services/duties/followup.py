@@ -14,8 +14,7 @@ from pathlib import Path
 
 import sqlite_utils
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Font
 
 from wengang.domain.populations import status_population
 from wengang.domain.status import AsOf
@@ -140,12 +139,11 @@ def write_followups(items: list[FollowUp], path: str | Path, *, title: str,
     (it may raise to stop: the file is saved whole at the end, or not at all). Streamed, rows
     as they come: a whole sheet of cells took 654 MB and 16 s for the 112,774 returnees of a
     200,000-household county."""
-    from wengang.services.xlsx_stream import StreamedWorkbook, print_a4_landscape  # noqa: PLC0415 - atomic, no formulas
+    from wengang.services.xlsx_stream import StreamedWorkbook  # noqa: PLC0415 - atomic, no formulas
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     book = StreamedWorkbook(path, "返乡回流跟踪")
-    print_a4_landscape(book.sheet, "2:2")  # before any row streams out; its 13 columns one page wide
     try:
         _write_rows(book.sheet, items, title, progress)
     except BaseException:
@@ -156,12 +154,9 @@ def write_followups(items: list[FollowUp], path: str | Path, *, title: str,
 
 
 def _write_rows(sheet, items: list[FollowUp], title: str, progress: Callable[[int, int, str], object] | None) -> None:
-    for n, (_label, width) in enumerate(COLUMNS, start=1):  # before any row: the sheet streams out
-        sheet.column_dimensions[get_column_letter(n)].width = width
-    sheet.freeze_panes = "A3"
-    sheet.append([_styled(sheet, title, Font(bold=True, size=13))])
-    header_fill = PatternFill("solid", fgColor="DDEBF7")
-    sheet.append([_styled(sheet, label, Font(bold=True), header_fill) for label, _width in COLUMNS])
+    from wengang.services.xlsx_stream import listing_head  # noqa: PLC0415 - with the rest of the writer
+
+    listing_head(sheet, title, COLUMNS)  # its 13 columns one page wide
     red = Font(color="FF9C0006")
     for n, item in enumerate(items):
         if progress is not None and n % 2000 == 0:
@@ -173,9 +168,7 @@ def _write_rows(sheet, items: list[FollowUp], title: str, progress: Callable[[in
                              item.closed_on.isoformat() if item.closed_on else "", item.closed_by or "", item.note])
 
 
-def _styled(sheet, value, font: Font, fill: PatternFill | None = None) -> WriteOnlyCell:
+def _styled(sheet, value, font: Font) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value)
     cell.font = font
-    if fill is not None:
-        cell.fill = fill
     return cell
