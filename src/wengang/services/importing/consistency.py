@@ -27,6 +27,7 @@ from pathlib import Path
 
 import sqlite_utils
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from wengang.domain.masking import mask_personal
@@ -37,7 +38,7 @@ from wengang.services.importing.parsers import parser_for
 from wengang.services.importing.reader import Progress, read_table
 from wengang.services.importing.spec import FieldSpec, detect_kind, kind_spec
 from wengang.services.importing.writers.employment import month_texts
-from wengang.services.xlsx_stream import save_workbook
+from wengang.services.xlsx_stream import fast_sheet, save_workbook
 
 KEYS = {"persons": ("id_number",), "employment": ("id_number", "start_date")}
 # Household-level columns some exports repeat per member with per-member values: not a
@@ -222,30 +223,36 @@ def masked(report: ConsistencyReport) -> ConsistencyReport:
 
 
 def write_consistency(report: ConsistencyReport, path: str | Path) -> Path:
-    """The report as a workbook: 汇总, 仅在文件中, 仅在数据库中, 信息不一致."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "汇总"
-    ws.append(["三一致核对结果"])
-    ws["A1"].font = Font(bold=True, size=14)
-    ws.append([report.summary()])
+    """The report as a workbook: 汇总, 仅在文件中, 仅在数据库中, 信息不一致. Streamed
+    (``services.xlsx_stream``): a first comparison of a county with the national system may
+    differ for tens of thousands of persons (a phone number each)."""
+    wb = Workbook(write_only=True)
+    ws = fast_sheet(wb, "汇总")
+    heading = WriteOnlyCell(ws, "三一致核对结果")
+    heading.font = Font(bold=True, size=14)
+    ws.append([heading])
+    ws.append_values([report.summary()])
     sheets = [
         ("仅在文件中", ["原表行号", "证件号码", "姓名"],
-         [[d["row"], d["id_number"], d["name"]] for d in report.only_in_file]),
-        ("仅在数据库中", ["证件号码", "姓名"], [[d["id_number"], d["name"]] for d in report.only_in_db]),
+         ([d["row"], d["id_number"], d["name"]] for d in report.only_in_file)),
+        ("仅在数据库中", ["证件号码", "姓名"], ([d["id_number"], d["name"]] for d in report.only_in_db)),
         ("信息不一致", ["原表行号", "证件号码", "姓名", "字段", "文件中", "数据库中"],
-         [[d.row, d.id_number, d.name, label, mine, theirs] for d in report.differing
-          for label, mine, theirs in d.fields]),
+         ([d.row, d.id_number, d.name, label, mine, theirs] for d in report.differing
+          for label, mine, theirs in d.fields)),
     ]
     for title, header, rows in sheets:
-        sheet = wb.create_sheet(title)
-        sheet.append(header)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
+        sheet = fast_sheet(wb, title)
+        sheet.column_dimensions["B"].width = 22  # before any row: the sheet streams out
+        sheet.append([_bold(sheet, label) for label in header])
         for row in rows:
-            sheet.append(row)
-        sheet.column_dimensions["B"].width = 22
+            sheet.append_values(row)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_workbook(wb, path)
     return path
+
+
+def _bold(sheet, value: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value)
+    cell.font = Font(bold=True)
+    return cell
