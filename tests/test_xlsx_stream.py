@@ -263,3 +263,37 @@ def test_a_streamed_workbook_takes_a_second_sheet_and_styled_rows_leave_plain_ce
     assert [c.fill.fill_type for c in data[2]] == ["solid", None, None]
     assert data["B3"].fill.start_color.rgb == "FFFFC7CE"
     assert [c.value for c in wb["错误清单"][1]] == [2, "证件号码", "校验位不对"]
+
+
+def test_a_listing_wraps_its_long_text_columns_and_sizes_their_rows(tmp_path):
+    """应享未享's 为什么, 返乡回流跟踪's 从哪里返乡: wrapped within the column, each row as high as
+    its longest text takes (not every program sizes a row to wrapped text itself), every cell
+    top-aligned; a row of short texts keeps the default height."""
+    from wengang.services.xlsx_stream import DATA_LINE_POINTS, listing_head, save_workbook, wrapped_lines
+
+    book = Workbook(write_only=True)
+    sheet = fast_sheet(book, "名单")
+    append = listing_head(sheet, "名单（示例）", [("姓名", 8), ("金额", 10), ("为什么", 20)], wrapped=[2])
+    why = "监测户；2026年2月19日至2026年9月30日在省外以自主外出务工务工约8个月"
+    append(["王一", 500, why])
+    append(["王二", 300, "省外务工"])
+    save_workbook(book, tmp_path / "名单.xlsx")
+    read = openpyxl.load_workbook(tmp_path / "名单.xlsx")["名单"]
+    assert [c.value for c in read[3]] == ["王一", 500, why]
+    assert read["C3"].alignment.wrap_text and not read["A3"].alignment.wrap_text
+    assert {read[f"{c}{r}"].alignment.vertical for c in "ABC" for r in (3, 4)} == {"top"}
+    lines = wrapped_lines(why, 20)
+    assert lines >= 3  # 58 units of text in a column of 20
+    assert read.row_dimensions[3].height == lines * DATA_LINE_POINTS
+    assert read.row_dimensions[4].height is None
+    assert (read["A1"].value, read["A2"].value, read.freeze_panes, read.print_title_rows) == \
+        ("名单（示例）", "姓名", "A3", "$2:$2")
+
+
+def test_wrapped_lines_counts_wide_and_narrow_characters():
+    from wengang.services.xlsx_stream import wrapped_lines
+
+    assert wrapped_lines("", 10) == wrapped_lines("abc", 10) == 1
+    assert wrapped_lines("省外-甘肃省张掖市临泽县", 26) == 1  # 11 wide, 1 narrow: 24.25 units in 25
+    assert wrapped_lines("省外-甘肃省张掖市临泽县", 20) == 2
+    assert wrapped_lines("一" * 40, 21) == 5  # 84 units, 17.9 on a wrapped line

@@ -34,7 +34,7 @@ import math
 import queue
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from zipfile import ZIP_DEFLATED, ZipFile
@@ -128,11 +128,12 @@ def _row_xml(values: Sequence, row: int) -> str:
     return "".join(parts)
 
 
-def _styled_row_xml(values: Sequence, row: int, styles: Sequence[str]) -> str:
+def _styled_row_xml(values: Sequence, row: int, styles: Sequence[str], height: float | None = None) -> str:
     """A row whose every cell carries its column's style (`` s="N"``, empty cells too: a
-    bordered form to fill in by hand); a cell whose style is "" is a plain one."""
+    bordered form to fill in by hand); a cell whose style is "" is a plain one. ``height``:
+    the row's, in points."""
     r = str(row)
-    parts = [f'<row r="{r}">']
+    parts = [f'<row r="{r}">' if height is None else f'<row r="{r}" ht="{height:g}" customHeight="1">']
     for letter, value, style in zip(_letters(len(values)), values, styles):
         xml = _cell_xml(letter + r, "" if value is None else value, style)
         if xml is not None:
@@ -200,6 +201,7 @@ class _StyledRow(_PlainRow):
     """A plain row whose cells carry their column's style (:meth:`FastSheet.append_styled`)."""
 
     styles: Sequence[str] = ()
+    height: float | None = None  # points; None: the sheet's default
 
 
 class _Utf8StreamWriter(WorksheetWriter):
@@ -230,7 +232,8 @@ class _Utf8StreamWriter(WorksheetWriter):
             if self._buffered:
                 xf.flush()  # lxml's pending output first, so the file stays in order
                 self._buffered = False
-            xml = _styled_row_xml(row, row_idx, row.styles) if isinstance(row, _StyledRow) else _row_xml(row, row_idx)
+            xml = (_styled_row_xml(row, row_idx, row.styles, row.height) if isinstance(row, _StyledRow)
+                   else _row_xml(row, row_idx))
             self._stream.write(xml.encode("utf-8"))
         else:
             super().write_row(xf, (_inert(cell) for cell in row), row_idx)  # lazily: openpyxl reuses the cell
@@ -256,11 +259,12 @@ class FastSheet(WriteOnlyWorksheet):
         a style and such a value may stand among them (a red error cell)."""
         self.append(_PlainRow(values))
 
-    def append_styled(self, values: Iterable, styles: Sequence[str]) -> None:
+    def append_styled(self, values: Iterable, styles: Sequence[str], height: float | None = None) -> None:
         """:meth:`append_values`, every cell (an empty one too) with its column's style, given
-        as the XML attribute `` s="N"`` (N: the ``style_id`` of a cell styled that way)."""
+        as the XML attribute `` s="N"`` (N: the ``style_id`` of a cell styled that way);
+        ``height``: the row's, in points (None: the sheet's default)."""
         row = _StyledRow(values)
-        row.styles = styles
+        row.styles, row.height = styles, height
         self.append(row)
 
 
@@ -402,11 +406,18 @@ def header_cell(sheet, label: str) -> WriteOnlyCell:
     return cell
 
 
-def listing_head(sheet, title: str, columns: Sequence[tuple[str, float]]) -> None:
+def listing_head(sheet, title: str, columns: Sequence[tuple[str, float]],
+                 wrapped: Collection[int] = ()) -> Callable[[Sequence], None]:
     """The head of a list of people on a write-only sheet, before its rows stream out: the
     columns' (label, width), ``title`` in bold in row 1, the header row below it (frozen, and
     on every printed page), printed A4 landscape one page wide. 应享未享, 返乡回流跟踪 and a
-    form's 人员名单 look alike."""
+    form's 人员名单 look alike. Returns what appends a row of values.
+
+    ``wrapped``: the columns (0-based) of long text (a rule's wording, why a person is owed a
+    subsidy), wrapped within their width, each row as high as its longest text takes (Excel,
+    WPS and LibreOffice do not all size a row to wrapped text by themselves), every cell
+    top-aligned. Left unwrapped, that text ran on past the last column and a printed page
+    shrank to take it in, the list unreadable."""
     for n, (_label, width) in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(n)].width = width
     sheet.freeze_panes = "A3"
@@ -415,6 +426,19 @@ def listing_head(sheet, title: str, columns: Sequence[tuple[str, float]]) -> Non
     heading.font = Font(bold=True, size=13)
     sheet.append([heading])
     sheet.append([header_cell(sheet, label) for label, _width in columns])
+    if not wrapped:
+        return sheet.append_values
+    top = style_attribute(sheet, alignment=Alignment(vertical="top"))
+    wrap = style_attribute(sheet, alignment=Alignment(vertical="top", wrap_text=True))
+    styles = tuple(wrap if n in wrapped else top for n in range(len(columns)))
+    widths = {n: columns[n][1] for n in wrapped}
+
+    def append(values: Sequence) -> None:
+        lines = max((wrapped_lines(values[n], width) for n, width in widths.items() if isinstance(values[n], str)),
+                    default=1)
+        sheet.append_styled(values, styles, lines * DATA_LINE_POINTS if lines > 1 else None)
+
+    return append
 
 
 def fast_sheet(workbook: Workbook, title: str | None = None) -> FastSheet:
@@ -429,12 +453,28 @@ def fast_sheet(workbook: Workbook, title: str | None = None) -> FastSheet:
 # --- header labels that break between words (domain.words), for every workbook we write ------
 CELL_MARGIN = 1.0  # column units Excel keeps free inside a cell
 LINE_POINTS = 13.5  # one line of a 10 pt header, in points (row heights)
+DATA_LINE_POINTS = 15.0  # one line of an 11 pt data cell (the default font), in points
+DATA_WIDE = 2.1  # an 11 pt Chinese character, in column units
 
 
 def text_width(text: str) -> float:
     """``text``'s width in Excel's column units at a 10 pt header: a Chinese character about two,
     a digit or Latin letter a little over one (a safe side of 宋体 in Excel and WPS)."""
     return sum(2.0 if ord(ch) > 0x2E7F else 1.15 for ch in text)
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """About how many lines ``text`` takes wrapped in a data cell (11 pt) ``width`` units wide,
+    on the safe side: a Chinese character (or full-width mark: three UTF-8 bytes) 2.1 units
+    (14.7 px at 11 pt against the 7 px digit), any other 1.15; a cell's padding, and on a
+    wrapped line the room of one wide character, unused. Counted in C: 37,891 rows of 应享未享,
+    two long texts each, took a second as a loop over the characters."""
+    size = len(text)
+    wide = (len(text.encode("utf-8")) - size) // 2
+    needed, room = DATA_WIDE * wide + 1.15 * (size - wide), width - CELL_MARGIN
+    if needed <= room:
+        return 1
+    return math.ceil(needed / max(room - DATA_WIDE, DATA_WIDE))
 
 
 def header_width(label: str, width: float) -> float:

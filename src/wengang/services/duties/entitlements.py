@@ -25,10 +25,13 @@ from wengang.services.rules.subsidies import (
 PERSON_COLUMNS = (("乡镇（街道）", "township", 12), ("行政村（社区）", "village", 12), ("户编号", "hh_no", 20),
                   ("姓名", "name", 8), ("证件号码", "id_number", 21), ("年度", "year", 6), ("补贴类型", "kind", 18),
                   ("应享金额（元）", "amount_text", 12), ("已享金额（元）", "paid_amount", 12),
-                  ("发放对象", "paid_to_text", 12), ("资金渠道", "funding", 12), ("政策依据", "title", 40),
-                  ("为什么", "why", 70))
+                  ("发放对象", "paid_to_text", 12), ("资金渠道", "funding", 12), ("政策依据", "title", 30),
+                  ("为什么", "why", 50))  # the two wrap (_LONG_TEXT)
 ORG_COLUMNS = (("单位名称", "name", 30), ("类型", "org_kind", 12), ("补贴类型", "kind", 18), ("吸纳人数", "persons", 10),
                ("应享金额（元）", "amount", 12), ("已享金额（元）", "paid_amount", 12), ("政策依据", "title", 50))
+
+
+_LONG_TEXT = ("title", "why")  # 政策依据, 为什么: wrapped within their columns
 
 
 @dataclass
@@ -87,15 +90,16 @@ def write_owed(result: Owed, path: str | Path, *, mask: bool = False) -> Path:
     sheets = [("应享未享（个人）", PERSON_COLUMNS, result.persons), ("应享未享（单位）", ORG_COLUMNS, result.organisations)]
     for title, columns, rows in sheets:
         sheet = fast_sheet(book, title)
-        listing_head(sheet, f"{title}　依据：{result.rule_set.title}　数据截止：{result.as_of}　共{len(rows)}条",
-                     [(label, width) for label, _key, width in columns])
         keys = [key for _label, key, _width in columns]
+        append = listing_head(sheet, f"{title}　依据：{result.rule_set.title}　数据截止：{result.as_of}　共{len(rows)}条",
+                              [(label, width) for label, _key, width in columns],
+                              wrapped=[n for n, key in enumerate(keys) if key in _LONG_TEXT])
         id_at = keys.index("id_number") if "id_number" in keys else None
         for row in rows:
             values = [row.get(key) for key in keys]
             if id_at is not None and mask:
                 values[id_at] = mask_id(values[id_at])
-            sheet.append_values(values)
+            append(values)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_workbook(book, path)
     return path

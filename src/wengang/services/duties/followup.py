@@ -14,7 +14,7 @@ from pathlib import Path
 
 import sqlite_utils
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 
 from wengang.domain.populations import status_population
 from wengang.domain.status import AsOf
@@ -131,6 +131,7 @@ def summary(items: list[FollowUp]) -> dict[str, int]:
 COLUMNS = (("乡镇（街道）", 12), ("行政村（社区）", 12), ("姓名", 8), ("证件号码", 21), ("联系电话", 13),
            ("返乡时间", 11), ("返乡原因", 12), ("从哪里返乡", 26), ("跟踪到期", 11), ("状态", 9), ("跟踪日期", 11),
            ("跟踪方式", 20), ("说明", 30))
+_LONG_TEXT = (7, 12)  # 从哪里返乡, 说明: wrapped within their columns
 
 
 def write_followups(items: list[FollowUp], path: str | Path, *, title: str,
@@ -156,19 +157,19 @@ def write_followups(items: list[FollowUp], path: str | Path, *, title: str,
 def _write_rows(sheet, items: list[FollowUp], title: str, progress: Callable[[int, int, str], object] | None) -> None:
     from wengang.services.xlsx_stream import listing_head  # noqa: PLC0415 - with the rest of the writer
 
-    listing_head(sheet, title, COLUMNS)  # its 13 columns one page wide
+    append = listing_head(sheet, title, COLUMNS, wrapped=_LONG_TEXT)  # its 13 columns one page wide
     red = Font(color="FF9C0006")
     for n, item in enumerate(items):
         if progress is not None and n % 2000 == 0:
             progress(n, len(items), f"正在写入第 {n + 1:,} 人（共 {len(items):,} 人）")
         status = _styled(sheet, item.status, red) if item.status == OVERDUE else item.status
-        sheet.append_values([item.township, item.village, item.name, item.id_number, item.phone or "",
-                             item.return_date.isoformat(), item.return_reason or "", item.came_from,
-                             item.due.isoformat() if item.due else "", status,
-                             item.closed_on.isoformat() if item.closed_on else "", item.closed_by or "", item.note])
+        append([item.township, item.village, item.name, item.id_number, item.phone or "",
+                item.return_date.isoformat(), item.return_reason or "", item.came_from,
+                item.due.isoformat() if item.due else "", status,
+                item.closed_on.isoformat() if item.closed_on else "", item.closed_by or "", item.note])
 
 
 def _styled(sheet, value, font: Font) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value)
-    cell.font = font
+    cell.font, cell.alignment = font, Alignment(vertical="top")  # as its row's other cells
     return cell
