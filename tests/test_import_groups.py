@@ -6,7 +6,7 @@ from __future__ import annotations
 from importing_helpers import PERSON_HEADERS, person_rows, write_xlsx
 
 from wengang.services.importing import check_consistency, export_kind, import_file, read_table
-from wengang.services.importing.export import area_names, export_rows
+from wengang.services.importing.export import area_names, export_rows, export_tuples
 
 AREA_HEADERS = ("县（市、区）", "乡镇（街道）", "行政村（社区）", "户编号")
 
@@ -66,6 +66,10 @@ def test_organisations_keep_their_paths_at_every_level(db, tmp_path):
     paths = {r["name"]: (r["county"], r["township"], r["village"]) for r in rows}
     assert paths == {"车间0": ("测试县", None, None), "车间1": ("测试县", "城关镇", None),
                      "车间2": ("测试县", "城关镇", "城关镇1村")}
+    for kind in ("orgs", "persons"):  # the consistency check's tuples hold the same, in the keys' order
+        keys, dicts = export_rows(db, kind)
+        tuple_keys, tuples = export_tuples(db, kind)
+        assert tuple_keys == keys and [dict(zip(keys, row)) for row in tuples] == dicts
 
 
 def test_a_household_on_a_group_is_shown_in_its_village_and_township(db, tmp_path):

@@ -6,6 +6,7 @@ queries give the consistency check its database side.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlite_utils
@@ -94,17 +95,30 @@ def area_names(db: sqlite_utils.Database) -> dict[int, tuple[str | None, str | N
 def export_rows(db: sqlite_utils.Database, kind: str, limit: int | None = None) -> tuple[list[str], list[dict]]:
     """(field keys in template order, one dict per record) — raw stored values; the first
     ``limit`` records in the export's order when given."""
+    keys, rows = export_tuples(db, kind, limit)
+    return keys, [dict(zip(keys, row)) for row in rows]
+
+
+def export_tuples(db: sqlite_utils.Database, kind: str, limit: int | None = None) -> tuple[list[str], Iterator[tuple]]:
+    """:func:`export_rows` as tuples (values in the keys' order), read as they are iterated: a
+    county's 165,479 persons held as dicts took 270 MiB (the consistency check holds them all)."""
     spec = kind_spec(kind)
     source, exprs = EXPORTS[kind]
     keys = [f.key for f in spec.fields if f.key in exprs]
     cursor = db.execute(f"SELECT {', '.join(exprs[k] for k in keys)} {source}"
                         + ("" if limit is None else f" LIMIT {int(limit)}"))
-    rows = [dict(zip(keys, r)) for r in cursor]
-    if kind in AREA_PATH_KINDS:
-        names = area_names(db)
-        for row in rows:
-            row["county"], row["township"], row["village"] = names.get(row["county"], (None, None, None))
-    return keys, rows
+    if kind not in AREA_PATH_KINDS:
+        return keys, iter(cursor)
+    at = keys.index("county")  # the area id, then the names of its county, township and village
+    if keys[at:at + 3] != ["county", "township", "village"]:
+        raise ValueError(f"{kind}: 县、乡镇、行政村 must follow each other")
+    names = area_names(db)
+
+    def placed() -> Iterator[tuple]:
+        for row in cursor:
+            yield (*row[:at], *names.get(row[at], (None, None, None)), *row[at + 3:])
+
+    return keys, placed()
 
 
 def display(value: object, parse: str) -> object:
