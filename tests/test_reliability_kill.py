@@ -154,17 +154,22 @@ backup_module.backup(db, sys.argv[2], progress=progress)
 """
 
 
-def test_kill_mid_backup_leaves_database_sound_and_no_half_backup(tmp_path):
-    path = tmp_path / "wengang.db"
+def _with_persons(path: Path, n: int):
+    """A new county file at ``path`` holding ``n`` persons in one household, open."""
     db = _new_db(path)
     area = db["areas"].insert({"name": "城关村", "level": "village"}).last_pk
     with db.atomic():
         hh = db["households"].insert({"hh_no": "1", "area_id": area, "hh_type": "脱贫户"}).last_pk
         db["persons"].insert_all(
             {"household_id": hh, "name": f"人{i}", "labour_skill": "普通劳动力",
-             "id_number": make_id("620702", dt.date(1950, 1, 1) + dt.timedelta(days=i), i % 1000, True)}
-            for i in range(5000))
-    db.close()
+             "id_number": make_id("620702", dt.date(1940, 1, 1) + dt.timedelta(days=i), i % 1000, True)}
+            for i in range(n))
+    return db
+
+
+def test_kill_mid_backup_leaves_database_sound_and_no_half_backup(tmp_path):
+    path = tmp_path / "wengang.db"
+    _with_persons(path, 5000).close()
     dest = tmp_path / "备份" / "wengang-备份.db"
     _run_until(BACKUP_CHILD, "COPYING", str(path), str(dest))
     assert not dest.exists()  # never a half file under the backup's name
@@ -201,14 +206,7 @@ def test_kill_mid_stepped_backup_before_keeps_older_backups_and_no_half_one(tmp_
     from wengang.store.backup import auto_backup, list_backups
 
     path = tmp_path / "wengang.db"
-    db = _new_db(path)
-    area = db["areas"].insert({"name": "城关村", "level": "village"}).last_pk
-    with db.atomic():
-        hh = db["households"].insert({"hh_no": "1", "area_id": area, "hh_type": "脱贫户"}).last_pk
-        db["persons"].insert_all(
-            {"household_id": hh, "name": f"人{i}", "labour_skill": "普通劳动力",
-             "id_number": make_id("620702", dt.date(1940, 1, 1) + dt.timedelta(days=i), i % 1000, True)}
-            for i in range(20000))
+    db = _with_persons(path, 20000)
     assert db.execute("PRAGMA page_count").fetchone()[0] > 2 * 1024  # more than one step to copy
     older = auto_backup(db, "导入前")
     db.close()
