@@ -425,3 +425,26 @@ def test_random_edits_on_every_side_in_random_orders_converge(islands):
     for name in TOWNSHIPS:
         assert slice_rows(towns[name], name) == slice_rows(county, name), name
     assert ex.conflicts(county)  # the same fields were changed on both sides, and that is on record
+
+
+def test_a_township_set_up_first_takes_the_countys_codes_without_a_clash(tmp_path, capsys):
+    """The usual start of a township laptop: ``wengang setup --level township`` (the county's
+    area made there, without its code), then the county's starting package. The county's code
+    fills the blank; nothing of the township's is overwritten, so nothing waits for review."""
+    from wengang.cli.main import main
+
+    county = open_database(tmp_path / "county.db")
+    build_demo(county, households=60)
+    code = county.execute("SELECT code FROM areas WHERE level = 'county'").fetchone()[0]
+    assert code
+    ex.export_base(county, "城关镇", tmp_path / "base.wgx")
+    county.close()
+    town_path = str(tmp_path / "town.db")
+    assert main(["--db", town_path, "setup", "--level", "township", "--province", "甘肃省",
+                 "--county", "示范县"]) == 0
+    assert main(["--db", town_path, "exchange", "import", str(tmp_path / "base.wgx")]) == 0
+    town = open_database(town_path)
+    assert ex.conflicts(town) == []
+    assert town.execute("SELECT code FROM areas WHERE level = 'county'").fetchone()[0] == code
+    town.close()
+    capsys.readouterr()

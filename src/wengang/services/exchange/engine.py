@@ -322,6 +322,11 @@ class _Merger:
             old = base[i] if base is not None else apsw.no_change
             if old is not apsw.no_change and current[i] == old:
                 take[col] = new
+            elif base is None and current[i] is None:
+                # Both sides made the row (a township set up before the county's starting
+                # package: its county area without a code); a blank here is filled, not
+                # overwritten, and waits for no one's review.
+                take[col] = new
             else:
                 clashes.append((col, old, current[i], new))
         return clashes, take
