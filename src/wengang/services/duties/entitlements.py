@@ -82,7 +82,7 @@ def write_owed(result: Owed, path: str | Path, *, mask: bool = False) -> Path:
     """应享未享 as .xlsx: 个人 (one row per person and kind, with why) and 单位 (the workshops).
 
     Streamed (``services.xlsx_stream``): a 50,000-household county's 37,891 rows took 4.5 s as
-    a normal workbook, about half a second so."""
+    a normal workbook, under a second so."""
     from wengang.services.xlsx_stream import fast_sheet, listing_head, save_workbook  # noqa: PLC0415 - atomic, no formulas
 
     path = Path(path)

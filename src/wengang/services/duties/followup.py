@@ -131,7 +131,7 @@ def summary(items: list[FollowUp]) -> dict[str, int]:
 COLUMNS = (("乡镇（街道）", 12), ("行政村（社区）", 12), ("姓名", 8), ("证件号码", 21), ("联系电话", 13),
            ("返乡时间", 11), ("返乡原因", 12), ("从哪里返乡", 26), ("跟踪到期", 11), ("状态", 9), ("跟踪日期", 11),
            ("跟踪方式", 20), ("说明", 30))
-_LONG_TEXT = (7, 12)  # 从哪里返乡, 说明: wrapped within their columns
+_LONG_TEXT = [n for n, (label, _width) in enumerate(COLUMNS) if label in ("从哪里返乡", "说明")]  # wrapped
 
 
 def write_followups(items: list[FollowUp], path: str | Path, *, title: str,

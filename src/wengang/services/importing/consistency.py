@@ -163,9 +163,9 @@ def _stored_records(db: sqlite_utils.Database, parsed: Parsed) -> dict[tuple, _S
 _OWN_VALUES = frozenset({"name", "id_number", "phone", "person_no"})
 
 
-def _shared(rows: Iterator[tuple], keys: list[str]) -> Iterator[tuple]:
+def _shared(rows: Iterator[tuple], keys: list[str]) -> Iterator[list]:
     """``rows`` with the repeating columns' equal values one object (165,479 persons: the
-    stored side 220 → 120 MiB)."""
+    stored side 220 → 100 MiB)."""
     repeating = [n for n, key in enumerate(keys) if key not in _OWN_VALUES]
     share = {}.setdefault
     for row in rows:
@@ -176,22 +176,22 @@ def _shared(rows: Iterator[tuple], keys: list[str]) -> Iterator[tuple]:
         yield values
 
 
-def _compared_fields(parsed: Parsed, columns: dict[str, list]) -> list[tuple[FieldSpec, list, str]]:
+def _compared_fields(parsed: Parsed, columns: dict[str, list]) -> list[tuple[FieldSpec, list]]:
     """The file's columns that have a stored counterpart, other than the key: (field, its
-    parsed values, one per row, its key in the stored records)."""
+    parsed values, one per row)."""
     kind = parsed.spec.name
     exprs = EXPORTS[kind][1]
-    return [(f, columns[f.key], f.key) for f in parsed.spec.fields
+    return [(f, columns[f.key]) for f in parsed.spec.fields
             if f.key in parsed.present and f.key in exprs and f.key not in (*KEYS[kind], *NOT_COMPARED)]
 
 
-def _differences(n: int, mine: _Stored, compared: list[tuple[FieldSpec, list, str]]) -> list[tuple[str, object, object]]:
+def _differences(n: int, mine: _Stored, compared: list[tuple[FieldSpec, list]]) -> list[tuple[str, object, object]]:
     """(column label, in the file, in the database) of each compared field of the file's row
     ``n`` that differs; a blank 县 in the file is the installation's and differs from nothing."""
     diffs = []
-    for f, values, key in compared:
-        ours, theirs = values[n], mine.get(key)
-        if key == "county" and ours is None:
+    for f, values in compared:
+        ours, theirs = values[n], mine.get(f.key)
+        if f.key == "county" and ours is None:
             continue
         if (ours or None) != (theirs if theirs not in ("",) else None) and not _numbers_equal(ours, theirs):
             diffs.append((f.label, display(ours, f.parse), display(theirs, f.parse)))
