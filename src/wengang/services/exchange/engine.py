@@ -380,27 +380,43 @@ class _Writer:
         return {c: (self.ref_id(spec.refs[c], v) if c in spec.refs else v) for c, v in pairs.items()}
 
     def apply(self, changeset: bytes) -> None:
-        changes: dict[tuple[str, str], list] = {}
+        """Write ``changeset`` (:meth:`Projection.diff_from`): inserts and updates parents before
+        children, deletes children before parents. The changeset holds its tables in the
+        projection's order, areas first, then parents before children (``EXCHANGED``), so each
+        table is written as its changes end and only one table's rows are held at a time: all
+        of a 5,240-household township's starting package held at once took 100 MiB."""
+        order = [AREAS, *(t for t in EXCHANGED if t in self.proj.by_name)]
+        deletes: dict[str, list] = {}
+        table, changes = None, {}
         for change in apsw.Changeset.iter(changeset):
-            changes.setdefault((change.name, change.op), []).append(
-                (tuple(change.old) if change.old is not None else None,
-                 tuple(change.new) if change.new is not None else None))
-        self._apply_areas(changes)
-        # Parents before children for inserts and updates, children before parents for deletes.
-        for table in EXCHANGED:
-            if table not in self.proj.by_name:
-                continue
-            self._insert(table, changes.get((table, "INSERT"), []))
-            self._update(table, changes.get((table, "UPDATE"), []))
+            if change.name != table:
+                self._write_table(table, changes)
+                if table is not None and order.index(change.name) <= order.index(table):
+                    raise RuntimeError(f"交换变更的表顺序不对：{table} 之后是 {change.name}")  # rolled back whole
+                table, changes = change.name, {}
+            old = tuple(change.old) if change.old is not None else None
+            if change.op == "DELETE":
+                deletes.setdefault(table, []).append(old)
+            else:
+                changes.setdefault(change.op, []).append((old, tuple(change.new)))
+        self._write_table(table, changes)
         for table in reversed(EXCHANGED):
-            for old, _new in changes.get((table, "DELETE"), []):
+            for old in deletes.get(table, []):
                 self._run(table, old[0], "delete", f'DELETE FROM "{table}" WHERE guid = ?', [old[0]], None)
+
+    def _write_table(self, table: str | None, changes: dict[str, list]) -> None:
+        """One table's inserts, then its updates (``changes`` by operation)."""
+        if table == AREAS:
+            self._apply_areas(changes)
+        elif table is not None and table in self.proj.by_name:
+            self._insert(table, changes.get("INSERT", []))
+            self._update(table, changes.get("UPDATE", []))
 
     def _apply_areas(self, changes: dict) -> None:
         """New areas are made (with their parents); of a changed one only code and order follow."""
-        for _old, new in changes.get((AREAS, "INSERT"), []):
+        for _old, new in changes.get("INSERT", []):
             self.area_id(new[0])
-        for old, new in changes.get((AREAS, "UPDATE"), []):
+        for old, new in changes.get("UPDATE", []):
             cols = dict(zip(self.proj.columns(AREAS), new, strict=True))
             area_id = self.area_id(old[0])
             for col in ("code", "sort_order"):
@@ -610,9 +626,15 @@ def _rekey(db, changeset: bytes) -> int:
     (same 户编号, 证件号码, person and date …) take the package's guid, once, so they merge
     instead of clashing. Their dependants stay attached (they refer by row id)."""
     specs = {s.name: s for s in Projection.specs_of(db)}
+    # Only tables holding rows typed here can match: a township set up and started from the
+    # package at once (the usual start) has none, and its 115,663 rows (a 5,240-household
+    # township) were held and each looked up twice for nothing (0.8 s, 90 MiB).
+    typed = {name for name in specs if db.execute(f'SELECT 1 FROM "{name}" LIMIT 1').fetchone()}
+    if not typed:
+        return 0
     inserts: dict[str, list[tuple]] = {}
     for change in apsw.Changeset.iter(changeset):
-        if change.op == "INSERT" and change.name in specs:
+        if change.op == "INSERT" and change.name in typed:
             inserts.setdefault(change.name, []).append(tuple(change.new))
     areas = {p: i for i, p in AreaTree.load(db).path.items()}
     count = 0
