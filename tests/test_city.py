@@ -583,3 +583,44 @@ def test_a_form_no_county_submitted_is_said_not_printed_as_zeros(heihe):
         consolidate(city, "F9", seed000.AS_OF)
     with pytest.raises(FormError, match="还没有县（市、区）报送F1"):
         consolidate(city, "F1", "2021-06-30")
+
+
+@pytest.mark.parametrize("targets", ["split-over-townships", "county-own-target"])
+def test_a_county_whose_townships_overshoot_their_targets_submits_f3(tmp_path, targets):
+    """F3's 合计 of 距目标任务还差 adds up the townships' (one over its target does not make up
+    another's shortfall, the form's note says); with a target set for the county alone, not
+    split over its townships, the 合计's 完成比例 and 还差 follow from its own figures. The
+    city took the first for a broken identity and refused every F3 of a county with a township
+    over its target (seen with the 50,000-household demo: 6352 reported, 5303 expected), and
+    the second for a 合计 that is not the sum of its rows."""
+    import datetime as dt
+
+    from wengang.services.demo.builder import build_demo
+    from wengang.services.reports import compute_form
+
+    as_of = dt.date(2026, 11, 30)
+    county = open_database(":memory:")
+    build_demo(county, 120, seed=3, as_of=as_of)
+    with county.atomic():
+        if targets == "split-over-townships":  # the smallest township's target far below what it did
+            county.execute("UPDATE targets SET target = 1 WHERE year = 2026 AND area_id = "
+                           "(SELECT id FROM areas WHERE level = 'township' AND name = '城关镇')")
+        else:
+            county.execute("DELETE FROM targets WHERE year = 2026")
+            county.execute("INSERT INTO targets(area_id, year, target) SELECT id, 2026, 400 FROM areas "
+                           "WHERE level = 'county'")
+    form = compute_form(county, "F3", as_of)
+    body = [r for r in form.rows if r.kind == "area"]
+    total = form.total().values
+    if targets == "split-over-townships":
+        assert any(r.values["actual"] > r.values["target"] for r in body)  # one over, others short
+        assert total["shortfall"] == sum(r.values["shortfall"] for r in body) > total["target"] - total["actual"]
+    else:
+        assert sum(r.values["target"] for r in body) == 0 and total["target"] == 400
+        assert total["shortfall"] == 400 - total["actual"] > 0
+    path, _ = write_submission(county, as_of, tmp_path / "示范县.wgsb", forms="F3")
+    county.close()
+    city = _city_db("甘肃省", "张掖市", ["示范县"])
+    receive_file(city, path)  # raises ReceiptError when refused
+    assert [(s.county, s.form_id) for s in stored_submissions(city)] == [("示范县", "targets")]
+    city.close()

@@ -115,6 +115,9 @@ def form_problems(county: str, result: FormResult) -> list[str]:
     where = f"{county} {spec.number}《{result.title}》"
     labels = {c.key: c.label for c in result.columns}
     problems = []
+    total = result.total()
+    body = [r for r in result.rows if r.kind == "area"]
+    above = _above_rows(decl, total, body)
     for row in result.rows:
         for rule in identities().get(spec.id, []):
             try:
@@ -128,24 +131,38 @@ def form_problems(county: str, result: FormResult) -> list[str]:
         for col in decl["columns"]:
             if "formula" not in col:
                 continue
-            expected = _formula(col, row.values)
+            if row is total and col.get("total") == "sum" and not above:
+                # The 合计 of F3's 还差 adds up the rows' (a township over its target does not
+                # make up another's shortfall), as the county's form makes it (reports.engine).
+                expected = sum((r.values.get(col["key"]) or 0) for r in body)
+            else:
+                expected = _formula(col, row.values)
             if _num(expected) != _num(row.values.get(col["key"])):
                 problems.append(f"{where} {_row_name(row)}：“{labels.get(col['key'], col['key'])}”"
                                 f"应为 {expected}，报送为 {row.values.get(col['key'])}")
-    total = result.total()
     if total is None:
         problems.append(f"{where}：没有合计行")
     elif not decl.get("drop_when_zero"):
-        body = [r for r in result.rows if r.kind == "area"]
         for col in decl["columns"]:
             if "source" not in col or col.get("kind") == "text":
                 continue
             key = col["key"]
             rows_sum = sum(_num(r.values.get(key) or 0) for r in body)
+            if col.get("above") == "total" and _num(total.values.get(key) or 0) >= _num(rows_sum):
+                continue  # the 合计 may hold more: a target set above the rows, not split over them
             if _num(total.values.get(key) or 0) != _num(rows_sum):
                 problems.append(f"{where} 合计行：“{labels.get(key, key)}”{total.values.get(key)} "
                                 f"不等于各行之和 {rows_sum}")
     return problems
+
+
+def _above_rows(decl: dict, total: Row | None, body: list[Row]) -> bool:
+    """Whether the 合计 carries figures above the rows (F3: a target set for the county itself,
+    not split over its townships): its formulas then follow from its own figures."""
+    if total is None:
+        return False
+    return any(_num(total.values.get(c["key"]) or 0) != _num(sum((r.values.get(c["key"]) or 0) for r in body))
+               for c in decl["columns"] if c.get("above") == "total")
 
 
 def _changes(before: FormResult, after: FormResult) -> list[CellChange]:
