@@ -298,9 +298,18 @@ def test_control_characters_and_warnings_reach_the_workbook(db, tmp_path):
     assert ws.cell(row=2, column=11).value == "张三"
     assert "提示 联系电话" in ws.cell(row=3, column=17).value
     assert "户类型" in ws.cell(row=4, column=17).value
-    listing = list(load_workbook(result.errors_path)["错误清单"].iter_rows(min_row=2, values_only=True))
+    listing_sheet = load_workbook(result.errors_path)["错误清单"]
+    listing = list(listing_sheet.iter_rows(min_row=2, values_only=True))
     assert listing[0] == (4, "户类型", result.errors[0].message, "错误")
     assert any(r[3] == "提示" and r[1] == "联系电话" for r in listing)
+    # 问题 wraps within its column (a code list's values, cut off under 类别 before), its row as
+    # high as the text takes; the sheet prints one page wide.
+    from wengang.services.xlsx_stream import DATA_LINE_POINTS, wrapped_lines
+
+    lines = wrapped_lines(result.errors[0].message, 70)  # 35 Chinese characters in a column of 70
+    assert lines >= 2 and listing_sheet["C2"].alignment.wrap_text
+    assert listing_sheet.row_dimensions[2].height == lines * DATA_LINE_POINTS
+    assert (listing_sheet.page_setup.fitToWidth, listing_sheet.sheet_properties.pageSetUpPr.fitToPage) == (1, True)
     # An error's note is dark red, a 提示's plain; the bad cell red, the row's others plain.
     assert ws.cell(row=4, column=17).font.color.rgb == "FF9C0006"
     assert ws.cell(row=3, column=17).font.color.rgb != "FF9C0006"

@@ -426,15 +426,22 @@ def listing_head(sheet, title: str, columns: Sequence[tuple[str, float]],
     heading.font = Font(bold=True, size=13)
     sheet.append([heading])
     sheet.append([header_cell(sheet, label) for label, _width in columns])
+    return wrapping_rows(sheet, [width for _label, width in columns], wrapped)
+
+
+def wrapping_rows(sheet: FastSheet, widths: Sequence[float], wrapped: Collection[int]) -> Callable[[Sequence], None]:
+    """What appends a row of values to ``sheet`` whose columns ``wrapped`` (0-based, of
+    ``widths``) wrap their text, the row as high as its longest text takes, every cell
+    top-aligned (see :func:`listing_head`); with none wrapped, ``append_values``."""
     if not wrapped:
         return sheet.append_values
     top = style_attribute(sheet, alignment=Alignment(vertical="top"))
     wrap = style_attribute(sheet, alignment=Alignment(vertical="top", wrap_text=True))
-    styles = tuple(wrap if n in wrapped else top for n in range(len(columns)))
-    widths = {n: columns[n][1] for n in wrapped}
+    styles = tuple(wrap if n in wrapped else top for n in range(len(widths)))
+    rooms = {n: widths[n] for n in wrapped}
 
     def append(values: Sequence) -> None:
-        lines = max((wrapped_lines(values[n], width) for n, width in widths.items() if isinstance(values[n], str)),
+        lines = max((wrapped_lines(values[n], width) for n, width in rooms.items() if isinstance(values[n], str)),
                     default=1)
         sheet.append_styled(values, styles, lines * DATA_LINE_POINTS if lines > 1 else None)
 

@@ -20,7 +20,7 @@ from wengang.services.importing.model import (
     default_errors_path,  # noqa: F401 - re-exported
 )
 from wengang.services.importing.parse import Parsed
-from wengang.services.xlsx_stream import StreamedWorkbook, fast_sheet, style_attribute
+from wengang.services.xlsx_stream import StreamedWorkbook, fast_sheet, style_attribute, wrapping_rows
 
 RED = PatternFill("solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
 ERROR_FONT = Font(color="FF9C0006")
@@ -112,15 +112,22 @@ def _write_rows(ws, table, by_row: dict[int, list[str]], bad: set[tuple[int, int
         ws.append_styled(cells, styles)
 
 
+LISTING_WIDTHS = (10, 18, 70, 6)  # 原表行号, 字段, 问题, 类别
+
+
 def _write_listing(listing, parsed: Parsed) -> None:
-    """The 错误清单 sheet: every problem with its row, the errors first."""
-    for letter, width in zip("ABCD", (10, 18, 70, 6)):
+    """The 错误清单 sheet: every problem with its row, the errors first; 问题 wraps within its
+    column (a code list's values ran on under 类别 and were cut off), printed one page wide."""
+    for letter, width in zip("ABCD", LISTING_WIDTHS):
         listing.column_dimensions[letter].width = width
     _print_setup(listing)
+    listing.page_setup.fitToWidth, listing.page_setup.fitToHeight = 1, 0
+    listing.sheet_properties.pageSetUpPr.fitToPage = True
     titles = [WriteOnlyCell(listing, value=t) for t in ("原表行号", "字段", "问题", "类别")]
     for cell in titles:
         cell.font = BOLD
     listing.append(titles)
+    append = wrapping_rows(listing, LISTING_WIDTHS, wrapped=(2,))
     issues = [(i, ERROR) for i in parsed.errors] + [(i, WARNING) for i in parsed.warnings]
     for issue, label in sorted(issues, key=lambda p: (p[1] != ERROR, p[0].row)):
-        listing.append_values([issue.row, str(issue.field), str(issue.message), label])
+        append([issue.row, str(issue.field), str(issue.message), label])
