@@ -114,45 +114,67 @@ def form_problems(county: str, result: FormResult) -> list[str]:
     decl = spec.decl
     where = f"{county} {spec.number}《{result.title}》"
     labels = {c.key: c.label for c in result.columns}
-    problems = []
     total = result.total()
     body = [r for r in result.rows if r.kind == "area"]
-    above = _above_rows(decl, total, body)
+    problems = []
     for row in result.rows:
-        for rule in identities().get(spec.id, []):
-            try:
-                holds, a, b = check_identity(rule, row.values)
-            except (TypeError, ValueError):
-                problems.append(f"{where} {_row_name(row)}：数字无法读取（{rule}）")
-                continue
-            if not holds:
-                named = re.sub(r"[A-Za-z_][A-Za-z0-9_]*", lambda m: labels.get(m.group(0), m.group(0)), rule)
-                problems.append(f"{where} {_row_name(row)}：不符合“{named}”（{a} 与 {b}）")
-        for col in decl["columns"]:
-            if "formula" not in col:
-                continue
-            if row is total and col.get("total") == "sum" and not above:
-                # The 合计 of F3's 还差 adds up the rows' (a township over its target does not
-                # make up another's shortfall), as the county's form makes it (reports.engine).
-                expected = sum((r.values.get(col["key"]) or 0) for r in body)
-            else:
-                expected = _formula(col, row.values)
-            if _num(expected) != _num(row.values.get(col["key"])):
-                problems.append(f"{where} {_row_name(row)}：“{labels.get(col['key'], col['key'])}”"
-                                f"应为 {expected}，报送为 {row.values.get(col['key'])}")
+        said = f"{where} {_row_name(row)}"
+        problems += _identity_problems(spec.id, row, said, labels)
+        problems += _formula_problems(decl, row, said, labels, body if row is total else None)
     if total is None:
         problems.append(f"{where}：没有合计行")
     elif not decl.get("drop_when_zero"):
-        for col in decl["columns"]:
-            if "source" not in col or col.get("kind") == "text":
-                continue
-            key = col["key"]
-            rows_sum = sum(_num(r.values.get(key) or 0) for r in body)
-            if col.get("above") == "total" and _num(total.values.get(key) or 0) >= _num(rows_sum):
-                continue  # the 合计 may hold more: a target set above the rows, not split over them
-            if _num(total.values.get(key) or 0) != _num(rows_sum):
-                problems.append(f"{where} 合计行：“{labels.get(key, key)}”{total.values.get(key)} "
-                                f"不等于各行之和 {rows_sum}")
+        problems += _total_problems(decl, total, body, where, labels)
+    return problems
+
+
+def _identity_problems(form_id: str, row: Row, said: str, labels: dict[str, str]) -> list[str]:
+    """The row's broken identities (``resources/forms/identities.json``)."""
+    problems = []
+    for rule in identities().get(form_id, []):
+        try:
+            holds, a, b = check_identity(rule, row.values)
+        except (TypeError, ValueError):
+            problems.append(f"{said}：数字无法读取（{rule}）")
+            continue
+        if not holds:
+            named = re.sub(r"[A-Za-z_][A-Za-z0-9_]*", lambda m: labels.get(m.group(0), m.group(0)), rule)
+            problems.append(f"{said}：不符合“{named}”（{a} 与 {b}）")
+    return problems
+
+
+def _formula_problems(decl: dict, row: Row, said: str, labels: dict[str, str], body: list[Row] | None) -> list[str]:
+    """The row's formula columns that do not follow from its figures; ``body``: the rows under
+    it, for the 合计, whose columns declared ``"total": "sum"`` (F3's 还差) add up the rows'
+    (a township over its target does not make up another's shortfall), as the county's form
+    makes it (``reports.engine._sum_rows``), unless the 合计 carries figures above the rows."""
+    adds_up = body is not None and not _above_rows(decl, row, body)
+    problems = []
+    for col in decl["columns"]:
+        if "formula" not in col:
+            continue
+        if adds_up and col.get("total") == "sum":
+            expected = sum((r.values.get(col["key"]) or 0) for r in body)
+        else:
+            expected = _formula(col, row.values)
+        if _num(expected) != _num(row.values.get(col["key"])):
+            problems.append(f"{said}：“{labels.get(col['key'], col['key'])}”应为 {expected}，"
+                            f"报送为 {row.values.get(col['key'])}")
+    return problems
+
+
+def _total_problems(decl: dict, total: Row, body: list[Row], where: str, labels: dict[str, str]) -> list[str]:
+    """The 合计's counted columns that are not the sum of its rows; one declared ``"above":
+    "total"`` may hold more (a target set above the rows, not split over them)."""
+    problems = []
+    for col in decl["columns"]:
+        if "source" not in col or col.get("kind") == "text":
+            continue
+        key = col["key"]
+        rows_sum = sum(_num(r.values.get(key) or 0) for r in body)
+        reported = _num(total.values.get(key) or 0)
+        if reported != _num(rows_sum) and not (col.get("above") == "total" and reported >= _num(rows_sum)):
+            problems.append(f"{where} 合计行：“{labels.get(key, key)}”{total.values.get(key)} 不等于各行之和 {rows_sum}")
     return problems
 
 
