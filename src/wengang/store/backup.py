@@ -24,6 +24,7 @@ import sqlite_utils
 
 from wengang.store import crypto, lock
 from wengang.store.atomic import atomic_output, fsync_file
+from wengang.store.clean_close import record_clean_close
 from wengang.store.errors import RestoreError, StoreError
 from wengang.store.sqlite_file import Progress, integrity_check_beside, looks_like_sqlite, read_only_uri, zero_filled
 
@@ -356,6 +357,9 @@ def restore(source: Path | str, db_path: Path | str, *, password: str | None = N
         os.replace(staged, db_path)
         for suffix in ("-wal", "-shm", "-journal"):
             Path(str(staged) + suffix).unlink(missing_ok=True)
+        # Checked whole just now, as it will be opened: the next open need not read it again
+        # (it did: 20 s at 200,000 households, after the restore's own four checks).
+        record_clean_close(db_path)
     finally:
         lock.release(held)
     return aside
@@ -386,6 +390,10 @@ def encrypt_database(db_path: Path | str, password: str, *, checking: Checking |
 
     db_path = Path(db_path)
     crypto.encrypt_file(db_path, password)
+    # The state this program left it in, as when it closes a file it wrote (store.db): the
+    # encrypted copy passed its quick_check before it replaced the plain file. Unrecorded, the
+    # next open read the whole file again (6 s at 50,000 households).
+    record_clean_close(db_path)
     kept = backup(db_path, _dated_backup_path(db_path, "加密后"), password=password)
     if _verified(kept, password, checking, "加密后的备份"):
         raise StoreError(f"数据库已加密，但加密后的备份 {kept} 未通过检查，未加密的旧备份暂时保留。")

@@ -12,7 +12,6 @@ check in a thread for the window, holding writes until it passes. Either failure
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import sqlite3
 import threading
@@ -21,6 +20,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from wengang.store.backup import file_is_sound, list_backups, open_reading
+from wengang.store.clean_close import (  # noqa: F401 - re-exported, as they were defined here
+    clean_close_record,
+    file_state,
+    forget_clean_close,
+    record_clean_close,
+    record_state,
+    unchanged_since_clean_close,
+    wal_pending,
+)
 from wengang.store.errors import DamagedDatabaseError, PasswordRequiredError, StoreError  # noqa: F401 - re-exported
 from wengang.store.sqlite_file import (  # noqa: F401 - re-exported
     SQLITE_HEADER,
@@ -124,80 +132,6 @@ def _fingerprint(path: Path | str) -> tuple[str, int, int] | None:
     return (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
 
 
-# --- the state at the last clean close --------------------------------------------------------
-def clean_close_record(path: Path | str) -> Path:
-    """Beside the database: its size, modification time and SQLite change counter when the
-    program last closed it cleanly (no WAL left), so an unchanged file need not be checked."""
-    path = Path(path)
-    return path.with_name(path.name + ".verified")
-
-
-def _wal_pending(path: Path | str) -> bool:
-    """Whether writes wait in the WAL beside the file (yes when it cannot be told)."""
-    wal = Path(str(path) + "-wal")
-    try:
-        return wal.exists() and wal.stat().st_size > 0
-    except OSError:
-        return True
-
-
-def file_state(path: Path | str) -> dict | None:
-    """Size, mtime and change counter of a closed database (``None`` while a WAL is pending)."""
-    path = Path(path)
-    try:
-        if _wal_pending(path):
-            return None
-        st = path.stat()
-        with open(path, "rb") as fh:
-            head = fh.read(28)
-    except OSError:
-        return None
-    if st.st_size == 0:
-        return None
-    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "counter": head[24:28].hex()}
-
-
-def record_clean_close(path: Path | str) -> None:
-    """Called when the program closes the database: remember its state (never raises)."""
-    state = file_state(path)
-    if state is not None:
-        _record_state(path, state)
-
-
-def _record_state(path: Path | str, state: dict) -> None:
-    """Remember ``state`` as one the program left or verified (never raises: a read-only
-    folder only means the next open checks again). A record that already says so is left as
-    it is: a command that only read (``wengang report`` after an import) closed the file as
-    it found it, and writing the same record again costs a synced temporary file and folder
-    (about 1 ms on this machine's disk; a laptop's hard disk waits tens of ms for a sync)."""
-    from wengang.store.atomic import atomic_open  # noqa: PLC0415
-
-    try:
-        if json.loads(clean_close_record(path).read_text(encoding="utf-8")) == state:
-            return
-    except (OSError, ValueError):
-        pass  # no record, or not one to keep: written below
-    try:
-        with atomic_open(clean_close_record(path), "w", encoding="utf-8") as fh:
-            json.dump(state, fh)
-    except OSError:
-        pass
-
-
-def unchanged_since_clean_close(path: Path | str) -> bool:
-    try:
-        recorded = json.loads(clean_close_record(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    state = file_state(path)
-    return state is not None and recorded == state
-
-
-def forget_clean_close(path: Path | str) -> None:
-    with contextlib.suppress(OSError):
-        clean_close_record(path).unlink(missing_ok=True)
-
-
 def _raise_problems(problems: list[str], path: Path | str, password: str | None) -> None:
     from wengang.store.diskerrors import plain_problem  # noqa: PLC0415
 
@@ -227,7 +161,7 @@ def check_connection(conn, path: Path | str, password: str | None = None, *,
     key = _fingerprint(path)
     if key is not None and key in _verified:
         return
-    if key is not None and key[1] == 0 and not _wal_pending(path):
+    if key is not None and key[1] == 0 and not wal_pending(path):
         # A database being created (the first start, ``wengang setup`` on a new path) holds
         # nothing to check; the command line said it was checking a changed or copied file.
         return
@@ -243,7 +177,7 @@ def check_connection(conn, path: Path | str, password: str | None = None, *,
                 forget_clean_close(path)
                 _raise_problems(problems, path, password)
         if before is not None and file_state(path) == before:
-            _record_state(path, before)  # the next process (a read-only command too) need not check
+            record_state(path, before)  # the next process (a read-only command too) need not check
     if key is not None and key[1] > 0:
         _verified.add(key)
 
