@@ -624,3 +624,24 @@ def test_a_county_whose_townships_overshoot_their_targets_submits_f3(tmp_path, t
     receive_file(city, path)  # raises ReceiptError when refused
     assert [(s.county, s.form_id) for s in stored_submissions(city)] == [("示范县", "targets")]
     city.close()
+
+
+def test_a_township_does_not_submit_to_the_city(county_path, make_window, tmp_path):
+    """A township's package was signed as its county with the township's key and held one
+    township's numbers: a city that took it first pinned that key for the county and refused
+    the county's own package after, as another installation posing as it."""
+    from gui_support import small_county
+
+    from wengang.services.archive import archived
+    from wengang.services.city.submission import SubmissionError
+
+    small_county(county_path)
+    db = open_database(county_path)
+    set_installation_level(db, "township")
+    with pytest.raises(SubmissionError, match="乡镇台账"):
+        write_submission(db, "2026-11-30", tmp_path / "乡镇.wgsb", forms="F1")
+    assert not (tmp_path / "乡镇.wgsb").exists() and archived(db, "employment") == []
+    db.close()
+    _context, window = make_window(county_path)
+    file_menu = [a.text() for a in window.menuBar().actions()[0].menu().actions() if a.isVisible()]
+    assert "向市里报送(&U)…" not in file_menu and "数据交换(&J)…" in file_menu

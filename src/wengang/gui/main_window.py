@@ -36,7 +36,7 @@ from wengang.gui.widgets.progress import run_with_progress
 from wengang.gui.widgets.search_box import SearchBox
 from wengang.services.read import lookups
 from wengang.store.areas import heading
-from wengang.store.city import is_city
+from wengang.store.city import installation_level, is_city
 from wengang.store.owed_indexes import build_owed, owed
 
 # Tabs are built the first time they are shown: opening the window then imports and builds only
@@ -245,7 +245,8 @@ class MainWindow(QMainWindow):
         person_level = [self._action(file_menu, "导入国家系统导出文件(&I)…", self.start_import, "Ctrl+I")]
         self.export_action = self._action(file_menu, "导出(&E)…", self.export_current, "Ctrl+E")
         self.print_action = self._action(file_menu, "打印(&P)…", self.print_current, QKeySequence.StandardKey.Print)
-        person_level.append(self._action(file_menu, "向市里报送(&U)…", self.submit_to_city))
+        self.submit_action = self._action(file_menu, "向市里报送(&U)…", self.submit_to_city)
+        person_level.append(self.submit_action)
         person_level.append(self._action(file_menu, "数据交换(&J)…", self.show_exchange))
         file_menu.addSeparator()
         self._action(file_menu, "备份数据库(&B)…", self.backup_database)
@@ -272,6 +273,8 @@ class MainWindow(QMainWindow):
         person_level.append(self._action(tools_menu, "生成示范县(&D)…", self.build_demo))
         for action in person_level:  # a city installation keeps no person-level data
             action.setVisible("登记" in self.hosts)
+        if installation_level(self.context.db) == "township":  # its county submits (services.city.submission)
+            self.submit_action.setVisible(False)
         tools_menu.addSeparator()
         self._action(tools_menu, "修改记录(&A)…", self.show_audit_export)
         self._action(tools_menu, "回收站(&T)…", self.show_trash)

@@ -30,7 +30,7 @@ from wengang.services.reports.forms import FormError, FormSpec
 from wengang.services.reports.model import FormResult
 from wengang.store.areas import areas_at_level, installation
 from wengang.store.atomic import atomic_open
-from wengang.store.city import is_city
+from wengang.store.city import installation_level, is_city
 from wengang.store.migrations import known_migration_names
 
 FORMAT = "wengang-submission"
@@ -87,6 +87,11 @@ def build_payload(db: sqlite_utils.Database, as_of, specs: list[FormSpec], *, pe
     place = installation(db)
     if is_city(db):
         raise SubmissionError("本数据库是市级安装，汇总的是各县的报送，不能再作为县报送（市级报表用 wengang report --by county）")
+    if installation_level(db) == "township":
+        # Its package would be signed as the county with the township's key, and holds one
+        # township's numbers: a city that took it first would refuse the county's own after.
+        raise SubmissionError("本机是乡镇台账：向市里报送要在县里的台账上做。请用“数据交换”把本乡镇的修改发给县里"
+                              "（wengang exchange export）")
     if not place.county:
         raise SubmissionError("本单位还没有设置所在县：请先运行 wengang setup --province 省 --county 县")
     forms, results = [], []
