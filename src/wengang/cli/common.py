@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from wengang.domain.dates import parse_typed_day
 from wengang.paths import default_db_path
 from wengang.services.read import lookups
-from wengang.store.areas import heading
+from wengang.store.areas import area_path, heading
 from wengang.store.db import StoreError, open_database
 
 if TYPE_CHECKING:
@@ -73,14 +73,26 @@ def cannot_write(exc: OSError, target) -> int:
     return 2
 
 
+class InputStop(SystemExit):
+    """The command stopped at what was typed (an area or 安置点 not found, or named twice),
+    said plainly, exit 2. Not a failure that may lie in the file: ``main`` lets the database go
+    as after any finished command, its state recorded. A failure's state is forgotten, so the
+    next open read the whole file again (20 s at 200,000 households) after a mistyped --area."""
+
+
 def find_area(db, name: str) -> int:
-    """The id of the area called ``name``; exit 2 when there is none or several."""
+    """The id of the area called ``name``; exit 2 when there is none or several (their
+    townships named, and how to write one of them)."""
     ids = lookups.area_ids_named(db, name)
-    if len(ids) != 1:
-        problem = "找不到" if not ids else f"有{len(ids)}个同名的"
-        print(f"错误：{problem}地区“{name}”", file=sys.stderr)
-        raise SystemExit(2)
-    return ids[0]
+    if len(ids) == 1:
+        return ids[0]
+    if not ids:
+        print(f"错误：找不到地区“{name}”", file=sys.stderr)
+    else:
+        above = [path[-2]["name"] for path in (area_path(db, i) for i in ids) if len(path) > 1]
+        print(f"错误：有{len(ids)}个同名的地区“{name}”（在{'、'.join(above)}），"
+              f"请写成 乡镇/村，如 {above[0] if above else '城关镇'}/{name}", file=sys.stderr)
+    raise InputStop(2)
 
 
 def area_named(db, name: str) -> int:
@@ -91,7 +103,7 @@ def area_named(db, name: str) -> int:
     village_id = lookups.village_id(db, township, village)
     if village_id is None:
         print(f"错误：找不到地区“{name}”", file=sys.stderr)
-        raise SystemExit(2)
+        raise InputStop(2)
     return village_id
 
 

@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         _output_dropped()
         return 141  # as a shell reports a command that a closed pipe stopped (128 + SIGPIPE)
     except SystemExit as exc:
-        if exc.code:
+        if exc.code and not _input_stop(exc):  # a mistyped name is not the file's failure
             _failed()
         raise
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for a user
@@ -129,6 +129,13 @@ def _output_dropped() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except (OSError, ValueError):  # no file behind sys.stdout (io.UnsupportedOperation is a ValueError)
         pass
+
+
+def _input_stop(exc: SystemExit) -> bool:
+    """Whether the command stopped at what was typed (``cli.common.InputStop``; loaded by
+    every command that raises it, not here: the start stays light)."""
+    common = sys.modules.get("wengang.cli.common")
+    return common is not None and isinstance(exc, common.InputStop)
 
 
 def _failed() -> None:

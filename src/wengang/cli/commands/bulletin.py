@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from wengang.cli.common import find_area, open_db
+from wengang.cli.common import open_db, optional_area
 from wengang.services.read import lookups
 from wengang.store.atomic import atomic_open
 
@@ -36,7 +36,7 @@ def run(args) -> int:
 
         return run_city_bulletin(db, args)
     try:
-        area_id = find_area(db, args.area) if args.area else None
+        area_id = optional_area(db, args.area)
         f1 = compute_form(db, "employment", args.as_of, by=args.by, area_id=area_id)
     except (FormError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)

@@ -15,8 +15,8 @@ from pathlib import Path
 from wengang.cli.common import (
     cannot_write,
     end_progress,
-    find_area,
     open_db,
+    optional_area,
     say_progress,
     say_unsettled_place,
     several_outputs_folder,
@@ -106,7 +106,7 @@ def run(args) -> int:
     except OSError as exc:
         return cannot_write(exc, args.out)
     db = open_db(args, daily_backup=False)  # writes derived rows alone (the status store)
-    area_id = find_area(db, args.area) if args.area else None
+    area_id = optional_area(db, args.area)
     started = time.perf_counter()
     try:
         # On a terminal, how far it is (the six lists: 30 s at 200,000 households).

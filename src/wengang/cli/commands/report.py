@@ -21,8 +21,8 @@ from pathlib import Path
 from wengang.cli.common import (
     cannot_write,
     clear_progress,
-    find_area,
     open_db,
+    optional_area,
     print_table,
     say_progress,
     say_unsettled_place,
@@ -229,7 +229,7 @@ def _run_county(db, args) -> int:
         folder = several_outputs_folder(args.out, "报表") if several else None
         write = _writer_imported_beside(args.format == "xlsx" if several
                                         else Path(args.out or "").suffix.lower() == ".xlsx")
-        area_id = find_area(db, args.area) if args.area else None
+        area_id = optional_area(db, args.area)
         if args.period and not args.period_from:
             args.period_from = period_start(parse_date(args.as_of, "day"), args.period)
         started = time.perf_counter()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 
 from wengang.cli.common import (
+    InputStop,
     add_as_of,
     as_of_or_today,
     day_arg,
@@ -41,7 +42,7 @@ def _site_id(db, name: str) -> int:
     site_id = lookups.site_id_named(db, name)
     if site_id is None:
         print(f"错误：找不到安置点“{name}”", file=sys.stderr)
-        raise SystemExit(2)
+        raise InputStop(2)
     return site_id
 
 
