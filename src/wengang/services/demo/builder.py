@@ -438,7 +438,7 @@ class _Builder:
         dirt["企业名称未填"] = len(no_employer)
         away = [s for s in spells if s.region == "省外"]
         for s in r.sample(away, min(len(away), max(1, len(away) // 300))):
-            s.place = (s.place[0], s.place[1], "")
+            s.place = (s.place[0], s.place[1], None)  # blank, as an import stores it (not "")
             dirt["务工地点未到县"] = dirt.get("务工地点未到县", 0) + 1
         in_province = [s for s in spells if s.region == "省内县外"]
         if in_province:  # 地域 says out of province, the place is inside it

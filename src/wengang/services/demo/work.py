@@ -52,7 +52,7 @@ class Spell:
     end: dt.date | None
     region: str
     channel: str
-    place: tuple[str, str, str]
+    place: tuple[str, str, str | None]  # no county: a place not filled in down to it (the dirt)
     employer: str | None
     industry: str | None
     income: float | None
