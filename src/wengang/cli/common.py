@@ -90,8 +90,8 @@ def find_area(db, name: str) -> int:
         print(f"错误：找不到地区“{name}”", file=sys.stderr)
     else:
         above = [path[-2]["name"] for path in (area_path(db, i) for i in ids) if len(path) > 1]
-        print(f"错误：有{len(ids)}个同名的地区“{name}”（在{'、'.join(above)}），"
-              f"请写成 乡镇/村，如 {above[0] if above else '城关镇'}/{name}", file=sys.stderr)
+        where = f"（在{'、'.join(above)}），请写成 乡镇/村，如 {above[0]}/{name}" if above else ""
+        print(f"错误：有{len(ids)}个同名的地区“{name}”{where}", file=sys.stderr)
     raise InputStop(2)
 
 

@@ -66,10 +66,10 @@ def export_audit(db: sqlite_utils.Database, out: Path | str, *, person_id: int |
     # openpyxl only here: the window imports audit_rows at start and never needs it for that
     from openpyxl import Workbook  # noqa: PLC0415
     from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
-    from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415
+    from openpyxl.styles import Alignment, Font  # noqa: PLC0415
     from openpyxl.utils import get_column_letter  # noqa: PLC0415
 
-    from wengang.services.xlsx_stream import fast_sheet, print_a4_landscape, save_workbook  # noqa: PLC0415
+    from wengang.services.xlsx_stream import HEADER_FILL, fast_sheet, print_a4_landscape, save_workbook  # noqa: PLC0415
 
     if masked is None:
         masked = mask_preference(db, "audit")
@@ -88,7 +88,7 @@ def export_audit(db: sqlite_utils.Database, out: Path | str, *, person_id: int |
     for label in HEADERS:
         cell = WriteOnlyCell(ws, value=label)
         cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.fill = HEADER_FILL
         cell.alignment = Alignment(horizontal="center")
         header.append(cell)
     ws.append(header)

@@ -147,7 +147,7 @@ class Database(sqlite_utils.Database):
             self.rollback()
             raise
 
-    def hold_lock(self, lock: Path | None, path: Path | None = None, *, record: bool = True) -> None:
+    def hold_file(self, lock: Path | None, path: Path | None = None, *, record: bool = True) -> None:
         """Give back ``lock`` (None: opened without it) and, with ``record``, record the file's
         state at the end (:class:`_Holding`)."""
         self._holding = _Holding(self.conn, lock, path, record)
@@ -254,7 +254,7 @@ def open_database(path: str | Path = ":memory:", *, migrate: bool = True, passwo
         # No sqlite-utils plugins are used; looking for them scans every installed package (0.08 s).
         db = Database(_open_file(path, password, deferred or checked), execute_plugins=False)
         holding, held = held, None
-        db.hold_lock(holding, path, record=holding is not None or integrity.unchanged_since_clean_close(path))
+        db.hold_file(holding, path, record=holding is not None or integrity.unchanged_since_clean_close(path))
         try:
             backup_due = existed and lock and auto_backup and daily_backup and backup.daily_backup_due(path)
             _bring_up_to_date(db, path, password, migrate=migrate, locked=lock, deferred=deferred,

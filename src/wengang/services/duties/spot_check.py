@@ -226,11 +226,12 @@ def write_call_sheet(db: sqlite_utils.Database, sample_id: int, path: str | Path
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncols)
     ws["A1"].font = Font(bold=True, size=14)
     ws["A1"].alignment = Alignment(horizontal="center")
-    fill = PatternFill("solid", fgColor="DDEBF7")
+    from wengang.services.xlsx_stream import HEADER_FILL, print_a4_landscape, save_workbook  # noqa: PLC0415
+
     for col, width in enumerate(_WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
         head = ws.cell(row=3, column=col)
-        head.font, head.fill = Font(bold=True), fill
+        head.font, head.fill = Font(bold=True), HEADER_FILL
         head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         head.border = box
         # one named style per kind of cell: assigning style objects cell by cell makes
@@ -244,7 +245,6 @@ def write_call_sheet(db: sqlite_utils.Database, sample_id: int, path: str | Path
     first = SHEET_COLUMNS.index(ANSWERS[0]) + 1
     yes_no.add(f"{get_column_letter(first)}4:{get_column_letter(first + 3)}{len(rows) + 3}")
     ws.freeze_panes = "A4"
-    from wengang.services.xlsx_stream import print_a4_landscape, save_workbook  # noqa: PLC0415
 
     print_a4_landscape(ws, "3:3")
     save_workbook(wb, path)  # atomic, no formulas

@@ -31,7 +31,7 @@ from wengang.services.duties.spot_check import SheetCheck, SheetRow
 from wengang.services.importing.errors_book import default_errors_path, write_errors_workbook
 from wengang.services.importing.model import Issue
 from wengang.services.importing.reader import ReadError, read_table
-from wengang.services.xlsx_stream import StreamedWorkbook, print_a4_landscape, style_attribute
+from wengang.services.xlsx_stream import HEADER_FILL, StreamedWorkbook, print_a4_landscape, style_attribute
 from wengang.store.areas import AREA_SUBTREE, AREA_TOWNSHIP, heading
 from wengang.store.status import status_table
 
@@ -196,7 +196,7 @@ def _sheet_head(sheet, db: sqlite_utils.Database, as_of: AsOf, title: str | None
     header = []
     for label in SHEET_COLUMNS:
         cell = WriteOnlyCell(sheet, label)
-        cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+        cell.font, cell.fill = Font(bold=True), HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         header.append(cell)
     sheet.append(header)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import sqlite_utils
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from wengang.domain.cells import neutralise
@@ -28,6 +28,7 @@ from wengang.domain.text import file_name
 from wengang.services.ledgers.declarations import SIX_LISTS, LedgerError, get_ledger
 from wengang.services.ledgers.query import LedgerQuery, _as_of, can_read_together, ledger_query, rows_together
 from wengang.services.xlsx_stream import (
+    HEADER_FILL,
     HEADER_FONT_NAME,
     HEADER_FONT_SIZE,
     StreamedWorkbook,
@@ -42,7 +43,6 @@ _PROGRESS_EVERY = 5000
 
 _THIN = Side(style="thin")
 _HEADER_FONT = Font(name=HEADER_FONT_NAME, size=HEADER_FONT_SIZE, bold=True)  # as measured
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _HEADER_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
@@ -81,7 +81,7 @@ class _XlsxLedger:
         header = []
         for label in query.columns:
             cell = WriteOnlyCell(sheet, label)
-            cell.font, cell.fill, cell.border, cell.alignment = _HEADER_FONT, _HEADER_FILL, _HEADER_BORDER, _CENTER
+            cell.font, cell.fill, cell.border, cell.alignment = _HEADER_FONT, HEADER_FILL, _HEADER_BORDER, _CENTER
             header.append(cell)
         sheet.append(header)
         sheet.merged_cells.add(f"A1:{self.last_col}1")

@@ -13,11 +13,11 @@ from pathlib import Path
 import sqlite_utils
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from wengang.services.rules.quality import QualitySummary
-from wengang.services.xlsx_stream import FastSheet, fast_sheet, print_a4_landscape, save_workbook
+from wengang.services.xlsx_stream import FastSheet, fast_sheet, header_cell, print_a4_landscape, save_workbook
 
 LIST_COLUMNS = (("乡镇", "township", 10), ("行政村", "village", 10), ("户编号", "hh_no", 20),
                 ("姓名", "person_name", 10), ("证件号码", "id_number", 21), ("问题", "title", 30),
@@ -29,15 +29,13 @@ OWED_COLUMNS = (("乡镇", "township", 10), ("行政村", "village", 10), ("户�
                 ("补贴类型", "kind", 18), ("应享金额（元）", "amount", 12), ("已享金额（元）", "paid_amount", 12),
                 ("资金渠道", "funding", 12), ("政策依据", "title", 44), ("为什么", "why", 60))
 _BOLD = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-_CENTER = Alignment(horizontal="center")
 
 
 def _cell(sheet: FastSheet, value, *, font: Font | None = None, header: bool = False) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value)
     if header:
-        cell.font, cell.fill, cell.alignment = _BOLD, _HEADER_FILL, _CENTER
-    elif font is not None:
+        return header_cell(sheet, value)
+    cell = WriteOnlyCell(sheet, value)
+    if font is not None:
         cell.font = font
     return cell
 
