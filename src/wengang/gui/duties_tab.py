@@ -839,7 +839,7 @@ class DeadlinesPage(Page):
 
     def refresh(self) -> None:
         from wengang.services.duties.deadlines import CalendarUnknown, calendar_for, due_dates  # noqa: PLC0415
-        from wengang.services.duties.schedule import missing_forms, schedule  # noqa: PLC0415
+        from wengang.services.duties.schedule import schedule, state_word  # noqa: PLC0415
         from wengang.store.areas import installation  # noqa: PLC0415
 
         today = dt.date.today()
@@ -848,12 +848,15 @@ class DeadlinesPage(Page):
             self.status.setText(found.problem)
             self.table.fill([], [])
             return
+        by = found.sender
         late = "、".join(f"{s.deadline.period_label}{'、'.join(s.missing)}" for s in found.late[-3:])
         late = (f"{len(found.late)} 期（{late}{'等' if len(found.late) > 3 else ''}）") if found.late else "没有"
         nxt = "；".join(f"{s.deadline.item.title}（{s.deadline.period_label}）{s.deadline.due}"
                        for s in found.upcoming) or "见下表"
-        self.status.setText(f"今天 {today}。下次报送：{nxt}。已逾期未报送：{late}。"
-                            + "".join(f"\n注意：{u}" for u in found.unknown))
+        township = ("乡镇不向市里报送：下表是县里报送的截止日，本镇要在此前把修改用数据交换发给县里。"
+                    f"{by.last_sent}{'' if by.sent else '（文件 → 数据交换…）'}。\n") if by.township else ""
+        self.status.setText(f"{township}今天 {today}。{'县里' if by.township else ''}下次报送：{nxt}。"
+                            f"{by.late_word}：{late}。" + "".join(f"\n注意：{u}" for u in found.unknown))
         unknown: list[str] = []
         try:
             calendar = calendar_for(installation(self.context.db).province)
@@ -861,13 +864,9 @@ class DeadlinesPage(Page):
         except (LookupError, CalendarUnknown) as exc:
             self.status.setText(str(exc))
             return
-        def state(d) -> str:
-            if not missing_forms(self.context.db, d):
-                return "已报送"
-            return "未到" if d.due >= today else "逾期未报送"
-
-        self.table.fill(["报送事项", "报表", "数据期间", "数据截止", "报送截止", "状态"],
-                        [[d.item.title, "、".join(d.forms), d.period_label, d.period_end, d.due, state(d)] for d in rows])
+        self.table.fill(["报送事项", "报表", "数据期间", "数据截止", by.due_word, "状态"],
+                        [[d.item.title, "、".join(d.forms), d.period_label, d.period_end, d.due,
+                          state_word(self.context.db, d, today, by)] for d in rows])
 
 
 PAGES = (ServicesPage, SpotCheckPage, SurveyPage, FollowUpPage, EntitlementsPage, SitesPage, DeadlinesPage)

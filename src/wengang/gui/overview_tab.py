@@ -119,12 +119,15 @@ class OverviewTab(Tab):
         if found.problem:
             self.deadlines.setText(f"报送时间：{found.problem}")
             return
-        parts = [f"下次报送：{s.deadline.item.title}（{s.deadline.period_label}）{s.deadline.due}"
-                 + ("，已报送" if s.submitted else "") for s in found.upcoming[:1]]
+        by = found.sender
+        parts = [f"{'县里' if by.township else ''}下次报送：{s.deadline.item.title}（{s.deadline.period_label}）"
+                 f"{s.deadline.due}" + (f"，{by.done_word}" if s.submitted else "") for s in found.upcoming[:1]]
         if found.late:
-            parts.append(f"<span style='color:#c00000'>已逾期未报送 {len(found.late)} 期："
+            parts.append(f"<span style='color:#c00000'>{by.late_word} {len(found.late)} 期："
                          + "、".join(f"{s.deadline.period_label}{'、'.join(s.missing)}" for s in found.late[-3:])
                          + ("等" if len(found.late) > 3 else "") + "</span>")
+        if by.township:
+            parts.append(by.last_sent)
         parts += [f"注意：{u}" for u in found.unknown[:1]]
         self.deadlines.setText("　".join(parts) or "报送时间：近期没有要报送的报表")
 

@@ -14,6 +14,8 @@ import sqlite_utils
 from wengang.store.db import get_setting, set_setting
 
 LEVEL_SETTING = "level"
+TOWNSHIP_SETTING = "exchange_township"   # a township installation's own 乡镇, from the county's package
+COUNTY_SETTING = "exchange_county"       # and its county
 INSTALLATION_LEVELS = ("city", "county", "township")
 LEVEL_NAMES = {"city": "市（州）", "county": "县（市、区）", "township": "乡镇（街道）"}
 
@@ -28,6 +30,11 @@ def set_installation_level(db: sqlite_utils.Database, level: str) -> None:
     if level not in INSTALLATION_LEVELS:
         raise ValueError(f"安装级别只能是 {'、'.join(INSTALLATION_LEVELS)}，不能是“{level}”")
     set_setting(db, LEVEL_SETTING, level)
+
+
+def own_township(db: sqlite_utils.Database) -> str | None:
+    """A township installation's own 乡镇 (None at a county or city, or before its first package)."""
+    return (get_setting(db, TOWNSHIP_SETTING) or None) if installation_level(db) == "township" else None
 
 
 def is_city(db: sqlite_utils.Database) -> bool:

@@ -43,18 +43,23 @@ def run(args) -> int:
     if found.problem:
         print(f"错误：{found.problem}", file=sys.stderr)
         return 2
+    by = found.sender
     print(f"{found.province}报送时间表，今天 {_day(today)}")
+    if by.township:
+        print("乡镇不向市里报送：下表是县里报送的截止日，本镇要在此前把修改用数据交换发给县里。")
+        print(by.last_sent + ("" if by.sent else "（发送：wengang exchange export --out 文件）"))
     print("\n下次报送：")
-    print_table(["报送事项", "报表", "数据期间", "报送截止", "还有（天）", "已报送"],
+    print_table(["报送事项", "报表", "数据期间", by.due_word, "还有（天）", by.done_word],
                 [[s.deadline.item.title, "、".join(s.deadline.forms), s.deadline.period_label, _day(s.deadline.due),
                   (s.deadline.due - today).days, "是" if s.submitted else "否"] for s in found.upcoming])
     for note in found.unknown:
         print(f"注意：{note}")
     if found.late:
-        print("\n已逾期未报送（已报送报表中没有这一期）：")
-        print_table(["报送事项", "未报送的报表", "数据期间", "报送截止", "逾期（天）"],
+        why = "数据期间结束后没有发过交换包" if by.township else "已报送报表中没有这一期"
+        print(f"\n{by.late_word}（{why}）：")
+        print_table(["报送事项", "报表" if by.township else "未报送的报表", "数据期间", by.due_word, "逾期（天）"],
                     [[s.deadline.item.title, "、".join(s.missing), s.deadline.period_label, _day(s.deadline.due),
                       (today - s.deadline.due).days] for s in found.late])
     else:
-        print("\n没有逾期未报送的报表。")
+        print("\n没有逾期未发给县里的数据。" if by.township else "\n没有逾期未报送的报表。")
     return 0

@@ -77,7 +77,7 @@ class AreaNavigator(QTreeView):
 
     def _build(self) -> None:
         self.model_.clear()
-        rows = lookups.areas_at_levels(self.context.db, SHOWN_LEVELS)
+        rows = lookups.navigator_areas(self.context.db, SHOWN_LEVELS)
         items: dict[int, QStandardItem] = {}
         for area_id, name, _level, _parent in rows:
             item = QStandardItem(name)
@@ -100,6 +100,14 @@ class AreaNavigator(QTreeView):
                 branch.appendRow(item)
             self.model_.appendRow(branch)
         self.expandToDepth(1)  # county and townships open; villages on demand
+        self._open_lone_branch(top)
+
+    def _open_lone_branch(self, item: QStandardItem) -> None:
+        """Open the tree down to where it branches: a township installation's one township shows
+        its villages at once."""
+        while item.rowCount() == 1:
+            item = item.child(0)
+            self.expand(item.index())
 
     def _picked(self, current, _previous) -> None:
         area_id = current.data(AREA_ROLE)

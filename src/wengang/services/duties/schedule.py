@@ -4,6 +4,12 @@ The calendar arithmetic is :mod:`.deadlines` (pure); this module reads the provi
 installation settings and the submitted reports from the archive (已报送报表): a report is
 late when its due date has passed and a form it names has no archived report with the
 period's end as its 数据截止日期.
+
+A township submits nothing to the city: its county does, from the changes the township sends
+it by 数据交换. So at a township the same deadlines are the county's, and a period is done
+once a package went to the county on or after the period's last day (a package carries every
+change made until it was written). Periods due before the township's ledger was set up from
+the county's package are not its to send.
 """
 
 from __future__ import annotations
@@ -16,6 +22,58 @@ import sqlite_utils
 from wengang.services.duties.deadlines import Deadline, calendar_for, due_dates
 from wengang.services.reports.forms import FormError, get_form
 from wengang.store.areas import installation
+from wengang.store.city import installation_level
+
+
+@dataclass(frozen=True)
+class Sender:
+    """How this installation meets a deadline: a county archives the forms it submits; a
+    township (``township``) sends its changes to the county, set up on ``started``, its
+    packages to the county sent on ``sent`` (oldest first, ``last_seq`` the newest's number)."""
+
+    township: bool = False
+    started: dt.date | None = None
+    sent: tuple[dt.date, ...] = ()
+    last_seq: int | None = None
+
+    # What the three places that show a schedule (the command, 概览, 报送时间) call things.
+    @property
+    def due_word(self) -> str:
+        return "县里报送截止" if self.township else "报送截止"
+
+    @property
+    def done_word(self) -> str:
+        return "已发给县里" if self.township else "已报送"
+
+    @property
+    def late_word(self) -> str:
+        return "已逾期未发给县里" if self.township else "已逾期未报送"
+
+    @property
+    def last_sent(self) -> str:
+        """The township's newest package to the county, or that there was none ("" at a county)."""
+        if not self.township:
+            return ""
+        if not self.sent:
+            return "还没有给县里发过交换包"
+        return f"上次发给县里：第{self.last_seq}号交换包（{self.sent[-1].isoformat()}）"
+
+    def owes(self, deadline: Deadline) -> bool:
+        """The deadline asks something of this installation (a township: due once it was set up)."""
+        return not self.township or self.started is None or deadline.due >= self.started
+
+
+def _day(stamp: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(stamp[:10]) if stamp else None
+
+
+def sender(db: sqlite_utils.Database) -> Sender:
+    """This installation's :class:`Sender`."""
+    if installation_level(db) != "township":
+        return Sender()
+    started = db.execute("SELECT min(at) FROM exchange_packages WHERE direction = 'in'").fetchone()[0]
+    sent = db.execute("SELECT at, seq FROM exchange_packages WHERE direction = 'out' ORDER BY at, seq").fetchall()
+    return Sender(True, _day(started), tuple(_day(at) for at, _seq in sent), sent[-1][1] if sent else None)
 
 
 @dataclass
@@ -36,6 +94,7 @@ class Schedule:
     late: list[DeadlineState] = field(default_factory=list)       # due date passed, not archived
     problem: str | None = None      # no province, no calendar for it
     unknown: list[str] = field(default_factory=list)  # due dates in a year the holiday calendar lacks
+    sender: Sender = field(default_factory=Sender)
 
 
 def _form_id(number: str) -> str:
@@ -45,8 +104,11 @@ def _form_id(number: str) -> str:
         return number
 
 
-def missing_forms(db: sqlite_utils.Database, deadline: Deadline) -> tuple[str, ...]:
-    """The deadline's forms with no archived report for its period."""
+def missing_forms(db: sqlite_utils.Database, deadline: Deadline, by: Sender | None = None) -> tuple[str, ...]:
+    """The deadline's forms with no archived report for its period; at a township (``by``),
+    all of them until a package went to the county on or after the period's last day."""
+    if by is not None and by.township:
+        return () if any(day >= deadline.period_end for day in by.sent) else tuple(deadline.forms)
     out = []
     for number in deadline.forms:
         found = db.execute("SELECT 1 FROM report_archive WHERE form_id IN (?, ?) AND as_of = ? LIMIT 1",
@@ -59,7 +121,7 @@ def missing_forms(db: sqlite_utils.Database, deadline: Deadline) -> tuple[str, .
 def schedule(db: sqlite_utils.Database, today: dt.date, *, ahead: int = 2, back_days: int = 190) -> Schedule:
     """The next ``ahead`` reports due from ``today`` and the late ones of the last ``back_days``."""
     province = installation(db).province
-    result = Schedule(today, province)
+    result = Schedule(today, province, sender=sender(db))
     try:
         calendar = calendar_for(province)
         past = due_dates(calendar, today - dt.timedelta(days=back_days), today, result.unknown)
@@ -68,16 +130,26 @@ def schedule(db: sqlite_utils.Database, today: dt.date, *, ahead: int = 2, back_
         result.problem = str(exc)
         return result
     for deadline in past:
-        if deadline.due < today:
-            missing = missing_forms(db, deadline)
+        if deadline.due < today and result.sender.owes(deadline):
+            missing = missing_forms(db, deadline, result.sender)
             if missing:
                 result.late.append(DeadlineState(deadline, missing))
     for deadline in coming:
         if deadline.due >= today and len(result.upcoming) < ahead:
-            result.upcoming.append(DeadlineState(deadline, missing_forms(db, deadline)))
+            result.upcoming.append(DeadlineState(deadline, missing_forms(db, deadline, result.sender)))
     if len(result.upcoming) < ahead:
         # the next due date lies in a year the holiday calendar does not know: say so
         unknown: list[str] = []
         due_dates(calendar, today, today + dt.timedelta(days=200), unknown)
         result.unknown.extend(u for u in unknown if u not in result.unknown)
     return result
+
+
+def state_word(db: sqlite_utils.Database, deadline: Deadline, today: dt.date, by: Sender) -> str:
+    """One deadline as the year's table shows it: done, not yet due, late, or (at a township)
+    due before its ledger was set up."""
+    if not by.owes(deadline):
+        return "建账前"
+    if not missing_forms(db, deadline, by):
+        return by.done_word
+    return "未到" if deadline.due >= today else by.late_word.replace("已", "", 1)

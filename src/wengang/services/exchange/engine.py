@@ -29,12 +29,10 @@ from wengang.services.exchange import package as pkgfile
 from wengang.services.exchange.projection import AREAS, EXCHANGED, AreaTree, Projection, schema_sql, township_names
 from wengang.store import audit, crypto
 from wengang.store.atomic import atomic_open
+from wengang.store.city import COUNTY_SETTING, LEVEL_SETTING, TOWNSHIP_SETTING
 from wengang.store.db import applied_migrations, get_setting, set_setting
 from wengang.store.migrations import known_migration_names
 
-LEVEL_SETTING = "level"
-TOWNSHIP_SETTING = "exchange_township"
-COUNTY_SETTING = "exchange_county"
 INBOX_SETTING = "exchange_inbox"
 OVERDUE_DAYS = 35
 

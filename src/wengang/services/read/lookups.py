@@ -12,6 +12,7 @@ from collections.abc import Iterable
 import sqlite_utils
 
 from wengang.store.areas import VILLAGE_IN_TOWNSHIP, village_and_township
+from wengang.store.city import own_township
 
 
 def settings_map(db: sqlite_utils.Database) -> dict[str, str]:
@@ -56,6 +57,27 @@ def areas_at_levels(db: sqlite_utils.Database, levels: Iterable[str]) -> list[tu
     marks = ",".join("?" * len(levels)) or "NULL"
     return db.execute(f"SELECT id, name, level, parent_id FROM areas WHERE level IN ({marks}) "
                       "ORDER BY sort_order, name", levels).fetchall()
+
+
+def navigator_areas(db: sqlite_utils.Database, levels: Iterable[str]) -> list[tuple[int, str, str, int | None]]:
+    """:func:`areas_at_levels` for the window's area tree: at a township installation only its
+    own township's branch. (The county's package also brings the other townships' names, those
+    of the 安置点 its people were moved to; a tree of a dozen empty townships misleads.)"""
+    rows = areas_at_levels(db, levels)
+    own = own_township(db)
+    if own is None:
+        return rows
+    parent = {area_id: parent_id for area_id, _name, _level, parent_id in rows}
+    others = {area_id for area_id, name, level, _parent in rows if level == "township" and name != own}
+
+    def elsewhere(area_id: int | None) -> bool:
+        while area_id is not None:
+            if area_id in others:
+                return True
+            area_id = parent.get(area_id)
+        return False
+
+    return [row for row in rows if not elsewhere(row[0])]
 
 
 def village_choices(db: sqlite_utils.Database) -> list[tuple[int, str]]:

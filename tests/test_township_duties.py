@@ -1,0 +1,152 @@
+"""A township installation's deadlines and area tree.
+
+A township submits nothing to the city: its county does. Its 报送时间 are the county's, met by
+sending its changes to the county; its area tree is its own township, though the county's
+package also names the townships whose 安置点 its people were moved to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from gui_support import wait_idle
+from PySide6.QtCore import Qt
+
+from wengang.cli.main import main
+from wengang.services.demo.builder import build_demo
+from wengang.services.duties.schedule import schedule, sender, state_word
+from wengang.services.exchange import engine as ex
+from wengang.store.db import open_database
+
+D = dt.date
+TOWNSHIP = "沙河镇"
+
+
+@pytest.fixture
+def township(tmp_path):
+    """(county path, township path): a demo county and 沙河镇 set up from its package, its ledger
+    started on 2026-10-15 (the day the package came)."""
+    county = open_database(tmp_path / "county.db")
+    build_demo(county, households=150)
+    base = tmp_path / "base.wgx"
+    ex.export_base(county, TOWNSHIP, base)
+    county.close()
+    town = open_database(tmp_path / "town.db")
+    ex.import_package(town, base)
+    with town.atomic():
+        town.execute("UPDATE exchange_packages SET at = '2026-10-15T09:00:00'")
+    town.close()
+    return tmp_path / "county.db", tmp_path / "town.db"
+
+
+def _sent_on(path, day: str) -> None:
+    """The township sends its changes to the county, on ``day``."""
+    db = open_database(path)
+    ex.export_changes(db, path.parent / f"to-county-{day}.wgx")
+    with db.atomic():
+        db.execute("UPDATE exchange_packages SET at = ? WHERE direction = 'out' AND at > '2026-12-01'",
+                   [f"{day}T17:00:00"])
+    db.close()
+
+
+def test_a_township_owes_the_county_its_changes_not_the_city_its_forms(township):
+    _, town_path = township
+    db = open_database(town_path)
+    try:
+        found = schedule(db, D(2026, 12, 8))
+        by = found.sender
+        assert by.township and by.started == D(2026, 10, 15) and by.sent == ()
+        # October's deadline (2 Nov) came after the township was set up; the months before did not.
+        assert [s.deadline.period_label for s in found.late] == ["2026年10月", "2026年11月"]
+        assert by.late_word == "已逾期未发给县里" and by.due_word == "县里报送截止"
+        assert by.last_sent == "还没有给县里发过交换包"
+        assert all(not s.submitted for s in found.upcoming)
+    finally:
+        db.close()
+    _sent_on(town_path, "2026-12-01")   # a package on 1 December covers November and before
+    db = open_database(town_path)
+    try:
+        found = schedule(db, D(2026, 12, 8))
+        assert found.late == []
+        assert found.sender.sent == (D(2026, 12, 1),) and found.sender.last_sent.startswith("上次发给县里：第1号")
+        december = found.upcoming[0].deadline
+        assert december.period_label == "2026年12月" and not found.upcoming[0].submitted
+        by = found.sender
+        september = next(d for d in _year(db) if d.period_label == "2026年9月")
+        assert state_word(db, september, D(2026, 12, 8), by) == "建账前"
+        assert state_word(db, december, D(2026, 12, 8), by) == "未到"
+        assert state_word(db, december, D(2027, 1, 5), by) == "逾期未发给县里"
+        november = next(d for d in _year(db) if d.period_label == "2026年11月")
+        assert state_word(db, november, D(2026, 12, 8), by) == "已发给县里"
+    finally:
+        db.close()
+
+
+def _year(db):
+    from wengang.services.duties.deadlines import calendar_for, due_dates
+    from wengang.store.areas import installation
+    return due_dates(calendar_for(installation(db).province), D(2026, 1, 1), D(2026, 12, 31))
+
+
+def test_the_county_still_counts_its_archived_forms(township):
+    county_path, _ = township
+    db = open_database(county_path)
+    try:
+        assert not sender(db).township
+        found = schedule(db, D(2026, 12, 8))
+        assert found.sender.late_word == "已逾期未报送" and found.sender.last_sent == ""
+        assert "2026年11月" in [s.deadline.period_label for s in found.late]
+    finally:
+        db.close()
+
+
+def test_the_deadlines_command_speaks_to_a_township(township, capsys):
+    county_path, town_path = township
+    assert main(["--db", str(town_path), "deadlines", "--today", "2026-12-08"]) == 0
+    out = capsys.readouterr().out
+    assert "乡镇不向市里报送" in out and "县里报送截止" in out and "已发给县里" in out
+    assert "已逾期未发给县里（数据期间结束后没有发过交换包）" in out
+    assert "wengang exchange export" in out and "已逾期未报送" not in out
+    assert main(["--db", str(county_path), "deadlines", "--today", "2026-12-08"]) == 0
+    out = capsys.readouterr().out
+    assert "已逾期未报送（已报送报表中没有这一期）" in out and "县里" not in out
+
+
+def test_a_township_window_shows_its_own_township_and_deadlines(qtbot, make_window, township):
+    _county_path, town_path = township
+    context, window = make_window(town_path)
+    names = window.navigator.names()
+    assert TOWNSHIP in names and "城关镇" not in names and "新天镇" not in names
+    villages = context.db.execute("SELECT v.name FROM areas v JOIN areas t ON t.id = v.parent_id "
+                                  "WHERE t.name = ?", [TOWNSHIP]).fetchall()
+    assert villages and all(v in names for (v,) in villages)
+    # the one township is opened: its villages are in sight, not behind a click
+    model = window.navigator.model_
+    town_item = model.match(model.index(0, 0), Qt.ItemDataRole.DisplayRole, TOWNSHIP, 1,
+                            Qt.MatchFlag.MatchExactly | Qt.MatchFlag.MatchRecursive)[0]
+    assert window.navigator.isExpanded(town_item)
+    # the 安置点 its people were moved to stay, though they lie in other townships
+    sites = context.db.execute("SELECT DISTINCT s.name FROM relocation_sites s JOIN households h ON h.site_id = s.id "
+                               "JOIN areas v ON v.id = h.area_id JOIN areas t ON t.id = v.parent_id "
+                               "WHERE t.name = ? AND s.township <> t.name", [TOWNSHIP]).fetchall()
+    assert sites and all(name in names for (name,) in sites)
+    overview = window.show_tab("概览")
+    overview.show_deadlines()
+    text = overview.deadlines.text()
+    assert "县里下次报送" in text and "还没有给县里发过交换包" in text and "已逾期未报送" not in text
+    duties = window.show_tab("日常工作")
+    page = duties.show_page("报送时间")
+    wait_idle(qtbot, context)
+    page.refresh()
+    assert "乡镇不向市里报送" in page.status.text()
+    states = {page.table.model().index(r, 5).data() for r in range(page.table.model().rowCount())}
+    assert "建账前" in states and "已报送" not in states
+    wait_idle(qtbot, context)
+
+
+def test_a_county_window_shows_every_township(qtbot, make_window, township):
+    county_path, _ = township
+    context, window = make_window(county_path)
+    assert {"城关镇", TOWNSHIP, "新天镇"} <= set(window.navigator.names())
+    wait_idle(qtbot, context)
