@@ -311,6 +311,28 @@ def test_return_and_departure_default_to_the_as_of_date(qtbot, make_window, coun
     assert dialogs.default_day(context, today=dt.date(2026, 11, 3)) == "2026-10-31"
 
 
+def test_an_action_dialog_names_whom_it_records(qtbot, make_window, county_path):
+    """登记返乡 and the other actions on picked rows say whom they are about above the fields:
+    the title alone (登记返乡) let a row picked by mistake go into the wrong person's history."""
+    from PySide6.QtWidgets import QLabel
+
+    from wengang.gui.registry import dialogs
+    ids = small_county(county_path)
+    context, window = make_window(county_path)
+
+    def said(dialog) -> str:
+        return "\n".join(label.text() for label in dialog.findChildren(QLabel))
+
+    one = said(dialogs.return_dialog(context, [ids["张三"]], window))
+    id_number = context.db.execute("SELECT id_number FROM persons WHERE id = ?", [ids["张三"]]).fetchone()[0]
+    assert "张三" in one and f"证件号码 {id_number}" in one and "城关镇城关村" in one and "户编号" in one
+    several = said(dialogs.service_dialog(context, [ids["张三"], ids["李四"], ids["王五"]], window))
+    assert "已选 3 人：" in several and all(n in several for n in ("张三", "李四", "王五"))
+    assert "城关镇" in several and "甘浚镇" in several
+    for make in (dialogs.survey_dialog, dialogs.departure_dialog):
+        assert "王五" in said(make(context, [ids["王五"]], parent=window))
+
+
 # --- the import flow ----------------------------------------------------------------------------
 def test_choosing_again_clears_the_stale_reading_text_and_opens_the_picker(qtbot, make_window, county_path,
                                                                            tmp_path, monkeypatch):

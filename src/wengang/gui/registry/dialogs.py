@@ -78,6 +78,22 @@ def _count(ids: list[int]) -> str:
     return f"（已选 {len(ids)} 人）" if len(ids) > 1 else ""
 
 
+WHO_NAMED = 5  # names a multi-person action lists before 等
+
+
+def _who(context: AppContext, person_ids: list[int]) -> str:
+    """Whom an action (登记返乡, 外出, 摸排, 服务) is about, said above its fields: the window title
+    is easy to miss, and a row picked by mistake becomes a record in the wrong person's history."""
+    people = lookups.persons_listing(context.db, person_ids)
+    if len(people) == 1:
+        name, id_number, township, village, hh_no = people[0]
+        return f"{name}　证件号码 {id_number or '—'}\n{township or ''}{village or ''}　户编号 {hh_no}"
+    names = "、".join(p[0] for p in people[:WHO_NAMED]) + ("等" if len(people) > WHO_NAMED else "")
+    townships = list(dict.fromkeys(p[2] for p in people if p[2]))
+    where = "、".join(townships[:3]) + ("等" if len(townships) > 3 else "")
+    return f"已选 {len(people)} 人：{names}" + (f"（{where}）" if where else "")
+
+
 def default_day(context: AppContext, today: dt.date | None = None) -> str:
     """The day a 登记返乡/登记外出 (or a survey, a service) is offered: the 数据截止日期 the
     caseworker is working on — today lies after it at month-end and would count the return in
@@ -189,7 +205,7 @@ def departure_dialog(context: AppContext, person_ids: list[int], *, after_return
         title + _count(person_ids), fields,
         _saver(context, lambda v: registry.register_departure(context.db, person_ids, v,
                                                               after_return=after_return)),
-        {"start_date": default_day(context)}, parent)
+        {"start_date": default_day(context)}, parent, _who(context, person_ids))
 
 
 def return_dialog(context: AppContext, person_ids: list[int], parent: QWidget | None = None) -> RecordDialog:
@@ -199,7 +215,7 @@ def return_dialog(context: AppContext, person_ids: list[int], parent: QWidget | 
         "登记返乡" + _count(person_ids), fields,
         _saver(context, lambda v: registry.register_return(context.db, person_ids, v["end_date"],
                                                            v["return_reason"])),
-        {"end_date": default_day(context)}, parent)
+        {"end_date": default_day(context)}, parent, _who(context, person_ids))
 
 
 def survey_dialog(context: AppContext, person_ids: list[int], parent: QWidget | None = None) -> RecordDialog:
@@ -213,7 +229,7 @@ def survey_dialog(context: AppContext, person_ids: list[int], parent: QWidget | 
         _saver(context, lambda v: registry.record_survey(
             context.db, person_ids, v["survey_date"], bool(v["willing"]), v["planned_month"],
             v["reason"], v["measure"])),
-        {"survey_date": default_day(context)}, parent)
+        {"survey_date": default_day(context)}, parent, _who(context, person_ids))
 
 
 def service_dialog(context: AppContext, person_ids: list[int], parent: QWidget | None = None) -> RecordDialog:
@@ -225,4 +241,4 @@ def service_dialog(context: AppContext, person_ids: list[int], parent: QWidget |
         "记录就业服务" + _count(person_ids), fields,
         _saver(context, lambda v: registry.record_service(context.db, person_ids, v["service_date"],
                                                           v["kind"], v["provider"], v["note"])),
-        {"service_date": default_day(context)}, parent)
+        {"service_date": default_day(context)}, parent, _who(context, person_ids))
