@@ -7,11 +7,12 @@ spot-check sample, a few calls entered by keyboard and a rule set chosen.
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from wengang.gui.screenshot_tools import offscreen_on_a_laptop_screen
+
+offscreen_on_a_laptop_screen()
 
 PAGE_FILES = {"1-3-1服务": "duties_services", "电话抽查": "duties_spot_check", "入户摸排": "duties_survey",
               "返乡跟踪": "duties_followup", "应享未享": "duties_entitlements", "安置点": "duties_sites",

@@ -9,11 +9,12 @@ recent imports with 撤销本次导入, the 回收站, the 修改记录 export d
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from wengang.gui.screenshot_tools import offscreen_on_a_laptop_screen
+
+offscreen_on_a_laptop_screen()
 
 PERSONS_SAMPLE = Path("/work/shared/samples/（自定义）脱贫人口和监测对象信息-样例.xlsx")
 

@@ -9,14 +9,13 @@ Runs offscreen; waits for background work so the images show finished content.
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-from wengang.gui.screenshot_tools import save_png, settle
+from wengang.gui.screenshot_tools import offscreen_on_a_laptop_screen, save_png, settle
 from wengang.services.read import lookups
+
+offscreen_on_a_laptop_screen()
 
 SAMPLE = Path("/work/shared/samples/（务工月监测）已外出务工信息-样例.xlsx")
 FILES = {"概览": "overview", "登记": "registry", "台账": "ledger", "报表": "report", "导入": "import",

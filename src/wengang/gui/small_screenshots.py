@@ -10,13 +10,14 @@ workbook itself), and what reading the villages' answers back says.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from wengang.gui.screenshot_tools import offscreen_on_a_laptop_screen
+
+offscreen_on_a_laptop_screen()
 
 SIZES = ((1024, 768), (1366, 768))
 FILES = {"概览": "overview", "登记": "registry", "台账": "ledger", "报表": "report", "导入": "import",
