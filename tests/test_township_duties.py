@@ -150,3 +150,36 @@ def test_a_county_window_shows_every_township(qtbot, make_window, township):
     context, window = make_window(county_path)
     assert {"城关镇", TOWNSHIP, "新天镇"} <= set(window.navigator.names())
     wait_idle(qtbot, context)
+
+
+def test_a_townships_forms_are_its_own_by_village(township, tmp_path, capsys):
+    """A township's ledger holds one township: its forms are titled with its name, signed by
+    its government and have its villages as rows (a form by township had one row and the
+    county's title)."""
+    _, town_path = township
+    out = tmp_path / "f1.csv"
+    assert main(["--db", str(town_path), "report", "F1", "--as-of", "2026-11-30", "--out", str(out)]) == 0
+    assert f"《{TOWNSHIP}脱贫人口和监测对象就业统计表》" in capsys.readouterr().out
+    rows = out.read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0].startswith("行政村（社区）")
+    db = open_database(town_path)
+    try:
+        villages = {v for (v,) in db.execute("SELECT v.name FROM areas v JOIN areas t ON t.id = v.parent_id "
+                                             "WHERE t.name = ?", [TOWNSHIP])}
+        assert db.execute("SELECT value FROM settings WHERE key = 'unit_name'").fetchone()[0] == "沙河镇人民政府"
+    finally:
+        db.close()
+    assert {r.split(",")[0] for r in rows[2:]} <= villages and len(rows) > 3
+    # asked by township all the same, the one row is still there
+    assert main(["--db", str(town_path), "report", "F1", "--as-of", "2026-11-30", "--by", "township",
+                 "--out", str(out)]) == 0
+    assert [r.split(",")[0] for r in out.read_text(encoding="utf-8-sig").splitlines()[1:]] == ["合计", TOWNSHIP]
+
+
+def test_a_township_windows_report_is_by_village(qtbot, make_window, township):
+    _, town_path = township
+    context, window = make_window(town_path)
+    tab = window.show_tab("报表")
+    wait_idle(qtbot, context)
+    assert tab.grouping.currentData() == "village"
+    wait_idle(qtbot, context)

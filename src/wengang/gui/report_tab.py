@@ -45,7 +45,7 @@ from wengang.services import archive, reports
 from wengang.services.read.lookups import targets_set
 from wengang.services.reports.model import FormResult
 from wengang.services.reports.periods import PERIODS, form_period, period_start
-from wengang.store.areas import area_path, heading
+from wengang.store.areas import area_path, default_grouping, heading, township_unit_name
 from wengang.store.audit import locked_periods
 
 GROUPINGS = {"township": "按乡镇", "village": "按村", "site": "按安置点", "county": "按县"}
@@ -164,7 +164,7 @@ class ReportTab(Tab):
         """A township picked: its form is by village (a one-row table by township says nothing);
         the county again: by township."""
         place = self.place()
-        wanted = "village" if place is not None and place["level"] in ("township", "village") else "township"
+        wanted = default_grouping(self.context.db, place["level"] if place is not None else None)
         index = self.grouping.findData(wanted)
         if index >= 0 and self.grouping.currentData() in ("township", "village") and index != self.grouping.currentIndex():
             self.grouping.setCurrentIndex(index)
@@ -176,7 +176,7 @@ class ReportTab(Tab):
         place = self.place()
         if place is None or place["level"] != "township":
             return None
-        return f"{place['name']}人民政府"
+        return township_unit_name(place["name"])
 
     # --- choosing ---------------------------------------------------------------------------
     def current_form(self):

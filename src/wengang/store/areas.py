@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from wengang.store.city import own_township
 from wengang.store.db import get_setting, set_setting
 
 LEVELS = ("province", "city", "county", "township", "village", "group")
@@ -95,6 +96,20 @@ def default_unit_name(area: str) -> str:
     return f"{area}乡村振兴局"
 
 
+def township_unit_name(township: str) -> str:
+    """The 填报单位 of a township's own forms: its government."""
+    return f"{township}人民政府"
+
+
+def default_grouping(db: sqlite_utils.Database, area_level: str | None = None) -> str:
+    """The rows a form has when none are asked for: a township's villages when a township or
+    village is picked (``area_level``), or none is picked at a township installation (its
+    ledger holds one township: a form by township would have one row); else the townships."""
+    if area_level in ("township", "village") or (area_level is None and own_township(db)):
+        return "village"
+    return "township"
+
+
 @dataclass(frozen=True)
 class Heading:
     """What a printed form or ledger says it is from: the area its title names and its 填报单位
@@ -127,6 +142,9 @@ def heading(db: sqlite_utils.Database) -> Heading:
     names. Data naming several counties names none of them: a form to be stamped must not
     print another county's name, so title and 填报单位 stay blank until 设置 names them."""
     place = installation(db)
+    township = own_township(db)  # a township's forms are titled with its own name
+    if township:
+        return Heading(township, place.unit_name or township_unit_name(township), bool(place.county))
     area = place.county or place.city
     settled = bool(area)
     if not settled:

@@ -43,6 +43,7 @@ from wengang.services.reports import (
     write_forms,
 )
 from wengang.services.reports.periods import PERIODS, period_start
+from wengang.store.areas import default_grouping
 
 
 def register(sub) -> None:
@@ -220,7 +221,7 @@ def _run_county(db, args) -> int:
     if refused:
         print(f"错误：{refused}", file=sys.stderr)
         return 2
-    args.by = args.by or "township"
+    args.by = args.by or default_grouping(db)
     try:
         specs = forms_named(args.form)
         several = len(specs) > 1 or args.form.strip().lower() in ALL_FORMS

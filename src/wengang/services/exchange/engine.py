@@ -28,6 +28,7 @@ from wengang.services import signing
 from wengang.services.exchange import package as pkgfile
 from wengang.services.exchange.projection import AREAS, EXCHANGED, AreaTree, Projection, schema_sql, township_names
 from wengang.store import audit, crypto
+from wengang.store.areas import township_unit_name
 from wengang.store.atomic import atomic_open
 from wengang.store.city import COUNTY_SETTING, LEVEL_SETTING, TOWNSHIP_SETTING
 from wengang.store.db import applied_migrations, get_setting, set_setting
@@ -672,7 +673,7 @@ def _start_township(db, header: dict) -> None:
         if value and not get_setting(db, key):
             set_setting(db, key, value)
     if not get_setting(db, "unit_name"):
-        set_setting(db, "unit_name", header["township"])
+        set_setting(db, "unit_name", township_unit_name(header["township"]))  # its forms' 填报单位
 
 
 def _label(db, proj: Projection, table: str, guid: str) -> str:
