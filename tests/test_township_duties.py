@@ -183,3 +183,36 @@ def test_a_township_windows_report_is_by_village(qtbot, make_window, township):
     wait_idle(qtbot, context)
     assert tab.grouping.currentData() == "village"
     wait_idle(qtbot, context)
+
+
+def test_a_townships_bulletin_ranks_its_villages(township, capsys):
+    _, town_path = township
+    assert main(["--db", str(town_path), "bulletin", "--as-of", "2026-11-30"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("沙河镇人民政府") and "关于全镇脱贫人口" in text and "各行政村（社区）：" in text
+    assert "全县" not in text and "城关镇" not in text  # not the county's, nor its other townships
+
+
+def test_the_windows_bulletin_for_a_picked_township_ranks_its_villages(qtbot, make_window, township):
+    """At the county, 城关镇 picked, 通报草稿 spoke of "1个乡镇（街道）": F1 by township."""
+    county_path, _ = township
+    context, window = make_window(county_path, as_of=D(2026, 11, 30))
+    tab = window.show_tab("报表")
+    town = context.db.execute("SELECT id FROM areas WHERE level = 'township' AND name = ?", [TOWNSHIP]).fetchone()[0]
+    context.set_place(town)
+    wait_idle(qtbot, context)
+    text = tab.bulletin_text()
+    assert "全镇" in text and "行政村（社区）中" in text and "1个乡镇" not in text
+    wait_idle(qtbot, context)
+
+
+def test_a_township_asked_for_at_the_county_is_by_village(township, tmp_path, capsys):
+    county_path, _ = township
+    out = tmp_path / "f1.csv"
+    assert main(["--db", str(county_path), "report", "F1", "--as-of", "2026-11-30", "--area", TOWNSHIP,
+                 "--out", str(out)]) == 0
+    rows = out.read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0].startswith("行政村（社区）") and len(rows) > 3   # as the 报表 tab has it
+    assert main(["--db", str(county_path), "report", "F1", "--as-of", "2026-11-30", "--out", str(out)]) == 0
+    assert out.read_text(encoding="utf-8-sig").splitlines()[0].startswith("乡镇（街道）")
+    capsys.readouterr()

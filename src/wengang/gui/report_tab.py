@@ -45,7 +45,7 @@ from wengang.services import archive, reports
 from wengang.services.read.lookups import targets_set
 from wengang.services.reports.model import FormResult
 from wengang.services.reports.periods import PERIODS, form_period, period_start
-from wengang.store.areas import area_path, default_grouping, heading, township_unit_name
+from wengang.store.areas import area_path, default_grouping, heading, installation_area_id, township_unit_name
 from wengang.store.audit import locked_periods
 
 GROUPINGS = {"township": "按乡镇", "village": "按村", "site": "按安置点", "county": "按县"}
@@ -163,8 +163,7 @@ class ReportTab(Tab):
     def _area_changed(self, _area_id=None) -> None:
         """A township picked: its form is by village (a one-row table by township says nothing);
         the county again: by township."""
-        place = self.place()
-        wanted = default_grouping(self.context.db, place["level"] if place is not None else None)
+        wanted = default_grouping(self.context.db, self.context.area_id)
         index = self.grouping.findData(wanted)
         if index >= 0 and self.grouping.currentData() in ("township", "village") and index != self.grouping.currentIndex():
             self.grouping.setCurrentIndex(index)
@@ -446,17 +445,19 @@ class ReportTab(Tab):
         db = db or self.context.db
         as_of = as_of or self.context.as_of
         area_id = self.context.area_id if area_id is None else area_id
-        f1 = self.reports.compute_form(db, "F1", as_of, area_id=area_id)
+        area_id = area_id if area_id is not None else installation_area_id(db)  # a township's: its own
+        by = default_grouping(db, area_id)  # a township's bulletin ranks its villages
+        f1 = self.reports.compute_form(db, "F1", as_of, area_id=area_id, by=by)
         f3 = None
         if targets_set(db, as_of.year):
             try:
-                f3 = self.reports.compute_form(db, "F3", as_of, area_id=area_id, ref_date=ref_date)
+                f3 = self.reports.compute_form(db, "F3", as_of, area_id=area_id, ref_date=ref_date, by=by)
             except (ValueError, LookupError):  # F3 not declared or not computable: F1 alone
                 f3 = None
         extra = {}
         for key, form in (("f2", "F2"), ("f9", "F9")):  # 县内就业 (seed 000), spot checks (seed 004)
             with contextlib.suppress(ValueError, LookupError):
-                extra[key] = self.reports.compute_form(db, form, as_of, area_id=area_id)
+                extra[key] = self.reports.compute_form(db, form, as_of, area_id=area_id, by=by)
         return draft_bulletin(f1, f3, **extra)
 
     def show_bulletin(self) -> None:

@@ -101,13 +101,25 @@ def township_unit_name(township: str) -> str:
     return f"{township}人民政府"
 
 
-def default_grouping(db: sqlite_utils.Database, area_level: str | None = None) -> str:
+def installation_area_id(db: sqlite_utils.Database) -> int | None:
+    """A township installation's own township (its forms and bulletins are about it); None at a
+    county or city."""
+    township = own_township(db)
+    if township is None:
+        return None
+    row = db.execute("SELECT id FROM areas WHERE level = 'township' AND name = ? ORDER BY id LIMIT 1",
+                     [township]).fetchone()
+    return row[0] if row else None
+
+
+def default_grouping(db: sqlite_utils.Database, area_id: int | None = None) -> str:
     """The rows a form has when none are asked for: a township's villages when a township or
-    village is picked (``area_level``), or none is picked at a township installation (its
-    ledger holds one township: a form by township would have one row); else the townships."""
-    if area_level in ("township", "village") or (area_level is None and own_township(db)):
-        return "village"
-    return "township"
+    village is picked (``area_id``), or none is picked at a township installation (its ledger
+    holds one township: a form by township would have one row); else the townships."""
+    if area_id is None:
+        return "village" if own_township(db) else "township"
+    row = db.execute("SELECT level FROM areas WHERE id = ?", [area_id]).fetchone()
+    return "village" if row and row[0] in ("township", "village") else "township"
 
 
 @dataclass(frozen=True)

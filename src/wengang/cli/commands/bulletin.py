@@ -7,6 +7,7 @@ from pathlib import Path
 
 from wengang.cli.common import open_db, optional_area
 from wengang.services.read import lookups
+from wengang.store.areas import default_grouping, installation_area_id
 from wengang.store.atomic import atomic_open
 
 
@@ -14,10 +15,10 @@ def register(sub) -> None:
     parser = sub.add_command("bulletin", help="根据就业统计表（F1）和目标任务完成情况（F3）起草通报")
     parser.add_argument("--as-of", required=True, metavar="YYYY-MM-DD", help="数据截止日期")
     parser.add_argument("--out", metavar="FILE.txt", help="保存为文本文件（默认：显示在屏幕上）")
-    parser.add_argument("--by", default="township", choices=["township", "village"],
-                        help="按乡镇（默认）或按村通报")
+    parser.add_argument("--by", default=None, choices=["township", "village"],
+                        help="按乡镇或按村通报（默认：县按乡镇；乡镇台账或 --area 某乡镇时按村）")
     parser.add_argument("--ref-date", metavar="YYYY-MM-DD", help="公益性岗位、帮扶车间的对比日期（F3）")
-    parser.add_argument("--area", metavar="NAME", help="只通报某个乡镇（名称），如乡镇通报本乡镇各村：--area 城关镇 --by village")
+    parser.add_argument("--area", metavar="NAME", help="只通报某个乡镇（名称），如乡镇通报本乡镇各村：--area 城关镇")
     parser.add_argument("--scope", default=None, help="通报中对全体的称呼，如“全县”（默认）")
     parser.set_defaults(run=run)
 
@@ -36,7 +37,8 @@ def run(args) -> int:
 
         return run_city_bulletin(db, args)
     try:
-        area_id = optional_area(db, args.area)
+        area_id = optional_area(db, args.area) or installation_area_id(db)  # a township's: its own
+        args.by = args.by or default_grouping(db, area_id)  # its villages
         f1 = compute_form(db, "employment", args.as_of, by=args.by, area_id=area_id)
     except (FormError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)

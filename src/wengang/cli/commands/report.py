@@ -54,7 +54,7 @@ def register(sub) -> None:
                         help="报表编号或名称，如 F1 或 employment；多张用逗号分隔（F1,F5,F9），all 为全部")
     parser.add_argument("--as-of", required=True, metavar="YYYY-MM-DD", help="数据截止日期")
     parser.add_argument("--by", default=None, choices=["township", "village", "site", "county"],
-                        help="分组：township 乡镇（县级默认）、village 行政村、site 安置点；"
+                        help="分组：township 乡镇（县级默认）、village 行政村（乡镇台账或 --area 某乡镇时默认）、site 安置点；"
                              "市级：county 按县（默认）、township 按乡镇（各县分块、县小计）")
     parser.add_argument("--from", dest="period_from", metavar="YYYY-MM-DD",
                         help="统计期起始日（F4、F9）；给出时优先于 --period")
@@ -68,7 +68,7 @@ def register(sub) -> None:
     parser.add_argument("--out", metavar="FILE", help="输出文件 .xlsx、.csv 或 .pdf；多张报表时为文件夹")
     parser.add_argument("--format", choices=["xlsx", "csv", "pdf"], default="xlsx",
                         help="多张报表写入文件夹时的格式（默认 xlsx）")
-    parser.add_argument("--area", metavar="NAME", help="只统计某个乡镇或村（名称），如乡镇干部报本乡镇：--area 城关镇 --by village")
+    parser.add_argument("--area", metavar="NAME", help="只统计某个乡镇或村（名称），如乡镇干部报本乡镇各村：--area 城关镇")
     parser.add_argument("--cell", metavar="ROW,COLUMN", help="列出某个数字背后的人员，如 “城关镇,ly” 或 “合计,2022年就业人数”")
     parser.add_argument("--mask", action="store_true", help="--cell 列出的证件号码脱敏")
     parser.set_defaults(run=run)
@@ -221,7 +221,6 @@ def _run_county(db, args) -> int:
     if refused:
         print(f"错误：{refused}", file=sys.stderr)
         return 2
-    args.by = args.by or default_grouping(db)
     try:
         specs = forms_named(args.form)
         several = len(specs) > 1 or args.form.strip().lower() in ALL_FORMS
@@ -231,6 +230,7 @@ def _run_county(db, args) -> int:
         write = _writer_imported_beside(args.format == "xlsx" if several
                                         else Path(args.out or "").suffix.lower() == ".xlsx")
         area_id = optional_area(db, args.area)
+        args.by = args.by or default_grouping(db, area_id)  # a township picked: its villages
         if args.period and not args.period_from:
             args.period_from = period_start(parse_date(args.as_of, "day"), args.period)
         started = time.perf_counter()
