@@ -129,6 +129,22 @@ def test_person_page_shows_history_and_members(qtbot, make_window, county_path):
                                                  page.identity_form.ItemRole.FieldRole).widget().text()
 
 
+def test_a_search_that_finds_no_one_says_so(qtbot, make_window, county_path):
+    """An empty table under "共 0 人" looked like a window still loading."""
+    small_county(county_path)
+    _context, window = make_window(county_path)
+    tab = window.show_tab("登记")
+    window.search.setText("赵钱孙")
+    window.search.fire_now()
+    assert tab.persons.rowCount() == 0
+    assert tab.count_label.text() == "没有找到“赵钱孙”（可搜姓名、证件号码、电话、拼音首字母）"
+    tab.employed.setCurrentIndex(tab.employed.findText("目前务工"))
+    assert "只在所选地区和筛选条件内查找" in tab.count_label.text()
+    window.search.setText("张三")
+    window.search.fire_now()
+    assert tab.count_label.text() == "共 1 人"
+
+
 def test_filter_bar_filters_in_sql(qtbot, make_window, county_path):
     small_county(county_path)
     _context, window = make_window(county_path)

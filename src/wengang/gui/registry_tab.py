@@ -185,6 +185,15 @@ class RegistryTab(Tab):
     def _update_count(self) -> None:
         model = self.persons if self.tables.currentIndex() == 0 else self.households
         unit = "人" if model is self.persons else "户"
+        text = model.filter.search.strip()
+        if model.rowCount() == 0 and text:
+            # an empty table alone looked like a window still loading
+            narrowed = self.context.area_id is not None or self.context.site_id is not None or any(
+                (self.hh_type.currentData(), self.labour_only.isChecked(), self.employed.currentData()))
+            shown = text if len(text) <= 20 else text[:20] + "…"  # the bar fits a 1024-pixel screen
+            self.count_label.setText(self.tr("没有找到“{0}”（可搜姓名、证件号码、电话、拼音首字母{1}）").format(
+                shown, self.tr("；只在所选地区和筛选条件内查找") if narrowed else ""))
+            return
         self.count_label.setText(f"共 {model.rowCount():,} {unit}")
 
     def _household_members(self, index) -> None:
