@@ -228,3 +228,16 @@ def test_bulk_columns_import_the_same_values_as_before(db, tmp_path):
              for r in [dict(zip(("id_number", "name", "phone"), r))]}
     assert by_id[rows[5][11]]["name"] == "王 军"
     assert by_id[rows[6][11]]["phone"] == "13600000001"
+
+
+def test_forgotten_texts_are_read_again_from_the_file_when_asked_for(tmp_path):
+    path = write_xlsx(tmp_path / "人员.xlsx", PERSON_HEADERS, person_rows(5))
+    table = read_table(path)
+    name_col, id_col = PERSON_HEADERS.index("姓名"), PERSON_HEADERS.index("证件号码")
+    names, ids = list(table.column(name_col)), table.column(id_col)
+    table.forget_text(keep=[id_col])
+    assert table._columns[name_col] is None and table._columns[id_col] is ids  # noqa: SLF001
+    assert table.column(name_col) == names  # read again, whole
+    made = Table(["a"], [["x"]])
+    made.forget_text()  # made from rows: no file to read again, so kept
+    assert made.column(0) == ["x"]

@@ -88,6 +88,14 @@ class Table:
             self._read_whole()
         return _RowsView(self._columns, len(self.row_numbers))
 
+    def forget_text(self, keep: Iterable[int] = ()) -> None:
+        """Let the texts go once parsed, but the columns ``keep`` (the file is read again,
+        whole, if another text is asked for later). A table made from rows, with no file to
+        read again, keeps them."""
+        if self._source is not None and self._columns is not None:
+            kept = set(keep)
+            self._columns = [c if n in kept else None for n, c in enumerate(self._columns)]
+
     def _read_whole(self) -> None:
         whole = read_table(self._source)
         if whole.row_numbers != self.row_numbers or whole.headers != self.headers:
