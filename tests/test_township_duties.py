@@ -142,6 +142,8 @@ def test_a_township_window_shows_its_own_township_and_deadlines(qtbot, make_wind
     assert "乡镇不向市里报送" in page.status.text()
     states = {page.table.model().index(r, 5).data() for r in range(page.table.model().rowCount())}
     assert "建账前" in states and "已报送" not in states
+    # one township: no "next township" to make the calls of a cross-check
+    assert not duties.show_page("电话抽查").cross.isVisibleTo(duties)
     wait_idle(qtbot, context)
 
 
@@ -149,6 +151,8 @@ def test_a_county_window_shows_every_township(qtbot, make_window, township):
     county_path, _ = township
     context, window = make_window(county_path)
     assert {"城关镇", TOWNSHIP, "新天镇"} <= set(window.navigator.names())
+    duties = window.show_tab("日常工作")
+    assert duties.show_page("电话抽查").cross.isVisibleTo(duties)
     wait_idle(qtbot, context)
 
 

@@ -42,6 +42,7 @@ from wengang.gui.widgets.progress import run_with_progress
 from wengang.gui.widgets.rows_table import WIDEST, RowsTable
 from wengang.gui.widgets.save_dialog import ask_open_path, ask_save_path
 from wengang.services.read import lookups
+from wengang.store.city import own_township
 
 SHOWN = 2000   # rows a page shows; the export has them all
 XLSX = "Excel 文件 (*.xlsx)"
@@ -359,6 +360,8 @@ class SpotCheckPage(Page):
         draw.addWidget(QLabel(self.tr("个月已抽查的")))
         self.cross = QCheckBox(self.tr("交叉核查（由下一个乡镇打电话）"))
         draw.addWidget(self.cross)
+        # a township's ledger has one township: no next township to call for it
+        self.cross.setVisible(own_township(context.db) is None)
         self.button(draw, "抽样", self.draw)
         draw.addStretch()
         self.layout_.addWidget(draw_box)
