@@ -105,3 +105,37 @@ def test_a_village_s_list_is_read_off_the_window_s_thread(qtbot, make_window, co
     wait_idle(qtbot, context)  # the village list, then the first village's people
     assert page.people.rowCount() == 2
     assert threads and threading.main_thread() not in threads
+
+
+def test_a_site_s_job_offers_are_entered_and_taken_back_in_the_window(qtbot, make_window, county_path,
+                                                                      monkeypatch):
+    """The 安置点 page told the caseworker to type `wengang sites add-job` to enter a job offer."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from wengang.gui.dialogs.site_job_dialog import SiteJobDialog
+    _ids, context, _window, tab = _duties(qtbot, make_window, county_path)
+    site = context.db["relocation_sites"].insert({"name": "幸福家园安置点"}).last_pk
+    page = tab.show_page("安置点")
+    page.stale = True
+    page.refresh()
+    wait_idle(qtbot, context)
+    dialog = SiteJobDialog(context, site, page)
+    assert dialog.site.currentText() == "幸福家园安置点"
+    dialog.post.setText("缝纫工")
+    assert not dialog.try_save() and "用工单位" in dialog.message.text()   # said, the dialog stays
+    dialog.employer.setText("园区服装厂")
+    dialog.openings.setValue(20)
+    dialog.pay.setText("3000-4000元/月")
+    assert dialog.try_save()
+    row = context.db.execute("SELECT site_id, employer, post, openings, pay, contact FROM site_jobs").fetchone()
+    assert row == (site, "园区服装厂", "缝纫工", 20, "3000-4000元/月", None)
+    page.stale = True
+    page.refresh()
+    wait_idle(qtbot, context)
+    assert page.jobs.rowCount() == 1 and page.jobs.text(0, 2) == "缝纫工"
+    page.jobs.selectRow(0)
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
+    page.remove_jobs()
+    wait_idle(qtbot, context)
+    assert context.db.execute("SELECT count(*) FROM site_jobs").fetchone()[0] == 0
+    assert page.jobs.rowCount() == 0

@@ -801,14 +801,51 @@ class SitesPage(Page):
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(context, parent)
         self.layout_.addWidget(_note(self.tr("每名有就业意愿的搬迁贫困劳动力今年至少1次培训、3次岗位推荐（种子文件003）；"
-                                              "岗位供给用 wengang sites add-job 登记")))
+                                              "下表是各安置点的岗位供给，供岗位推荐时查用")))
         self.layout_.addWidget(self.status)
         split = QSplitter(Qt.Orientation.Vertical)
         self.checks = RowsTable()
         split.addWidget(self.checks)
+        jobs_box = QWidget()
+        jobs_layout = QVBoxLayout(jobs_box)
+        jobs_layout.setContentsMargins(0, 0, 0, 0)
+        bar_box = QWidget()
+        bar = FlowLayout(bar_box)
+        bar.setContentsMargins(0, 0, 0, 0)
+        self.button(bar, "登记岗位供给…", self.add_job)
+        self.button(bar, "删除所选岗位", self.remove_jobs)
+        jobs_layout.addWidget(bar_box)
         self.jobs = RowsTable()
-        split.addWidget(self.jobs)
+        jobs_layout.addWidget(self.jobs, 1)
+        split.addWidget(jobs_box)
         self.layout_.addWidget(split, 1)
+
+    def add_job(self):
+        """登记岗位供给…: for the site picked above (or in the 地区 pane), else the first."""
+        from wengang.gui.dialogs.site_job_dialog import SiteJobDialog  # noqa: PLC0415
+
+        picked = self.checks.selected_keys()
+        dialog = SiteJobDialog(self.context, picked[0] if picked else self.context.site_id, self)
+        if dialog.exec():
+            self.stale = True
+            self.refresh()
+        return dialog
+
+    def remove_jobs(self) -> None:
+        from wengang.services.duties.sites import remove_site_job  # noqa: PLC0415
+
+        ids = self.jobs.selected_keys()
+        if not ids:
+            self.status.setText(self.tr("先在下表中选中要删除的岗位供给"))
+            return
+        if QMessageBox.question(self, self.tr("删除岗位供给"),
+                                self.tr("删除选中的 {0} 条岗位供给？").format(len(ids))) != QMessageBox.StandardButton.Yes:
+            return
+        for job_id in ids:
+            remove_site_job(self.context.db, job_id)
+        self.context.data_changed.emit()
+        self.stale = True
+        self.refresh()
 
     def refresh(self) -> None:
         from wengang.services.duties.sites import site_checks, site_jobs  # noqa: PLC0415
@@ -822,10 +859,10 @@ class SitesPage(Page):
             self.checks.fill(["安置点", "有意愿劳动力", "已达到", "未达到", "岗位供给（条）", "未达到的人（前10）"],
                              [[c.site, c.willing, c.complete, len(c.short), c.jobs_offered,
                                "、".join(f"{p['name']}（培训{p['trainings']}、推荐{p['referrals']}）" for p in c.short[:10])]
-                              for c in checks])
+                              for c in checks], keys=[c.site_id for c in checks])
             self.jobs.fill(["安置点", "用工单位", "岗位", "人数", "薪酬", "发布日期", "联系"],
                            [[j["site"], j["employer"], j["post"], j["openings"] or "", j["pay"] or "", j["offered_date"],
-                             j["contact"] or ""] for j in jobs])
+                             j["contact"] or ""] for j in jobs], keys=[j["id"] for j in jobs])
 
         self.load(lambda db: (site_checks(db, as_of), site_jobs(db)), done)
 

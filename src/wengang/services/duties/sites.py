@@ -30,6 +30,13 @@ def add_site_job(db: sqlite_utils.Database, site_id: int, employer: str, post: s
                            (offered or dt.date.today()).isoformat(), contact]).lastrowid
 
 
+def remove_site_job(db: sqlite_utils.Database, job_id: int) -> None:
+    """Take back a job offer entered by mistake (the trail keeps what it said)."""
+    with db.atomic():
+        if db.execute("DELETE FROM site_jobs WHERE id = ?", [job_id]).rowcount == 0:
+            raise ValueError("这条岗位供给已不存在")
+
+
 def site_jobs(db: sqlite_utils.Database, site_id: int | None = None) -> list[dict]:
     cursor = db.execute("""SELECT j.id, s.name AS site, j.employer, j.post, j.openings, j.pay, j.offered_date, j.contact
         FROM site_jobs j JOIN relocation_sites s ON s.id = j.site_id
