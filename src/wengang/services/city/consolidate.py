@@ -131,7 +131,7 @@ def consolidate(db: sqlite_utils.Database, form_id: str, as_of=None, *, by: str 
     missing = [n for n in names if n not in results]
     if not results:
         raise FormError(f"截至 {day} 还没有县（市、区）报送{spec.number}"
-                        + ("" if names else "：本市还没有登记县（wengang counties add 县名）"))
+                        + ("" if names else "：本市还没有登记县（报送情况 → 登记县…，或 wengang counties add 县名）"))
     if by == "county":
         rows, total_values, notes = _by_county(decl, names, results, missing, ctx)
     else:

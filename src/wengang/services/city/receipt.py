@@ -215,7 +215,7 @@ def _check_sender(db: sqlite_utils.Database, sub: Submission) -> None:
     if name not in counties(db):
         known = "、".join(counties(db)) or "（尚未登记）"
         raise ReceiptError(f"“{name}”不是本市登记的县（本市的县：{known}），已拒收。"
-                           f"如确属本市，请先登记：wengang counties add {name}")
+                           f"如确属本市，请先登记（报送情况 → 登记县…，或 wengang counties add {name}）")
     try:
         signing.verify_from(db, "county:" + name, sub.public_key, sub.payload_bytes, sub.signature)
     except signing.SignatureError as exc:

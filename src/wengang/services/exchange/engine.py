@@ -138,7 +138,8 @@ def export_changes(db: sqlite_utils.Database, out: Path, township: str | None = 
     if not township:
         raise ExchangeRefused("县级台账导出时请用 --township 指明发给哪个乡镇")
     if _partner(db, township) is None:
-        raise ExchangeRefused(f"还没有给“{township}”生成过起始包（wengang exchange base --township {township}）")
+        raise ExchangeRefused(f"还没有给“{township}”生成过起始包（数据交换 → 给所选乡镇生成起始包…，"
+                              f"或 wengang exchange base --township {township}）")
     return _export(db, township, "township", township, "changes", out, progress)
 
 
@@ -513,7 +514,8 @@ def import_package(db: sqlite_utils.Database, path: Path, progress: Progress | N
             if not fresh:
                 raise ExchangeRefused(f"这是“{sender}”发给乡镇的包，本机是县级台账，不能导入")
             if kind != "base":
-                raise ExchangeRefused("本机还不是乡镇台账：只能先导入县里生成的起始包（wengang exchange base）")
+                raise ExchangeRefused("本机还不是乡镇台账：只能先导入县里生成的起始包（县里在“数据交换”中点"
+                                      "“给所选乡镇生成起始包…”，或用 wengang exchange base）")
             started = True
         elif header["township"] != mine:
             raise ExchangeRefused(f"此包是发给“{header['township']}”的，本机是“{mine}”，不能导入")
@@ -529,7 +531,7 @@ def import_package(db: sqlite_utils.Database, path: Path, progress: Progress | N
             raise ExchangeRefused(f"本县没有名为“{sender}”的乡镇，不能导入它的包")
         if _partner(db, sender) is None:
             raise ExchangeRefused(f"还没有给“{sender}”生成过起始包，不能导入它的包"
-                                  f"（先运行 wengang exchange base --township {sender}）")
+                                  f"（先在“数据交换”中给它生成起始包，或 wengang exchange base --township {sender}）")
         township = sender
     try:
         signing.verify_from(db, sender, package.public_key, package.header_bytes, package.signature)
