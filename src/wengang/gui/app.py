@@ -153,7 +153,9 @@ class Session:
         self.context.close()  # waits for background work, releases the database lock
 
 
-def run_app(db_path: Path) -> int:
+def run_app(db_path: Path, *, demo: bool = False) -> int:
+    """The window on ``db_path``; ``demo``: an empty database gets the demo county at once (the
+    window's 生成示范县 opens it so, in a file of its own, beside a county with data)."""
     app = make_application()
     opened = open_with_recovery(Path(db_path))
     if opened is None:
@@ -161,6 +163,8 @@ def run_app(db_path: Path) -> int:
     session = Session(*opened)
     session.window.show()
     session.context.daily_backup_later()  # after the window shows: it must not delay the start
+    if demo:
+        session.window.build_demo_if_empty()
     code = app.exec()
     session.close()
     return code

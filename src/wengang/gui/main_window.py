@@ -423,6 +423,30 @@ class MainWindow(QMainWindow):
             tab.go(0)
             tab.choose_file()
 
+    def _replace_with_demo(self) -> bool:
+        """Whether the data here is to be replaced by the demo; the choice offered first opens
+        the demo in a window of its own, on 示范县.db beside this file, the data left alone."""
+        from wengang.gui.other_window import demo_path, open_in_new_window  # noqa: PLC0415
+
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("示范县"), self.tr(
+            "数据库中已有数据。示范县可以在另一个窗口中打开（单独的数据库文件“示范县.db”，当前数据不变）；"
+            "也可以删除当前数据库中的全部数据，换成虚构的示范县数据。"), parent=self)
+        apart = box.addButton(self.tr("在新窗口中打开示范县"), QMessageBox.ButtonRole.AcceptRole)
+        replace = box.addButton(self.tr("删除当前数据并替换…"), QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(self.tr("取消"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(apart)
+        box.exec()
+        if box.clickedButton() is apart:
+            path = demo_path(self.context.db_path)
+            if not open_in_new_window(path, demo=True):
+                QMessageBox.warning(self, self.tr("示范县"), self.tr("无法启动新窗口。可以在命令行运行：wengang --db {0}")
+                                    .format(path))
+            return False
+        if box.clickedButton() is not replace:
+            return False
+        return QMessageBox.question(self, self.tr("示范县"), self.tr(
+            "确定删除当前数据库中的全部数据，换成示范县吗？（删除前会先备份）")) == QMessageBox.StandardButton.Yes
+
     def edit_settings(self):
         from wengang.gui.dialogs.settings_dialog import SettingsDialog  # noqa: PLC0415
         dialog = SettingsDialog(self.context.db, self)
@@ -431,15 +455,15 @@ class MainWindow(QMainWindow):
             self.context.data_changed.emit()
         return dialog
 
+    def build_demo_if_empty(self) -> None:
+        if is_empty(self.context):
+            self.build_demo()
+
     def build_demo(self) -> None:
         from wengang.services.demo import build_demo  # noqa: PLC0415 - loaded when first asked
         replace = not is_empty(self.context)
-        if replace:
-            answer = QMessageBox.question(self, self.tr("示范县"), self.tr(
-                "数据库中已有数据。生成示范县将删除当前数据库中的全部数据，换成虚构的示范县数据！\n"
-                "建议另建一个数据库（wengang --db 示范县.db）再生成。仍要删除并替换吗？"))
-            if answer != QMessageBox.StandardButton.Yes:
-                return
+        if replace and not self._replace_with_demo():
+            return
         as_of = self.context.as_of
 
         def work(db, progress):
