@@ -225,17 +225,26 @@ def _window_spells(db: sqlite_utils.Database, hh: str, params: dict) -> str:
     return cached(db, "subsidy_window_spells", (hh, params["ws"], params["we"]), build)
 
 
+def _window_payments(db: sqlite_utils.Database, params: dict) -> str:
+    """TEMP table: every payment to a person from :ws to :pay_until (person, kind, amount), in
+    the order of the paid_date index the rules' sums walked, read once for all the kinds of a
+    set (three walks of 2026's 90,000 payments: 0.33 s at 50,000 households, one 0.11 s)."""
+    def build(name: str) -> None:
+        db.execute(f"""CREATE TEMP TABLE {name} AS SELECT person_id, kind, amount FROM subsidies
+            WHERE person_id IS NOT NULL AND paid_date >= :ws AND paid_date <= :pay_until""",
+                   {k: params[k] for k in ("ws", "pay_until")})
+    return cached(db, "subsidy_window_payments", (params["ws"], params["pay_until"]), build)
+
+
 def _paid_by_person(db: sqlite_utils.Database, kinds: tuple[str, ...], params: dict) -> str:
     """TEMP table: what each person was paid of ``kinds`` from :ws to :pay_until, summed in the
-    order the rules' own query summed it; two rules of one kind (生产奖补 跨省 and 省内) read
-    it once."""
+    order the rules' own query summed it (:func:`_window_payments`); two rules of one kind
+    (生产奖补 跨省 and 省内) read it once."""
     def build(name: str) -> None:
-        marks = {k: params[k] for k in ("ws", "pay_until")}
+        marks: dict = {}
         db.execute(f"""CREATE TEMP TABLE {name} AS
-            SELECT person_id, sum(amount) AS paid FROM subsidies
-            WHERE person_id IS NOT NULL AND kind IN ({_marks('kd', kinds, marks)})
-              AND paid_date >= :ws AND paid_date <= :pay_until
-            GROUP BY person_id""", marks)
+            SELECT person_id, sum(amount) AS paid FROM temp.{_window_payments(db, params)}
+            WHERE kind IN ({_marks('kd', kinds, marks)}) GROUP BY person_id""", marks)
         db.execute(f"CREATE UNIQUE INDEX temp.{name}_person ON {name}(person_id)")
     return cached(db, "subsidy_paid", (kinds, params["ws"], params["pay_until"]), build)
 
