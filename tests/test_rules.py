@@ -260,6 +260,50 @@ def test_quality_cli_writes_workbook(tmp_path, capsys):
     assert sum(isinstance(r[4], str) and len(r[4]) == 18 for r in listing[1:]) > 10
 
 
+def test_the_quality_workbooks_wrap_their_long_texts_and_print_one_page_wide(db, factory, tmp_path):
+    """说明 (and 问题, 核实情况, 政策依据, 为什么) wrap within their columns, each row as high as
+    its longest text takes, a row of short texts the default height; every sheet prints A4
+    landscape one page wide. Unwrapped, a long 说明 ran on past the last column and off the
+    printed page; the county's and the villages' workbooks alike."""
+    from wengang.services.rules.export import write_findings_by_village, write_quality_workbook
+    from wengang.services.xlsx_stream import DATA_LINE_POINTS, wrapped_lines
+
+    good_person(factory, phone="12345")  # 联系电话12345不是11位手机号码（应以13-19开头；…）: long
+    good_person(factory, phone=None, verified_at="2020-01-01")  # 上次核实于2020-01-01…: short
+    summary = run_quality(db, AS_OF)
+    rows = findings(db, open_only=True)
+    long_text = next(r["message"] for r in rows if r["rule"] == "phone_invalid")
+    why = "脱贫户；2026年1月1日至2026年9月20日在省内县外以灵活就业务工约9个月（≥2个月），2026年未领取生产奖补"
+    owed = [{"township": "城关镇", "name": "王一", "id_number": "620702198001010011", "kind": "生产奖补",
+             "amount": 500.0, "paid_amount": 0.0, "title": "省内稳定就业2个月以上（不含公益岗），生产奖补", "why": why}]
+    reviewed = [{**rows[0], "answer": "已入户核实，本人外出务工多年，家中无人，电话由村委会代为联系，待返乡后补登",
+                 "reviewed_by": "张三", "reviewed_at": "2026-11-02T09:00:00"}]
+    book = load_workbook(write_quality_workbook(summary, rows, tmp_path / "问题清单.xlsx", owed, reviewed))
+    listing = book["问题清单"]
+    by_message = {listing.cell(row=r, column=8).value: r for r in range(2, listing.max_row + 1)}
+    long_row, short_row = by_message[long_text], min(set(by_message.values()) - {by_message[long_text]})
+    assert wrapped_lines(long_text, 60) >= 2 and listing[f"H{long_row}"].alignment.wrap_text
+    assert listing.row_dimensions[long_row].height == wrapped_lines(long_text, 60) * DATA_LINE_POINTS
+    assert listing.row_dimensions[short_row].height is None
+    assert listing[f"F{short_row}"].alignment.wrap_text and not listing[f"E{short_row}"].alignment.wrap_text
+    assert {listing[f"{c}{long_row}"].alignment.vertical for c in "ABCDEFGH"} == {"top"}
+    owed_sheet, reviewed_sheet = book["应享未享"], book["已核实"]
+    assert owed_sheet["L2"].value == why and owed_sheet["L2"].alignment.wrap_text and owed_sheet["K2"].alignment.wrap_text
+    assert owed_sheet.row_dimensions[2].height == wrapped_lines(why, 60) * DATA_LINE_POINTS
+    assert reviewed_sheet["I2"].alignment.wrap_text and reviewed_sheet.row_dimensions[2].height > DATA_LINE_POINTS
+    for sheet in book.worksheets:
+        assert (sheet.page_setup.orientation, sheet.page_setup.paperSize, sheet.page_setup.fitToWidth,
+                sheet.page_setup.fitToHeight, sheet.sheet_properties.pageSetUpPr.fitToPage) == \
+            ("landscape", 9, 1, 0, True), sheet.title
+    assert listing.print_title_rows == "$1:$1" and book["汇总"].print_title_rows == "$2:$2"
+    # the villages' workbook: the 说明 of its narrower column (44) wraps too
+    path, _villages, _count = write_findings_by_village(db, tmp_path / "按村.xlsx")
+    village = load_workbook(path).worksheets[1]
+    row = next(r for r in range(2, village.max_row + 1) if village.cell(row=r, column=6).value == long_text)
+    assert village[f"F{row}"].alignment.wrap_text
+    assert village.row_dimensions[row].height == wrapped_lines(long_text, 44) * DATA_LINE_POINTS
+
+
 # --- subsidy entitlements (应享未享) ----------------------------------------------------------------
 from wengang.services.rules.subsidies import (
     Entitlement,

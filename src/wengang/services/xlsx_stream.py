@@ -134,7 +134,12 @@ def _styled_row_xml(values: Sequence, row: int, styles: Sequence[str], height: f
     the row's, in points."""
     r = str(row)
     parts = [f'<row r="{r}">' if height is None else f'<row r="{r}" ht="{height:g}" customHeight="1">']
+    texts = "".join([value for value in values if type(value) is str])
+    careful = len(texts) > MAX_TEXT or _ROW_NEEDS_CARE.search(texts) is not None
     for letter, value, style in zip(_letters(len(values)), values, styles):
+        if type(value) is str and value and not careful:  # as _row_xml: a text that needs no care, without a call
+            parts.append(f'<c r="{letter}{r}"{style} t="inlineStr"><is><t>{value}</t></is></c>')
+            continue
         xml = _cell_xml(letter + r, "" if value is None else value, style)
         if xml is not None:
             parts.append(xml)

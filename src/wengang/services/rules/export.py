@@ -17,7 +17,14 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from wengang.services.rules.quality import QualitySummary
-from wengang.services.xlsx_stream import FastSheet, fast_sheet, header_cell, print_a4_landscape, save_workbook
+from wengang.services.xlsx_stream import (
+    FastSheet,
+    fast_sheet,
+    header_cell,
+    print_a4_landscape,
+    save_workbook,
+    wrapping_rows,
+)
 
 LIST_COLUMNS = (("乡镇", "township", 10), ("行政村", "village", 10), ("户编号", "hh_no", 20),
                 ("姓名", "person_name", 10), ("证件号码", "id_number", 21), ("问题", "title", 30),
@@ -28,6 +35,9 @@ OWED_COLUMNS = (("乡镇", "township", 10), ("行政村", "village", 10), ("户�
                 ("姓名", "name", 10), ("证件号码", "id_number", 21), ("年度", "year", 6),
                 ("补贴类型", "kind", 18), ("应享金额（元）", "amount", 12), ("已享金额（元）", "paid_amount", 12),
                 ("资金渠道", "funding", 12), ("政策依据", "title", 44), ("为什么", "why", 60))
+# 问题, 说明, 核实情况, 政策依据, 为什么: wrapped within their columns. Left unwrapped, a long
+# 说明 ran on past the last column and a printed page was cut off after it.
+LONG_TEXT = ("title", "message", "answer", "why")
 _BOLD = Font(bold=True)
 
 
@@ -45,23 +55,26 @@ def _widths(sheet: FastSheet, widths: list[int]) -> None:
         sheet.column_dimensions[get_column_letter(n)].width = width
 
 
-def _listing(book: Workbook, title: str, columns: tuple, rows: list[dict], blank, *, landscape: bool = False) -> None:
-    """One row per item under a frozen, filtered header; the 证件号码 column always as text.
-    ``landscape``: printed A4 landscape, one page wide (set before the rows stream out)."""
+def _listing(book: Workbook, title: str, columns: tuple, rows: list[dict], blank) -> None:
+    """One row per item under a frozen, filtered header; the 证件号码 column always as text; the
+    long texts (:data:`LONG_TEXT`) wrapped within their columns, each row as high as its longest
+    text takes (``xlsx_stream.wrapping_rows``). Printed A4 landscape, one page wide, the header
+    on every page (set before the rows stream out)."""
     sheet = fast_sheet(book, title)
-    if landscape:
-        print_a4_landscape(sheet, "1:1")
-    _widths(sheet, [c[2] for c in columns])
+    print_a4_landscape(sheet, "1:1")
+    widths = [c[2] for c in columns]
+    _widths(sheet, widths)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
     sheet.append([_cell(sheet, c[0], header=True) for c in columns])
     keys = [c[1] for c in columns]
+    append = wrapping_rows(sheet, widths, [n for n, key in enumerate(keys) if key in LONG_TEXT])
     id_col = keys.index("id_number")
     for row in rows:
         values = [blank(row, key) for key in keys]
         if values[id_col] not in (None, ""):
             values[id_col] = str(values[id_col])  # 18-digit IDs stay text
-        sheet.append_values(values)
+        append(values)
 
 
 def write_quality_workbook(summary: QualitySummary, rows: list[dict], path: str | Path,
@@ -73,18 +86,22 @@ def write_quality_workbook(summary: QualitySummary, rows: list[dict], path: str 
     book = Workbook(write_only=True)
     overview = fast_sheet(book, "汇总")
     townships = list(summary.by_township)
-    _widths(overview, [34, 6, 8, *[10] * len(townships)])
+    # 44: the longest rule title (务工时间重叠…, 20 characters) on one line; a longer one wraps
+    widths = [44, 6, 8, *[10] * len(townships)]
+    print_a4_landscape(overview, "2:2")
+    _widths(overview, widths)
     overview.freeze_panes = "D3"
     overview.append([_cell(overview, f"数据质量检查结果（数据截止 {summary.as_of}）", font=Font(bold=True, size=14))])
     overview.append([_cell(overview, t, header=True) for t in ["规则", "级别", "合计", *townships]])
     overview.append([_cell(overview, v, font=_BOLD)
                      for v in ["合计", "", summary.total, *[summary.by_township[t] for t in townships]]])
+    append = wrapping_rows(overview, widths, [0])  # a rule's title
     for rule in summary.rules:
-        overview.append_values([rule.title, rule.severity_label, summary.by_rule[rule.id],
-                                *[summary.by_rule_township.get((rule.id, t), 0) for t in townships]])
+        append([rule.title, rule.severity_label, summary.by_rule[rule.id],
+                *[summary.by_rule_township.get((rule.id, t), 0) for t in townships]])
     _listing(book, "问题清单", LIST_COLUMNS, rows, lambda row, key: row.get(key) or "")
     if reviewed:
-        _listing(book, "已核实", REVIEWED_COLUMNS, reviewed, lambda row, key: row.get(key) or "", landscape=True)
+        _listing(book, "已核实", REVIEWED_COLUMNS, reviewed, lambda row, key: row.get(key) or "")
     if owed is not None:
         _listing(book, "应享未享", OWED_COLUMNS, owed, lambda row, key: row.get(key, ""))
     save_workbook(book, path)
@@ -136,6 +153,6 @@ def write_findings_by_village(db: sqlite_utils.Database, path: str | Path, *, ar
         overview.append_values([township, village, len(items), titles[(township, village)]])
     overview.append([_cell(overview, v, font=_BOLD) for v in ["合计", "", len(rows), ""]])
     for key, items in groups.items():
-        _listing(book, titles[key], VILLAGE_COLUMNS, items, lambda row, k: row.get(k) or "", landscape=True)
+        _listing(book, titles[key], VILLAGE_COLUMNS, items, lambda row, k: row.get(k) or "")
     save_workbook(book, path)
     return path, len(groups), len(rows)

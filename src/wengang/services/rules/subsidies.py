@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import NamedTuple
 
 import sqlite_utils
@@ -35,6 +36,7 @@ from wengang.domain.status import AsOf
 from wengang.paths import resource_path
 from wengang.store.areas import installation, village_and_township
 from wengang.store.db import get_setting
+from wengang.store.derived import cached
 from wengang.store.household_type import households_at
 
 SETTING_KEY = "subsidy_rules"
@@ -196,45 +198,81 @@ def _marks(prefix: str, values: tuple[str, ...], params: dict) -> str:
     return ", ".join(f":{prefix}{n}" for n in range(len(values)))
 
 
-def _rule_sql(rule: SubsidyRule, params: dict, hh: str) -> str:
-    """Every spell meeting ``rule`` in the window [:ws, :we]: person, the spell's facts (clipped
-    to the window), and what the person was paid of the rule's kinds up to :pay_until.
-    ``hh``: the households with their 户类型 at the window's end (``store.household_type``)."""
-    conditions = ["s.start_date <= :we", "(s.end_date IS NULL OR s.end_date >= :ws)",
-                  f"h.hh_type IN ({_marks('hh', rule.hh_types, params)})"]
+# A spell's facts the rules read, clipped to the window [:ws, :we]; its 户类型 at the window's end.
+_WINDOW_SPELL_COLUMNS = ("person_id", "start_date", "hh_type", "region", "channel", "employer_name", "monthly_income",
+                         "first_day", "last_day")
+
+
+def _window_spells(db: sqlite_utils.Database, hh: str, params: dict) -> str:
+    """TEMP table: every spell overlapping the window [:ws, :we] with the facts the rules read
+    (:data:`_WINDOW_SPELL_COLUMNS`), its household's 户类型 from ``hh``. Each rule of a set
+    read the spells, the persons and the households again for its own few (four rules of
+    黑龙江: 0.2 s each at 50,000 households); they now read these 107,000 rows. Keyed by
+    (person_id, start_date), unique in the spells, so a rule reads each person's spells in the
+    order it did from the spells' own index; columns untyped, so values stay as stored. Read
+    in that order too: walking the start_date index instead fetched the rows one by one
+    (1.1 s against 0.15 s)."""
+    def build(name: str) -> None:
+        db.execute(f"CREATE TEMP TABLE {name} ({', '.join(_WINDOW_SPELL_COLUMNS)}, "
+                   "PRIMARY KEY (person_id, start_date)) WITHOUT ROWID")
+        db.execute(f"""INSERT INTO temp.{name} ({', '.join(_WINDOW_SPELL_COLUMNS)})
+            SELECT s.person_id, s.start_date, h.hh_type, s.region, s.channel, s.employer_name, s.monthly_income,
+                   max(s.start_date, :ws), min(coalesce(s.end_date, :we), :we)
+            FROM employment_spells s
+            JOIN persons p ON p.id = s.person_id JOIN temp.{hh} h ON h.id = p.household_id
+            WHERE s.start_date <= :we AND (s.end_date IS NULL OR s.end_date >= :ws)
+            ORDER BY s.person_id, s.start_date""", {"ws": params["ws"], "we": params["we"]})
+    return cached(db, "subsidy_window_spells", (hh, params["ws"], params["we"]), build)
+
+
+def _window_payments(db: sqlite_utils.Database, params: dict) -> str:
+    """TEMP table: every payment to a person from :ws to :pay_until (person, kind, amount), in
+    the order of the paid_date index the rules' sums walked, read once for all the kinds of a
+    set (three walks of 2026's 90,000 payments: 0.33 s at 50,000 households, one 0.11 s)."""
+    def build(name: str) -> None:
+        db.execute(f"""CREATE TEMP TABLE {name} AS SELECT person_id, kind, amount FROM subsidies
+            WHERE person_id IS NOT NULL AND paid_date >= :ws AND paid_date <= :pay_until""",
+                   {k: params[k] for k in ("ws", "pay_until")})
+    return cached(db, "subsidy_window_payments", (params["ws"], params["pay_until"]), build)
+
+
+def _paid_by_person(db: sqlite_utils.Database, kinds: tuple[str, ...], params: dict) -> str:
+    """TEMP table: what each person was paid of ``kinds`` from :ws to :pay_until, summed in the
+    order the rules' own query summed it (:func:`_window_payments`); two rules of one kind
+    (生产奖补 跨省 and 省内) read it once."""
+    def build(name: str) -> None:
+        marks: dict = {}
+        db.execute(f"""CREATE TEMP TABLE {name} AS
+            SELECT person_id, sum(amount) AS paid FROM temp.{_window_payments(db, params)}
+            WHERE kind IN ({_marks('kd', kinds, marks)}) GROUP BY person_id""", marks)
+        db.execute(f"CREATE UNIQUE INDEX temp.{name}_person ON {name}(person_id)")
+    return cached(db, "subsidy_paid", (kinds, params["ws"], params["pay_until"]), build)
+
+
+def _rule_sql(rule: SubsidyRule, params: dict, spells: str, paid: str) -> str:
+    """Every spell meeting ``rule`` in the window: person, the spell's facts (clipped to the
+    window), and what the person was paid of the rule's kinds up to :pay_until. ``spells``:
+    the window's spells (:func:`_window_spells`); ``paid``: the payments
+    (:func:`_paid_by_person`)."""
+    conditions = [f"c.hh_type IN ({_marks('hh', rule.hh_types, params)})"]
     if rule.regions:
-        conditions.append(f"s.region IN ({_marks('rg', rule.regions, params)})")
+        conditions.append(f"c.region IN ({_marks('rg', rule.regions, params)})")
     if rule.channels:
-        conditions.append(f"s.channel IN ({_marks('ch', rule.channels, params)})")
+        conditions.append(f"c.channel IN ({_marks('ch', rule.channels, params)})")
     if rule.exclude_channels:
-        conditions.append(f"coalesce(s.channel, '') NOT IN ({_marks('xc', rule.exclude_channels, params)})")
+        conditions.append(f"coalesce(c.channel, '') NOT IN ({_marks('xc', rule.exclude_channels, params)})")
     if rule.min_income is not None:
         params["min_income"] = rule.min_income
-        conditions.append("s.monthly_income >= :min_income")
-    months = ""
+        conditions.append("c.monthly_income >= :min_income")
     if rule.min_months:
         # continuous within one spell: the spell (clipped to the year, or whole with
         # whole_spell) reaches N months after its first day
-        first = "start_date" if rule.whole_spell else "first_day"
-        months = f"WHERE date({first}, '+{int(rule.min_months)} months', '-1 day') <= last_day"
-    kinds = (rule.kind, *rule.match_kinds)
-    return f"""WITH clipped AS (
-            SELECT s.person_id, h.hh_type, s.region, s.channel, s.employer_name, s.start_date,
-                   max(s.start_date, :ws) AS first_day, min(coalesce(s.end_date, :we), :we) AS last_day
-            FROM employment_spells s
-            JOIN persons p ON p.id = s.person_id JOIN temp.{hh} h ON h.id = p.household_id
-            WHERE {' AND '.join(conditions)}
-        ),
-        paid AS (
-            SELECT person_id, sum(amount) AS paid FROM subsidies
-            WHERE person_id IS NOT NULL AND kind IN ({_marks('kd', kinds, params)})
-              AND paid_date >= :ws AND paid_date <= :pay_until
-            GROUP BY person_id
-        )
-        SELECT c.person_id, coalesce(paid.paid, 0), c.hh_type, c.region, c.channel, c.employer_name,
+        first = "c.start_date" if rule.whole_spell else "c.first_day"
+        conditions.append(f"date({first}, '+{int(rule.min_months)} months', '-1 day') <= c.last_day")
+    return f"""SELECT c.person_id, coalesce(paid.paid, 0), c.hh_type, c.region, c.channel, c.employer_name,
                c.start_date, c.first_day, c.last_day
-        FROM clipped c LEFT JOIN paid ON paid.person_id = c.person_id
-        {months}
+        FROM temp.{spells} c LEFT JOIN temp.{paid} paid ON paid.person_id = c.person_id
+        WHERE {' AND '.join(conditions)}
         ORDER BY c.person_id, julianday(c.last_day) - julianday(c.first_day) DESC, c.first_day"""
 
 
@@ -260,27 +298,32 @@ def _months_between(first: str, last: str) -> int:
     return max(months, 0)
 
 
-def _spell_finding(rule: SubsidyRule, row: tuple) -> tuple[float, str]:
-    """The amount ``rule`` gives for one qualifying spell, and why."""
+def _spell_amount(rule: SubsidyRule, region: str | None) -> float:
+    """The amount ``rule`` gives for one qualifying spell in ``region``."""
+    if rule.per_job:
+        return rule.per_job
+    if rule.amount_by_region:
+        return dict(rule.amount_by_region).get(region or "", rule.amount)
+    return rule.amount if rule.amount_known else 0.0
+
+
+def _spell_why(rule: SubsidyRule, row: tuple) -> str:
+    """Why ``rule`` gives its amount for one qualifying spell: the facts it meets. Written for
+    those left unpaid alone (12,225 of the 53,000 persons qualifying at 50,000 households)."""
     _pid, _paid, hh_type, region, channel, employer, start, first, last = row
-    amount = rule.amount
-    if not rule.amount_known:
-        amount = 0.0
     whole_first = start if rule.whole_spell else first
     facts = (f"{_cn_day(whole_first)}至{_cn_day(last)}在{region or '（未填地域）'}"
              f"{'以' + channel if channel else ''}务工约{_months_between(whole_first, last)}个月")
     if rule.min_months:
         facts += f"（≥{rule.min_months}个月）"
     if rule.amount_by_region:
-        amount = dict(rule.amount_by_region).get(region or "", rule.amount)
-        facts += f"，{region}标准{amount:.0f}元"
+        facts += f"，{region}标准{dict(rule.amount_by_region).get(region or '', rule.amount):.0f}元"
     if rule.per_job:
         # the ledger does not record how many jobs a business created: the founder's own
         # counts; each further job adds per_job up to max_amount (say so in the finding)
-        amount = rule.per_job
         facts += (f"，创办“{employer or '（未填企业名称）'}”；台账没有带动就业人数，按本人1人计{rule.per_job:.0f}元"
                   f"（每多带动1人加{rule.per_job:.0f}元" + (f"、最高{rule.max_amount:.0f}元）" if rule.max_amount else "）"))
-    return amount, f"{hh_type}；{facts}"
+    return f"{hh_type}；{facts}"
 
 
 def _training_finding(rule: SubsidyRule, courses: str) -> tuple[float, str]:
@@ -296,6 +339,27 @@ def _training_finding(rule: SubsidyRule, courses: str) -> tuple[float, str]:
             parts.append(f"{_cn_day(day)}培训（天数未登记，按一次最高{cap:.0f}元）")
         total += course
     return total, "；".join(parts)
+
+
+def _qualifying(db: sqlite_utils.Database, rule: SubsidyRule, params: dict,
+                hh: str) -> list[tuple[int, float, float, Callable[[], str]]]:
+    """Who meets ``rule`` in the window: (person, paid, amount, why), ``why()`` the facts met;
+    of a person's qualifying spells the longest speaks for them."""
+    if rule.training_per_day:
+        found = []
+        for pid, paid, hh_type, courses in db.execute(_training_sql(rule, params, hh), params):
+            amount, why = _training_finding(rule, courses)
+            found.append((pid, paid, amount, partial(str, f"{hh_type}；{why}")))
+        return found
+    spells = _window_spells(db, hh, params)
+    paid_by_person = _paid_by_person(db, (rule.kind, *rule.match_kinds), params)
+    found, persons = [], set()
+    for row in db.execute(_rule_sql(rule, params, spells, paid_by_person), params).fetchall():
+        if row[0] in persons:
+            continue
+        persons.add(row[0])
+        found.append((row[0], row[1], _spell_amount(rule, row[3]), partial(_spell_why, rule, row)))
+    return found
 
 
 def entitlement_details(db: sqlite_utils.Database, rule_set: str | RuleSet | None, as_of,
@@ -314,18 +378,7 @@ def entitlement_details(db: sqlite_utils.Database, rule_set: str | RuleSet | Non
         hh = households_at(db, window_end)  # 户类型 at the window's end, not today's
         for rule in chosen.rules:
             params = {"ws": f"{year}-01-01", "we": window_end.isoformat(), "pay_until": as_of.date.isoformat()}
-            if rule.training_per_day:
-                found = [(pid, paid, *_training_finding(rule, courses), hh_type)
-                         for pid, paid, hh_type, courses in db.execute(_training_sql(rule, params, hh), params)]
-                found = [(pid, paid, amount, f"{hh_type}；{why}") for pid, paid, amount, why, hh_type in found]
-            else:
-                found, persons = [], set()
-                for row in db.execute(_rule_sql(rule, params, hh), params).fetchall():
-                    if row[0] in persons:
-                        continue  # the person's longest qualifying spell speaks for them
-                    persons.add(row[0])
-                    found.append((row[0], row[1], *_spell_finding(rule, row)))
-            for person_id, paid, amount, why in found:
+            for person_id, paid, amount, why in _qualifying(db, rule, params, hh):
                 key = (person_id, rule.kind)
                 if key in seen:
                     continue  # an earlier (richer) rule of the same kind already covers this person
@@ -337,7 +390,7 @@ def entitlement_details(db: sqlite_utils.Database, rule_set: str | RuleSet | Non
                             "paid_amount": float(paid), "year": year, "rule_id": rule.id,
                             "title": rule.title, "funding": rule.funding, "rule_set": chosen.id,
                             "paid_to": rule.paid_to, "amount_known": rule.amount_known,
-                            "why": f"{why}{unpaid}"})
+                            "why": f"{why()}{unpaid}"})
     if out:
         _add_people(db, out)
         out.sort(key=lambda r: (r["year"], r.get("township") or "", r.get("village") or "", r.get("hh_no") or "",
@@ -370,13 +423,17 @@ def entitlements(db: sqlite_utils.Database, rule_set: str | RuleSet | None, as_o
 def _org_rule_sql(rule: OrgRule, params: dict, hh: str) -> str:
     """Per organisation and absorbed person (earning at least the yearly minimum there): the
     person's household type, months worked there in the year, first day hired; and what the
-    organisation was paid of the rule's kind."""
+    organisation was paid of the rule's kind.
+
+    From the organisations of the rule's kinds to their spells (CROSS JOIN keeps that order):
+    SQLite otherwise walked the whole org_id index, the 200,000 spells of nobody's
+    organisation too, for a few dozen workshops (0.31 → 0.21 s at 50,000 households). Each
+    organisation's spells come in the index's order either way, so the sums are the same."""
     params.update({"min_pay": rule.min_year_income})
     return f"""WITH clipped AS (
             SELECT s.org_id, s.person_id, h.hh_type, s.start_date, s.monthly_income,
                    max(s.start_date, :ws) AS first_day, min(coalesce(s.end_date, :we), :we) AS last_day
-            FROM employment_spells s
-            JOIN organisations o ON o.id = s.org_id
+            FROM organisations o CROSS JOIN employment_spells s ON s.org_id = o.id
             JOIN persons p ON p.id = s.person_id JOIN temp.{hh} h ON h.id = p.household_id
             WHERE o.kind IN ({_marks('ok', rule.org_kinds, params)})
               AND h.hh_type IN ({_marks('hh', rule.hh_types, params)})
