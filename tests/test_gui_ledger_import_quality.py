@@ -221,11 +221,9 @@ def test_import_wizard_imports_a_file_and_shows_its_warnings(qtbot, make_window,
 
 
 def _preview_of(errors: list, warnings: list):
-    from types import SimpleNamespace
-
-    from wengang.services.importing.model import Issue
-    return SimpleNamespace(kind="employment", errors=[Issue(*e) for e in errors],
-                           warnings=[Issue(*w) for w in warnings], to_add=0, to_change=0, unchanged=len(warnings))
+    from wengang.services.importing.model import Issue, Preview
+    return Preview(kind="employment", path=Path("务工.xlsx"), errors=[Issue(*e) for e in errors],
+                   warnings=[Issue(*w) for w in warnings], to_add=0, to_change=0, unchanged=len(warnings))
 
 
 def test_a_preview_of_sixty_thousand_warnings_is_listed_without_making_each_row(qtbot, make_window, county_path,

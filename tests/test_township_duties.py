@@ -220,3 +220,83 @@ def test_a_township_asked_for_at_the_county_is_by_village(township, tmp_path, ca
     assert main(["--db", str(county_path), "report", "F1", "--as-of", "2026-11-30", "--out", str(out)]) == 0
     assert out.read_text(encoding="utf-8-sig").splitlines()[0].startswith("乡镇（街道）")
     capsys.readouterr()
+
+
+def _county_files(county_path, tmp_path):
+    from wengang.services.importing.export import export_kind
+    db = open_database(county_path)
+    try:
+        for kind in ("persons", "employment"):
+            export_kind(db, kind, tmp_path / f"{kind}.xlsx")
+        own = db.execute("SELECT count(*) FROM persons p JOIN households h ON h.id = p.household_id "
+                         "JOIN areas v ON v.id = h.area_id JOIN areas t ON t.id = v.parent_id WHERE t.name = ?",
+                         [TOWNSHIP]).fetchone()[0]
+        total = db.execute("SELECT count(*) FROM persons").fetchone()[0]
+    finally:
+        db.close()
+    return tmp_path / "persons.xlsx", tmp_path / "employment.xlsx", own, total
+
+
+def test_a_township_takes_its_own_rows_of_a_county_wide_file(township, tmp_path):
+    """A county-wide roster handed to a township laptop went in whole: every township's people
+    became the township's own, to be sent to the county as its changes."""
+    from wengang.services.importing import import_file
+    county_path, town_path = township
+    roster, work, own, total = _county_files(county_path, tmp_path)
+    db = open_database(town_path)
+    try:
+        before = db.execute("SELECT count(*) FROM persons").fetchone()[0]
+        result = import_file(db, "persons", roster)
+        assert result.ok and result.rows == own == before
+        assert f"其他乡镇的{total - own:,}行未导入" in result.outside and result.outside in result.summary()
+        assert db.execute("SELECT count(*) FROM persons").fetchone()[0] == before
+        assert {t for (t,) in db.execute("SELECT DISTINCT t.name FROM households h JOIN areas v ON v.id = h.area_id "
+                                         "JOIN areas t ON t.id = v.parent_id")} == {TOWNSHIP}
+        spells = import_file(db, "employment", work)   # no area column: the persons registered here
+        assert spells.ok and "证件号码不是本镇登记的人员" in spells.outside
+        assert spells.rows == db.execute("SELECT count(*) FROM employment_spells").fetchone()[0]
+    finally:
+        db.close()
+    county = open_database(county_path)   # at the county the same file is the whole county
+    try:
+        result = import_file(county, "persons", roster, dry_run=True)
+        assert result.ok and result.rows == total and result.outside == ""
+    finally:
+        county.close()
+
+
+def test_another_townships_bad_row_does_not_stop_a_townships_import(township, tmp_path):
+    from openpyxl import load_workbook
+
+    from wengang.services.importing import import_file
+    county_path, town_path = township
+    roster, _work, _own, _total = _county_files(county_path, tmp_path)
+    book = load_workbook(roster)
+    sheet = book.active
+    headers = [c.value for c in sheet[1]]
+    town_col, id_col = headers.index("乡镇（街道）") + 1, headers.index("证件号码") + 1
+    other = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, town_col).value != TOWNSHIP)
+    mine = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, town_col).value == TOWNSHIP)
+    sheet.cell(other, id_col).value = "12345"
+    book.save(roster)
+    db = open_database(town_path)
+    try:
+        assert import_file(db, "persons", roster).ok   # the bad row is another township's
+        sheet.cell(mine, id_col).value = "54321"
+        book.save(roster)
+        result = import_file(db, "persons", roster)
+        assert not result.ok and [e.row for e in result.errors] == [mine]   # the sheet's own row number
+    finally:
+        db.close()
+
+
+def test_a_township_windows_import_says_what_it_leaves_out(qtbot, make_window, township, tmp_path):
+    county_path, town_path = township
+    roster, _work, _own, _total = _county_files(county_path, tmp_path)
+    context, window = make_window(town_path)
+    tab = window.show_tab("导入")
+    tab.load_preview(roster)
+    wait_idle(qtbot, context)
+    qtbot.waitUntil(lambda: tab.preview is not None)
+    assert "其他乡镇的" in tab.summary.text() and "由县里导入" in tab.summary.text()
+    wait_idle(qtbot, context)

@@ -331,8 +331,9 @@ class ImportTab(Tab):
         else:
             verdict = "<span style='color:#1b7f3b'><b>没有错误，可以导入。</b></span>" + (
                 f" 另有 {len(warnings):,} 条提示，请留意。" if warnings else "")
+        outside = f"<br><span style='color:#8a5a00'><b>{preview.outside}</b></span>" if preview.outside else ""
         self.summary.setText(f"文件：{self.path.name if self.path else ''}<br>类型：{kind_text}<br>"
-                             f"{counts}<br>{verdict}")
+                             f"{counts}<br>{verdict}{outside}")
         self.confirm_button.setEnabled(bool(kind) and not errors)
         self.save_errors_button.setEnabled(bool(errors or warnings))
         self.go(1)
@@ -368,7 +369,8 @@ class ImportTab(Tab):
         self.result_label.setText(f"已导入 {self.path.name if self.path else ''}：新增 {added:,} 条，修改 {changed:,} 条，"
                                   f"{unchanged:,} 条无变化" + (f"，{errors:,} 行有错误未导入" if errors else "") + "。"
                                   + (f"以前导入的提示中有 {result.hints_resolved:,} 条已在本文件中改正，记为已处理。"
-                                     if result.hints_resolved else ""))
+                                     if result.hints_resolved else "")
+                                  + (f"{result.outside}。" if result.outside else ""))
         self.choose_status.setText("")  # the "正在读取…" of ① is over
         batch_id = result.batch_id
         self.undo_result_button.setEnabled(batch_id is not None)

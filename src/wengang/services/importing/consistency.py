@@ -39,6 +39,7 @@ from wengang.services.importing.model import Issue
 from wengang.services.importing.parse import Parsed, parse_table
 from wengang.services.importing.parsers import parser_for
 from wengang.services.importing.reader import Progress, read_table
+from wengang.services.importing.scope import township_column
 from wengang.services.importing.spec import FieldSpec, detect_kind, kind_spec
 from wengang.services.importing.writers.employment import month_texts
 from wengang.services.xlsx_stream import fast_sheet, save_workbook
@@ -205,10 +206,7 @@ def _differences(n: int, mine: _Stored, compared: list[tuple[FieldSpec, list]]) 
 
 
 def _township_column(parsed: Parsed) -> int | None:
-    """The file's 乡/乡镇 column, read as a roster's (a work file's own fields have none)."""
-    roster = kind_spec("persons")
-    township = roster.field("township")
-    return next((i for i, h in enumerate(parsed.table.headers) if roster.field_for(h) is township), None)
+    return township_column(parsed.table.headers)
 
 
 def _file_townships(parsed: Parsed) -> set[str] | None:

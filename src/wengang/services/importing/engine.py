@@ -25,6 +25,7 @@ from wengang.services.importing.hostile import add_warnings
 from wengang.services.importing.model import Counts, ImportResult, Issue, Preview, default_errors_path
 from wengang.services.importing.parse import Parsed, Progress, parse_table
 from wengang.services.importing.reader import ReadError, known_column, read_table
+from wengang.services.importing.scope import within_township
 from wengang.services.importing.sender import sending
 from wengang.services.importing.spec import detect_kind, kind_spec, load_kinds
 from wengang.services.importing.upsert import now_stamp
@@ -112,6 +113,7 @@ class _Run:
     file_errors: list[Issue]
     batch_id: int | None = None
     hints_resolved: int = 0
+    outside: str = ""  # at a township: the other townships' rows left out (services.importing.scope)
 
 
 def _detect(table_headers: list[str], kind: str | None, header_row: int) -> tuple[str | None, list[Issue]]:
@@ -156,13 +158,14 @@ def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write
             kind, problems = _detect(table.headers, kind, table.header_row)
             if problems:
                 return _Run(kind, None, Counts(), {}, problems)
+            table, outside = within_township(db, kind, table)  # a township takes its own rows
             if backing is not None:
                 backing.result()  # the connection is used by one thread at a time
             preload = PRELOADS.get(kind)
             preloaded = preload(db, kind_spec(kind)) if preload else {}
             parsed = parse_table(kind_spec(kind), table, progress, lazy=kind in COLUMN_WRITERS)
             parsed.warnings.extend(Issue(0, f"工作表“{table.sheet}”", note) for note in table.notes)
-            run = _Run(kind, parsed, Counts(), {}, [])
+            run = _Run(kind, parsed, Counts(), {}, [], outside=outside)
             if parsed.missing_columns:
                 return run  # without the columns there is nothing to resolve
             keep_backup = write and not parsed.errors
@@ -229,7 +232,7 @@ def _preview(db: sqlite_utils.Database, path: Path, kind: str | None, progress: 
         errors=run.file_errors + (_sorted(parsed.errors) if parsed else []),
         warnings=_sorted(parsed.warnings) if parsed else [], rows=len(parsed.records) if parsed else 0,
         to_add=run.counts.added, to_change=run.counts.changed, unchanged=run.counts.unchanged,
-        details=run.details)
+        details=run.details, outside=run.outside)
 
 
 def _sorted(issues: list[Issue]) -> list[Issue]:
@@ -289,7 +292,8 @@ def _import(db: sqlite_utils.Database, kind: str | None, path: Path, dry_run: bo
         ok=not errors, kind=run.kind, batch_id=run.batch_id, rows=len(parsed.records) if parsed else 0,
         added=run.counts.added, changed=run.counts.changed, unchanged=run.counts.unchanged,
         errors=errors, warnings=_sorted(parsed.warnings) if parsed else [], dry_run=dry_run,
-        unknown_columns=parsed.unknown if parsed else [], details=run.details, hints_resolved=run.hints_resolved)
+        unknown_columns=parsed.unknown if parsed else [], details=run.details, hints_resolved=run.hints_resolved,
+        outside=run.outside)
     # The workbook is written for errors, or for warnings when the caller asked for one by path
     # (the GUI's 保存错误清单 on a file that only has 提示).
     if parsed is not None and (errors or (errors_path and parsed.warnings)):

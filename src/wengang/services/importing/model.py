@@ -49,6 +49,7 @@ class Preview:
     to_change: int = 0
     unchanged: int = 0
     details: dict[str, int] = field(default_factory=dict)
+    outside: str = ""  # at a township: the other townships' rows left out, in words
 
     @property
     def ok(self) -> bool:
@@ -74,6 +75,7 @@ class ImportResult:
     details: dict[str, int] = field(default_factory=dict)
     # Earlier imports' 提示 this file showed corrected, now 已处理 (importing.findings).
     hints_resolved: int = 0
+    outside: str = ""  # at a township: the other townships' rows left out, in words (importing.scope)
 
     def summary(self) -> str:
         """One line for the caseworker."""
@@ -86,6 +88,8 @@ class ImportResult:
             text += f"；另有{len(self.warnings)}条{WARNING}{kept}"
         if self.hints_resolved:
             text += f"；以前导入的{WARNING}中有{self.hints_resolved}条已在本文件中改正，记为已处理"
+        if self.outside:
+            text += f"。{self.outside}"
         return text
 
 
