@@ -300,3 +300,18 @@ def test_a_township_windows_import_says_what_it_leaves_out(qtbot, make_window, t
     qtbot.waitUntil(lambda: tab.preview is not None)
     assert "其他乡镇的" in tab.summary.text() and "由县里导入" in tab.summary.text()
     wait_idle(qtbot, context)
+
+
+def test_a_townships_consistency_check_compares_its_own_rows(township, tmp_path):
+    """A county-wide roster checked at a township listed every other township's person as
+    仅在文件中."""
+    from wengang.services.importing import check_consistency
+    county_path, town_path = township
+    roster, _work, own, total = _county_files(county_path, tmp_path)
+    db = open_database(town_path)
+    try:
+        report = check_consistency(db, roster)
+        assert report.consistent and report.file_rows == own
+        assert f"其他乡镇的{total - own:,}行未核对" in report.summary() and "由县里核对" in report.summary()
+    finally:
+        db.close()

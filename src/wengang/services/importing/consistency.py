@@ -39,7 +39,7 @@ from wengang.services.importing.model import Issue
 from wengang.services.importing.parse import Parsed, parse_table
 from wengang.services.importing.parsers import parser_for
 from wengang.services.importing.reader import Progress, read_table
-from wengang.services.importing.scope import township_column
+from wengang.services.importing.scope import township_column, within_township
 from wengang.services.importing.spec import FieldSpec, detect_kind, kind_spec
 from wengang.services.importing.writers.employment import month_texts
 from wengang.services.xlsx_stream import fast_sheet, save_workbook
@@ -67,6 +67,7 @@ class ConsistencyReport:
     only_in_db: list[dict] = field(default_factory=list)     # {id_number, name, key}
     differing: list[Difference] = field(default_factory=list)
     errors: list[Issue] = field(default_factory=list)
+    outside: str = ""  # at a township: the other townships' rows, not compared (importing.scope)
 
     @property
     def consistent(self) -> bool:
@@ -74,7 +75,8 @@ class ConsistencyReport:
 
     def summary(self) -> str:
         return (f"文件{self.file_rows}条，数据库中文件所涉范围{self.db_rows}条：仅在文件中{len(self.only_in_file)}条，"
-                f"仅在数据库中{len(self.only_in_db)}条，信息不一致{len(self.differing)}条")
+                f"仅在数据库中{len(self.only_in_db)}条，信息不一致{len(self.differing)}条"
+                + (f"。{self.outside}" if self.outside else ""))
 
 
 COMPARED_EVERY = 5000  # records between two progress reports of the comparison
@@ -85,7 +87,7 @@ def check_consistency(db: sqlite_utils.Database, path: str | Path,
     """Compare the export at ``path`` (a person roster or a work-monitoring file) with the
     database. ``progress(done, total, text)`` as the import's: the file read and checked,
     the database's records read, the comparison (27 s in all at 200,000 households)."""
-    parsed = _read_export(path, progress)
+    parsed, outside = _read_export(db, path, progress)
     kind = parsed.spec.name
     # Column by column, as the file was parsed: no dict per row. The file's texts go before
     # the database's records come (50,000 households: 15–20 MiB of the check's peak).
@@ -96,7 +98,7 @@ def check_consistency(db: sqlite_utils.Database, path: str | Path,
         progress(0, 0, "正在读取台账中的记录…")
     stored = _stored_records(db, parsed)
     expected = stored if kind == "persons" else _covered_spells(db, parsed, stored)
-    report = ConsistencyReport(kind, len(parsed.records), len(expected), errors=list(parsed.errors))
+    report = ConsistencyReport(kind, len(parsed.records), len(expected), errors=list(parsed.errors), outside=outside)
     same_month = _month_matcher(parsed, stored) if kind == "employment" else None
     keys = zip(*(columns[k] for k in KEYS[kind]))  # a tuple at a time, not a list of them all
     names = columns.get("name") or repeat(None)
@@ -127,15 +129,17 @@ def check_consistency(db: sqlite_utils.Database, path: str | Path,
     return report
 
 
-def _read_export(path: str | Path, progress: Progress | None = None) -> Parsed:
-    """The export parsed as its kind's import would; only a roster or a work file is checked."""
+def _read_export(db: sqlite_utils.Database, path: str | Path, progress: Progress | None = None) -> tuple[Parsed, str]:
+    """The export parsed as its kind's import would (at a township, its own rows: the rest
+    said, as :func:`.scope.within_township` says them); only a roster or a work file is checked."""
     table = read_table(path, progress=progress)
     kind = detect_kind(table.headers)
     if kind not in KEYS:
         raise ValueError("三一致核对需要人员信息或务工信息导出文件，无法识别此文件的表头")
+    table, outside = within_township(db, kind, table, verb="核对")
     # By column, and compared so: a 50,000-household county's 165,479 dicts of a row each
     # took about 130 MiB.
-    return parse_table(kind_spec(kind), table, progress, lazy=True)
+    return parse_table(kind_spec(kind), table, progress, lazy=True), outside
 
 
 class _Stored(tuple):

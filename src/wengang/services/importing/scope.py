@@ -35,9 +35,9 @@ def township_column(headers: list[str]) -> int | None:
     return next((i for i, h in enumerate(headers) if roster.field_for(h) is township), None)
 
 
-def within_township(db: sqlite_utils.Database, kind: str, table: Table) -> tuple[Table, str]:
+def within_township(db: sqlite_utils.Database, kind: str, table: Table, verb: str = "导入") -> tuple[Table, str]:
     """``table`` with only this township installation's rows, and what was left out in words
-    ("" when nothing was, and at a county or city)."""
+    ("" when nothing was, and at a county or city): not 导入ed, or not 核对ed (``verb``)."""
     own = own_township(db)
     if own is None or kind not in PERSON_KINDS:
         return table, ""
@@ -47,8 +47,8 @@ def within_township(db: sqlite_utils.Database, kind: str, table: Table) -> tuple
         if not others:
             return table, ""
         listed = "、".join(f"{name}{n:,}行" for name, n in others.most_common(5)) + ("等" if len(others) > 5 else "")
-        return _rows(table, keep), (f"本机是{own}的乡镇台账：文件中其他乡镇的{sum(others.values()):,}行未导入"
-                                    f"（{listed}），由县里导入")
+        return _rows(table, keep), (f"本机是{own}的乡镇台账：文件中其他乡镇的{sum(others.values()):,}行未{verb}"
+                                    f"（{listed}），由县里{verb}")
     spec = kind_spec(kind)
     number = next((i for i, h in enumerate(table.headers) if spec.field_for(h) is spec.field("id_number")), None)
     if number is None or kind == "persons":
@@ -57,7 +57,7 @@ def within_township(db: sqlite_utils.Database, kind: str, table: Table) -> tuple
     if not unknown:
         return table, ""
     return _rows(table, keep), (f"本机是{own}的乡镇台账：文件中有{unknown:,}行的证件号码不是本镇登记的人员"
-                                "（多为其他乡镇的人），未导入；如其中有本镇新登记的人，请先导入人员信息")
+                                f"（多为其他乡镇的人），未{verb}；如其中有本镇新登记的人，请先导入人员信息")
 
 
 def _by_township(table: Table, col: int, own: str) -> tuple[list[int], Counter]:
