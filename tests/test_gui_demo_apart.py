@@ -50,8 +50,13 @@ def test_the_new_window_is_this_program_on_the_demo_file(tmp_path, monkeypatch):
     assert other_window.demo_path(path) == tmp_path / "示范县-2.db"
 
 
-def test_an_empty_database_opened_for_the_demo_gets_it_at_once(qtbot, make_window, tmp_path):
+def test_an_empty_database_opened_for_the_demo_gets_it_at_once(qtbot, make_window, tmp_path, monkeypatch):
+    from wengang.gui import main_window
+    monkeypatch.setattr(main_window, "DEMO_HOUSEHOLDS", 60)  # a small county: the build, not its size, is tested
     context, window = make_window(tmp_path / "示范县.db")
     window.build_demo_if_empty()
-    qtbot.waitUntil(lambda: context.db.execute("SELECT count(*) FROM households").fetchone()[0] > 0, timeout=60000)
+    wait_idle(qtbot, context, timeout=60000)
+    assert context.db.execute("SELECT count(*) FROM households").fetchone()[0] == 60
+    window.build_demo_if_empty()  # not empty now: nothing asked, nothing built again
     wait_idle(qtbot, context)
+    assert context.db.execute("SELECT count(*) FROM households").fetchone()[0] == 60

@@ -110,6 +110,18 @@ class Page(QWidget):
     def saved(self, path, what: str) -> None:
         self.status.setText(f"{what}已保存：{path}")
 
+    @staticmethod
+    def pane_with_bar() -> tuple[QWidget, QVBoxLayout, FlowLayout]:
+        """A pane of a split page: a row of controls that wraps, then what is added below it."""
+        pane = QWidget()
+        layout = QVBoxLayout(pane)
+        layout.setContentsMargins(0, 0, 0, 0)
+        bar_box = QWidget()
+        bar = FlowLayout(bar_box)
+        bar.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(bar_box)
+        return pane, layout, bar
+
     def button(self, row: FlowLayout, text: str, slot) -> QPushButton:
         button = QPushButton(self.tr(text))
         button.clicked.connect(slot)
@@ -130,12 +142,7 @@ class ServicesPage(Page):
         self.villages = RowsTable()
         self.villages.selectionModel().selectionChanged.connect(lambda *_: self.village_picked())
         split.addWidget(self.villages)
-        lower = QWidget()
-        box = QVBoxLayout(lower)
-        box.setContentsMargins(0, 0, 0, 0)
-        bar_box = QWidget()
-        bar = FlowLayout(bar_box)
-        bar.setContentsMargins(0, 0, 0, 0)
+        lower, box, bar = self.pane_with_bar()
         bar.addWidget(QLabel(self.tr("为选中的人登记：")))
         self.kind = QComboBox()
         self.kind.addItems(["职业指导", "岗位信息推送", "免费培训", "其他"])
@@ -156,7 +163,6 @@ class ServicesPage(Page):
         bar.addStretch()
         self.button(bar, "打印本村服务单…", self.print_sheet)
         self.button(bar, "导出本村服务单…", self.export_sheet)
-        box.addWidget(bar_box)
         self.people = RowsTable(multi=True)
         box.addWidget(self.people)
         split.addWidget(lower)
@@ -806,15 +812,9 @@ class SitesPage(Page):
         split = QSplitter(Qt.Orientation.Vertical)
         self.checks = RowsTable()
         split.addWidget(self.checks)
-        jobs_box = QWidget()
-        jobs_layout = QVBoxLayout(jobs_box)
-        jobs_layout.setContentsMargins(0, 0, 0, 0)
-        bar_box = QWidget()
-        bar = FlowLayout(bar_box)
-        bar.setContentsMargins(0, 0, 0, 0)
+        jobs_box, jobs_layout, bar = self.pane_with_bar()
         self.button(bar, "登记岗位供给…", self.add_job)
         self.button(bar, "删除所选岗位", self.remove_jobs)
-        jobs_layout.addWidget(bar_box)
         self.jobs = RowsTable()
         jobs_layout.addWidget(self.jobs, 1)
         split.addWidget(jobs_box)

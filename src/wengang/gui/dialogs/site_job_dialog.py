@@ -9,9 +9,7 @@ import datetime as dt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QSpinBox,
     QVBoxLayout,
@@ -20,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from wengang.gui.context import AppContext
 from wengang.gui.widgets.date_edit import DateEdit
+from wengang.gui.widgets.save_footer import add_save_footer
 from wengang.services.duties.sites import add_site_job
 from wengang.services.read import lookups
 
@@ -52,17 +51,7 @@ class SiteJobDialog(QDialog):
                               (self.tr("薪酬"), self.pay), (self.tr("发布日期"), self.offered),
                               (self.tr("联系"), self.contact)):
             form.addRow(label, widget)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #c62828; font-weight: bold;")
-        self.message.setVisible(False)
-        layout.addWidget(self.message)
-        buttons = QDialogButtonBox()
-        buttons.addButton(self.tr("保存"), QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(self.tr("取消"), QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.try_save)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.message, _save = add_save_footer(self, layout, self.try_save)
 
     def try_save(self) -> bool:
         """Save and close; a missing field is said in the dialog, which stays open."""

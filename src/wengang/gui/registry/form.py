@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -27,6 +26,7 @@ from wengang.domain.codes import codes
 from wengang.domain.dates import DateError, parse_date
 from wengang.domain.ids import check_id
 from wengang.domain.phones import phone_problem
+from wengang.gui.widgets.save_footer import add_save_footer
 
 ERROR_STYLE = "border: 1px solid #c62828; background: #fff3f3;"
 
@@ -74,17 +74,7 @@ class RecordDialog(QDialog):
             box.addWidget(hint)
             form.addRow(f.label + ("＊" if f.required else ""), box)
             self._boxes[f.name] = box
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #c62828; font-weight: bold;")
-        self.message.setVisible(False)
-        layout.addWidget(self.message)
-        buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton(self.tr("保存"), QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(self.tr("取消"), QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.try_save)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.message, self.save_button = add_save_footer(self, layout, self.try_save)
         self.set_values(values or {})
 
     # --- widgets -------------------------------------------------------------------------------
