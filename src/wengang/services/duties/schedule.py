@@ -46,8 +46,12 @@ class Sender:
         return "已发给县里" if self.township else "已报送"
 
     @property
+    def overdue_word(self) -> str:
+        return "逾期未发给县里" if self.township else "逾期未报送"
+
+    @property
     def late_word(self) -> str:
-        return "已逾期未发给县里" if self.township else "已逾期未报送"
+        return "已" + self.overdue_word
 
     @property
     def last_sent(self) -> str:
@@ -152,4 +156,4 @@ def state_word(db: sqlite_utils.Database, deadline: Deadline, today: dt.date, by
         return "建账前"
     if not missing_forms(db, deadline, by):
         return by.done_word
-    return "未到" if deadline.due >= today else by.late_word.replace("已", "", 1)
+    return "未到" if deadline.due >= today else by.overdue_word
