@@ -315,3 +315,38 @@ def test_a_townships_consistency_check_compares_its_own_rows(township, tmp_path)
         assert f"其他乡镇的{total - own:,}行未核对" in report.summary() and "由县里核对" in report.summary()
     finally:
         db.close()
+
+
+def test_the_township_filter_reads_the_database_only_after_the_backups_thread(township, tmp_path, monkeypatch):
+    """The 导入前 backup runs on a second thread on the import's own connection, begun as soon as
+    the sheet's header is read. The township filter read the settings beside it, and the two
+    threads stopped on one connection: the window's import never ended (seen in CI)."""
+    import threading
+    import time
+
+    from wengang.services.importing import engine, import_file
+    county_path, town_path = township
+    roster, _work, _own, _total = _county_files(county_path, tmp_path)
+    backup_done = threading.Event()
+    started = engine._backup_started
+
+    def slow_backup(db):
+        time.sleep(0.3)  # still copying when the sheet is read
+        try:
+            return started(db)
+        finally:
+            backup_done.set()
+
+    filtered = engine.within_township
+
+    def after_the_backup(db, kind, table, *args):
+        assert backup_done.is_set(), "the connection was used beside the backup's thread"
+        return filtered(db, kind, table, *args)
+
+    monkeypatch.setattr(engine, "_backup_started", slow_backup)
+    monkeypatch.setattr(engine, "within_township", after_the_backup)
+    db = open_database(town_path)
+    try:
+        assert import_file(db, "persons", roster).ok
+    finally:
+        db.close()

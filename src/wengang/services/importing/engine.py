@@ -158,9 +158,10 @@ def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write
             kind, problems = _detect(table.headers, kind, table.header_row)
             if problems:
                 return _Run(kind, None, Counts(), {}, problems)
-            table, outside = within_township(db, kind, table)  # a township takes its own rows
             if backing is not None:
                 backing.result()  # the connection is used by one thread at a time
+            # a township takes its own rows; it reads the database, so after the backup's thread
+            table, outside = within_township(db, kind, table)
             preload = PRELOADS.get(kind)
             preloaded = preload(db, kind_spec(kind)) if preload else {}
             parsed = parse_table(kind_spec(kind), table, progress, lazy=kind in COLUMN_WRITERS)
