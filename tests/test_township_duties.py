@@ -144,6 +144,15 @@ def test_a_township_window_shows_its_own_township_and_deadlines(qtbot, make_wind
     assert "建账前" in states and "已报送" not in states
     # one township: no "next township" to make the calls of a cross-check
     assert not duties.show_page("电话抽查").cross.isVisibleTo(duties)
+    # 数据交换 says by when the changes should go: before the county's next deadline
+    from PySide6.QtWidgets import QLabel
+
+    from wengang.services.duties.schedule import schedule
+    exchange = window.show_exchange()
+    said = " ".join(label.text() for label in exchange.findChildren(QLabel))
+    upcoming = schedule(context.db, dt.date.today()).upcoming
+    assert not upcoming or f"县里下次报送截止 {upcoming[0].deadline.due}" in said
+    exchange.close()
     wait_idle(qtbot, context)
 
 

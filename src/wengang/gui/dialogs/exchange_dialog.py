@@ -14,6 +14,7 @@ meanwhile. Each package is still applied in one transaction: 取消 rolls the cu
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, Qt
@@ -116,11 +117,23 @@ class ExchangeDialog(QDialog):
         self.reload()
 
     # --- packages ----------------------------------------------------------------------------
+    def _county_due(self) -> str:
+        """A township's next deadline: the county's, before which its changes should be sent."""
+        from wengang.services.duties.schedule import schedule  # noqa: PLC0415 - only a township asks
+
+        found = schedule(self.db, dt.date.today())
+        if found.problem or not found.upcoming:
+            return ""
+        nearest = found.upcoming[0]
+        late = f"；{found.sender.late_word} {len(found.late)} 期" if found.late else ""
+        return (f"县里下次报送截止 {nearest.deadline.due}（{nearest.deadline.period_label}{'、'.join(nearest.deadline.forms)}），"
+                f"请在此前发出{late}。")
+
     def _partners_page(self) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
         hint = ("每月：各乡镇导出交换包发来，县里逐个导入，再给每个乡镇导出回执包（含县里的更正和裁决）。"
-                if self.county else "每月：导出交换包发给县里；收到县里的回执包后导入。")
+                if self.county else "每月：导出交换包发给县里；收到县里的回执包后导入。" + self._county_due())
         label = QLabel(hint)
         label.setWordWrap(True)
         layout.addWidget(label)
