@@ -9,7 +9,6 @@ Export goes to Excel, CSV or PDF; print preview and printing use ``gui.printing`
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import re
 import shutil
@@ -42,10 +41,9 @@ from wengang.gui.widgets.flow import ElidedLabel, FlowLayout
 from wengang.gui.widgets.progress import run_with_progress
 from wengang.gui.widgets.save_dialog import ask_folder, ask_save_path
 from wengang.services import archive, reports
-from wengang.services.read.lookups import targets_set
 from wengang.services.reports.model import FormResult
 from wengang.services.reports.periods import PERIODS, form_period, period_start
-from wengang.store.areas import area_path, default_grouping, heading, installation_area_id, township_unit_name
+from wengang.store.areas import area_path, default_grouping, heading, township_unit_name
 from wengang.store.audit import locked_periods
 
 GROUPINGS = {"township": "按乡镇", "village": "按村", "site": "按安置点", "county": "按县"}
@@ -439,26 +437,12 @@ class ReportTab(Tab):
 
     def bulletin_text(self, db=None, as_of: dt.date | None = None, area_id: int | None = None,
                       ref_date: dt.date | None = None) -> str:
-        """The 通报 draft from F1, and F3 only when targets are set for the year (without them
-        F3 has no completion to report and the draft would lose its completion paragraph)."""
-        from wengang.services.bulletin import draft_bulletin  # noqa: PLC0415
+        """The 通报 draft (``services.bulletin.bulletin_at``) for the place picked."""
+        from wengang.services.bulletin import bulletin_at  # noqa: PLC0415
         db = db or self.context.db
         as_of = as_of or self.context.as_of
         area_id = self.context.area_id if area_id is None else area_id
-        area_id = area_id if area_id is not None else installation_area_id(db)  # a township's: its own
-        by = default_grouping(db, area_id)  # a township's bulletin ranks its villages
-        f1 = self.reports.compute_form(db, "F1", as_of, area_id=area_id, by=by)
-        f3 = None
-        if targets_set(db, as_of.year):
-            try:
-                f3 = self.reports.compute_form(db, "F3", as_of, area_id=area_id, ref_date=ref_date, by=by)
-            except (ValueError, LookupError):  # F3 not declared or not computable: F1 alone
-                f3 = None
-        extra = {}
-        for key, form in (("f2", "F2"), ("f9", "F9")):  # 县内就业 (seed 000), spot checks (seed 004)
-            with contextlib.suppress(ValueError, LookupError):
-                extra[key] = self.reports.compute_form(db, form, as_of, area_id=area_id, by=by)
-        return draft_bulletin(f1, f3, **extra)
+        return bulletin_at(db, as_of, area_id=area_id, ref_date=ref_date)
 
     def show_bulletin(self) -> None:
         self.status.setText(self.tr("正在起草通报…"))

@@ -14,8 +14,12 @@ import re
 from decimal import Decimal
 from functools import lru_cache
 
+import sqlite_utils
+
 from wengang.paths import resource_path
+from wengang.services.read.lookups import targets_set
 from wengang.services.reports.model import FormResult, Row
+from wengang.store.areas import default_grouping, installation_area_id
 
 
 @lru_cache(maxsize=1)
@@ -339,3 +343,33 @@ def draft_bulletin(f1: FormResult, f3: FormResult | None = None, *, scope: str |
     # Signed like the seeds: the issuing unit, then the date (the caseworker fixes both).
     lines += ["", issuer, _signed_date(f1.footer.get("填报日期"))]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def bulletin_at(db: sqlite_utils.Database, as_of, *, area_id: int | None = None, by: str | None = None,
+                ref_date=None, scope: str | None = None, left_out: list[str] | None = None) -> str:
+    """The 通报 draft from this installation's forms at ``as_of`` (the command's and the
+    window's alike): F1; F3 only when 目标任务 are set for the year (without them F3 has no
+    completion to report and the draft would lose its completion paragraph); F2 (县内就业,
+    seed 000) and F9 (the spot checks, seed 004) when they compute. ``area_id``: one township
+    or village (a township installation: its own); ``by``: its rows (a township's: villages).
+    ``left_out`` is told, in words, each form that could not be drawn on. F1 not computable
+    raises (a bad date, an unknown area)."""
+    from wengang.services.reports.engine import compute_form  # noqa: PLC0415 - the engine when drafting
+
+    area_id = area_id if area_id is not None else installation_area_id(db)
+    by = by or default_grouping(db, area_id)
+    f1 = compute_form(db, "employment", as_of, by=by, area_id=area_id)
+    notes = left_out if left_out is not None else []
+    f3 = None
+    if targets_set(db, f1.as_of.year):
+        try:
+            f3 = compute_form(db, "targets", as_of, by=by, ref_date=ref_date, area_id=area_id)
+        except (ValueError, LookupError) as exc:  # F3 not declared or not computable: F1 alone
+            notes.append(f"目标任务完成情况未写入通报（{exc}）")
+    extra = {}
+    for key, form in (("f2", "in-county"), ("f9", "spot-check")):
+        try:
+            extra[key] = compute_form(db, form, as_of, by=by, area_id=area_id)
+        except (ValueError, LookupError) as exc:
+            notes.append(f"{form} 未写入通报（{exc}）")
+    return draft_bulletin(f1, f3, scope=scope, **extra)

@@ -6,8 +6,6 @@ import sys
 from pathlib import Path
 
 from wengang.cli.common import open_db, optional_area
-from wengang.services.read import lookups
-from wengang.store.areas import default_grouping, installation_area_id
 from wengang.store.atomic import atomic_open
 
 
@@ -25,9 +23,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     # The form engine and the bulletin load only when this command runs (a quick `--help`).
-    from wengang.services.bulletin import draft_bulletin  # noqa: PLC0415
-    from wengang.services.reports.engine import compute_form  # noqa: PLC0415
-    from wengang.services.reports.forms import FormError  # noqa: PLC0415
+    from wengang.services.bulletin import bulletin_at  # noqa: PLC0415
 
     db = open_db(args, daily_backup=False)  # writes derived rows alone (the status store)
     from wengang.store.city import is_city  # noqa: PLC0415
@@ -36,27 +32,15 @@ def run(args) -> int:
         from wengang.cli.city_report import run_city_bulletin  # noqa: PLC0415
 
         return run_city_bulletin(db, args)
+    left_out: list[str] = []
     try:
-        area_id = optional_area(db, args.area) or installation_area_id(db)  # a township's: its own
-        args.by = args.by or default_grouping(db, area_id)  # its villages
-        f1 = compute_form(db, "employment", args.as_of, by=args.by, area_id=area_id)
-    except (FormError, ValueError) as exc:
+        text = bulletin_at(db, args.as_of, area_id=optional_area(db, args.area), by=args.by,
+                           ref_date=args.ref_date, scope=args.scope, left_out=left_out)
+    except ValueError as exc:  # FormError is one: a bad date, an unknown area
         print(f"错误：{exc}", file=sys.stderr)
         return 2
-    f3 = None
-    has_targets = lookups.targets_set(db)
-    if has_targets:
-        try:
-            f3 = compute_form(db, "targets", args.as_of, by=args.by, ref_date=args.ref_date, area_id=area_id)
-        except (FormError, ValueError) as exc:  # no F3 declared or not computable: F1 alone
-            print(f"提示：目标任务完成情况未写入通报（{exc}）", file=sys.stderr)
-    extra = {}
-    for key, form, by in (("f2", "in-county", args.by), ("f9", "spot-check", args.by)):
-        try:  # 县内就业 (seed 000) and the spot checks (seed 004) when their forms compute
-            extra[key] = compute_form(db, form, args.as_of, by=by, area_id=area_id)
-        except (FormError, ValueError) as exc:
-            print(f"提示：{form} 未写入通报（{exc}）", file=sys.stderr)
-    text = draft_bulletin(f1, f3, scope=args.scope, **extra)
+    for note in left_out:
+        print(f"提示：{note}", file=sys.stderr)
     if args.out:
         with atomic_open(Path(args.out), "w", encoding="utf-8") as fh:
             fh.write(text)
