@@ -241,3 +241,23 @@ def test_forgotten_texts_are_read_again_from_the_file_when_asked_for(tmp_path):
     made = Table(["a"], [["x"]])
     made.forget_text()  # made from rows: no file to read again, so kept
     assert made.column(0) == ["x"]
+
+
+def test_a_subset_of_rows_is_made_without_reading_the_file_again(tmp_path, monkeypatch):
+    """A township's own rows of a county-wide file: made from the columns read, its columns no
+    kind reads read from the file only when asked for, then picked to the same rows."""
+    path = _with_extra_columns(tmp_path / "extra.xlsx", 8, 2)
+    table = read_table(path, keep=known_column)
+    extra = len(PERSON_HEADERS)  # 备注0, not kept
+    assert table._columns[extra] is None  # noqa: SLF001
+    reads = []
+    whole = Table._read_whole
+    monkeypatch.setattr(Table, "_read_whole", lambda self: reads.append(1) or whole(self))
+    part = table.subset([1, 3, 4])
+    name = PERSON_HEADERS.index("姓名")
+    assert part.row_numbers == [table.row_numbers[i] for i in (1, 3, 4)] and not reads
+    assert part.column(name) == [table.column(name)[i] for i in (1, 3, 4)] and not reads
+    full = read_table(path)
+    assert part.column(extra) == [full.column(extra)[i] for i in (1, 3, 4)] and reads == [1]
+    assert list(part.rows) == [list(full.rows[i]) for i in (1, 3, 4)]
+    assert part.subset([2]).column(extra) == [full.column(extra)[4]]

@@ -64,6 +64,7 @@ class Table:
         self._rows = rows if rows is not None or columns is not None else []
         self._columns = columns  # one list per header column; None for a column not kept
         self._source = source
+        self._picked: tuple[list[int], list[int]] | None = None  # a subset: (its indexes, the whole's row numbers)
 
     def column(self, index: int) -> list[str]:
         """Column ``index`` of the data rows as text, one per row (do not change the list)."""
@@ -96,11 +97,29 @@ class Table:
             kept = set(keep)
             self._columns = [c if n in kept else None for n, c in enumerate(self._columns)]
 
+    def subset(self, keep: list[int]) -> Table:
+        """The data rows ``keep`` (indexes), with their sheet row numbers: a township's own
+        rows of a county-wide file. Its columns not kept are read from the file when asked
+        for, as the whole table's would be (not read again to make the subset)."""
+        numbers = [self.row_numbers[i] for i in keep]
+        if self._rows is not None:
+            return Table(self.headers, [self._rows[i] for i in keep], numbers, self.header_row, self.sheet,
+                         self.title_rows, list(self.notes))
+        part = Table(self.headers, None, numbers, self.header_row, self.sheet, self.title_rows, list(self.notes),
+                     columns=[None if c is None else [c[i] for i in keep] for c in self._columns], source=self._source)
+        part._picked = (keep, self.row_numbers) if self._picked is None else (  # noqa: SLF001 - the same class
+            [self._picked[0][i] for i in keep], self._picked[1])
+        return part
+
     def _read_whole(self) -> None:
         whole = read_table(self._source)
-        if whole.row_numbers != self.row_numbers or whole.headers != self.headers:
+        expected = self.row_numbers if self._picked is None else self._picked[1]
+        if whole.row_numbers != expected or whole.headers != self.headers:
             raise ReadError(f"文件{self._source.name}在导入过程中被修改了，请重新导入")
-        self._columns = whole._columns  # noqa: SLF001 - the same class
+        columns = whole._columns  # noqa: SLF001 - the same class
+        if self._picked is not None:
+            columns = [[c[i] for i in self._picked[0]] for c in columns]
+        self._columns = columns
 
 
 class _RowsView(Sequence):

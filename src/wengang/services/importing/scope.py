@@ -47,7 +47,7 @@ def within_township(db: sqlite_utils.Database, kind: str, table: Table, verb: st
         if not others:
             return table, ""
         listed = "、".join(f"{name}{n:,}行" for name, n in others.most_common(5)) + ("等" if len(others) > 5 else "")
-        return _rows(table, keep), (f"本机是{own}的乡镇台账：文件中其他乡镇的{sum(others.values()):,}行未{verb}"
+        return table.subset(keep), (f"本机是{own}的乡镇台账：文件中其他乡镇的{sum(others.values()):,}行未{verb}"
                                     f"（{listed}），由县里{verb}")
     spec = kind_spec(kind)
     number = next((i for i, h in enumerate(table.headers) if spec.field_for(h) is spec.field("id_number")), None)
@@ -56,7 +56,7 @@ def within_township(db: sqlite_utils.Database, kind: str, table: Table, verb: st
     keep, unknown = _registered(db, table, number)
     if not unknown:
         return table, ""
-    return _rows(table, keep), (f"本机是{own}的乡镇台账：文件中有{unknown:,}行的证件号码不是本镇登记的人员"
+    return table.subset(keep), (f"本机是{own}的乡镇台账：文件中有{unknown:,}行的证件号码不是本镇登记的人员"
                                 f"（多为其他乡镇的人），未{verb}；如其中有本镇新登记的人，请先导入人员信息")
 
 
@@ -83,11 +83,3 @@ def _registered(db: sqlite_utils.Database, table: Table, col: int) -> tuple[list
         else:
             unknown += 1
     return keep, unknown
-
-
-def _rows(table: Table, keep: list[int]) -> Table:
-    """``table`` with the data rows ``keep`` (their sheet row numbers kept: errors name the
-    rows of the file as the caseworker sees it)."""
-    rows = table.rows
-    return Table(table.headers, [list(rows[i]) for i in keep], [table.row_numbers[i] for i in keep],
-                 table.header_row, table.sheet, table.title_rows, list(table.notes))
