@@ -109,7 +109,12 @@ def test_settings_go_to_the_database(qtbot, make_window, county_path):
     assert get_setting(context.db, "unit_name") == "测试县人社局"
     assert get_setting(context.db, "reporter") == "王干事"
     assert labour_age_bounds(context.db) == (16, 60)
+    assert get_setting(context.db, "ledger_started") is None  # left as shown: the first record's day
     dialog = SettingsDialog(context.db, window)
+    dialog.started.setDate(dt.date(2026, 1, 1))
+    assert dialog.save() and get_setting(context.db, "ledger_started") == "2026-01-01"
+    dialog = SettingsDialog(context.db, window)
+    assert dialog.started.date().toPython() == dt.date(2026, 1, 1)
     dialog.ages["labour_age_min"].setValue(70)
     assert not dialog.save() and "下限" in dialog.message.text()
 

@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 
 from wengang.cli.main import main
 from wengang.services.demo.builder import build_demo
-from wengang.services.duties.schedule import schedule, sender, state_word
+from wengang.services.duties.schedule import schedule, sender, set_ledger_started, state_word
 from wengang.services.exchange import engine as ex
 from wengang.store.db import open_database
 
@@ -25,10 +25,11 @@ TOWNSHIP = "沙河镇"
 
 @pytest.fixture
 def township(tmp_path):
-    """(county path, township path): a demo county and 沙河镇 set up from its package, its ledger
-    started on 2026-10-15 (the day the package came)."""
+    """(county path, township path): a demo county keeping its ledger here since January, and
+    沙河镇 set up from its package, its ledger started on 2026-10-15 (the day the package came)."""
     county = open_database(tmp_path / "county.db")
     build_demo(county, households=150)
+    set_ledger_started(county, D(2026, 1, 1))
     base = tmp_path / "base.wgx"
     ex.export_base(county, TOWNSHIP, base)
     county.close()
@@ -359,3 +360,26 @@ def test_the_township_filter_reads_the_database_only_after_the_backups_thread(to
         assert import_file(db, "persons", roster).ok
     finally:
         db.close()
+
+
+def test_a_county_window_made_today_shows_nothing_late(qtbot, make_window, tmp_path):
+    """A demo county made today (as on first start): 概览 shows no 已逾期未报送, 报送时间 marks
+    the months before as 建账前 and says why."""
+    path = tmp_path / "demo.db"
+    db = open_database(path)
+    build_demo(db, households=60)
+    db.close()
+    context, window = make_window(path)
+    overview = window.show_tab("概览")
+    overview.show_deadlines()
+    assert "下次报送" in overview.deadlines.text() and "逾期" not in overview.deadlines.text()
+    duties = window.show_tab("日常工作")
+    page = duties.show_page("报送时间")
+    wait_idle(qtbot, context)
+    page.refresh()
+    assert f"建账日期 {dt.date.today()}" in page.status.text() and "编辑 → 设置" in page.status.text()
+    model = page.table.model()
+    rows = [(model.index(r, 4).data(), model.index(r, 5).data()) for r in range(model.rowCount())]
+    # every due date of this year already past is 建账前 (none, early in January), none late
+    assert rows and all(state == "建账前" for due, state in rows if str(due) < dt.date.today().isoformat())
+    assert "逾期未报送" not in {state for _due, state in rows}

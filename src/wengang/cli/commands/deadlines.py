@@ -7,7 +7,7 @@ import sys
 
 from wengang.cli.common import day_arg, open_db, print_table
 from wengang.services.duties.deadlines import CalendarUnknown, calendar_for, due_dates
-from wengang.services.duties.schedule import schedule
+from wengang.services.duties.schedule import ledger_started, schedule
 from wengang.store.areas import installation
 
 _WEEK = "一二三四五六日"
@@ -62,4 +62,8 @@ def run(args) -> int:
                       (today - s.deadline.due).days] for s in found.late])
     else:
         print("\n没有逾期未发给县里的数据。" if by.township else "\n没有逾期未报送的报表。")
+    if found.before_ledger:
+        started, how = ledger_started(db)
+        print(f"建账日期 {started.isoformat()}（{how}）以前截止的{found.before_ledger}期不计逾期；"
+              f"建账日期可以改：wengang setup --started 日期")
     return 0

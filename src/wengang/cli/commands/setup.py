@@ -7,9 +7,11 @@ it out, and an import of work-monitoring files needs the 省/县 to derive 就�
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 
-from wengang.cli.common import open_db, print_table
+from wengang.cli.common import day_arg, open_db, print_table
+from wengang.services.duties.schedule import ledger_started, set_ledger_started
 from wengang.services.read import lookups
 from wengang.store.areas import ensure_path, installation, set_installation
 from wengang.store.audit import record_event
@@ -31,7 +33,13 @@ def register(sub) -> None:
     parser.add_argument("--unit", metavar="名称", help="填报单位，如 临泽县人力资源和社会保障局")
     parser.add_argument("--reporter", metavar="姓名", help="填报人")
     parser.add_argument("--reviewer", metavar="姓名", help="审核人")
+    parser.add_argument("--started", type=_started_arg, metavar="日期",
+                        help="建账日期（如 2026-01-01）：此前截止的报送不算逾期；auto 为第一条记录的日期（默认）")
     parser.set_defaults(run=run)
+
+
+def _started_arg(text: str) -> dt.date | str:
+    return "auto" if text.strip().lower() == "auto" else day_arg(text)
 
 
 def _settings(db) -> dict:
@@ -96,6 +104,8 @@ def _print_settings(db) -> None:
     rows = [["安装级别", f"{LEVEL_NAMES[level]}（{level}）"], ["省", place.province or "（未设置）"], ["市", place.city or ""],
             ["县（市、区）", place.county or ("" if level == "city" else "（未设置）")], ["填报单位", place.unit_name or "（未设置）"]]
     rows += [[label, get_setting(db, key) or ""] for key, label in PEOPLE]
+    started, how = ledger_started(db)
+    rows.append(["建账日期", f"{started.isoformat()}（{how}）" if started else "（还没有记录）"])
     print_table(["设置", "值"], rows)
 
 
@@ -108,6 +118,8 @@ def run(args) -> int:
         value = getattr(args, key)
         if value is not None:
             set_setting(db, key, value.strip())
+    if args.started is not None:
+        set_ledger_started(db, None if args.started == "auto" else args.started)
     _audit_changes(db, before)
     _print_settings(db)
     return 0

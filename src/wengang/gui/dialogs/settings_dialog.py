@@ -4,8 +4,11 @@ belong to the county's data, not to the laptop (window geometry goes to QSetting
 
 from __future__ import annotations
 
+import datetime as dt
+
 from PySide6.QtWidgets import (
     QComboBox,
+    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -78,6 +81,16 @@ class SettingsDialog(QDialog):
         self.followup.setValue(followup_days(db))
         self.followup.setSuffix(" 个工作日")
         form.addRow("返乡后跟踪期限", self.followup)
+        # 报送时间: what fell due before the ledger began is not counted late.
+        from wengang.services.duties.schedule import ledger_started  # noqa: PLC0415
+
+        started, how = ledger_started(db)
+        self.started_at_open = started or dt.date.today()
+        self.started = QDateEdit(self.started_at_open)
+        self.started.setCalendarPopup(True)
+        self.started.setDisplayFormat("yyyy-MM-dd")
+        self.started.setToolTip(self.tr("这一天以前截止的报送不算逾期（现在取自：%s）") % how)
+        form.addRow("建账日期", self.started)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #c62828;")
@@ -120,5 +133,10 @@ class SettingsDialog(QDialog):
             set_setting(self.db, SETTING_KEY, self.subsidy_rules.currentData())
             set_setting(self.db, LEGACY_SETTING_KEY, None)
             set_setting(self.db, FOLLOWUP_KEY, str(self.followup.value()))
+            started = self.started.date().toPython()
+            if started != self.started_at_open:  # unchanged: still follows the first record
+                from wengang.services.duties.schedule import set_ledger_started  # noqa: PLC0415
+
+                set_ledger_started(self.db, started)
         self.accept()
         return True

@@ -10,6 +10,12 @@ it by 数据交换. So at a township the same deadlines are the county's, and a 
 once a package went to the county on or after the period's last day (a package carries every
 change made until it was written). Periods due before the township's ledger was set up from
 the county's package are not its to send.
+
+Nor are a county's periods due before its ledger began (建账日期): a county that installs the
+program today has already submitted last month's forms by hand, and a demo county made today
+has submitted nothing it could have. The ledger began on the day set in 设置 (``wengang setup
+--started``), else on the day of its first record (the first change in the 修改记录, import or
+archived report); a database with no record yet owes every period.
 """
 
 from __future__ import annotations
@@ -23,13 +29,18 @@ from wengang.services.duties.deadlines import Deadline, calendar_for, due_dates
 from wengang.services.reports.forms import FormError, get_form
 from wengang.store.areas import installation
 from wengang.store.city import installation_level
+from wengang.store.db import get_setting, set_setting
+
+# The settings key of the day the ledger began, when set by hand (an ISO date).
+LEDGER_STARTED = "ledger_started"
 
 
 @dataclass(frozen=True)
 class Sender:
     """How this installation meets a deadline: a county archives the forms it submits; a
-    township (``township``) sends its changes to the county, set up on ``started``, its
-    packages to the county sent on ``sent`` (oldest first, ``last_seq`` the newest's number)."""
+    township (``township``) sends its changes to the county, its packages to the county sent
+    on ``sent`` (oldest first, ``last_seq`` the newest's number). Either owes only what falls
+    due once its ledger began (``started``: 建账日期)."""
 
     township: bool = False
     started: dt.date | None = None
@@ -63,21 +74,50 @@ class Sender:
         return f"上次发给县里：第{self.last_seq}号交换包（{self.sent[-1].isoformat()}）"
 
     def owes(self, deadline: Deadline) -> bool:
-        """The deadline asks something of this installation (a township: due once it was set up)."""
-        return not self.township or self.started is None or deadline.due >= self.started
+        """The deadline asks something of this installation: it falls due once the ledger began."""
+        return self.started is None or deadline.due >= self.started
 
 
 def _day(stamp: str | None) -> dt.date | None:
     return dt.date.fromisoformat(stamp[:10]) if stamp else None
 
 
+# The ledger's first records, each the first row of its table (ids grow with time: no scan).
+_FIRST_RECORDS = ("SELECT at FROM audit_log ORDER BY id LIMIT 1",
+                  "SELECT started_at FROM import_batches ORDER BY id LIMIT 1",
+                  "SELECT submitted_at FROM report_archive ORDER BY id LIMIT 1")
+
+
+def first_record_day(db: sqlite_utils.Database) -> dt.date | None:
+    """The day of the ledger's first record, None while it has none."""
+    days = [_day(row[0]) for sql in _FIRST_RECORDS if (row := db.execute(sql).fetchone())]
+    return min((d for d in days if d), default=None)
+
+
+def ledger_started(db: sqlite_utils.Database) -> tuple[dt.date | None, str]:
+    """(建账日期, how it is known): the day set in 设置; at a township the day the county's
+    first package came; else the day of the ledger's first record."""
+    stated = get_setting(db, LEDGER_STARTED)
+    if stated:
+        return dt.date.fromisoformat(stated), "设置"
+    if installation_level(db) == "township":
+        first = db.execute("SELECT min(at) FROM exchange_packages WHERE direction = 'in'").fetchone()[0]
+        return _day(first), "收到县里第一个交换包"
+    return first_record_day(db), "第一条记录"
+
+
+def set_ledger_started(db: sqlite_utils.Database, day: dt.date | None) -> None:
+    """Set the 建账日期 by hand (None: back to the day of the first record)."""
+    set_setting(db, LEDGER_STARTED, day.isoformat() if day else None)
+
+
 def sender(db: sqlite_utils.Database) -> Sender:
     """This installation's :class:`Sender`."""
+    started, _how = ledger_started(db)
     if installation_level(db) != "township":
-        return Sender()
-    started = db.execute("SELECT min(at) FROM exchange_packages WHERE direction = 'in'").fetchone()[0]
+        return Sender(started=started)
     sent = db.execute("SELECT at, seq FROM exchange_packages WHERE direction = 'out' ORDER BY at, seq").fetchall()
-    return Sender(True, _day(started), tuple(_day(at) for at, _seq in sent), sent[-1][1] if sent else None)
+    return Sender(True, started, tuple(_day(at) for at, _seq in sent), sent[-1][1] if sent else None)
 
 
 @dataclass
@@ -99,6 +139,7 @@ class Schedule:
     problem: str | None = None      # no province, no calendar for it
     unknown: list[str] = field(default_factory=list)  # due dates in a year the holiday calendar lacks
     sender: Sender = field(default_factory=Sender)
+    before_ledger: int = 0          # past due dates not counted: they fell due before the ledger began
 
 
 def _form_id(number: str) -> str:
@@ -134,10 +175,12 @@ def schedule(db: sqlite_utils.Database, today: dt.date, *, ahead: int = 2, back_
         result.problem = str(exc)
         return result
     for deadline in past:
-        if deadline.due < today and result.sender.owes(deadline):
-            missing = missing_forms(db, deadline, result.sender)
-            if missing:
-                result.late.append(DeadlineState(deadline, missing))
+        if deadline.due >= today:
+            continue
+        if not result.sender.owes(deadline):
+            result.before_ledger += 1
+        elif missing := missing_forms(db, deadline, result.sender):
+            result.late.append(DeadlineState(deadline, missing))
     for deadline in coming:
         if deadline.due >= today and len(result.upcoming) < ahead:
             result.upcoming.append(DeadlineState(deadline, missing_forms(db, deadline, result.sender)))
@@ -150,8 +193,8 @@ def schedule(db: sqlite_utils.Database, today: dt.date, *, ahead: int = 2, back_
 
 
 def state_word(db: sqlite_utils.Database, deadline: Deadline, today: dt.date, by: Sender) -> str:
-    """One deadline as the year's table shows it: done, not yet due, late, or (at a township)
-    due before its ledger was set up."""
+    """One deadline as the year's table shows it: done, not yet due, late, or due before the
+    ledger began."""
     if not by.owes(deadline):
         return "建账前"
     if not missing_forms(db, deadline, by):
