@@ -215,3 +215,35 @@ def test_long_codes_and_labels_are_read_whole(qtbot, make_window, county_path):
     titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
     for title, text in (("劳动技能", "弱劳动力或半劳动力"), ("证件号码", "62072219530307211X")):
         assert view.columnWidth(titles.index(title)) >= metrics.horizontalAdvance(text) + 8, title
+
+
+def test_an_action_keeps_the_rows_chosen_and_says_what_was_recorded(qtbot, make_window, county_path, monkeypatch):
+    """After 登记返乡 the status bar says what was recorded (the changed 务工状态 is off to the
+    right on a laptop), and the persons chosen stay chosen (the caseworker goes on from them)."""
+    from wengang.gui.registry.form import RecordDialog
+
+    ids = small_county(county_path)
+    context, window = make_window(county_path)
+    tab = window.show_tab("登记")
+    d = dialogs.departure_dialog(context, [ids["王五"]])
+    d.set_text("start_date", "2024-03-01"); d.set_text("region", "省外"); d.set_text("channel", "自主外出务工")
+    assert d.try_save()
+    _select(tab, [ids["张三"], ids["王五"]])
+
+    def filled_and_saved(dialog):
+        dialog.set_text("end_date", "2024-06-20")
+        dialog.set_text("return_reason", "企业停工或裁员")
+        return dialog.try_save()
+
+    monkeypatch.setattr(RecordDialog, "exec", filled_and_saved)
+    tab._run_action("登记返乡")
+    assert window.statusBar().currentMessage() == "已登记返乡：张三、王五（共 2 人）"
+    assert sorted(tab.selected_person_ids()) == sorted([ids["张三"], ids["王五"]])
+    assert tab.persons.index(tab.persons.row_of(ids["王五"]), 10).data() == "已返乡"
+    # a change of date keeps them too; a person no longer listed is let go
+    _select(tab, [ids["王五"]])
+    context.data_changed.emit()
+    assert tab.selected_person_ids() == [ids["王五"]]
+    tab.persons.filter.household_id = -1
+    tab.refresh()
+    assert tab.selected_person_ids() == []

@@ -49,6 +49,10 @@ WIDE_COLUMNS = {"户编号": "620722001000000009", "证件号码": "620722195303
                 "核实情况": "中" * 15, "发现时间": "2026-12-07T15:31:00", "监测对象类别": "突发严重困难户",
                 "规则": "公益性岗位或帮扶车间却在县外务工", "劳动技能": "弱劳动力或半劳动力", "联系电话": "18812345678"}
 _CELL_PADDING = 14  # the cell's margins and the grid line
+# A selection kept over a reload: up to this many rows, in up to this many ranges (Ctrl+A over
+# a whole county is not worth keeping: its ids would be read to do it).
+KEPT_SELECTED = 500
+KEPT_RANGES = 50
 
 
 def make_table(model: SqlTableModel) -> QTableView:
@@ -151,7 +155,11 @@ class RegistryTab(Tab):
             model.filter.area_id = self.context.area_id
             model.filter.site_id = self.context.site_id
         front, back = (self.households, self.persons) if self._on_households() else (self.persons, self.households)
+        view = self.household_view if front is self.households else self.person_view
+        # the rows chosen stay chosen (a 返乡 just recorded, a date changed) if still listed
+        chosen = view.selected_ids() if len(view.selectionModel().selection()) <= KEPT_RANGES else []
         front.reload()
+        view.select_ids(chosen[:KEPT_SELECTED])
         self._behind = back  # reloaded when its table is shown
         self._update_count()
 
@@ -225,9 +233,13 @@ class RegistryTab(Tab):
     def _run_action(self, name: str) -> None:
         if self._on_households():
             self.tables.setCurrentIndex(0)
+        ids = self.selected_person_ids()
         dialog = self.action_dialog(name)
-        if dialog is not None:
-            dialog.exec()
+        if dialog is not None and dialog.exec():
+            # said where the eye goes after the dialog closes: the row shows no change
+            bar = getattr(self.window(), "statusBar", None)
+            if bar is not None:
+                bar().showMessage(self.tr("已%s：%s") % (name, dialogs.names(self.context, ids)), 10000)
 
     def add_household(self) -> None:
         dialogs.household_dialog(self.context, parent=self).exec()

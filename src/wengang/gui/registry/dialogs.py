@@ -81,6 +81,15 @@ def _count(ids: list[int]) -> str:
 WHO_NAMED = 5  # names a multi-person action lists before 等
 
 
+def names(context: AppContext, person_ids: list[int]) -> str:
+    """``李志平``, ``李志平、王梦晓（共 2 人）`` or ``李志平、王梦晓…等（共 12 人）``: whom an
+    action was recorded for."""
+    listed = "、".join(p[0] for p in lookups.persons_listing(context.db, person_ids[:WHO_NAMED]))
+    if len(person_ids) == 1:
+        return listed
+    return f"{listed}{'等' if len(person_ids) > WHO_NAMED else ''}（共 {len(person_ids)} 人）"
+
+
 def _who(context: AppContext, person_ids: list[int]) -> str:
     """Whom an action (登记返乡, 外出, 摸排, 服务) is about, said above its fields: the window title
     is easy to miss, and a row picked by mistake becomes a record in the wrong person's history."""

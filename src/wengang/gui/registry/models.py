@@ -321,6 +321,16 @@ class SqlTableModel(QAbstractTableModel):
             self._pos = Positions(self._ids)
         return self._pos.get(record_id)
 
+    def loaded_row_of(self, record_id: int) -> int | None:
+        """The row of ``record_id`` among the ids loaded now (none read for it: while only a
+        first page of a big list is loaded, a row beyond it is not looked for)."""
+        if self.is_complete():
+            return self.row_of(record_id)
+        try:
+            return self._ids.index(record_id)
+        except ValueError:
+            return None
+
     def ids_of_rows(self, ranges: Iterable[tuple[int, int]]) -> list[int]:
         """The ids of rows ``top`` to ``bottom`` (inclusive) of each range, once each, in order:
         a selection's, without an index object per row (a 200k county's 94,320 selected

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Signal
 from PySide6.QtWidgets import QTableView
 
 
@@ -40,3 +40,18 @@ class LazyTableView(QTableView):
         selection's ranges, not an index object per row (Ctrl+A over 94,320 rows: 5.3 s → 0.06 s)."""
         ranges = sorted((r.top(), r.bottom()) for r in self.selectionModel().selection())
         return self.model().ids_of_rows(ranges)
+
+    def select_ids(self, ids: list[int]) -> int:
+        """Select again the rows of ``ids`` the model shows now (after a reload: a caseworker who
+        has just recorded 返乡 for a row keeps it, and the next row below it); only rows already
+        loaded are looked for (the model's ``loaded_row_of``), so nothing is read for it. The
+        view does not scroll. Returns how many were found."""
+        model, selection = self.model(), QItemSelection()
+        rows = sorted(r for r in map(model.loaded_row_of, ids) if r is not None)
+        for row in rows:
+            selection.select(model.index(row, 0), model.index(row, model.columnCount() - 1))
+        if rows:
+            chosen = self.selectionModel()
+            chosen.select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            chosen.setCurrentIndex(model.index(rows[0], 0), QItemSelectionModel.SelectionFlag.NoUpdate)
+        return len(rows)
