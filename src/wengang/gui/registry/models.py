@@ -335,7 +335,9 @@ class SqlTableModel(QAbstractTableModel):
         """The ids of rows ``top`` to ``bottom`` (inclusive) of each range, once each, in order:
         a selection's, without an index object per row (a 200k county's 94,320 selected
         findings: 5.3 s by ``selectedRows()`` and :meth:`id_at`)."""
-        self._fetch_rest()
+        ranges = list(ranges)
+        if any(bottom >= len(self._ids) for _top, bottom in ranges):
+            self._fetch_rest()  # only for rows beyond the loaded ones (a reload keeping a selection)
         return list(dict.fromkeys(i for top, bottom in ranges for i in self._ids[max(top, 0):bottom + 1]))
 
     def ids(self) -> list[int]:
