@@ -247,3 +247,18 @@ def test_an_action_keeps_the_rows_chosen_and_says_what_was_recorded(qtbot, make_
     tab.persons.filter.household_id = -1
     tab.refresh()
     assert tab.selected_person_ids() == []
+
+
+def test_the_person_page_names_a_finding_by_its_rule_title(qtbot, make_window, county_path):
+    from wengang.services.rules import findings, quality_rules, run_quality
+
+    small_county(county_path)
+    context, window = make_window(county_path)
+    run_quality(context.db, AS_OF)
+    found = next(f for f in findings(context.db) if f["person_id"])
+    title = {r.id: r.title for r in quality_rules()}[found["rule"]]
+    page = window.tab("登记").open_person(found["person_id"])
+    qtbot.addWidget(page)
+    table = page.tables["数据质量"]
+    shown = [table.item(r, 1).text() for r in range(table.rowCount())]
+    assert title in shown and found["rule"] not in shown

@@ -419,3 +419,14 @@ def test_workshop_award_counts_absorbed_people_until_paid(db, factory):
     db.execute("INSERT INTO subsidies(org_id, paid_date, kind, amount, funding, persons_covered) "
                "VALUES (?, '2026-03-15', '帮扶车间吸纳就业奖补', 2000, '就业补助资金', 2)", [org])
     assert org_entitlements(db, "heilongjiang_2022", AS_OF, year=2025) == []
+
+
+def test_a_place_left_blank_is_said_so_not_quoted_empty(db, factory):
+    """县外务工地点未填到县: a place partly filled is quoted; one not filled at all is said to be
+    missing (it read 务工地点只填了“”)."""
+    blank = worker(factory, {"place_province": None, "place_city": None, "place_county": None})
+    partial = worker(factory, {"place_county": None})
+    run_quality(db, AS_OF)
+    said = {r["person_id"]: r["message"] for r in findings(db, "place_not_county")}
+    assert said[blank].endswith("务工，未填务工地点，应填到县（市、区）") and "“”" not in said[blank]
+    assert "务工地点只填了“" in said[partial] and said[partial].endswith("”，应填到县（市、区）")

@@ -148,6 +148,11 @@ class PersonPage(QDialog):
         _fill(self.members, [(m[0], m[1], m[2], age_at(dt.date.fromisoformat(m[3]), as_of) if m[3] else "",
                               m[4], _status_text(statuses.get(m[0], {}))) for m in members])
         for title, rows in person_list_rows(db, self.person_id).items():
+            if title == "数据质量":  # a rule by its title, as the 数据质量 tab shows it, not its id
+                from wengang.gui.quality_tab import rule_titles  # noqa: PLC0415
+
+                titles = rule_titles()
+                rows = [(r[0], r[1], titles.get(r[2], r[2]), *r[3:]) for r in rows]
             _fill(self.tables[title], rows)
         self.history.person_id = self.person_id
         self.history.reload()
