@@ -262,3 +262,71 @@ def test_the_person_page_names_a_finding_by_its_rule_title(qtbot, make_window, c
     table = page.tables["数据质量"]
     shown = [table.item(r, 1).text() for r in range(table.rowCount())]
     assert title in shown and found["rule"] not in shown
+
+
+def test_a_new_household_goes_into_the_village_chosen_or_found_by_typing(qtbot, make_window, tmp_path):
+    """新增户's 所在村: the villages township by township as 地区 lists them (not by character
+    code: 三堡镇 before 城关镇), the village chosen in 地区 already filled in, and any part of a
+    name typed finds it; a name that is no village is refused, not saved somewhere."""
+    from wengang.services.demo.builder import build_demo
+    from wengang.services.read.lookups import navigator_areas
+    from wengang.store.db import open_database
+
+    path = tmp_path / "demo.db"
+    db = open_database(path)
+    build_demo(db, households=40)
+    db.close()
+    context, window = make_window(path)
+    tree = [name for _id, name, _level, _parent in navigator_areas(context.db, ["township"])]
+    dialog = dialogs.household_dialog(context, parent=window)
+    combo = dialog.widgets["area_id"]
+    listed = [combo.itemText(i).split(" / ")[0] for i in range(1, combo.count())]
+    assert list(dict.fromkeys(listed)) == [t for t in tree if t in listed]
+    assert dialog.values()["area_id"] is None  # 全部 chosen in 地区: none filled in
+    village_id, label = next((combo.itemData(i), combo.itemText(i)) for i in range(1, combo.count()) if "永丰" in combo.itemText(i))
+    context.area_id = village_id
+    dialog = dialogs.household_dialog(context, parent=window)
+    assert dialog.values()["area_id"] == village_id
+    dialog.widgets["area_id"].setCurrentIndex(0)
+    dialog.set_text("area_id", "不存在的村")
+    dialog.set_text("hh_no", "620722001009999999")
+    dialog.set_text("hh_type", "脱贫户")
+    assert not dialog.try_save() and "所在村" in dialog.message.text()
+    dialog.set_text("area_id", label)
+    assert dialog.try_save(), dialog.message.text()
+    assert context.db.execute("SELECT area_id FROM households WHERE hh_no = '620722001009999999'").fetchone()[0] == village_id
+
+
+def test_a_new_household_asks_for_its_head_at_once(qtbot, make_window, county_path, monkeypatch):
+    """A household without members is in no list of people, and 新增人员 needs one of them
+    chosen: 新增户 goes straight on to its 户主, 与户主关系 and name filled in."""
+    from wengang.domain.ids import make_id
+    from wengang.gui.registry.form import RecordDialog
+    from wengang.services.read.lookups import village_choices
+
+    small_county(county_path)
+    context, window = make_window(county_path)
+    tab = window.show_tab("登记")
+    village_id = village_choices(context.db)[0][0]
+    context.area_id = village_id
+    shown = []
+
+    def filled_and_saved(dialog):
+        shown.append((dialog.windowTitle(), dict(dialog.values())))
+        if dialog.windowTitle() == "新增户":
+            dialog.set_text("hh_no", "620702001009999999")
+            dialog.set_text("head_name", "赵六")
+            dialog.set_text("hh_type", "脱贫户")
+        else:
+            dialog.set_text("id_number", make_id("620702", dt.date(1980, 1, 1), 11, True))
+            dialog.set_text("labour_skill", "普通劳动力")
+        return dialog.try_save() or pytest.fail(dialog.message.text())
+
+    monkeypatch.setattr(RecordDialog, "exec", filled_and_saved)
+    tab.add_household()
+    assert [title for title, _values in shown] == ["新增户", "新增人员"]
+    assert shown[1][1]["relation"] == "户主" and shown[1][1]["name"] == "赵六"
+    row = context.db.execute("SELECT p.name, p.relation, h.area_id FROM persons p JOIN households h ON h.id = p.household_id "
+                             "WHERE h.hh_no = '620702001009999999'").fetchone()
+    assert row == ("赵六", "户主", village_id)
+    assert "已新增户 620702001009999999 和户主" in window.statusBar().currentMessage()

@@ -237,12 +237,27 @@ class RegistryTab(Tab):
         dialog = self.action_dialog(name)
         if dialog is not None and dialog.exec():
             # said where the eye goes after the dialog closes: the row shows no change
-            bar = getattr(self.window(), "statusBar", None)
-            if bar is not None:
-                bar().showMessage(self.tr("已%s：%s") % (name, dialogs.names(self.context, ids)), 10000)
+            self._status(self.tr("已%s：%s") % (name, dialogs.names(self.context, ids)))
 
     def add_household(self) -> None:
-        dialogs.household_dialog(self.context, parent=self).exec()
+        """新增户, then its 户主 at once: a household without members shows in no list of people,
+        and 新增人员 needs one of its members (or the household) chosen."""
+        dialog = dialogs.household_dialog(self.context, parent=self)
+        if not dialog.exec() or not dialog.result_value:
+            return
+        household_id, hh_no = dialog.result_value, dialog.values()["hh_no"]
+        self._status(self.tr("已新增户 %s；请添加户主") % hh_no)
+        head = dialogs.person_dialog(self.context, household_id=household_id, parent=self,
+                                     values={"relation": "户主", "name": dialog.values().get("head_name")})
+        if head.exec() and head.result_value:
+            self._status(self.tr("已新增户 %s 和户主；家庭成员：在该户选一人，再点“新增人员”") % hh_no)
+            if self.person_view.select_ids([head.result_value]):
+                self.person_view.scrollTo(self.person_view.currentIndex())
+
+    def _status(self, text: str) -> None:
+        bar = getattr(self.window(), "statusBar", None)
+        if bar is not None:
+            bar().showMessage(text, 10000)
 
     def add_person(self) -> None:
         households = self.selected_household_ids() if self._on_households() else []

@@ -146,7 +146,8 @@ def household_dialog(context: AppContext, household_id: int | None = None,
         _f("households", "address"),
         _f("households", "phone"),
     ]
-    before = _row(context, "households", household_id)
+    # a new household goes, unless told otherwise, into the village chosen in 地区
+    before = _row(context, "households", household_id) if household_id is not None else {"area_id": context.area_id}
     if household_id is not None:
         fields += [Field("type_from", "类型生效日期", "date"), Field("type_reason", "变更原因", "text")]
 
@@ -182,8 +183,9 @@ def household_dialog(context: AppContext, household_id: int | None = None,
 
 
 def person_dialog(context: AppContext, person_id: int | None = None, household_id: int | None = None,
-                  parent: QWidget | None = None) -> RecordDialog:
-    values = _row(context, "persons", person_id)
+                  parent: QWidget | None = None, values: dict | None = None) -> RecordDialog:
+    """新增人员 (into ``household_id``, ``values`` filled in) or 编辑人员."""
+    values = _row(context, "persons", person_id) if person_id is not None else dict(values or {})
     target_household = values.get("household_id", household_id)
     head = lookups.household_heading(context.db, target_household)
     intro = f"户编号 {head[0]}（户主 {head[1] or '—'}）" if head else ""

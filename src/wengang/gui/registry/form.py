@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QCompleter,
     QDialog,
     QFormLayout,
     QLabel,
@@ -39,6 +41,31 @@ class Field:
     code_list: str | None = None
     required: bool = False
     choices: tuple = ()           # (label, value) pairs for kind "choice"
+
+
+# A choice among more than this many (a county's 150 villages) is found by typing part of it.
+PICK_TYPED = 12
+
+
+class PickCombo(QComboBox):
+    """A long list to pick from by typing any part of an entry (永丰 finds 城关镇 / 永丰村):
+    the text typed only finds; the value is the entry whose text it is, else none."""
+
+    def __init__(self, choices: tuple, parent: QWidget | None = None):
+        super().__init__(parent)
+        for label, value in choices:
+            self.addItem(label, value)
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        completer = QCompleter(self.model(), self)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.setCompleter(completer)
+        self.lineEdit().setPlaceholderText("输入村名的几个字查找，或点右边的箭头选")
+
+    def picked(self):
+        i = self.findText(self.currentText().strip())
+        return self.itemData(i) if i >= 0 else None
 
 
 class RecordDialog(QDialog):
@@ -87,6 +114,8 @@ class RecordDialog(QDialog):
                 combo.addItem(value, value)
             return combo
         if f.kind == "choice":
+            if len(f.choices) > PICK_TYPED:
+                return PickCombo(f.choices)
             combo = QComboBox()
             for label, value in f.choices:
                 combo.addItem(label, value)
@@ -134,7 +163,7 @@ class RecordDialog(QDialog):
             value = values.get(f.name)
             if isinstance(widget, QComboBox):
                 i = widget.findData(value)
-                if i < 0 and value is not None and widget.isEditable():
+                if i < 0 and value is not None and widget.isEditable() and not isinstance(widget, PickCombo):
                     widget.setEditText(str(value))
                 else:
                     widget.setCurrentIndex(max(i, 0))
@@ -147,7 +176,9 @@ class RecordDialog(QDialog):
         out: dict = {}
         for f in self.fields:
             widget = self.widgets[f.name]
-            if isinstance(widget, QComboBox):
+            if isinstance(widget, PickCombo):
+                out[f.name] = widget.picked()
+            elif isinstance(widget, QComboBox):
                 out[f.name] = widget.currentText().strip() or None if widget.isEditable() else widget.currentData()
             elif isinstance(widget, QCheckBox):
                 out[f.name] = widget.isChecked()

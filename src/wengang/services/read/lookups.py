@@ -81,11 +81,14 @@ def navigator_areas(db: sqlite_utils.Database, levels: Iterable[str]) -> list[tu
 
 
 def village_choices(db: sqlite_utils.Database) -> list[tuple[int, str]]:
-    """(id, "乡镇 / 村") of every village and group, by township then name (a household's place)."""
+    """(id, "乡镇 / 村") of every village and group a household can be in, in the area tree's
+    order (township by township as 地区 lists them); at a township installation its own only."""
+    own = own_township(db)
     return db.execute(
         "SELECT v.id, coalesce(t.name || ' / ', '') || v.name FROM areas v "
         f"LEFT JOIN areas t ON {VILLAGE_IN_TOWNSHIP} WHERE v.level IN ('village', 'group') "
-        "ORDER BY t.name, v.name").fetchall()
+        "AND (:own IS NULL OR t.name = :own) "
+        "ORDER BY t.sort_order, t.name, v.sort_order, v.name", {"own": own}).fetchall()
 
 
 def relocation_sites(db: sqlite_utils.Database) -> list[tuple[int, str]]:
