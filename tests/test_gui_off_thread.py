@@ -159,3 +159,32 @@ def test_a_restore_runs_on_a_worker_while_a_progress_box_paints(qtbot, make_wind
     finally:
         new[0].close()
         new[0].context.close()
+
+
+def test_the_registry_as_filtered_is_exported_off_the_gui_thread(qtbot, make_window, county_path, tmp_path,
+                                                                 monkeypatch):
+    """文件 → 导出 (or 导出名单…) on 登记: the people the table lists, with its filters, every
+    row whether loaded or not, titled by what it shows; the ids read on the worker."""
+    from openpyxl import load_workbook
+
+    from wengang.services import person_list
+
+    ids = small_county(county_path)
+    _context, window = make_window(county_path)
+    tab = window.show_tab("登记")
+    assert tab.can_export() and tab.list_title() == "登记人员名单"
+    tab.labour_only.setChecked(True)
+    tab.employed.setCurrentIndex(tab.employed.findData(False))   # 目前未务工
+    wanted = {ids[name] for name in ("李四", "王五")}
+    assert {tab.persons.id_at(r) for r in range(tab.persons.rowCount())} == wanted
+    assert tab.list_title() == "登记人员名单（仅劳动力，目前未务工）"
+    threads = record_thread(monkeypatch, person_list, "write_person_list")
+    target = tmp_path / "登记.xlsx"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    window.export_current()
+    qtbot.waitUntil(lambda: "已导出 2 人" in window.statusBar().currentMessage())
+    assert threads and threading.get_ident() not in threads  # the ids are read inside it, on its thread
+    sheet = load_workbook(target).active
+    assert sheet["A1"].value.startswith("登记人员名单（仅劳动力，目前未务工）")
+    names = {sheet.cell(row, 5).value for row in range(3, sheet.max_row + 1)}
+    assert names == {"李四", "王五"}

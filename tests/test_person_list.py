@@ -54,3 +54,15 @@ def test_a_list_stopped_part_way_leaves_no_file_and_the_earlier_one_as_it_was(db
         write_person_list(db, ids, target, title="名单", progress=stop_at_the_second_report)
     assert target.read_bytes() == b"earlier list"
     assert [p.name for p in tmp_path.iterdir()] == ["名单.xlsx"]  # no partial left
+
+
+def test_each_coded_column_is_wide_enough_for_its_longest_value():
+    """劳动技能 at 12 cut 弱劳动力或半劳动力 off into 联系电话 (rendered with LibreOffice): a
+    column of a code list holds its longest value, a Chinese character two units wide."""
+    from wengang.domain.codes import codes
+    from wengang.services.person_list import COLUMNS
+
+    widths = dict(COLUMNS)
+    for title, code_list in (("劳动技能", "labour_skill"), ("户类型", "hh_type"), ("与户主关系", "relation")):
+        longest = max(len(v) for v in codes(code_list).values)
+        assert widths[title] >= 2 * longest - 2, (title, longest)  # the font's CJK advance is a little under 2

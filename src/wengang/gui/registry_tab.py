@@ -122,6 +122,7 @@ class RegistryTab(Tab):
             self._button(buttons, label, slot)
         for label in ACTIONS:
             self._button(buttons, label, lambda _=False, name=label: self._run_action(name))
+        self._button(buttons, "导出名单…", self.export)
         layout.addWidget(buttons_box)
 
         self.tables = QTabWidget()
@@ -253,6 +254,38 @@ class RegistryTab(Tab):
             self._status(self.tr("已新增户 %s 和户主；家庭成员：在该户选一人，再点“新增人员”") % hh_no)
             if self.person_view.select_ids([head.result_value]):
                 self.person_view.scrollTo(self.person_view.currentIndex())
+
+    # --- 文件 → 导出: the people listed, as filtered ------------------------------------------
+    def can_export(self) -> bool:
+        return self.persons.rowCount() > 0
+
+    def list_title(self) -> str:
+        """登记人员名单（沙河镇永丰村，脱贫户，仅劳动力，目前未务工，姓名等含“张”）: what the list shows."""
+        flt = self.persons.filter
+        parts = [lookups.place_label(self.context.db, self.context.area_id, self.context.site_id),
+                 flt.hh_type, "仅劳动力" if flt.labour_only else None,
+                 {True: "目前务工", False: "目前未务工"}.get(flt.employed),
+                 "同一户" if flt.household_id is not None else None,
+                 f"搜索“{flt.search.strip()}”" if flt.search.strip() else None]
+        named = "，".join(p for p in parts if p)
+        return "登记人员名单" + (f"（{named}）" if named else "")
+
+    def export(self):
+        """The persons the table lists (its filters, search and place; every row, not only those
+        loaded) to Excel; returns the progress dialog, None when nothing was written."""
+        if self._on_households():
+            self.tables.setCurrentIndex(0)  # the list is of people: the households' members
+        if not self.can_export():
+            QMessageBox.information(self, self.tr("导出名单"), self.tr("表中没有人员可导出。"))
+            return None
+        from wengang.gui.person_list_export import export_person_list  # noqa: PLC0415
+        from wengang.services.read.tables import TableReader  # noqa: PLC0415
+
+        query, table = self.persons.reader.id_query(self.persons.filter, self.persons.sort_column,
+                                                    self.persons.descending), self.persons.table
+        return export_person_list(self.context, self, self.list_title(), lambda db: TableReader(db, table).ids(query),
+                                  lambda path, count: self._status(self.tr("已导出 %s 人到 %s") % (f"{count:,}", path)),
+                                  mask_kind="registry")
 
     def _status(self, text: str) -> None:
         bar = getattr(self.window(), "statusBar", None)

@@ -16,7 +16,7 @@ from wengang.domain.masking import mask_id, mask_phone
 from wengang.store.areas import village_and_township
 
 COLUMNS = (("序号", 6), ("乡镇", 12), ("行政村", 12), ("户编号", 20), ("姓名", 10), ("性别", 6),
-           ("证件号码", 21), ("与户主关系", 10), ("户类型", 10), ("劳动技能", 12), ("联系电话", 14))
+           ("证件号码", 21), ("与户主关系", 10), ("户类型", 10), ("劳动技能", 16), ("联系电话", 14))
 _SQL = f"""SELECT t.name, v.name, h.hh_no, p.name, p.gender, p.id_number, p.relation, h.hh_type,
                  p.labour_skill, p.phone
           FROM persons p JOIN households h ON h.id = p.household_id

@@ -6,7 +6,7 @@ of a 50,000-household county's 务工 total took 17 CPU seconds (35 s wall on a 
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from wengang.gui.context import AppContext
 from wengang.gui.registry.models import PersonTableModel
@@ -42,32 +42,13 @@ class PersonsDialog(QDialog):
     def export(self):
         """The listed persons to an Excel file, written off the GUI thread; returns the progress
         dialog (None when no file was chosen). ``last_export`` is the path once written."""
-        import re  # noqa: PLC0415
+        ids = self.person_ids
 
-        from wengang.gui.widgets import mask_choice  # noqa: PLC0415
-        from wengang.gui.widgets.progress import run_with_progress  # noqa: PLC0415
-        from wengang.gui.widgets.save_dialog import ask_save_path  # noqa: PLC0415
-        safe = re.sub(r'[\\/:*?"<>|·\s]+', "_", self.title).strip("_")
-        path = ask_save_path(self, "导出人员名单", f"{safe}_{self.context.as_of}.xlsx", "Excel 工作簿 (*.xlsx)",
-                             self.context.settings)
-        if path is None:
-            return None
-        mask = mask_choice.ask_masking(self, self.context.db, "drill_down", "人员名单")
-        if mask is None:
-            return None
-        ids, title, as_of = self.person_ids, self.title, self.context.as_of
+        def done(path, count: int) -> None:
+            self.last_export = path
+            self.status.setText(f"已导出 {count:,} 人到 {path}")
 
-        def work(db, progress):
-            from wengang.services.person_list import write_person_list  # noqa: PLC0415 - loads openpyxl
-            return write_person_list(db, ids, path, title=title, as_of=as_of, mask=mask, progress=progress.callback)
+        from wengang.gui.person_list_export import export_person_list  # noqa: PLC0415
 
-        def done(written) -> None:
-            self.last_export = written[0]
-            self.status.setText(f"已导出 {written[1]:,} 人到 {written[0]}")
+        return export_person_list(self.context, self, self.title, lambda _db: ids, done)
 
-        def failed(exc: BaseException) -> None:
-            why = f"无法写入 {path}：{exc.strerror or exc}。请关闭在 WPS/Excel 中打开的同名文件，或换一个文件夹后重试。" \
-                if isinstance(exc, OSError) else f"导出未完成：{exc}"
-            QMessageBox.warning(self, "导出人员名单", why)
-
-        return run_with_progress(self.context, self, "正在导出人员名单", work, done, failed)

@@ -38,6 +38,22 @@ def area_name(db: sqlite_utils.Database, area_id: int) -> str | None:
     return row[0] if row else None
 
 
+def place_label(db: sqlite_utils.Database, area_id: int | None = None, site_id: int | None = None) -> str | None:
+    """An area as a title names it: a village with its township (沙河镇永丰村: village names
+    repeat), a township or county alone; or a 安置点 by name. None: neither given or found."""
+    if site_id is not None:
+        row = db.execute("SELECT name FROM relocation_sites WHERE id = ?", [site_id]).fetchone()
+        return row[0] if row else None
+    if area_id is None:
+        return None
+    row = db.execute(f"SELECT v.name, v.level, t.name FROM areas v LEFT JOIN areas t ON {VILLAGE_IN_TOWNSHIP} "
+                     "WHERE v.id = ?", [area_id]).fetchone()
+    if row is None:
+        return None
+    name, level, parent = row
+    return f"{parent or ''}{name}" if level in ("village", "group") else name
+
+
 def places_signature(db: sqlite_utils.Database) -> tuple:
     """Changes when an area or a 安置点 is added, removed or renamed (the navigator rebuilds then)."""
     return db.execute(
