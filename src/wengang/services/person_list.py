@@ -23,6 +23,7 @@ _SQL = f"""SELECT t.name, v.name, h.hh_no, p.name, p.gender, p.id_number, p.rela
           {village_and_township("h.area_id")}
           WHERE p.id IN (SELECT value FROM json_each(?))
           ORDER BY t.sort_order, t.name, v.sort_order, v.name, h.hh_no, p.id"""
+_COUNT_SQL = "SELECT count(*) FROM persons WHERE id IN (SELECT value FROM json_each(?))"
 PROGRESS_EVERY = 2000  # rows between two progress reports
 
 
@@ -41,22 +42,26 @@ def write_person_list(db: sqlite_utils.Database, person_ids: list[int], path: st
     from wengang.services.xlsx_stream import StreamedWorkbook, listing_head  # noqa: PLC0415 - atomic, no formulas
 
     path = Path(path)
-    rows = db.execute(_SQL, [json.dumps([int(i) for i in person_ids])]).fetchall()
+    listed = json.dumps([int(i) for i in person_ids])
+    # counted first and then read row by row: a whole registry of 660,519 persons held as
+    # tuples took about 700 MiB (217 MiB at 165,479)
+    total = db.execute(_COUNT_SQL, [listed]).fetchone()[0]
     heading = title + (f"（数据截止 {as_of.isoformat()}）" if as_of else "")
     book = StreamedWorkbook(path, "人员名单")
+    n = 0
     try:
-        listing_head(book.sheet, f"{heading}：共 {len(rows):,} 人", COLUMNS)
-        for n, row in enumerate(rows, start=1):
+        listing_head(book.sheet, f"{heading}：共 {total:,} 人", COLUMNS)
+        for n, row in enumerate(db.execute(_SQL, [listed]), start=1):
             if progress is not None and n % PROGRESS_EVERY == 1:
-                progress(n - 1, len(rows), f"正在写入第 {n:,} 人（共 {len(rows):,} 人）")
+                progress(n - 1, total, f"正在写入第 {n:,} 人（共 {total:,} 人）")
             values = list(row)
             if mask:
                 values[5], values[9] = mask_id(values[5]), mask_phone(values[9])
             book.sheet.append_values([n, *("" if v is None else str(v) for v in values)])
         if progress is not None:
-            progress(len(rows), len(rows), f"正在保存 {path.name}")
+            progress(n, total, f"正在保存 {path.name}")
         book.save()
     except BaseException:
         book.abandon()  # no file, and any earlier one of that name as it was
         raise
-    return path, len(rows)
+    return path, n
