@@ -285,6 +285,11 @@ def test_a_new_household_goes_into_the_village_chosen_or_found_by_typing(qtbot, 
     assert dialog.values()["area_id"] is None  # 全部 chosen in 地区: none filled in
     village_id, label = next((combo.itemData(i), combo.itemText(i)) for i in range(1, combo.count()) if "永丰" in combo.itemText(i))
     context.area_id = village_id
+    from wengang.services.read.lookups import place_label
+    assert place_label(context.db, village_id) == label.replace(" / ", "")  # 城关镇永丰村: the township too
+    township = context.db.execute("SELECT parent_id FROM areas WHERE id = ?", [village_id]).fetchone()[0]
+    assert place_label(context.db, township) == label.split(" / ")[0] and place_label(context.db) is None
+    context.area_id = village_id
     dialog = dialogs.household_dialog(context, parent=window)
     assert dialog.values()["area_id"] == village_id
     dialog.widgets["area_id"].setCurrentIndex(0)
