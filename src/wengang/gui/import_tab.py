@@ -332,6 +332,9 @@ class ImportTab(Tab):
             verdict = "<span style='color:#1b7f3b'><b>没有错误，可以导入。</b></span>" + (
                 f" 另有 {len(warnings):,} 条提示，请留意。" if warnings else "")
         outside = f"<br><span style='color:#8a5a00'><b>{preview.outside}</b></span>" if preview.outside else ""
+        if preview.hand_edits:  # listed first among the 提示 (no row: they are the ledger's, not the file's)
+            outside += (f"<br><span style='color:#8a5a00'><b>其中 {preview.hand_edits:,} 处是台账中修改过、文件中不同的"
+                        "内容（如已登记返乡，文件中仍在外务工），导入后以文件为准，见下表最前面的提示。</b></span>")
         self.summary.setText(f"文件：{self.path.name if self.path else ''}<br>类型：{kind_text}<br>"
                              f"{counts}<br>{verdict}{outside}")
         self.confirm_button.setEnabled(bool(kind) and not errors)

@@ -75,6 +75,8 @@ class IssuesModel(QAbstractTableModel):
             if column == 3:
                 return ERROR if position < self._errors else WARNING
             value = self._issues[position][column]
+            if column == 0 and not value:  # about the whole file, or the ledger's own rows: no row
+                return ""
             return "" if value is None else str(value)
         return None
 

@@ -388,6 +388,45 @@ def audit_entries(db: sqlite_utils.Database, *, person_id: int | None = None,
     return [_entry(r) for r in db.query(sql, params)]
 
 
+@dataclass(frozen=True)
+class HandEdit:
+    """The values a row was given here (by hand, a batch 登记 or an exchange: by no import)
+    since an import last wrote it: column → the latest value, when and by whom."""
+
+    row_id: int
+    person_id: int | None
+    values: dict
+    at: str
+    user: str | None
+
+
+def hand_edits_since_import(db: sqlite_utils.Database, table: str, row_ids: list[int],
+                            batch_id: int | None = None) -> dict[int, HandEdit]:
+    """Of ``row_ids`` in ``table``, those changed other than by an import after the last
+    import that wrote them (``batch_id``, the import under way, not counted), by row id. Read
+    from the trail by row (its index): a monthly re-import changes a few hundred rows."""
+    found: dict[int, HandEdit] = {}
+    if not row_ids:
+        return found
+    ignore = set(audit_config()["ignore_fields"])
+    rows = db.execute(
+        """SELECT a.row_id, a.person_id, a.at, a.user, a.old_json, a.new_json FROM audit_log a
+           WHERE a.table_name = :table AND a.row_id IN (SELECT value FROM json_each(:ids))
+             AND a.action = 'update' AND a.batch_id IS NULL
+             AND a.id > coalesce((SELECT max(b.id) FROM audit_log b WHERE b.table_name = a.table_name
+                                  AND b.row_id = a.row_id AND b.batch_id IS NOT NULL
+                                  AND b.batch_id IS NOT :batch), 0)
+           ORDER BY a.id""",
+        {"table": table, "ids": json.dumps([int(i) for i in row_ids]), "batch": batch_id}).fetchall()
+    for row_id, person_id, at, user, old_json, new_json in rows:
+        old, new = json.loads(old_json or "{}"), json.loads(new_json or "{}")
+        changed = {k: v for k, v in new.items() if k not in ignore and k != "id" and old.get(k) != v}
+        if changed:
+            earlier = found.get(row_id)
+            found[row_id] = HandEdit(row_id, person_id, {**(earlier.values if earlier else {}), **changed}, at, user)
+    return found
+
+
 # Tables whose rows belong to one person through a ``person_id`` column (the person's own row
 # is matched by id); an import records its added rows per table and batch, not per person.
 _PERSON_ROWS = ("employment_spells", "surveys", "services", "subsidies", "spot_checks")

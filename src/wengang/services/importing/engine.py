@@ -21,6 +21,7 @@ from pathlib import Path
 import sqlite_utils
 
 from wengang.services.importing.findings import save_findings
+from wengang.services.importing.hand_edits import warn_hand_edits_overwritten
 from wengang.services.importing.hostile import add_warnings
 from wengang.services.importing.model import Counts, ImportResult, Issue, Preview, default_errors_path
 from wengang.services.importing.parse import Parsed, Progress, parse_table
@@ -114,6 +115,7 @@ class _Run:
     batch_id: int | None = None
     hints_resolved: int = 0
     outside: str = ""  # at a township: the other townships' rows left out (services.importing.scope)
+    hand_edits: int = 0  # values changed here since their last import that the file changes
 
 
 def _detect(table_headers: list[str], kind: str | None, header_row: int) -> tuple[str | None, list[Issue]]:
@@ -186,6 +188,7 @@ def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write
             with bulk_import_audit(db, batch_id), sending(db) as ctx.sender:
                 WRITERS[kind](ctx)
                 run.counts, run.details = ctx.counts, ctx.details
+                run.hand_edits = warn_hand_edits_overwritten(ctx)  # before the updates are sent
                 if parsed.errors or not write:
                     # Preview and rejected files: the writers only classified the rows; what
                     # they collected is never sent (areas and sites they made are rolled back).
@@ -233,7 +236,7 @@ def _preview(db: sqlite_utils.Database, path: Path, kind: str | None, progress: 
         errors=run.file_errors + (_sorted(parsed.errors) if parsed else []),
         warnings=_sorted(parsed.warnings) if parsed else [], rows=len(parsed.records) if parsed else 0,
         to_add=run.counts.added, to_change=run.counts.changed, unchanged=run.counts.unchanged,
-        details=run.details, outside=run.outside)
+        details=run.details, outside=run.outside, hand_edits=run.hand_edits)
 
 
 def _sorted(issues: list[Issue]) -> list[Issue]:
@@ -294,7 +297,7 @@ def _import(db: sqlite_utils.Database, kind: str | None, path: Path, dry_run: bo
         added=run.counts.added, changed=run.counts.changed, unchanged=run.counts.unchanged,
         errors=errors, warnings=_sorted(parsed.warnings) if parsed else [], dry_run=dry_run,
         unknown_columns=parsed.unknown if parsed else [], details=run.details, hints_resolved=run.hints_resolved,
-        outside=run.outside)
+        outside=run.outside, hand_edits=run.hand_edits)
     # The workbook is written for errors, or for warnings when the caller asked for one by path
     # (the GUI's 保存错误清单 on a file that only has 提示).
     if parsed is not None and (errors or (errors_path and parsed.warnings)):

@@ -50,6 +50,7 @@ class Preview:
     unchanged: int = 0
     details: dict[str, int] = field(default_factory=dict)
     outside: str = ""  # at a township: the other townships' rows left out, in words
+    hand_edits: int = 0  # values changed here since their last import that the file changes (hand_edits)
 
     @property
     def ok(self) -> bool:
@@ -76,6 +77,7 @@ class ImportResult:
     # Earlier imports' 提示 this file showed corrected, now 已处理 (importing.findings).
     hints_resolved: int = 0
     outside: str = ""  # at a township: the other townships' rows left out, in words (importing.scope)
+    hand_edits: int = 0  # values changed here since their last import that the file changed
 
     def summary(self) -> str:
         """One line for the caseworker."""
@@ -86,6 +88,9 @@ class ImportResult:
         if self.warnings:
             kept = "" if self.dry_run else "，已记入数据质量问题"
             text += f"；另有{len(self.warnings)}条{WARNING}{kept}"
+        if self.hand_edits:
+            done = "导入时将以文件为准" if self.dry_run else "已以文件为准"
+            text += f"；其中{self.hand_edits}处是台账中修改过、文件中不同的内容，{done}（见{WARNING}）"
         if self.hints_resolved:
             text += f"；以前导入的{WARNING}中有{self.hints_resolved}条已在本文件中改正，记为已处理"
         if self.outside:

@@ -22,7 +22,7 @@ import json
 import operator
 import secrets
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import sqlite_utils
 
@@ -292,6 +292,14 @@ class Upserter:
             self._next_id = row_id + 1
             pending[key] = (row_id, *key, *values)  # the guid is made from row_id (_values_sql)
         return row_id
+
+    def updates(self) -> Iterator[tuple[int, dict]]:
+        """(row id, column → the value it will be given) of the updates not yet sent (all of
+        them until :meth:`flush`: updates are sent there, inserts before)."""
+        for columns, rows in self._updates.items():
+            width = len(columns)
+            for row in rows:
+                yield row[-1], dict(zip(columns, row[:width]))
 
     def _update(self, key: tuple, hit: tuple, values: dict) -> tuple[str, int]:
         if len(hit) != 2:

@@ -54,6 +54,26 @@ def place_label(db: sqlite_utils.Database, area_id: int | None = None, site_id: 
     return f"{parent or ''}{name}" if level in ("village", "group") else name
 
 
+def row_owners(db: sqlite_utils.Database, table: str, row_ids: list[int]) -> dict[int, tuple[str, int | None, int | None]]:
+    """Whose each row of ``table`` is, as a message names it: row id → (李志平（证件号码 …）
+    and for a spell its start, person id, household id); a household by 户编号 and 户主."""
+    ids = json.dumps([int(i) for i in row_ids])
+    if table == "households":
+        return {r[0]: (f"户编号 {r[1]}（户主 {r[2] or '—'}）", None, r[0]) for r in db.execute(
+            "SELECT id, hh_no, head_name FROM households WHERE id IN (SELECT value FROM json_each(?))", [ids])}
+    if table == "persons":
+        return {r[0]: (f"{r[1]}（证件号码 {r[2]}）", r[0], r[3]) for r in db.execute(
+            "SELECT id, name, id_number, household_id FROM persons WHERE id IN (SELECT value FROM json_each(?))",
+            [ids])}
+    if "person_id" not in db[table].columns_dict:
+        return {}
+    start = ", x.start_date" if table == "employment_spells" else ", NULL"
+    return {r[0]: (f"{r[1]}（证件号码 {r[2]}）" + (f"{r[5]}开始的务工记录" if r[5] else ""), r[3], r[4])
+            for r in db.execute(f"SELECT x.id, p.name, p.id_number, p.id, p.household_id{start} FROM {table} x "
+                                "JOIN persons p ON p.id = x.person_id WHERE x.id IN (SELECT value FROM json_each(?))",
+                                [ids])}
+
+
 def places_signature(db: sqlite_utils.Database) -> tuple:
     """Changes when an area or a 安置点 is added, removed or renamed (the navigator rebuilds then)."""
     return db.execute(
