@@ -117,6 +117,8 @@ def test_a_county_owes_nothing_due_before_its_ledger_began(db):
     assert ledger_started(db) == (D(2026, 12, 3), "设置")
     assert schedule(db, D(2026, 12, 8)).late == []
     assert state_word(db, october, D(2026, 12, 8), sender(db)) == "建账前"
+    db.execute("INSERT INTO report_archive(form_id, as_of, result_json) VALUES ('F4', '2026-10-31', '{}')")
+    assert state_word(db, october, D(2026, 12, 8), sender(db)) == "已报送"  # submitted here after all
     set_ledger_started(db, None)
     assert ledger_started(db)[1] == "第一条记录"
 

@@ -193,10 +193,12 @@ def schedule(db: sqlite_utils.Database, today: dt.date, *, ahead: int = 2, back_
 
 
 def state_word(db: sqlite_utils.Database, deadline: Deadline, today: dt.date, by: Sender) -> str:
-    """One deadline as the year's table shows it: done, not yet due, late, or due before the
-    ledger began."""
-    if not by.owes(deadline):
+    """One deadline as the year's table shows it: due before the ledger began, done, not yet
+    due, late. A county's report archived here for a period before the ledger began was made
+    after all (done); a township's package covers every earlier period by its nature (建账前)."""
+    done = not missing_forms(db, deadline, by)
+    if not by.owes(deadline) and (by.township or not done):
         return "建账前"
-    if not missing_forms(db, deadline, by):
+    if done:
         return by.done_word
     return "未到" if deadline.due >= today else by.overdue_word
