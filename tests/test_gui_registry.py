@@ -296,6 +296,11 @@ def test_a_new_household_goes_into_the_village_chosen_or_found_by_typing(qtbot, 
     dialog.set_text("hh_no", "620722001009999999")
     dialog.set_text("hh_type", "脱贫户")
     assert not dialog.try_save() and "所在村" in dialog.message.text()
+    assert sum("永丰" in combo.itemText(i) for i in range(combo.count())) > 1
+    dialog.set_text("area_id", "永丰")                  # in several townships: which one is not guessed
+    assert not dialog.try_save() and "所在村" in dialog.message.text()
+    dialog.set_text("area_id", label.split(" / ")[0] + " / 永丰")   # the one entry holding it
+    assert dialog.values()["area_id"] == village_id
     dialog.set_text("area_id", label)
     assert dialog.try_save(), dialog.message.text()
     assert context.db.execute("SELECT area_id FROM households WHERE hh_no = '620722001009999999'").fetchone()[0] == village_id

@@ -260,7 +260,7 @@ class RegistryTab(Tab):
         return self.persons.rowCount() > 0
 
     def list_title(self) -> str:
-        """登记人员名单（沙河镇永丰村，脱贫户，仅劳动力，目前未务工，姓名等含“张”）: what the list shows."""
+        """登记人员名单（沙河镇永丰村，脱贫户，仅劳动力，目前未务工，搜索“张”）: what the list shows."""
         flt = self.persons.filter
         parts = [lookups.place_label(self.context.db, self.context.area_id, self.context.site_id),
                  flt.hh_type, "仅劳动力" if flt.labour_only else None,

@@ -48,8 +48,9 @@ PICK_TYPED = 12
 
 
 class PickCombo(QComboBox):
-    """A long list to pick from by typing any part of an entry (永丰 finds 城关镇 / 永丰村):
-    the text typed only finds; the value is the entry whose text it is, else none."""
+    """A long list to pick from by typing any part of an entry (永丰 lists 城关镇 / 永丰村 and the
+    other townships' 永丰村): the value is the entry whose text it is, or the one entry holding
+    the text typed; else none (a name that is no entry is never saved as one)."""
 
     def __init__(self, choices: tuple, parent: QWidget | None = None):
         super().__init__(parent)
@@ -61,10 +62,14 @@ class PickCombo(QComboBox):
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.setCompleter(completer)
-        self.lineEdit().setPlaceholderText("输入村名的几个字查找，或点右边的箭头选")
+        self.lineEdit().setPlaceholderText("输入名称中的几个字查找，或点右边的箭头选")
 
     def picked(self):
-        i = self.findText(self.currentText().strip())
+        text = self.currentText().strip()
+        i = self.findText(text)
+        if i < 0 and text:
+            holding = [n for n in range(self.count()) if text in self.itemText(n)]
+            i = holding[0] if len(holding) == 1 else -1
         return self.itemData(i) if i >= 0 else None
 
 
