@@ -52,6 +52,12 @@ def test_id_stored_as_number_is_refused_plainly():
     assert not check_id("1.1010519491231E+17").ok
 
 
+def test_a_masked_number_from_an_export_is_refused_for_what_it_is():
+    """A list exported with 隐藏中间几位 and imported back: said so, not 17位数字加1位数字或X."""
+    result = check_id(GOOD[:6] + "********" + GOOD[-4:])
+    assert not result.ok and "中间几位已隐藏" in result.error and "完整号码" in result.error
+
+
 def test_wrong_length_and_letters():
     assert "18位" in check_id("1234567").error
     assert not check_id("11010519491231A02X").ok

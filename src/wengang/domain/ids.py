@@ -42,6 +42,10 @@ def check_id(raw: object) -> IdCheck:
         return IdCheck("", error="证件号码不能为空")
     if "E+" in number or (number.endswith(".0") and number[:-2].isdigit()):
         return IdCheck(number, error="证件号码被存为数字，末位已丢失，请把该列设为文本后重新导出")
+    if "*" in number:
+        # a list exported with the middle digits hidden (导出时选了“隐藏中间几位”): whose it is
+        # cannot be known from it
+        return IdCheck(number, error="证件号码中间几位已隐藏（*），认不出是谁：请用显示完整号码的文件")
     if len(number) == 15 and number.isdigit():
         return IdCheck(number, error="证件号码是15位旧号码，请换成18位身份证号码")
     if len(number) != 18:
