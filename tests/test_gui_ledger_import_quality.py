@@ -188,6 +188,21 @@ def test_import_wizard_rejects_a_bad_file_without_writing(qtbot, make_window, co
     assert context.db.execute("SELECT count(*) FROM persons").fetchone()[0] == persons_before
 
 
+def test_a_work_file_chosen_before_the_roster_is_refused_for_the_order(qtbot, make_window, county_path):
+    """An empty ledger: the 务工 file is refused in one sentence that says what to import first,
+    not "改正原文件" over a list of every row's 未登记."""
+    context, window = make_window(county_path)
+    tab = window.show_tab("导入")
+    tab.load_preview(SAMPLES / "（务工月监测）已外出务工信息-样例.xlsx")
+    wait_idle(qtbot, context)
+    qtbot.waitUntil(lambda: tab.pages.currentIndex() == 1)
+    text = tab.summary.text()
+    assert "不能导入：</b></span>台账中还没有人员信息" in text and "请先导入人员信息文件" in text
+    assert "改正原文件" not in text and tab.issues.model().rowCount() == 1
+    assert tab.issues.model().index(0, 0).data() == ""  # no row: the whole file
+    assert not tab.confirm_button.isEnabled()
+
+
 def test_import_wizard_imports_a_file_and_shows_its_warnings(qtbot, make_window, county_path, tmp_path,
                                                             monkeypatch):
     small_county(county_path)

@@ -210,11 +210,27 @@ def test_dry_run_and_preview_write_nothing_but_count(db, tmp_path):
 
 
 def test_unknown_person_in_employment_is_an_error(db, tmp_path):
+    import_file(db, "persons", write_xlsx(tmp_path / "p.xlsx", PERSON_HEADERS, person_rows(1)))  # someone else
     row = [pid(77), "无名", "省外", "自主外出务工", "浙江省", "宁波市", "鄞州区", "甲", "制造业", "2023-01-01", None,
            None, 3000]
     result = import_file(db, "employment", write_xlsx(tmp_path / "w.xlsx", WORK_HEADERS, [row]))
     assert not result.ok
     assert result.errors[0].text() == f"第2行 证件号码：证件号码{pid(77)}未登记，请先导入人员信息"
+
+
+def test_a_work_file_before_any_persons_is_refused_once_for_the_order(db, tmp_path):
+    """The 务工 file chosen before the roster: one message for the order, not 证件号码…未登记
+    on each of its 9,612 rows (walked in the window)."""
+    rows = [[pid(n), f"人{n}", "省外", "自主外出务工", "浙江省", "宁波市", "鄞州区", "甲", "制造业", "2023-01-01",
+             None, None, 3000] for n in range(1, 4)]
+    path = write_xlsx(tmp_path / "w.xlsx", WORK_HEADERS, rows)
+    preview = preview_file(db, path)
+    assert preview.kind == "employment" and len(preview.errors) == 1
+    assert preview.errors[0].text().startswith("文件：台账中还没有人员信息：务工就业信息要对应到已登记的人，请先导入人员信息文件")
+    result = import_file(db, "employment", path)
+    assert not result.ok and len(result.errors) == 1 and db["employment_spells"].count == 0
+    listing = load_workbook(result.errors_path)["错误清单"]
+    assert listing["A2"].value in (None, "") and listing["C2"].value.startswith("台账中还没有人员信息")  # no row 0
 
 
 def test_progress_reports_and_an_exception_cancels(db, tmp_path):
@@ -351,3 +367,17 @@ def test_household_warnings_are_kept_for_the_quality_panel(db, tmp_path):
                       "ORDER BY field").fetchall()
     assert kept == [("与户主关系", f"户编号{rows[0][3]}没有与户主关系为“户主”的成员"),
                     ("监测对象类别", "监测户未填写监测对象类别")]
+
+
+def test_areas_an_import_makes_keep_the_order_the_file_names_them_in(db, tmp_path):
+    """The national export lists its townships by area code (城关镇 first): the area tree, the
+    forms and the lists keep that order, not the names' character codes (三堡镇 before 城关镇)."""
+    from wengang.services.read.lookups import navigator_areas
+
+    rows = [*person_rows(3, 1, "城关镇"), *person_rows(3, 4, "沙河镇"), *person_rows(3, 7, "三堡镇"),
+            *person_rows(3, 10, "城关镇")]
+    assert import_file(db, "persons", write_xlsx(tmp_path / "p.xlsx", PERSON_HEADERS, rows)).ok
+    assert [name for _id, name, _l, _p in navigator_areas(db, ["township"])] == ["城关镇", "沙河镇", "三堡镇"]
+    more = [*person_rows(3, 20, "倪家营镇"), *person_rows(3, 23, "沙河镇")]   # a later file adds one after them
+    assert import_file(db, "persons", write_xlsx(tmp_path / "p2.xlsx", PERSON_HEADERS, more)).ok
+    assert [name for _id, name, _l, _p in navigator_areas(db, ["township"])] == ["城关镇", "沙河镇", "三堡镇", "倪家营镇"]

@@ -8,6 +8,7 @@ imports can undo a whole batch (``store.undo``) while nothing entered later depe
 
 from __future__ import annotations
 
+import html
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -325,7 +326,10 @@ class ImportTab(Tab):
         counts = (f"将新增 {preview.to_add:,} 条，修改 {preview.to_change:,} 条，"
                   f"{preview.unchanged:,} 条无变化。")
         kind_text = kind_labels().get(kind, kind) if kind else "无法识别（表头不是国家系统导出的格式）"
-        if errors or not kind:
+        if errors and all(e.row <= 0 for e in errors):
+            # about the whole file (or the order of the imports): said here, not "改正原文件"
+            verdict = "<span style='color:#c62828'><b>不能导入：</b></span>" + html.escape(errors[0].message)
+        elif errors or not kind:
             verdict = (f"<span style='color:#c62828'><b>有 {len(errors):,} 处错误，不能导入。</b></span>"
                        "请按下表改正原文件后重新选择，或保存错误清单交给填报人。")
         else:

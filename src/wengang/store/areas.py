@@ -183,6 +183,7 @@ class AreaCache:
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
         self._with_batch: bool | None = None
+        self._next_order: dict[int | None, int] = {}  # parent → the sort_order its next new child gets
         self._ids: dict[tuple[int | None, str], int] = {}
         for row in db.execute("SELECT id, parent_id, name FROM areas"):
             self._ids[(row[1], row[2])] = row[0]
@@ -208,14 +209,26 @@ class AreaCache:
         batch = audit.audit_context(self.db)["batch_id"] if self.db["audit_log"].exists() else None
         if self._with_batch is None:
             self._with_batch = "batch_id" in self.db["areas"].columns_dict
+        order = self._order(parent)
         if batch is not None and batch > 0 and self._with_batch:
-            return self.db.execute("INSERT INTO areas(name, level, parent_id, batch_id) VALUES (?, ?, ?, ?)",
-                                   [name, level, parent, batch]).lastrowid
-        area_id = self.db.execute("INSERT INTO areas(name, level, parent_id) VALUES (?, ?, ?)",
-                                  [name, level, parent]).lastrowid
+            return self.db.execute("INSERT INTO areas(name, level, parent_id, sort_order, batch_id) "
+                                   "VALUES (?, ?, ?, ?, ?)", [name, level, parent, order, batch]).lastrowid
+        area_id = self.db.execute("INSERT INTO areas(name, level, parent_id, sort_order) VALUES (?, ?, ?, ?)",
+                                  [name, level, parent, order]).lastrowid
         if batch is None and self.db["audit_log"].exists():
             audit.record_event(self.db, "areas", "insert", {"名称": name, "级别": level}, row_id=area_id)
         return area_id
+
+    def _order(self, parent: int | None) -> int:
+        """The next new child of ``parent`` comes after its siblings: areas an import makes keep
+        the order the file names them in (the national system's, by area code: 城关镇 first), not
+        their names' character codes (三堡镇 before 城关镇) in the area tree, forms and lists."""
+        if parent not in self._next_order:
+            self._next_order[parent] = self.db.execute(
+                "SELECT coalesce(max(sort_order), 0) + 1 FROM areas WHERE parent_id IS ?", [parent]).fetchone()[0]
+        order = self._next_order[parent]
+        self._next_order[parent] = order + 1
+        return order
 
     def find(self, path: list[tuple[str, str]]) -> int | None:
         parent: int | None = None

@@ -31,6 +31,7 @@ from wengang.services.importing.sender import sending
 from wengang.services.importing.spec import detect_kind, kind_spec, load_kinds
 from wengang.services.importing.upsert import now_stamp
 from wengang.services.importing.writers import COLUMN_WRITERS, PRELOADS, WRITERS, WriteContext
+from wengang.services.read.lookups import has_persons
 from wengang.store.areas import installation
 from wengang.store.audit import bulk_import_audit
 from wengang.store.backup import KEEP, auto_backup, list_backups
@@ -171,6 +172,12 @@ def _run_steps(db: sqlite_utils.Database, path: Path, kind: str | None, *, write
             run = _Run(kind, parsed, Counts(), {}, [], outside=outside)
             if parsed.missing_columns:
                 return run  # without the columns there is nothing to resolve
+            if kind_spec(kind).person_link is True and not has_persons(db):
+                # every row would be 证件号码…未登记: the order is wrong, not the file
+                parsed.errors.append(Issue(0, "文件", (
+                    f"台账中还没有人员信息：{kind_spec(kind).label}要对应到已登记的人，"
+                    "请先导入人员信息文件（户、人，如“（自定义）监测对象信息.xlsx”），再导入这个文件")))
+                return run
             keep_backup = write and not parsed.errors
         finally:
             # A backup begun is waited for, then kept or removed (none for an unreadable file).

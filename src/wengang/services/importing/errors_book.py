@@ -130,4 +130,5 @@ def _write_listing(listing, parsed: Parsed) -> None:
     append = wrapping_rows(listing, LISTING_WIDTHS, wrapped=(2,))
     issues = [(i, ERROR) for i in parsed.errors] + [(i, WARNING) for i in parsed.warnings]
     for issue, label in sorted(issues, key=lambda p: (p[1] != ERROR, p[0].row)):
-        append([issue.row, str(issue.field), str(issue.message), label])
+        # a problem of the whole file, or of the ledger's own rows (a change made here), has no row
+        append([issue.row or "", str(issue.field), str(issue.message), label])
