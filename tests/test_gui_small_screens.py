@@ -510,6 +510,20 @@ def test_the_overview_says_who_it_counts(qtbot, make_window, county_path):
     assert "同步搬迁户" in tab.heading.toolTip() and "wengang info" in tab.heading.toolTip()
 
 
+
+def test_the_overview_says_where_to_fill_in_the_province(qtbot, make_window, county_path):
+    """A county imported fresh knows its county from the file, not its province: 报送时间 says
+    where to fill it in."""
+    from wengang.store.db import set_setting
+
+    small_county(county_path)
+    context, window = make_window(county_path)
+    set_setting(context.db, "province", None)
+    tab = window.show_tab("概览")
+    tab.show_deadlines()
+    assert "没有填写所在省份" in tab.deadlines.text() and "编辑 → 设置…" in tab.deadlines.text()
+
+
 def test_the_backup_name_carries_the_date():
     from wengang.gui.reliability import suggested_backup
     assert suggested_backup(Path("/d/县台账.db"), dt.date(2026, 10, 31)).name == "县台账-备份-2026-10-31.db"

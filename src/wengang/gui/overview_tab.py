@@ -117,7 +117,8 @@ class OverviewTab(Tab):
 
         found = schedule(self.context.db, dt.date.today())
         if found.problem:
-            self.deadlines.setText(f"报送时间：{found.problem}")
+            where = "（编辑 → 设置…）" if "本单位设置" in found.problem else ""  # where to fill it in
+            self.deadlines.setText(f"报送时间：{found.problem}{where}")
             return
         by = found.sender
         parts = [f"{'县里' if by.township else ''}下次报送：{s.deadline.item.title}（{s.deadline.period_label}）"
