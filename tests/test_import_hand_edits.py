@@ -9,7 +9,9 @@ from importing_helpers import PERSON_HEADERS, WORK_HEADERS, person_rows, pid, wr
 
 from wengang.services import registry
 from wengang.services.importing import import_file, preview_file
-from wengang.services.rules import findings
+from wengang.services.rules import findings, run_quality
+from wengang.services.rules.quality import IMPORT_OVERWRITTEN
+from wengang.store.undo import undo_batch
 
 
 def _work_row(n: int, end=None, reason=None, employer="甲公司") -> list:
@@ -43,10 +45,20 @@ def test_a_return_recorded_here_and_still_open_in_the_file_is_said_before_and_af
     assert result.ok and result.hand_edits == 2 and "其中2处是台账中修改过、文件中不同的内容，已以文件为准" in result.summary()
     assert db.execute("SELECT end_date FROM employment_spells WHERE person_id = ?",
                       [_person(db, 1)]).fetchone()[0] is None          # the file wins
-    kept = [f for f in findings(db, "import.employment") if "台账中" in f["message"]]
-    assert len(kept) == 2 and {f["person_id"] for f in kept} == {_person(db, 1)}   # in 数据质量, on the person
+    # in 数据质量 as findings of their own, on the person, not among the file's other 提示
+    kept = findings(db, IMPORT_OVERWRITTEN)
+    assert len(kept) == 2 and {f["person_id"] for f in kept} == {_person(db, 1)}
+    assert {f["title"] for f in kept} == {"导入时以文件为准的台账修改"}
+    assert not [f for f in findings(db, "import.employment") if "台账中" in f["message"]]
     again = import_file(db, "employment", work)
     assert (again.changed, again.hand_edits) == (0, 0)
+    assert len(findings(db, IMPORT_OVERWRITTEN, open_only=True)) == 2   # an event: open until checked by hand
+    run_quality(db, dt.date(2026, 11, 30))
+    assert len(findings(db, IMPORT_OVERWRITTEN, open_only=True)) == 2   # a quality run keeps them
+    undo_batch(db, result.batch_id)   # undone: the 返乡 recorded here is back, and what said it was overwritten goes
+    assert db.execute("SELECT end_date FROM employment_spells WHERE person_id = ?",
+                      [_person(db, 1)]).fetchone()[0] == "2026-11-30"
+    assert findings(db, IMPORT_OVERWRITTEN) == []
 
 
 def test_what_only_imports_changed_is_not_said(db, tmp_path):

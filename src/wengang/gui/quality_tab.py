@@ -42,9 +42,10 @@ def rule_titles() -> dict[str, str]:
     try:
         from wengang.services.importing.spec import load_kinds  # noqa: PLC0415
         from wengang.services.rules import quality_rules  # noqa: PLC0415 - lazily: another issue
-        from wengang.services.rules.quality import group_title  # noqa: PLC0415
+        from wengang.services.rules.quality import IMPORT_OVERWRITTEN, group_title  # noqa: PLC0415
         titles = {rule.id: rule.title for rule in quality_rules()}
         titles.update({f"import.{kind}": group_title(f"import.{kind}") for kind in load_kinds()})
+        titles[IMPORT_OVERWRITTEN] = group_title(IMPORT_OVERWRITTEN)
         return titles
     except (ImportError, OSError, ValueError):
         return {}

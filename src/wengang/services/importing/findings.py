@@ -25,6 +25,7 @@ import re
 
 from wengang.services.importing.upsert import insert_grouped, now_stamp
 from wengang.services.importing.writers import WriteContext
+from wengang.services.rules.quality import IMPORT_OVERWRITTEN
 from wengang.services.rules.reviews import apply_reviews
 
 _OPEN = "SELECT id, person_id, household_id, field, message FROM quality_findings WHERE rule = ? AND resolved_at IS NULL"
@@ -50,7 +51,12 @@ def save_findings(ctx: WriteContext) -> int:
     # found_at given once, as the column's default would give it row by row (its localtime
     # conversion was 0.013 s of 23,632 findings' 0.08 s insert).
     found_at, refs = now_stamp(), ctx.finding_refs
+    overwrites = ctx.overwrites
+    if overwrites:
+        _save_overwrites(ctx, found_at)
     for i, issue in enumerate(ctx.parsed.warnings):
+        if i in overwrites:
+            continue
         person_id, household_id = refs.get(i, (None, None))
         key = (person_id, household_id, issue.field, issue.message)
         given.add(key)
@@ -71,6 +77,23 @@ def save_findings(ctx: WriteContext) -> int:
     # A hint checked by hand whose finding is gone (its import undone) comes back closed by its review.
     apply_reviews(ctx.db, rule)
     return len(corrected)
+
+
+def _save_overwrites(ctx: WriteContext, found_at: str) -> None:
+    """The values changed here that this file overwrote (importing.hand_edits), as findings of
+    their own rule: each once, open until checked by hand."""
+    rule = IMPORT_OVERWRITTEN
+    kept = {row[1:5] for row in ctx.db.execute(_OPEN, [rule])} | {tuple(r) for r in ctx.db.execute(_REVIEWED, [rule])}
+    rows = []
+    for i in sorted(ctx.overwrites):
+        issue = ctx.parsed.warnings[i]
+        person_id, household_id = ctx.finding_refs.get(i, (None, None))
+        key = (person_id, household_id, issue.field, issue.message)
+        if key not in kept:
+            kept.add(key)
+            rows.append((rule, person_id, household_id, issue.field, issue.message, ctx.batch_id, found_at))
+    insert_grouped(ctx.db.conn, "quality_findings(rule, person_id, household_id, field, message, batch_id, found_at)",
+                   7, rows)
 
 
 _ROW = re.compile(r"第\d+行")

@@ -4,8 +4,9 @@ A caseworker records a 返乡 on 30 November; the national system's export of 1 
 has the spell open, because the national entry comes later. Re-imported, the file reopened the
 spell, and the preview only said "修改 1 条". Nothing is overwritten silently: every value a
 row was given here (by hand, a batch 登记 or an exchange) since an import last wrote it, and
-that the file now changes, is a 提示 of its own, before the import is confirmed and in
-数据质量 after it. The file still wins (it is the national system's record): the caseworker who
+that the file now changes, is a 提示 of its own, before the import is confirmed, and after it
+a finding of its own in 数据质量 (``rules.quality.IMPORT_OVERWRITTEN``, 导入时以文件为准的台账修改), open until
+the caseworker marks it checked (an event, not a state the next file can show corrected). The file still wins (it is the national system's record): the caseworker who
 sees the 提示 corrects the national system or records the change here again.
 """
 
@@ -42,5 +43,6 @@ def warn_hand_edits_overwritten(ctx: WriteContext) -> int:
                     f"{whose}：台账中{edit.at[:10]}改为{_said(here)}（{edit.user or '本机'}），"
                     f"文件中为{_said(there)}，导入后以文件为准；如文件有误，请在国家系统中更正")))
                 ctx.finding_refs[len(ctx.parsed.warnings) - 1] = (person_id, household_id)
+                ctx.overwrites.add(len(ctx.parsed.warnings) - 1)
                 said += 1
     return said

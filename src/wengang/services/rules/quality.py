@@ -315,12 +315,19 @@ def last_checked(db: sqlite_utils.Database) -> tuple[str, str] | None:
     return when, as_of
 
 
+# The findings of values changed here that an import overwrote (services.importing.hand_edits):
+# under import.*, so a quality run keeps them as it keeps every import's hints.
+IMPORT_OVERWRITTEN = "import.overwritten"
+
+
 def group_title(rule_id: str) -> str:
     """A finding group in the caseworker's words: a rule's title, or for the hints kept by an
     import (``import.employment``) "导入时的提示：务工就业信息"."""
     titles = {r.id: r.title for r in quality_rules()}
     if rule_id in titles:
         return titles[rule_id]
+    if rule_id == IMPORT_OVERWRITTEN:
+        return "导入时以文件为准的台账修改"
     if rule_id.startswith("import."):
         kind = rule_id.removeprefix("import.")
         try:

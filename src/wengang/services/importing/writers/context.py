@@ -37,6 +37,9 @@ class WriteContext:
     details: dict[str, int] = field(default_factory=dict)
     # (warning index in parsed.warnings) → (person_id, household_id), for quality_findings
     finding_refs: dict[int, tuple[int | None, int | None]] = field(default_factory=dict)
+    # The warnings (their indexes) saying a value changed here is overwritten (importing.hand_edits):
+    # kept as findings of their own, reviewed by hand, not closed by the next import.
+    overwrites: set[int] = field(default_factory=set)
     # Every table writer of this import, in creation order: parents before children.
     upserters: list[Upserter] = field(default_factory=list)
     _present: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
