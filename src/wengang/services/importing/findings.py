@@ -25,7 +25,6 @@ import re
 
 from wengang.services.importing.upsert import insert_grouped, now_stamp
 from wengang.services.importing.writers import WriteContext
-from wengang.services.rules.quality import IMPORT_OVERWRITTEN
 from wengang.services.rules.reviews import apply_reviews
 
 _OPEN = "SELECT id, person_id, household_id, field, message FROM quality_findings WHERE rule = ? AND resolved_at IS NULL"
@@ -82,6 +81,9 @@ def save_findings(ctx: WriteContext) -> int:
 def _save_overwrites(ctx: WriteContext, found_at: str) -> None:
     """The values changed here that this file overwrote (importing.hand_edits), as findings of
     their own rule: each once, open until checked by hand."""
+    # the rules module is loaded only now: an import with nothing overwritten does without it (24 ms)
+    from wengang.services.rules.quality import IMPORT_OVERWRITTEN  # noqa: PLC0415
+
     rule = IMPORT_OVERWRITTEN
     kept = {row[1:5] for row in ctx.db.execute(_OPEN, [rule])} | {tuple(r) for r in ctx.db.execute(_REVIEWED, [rule])}
     rows = []
