@@ -262,6 +262,8 @@ def test_the_person_page_names_a_finding_by_its_rule_title(qtbot, make_window, c
     table = page.tables["数据质量"]
     shown = [table.item(r, 1).text() for r in range(table.rowCount())]
     assert title in shown and found["rule"] not in shown
+    when = table.item(0, 0).text()   # 发现时间 as read, not the stored 2026-12-08T02:34:39
+    assert len(when) == 16 and "T" not in when
 
 
 def test_a_new_household_goes_into_the_village_chosen_or_found_by_typing(qtbot, make_window, tmp_path):

@@ -302,6 +302,8 @@ def test_the_quality_workbooks_wrap_their_long_texts_and_print_one_page_wide(db,
     row = next(r for r in range(2, village.max_row + 1) if village.cell(row=r, column=6).value == long_text)
     assert village[f"F{row}"].alignment.wrap_text
     assert village.row_dimensions[row].height == wrapped_lines(long_text, 44) * DATA_LINE_POINTS
+    found = village[f"G{row}"].value   # 发现时间 as the village reads it: 2026-12-08 02:34
+    assert len(found) == 16 and found[10] == " " and "T" not in found
 
 
 # --- subsidy entitlements (应享未享) ----------------------------------------------------------------

@@ -46,7 +46,7 @@ ACTIONS = {
 # Windows font or a larger one widens them alike): a 户编号 or 证件号码 is read whole, and
 # 劳动技能's 弱劳动力或半劳动力 is not cut to 弱劳动力或半劳….
 WIDE_COLUMNS = {"户编号": "620722001000000009", "证件号码": "62072219530307211X", "问题": "中" * 30,
-                "核实情况": "中" * 15, "发现时间": "2026-12-07T15:31:00", "监测对象类别": "突发严重困难户",
+                "核实情况": "中" * 15, "发现时间": "2026-12-07 15:31", "监测对象类别": "突发严重困难户",
                 "规则": "公益性岗位或帮扶车间却在县外务工", "劳动技能": "弱劳动力或半劳动力", "联系电话": "18812345678"}
 _CELL_PADDING = 14  # the cell's margins and the grid line
 # A selection kept over a reload: up to this many rows, in up to this many ranges (Ctrl+A over

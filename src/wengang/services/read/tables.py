@@ -302,7 +302,8 @@ FINDING_COLUMNS = [
     ColumnSpec("栏目", "f.field", "f.field"),
     ColumnSpec("问题", "f.message", "f.message"),
     ColumnSpec("核实情况", "r.note", "r.note"),
-    ColumnSpec("发现时间", "f.found_at", "f.found_at"),
+    # when, as the caseworker reads it (2026-12-08 02:34, not the stored 2026-12-08T02:34:39)
+    ColumnSpec("发现时间", "replace(substr(f.found_at, 1, 16), 'T', ' ')", "f.found_at"),
 ]
 FINDING_SOURCE = Source("quality_findings", "f", (
     Join("p", "persons", "p.id = f.person_id"),

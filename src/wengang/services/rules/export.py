@@ -113,6 +113,12 @@ VILLAGE_COLUMNS = (("户编号", "hh_no", 20), ("姓名", "person_name", 10), ("
                    ("发现时间", "found_at", 18), ("核实情况（村里填写）", "answer", 24))
 
 
+def _village_value(row: dict, key: str) -> str:
+    """A cell of a village's sheet: 发现时间 as read (2026-12-08 02:34, not 2026-12-08T02:34:39)."""
+    value = row.get(key) or ""
+    return value[:16].replace("T", " ") if key == "found_at" else value
+
+
 def _sheet_title(township: str, village: str, used: set[str]) -> str:
     """A sheet name Excel accepts (≤ 31 characters, none of []:*?/\\), unique in the book."""
     name = re.sub(r"[\[\]:*?/\\]", "", village or "（未分村）")[:31]
@@ -153,6 +159,6 @@ def write_findings_by_village(db: sqlite_utils.Database, path: str | Path, *, ar
         overview.append_values([township, village, len(items), titles[(township, village)]])
     overview.append([_cell(overview, v, font=_BOLD) for v in ["合计", "", len(rows), ""]])
     for key, items in groups.items():
-        _listing(book, titles[key], VILLAGE_COLUMNS, items, lambda row, k: row.get(k) or "")
+        _listing(book, titles[key], VILLAGE_COLUMNS, items, _village_value)
     save_workbook(book, path)
     return path, len(groups), len(rows)
