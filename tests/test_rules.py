@@ -432,3 +432,13 @@ def test_a_place_left_blank_is_said_so_not_quoted_empty(db, factory):
     said = {r["person_id"]: r["message"] for r in findings(db, "place_not_county")}
     assert said[blank].endswith("务工，未填务工地点，应填到县（市、区）") and "“”" not in said[blank]
     assert "务工地点只填了“" in said[partial] and said[partial].endswith("”，应填到县（市、区）")
+
+
+def test_a_household_with_no_one_yet_is_said_so(db, factory):
+    """户内没有户主 of a household saved without members (新增户, then 取消 at its 户主): said as
+    such, with no empty （） for the head's name."""
+    empty = factory.household()
+    db.execute("UPDATE households SET head_name = NULL WHERE id = ?", [empty])
+    run_quality(db, AS_OF)
+    said = [r["message"] for r in findings(db, "household_no_head") if r["household_id"] == empty]
+    assert said and said[0].endswith("还没有登记成员（新增户后请添加户主）") and "（）" not in said[0]
