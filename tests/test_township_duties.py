@@ -383,3 +383,20 @@ def test_a_county_window_made_today_shows_nothing_late(qtbot, make_window, tmp_p
     # every due date of this year already past is 建账前 (none, early in January), none late
     assert rows and all(state == "建账前" for due, state in rows if str(due) < dt.date.today().isoformat())
     assert "逾期未报送" not in {state for _due, state in rows}
+
+
+def test_a_township_s_new_household_goes_into_one_of_its_own_villages(township):
+    """新增户 at a township offers its own villages only, also when another township's villages
+    are in its file (a county-wide roster imported before imports were kept to the township)."""
+    from wengang.services.read.lookups import village_choices
+    from wengang.store.areas import ensure_path, installation
+
+    _county_path, town_path = township
+    db = open_database(town_path)
+    try:
+        with db.atomic():
+            ensure_path(db, [("county", installation(db).county), ("township", "新天镇"), ("village", "他乡村")])
+        offered = village_choices(db)
+        assert offered and {label.split(" / ")[0] for _id, label in offered} == {TOWNSHIP}
+    finally:
+        db.close()
