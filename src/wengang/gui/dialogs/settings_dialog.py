@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QSpinBox,
@@ -90,7 +91,12 @@ class SettingsDialog(QDialog):
         self.started.setCalendarPopup(True)
         self.started.setDisplayFormat("yyyy-MM-dd")
         self.started.setToolTip(self.tr("这一天以前截止的报送不算逾期（现在取自：%s）") % how)
-        form.addRow("建账日期", self.started)
+        started_row = QHBoxLayout()
+        started_row.addWidget(self.started)
+        started_note = QLabel(self.tr("此前截止的报送不算逾期"))
+        started_note.setStyleSheet("color: #666;")
+        started_row.addWidget(started_note, 1)
+        form.addRow("建账日期", started_row)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #c62828;")
