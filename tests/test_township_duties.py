@@ -400,3 +400,23 @@ def test_a_township_s_new_household_goes_into_one_of_its_own_villages(township):
         assert offered and {label.split(" / ")[0] for _id, label in offered} == {TOWNSHIP}
     finally:
         db.close()
+
+
+def test_a_household_of_another_township_keeps_its_village_when_edited(qtbot, make_window, township):
+    """Editing, at a township, a household its file holds from another township (an old
+    county-wide import): its village stays chosen, though 新增户 would not offer it."""
+    from wengang.gui.registry import dialogs
+    from wengang.store.areas import ensure_path, installation
+
+    _county_path, town_path = township
+    context, window = make_window(town_path)
+    db = context.db
+    with db.atomic():
+        village = ensure_path(db, [("county", installation(db).county), ("township", "新天镇"), ("village", "他乡村")])
+        household = db["households"].insert({"hh_no": "620722003999999999", "area_id": village,
+                                             "hh_type": "脱贫户"}).last_pk
+    dialog = dialogs.household_dialog(context, household, parent=window)
+    assert dialog.values()["area_id"] == village and "新天镇他乡村" in dialog.widgets["area_id"].currentText()
+    dialog.set_text("head_name", "外乡户主")
+    assert dialog.try_save(), dialog.message.text()
+    assert db.execute("SELECT area_id FROM households WHERE id = ?", [household]).fetchone()[0] == village

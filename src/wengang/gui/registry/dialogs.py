@@ -114,8 +114,13 @@ def default_day(context: AppContext, today: dt.date | None = None) -> str:
     return as_of.isoformat()
 
 
-def village_choices(context: AppContext) -> tuple:
+def village_choices(context: AppContext, keep: int | None = None) -> tuple:
+    """The villages a household can be put in; ``keep``, the one it is in, always among them
+    (a township's file may hold a household of another township, from before imports were kept
+    to the township: editing it must not lose its village)."""
     rows = lookups.village_choices(context.db)
+    if keep is not None and all(vid != keep for vid, _label in rows):
+        rows = [(keep, lookups.place_label(context.db, keep) or str(keep)), *rows]
     return (("", None),) + tuple((label, vid) for vid, label in rows)
 
 
@@ -137,9 +142,11 @@ def household_dialog(context: AppContext, household_id: int | None = None,
                      parent: QWidget | None = None) -> RecordDialog:
     """新增户/编辑户. When editing changes 户类型 or 监测对象类别, the dialog asks for the day
     the change took effect (生效日期) and why, kept as a dated row of the type history."""
+    stored = _row(context, "households", household_id)
     fields = [
         _f("households", "hh_no", required=True),
-        Field("area_id", field_label("households", "area_id"), "choice", required=True, choices=village_choices(context)),
+        Field("area_id", field_label("households", "area_id"), "choice", required=True,
+              choices=village_choices(context, stored.get("area_id"))),
         _f("households", "head_name"),
         _f("households", "hh_type", required=True),
         _f("households", "monitor_category"),
@@ -147,7 +154,7 @@ def household_dialog(context: AppContext, household_id: int | None = None,
         _f("households", "phone"),
     ]
     # a new household goes, unless told otherwise, into the village chosen in 地区
-    before = _row(context, "households", household_id) if household_id is not None else {"area_id": context.area_id}
+    before = stored if household_id is not None else {"area_id": context.area_id}
     if household_id is not None:
         fields += [Field("type_from", "类型生效日期", "date"), Field("type_reason", "变更原因", "text")]
 
