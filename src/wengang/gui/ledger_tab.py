@@ -239,7 +239,7 @@ class LedgerTab(Tab):
         if "证件号码" not in self.model.columns:
             return None
         if self.model.row(row) is None:  # its page is still being read on the worker ("…")
-            self._status(self.tr("这一页还在读取，稍候片刻再双击即可打开人员"))
+            self.say(self.tr("这一页还在读取，稍候片刻再双击即可打开人员"))
             return None
         number = self.model.index(row, self.model.columns.index("证件号码")).data()
         person_id = person_id_by_id_number(self.context.db, number)
@@ -247,7 +247,7 @@ class LedgerTab(Tab):
             hint = (self.tr("证件号码已隐藏：取消勾选“隐藏证件号码”后可双击打开人员") if self.mask.isChecked()
                     else self.tr("找不到证件号码为 %1 的人员（可能刚被删除）").replace("%1", number or ""))
             self.caption.setToolTip(hint)
-            self._status(hint)
+            self.say(hint)
             return None
         self.context.open_person.emit(person_id)
         return person_id
@@ -284,7 +284,7 @@ class LedgerTab(Tab):
 
         self.last_export = path
         run_with_progress(self.context, self, self.tr("正在导出台账"), work,
-                          lambda _r: self._status(f"已导出 {path}"))
+                          lambda _r: self.say(f"已导出 {path}"))
 
     def export_six_lists(self) -> None:
         """The six lists into one folder (``services.ledgers.write_ledgers``), off the GUI thread."""
@@ -301,7 +301,7 @@ class LedgerTab(Tab):
 
         def done(files) -> None:
             self.last_export = folder
-            self._status(self.tr("已导出六张清单（{n}个文件，共{persons:,}人次）到 {folder}").format(
+            self.say(self.tr("已导出六张清单（{n}个文件，共{persons:,}人次）到 {folder}").format(
                 n=len(files), persons=sum(n for _, _, n in files), folder=folder))
 
         run_with_progress(self.context, self, self.tr("正在导出六张清单"), work, done)
@@ -329,10 +329,6 @@ class LedgerTab(Tab):
         return lambda db: ledgers.ledger_query(db, ledger_id, as_of, area_id=area_id, site_id=site_id,
                                                order_by=order_by, mask=mask)
 
-    def _status(self, text: str) -> None:
-        bar = getattr(self.window(), "statusBar", None)
-        if bar is not None:
-            bar().showMessage(text, 8000)
 
     def export_pdf(self) -> None:
         """The whole list to PDF (header on every page, page numbers), off the GUI thread."""
@@ -346,7 +342,7 @@ class LedgerTab(Tab):
         self.last_export = path
         ledger_output.write_pdf_in_background(
             self.context, self, self._query_maker(), path,
-            lambda pages: self._status(f"已导出 {path}（共 {pages} 页）"))
+            lambda pages: self.say(f"已导出 {path}（共 {pages} 页）"))
 
     def print_(self) -> None:
         """Print preview of the shown list; a long list can instead be printed directly, painted
@@ -367,7 +363,7 @@ class LedgerTab(Tab):
             box.exec()
             if box.clickedButton() is direct:
                 ledger_output.print_in_background(self.context, self, self._query_maker(), rows,
-                                                  lambda pages: self._status(f"已送打印机（{pages} 页）"))
+                                                  lambda pages: self.say(f"已送打印机（{pages} 页）"))
                 return
             if box.clickedButton() is not preview_button:
                 return

@@ -117,7 +117,7 @@ class OverviewTab(Tab):
 
         found = schedule(self.context.db, dt.date.today())
         if found.problem:
-            where = "（编辑 → 设置…）" if "本单位设置" in found.problem else ""  # where to fill it in
+            where = "" if found.province else "（编辑 → 设置…）"  # no province yet: where to fill it in
             self.deadlines.setText(f"报送时间：{found.problem}{where}")
             return
         by = found.sender

@@ -80,6 +80,7 @@ def make_table(model: SqlTableModel) -> QTableView:
 
 class RegistryTab(Tab):
     title = "登记"
+    status_msecs = 10000  # what an action recorded is read after the dialog closes
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(context, parent)
@@ -238,7 +239,7 @@ class RegistryTab(Tab):
         dialog = self.action_dialog(name)
         if dialog is not None and dialog.exec():
             # said where the eye goes after the dialog closes: the row shows no change
-            self._status(self.tr("已%s：%s") % (name, dialogs.names(self.context, ids)))
+            self.say(self.tr("已%s：%s") % (name, dialogs.names(self.context, ids)))
 
     def add_household(self) -> None:
         """新增户, then its 户主 at once: a household without members shows in no list of people,
@@ -247,11 +248,11 @@ class RegistryTab(Tab):
         if not dialog.exec() or not dialog.result_value:
             return
         household_id, hh_no = dialog.result_value, dialog.values()["hh_no"]
-        self._status(self.tr("已新增户 %s；请添加户主") % hh_no)
+        self.say(self.tr("已新增户 %s；请添加户主") % hh_no)
         head = dialogs.person_dialog(self.context, household_id=household_id, parent=self,
                                      values={"relation": "户主", "name": dialog.values().get("head_name")})
         if head.exec() and head.result_value:
-            self._status(self.tr("已新增户 %s 和户主；家庭成员：在该户选一人，再点“新增人员”") % hh_no)
+            self.say(self.tr("已新增户 %s 和户主；家庭成员：在该户选一人，再点“新增人员”") % hh_no)
             if self.person_view.select_ids([head.result_value]):
                 self.person_view.scrollTo(self.person_view.currentIndex())
 
@@ -284,13 +285,9 @@ class RegistryTab(Tab):
         query, table = self.persons.reader.id_query(self.persons.filter, self.persons.sort_column,
                                                     self.persons.descending), self.persons.table
         return export_person_list(self.context, self, self.list_title(), lambda db: TableReader(db, table).ids(query),
-                                  lambda path, count: self._status(self.tr("已导出 %s 人到 %s") % (f"{count:,}", path)),
+                                  lambda path, count: self.say(self.tr("已导出 %s 人到 %s") % (f"{count:,}", path)),
                                   mask_kind="registry")
 
-    def _status(self, text: str) -> None:
-        bar = getattr(self.window(), "statusBar", None)
-        if bar is not None:
-            bar().showMessage(text, 10000)
 
     def add_person(self) -> None:
         households = self.selected_household_ids() if self._on_households() else []

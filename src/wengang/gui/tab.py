@@ -14,6 +14,7 @@ from wengang.gui.context import AppContext
 
 class Tab(QWidget):
     title = ""
+    status_msecs = 8000  # how long :meth:`say` keeps its words in the status bar
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -36,6 +37,12 @@ class Tab(QWidget):
     def refresh_now(self) -> None:
         self.stale = False
         self.refresh()
+
+    def say(self, text: str) -> None:
+        """Words in the window's status bar for a while (what was just done, where it went)."""
+        bar = getattr(self.window(), "statusBar", None)
+        if bar is not None:
+            bar().showMessage(text, self.status_msecs)
 
     # --- overridden by tabs --------------------------------------------------------------------
     def refresh(self) -> None:

@@ -43,9 +43,9 @@ class LazyTableView(QTableView):
 
     def select_ids(self, ids: list[int]) -> int:
         """Select again the rows of ``ids`` the model shows now (after a reload: a caseworker who
-        has just recorded 返乡 for a row keeps it, and the next row below it); only rows already
-        loaded are looked for (the model's ``loaded_row_of``), so nothing is read for it. The
-        view does not scroll. Returns how many were found."""
+        has just recorded 返乡 for some rows keeps them chosen); only rows already loaded are
+        looked for (the model's ``loaded_row_of``), so nothing is read for it. The view does not
+        scroll. Returns how many were found."""
         model, selection = self.model(), QItemSelection()
         rows = sorted(r for r in map(model.loaded_row_of, ids) if r is not None)
         for row in rows:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 
 from wengang.services.importing.upsert import insert_grouped, now_stamp
 from wengang.services.importing.writers import WriteContext
@@ -37,31 +38,23 @@ _WHOSE = """SELECT f.id, f.person_id, p.id_number, h.hh_no
     WHERE f.id IN (SELECT value FROM json_each(?))"""
 
 
+_INTO = "quality_findings(rule, person_id, household_id, field, message, batch_id, found_at)"
+
+
 def save_findings(ctx: WriteContext) -> int:
     """Keep this import's hints and resolve the earlier ones its file no longer gives (above);
     returns how many it shows corrected (those replaced by the same hint naming another row
     are closed too, not counted)."""
     rule = f"import.{ctx.parsed.spec.name}"
     open_rows = ctx.db.execute(_OPEN, [rule]).fetchall()
-    # Open hints, and those checked by hand (rules.reviews: they stand, 已处理), are not kept again.
-    kept = {row[1:5] for row in open_rows} | {tuple(row) for row in ctx.db.execute(_REVIEWED, [rule])}
     given: set[tuple] = set()
-    rows = []
     # found_at given once, as the column's default would give it row by row (its localtime
     # conversion was 0.013 s of 23,632 findings' 0.08 s insert).
-    found_at, refs = now_stamp(), ctx.finding_refs
-    overwrites = ctx.overwrites
+    found_at, overwrites = now_stamp(), ctx.overwrites
     if overwrites:
         _save_overwrites(ctx, found_at)
-    for i, issue in enumerate(ctx.parsed.warnings):
-        if i in overwrites:
-            continue
-        person_id, household_id = refs.get(i, (None, None))
-        key = (person_id, household_id, issue.field, issue.message)
-        given.add(key)
-        if key not in kept:
-            kept.add(key)
-            rows.append((rule, person_id, household_id, issue.field, issue.message, ctx.batch_id, found_at))
+    hints = (i for i in range(len(ctx.parsed.warnings)) if i not in overwrites)
+    rows = _new_rows(ctx, rule, hints, _kept(ctx, rule, open_rows), found_at, given)
     gone = [row for row in open_rows if row[1:5] not in given]
     alike = {_alike(key) for key in given} if gone else set()
     replaced = [row[0] for row in gone if _alike(row[1:5]) in alike]
@@ -71,31 +64,44 @@ def save_findings(ctx: WriteContext) -> int:
                                 [(found_at, ctx.batch_id, finding_id) for finding_id in corrected + replaced])
     # Many rows to a statement (still inside the import's atomic()): 23,632 findings of a
     # 165,000-person roster 0.08 -> 0.055 s CPU, one row a statement run.
-    insert_grouped(ctx.db.conn, "quality_findings(rule, person_id, household_id, field, message, batch_id, found_at)",
-                   7, rows)
+    insert_grouped(ctx.db.conn, _INTO, 7, rows)
     # A hint checked by hand whose finding is gone (its import undone) comes back closed by its review.
     apply_reviews(ctx.db, rule)
     return len(corrected)
 
 
-def _save_overwrites(ctx: WriteContext, found_at: str) -> None:
-    """The values changed here that this file overwrote (importing.hand_edits), as findings of
-    their own rule: each once, open until checked by hand."""
-    # the rules module is loaded only now: an import with nothing overwritten does without it (24 ms)
-    from wengang.services.rules.quality import IMPORT_OVERWRITTEN  # noqa: PLC0415
+def _kept(ctx: WriteContext, rule: str, open_rows: list[tuple]) -> set[tuple]:
+    """The keys (person, household, field, message) of ``rule``'s findings not to keep again:
+    the open ones and those checked by hand (rules.reviews: they stand, 已处理)."""
+    return {row[1:5] for row in open_rows} | {tuple(row) for row in ctx.db.execute(_REVIEWED, [rule])}
 
-    rule = IMPORT_OVERWRITTEN
-    kept = {row[1:5] for row in ctx.db.execute(_OPEN, [rule])} | {tuple(r) for r in ctx.db.execute(_REVIEWED, [rule])}
-    rows = []
-    for i in sorted(ctx.overwrites):
-        issue = ctx.parsed.warnings[i]
-        person_id, household_id = ctx.finding_refs.get(i, (None, None))
+
+def _new_rows(ctx: WriteContext, rule: str, indexes: Iterable[int], kept: set[tuple], found_at: str,
+              given: set[tuple] | None = None) -> list[tuple]:
+    """The findings rows of the warnings at ``indexes`` not ``kept`` already, each once (their
+    keys added to ``given`` when asked)."""
+    warnings, refs, rows = ctx.parsed.warnings, ctx.finding_refs, []
+    for i in indexes:
+        issue = warnings[i]
+        person_id, household_id = refs.get(i, (None, None))
         key = (person_id, household_id, issue.field, issue.message)
+        if given is not None:
+            given.add(key)
         if key not in kept:
             kept.add(key)
             rows.append((rule, person_id, household_id, issue.field, issue.message, ctx.batch_id, found_at))
-    insert_grouped(ctx.db.conn, "quality_findings(rule, person_id, household_id, field, message, batch_id, found_at)",
-                   7, rows)
+    return rows
+
+
+def _save_overwrites(ctx: WriteContext, found_at: str) -> None:
+    """The values changed here that this file overwrote (importing.hand_edits), as findings of
+    their own rule: each once, open until checked by hand (none is resolved by a later file)."""
+    # the rules module is loaded only now: an import with nothing overwritten does without it (24 ms)
+    from wengang.services.rules.quality import IMPORT_OVERWRITTEN  # noqa: PLC0415
+
+    kept = _kept(ctx, IMPORT_OVERWRITTEN, ctx.db.execute(_OPEN, [IMPORT_OVERWRITTEN]).fetchall())
+    insert_grouped(ctx.db.conn, _INTO, 7,
+                   _new_rows(ctx, IMPORT_OVERWRITTEN, sorted(ctx.overwrites), kept, found_at))
 
 
 _ROW = re.compile(r"第\d+行")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from wengang.domain.fields import label
+from wengang.domain.sqltext import stamp_shown
 from wengang.store.areas import village_and_township
 
 
@@ -49,7 +50,7 @@ PERSON_LISTS: tuple[PersonList, ...] = (
                  "ORDER BY check_date DESC"),
      _labels("spot_checks", "check_date", "checker", "phone_connected", "place_consistent", "time_consistent",
              "policy_aware")),
-    PersonList("数据质量", ("SELECT f.id, replace(substr(f.found_at, 1, 16), 'T', ' '), f.rule, f.message, "
+    PersonList("数据质量", (f"SELECT f.id, {stamp_shown('f.found_at')}, f.rule, f.message, "
                  "CASE WHEN r.id IS NOT NULL THEN '已核实：' || r.note ELSE coalesce(f.resolved_at, '未处理') END "
                  "FROM quality_findings f LEFT JOIN quality_reviews r ON r.id = f.review_id "
                  "WHERE f.person_id = :pid ORDER BY f.found_at DESC"), ["发现时间", "规则", "问题", "处理"]),

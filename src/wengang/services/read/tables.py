@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from wengang.domain.fields import label
-from wengang.domain.sqltext import sql_text
+from wengang.domain.sqltext import sql_text, stamp_shown
 from wengang.domain.status import SPELL_CURRENT, SPELL_RETURNED, AsOf, age_sql, labour_sql
 from wengang.services.overview import place_filter
 from wengang.store.areas import VILLAGE_IN_TOWNSHIP
@@ -303,7 +303,7 @@ FINDING_COLUMNS = [
     ColumnSpec("问题", "f.message", "f.message"),
     ColumnSpec("核实情况", "r.note", "r.note"),
     # when, as the caseworker reads it (2026-12-08 02:34, not the stored 2026-12-08T02:34:39)
-    ColumnSpec("发现时间", "replace(substr(f.found_at, 1, 16), 'T', ' ')", "f.found_at"),
+    ColumnSpec("发现时间", stamp_shown("f.found_at"), "f.found_at"),
 ]
 FINDING_SOURCE = Source("quality_findings", "f", (
     Join("p", "persons", "p.id = f.person_id"),

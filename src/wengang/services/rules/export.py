@@ -110,13 +110,7 @@ def write_quality_workbook(summary: QualitySummary, rows: list[dict], path: str 
 
 VILLAGE_COLUMNS = (("户编号", "hh_no", 20), ("姓名", "person_name", 10), ("证件号码", "id_number", 21),
                    ("问题", "title", 30), ("级别", "severity_label", 6), ("说明", "message", 44),
-                   ("发现时间", "found_at", 18), ("核实情况（村里填写）", "answer", 24))
-
-
-def _village_value(row: dict, key: str) -> str:
-    """A cell of a village's sheet: 发现时间 as read (2026-12-08 02:34, not 2026-12-08T02:34:39)."""
-    value = row.get(key) or ""
-    return value[:16].replace("T", " ") if key == "found_at" else value
+                   ("发现时间", "found_shown", 18), ("核实情况（村里填写）", "answer", 24))
 
 
 def _sheet_title(township: str, village: str, used: set[str]) -> str:
@@ -159,6 +153,6 @@ def write_findings_by_village(db: sqlite_utils.Database, path: str | Path, *, ar
         overview.append_values([township, village, len(items), titles[(township, village)]])
     overview.append([_cell(overview, v, font=_BOLD) for v in ["合计", "", len(rows), ""]])
     for key, items in groups.items():
-        _listing(book, titles[key], VILLAGE_COLUMNS, items, _village_value)
+        _listing(book, titles[key], VILLAGE_COLUMNS, items, lambda row, k: row.get(k) or "")
     save_workbook(book, path)
     return path, len(groups), len(rows)

@@ -27,7 +27,7 @@ from wengang.domain.codes import labour_skills, not_student_values
 from wengang.domain.fields import require_in_any
 from wengang.domain.ids import check_id
 from wengang.domain.populations import Dialect, compile_expr
-from wengang.domain.sqltext import sql_texts
+from wengang.domain.sqltext import sql_texts, stamp_shown
 from wengang.domain.status import AsOf, age_sql, labour_sql
 from wengang.paths import resource_path
 from wengang.services.rules.reviews import apply_reviews
@@ -365,7 +365,7 @@ def findings(db: sqlite_utils.Database, rule_id: str | None = None, area_id: int
         params["area_id"] = area_id
     sql = f"""WITH RECURSIVE {AREA_TOWNSHIP}
         SELECT f.id, f.rule, f.severity, f.person_id, f.household_id, f.field, f.message, f.found_at,
-               p.name AS person_name, p.id_number, h.hh_no, t.name AS township, v.name AS village,
+               {stamp_shown('f.found_at')} AS found_shown, p.name AS person_name, p.id_number, h.hh_no, t.name AS township, v.name AS village,
                r.note AS answer, r.reviewed_by, r.reviewed_at
         FROM quality_findings f
         LEFT JOIN quality_reviews r ON r.id = f.review_id
